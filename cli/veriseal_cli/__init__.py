@@ -1,0 +1,1 @@
+"""The ``veriseal`` command line: click groups over the core's services."""

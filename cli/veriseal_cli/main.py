@@ -1,0 +1,32 @@
+"""Entry point: ``veriseal`` and its command groups."""
+
+from __future__ import annotations
+
+import click
+
+from veriseal_cli import batches, keys, products, serve, setup, verify
+from veriseal_cli.context import Options
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config", envvar="VERISEAL_CONFIG", help="Config file (default ./veriseal.toml)."
+)
+@click.option("--db", help="Ledger URL, overriding the config: a SQLite path or postgresql://...")
+@click.option("--brand", envvar="VERISEAL_BRAND", help="Brand to act on (default: the config's).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Message language / 提示语言.")
+@click.version_option(package_name="veriseal")
+@click.pass_context
+def cli(
+    ctx: click.Context, config: str | None, db: str | None, brand: str | None, lang: str | None
+) -> None:
+    """Veriseal: one item, one code. 防伪防窜货，一物一码。"""
+    ctx.obj = Options(config=config, db=db, brand=brand, lang=lang)
+
+
+for module in (setup, products, batches, keys, verify, serve):
+    module.register(cli)
+
+
+def main() -> None:
+    cli(prog_name="veriseal")

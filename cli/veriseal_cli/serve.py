@@ -1,0 +1,101 @@
+"""``veriseal serve``: the scan-to-verify server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+from aiohttp import web
+
+from veriseal import config as config_mod
+from veriseal import demo
+from veriseal.engine import Engine
+from veriseal.keys import create_key_file
+from veriseal.server import make_app
+from veriseal_cli.context import Options, pass_opts, run
+
+DEMO_DIR = "veriseal-demo"
+
+
+def _prepare_demo_config(opts: Options, directory: Path) -> None:
+    """A self-contained demo folder (config, SQLite ledger, key file) unless a config exists."""
+    path = config_mod.config_path(opts.config)
+    if path.exists() or os.environ.get("VERISEAL_DB"):
+        return
+    path = directory.absolute() / config_mod.DEFAULT_FILE
+    opts.config = str(path)
+    if path.exists():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / "veriseal.key"
+    if not key.exists():
+        create_key_file(key)
+    config_mod.write(
+        path,
+        config_mod.sqlite_url(directory.absolute() / "veriseal.sqlite3"),
+        "veriseal.key",
+        demo.DEMO_BRAND,
+    )
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8080).")
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help=f"Seed a demo brand (in ./{DEMO_DIR}/ when no config exists) and print codes to scan.",
+)
+@click.option(
+    "--public-host", help="Host:port that phones use to reach this server (for demo links)."
+)
+@pass_opts
+def serve(
+    opts: Options, host: str | None, port: int | None, with_demo: bool, public_host: str | None
+) -> None:
+    """Run the scan-to-verify server (GS1 Digital Link resolver + verdict page)."""
+    if with_demo:
+        _prepare_demo_config(opts, Path(DEMO_DIR))
+
+    async def go() -> None:
+        cfg = opts.load()
+        bind = host or str(cfg.server.get("host", "127.0.0.1"))
+        listen_port = port if port is not None else int(cfg.server.get("port", 8080))
+        engine = await Engine.open(cfg)
+        runner = web.AppRunner(make_app(engine), access_log=None)
+        try:
+            if with_demo:
+                resolver = (
+                    public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
+                )
+                codes = await demo.seed(engine, resolver)
+                # This server speaks plain HTTP; production labels carry https:// links
+                # to the brand's resolver behind TLS.
+                links = [c.uri.replace("https://", "http://", 1) for c in codes]
+                label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png")
+                click.echo("Demo codes / 演示码 (open in a browser, or scan the label):")
+                for c, uri in zip(codes, links, strict=True):
+                    extra = f"   PIN / 验证码: {c.pin}" if c.pin else ""
+                    click.echo(f"  [{c.lot}, {c.profile}] {uri}{extra}")
+                click.echo(f"Demo label / 演示标签: {label.absolute()}")
+            await runner.setup()
+            await web.TCPSite(runner, bind, listen_port).start()
+            click.echo(
+                f"Serving on http://{bind}:{listen_port}/  (Ctrl+C to stop / 按 Ctrl+C 停止)"
+            )
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+            await engine.close()
+
+    try:
+        run(opts, go)
+    except KeyboardInterrupt:
+        click.echo("stopped / 已停止")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)

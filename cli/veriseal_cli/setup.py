@@ -1,0 +1,113 @@
+"""``veriseal init``, ``veriseal migrate`` and ``veriseal brand``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from veriseal import config as config_mod
+from veriseal.engine import Engine
+from veriseal.i18n import t
+from veriseal.keys import create_key_file
+from veriseal.ledger import open_ledger
+from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
+
+
+@click.command()
+@click.option("--brand", "slug", required=True, help="Brand id: lower-case letters, digits, '-'.")
+@click.option("--name", required=True, help="Brand name shown to consumers.")
+@click.option("--resolver", required=True, help="Host of the code links, e.g. id.acme.example.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for a new config, SQLite ledger and key file (default: the config's folder).",
+)
+@pass_opts
+def init(opts: Options, slug: str, name: str, resolver: str, directory: Path | None) -> None:
+    """Create the ledger (if needed) and a brand with its first key.
+
+    Run again with another --brand to add a tenant to the same ledger.
+    """
+    path = config_mod.config_path(opts.config)
+    if directory is not None and not opts.config:
+        path = directory.absolute() / config_mod.DEFAULT_FILE
+        opts.config = str(path)
+    base = path.parent
+
+    async def go() -> None:
+        if not path.exists():
+            base.mkdir(parents=True, exist_ok=True)
+            db = (
+                opts.db
+                or os.environ.get("VERISEAL_DB")
+                or config_mod.sqlite_url(base / "veriseal.sqlite3")
+            )
+            key_file: str | None = None
+            if not os.environ.get("VERISEAL_PASSPHRASE"):
+                key_file = "veriseal.key"
+                key_path = base / key_file
+                if not key_path.exists():
+                    create_key_file(key_path)
+                click.echo(t("cli.key_file", opts.lang, path=key_path))
+            config_mod.write(path, db, key_file, slug)
+            click.echo(t("cli.config_written", opts.lang, path=path))
+        engine = await Engine.open(opts.load())
+        try:
+            click.echo(t("cli.ledger_ready", opts.lang, url=engine.config.db_url))
+            brand = await engine.brands.create(slug, name, resolver)
+            key = await engine.keys.active(brand)
+            click.echo(t("cli.brand_created", opts.lang, slug=brand.slug, kid=key.kid))
+        finally:
+            await engine.close()
+
+    run(opts, go)
+
+
+@click.command()
+@pass_opts
+def migrate(opts: Options) -> None:
+    """Apply pending ledger schema migrations."""
+
+    async def go() -> None:
+        ledger = await open_ledger(opts.load().db_url)
+        try:
+            applied = await ledger.migrate()
+        finally:
+            await ledger.close()
+        if applied:
+            click.echo(t("cli.migrated", opts.lang, names=", ".join(applied)))
+        else:
+            click.echo(t("cli.up_to_date", opts.lang))
+
+    run(opts, go)
+
+
+@click.group()
+def brand() -> None:
+    """Brands (tenants) in this ledger."""
+
+
+@brand.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_opts
+def brand_list(opts: Options, as_json: bool) -> None:
+    """List brands."""
+
+    async def go(engine: Engine) -> None:
+        brands = await engine.brands.list()
+        if as_json:
+            echo_json([{"slug": b.slug, "name": b.name, "resolver": b.resolver} for b in brands])
+            return
+        for b in brands:
+            click.echo(f"{b.slug}\t{b.name}\t{b.resolver}")
+
+    with_engine(opts, go)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(migrate)
+    cli.add_command(brand)

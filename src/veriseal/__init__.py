@@ -1,0 +1,150 @@
+"""Veriseal: one item, one code. Anti-counterfeit and anti-diversion for brand owners.
+
+The public API is exactly ``__all__`` (a test enforces it). Plugins and users import from
+here only; everything else is private and may change.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("veriseal")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+source"
+
+# Names are resolved on first use (PEP 562) so that importing a light part of the core,
+# such as veriseal.codes, does not load the ledger drivers and the server.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Batch": ("veriseal.models", "Batch"),
+    "BatchNotFound": ("veriseal.errors", "BatchNotFound"),
+    "BatchRecalled": ("veriseal.errors", "BatchRecalled"),
+    "BatchRequest": ("veriseal.batches", "BatchRequest"),
+    "BatchStatus": ("veriseal.models", "BatchStatus"),
+    "Brand": ("veriseal.models", "Brand"),
+    "BrandNotFound": ("veriseal.errors", "BrandNotFound"),
+    "CodeFormat": ("veriseal.minting", "CodeFormat"),
+    "CodeInfo": ("veriseal.verification", "CodeInfo"),
+    "CodeInvalid": ("veriseal.errors", "CodeInvalid"),
+    "Config": ("veriseal.config", "Config"),
+    "ConfigError": ("veriseal.errors", "ConfigError"),
+    "Conflict": ("veriseal.errors", "Conflict"),
+    "CsvInvalid": ("veriseal.errors", "CsvInvalid"),
+    "DigitalLinkInvalid": ("veriseal.errors", "DigitalLinkInvalid"),
+    "Engine": ("veriseal.engine", "Engine"),
+    "GtinInvalid": ("veriseal.errors", "GtinInvalid"),
+    "InvalidInput": ("veriseal.errors", "InvalidInput"),
+    "KeyNotFound": ("veriseal.errors", "KeyNotFound"),
+    "KeyProblem": ("veriseal.errors", "KeyProblem"),
+    "KeyRecord": ("veriseal.models", "KeyRecord"),
+    "KeyRevoked": ("veriseal.errors", "KeyRevoked"),
+    "KeySpaceExhausted": ("veriseal.errors", "KeySpaceExhausted"),
+    "KeyStatus": ("veriseal.models", "KeyStatus"),
+    "KeyringLocked": ("veriseal.errors", "KeyringLocked"),
+    "Ledger": ("veriseal.ledger.base", "Ledger"),
+    "Minter": ("veriseal.minting", "Minter"),
+    "NotFound": ("veriseal.errors", "NotFound"),
+    "Outcome": ("veriseal.verification", "Outcome"),
+    "PinInvalid": ("veriseal.errors", "PinInvalid"),
+    "Product": ("veriseal.models", "Product"),
+    "ProductNotFound": ("veriseal.errors", "ProductNotFound"),
+    "Profile": ("veriseal.models", "Profile"),
+    "StorageError": ("veriseal.errors", "StorageError"),
+    "Verification": ("veriseal.verification", "Verification"),
+    "VerisealError": ("veriseal.errors", "VerisealError"),
+    "load_config": ("veriseal.config", "load"),
+    "verify_offline": ("veriseal.verification", "verify_offline"),
+    "write_codes": ("veriseal.minting", "write_codes"),
+}
+
+__all__ = [
+    "Batch",
+    "BatchNotFound",
+    "BatchRecalled",
+    "BatchRequest",
+    "BatchStatus",
+    "Brand",
+    "BrandNotFound",
+    "CodeFormat",
+    "CodeInfo",
+    "CodeInvalid",
+    "Config",
+    "ConfigError",
+    "Conflict",
+    "CsvInvalid",
+    "DigitalLinkInvalid",
+    "Engine",
+    "GtinInvalid",
+    "InvalidInput",
+    "KeyNotFound",
+    "KeyProblem",
+    "KeyRecord",
+    "KeyRevoked",
+    "KeySpaceExhausted",
+    "KeyStatus",
+    "KeyringLocked",
+    "Ledger",
+    "Minter",
+    "NotFound",
+    "Outcome",
+    "PinInvalid",
+    "Product",
+    "ProductNotFound",
+    "Profile",
+    "StorageError",
+    "Verification",
+    "VerisealError",
+    "__version__",
+    "load_config",
+    "verify_offline",
+    "write_codes",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'veriseal' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # static checkers see the real names
+    from veriseal.batches import BatchRequest
+    from veriseal.config import Config
+    from veriseal.config import load as load_config
+    from veriseal.engine import Engine
+    from veriseal.errors import (
+        BatchNotFound,
+        BatchRecalled,
+        BrandNotFound,
+        CodeInvalid,
+        ConfigError,
+        Conflict,
+        CsvInvalid,
+        DigitalLinkInvalid,
+        GtinInvalid,
+        InvalidInput,
+        KeyNotFound,
+        KeyProblem,
+        KeyRevoked,
+        KeyringLocked,
+        KeySpaceExhausted,
+        NotFound,
+        PinInvalid,
+        ProductNotFound,
+        StorageError,
+        VerisealError,
+    )
+    from veriseal.ledger.base import Ledger
+    from veriseal.minting import CodeFormat, Minter, write_codes
+    from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+    from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline

@@ -1,0 +1,181 @@
+"""Product catalogue: add products one by one or import them from CSV.
+
+CSV import contract: the header names the columns (``gtin`` and ``name`` required;
+``spec``, ``manufacturer``, ``shelf_life_days``, ``category`` optional; Chinese headers
+``商品条码``, ``名称``, ``规格型号``, ``生产厂家``, ``保质期天数``, ``类目`` are accepted too).
+Every bad row is reported with its line number and reason. A file with any bad row imports
+NOTHING unless ``skip_bad`` is set, in which case the good rows are imported in one
+transaction and the bad ones reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from veriseal.codes.gtin import normalize_gtin
+from veriseal.errors import Conflict, CsvInvalid, InvalidInput, NotFound, VerisealError
+from veriseal.ledger.base import Ledger
+from veriseal.models import Brand, Product
+
+_ALIASES = {
+    "商品条码": "gtin",
+    "名称": "name",
+    "规格型号": "spec",
+    "生产厂家": "manufacturer",
+    "保质期天数": "shelf_life_days",
+    "类目": "category",
+}
+_COLUMNS = {"gtin", "name", "spec", "manufacturer", "shelf_life_days", "category"}
+MAX_TEXT = 200
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_category(path: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in path.replace("\\", "/").split("/") if p.strip())
+    if any(len(p) > 64 for p in parts):
+        raise InvalidInput("a category level has at most 64 characters")
+    return parts
+
+
+def make_product(
+    brand: Brand,
+    gtin: str,
+    name: str,
+    *,
+    spec: str = "",
+    manufacturer: str = "",
+    shelf_life_days: int | str | None = None,
+    category: str = "",
+) -> Product:
+    """Validate one product's fields; raises an ``InvalidInput`` subclass naming the field."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name is empty")
+    for label, value in (("name", name), ("spec", spec), ("manufacturer", manufacturer)):
+        if len(value) > MAX_TEXT:
+            raise InvalidInput(f"{label} is longer than {MAX_TEXT} characters")
+    days: int | None = None
+    if shelf_life_days not in (None, ""):
+        try:
+            days = int(str(shelf_life_days).strip())
+        except ValueError:
+            raise InvalidInput(
+                f"shelf life {shelf_life_days!r} is not a whole number of days"
+            ) from None
+        if not 1 <= days <= 36500:
+            raise InvalidInput("shelf life must be 1..36500 days")
+    return Product(
+        brand_id=brand.id,
+        gtin=normalize_gtin(gtin),
+        name=name,
+        spec=spec.strip(),
+        manufacturer=manufacturer.strip(),
+        shelf_life_days=days,
+        category=parse_category(category),
+    )
+
+
+def parse_csv(
+    brand: Brand, text: str, on_row: Callable[[int], None] | None = None
+) -> tuple[list[tuple[int, Product]], list[RowError]]:
+    """Parse and validate every row into ``(line, product)`` pairs and row errors.
+    Raises ``CsvInvalid`` only for an unusable header; never for row content."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CsvInvalid("the file is empty") from None
+    except csv.Error as exc:
+        raise CsvInvalid(f"line 1: {exc}") from None
+    cols = [_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
+    unknown = [c for c in cols if c not in _COLUMNS]
+    if unknown:
+        raise CsvInvalid(f"line 1: unknown column(s) {', '.join(unknown)}")
+    if "gtin" not in cols or "name" not in cols:
+        raise CsvInvalid("line 1: the header needs at least 'gtin' and 'name'")
+    products: list[tuple[int, Product]] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if on_row:
+                on_row(line)
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(cols):
+                errors.append(RowError(line, f"{len(row)} fields, expected {len(cols)}"))
+                continue
+            fields = dict(zip(cols, row, strict=True))
+            try:
+                product = make_product(brand, **fields)
+            except VerisealError as exc:
+                errors.append(RowError(line, exc.message))
+                continue
+            if product.gtin in seen:
+                errors.append(
+                    RowError(line, f"GTIN {product.gtin} repeats line {seen[product.gtin]}")
+                )
+                continue
+            seen[product.gtin] = line
+            products.append((line, product))
+    except csv.Error as exc:
+        errors.append(RowError(line + 1, f"unreadable CSV: {exc}"))
+    return products, errors
+
+
+class Catalogue:
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    async def add(self, product: Product) -> Product:
+        await self._ledger.add_products([product])
+        return product
+
+    async def import_products(
+        self,
+        brand: Brand,
+        rows: Iterable[tuple[int, Product]],
+        errors: list[RowError],
+        skip_bad: bool,
+    ) -> ImportReport:
+        """Store parsed ``(line, product)`` rows: all-or-nothing unless ``skip_bad``
+        (see the module docstring). GTINs already registered count as bad rows."""
+        report = ImportReport(errors=list(errors))
+        good: list[Product] = []
+        for line, product in rows:
+            try:
+                await self._ledger.find_product(product.gtin)
+            except NotFound:
+                good.append(product)
+            else:
+                report.errors.append(RowError(line, f"GTIN {product.gtin} is already registered"))
+        report.errors.sort(key=lambda e: e.line)
+        if report.errors and not skip_bad:
+            return report
+        try:
+            report.imported = await self._ledger.add_products(good) if good else 0
+        except Conflict as exc:  # registered concurrently by someone else: nothing stored
+            report.errors.append(RowError(0, exc.message))
+        return report
+
+    async def get(self, brand: Brand, gtin: str) -> Product:
+        return await self._ledger.get_product(brand.id, normalize_gtin(gtin))
+
+    async def list(self, brand: Brand) -> list[Product]:
+        return await self._ledger.list_products(brand.id)

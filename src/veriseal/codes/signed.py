@@ -1,0 +1,91 @@
+"""The signed profile: clear 12-symbol serials plus an Ed25519 signature (offline check).
+
+The signature covers a canonical message; fields are ASCII, joined by GS (0x1D, the GS1
+field separator, which no field may contain)::
+
+    b"veriseal/signed/v1" GS gtin14 GS lot GS serial GS kid GS expiry_yymmdd_or_empty
+
+It travels in the GS1 Digital Link URI as the query parameter ``s``: 64 bytes in
+base64url without padding = 86 characters. With the host ``id.acme.example``, a 7-character
+lot and an expiry, the URI has 167 characters and needs QR version 9 at error correction
+level M in byte mode (version 8 at level L); ``benchmarks/uri_sizes.py`` prints the table
+for any host and lot (see docs/codes.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+
+import numpy as np
+import numpy.typing as npt
+from nacl.exceptions import BadSignatureError
+
+from veriseal.codes import base32
+from veriseal.codes.layout import HEAD_LEN, INDEX_BITS, PAYLOAD_SYMBOLS, SIGNED_LEN, Version
+from veriseal.codes.material import KeyMaterial, PublicKey
+from veriseal.errors import CodeInvalid
+
+SIGNATURE_PARAM = "s"
+SIGNATURE_CHARS = 86
+_GS = b"\x1d"
+_DOMAIN = b"veriseal/signed/v1"
+_VERSION = int(Version.SIGNED_V1)
+
+
+def mint_signed_serials(
+    slot: int, seq: int, indexes: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.uint8]:
+    """Clear signed-profile serials as an ``(n, 12)`` ASCII array."""
+    payloads = (np.uint64(seq) << np.uint64(INDEX_BITS)) | indexes.astype(np.uint64)
+    out = np.empty((payloads.shape[0], SIGNED_LEN), dtype=np.uint8)
+    out[:, 0] = ord(base32.ALPHABET[_VERSION])
+    out[:, 1] = ord(base32.ALPHABET[slot >> 5])
+    out[:, 2] = ord(base32.ALPHABET[slot & 31])
+    base32.encode_array(payloads, PAYLOAD_SYMBOLS, out[:, HEAD_LEN:])
+    return out
+
+
+def message(gtin: str, lot: str, serial: str, kid: str, expiry: dt.date | None) -> bytes:
+    """The canonical bytes a signed code's signature covers (see module docstring)."""
+    exp = expiry.strftime("%y%m%d") if expiry else ""
+    return message_bytes(gtin.encode(), lot.encode(), serial.encode(), kid.encode(), exp.encode())
+
+
+def message_bytes(gtin: bytes, lot: bytes, serial: bytes, kid: bytes, exp: bytes) -> bytes:
+    """:func:`message` on pre-encoded fields (the bulk minting path)."""
+    return _GS.join((_DOMAIN, gtin, lot, serial, kid, exp))
+
+
+def encode_signature(raw: bytes) -> bytes:
+    """base64url without padding: the 86 ASCII bytes that go into the URI."""
+    return base64.urlsafe_b64encode(raw)[:SIGNATURE_CHARS]
+
+
+def sign(key: KeyMaterial, msg: bytes) -> str:
+    """Detached Ed25519 signature of ``msg``, base64url without padding (86 chars)."""
+    return encode_signature(key.signing_key.sign(msg).signature).decode("ascii")
+
+
+def decode_signature(text: str) -> bytes:
+    """The 64 signature bytes of a base64url parameter; ``CodeInvalid`` if malformed."""
+    text = text.strip()
+    if len(text) != SIGNATURE_CHARS:
+        raise CodeInvalid(f"the signature has {len(text)} characters, expected {SIGNATURE_CHARS}")
+    try:
+        raw = base64.urlsafe_b64decode(text + "==")
+    except (binascii.Error, ValueError):
+        raise CodeInvalid("the signature is not base64url") from None
+    if len(raw) != 64:
+        raise CodeInvalid("the signature is not 64 bytes")
+    return raw
+
+
+def check(public: PublicKey, msg: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is a valid Ed25519 signature of ``msg`` by ``public``."""
+    try:
+        public.verify_key.verify(msg, signature)
+    except BadSignatureError:
+        return False
+    return True

@@ -1,0 +1,108 @@
+"""Configuration: a TOML file (``veriseal.toml``) overridden by environment variables.
+
+Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
+``./veriseal.toml``. Relative paths inside the file are relative to the file's folder.
+
+::
+
+    [ledger]
+    url = "sqlite:///srv/veriseal/veriseal.sqlite3"   # or "postgresql://user@host/db"
+
+    [keys]
+    key_file = "veriseal.key"     # or leave it out and set VERISEAL_PASSPHRASE
+
+    [brand]
+    default = "acme"              # the brand commands act on when --brand is not given
+
+    [server]
+    host = "127.0.0.1"
+    port = 8080
+
+Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
+``VERISEAL_BRAND``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from veriseal.errors import ConfigError
+from veriseal.keys import KeySource
+
+DEFAULT_FILE = "veriseal.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    db_url: str
+    key_source: KeySource
+    default_brand: str | None = None
+    server: dict[str, Any] = field(default_factory=dict)
+
+    def with_db(self, url: str | None) -> Config:
+        return replace(self, db_url=url) if url else self
+
+
+def config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("VERISEAL_CONFIG") or DEFAULT_FILE).absolute()
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.absolute()}"
+
+
+def load(explicit: str | None = None, db_override: str | None = None) -> Config:
+    """Read the config file (if any) and apply environment overrides.
+
+    Raises ``ConfigError`` for an unreadable file or when no ledger URL is known.
+    """
+    path = config_path(explicit)
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from None
+    elif explicit:
+        raise ConfigError(f"config file {path} does not exist")
+    base = path.parent
+    db = db_override or os.environ.get("VERISEAL_DB") or data.get("ledger", {}).get("url")
+    if not db:
+        raise ConfigError(f"no ledger configured: run 'veriseal init' first (looked for {path})")
+    if "://" not in db and not db.startswith("sqlite:"):
+        db = sqlite_url(_resolve(base, db))
+    passphrase = os.environ.get("VERISEAL_PASSPHRASE")
+    key_file_s = os.environ.get("VERISEAL_KEY_FILE") or data.get("keys", {}).get("key_file")
+    key_file = _resolve(base, key_file_s) if key_file_s and not passphrase else None
+    return Config(
+        path=path if path.exists() else None,
+        db_url=db,
+        key_source=KeySource(passphrase=passphrase, key_file=key_file),
+        default_brand=os.environ.get("VERISEAL_BRAND") or data.get("brand", {}).get("default"),
+        server=dict(data.get("server", {})),
+    )
+
+
+def write(path: Path, db_url: str, key_file: str | None, brand: str) -> None:
+    """Write a new config file. Values are TOML basic strings (escaped by repr rules)."""
+
+    def q(s: str) -> str:
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["[ledger]", f"url = {q(db_url)}", "", "[keys]"]
+    if key_file:
+        lines.append(f"key_file = {q(key_file)}")
+    else:
+        lines.append("# the keyring secret comes from VERISEAL_PASSPHRASE")
+    lines += ["", "[brand]", f"default = {q(brand)}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")

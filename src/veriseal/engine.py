@@ -1,0 +1,76 @@
+"""The composition root: the one place that picks a concrete ledger backend.
+
+``Engine`` wires config -> ledger -> keyring -> services. The CLI and the server build
+one and call its services; nothing else names a backend (rule 2 of ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from veriseal.batches import BatchService
+from veriseal.brands import BrandService
+from veriseal.catalogue import Catalogue
+from veriseal.config import Config
+from veriseal.errors import BrandNotFound
+from veriseal.keys import Keyring, KeyService
+from veriseal.ledger import Ledger, open_ledger
+from veriseal.models import Brand
+from veriseal.verification import Verifier
+
+
+@dataclass
+class Engine:
+    config: Config
+    ledger: Ledger
+    keyring: Keyring
+    keys: KeyService
+    brands: BrandService
+    catalogue: Catalogue
+    batches: BatchService
+    verifier: Verifier
+
+    @classmethod
+    async def open(cls, config: Config, migrate: bool = True) -> Engine:
+        """Open the ledger (applying pending migrations unless ``migrate`` is False)."""
+        ledger = await open_ledger(config.db_url)
+        try:
+            if migrate:
+                await ledger.migrate()
+            keyring = Keyring(config.key_source)
+        except BaseException:
+            await ledger.close()
+            raise
+        keys = KeyService(ledger, keyring)
+        return cls(
+            config=config,
+            ledger=ledger,
+            keyring=keyring,
+            keys=keys,
+            brands=BrandService(ledger, keys),
+            catalogue=Catalogue(ledger),
+            batches=BatchService(ledger, keys),
+            verifier=Verifier(ledger, keys),
+        )
+
+    async def brand(self, slug: str | None) -> Brand:
+        """The named brand, else the configured default, else the only brand."""
+        slug = slug or self.config.default_brand
+        if slug:
+            return await self.brands.get(slug)
+        brands = await self.brands.list()
+        if len(brands) == 1:
+            return brands[0]
+        raise BrandNotFound("several brands share this ledger: name one with --brand")
+
+    async def close(self) -> None:
+        await self.ledger.close()
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

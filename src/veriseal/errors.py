@@ -1,0 +1,143 @@
+"""The exception tree. Every error carries a stable machine-readable ``code``.
+
+The HTTP layer maps ``code`` to a status (``http_status``); the CLI maps it to a message
+and an exit code. Callers MUST branch on ``code``, never on the message text, which is
+for humans and may change. A new code MUST NOT reuse an old one's meaning.
+
+::
+
+    VerisealError                      (code: "error")
+    ├── InvalidInput                   (400) malformed user input
+    │   ├── CodeInvalid                "code_invalid": a code/URI that does not parse or verify
+    │   ├── GtinInvalid                "gtin_invalid": GTIN with a bad length or check digit
+    │   ├── DigitalLinkInvalid         "digital_link_invalid": URI not valid GS1 Digital Link
+    │   ├── CsvInvalid                 "csv_invalid": an import file with bad rows
+    │   └── PinInvalid                 "pin_invalid": a PIN that is not 6-8 digits
+    ├── NotFound                       (404) "not_found" + subclasses per entity
+    │   ├── BrandNotFound              "brand_not_found"
+    │   ├── ProductNotFound            "product_not_found"
+    │   ├── BatchNotFound              "batch_not_found"
+    │   └── KeyNotFound                "key_not_found"
+    ├── Conflict                       (409) "conflict": a unique thing exists already
+    ├── KeyProblem                     (403) "key_problem": key material problems
+    │   ├── KeyRevoked                 "key_revoked"
+    │   ├── KeyringLocked              "keyring_locked": no / wrong passphrase
+    │   └── KeySpaceExhausted          "key_space_exhausted": rotate the key
+    ├── BatchRecalled                  (410) "batch_recalled"
+    ├── ConfigError                    (500) "config_invalid"
+    └── StorageError                   (503) "storage_unavailable"
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class VerisealError(Exception):
+    """Base of all Veriseal errors. ``code`` is stable; ``message`` is for humans."""
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body: ``{"error": {"code": ..., "message": ..., "details": ...}}``."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class InvalidInput(VerisealError):
+    code = "invalid_input"
+    http_status = 400
+    exit_code = 2
+
+
+class CodeInvalid(InvalidInput):
+    code = "code_invalid"
+
+
+class GtinInvalid(InvalidInput):
+    code = "gtin_invalid"
+
+
+class DigitalLinkInvalid(InvalidInput):
+    code = "digital_link_invalid"
+
+
+class CsvInvalid(InvalidInput):
+    code = "csv_invalid"
+
+
+class PinInvalid(InvalidInput):
+    code = "pin_invalid"
+
+
+class NotFound(VerisealError):
+    code = "not_found"
+    http_status = 404
+    exit_code = 3
+
+
+class BrandNotFound(NotFound):
+    code = "brand_not_found"
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+
+
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
+
+
+class KeyNotFound(NotFound):
+    code = "key_not_found"
+
+
+class Conflict(VerisealError):
+    code = "conflict"
+    http_status = 409
+    exit_code = 4
+
+
+class KeyProblem(VerisealError):
+    code = "key_problem"
+    http_status = 403
+    exit_code = 5
+
+
+class KeyRevoked(KeyProblem):
+    code = "key_revoked"
+
+
+class KeyringLocked(KeyProblem):
+    code = "keyring_locked"
+
+
+class KeySpaceExhausted(KeyProblem):
+    code = "key_space_exhausted"
+
+
+class BatchRecalled(VerisealError):
+    code = "batch_recalled"
+    http_status = 410
+    exit_code = 6
+
+
+class ConfigError(VerisealError):
+    code = "config_invalid"
+    http_status = 500
+    exit_code = 7
+
+
+class StorageError(VerisealError):
+    code = "storage_unavailable"
+    http_status = 503
+    exit_code = 8

@@ -1,0 +1,109 @@
+"""Human-facing text in English and Simplified Chinese (简体中文).
+
+Messages are looked up by a stable key. The language comes from an explicit choice, else
+``$VERISEAL_LANG``, else ``$LC_ALL`` / ``$LANG`` (``zh*`` -> Chinese), else English.
+``bilingual`` renders both, for places where the reader's language is unknown (labels).
+Error messages raised deep in the core are English details; the CLI and the verdict page
+put the translated title of the error *code* in front of them.
+"""
+
+from __future__ import annotations
+
+import os
+
+EN, ZH = "en", "zh"
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # verdict outcomes
+    "outcome.genuine": ("Genuine", "正品"),
+    "outcome.recalled": ("Genuine code, batch RECALLED", "正品码，但该批次已召回"),
+    "outcome.expired": ("Genuine code, EXPIRED", "正品码，但已过期"),
+    "outcome.key_revoked": ("Code under a REVOKED key", "该码所用密钥已吊销"),
+    "outcome.pin_required": ("Enter the scratch-off PIN", "请刮开涂层输入验证码"),
+    "outcome.pin_wrong": ("Wrong PIN", "验证码错误"),
+    "outcome.invalid": ("NOT a genuine code", "非正品码（假码）"),
+    # error codes
+    "error.code_invalid": ("Invalid code", "无效的码"),
+    "error.gtin_invalid": ("Invalid GTIN", "商品条码（GTIN）无效"),
+    "error.digital_link_invalid": ("Invalid GS1 Digital Link", "GS1 数字链接格式错误"),
+    "error.csv_invalid": ("Invalid CSV file", "CSV 文件无效"),
+    "error.pin_invalid": ("Invalid PIN", "验证码格式错误"),
+    "error.invalid_input": ("Invalid input", "输入无效"),
+    "error.not_found": ("Not found", "未找到"),
+    "error.brand_not_found": ("Brand not found", "未找到品牌"),
+    "error.product_not_found": ("Product not found", "未找到商品"),
+    "error.batch_not_found": ("Batch not found", "未找到批次"),
+    "error.key_not_found": ("Key not found", "未找到密钥"),
+    "error.conflict": ("Already exists", "已存在"),
+    "error.key_problem": ("Key problem", "密钥问题"),
+    "error.key_revoked": ("Key revoked", "密钥已吊销"),
+    "error.keyring_locked": ("Keyring locked", "密钥库未解锁"),
+    "error.key_space_exhausted": ("Key space exhausted", "密钥编号已用尽"),
+    "error.batch_recalled": ("Batch recalled", "批次已召回"),
+    "error.config_invalid": ("Configuration problem", "配置错误"),
+    "error.storage_unavailable": ("Ledger unavailable", "数据库不可用"),
+    "error.internal": ("Internal error", "内部错误"),
+    "error.error": ("Error", "错误"),
+    # CLI words
+    "cli.brand_created": ("Brand {slug} created with key {kid}", "已创建品牌 {slug}，密钥 {kid}"),
+    "cli.ledger_ready": ("Ledger ready: {url}", "账本已就绪：{url}"),
+    "cli.config_written": ("Config written: {path}", "已写入配置：{path}"),
+    "cli.key_file": (
+        "Key file {path} (keep it secret and backed up apart from the ledger)",
+        "密钥文件 {path}（请妥善保密，并与账本分开备份）",
+    ),
+    "cli.product_added": ("Product {gtin} added", "已添加商品 {gtin}"),
+    "cli.imported": ("Imported {n} products", "已导入 {n} 个商品"),
+    "cli.import_refused": (
+        "Nothing imported: {n} bad rows (use --skip-bad to import the good rows)",
+        "未导入：{n} 行有误（使用 --skip-bad 跳过错误行）",
+    ),
+    "cli.skipped": ("Skipped {n} bad rows", "已跳过 {n} 行错误数据"),
+    "cli.batch_created": (
+        "Batch {id} created: {size} codes, lot {lot}, key {kid}",
+        "已创建批次 {id}：{size} 个码，批号 {lot}，密钥 {kid}",
+    ),
+    "cli.codes_written": ("Wrote {n} codes to {path}", "已写入 {n} 个码到 {path}"),
+    "cli.minting": ("Minting", "生成中"),
+    "cli.importing": ("Importing", "导入中"),
+    "cli.rotated": (
+        "Key {kid} is now active; {old} retired (its codes still verify)",
+        "密钥 {kid} 已启用；{old} 已停用（其码仍可验证）",
+    ),
+    "cli.revoked": (
+        "Key {kid} revoked: its codes no longer verify",
+        "密钥 {kid} 已吊销：其码不再通过验证",
+    ),
+    "cli.manifest_ok": ("Manifest signature valid (key {kid})", "批次清单签名有效（密钥 {kid}）"),
+    "cli.status_set": ("Batch {id} is now {status}", "批次 {id} 状态：{status}"),
+    "cli.migrated": ("Applied migrations: {names}", "已应用迁移：{names}"),
+    "cli.up_to_date": ("Schema up to date", "数据库结构已是最新"),
+}
+
+
+def language(explicit: str | None = None) -> str:
+    choice = (
+        explicit
+        or os.environ.get("VERISEAL_LANG")
+        or os.environ.get("LC_ALL")
+        or os.environ.get("LANG")
+        or ""
+    )
+    return ZH if choice.lower().startswith("zh") else EN
+
+
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    """The text of ``key`` in ``lang`` (default: :func:`language`), formatted."""
+    en, zh = _TEXT.get(key, (key, key))
+    text = zh if language(lang) == ZH else en
+    return text.format(**values)
+
+
+def bilingual(key: str, **values: object) -> str:
+    """``"English / 中文"`` for places whose reader's language is unknown."""
+    en, zh = _TEXT.get(key, (key, key))
+    return f"{en.format(**values)} / {zh.format(**values)}"
+
+
+def keys() -> list[str]:
+    return list(_TEXT)

@@ -1,0 +1,132 @@
+"""The storage interface every ledger backend implements.
+
+Services depend on :class:`Ledger` only; the composition root (``veriseal.engine``)
+chooses the backend from a URL (``sqlite:///path`` or a bare path, ``postgresql://...``).
+
+Contract for every backend (tested by ``tests/ledger/test_contract.py`` on each):
+
+- A method returns only after its write is committed and durable (SQLite: WAL with
+  ``synchronous=FULL``; PostgreSQL: a committed transaction).
+- A method that fails changes nothing (one transaction per call).
+- Unique violations raise :class:`veriseal.errors.Conflict`; lookups of absent rows raise
+  the matching ``*NotFound``; a lost connection raises ``StorageError``.
+- Backends hold no business rules: they store and fetch the records of ``veriseal.models``.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from veriseal.models import (
+    Batch,
+    BatchStatus,
+    Brand,
+    KeyRecord,
+    KeyStatus,
+    NewBatch,
+    Product,
+)
+
+#: Called inside the batch-creating transaction with the assigned (id, seq); returns the
+#: canonical manifest bytes and its signature, which the backend stores with the batch.
+ManifestSealer = Callable[[int, int], tuple[bytes, bytes]]
+
+
+class Ledger(abc.ABC):
+    """Async storage of brands, keys, products and batches (scans/events come later)."""
+
+    url: str
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @abc.abstractmethod
+    async def migrate(self) -> list[str]:
+        """Apply pending schema migrations; return the names applied (idempotent)."""
+
+    @abc.abstractmethod
+    async def schema_version(self) -> list[str]:
+        """Names of the migrations applied so far, in order."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections. The ledger MUST NOT be used afterwards."""
+
+    # -- brands ------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_brand(self, slug: str, name: str, resolver: str) -> Brand:
+        """Insert a brand. ``Conflict`` if the slug exists."""
+
+    @abc.abstractmethod
+    async def get_brand(self, slug: str) -> Brand:
+        """``BrandNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def get_brand_by_id(self, brand_id: int) -> Brand:
+        """``BrandNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def list_brands(self) -> list[Brand]:
+        """All brands ordered by id."""
+
+    # -- keys --------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_key(self, key: KeyRecord, retire_active: bool) -> None:
+        """Insert a key; if ``retire_active``, the brand's ACTIVE key becomes RETIRED in the
+        same transaction (rotation). ``Conflict`` if (brand, slot) exists."""
+
+    @abc.abstractmethod
+    async def list_keys(self, brand_id: int) -> list[KeyRecord]:
+        """The brand's keys ordered by slot."""
+
+    @abc.abstractmethod
+    async def set_key_status(
+        self, brand_id: int, slot: int, status: KeyStatus, at: dt.datetime
+    ) -> KeyRecord:
+        """Change a key's status (revocation stamps ``revoked_at``). ``KeyNotFound``."""
+
+    # -- products ----------------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_products(self, products: Sequence[Product]) -> int:
+        """Insert all products in ONE transaction, or none (``Conflict`` names the first
+        duplicate GTIN). Returns the number inserted."""
+
+    @abc.abstractmethod
+    async def get_product(self, brand_id: int, gtin: str) -> Product:
+        """``ProductNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def find_product(self, gtin: str) -> Product:
+        """The product with this GTIN in any brand (GTINs are globally unique).
+        ``ProductNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def list_products(self, brand_id: int) -> list[Product]:
+        """The brand's products ordered by GTIN."""
+
+    # -- batches -----------------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_batch(self, new: NewBatch, seal: ManifestSealer) -> Batch:
+        """Assign the next ``seq`` for (brand, key slot) (0, 1, 2, ... without gaps) and an
+        ``id``, call ``seal(id, seq)`` inside the transaction and store the batch.
+        ``Conflict`` if (brand, gtin, lot) exists."""
+
+    @abc.abstractmethod
+    async def get_batch(self, batch_id: int) -> Batch:
+        """``BatchNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def get_batch_by_seq(self, brand_id: int, key_slot: int, seq: int) -> Batch:
+        """The batch a code points at. ``BatchNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def get_batch_by_lot(self, brand_id: int, gtin: str, lot: str) -> Batch:
+        """``BatchNotFound`` if absent."""
+
+    @abc.abstractmethod
+    async def list_batches(self, brand_id: int) -> list[Batch]:
+        """The brand's batches ordered by id."""
+
+    @abc.abstractmethod
+    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> Batch:
+        """Recall / reinstate. ``BatchNotFound``."""

@@ -1,0 +1,74 @@
+"""Row <-> record mapping shared by the backends (SQLite gives text, PostgreSQL types)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+
+Row = Mapping[str, Any]
+
+
+def ts(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
+
+
+def day(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def brand(row: Row) -> Brand:
+    return Brand(row["id"], row["slug"], row["name"], row["resolver"], ts(row["created_at"]))
+
+
+def key(row: Row) -> KeyRecord:
+    return KeyRecord(
+        brand_id=row["brand_id"],
+        slot=row["slot"],
+        kid=row["kid"],
+        public_key=bytes(row["public_key"]),
+        sealed_secret=bytes(row["sealed_secret"]),
+        status=KeyStatus(row["status"]),
+        created_at=ts(row["created_at"]),
+        revoked_at=ts(row["revoked_at"]) if row["revoked_at"] is not None else None,
+    )
+
+
+def product(row: Row) -> Product:
+    return Product(
+        brand_id=row["brand_id"],
+        gtin=row["gtin"],
+        name=row["name"],
+        spec=row["spec"],
+        manufacturer=row["manufacturer"],
+        shelf_life_days=row["shelf_life_days"],
+        category=tuple(p for p in row["category"].split("/") if p),
+    )
+
+
+def batch(row: Row) -> Batch:
+    return Batch(
+        id=row["id"],
+        brand_id=row["brand_id"],
+        gtin=row["gtin"],
+        lot=row["lot"],
+        key_slot=row["key_slot"],
+        seq=row["seq"],
+        profile=Profile(row["profile"]),
+        pin_digits=row["pin_digits"],
+        size=row["size"],
+        production_date=day(row["production_date"]),
+        expiry_date=day(row["expiry_date"]) if row["expiry_date"] is not None else None,
+        factory=row["factory"],
+        line=row["line"],
+        status=BatchStatus(row["status"]),
+        manifest=bytes(row["manifest"]),
+        manifest_sig=bytes(row["manifest_sig"]),
+        created_at=ts(row["created_at"]),
+    )

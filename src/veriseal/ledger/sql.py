@@ -1,0 +1,354 @@
+"""The SQL ledger shared by both backends, over a four-method transaction interface.
+
+Queries are written once with ``?`` placeholders; a backend supplies :class:`Tx` objects
+(which translate placeholders, encode values and map driver errors to
+``Conflict`` / ``StorageError``) and two dialect-specific statements. Each public method is
+one transaction: it commits fully or changes nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from veriseal.codes.layout import MAX_SEQ
+from veriseal.errors import (
+    BatchNotFound,
+    BrandNotFound,
+    Conflict,
+    KeyNotFound,
+    KeySpaceExhausted,
+    ProductNotFound,
+)
+from veriseal.ledger import rows
+from veriseal.ledger.base import Ledger, ManifestSealer
+from veriseal.ledger.migrate import migrations
+from veriseal.models import (
+    Batch,
+    BatchStatus,
+    Brand,
+    KeyRecord,
+    KeyStatus,
+    NewBatch,
+    Product,
+)
+
+_BATCH_COLS = (
+    "id, brand_id, gtin, lot, key_slot, seq, profile, pin_digits, size, production_date,"
+    " expiry_date, factory, line, status, manifest, manifest_sig, created_at"
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Tx(abc.ABC):
+    """One open transaction (or a read-only connection) of a backend."""
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[rows.Row]: ...
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None: ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> rows.Row | None:
+        found = await self.fetch(sql, *args)
+        return found[0] if found else None
+
+
+class SqlLedger(Ledger):
+    dialect: str
+    #: Statement that serialises batch-seq allocation per (brand, slot), or None when the
+    #: write transaction already excludes other writers (SQLite's BEGIN IMMEDIATE).
+    lock_key_sql: str | None = None
+    next_batch_id_sql: str = "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM batches"
+
+    @abc.abstractmethod
+    def write(self) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction: committed on normal exit, rolled back on an exception."""
+
+    @abc.abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for reads."""
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def migrate(self) -> list[str]:
+        applied: list[str] = []
+        async with self.write() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {r["name"] for r in await tx.fetch("SELECT name FROM schema_migrations")}
+            for name, statements in migrations(self.dialect):
+                if name in done:
+                    continue
+                for statement in statements:
+                    await tx.execute(statement)
+                await tx.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    name,
+                    _now().isoformat(),
+                )
+                applied.append(name)
+        return applied
+
+    async def schema_version(self) -> list[str]:
+        async with self.read() as tx:
+            found = await tx.fetch("SELECT name FROM schema_migrations ORDER BY name")
+        return [r["name"] for r in found]
+
+    # -- brands ------------------------------------------------------------------------
+    async def create_brand(self, slug: str, name: str, resolver: str) -> Brand:
+        async with self.write() as tx:
+            await tx.execute(
+                "INSERT INTO brands (slug, name, resolver, created_at) VALUES (?, ?, ?, ?)",
+                slug,
+                name,
+                resolver,
+                _now(),
+            )
+            row = await tx.fetchrow("SELECT * FROM brands WHERE slug = ?", slug)
+        assert row is not None
+        return rows.brand(row)
+
+    async def _one_brand(self, where: str, value: Any) -> Brand:
+        async with self.read() as tx:
+            row = await tx.fetchrow(f"SELECT * FROM brands WHERE {where} = ?", value)
+        if row is None:
+            raise BrandNotFound(f"no brand {value!r}")
+        return rows.brand(row)
+
+    async def get_brand(self, slug: str) -> Brand:
+        return await self._one_brand("slug", slug)
+
+    async def get_brand_by_id(self, brand_id: int) -> Brand:
+        return await self._one_brand("id", brand_id)
+
+    async def list_brands(self) -> list[Brand]:
+        async with self.read() as tx:
+            return [rows.brand(r) for r in await tx.fetch("SELECT * FROM brands ORDER BY id")]
+
+    # -- keys --------------------------------------------------------------------------
+    async def add_key(self, key: KeyRecord, retire_active: bool) -> None:
+        async with self.write() as tx:
+            if retire_active:
+                active = await tx.fetch(
+                    "SELECT slot FROM keys WHERE brand_id = ? AND status = 'active'", key.brand_id
+                )
+                for r in active:
+                    await self._key_status(tx, key.brand_id, r["slot"], KeyStatus.RETIRED, _now())
+            await tx.execute(
+                "INSERT INTO keys (brand_id, slot, kid, public_key, sealed_secret, status,"
+                " created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                key.brand_id,
+                key.slot,
+                key.kid,
+                key.public_key,
+                key.sealed_secret,
+                str(key.status),
+                key.created_at,
+                key.revoked_at,
+            )
+            await tx.execute(
+                "INSERT INTO key_events (brand_id, slot, status, at) VALUES (?, ?, ?, ?)",
+                key.brand_id,
+                key.slot,
+                str(key.status),
+                key.created_at,
+            )
+
+    async def list_keys(self, brand_id: int) -> list[KeyRecord]:
+        async with self.read() as tx:
+            found = await tx.fetch("SELECT * FROM keys WHERE brand_id = ? ORDER BY slot", brand_id)
+        return [rows.key(r) for r in found]
+
+    @staticmethod
+    async def _key_status(
+        tx: Tx, brand_id: int, slot: int, status: KeyStatus, at: dt.datetime
+    ) -> None:
+        revoked = at if status is KeyStatus.REVOKED else None
+        await tx.execute(
+            "UPDATE keys SET status = ?, revoked_at = COALESCE(?, revoked_at)"
+            " WHERE brand_id = ? AND slot = ?",
+            str(status),
+            revoked,
+            brand_id,
+            slot,
+        )
+        await tx.execute(
+            "INSERT INTO key_events (brand_id, slot, status, at) VALUES (?, ?, ?, ?)",
+            brand_id,
+            slot,
+            str(status),
+            at,
+        )
+
+    async def set_key_status(
+        self, brand_id: int, slot: int, status: KeyStatus, at: dt.datetime
+    ) -> KeyRecord:
+        async with self.write() as tx:
+            sql = "SELECT * FROM keys WHERE brand_id = ? AND slot = ?"
+            if await tx.fetchrow(sql, brand_id, slot) is None:
+                raise KeyNotFound(f"no key in slot {slot}")
+            await self._key_status(tx, brand_id, slot, status, at)
+            row = await tx.fetchrow(sql, brand_id, slot)
+        assert row is not None
+        return rows.key(row)
+
+    # -- products ----------------------------------------------------------------------
+    async def add_products(self, products: Sequence[Product]) -> int:
+        if not products:
+            return 0
+        async with self.write() as tx:
+            gtins = [p.gtin for p in products]
+            for start in range(0, len(gtins), 500):
+                part = gtins[start : start + 500]
+                marks = ", ".join("?" * len(part))
+                clash = await tx.fetchrow(
+                    f"SELECT gtin FROM products WHERE gtin IN ({marks}) ORDER BY gtin", *part
+                )
+                if clash is not None:
+                    raise Conflict(f"GTIN {clash['gtin']} is already registered")
+            await tx.executemany(
+                "INSERT INTO products (gtin, brand_id, name, spec, manufacturer,"
+                " shelf_life_days, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        p.gtin,
+                        p.brand_id,
+                        p.name,
+                        p.spec,
+                        p.manufacturer,
+                        p.shelf_life_days,
+                        p.category_path,
+                    )
+                    for p in products
+                ],
+            )
+        return len(products)
+
+    async def get_product(self, brand_id: int, gtin: str) -> Product:
+        async with self.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT * FROM products WHERE brand_id = ? AND gtin = ?", brand_id, gtin
+            )
+        if row is None:
+            raise ProductNotFound(f"no product with GTIN {gtin}")
+        return rows.product(row)
+
+    async def find_product(self, gtin: str) -> Product:
+        async with self.read() as tx:
+            row = await tx.fetchrow("SELECT * FROM products WHERE gtin = ?", gtin)
+        if row is None:
+            raise ProductNotFound(f"no product with GTIN {gtin}")
+        return rows.product(row)
+
+    async def list_products(self, brand_id: int) -> list[Product]:
+        async with self.read() as tx:
+            found = await tx.fetch(
+                "SELECT * FROM products WHERE brand_id = ? ORDER BY gtin", brand_id
+            )
+        return [rows.product(r) for r in found]
+
+    # -- batches -----------------------------------------------------------------------
+    async def create_batch(self, new: NewBatch, seal: ManifestSealer) -> Batch:
+        async with self.write() as tx:
+            if self.lock_key_sql:
+                await tx.execute(self.lock_key_sql, new.brand_id, new.key_slot)
+            taken = await tx.fetchrow(
+                "SELECT id FROM batches WHERE brand_id = ? AND gtin = ? AND lot = ?",
+                new.brand_id,
+                new.gtin,
+                new.lot,
+            )
+            if taken is not None:
+                raise Conflict(f"lot {new.lot} of {new.gtin} exists already (batch {taken['id']})")
+            top = await tx.fetchrow(
+                "SELECT MAX(seq) AS seq FROM batches WHERE brand_id = ? AND key_slot = ?",
+                new.brand_id,
+                new.key_slot,
+            )
+            seq = 0 if top is None or top["seq"] is None else int(top["seq"]) + 1
+            if seq > MAX_SEQ:
+                raise KeySpaceExhausted("this key has minted its last batch: rotate the key")
+            id_row = await tx.fetchrow(self.next_batch_id_sql)
+            assert id_row is not None
+            batch_id = int(id_row["id"])
+            body, signature = seal(batch_id, seq)
+            now = _now()
+            await tx.execute(
+                f"INSERT INTO batches ({_BATCH_COLS}) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                batch_id,
+                new.brand_id,
+                new.gtin,
+                new.lot,
+                new.key_slot,
+                seq,
+                str(new.profile),
+                new.pin_digits,
+                new.size,
+                new.production_date,
+                new.expiry_date,
+                new.factory,
+                new.line,
+                str(BatchStatus.ACTIVE),
+                body,
+                signature,
+                now,
+            )
+            await tx.execute(
+                "INSERT INTO batch_events (batch_id, status, at) VALUES (?, ?, ?)",
+                batch_id,
+                str(BatchStatus.ACTIVE),
+                now,
+            )
+            row = await tx.fetchrow(f"SELECT {_BATCH_COLS} FROM batches WHERE id = ?", batch_id)
+        assert row is not None
+        return rows.batch(row)
+
+    async def _one_batch(self, where: str, *args: Any) -> Batch:
+        async with self.read() as tx:
+            row = await tx.fetchrow(f"SELECT {_BATCH_COLS} FROM batches WHERE {where}", *args)
+        if row is None:
+            raise BatchNotFound(f"no batch {'/'.join(str(a) for a in args)}")
+        return rows.batch(row)
+
+    async def get_batch(self, batch_id: int) -> Batch:
+        return await self._one_batch("id = ?", batch_id)
+
+    async def get_batch_by_seq(self, brand_id: int, key_slot: int, seq: int) -> Batch:
+        return await self._one_batch(
+            "brand_id = ? AND key_slot = ? AND seq = ?", brand_id, key_slot, seq
+        )
+
+    async def get_batch_by_lot(self, brand_id: int, gtin: str, lot: str) -> Batch:
+        return await self._one_batch("brand_id = ? AND gtin = ? AND lot = ?", brand_id, gtin, lot)
+
+    async def list_batches(self, brand_id: int) -> list[Batch]:
+        async with self.read() as tx:
+            found = await tx.fetch(
+                f"SELECT {_BATCH_COLS} FROM batches WHERE brand_id = ? ORDER BY id", brand_id
+            )
+        return [rows.batch(r) for r in found]
+
+    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> Batch:
+        async with self.write() as tx:
+            if await tx.fetchrow("SELECT id FROM batches WHERE id = ?", batch_id) is None:
+                raise BatchNotFound(f"no batch {batch_id}")
+            await tx.execute("UPDATE batches SET status = ? WHERE id = ?", str(status), batch_id)
+            await tx.execute(
+                "INSERT INTO batch_events (batch_id, status, at) VALUES (?, ?, ?)",
+                batch_id,
+                str(status),
+                _now(),
+            )
+        return await self.get_batch(batch_id)

@@ -1,0 +1,112 @@
+"""Domain records shared by the services and the ledger backends.
+
+Records are frozen dataclasses: the ledger returns them, services read them, and a change
+is a new record written through the ledger (rule 7 of ARCHITECTURE.md: state is derived
+from appended facts, never edited in place by a caller).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Profile(StrEnum):
+    """Code profiles. The value is what the CLI, the ledger and the API spell."""
+
+    COMPACT = "compact"
+    SIGNED = "signed"
+
+
+class KeyStatus(StrEnum):
+    ACTIVE = "active"  # used for new batches; exactly one per brand
+    RETIRED = "retired"  # rotated out: old codes still verify, no new batches
+    REVOKED = "revoked"  # codes under it no longer verify
+
+
+class BatchStatus(StrEnum):
+    ACTIVE = "active"
+    RECALLED = "recalled"
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    id: int
+    slug: str  # short, URL-safe, unique in the ledger: used in key ids ("acme.3")
+    name: str
+    resolver: str  # host of the GS1 Digital Link resolver, e.g. "id.acme.example"
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """One brand key. ``slot`` (0..1023) is what a code carries; ``kid`` = "<slug>.<slot>".
+
+    ``sealed_secret`` is the 32-byte key secret sealed by the keyring (never clear text);
+    ``public_key`` is the raw 32-byte Ed25519 public key derived from that secret.
+    """
+
+    brand_id: int
+    slot: int
+    kid: str
+    public_key: bytes
+    sealed_secret: bytes
+    status: KeyStatus
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    brand_id: int
+    gtin: str  # always the 14-digit form, check digit verified
+    name: str
+    spec: str = ""  # specification / model (规格型号)
+    manufacturer: str = ""
+    shelf_life_days: int | None = None
+    category: tuple[str, ...] = field(default_factory=tuple)  # ("Beverages", "Tea", "Green")
+
+    @property
+    def category_path(self) -> str:
+        return "/".join(self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A production batch. Its codes are derived, never stored: (key slot, seq, index)."""
+
+    id: int
+    brand_id: int
+    gtin: str
+    lot: str
+    key_slot: int
+    seq: int  # per (brand, key slot) batch number carried inside every code, 0..2**20-1
+    profile: Profile
+    pin_digits: int  # 0 = no PIN, else 6..8
+    size: int
+    production_date: dt.date
+    expiry_date: dt.date | None
+    factory: str
+    line: str
+    status: BatchStatus
+    manifest: bytes  # canonical JSON of the batch metadata (see veriseal.manifest)
+    manifest_sig: bytes  # Ed25519 signature of ``manifest`` by the batch's key
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewBatch:
+    """What a service asks the ledger to record; the ledger assigns ``id`` and ``seq``."""
+
+    brand_id: int
+    gtin: str
+    lot: str
+    key_slot: int
+    profile: Profile
+    pin_digits: int
+    size: int
+    production_date: dt.date
+    expiry_date: dt.date | None
+    factory: str
+    line: str

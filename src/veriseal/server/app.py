@@ -1,0 +1,84 @@
+"""Routes. Handlers parse input, call a service and render; they hold no rules.
+
+- ``GET /01/{gtin}[/10/{lot}][/21/{serial}]...``: the GS1 Digital Link resolver; HTML
+  verdict page, or JSON with ``Accept: application/json``.
+- ``GET /api/v1/verify?code=...[&pin=...]``: JSON verdict for any code form.
+- ``GET /healthz``.
+
+Every error becomes ``{"error": {"code", "message"}}`` with the code's HTTP status; an
+unexpected exception becomes a 500 with code ``internal`` and no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from veriseal.engine import Engine
+from veriseal.errors import InvalidInput, VerisealError
+from veriseal.server.negotiation import language, wants_json
+from veriseal.server.pages import verdict_page
+from veriseal.verification import Verification
+
+log = logging.getLogger("veriseal.server")
+ENGINE = web.AppKey("engine", Engine)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        body = {"error": {"code": f"http_{exc.status}", "message": exc.reason}}
+        return web.json_response(body, status=exc.status)
+    except VerisealError as exc:
+        return web.json_response(exc.to_dict(), status=exc.http_status)
+    except Exception:  # the last line of defence: log it, never show it
+        log.exception("unhandled error on %s", request.path)
+        body = {"error": {"code": "internal", "message": "internal error"}}
+        return web.json_response(body, status=500)
+
+
+def _respond(request: web.Request, result: Verification) -> web.Response:
+    if wants_json(request):
+        return web.json_response(result.to_dict())
+    lang = language(request)
+    other = "en" if lang == "zh" else "zh"
+    switch = str(request.rel_url.update_query(lang=other))
+    html = verdict_page(result, lang, request.path, switch)
+    return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+async def resolve(request: web.Request) -> web.Response:
+    """The Digital Link URI as scanned: verify its code, answer with the verdict."""
+    engine = request.app[ENGINE]
+    pin = request.query.get("pin") or None
+    # Rebuild the link from the raw path and query: the verifier parses the standard form.
+    result = await engine.verifier.verify(request.raw_path, pin=pin)
+    return _respond(request, result)
+
+
+async def verify_api(request: web.Request) -> web.Response:
+    code = request.query.get("code")
+    if not code:
+        raise InvalidInput("query parameter 'code' is required")
+    result = await request.app[ENGINE].verifier.verify(code, pin=request.query.get("pin") or None)
+    return web.json_response(result.to_dict())
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def make_app(engine: Engine) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware])
+    app[ENGINE] = engine
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/v1/verify", verify_api)
+    app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
+    return app

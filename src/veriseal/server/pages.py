@@ -1,0 +1,111 @@
+"""The mobile-first HTML verdict page (Simplified Chinese or English).
+
+Plain server-rendered HTML with inline CSS: it must load fast on a phone on a weak
+network, and it works without JavaScript (the PIN form is a plain GET form).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from veriseal.i18n import t
+from veriseal.verification import Outcome, Verification
+
+_COLORS = {
+    Outcome.GENUINE: "#1a7f37",
+    Outcome.PIN_REQUIRED: "#9a6700",
+    Outcome.PIN_WRONG: "#cf222e",
+    Outcome.RECALLED: "#cf222e",
+    Outcome.EXPIRED: "#9a6700",
+    Outcome.KEY_REVOKED: "#cf222e",
+    Outcome.INVALID: "#cf222e",
+}
+
+_LABELS = {
+    "product": ("Product", "商品"),
+    "brand": ("Brand", "品牌"),
+    "lot": ("Batch / lot", "批号"),
+    "production_date": ("Produced", "生产日期"),
+    "expiry_date": ("Best before", "有效期至"),
+    "serial": ("Serial", "序列号"),
+    "pin": ("PIN", "验证码"),
+    "check": ("Check", "验证"),
+    "title": ("Product verification", "防伪查询"),
+    "switch": ("中文", "English"),
+}
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;
+  margin:0;
+  background:#f6f8fa;
+  color:#1f2328}
+main{max-width:28rem;margin:0 auto;padding:1rem}
+.verdict{background:var(--verdict);
+  color:#fff;
+  border-radius:12px;
+  padding:1.25rem;
+  font-size:1.4rem;
+  font-weight:600}
+.verdict p{font-size:1rem;font-weight:400;margin:.5rem 0 0}
+dl{background:#fff;
+  border-radius:12px;
+  padding:1rem;
+  display:grid;
+  grid-template-columns:auto 1fr;
+  gap:.4rem 1rem}
+dt{color:#59636e} dd{margin:0;word-break:break-all}
+form{background:#fff;
+  border-radius:12px;
+  padding:1rem;
+  margin-top:1rem} input{font-size:1.2rem;
+  width:9rem}
+button{font-size:1.1rem} nav{text-align:right;margin:.5rem 0}
+"""
+
+
+def _label(key: str, lang: str) -> str:
+    en, zh = _LABELS[key]
+    return zh if lang == "zh" else en
+
+
+def verdict_page(result: Verification, lang: str, path_qs: str, switch_qs: str) -> str:
+    """Render ``result``. ``path_qs`` is the request path (for the PIN form action) and
+    ``switch_qs`` the URL of the same page in the other language."""
+    color = _COLORS[result.outcome]
+    headline = escape(t(f"outcome.{result.outcome}", lang))
+    rows = []
+    info = result.info
+    if info is not None:
+        for key, value in (
+            ("product", info.product),
+            ("brand", info.brand_name),
+            ("lot", info.lot),
+            ("production_date", info.production_date),
+            ("expiry_date", info.expiry_date),
+            ("serial", info.serial),
+        ):
+            if value:
+                rows.append(f"<dt>{escape(_label(key, lang))}</dt><dd>{escape(str(value))}</dd>")
+    form = ""
+    if result.outcome in (Outcome.PIN_REQUIRED, Outcome.PIN_WRONG):
+        form = (
+            f'<form method="get" action="{escape(path_qs)}">'
+            f'<input type="hidden" name="lang" value="{lang}">'
+            f'<label>{escape(_label("pin", lang))} <input name="pin" inputmode="numeric" '
+            'autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label> '
+            f'<button type="submit">{escape(_label("check", lang))}</button></form>'
+        )
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{escape(_label("title", lang))}</title>
+<style>
+{_CSS}</style></head><body><main>
+<nav><a href="{escape(switch_qs)}">{escape(_label("switch", lang))}</a></nav>
+<section class="verdict" id="verdict" style="--verdict:{color}"
+ data-outcome="{result.outcome}" data-reason="{escape(result.reason)}">
+{headline}<p>{escape(result.message)}</p></section>
+{form}
+<dl>{"".join(rows)}</dl>
+</main></body></html>"""

@@ -1,0 +1,333 @@
+"""Code -> authenticity -> batch status -> verdict.
+
+:meth:`Verifier.verify` never raises for anything a user can type or scan: every input
+ends in a :class:`Verification` whose ``outcome`` is stable (the HTTP layer and the CLI
+render it) and whose ``reason`` is a stable code naming why. The authenticity check needs
+no lookup (the code carries key slot, batch seq and index under its MAC or signature);
+the ledger is read only to name the product and batch and to learn their status.
+
+:func:`verify_offline` checks signed codes with public keys alone (a JWKS), no ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from veriseal.codes import digital_link, signed
+from veriseal.codes.compact import open_compact
+from veriseal.codes.digital_link import DigitalLink
+from veriseal.codes.layout import SerialFields, Version, parse_serial, split_payload
+from veriseal.codes.material import KeyMaterial, PublicKey
+from veriseal.codes.pin import pin_matches
+from veriseal.errors import CodeInvalid, NotFound, VerisealError
+from veriseal.keys import KeyService
+from veriseal.ledger.base import Ledger
+from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Profile
+
+
+class Outcome(StrEnum):
+    GENUINE = "genuine"
+    RECALLED = "recalled"  # genuine code of a recalled batch
+    EXPIRED = "expired"  # genuine code past its batch's expiry date
+    KEY_REVOKED = "key_revoked"  # minted under a key the brand has revoked
+    PIN_REQUIRED = "pin_required"  # genuine so far; the batch needs its scratch-off PIN
+    PIN_WRONG = "pin_wrong"
+    INVALID = "invalid"  # not a genuine code (``reason`` says why)
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a genuine (or recalled/expired) code is."""
+
+    brand: str
+    gtin: str
+    serial: str
+    kid: str
+    key_slot: int
+    profile: str
+    seq: int
+    index: int
+    batch_id: int | None = None
+    lot: str | None = None
+    product: str | None = None
+    brand_name: str | None = None
+    production_date: str | None = None
+    expiry_date: str | None = None
+
+
+@dataclass(frozen=True)
+class Verification:
+    outcome: Outcome
+    reason: str  # stable: "genuine", "tag_mismatch", "unknown_batch", ...
+    message: str  # English, for humans
+    info: CodeInfo | None = None
+
+    @property
+    def genuine(self) -> bool:
+        return self.outcome is Outcome.GENUINE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": str(self.outcome),
+            "reason": self.reason,
+            "message": self.message,
+            "code": asdict(self.info) if self.info else None,
+        }
+
+
+def _invalid(reason: str, message: str) -> Verification:
+    return Verification(Outcome.INVALID, reason, message)
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    serial: str
+    fields: SerialFields
+    link: DigitalLink | None  # None for a bare serial
+    signature: str | None
+
+
+def parse_input(text: str) -> ParsedCode:
+    """A URI, GS1 element string or bare serial -> parsed code. Raises an
+    ``InvalidInput`` subclass (``code_invalid``, ``digital_link_invalid``, ...)."""
+    text = text.strip()
+    link: DigitalLink | None = None
+    if "/01/" in text or text.startswith("01/"):
+        link = digital_link.parse(text if not text.startswith("01/") else "/" + text)
+    elif text.startswith(("(", "]")) or "\x1d" in text:
+        link = digital_link.parse_element_string(text)
+    if link is not None and not link.serial:
+        raise CodeInvalid("the link names a product but no serial (AI 21): not a unit code")
+    raw = link.serial if link is not None and link.serial else text
+    serial, fields = parse_serial(raw)
+    sig = dict(link.extra).get(signed.SIGNATURE_PARAM) if link else None
+    return ParsedCode(serial, fields, link, sig)
+
+
+def _check_signature(
+    parsed: ParsedCode, public: PublicKey, lot: str, expiry: dt.date | None
+) -> str | None:
+    """None if the signature is good, else the reason code."""
+    if parsed.signature is None:
+        return "signature_missing"
+    if parsed.link is None:
+        return "signature_missing"
+    try:
+        raw = signed.decode_signature(parsed.signature)
+    except VerisealError:
+        return "signature_malformed"
+    msg = signed.message(parsed.link.gtin, lot, parsed.serial, public.kid, expiry)
+    return None if signed.check(public, msg, raw) else "signature_mismatch"
+
+
+def verify_offline(text: str, keys: dict[str, PublicKey]) -> Verification:
+    """Check a signed code with public keys only. Compact codes need the brand's secret
+    key, so they get ``reason="needs_online_check"``."""
+    try:
+        parsed = parse_input(text)
+    except VerisealError as exc:
+        return _invalid(exc.code, exc.message)
+    if parsed.fields.version is not Version.SIGNED_V1:
+        return _invalid("needs_online_check", "compact codes can only be checked online")
+    link = parsed.link
+    if link is None or link.lot is None:
+        return _invalid("signature_missing", "a signed code is checked from its full URI")
+    reason = "unknown_key"
+    for public in keys.values():
+        if public.slot != parsed.fields.slot:
+            continue
+        reason = _check_signature(parsed, public, link.lot, link.expiry) or "genuine"
+        if reason == "genuine":
+            seq, index = split_payload(parsed.fields.body)
+            info = CodeInfo(
+                brand=public.kid.rsplit(".", 1)[0],
+                gtin=link.gtin,
+                serial=parsed.serial,
+                kid=public.kid,
+                key_slot=public.slot,
+                profile=str(Profile.SIGNED),
+                seq=seq,
+                index=index,
+                lot=link.lot,
+                expiry_date=link.expiry.isoformat() if link.expiry else None,
+            )
+            return Verification(
+                Outcome.GENUINE, "genuine", "genuine signed code (offline check)", info
+            )
+    return _invalid(reason, _MESSAGES.get(reason, "not a genuine code"))
+
+
+_MESSAGES = {
+    "unknown_key": "no key of this brand minted this code",
+    "tag_mismatch": "the serial's authentication tag does not match: not a genuine code",
+    "signature_missing": "a signed code must carry its signature (parameter 's')",
+    "signature_malformed": "the signature parameter is malformed",
+    "signature_mismatch": "the signature does not match: not a genuine code",
+    "unknown_batch": "no batch of this brand matches the code",
+    "index_out_of_range": "the code's index is beyond its batch size",
+    "gtin_mismatch": "the code belongs to another product than the link names",
+    "lot_mismatch": "the code belongs to another lot than the link names",
+    "expiry_mismatch": "the expiry date printed with the code is not its batch's",
+    "unknown_product": "the product is not registered with any brand",
+}
+
+
+class Verifier:
+    """Online verification against the ledger and the unlocked keyring."""
+
+    def __init__(self, ledger: Ledger, keys: KeyService) -> None:
+        self._ledger = ledger
+        self._keys = keys
+
+    async def _candidates(self, parsed: ParsedCode) -> list[Brand]:
+        if parsed.link is not None:
+            try:
+                product = await self._ledger.find_product(parsed.link.gtin)
+            except NotFound:
+                return []
+            return [await self._ledger.get_brand_by_id(product.brand_id)]
+        return await self._ledger.list_brands()
+
+    async def verify(
+        self, text: str, pin: str | None = None, today: dt.date | None = None
+    ) -> Verification:
+        try:
+            parsed = parse_input(text)
+        except VerisealError as exc:
+            return _invalid(exc.code, exc.message)
+        brands = await self._candidates(parsed)
+        if not brands:
+            return _invalid("unknown_product", _MESSAGES["unknown_product"])
+        result = _invalid("unknown_key", _MESSAGES["unknown_key"])
+        for brand in brands:
+            keys = {k.slot: k for k in await self._keys.list(brand)}
+            key = keys.get(parsed.fields.slot)
+            if key is None:
+                continue
+            result = await self._verify_with(brand, key, parsed, pin, today)
+            if result.outcome is not Outcome.INVALID:
+                return result
+        return result
+
+    async def _verify_with(
+        self,
+        brand: Brand,
+        key: KeyRecord,
+        parsed: ParsedCode,
+        pin: str | None,
+        today: dt.date | None,
+    ) -> Verification:
+        # a revoked key still authenticates, so the verdict can say "revoked", not "fake"
+        material = self._keys.material(key, allow_revoked=True)
+        fields = parsed.fields
+        if fields.version is Version.COMPACT_V1:
+            value = open_compact(material, fields)
+            if value is None:
+                return _invalid("tag_mismatch", _MESSAGES["tag_mismatch"])
+        else:
+            value = fields.body
+        seq, index = split_payload(value)
+        try:
+            batch = await self._ledger.get_batch_by_seq(brand.id, key.slot, seq)
+        except NotFound:
+            return _invalid("unknown_batch", _MESSAGES["unknown_batch"])
+        if index >= batch.size:
+            return _invalid("index_out_of_range", _MESSAGES["index_out_of_range"])
+        if fields.version is Version.SIGNED_V1:
+            link_missing = parsed.link is None
+            reason = (
+                "signature_missing"
+                if link_missing
+                else _check_signature(parsed, material.public, batch.lot, batch.expiry_date)
+            )
+            if reason:
+                return _invalid(reason, _MESSAGES[reason])
+        mismatch = self._link_mismatch(parsed.link, batch)
+        if mismatch:
+            return _invalid(mismatch, _MESSAGES[mismatch])
+        product = await self._ledger.get_product(brand.id, batch.gtin)
+        info = _info(brand, key, batch, parsed.serial, index=index, product=product.name)
+        return self._status(brand, key, batch, info, material, fields=fields, pin=pin, today=today)
+
+    @staticmethod
+    def _link_mismatch(link: DigitalLink | None, batch: Batch) -> str | None:
+        if link is None:
+            return None
+        if link.gtin != batch.gtin:
+            return "gtin_mismatch"
+        if link.lot is not None and link.lot != batch.lot:
+            return "lot_mismatch"
+        if link.expiry is not None and link.expiry != batch.expiry_date:
+            return "expiry_mismatch"
+        return None
+
+    def _status(
+        self,
+        brand: Brand,
+        key: KeyRecord,
+        batch: Batch,
+        info: CodeInfo,
+        material: KeyMaterial,
+        *,
+        fields: SerialFields,
+        pin: str | None,
+        today: dt.date | None,
+    ) -> Verification:
+        if key.status is KeyStatus.REVOKED:
+            return Verification(
+                Outcome.KEY_REVOKED,
+                "key_revoked",
+                f"the brand revoked key {key.kid}: do not trust this code",
+                info,
+            )
+        if batch.status is BatchStatus.RECALLED:
+            return Verification(Outcome.RECALLED, "batch_recalled", "this batch was recalled", info)
+        today = today or dt.datetime.now(dt.UTC).date()
+        if batch.expiry_date and today > batch.expiry_date:
+            return Verification(
+                Outcome.EXPIRED,
+                "batch_expired",
+                f"genuine, but expired on {batch.expiry_date.isoformat()}",
+                info,
+            )
+        if batch.pin_digits:
+            if pin is None:
+                return Verification(
+                    Outcome.PIN_REQUIRED,
+                    "pin_required",
+                    f"scratch the label and enter its {batch.pin_digits}-digit PIN",
+                    info,
+                )
+            try:
+                ok = pin_matches(material, batch.pin_digits, fields, pin)
+            except VerisealError as exc:
+                return Verification(Outcome.PIN_WRONG, exc.code, exc.message, info)
+            if not ok:
+                return Verification(
+                    Outcome.PIN_WRONG, "pin_wrong", "the PIN does not match this code", info
+                )
+        return Verification(Outcome.GENUINE, "genuine", f"genuine {brand.name} product", info)
+
+
+def _info(
+    brand: Brand, key: KeyRecord, batch: Batch, serial: str, *, index: int, product: str
+) -> CodeInfo:
+    return CodeInfo(
+        brand=brand.slug,
+        brand_name=brand.name,
+        gtin=batch.gtin,
+        serial=serial,
+        kid=key.kid,
+        key_slot=key.slot,
+        profile=str(batch.profile),
+        seq=batch.seq,
+        index=index,
+        batch_id=batch.id,
+        lot=batch.lot,
+        product=product,
+        production_date=batch.production_date.isoformat(),
+        expiry_date=batch.expiry_date.isoformat() if batch.expiry_date else None,
+    )

@@ -1,0 +1,55 @@
+"""A real aiohttp server on a loopback port over a real SQLite ledger, with demo data."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from veriseal import demo
+from veriseal.config import Config, sqlite_url
+from veriseal.engine import Engine
+from veriseal.keys import KeySource, create_key_file
+from veriseal.server import make_app
+
+
+@dataclass
+class Live:
+    base: str
+    session: aiohttp.ClientSession
+    codes: list[demo.DemoCode]
+    engine: Engine
+
+    def local(self, uri: str) -> str:
+        """The demo URI pointed at this server (its host is the resolver)."""
+        return self.base + "/01/" + uri.split("/01/", 1)[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
+    key = tmp_path / "k.key"
+    create_key_file(key)
+    cfg = Config(
+        path=None, db_url=sqlite_url(tmp_path / "l.sqlite3"), key_source=KeySource(key_file=key)
+    )
+    engine = await Engine.open(cfg)
+    port = _free_port()
+    codes = await demo.seed(engine, f"127.0.0.1:{port}")
+    runner = web.AppRunner(make_app(engine))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    async with aiohttp.ClientSession() as session:
+        yield Live(f"http://127.0.0.1:{port}", session, codes, engine)
+    await runner.cleanup()
+    await engine.close()

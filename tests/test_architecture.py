@@ -1,0 +1,66 @@
+"""Mechanical checks of the house rules (ARCHITECTURE.md), beside import-linter's."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import veriseal
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "src" / "veriseal"
+ALLOWED_IN_CODES = {"cryptography", "nacl", "numpy", "veriseal"}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_codes_is_pure() -> None:
+    """codes/: standard library, cryptography, pynacl and numpy only; no I/O modules."""
+    io_modules = {"asyncio", "socket", "sqlite3", "os", "subprocess", "threading", "io"}
+    for path in (CORE / "codes").glob("*.py"):
+        for name in imports_of(path):
+            root = name.split(".")[0]
+            assert root in ALLOWED_IN_CODES or root in sys.stdlib_module_names, (path.name, name)
+            assert root not in io_modules, (path.name, name)
+            if root == "veriseal":
+                assert name.startswith(("veriseal.codes", "veriseal.errors")), (path.name, name)
+
+
+def test_core_never_imports_cli_or_plugins() -> None:
+    for path in CORE.rglob("*.py"):
+        for name in imports_of(path):
+            assert not name.startswith("veriseal_"), (path, name)
+
+
+def test_public_api_is_exactly_all() -> None:
+    assert sorted(dir(veriseal)) == sorted(veriseal.__all__)
+    for name in veriseal.__all__:
+        assert getattr(veriseal, name) is not None, name
+    try:
+        veriseal.not_a_public_name  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("unknown names must raise AttributeError")
+
+
+def test_importing_codes_loads_no_storage_or_server() -> None:
+    code = (
+        "import sys, veriseal.codes.compact, veriseal.codes.digital_link;"
+        "heavy = ('aiosqlite', 'asyncpg', 'aiohttp', 'veriseal.engine');"
+        "bad = [m for m in heavy if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
