@@ -8,6 +8,7 @@ PostgreSQL half FAILS when the server is unreachable, so CI cannot pass without 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -32,8 +33,6 @@ async def _admin(sql: str) -> None:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped after the test."""
-    import asyncio
-
     if os.environ.get("VERISEAL_SKIP_POSTGRES") == "1":
         pytest.skip("VERISEAL_SKIP_POSTGRES=1")
     name = f"veriseal_test_{secrets.token_hex(6)}"

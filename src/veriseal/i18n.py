@@ -22,6 +22,59 @@ _TEXT: dict[str, tuple[str, str]] = {
     "outcome.pin_required": ("Enter the scratch-off PIN", "请刮开涂层输入验证码"),
     "outcome.pin_wrong": ("Wrong PIN", "验证码错误"),
     "outcome.invalid": ("NOT a genuine code", "非正品码（假码）"),
+    # verdict reasons (Verification.reason), rendered with the code's facts
+    "reason.genuine": ("Genuine {brand} product.", "{brand}正品，请放心使用。"),
+    "reason.batch_recalled": (
+        "This batch was recalled: do not use the product.",
+        "该批次已召回，请勿使用该商品。",
+    ),
+    "reason.batch_expired": ("Genuine, but expired on {expiry}.", "正品，但已于 {expiry} 过期。"),
+    "reason.key_revoked": (
+        "The brand revoked the key of this code: do not trust it.",
+        "品牌已吊销该码的密钥，请勿信任。",
+    ),
+    "reason.pin_required": (
+        "Scratch the label and enter its PIN to finish the check.",
+        "请刮开标签涂层，输入验证码完成查询。",
+    ),
+    "reason.pin_wrong": ("The PIN does not match this code.", "验证码与该码不符。"),
+    "reason.pin_invalid": ("The PIN has the wrong number of digits.", "验证码位数不正确。"),
+    "reason.tag_mismatch": (
+        "This code was not issued by the brand: it may be counterfeit.",
+        "该码并非品牌发放，疑似假冒。",
+    ),
+    "reason.signature_missing": (
+        "The code lacks its signature: it may be counterfeit.",
+        "该码缺少签名，疑似假冒。",
+    ),
+    "reason.signature_malformed": ("The code's signature is damaged.", "该码签名已损坏。"),
+    "reason.signature_mismatch": (
+        "The signature does not match: it may be counterfeit.",
+        "签名不符，疑似假冒。",
+    ),
+    "reason.unknown_batch": (
+        "No batch of the brand matches this code.",
+        "该码不属于品牌的任何批次。",
+    ),
+    "reason.index_out_of_range": ("No such unit in its batch.", "该批次中没有此编号。"),
+    "reason.gtin_mismatch": (
+        "The code belongs to another product.",
+        "该码属于其他商品，疑似标签被挪用。",
+    ),
+    "reason.lot_mismatch": ("The code belongs to another lot.", "该码属于其他批号。"),
+    "reason.expiry_mismatch": (
+        "The printed expiry date is not the batch's.",
+        "标签上的有效期与批次不符。",
+    ),
+    "reason.unknown_product": ("The product is not registered.", "该商品未登记。"),
+    "reason.unknown_key": ("No key of the brand issued this code.", "该码不是由品牌密钥发放的。"),
+    "reason.code_invalid": ("This is not a valid code.", "这不是有效的防伪码。"),
+    "reason.digital_link_invalid": (
+        "The link is not a valid product code.",
+        "该链接不是有效的商品码。",
+    ),
+    "reason.gtin_invalid": ("The product number is not valid.", "商品条码无效。"),
+    "reason.needs_online_check": ("This code can only be checked online.", "该码需要联网查询。"),
     # error codes
     "error.code_invalid": ("Invalid code", "无效的码"),
     "error.gtin_invalid": ("Invalid GTIN", "商品条码（GTIN）无效"),

@@ -175,6 +175,26 @@ _MESSAGES = {
 }
 
 
+#: Every ``Verification.reason`` this module can produce (stable codes). Input errors
+#: contribute their error code (``code_invalid``, ``digital_link_invalid``, ...).
+REASONS = frozenset(
+    {
+        *_MESSAGES,
+        "genuine",
+        "batch_recalled",
+        "batch_expired",
+        "key_revoked",
+        "pin_required",
+        "pin_wrong",
+        "pin_invalid",
+        "code_invalid",
+        "digital_link_invalid",
+        "gtin_invalid",
+        "needs_online_check",
+    }
+)
+
+
 class Verifier:
     """Online verification against the ledger and the unlocked keyring."""
 

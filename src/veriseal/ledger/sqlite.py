@@ -82,6 +82,10 @@ class SqliteLedger(SqlLedger):
     async def open(cls, path: str | Path) -> SqliteLedger:
         """Open (creating folders and file as needed) the ledger at ``path``."""
         file = Path(path)
+        if file.is_dir():
+            # checked here: aiosqlite would fail in its worker thread, which outlives the
+            # error and reports it again later
+            raise StorageError(f"cannot open SQLite ledger {file}: it is a folder")
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             writer = await _connect(file)

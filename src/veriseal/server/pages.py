@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from veriseal.i18n import t
+from veriseal.i18n import keys, t
 from veriseal.verification import Outcome, Verification
 
 _COLORS = {
@@ -64,6 +64,21 @@ button{font-size:1.1rem} nav{text-align:right;margin:.5rem 0}
 """
 
 
+def describe(result: Verification, lang: str) -> str:
+    """The verdict's detail sentence in ``lang``; falls back to the English message for
+    a reason without a translation."""
+    key = f"reason.{result.reason}"
+    if key not in keys():
+        return result.message
+    info = result.info
+    return t(
+        key,
+        lang,
+        brand=(info.brand_name if info and info.brand_name else ""),
+        expiry=(info.expiry_date if info and info.expiry_date else ""),
+    )
+
+
 def _label(key: str, lang: str) -> str:
     en, zh = _LABELS[key]
     return zh if lang == "zh" else en
@@ -74,6 +89,7 @@ def verdict_page(result: Verification, lang: str, path_qs: str, switch_qs: str) 
     ``switch_qs`` the URL of the same page in the other language."""
     color = _COLORS[result.outcome]
     headline = escape(t(f"outcome.{result.outcome}", lang))
+    detail = escape(describe(result, lang))
     rows = []
     info = result.info
     if info is not None:
@@ -105,7 +121,7 @@ def verdict_page(result: Verification, lang: str, path_qs: str, switch_qs: str) 
 <nav><a href="{escape(switch_qs)}">{escape(_label("switch", lang))}</a></nav>
 <section class="verdict" id="verdict" style="--verdict:{color}"
  data-outcome="{result.outcome}" data-reason="{escape(result.reason)}">
-{headline}<p>{escape(result.message)}</p></section>
+{headline}<p>{detail}</p></section>
 {form}
 <dl>{"".join(rows)}</dl>
 </main></body></html>"""

@@ -1,0 +1,45 @@
+"""Every human-facing text exists in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriseal import errors
+from veriseal.i18n import bilingual, keys, language, t
+from veriseal.verification import REASONS, Outcome
+
+
+def all_error_codes() -> set[str]:
+    found: set[str] = set()
+    todo: list[type[errors.VerisealError]] = [errors.VerisealError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.code)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted(
+        [f"reason.{r}" for r in REASONS]
+        + [f"outcome.{o}" for o in Outcome]
+        + [f"error.{c}" for c in all_error_codes()]
+    ),
+)
+def test_text_in_both_languages(key: str) -> None:
+    assert key in keys()
+    en, zh = t(key, "en", brand="B", expiry="E"), t(key, "zh", brand="B", expiry="E")
+    assert en and zh and en != zh
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), zh
+
+
+def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VERISEAL_LANG", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert language() == "zh"
+    monkeypatch.setenv("VERISEAL_LANG", "en")
+    assert language() == "en"
+    assert language("zh") == "zh"
+    assert bilingual("outcome.genuine") == "Genuine / 正品"
