@@ -35,11 +35,19 @@ def main() -> None:
     sig = signed.sign(key, signed.message(gtin, args.lot, clear, key.kid, expiry))
     rows = [
         ("compact", digital_link.build_uri(args.host, gtin, args.lot, compact)),
-        ("compact + expiry", digital_link.build_uri(args.host, gtin, args.lot, compact, expiry=expiry)),
+        (
+            "compact + expiry",
+            digital_link.build_uri(args.host, gtin, args.lot, compact, expiry=expiry),
+        ),
         (
             "signed + expiry",
             digital_link.build_uri(
-                args.host, gtin, args.lot, clear, expiry=expiry, extra=[(signed.SIGNATURE_PARAM, sig)]
+                args.host,
+                gtin,
+                args.lot,
+                clear,
+                expiry=expiry,
+                extra=[(signed.SIGNATURE_PARAM, sig)],
             ),
         ),
     ]

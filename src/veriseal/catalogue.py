@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -68,6 +69,8 @@ def make_product(
     for label, value in (("name", name), ("spec", spec), ("manufacturer", manufacturer)):
         if len(value) > MAX_TEXT:
             raise InvalidInput(f"{label} is longer than {MAX_TEXT} characters")
+        if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+            raise InvalidInput(f"{label} contains control characters")
     days: int | None = None
     if shelf_life_days not in (None, ""):
         try:
