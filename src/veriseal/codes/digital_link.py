@@ -55,7 +55,14 @@ class DigitalLink:
 
 
 def _encode(value: str) -> str:
-    return "".join(c if c in _UNRESERVED else f"%{ord(c):02X}" for c in value)
+    """Percent-encode the UTF-8 bytes of everything but URI-unreserved characters."""
+    try:
+        return "".join(
+            c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+            for c in value
+        )
+    except UnicodeEncodeError:  # lone surrogates cannot be sent in a URI
+        raise DigitalLinkInvalid("the value is not valid Unicode text") from None
 
 
 def _check_value(ai: str, value: str) -> str:
