@@ -137,6 +137,40 @@ def test_build_parse_round_trip(
         assert uri == prefix + serial + suffix
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    gtin=gtins,
+    lot=st.none() | values82,
+    serial=st.none() | values82,
+    expiry=st.none() | dates,
+    extra=extras,
+    prefix=st.sampled_from(["", "/p", "/a/01x"]),
+    scheme=st.sampled_from(["https://id.example.com", "http://h:8080", ""]),
+)
+def test_fast_and_general_parsers_agree(  # noqa: PLR0917 - hypothesis passes each strategy
+    gtin: str,
+    lot: str | None,
+    serial: str | None,
+    expiry: dt.date | None,
+    extra: list[tuple[str, str]],
+    prefix: str,
+    scheme: str,
+) -> None:
+    uri = dl.build_uri("h", gtin, lot, serial, expiry=expiry, extra=extra)
+    uri = scheme + prefix + uri.split("://h", 1)[1]
+    general = dl._parse_general(uri)
+    fast = dl._parse_fast(uri)
+    assert fast is None or fast == general
+    assert dl.parse(uri) == general
+
+
+def test_fast_path_takes_printed_codes() -> None:
+    uri = "https://id.acme.example/01/09506000134352/10/L2401-A/21/C00TVD95KFJM1WAMTTGV?17=270630"
+    assert dl._parse_fast(uri) == dl._parse_general(uri)
+    assert dl._parse_fast(uri) is not None
+    assert dl._parse_fast("/01/01/09506000134352/21/X") is None  # general parser decides
+
+
 @settings(max_examples=300, deadline=None)
 @given(gtin=gtins, lot=st.none() | values82, serial=st.none() | values82, expiry=st.none() | dates)
 def test_element_string_round_trip(

@@ -27,6 +27,8 @@ _ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 #: Characters a person may type for a symbol; applied after upper-casing.
 _CONFUSABLES = {"O": "0", "I": "1", "L": "1"}
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
+_CANONICAL = frozenset(ALPHABET)
+_TO_PYTHON_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 
 #: ASCII byte -> value, 255 for "not in the alphabet". Lower case is accepted here too so
 #: the bulk decoder tolerates case like the scalar one; confusables are NOT (bulk input
@@ -45,6 +47,8 @@ def normalize(text: str) -> str:
     remaining character outside the alphabet (the message names it and its position)."""
     if not isinstance(text, str):  # defensive: callers parse untrusted JSON too
         raise CodeInvalid("a serial must be text")
+    if _CANONICAL.issuperset(text):
+        return text  # scanned codes arrive exactly as printed
     out: list[str] = []
     for typed in text.upper():
         if typed in " -\t":
@@ -61,10 +65,8 @@ def normalize(text: str) -> str:
 
 def decode_int(symbols: str) -> int:
     """Value of already-normalised ``symbols`` (most significant first)."""
-    value = 0
-    for ch in symbols:
-        value = (value << 5) | _VALUE[ch]
-    return value
+    # Python's int() reads base 32 with the digits 0-9a-v: translate, then parse in C.
+    return int(symbols.translate(_TO_PYTHON_DIGITS), 32)
 
 
 def encode_int(value: int, width: int) -> str:

@@ -21,10 +21,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from veriseal.codes.gtin import normalize_gtin
+from veriseal.codes.gtin import gs1_check_digit, normalize_gtin
 from veriseal.errors import DigitalLinkInvalid
 
 CSET82 = frozenset(
@@ -41,9 +43,11 @@ _SYMBOLOGY = re.compile(r"^\][A-Za-z][0-9]")
 GS = "\x1d"
 
 
-@dataclass(frozen=True)
-class DigitalLink:
-    """A parsed Digital Link (or element string, then ``host`` is None)."""
+class DigitalLink(NamedTuple):
+    """A parsed Digital Link (or element string, then ``host`` is None).
+
+    A NamedTuple rather than a frozen dataclass: just as immutable, and several times
+    cheaper to build on the verification hot path."""
 
     gtin: str
     lot: str | None = None
@@ -70,10 +74,15 @@ def _check_value(ai: str, value: str) -> str:
         raise DigitalLinkInvalid(f"the {_NAMES.get(ai, 'AI ' + ai)} (AI {ai}) is empty")
     if len(value) > _MAX_VALUE:
         raise DigitalLinkInvalid(f"AI {ai} has at most {_MAX_VALUE} characters, got {len(value)}")
-    bad = next((c for c in value if c not in CSET82), None)
-    if bad is not None:
+    if not CSET82.issuperset(value):
+        bad = next(c for c in value if c not in CSET82)
         raise DigitalLinkInvalid(f"character {bad!r} is not allowed in AI {ai}")
     return value
+
+
+def _this_year() -> int:
+    # time.localtime is several times cheaper than date.today() on the verify hot path
+    return time.localtime().tm_year
 
 
 def format_expiry(expiry: dt.date) -> str:
@@ -86,7 +95,7 @@ def parse_expiry(text: str, today: dt.date | None = None) -> dt.date:
     if len(text) != 6 or not text.isascii() or not text.isdigit():
         raise DigitalLinkInvalid(f"expiry {text!r} must be YYMMDD")
     yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
-    now = (today or dt.date.today()).year
+    now = today.year if today else _this_year()
     year = now - now % 100 + yy
     if year - now > 50:
         year -= 100
@@ -94,12 +103,12 @@ def parse_expiry(text: str, today: dt.date | None = None) -> dt.date:
         year += 100
     if not 1 <= mm <= 12:
         raise DigitalLinkInvalid(f"expiry {text}: month {mm:02d} does not exist")
-    last = calendar.monthrange(year, mm)[1]
     if dd == 0:
-        dd = last
-    if dd > last:
-        raise DigitalLinkInvalid(f"expiry {text}: day {dd:02d} does not exist")
-    return dt.date(year, mm, dd)
+        dd = calendar.monthrange(year, mm)[1]
+    try:
+        return dt.date(year, mm, dd)
+    except ValueError:
+        raise DigitalLinkInvalid(f"expiry {text}: day {dd:02d} does not exist") from None
 
 
 def uri_prefix(host: str, gtin: str, lot: str | None) -> str:
@@ -143,6 +152,8 @@ def build_uri(
 
 
 def _decode(text: str) -> str:
+    if "%" not in text:
+        return text  # the common case: Veriseal values never need escaping
     if _BAD_ESCAPE.search(text):
         raise DigitalLinkInvalid(f"bad percent-escape in {text!r}")
     try:
@@ -199,11 +210,64 @@ def _parse_path(path: str) -> dict[str, str]:
     return found
 
 
+# The common case: what Veriseal prints, scanned back unchanged (no escapes, lot and
+# serial only). It is a strict subset of what _parse_general accepts and MUST give the same
+# result (tests/codes/test_gs1.py checks both on random links). It saves about 4 us of the
+# ~10 us an offline check spends outside the signature.
+_FAST = re.compile(
+    r"(?:https?://(?P<host>[A-Za-z0-9.:-]+))?(?:/(?!01/)[^/?#%\s]+)*?/01/(?P<gtin>[0-9]{14})"
+    r"(?:/10/(?P<lot>[A-Za-z0-9._~-]{1,20}))?(?:/21/(?P<serial>[A-Za-z0-9._~-]{1,20}))?"
+    r"(?:\?(?P<query>[A-Za-z0-9._~=&-]*))?"
+)
+
+
+def _parse_fast(text: str) -> DigitalLink | None:
+    m = _FAST.fullmatch(text)
+    if m is None:
+        return None
+    gtin = m["gtin"]
+    if not _gtin14_ok(gtin):
+        return None  # let the general parser word the error
+    expiry: dt.date | None = None
+    extra: list[tuple[str, str]] = []
+    for part in m["query"].split("&") if m["query"] else ():
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if key == "17" and expiry is None:
+            expiry = _expiry_this_year(value, _this_year())
+        elif key in _RESERVED_QUERY_KEYS:
+            return None
+        else:
+            extra.append((key, value))
+    return DigitalLink(gtin, m["lot"], m["serial"], expiry, tuple(extra), m["host"])
+
+
+_RESERVED_QUERY_KEYS = frozenset(("01", "17", *_QUALIFIERS))
+
+
+# Scans repeat a few GTINs and expiry dates (one per batch) millions of times, so these
+# pure checks are memoised; the year is part of the key because the century rule uses it.
+@lru_cache(maxsize=4096)
+def _gtin14_ok(gtin: str) -> bool:
+    return gs1_check_digit(gtin[:13]) == int(gtin[13])
+
+
+@lru_cache(maxsize=4096)
+def _expiry_this_year(text: str, year: int) -> dt.date:
+    return parse_expiry(text, dt.date(year, 1, 1))
+
+
 def parse(text: str) -> DigitalLink:
     """Parse a Digital Link URI or path. See the module docstring for what is accepted."""
     if not isinstance(text, str):
         raise DigitalLinkInvalid("a Digital Link must be text")
-    host, path, query = _split_uri(text.strip())
+    text = text.strip()
+    return _parse_fast(text) or _parse_general(text)
+
+
+def _parse_general(text: str) -> DigitalLink:
+    host, path, query = _split_uri(text)
     found = _parse_path(path)
     expiry: dt.date | None = None
     extra: list[tuple[str, str]] = []

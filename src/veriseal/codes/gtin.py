@@ -14,7 +14,8 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 def gs1_check_digit(digits: str) -> int:
     """Check digit for ``digits`` (the number WITHOUT its check digit): weights 3, 1, 3...
     from the right, then the distance to the next multiple of ten."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    # the rightmost digit weighs 3, the next 1, and so on
+    total = 3 * sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2]))
     return (10 - total % 10) % 10
 
 

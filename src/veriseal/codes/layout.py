@@ -40,8 +40,8 @@ and an offline verifier (public key only) must be able to name the batch and ind
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from veriseal.codes import base32
 from veriseal.errors import CodeInvalid
@@ -70,25 +70,17 @@ TAG_SYMBOLS = 8
 PAYLOAD_SYMBOLS = 9
 
 LENGTHS = {Version.COMPACT_V1: COMPACT_LEN, Version.SIGNED_V1: SIGNED_LEN}
+_VERSION_BY_SYMBOL = {base32.ALPHABET[v]: v for v in Version}
 
 
-@dataclass(frozen=True, slots=True)
-class SerialFields:
-    """The clear fields of a parsed serial (before any authenticity check)."""
+class SerialFields(NamedTuple):
+    """The clear fields of a parsed serial (before any authenticity check). A NamedTuple:
+    immutable and cheap to build (one per verification)."""
 
     version: Version
     slot: int
     tag: int  # 0 for signed serials
-    body: int  # compact: masked payload; signed: payload
-
-    @property
-    def seq(self) -> int:
-        """Batch number; meaningful for a signed serial's clear payload."""
-        return self.body >> INDEX_BITS
-
-    @property
-    def index(self) -> int:
-        return self.body & MAX_INDEX
+    body: int  # compact: masked payload; signed: payload (see split_payload)
 
 
 def payload(seq: int, index: int) -> int:
@@ -112,24 +104,21 @@ def parse_serial(text: str) -> tuple[str, SerialFields]:
     serial = base32.normalize(text)
     if not serial:
         raise CodeInvalid("the serial is empty")
-    symbol = base32.decode_int(serial[0])
-    try:
-        version = Version(symbol)
-    except ValueError:
-        raise CodeInvalid(
-            f"serial starts with {serial[0]!r}, which is not a Veriseal code version"
-        ) from None
+    version = _VERSION_BY_SYMBOL.get(serial[0])
+    if version is None:
+        raise CodeInvalid(f"serial starts with {serial[0]!r}, which is not a Veriseal code version")
     want = LENGTHS[version]
     if len(serial) != want:
         raise CodeInvalid(
             f"a {version.name.split('_')[0].lower()} serial has {want} characters,"
             f" this one has {len(serial)}"
         )
-    slot = base32.decode_int(serial[1:HEAD_LEN])
+    # one int() over the whole serial, then shifts: the cheapest split in CPython
+    value = base32.decode_int(serial)
     if version is Version.COMPACT_V1:
-        tag = base32.decode_int(serial[HEAD_LEN : HEAD_LEN + TAG_SYMBOLS])
-        body = base32.decode_int(serial[HEAD_LEN + TAG_SYMBOLS :])
+        fields = SerialFields(
+            version, (value >> 85) & 1023, (value >> 45) & TAG_MASK, value & PAYLOAD_MASK
+        )
     else:
-        tag = 0
-        body = base32.decode_int(serial[HEAD_LEN:])
-    return serial, SerialFields(version, slot, tag, body)
+        fields = SerialFields(version, (value >> 45) & 1023, 0, value & PAYLOAD_MASK)
+    return serial, fields
