@@ -1,4 +1,11 @@
-"""One contract suite for every ledger backend, against real databases."""
+"""One contract suite for every ledger backend, against real databases.
+
+Every test runs on SQLite (a file in tmp_path) and PostgreSQL (a fresh database): see
+the ``ledger_url`` / ``ledger`` fixtures in tests/conftest.py. Most tests use only the
+:class:`Ledger` interface; the few that must see what the interface does not expose
+(the appended event rows, a key space near its end) reach through ``SqlLedger``'s
+transactions, which both backends share.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from veriseal.codes.layout import MAX_SEQ
 from veriseal.errors import (
     BatchNotFound,
     BrandNotFound,
     ConfigError,
     Conflict,
     KeyNotFound,
+    KeySpaceExhausted,
     ProductNotFound,
     StorageError,
 )
 from veriseal.ledger import Ledger, open_ledger
+from veriseal.ledger.sql import SqlLedger
 from veriseal.models import (
     BatchStatus,
     Brand,
@@ -72,9 +82,37 @@ async def brand_with_product(
     return brand
 
 
+async def rows_of(ledger: Ledger, sql: str, *args: object) -> list[tuple[object, ...]]:
+    """White-box read of tables the interface does not expose."""
+    assert isinstance(ledger, SqlLedger)
+    async with ledger.read() as tx:
+        return [tuple(r.values()) for r in await tx.fetch(sql, *args)]
+
+
 async def test_migrate_is_idempotent(ledger: Ledger) -> None:
     assert await ledger.migrate() == []
     assert await ledger.schema_version() == ["0001_core"]
+
+
+async def test_schema_version_of_a_fresh_database(ledger_url: str) -> None:
+    led = await open_ledger(ledger_url)  # open_ledger does not migrate
+    try:
+        assert await led.schema_version() == []
+        assert await led.migrate() == ["0001_core"]
+        assert await led.schema_version() == ["0001_core"]
+    finally:
+        await led.close()
+
+
+async def test_concurrent_migrations_apply_each_file_once(ledger_url: str) -> None:
+    a, b = await open_ledger(ledger_url), await open_ledger(ledger_url)
+    try:
+        applied = await asyncio.gather(a.migrate(), b.migrate())
+        assert sorted(applied, key=len) == [[], ["0001_core"]]
+        assert await a.schema_version() == ["0001_core"]
+    finally:
+        await a.close()
+        await b.close()
 
 
 async def test_brands(ledger: Ledger) -> None:
@@ -110,6 +148,24 @@ async def test_keys_rotate_and_revoke(ledger: Ledger) -> None:
         KeyStatus.REVOKED,
         KeyStatus.ACTIVE,
     ]
+    # every status each key took is appended, in order, beside the current status
+    events = await rows_of(
+        ledger, "SELECT slot, status FROM key_events WHERE brand_id = ? ORDER BY id", brand.id
+    )
+    assert events == [(0, "active"), (0, "retired"), (1, "active"), (0, "revoked")]
+
+
+async def test_timestamps_come_back_as_the_same_instant_in_utc(ledger: Ledger) -> None:
+    brand = await ledger.create_brand("acme", "Acme", "id.acme.example")
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    local = dt.datetime(2026, 11, 25, 16, 0, tzinfo=beijing)
+    await ledger.add_key(
+        KeyRecord(brand.id, 0, "acme.0", bytes(32), b"s", KeyStatus.ACTIVE, local), False
+    )
+    await ledger.set_key_status(brand.id, 0, KeyStatus.REVOKED, local)
+    (stored,) = await ledger.list_keys(brand.id)
+    assert stored.created_at == NOW and stored.created_at.utcoffset() == dt.timedelta(0)
+    assert stored.revoked_at == NOW
 
 
 async def test_products_all_or_nothing(ledger: Ledger) -> None:
@@ -131,6 +187,11 @@ async def test_products_all_or_nothing(ledger: Ledger) -> None:
         await ledger.get_product(bolt.id, "09506000134352")  # another brand's product
     with pytest.raises(ProductNotFound):
         await ledger.find_product("00000000000000")
+    twice = [Product(bolt.id, "96385074", "A"), Product(bolt.id, "96385074", "B")]
+    with pytest.raises(Conflict, match="96385074"):
+        await ledger.add_products(twice)
+    assert [p.gtin for p in await ledger.list_products(bolt.id)] == ["04006381333931"]
+    assert await ledger.add_products([]) == 0
 
 
 async def test_batches_seq_per_key_slot(ledger: Ledger) -> None:
@@ -176,6 +237,68 @@ async def test_concurrent_batches_get_distinct_gap_free_seqs(ledger: Ledger) -> 
     )
     assert sorted(b.seq for b in made) == list(range(20))
     assert len({b.id for b in made}) == 20
+    # each manifest was sealed with the id and seq its batch got
+    assert all(b.manifest == f'{{"id":{b.id},"seq":{b.seq}}}'.encode() for b in made)
+
+
+async def test_two_ledgers_on_one_database_share_the_seq_space(ledger_url: str) -> None:
+    """Two ledger objects stand in for two processes: the database, not an in-process
+    lock, must keep the seqs distinct and gap-free, per slot."""
+    first, second = await open_ledger(ledger_url), await open_ledger(ledger_url)
+    try:
+        await first.migrate()
+        brand = await brand_with_product(first)
+        await first.add_key(key(brand, 1), retire_active=True)
+        made = await asyncio.gather(
+            *(
+                (first, second)[i % 2].create_batch(new_batch(brand, f"L{i}", slot=i % 3 % 2), seal)
+                for i in range(24)
+            )
+        )
+        for slot in (0, 1):
+            seqs = sorted(b.seq for b in made if b.key_slot == slot)
+            assert seqs == list(range(len(seqs)))
+        assert len({b.id for b in made}) == 24
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_key_space_exhausted(ledger: Ledger) -> None:
+    brand = await brand_with_product(ledger)
+    assert isinstance(ledger, SqlLedger)
+    # 2**20 real batches would take minutes: plant the last one directly
+    async with ledger.write() as tx:
+        await tx.execute(
+            "INSERT INTO batches (id, brand_id, gtin, lot, key_slot, seq, profile, pin_digits,"
+            " size, production_date, expiry_date, factory, line, status, manifest,"
+            " manifest_sig, created_at) VALUES (?, ?, ?, 'LAST', 0, ?, 'compact', 0, 1, ?,"
+            " NULL, 'F', 'L', 'active', ?, ?, ?)",
+            1,
+            brand.id,
+            "09506000134352",
+            MAX_SEQ,
+            dt.date(2026, 1, 1),
+            b"m",
+            b"s",
+            NOW,
+        )
+    with pytest.raises(KeySpaceExhausted):
+        await ledger.create_batch(new_batch(brand, "ONE-TOO-MANY"), seal)
+    assert [b.lot for b in await ledger.list_batches(brand.id)] == ["LAST"]
+
+
+async def test_batch_must_name_its_own_brands_product_and_key(ledger: Ledger) -> None:
+    """Schema integrity, not a business rule: services check first; the schema makes
+    sure a bug cannot store a batch under another brand's GTIN or a missing key."""
+    acme = await brand_with_product(ledger)
+    bolt = await ledger.create_brand("bolt", "Bolt", "id.bolt.example")
+    await ledger.add_key(key(bolt, 0), retire_active=False)
+    with pytest.raises(StorageError):
+        await ledger.create_batch(new_batch(bolt, "A"), seal)  # acme's GTIN
+    with pytest.raises(StorageError):
+        await ledger.create_batch(new_batch(acme, "A", slot=5), seal)  # no key in slot 5
+    assert await ledger.list_batches(acme.id) == await ledger.list_batches(bolt.id) == []
 
 
 async def test_batch_status_changes_are_kept(ledger: Ledger) -> None:
@@ -185,8 +308,13 @@ async def test_batch_status_changes_are_kept(ledger: Ledger) -> None:
         await ledger.set_batch_status(b.id, BatchStatus.RECALLED)
     ).status is BatchStatus.RECALLED
     assert (await ledger.get_batch(b.id)).status is BatchStatus.RECALLED
+    assert (await ledger.set_batch_status(b.id, BatchStatus.ACTIVE)).status is BatchStatus.ACTIVE
     with pytest.raises(BatchNotFound):
         await ledger.set_batch_status(12345, BatchStatus.RECALLED)
+    events = await rows_of(
+        ledger, "SELECT status FROM batch_events WHERE batch_id = ? ORDER BY id", b.id
+    )
+    assert events == [("active",), ("recalled",), ("active",)]
 
 
 async def test_writes_survive_reopen(ledger_url: str) -> None:
@@ -215,3 +343,47 @@ async def test_bad_urls_and_unreachable_servers_are_coded_errors(tmp_path: Path)
     (tmp_path / "dir.sqlite3").mkdir()
     with pytest.raises(StorageError):
         await open_ledger(str(tmp_path / "dir.sqlite3"))
+    for bad in ("", "sqlite:", "sqlite://host/ledger.db", "postgresql+asyncpg://x/y"):
+        with pytest.raises(ConfigError):
+            await open_ledger(bad)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/a/ledger.db",  # absolute (tmp starts with "/": 4 slashes)
+        "sqlite://{tmp}/a/ledger.db",  # absolute, 3 slashes
+        "sqlite:rel/a/ledger.db",  # relative to the working directory
+        "{tmp}/a/ledger.db",  # plain path
+        "rel/a/ledger.db",
+    ],
+)
+async def test_sqlite_url_forms(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    led = await open_ledger(url.format(tmp=tmp_path))
+    try:
+        expected = tmp_path / ("rel" if "rel/" in url else "") / "a" / "ledger.db"
+        assert expected.is_file()  # parent folders created
+        assert led.url == f"sqlite://{expected}"
+    finally:
+        await led.close()
+
+
+async def test_sqlite_durability_settings(tmp_path: Path) -> None:
+    led = await open_ledger(str(tmp_path / "ledger.db"))
+    assert isinstance(led, SqlLedger)
+    try:
+        for connection in (led.write(), led.read()):  # the writer and the reader
+            async with connection as tx:
+                mode = await tx.fetchrow("PRAGMA journal_mode")
+                sync = await tx.fetchrow("PRAGMA synchronous")
+                fks = await tx.fetchrow("PRAGMA foreign_keys")
+                busy = await tx.fetchrow("PRAGMA busy_timeout")
+            assert mode is not None and sync is not None and fks is not None
+            assert busy is not None
+            assert list(mode.values()) == ["wal"]
+            assert list(sync.values()) == [2]  # FULL
+            assert list(fks.values()) == [1]
+            assert next(iter(busy.values())) > 0
+    finally:
+        await led.close()

@@ -15,14 +15,28 @@ __all__ = ["Ledger", "open_ledger"]
 
 
 async def open_ledger(url: str) -> Ledger:
-    """``postgresql://...`` / ``postgres://...`` -> PostgreSQL; ``sqlite:///abs/path``,
-    ``sqlite:rel/path`` or a plain file path -> SQLite. Does not migrate."""
+    """Open the ledger that ``url`` names. It does NOT migrate: callers call ``migrate()``.
+
+    - ``postgresql://...`` or ``postgres://...`` -> :class:`PostgresLedger`;
+    - ``sqlite:///abs/path`` (any number of slashes after ``sqlite:`` means an absolute
+      path), ``sqlite:rel/path`` or a plain file path -> :class:`SqliteLedger`;
+    - anything else (another scheme, an empty path) -> ``ConfigError``.
+
+    ``StorageError`` if the database cannot be reached or opened.
+    """
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresLedger.open(url)
     if url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:")
-        path = path.removeprefix("//") if path.startswith("///") else path
+        if path.startswith("//"):
+            # "sqlite:" "//" (an empty authority) "/abs/path"; "sqlite:////abs" is the
+            # SQLAlchemy spelling of the same absolute path, so accept it too
+            if not path.startswith("///"):
+                raise ConfigError(f"SQLite ledger URL {url!r} names a host: use sqlite:///path")
+            path = "/" + path.lstrip("/")
+        if not path:
+            raise ConfigError("SQLite ledger URL has no path")
         return await SqliteLedger.open(path)
-    if "://" in url:
+    if "://" in url or not url.strip():
         raise ConfigError(f"unsupported ledger URL {url!r}: use a SQLite path or postgresql://")
     return await SqliteLedger.open(url)

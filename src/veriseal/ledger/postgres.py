@@ -1,7 +1,12 @@
 """PostgreSQL backend (asyncpg): a connection pool, one transaction per call.
 
 Batch sequence numbers are allocated under a row lock on the key (``FOR UPDATE``), so
-concurrent batch creations under one key get distinct, gap-free numbers.
+concurrent batch creations under one key get distinct, gap-free numbers, also across
+processes; creations under different keys do not wait for each other. Concurrent
+``migrate()`` calls (several app instances starting at once) queue on an advisory lock.
+
+Errors: a unique violation is ``Conflict``; everything else the driver raises (lost
+connection, refused connection, timeouts, other server errors) is ``StorageError``.
 """
 
 from __future__ import annotations
@@ -58,8 +63,22 @@ class _PgTx(Tx):
             raise _map_error(exc) from None
 
 
+#: Arbitrary but fixed key of the advisory lock that serialises migrate() ("veriseal").
+_MIGRATION_LOCK = 0x7665726973656173
+
+
 class PostgresLedger(SqlLedger):
+    """The ledger in a PostgreSQL database. Obtain one with :meth:`open`."""
+
     dialect = "postgres"
+    schema_migrations_ddl = (
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    has_schema_migrations_sql = (
+        "SELECT 1 AS found WHERE to_regclass('schema_migrations') IS NOT NULL"
+    )
+    lock_migrations_sql = f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"
     lock_key_sql = "SELECT slot FROM keys WHERE brand_id = ? AND slot = ? FOR UPDATE"
     next_batch_id_sql = "SELECT nextval(pg_get_serial_sequence('batches', 'id')) AS id"
 
@@ -69,6 +88,10 @@ class PostgresLedger(SqlLedger):
 
     @classmethod
     async def open(cls, url: str) -> PostgresLedger:
+        """Connect a pool to ``url`` (``postgresql://user@host:port/db``).
+
+        ``StorageError`` if the server cannot be reached or refuses us. Does not migrate.
+        """
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         except (*_ERRORS, ValueError) as exc:
@@ -77,6 +100,7 @@ class PostgresLedger(SqlLedger):
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
+        """A transaction on a pooled connection, committed on normal exit."""
         try:
             conn = await self._pool.acquire()
         except _ERRORS as exc:
@@ -91,6 +115,7 @@ class PostgresLedger(SqlLedger):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
+        """A pooled connection in autocommit: each statement sees the last commit."""
         try:
             conn = await self._pool.acquire()
         except _ERRORS as exc:

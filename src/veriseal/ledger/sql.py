@@ -2,8 +2,13 @@
 
 Queries are written once with ``?`` placeholders; a backend supplies :class:`Tx` objects
 (which translate placeholders, encode values and map driver errors to
-``Conflict`` / ``StorageError``) and two dialect-specific statements. Each public method is
-one transaction: it commits fully or changes nothing.
+``Conflict`` / ``StorageError``) and a few dialect-specific statements (the class
+attributes of :class:`SqlLedger`). Each public method is one transaction: it commits
+fully or changes nothing.
+
+Status changes follow rule 7 of ARCHITECTURE.md: the change is appended to
+``key_events`` / ``batch_events`` and the denormalised ``status`` column updated in the
+same transaction, so the current state is always the latest appended fact.
 """
 
 from __future__ import annotations
@@ -64,10 +69,23 @@ class Tx(abc.ABC):
 
 
 class SqlLedger(Ledger):
+    """:class:`Ledger` over SQL; a backend supplies transactions and its dialect's SQL."""
+
+    #: Folder of ``veriseal/ledger/migrations`` with this backend's schema files.
     dialect: str
+    #: Creates the migration bookkeeping table if absent (the one table no file creates).
+    schema_migrations_ddl: str
+    #: Returns one row iff ``schema_migrations`` exists (so schema_version() works on a
+    #: ledger that was never migrated).
+    has_schema_migrations_sql: str
+    #: Statement that serialises concurrent migrate() calls, or None when the write
+    #: transaction already excludes other writers (SQLite's BEGIN IMMEDIATE).
+    lock_migrations_sql: str | None = None
     #: Statement that serialises batch-seq allocation per (brand, slot), or None when the
     #: write transaction already excludes other writers (SQLite's BEGIN IMMEDIATE).
     lock_key_sql: str | None = None
+    #: The next batch id. MAX+1 is only safe under a database-wide write lock (SQLite);
+    #: other backends use a sequence (ids may then have gaps, which is fine: seqs may not).
     next_batch_id_sql: str = "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM batches"
 
     @abc.abstractmethod
@@ -81,11 +99,12 @@ class SqlLedger(Ledger):
     # -- lifecycle ---------------------------------------------------------------------
     async def migrate(self) -> list[str]:
         applied: list[str] = []
+        # One transaction for all pending files: both dialects have transactional DDL, so
+        # a failing migration leaves the schema exactly as it was.
         async with self.write() as tx:
-            await tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations"
-                " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+            if self.lock_migrations_sql:
+                await tx.execute(self.lock_migrations_sql)
+            await tx.execute(self.schema_migrations_ddl)
             done = {r["name"] for r in await tx.fetch("SELECT name FROM schema_migrations")}
             for name, statements in migrations(self.dialect):
                 if name in done:
@@ -95,13 +114,15 @@ class SqlLedger(Ledger):
                 await tx.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     name,
-                    _now().isoformat(),
+                    _now(),
                 )
                 applied.append(name)
         return applied
 
     async def schema_version(self) -> list[str]:
         async with self.read() as tx:
+            if await tx.fetchrow(self.has_schema_migrations_sql) is None:
+                return []  # never migrated
             found = await tx.fetch("SELECT name FROM schema_migrations ORDER BY name")
         return [r["name"] for r in found]
 
@@ -141,10 +162,15 @@ class SqlLedger(Ledger):
         async with self.write() as tx:
             if retire_active:
                 active = await tx.fetch(
-                    "SELECT slot FROM keys WHERE brand_id = ? AND status = 'active'", key.brand_id
+                    "SELECT slot FROM keys WHERE brand_id = ? AND status = ?",
+                    key.brand_id,
+                    str(KeyStatus.ACTIVE),
                 )
+                # stamped with the new key's creation time: the rotation is one instant
                 for r in active:
-                    await self._key_status(tx, key.brand_id, r["slot"], KeyStatus.RETIRED, _now())
+                    await self._key_status(
+                        tx, key.brand_id, r["slot"], KeyStatus.RETIRED, key.created_at
+                    )
             await tx.execute(
                 "INSERT INTO keys (brand_id, slot, kid, public_key, sealed_secret, status,"
                 " created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -174,6 +200,10 @@ class SqlLedger(Ledger):
     async def _key_status(
         tx: Tx, brand_id: int, slot: int, status: KeyStatus, at: dt.datetime
     ) -> None:
+        """Append the key event and update the current status, in the caller's tx.
+
+        ``revoked_at`` keeps the FIRST revocation: it dates when codes stopped verifying.
+        """
         revoked = at if status is KeyStatus.REVOKED else None
         await tx.execute(
             "UPDATE keys SET status = ?, revoked_at = COALESCE(?, revoked_at)"
@@ -207,16 +237,24 @@ class SqlLedger(Ledger):
     async def add_products(self, products: Sequence[Product]) -> int:
         if not products:
             return 0
+        gtins = [p.gtin for p in products]
+        seen: set[str] = set()
+        for gtin in gtins:
+            if gtin in seen:
+                raise Conflict(f"GTIN {gtin} appears twice in the import", gtin=gtin)
+            seen.add(gtin)
         async with self.write() as tx:
-            gtins = [p.gtin for p in products]
-            for start in range(0, len(gtins), 500):
+            # Checked before inserting so the Conflict names the GTIN portably; the unique
+            # index still guards a concurrent writer (its Conflict is just less specific).
+            taken: set[str] = set()
+            for start in range(0, len(gtins), 500):  # under SQLite's 999-parameter limit
                 part = gtins[start : start + 500]
                 marks = ", ".join("?" * len(part))
-                clash = await tx.fetchrow(
-                    f"SELECT gtin FROM products WHERE gtin IN ({marks}) ORDER BY gtin", *part
-                )
-                if clash is not None:
-                    raise Conflict(f"GTIN {clash['gtin']} is already registered")
+                found = await tx.fetch(f"SELECT gtin FROM products WHERE gtin IN ({marks})", *part)
+                taken.update(r["gtin"] for r in found)
+            first = next((g for g in gtins if g in taken), None)
+            if first is not None:
+                raise Conflict(f"GTIN {first} is already registered", gtin=first)
             await tx.executemany(
                 "INSERT INTO products (gtin, brand_id, name, spec, manufacturer,"
                 " shelf_life_days, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -261,6 +299,8 @@ class SqlLedger(Ledger):
     # -- batches -----------------------------------------------------------------------
     async def create_batch(self, new: NewBatch, seal: ManifestSealer) -> Batch:
         async with self.write() as tx:
+            # The lock makes MAX(seq)+1 safe: no other transaction can allocate under this
+            # (brand, slot) until we commit or roll back, so seqs are distinct and gap-free.
             if self.lock_key_sql:
                 await tx.execute(self.lock_key_sql, new.brand_id, new.key_slot)
             taken = await tx.fetchrow(
@@ -270,7 +310,10 @@ class SqlLedger(Ledger):
                 new.lot,
             )
             if taken is not None:
-                raise Conflict(f"lot {new.lot} of {new.gtin} exists already (batch {taken['id']})")
+                raise Conflict(
+                    f"lot {new.lot} of {new.gtin} exists already (batch {taken['id']})",
+                    batch_id=taken["id"],
+                )
             top = await tx.fetchrow(
                 "SELECT MAX(seq) AS seq FROM batches WHERE brand_id = ? AND key_slot = ?",
                 new.brand_id,
@@ -278,7 +321,10 @@ class SqlLedger(Ledger):
             )
             seq = 0 if top is None or top["seq"] is None else int(top["seq"]) + 1
             if seq > MAX_SEQ:
-                raise KeySpaceExhausted("this key has minted its last batch: rotate the key")
+                raise KeySpaceExhausted(
+                    f"key slot {new.key_slot} has minted its last batch: rotate the key",
+                    key_slot=new.key_slot,
+                )
             id_row = await tx.fetchrow(self.next_batch_id_sql)
             assert id_row is not None
             batch_id = int(id_row["id"])

@@ -1,9 +1,14 @@
 """SQLite backend (aiosqlite): the embedded default.
 
 One writer connection, serialised by an asyncio lock, writing in ``BEGIN IMMEDIATE``
-transactions; a separate reader connection, so reads never see a write half done (WAL
-lets it read the last committed state while a write is under way). ``synchronous=FULL``
-makes a committed transaction survive power loss, not only a process crash.
+transactions (the write lock is taken up front, so another process writing the same file
+waits up to ``busy_timeout`` instead of failing half-way); a separate reader connection,
+so reads never see a write half done (WAL lets it read the last committed state while a
+write is under way). ``synchronous=FULL`` makes a committed transaction survive power
+loss, not only a process crash.
+
+Stored forms: timestamps are ISO-8601 text in UTC (``2026-11-25T08:00:00+00:00``, so
+text order is time order), dates ISO dates, bytes BLOBs.
 """
 
 from __future__ import annotations
@@ -23,16 +28,25 @@ from veriseal.errors import Conflict, StorageError
 from veriseal.ledger import rows
 from veriseal.ledger.sql import SqlLedger, Tx
 
+#: Milliseconds a writer waits for another process's write lock before StorageError.
+BUSY_TIMEOUT_MS = 10_000
+
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
+
+_UNIQUE_ERRORS = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    """Python value -> SQLite value (see the module docstring for the stored forms)."""
+    if isinstance(value, dt.datetime):
+        # a naive datetime is taken as local time, as asyncpg does for timestamptz
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
@@ -40,7 +54,10 @@ def _encode(value: Any) -> Any:
 
 
 def _map_error(exc: sqlite3.Error) -> Exception:
-    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in _UNIQUE_ERRORS or (
+        isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint" in str(exc)
+    ):
         return Conflict(f"already exists ({exc})")
     return StorageError(f"SQLite: {exc}")
 
@@ -70,32 +87,50 @@ class _SqliteTx(Tx):
 
 
 class SqliteLedger(SqlLedger):
-    dialect = "sqlite"
+    """The ledger in one SQLite file. Obtain one with :meth:`open`."""
 
-    def __init__(self, url: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    dialect = "sqlite"
+    schema_migrations_ddl = (
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    has_schema_migrations_sql = (
+        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    )
+
+    def __init__(
+        self, url: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+    ) -> None:
         self.url = url
         self._writer = writer
         self._reader = reader
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one write transaction at a time on the writer
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteLedger:
-        """Open (creating folders and file as needed) the ledger at ``path``."""
-        file = Path(path)
+        """Open (creating parent folders and the file as needed) the ledger at ``path``.
+
+        ``StorageError`` if the file cannot be opened. Does not migrate.
+        """
+        file = Path(path).absolute()
         if file.is_dir():
             # checked here: aiosqlite would fail in its worker thread, which outlives the
             # error and reports it again later
             raise StorageError(f"cannot open SQLite ledger {file}: it is a folder")
+        writer: aiosqlite.Connection | None = None
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             writer = await _connect(file)
             reader = await _connect(file)
         except (OSError, sqlite3.Error) as exc:
+            if writer is not None:
+                await writer.close()
             raise StorageError(f"cannot open SQLite ledger {file}: {exc}") from None
-        return cls(f"sqlite:///{file.absolute()}", writer, reader)
+        return cls(f"sqlite://{file}", writer, reader)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
+        """A ``BEGIN IMMEDIATE`` transaction on the single writer connection."""
         async with self._lock:
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
@@ -109,10 +144,14 @@ class SqliteLedger(SqlLedger):
             try:
                 await self._writer.commit()
             except sqlite3.Error as exc:
+                # a failed COMMIT leaves the transaction open: end it, or the next
+                # BEGIN IMMEDIATE fails with "transaction within a transaction"
+                await self._writer.rollback()
                 raise _map_error(exc) from None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
+        """The reader connection (autocommit: each statement sees the last commit)."""
         yield _SqliteTx(self._reader)
 
     async def close(self) -> None:
@@ -121,8 +160,13 @@ class SqliteLedger(SqlLedger):
 
 
 async def _connect(file: Path) -> aiosqlite.Connection:
+    # isolation_level=None: no implicit transactions; write() issues BEGIN IMMEDIATE itself
     conn = await aiosqlite.connect(file, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    for pragma in _PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        conn.row_factory = aiosqlite.Row
+        for pragma in _PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()
+        raise
     return conn

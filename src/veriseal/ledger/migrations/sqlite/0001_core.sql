@@ -1,4 +1,10 @@
 -- Core tables: brands, keys, products, batches, and their append-only event history.
+-- Dialect: sqlite. Timestamps are ISO-8601 text in UTC; dates are ISO dates as text.
+-- Facts are appended, state derived (ARCHITECTURE.md rule 7): keys.status and
+-- batches.status are denormalised copies of the latest row of key_events /
+-- batch_events, written in the same transaction as that row.
+-- schema_migrations is created by the migration runner itself (it must exist
+-- before it can tell which files to apply).
 CREATE TABLE brands (
     id          INTEGER PRIMARY KEY,
     slug        TEXT NOT NULL UNIQUE,
@@ -19,7 +25,7 @@ CREATE TABLE keys (
     PRIMARY KEY (brand_id, slot)
 );
 
--- Every status a key takes is appended here; keys.status is the latest of these.
+-- Every status a key takes (its first included) is appended here.
 CREATE TABLE key_events (
     id        INTEGER PRIMARY KEY,
     brand_id  INTEGER NOT NULL,
@@ -28,7 +34,10 @@ CREATE TABLE key_events (
     at        TEXT NOT NULL,
     FOREIGN KEY (brand_id, slot) REFERENCES keys(brand_id, slot)
 );
+CREATE INDEX key_events_key ON key_events(brand_id, slot, id);
 
+-- gtin is the primary key: a GTIN belongs to one brand in the whole ledger.
+-- category is the '/'-joined path ("Beverages/Tea/Green"), '' for none.
 CREATE TABLE products (
     gtin             TEXT PRIMARY KEY,
     brand_id         INTEGER NOT NULL REFERENCES brands(id),
@@ -36,14 +45,16 @@ CREATE TABLE products (
     spec             TEXT NOT NULL DEFAULT '',
     manufacturer     TEXT NOT NULL DEFAULT '',
     shelf_life_days  INTEGER,
-    category         TEXT NOT NULL DEFAULT ''
+    category         TEXT NOT NULL DEFAULT '',
+    UNIQUE (brand_id, gtin)  -- lists by brand, and the target of batches' foreign key
 );
-CREATE INDEX products_brand ON products(brand_id, gtin);
 
+-- seq is the per (brand, key slot) batch number carried in every code: 0, 1, 2, ...
+-- allocated by the backend without gaps; 1048575 = 2**20 - 1 is the last one.
 CREATE TABLE batches (
     id               INTEGER PRIMARY KEY,
     brand_id         INTEGER NOT NULL REFERENCES brands(id),
-    gtin             TEXT NOT NULL REFERENCES products(gtin),
+    gtin             TEXT NOT NULL,
     lot              TEXT NOT NULL,
     key_slot         INTEGER NOT NULL,
     seq              INTEGER NOT NULL CHECK (seq BETWEEN 0 AND 1048575),
@@ -60,12 +71,16 @@ CREATE TABLE batches (
     created_at       TEXT NOT NULL,
     UNIQUE (brand_id, gtin, lot),
     UNIQUE (brand_id, key_slot, seq),
+    -- composite keys: a batch can only name its own brand's product and key
+    FOREIGN KEY (brand_id, gtin) REFERENCES products(brand_id, gtin),
     FOREIGN KEY (brand_id, key_slot) REFERENCES keys(brand_id, slot)
 );
 
+-- Every status a batch takes (its first included) is appended here.
 CREATE TABLE batch_events (
     id        INTEGER PRIMARY KEY,
     batch_id  INTEGER NOT NULL REFERENCES batches(id),
     status    TEXT NOT NULL,
     at        TEXT NOT NULL
 );
+CREATE INDEX batch_events_batch ON batch_events(batch_id, id);
