@@ -19,6 +19,7 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     │   ├── BatchNotFound              "batch_not_found"
     │   └── KeyNotFound                "key_not_found"
     ├── Conflict                       (409) "conflict": a unique thing exists already
+    │   └── IntegrityViolation         "integrity_violation": a write names a missing row
     ├── KeyProblem                     (403) "key_problem": key material problems
     │   ├── KeyRevoked                 "key_revoked"
     │   ├── KeyringLocked              "keyring_locked": no / wrong passphrase
@@ -105,6 +106,13 @@ class Conflict(VerisealError):
     code = "conflict"
     http_status = 409
     exit_code = 4
+
+
+class IntegrityViolation(Conflict):
+    """A write broke a reference the database enforces. Services check first, so this
+    means a bug or a concurrent delete, not an unavailable ledger."""
+
+    code = "integrity_violation"
 
 
 class KeyProblem(VerisealError):

@@ -88,6 +88,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.batch_not_found": ("Batch not found", "未找到批次"),
     "error.key_not_found": ("Key not found", "未找到密钥"),
     "error.conflict": ("Already exists", "已存在"),
+    "error.integrity_violation": ("Data integrity violation", "数据完整性冲突"),
     "error.key_problem": ("Key problem", "密钥问题"),
     "error.key_revoked": ("Key revoked", "密钥已吊销"),
     "error.keyring_locked": ("Keyring locked", "密钥库未解锁"),

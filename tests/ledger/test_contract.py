@@ -21,6 +21,7 @@ from veriseal.errors import (
     BrandNotFound,
     ConfigError,
     Conflict,
+    IntegrityViolation,
     KeyNotFound,
     KeySpaceExhausted,
     ProductNotFound,
@@ -294,9 +295,9 @@ async def test_batch_must_name_its_own_brands_product_and_key(ledger: Ledger) ->
     acme = await brand_with_product(ledger)
     bolt = await ledger.create_brand("bolt", "Bolt", "id.bolt.example")
     await ledger.add_key(key(bolt, 0), retire_active=False)
-    with pytest.raises(StorageError):
+    with pytest.raises(IntegrityViolation):
         await ledger.create_batch(new_batch(bolt, "A"), seal)  # acme's GTIN
-    with pytest.raises(StorageError):
+    with pytest.raises(IntegrityViolation):
         await ledger.create_batch(new_batch(acme, "A", slot=5), seal)  # no key in slot 5
     assert await ledger.list_batches(acme.id) == await ledger.list_batches(bolt.id) == []
 

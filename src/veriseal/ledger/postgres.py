@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from veriseal.errors import Conflict, StorageError
+from veriseal.errors import Conflict, IntegrityViolation, StorageError
 from veriseal.ledger import rows
 from veriseal.ledger.sql import SqlLedger, Tx
 
@@ -34,6 +34,8 @@ def _placeholders(sql: str) -> str:
 def _map_error(exc: Exception) -> Exception:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return Conflict(f"already exists ({exc.detail or exc})")
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityViolation(f"PostgreSQL: {exc.detail or exc}")
     return StorageError(f"PostgreSQL: {exc}")
 
 

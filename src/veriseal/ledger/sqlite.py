@@ -24,7 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from veriseal.errors import Conflict, StorageError
+from veriseal.errors import Conflict, IntegrityViolation, StorageError
 from veriseal.ledger import rows
 from veriseal.ledger.sql import SqlLedger, Tx
 
@@ -59,6 +59,8 @@ def _map_error(exc: sqlite3.Error) -> Exception:
         isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint" in str(exc)
     ):
         return Conflict(f"already exists ({exc})")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityViolation(f"SQLite: {exc}")
     return StorageError(f"SQLite: {exc}")
 
 
