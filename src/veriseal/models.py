@@ -110,3 +110,59 @@ class NewBatch:
     expiry_date: dt.date | None
     factory: str
     line: str
+
+
+class ScanChannel(StrEnum):
+    WEB = "web"  # a phone opening the printed link
+    API = "api"  # an API client asking for JSON
+    HANDHELD = "handheld"  # an authenticated dealer or inspector device
+    CLI = "cli"
+
+
+class LocationSource(StrEnum):
+    GPS = "gps"  # the device's own fix, with its accuracy
+    IP = "ip"  # derived from the client address: city-level at best
+    DECLARED = "declared"  # typed or chosen by the person scanning
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    source: LocationSource
+
+
+@dataclass(frozen=True, slots=True)
+class NewScan:
+    """One scan as observed, before it is stored. ``code`` is the normalised serial when
+    the input parsed, else the raw input cut to 200 characters (a fake is evidence too)."""
+
+    at: dt.datetime
+    code: str
+    outcome: str
+    reason: str
+    channel: ScanChannel
+    actor: str  # "device:<cookie id>", "user:<id>" or "anonymous"
+    brand_id: int | None = None
+    gtin: str | None = None
+    batch_id: int | None = None
+    index: int | None = None
+    location: Location | None = None
+    client_scan_id: str | None = None  # set by handhelds: a retried upload is stored once
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    id: int
+    scan: NewScan
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    """What the ledger knows of one code's earlier scans (derived, never stored)."""
+
+    count: int
+    first_at: dt.datetime | None = None
+    first_location: Location | None = None
+    last_at: dt.datetime | None = None

@@ -28,6 +28,7 @@ from veriseal.errors import (
     StorageError,
 )
 from veriseal.ledger import Ledger, open_ledger
+from veriseal.ledger.migrate import migrations
 from veriseal.ledger.sql import SqlLedger
 from veriseal.models import (
     BatchStatus,
@@ -39,6 +40,8 @@ from veriseal.models import (
     Profile,
 )
 
+#: Both dialects carry the same migrations under the same names (tested below).
+ALL = [m.name for m in migrations("sqlite")]
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 
 
@@ -92,15 +95,15 @@ async def rows_of(ledger: Ledger, sql: str, *args: object) -> list[tuple[object,
 
 async def test_migrate_is_idempotent(ledger: Ledger) -> None:
     assert await ledger.migrate() == []
-    assert await ledger.schema_version() == ["0001_core"]
+    assert await ledger.schema_version() == ALL
 
 
 async def test_schema_version_of_a_fresh_database(ledger_url: str) -> None:
     led = await open_ledger(ledger_url)  # open_ledger does not migrate
     try:
         assert await led.schema_version() == []
-        assert await led.migrate() == ["0001_core"]
-        assert await led.schema_version() == ["0001_core"]
+        assert await led.migrate() == ALL
+        assert await led.schema_version() == ALL
     finally:
         await led.close()
 
@@ -109,8 +112,8 @@ async def test_concurrent_migrations_apply_each_file_once(ledger_url: str) -> No
     a, b = await open_ledger(ledger_url), await open_ledger(ledger_url)
     try:
         applied = await asyncio.gather(a.migrate(), b.migrate())
-        assert sorted(applied, key=len) == [[], ["0001_core"]]
-        assert await a.schema_version() == ["0001_core"]
+        assert sorted(applied, key=len) == [[], ALL]
+        assert await a.schema_version() == ALL
     finally:
         await a.close()
         await b.close()
@@ -388,3 +391,8 @@ async def test_sqlite_durability_settings(tmp_path: Path) -> None:
             assert next(iter(busy.values())) > 0
     finally:
         await led.close()
+
+
+def test_dialects_have_the_same_migrations() -> None:
+    assert ALL[:2] == ["0001_core", "0002_scans"]
+    assert [m.name for m in migrations("postgres")] == ALL

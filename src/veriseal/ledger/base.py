@@ -26,7 +26,10 @@ from veriseal.models import (
     KeyRecord,
     KeyStatus,
     NewBatch,
+    NewScan,
     Product,
+    Scan,
+    ScanSummary,
 )
 
 #: Called inside the batch-creating transaction with the assigned (id, seq); returns the
@@ -130,3 +133,34 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> Batch:
         """Recall / reinstate. ``BatchNotFound``."""
+
+    # -- scans (append-only) ---------------------------------------------------------------
+    @abc.abstractmethod
+    async def append_scans(self, scans: Sequence[NewScan]) -> list[int]:
+        """Append all scans in ONE transaction and return their ids, in order. A scan whose
+        ``client_scan_id`` is already stored (for its actor) is not stored again: its
+        existing id is returned, so a retried upload is idempotent. Returns only after
+        the commit is durable."""
+
+    @abc.abstractmethod
+    async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
+        """Count, first and last scan of ``code`` among scans that found a genuine code
+        (outcome other than ``invalid``); derived from the scan rows on every call."""
+
+    @abc.abstractmethod
+    async def list_scans(
+        self,
+        brand_id: int | None,
+        *,
+        code: str | None = None,
+        batch_id: int | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Scan]:
+        """Scans matching every given filter, oldest first. ``brand_id=None`` lists the
+        scans no brand could be named for (fakes)."""
+
+    @abc.abstractmethod
+    async def get_scan(self, scan_id: int) -> Scan:
+        """``NotFound`` if absent."""

@@ -6,7 +6,20 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+from veriseal.models import (
+    Batch,
+    BatchStatus,
+    Brand,
+    KeyRecord,
+    KeyStatus,
+    Location,
+    LocationSource,
+    NewScan,
+    Product,
+    Profile,
+    Scan,
+    ScanChannel,
+)
 
 Row = Mapping[str, Any]
 
@@ -71,4 +84,35 @@ def batch(row: Row) -> Batch:
         manifest=bytes(row["manifest"]),
         manifest_sig=bytes(row["manifest_sig"]),
         created_at=ts(row["created_at"]),
+    )
+
+
+def location(row: Row, prefix: str = "") -> Location | None:
+    if row[f"{prefix}lat"] is None or row[f"{prefix}lon"] is None:
+        return None
+    return Location(
+        float(row[f"{prefix}lat"]),
+        float(row[f"{prefix}lon"]),
+        None if row[f"{prefix}accuracy_m"] is None else float(row[f"{prefix}accuracy_m"]),
+        LocationSource(row[f"{prefix}loc_source"]),
+    )
+
+
+def scan(row: Row) -> Scan:
+    return Scan(
+        id=row["id"],
+        scan=NewScan(
+            at=ts(row["at"]),
+            code=row["code"],
+            outcome=row["outcome"],
+            reason=row["reason"],
+            channel=ScanChannel(row["channel"]),
+            actor=row["actor"],
+            brand_id=row["brand_id"],
+            gtin=row["gtin"],
+            batch_id=row["batch_id"],
+            index=row["unit_index"],
+            location=location(row),
+            client_scan_id=row["client_scan_id"],
+        ),
     )

@@ -31,6 +31,7 @@ from veriseal.errors import (
 from veriseal.ledger import rows
 from veriseal.ledger.base import Ledger, ManifestSealer
 from veriseal.ledger.migrate import migrations
+from veriseal.ledger.scan_store import ScanStore
 from veriseal.models import (
     Batch,
     BatchStatus,
@@ -68,7 +69,7 @@ class Tx(abc.ABC):
         return found[0] if found else None
 
 
-class SqlLedger(Ledger):
+class SqlLedger(ScanStore, Ledger):
     """:class:`Ledger` over SQL; a backend supplies transactions and its dialect's SQL."""
 
     #: Folder of ``veriseal/ledger/migrations`` with this backend's schema files.

@@ -1,0 +1,98 @@
+"""The scan ledger's contract on every backend: append-only, idempotent, derived figures."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from veriseal.errors import NotFound
+from veriseal.ledger import Ledger
+from veriseal.models import Location, LocationSource, NewScan, ScanChannel
+
+T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+SHANGHAI = Location(31.2304, 121.4737, 15.0, LocationSource.GPS)
+
+
+def scan(minutes: int, code: str = "C00AAA", outcome: str = "genuine", **kw: object) -> NewScan:
+    base: dict[str, object] = {
+        "at": T0 + dt.timedelta(minutes=minutes),
+        "code": code,
+        "outcome": outcome,
+        "reason": outcome,
+        "channel": ScanChannel.WEB,
+        "actor": "device:abc",
+        "brand_id": None,
+    }
+    base.update(kw)
+    return NewScan(**base)  # type: ignore[arg-type]
+
+
+async def brand_id(ledger: Ledger) -> int:
+    return (await ledger.create_brand("acme", "Acme", "id.acme.example")).id
+
+
+async def test_append_and_read_back(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    s1 = scan(0, brand_id=b, location=SHANGHAI, gtin="09506000134352", index=7)
+    ids = await ledger.append_scans([s1, scan(5, brand_id=b), scan(9, outcome="invalid")])
+    assert len(set(ids)) == 3 and ids == sorted(ids)
+    back = await ledger.get_scan(ids[0])
+    assert back.scan == s1 and back.id == ids[0]
+    assert [s.id for s in await ledger.list_scans(b)] == ids[:2]
+    assert [s.id for s in await ledger.list_scans(None)] == ids[2:]  # unattributed fakes
+    window = await ledger.list_scans(
+        b, since=T0 + dt.timedelta(minutes=1), until=T0 + dt.timedelta(hours=1)
+    )
+    assert [s.id for s in window] == [ids[1]]
+    with pytest.raises(NotFound):
+        await ledger.get_scan(999_999)
+
+
+async def test_summary_is_derived_from_genuine_scans(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    assert (await ledger.scan_summary(b, "C00AAA")).count == 0
+    await ledger.append_scans(
+        [
+            scan(10, brand_id=b, location=SHANGHAI),
+            scan(20, brand_id=b, outcome="invalid"),  # an invalid scan is not a verification
+            scan(30, brand_id=b),
+            scan(40, code="C00BBB", brand_id=b),
+        ]
+    )
+    s = await ledger.scan_summary(b, "C00AAA")
+    assert s.count == 2
+    assert s.first_at == T0 + dt.timedelta(minutes=10)
+    assert s.last_at == T0 + dt.timedelta(minutes=30)
+    assert s.first_location == SHANGHAI
+
+
+async def test_client_ids_make_uploads_idempotent(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    upload = [
+        scan(
+            i, brand_id=b, channel=ScanChannel.HANDHELD, actor="user:7", client_scan_id=f"dev1-{i}"
+        )
+        for i in range(5)
+    ]
+    first = await ledger.append_scans(upload)
+    again = await ledger.append_scans(
+        [*upload[2:], scan(9, brand_id=b, actor="user:7", client_scan_id="dev1-9")]
+    )
+    assert again[:3] == first[2:]
+    assert len(await ledger.list_scans(b)) == 6
+    # the same client id from another actor is another scan
+    other = await ledger.append_scans(
+        [scan(0, brand_id=b, actor="user:8", client_scan_id="dev1-0")]
+    )
+    assert other[0] not in first
+
+
+async def test_concurrent_appends_lose_nothing(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    groups = [[scan(i * 10 + j, brand_id=b, code=f"C{i}") for j in range(10)] for i in range(20)]
+    results = await asyncio.gather(*(ledger.append_scans(g) for g in groups))
+    all_ids = [i for r in results for i in r]
+    assert len(set(all_ids)) == 200
+    assert len(await ledger.list_scans(b, limit=10_000)) == 200
