@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -36,7 +35,8 @@ def show(result: Verification, as_json: bool, lang: str | None) -> None:
             f"{t('outcome.' + str(result.outcome), lang)} [{result.reason}]: {result.message}"
         )
         if result.info:
-            for name, value in asdict(result.info).items():
+            code = result.to_dict()["code"] or {}
+            for name, value in code.items():
                 if value is not None:
                     click.echo(f"  {name}: {value}")
     sys.exit(EXIT[result.outcome])

@@ -17,6 +17,7 @@ from veriseal.errors import BrandNotFound
 from veriseal.keys import Keyring, KeyService
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.models import Brand
+from veriseal.scans import GroupCommitter, ScanService
 from veriseal.verification import Verifier
 
 
@@ -30,6 +31,8 @@ class Engine:
     catalogue: Catalogue
     batches: BatchService
     verifier: Verifier
+    scans: ScanService
+    committer: GroupCommitter
 
     @classmethod
     async def open(cls, config: Config, migrate: bool = True) -> Engine:
@@ -43,6 +46,9 @@ class Engine:
             await ledger.close()
             raise
         keys = KeyService(ledger, keyring)
+        verifier = Verifier(ledger, keys)
+        committer = GroupCommitter(ledger)
+        committer.start()
         return cls(
             config=config,
             ledger=ledger,
@@ -51,7 +57,9 @@ class Engine:
             brands=BrandService(ledger, keys),
             catalogue=Catalogue(ledger),
             batches=BatchService(ledger, keys),
-            verifier=Verifier(ledger, keys),
+            verifier=verifier,
+            scans=ScanService(ledger, verifier, committer),
+            committer=committer,
         )
 
     async def brand(self, slug: str | None) -> Brand:
@@ -65,6 +73,8 @@ class Engine:
         raise BrandNotFound("several brands share this ledger: name one with --brand")
 
     async def close(self) -> None:
+        """Commit queued scans, then release the ledger."""
+        await self.committer.stop()
         await self.ledger.close()
 
     async def __aenter__(self) -> Engine:

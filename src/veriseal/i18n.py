@@ -75,6 +75,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "reason.gtin_invalid": ("The product number is not valid.", "商品条码无效。"),
     "reason.needs_online_check": ("This code can only be checked online.", "该码需要联网查询。"),
+    "history.verified_before": (
+        "This code was verified {n} time(s) before, first on {first} (Beijing time)."
+        " If you did not scan it before, the label may be a copy.",
+        "该码此前已被查询 {n} 次，首次查询时间 {first}（北京时间）。如非本人查询，请谨防假冒。",
+    ),
     # error codes
     "error.code_invalid": ("Invalid code", "无效的码"),
     "error.gtin_invalid": ("Invalid GTIN", "商品条码（GTIN）无效"),

@@ -58,6 +58,7 @@ class CodeInfo:
     brand_name: str | None = None
     production_date: str | None = None
     expiry_date: str | None = None
+    brand_id: int | None = None  # ledger-internal: not part of the public JSON
 
 
 @dataclass(slots=True)
@@ -76,11 +77,17 @@ class Verification:
             "outcome": str(self.outcome),
             "reason": self.reason,
             "message": self.message,
-            "code": asdict(self.info) if self.info else None,
+            "code": _public(self.info) if self.info else None,
         }
 
 
 _SIGNED = str(Profile.SIGNED)
+
+
+def _public(info: CodeInfo) -> dict[str, Any]:
+    out = asdict(info)
+    del out["brand_id"]
+    return out
 
 
 def _invalid(reason: str, message: str) -> Verification:
@@ -342,6 +349,7 @@ def _info(
 ) -> CodeInfo:
     return CodeInfo(
         brand=brand.slug,
+        brand_id=brand.id,
         brand_name=brand.name,
         gtin=batch.gtin,
         serial=serial,

@@ -18,9 +18,11 @@ from aiohttp import web
 
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, VerisealError
+from veriseal.models import ScanChannel
+from veriseal.scans import ScanResult
+from veriseal.server import scan_context
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import verdict_page
-from veriseal.verification import Verification
 
 log = logging.getLogger("veriseal.server")
 ENGINE = web.AppKey("engine", Engine)
@@ -44,8 +46,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return web.json_response(body, status=500)
 
 
-def _respond(request: web.Request, result: Verification) -> web.Response:
-    if wants_json(request):
+def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Response:
+    if as_json:
         return web.json_response(result.to_dict())
     lang = language(request)
     other = "en" if lang == "zh" else "zh"
@@ -54,21 +56,30 @@ def _respond(request: web.Request, result: Verification) -> web.Response:
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
-async def resolve(request: web.Request) -> web.Response:
-    """The Digital Link URI as scanned: verify its code, answer with the verdict."""
-    engine = request.app[ENGINE]
+async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Response:
+    device, new = scan_context.device_id(request)
+    ctx = scan_context.context(request, channel, device)
     pin = request.query.get("pin") or None
-    # Rebuild the link from the raw path and query: the verifier parses the standard form.
-    result = await engine.verifier.verify(request.raw_path, pin=pin)
-    return _respond(request, result)
+    # The scan is committed before this line returns: the response acknowledges it.
+    result = await request.app[ENGINE].scans.scan(text, ctx, pin=pin)
+    response = _respond(request, result, as_json=channel is ScanChannel.API)
+    if new:
+        scan_context.set_device_cookie(response, device)
+    return response
+
+
+async def resolve(request: web.Request) -> web.Response:
+    """The Digital Link URI as scanned: verify and record it, answer with the verdict."""
+    channel = ScanChannel.API if wants_json(request) else ScanChannel.WEB
+    # The raw path and query are the link as printed; the verifier parses that form.
+    return await _scan(request, request.raw_path, channel)
 
 
 async def verify_api(request: web.Request) -> web.Response:
     code = request.query.get("code")
     if not code:
         raise InvalidInput("query parameter 'code' is required")
-    result = await request.app[ENGINE].verifier.verify(code, pin=request.query.get("pin") or None)
-    return web.json_response(result.to_dict())
+    return await _scan(request, code, ScanChannel.API)
 
 
 async def healthz(_request: web.Request) -> web.Response:

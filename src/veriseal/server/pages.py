@@ -6,10 +6,14 @@ network, and it works without JavaScript (the PIN form is a plain GET form).
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
 from veriseal.i18n import keys, t
+from veriseal.scans import ScanResult
 from veriseal.verification import Outcome, Verification
+
+_CHINA = dt.timezone(dt.timedelta(hours=8))  # times on the page are Beijing time
 
 _COLORS = {
     Outcome.GENUINE: "#1a7f37",
@@ -54,6 +58,8 @@ dl{background:#fff;
   display:grid;
   grid-template-columns:auto 1fr;
   gap:.4rem 1rem}
+.history{background:#fff8c5;border:1px solid #d4a72c;border-radius:12px;padding:1rem;
+  margin-top:1rem}
 dt{color:#59636e} dd{margin:0;word-break:break-all}
 form{background:#fff;
   border-radius:12px;
@@ -79,14 +85,26 @@ def describe(result: Verification, lang: str) -> str:
     )
 
 
+def _history(scan: ScanResult, lang: str) -> str:
+    """The classic warning: a genuine label verified before may have been copied."""
+    before = scan.previous
+    if scan.verification.outcome is not Outcome.GENUINE or before.count == 0 or not before.first_at:
+        return ""
+    when = before.first_at.astimezone(_CHINA).strftime("%Y-%m-%d %H:%M")
+    text = t("history.verified_before", lang, n=before.count, first=when)
+    attrs = f'class="history" id="history" data-count="{before.count}"'
+    return f"<section {attrs}>{escape(text)}</section>"
+
+
 def _label(key: str, lang: str) -> str:
     en, zh = _LABELS[key]
     return zh if lang == "zh" else en
 
 
-def verdict_page(result: Verification, lang: str, path_qs: str, switch_qs: str) -> str:
-    """Render ``result``. ``path_qs`` is the request path (for the PIN form action) and
+def verdict_page(scan: ScanResult, lang: str, path_qs: str, switch_qs: str) -> str:
+    """Render a scan's verdict. ``path_qs`` is the request path (for the PIN form action) and
     ``switch_qs`` the URL of the same page in the other language."""
+    result = scan.verification
     color = _COLORS[result.outcome]
     headline = escape(t(f"outcome.{result.outcome}", lang))
     detail = escape(describe(result, lang))
@@ -122,6 +140,7 @@ def verdict_page(result: Verification, lang: str, path_qs: str, switch_qs: str) 
 <section class="verdict" id="verdict" style="--verdict:{color}"
  data-outcome="{result.outcome}" data-reason="{escape(result.reason)}">
 {headline}<p>{detail}</p></section>
+{_history(scan, lang)}
 {form}
 <dl>{"".join(rows)}</dl>
 </main></body></html>"""

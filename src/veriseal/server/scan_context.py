@@ -1,0 +1,56 @@
+"""Who is scanning and where, from the request: device cookie and optional location."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from aiohttp import web
+
+from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.scans import ScanContext
+
+DEVICE_COOKIE = "vs_device"
+_COOKIE_AGE = 2 * 365 * 24 * 3600
+
+
+def device_id(request: web.Request) -> tuple[str, bool]:
+    """The anonymous device id from its cookie, or a new one (``True`` when new)."""
+    found = request.cookies.get(DEVICE_COOKIE, "")
+    if (
+        16 <= len(found) <= 64
+        and found.isascii()
+        and found.replace("-", "").replace("_", "").isalnum()
+    ):
+        return found, False
+    return secrets.token_urlsafe(16), True
+
+
+def set_device_cookie(response: web.StreamResponse, device: str) -> None:
+    response.set_cookie(DEVICE_COOKIE, device, max_age=_COOKIE_AGE, httponly=True, samesite="Lax")
+
+
+def _number(text: str | None, low: float, high: float) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def location(request: web.Request) -> Location | None:
+    """``lat``, ``lon`` and optional ``acc`` (metres) query parameters, as the verdict page
+    sends them from the browser's geolocation after consent. Out-of-range or malformed
+    values are ignored: a location is evidence we may lack, never a reason to fail."""
+    lat = _number(request.query.get("lat"), -90.0, 90.0)
+    lon = _number(request.query.get("lon"), -180.0, 180.0)
+    if lat is None or lon is None:
+        return None
+    acc = _number(request.query.get("acc"), 0.0, 1_000_000.0)
+    return Location(lat, lon, acc, LocationSource.GPS)
+
+
+def context(request: web.Request, channel: ScanChannel, device: str) -> ScanContext:
+    return ScanContext(channel=channel, actor=f"device:{device}", location=location(request))
