@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -12,6 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.keys import KeySource
+from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.scans import ScanContext
 from veriseal_cli.main import cli
 
 GTIN = "9506000134352"
@@ -179,3 +185,32 @@ def test_installed_command(tmp_path: Path) -> None:
     assert ok.returncode == 0 and "Genuine" in ok.stdout
     bad = sh("verify", "https://id.acme.example/01/09506000134352/10/L1/21/%ZZ")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
+
+
+async def _record_scans(db: str, key: Path, uris: list[str]) -> None:
+    cfg = Config(path=None, db_url=db, key_source=KeySource(key_file=key))
+    async with await Engine.open(cfg) as engine:
+        here = Location(39.9042, 116.4074, 20.0, LocationSource.GPS)
+        for uri in uris:
+            await engine.scans.scan(uri, ScanContext(ScanChannel.WEB, "device:t", here))
+
+
+def test_scans_list_show_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_brand(run)
+    run("batch", "create", "--product", GTIN, "--lot", "L1", "--size", "5")
+    run("batch", "codes", "1", "-o", "c.txt")
+    uris = (tmp_path / "c.txt").read_text().splitlines()
+    serial = uris[1].split("/21/")[1].split("?")[0]
+    db = f"sqlite:///{tmp_path / 'veriseal.sqlite3'}"
+    asyncio.run(_record_scans(db, tmp_path / "veriseal.key", [uris[0], uris[1], uris[1], "junk"]))
+    listed = json.loads(run("scans", "list", "--json"))
+    assert [r["index"] for r in listed] == [0, 1, 1]
+    assert json.loads(run("scans", "list", "--json", "--code", serial.lower()))[0]["code"] == serial
+    assert [r["code"] for r in json.loads(run("scans", "list", "--json", "--fakes"))] == ["junk"]
+    assert json.loads(run("scans", "show", str(listed[0]["id"])))["lat"] == 39.9042
+    run("scans", "export", "--format", "csv", "-o", "s.csv", "--batch", "1")
+    lines = (tmp_path / "s.csv").read_text().splitlines()
+    assert lines[0].startswith("id,at,code") and len(lines) == 4
+    run("scans", "export", "--format", "jsonl", "-o", "s.jsonl", "--since", "2000-01-01")
+    assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 3
+    assert "[not_found]" in run("scans", "show", "999", code=3)

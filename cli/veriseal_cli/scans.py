@@ -1,0 +1,173 @@
+"""``veriseal scans``: list, show and export recorded scans."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from veriseal.codes.layout import parse_serial
+from veriseal.engine import Engine
+from veriseal.models import Scan
+from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+
+COLUMNS = (
+    "id",
+    "at",
+    "code",
+    "gtin",
+    "batch_id",
+    "index",
+    "outcome",
+    "reason",
+    "channel",
+    "actor",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "loc_source",
+    "client_scan_id",
+)
+
+
+def scan_row(s: Scan) -> dict[str, Any]:
+    n, loc = s.scan, s.scan.location
+    return {
+        "id": s.id,
+        "at": n.at.isoformat(),
+        "code": n.code,
+        "gtin": n.gtin,
+        "batch_id": n.batch_id,
+        "index": n.index,
+        "outcome": n.outcome,
+        "reason": n.reason,
+        "channel": str(n.channel),
+        "actor": n.actor,
+        "lat": loc.lat if loc else None,
+        "lon": loc.lon if loc else None,
+        "accuracy_m": loc.accuracy_m if loc else None,
+        "loc_source": str(loc.source) if loc else None,
+        "client_scan_id": n.client_scan_id,
+    }
+
+
+def _filters(fn: Any) -> Any:
+    for option in reversed(
+        (
+            click.option("--code", help="Only this serial (typed forms are normalised)."),
+            click.option("--batch", "batch_ref", help="Only this batch (number or GTIN/LOT)."),
+            click.option("--since", type=click.DateTime(), help="From this UTC time (inclusive)."),
+            click.option("--until", type=click.DateTime(), help="Before this UTC time."),
+            click.option("--fakes", is_flag=True, help="Scans of codes no brand issued."),
+            click.option("--limit", type=int, default=1000, show_default=True),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
+async def _query(
+    engine: Engine,
+    opts: Options,
+    code: str | None,
+    batch_ref: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    fakes: bool,
+    limit: int,
+) -> list[Scan]:
+    brand = await engine.brand(opts.brand)
+    batch_id = (await engine.batches.get(brand, batch_ref)).id if batch_ref else None
+    return await engine.ledger.list_scans(
+        None if fakes else brand.id,
+        code=parse_serial(code)[0] if code and not fakes else code,
+        batch_id=batch_id,
+        since=since.replace(tzinfo=dt.UTC) if since else None,
+        until=until.replace(tzinfo=dt.UTC) if until else None,
+        limit=limit,
+    )
+
+
+@click.group()
+def scans() -> None:
+    """Recorded scans (the scan ledger)."""
+
+
+@scans.command("list")
+@_filters
+@click.option("--json", "as_json", is_flag=True)
+@pass_opts
+def list_(opts: Options, /, as_json: bool, **filters: Any) -> None:
+    """List scans, oldest first."""
+
+    async def go(engine: Engine) -> None:
+        rows = [scan_row(s) for s in await _query(engine, opts, **filters)]
+        if as_json:
+            echo_json(rows)
+            return
+        for r in rows:
+            where = f"{r['lat']:.4f},{r['lon']:.4f}" if r["lat"] is not None else "-"
+            click.echo(
+                f"{r['id']}\t{r['at']}\t{r['code']}\t{r['outcome']}\t{r['channel']}\t{where}"
+            )
+
+    with_engine(opts, go)
+
+
+@scans.command("show")
+@click.argument("scan_id", type=int)
+@pass_opts
+def show(opts: Options, scan_id: int) -> None:
+    """Show one scan as JSON."""
+
+    async def go(engine: Engine) -> None:
+        echo_json(scan_row(await engine.ledger.get_scan(scan_id)))
+
+    with_engine(opts, go)
+
+
+@scans.command("export")
+@_filters
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output file, or - for standard output.",
+)
+@pass_opts
+def export(opts: Options, /, fmt: str, output: Path, **filters: Any) -> None:
+    """Export scans as CSV or JSON Lines."""
+
+    async def go(engine: Engine) -> int:
+        rows = [scan_row(s) for s in await _query(engine, opts, **filters)]
+        out: TextIO = (
+            sys.stdout if str(output) == "-" else output.open("w", newline="", encoding="utf-8")
+        )
+        try:
+            if fmt == "csv":
+                writer = csv.DictWriter(out, fieldnames=COLUMNS)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        return len(rows)
+
+    n = with_engine(opts, go)
+    if str(output) != "-":
+        click.echo(f"Exported {n} scans to {output} / 已导出 {n} 条扫码记录", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(scans)
