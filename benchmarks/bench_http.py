@@ -155,14 +155,14 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, tmp: Path) -> N
     }
     (h_rps, h50, h99), (v_rps, v50, v99) = med["hello"], med["verify"]
     print(
-        f"\n{name}: medians of {args.rounds} rounds of {args.seconds} s, {args.connections} connections, 1 server process"
+        f"\n{name}: medians of {args.rounds} rounds of {args.seconds} s,"
+        f" {args.connections} connections, 1 server process"
     )
-    print(
-        f"  hello endpoint                 {h_rps:>10,.0f} req/s   p50 {h50:6.2f} ms   p99 {h99:6.2f} ms"
-    )
-    print(
-        f"  verify + durable scan record   {v_rps:>10,.0f} req/s   p50 {v50:6.2f} ms   p99 {v99:6.2f} ms"
-    )
+    for label, rps, p50, p99 in (
+        ("hello endpoint", h_rps, h50, h99),
+        ("verify + durable scan record", v_rps, v50, v99),
+    ):
+        print(f"  {label:<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
     ratio = v_rps / h_rps
     print(f"  ratio verify/hello {ratio:.3f}")
     print(f"TARGET {'met   ' if ratio >= 0.5 else 'missed'} {name}: verify >= 50% of hello")
