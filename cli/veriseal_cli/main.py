@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from veriseal_cli import batches, keys, products, scans, serve, setup, verify
+from veriseal_cli import batches, clones, keys, products, scans, serve, setup, verify
 from veriseal_cli.context import Options
 
 
@@ -24,7 +24,7 @@ def cli(
     ctx.obj = Options(config=config, db=db, brand=brand, lang=lang)
 
 
-for module in (setup, products, batches, keys, verify, serve, scans):
+for module in (setup, products, batches, keys, verify, serve, scans, clones):
     module.register(cli)
 
 

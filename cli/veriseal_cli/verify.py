@@ -24,6 +24,7 @@ EXIT = {
     Outcome.KEY_REVOKED: 12,
     Outcome.PIN_REQUIRED: 13,
     Outcome.PIN_WRONG: 14,
+    Outcome.SUSPECTED_CLONE: 15,
 }
 
 

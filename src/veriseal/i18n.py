@@ -22,6 +22,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "outcome.pin_required": ("Enter the scratch-off PIN", "请刮开涂层输入验证码"),
     "outcome.pin_wrong": ("Wrong PIN", "验证码错误"),
     "outcome.invalid": ("NOT a genuine code", "非正品码（假码）"),
+    "outcome.suspected_clone": ("Suspected copy of a genuine label", "疑似仿冒（正品码被复制）"),
     # verdict reasons (Verification.reason), rendered with the code's facts
     "reason.genuine": ("Genuine {brand} product.", "{brand}正品，请放心使用。"),
     "reason.batch_recalled": (
@@ -74,6 +75,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "该链接不是有效的商品码。",
     ),
     "reason.gtin_invalid": ("The product number is not valid.", "商品条码无效。"),
+    "reason.clone_count": (
+        "This genuine code has been verified too often: its label has probably been copied.",
+        "该正品码查询次数异常，标签很可能已被复制。",
+    ),
+    "reason.impossible_travel": (
+        "This code was just scanned too far away to be the same label: it has been copied.",
+        "该码短时间内在相距过远的两地被扫描，标签已被复制。",
+    ),
     "reason.needs_online_check": ("This code can only be checked online.", "该码需要联网查询。"),
     "history.verified_before": (
         "This code was verified {n} time(s) before, first on {first} (Beijing time)."

@@ -166,3 +166,37 @@ class ScanSummary:
     first_at: dt.datetime | None = None
     first_location: Location | None = None
     last_at: dt.datetime | None = None
+    first_id: int | None = None
+    last_id: int | None = None
+    last_location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClonePolicy:
+    """When a genuine code's scans suggest copies of its label. ``None`` switches a rule
+    off. Policies are set per brand, and per product to override the brand's."""
+
+    max_verifications: int | None = 20  # more genuine verifications than this
+    max_speed_kmh: float | None = 900.0  # two scans further apart than an airliner flies
+    max_regions: int | None = None  # distinct regions (needs region resolution: territories)
+
+
+class AlertKind(StrEnum):
+    CLONE_COUNT = "clone_count"
+    IMPOSSIBLE_TRAVEL = "impossible_travel"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    at: dt.datetime
+    brand_id: int
+    kind: AlertKind
+    code: str  # the serial concerned
+    evidence: tuple[int, ...]  # scan ids that show it
+    details: str  # JSON object with the figures (count, distance, speed, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: int
+    alert: NewAlert

@@ -14,10 +14,15 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
+from veriseal import clones
 from veriseal.ledger.base import Ledger
-from veriseal.models import Location, NewScan, ScanChannel, ScanSummary
-from veriseal.verification import Verification, Verifier
+from veriseal.models import Location, NewAlert, NewScan, ScanChannel, ScanSummary
+from veriseal.verification import Outcome, Verification, Verifier
 
+_CLONE_MESSAGES = {
+    "clone_count": "genuine code verified more often than its policy allows: suspected copy",
+    "impossible_travel": "scanned too far from its previous scan in too little time: copied",
+}
 MAX_RAW_CODE = 200  # an unparseable input is kept as evidence, cut to this length
 
 
@@ -118,11 +123,21 @@ class ScanService:
         the code's earlier history. Never raises for anything a user can type."""
         result = await self._verifier.verify(text, pin=pin)
         info = result.info
+        now = dt.datetime.now(dt.UTC)
         previous = ScanSummary(count=0)
+        findings: list[clones.Finding] = []
         if info is not None and info.brand_id is not None:
             previous = await self._ledger.scan_summary(info.brand_id, info.serial)
+            if result.outcome is Outcome.GENUINE:
+                policy = await self._ledger.clone_policy(info.brand_id, info.gtin)
+                findings = clones.evaluate(
+                    policy or clones.DEFAULT_POLICY, previous, now, ctx.location
+                )
+        if findings:
+            kind = str(findings[0].kind)
+            result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
         scan = NewScan(
-            at=dt.datetime.now(dt.UTC),
+            at=now,
             code=info.serial if info else text.strip()[:MAX_RAW_CODE],
             outcome=str(result.outcome),
             reason=result.reason,
@@ -136,4 +151,16 @@ class ScanService:
             client_scan_id=ctx.client_scan_id,
         )
         scan_id = await self._committer.append(scan)
+        for finding in findings:
+            if finding.raise_alert and info is not None and info.brand_id is not None:
+                await self._ledger.append_alert(
+                    NewAlert(
+                        now,
+                        info.brand_id,
+                        finding.kind,
+                        info.serial,
+                        (*finding.evidence, scan_id),
+                        finding.details_json(),
+                    )
+                )
         return ScanResult(result, scan_id, previous)

@@ -36,6 +36,7 @@ class Outcome(StrEnum):
     PIN_REQUIRED = "pin_required"  # genuine so far; the batch needs its scratch-off PIN
     PIN_WRONG = "pin_wrong"
     INVALID = "invalid"  # not a genuine code (``reason`` says why)
+    SUSPECTED_CLONE = "suspected_clone"  # genuine code whose scans suggest copied labels
 
 
 # Not frozen: a frozen dataclass pays object.__setattr__ per field, a measurable share
@@ -203,6 +204,8 @@ REASONS = frozenset(
         "digital_link_invalid",
         "gtin_invalid",
         "needs_online_check",
+        "clone_count",
+        "impossible_travel",
     }
 )
 

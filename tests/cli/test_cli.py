@@ -214,3 +214,22 @@ def test_scans_list_show_export(run, tmp_path: Path) -> None:  # type: ignore[no
     run("scans", "export", "--format", "jsonl", "-o", "s.jsonl", "--since", "2000-01-01")
     assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 3
     assert "[not_found]" in run("scans", "show", "999", code=3)
+
+
+def test_policy_and_alerts(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_brand(run)
+    shown = json.loads(run("policy", "show"))
+    assert shown["default"] is True and shown["policy"]["max_verifications"] == 20
+    run("policy", "set", "--max-verifications", "1")
+    run("policy", "set", "--product", GTIN, "--max-speed-kmh", "500")
+    product = json.loads(run("policy", "show", "--product", GTIN))["policy"]
+    assert product == {"max_verifications": 1, "max_speed_kmh": 500.0, "max_regions": None}
+    assert "[product_not_found]" in run("policy", "set", "--product", "4006381333931", code=3)
+    run("batch", "create", "--product", GTIN, "--lot", "L1", "--size", "3")
+    run("batch", "codes", "1", "-o", "c.txt")
+    uri = (tmp_path / "c.txt").read_text().splitlines()[0]
+    db = f"sqlite:///{tmp_path / 'veriseal.sqlite3'}"
+    asyncio.run(_record_scans(db, tmp_path / "veriseal.key", [uri, uri]))
+    found = json.loads(run("alerts", "list", "--json", "--kind", "clone_count"))
+    assert len(found) == 1 and found[0]["details"] == {"limit": 1, "verifications": 2}
+    assert "suspected_clone" in run("scans", "list")

@@ -20,11 +20,15 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from veriseal.models import (
+    Alert,
+    AlertKind,
     Batch,
     BatchStatus,
     Brand,
+    ClonePolicy,
     KeyRecord,
     KeyStatus,
+    NewAlert,
     NewBatch,
     NewScan,
     Product,
@@ -164,3 +168,27 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     async def get_scan(self, scan_id: int) -> Scan:
         """``NotFound`` if absent."""
+
+    # -- clone policies and alerts (append-only) ------------------------------------------
+    @abc.abstractmethod
+    async def set_clone_policy(self, brand_id: int, gtin: str | None, policy: ClonePolicy) -> None:
+        """Record a policy for the brand (``gtin=None``) or one product; the newest wins."""
+
+    @abc.abstractmethod
+    async def clone_policy(self, brand_id: int, gtin: str | None) -> ClonePolicy | None:
+        """The product's newest policy, else the brand's, else None (use the default)."""
+
+    @abc.abstractmethod
+    async def append_alert(self, alert: NewAlert) -> int:
+        """Store an alert; return its id."""
+
+    @abc.abstractmethod
+    async def list_alerts(
+        self,
+        brand_id: int,
+        *,
+        kind: AlertKind | None = None,
+        code: str | None = None,
+        limit: int = 1000,
+    ) -> list[Alert]:
+        """The brand's alerts, oldest first, optionally of one kind or code."""

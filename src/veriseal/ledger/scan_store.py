@@ -66,21 +66,28 @@ class ScanStore(abc.ABC):
         where = "brand_id = ? AND code = ? AND outcome <> 'invalid'"
         async with self.read() as tx:
             agg = await tx.fetchrow(
-                f"SELECT COUNT(*) AS n, MAX(at) AS last_at FROM scans WHERE {where}", brand_id, code
+                f"SELECT COUNT(*) AS n FROM scans WHERE {where}", brand_id, code
             )
-            first = await tx.fetchrow(
-                f"SELECT at, lat, lon, accuracy_m, loc_source FROM scans WHERE {where}"
-                " ORDER BY id LIMIT 1",
-                brand_id,
-                code,
-            )
-        if agg is None or not agg["n"] or first is None:
+            ends = [
+                await tx.fetchrow(
+                    f"SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans WHERE {where}"
+                    f" ORDER BY id {order} LIMIT 1",
+                    brand_id,
+                    code,
+                )
+                for order in ("ASC", "DESC")
+            ]
+        first, last = ends
+        if agg is None or not agg["n"] or first is None or last is None:
             return ScanSummary(count=0)
         return ScanSummary(
             count=int(agg["n"]),
             first_at=rows.ts(first["at"]),
             first_location=rows.location(first),
-            last_at=rows.ts(agg["last_at"]),
+            last_at=rows.ts(last["at"]),
+            first_id=int(first["id"]),
+            last_id=int(last["id"]),
+            last_location=rows.location(last),
         )
 
     async def list_scans(

@@ -29,6 +29,7 @@ from veriseal.errors import (
     ProductNotFound,
 )
 from veriseal.ledger import rows
+from veriseal.ledger.alert_store import AlertStore
 from veriseal.ledger.base import Ledger, ManifestSealer
 from veriseal.ledger.migrate import migrations
 from veriseal.ledger.scan_store import ScanStore
@@ -69,7 +70,7 @@ class Tx(abc.ABC):
         return found[0] if found else None
 
 
-class SqlLedger(ScanStore, Ledger):
+class SqlLedger(ScanStore, AlertStore, Ledger):
     """:class:`Ledger` over SQL; a backend supplies transactions and its dialect's SQL."""
 
     #: Folder of ``veriseal/ledger/migrations`` with this backend's schema files.

@@ -23,6 +23,7 @@ _COLORS = {
     Outcome.EXPIRED: "#9a6700",
     Outcome.KEY_REVOKED: "#cf222e",
     Outcome.INVALID: "#cf222e",
+    Outcome.SUSPECTED_CLONE: "#cf222e",
 }
 
 _LABELS = {

@@ -1,0 +1,106 @@
+"""Clone policies and alerts, shared by both SQL backends (mixed into ``SqlLedger``)."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import json
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
+
+from veriseal.ledger import rows
+from veriseal.models import Alert, AlertKind, ClonePolicy, NewAlert
+
+if TYPE_CHECKING:
+    from veriseal.ledger.sql import Tx
+
+
+class AlertStore(abc.ABC):
+    @abc.abstractmethod
+    def write(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    @abc.abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def set_clone_policy(self, brand_id: int, gtin: str | None, policy: ClonePolicy) -> None:
+        async with self.write() as tx:
+            await tx.execute(
+                "INSERT INTO clone_policies (brand_id, gtin, max_verifications, max_speed_kmh,"
+                " max_regions, set_at) VALUES (?, ?, ?, ?, ?, ?)",
+                brand_id,
+                gtin or "",
+                policy.max_verifications,
+                policy.max_speed_kmh,
+                policy.max_regions,
+                dt.datetime.now(dt.UTC),
+            )
+
+    async def clone_policy(self, brand_id: int, gtin: str | None) -> ClonePolicy | None:
+        scopes = [gtin, ""] if gtin else [""]
+        async with self.read() as tx:
+            for scope in scopes:
+                row = await tx.fetchrow(
+                    "SELECT max_verifications, max_speed_kmh, max_regions FROM clone_policies"
+                    " WHERE brand_id = ? AND gtin = ? ORDER BY id DESC LIMIT 1",
+                    brand_id,
+                    scope,
+                )
+                if row is not None:
+                    speed = row["max_speed_kmh"]
+                    return ClonePolicy(
+                        row["max_verifications"],
+                        None if speed is None else float(speed),
+                        row["max_regions"],
+                    )
+        return None
+
+    async def append_alert(self, alert: NewAlert) -> int:
+        async with self.write() as tx:
+            row = await tx.fetchrow(
+                "INSERT INTO alerts (at, brand_id, kind, code, evidence, details)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                alert.at,
+                alert.brand_id,
+                str(alert.kind),
+                alert.code,
+                json.dumps(list(alert.evidence)),
+                alert.details,
+            )
+        assert row is not None
+        return int(row["id"])
+
+    async def list_alerts(
+        self,
+        brand_id: int,
+        *,
+        kind: AlertKind | None = None,
+        code: str | None = None,
+        limit: int = 1000,
+    ) -> list[Alert]:
+        clauses, args = ["brand_id = ?"], [brand_id]
+        if kind is not None:
+            clauses.append("kind = ?")
+            args.append(str(kind))  # type: ignore[arg-type]
+        if code is not None:
+            clauses.append("code = ?")
+            args.append(code)  # type: ignore[arg-type]
+        async with self.read() as tx:
+            found = await tx.fetch(
+                f"SELECT * FROM alerts WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                *args,
+                limit,
+            )
+        return [
+            Alert(
+                int(r["id"]),
+                NewAlert(
+                    rows.ts(r["at"]),
+                    int(r["brand_id"]),
+                    AlertKind(r["kind"]),
+                    r["code"],
+                    tuple(json.loads(r["evidence"])),
+                    r["details"],
+                ),
+            )
+            for r in found
+        ]
