@@ -136,7 +136,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, tmp: Path) -> N
     env |= {"VERISEAL_DB": url, "VERISEAL_KEY_FILE": str(key)}
     veriseal = str(Path(sys.executable).with_name("veriseal"))
     hello = start([sys.executable, "-c", HELLO.format(port=hport)], env, hport)
-    verify = start([veriseal, "serve", "--port", str(vport)], env, vport)
+    verify = start([veriseal, "serve", "--port", str(vport), "--rate-limit", "0"], env, vport)
     results: dict[str, list[tuple[float, float, float]]] = {"hello": [], "verify": []}
     try:
         run_wrk(f"http://127.0.0.1:{vport}", 2, args.connections, lua)  # warm-up

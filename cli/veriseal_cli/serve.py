@@ -14,6 +14,7 @@ from veriseal import demo
 from veriseal.engine import Engine
 from veriseal.keys import create_key_file
 from veriseal.server import make_app
+from veriseal.server.app import Limits
 from veriseal_cli.context import Options, pass_opts, run
 
 DEMO_DIR = "veriseal-demo"
@@ -52,9 +53,21 @@ def _prepare_demo_config(opts: Options, directory: Path) -> None:
 @click.option(
     "--public-host", help="Host:port that phones use to reach this server (for demo links)."
 )
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(0),
+    default=None,
+    help="Requests per minute per client address on public routes (0: off; default 120,"
+    " or rate_per_minute in the config's [server] section).",
+)
 @pass_opts
 def serve(
-    opts: Options, host: str | None, port: int | None, with_demo: bool, public_host: str | None
+    opts: Options,
+    host: str | None,
+    port: int | None,
+    with_demo: bool,
+    public_host: str | None,
+    rate_limit: float | None,
 ) -> None:
     """Run the scan-to-verify server (GS1 Digital Link resolver + verdict page)."""
     if with_demo:
@@ -65,7 +78,11 @@ def serve(
         bind = host or str(cfg.server.get("host", "127.0.0.1"))
         listen_port = port if port is not None else int(cfg.server.get("port", 8080))
         engine = await Engine.open(cfg)
-        runner = web.AppRunner(make_app(engine), access_log=None)
+        per_minute = (
+            rate_limit if rate_limit is not None else cfg.server.get("rate_per_minute", 120)
+        )
+        limits = Limits(per_minute=float(per_minute), burst=int(cfg.server.get("burst", 60)))
+        runner = web.AppRunner(make_app(engine, limits), access_log=None)
         try:
             if with_demo:
                 resolver = (

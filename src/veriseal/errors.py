@@ -25,6 +25,7 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     │   ├── KeyringLocked              "keyring_locked": no / wrong passphrase
     │   └── KeySpaceExhausted          "key_space_exhausted": rotate the key
     ├── BatchRecalled                  (410) "batch_recalled"
+    ├── RateLimited                    (429) "rate_limited": slow down (details: retry_after)
     ├── ConfigError                    (500) "config_invalid"
     └── StorageError                   (503) "storage_unavailable"
 """
@@ -137,6 +138,12 @@ class BatchRecalled(VerisealError):
     code = "batch_recalled"
     http_status = 410
     exit_code = 6
+
+
+class RateLimited(VerisealError):
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 9
 
 
 class ConfigError(VerisealError):

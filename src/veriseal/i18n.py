@@ -39,6 +39,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "请刮开标签涂层，输入验证码完成查询。",
     ),
     "reason.pin_wrong": ("The PIN does not match this code.", "验证码与该码不符。"),
+    "reason.pin_throttled": (
+        "Too many wrong PINs for this code: try again in 15 minutes.",
+        "该码验证码错误次数过多，请 15 分钟后再试。",
+    ),
     "reason.pin_invalid": ("The PIN has the wrong number of digits.", "验证码位数不正确。"),
     "reason.tag_mismatch": (
         "This code was not issued by the brand: it may be counterfeit.",
@@ -108,6 +112,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.keyring_locked": ("Keyring locked", "密钥库未解锁"),
     "error.key_space_exhausted": ("Key space exhausted", "密钥编号已用尽"),
     "error.batch_recalled": ("Batch recalled", "批次已召回"),
+    "error.rate_limited": ("Too many requests", "请求过于频繁"),
     "error.config_invalid": ("Configuration problem", "配置错误"),
     "error.storage_unavailable": ("Ledger unavailable", "数据库不可用"),
     "error.internal": ("Internal error", "内部错误"),

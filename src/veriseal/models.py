@@ -184,12 +184,13 @@ class ClonePolicy:
 class AlertKind(StrEnum):
     CLONE_COUNT = "clone_count"
     IMPOSSIBLE_TRAVEL = "impossible_travel"
+    INVALID_FLOOD = "invalid_flood"  # one client trying many invalid codes: enumeration
 
 
 @dataclass(frozen=True, slots=True)
 class NewAlert:
     at: dt.datetime
-    brand_id: int
+    brand_id: int | None  # None when no brand could be named (a flood of fakes)
     kind: AlertKind
     code: str  # the serial concerned
     evidence: tuple[int, ...]  # scan ids that show it

@@ -12,18 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from veriseal import clones
 from veriseal.ledger.base import Ledger
-from veriseal.models import Location, NewAlert, NewScan, ScanChannel, ScanSummary
-from veriseal.verification import Outcome, Verification, Verifier
+from veriseal.models import AlertKind, Location, NewAlert, NewScan, ScanChannel, ScanSummary
+from veriseal.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
     "clone_count": "genuine code verified more often than its policy allows: suspected copy",
     "impossible_travel": "scanned too far from its previous scan in too little time: copied",
 }
 MAX_RAW_CODE = 200  # an unparseable input is kept as evidence, cut to this length
+PIN_ATTEMPTS = 5  # wrong PINs for one code ...
+PIN_WINDOW = dt.timedelta(minutes=15)  # ... within this window pause further PIN checks
+_PIN_THROTTLED = "too many wrong PINs for this code: try again in 15 minutes"
 
 
 class GroupCommitter:
@@ -121,9 +125,17 @@ class ScanService:
     async def scan(self, text: str, ctx: ScanContext, pin: str | None = None) -> ScanResult:
         """Verify ``text``, record the scan durably, and return the verdict together with
         the code's earlier history. Never raises for anything a user can type."""
-        result = await self._verifier.verify(text, pin=pin)
-        info = result.info
         now = dt.datetime.now(dt.UTC)
+        result = await self._verifier.verify(text)
+        if result.outcome is Outcome.PIN_REQUIRED and pin is not None and result.info is not None:
+            # Guessing PINs is throttled per code, from the ledger's own record of wrong ones.
+            if await self._pin_throttled(result.info, now):
+                result = Verification(
+                    Outcome.PIN_WRONG, "pin_throttled", _PIN_THROTTLED, result.info
+                )
+            else:
+                result = await self._verifier.verify(text, pin=pin)
+        info = result.info
         previous = ScanSummary(count=0)
         findings: list[clones.Finding] = []
         if info is not None and info.brand_id is not None:
@@ -164,3 +176,19 @@ class ScanService:
                     )
                 )
         return ScanResult(result, scan_id, previous)
+
+    async def _pin_throttled(self, info: CodeInfo, now: dt.datetime) -> bool:
+        if info.brand_id is None:
+            return False
+        recent = await self._ledger.list_scans(
+            info.brand_id, code=info.serial, since=now - PIN_WINDOW, limit=10_000
+        )
+        return sum(1 for s in recent if s.scan.reason == "pin_wrong") >= PIN_ATTEMPTS
+
+    async def flood_alert(self, client: str, scan_ids: tuple[int, ...]) -> int:
+        """Record that ``client`` tried many invalid codes (the scans are the evidence)."""
+        details = json.dumps({"client": client, "invalid_scans": len(scan_ids)})
+        alert = NewAlert(
+            dt.datetime.now(dt.UTC), None, AlertKind.INVALID_FLOOD, "", scan_ids, details
+        )
+        return await self._ledger.append_alert(alert)

@@ -206,6 +206,7 @@ REASONS = frozenset(
         "needs_online_check",
         "clone_count",
         "impossible_travel",
+        "pin_throttled",
     }
 )
 

@@ -16,6 +16,7 @@ from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
 from veriseal.server import make_app
+from veriseal.server.app import Limits
 
 
 @dataclass
@@ -46,7 +47,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
     engine = await Engine.open(cfg)
     port = _free_port()
     codes = await demo.seed(engine, f"127.0.0.1:{port}")
-    runner = web.AppRunner(make_app(engine))
+    runner = web.AppRunner(make_app(engine, Limits(per_minute=0)))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     async with aiohttp.ClientSession() as session:

@@ -36,7 +36,7 @@ def start_server(
     env |= {"VERISEAL_DB": ledger_url, "VERISEAL_KEY_FILE": str(key)}
     exe = Path(sys.executable).with_name("veriseal")
     proc = subprocess.Popen(
-        [str(exe), "serve", "--demo", "--port", str(port)],
+        [str(exe), "serve", "--demo", "--port", str(port), "--rate-limit", "0"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

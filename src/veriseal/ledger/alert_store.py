@@ -71,19 +71,20 @@ class AlertStore(abc.ABC):
 
     async def list_alerts(
         self,
-        brand_id: int,
+        brand_id: int | None,
         *,
         kind: AlertKind | None = None,
         code: str | None = None,
         limit: int = 1000,
     ) -> list[Alert]:
-        clauses, args = ["brand_id = ?"], [brand_id]
+        clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
+        args: list[object] = [] if brand_id is None else [brand_id]
         if kind is not None:
             clauses.append("kind = ?")
-            args.append(str(kind))  # type: ignore[arg-type]
+            args.append(str(kind))
         if code is not None:
             clauses.append("code = ?")
-            args.append(code)  # type: ignore[arg-type]
+            args.append(code)
         async with self.read() as tx:
             found = await tx.fetch(
                 f"SELECT * FROM alerts WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
@@ -95,7 +96,7 @@ class AlertStore(abc.ABC):
                 int(r["id"]),
                 NewAlert(
                     rows.ts(r["at"]),
-                    int(r["brand_id"]),
+                    r["brand_id"],
                     AlertKind(r["kind"]),
                     r["code"],
                     tuple(json.loads(r["evidence"])),

@@ -185,10 +185,11 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     async def list_alerts(
         self,
-        brand_id: int,
+        brand_id: int | None,
         *,
         kind: AlertKind | None = None,
         code: str | None = None,
         limit: int = 1000,
     ) -> list[Alert]:
-        """The brand's alerts, oldest first, optionally of one kind or code."""
+        """The brand's alerts (``None``: alerts no brand could be named for), oldest
+        first, optionally of one kind or code."""

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from veriseal.engine import Engine
-from veriseal.errors import InvalidInput, VerisealError
+from veriseal.errors import InvalidInput, RateLimited, VerisealError
 from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
 from veriseal.server import scan_context
+from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import verdict_page
+from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
 ENGINE = web.AppKey("engine", Engine)
+LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("limiter")
+FLOOD = web.AppKey("flood", FloodDetector)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -39,7 +44,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         body = {"error": {"code": f"http_{exc.status}", "message": exc.reason}}
         return web.json_response(body, status=exc.status)
     except VerisealError as exc:
-        return web.json_response(exc.to_dict(), status=exc.http_status)
+        response = web.json_response(exc.to_dict(), status=exc.http_status)
+        if "retry_after" in exc.details:
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
     except Exception:  # the last line of defence: log it, never show it
         log.exception("unhandled error on %s", request.path)
         body = {"error": {"code": "internal", "message": "internal error"}}
@@ -57,11 +65,25 @@ def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Res
 
 
 async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Response:
+    client = request.remote or "unknown"
+    limiter = request.app[LIMITER]
+    wait = limiter.take(client) if limiter is not None else 0
+    if wait:
+        raise RateLimited(
+            f"too many requests from this address: retry in {wait} s"
+            f" / 请求过于频繁，请 {wait} 秒后再试",
+            retry_after=wait,
+        )
     device, new = scan_context.device_id(request)
     ctx = scan_context.context(request, channel, device)
     pin = request.query.get("pin") or None
+    engine = request.app[ENGINE]
     # The scan is committed before this line returns: the response acknowledges it.
-    result = await request.app[ENGINE].scans.scan(text, ctx, pin=pin)
+    result = await engine.scans.scan(text, ctx, pin=pin)
+    if result.verification.outcome is Outcome.INVALID:
+        evidence = request.app[FLOOD].invalid(client, result.scan_id)
+        if evidence:
+            await engine.scans.flood_alert(client, evidence)
     response = _respond(request, result, as_json=channel is ScanChannel.API)
     if new:
         scan_context.set_device_cookie(response, device)
@@ -86,9 +108,22 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def make_app(engine: Engine) -> web.Application:
+@dataclass(frozen=True)
+class Limits:
+    """Public-endpoint limits per client address (config: ``[server]`` section)."""
+
+    per_minute: float = 120.0  # 0 switches rate limiting off (benchmarks, trusted networks)
+    burst: int = 60
+    flood_invalid: int = 20  # invalid verdicts ...
+    flood_window_s: float = 600.0  # ... within this window raise an alert
+
+
+def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
+    limits = limits or Limits()
     app = web.Application(middlewares=[errors_middleware])
     app[ENGINE] = engine
+    app[LIMITER] = RateLimiter(limits.per_minute, limits.burst) if limits.per_minute else None
+    app[FLOOD] = FloodDetector(limits.flood_invalid, limits.flood_window_s)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/verify", verify_api)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)

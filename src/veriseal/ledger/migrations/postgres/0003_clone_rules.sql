@@ -14,7 +14,7 @@ CREATE INDEX clone_policies_scope ON clone_policies(brand_id, gtin, id);
 CREATE TABLE alerts (
     id        BIGSERIAL PRIMARY KEY,
     at        TIMESTAMPTZ NOT NULL,
-    brand_id  BIGINT NOT NULL REFERENCES brands(id),
+    brand_id  BIGINT REFERENCES brands(id),  -- NULL: no brand could be named (fakes)
     kind      TEXT NOT NULL,
     code      TEXT NOT NULL,
     evidence  TEXT NOT NULL,

@@ -14,7 +14,7 @@ CREATE INDEX clone_policies_scope ON clone_policies(brand_id, gtin, id);
 CREATE TABLE alerts (
     id        INTEGER PRIMARY KEY,
     at        TEXT NOT NULL,
-    brand_id  INTEGER NOT NULL REFERENCES brands(id),
+    brand_id  INTEGER REFERENCES brands(id),  -- NULL: no brand could be named (fakes)
     kind      TEXT NOT NULL,
     code      TEXT NOT NULL,
     evidence  TEXT NOT NULL,
