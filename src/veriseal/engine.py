@@ -11,6 +11,7 @@ from types import TracebackType
 
 from veriseal.batches import BatchService
 from veriseal.brands import BrandService
+from veriseal.cache import TtlCache
 from veriseal.catalogue import Catalogue
 from veriseal.config import Config
 from veriseal.errors import BrandNotFound
@@ -46,7 +47,8 @@ class Engine:
             await ledger.close()
             raise
         keys = KeyService(ledger, keyring)
-        verifier = Verifier(ledger, keys)
+        cache = TtlCache(version=lambda: ledger.metadata_version)
+        verifier = Verifier(ledger, keys, cache)
         committer = GroupCommitter(ledger)
         committer.start()
         return cls(
@@ -58,7 +60,7 @@ class Engine:
             catalogue=Catalogue(ledger),
             batches=BatchService(ledger, keys),
             verifier=verifier,
-            scans=ScanService(ledger, verifier, committer),
+            scans=ScanService(ledger, verifier, committer, cache),
             committer=committer,
         )
 

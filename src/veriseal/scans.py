@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from veriseal import clones
+from veriseal.cache import TtlCache
 from veriseal.ledger.base import Ledger
 from veriseal.models import AlertKind, Location, NewAlert, NewScan, ScanChannel, ScanSummary
 from veriseal.verification import CodeInfo, Outcome, Verification, Verifier
@@ -117,7 +118,14 @@ class ScanResult:
 
 
 class ScanService:
-    def __init__(self, ledger: Ledger, verifier: Verifier, committer: GroupCommitter) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        verifier: Verifier,
+        committer: GroupCommitter,
+        cache: TtlCache | None = None,
+    ) -> None:
+        self._cache = cache or TtlCache()
         self._ledger = ledger
         self._verifier = verifier
         self._committer = committer
@@ -141,7 +149,10 @@ class ScanService:
         if info is not None and info.brand_id is not None:
             previous = await self._ledger.scan_summary(info.brand_id, info.serial)
             if result.outcome is Outcome.GENUINE:
-                policy = await self._ledger.clone_policy(info.brand_id, info.gtin)
+                brand_id, gtin = info.brand_id, info.gtin
+                policy = await self._cache.get(
+                    ("policy", brand_id, gtin), lambda: self._ledger.clone_policy(brand_id, gtin)
+                )
                 findings = clones.evaluate(
                     policy or clones.DEFAULT_POLICY, previous, now, ctx.location
                 )

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from veriseal.cache import TtlCache
 from veriseal.codes import digital_link, signed
 from veriseal.codes.compact import open_compact
 from veriseal.codes.digital_link import DigitalLink
@@ -25,7 +26,7 @@ from veriseal.codes.pin import pin_matches
 from veriseal.errors import CodeInvalid, NotFound, VerisealError
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
-from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Profile
+from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
 
 
 class Outcome(StrEnum):
@@ -214,18 +215,36 @@ REASONS = frozenset(
 class Verifier:
     """Online verification against the ledger and the unlocked keyring."""
 
-    def __init__(self, ledger: Ledger, keys: KeyService) -> None:
+    def __init__(self, ledger: Ledger, keys: KeyService, cache: TtlCache | None = None) -> None:
         self._ledger = ledger
         self._keys = keys
+        # Metadata read on every verification; see veriseal.cache for the freshness rule.
+        self._cache = cache or TtlCache()
+
+    async def _find_product(self, gtin: str) -> Product | None:
+        async def load() -> Product | None:
+            try:
+                return await self._ledger.find_product(gtin)
+            except NotFound:
+                return None  # cached too: a flood of unknown GTINs must not reach the ledger
+
+        return await self._cache.get(("product", gtin), load)
+
+    async def _brand_keys(self, brand: Brand) -> list[KeyRecord]:
+        return await self._cache.get(("keys", brand.id), lambda: self._keys.list(brand))
 
     async def _candidates(self, parsed: ParsedCode) -> list[Brand]:
         if parsed.link is not None:
-            try:
-                product = await self._ledger.find_product(parsed.link.gtin)
-            except NotFound:
+            product = await self._find_product(parsed.link.gtin)
+            if product is None:
                 return []
-            return [await self._ledger.get_brand_by_id(product.brand_id)]
-        return await self._ledger.list_brands()
+            brand_id = product.brand_id
+            return [
+                await self._cache.get(
+                    ("brand", brand_id), lambda: self._ledger.get_brand_by_id(brand_id)
+                )
+            ]
+        return await self._cache.get(("brands",), self._ledger.list_brands)
 
     async def verify(
         self, text: str, pin: str | None = None, today: dt.date | None = None
@@ -239,7 +258,7 @@ class Verifier:
             return _invalid("unknown_product", _MESSAGES["unknown_product"])
         result = _invalid("unknown_key", _MESSAGES["unknown_key"])
         for brand in brands:
-            keys = {k.slot: k for k in await self._keys.list(brand)}
+            keys = {k.slot: k for k in await self._brand_keys(brand)}
             key = keys.get(parsed.fields.slot)
             if key is None:
                 continue
@@ -267,7 +286,10 @@ class Verifier:
             value = fields.body
         seq, index = split_payload(value)
         try:
-            batch = await self._ledger.get_batch_by_seq(brand.id, key.slot, seq)
+            batch = await self._cache.get(
+                ("batch", brand.id, key.slot, seq),
+                lambda: self._ledger.get_batch_by_seq(brand.id, key.slot, seq),
+            )
         except NotFound:
             return _invalid("unknown_batch", _MESSAGES["unknown_batch"])
         if index >= batch.size:
@@ -284,7 +306,9 @@ class Verifier:
         mismatch = self._link_mismatch(parsed.link, batch)
         if mismatch:
             return _invalid(mismatch, _MESSAGES[mismatch])
-        product = await self._ledger.get_product(brand.id, batch.gtin)
+        product = await self._find_product(batch.gtin)
+        if product is None:  # the batch's product vanished: treat as unknown
+            return _invalid("unknown_product", _MESSAGES["unknown_product"])
         info = _info(brand, key, batch, parsed.serial, index=index, product=product.name)
         return self._status(brand, key, batch, info, material, fields=fields, pin=pin, today=today)
 

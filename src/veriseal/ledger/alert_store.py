@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 class AlertStore(abc.ABC):
+    metadata_version: int
+
     @abc.abstractmethod
     def write(self) -> AbstractAsyncContextManager[Tx]: ...
 
@@ -34,6 +36,7 @@ class AlertStore(abc.ABC):
                 policy.max_regions,
                 dt.datetime.now(dt.UTC),
             )
+        self.metadata_version += 1
 
     async def clone_policy(self, brand_id: int, gtin: str | None) -> ClonePolicy | None:
         scopes = [gtin, ""] if gtin else [""]

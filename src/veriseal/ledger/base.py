@@ -45,6 +45,10 @@ class Ledger(abc.ABC):
     """Async storage of brands, keys, products and batches (scans/events come later)."""
 
     url: str
+    #: Bumped after every committed write of brands, keys, products, batches or clone
+    #: policies made through THIS object, so in-process caches can drop stale metadata
+    #: at once (writes by other processes are bounded by the caches' TTL instead).
+    metadata_version: int = 0
 
     # -- lifecycle ---------------------------------------------------------------------
     @abc.abstractmethod

@@ -63,31 +63,33 @@ class ScanStore(abc.ABC):
         return ids
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
+        # One round trip: the count, and the first and last rows, joined onto one row.
         where = "brand_id = ? AND code = ? AND outcome <> 'invalid'"
+        end = (
+            "SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans"
+            f" WHERE {where} ORDER BY id {{}} LIMIT 1"
+        )
+        sql = (
+            "SELECT c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat, f.lon AS f_lon,"
+            " f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
+            " l.id AS l_id, l.at AS l_at, l.lat AS l_lat, l.lon AS l_lon,"
+            " l.accuracy_m AS l_accuracy_m, l.loc_source AS l_loc_source"
+            f" FROM (SELECT COUNT(*) AS n FROM scans WHERE {where}) c"
+            f" LEFT JOIN ({end.format('ASC')}) f ON 1 = 1"
+            f" LEFT JOIN ({end.format('DESC')}) l ON 1 = 1"
+        )
         async with self.read() as tx:
-            agg = await tx.fetchrow(
-                f"SELECT COUNT(*) AS n FROM scans WHERE {where}", brand_id, code
-            )
-            ends = [
-                await tx.fetchrow(
-                    f"SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans WHERE {where}"
-                    f" ORDER BY id {order} LIMIT 1",
-                    brand_id,
-                    code,
-                )
-                for order in ("ASC", "DESC")
-            ]
-        first, last = ends
-        if agg is None or not agg["n"] or first is None or last is None:
+            row = await tx.fetchrow(sql, brand_id, code, brand_id, code, brand_id, code)
+        if row is None or not row["n"] or row["f_id"] is None:
             return ScanSummary(count=0)
         return ScanSummary(
-            count=int(agg["n"]),
-            first_at=rows.ts(first["at"]),
-            first_location=rows.location(first),
-            last_at=rows.ts(last["at"]),
-            first_id=int(first["id"]),
-            last_id=int(last["id"]),
-            last_location=rows.location(last),
+            count=int(row["n"]),
+            first_at=rows.ts(row["f_at"]),
+            first_location=rows.location(row, "f_"),
+            last_at=rows.ts(row["l_at"]),
+            first_id=int(row["f_id"]),
+            last_id=int(row["l_id"]),
+            last_location=rows.location(row, "l_"),
         )
 
     async def list_scans(

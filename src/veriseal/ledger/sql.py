@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 from veriseal.codes.layout import MAX_SEQ
 from veriseal.errors import (
@@ -42,6 +43,8 @@ from veriseal.models import (
     NewBatch,
     Product,
 )
+
+_M = TypeVar("_M", bound=Callable[..., Awaitable[Any]])
 
 _BATCH_COLS = (
     "id, brand_id, gtin, lot, key_slot, seq, profile, pin_digits, size, production_date,"
@@ -68,6 +71,18 @@ class Tx(abc.ABC):
     async def fetchrow(self, sql: str, *args: Any) -> rows.Row | None:
         found = await self.fetch(sql, *args)
         return found[0] if found else None
+
+
+def _bumps_metadata(method: _M) -> _M:
+    """Mark a write of metadata: bump ``metadata_version`` once it has committed."""
+
+    @functools.wraps(method)
+    async def wrapper(self: SqlLedger, *args: Any, **kwargs: Any) -> Any:
+        result = await method(self, *args, **kwargs)
+        self.metadata_version += 1
+        return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 class SqlLedger(ScanStore, AlertStore, Ledger):
@@ -129,6 +144,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         return [r["name"] for r in found]
 
     # -- brands ------------------------------------------------------------------------
+    @_bumps_metadata
     async def create_brand(self, slug: str, name: str, resolver: str) -> Brand:
         async with self.write() as tx:
             await tx.execute(
@@ -160,6 +176,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
             return [rows.brand(r) for r in await tx.fetch("SELECT * FROM brands ORDER BY id")]
 
     # -- keys --------------------------------------------------------------------------
+    @_bumps_metadata
     async def add_key(self, key: KeyRecord, retire_active: bool) -> None:
         async with self.write() as tx:
             if retire_active:
@@ -223,6 +240,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
             at,
         )
 
+    @_bumps_metadata
     async def set_key_status(
         self, brand_id: int, slot: int, status: KeyStatus, at: dt.datetime
     ) -> KeyRecord:
@@ -236,6 +254,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         return rows.key(row)
 
     # -- products ----------------------------------------------------------------------
+    @_bumps_metadata
     async def add_products(self, products: Sequence[Product]) -> int:
         if not products:
             return 0
@@ -299,6 +318,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         return [rows.product(r) for r in found]
 
     # -- batches -----------------------------------------------------------------------
+    @_bumps_metadata
     async def create_batch(self, new: NewBatch, seal: ManifestSealer) -> Batch:
         async with self.write() as tx:
             # The lock makes MAX(seq)+1 safe: no other transaction can allocate under this
@@ -388,6 +408,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
             )
         return [rows.batch(r) for r in found]
 
+    @_bumps_metadata
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> Batch:
         async with self.write() as tx:
             if await tx.fetchrow("SELECT id FROM batches WHERE id = ?", batch_id) is None:
