@@ -96,3 +96,12 @@ async def test_concurrent_appends_lose_nothing(ledger: Ledger) -> None:
     all_ids = [i for r in results for i in r]
     assert len(set(all_ids)) == 200
     assert len(await ledger.list_scans(b, limit=10_000)) == 200
+
+
+async def test_a_client_id_repeated_within_one_group_is_stored_once(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    same = scan(1, brand_id=b, actor="user:7", client_scan_id="dev-1")
+    ids = await ledger.append_scans([scan(0, brand_id=b), same, scan(2, brand_id=b), same])
+    assert ids[1] == ids[3] and len(set(ids)) == 3
+    assert len(await ledger.list_scans(b)) == 3
+    assert (await ledger.get_scan(ids[3])).scan == same

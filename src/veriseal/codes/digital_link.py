@@ -102,12 +102,23 @@ _HOST = re.compile(
     rf"(?P<name>{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{{1,5}}))?"
 )
 _MAX_HOST = 253
+_OTHER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # RFC 3986 scheme, e.g. ftp: urn:
 
 # Element strings: AIs with a predefined length need no FNC1 after them; the others end at
 # a GS or at the end of the data. Only these AIs are understood; any other is rejected,
 # since past an unknown AI the rest of a raw element string cannot be split reliably.
-_FIXED = {"00": 18, "01": 14, "02": 14, "11": 6, "12": 6, "13": 6, "15": 6, "16": 6, "17": 6}
-_FIXED |= {"20": 2}
+_FIXED = {
+    "00": 18,  # SSCC
+    "01": 14,  # GTIN
+    "02": 14,  # GTIN of contained trade items
+    "11": 6,  # production date
+    "12": 6,  # due date
+    "13": 6,  # packaging date
+    "15": 6,  # best before date
+    "16": 6,  # sell by date
+    "17": 6,  # expiry date
+    "20": 2,  # internal product variant
+}
 _VARIABLE = frozenset(("10", "21", "22"))
 _DATES = frozenset(("11", "12", "13", "15", "16", "17"))
 _HRI_AI = re.compile(r"\(([0-9]{2,4})\)")
@@ -401,8 +412,7 @@ def parse(text: str) -> DigitalLink:
 # _parse_general accepts and MUST give the same result (the tests check both on random and
 # mutated links). It saves several microseconds of an offline check.
 _FAST = re.compile(
-    r"(?:https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))?"
+    r"(?:https?://(?P<host>[a-z0-9.-]+))?"  # checked by _fast_host_ok (cheaper than here)
     r"(?:/(?!01/)[A-Za-z0-9._~!$&'()*+,;=:@-]+)*?"
     r"/01/(?P<gtin>[0-9]{14})"
     r"(?:/10/(?P<lot>[A-Za-z0-9._-]{1,20}))?(?:/21/(?P<serial>[A-Za-z0-9._-]{1,20}))?"
@@ -416,7 +426,7 @@ def _parse_fast(text: str) -> DigitalLink | None:
     if m is None:
         return None
     gtin, host = m["gtin"], m["host"]
-    if not _gtin14_ok(gtin) or (host is not None and len(host) > _MAX_HOST):
+    if not _gtin14_ok(gtin) or (host is not None and not _fast_host_ok(host)):
         return None  # let the general parser word the error
     expiry: dt.date | None = None
     extra: list[tuple[str, str]] = []
@@ -430,7 +440,39 @@ def _parse_fast(text: str) -> DigitalLink | None:
             return None  # other AIs, repeats and empty names: the general parser decides
         else:
             extra.append((key, value))
-    return DigitalLink(gtin, m["lot"], m["serial"], expiry, tuple(extra), host)
+    link: DigitalLink = _new(DigitalLink)  # see _set_gtin below for why not DigitalLink(...)
+    _set_gtin(link, gtin)
+    _set_lot(link, m["lot"])
+    _set_serial(link, m["serial"])
+    _set_expiry(link, expiry)
+    _set_extra(link, tuple(extra))
+    _set_host(link, host)
+    _set_cpv(link, None)
+    return link
+
+
+# The generated __init__ of a frozen dataclass pays object.__setattr__ per field, which
+# made DigitalLink three times dearer to build than a tuple (~0.4 us, about 1% of a signed
+# verification, whose benchmark target has little margin). _parse_fast fills the slots
+# through their descriptors (slots=True makes those exist) instead; the result is an
+# ordinary DigitalLink (the tests compare it with the general parser's on random and
+# mutated links).
+_new = object.__new__
+_set_gtin = DigitalLink.__dict__["gtin"].__set__
+_set_lot = DigitalLink.__dict__["lot"].__set__
+_set_serial = DigitalLink.__dict__["serial"].__set__
+_set_expiry = DigitalLink.__dict__["expiry"].__set__
+_set_extra = DigitalLink.__dict__["extra"].__set__
+_set_host = DigitalLink.__dict__["host"].__set__
+_set_cpv = DigitalLink.__dict__["cpv"].__set__
+
+
+@lru_cache(maxsize=256)
+def _fast_host_ok(host: str) -> bool:
+    """A lower-case host name the general parser accepts unchanged (no port, no final dot:
+    those go the general way). Memoised: a batch has one host."""
+    m = _HOST.fullmatch(host)
+    return m is not None and m["port"] is None and len(host) <= _MAX_HOST and host[-1] != "."
 
 
 # Scans repeat a few GTINs and expiry dates (one per batch) millions of times, so these
@@ -479,7 +521,7 @@ def _split_uri(text: str) -> tuple[str | None, str, str]:
         text = rest[end:]
         if not text.startswith("/"):
             raise DigitalLinkInvalid("the URI has no path: expected /01/{gtin} after the host")
-    elif "://" in text[:12] or text[:7].lower() == "mailto:":
+    elif _OTHER_SCHEME.match(text):
         raise DigitalLinkInvalid("a Digital Link is an http or https URI")
     elif not text.startswith("/"):
         raise DigitalLinkInvalid(
@@ -634,6 +676,8 @@ def parse_element_string(text: str) -> DigitalLink:
     """
     if not isinstance(text, str):
         raise DigitalLinkInvalid(f"an element string must be text, not {type(text).__name__}")
+    # str.strip() also removes GS (Python counts it as whitespace): a GS before the first
+    # or after the last field separates nothing, so dropping it is harmless
     text = text.strip()
     if len(text) > _MAX_TEXT:
         raise DigitalLinkInvalid(
@@ -707,8 +751,6 @@ def _hri_fields(text: str) -> list[tuple[str, str]]:
 
 
 def _raw_fields(text: str) -> list[tuple[str, str]]:
-    if text.endswith(GS):
-        raise DigitalLinkInvalid("the element string ends with a separator (GS)")
     fields: list[tuple[str, str]] = []
     i = 0
     while i < len(text):
@@ -722,7 +764,7 @@ def _raw_fields(text: str) -> list[tuple[str, str]]:
                 )
             fields.append((ai, text[i + 2 : end]))
             # a GS after a predefined-length field is not needed, but some encoders add one
-            i = end + 1 if text[end : end + 1] == GS and end + 1 < len(text) else end
+            i = end + 1 if text[end : end + 1] == GS else end
         elif ai in _VARIABLE:
             end = text.find(GS, i + 2)
             end = len(text) if end < 0 else end

@@ -127,5 +127,13 @@ class PostgresLedger(SqlLedger):
         finally:
             await self._pool.release(conn)
 
+    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
+        found = await tx.fetch(
+            "SELECT nextval(pg_get_serial_sequence('scans', 'id')) AS id"
+            " FROM generate_series(1, ?::int)",
+            n,
+        )
+        return sorted(int(r["id"]) for r in found)
+
     async def close(self) -> None:
         await self._pool.close()

@@ -23,7 +23,7 @@ _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
     " lat, lon, accuracy_m, loc_source, client_scan_id"
 )
-_INSERT = f"INSERT INTO scans ({_COLS}) VALUES ({', '.join('?' * 15)}) RETURNING id"
+_INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * 16)})"
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
@@ -44,23 +44,37 @@ class ScanStore(abc.ABC):
     @abc.abstractmethod
     def read(self) -> AbstractAsyncContextManager[Tx]: ...
 
+    @abc.abstractmethod
+    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
+        """``n`` fresh, increasing scan ids, inside the write transaction ``tx``."""
+
     async def append_scans(self, scans: Sequence[NewScan]) -> list[int]:
-        ids: list[int] = []
+        # Ids are allocated first, then all new rows go in with ONE executemany: a group
+        # of hundreds of scans costs two round trips, not hundreds.
+        ids: list[int | None] = [None] * len(scans)
         async with self.write() as tx:
-            for s in scans:
-                if s.client_scan_id is not None:
-                    known = await tx.fetchrow(
-                        "SELECT id FROM scans WHERE actor = ? AND client_scan_id = ?",
-                        s.actor,
-                        s.client_scan_id,
-                    )
-                    if known is not None:
-                        ids.append(int(known["id"]))
-                        continue
-                row = await tx.fetchrow(_INSERT, *_values(s))
-                assert row is not None
-                ids.append(int(row["id"]))
-        return ids
+            fresh: dict[tuple[str, str], int] = {}  # client ids new in this very group
+            for pos, s in enumerate(scans):
+                if s.client_scan_id is None:
+                    continue
+                key = (s.actor, s.client_scan_id)
+                known = await tx.fetchrow(
+                    "SELECT id FROM scans WHERE actor = ? AND client_scan_id = ?", *key
+                )
+                if known is not None:
+                    ids[pos] = int(known["id"])
+                elif key in fresh:
+                    ids[pos] = -1 - fresh[key]  # resolved below to the first copy's id
+                else:
+                    fresh[key] = pos
+            new = [pos for pos, i in enumerate(ids) if i is None]
+            allocated = await self.allocate_scan_ids(tx, len(new)) if new else []
+            for pos, scan_id in zip(new, allocated, strict=True):
+                ids[pos] = scan_id
+            if new:
+                await tx.executemany(_INSERT, [(ids[pos], *_values(scans[pos])) for pos in new])
+        out = [i for i in ids if i is not None]
+        return [out[-1 - i] if i < 0 else i for i in out]
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
         # One round trip: the count, and the first and last rows, joined onto one row.

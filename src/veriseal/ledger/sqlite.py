@@ -156,6 +156,13 @@ class SqliteLedger(SqlLedger):
         """The reader connection (autocommit: each statement sees the last commit)."""
         yield _SqliteTx(self._reader)
 
+    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
+        # The writer lock and BEGIN IMMEDIATE exclude every other writer: max + 1 is free.
+        row = await tx.fetchrow("SELECT COALESCE(MAX(id), 0) + 1 AS first FROM scans")
+        assert row is not None
+        first = int(row["first"])
+        return list(range(first, first + n))
+
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
