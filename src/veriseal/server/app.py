@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 
 from aiohttp import web
 
@@ -108,6 +109,14 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+_OPENAPI = resources.files("veriseal.server").joinpath("openapi.json").read_bytes()
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    """The OpenAPI document of the JSON API (kept in the repo as server/openapi.json)."""
+    return web.Response(body=_OPENAPI, content_type="application/json")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Public-endpoint limits per client address (config: ``[server]`` section)."""
@@ -125,6 +134,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app[LIMITER] = RateLimiter(limits.per_minute, limits.burst) if limits.per_minute else None
     app[FLOOD] = FloodDetector(limits.flood_invalid, limits.flood_window_s)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/api/v1/verify", verify_api)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     return app

@@ -1,0 +1,64 @@
+"""Run ``veriseal serve --demo`` as a real process for tests (durability, fuzzing)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from veriseal.keys import create_key_file
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    tmp_path: Path, ledger_url: str, port: int
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start a demo server on ``port`` over ``ledger_url``; return it and its demo links.
+    Rate limiting is off: the tests are the only client."""
+    key = tmp_path / "k.key"
+    create_key_file(key)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
+    env |= {"VERISEAL_DB": ledger_url, "VERISEAL_KEY_FILE": str(key)}
+    exe = Path(sys.executable).with_name("veriseal")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--demo", "--port", str(port), "--rate-limit", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Serving on" in line:
+            urls = [
+                m.group(0) for text in lines for m in [re.search(r"http://\S+/01/\S+", text)] if m
+            ]
+            return proc, urls
+    stop_server(proc)
+    raise AssertionError("server did not start:\n" + "".join(lines))
+
+
+def stop_server(proc: subprocess.Popen[str], kill: bool = False) -> None:
+    if kill:
+        proc.kill()
+    else:
+        proc.terminate()
+    proc.wait(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
