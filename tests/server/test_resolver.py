@@ -67,3 +67,23 @@ async def test_api_verify(live: Live) -> None:
     ) as r:
         body = await r.json()
     assert body["outcome"] == "genuine" and body["code"]["profile"] == "signed"
+
+
+async def test_linkset(live: Live) -> None:
+    url = live.local(live.codes[0].uri)
+    brand = await live.engine.brands.get("demo")
+    before = len(await live.engine.ledger.list_scans(brand.id))
+    sep = "&" if "?" in url else "?"
+    for target, headers in (
+        (url + sep + "linkType=all", {}),
+        (url, {"Accept": "application/linkset+json"}),
+    ):
+        async with live.session.get(target, headers=headers) as r:
+            assert r.status == 200 and r.content_type == "application/linkset+json"
+            body = await r.json(content_type=None)
+        links = body["linkset"][0]
+        assert links["anchor"] == url.split("?")[0]
+        service = links["https://gs1.org/voc/verificationService"][0]["href"]
+        async with live.session.get(service) as r:
+            assert (await r.json())["outcome"] == "genuine"
+    assert len(await live.engine.ledger.list_scans(brand.id)) == before + 2  # the 2 service calls

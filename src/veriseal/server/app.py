@@ -91,8 +91,39 @@ async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Re
     return response
 
 
+def _linkset(request: web.Request) -> web.Response:
+    """The links of this identifier (RFC 9264 linkset, GS1 resolver conventions)."""
+    base = f"{request.scheme}://{request.host}"
+    anchor = base + request.path
+    verify_url = str(request.url.with_path("/api/v1/verify").with_query(code=str(request.url)))
+    links = {
+        "anchor": anchor,
+        "https://gs1.org/voc/defaultLink": [
+            {
+                "href": anchor,
+                "title": "Product verification / 防伪查询",
+                "type": "text/html",
+                "hreflang": ["zh", "en"],
+            }
+        ],
+        "https://gs1.org/voc/verificationService": [
+            {"href": verify_url, "title": "Verify this code (JSON)", "type": "application/json"}
+        ],
+    }
+    return web.json_response({"linkset": [links]}, content_type="application/linkset+json")
+
+
+def _wants_linkset(request: web.Request) -> bool:
+    return request.query.get("linkType") in ("all", "linkset") or (
+        "application/linkset+json" in request.headers.get("Accept", "")
+    )
+
+
 async def resolve(request: web.Request) -> web.Response:
-    """The Digital Link URI as scanned: verify and record it, answer with the verdict."""
+    """The Digital Link URI as scanned: verify and record it, answer with the verdict.
+    A linkset request is a client asking where to go, not a scan: nothing is recorded."""
+    if _wants_linkset(request):
+        return _linkset(request)
     channel = ScanChannel.API if wants_json(request) else ScanChannel.WEB
     # The raw path and query are the link as printed; the verifier parses that form.
     return await _scan(request, request.raw_path, channel)
