@@ -152,8 +152,9 @@ class Ledger(abc.ABC):
 
     @abc.abstractmethod
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
-        """Count, first and last scan of ``code`` among scans that found a genuine code
-        (outcome other than ``invalid``); derived from the scan rows on every call."""
+        """Count, first and last scan of ``code`` among its *verifications*: scans whose
+        outcome was ``genuine`` or ``suspected_clone`` (not fakes, not scans awaiting or
+        failing a PIN). Derived from the scan rows on every call."""
 
     @abc.abstractmethod
     async def list_scans(

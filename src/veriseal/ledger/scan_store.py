@@ -78,7 +78,9 @@ class ScanStore(abc.ABC):
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
         # One round trip: the count, and the first and last rows, joined onto one row.
-        where = "brand_id = ? AND code = ? AND outcome <> 'invalid'"
+        # A verification is a scan that established the code: not a fake, not a scan still
+        # waiting for its PIN (or with a wrong one), not a recalled or expired batch.
+        where = "brand_id = ? AND code = ? AND outcome IN ('genuine', 'suspected_clone')"
         end = (
             "SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans"
             f" WHERE {where} ORDER BY id {{}} LIMIT 1"

@@ -61,7 +61,7 @@ def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Res
     lang = language(request)
     other = "en" if lang == "zh" else "zh"
     switch = str(request.rel_url.update_query(lang=other))
-    html = verdict_page(result, lang, request.path, switch)
+    html = verdict_page(result, lang, request.path, list(request.query.items()), switch)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 

@@ -7,6 +7,7 @@ network, and it works without JavaScript (the PIN form is a plain GET form).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 
 from veriseal.i18n import keys, t
@@ -102,9 +103,16 @@ def _label(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def verdict_page(scan: ScanResult, lang: str, path_qs: str, switch_qs: str) -> str:
-    """Render a scan's verdict. ``path_qs`` is the request path (for the PIN form action) and
-    ``switch_qs`` the URL of the same page in the other language."""
+def verdict_page(
+    scan: ScanResult,
+    lang: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    switch_url: str,
+) -> str:
+    """Render a scan's verdict. ``path`` and ``query`` are the link as requested: the PIN
+    form sends them back (a signed code's ``s`` and the expiry must survive), and
+    ``switch_url`` is the same page in the other language."""
     result = scan.verification
     color = _COLORS[result.outcome]
     headline = escape(t(f"outcome.{result.outcome}", lang))
@@ -125,8 +133,13 @@ def verdict_page(scan: ScanResult, lang: str, path_qs: str, switch_qs: str) -> s
     form = ""
     if result.outcome in (Outcome.PIN_REQUIRED, Outcome.PIN_WRONG):
         form = (
-            f'<form method="get" action="{escape(path_qs)}">'
-            f'<input type="hidden" name="lang" value="{lang}">'
+            f'<form method="get" action="{escape(path)}">'
+            + "".join(
+                f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                for k, v in query
+                if k not in ("pin", "lang")
+            )
+            + f'<input type="hidden" name="lang" value="{lang}">'
             f'<label>{escape(_label("pin", lang))} <input name="pin" inputmode="numeric" '
             'autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label> '
             f'<button type="submit">{escape(_label("check", lang))}</button></form>'
@@ -137,7 +150,7 @@ def verdict_page(scan: ScanResult, lang: str, path_qs: str, switch_qs: str) -> s
 <title>{escape(_label("title", lang))}</title>
 <style>
 {_CSS}</style></head><body><main>
-<nav><a href="{escape(switch_qs)}">{escape(_label("switch", lang))}</a></nav>
+<nav><a href="{escape(switch_url)}">{escape(_label("switch", lang))}</a></nav>
 <section class="verdict" id="verdict" style="--verdict:{color}"
  data-outcome="{result.outcome}" data-reason="{escape(result.reason)}">
 {headline}<p>{detail}</p></section>
