@@ -89,9 +89,9 @@ def serve(
                     public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
                 )
                 codes = await demo.seed(engine, resolver)
-                # This server speaks plain HTTP; production labels carry https:// links
-                # to the brand's resolver behind TLS. Links point at THIS server (plain HTTP, the host asked for now), whatever
-                # resolver the demo brand was created with on an earlier run.
+                # Production labels carry https:// links to the brand's resolver behind TLS;
+                # demo links point at THIS server (plain HTTP, the host asked for now),
+                # whatever resolver the demo brand was created with on an earlier run.
                 links = [f"http://{resolver}/01/" + c.uri.split("/01/", 1)[1] for c in codes]
                 label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png")
                 click.echo("Demo codes / 演示码 (open in a browser, or scan the label):")
