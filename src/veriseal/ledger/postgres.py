@@ -95,7 +95,16 @@ class PostgresLedger(SqlLedger):
         ``StorageError`` if the server cannot be reached or refuses us. Does not migrate.
         """
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+            # asyncpg prepares every statement; PostgreSQL's *generic* plan for one is fixed
+            # after a few runs, e.g. a sequential scan chosen while scans was still empty,
+            # which then slows down with every row. Custom plans cost little here and use
+            # the indexes at any table size.
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=10,
+                server_settings={"plan_cache_mode": "force_custom_plan"},
+            )
         except (*_ERRORS, ValueError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL: {exc}") from None
         return cls(url, pool)
