@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from veriseal.keys import public_keys_from_jwks
 from veriseal.minting import CodeFormat, Minter, check_range, write_codes
 from veriseal.models import Batch, BatchStatus, Profile
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
+from veriseal_cli.output import is_stdout, open_output, output_option
 from veriseal_cli.progress import progress_bar
 
 
@@ -139,13 +138,7 @@ def show(opts: Options, ref: str) -> None:
     default="uri",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file, or - for standard output.",
-)
+@output_option
 @click.option(
     "--workers",
     type=int,
@@ -171,25 +164,13 @@ def codes(
         start, stop = check_range(b, first, last)
         keys = {k.slot: k for k in await engine.keys.list(brand)}
         material = engine.keys.material(keys[b.key_slot])
-        to_stdout = str(output) == "-"
-        tmp = output.with_name(output.name + ".part")
-        out = sys.stdout.buffer if to_stdout else tmp.open("wb")
-        try:
-            with (
-                Minter(brand, b, material, workers=workers) as minter,
-                progress_bar(t("cli.minting", opts.lang), stop - start) as advance,
-            ):
-                n = write_codes(
-                    minter, CodeFormat(fmt), out, start=start, stop=stop, progress=advance
-                )
-            out.flush()
-            if not to_stdout:
-                os.fsync(out.fileno())
-        finally:
-            if not to_stdout:
-                out.close()
-        if not to_stdout:
-            tmp.replace(output)  # a complete file or none: never half a batch under the name
+        with (
+            open_output(output) as out,
+            Minter(brand, b, material, workers=workers) as minter,
+            progress_bar(t("cli.minting", opts.lang), stop - start) as advance,
+        ):
+            n = write_codes(minter, CodeFormat(fmt), out, start=start, stop=stop, progress=advance)
+        if not is_stdout(output):
             click.echo(t("cli.codes_written", opts.lang, n=f"{n:,}", path=output), err=True)
 
     with_engine(opts, go)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
-import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -15,6 +15,7 @@ from veriseal.codes.layout import parse_serial
 from veriseal.engine import Engine
 from veriseal.models import Scan
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal_cli.output import is_stdout, open_output, output_option
 
 COLUMNS = (
     "id",
@@ -136,36 +137,27 @@ def show(opts: Options, scan_id: int) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file, or - for standard output.",
-)
+@output_option
 @pass_opts
 def export(opts: Options, /, fmt: str, output: Path, **filters: Any) -> None:
     """Export scans as CSV or JSON Lines."""
 
     async def go(engine: Engine) -> int:
         rows = [scan_row(s) for s in await _query(engine, opts, **filters)]
-        out: TextIO = (
-            sys.stdout if str(output) == "-" else output.open("w", newline="", encoding="utf-8")
-        )
-        try:
+        with open_output(output) as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             if fmt == "csv":
                 writer = csv.DictWriter(out, fieldnames=COLUMNS)
                 writer.writeheader()
                 writer.writerows(rows)
             else:
                 out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+            out.flush()
+            out.detach()  # the bytes stream stays open_output's to close
         return len(rows)
 
     n = with_engine(opts, go)
-    if str(output) != "-":
+    if not is_stdout(output):
         click.echo(f"Exported {n} scans to {output} / 已导出 {n} 条扫码记录", err=True)
 
 
