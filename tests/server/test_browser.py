@@ -47,6 +47,7 @@ async def test_phone_reads_the_verdict_in_both_languages(
             )
             page = await phone.new_page()
             await page.goto(genuine)
+            await page.wait_for_url("**noloc=1**")  # declined (headless): checked without it
             verdict = page.locator("#verdict")
             assert await verdict.get_attribute("data-outcome") == "genuine"
             assert "正品" in await verdict.inner_text()
@@ -68,5 +69,21 @@ async def test_phone_reads_the_verdict_in_both_languages(
                 await page.locator("#history").count() == 0
             )  # asking for the PIN is no verification
             await page.screenshot(path=str(SHOTS / "verdict-pin-zh.png"))
+
+            # This phone shares its location: the scan is recorded with it.
+            sharing = await browser.new_context(
+                locale="en-US",
+                permissions=["geolocation"],
+                geolocation={"latitude": 30.2741, "longitude": 120.1551, "accuracy": 25},
+            )
+            page = await sharing.new_page()
+            await page.goto(live.local(live.codes[2].uri))
+            await page.wait_for_url("**lat=**")
+            assert await page.locator("#verdict").get_attribute("data-outcome") == "genuine"
+            brand = await live.engine.brands.get("demo")
+            last = (await live.engine.ledger.list_scans(brand.id))[-1].scan
+            assert last.location is not None
+            assert (round(last.location.lat, 4), round(last.location.lon, 4)) == (30.2741, 120.1551)
+            assert last.location.accuracy_m == 25.0
         finally:
             await browser.close()

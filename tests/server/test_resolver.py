@@ -7,8 +7,17 @@ from .conftest import Live
 JSON = {"Accept": "application/json"}
 
 
-async def test_verdict_page_in_both_languages(live: Live) -> None:
+async def test_browsers_are_asked_for_location_first(live: Live) -> None:
     url = live.local(live.codes[0].uri)
+    brand = await live.engine.brands.get("demo")
+    async with live.session.get(url, headers={"Accept-Language": "zh-CN"}) as r:
+        html = await r.text()
+    assert 'id="locating"' in html and "noloc=1" in html and "位置" in html
+    assert await live.engine.ledger.list_scans(brand.id) == []  # nothing verified yet
+
+
+async def test_verdict_page_in_both_languages(live: Live) -> None:
+    url = live.local(live.codes[0].uri) + "&noloc=1"
     async with live.session.get(url, headers={"Accept-Language": "zh-CN,zh;q=0.9"}) as r:
         assert r.status == 200 and r.content_type == "text/html"
         html = await r.text()
@@ -16,7 +25,7 @@ async def test_verdict_page_in_both_languages(live: Live) -> None:
     async with live.session.get(url, headers={"Accept-Language": "en-US"}) as r:
         html = await r.text()
     assert "Genuine" in html and 'lang="en"' in html
-    async with live.session.get(url + "&lang=zh" if "?" in url else url + "?lang=zh") as r:
+    async with live.session.get(url + "&lang=zh") as r:
         assert "正品" in await r.text()
 
 

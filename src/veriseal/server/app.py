@@ -25,7 +25,7 @@ from veriseal.scans import ScanResult
 from veriseal.server import scan_context
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.negotiation import language, wants_json
-from veriseal.server.pages import verdict_page
+from veriseal.server.pages import locate_page, verdict_page
 from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
@@ -113,6 +113,11 @@ def _linkset(request: web.Request) -> web.Response:
     return web.json_response({"linkset": [links]}, content_type="application/linkset+json")
 
 
+def _has_location_answer(request: web.Request) -> bool:
+    """The page already asked: it came back with a location, or without one on purpose."""
+    return "noloc" in request.query or ("lat" in request.query and "lon" in request.query)
+
+
 def _wants_linkset(request: web.Request) -> bool:
     return request.query.get("linkType") in ("all", "linkset") or (
         "application/linkset+json" in request.headers.get("Accept", "")
@@ -124,6 +129,12 @@ async def resolve(request: web.Request) -> web.Response:
     A linkset request is a client asking where to go, not a scan: nothing is recorded."""
     if _wants_linkset(request):
         return _linkset(request)
+    if not wants_json(request) and not _has_location_answer(request):
+        # A browser: ask for the location first (see pages.locate_page); no scan yet.
+        skip = str(request.rel_url.update_query(noloc="1"))
+        return web.Response(
+            text=locate_page(language(request), skip), content_type="text/html", charset="utf-8"
+        )
     channel = ScanChannel.API if wants_json(request) else ScanChannel.WEB
     # The raw path and query are the link as printed; the verifier parses that form.
     return await _scan(request, request.raw_path, channel)

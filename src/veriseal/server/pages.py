@@ -158,3 +158,48 @@ def verdict_page(
 {form}
 <dl>{"".join(rows)}</dl>
 </main></body></html>"""
+
+
+_LOCATE_TEXT = {
+    "en": (
+        "Checking your product",
+        "To help the brand find counterfeit and diverted goods, your browser may ask to share"
+        " your location. The check works without it.",
+        "Check without location",
+    ),
+    "zh": (
+        "正在查询",
+        "为帮助品牌识别假货和窜货，浏览器可能会请求获取您的位置；不共享位置也可以完成查询。",
+        "不共享位置，直接查询",
+    ),
+}
+
+
+def locate_page(lang: str, skip_url: str) -> str:
+    """Asks the browser for the location (its own prompt is the consent), then reloads
+    the link with ``lat``/``lon``/``acc``, or with ``noloc=1`` when refused, unavailable
+    or without JavaScript. Nothing is verified or recorded until that second request."""
+    title, why, skip = _LOCATE_TEXT["zh" if lang == "zh" else "en"]
+    skip_attr = escape(skip_url)
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<noscript><meta http-equiv="refresh" content="0;url={skip_attr}"></noscript>
+<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>
+<section class="verdict" id="locating" style="--verdict:#0969da">{escape(title)}
+<p>{escape(why)}</p></section>
+<p><a id="skip" href="{skip_attr}">{escape(skip)}</a></p>
+<script>
+(function () {{
+  function go(extra) {{
+    var u = new URL(window.location.href);
+    Object.keys(extra).forEach(function (k) {{ u.searchParams.set(k, extra[k]); }});
+    window.location.replace(u.toString());
+  }}
+  if (!navigator.geolocation) {{ go({{noloc: "1"}}); return; }}
+  navigator.geolocation.getCurrentPosition(function (p) {{
+    go({{lat: p.coords.latitude.toFixed(6), lon: p.coords.longitude.toFixed(6),
+        acc: String(Math.round(p.coords.accuracy))}});
+  }}, function () {{ go({{noloc: "1"}}); }}, {{timeout: 8000, maximumAge: 600000}});
+}})();
+</script></main></body></html>"""
