@@ -62,3 +62,13 @@ async def test_concurrent_scans_share_commits_and_lose_nothing(live: Live) -> No
     assert set(ids) <= stored
     groups = live.engine.committer.groups - groups_before
     assert groups < 200, groups  # group commit: fewer transactions than requests
+
+
+async def test_page_parameters_are_not_stored_as_part_of_the_code(live: Live) -> None:
+    fake = live.base + "/01/09506000134352/10/DEMO-C1/21/C0000000000000000000?17=280518"
+    async with live.session.get(fake + "&pin=48151623&lat=31.2&lon=121.4&noloc=1&lang=en") as r:
+        assert r.status == 200
+    stored = (await live.engine.ledger.list_scans(None))[-1].scan
+    assert stored.outcome == "invalid"
+    assert "48151623" not in stored.code and "lat=" not in stored.code
+    assert stored.location is not None and stored.location.lat == 31.2

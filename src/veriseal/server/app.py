@@ -1,9 +1,12 @@
 """Routes. Handlers parse input, call a service and render; they hold no rules.
 
-- ``GET /01/{gtin}[/10/{lot}][/21/{serial}]...``: the GS1 Digital Link resolver; HTML
-  verdict page, or JSON with ``Accept: application/json``.
+- ``GET /01/{gtin}[/10/{lot}][/21/{serial}]...``: the GS1 Digital Link resolver. A
+  browser first gets a page asking for its location, then the verdict page; JSON with
+  ``Accept: application/json``; a linkset with ``?linkType=all``.
 - ``GET /api/v1/verify?code=...[&pin=...]``: JSON verdict for any code form.
-- ``GET /healthz``.
+- ``GET /openapi.json``, ``GET /healthz``.
+
+Every verification is recorded (ScanService) before it is answered.
 
 Every error becomes ``{"error": {"code", "message"}}`` with the code's HTTP status; an
 unexpected exception becomes a 500 with code ``internal`` and no traceback.
@@ -113,6 +116,9 @@ def _linkset(request: web.Request) -> web.Response:
     return web.json_response({"linkset": [links]}, content_type="application/linkset+json")
 
 
+_OWN_PARAMS = frozenset({"pin", "lat", "lon", "acc", "noloc", "lang", "format", "linkType"})
+
+
 def _has_location_answer(request: web.Request) -> bool:
     """The page already asked: it came back with a location, or without one on purpose."""
     return "noloc" in request.query or ("lat" in request.query and "lon" in request.query)
@@ -136,8 +142,11 @@ async def resolve(request: web.Request) -> web.Response:
             text=locate_page(language(request), skip), content_type="text/html", charset="utf-8"
         )
     channel = ScanChannel.API if wants_json(request) else ScanChannel.WEB
-    # The raw path and query are the link as printed; the verifier parses that form.
-    return await _scan(request, request.raw_path, channel)
+    # The link as printed: the path and its own query, without the parameters this
+    # server adds (a typed PIN must never be stored as part of a scanned code).
+    printed = [(k, v) for k, v in request.query.items() if k not in _OWN_PARAMS]
+    text = str(request.rel_url.with_query(printed)) if printed else request.raw_path.split("?")[0]
+    return await _scan(request, text, channel)
 
 
 async def verify_api(request: web.Request) -> web.Response:
