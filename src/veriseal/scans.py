@@ -40,6 +40,7 @@ class GroupCommitter:
         self._max = max_group
         self._queue: asyncio.Queue[tuple[NewScan, asyncio.Future[int]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._busy = False  # a group is being committed
         self.groups = 0  # transactions committed, for tests and metrics
         self.committed = 0
 
@@ -58,6 +59,7 @@ class GroupCommitter:
     async def _run(self) -> None:
         while True:
             group = [await self._queue.get()]
+            self._busy = True
             while len(group) < self._max and not self._queue.empty():
                 group.append(self._queue.get_nowait())
             try:
@@ -67,6 +69,8 @@ class GroupCommitter:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            finally:
+                self._busy = False
             self.groups += 1
             self.committed += len(group)
             for (_, future), scan_id in zip(group, ids, strict=True):
@@ -74,10 +78,10 @@ class GroupCommitter:
                     future.set_result(scan_id)
 
     async def stop(self) -> None:
-        """Commit what is queued, then stop."""
+        """Commit what is queued and what is being committed, then stop."""
         if self._task is None:
             return
-        while not self._queue.empty():
+        while not self._queue.empty() or self._busy:
             await asyncio.sleep(0.001)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

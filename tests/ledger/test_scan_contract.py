@@ -10,6 +10,7 @@ import pytest
 from veriseal.errors import NotFound
 from veriseal.ledger import Ledger
 from veriseal.models import Location, LocationSource, NewScan, ScanChannel
+from veriseal.scans import GroupCommitter
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 SHANGHAI = Location(31.2304, 121.4737, 15.0, LocationSource.GPS)
@@ -105,3 +106,15 @@ async def test_a_client_id_repeated_within_one_group_is_stored_once(ledger: Ledg
     assert ids[1] == ids[3] and len(set(ids)) == 3
     assert len(await ledger.list_scans(b)) == 3
     assert (await ledger.get_scan(ids[3])).scan == same
+
+
+async def test_group_committer_stop_drains_everything(ledger: Ledger) -> None:
+    b = await brand_id(ledger)
+    committer = GroupCommitter(ledger, max_group=7)
+    committer.start()
+    pending = [asyncio.ensure_future(committer.append(scan(i, brand_id=b))) for i in range(50)]
+    await asyncio.sleep(0)  # let them queue
+    await committer.stop()
+    ids = [p.result() for p in pending]  # every caller got its id: nothing was cut off
+    assert len(set(ids)) == 50 and committer.groups >= 50 // 7
+    assert len(await ledger.list_scans(b)) == 50
