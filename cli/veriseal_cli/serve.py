@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import signal
 from pathlib import Path
 
 import click
@@ -11,7 +13,9 @@ from aiohttp import web
 
 from veriseal import config as config_mod
 from veriseal import demo
+from veriseal.config import Config
 from veriseal.engine import Engine
+from veriseal.errors import ConfigError
 from veriseal.keys import create_key_file
 from veriseal.server import make_app
 from veriseal.server.app import Limits
@@ -60,6 +64,12 @@ def _prepare_demo_config(opts: Options, directory: Path) -> None:
     help="Requests per minute per client address on public routes (0: off; default 120,"
     " or rate_per_minute in the config's [server] section).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port (PostgreSQL only: SQLite has one writer).",
+)
 @pass_opts
 def serve(
     opts: Options,
@@ -68,51 +78,102 @@ def serve(
     with_demo: bool,
     public_host: str | None,
     rate_limit: float | None,
+    workers: int | None,
 ) -> None:
     """Run the scan-to-verify server (GS1 Digital Link resolver + verdict page)."""
     if with_demo:
         _prepare_demo_config(opts, Path(DEMO_DIR))
 
-    async def go() -> None:
+    async def prepare() -> tuple[Config, str, int, Limits, int]:
         cfg = opts.load()
         bind = host or str(cfg.server.get("host", "127.0.0.1"))
         listen_port = port if port is not None else int(cfg.server.get("port", 8080))
-        engine = await Engine.open(cfg)
         per_minute = (
             rate_limit if rate_limit is not None else cfg.server.get("rate_per_minute", 120)
         )
         limits = Limits(per_minute=float(per_minute), burst=int(cfg.server.get("burst", 60)))
-        runner = web.AppRunner(make_app(engine, limits), access_log=None)
-        try:
-            if with_demo:
+        n = workers if workers is not None else int(cfg.server.get("workers", 1))
+        if n > 1 and not cfg.db_url.startswith(("postgresql:", "postgres:")):
+            raise ConfigError(
+                "SQLite has a single writer: serve it with --workers 1, or use PostgreSQL"
+                " for several workers"
+            )
+        if with_demo:
+            async with await Engine.open(cfg) as engine:
                 resolver = (
                     public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
                 )
-                codes = await demo.seed(engine, resolver)
-                # Production labels carry https:// links to the brand's resolver behind TLS;
-                # demo links point at THIS server (plain HTTP, the host asked for now),
-                # whatever resolver the demo brand was created with on an earlier run.
-                links = [f"http://{resolver}/01/" + c.uri.split("/01/", 1)[1] for c in codes]
-                label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png")
-                click.echo("Demo codes / 演示码 (open in a browser, or scan the label):")
-                for c, uri in zip(codes, links, strict=True):
-                    extra = f"   PIN / 验证码: {c.pin}" if c.pin else ""
-                    click.echo(f"  [{c.lot}, {c.profile}] {uri}{extra}")
-                click.echo(f"Demo label / 演示标签: {label.absolute()}")
-            await runner.setup()
-            await web.TCPSite(runner, bind, listen_port).start()
-            click.echo(
-                f"Serving on http://{bind}:{listen_port}/  (Ctrl+C to stop / 按 Ctrl+C 停止)"
-            )
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-            await engine.close()
+                await _print_demo(engine, resolver)
+        return cfg, bind, listen_port, limits, n
 
+    cfg, bind, listen_port, limits, n = run(opts, prepare)
+    children = [
+        multiprocessing.get_context("fork").Process(
+            target=_serve_forever, args=(opts, cfg, bind, listen_port, limits, True), daemon=True
+        )
+        for _ in range(n - 1)
+    ]
+    for child in children:
+        child.start()
+
+    def on_term(_sig: int, _frame: object) -> None:
+        # SIGTERM (service managers, tests) stops the workers too, not only this process.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
-        run(opts, go)
+        _serve_forever(opts, cfg, bind, listen_port, limits, n > 1, announce=n)
     except KeyboardInterrupt:
         click.echo("stopped / 已停止")
+    finally:
+        for child in children:
+            child.terminate()
+            child.join(timeout=10)
+
+
+async def _print_demo(engine: Engine, resolver: str) -> None:
+    codes = await demo.seed(engine, resolver)
+    # Production labels carry https:// links to the brand's resolver behind TLS; demo
+    # links point at THIS server (plain HTTP, the host asked for now), whatever resolver
+    # the demo brand was created with on an earlier run.
+    links = [f"http://{resolver}/01/" + c.uri.split("/01/", 1)[1] for c in codes]
+    label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png")
+    click.echo("Demo codes / 演示码 (open in a browser, or scan the label):")
+    for c, uri in zip(codes, links, strict=True):
+        extra = f"   PIN / 验证码: {c.pin}" if c.pin else ""
+        click.echo(f"  [{c.lot}, {c.profile}] {uri}{extra}")
+    click.echo(f"Demo label / 演示标签: {label.absolute()}")
+
+
+def _serve_forever(
+    opts: Options,
+    cfg: Config,
+    bind: str,
+    port: int,
+    limits: Limits,
+    reuse_port: bool,
+    announce: int = 0,
+) -> None:
+    """One server process: its own engine, group committer and connections. The first
+    process (``announce`` = the worker count) says so once it is listening."""
+
+    async def go() -> None:
+        engine = await Engine.open(cfg)
+        runner = web.AppRunner(make_app(engine, limits), access_log=None)
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, bind, port, reuse_port=reuse_port or None).start()
+            if announce:
+                click.echo(
+                    f"Serving on http://{bind}:{port}/ with {announce} worker(s)"
+                    "  (Ctrl+C to stop / 按 Ctrl+C 停止)"
+                )
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()  # answers in flight first, then commits queued scans
+            await engine.close()
+
+    run(opts, go)
 
 
 def register(cli: click.Group) -> None:

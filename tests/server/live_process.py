@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 def start_server(
-    tmp_path: Path, ledger_url: str, port: int
+    tmp_path: Path, ledger_url: str, port: int, *extra: str
 ) -> tuple[subprocess.Popen[str], list[str]]:
     """Start a demo server on ``port`` over ``ledger_url``; return it and its demo links.
     Rate limiting is off: the tests are the only client."""
@@ -30,7 +30,7 @@ def start_server(
     env |= {"VERISEAL_DB": ledger_url, "VERISEAL_KEY_FILE": str(key)}
     exe = Path(sys.executable).with_name("veriseal")
     proc = subprocess.Popen(
-        [str(exe), "serve", "--demo", "--port", str(port), "--rate-limit", "0"],
+        [str(exe), "serve", "--demo", "--port", str(port), "--rate-limit", "0", *extra],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

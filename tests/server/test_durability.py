@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from pathlib import Path
 
@@ -55,3 +56,31 @@ async def test_sigkill_loses_no_acknowledged_scan(tmp_path: Path, ledger_url: st
         await ledger.close()
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acknowledged scans lost of {len(acked)}"
+
+
+async def test_several_workers_share_the_port(tmp_path: Path, pg_url: str) -> None:
+    port = free_port()
+    proc, urls = start_server(tmp_path, pg_url, port, "--workers", "2")
+    try:
+        acked: list[int] = []
+        await hammer(urls, 2.0, acked)
+        assert len(acked) > 100 and len(set(acked)) == len(acked)
+    finally:
+        stop_server(proc)  # SIGTERM: the parent stops its workers too
+    ledger = await open_ledger(pg_url)
+    try:
+        stored = {
+            s.id
+            for b in await ledger.list_brands()
+            for s in await ledger.list_scans(b.id, limit=1_000_000)
+        }
+    finally:
+        await ledger.close()
+    assert set(acked) <= stored
+    with socket.socket() as s:  # no orphaned worker still holds the port
+        assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_sqlite_refuses_several_workers(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="single writer"):
+        start_server(tmp_path, f"sqlite:///{tmp_path / 'l.sqlite3'}", free_port(), "--workers", "2")
