@@ -44,7 +44,7 @@ async def hello(request):
     return web.Response(text="hello")
 app = web.Application()
 app.router.add_get("/", hello)
-web.run_app(app, host="127.0.0.1", port={port}, access_log=None, print=None)
+web.run_app(app, host="127.0.0.1", port={port}, access_log=None, print=None, reuse_port=True)
 """
 
 LUA = """
@@ -135,8 +135,15 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, tmp: Path) -> N
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
     env |= {"VERISEAL_DB": url, "VERISEAL_KEY_FILE": str(key)}
     veriseal = str(Path(sys.executable).with_name("veriseal"))
-    hello = start([sys.executable, "-c", HELLO.format(port=hport)], env, hport)
-    verify = start([veriseal, "serve", "--port", str(vport), "--rate-limit", "0"], env, vport)
+    workers = args.workers if name == "postgres" else 1  # SQLite: one writer, one process
+    hellos = [
+        start([sys.executable, "-c", HELLO.format(port=hport)], env, hport) for _ in range(workers)
+    ]
+    verify = start(
+        [veriseal, "serve", "--port", str(vport), "--rate-limit", "0", "--workers", str(workers)],
+        env,
+        vport,
+    )
     results: dict[str, list[tuple[float, float, float]]] = {"hello": [], "verify": []}
     try:
         run_wrk(f"http://127.0.0.1:{vport}", 2, args.connections, lua)  # warm-up
@@ -148,7 +155,8 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, tmp: Path) -> N
                 run_wrk(f"http://127.0.0.1:{vport}", args.seconds, args.connections, lua)
             )
     finally:
-        stop(hello)
+        for hello in hellos:
+            stop(hello)
         stop(verify)
     med = {
         k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in results.items()
@@ -156,7 +164,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, tmp: Path) -> N
     (h_rps, h50, h99), (v_rps, v50, v99) = med["hello"], med["verify"]
     print(
         f"\n{name}: medians of {args.rounds} rounds of {args.seconds} s,"
-        f" {args.connections} connections, 1 server process"
+        f" {args.connections} connections, {workers} server process(es) each"
     )
     for label, rps, p50, p99 in (
         ("hello endpoint", h_rps, h50, h99),
@@ -177,6 +185,7 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--backends", default="sqlite,postgres")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
