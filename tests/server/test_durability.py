@@ -36,6 +36,19 @@ async def hammer(urls: list[str], seconds: float, acked: list[int]) -> None:
         await asyncio.gather(*(client(session, urls[i % len(urls)]) for i in range(16)))
 
 
+async def stored_scan_ids(ledger_url: str) -> set[int]:
+    """Every scan id in the ledger, read afresh after the server is gone."""
+    ledger = await open_ledger(ledger_url)
+    try:
+        return {
+            s.id
+            for b in await ledger.list_brands()
+            for s in await ledger.list_scans(b.id, limit=1_000_000)
+        }
+    finally:
+        await ledger.close()
+
+
 async def test_sigkill_loses_no_acknowledged_scan(tmp_path: Path, ledger_url: str) -> None:
     proc, urls = start_server(tmp_path, ledger_url, free_port())
     assert urls
@@ -45,16 +58,7 @@ async def test_sigkill_loses_no_acknowledged_scan(tmp_path: Path, ledger_url: st
     stop_server(proc, kill=True)  # SIGKILL: no chance to flush or close anything
     await load
     assert len(acked) > 100, "too little load to prove anything"
-    ledger = await open_ledger(ledger_url)
-    try:
-        stored = {
-            s.id
-            for b in await ledger.list_brands()
-            for s in await ledger.list_scans(b.id, limit=1_000_000)
-        }
-    finally:
-        await ledger.close()
-    missing = set(acked) - stored
+    missing = set(acked) - await stored_scan_ids(ledger_url)
     assert not missing, f"{len(missing)} acknowledged scans lost of {len(acked)}"
 
 
@@ -67,16 +71,7 @@ async def test_several_workers_share_the_port(tmp_path: Path, pg_url: str) -> No
         assert len(acked) > 100 and len(set(acked)) == len(acked)
     finally:
         stop_server(proc)  # SIGTERM: the parent stops its workers too
-    ledger = await open_ledger(pg_url)
-    try:
-        stored = {
-            s.id
-            for b in await ledger.list_brands()
-            for s in await ledger.list_scans(b.id, limit=1_000_000)
-        }
-    finally:
-        await ledger.close()
-    assert set(acked) <= stored
+    assert set(acked) <= await stored_scan_ids(pg_url)
     with socket.socket() as s:  # no orphaned worker still holds the port
         assert s.connect_ex(("127.0.0.1", port)) != 0
 
