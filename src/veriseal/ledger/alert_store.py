@@ -12,7 +12,7 @@ from veriseal.ledger import rows
 from veriseal.models import Alert, AlertKind, ClonePolicy, NewAlert
 
 if TYPE_CHECKING:
-    from veriseal.ledger.sql import Tx
+    from veriseal.ledger.base import Tx
 
 
 class AlertStore(abc.ABC):

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from veriseal.models import (
     Alert,
@@ -36,6 +38,31 @@ from veriseal.models import (
     ScanSummary,
 )
 
+Row = Mapping[str, Any]
+
+
+class Tx(abc.ABC):
+    """One open transaction (or a read-only connection) of a backend.
+
+    SQL is written once with ``?`` placeholders; the backend translates them, encodes
+    values (datetimes, bytes) and maps driver errors to ``Conflict`` / ``StorageError``.
+    Rows are read-only mappings keyed by column name.
+    """
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None: ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        found = await self.fetch(sql, *args)
+        return found[0] if found else None
+
+
 #: Called inside the batch-creating transaction with the assigned (id, seq); returns the
 #: canonical manifest bytes and its signature, which the backend stores with the batch.
 ManifestSealer = Callable[[int, int], tuple[bytes, bytes]]
@@ -45,10 +72,24 @@ class Ledger(abc.ABC):
     """Async storage of brands, keys, products and batches (scans/events come later)."""
 
     url: str
+    #: ``"sqlite"`` or ``"postgres"``: names the migrations folder and lets a store pick
+    #: dialect-specific SQL (full-text search, upserts) where portable SQL cannot do.
+    dialect: str
     #: Bumped after every committed write of brands, keys, products, batches or clone
     #: policies made through THIS object, so in-process caches can drop stale metadata
     #: at once (writes by other processes are bounded by the caches' TTL instead).
     metadata_version: int = 0
+
+    # -- transactions: for modules and plugins that own their tables ----------------------
+    @abc.abstractmethod
+    def write(self) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction: committed (durably) on normal exit, rolled back on an
+        exception. Core tables are written only through the methods below; a module or
+        plugin uses ``write()`` for the tables its own migrations create (rule 4)."""
+
+    @abc.abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for reads (it may not see a write that is still open)."""
 
     # -- lifecycle ---------------------------------------------------------------------
     @abc.abstractmethod

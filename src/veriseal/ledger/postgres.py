@@ -21,7 +21,8 @@ import asyncpg
 
 from veriseal.errors import Conflict, IntegrityViolation, StorageError
 from veriseal.ledger import rows
-from veriseal.ledger.sql import SqlLedger, Tx
+from veriseal.ledger.base import Tx
+from veriseal.ledger.sql import SqlLedger
 
 
 @lru_cache(maxsize=512)

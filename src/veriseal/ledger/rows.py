@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
+from veriseal.ledger.base import Row as Row  # re-exported for the backends
 from veriseal.models import (
     Batch,
     BatchStatus,
@@ -20,8 +20,6 @@ from veriseal.models import (
     Scan,
     ScanChannel,
 )
-
-Row = Mapping[str, Any]
 
 
 def ts(value: Any) -> dt.datetime:

@@ -17,7 +17,7 @@ from veriseal.ledger import rows
 from veriseal.models import NewScan, Scan, ScanSummary
 
 if TYPE_CHECKING:
-    from veriseal.ledger.sql import Tx
+    from veriseal.ledger.base import Tx
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"

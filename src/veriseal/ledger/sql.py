@@ -13,11 +13,9 @@ same transaction, so the current state is always the latest appended fact.
 
 from __future__ import annotations
 
-import abc
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from veriseal.codes.layout import MAX_SEQ
@@ -31,7 +29,7 @@ from veriseal.errors import (
 )
 from veriseal.ledger import rows
 from veriseal.ledger.alert_store import AlertStore
-from veriseal.ledger.base import Ledger, ManifestSealer
+from veriseal.ledger.base import Ledger, ManifestSealer, Tx
 from veriseal.ledger.migrate import migrations
 from veriseal.ledger.scan_store import ScanStore
 from veriseal.models import (
@@ -56,23 +54,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Tx(abc.ABC):
-    """One open transaction (or a read-only connection) of a backend."""
-
-    @abc.abstractmethod
-    async def fetch(self, sql: str, *args: Any) -> list[rows.Row]: ...
-
-    @abc.abstractmethod
-    async def execute(self, sql: str, *args: Any) -> None: ...
-
-    @abc.abstractmethod
-    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None: ...
-
-    async def fetchrow(self, sql: str, *args: Any) -> rows.Row | None:
-        found = await self.fetch(sql, *args)
-        return found[0] if found else None
-
-
 def _bumps_metadata(method: _M) -> _M:
     """Mark a write of metadata: bump ``metadata_version`` once it has committed."""
 
@@ -88,8 +69,6 @@ def _bumps_metadata(method: _M) -> _M:
 class SqlLedger(ScanStore, AlertStore, Ledger):
     """:class:`Ledger` over SQL; a backend supplies transactions and its dialect's SQL."""
 
-    #: Folder of ``veriseal/ledger/migrations`` with this backend's schema files.
-    dialect: str
     #: Creates the migration bookkeeping table if absent (the one table no file creates).
     schema_migrations_ddl: str
     #: Returns one row iff ``schema_migrations`` exists (so schema_version() works on a
@@ -104,14 +83,6 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
     #: The next batch id. MAX+1 is only safe under a database-wide write lock (SQLite);
     #: other backends use a sequence (ids may then have gaps, which is fine: seqs may not).
     next_batch_id_sql: str = "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM batches"
-
-    @abc.abstractmethod
-    def write(self) -> AbstractAsyncContextManager[Tx]:
-        """A write transaction: committed on normal exit, rolled back on an exception."""
-
-    @abc.abstractmethod
-    def read(self) -> AbstractAsyncContextManager[Tx]:
-        """A connection for reads."""
 
     # -- lifecycle ---------------------------------------------------------------------
     async def migrate(self) -> list[str]:

@@ -26,7 +26,8 @@ import aiosqlite
 
 from veriseal.errors import Conflict, IntegrityViolation, StorageError
 from veriseal.ledger import rows
-from veriseal.ledger.sql import SqlLedger, Tx
+from veriseal.ledger.base import Tx
+from veriseal.ledger.sql import SqlLedger
 
 #: Milliseconds a writer waits for another process's write lock before StorageError.
 BUSY_TIMEOUT_MS = 10_000
