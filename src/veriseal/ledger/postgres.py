@@ -20,8 +20,7 @@ from typing import Any
 import asyncpg
 
 from veriseal.errors import Conflict, IntegrityViolation, StorageError
-from veriseal.ledger import rows
-from veriseal.ledger.base import Tx
+from veriseal.ledger.base import Row, Tx
 from veriseal.ledger.sql import SqlLedger
 
 
@@ -47,7 +46,7 @@ class _PgTx(Tx):
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
-    async def fetch(self, sql: str, *args: Any) -> list[rows.Row]:
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
         try:
             return list(await self._conn.fetch(_placeholders(sql), *args))
         except _ERRORS as exc:

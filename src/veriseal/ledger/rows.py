@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from veriseal.ledger.base import Row as Row  # re-exported for the backends
+from veriseal.ledger.base import Row
 from veriseal.models import (
     Batch,
     BatchStatus,

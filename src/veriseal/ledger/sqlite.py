@@ -25,8 +25,7 @@ from typing import Any
 import aiosqlite
 
 from veriseal.errors import Conflict, IntegrityViolation, StorageError
-from veriseal.ledger import rows
-from veriseal.ledger.base import Tx
+from veriseal.ledger.base import Row, Tx
 from veriseal.ledger.sql import SqlLedger
 
 #: Milliseconds a writer waits for another process's write lock before StorageError.
@@ -69,7 +68,7 @@ class _SqliteTx(Tx):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def fetch(self, sql: str, *args: Any) -> list[rows.Row]:
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
         try:
             async with self._conn.execute(sql, [_encode(a) for a in args]) as cur:
                 return [dict(r) for r in await cur.fetchall()]
