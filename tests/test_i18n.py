@@ -9,6 +9,23 @@ from veriseal.i18n import bilingual, keys, language, t
 from veriseal.verification import REASONS, Outcome
 
 
+def _import_everything() -> None:
+    """Import every module of the core, the CLI and the bundled plugins, so errors and
+    messages they define (and register) are all seen below."""
+    import importlib
+    import pkgutil
+
+    import veriseal
+    import veriseal_cli
+
+    for package in (veriseal, veriseal_cli):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(info.name)
+
+
+_import_everything()
+
+
 def all_error_codes() -> set[str]:
     found: set[str] = set()
     todo: list[type[errors.VerisealError]] = [errors.VerisealError]
@@ -43,3 +60,11 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert language() == "en"
     assert language("zh") == "zh"
     assert bilingual("outcome.genuine") == "Genuine / 正品"
+
+
+def test_register_refuses_a_clash() -> None:
+    from veriseal.i18n import register
+
+    register({"outcome.genuine": ("Genuine", "正品")})  # the same text again: harmless
+    with pytest.raises(ValueError, match=r"outcome\.genuine"):
+        register({"outcome.genuine": ("Real", "真")})

@@ -154,6 +154,19 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add a module's or plugin's own ``key -> (English, 中文)`` messages.
+
+    Each module keeps its catalogue next to its code and registers it at import time.
+    A key may be registered once: a clash is a programming error (``ValueError``), so two
+    modules cannot silently overwrite each other's text.
+    """
+    clash = sorted(set(messages) & set(_TEXT))
+    if clash and any(_TEXT[k] != messages[k] for k in clash):
+        raise ValueError(f"message keys registered twice: {clash}")
+    _TEXT.update(messages)
+
+
 def language(explicit: str | None = None) -> str:
     choice = (
         explicit
