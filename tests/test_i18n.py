@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
+import veriseal
+import veriseal_cli
 from veriseal import errors
-from veriseal.i18n import bilingual, keys, language, t
+from veriseal.i18n import bilingual, keys, language, register, t
 from veriseal.verification import REASONS, Outcome
 
 
 def _import_everything() -> None:
     """Import every module of the core, the CLI and the bundled plugins, so errors and
     messages they define (and register) are all seen below."""
-    import importlib
-    import pkgutil
-
-    import veriseal
-    import veriseal_cli
-
     for package in (veriseal, veriseal_cli):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             importlib.import_module(info.name)
@@ -63,8 +62,6 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_register_refuses_a_clash() -> None:
-    from veriseal.i18n import register
-
     register({"outcome.genuine": ("Genuine", "正品")})  # the same text again: harmless
     with pytest.raises(ValueError, match=r"outcome\.genuine"):
         register({"outcome.genuine": ("Real", "真")})
