@@ -124,6 +124,15 @@ class Keyring:
             self._file_secret = raw
         return self._file_secret
 
+    def derive(self, label: str) -> bytes:
+        """A 32-byte secret for ``label`` (e.g. a pepper), stable across restarts and
+        known only to holders of the passphrase / key file. Different labels give
+        independent secrets."""
+        salt = hashlib.blake2b(label.encode(), digest_size=_SALT).digest()
+        return hashlib.blake2b(
+            self._kek(self._mode, salt), person=b"veriseal-derive", digest_size=32
+        ).digest()
+
     def seal(self, kid: str, secret: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
         kek = self._kek(self._mode, self._salt)
