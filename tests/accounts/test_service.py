@@ -138,7 +138,7 @@ async def test_tokens_scoped_revocable_and_hash_only(
     accounts: AccountService, outbox: Outbox, ledger: object
 ) -> None:
     await _consumer(accounts, outbox, "tok@example.com")
-    session, user = await accounts.login("tok@example.com", PW, "c")
+    session, _ = await accounts.login("tok@example.com", PW, "c")
     me = await accounts.authenticate(session)
     text, token = await accounts.create_token(me, "handheld", ["scans.record"])
     principal = await accounts.authenticate(text)
