@@ -24,7 +24,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from veriseal.accounts import credentials
+from veriseal.accounts import credentials, images
 from veriseal.accounts.credentials import Passwords
 from veriseal.accounts.errors import (
     AccountLocked,
@@ -67,6 +67,11 @@ class LoginPolicy:
     otp_min_interval: dt.timedelta = dt.timedelta(seconds=60)
     otp_per_hour: int = 5
 
+
+#: Free-form profile fields a user may set on itself.
+PROFILE_FIELDS = frozenset(
+    {"contact_email", "contact_phone", "wechat", "address", "company", "title"}
+)
 
 #: Org kinds a dealer role belongs to, and the kind a child of each kind may have.
 _CHILD_KINDS = {
@@ -668,6 +673,63 @@ class AccountService:
             token_id,
             self._audit(principal, principal.brand_id, "token.revoke", f"token:{token_id}", {}),
         )
+
+    # -- profile -----------------------------------------------------------------------
+    async def update_profile(
+        self,
+        principal: Principal,
+        *,
+        display_name: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> User:
+        """Change one's own display name and profile fields (contacts, address, ...).
+        Login identifiers (e-mail, phone) change only through a confirmed code."""
+        user = self._own(principal)
+        require(principal, Action.PROFILE_OWN, owner_id=user.id)
+        columns: dict[str, object] = {}
+        if display_name is not None:
+            if not display_name.strip() or len(display_name) > 100:
+                raise InvalidInput("a display name has 1 to 100 characters")
+            columns["display_name"] = display_name.strip()
+        if fields:
+            bad = sorted(k for k in fields if k not in PROFILE_FIELDS)
+            if bad:
+                raise InvalidInput(f"unknown profile fields {bad}; use {sorted(PROFILE_FIELDS)}")
+            columns["profile"] = {**user.profile, **fields}
+        if not columns:
+            return user
+        return await self.store.update_user(
+            user.id,
+            self._audit(
+                principal,
+                principal.brand_id,
+                "user.profile",
+                f"user:{user.id}",
+                {"fields": sorted(columns)},
+            ),
+            **columns,
+        )
+
+    async def set_avatar(self, principal: Principal, data: bytes) -> bytes:
+        """Validate and re-encode an avatar (square PNG); returns the stored bytes."""
+        user = self._own(principal)
+        require(principal, Action.PROFILE_OWN, owner_id=user.id)
+        png = images.avatar(data)
+        await self.store.update_user(
+            user.id,
+            self._audit(principal, principal.brand_id, "user.avatar", f"user:{user.id}", {}),
+            avatar=png,
+        )
+        return png
+
+    async def avatar(self, user_id: int) -> bytes | None:
+        return await self.store.avatar(user_id)
+
+    @staticmethod
+    def _own(principal: Principal) -> User:
+        if principal.user is None:
+            raise InvalidInput("the local operator has no profile: act as a user")
+        return principal.user
 
     # -- audit -------------------------------------------------------------------------
     async def audit_log(

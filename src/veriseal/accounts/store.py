@@ -122,7 +122,8 @@ class AccountStore:
         self.ledger = ledger
 
     @staticmethod
-    async def _audit(tx: Tx, audit: Audit | None) -> None:
+    async def append_audit(tx: Tx, audit: Audit | None) -> None:
+        """Append ``audit`` inside the caller's transaction (None: nothing)."""
         if audit is None:
             return
         await tx.execute(
@@ -139,7 +140,7 @@ class AccountStore:
 
     async def audit(self, audit: Audit) -> None:
         async with self.ledger.write() as tx:
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
 
     # -- organisations -----------------------------------------------------------------
     async def add_org(
@@ -166,7 +167,7 @@ class AccountStore:
             org_id = int(row["id"])
             path = f"{parent.path if parent else '/'}{org_id}/"
             await tx.execute("UPDATE orgs SET path = ? WHERE id = ?", path, org_id)
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
         return Org(org_id, brand_id, kind, name, parent.id if parent else None, path, profile)
 
     async def get_org(self, org_id: int) -> Org:
@@ -199,7 +200,7 @@ class AccountStore:
                 json.dumps(profile, ensure_ascii=False),
                 org.id,
             )
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
         return Org(org.id, org.brand_id, org.kind, org.name, org.parent_id, org.path, profile)
 
     # -- users -------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class AccountStore:
             )
             assert row is not None
             user_id = int(row["id"])
-            await self._audit(tx, Audit(**{**audit.__dict__, "target": f"user:{user_id}"}))
+            await self.append_audit(tx, Audit(**{**audit.__dict__, "target": f"user:{user_id}"}))
         return await self.get_user(user_id)
 
     async def get_user(self, user_id: int) -> User:
@@ -285,7 +286,7 @@ class AccountStore:
         ]
         async with self.ledger.write() as tx:
             await tx.execute(f"UPDATE users SET {sets} WHERE id = ?", *values, user_id)
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
         return await self.get_user(user_id)
 
     async def avatar(self, user_id: int) -> bytes | None:
@@ -316,7 +317,7 @@ class AccountStore:
                 now(),
                 expires_at,
             )
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
         assert row is not None
         return int(row["id"])
 
@@ -340,7 +341,7 @@ class AccountStore:
                 now(),
                 token_id,
             )
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
 
     # -- one-time codes ----------------------------------------------------------------
     async def add_otp(
@@ -408,7 +409,7 @@ class AccountStore:
                 attempt.success,
                 attempt.reason,
             )
-            await self._audit(tx, audit)
+            await self.append_audit(tx, audit)
 
     async def recent_attempts(self, user_id: int, since: dt.datetime) -> list[LoginAttempt]:
         """The user's attempts after ``since``, newest first."""
