@@ -17,6 +17,7 @@ from veriseal.config import Config
 from veriseal.errors import BrandNotFound
 from veriseal.keys import Keyring, KeyService
 from veriseal.ledger import Ledger, open_ledger
+from veriseal.lifecycle import Lifecycle
 from veriseal.models import Brand
 from veriseal.scans import GroupCommitter, ScanService
 from veriseal.verification import Verifier
@@ -34,6 +35,7 @@ class Engine:
     verifier: Verifier
     scans: ScanService
     committer: GroupCommitter
+    lifecycle: Lifecycle  # activation, packing, SSCCs, EPCIS events (docs/lifecycle.md)
 
     @classmethod
     async def open(cls, config: Config, migrate: bool = True) -> Engine:
@@ -48,7 +50,8 @@ class Engine:
             raise
         keys = KeyService(ledger, keyring)
         cache = TtlCache(version=lambda: ledger.metadata_version)
-        verifier = Verifier(ledger, keys, cache)
+        lifecycle = Lifecycle.build(ledger, keys)
+        verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
         committer = GroupCommitter(ledger)
         committer.start()
         return cls(
@@ -62,6 +65,7 @@ class Engine:
             verifier=verifier,
             scans=ScanService(ledger, verifier, committer, cache),
             committer=committer,
+            lifecycle=lifecycle,
         )
 
     async def brand(self, slug: str | None) -> Brand:

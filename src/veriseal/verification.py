@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from veriseal.cache import TtlCache
 from veriseal.codes import digital_link, signed
@@ -24,6 +24,7 @@ from veriseal.codes.layout import SerialFields, Version, parse_serial, split_pay
 from veriseal.codes.material import KeyMaterial, PublicKey
 from veriseal.codes.pin import pin_matches
 from veriseal.errors import CodeInvalid, NotFound, VerisealError
+from veriseal.i18n import register
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
@@ -38,6 +39,32 @@ class Outcome(StrEnum):
     PIN_WRONG = "pin_wrong"
     INVALID = "invalid"  # not a genuine code (``reason`` says why)
     SUSPECTED_CLONE = "suspected_clone"  # genuine code whose scans suggest copied labels
+    NOT_ACTIVATED = "not_activated"  # authentic, but the line never activated it (stolen?)
+    DECOMMISSIONED = "decommissioned"  # authentic, but voided (spoiled / destroyed label)
+
+
+register(
+    {
+        "outcome.not_activated": ("Code NOT ACTIVATED", "该码未激活"),
+        "outcome.decommissioned": ("Code VOID (decommissioned)", "该码已作废"),
+        "reason.not_activated": (
+            "This label was never activated on the production line: the product may be"
+            " stolen or counterfeit. Do not trust it.",
+            "该标签未在生产线上激活，商品可能来自被盗标签或为假冒，请勿信任。",
+        ),
+        "reason.decommissioned": (
+            "This label was voided by the brand (spoiled or destroyed): do not trust it.",
+            "该标签已被品牌作废（损坏或销毁），请勿信任。",
+        ),
+    }
+)
+
+
+class StateLookup(Protocol):
+    """Activation state of code ``index`` of ``batch``: ``"live"``, ``"not_activated"``
+    or ``"decommissioned"`` (see veriseal.activation.CodeStates, the implementation)."""
+
+    async def status(self, batch: Batch, index: int) -> str: ...
 
 
 # Not frozen: a frozen dataclass pays object.__setattr__ per field, a measurable share
@@ -208,6 +235,8 @@ REASONS = frozenset(
         "clone_count",
         "impossible_travel",
         "pin_throttled",
+        "not_activated",
+        "decommissioned",
     }
 )
 
@@ -215,9 +244,17 @@ REASONS = frozenset(
 class Verifier:
     """Online verification against the ledger and the unlocked keyring."""
 
-    def __init__(self, ledger: Ledger, keys: KeyService, cache: TtlCache | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        keys: KeyService,
+        cache: TtlCache | None = None,
+        states: StateLookup | None = None,
+    ) -> None:
         self._ledger = ledger
         self._keys = keys
+        # None: every authentic code is live (no activation tables consulted)
+        self._states = states
         # Metadata read on every verification; see veriseal.cache for the freshness rule.
         self._cache = cache or TtlCache()
 
@@ -310,7 +347,10 @@ class Verifier:
         if product is None:  # the batch's product vanished: treat as unknown
             return _invalid("unknown_product", _MESSAGES["unknown_product"])
         info = _info(brand, key, batch, parsed.serial, index=index, product=product.name)
-        return self._status(brand, key, batch, info, material, fields=fields, pin=pin, today=today)
+        state = "live" if self._states is None else await self._states.status(batch, index)
+        return self._status(
+            brand, key, batch, info, material, fields=fields, pin=pin, today=today, state=state
+        )
 
     @staticmethod
     def _link_mismatch(link: DigitalLink | None, batch: Batch) -> str | None:
@@ -335,6 +375,7 @@ class Verifier:
         fields: SerialFields,
         pin: str | None,
         today: dt.date | None,
+        state: str = "live",
     ) -> Verification:
         if key.status is KeyStatus.REVOKED:
             return Verification(
@@ -345,6 +386,20 @@ class Verifier:
             )
         if batch.status is BatchStatus.RECALLED:
             return Verification(Outcome.RECALLED, "batch_recalled", "this batch was recalled", info)
+        if state == "decommissioned":
+            return Verification(
+                Outcome.DECOMMISSIONED,
+                "decommissioned",
+                "this label was decommissioned (spoiled or destroyed): do not trust it",
+                info,
+            )
+        if state == "not_activated":
+            return Verification(
+                Outcome.NOT_ACTIVATED,
+                "not_activated",
+                "this label was never activated on the production line: do not trust it",
+                info,
+            )
         today = today or dt.datetime.now(dt.UTC).date()
         if batch.expiry_date and today > batch.expiry_date:
             return Verification(

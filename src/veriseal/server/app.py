@@ -27,6 +27,7 @@ from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
 from veriseal.server import scan_context
 from veriseal.server.abuse import FloodDetector, RateLimiter
+from veriseal.server.lifecycle_routes import register_routes as register_lifecycle_routes
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
 from veriseal.verification import Outcome
@@ -187,5 +188,6 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/api/v1/verify", verify_api)
+    register_lifecycle_routes(app, ENGINE)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     return app

@@ -25,6 +25,8 @@ _COLORS = {
     Outcome.KEY_REVOKED: "#cf222e",
     Outcome.INVALID: "#cf222e",
     Outcome.SUSPECTED_CLONE: "#cf222e",
+    Outcome.NOT_ACTIVATED: "#cf222e",  # a stolen roll: warn as loudly as a fake
+    Outcome.DECOMMISSIONED: "#cf222e",
 }
 
 _LABELS = {

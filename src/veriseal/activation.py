@@ -1,0 +1,330 @@
+"""Activation and decommissioning of printed codes, and the per-code state the verifier
+checks on its hot path.
+
+A batch whose codes *require activation* is not live when minted: the line activates the
+labels it actually applied (``commissioning``), and a scan of a printed but not
+activated label (a stolen roll) gets its own verdict. Spoiled or destroyed labels are
+decommissioned (``decommissioning``), whatever the batch's rule; a decommissioned code
+never verifies as genuine again.
+
+Whether a batch requires activation (table ``activation_rules``, appended, newest wins):
+the batch's own rule if it has one; else the brand-wide rule in force when the batch was
+created; else NO. So batches made before activation existed, and the demo, keep
+verifying right after ``batch create`` (backward compatible), and a brand turns the
+requirement on for its future batches with one command.
+
+State per index is derived from the ``event_ranges`` of state-changing events in id
+order (last fact wins, decommission is final): no row per code. :class:`CodeStates`
+compiles a batch's ranges into a :class:`~veriseal.index_ranges.RangeMap` and caches it
+(see its docstring for freshness).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from veriseal.errors import InvalidInput
+from veriseal.events import (
+    Action,
+    BatchRange,
+    BizStep,
+    Disposition,
+    EventStore,
+    EventType,
+    NewEvent,
+    UnitState,
+    Where,
+)
+from veriseal.i18n import register
+from veriseal.index_ranges import IndexRange, RangeInvalid, RangeMap, normalise, subtract
+from veriseal.ledger.base import Ledger, Tx
+from veriseal.models import Batch, Brand
+
+register(
+    {
+        "error.reason_required": ("A reason is required", "必须填写原因"),
+        "cli.activated": (
+            "Batch {batch}: {n} codes activated ({already} already active,"
+            " {void} decommissioned and left so)",
+            "批次 {batch}：已激活 {n} 个码（{already} 个此前已激活，{void} 个已作废未激活）",
+        ),
+        "cli.decommissioned": (
+            "Batch {batch}: {n} codes decommissioned ({already} were already)",
+            "批次 {batch}：已作废 {n} 个码（{already} 个此前已作废）",
+        ),
+        "cli.activation_rule": (
+            "Activation required for {scope}: {required}",
+            "{scope} 需要激活：{required}",
+        ),
+    }
+)
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+
+
+class CodeStatus(StrEnum):
+    LIVE = "live"  # may verify as genuine (subject to the other checks)
+    NOT_ACTIVATED = "not_activated"
+    DECOMMISSIONED = "decommissioned"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLifecycle:
+    """A batch's activation rule and per-index states, compiled for lookups."""
+
+    requires_activation: bool
+    states: RangeMap[UnitState]
+
+    def status(self, index: int) -> CodeStatus:
+        state = self.states.get(index)
+        if state is UnitState.DECOMMISSIONED:
+            return CodeStatus.DECOMMISSIONED
+        if state is UnitState.ACTIVE or not self.requires_activation:
+            return CodeStatus.LIVE
+        return CodeStatus.NOT_ACTIVATED
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """The outcome of an activation or decommission request."""
+
+    batch_id: int
+    event_id: int | None  # None: nothing changed, so no event was recorded
+    changed: int  # codes whose state changed
+    already: int  # codes already in the requested state
+    skipped: int  # decommissioned codes an activation left alone
+
+
+def lock_sql(ledger: Ledger) -> str | None:
+    """Serialises lifecycle writes of one brand on PostgreSQL (SQLite's BEGIN IMMEDIATE
+    already excludes other writers). Takes one argument: the brand id."""
+    if ledger.dialect == "postgres":
+        # two-key form: a fixed namespace ("Vlfc") and the brand id
+        return "SELECT pg_advisory_xact_lock(1450993251, ?::int)"
+    return None
+
+
+async def load_lifecycle(tx: Tx, batch: Batch) -> BatchLifecycle:
+    """Read a batch's rule and state ranges (two indexed queries)."""
+    rule = await tx.fetchrow(
+        "SELECT required FROM activation_rules WHERE brand_id = ? AND batch_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        batch.brand_id,
+        batch.id,
+    )
+    if rule is None:
+        rule = await tx.fetchrow(
+            "SELECT required FROM activation_rules WHERE brand_id = ? AND batch_id IS NULL"
+            " AND set_at <= ? ORDER BY id DESC LIMIT 1",
+            batch.brand_id,
+            batch.created_at,
+        )
+    found = await tx.fetch(
+        "SELECT first_index, last_index, state FROM event_ranges"
+        " WHERE batch_id = ? AND state IS NOT NULL ORDER BY id",
+        batch.id,
+    )
+    states: RangeMap[UnitState] = RangeMap()
+    for r in found:
+        state = UnitState(r["state"])
+        span = IndexRange(int(r["first_index"]), int(r["last_index"]))
+        if state is UnitState.ACTIVE:
+            # decommission is final: an activation never overrides it (services never
+            # write such a range, this keeps the derivation honest if one ever exists)
+            for piece in subtract([span], states.ranges_with(UnitState.DECOMMISSIONED)):
+                states.assign(piece, state)
+        else:
+            states.assign(span, state)
+    return BatchLifecycle(bool(rule["required"]) if rule else False, states)
+
+
+def check_ranges(batch: Batch, ranges: Sequence[IndexRange]) -> list[IndexRange]:
+    """Normalised ``ranges``, each inside the batch. ``RangeInvalid`` otherwise."""
+    if not ranges:
+        raise RangeInvalid("no indexes given")
+    for r in ranges:
+        if r.first < 0 or r.last < r.first or r.last >= batch.size:
+            raise RangeInvalid(
+                f"range {r} is outside batch {batch.id} (indexes 0..{batch.size - 1})"
+            )
+    return normalise(ranges)
+
+
+class CodeStates:
+    """Per-batch :class:`BatchLifecycle` cache for the verifier.
+
+    Freshness: an entry lives ``ttl`` seconds, and every write through THIS process's
+    :class:`ActivationService` drops its batch's entry at once. A *negative* answer
+    (not activated, decommissioned) is re-read from the ledger before it is given when
+    the entry is older than ``recheck`` seconds, so a label activated by another process
+    (a line controller on another worker) verifies at once; only a decommission made by
+    another process may take up to ``ttl`` to be seen.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        ttl: float = 2.0,
+        recheck: float = 0.05,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ledger = ledger
+        self.ttl = ttl
+        self.recheck = recheck
+        self._max = max_entries
+        self._clock = clock
+        self._data: dict[int, tuple[float, BatchLifecycle]] = {}
+        self.loads = 0
+
+    async def _load(self, batch: Batch) -> BatchLifecycle:
+        self.loads += 1
+        async with self._ledger.read() as tx:
+            life = await load_lifecycle(tx, batch)
+        if len(self._data) >= self._max:
+            self._data.clear()
+        self._data[batch.id] = (self._clock(), life)
+        return life
+
+    async def status(self, batch: Batch, index: int) -> CodeStatus:
+        """The state of code ``index`` of ``batch`` (the verifier's hot path)."""
+        now = self._clock()
+        entry = self._data.get(batch.id)
+        if entry is None or now - entry[0] >= self.ttl:
+            return (await self._load(batch)).status(index)
+        status = entry[1].status(index)
+        if status is not CodeStatus.LIVE and now - entry[0] >= self.recheck:
+            status = (await self._load(batch)).status(index)
+        return status
+
+    def invalidate(self, batch_id: int | None = None) -> None:
+        if batch_id is None:
+            self._data.clear()
+        else:
+            self._data.pop(batch_id, None)
+
+
+class ActivationService:
+    def __init__(self, ledger: Ledger, states: CodeStates | None = None) -> None:
+        self._ledger = ledger
+        self.states = states or CodeStates(ledger)
+
+    async def lifecycle(self, batch: Batch) -> BatchLifecycle:
+        async with self._ledger.read() as tx:
+            return await load_lifecycle(tx, batch)
+
+    async def set_required(self, brand: Brand, batch: Batch | None, required: bool) -> None:
+        """Record whether ``batch`` (or, with ``None``, every batch the brand creates
+        from now on) requires activation. Appended; the newest rule wins."""
+        async with self._ledger.write() as tx:
+            await tx.execute(
+                "INSERT INTO activation_rules (brand_id, batch_id, required, set_at)"
+                " VALUES (?, ?, ?, ?)",
+                brand.id,
+                None if batch is None else batch.id,
+                required,
+                dt.datetime.now(dt.UTC),
+            )
+        self.states.invalidate(None if batch is None else batch.id)
+
+    async def activate(
+        self,
+        batch: Batch,
+        ranges: Sequence[IndexRange],
+        where: Where,
+        at: dt.datetime | None = None,
+    ) -> StateChange:
+        """Commission ``ranges`` of ``batch``: record one ``commissioning`` event
+        (disposition ``active``) naming only the codes that were not active yet.
+        Decommissioned codes stay decommissioned (counted as ``skipped``). Idempotent:
+        activating active codes again records nothing. ``RangeInvalid`` for a range
+        outside the batch."""
+        wanted = check_ranges(batch, ranges)
+        return await self._change(batch, wanted, UnitState.ACTIVE, where, at, None, False)
+
+    async def decommission(
+        self,
+        batch: Batch,
+        ranges: Sequence[IndexRange],
+        reason: str,
+        where: Where,
+        *,
+        destroyed: bool = False,
+        at: dt.datetime | None = None,
+    ) -> StateChange:
+        """Void ``ranges`` of ``batch`` for ``reason`` (required): one
+        ``decommissioning`` event, disposition ``destroyed`` if the labels were
+        physically destroyed, else ``inactive``. Final: such codes never verify again."""
+        reason = reason.strip()
+        if not reason:
+            raise ReasonRequired("say why the labels are decommissioned (--reason)")
+        if len(reason) > 500:
+            raise InvalidInput("the reason is limited to 500 characters")
+        wanted = check_ranges(batch, ranges)
+        return await self._change(
+            batch, wanted, UnitState.DECOMMISSIONED, where, at, reason, destroyed
+        )
+
+    async def _change(
+        self,
+        batch: Batch,
+        wanted: list[IndexRange],
+        target: UnitState,
+        where: Where,
+        at: dt.datetime | None,
+        reason: str | None,
+        destroyed: bool,
+    ) -> StateChange:
+        requested = sum(r.count for r in wanted)
+        async with self._ledger.write() as tx:
+            lock = lock_sql(self._ledger)
+            if lock:
+                await tx.execute(lock, batch.brand_id)
+            life = await load_lifecycle(tx, batch)
+            void = life.states.ranges_with(UnitState.DECOMMISSIONED)
+            if target is UnitState.ACTIVE:
+                live = subtract(wanted, void)
+                new = subtract(live, life.states.ranges_with(UnitState.ACTIVE))
+                skipped = requested - sum(r.count for r in live)
+                step, disposition = BizStep.COMMISSIONING, Disposition.ACTIVE
+            else:
+                new = subtract(wanted, void)
+                skipped = 0
+                step = BizStep.DECOMMISSIONING
+                disposition = Disposition.DESTROYED if destroyed else Disposition.INACTIVE
+            changed = sum(r.count for r in new)
+            event_id = None
+            if new:
+                event = NewEvent(
+                    brand_id=batch.brand_id,
+                    event_type=EventType.OBJECT,
+                    action=Action.ADD if target is UnitState.ACTIVE else Action.DELETE,
+                    biz_step=step,
+                    disposition=disposition,
+                    event_time=at or dt.datetime.now(dt.UTC),
+                    where=where,
+                    reason=reason,
+                    ranges=tuple(BatchRange(batch.id, r.first, r.last) for r in new),
+                )
+                event_id = await EventStore.append(tx, event, target)
+        self.states.invalidate(batch.id)
+        return StateChange(batch.id, event_id, changed, requested - changed - skipped, skipped)
+
+    async def counts(self, batch: Batch) -> dict[str, int]:
+        """How many codes of the batch are active, decommissioned, and neither."""
+        life = await self.lifecycle(batch)
+        active = sum(r.count for r in life.states.ranges_with(UnitState.ACTIVE))
+        void = sum(r.count for r in life.states.ranges_with(UnitState.DECOMMISSIONED))
+        return {
+            "size": batch.size,
+            "requires_activation": int(life.requires_activation),
+            "active": active,
+            "decommissioned": void,
+            "not_activated": batch.size - active - void,
+        }

@@ -1,0 +1,53 @@
+"""An engine over each real ledger backend, a brand with a product, and helpers to
+derive a batch's real codes (see tests/conftest.py for ``ledger_url``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from veriseal.batches import BatchRequest
+from veriseal.catalogue import make_product
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.keys import KeySource, create_key_file
+from veriseal.minting import Minter
+from veriseal.models import Batch, Brand
+
+GTIN = "09506000134352"
+PREFIX = "9506000"  # the GS1 company prefix of GTIN above
+
+
+@pytest.fixture
+async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
+    key_file = tmp_path / "test.key"
+    create_key_file(key_file)
+    cfg = Config(path=None, db_url=ledger_url, key_source=KeySource(key_file=key_file))
+    eng = await Engine.open(cfg)
+    try:
+        yield eng
+    finally:
+        await eng.close()
+
+
+@pytest.fixture
+async def brand(engine: Engine) -> Brand:
+    b = await engine.brands.create("acme", "Acme Tea", "id.acme.example")
+    await engine.catalogue.add(make_product(b, GTIN, "Green tea", shelf_life_days=365))
+    return b
+
+
+async def make_batch(engine: Engine, brand: Brand, lot: str = "L1", size: int = 100) -> Batch:
+    return await engine.batches.create(brand, BatchRequest(gtin=GTIN, lot=lot, size=size))
+
+
+async def codes(engine: Engine, brand: Brand, batch: Batch, start: int, stop: int) -> list[str]:
+    """The printed URIs of indexes ``start..stop-1``, derived like ``batch codes``."""
+    keys = {k.slot: k for k in await engine.keys.list(brand)}
+    with Minter(brand, batch, engine.keys.material(keys[batch.key_slot])) as m:
+        chunk = m.chunk(start, stop)
+    width = chunk.uris.shape[1]
+    raw = chunk.uris.tobytes().decode()
+    return [raw[i * width : (i + 1) * width] for i in range(stop - start)]
