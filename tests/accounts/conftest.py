@@ -50,5 +50,5 @@ async def brand(ledger: Ledger) -> Brand:
 @pytest.fixture
 async def accounts(ledger: Ledger, outbox: Outbox) -> AsyncIterator[AccountService]:
     yield AccountService(
-        ledger, outbox, pepper=b"p" * 32, passwords=FAST_PASSWORDS, policy=LoginPolicy()
+        ledger, outbox, pepper=lambda: b"p" * 32, passwords=FAST_PASSWORDS, policy=LoginPolicy()
     )

@@ -145,7 +145,7 @@ async def test_avatar_resized_and_profile(accounts: AccountService, brand: Brand
 
 
 async def test_enterprise_profile(accounts: AccountService, brand: Brand) -> None:
-    boss, dealer, _ = await _setup(accounts, brand)
+    _, dealer, _ = await _setup(accounts, brand)
     assert dealer.org is not None
     org = await accounts.update_org_profile(
         dealer, dealer.org.id, {"description": "Wholesale", "address": "上海市", "contact": "E"}

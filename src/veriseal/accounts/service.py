@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from veriseal.accounts import credentials, images
@@ -98,7 +98,7 @@ class AccountService:
         self,
         ledger: Ledger,
         notifier: AccountNotifier,
-        pepper: bytes,
+        pepper: Callable[[], bytes],
         passwords: Passwords | None = None,
         policy: LoginPolicy | None = None,
     ) -> None:
@@ -377,7 +377,7 @@ class AccountService:
         await self.store.add_otp(
             contact,
             purpose,
-            credentials.otp_hash(self._pepper, contact, purpose, code),
+            credentials.otp_hash(self._pepper(), contact, purpose, code),
             pol.otp_ttl,
         )
         await self.notifier.send_code(
@@ -386,7 +386,7 @@ class AccountService:
         return contact
 
     async def _use_code(self, contact: str, purpose: str, code: str) -> None:
-        want = credentials.otp_hash(self._pepper, contact, purpose, code.strip())
+        want = credentials.otp_hash(self._pepper(), contact, purpose, code.strip())
         ok = await self.store.use_otp(
             contact, purpose, lambda stored: stored == want, self.policy.otp_attempts
         )

@@ -167,6 +167,8 @@ class AccountStore:
             org_id = int(row["id"])
             path = f"{parent.path if parent else '/'}{org_id}/"
             await tx.execute("UPDATE orgs SET path = ? WHERE id = ?", path, org_id)
+            if audit is not None:
+                audit = Audit(**{**audit.__dict__, "target": f"org:{org_id}"})
             await self.append_audit(tx, audit)
         return Org(org_id, brand_id, kind, name, parent.id if parent else None, path, profile)
 

@@ -1,0 +1,122 @@
+"""Authenticated scan API: handheld uploads and the admin's view of the scan ledger.
+
+- ``POST /api/v1/scans``: a dealer's or inspector's handheld posts one scan or a batch
+  saved while offline: ``{"scans": [{"code": ..., "client_scan_id": ..., "lat": ...,
+  "lon": ..., "acc": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per request). Each scan
+  carries an id the device generated; a retried upload returns the scans already
+  stored under those ids instead of recording them again. Needs ``scans.record``.
+- ``GET /api/v1/scans?code=&batch=&since=&until=&country=&province=&limit=``: the
+  brand's scans, oldest first. Needs ``scans.read`` (brand admins, inspectors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from aiohttp import web
+
+from veriseal.accounts.permissions import Action, require
+from veriseal.engine import Engine
+from veriseal.errors import InvalidInput
+from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.scan_records import scan_record
+from veriseal.scans import ScanContext
+from veriseal.server.auth import field, json_object, optional_int_query, principal
+
+MAX_UPLOAD = 500
+_CLIENT_ID_MAX = 64
+
+
+def _location(item: dict[str, Any]) -> Location | None:
+    lat, lon, acc = item.get("lat"), item.get("lon"), item.get("acc")
+    if lat is None and lon is None:
+        return None
+    numbers = [v for v in (lat, lon, acc) if v is not None]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers) or not all(
+        math.isfinite(float(v)) for v in numbers
+    ):
+        raise InvalidInput("lat, lon and acc are numbers")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("lat must be in -90..90 and lon in -180..180, both given")
+    if acc is not None and not 0 <= acc <= 1_000_000:
+        raise InvalidInput("acc is metres, 0..1000000")
+    return Location(float(lat), float(lon), None if acc is None else float(acc), LocationSource.GPS)
+
+
+def _parse_item(item: Any, index: int) -> tuple[str, str, Location | None, str | None]:
+    if not isinstance(item, dict):
+        raise InvalidInput(f"scans[{index}] must be an object")
+    try:
+        code = field(item, "code", str)
+        client_id = field(item, "client_scan_id", str)
+        pin = field(item, "pin", str, required=False)
+        loc = _location(item)
+    except InvalidInput as exc:
+        raise InvalidInput(f"scans[{index}]: {exc.message}") from None
+    if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
+        raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
+    return code, client_id, loc, pin
+
+
+def _time(request: web.Request, name: str) -> dt.datetime | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
+    async def upload(request: web.Request) -> web.Response:
+        engine = request.app[engine_key]
+        who = await principal(request, engine)
+        require(who, Action.SCANS_RECORD)
+        body = await json_object(request)
+        items = body.get("scans")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_UPLOAD:
+            raise InvalidInput(f"'scans' is a list of 1 to {MAX_UPLOAD} scans")
+        # validate everything first: a bad item rejects the upload and records nothing
+        parsed = [_parse_item(item, i) for i, item in enumerate(items)]
+        if len({p[1] for p in parsed}) != len(parsed):
+            raise InvalidInput("client_scan_id repeats within the upload")
+        actor = f"user:{who.user_id}" if who.user_id is not None else "user:system"
+        results = []
+        for code, client_id, loc, pin in parsed:
+            ctx = ScanContext(ScanChannel.HANDHELD, actor, loc, client_id)
+            result = await engine.scans.scan(code, ctx, pin=pin)
+            results.append({"client_scan_id": client_id, **result.to_dict()})
+        return web.json_response({"results": results})
+
+    async def list_scans(request: web.Request) -> web.Response:
+        engine = request.app[engine_key]
+        who = await principal(request, engine)
+        brand_slug = request.query.get("brand")
+        if brand_slug is not None:
+            brand_id = (await engine.brands.get(brand_slug)).id
+        elif who.brand_id is not None:
+            brand_id = who.brand_id
+        else:
+            raise InvalidInput("name the brand: ?brand=<slug>")
+        require(who, Action.SCANS_READ, brand_id=brand_id)
+        limit = optional_int_query(request, "limit") or 1000
+        if not 1 <= limit <= 10_000:
+            raise InvalidInput("limit is 1..10000")
+        found = await engine.ledger.list_scans(
+            brand_id,
+            code=request.query.get("code"),
+            batch_id=optional_int_query(request, "batch"),
+            since=_time(request, "since"),
+            until=_time(request, "until"),
+            country=request.query.get("country"),
+            province=request.query.get("province"),
+            limit=limit,
+        )
+        return web.json_response({"scans": [scan_record(s) for s in found]})
+
+    app.router.add_post("/api/v1/scans", upload)
+    app.router.add_get("/api/v1/scans", list_scans)
