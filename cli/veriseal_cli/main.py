@@ -6,9 +6,10 @@ import click
 
 from veriseal_cli import batches, clones, keys, products, scans, serve, setup, verify
 from veriseal_cli.context import Options
+from veriseal_cli.plugin_group import PluginGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config", "config", envvar="VERISEAL_CONFIG", help="Config file (default ./veriseal.toml)."
 )

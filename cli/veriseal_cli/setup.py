@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from veriseal import config as config_mod
+from veriseal import plugins
 from veriseal.engine import Engine
 from veriseal.i18n import t
 from veriseal.keys import create_key_file
@@ -72,9 +73,11 @@ def migrate(opts: Options) -> None:
     """Apply pending ledger schema migrations."""
 
     async def go() -> None:
-        ledger = await open_ledger(opts.load().db_url)
+        config = opts.load()
+        sources = plugins.Plugins(plugins.load(config.plugins)).migrations()
+        ledger = await open_ledger(config.db_url)
         try:
-            applied = await ledger.migrate()
+            applied = await ledger.migrate(sources)
         finally:
             await ledger.close()
         if applied:

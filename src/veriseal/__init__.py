@@ -58,9 +58,26 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "load_config": ("veriseal.config", "load"),
     "verify_offline": ("veriseal.verification", "verify_offline"),
     "write_codes": ("veriseal.minting", "write_codes"),
+    # plugins and regions (issue 6)
+    "AlertKind": ("veriseal.models", "AlertKind"),
+    "CHINA_PROVINCES": ("veriseal.regions.china", "PROVINCES"),
+    "LedgerEvent": ("veriseal.hookspecs", "LedgerEvent"),
+    "Location": ("veriseal.models", "Location"),
+    "NewAlert": ("veriseal.models", "NewAlert"),
+    "NewScan": ("veriseal.models", "NewScan"),
+    "PluginMigrations": ("veriseal.hookspecs", "PluginMigrations"),
+    "Region": ("veriseal.models", "Region"),
+    "RegionResolver": ("veriseal.regions.resolver", "RegionResolver"),
+    "Scan": ("veriseal.models", "Scan"),
+    "VerdictContribution": ("veriseal.hookspecs", "VerdictContribution"),
+    "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
+    "hookimpl": ("veriseal.hookspecs", "hookimpl"),
+    "register_messages": ("veriseal.i18n", "register"),
 }
 
 __all__ = [
+    "CHINA_PROVINCES",
+    "AlertKind",
     "Batch",
     "BatchNotFound",
     "BatchRecalled",
@@ -88,18 +105,30 @@ __all__ = [
     "KeyStatus",
     "KeyringLocked",
     "Ledger",
+    "LedgerEvent",
+    "Location",
     "Minter",
+    "NewAlert",
+    "NewScan",
     "NotFound",
     "Outcome",
     "PinInvalid",
+    "PluginMigrations",
     "Product",
     "ProductNotFound",
     "Profile",
+    "Region",
+    "RegionResolver",
+    "Scan",
     "StorageError",
+    "VerdictContribution",
     "Verification",
     "VerisealError",
     "__version__",
+    "default_resolver",
+    "hookimpl",
     "load_config",
+    "register_messages",
     "verify_offline",
     "write_codes",
 ]
@@ -147,7 +176,25 @@ if TYPE_CHECKING:  # static checkers see the real names
         StorageError,
         VerisealError,
     )
+    from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution, hookimpl
+    from veriseal.i18n import register as register_messages
     from veriseal.ledger.base import Ledger
     from veriseal.minting import CodeFormat, Minter, write_codes
-    from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+    from veriseal.models import (
+        AlertKind,
+        Batch,
+        BatchStatus,
+        Brand,
+        KeyRecord,
+        KeyStatus,
+        Location,
+        NewAlert,
+        NewScan,
+        Product,
+        Profile,
+        Region,
+        Scan,
+    )
+    from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
+    from veriseal.regions.resolver import RegionResolver, default_resolver
     from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline

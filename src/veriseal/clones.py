@@ -1,26 +1,45 @@
 """Clone rules: when the scans of one genuine code suggest copies of its label.
 
-Pure evaluation over the code's derived history (:class:`ScanSummary`) and the scan at
-hand; :class:`veriseal.scans.ScanService` applies the verdict and stores the alerts.
+Pure evaluation over the code's derived history (:class:`ScanSummary`, and for the
+regions rule the regions it was verified in) and the scan at hand;
+:class:`veriseal.scans.ScanService` applies the verdict and stores the alerts.
 
 - *count*: more genuine verifications than the policy's ``max_verifications``. Every scan
   past the limit is a suspected clone; the alert is raised once, at the crossing.
 - *impossible travel*: the scan is further from the code's previous scan than
   ``max_speed_kmh`` allows in the time between them, after granting both fixes their
   stated accuracy (:func:`veriseal.geo.min_distance_km`). Raised each time it happens.
+- *regions*: the code's verifications, this one included, fall in more distinct regions
+  (provinces, :attr:`veriseal.models.Region.province`, resolved offline) than the
+  policy's ``max_regions``. Like the count rule, every scan past the limit is a suspected
+  clone and the alert is raised once, when the first region too many appears; its
+  evidence is the first scan in each region.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from veriseal.geo import distance_km, min_distance_km
-from veriseal.models import AlertKind, ClonePolicy, Location, ScanSummary
+from veriseal.i18n import register
+from veriseal.ledger.base import Ledger
+from veriseal.models import AlertKind, ClonePolicy, Location, Region, ScanSummary
 
 DEFAULT_POLICY = ClonePolicy()
 _MIN_INTERVAL_S = 60.0  # two scans within a minute are judged as a minute apart
+
+register(
+    {
+        "reason.clone_regions": (
+            "This code was verified in more regions than one genuine item can travel:"
+            " the label may have been copied.",
+            "该码在过多不同地区被查询，标签疑似被复制。",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +54,19 @@ class Finding:
 
 
 def evaluate(
-    policy: ClonePolicy, before: ScanSummary, at: dt.datetime, where: Location | None
+    policy: ClonePolicy,
+    before: ScanSummary,
+    at: dt.datetime,
+    where: Location | None,
+    region: Region | None = None,
+    regions_before: Mapping[str, int] | None = None,
 ) -> list[Finding]:
-    """The rules this scan triggers, most telling first (travel, then count)."""
+    """The rules this scan triggers, most telling first (travel, regions, then count).
+
+    ``regions_before`` maps each region key the code was verified in before to the id
+    of its first scan there (see :func:`regions_seen`); the regions rule is evaluated
+    only when it and ``region`` are given.
+    """
     found: list[Finding] = []
     last = before.last_location
     if (
@@ -64,6 +93,18 @@ def evaluate(
                     raise_alert=True,
                 )
             )
+    if policy.max_regions is not None and region is not None and regions_before is not None:
+        key = region.province
+        total = len(regions_before) + (key not in regions_before)
+        if total > policy.max_regions:
+            found.append(
+                Finding(
+                    AlertKind.CLONE_REGIONS,
+                    {"regions": total, "limit": policy.max_regions},
+                    tuple(sorted(regions_before.values())),
+                    raise_alert=total == policy.max_regions + 1 and key not in regions_before,
+                )
+            )
     limit = policy.max_verifications
     total = before.count + 1
     if limit is not None and total > limit:
@@ -77,3 +118,17 @@ def evaluate(
             )
         )
     return found
+
+
+async def regions_seen(ledger: Ledger, brand_id: int, code: str) -> dict[str, int]:
+    """Each region the code was verified in (genuine or suspected-clone scans), with the
+    id of its first scan there. One indexed query (``scans_code_province``)."""
+    async with ledger.read() as tx:
+        found = await tx.fetch(
+            "SELECT province, MIN(id) AS first_id FROM scans"
+            " WHERE brand_id = ? AND code = ? AND province IS NOT NULL"
+            " AND outcome IN ('genuine', 'suspected_clone') GROUP BY province",
+            brand_id,
+            code,
+        )
+    return {str(r["province"]): int(r["first_id"]) for r in found}

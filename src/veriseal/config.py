@@ -18,8 +18,11 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     host = "127.0.0.1"
     port = 8080
 
+    [plugins]
+    enabled = ["territories"]     # the default: the bundled plugins; [] for none
+
 Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
-``VERISEAL_BRAND``.
+``VERISEAL_BRAND``, ``VERISEAL_PLUGINS`` (comma-separated names).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from veriseal.errors import ConfigError
 from veriseal.keys import KeySource
 
 DEFAULT_FILE = "veriseal.toml"
+#: Enabled when the config says nothing: the plugins bundled with Veriseal (keep in
+#: step with veriseal.plugins.BUNDLED, which the tests check).
+DEFAULT_PLUGINS: tuple[str, ...] = ("territories",)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Config:
     key_source: KeySource
     default_brand: str | None = None
     server: dict[str, Any] = field(default_factory=dict)
+    plugins: tuple[str, ...] = DEFAULT_PLUGINS  # enabled plugin names (entry points)
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -90,7 +97,29 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         key_source=KeySource(passphrase=passphrase, key_file=key_file),
         default_brand=os.environ.get("VERISEAL_BRAND") or data.get("brand", {}).get("default"),
         server=dict(data.get("server", {})),
+        plugins=_plugins(data),
     )
+
+
+def _plugins(data: dict[str, Any]) -> tuple[str, ...]:
+    env = os.environ.get("VERISEAL_PLUGINS")
+    if env is not None:
+        return tuple(p.strip() for p in env.split(",") if p.strip())
+    enabled = data.get("plugins", {}).get("enabled", DEFAULT_PLUGINS)
+    if not isinstance(enabled, list | tuple) or not all(isinstance(p, str) for p in enabled):
+        raise ConfigError("[plugins] enabled must be a list of plugin names")
+    return tuple(enabled)
+
+
+def enabled_plugins(explicit: str | None = None) -> tuple[str, ...]:
+    """The enabled plugin names alone: for the CLI's command list, which must work before
+    (and without) a ledger being configured. Unreadable files give the default."""
+    path = config_path(explicit)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return _plugins(data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
+        return DEFAULT_PLUGINS
 
 
 def write(path: Path, db_url: str, key_file: str | None, brand: str) -> None:

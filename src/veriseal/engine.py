@@ -6,6 +6,7 @@ one and call its services; nothing else names a backend (rule 2 of ARCHITECTURE.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -19,6 +20,8 @@ from veriseal.keys import Keyring, KeyService
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle import Lifecycle
 from veriseal.models import Brand
+from veriseal.plugins import Plugins
+from veriseal.plugins import load as load_plugins
 from veriseal.scans import GroupCommitter, ScanService
 from veriseal.verification import Verifier
 
@@ -35,15 +38,20 @@ class Engine:
     verifier: Verifier
     scans: ScanService
     committer: GroupCommitter
+    plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     lifecycle: Lifecycle  # activation, packing, SSCCs, EPCIS events (docs/lifecycle.md)
 
     @classmethod
-    async def open(cls, config: Config, migrate: bool = True) -> Engine:
-        """Open the ledger (applying pending migrations unless ``migrate`` is False)."""
+    async def open(
+        cls, config: Config, migrate: bool = True, extra_plugins: Sequence[tuple[str, object]] = ()
+    ) -> Engine:
+        """Open the ledger (applying pending migrations, the enabled plugins' too, unless
+        ``migrate`` is False). ``extra_plugins`` registers plugin objects directly."""
+        plugins = Plugins(load_plugins(config.plugins, extra_plugins))  # fails before I/O
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
-                await ledger.migrate()
+                await ledger.migrate(plugins.migrations())
             keyring = Keyring(config.key_source)
         except BaseException:
             await ledger.close()
@@ -54,7 +62,7 @@ class Engine:
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
         committer = GroupCommitter(ledger)
         committer.start()
-        return cls(
+        engine = cls(
             config=config,
             ledger=ledger,
             keyring=keyring,
@@ -63,10 +71,17 @@ class Engine:
             catalogue=Catalogue(ledger),
             batches=BatchService(ledger, keys),
             verifier=verifier,
-            scans=ScanService(ledger, verifier, committer, cache),
+            scans=ScanService(ledger, verifier, committer, cache, plugins),
             committer=committer,
             lifecycle=lifecycle,
+            plugins=plugins,
         )
+        try:
+            await plugins.startup(engine)
+        except BaseException:
+            await engine.close()
+            raise
+        return engine
 
     async def brand(self, slug: str | None) -> Brand:
         """The named brand, else the configured default, else the only brand."""

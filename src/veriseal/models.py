@@ -134,6 +134,23 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Region:
+    """Where a place is, resolved offline (:mod:`veriseal.regions`).
+
+    ``province`` is the ISO 3166-2 code of the first-level division (``"CN-GD"``), or
+    ``"<country>:<name>"`` when the data set has no ISO code for it (a colon never occurs
+    in an ISO code), or the country code for a place without a known division.
+    ``gb2260`` is the GB/T 2260 provincial code for places in China (``"440000"``), else
+    None.
+    """
+
+    country: str  # ISO 3166-1 alpha-2
+    province: str
+    city: str  # the nearest populated place's name (GeoNames)
+    gb2260: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NewScan:
     """One scan as observed, before it is stored. ``code`` is the normalised serial when
     the input parsed, else the raw input cut to 200 characters (a fake is evidence too)."""
@@ -150,6 +167,7 @@ class NewScan:
     index: int | None = None
     location: Location | None = None
     client_scan_id: str | None = None  # set by handhelds: a retried upload is stored once
+    region: Region | None = None  # resolved from ``location`` before the scan is stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +196,13 @@ class ClonePolicy:
 
     max_verifications: int | None = 20  # more genuine verifications than this
     max_speed_kmh: float | None = 900.0  # two scans further apart than an airliner flies
-    max_regions: int | None = None  # distinct regions (needs region resolution: territories)
+    max_regions: int | None = None  # more distinct provinces (resolved offline) than this
 
 
 class AlertKind(StrEnum):
     CLONE_COUNT = "clone_count"
     IMPOSSIBLE_TRAVEL = "impossible_travel"
+    CLONE_REGIONS = "clone_regions"  # one code seen in more distinct regions than allowed
     INVALID_FLOOD = "invalid_flood"  # one client trying many invalid codes: enumeration
 
 

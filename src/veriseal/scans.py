@@ -13,17 +13,31 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from veriseal import clones
+from veriseal import clones, plugins
 from veriseal.cache import TtlCache
+from veriseal.hookspecs import LedgerEvent
 from veriseal.ledger.base import Ledger
-from veriseal.models import AlertKind, Location, NewAlert, NewScan, ScanChannel, ScanSummary
+from veriseal.models import (
+    AlertKind,
+    Location,
+    NewAlert,
+    NewScan,
+    Region,
+    Scan,
+    ScanChannel,
+    ScanSummary,
+)
+from veriseal.regions.resolver import default_resolver
 from veriseal.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
     "clone_count": "genuine code verified more often than its policy allows: suspected copy",
     "impossible_travel": "scanned too far from its previous scan in too little time: copied",
+    "clone_regions": "genuine code verified in more regions than its policy allows: copied",
 }
 MAX_RAW_CODE = 200  # an unparseable input is kept as evidence, cut to this length
 PIN_ATTEMPTS = 5  # wrong PINs for one code ...
@@ -104,9 +118,13 @@ class ScanResult:
     verification: Verification
     scan_id: int
     previous: ScanSummary  # the code's genuine scans BEFORE this one
+    region: Region | None = None  # where this scan was, resolved offline
+    facts: dict[str, Any] = field(default_factory=dict)  # plugins' facts, by plugin name
 
     def to_dict(self) -> dict[str, object]:
         out = self.verification.to_dict()
+        if self.facts:
+            out["facts"] = self.facts
         first = self.previous.first_location
         out["scan"] = {
             "id": self.scan_id,
@@ -117,7 +135,12 @@ class ScanResult:
             "first_location": (
                 {"lat": round(first.lat, 3), "lon": round(first.lon, 3)} if first else None
             ),
-        }
+            "region": (
+                {"country": self.region.country, "province": self.region.province,
+                 "city": self.region.city, "gb2260": self.region.gb2260}
+                if self.region else None
+            ),
+        }  # fmt: skip
         return out
 
 
@@ -128,11 +151,16 @@ class ScanService:
         verifier: Verifier,
         committer: GroupCommitter,
         cache: TtlCache | None = None,
+        plugins: plugins.Plugins | None = None,
+        resolve: Callable[[float, float], Region | None] | None = None,
     ) -> None:
         self._cache = cache or TtlCache()
         self._ledger = ledger
         self._verifier = verifier
         self._committer = committer
+        self._plugins = plugins
+        # offline reverse geocoding: the shipped data set unless told otherwise (tests)
+        self._resolve = resolve or (lambda lat, lon: default_resolver().resolve(lat, lon))
 
     async def scan(self, text: str, ctx: ScanContext, pin: str | None = None) -> ScanResult:
         """Verify ``text``, record the scan durably, and return the verdict together with
@@ -148,18 +176,27 @@ class ScanService:
             else:
                 result = await self._verifier.verify(text, pin=pin)
         info = result.info
+        loc = ctx.location
+        region = self._resolve(loc.lat, loc.lon) if loc is not None else None
         previous = ScanSummary(count=0)
         findings: list[clones.Finding] = []
         if info is not None and info.brand_id is not None:
             previous = await self._ledger.scan_summary(info.brand_id, info.serial)
             if result.outcome is Outcome.GENUINE:
                 brand_id, gtin = info.brand_id, info.gtin
-                policy = await self._cache.get(
-                    ("policy", brand_id, gtin), lambda: self._ledger.clone_policy(brand_id, gtin)
+                policy = (
+                    await self._cache.get(
+                        ("policy", brand_id, gtin),
+                        lambda: self._ledger.clone_policy(brand_id, gtin),
+                    )
+                    or clones.DEFAULT_POLICY
                 )
-                findings = clones.evaluate(
-                    policy or clones.DEFAULT_POLICY, previous, now, ctx.location
+                seen = (
+                    await clones.regions_seen(self._ledger, brand_id, info.serial)
+                    if policy.max_regions is not None and region is not None
+                    else None
                 )
+                findings = clones.evaluate(policy, previous, now, loc, region, seen)
         if findings:
             kind = str(findings[0].kind)
             result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
@@ -174,23 +211,41 @@ class ScanService:
             gtin=info.gtin if info else None,
             batch_id=info.batch_id if info else None,
             index=info.index if info else None,
-            location=ctx.location,
+            location=loc,
             client_scan_id=ctx.client_scan_id,
+            region=region,
         )
+        facts: dict[str, Any] = {}
+        if self._plugins is not None:
+            contributions = await self._plugins.contribute(scan, result)
+            if contributions:
+                result, facts = plugins.apply(result, contributions)
+                scan = replace(scan, outcome=str(result.outcome), reason=result.reason)
         scan_id = await self._committer.append(scan)
-        for finding in findings:
-            if finding.raise_alert and info is not None and info.brand_id is not None:
-                await self._ledger.append_alert(
-                    NewAlert(
-                        now,
-                        info.brand_id,
-                        finding.kind,
-                        info.serial,
-                        (*finding.evidence, scan_id),
-                        finding.details_json(),
-                    )
-                )
-        return ScanResult(result, scan_id, previous)
+        alerts: list[NewAlert] = [
+            NewAlert(
+                now,
+                info.brand_id,
+                finding.kind,
+                info.serial,
+                (*finding.evidence, scan_id),
+                finding.details_json(),
+            )
+            for finding in findings
+            if finding.raise_alert and info is not None and info.brand_id is not None
+        ]
+        if self._plugins is not None:
+            alerts += await self._plugins.after_scan(Scan(scan_id, scan), result)
+        for alert in alerts:
+            await self._store_alert(alert)
+        return ScanResult(result, scan_id, previous, region, facts)
+
+    async def _store_alert(self, alert: NewAlert) -> int:
+        alert_id = await self._ledger.append_alert(alert)
+        if self._plugins is not None:
+            details = {"kind": str(alert.kind), "code": alert.code, "evidence": alert.evidence}
+            await self._plugins.event(LedgerEvent("alert", alert.brand_id, alert_id, details))
+        return alert_id
 
     async def _pin_throttled(self, info: CodeInfo, now: dt.datetime) -> bool:
         if info.brand_id is None:
@@ -206,4 +261,4 @@ class ScanService:
         alert = NewAlert(
             dt.datetime.now(dt.UTC), None, AlertKind.INVALID_FLOOD, "", scan_ids, details
         )
-        return await self._ledger.append_alert(alert)
+        return await self._store_alert(alert)

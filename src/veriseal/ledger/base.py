@@ -19,7 +19,7 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from veriseal.models import (
     Alert,
@@ -37,6 +37,9 @@ from veriseal.models import (
     Scan,
     ScanSummary,
 )
+
+if TYPE_CHECKING:
+    from veriseal.hookspecs import PluginMigrations
 
 Row = Mapping[str, Any]
 
@@ -93,8 +96,9 @@ class Ledger(abc.ABC):
 
     # -- lifecycle ---------------------------------------------------------------------
     @abc.abstractmethod
-    async def migrate(self) -> list[str]:
-        """Apply pending schema migrations; return the names applied (idempotent)."""
+    async def migrate(self, plugins: Sequence[PluginMigrations] = ()) -> list[str]:
+        """Apply pending schema migrations, the core's then each enabled plugin's, in one
+        transaction; return the names applied (idempotent)."""
 
     @abc.abstractmethod
     async def schema_version(self) -> list[str]:
@@ -207,9 +211,12 @@ class Ledger(abc.ABC):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 1000,
+        country: str | None = None,
+        province: str | None = None,
     ) -> list[Scan]:
         """Scans matching every given filter, oldest first. ``brand_id=None`` lists the
-        scans no brand could be named for (fakes)."""
+        scans no brand could be named for (fakes). ``country`` / ``province`` match the
+        region resolved when the scan was recorded (:class:`veriseal.models.Region`)."""
 
     @abc.abstractmethod
     async def get_scan(self, scan_id: int) -> Scan:

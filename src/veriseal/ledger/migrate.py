@@ -13,18 +13,46 @@ File format, kept deliberately simple so no SQL parser is needed:
   migration leaves nothing half applied.
 
 A file, once released, MUST NOT change: fix a schema with a new, higher-numbered file.
+
+Plugins ship their own folders (:class:`veriseal.hookspecs.PluginMigrations`), applied after
+the core's and recorded as ``<prefix>/NNNN_name``; :func:`plugin_migrations` refuses a
+file that creates, alters or indexes a table not named ``<prefix>_...`` (rule 4).
 """
 
 from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+from veriseal.errors import ConfigError
+from veriseal.i18n import register
+
+if TYPE_CHECKING:
+    from veriseal.hookspecs import PluginMigrations
 
 #: The dialects with a migrations folder; a backend names one of these.
 DIALECTS = ("sqlite", "postgres")
 
 _END_OF_STATEMENT = re.compile(r";[ \t]*(?:\r?\n|$)")
+# The object a statement creates or changes: CREATE [UNIQUE] INDEX [IF NOT EXISTS] x ON t,
+# CREATE TABLE [IF NOT EXISTS] t, ALTER TABLE t, DROP TABLE/INDEX [IF EXISTS] t.
+_OBJECTS = re.compile(
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+ON\s+(\w+)"
+    r"|CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)|ALTER\s+TABLE\s+(\w+)"
+    r"|DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(\w+)|INSERT\s+INTO\s+(\w+)"
+    r"|UPDATE\s+(\w+)|DELETE\s+FROM\s+(\w+))",
+    re.IGNORECASE,
+)
+
+
+class PluginMigrationInvalid(ConfigError):
+    """A plugin migration touches a table that is not the plugin's own."""
+
+    code = "plugin_migration_invalid"
+
+
+register({"error.plugin_migration_invalid": ("Invalid plugin migration", "插件迁移文件无效")})
 
 
 class Migration(NamedTuple):
@@ -58,3 +86,37 @@ def migrations(dialect: str) -> list[Migration]:
         Migration(entry.name.removesuffix(".sql"), split_statements(entry.read_text("utf-8")))
         for entry in found
     ]
+
+
+def plugin_migrations(source: PluginMigrations, dialect: str) -> list[Migration]:
+    """A plugin's migrations for ``dialect``, named ``<prefix>/NNNN_name``, in order.
+
+    Raises :class:`PluginMigrationInvalid` when the folder is missing or a statement names
+    an object outside the plugin's ``<prefix>_`` namespace.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown migration dialect {dialect!r}")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", source.prefix):
+        raise PluginMigrationInvalid(f"plugin table prefix {source.prefix!r} is not a name")
+    try:
+        folder = resources.files(source.package) / dialect
+        entries = sorted(
+            (e for e in folder.iterdir() if e.name.endswith(".sql")), key=lambda e: e.name
+        )
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as exc:
+        raise PluginMigrationInvalid(
+            f"plugin {source.prefix!r}: no {dialect} migrations in {source.package!r}: {exc}"
+        ) from None
+    found: list[Migration] = []
+    for entry in entries:
+        statements = split_statements(entry.read_text("utf-8"))
+        for statement in statements:
+            for match in _OBJECTS.finditer(statement):
+                for name in filter(None, match.groups()):
+                    if not name.lower().startswith(source.prefix + "_"):
+                        raise PluginMigrationInvalid(
+                            f"plugin {source.prefix!r}: {entry.name} touches {name!r}; a"
+                            f" plugin's tables and indexes are named {source.prefix}_..."
+                        )
+        found.append(Migration(f"{source.prefix}/{entry.name.removesuffix('.sql')}", statements))
+    return found

@@ -17,6 +17,7 @@ from veriseal.models import (
     NewScan,
     Product,
     Profile,
+    Region,
     Scan,
     ScanChannel,
 )
@@ -96,6 +97,12 @@ def location(row: Row, prefix: str = "") -> Location | None:
     )
 
 
+def region(row: Row) -> Region | None:
+    if row["country"] is None:
+        return None
+    return Region(row["country"], row["province"] or "", row["city"] or "", row["gb2260"])
+
+
 def scan(row: Row) -> Scan:
     return Scan(
         id=row["id"],
@@ -112,5 +119,6 @@ def scan(row: Row) -> Scan:
             index=row["unit_index"],
             location=location(row),
             client_scan_id=row["client_scan_id"],
+            region=region(row),
         ),
     )

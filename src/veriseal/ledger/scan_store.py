@@ -21,19 +21,21 @@ if TYPE_CHECKING:
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
-    " lat, lon, accuracy_m, loc_source, client_scan_id"
+    " lat, lon, accuracy_m, loc_source, client_scan_id, country, province, city, gb2260"
 )
-_INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * 16)})"
+_INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * 20)})"
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
-    loc = s.location
+    loc, reg = s.location, s.region
     return (
         s.at, s.brand_id, s.code, s.gtin, s.batch_id, s.index, s.outcome, s.reason,
         str(s.channel), s.actor,
         loc.lat if loc else None, loc.lon if loc else None,
         loc.accuracy_m if loc else None, str(loc.source) if loc else None,
         s.client_scan_id,
+        reg.country if reg else None, reg.province if reg else None,
+        reg.city if reg else None, reg.gb2260 if reg else None,
     )  # fmt: skip
 
 
@@ -117,6 +119,8 @@ class ScanStore(abc.ABC):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 1000,
+        country: str | None = None,
+        province: str | None = None,
     ) -> list[Scan]:
         clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
         args: list[Any] = [] if brand_id is None else [brand_id]
@@ -125,6 +129,8 @@ class ScanStore(abc.ABC):
             ("batch_id = ?", batch_id),
             ("at >= ?", since),
             ("at < ?", until),
+            ("country = ?", country),
+            ("province = ?", province),
         ):
             if value is not None:
                 clauses.append(clause)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from veriseal.codes.layout import MAX_SEQ
 from veriseal.errors import (
@@ -30,7 +30,7 @@ from veriseal.errors import (
 from veriseal.ledger import rows
 from veriseal.ledger.alert_store import AlertStore
 from veriseal.ledger.base import Ledger, ManifestSealer, Tx
-from veriseal.ledger.migrate import migrations
+from veriseal.ledger.migrate import Migration, migrations, plugin_migrations
 from veriseal.ledger.scan_store import ScanStore
 from veriseal.models import (
     Batch,
@@ -41,6 +41,9 @@ from veriseal.models import (
     NewBatch,
     Product,
 )
+
+if TYPE_CHECKING:
+    from veriseal.hookspecs import PluginMigrations
 
 _M = TypeVar("_M", bound=Callable[..., Awaitable[Any]])
 
@@ -85,8 +88,11 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
     next_batch_id_sql: str = "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM batches"
 
     # -- lifecycle ---------------------------------------------------------------------
-    async def migrate(self) -> list[str]:
+    async def migrate(self, plugins: Sequence[PluginMigrations] = ()) -> list[str]:
         applied: list[str] = []
+        todo: list[Migration] = list(migrations(self.dialect))
+        for source in plugins:  # read (and checked) before the transaction opens
+            todo += plugin_migrations(source, self.dialect)
         # One transaction for all pending files: both dialects have transactional DDL, so
         # a failing migration leaves the schema exactly as it was.
         async with self.write() as tx:
@@ -94,7 +100,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
                 await tx.execute(self.lock_migrations_sql)
             await tx.execute(self.schema_migrations_ddl)
             done = {r["name"] for r in await tx.fetch("SELECT name FROM schema_migrations")}
-            for name, statements in migrations(self.dialect):
+            for name, statements in todo:
                 if name in done:
                     continue
                 for statement in statements:

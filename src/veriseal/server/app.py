@@ -189,5 +189,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/api/v1/verify", verify_api)
     register_lifecycle_routes(app, ENGINE)
+    # plugins' routes before the resolver's catch-all pattern, so theirs win
+    engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     return app

@@ -1,0 +1,13 @@
+"""The territories plugin (bundled, enabled by default): regions for sales territories.
+
+- :mod:`.hierarchy`: administrative regions as a tree, country -> province -> city, with
+  ISO 3166-1/-2 codes and, in China, GB/T 2260 provincial codes, built from the core's
+  offline place data;
+- :mod:`.custom`: custom sales regions drawn as GeoJSON polygons (shapely), stored in the
+  plugin's own table, that a point can be tested against;
+- :mod:`.plugin`: the hookimpls (CLI group ``veriseal territory regions``, HTTP routes,
+  migrations).
+
+Dealers, authorizations, shipments and diversion detection build on this (issue 6).
+Like every plugin it imports only ``veriseal``'s public API (``veriseal.__all__``).
+"""
