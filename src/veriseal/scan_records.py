@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from veriseal.models import Scan
+from veriseal.models import Alert, Scan
 
 #: Record fields, in export column order.
 COLUMNS = (
@@ -35,4 +36,15 @@ def scan_record(s: Scan) -> dict[str, Any]:
         "province": region.province if region else None,
         "city": region.city if region else None,
         "client_scan_id": n.client_scan_id,
+    }
+
+
+def alert_record(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "at": a.alert.at.isoformat(),
+        "kind": str(a.alert.kind),
+        "code": a.alert.code,
+        "evidence_scans": list(a.alert.evidence),
+        "details": json.loads(a.alert.details),
     }

@@ -297,6 +297,9 @@ class AccountService:
 
     async def _require_over(self, principal: Principal, action: Action, user: User) -> None:
         if user.id == principal.user_id:
+            # seeing oneself is always allowed; changing oneself still needs the role
+            if action is not Action.USERS_VIEW:
+                require(principal, action)
             return
         org = None if user.org_id is None else await self.store.get_org(user.org_id)
         if org is None and principal.user is not None and principal.role is not Role.PLATFORM_ADMIN:

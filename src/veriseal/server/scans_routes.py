@@ -5,6 +5,8 @@
   "lon": ..., "acc": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per request). Each scan
   carries an id the device generated; a retried upload returns the scans already
   stored under those ids instead of recording them again. Needs ``scans.record``.
+- ``GET /api/v1/alerts?kind=&code=``: the brand's alerts with their evidence scans.
+  Needs ``alerts.read``.
 - ``GET /api/v1/scans?code=&batch=&since=&until=&country=&province=&limit=``: the
   brand's scans, oldest first. Needs ``scans.read`` (brand admins, inspectors).
 """
@@ -20,8 +22,8 @@ from aiohttp import web
 from veriseal.accounts.permissions import Action, require
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.models import Location, LocationSource, ScanChannel
-from veriseal.scan_records import scan_record
+from veriseal.models import AlertKind, Location, LocationSource, ScanChannel
+from veriseal.scan_records import alert_record, scan_record
 from veriseal.scans import ScanContext
 from veriseal.server.auth import field, json_object, optional_int_query, principal
 
@@ -71,6 +73,22 @@ def _time(request: web.Request, name: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+async def _brand_for(request: web.Request, engine: Engine, action: Action) -> int:
+    """The brand a listing is about (``?brand=<slug>``, else the caller's own), after
+    checking the caller may perform ``action`` on it."""
+    who = await principal(request, engine)
+    brand_slug = request.query.get("brand")
+    if brand_slug is not None:
+        require(who, action)  # refuse before revealing whether the brand exists
+        brand_id = (await engine.brands.get(brand_slug)).id
+    elif who.brand_id is not None:
+        brand_id = who.brand_id
+    else:
+        raise InvalidInput("name the brand: ?brand=<slug>")
+    require(who, action, brand_id=brand_id)
+    return brand_id
+
+
 def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
     async def upload(request: web.Request) -> web.Response:
         engine = request.app[engine_key]
@@ -94,15 +112,7 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
 
     async def list_scans(request: web.Request) -> web.Response:
         engine = request.app[engine_key]
-        who = await principal(request, engine)
-        brand_slug = request.query.get("brand")
-        if brand_slug is not None:
-            brand_id = (await engine.brands.get(brand_slug)).id
-        elif who.brand_id is not None:
-            brand_id = who.brand_id
-        else:
-            raise InvalidInput("name the brand: ?brand=<slug>")
-        require(who, Action.SCANS_READ, brand_id=brand_id)
+        brand_id = await _brand_for(request, engine, Action.SCANS_READ)
         limit = optional_int_query(request, "limit") or 1000
         if not 1 <= limit <= 10_000:
             raise InvalidInput("limit is 1..10000")
@@ -118,5 +128,19 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
         )
         return web.json_response({"scans": [scan_record(s) for s in found]})
 
+    async def list_alerts(request: web.Request) -> web.Response:
+        engine = request.app[engine_key]
+        brand_id = await _brand_for(request, engine, Action.ALERTS_READ)
+        kind = request.query.get("kind")
+        try:
+            alert_kind = AlertKind(kind) if kind else None
+        except ValueError:
+            raise InvalidInput(f"kind is one of {[str(k) for k in AlertKind]}") from None
+        found = await engine.ledger.list_alerts(
+            brand_id, kind=alert_kind, code=request.query.get("code")
+        )
+        return web.json_response({"alerts": [alert_record(a) for a in found]})
+
+    app.router.add_get("/api/v1/alerts", list_alerts)
     app.router.add_post("/api/v1/scans", upload)
     app.router.add_get("/api/v1/scans", list_scans)
