@@ -1,0 +1,74 @@
+"""Notifications: in-app inbox, e-mail, SMS and signed webhooks through a durable outbox.
+
+The API the rest of the system calls::
+
+    notifier = Notifier(ledger, contact_book)
+    await notifier.notify(user_id, MessageType.ORDER_STATUS, title, body, data={...})
+    await notifier.notify_text(user_id, MessageType.SECURITY_NOTICE, "new_login", where=..., ...)
+    await notifier.send_to_address(Channel.SMS, "+8613800138000", title, body)
+    await notifier.inbox.history(user_id, HistoryFilter(query="窜货", read=False))
+    await notifier.inbox.mark(user_id, [message_id], read=True)
+    await notifier.preferences.set(user_id, MessageType.PROMOTION, channels=(...), dnd=...)
+
+    worker = DeliveryWorker(ledger, settings.senders(contact_book), settings.worker_options())
+    await worker.run_once()      # or: await worker.run(stop_event)
+
+See docs/notifications.md for the delivery guarantee.
+"""
+
+from veriseal.notifications.contacts import LedgerContactBook
+from veriseal.notifications.dnd import DndWindow
+from veriseal.notifications.errors import (
+    AddressInvalid,
+    MessageNotFound,
+    NotifyInputInvalid,
+    OutboxNotFound,
+    SearchQueryInvalid,
+    SendFailed,
+)
+from veriseal.notifications.inbox import HistoryFilter, Inbox
+from veriseal.notifications.models import (
+    Accepted,
+    Attempt,
+    Channel,
+    ContactBook,
+    Contacts,
+    Delivery,
+    DeliveryStatus,
+    Message,
+    MessageType,
+)
+from veriseal.notifications.preferences import DEFAULTS, Preference
+from veriseal.notifications.service import Notifier
+from veriseal.notifications.settings import NotifySettings
+from veriseal.notifications.worker import DeliveryWorker, Report, Sender, WorkerOptions
+
+__all__ = [
+    "DEFAULTS",
+    "Accepted",
+    "AddressInvalid",
+    "Attempt",
+    "Channel",
+    "ContactBook",
+    "Contacts",
+    "Delivery",
+    "DeliveryStatus",
+    "DeliveryWorker",
+    "DndWindow",
+    "HistoryFilter",
+    "Inbox",
+    "LedgerContactBook",
+    "Message",
+    "MessageNotFound",
+    "MessageType",
+    "Notifier",
+    "NotifyInputInvalid",
+    "NotifySettings",
+    "OutboxNotFound",
+    "Preference",
+    "Report",
+    "SearchQueryInvalid",
+    "SendFailed",
+    "Sender",
+    "WorkerOptions",
+]

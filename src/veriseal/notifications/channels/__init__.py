@@ -1,0 +1,1 @@
+"""Transports of the delivery worker, one module per channel (each a ``Sender``)."""

@@ -1,0 +1,139 @@
+"""Per-user, per-type channel choices and do-not-disturb windows.
+
+Stored append-only in ``notify_prefs``: each row is the full setting of one
+(user, type); the newest row wins. A type with no row uses :data:`DEFAULTS`.
+
+Rules the service enforces whatever is stored:
+
+- security notices always reach the inbox and are NEVER held by a window;
+- a promotion goes only where the user has allowed it (default: the inbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from veriseal.ledger.base import Ledger
+from veriseal.notifications.dnd import DndWindow, parse_hhmm
+from veriseal.notifications.errors import NotifyInputInvalid
+from veriseal.notifications.models import Channel, MessageType
+
+_I, _E, _S, _W = Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK
+
+#: Channels of a type nobody has configured. Alerts that need action go everywhere the
+#: user can be reached; marketing stays in the inbox until the user opts in.
+DEFAULTS: dict[MessageType, tuple[Channel, ...]] = {
+    MessageType.ORDER_STATUS: (_I, _E, _W),
+    MessageType.PROMOTION: (_I,),
+    MessageType.SYSTEM_NOTICE: (_I, _E),
+    MessageType.LOW_STOCK: (_I, _E, _W),
+    MessageType.DIVERSION_ALERT: (_I, _E, _S, _W),
+    MessageType.CLONE_ALERT: (_I, _E, _S, _W),
+    MessageType.SECURITY_NOTICE: (_I, _E, _S),
+}
+
+#: Types a do-not-disturb window never holds.
+NEVER_HELD = frozenset({MessageType.SECURITY_NOTICE})
+
+
+@dataclass(frozen=True)
+class Preference:
+    type: MessageType
+    channels: tuple[Channel, ...]
+    dnd: DndWindow | None = None
+    is_default: bool = True
+
+
+def parse_type(text: str) -> MessageType:
+    try:
+        return MessageType(text)
+    except ValueError:
+        known = ", ".join(t.value for t in MessageType)
+        raise NotifyInputInvalid(f"unknown message type {text!r} (one of: {known})") from None
+
+
+def parse_channels(texts: list[str] | tuple[str, ...]) -> tuple[Channel, ...]:
+    out: list[Channel] = []
+    for text in texts:
+        for part in text.split(","):
+            name = part.strip()
+            if not name:
+                continue
+            try:
+                ch = Channel(name)
+            except ValueError:
+                known = ", ".join(c.value for c in Channel)
+                raise NotifyInputInvalid(f"unknown channel {name!r} (one of: {known})") from None
+            if ch not in out:
+                out.append(ch)
+    return tuple(out)
+
+
+def effective(pref: Preference) -> Preference:
+    """``pref`` with the service's fixed rules applied (see the module docstring)."""
+    if pref.type in NEVER_HELD:
+        channels = pref.channels if Channel.INBOX in pref.channels else (_I, *pref.channels)
+        return replace(pref, channels=channels, dnd=None)
+    return pref
+
+
+class PreferenceStore:
+    """Reads and appends ``notify_prefs`` rows."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    async def get(self, user_id: int, mtype: MessageType) -> Preference:
+        async with self._ledger.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT channels, dnd_start, dnd_end, tz FROM notify_prefs"
+                " WHERE user_id = ? AND mtype = ? ORDER BY id DESC LIMIT 1",
+                user_id,
+                str(mtype),
+            )
+        if row is None:
+            return Preference(mtype, DEFAULTS[mtype])
+        dnd = None
+        if row["dnd_start"] is not None:
+            dnd = DndWindow(parse_hhmm(row["dnd_start"]), parse_hhmm(row["dnd_end"]), row["tz"])
+        channels = parse_channels([row["channels"]])
+        return Preference(mtype, channels, dnd, is_default=False)
+
+    async def all(self, user_id: int) -> list[Preference]:
+        return [await self.get(user_id, t) for t in MessageType]
+
+    async def set(
+        self,
+        user_id: int,
+        mtype: MessageType,
+        *,
+        channels: tuple[Channel, ...] | None = None,
+        dnd: DndWindow | None = None,
+        clear_dnd: bool = False,
+    ) -> Preference:
+        """Record a new setting; what is not given keeps its current value.
+
+        ``NotifyInputInvalid`` for a window on a type that is never held."""
+        if dnd is not None and mtype in NEVER_HELD:
+            raise NotifyInputInvalid(f"{mtype} messages are never held: no quiet hours for them")
+        now = await self.get(user_id, mtype)
+        new = Preference(
+            mtype,
+            now.channels if channels is None else channels,
+            None if clear_dnd else (dnd or now.dnd),
+            is_default=False,
+        )
+        async with self._ledger.write() as tx:
+            await tx.execute(
+                "INSERT INTO notify_prefs (user_id, mtype, channels, dnd_start, dnd_end, tz,"
+                " set_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                user_id,
+                str(mtype),
+                ",".join(c.value for c in new.channels),
+                new.dnd.start.strftime("%H:%M") if new.dnd else None,
+                new.dnd.end.strftime("%H:%M") if new.dnd else None,
+                new.dnd.tz if new.dnd else None,
+                dt.datetime.now(dt.UTC),
+            )
+        return new

@@ -1,0 +1,84 @@
+"""Messages the system itself writes, in English and Simplified Chinese.
+
+A user's language is not known to this module (the accounts module may add it later),
+so :func:`compose` puts both languages in one message: a title ``English / 中文`` and
+the two bodies one after the other. Callers with their own text (a promotion written by
+a brand) pass it as it is.
+"""
+
+from __future__ import annotations
+
+from veriseal.i18n import register, t
+
+register(
+    {
+        "notify.otp.title": ("Your verification code", "您的验证码"),
+        "notify.otp.body": (
+            "Your Veriseal code is {code}. It expires in {minutes} minutes."
+            " Do not share it with anyone.",
+            "您的验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人。",
+        ),
+        "notify.new_login.title": ("New sign-in to your account", "账号新登录提醒"),
+        "notify.new_login.body": (
+            "Your account was signed in from {where} on {device} at {at}."
+            " If this was not you, change your password now.",
+            "您的账号于 {at} 在 {where}（{device}）登录。如非本人操作，请立即修改密码。",
+        ),
+        "notify.account_locked.title": ("Account locked", "账号已锁定"),
+        "notify.account_locked.body": (
+            "Too many failed sign-ins: your account is locked until {until}.",
+            "登录失败次数过多，您的账号已锁定至 {until}。",
+        ),
+        "notify.clone_alert.title": ("Suspected copied label", "疑似标签被复制"),
+        "notify.clone_alert.body": (
+            "Code {code} looks copied: {reason}",
+            "码 {code} 疑似被复制：{reason}",
+        ),
+        "notify.diversion_alert.title": ("Diversion alert", "窜货预警"),
+        "notify.diversion_alert.body": (
+            "Product {product} was scanned in {region}, outside the territory of {dealer}.",
+            "商品 {product} 在 {region} 被扫描，超出经销商 {dealer} 的授权区域，疑似窜货。",
+        ),
+        "notify.low_stock.title": ("Low stock", "库存不足"),
+        "notify.low_stock.body": (
+            "{product}: {quantity} left at {place}.",
+            "{place} 的 {product} 仅剩 {quantity}。",
+        ),
+        "notify.order_status.title": ("Order {order} updated", "订单 {order} 状态更新"),
+        "notify.order_status.body": (
+            "Order {order} is now {status}.",
+            "订单 {order} 当前状态：{status}。",
+        ),
+        # CLI words
+        "cli.notify.accepted": (
+            "Accepted message {id} ({n} deliveries queued)",
+            "已受理消息 {id}（{n} 个投递已排队）",
+        ),
+        "cli.notify.marked": ("{n} message(s) changed", "已更新 {n} 条消息"),
+        "cli.notify.delivered": (
+            "Claimed {claimed}: {delivered} delivered, {retried} to retry, {failed} failed",
+            "领取 {claimed} 条：成功 {delivered}，待重试 {retried}，失败 {failed}",
+        ),
+        "cli.notify.delivering": ("Delivering", "投递中"),
+        "cli.notify.no_senders": (
+            "No channel is configured: set [notifications.email] / [notifications.sms]"
+            " in the config (webhooks need nothing)",
+            "未配置任何渠道：请在配置中设置 [notifications.email] / [notifications.sms]"
+            "（Webhook 无需配置）",
+        ),
+        "cli.notify.unread": ("{n} unread", "{n} 条未读"),
+    }
+)
+
+
+def compose(key: str, **values: object) -> tuple[str, str]:
+    """Title and body of the system message ``key`` in both languages."""
+    title_en, title_zh = (
+        t(f"notify.{key}.title", "en", **values),
+        t(f"notify.{key}.title", "zh", **values),
+    )
+    body_en, body_zh = (
+        t(f"notify.{key}.body", "en", **values),
+        t(f"notify.{key}.body", "zh", **values),
+    )
+    return f"{title_en} / {title_zh}", f"{body_en}\n\n{body_zh}"

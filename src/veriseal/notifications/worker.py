@@ -1,0 +1,305 @@
+"""The delivery worker: claims due outbox rows under a lease, sends, records.
+
+Guarantee (see docs/notifications.md): every accepted delivery is sent AT LEAST ONCE
+until it is delivered or has failed ``max_attempts`` times; a send is repeated only when
+a worker stops (crash, kill, lost connection) between the provider accepting it and
+the ledger recording it, or when a send outlives its lease. Every copy carries the same
+idempotency key, so a receiver that remembers keys sees each message exactly once.
+
+How:
+
+1. **Claim** (one transaction): due ``pending`` rows of channels this worker can send,
+   whose lease is free or expired, get ``lease_owner``/``lease_until`` and
+   ``attempts + 1``. Counting the attempt at claim time means a message that crashes
+   its worker every time still runs out of attempts instead of looping for ever.
+   PostgreSQL claims with ``FOR UPDATE SKIP LOCKED``, so several workers share the
+   outbox; SQLite has one writer at a time anyway.
+2. **Send** outside any transaction, with a timeout well under the lease.
+3. **Record** (one transaction): append a ``notify_attempts`` row and change the row's
+   status in the same transaction: ``delivered``; ``failed`` (permanent error or last
+   attempt); or back to ``pending`` with ``not_before`` = now + backoff. A worker whose
+   lease was taken over only appends its attempt row (and still marks a success).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from veriseal.ledger.base import Ledger, Tx
+from veriseal.notifications import store
+from veriseal.notifications.errors import NotifyInputInvalid, SendFailed
+from veriseal.notifications.models import Channel, Delivery, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+#: What a raw-address message's text becomes once it is no longer needed.
+REDACTED = "[erased after delivery]"
+
+
+class Sender(Protocol):
+    """One channel's transport. ``send`` returns when the provider has accepted the
+    message and raises :class:`SendFailed` when it has not (any other exception counts
+    as a transient failure). It MUST pass ``delivery.idempotency_key`` to the provider."""
+
+    async def send(self, delivery: Delivery) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    max_attempts: int = 8
+    backoff_base: float = 30.0  # seconds before the 2nd attempt; doubles each time
+    backoff_max: float = 6 * 3600.0
+    jitter: float = 0.2  # up to +20 %, so retries of many rows spread out
+    lease_seconds: float = 120.0
+    send_timeout: float = 30.0
+    batch_size: int = 50
+    concurrency: int = 8
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.batch_size < 1 or self.concurrency < 1:
+            raise NotifyInputInvalid("max_attempts, batch_size and concurrency must be >= 1")
+        if self.send_timeout >= self.lease_seconds:
+            raise NotifyInputInvalid("send_timeout must be shorter than the lease")
+
+    def backoff(self, attempt_no: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait after failed attempt ``attempt_no`` (1-based)."""
+        base = min(self.backoff_max, self.backoff_base * 2 ** (attempt_no - 1))
+        spread = rng.random() if rng is not None else random.random()
+        return float(base * (1 + self.jitter * spread))
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Report) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.failed += other.failed
+        self.errors.extend(other.errors)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        ledger: Ledger,
+        senders: Mapping[Channel, Sender],
+        options: WorkerOptions | None = None,
+        *,
+        worker_id: str | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.ledger = ledger
+        self.senders = dict(senders)
+        self.options = options or WorkerOptions()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.clock = clock
+
+    # -- one pass ----------------------------------------------------------------------
+    async def run_once(self) -> Report:
+        """Claim one batch of due deliveries, send them, record every outcome."""
+        report = Report()
+        if not self.senders:
+            return report
+        claimed = await self._claim()
+        report.claimed = len(claimed)
+        gate = asyncio.Semaphore(self.options.concurrency)
+
+        async def one(d: Delivery) -> Report:
+            async with gate:
+                return await self._deliver(d)
+
+        for r in await asyncio.gather(*(one(d) for d in claimed)):
+            report.add(r)
+        return report
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        poll_seconds: float = 1.0,
+        on_report: Callable[[Report], None] | None = None,
+    ) -> Report:
+        """Pass after pass until ``stop`` is set; a full batch is followed at once by
+        the next pass, an idle one waits ``poll_seconds``."""
+        total = Report()
+        while not stop.is_set():
+            report = await self.run_once()
+            total.add(report)
+            if on_report is not None and report.claimed:
+                on_report(report)
+            if report.claimed < self.options.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll_seconds)
+        return total
+
+    # -- steps -------------------------------------------------------------------------
+    async def _claim(self) -> list[Delivery]:
+        now = self.clock()
+        lease_until = now + dt.timedelta(seconds=self.options.lease_seconds)
+        channels = [str(c) for c in self.senders]
+        marks = store.placeholders(len(channels))
+        lock = " FOR UPDATE SKIP LOCKED" if self.ledger.dialect == "postgres" else ""
+        async with self.ledger.write() as tx:
+            await self._abandon_exhausted(tx, now, channels)
+            ids = await tx.fetch(
+                "UPDATE notify_outbox SET lease_owner = ?, lease_until = ?,"
+                " attempts = attempts + 1"
+                " WHERE id IN (SELECT id FROM notify_outbox"
+                "  WHERE status = 'pending' AND not_before <= ?"
+                "  AND (lease_until IS NULL OR lease_until < ?)"
+                f"  AND channel IN ({marks}) AND attempts < ?"
+                f"  ORDER BY not_before, id LIMIT ?{lock})"
+                " RETURNING id",
+                self.worker_id,
+                lease_until,
+                now,
+                now,
+                *channels,
+                self.options.max_attempts,
+                self.options.batch_size,
+            )
+            if not ids:
+                return []
+            found = await tx.fetch(
+                f"SELECT {store.DELIVERY_COLS} FROM notify_outbox o"
+                " JOIN notify_messages m ON m.id = o.message_id"
+                f" WHERE o.id IN ({store.placeholders(len(ids))}) ORDER BY o.not_before, o.id",
+                *[int(r["id"]) for r in ids],
+            )
+        return [store.delivery(r) for r in found]
+
+    async def _abandon_exhausted(self, tx: Tx, now: dt.datetime, channels: list[str]) -> None:
+        """Rows whose LAST attempt's worker stopped before recording it: fail them."""
+        stale = await tx.fetch(
+            "SELECT id, attempts, lease_owner FROM notify_outbox WHERE status = 'pending'"
+            f" AND channel IN ({store.placeholders(len(channels))}) AND attempts >= ?"
+            " AND lease_until < ?",
+            *channels,
+            self.options.max_attempts,
+            now,
+        )
+        for r in stale:
+            error = f"worker {r['lease_owner']} stopped before recording the last attempt"
+            await self._record(tx, int(r["id"]), int(r["attempts"]), now, "failed", error, None)
+
+    async def _deliver(self, d: Delivery) -> Report:
+        report = Report()
+        sender = self.senders[d.channel]
+        started = self.clock()
+        outcome, error, retry_at = "delivered", "", None
+        try:
+            await asyncio.wait_for(sender.send(d), self.options.send_timeout)
+        except SendFailed as exc:
+            error, permanent = exc.reason, exc.permanent
+            outcome = "failed" if permanent else "retry"
+        except TimeoutError:
+            error, outcome = f"no answer within {self.options.send_timeout:g} s", "retry"
+        except Exception as exc:  # a sender bug or an unexpected library error: retry
+            log.exception("sender %s failed on delivery %s", d.channel, d.id)
+            error, outcome = f"{type(exc).__name__}: {exc}", "retry"
+        if outcome == "retry" and d.attempts >= self.options.max_attempts:
+            outcome = "failed"
+            error = f"{error} (gave up after {d.attempts} attempts)"
+        if outcome == "retry":
+            retry_at = self.clock() + dt.timedelta(seconds=self.options.backoff(d.attempts))
+        async with self.ledger.write() as tx:
+            await self._record(tx, d.id, d.attempts, started, outcome, error, retry_at)
+        if outcome == "delivered":
+            report.delivered += 1
+        elif outcome == "retry":
+            report.retried += 1
+            report.errors.append(f"{d.id}: {error}")
+        else:
+            report.failed += 1
+            report.errors.append(f"{d.id}: {error}")
+        return report
+
+    async def _record(
+        self,
+        tx: Tx,
+        outbox_id: int,
+        attempt_no: int,
+        started: dt.datetime,
+        outcome: str,
+        error: str,
+        retry_at: dt.datetime | None,
+    ) -> None:
+        """Append the attempt and change the row's state in the caller's transaction."""
+        now = self.clock()
+        await tx.execute(
+            "INSERT INTO notify_attempts (outbox_id, attempt_no, worker, started_at, at,"
+            " outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            outbox_id,
+            attempt_no,
+            self.worker_id,
+            started,
+            now,
+            outcome,
+            error[:2000],
+        )
+        if outcome == "delivered":
+            # the provider has it, whoever holds the lease now: never send it again
+            await tx.execute(
+                "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
+                " last_error = NULL, finished_at = ? WHERE id = ? AND status = 'pending'",
+                str(DeliveryStatus.DELIVERED),
+                now,
+                outbox_id,
+            )
+        elif outcome == "failed":
+            await tx.execute(
+                "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
+                " last_error = ?, finished_at = ? WHERE id = ? AND status = 'pending'",
+                str(DeliveryStatus.FAILED),
+                error[:2000],
+                now,
+                outbox_id,
+            )
+        else:
+            # only the lease holder reschedules: a worker that lost its lease must not
+            # move the row another worker is sending right now
+            await tx.execute(
+                "UPDATE notify_outbox SET not_before = ?, held_by_dnd = ?, lease_owner = NULL,"
+                " lease_until = NULL, last_error = ? WHERE id = ? AND status = 'pending'"
+                " AND lease_owner = ?",
+                retry_at,
+                False,
+                error[:2000],
+                outbox_id,
+                self.worker_id,
+            )
+        if outcome != "retry":
+            await self._erase_raw_text(tx, outbox_id)
+
+    async def _erase_raw_text(self, tx: Tx, outbox_id: int) -> None:
+        """A raw-address message (a one-time code) is erased once no delivery of it is
+        pending: it is in nobody's history and its code must not outlive its use."""
+        await tx.execute(
+            "UPDATE notify_messages SET body = ? WHERE user_id IS NULL AND id ="
+            " (SELECT message_id FROM notify_outbox WHERE id = ?) AND NOT EXISTS"
+            " (SELECT 1 FROM notify_outbox p WHERE p.message_id = notify_messages.id"
+            "  AND p.status = 'pending')",
+            REDACTED,
+            outbox_id,
+        )
