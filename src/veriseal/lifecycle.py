@@ -4,15 +4,21 @@ export. See docs/lifecycle.md."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from veriseal.activation import ActivationService
-from veriseal.aggregation import AggregationService
+from veriseal.aggregation import AggregationService, Children
 from veriseal.epcis import EpcisExporter
-from veriseal.events import EventStore
+from veriseal.errors import InvalidInput
+from veriseal.events import BatchRange, EventStore
+from veriseal.i18n import register
+from veriseal.index_ranges import IndexRange, from_indexes
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
-from veriseal.logistic_units import SsccService
+from veriseal.logistic_units import SsccService, looks_like_sscc, parse_sscc
+from veriseal.models import Brand
+from veriseal.verification import Outcome, Verifier
 
 
 @dataclass
@@ -38,3 +44,52 @@ class Lifecycle:
     def exporter(self) -> EpcisExporter:
         """A fresh exporter (it caches batches and minters for one export)."""
         return EpcisExporter(self.ledger, self.keys)
+
+
+class ItemUnknown(InvalidInput):
+    """A line of an item list that is neither an SSCC nor an authentic code of the brand."""
+
+    code = "item_unknown"
+
+
+register({"error.item_unknown": ("Not a code of this brand", "不是本品牌的码")})
+
+
+async def resolve_items(
+    verifier: Verifier, brand: Brand, texts: Iterable[str]
+) -> tuple[Children, dict[int, list[IndexRange]]]:
+    """Item codes (URIs, element strings, serials) and SSCCs, one per entry, into
+    children: consecutive indexes of a batch become one range. Also returns the item
+    ranges by batch id. Blank lines and ``#`` comments are skipped. ``ItemUnknown``
+    names the first entry that is not an authentic code of ``brand`` (line numbers from
+    1), ``SsccInvalid`` a malformed SSCC."""
+    indexes: dict[int, list[int]] = {}
+    units: list[str] = []
+    for n, raw in enumerate(texts, 1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        if looks_like_sscc(text):
+            units.append(parse_sscc(text))
+            continue
+        result = await verifier.verify(text)
+        info = result.info
+        if (
+            result.outcome is Outcome.INVALID
+            or info is None
+            or info.batch_id is None
+            or info.brand_id != brand.id
+        ):
+            raise ItemUnknown(
+                f"entry {n} ({text[:60]!r}) is not a code of {brand.slug}: {result.reason}",
+                line=n,
+                reason=result.reason,
+            )
+        indexes.setdefault(info.batch_id, []).append(info.index)
+    by_batch = {batch_id: from_indexes(found) for batch_id, found in indexes.items()}
+    ranges = tuple(
+        BatchRange(batch_id, r.first, r.last)
+        for batch_id, spans in sorted(by_batch.items())
+        for r in spans
+    )
+    return Children(ranges, tuple(units)), by_batch

@@ -15,7 +15,7 @@ from veriseal.verification import Outcome
 
 from .conftest import codes, make_batch
 
-LINE = Where("urn:epc:id:sgln:9506000.00001.L1", "https://id.gs1.org/414/9506000000019", "test")
+LINE = Where("urn:epc:id:sgln:9506000.00001.L1", "https://id.gs1.org/414/9506000000015", "test")
 
 
 async def test_batches_verify_at_once_unless_activation_is_required(

@@ -1,0 +1,508 @@
+"""Factory-line commands: activation, decommission, packing, SSCCs, EPCIS export.
+
+``veriseal batch activate|decommission|require-activation|states``, ``veriseal pack``,
+``veriseal unpack``, ``veriseal contents``, ``veriseal sscc mint`` and
+``veriseal events export``. Commands parse input and call the lifecycle services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import click
+
+from veriseal import i18n
+from veriseal.aggregation import Children, PackRequest
+from veriseal.engine import Engine
+from veriseal.errors import InvalidInput
+from veriseal.events import BatchRange, Where
+from veriseal.i18n import t
+from veriseal.index_ranges import IndexRange, make, parse
+from veriseal.lifecycle import resolve_items
+from veriseal.logistic_units import label, parse_sscc
+from veriseal.models import Batch, Brand
+from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal_cli.output import open_output, output_option
+from veriseal_cli.progress import progress_bar
+
+i18n.register(
+    {
+        "cli.rule_batch": ("batch {id}", "批次 {id}"),
+        "cli.rule_brand": (
+            "batches {brand} creates from now on",
+            "品牌 {brand} 此后创建的批次",
+        ),
+        "cli.yes": ("yes", "是"),
+        "cli.no": ("no", "否"),
+        "cli.ssccs_minted": (
+            "Minted {n} SSCCs ({first} .. {last}) to {path}",
+            "已生成 {n} 个 SSCC（{first} .. {last}），写入 {path}",
+        ),
+        "cli.events_exported": (
+            "Exported {n} events (EPCIS 2.0 JSON-LD) to {path}",
+            "已导出 {n} 个事件（EPCIS 2.0 JSON-LD）到 {path}",
+        ),
+        "cli.exporting": ("Exporting", "导出中"),
+    }
+)
+
+_location_options = [
+    click.option("--read-point", help="EPCIS readPoint: a URI or a 13-digit GLN."),
+    click.option("--biz-location", help="EPCIS bizLocation: a URI or a 13-digit GLN."),
+    click.option(
+        "--at",
+        "event_time",
+        help="Event time, ISO 8601 with offset (default now), e.g. 2026-11-25T08:30+08:00.",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+]
+
+
+def _with_location(f: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(_location_options):
+        f = option(f)
+    return f
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--at {text!r}: use ISO 8601, e.g. 2026-11-25T08:30+08:00") from None
+    return when if when.tzinfo else when.astimezone()  # naive: this machine's local time
+
+
+def _ranges(
+    first: int | None, last: int | None, specs: tuple[str, ...], batch: Batch
+) -> list[IndexRange]:
+    """--from/--to and --range options -> ranges; the whole batch when none is given."""
+    out = [parse(s) for s in specs]
+    if first is not None or last is not None:
+        out.append(make(0 if first is None else first, batch.size - 1 if last is None else last))
+    return out or [IndexRange(0, batch.size - 1)]
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from None
+
+
+_RANGE_SPEC = re.compile(r"^(?P<batch>[^:\s]+):(?P<range>\d+(?:(?:-|\.\.)\d+)?)$")
+
+
+async def _children(engine: Engine, brand: Brand, specs: tuple[str, ...]) -> Children:
+    """``--items`` values: ``BATCH:I-J`` ranges, or files of codes / SSCCs."""
+    ranges: list[BatchRange] = []
+    units: list[str] = []
+    for spec in specs:
+        m = _RANGE_SPEC.match(spec)
+        if m and not Path(spec).exists():
+            batch = await engine.batches.get(brand, m.group("batch"))
+            r = parse(m.group("range"))
+            ranges.append(BatchRange(batch.id, r.first, r.last))
+            continue
+        path = Path(spec)
+        if not path.is_file():
+            raise InvalidInput(f"--items {spec!r}: neither a file nor BATCH:I-J")
+        found, _ = await resolve_items(engine.verifier, brand, _lines(path))
+        ranges.extend(found.ranges)
+        units.extend(found.units)
+    return Children(tuple(ranges), tuple(units))
+
+
+def _change_dict(change: object) -> dict[str, object]:
+    return {
+        k: getattr(change, k) for k in ("batch_id", "event_id", "changed", "already", "skipped")
+    }
+
+
+@click.command("activate")
+@click.argument("ref")
+@click.option("--from", "first", type=int, help="First index (default 0).")
+@click.option("--to", "last", type=int, help="Last index, inclusive (default the batch's last).")
+@click.option("--range", "specs", multiple=True, help="I-J ranges (repeatable).")
+@_with_location
+@pass_opts
+def activate(
+    opts: Options,
+    ref: str,
+    first: int | None,
+    last: int | None,
+    specs: tuple[str, ...],
+    read_point: str | None,
+    biz_location: str | None,
+    event_time: str | None,
+    as_json: bool,
+) -> None:
+    """Activate (commission) printed codes of batch REF: they verify as genuine only
+    once activated, if the batch requires activation."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        batch = await engine.batches.get(brand, ref)
+        where = Where.parse(read_point, biz_location, "cli")
+        change = await engine.lifecycle.activation.activate(
+            batch, _ranges(first, last, specs, batch), where, _when(event_time)
+        )
+        if as_json:
+            echo_json(_change_dict(change))
+        else:
+            click.echo(
+                t(
+                    "cli.activated",
+                    opts.lang,
+                    batch=batch.id,
+                    n=change.changed,
+                    already=change.already,
+                    void=change.skipped,
+                )
+            )
+
+    with_engine(opts, go)
+
+
+@click.command("decommission")
+@click.argument("ref")
+@click.option("--from", "first", type=int)
+@click.option("--to", "last", type=int)
+@click.option("--range", "specs", multiple=True, help="I-J ranges (repeatable).")
+@click.option(
+    "--indexes",
+    "index_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of indexes or I-J ranges, one per line.",
+)
+@click.option(
+    "--codes",
+    "code_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of printed codes (URIs or serials), one per line.",
+)
+@click.option("--reason", required=True, help="Why: spoiled, jammed, torn, ...")
+@click.option("--destroyed", is_flag=True, help="The labels were physically destroyed.")
+@_with_location
+@pass_opts
+def decommission(
+    opts: Options,
+    ref: str,
+    first: int | None,
+    last: int | None,
+    specs: tuple[str, ...],
+    index_file: Path | None,
+    code_file: Path | None,
+    reason: str,
+    destroyed: bool,
+    read_point: str | None,
+    biz_location: str | None,
+    event_time: str | None,
+    as_json: bool,
+) -> None:
+    """Decommission (void) spoiled or destroyed labels of batch REF, by range or list."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        batch = await engine.batches.get(brand, ref)
+        ranges = [parse(s) for s in specs]
+        if first is not None or last is not None:
+            ranges.extend(_ranges(first, last, (), batch))
+        if index_file is not None:
+            ranges.extend(
+                parse(line) for line in _lines(index_file) if line.strip() and line[0] != "#"
+            )
+        if code_file is not None:
+            _, by_batch = await resolve_items(engine.verifier, brand, _lines(code_file))
+            other = sorted(set(by_batch) - {batch.id})
+            if other:
+                raise InvalidInput(f"{code_file} holds codes of batch {other[0]}, not {batch.id}")
+            ranges.extend(by_batch.get(batch.id, []))
+        if not ranges:
+            raise InvalidInput("name the labels: --from/--to, --range, --indexes or --codes")
+        where = Where.parse(read_point, biz_location, "cli")
+        change = await engine.lifecycle.activation.decommission(
+            batch, ranges, reason, where, destroyed=destroyed, at=_when(event_time)
+        )
+        if as_json:
+            echo_json(_change_dict(change))
+        else:
+            click.echo(
+                t(
+                    "cli.decommissioned",
+                    opts.lang,
+                    batch=batch.id,
+                    n=change.changed,
+                    already=change.already,
+                )
+            )
+
+    with_engine(opts, go)
+
+
+@click.command("require-activation")
+@click.argument("ref", required=False)
+@click.option("--all-new", is_flag=True, help="For every batch the brand creates from now on.")
+@click.option("--off", is_flag=True, help="Do not require activation.")
+@pass_opts
+def require_activation(opts: Options, ref: str | None, all_new: bool, off: bool) -> None:
+    """Require activation for batch REF (or, with --all-new, the brand's future batches)."""
+    if (ref is None) == (not all_new):
+        raise click.UsageError("give a batch, or --all-new (not both)")
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        batch = None if ref is None else await engine.batches.get(brand, ref)
+        await engine.lifecycle.activation.set_required(brand, batch, not off)
+        scope = (
+            t("cli.rule_brand", opts.lang, brand=brand.slug)
+            if batch is None
+            else t("cli.rule_batch", opts.lang, id=batch.id)
+        )
+        required = t("cli.no" if off else "cli.yes", opts.lang)
+        click.echo(t("cli.activation_rule", opts.lang, scope=scope, required=required))
+
+    with_engine(opts, go)
+
+
+@click.command("states")
+@click.argument("ref")
+@pass_opts
+def states(opts: Options, ref: str) -> None:
+    """How many codes of batch REF are active, decommissioned or not activated (JSON)."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        batch = await engine.batches.get(brand, ref)
+        echo_json({"batch": batch.id, **await engine.lifecycle.activation.counts(batch)})
+
+    with_engine(opts, go)
+
+
+@click.command("pack")
+@click.argument("parent")
+@click.option(
+    "--items",
+    "specs",
+    multiple=True,
+    required=True,
+    help="BATCH:I-J (indexes of a batch) or a file of codes / SSCCs (repeatable).",
+)
+@_with_location
+@pass_opts
+def pack(
+    opts: Options,
+    parent: str,
+    specs: tuple[str, ...],
+    read_point: str | None,
+    biz_location: str | None,
+    event_time: str | None,
+    as_json: bool,
+) -> None:
+    """Record that items (or cases, by SSCC) are inside PARENT (an SSCC)."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        sscc = parse_sscc(parent)
+        children = await _children(engine, brand, specs)
+        where = Where.parse(read_point, biz_location, "cli")
+        result = await engine.lifecycle.aggregation.pack(
+            brand, PackRequest(sscc, children), where, _when(event_time)
+        )
+        data = {
+            "parent": sscc,
+            "event_id": result.event_id,
+            "items": result.items,
+            "units": result.units,
+        }
+        if as_json:
+            echo_json(data)
+        else:
+            click.echo(
+                t(
+                    "cli.packed",
+                    opts.lang,
+                    parent=sscc,
+                    items=result.items,
+                    units=result.units,
+                    event=result.event_id,
+                )
+            )
+
+    with_engine(opts, go)
+
+
+@click.command("unpack")
+@click.argument("parent")
+@click.option("--items", "specs", multiple=True, help="Only these children (default: all).")
+@_with_location
+@pass_opts
+def unpack(
+    opts: Options,
+    parent: str,
+    specs: tuple[str, ...],
+    read_point: str | None,
+    biz_location: str | None,
+    event_time: str | None,
+    as_json: bool,
+) -> None:
+    """Take items or units out of PARENT (history is kept)."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        sscc = parse_sscc(parent)
+        children = await _children(engine, brand, specs) if specs else None
+        where = Where.parse(read_point, biz_location, "cli")
+        result = await engine.lifecycle.aggregation.unpack(
+            brand, sscc, where, children, _when(event_time)
+        )
+        data = {
+            "parent": sscc,
+            "event_id": result.event_id,
+            "items": result.items,
+            "units": result.units,
+        }
+        if as_json:
+            echo_json(data)
+        else:
+            click.echo(
+                t(
+                    "cli.unpacked",
+                    opts.lang,
+                    parent=sscc,
+                    items=result.items,
+                    units=result.units,
+                    event=result.event_id,
+                )
+            )
+
+    with_engine(opts, go)
+
+
+@click.command("contents")
+@click.argument("parent")
+@click.option("--deep", is_flag=True, help="Also what is inside the units (a pallet's items).")
+@pass_opts
+def contents(opts: Options, parent: str, deep: bool) -> None:
+    """What PARENT (an SSCC) holds now, as JSON."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        sscc = parse_sscc(parent)
+        held = await engine.lifecycle.aggregation.contents(brand, sscc, deep=deep)
+        echo_json(
+            {
+                "parent": sscc,
+                "items": held.items,
+                "ranges": [
+                    {"batch": r.batch_id, "from": r.first, "to": r.last} for r in held.ranges
+                ],
+                "units": list(held.units),
+            }
+        )
+
+    with_engine(opts, go)
+
+
+@click.group("sscc")
+def sscc() -> None:
+    """Serial Shipping Container Codes (GS1 AI 00) for cases and pallets."""
+
+
+@sscc.command("mint")
+@click.option("--company-prefix", required=True, help="Your GS1 company prefix (6-12 digits).")
+@click.option("--extension", type=click.IntRange(0, 9), default=0, show_default=True)
+@click.option("--count", type=int, default=1, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "uri", "element"]),
+    default="csv",
+    show_default=True,
+    help="csv: sscc,uri,element_string; uri / element: one per line.",
+)
+@output_option
+@pass_opts
+def sscc_mint(
+    opts: Options, company_prefix: str, extension: int, count: int, fmt: str, output: Path
+) -> None:
+    """Allocate COUNT new SSCCs and write their label records."""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        alloc = await engine.lifecycle.ssccs.mint(brand, company_prefix, count, extension)
+        first = last = ""
+        with open_output(output) as out:
+            if fmt == "csv":
+                out.write(b"sscc,uri,element_string\n")
+            for code in alloc.ssccs():
+                rec = label(brand.resolver, code)
+                first = first or code
+                last = code
+                if fmt == "csv":
+                    line = f"{rec.sscc},{rec.uri},{rec.element_string}"
+                elif fmt == "jsonl":
+                    line = json.dumps(rec.to_dict())
+                elif fmt == "uri":
+                    line = rec.uri
+                else:
+                    line = rec.element_string
+                out.write(line.encode() + b"\n")
+        if str(output) != "-":
+            click.echo(
+                t("cli.ssccs_minted", opts.lang, n=count, first=first, last=last, path=output),
+                err=True,
+            )
+
+    with_engine(opts, go)
+
+
+@click.group("events")
+def events() -> None:
+    """The event ledger (activation, decommission, packing)."""
+
+
+@events.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["epcis-json"]), default="epcis-json", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("-"),
+    help="Output file (default standard output).",
+)
+@click.option("--since", help="Only events at or after this time (ISO 8601).")
+@click.option("--until", help="Only events before this time (ISO 8601).")
+@pass_opts
+def events_export(
+    opts: Options, fmt: str, output: Path, since: str | None, until: str | None
+) -> None:
+    """Write the brand's events as an EPCIS 2.0 JSON-LD document."""
+    del fmt  # one format so far; the option names it for scripts and for the future
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        exporter = engine.lifecycle.exporter()
+        with progress_bar(t("cli.exporting", opts.lang), 0) as advance, open_output(output) as out:
+            n = await exporter.write(
+                brand, out, since=_when(since), until=_when(until), progress=advance
+            )
+        if str(output) != "-":
+            click.echo(t("cli.events_exported", opts.lang, n=n, path=output), err=True)
+
+    with_engine(opts, go)
+
+
+def register(cli: click.Group) -> None:
+    batch = cli.commands["batch"]
+    assert isinstance(batch, click.Group)
+    for command in (activate, decommission, require_activation, states):
+        batch.add_command(command)
+    for command in (pack, unpack, contents, sscc, events):
+        cli.add_command(command)
