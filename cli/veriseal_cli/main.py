@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from veriseal_cli import batches, clones, keys, products, scans, serve, setup, verify
+from veriseal_cli import lifecycle as lifecycle_commands
 from veriseal_cli.context import Options
 from veriseal_cli.plugin_group import PluginGroup
 
@@ -27,6 +28,7 @@ def cli(
 
 for module in (setup, products, batches, keys, verify, serve, scans, clones):
     module.register(cli)
+lifecycle_commands.register(cli)  # after batches: it adds to the batch group
 
 
 def main() -> None:

@@ -53,9 +53,7 @@ async def test_export_validates_and_names_every_event(
         brand, PackRequest(case_b, Children((BatchRange(batch.id, 24, 47),))), line
     )
     await life.aggregation.pack(brand, PackRequest(pallet, Children(units=(case_a, case_b))), line)
-    await life.aggregation.unpack(
-        brand, case_b, line, Children((BatchRange(batch.id, 30, 31),))
-    )
+    await life.aggregation.unpack(brand, case_b, line, Children((BatchRange(batch.id, 30, 31),)))
 
     doc = await _export(engine, brand)
     errors = sorted(validator.iter_errors(doc), key=str)
