@@ -534,6 +534,13 @@ class AccountService:
         token = await self._session(user, client, device, region, at, "password")
         return token, user
 
+    async def passkey_session(self, user: User, client: str, device: str, region: str) -> str:
+        """A session after a verified passkey assertion (the same notices and log as a
+        password login). ``LoginFailed`` for a disabled account."""
+        if user.status is not UserStatus.ACTIVE:
+            raise LoginFailed("this account cannot sign in")
+        return await self._session(user, client, device, region, now(), "passkey")
+
     async def _session(
         self, user: User, client: str, device: str, region: str, at: dt.datetime, method: str
     ) -> str:
