@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from veriseal.accounts.kyc import KycService
+from veriseal.accounts.notices import AuditOnlyNotifier
+from veriseal.accounts.service import AccountService
 from veriseal.batches import BatchService
 from veriseal.brands import BrandService
 from veriseal.cache import TtlCache
@@ -38,8 +41,10 @@ class Engine:
     verifier: Verifier
     scans: ScanService
     committer: GroupCommitter
-    plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     lifecycle: Lifecycle  # activation, packing, SSCCs, EPCIS events (docs/lifecycle.md)
+    plugins: Plugins  # the enabled plugins (config [plugins] enabled)
+    accounts: AccountService
+    kyc: KycService
 
     @classmethod
     async def open(
@@ -61,6 +66,8 @@ class Engine:
         lifecycle = Lifecycle.build(ledger, keys)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
         committer = GroupCommitter(ledger)
+        notifier = AuditOnlyNotifier()
+        accounts = AccountService(ledger, notifier, pepper=lambda: keyring.derive("otp-pepper"))
         committer.start()
         engine = cls(
             config=config,
@@ -75,6 +82,8 @@ class Engine:
             committer=committer,
             lifecycle=lifecycle,
             plugins=plugins,
+            accounts=accounts,
+            kyc=KycService(accounts.store, keyring, notifier),
         )
         try:
             await plugins.startup(engine)

@@ -27,9 +27,11 @@ from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
 from veriseal.server import scan_context
 from veriseal.server.abuse import FloodDetector, RateLimiter
+from veriseal.server.accounts_routes import register_routes as register_accounts_routes
 from veriseal.server.lifecycle_routes import register_routes as register_lifecycle_routes
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
+from veriseal.server.scans_routes import register_routes as register_scans_routes
 from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
@@ -181,7 +183,8 @@ class Limits:
 
 def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     limits = limits or Limits()
-    app = web.Application(middlewares=[errors_middleware])
+    # bodies up to 16 MiB: a 10 MiB avatar or ID photo, base64-encoded in JSON
+    app = web.Application(middlewares=[errors_middleware], client_max_size=16 * 1024 * 1024)
     app[ENGINE] = engine
     app[LIMITER] = RateLimiter(limits.per_minute, limits.burst) if limits.per_minute else None
     app[FLOOD] = FloodDetector(limits.flood_invalid, limits.flood_window_s)
@@ -189,6 +192,8 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/api/v1/verify", verify_api)
     register_lifecycle_routes(app, ENGINE)
+    register_accounts_routes(app, ENGINE)
+    register_scans_routes(app, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
