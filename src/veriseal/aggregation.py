@@ -282,7 +282,7 @@ class AggregationService:
                 lo,
             )
             if before is not None:
-                found.append(before)
+                found.insert(0, before)  # report the lowest clash first
             for row in found:
                 held = IndexRange(int(row["first_index"]), int(row["last_index"]))
                 both = intersect([held], spans)
