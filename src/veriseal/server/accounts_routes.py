@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from veriseal.accounts.models import OrgKind, Principal, Role, UserStatus
+from veriseal.accounts.passkeys import Passkeys, RelyingParty
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.server.auth import (
@@ -292,6 +293,45 @@ async def audit(request: web.Request, engine: Engine, who: Principal) -> Any:
     return [e.to_dict() for e in found]
 
 
+# -- passkeys ---------------------------------------------------------------------------
+def _passkeys(request: web.Request, engine: Engine) -> Passkeys:
+    """Passkeys for this site: ``[server] public_origin`` from the config when set (a
+    deployment behind a proxy must set it), else the origin the request came to."""
+    origin = str(engine.config.server.get("public_origin") or "")
+    if not origin:
+        origin = f"{request.scheme}://{request.host}"
+    host = origin.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return Passkeys(engine.accounts, RelyingParty(host, "Veriseal", origin))
+
+
+def _credential(body: dict[str, Any]) -> dict[str, Any]:
+    credential = field(body, "credential", dict)
+    return dict(credential)
+
+
+async def passkey_register_begin(request: web.Request, engine: Engine, who: Principal) -> Any:
+    return await _passkeys(request, engine).begin_registration(who)
+
+
+async def passkey_register_finish(request: web.Request, engine: Engine, who: Principal) -> Any:
+    body = await json_object(request)
+    name = field(body, "name", str, required=False) or "passkey"
+    passkey_id = await _passkeys(request, engine).finish_registration(who, _credential(body), name)
+    return {"id": passkey_id, "name": name}
+
+
+async def passkey_login_begin(request: web.Request, engine: Engine) -> Any:
+    return await _passkeys(request, engine).begin_login()
+
+
+async def passkey_login_finish(request: web.Request, engine: Engine) -> Any:
+    body = await json_object(request)
+    token, user = await _passkeys(request, engine).finish_login(
+        _credential(body), client(request), request.headers.get("User-Agent", "")[:200]
+    )
+    return {"token": token, "user": user.to_dict()}
+
+
 def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
     def authed(handler: AuthedHandler, status: int = 200) -> Route:
         async def route(request: web.Request) -> web.StreamResponse:
@@ -316,6 +356,10 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
     r.add_post("/api/v1/auth/reset", anon(reset_start, 202))
     r.add_post("/api/v1/auth/reset/confirm", anon(reset_confirm))
     r.add_post("/api/v1/auth/logout", authed(logout))
+    r.add_post("/api/v1/auth/passkey/begin", anon(passkey_login_begin))
+    r.add_post("/api/v1/auth/passkey/finish", anon(passkey_login_finish))
+    r.add_post("/api/v1/passkeys/register/begin", authed(passkey_register_begin))
+    r.add_post("/api/v1/passkeys/register/finish", authed(passkey_register_finish, 201))
     r.add_get("/api/v1/me", authed(me))
     r.add_patch("/api/v1/me", authed(me_update))
     r.add_post("/api/v1/me/password", authed(me_password))

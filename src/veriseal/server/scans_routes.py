@@ -2,9 +2,9 @@
 
 - ``POST /api/v1/scans``: a dealer's or inspector's handheld posts one scan or a batch
   saved while offline: ``{"scans": [{"code": ..., "client_scan_id": ..., "lat": ...,
-  "lon": ..., "acc": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per request). Each scan
-  carries an id the device generated; a retried upload returns the scans already
-  stored under those ids instead of recording them again. Needs ``scans.record``.
+  "lon": ..., "acc": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per request). Retries
+  are idempotent per ``client_scan_id`` (see :mod:`veriseal.handheld`). Needs
+  ``scans.record``.
 - ``GET /api/v1/alerts?kind=&code=``: the brand's alerts with their evidence scans.
   Needs ``alerts.read``.
 - ``GET /api/v1/scans?code=&batch=&since=&until=&country=&province=&limit=``: the
@@ -22,9 +22,9 @@ from aiohttp import web
 from veriseal.accounts.permissions import Action, require
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.models import AlertKind, Location, LocationSource, ScanChannel
+from veriseal.handheld import HandheldScan, HandheldUploads
+from veriseal.models import AlertKind, Location, LocationSource
 from veriseal.scan_records import alert_record, scan_record
-from veriseal.scans import ScanContext
 from veriseal.server.auth import field, json_object, optional_int_query, principal
 
 MAX_UPLOAD = 500
@@ -47,7 +47,7 @@ def _location(item: dict[str, Any]) -> Location | None:
     return Location(float(lat), float(lon), None if acc is None else float(acc), LocationSource.GPS)
 
 
-def _parse_item(item: Any, index: int) -> tuple[str, str, Location | None, str | None]:
+def _parse_item(item: Any, index: int) -> HandheldScan:
     if not isinstance(item, dict):
         raise InvalidInput(f"scans[{index}] must be an object")
     try:
@@ -59,7 +59,7 @@ def _parse_item(item: Any, index: int) -> tuple[str, str, Location | None, str |
         raise InvalidInput(f"scans[{index}]: {exc.message}") from None
     if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
         raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
-    return code, client_id, loc, pin
+    return HandheldScan(code, client_id, loc, pin)
 
 
 def _time(request: web.Request, name: str) -> dt.datetime | None:
@@ -93,21 +93,16 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
     async def upload(request: web.Request) -> web.Response:
         engine = request.app[engine_key]
         who = await principal(request, engine)
-        require(who, Action.SCANS_RECORD)
+        require(who, Action.SCANS_RECORD)  # before reading what the caller sent
         body = await json_object(request)
         items = body.get("scans")
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_UPLOAD:
             raise InvalidInput(f"'scans' is a list of 1 to {MAX_UPLOAD} scans")
         # validate everything first: a bad item rejects the upload and records nothing
         parsed = [_parse_item(item, i) for i, item in enumerate(items)]
-        if len({p[1] for p in parsed}) != len(parsed):
+        if len({p.client_scan_id for p in parsed}) != len(parsed):
             raise InvalidInput("client_scan_id repeats within the upload")
-        actor = f"user:{who.user_id}" if who.user_id is not None else "user:system"
-        results = []
-        for code, client_id, loc, pin in parsed:
-            ctx = ScanContext(ScanChannel.HANDHELD, actor, loc, client_id)
-            result = await engine.scans.scan(code, ctx, pin=pin)
-            results.append({"client_scan_id": client_id, **result.to_dict()})
+        results = await HandheldUploads(engine.ledger, engine.scans).upload(who, parsed)
         return web.json_response({"results": results})
 
     async def list_scans(request: web.Request) -> web.Response:

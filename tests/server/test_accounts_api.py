@@ -1,0 +1,218 @@
+"""The accounts and handheld API over real HTTP on loopback, on both ledger backends."""
+
+from __future__ import annotations
+
+import base64
+import io
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from PIL import Image
+
+from tests.accounts.soft_authenticator import SoftAuthenticator
+from veriseal import demo
+from veriseal.accounts.models import SYSTEM, Role
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.keys import KeySource, create_key_file
+from veriseal.server import make_app
+from veriseal.server.app import Limits
+
+PW = "correct horse battery"
+
+
+@dataclass
+class Api:
+    base: str
+    engine: Engine
+    codes: list[demo.DemoCode]
+    brand_admin_token: str
+
+    async def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with (
+            aiohttp.ClientSession(headers=headers) as s,
+            s.request(method, self.base + path, **kwargs) as resp,
+        ):
+            ctype = resp.headers.get("Content-Type", "")
+            body = await resp.json() if "json" in ctype else await resp.read()
+            return resp.status, body
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def api(ledger_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    key = tmp_path / "k.key"
+    create_key_file(key)
+    engine = await Engine.open(Config(None, ledger_url, KeySource(key_file=key)))
+    port = _free_port()
+    codes = await demo.seed(engine, f"127.0.0.1:{port}")
+    brand = await engine.brand(None)
+    root = await engine.accounts.brand_org(brand)
+    admin = await engine.accounts.create_user(
+        SYSTEM,
+        contact="admin@demo.example",
+        display_name="Admin",
+        role=Role.BRAND_ADMIN,
+        org_id=root.id,
+        password=PW,
+    )
+    token, _ = await engine.accounts.create_token(SYSTEM, "admin", ["*"], for_user=admin.id)
+    runner = web.AppRunner(make_app(engine, Limits(per_minute=0)))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield Api(f"http://127.0.0.1:{port}", engine, codes, token)
+    finally:
+        await runner.cleanup()
+        await engine.close()
+
+
+async def test_login_me_tokens_logout(api: Api) -> None:
+    status, body = await api.call(
+        "POST", "/api/v1/auth/login", json={"identifier": "admin@demo.example", "password": "x"}
+    )
+    assert (status, body["error"]["code"]) == (401, "login_failed")
+    status, body = await api.call(
+        "POST",
+        "/api/v1/auth/login",
+        json={"identifier": "ADMIN@demo.example".lower(), "password": PW},
+    )
+    assert status == 200
+    session = body["token"]
+    status, me = await api.call("GET", "/api/v1/me", session)
+    assert (status, me["role"], me["kyc"]) == (200, "brand_admin", "none")
+    status, created = await api.call(
+        "POST", "/api/v1/tokens", session, json={"name": "line 3", "scopes": ["scans.record"]}
+    )
+    assert status == 201 and created["token"].startswith("vst_")
+    status, listed = await api.call("GET", "/api/v1/tokens", session)
+    assert [t["name"] for t in listed] == ["admin", "line 3"]
+    assert all("token" not in t for t in listed)  # secrets are shown once only
+    status, _ = await api.call("POST", "/api/v1/auth/logout", session)
+    assert status == 200
+    status, body = await api.call("GET", "/api/v1/me", session)
+    assert (status, body["error"]["code"]) == (401, "unauthenticated")
+
+
+async def test_bad_bodies_are_coded_400s(api: Api) -> None:
+    for body in (b"not json", b"[1,2]", b'{"identifier": 5, "password": "x"}'):
+        status, answer = await api.call("POST", "/api/v1/auth/login", data=body)
+        assert status == 400 and answer["error"]["code"] == "invalid_input", answer
+    status, answer = await api.call(
+        "POST",
+        "/api/v1/users",
+        api.brand_admin_token,
+        json={"contact": "x@demo.example", "display_name": "X", "role": "emperor"},
+    )
+    assert status == 400 and "role must be one of" in answer["error"]["message"]
+
+
+async def test_handheld_upload_is_idempotent_and_listed(api: Api) -> None:
+    genuine = next(c for c in api.codes if c.pin is None)
+    upload = {"scans": [
+        {"code": genuine.uri, "client_scan_id": "dev1-0001", "lat": 31.23, "lon": 121.47,
+         "acc": 15},
+        {"code": "https://x.example/01/09506000134352/21/NOTACODE", "client_scan_id": "dev1-0002"},
+    ]}  # fmt: skip
+    token, _ = await api.engine.accounts.create_token(
+        SYSTEM, "handheld", ["scans.record"], for_user=1
+    )
+    status, first = await api.call("POST", "/api/v1/scans", token, json=upload)
+    assert status == 200, first
+    outcomes = [(r["replayed"], r["outcome"]) for r in first["results"]]
+    assert outcomes == [(False, "genuine"), (False, "invalid")]
+    status, again = await api.call("POST", "/api/v1/scans", token, json=upload)
+    assert [(r["replayed"], r["outcome"]) for r in again["results"]] == [
+        (True, "genuine"),
+        (True, "invalid"),
+    ]
+    assert [r["scan"]["id"] for r in again["results"]] == [
+        r["scan"]["id"] for r in first["results"]
+    ]
+    # a scoped token cannot read the ledger; the brand admin can, with the region
+    status, _ = await api.call("GET", "/api/v1/scans", token)
+    assert status == 403
+    status, listed = await api.call("GET", "/api/v1/scans?limit=10", api.brand_admin_token)
+    handheld = [s for s in listed["scans"] if s["channel"] == "handheld"]
+    assert [s["client_scan_id"] for s in handheld] == ["dev1-0001"]
+    assert handheld[0]["country"] == "CN"
+    # a malformed item rejects the whole upload and records nothing
+    bad = {
+        "scans": [
+            {"code": genuine.uri, "client_scan_id": "dev1-0003"},
+            {"code": genuine.uri, "client_scan_id": "dev1-0004", "lat": 999, "lon": 0},
+        ]
+    }
+    status, answer = await api.call("POST", "/api/v1/scans", token, json=bad)
+    assert status == 400 and "scans[1]" in answer["error"]["message"]
+    status, listed = await api.call("GET", "/api/v1/scans?limit=100", api.brand_admin_token)
+    assert "dev1-0003" not in [s["client_scan_id"] for s in listed["scans"]]
+
+
+def _jpeg_b64() -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (10, 120, 10)).save(out, "JPEG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def test_avatar_and_kyc_over_http(api: Api) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), (1, 2, 3)).save(out, "PNG")
+    status, body = await api.call(
+        "PUT", "/api/v1/me/avatar", api.brand_admin_token, data=out.getvalue()
+    )
+    assert status == 200 and body["type"] == "image/png"
+    status, png = await api.call("GET", "/api/v1/users/1/avatar", api.brand_admin_token)
+    assert status == 200 and Image.open(io.BytesIO(png)).size == (256, 256)
+    status, body = await api.call(
+        "PUT", "/api/v1/me/avatar", api.brand_admin_token, data=b"<svg onload=alert(1)>"
+    )
+    assert (status, body["error"]["code"]) == (400, "image_invalid")
+    status, sub = await api.call(
+        "POST",
+        "/api/v1/kyc",
+        api.brand_admin_token,
+        json={
+            "kind": "enterprise",
+            "legal_name": "Demo Tea Co.",
+            "number": "91350100M000100Y43",
+            "document_base64": _jpeg_b64(),
+        },
+    )
+    assert status == 201 and sub["status"] == "pending" and "M000" not in sub["number"]
+
+
+async def test_passkey_over_http(api: Api) -> None:
+    device = SoftAuthenticator("127.0.0.1", api.base)
+    status, options = await api.call(
+        "POST", "/api/v1/passkeys/register/begin", api.brand_admin_token
+    )
+    assert status == 200
+    status, body = await api.call(
+        "POST",
+        "/api/v1/passkeys/register/finish",
+        api.brand_admin_token,
+        json={"credential": device.create(options), "name": "phone"},
+    )
+    assert status == 201, body
+    status, options = await api.call("POST", "/api/v1/auth/passkey/begin")
+    status, body = await api.call(
+        "POST", "/api/v1/auth/passkey/finish", json={"credential": device.get(options)}
+    )
+    assert status == 200 and body["user"]["email"] == "admin@demo.example"
+    status, me = await api.call("GET", "/api/v1/me", body["token"])
+    assert status == 200 and me["id"] == body["user"]["id"]
