@@ -18,6 +18,9 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     host = "127.0.0.1"
     port = 8080
 
+    [printing]
+    template_dirs = ["labels"]    # the brand's own print templates (see docs/printing.md)
+
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
 
@@ -50,6 +53,9 @@ class Config:
     default_brand: str | None = None
     server: dict[str, Any] = field(default_factory=dict)
     plugins: tuple[str, ...] = DEFAULT_PLUGINS  # enabled plugin names (entry points)
+    #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
+    #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
+    template_dirs: tuple[Path, ...] = ()
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -98,6 +104,9 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         default_brand=os.environ.get("VERISEAL_BRAND") or data.get("brand", {}).get("default"),
         server=dict(data.get("server", {})),
         plugins=_plugins(data),
+        template_dirs=tuple(
+            _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
+        ),
     )
 
 

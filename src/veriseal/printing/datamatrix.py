@@ -42,7 +42,7 @@ class DataMatrixTooLong(ValueError):
     """The data does not fit a 104x104 symbol (larger sizes are not supported)."""
 
 
-def _placement(nrow: int, ncol: int) -> npt.NDArray[np.int32]:
+def _placement(nrow: int, ncol: int) -> npt.NDArray[np.int32]:  # noqa: PLR0915 - annex F as written
     """ISO/IEC 16022 annex F: for each module of the mapping matrix, 8 * codeword + bit
     (bit 0 = most significant), or -1 for the fixed corner pattern (dark) / -2 (light)."""
     grid = np.full((nrow, ncol), -3, dtype=np.int32)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -314,7 +315,7 @@ class QrPlan:
         import segno  # noqa: PLC0415 - used once per batch, to pick the mask as segno would
 
         text = sample.decode("latin-1")
-        segs = [(text[s.start : s.stop], s.mode) for s in self.segments]
+        segs: Any = [(text[s.start : s.stop], s.mode) for s in self.segments]  # typed as str
         code = segno.make_qr(segs, error=self.ecc, version=self.version, boost_error=False)
         return int(code.mask)
 
@@ -359,6 +360,7 @@ class QrPlan:
             start = off + 8 * (c0 - seg.start)
             bits[:, start : start + 8 * count] = np.unpackbits(cols, axis=1)
             return
+        weights: tuple[int, ...]
         if seg.mode == ALPHANUMERIC:
             vals = _ALNUM_VALUE[cols]
             if vals.max(initial=0) >= 45:
