@@ -6,6 +6,7 @@ import click
 
 from veriseal_cli import batches, clones, keys, products, scans, serve, setup, verify
 from veriseal_cli import lifecycle as lifecycle_commands
+from veriseal_cli import notifications as notify_commands
 from veriseal_cli import printing as print_commands
 from veriseal_cli.context import Options
 from veriseal_cli.plugin_group import PluginGroup
@@ -30,6 +31,7 @@ def cli(
 for module in (setup, products, batches, keys, verify, serve, scans, clones, print_commands):
     module.register(cli)
 lifecycle_commands.register(cli)  # after batches: it adds to the batch group
+notify_commands.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,151 @@
+"""``veriseal notify`` as a user meets it (click's runner over a real ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.notifications.conftest import SmtpBox
+from veriseal_cli.main import cli
+
+Run = Callable[..., str]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.chdir(tmp_path)
+    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_BRAND", "VERISEAL_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        out = result.output + (result.stderr if result.stderr_bytes else "")
+        assert result.exit_code == code, out
+        assert "Traceback" not in out
+        return out
+
+    return invoke
+
+
+def test_notify_flow(
+    run: Run,
+    ledger_url: str,
+    tmp_path: Path,
+    smtp_server: tuple[SmtpBox, int],
+) -> None:
+    box, port = smtp_server
+    (tmp_path / "veriseal.toml").write_text(
+        f'[ledger]\nurl = "{ledger_url}"\n\n'
+        f'[notifications.email]\nhost = "127.0.0.1"\nport = {port}\n'
+        'sender = "Acme <noreply@acme.example>"\n\n'
+        '[notifications.sms]\nprovider = "console"\npath = "sms.log"\n',
+        encoding="utf-8",
+    )
+    run(
+        "notify",
+        "contacts",
+        "set",
+        "--user",
+        "1",
+        "--email",
+        "a@example.com",
+        "--phone",
+        "13800138000",
+    )
+    run("notify", "prefs", "set", "--user", "1", "--type", "promotion", "--channels", "inbox,email")
+    prefs = json.loads(run("notify", "prefs", "show", "--user", "1"))
+    assert {p["type"]: p["channels"] for p in prefs}["promotion"] == ["inbox", "email"]
+    out = run(
+        "notify",
+        "send",
+        "--type",
+        "diversion_alert",
+        "--user",
+        "1",
+        "--title",
+        "窜货预警",
+        "--body",
+        "发现窜货行为",
+        "--data",
+        '{"region": "330100"}',
+    )
+    assert "2 deliveries queued" in out
+    run("notify", "send", "--type", "promotion", "--user", "1", "--title", "Sale", "--body", "八折")
+    found = json.loads(run("notify", "inbox", "--user", "1", "--search", "窜货", "--json"))
+    assert [m["title"] for m in found] == ["窜货预警"]
+    assert found[0]["channels"] == ["inbox", "email", "sms"]
+    run("notify", "mark", "--user", "1", str(found[0]["id"]))
+    unread = json.loads(run("notify", "inbox", "--user", "1", "--unread", "--json"))
+    assert [m["title"] for m in unread] == ["Sale"]
+
+    out = run("notify", "deliver")
+    assert "3 delivered" in out
+    assert sorted(m["Subject"] for m in box.messages) == ["Sale", "窜货预警"]
+    [sms] = [json.loads(x) for x in (tmp_path / "sms.log").read_text("utf-8").splitlines()]
+    assert sms["to"] == "+8613800138000" and "发现窜货行为" in sms["text"]
+    status = json.loads(run("notify", "outbox", "--json"))
+    assert status["summary"] == {"pending": 0, "held": 0, "delivered": 3, "failed": 0}
+    first = status["deliveries"][-1]["id"]
+    history = json.loads(run("notify", "attempts", str(first)))
+    assert [a["outcome"] for a in history["attempts"]] == ["delivered"]
+
+    # a window over the whole day but one minute holds the promotion's e-mail
+    dnd = ["--from", "00:00", "--to", "23:59", "--tz", "UTC"]
+    run("notify", "dnd", "set", "--user", "1", "--type", "promotion", *dnd)
+    out = run("notify", "send", "--type", "promotion", "--user", "1", "--title", "t")
+    held = '"held_by_dnd": true' in out
+    assert held or dt.datetime.now(dt.UTC).strftime("%H:%M") == "23:59"  # the free minute
+    assert json.loads(run("notify", "outbox", "--json"))["summary"]["held"] == int(held)
+    code = ["--title", "验证码", "--body", "123456"]
+    out = run("notify", "send-to", "--channel", "sms", "--address", "+8613900139000", *code)
+    assert "1 deliveries queued" in out
+
+
+def test_errors_are_coded_and_bilingual(run: Run, ledger_url: str) -> None:
+    db = ["--db", ledger_url]
+    out = run(*db, "notify", "send", "--type", "spam", "--user", "1", "--title", "x", code=2)
+    assert "[notify_input_invalid]" in out and "unknown message type" in out
+    out = run(
+        *db,
+        "--lang",
+        "zh",
+        "notify",
+        "send-to",
+        "--channel",
+        "email",
+        "--address",
+        "nope",
+        "--title",
+        "x",
+        code=2,
+    )
+    assert "地址无效 [address_invalid]" in out
+    out = run(*db, "notify", "inbox", "--user", "1", "--search", "？！", code=2)
+    assert "[search_query_invalid]" in out
+    out = run(*db, "notify", "mark", "--user", "1", "999", code=3)
+    assert "[message_not_found]" in out
+    out = run(
+        *db,
+        "notify",
+        "dnd",
+        "set",
+        "--user",
+        "1",
+        "--type",
+        "security_notice",
+        "--from",
+        "22:00",
+        "--to",
+        "07:00",
+        code=2,
+    )
+    assert "never held" in out
+    out = run(*db, "notify", "attempts", "5", code=3)
+    assert "[outbox_not_found]" in out
