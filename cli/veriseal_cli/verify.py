@@ -25,6 +25,8 @@ EXIT = {
     Outcome.PIN_REQUIRED: 13,
     Outcome.PIN_WRONG: 14,
     Outcome.SUSPECTED_CLONE: 15,
+    Outcome.NOT_ACTIVATED: 16,
+    Outcome.DECOMMISSIONED: 17,
 }
 
 

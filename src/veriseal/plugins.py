@@ -50,6 +50,8 @@ SEVERITY: dict[Outcome, int] = {
     Outcome.SUSPECTED_CLONE: 3,
     Outcome.PIN_WRONG: 3,
     Outcome.RECALLED: 4,
+    Outcome.NOT_ACTIVATED: 4,  # authentic label that never went live: as bad as a recall
+    Outcome.DECOMMISSIONED: 5,  # a voided label back in circulation
     Outcome.KEY_REVOKED: 5,
     Outcome.INVALID: 6,
 }
