@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from veriseal.accounts.kyc import KycService
-from veriseal.accounts.notices import AuditOnlyNotifier
+from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
+from veriseal.accounts.store import AccountStore
 from veriseal.batches import BatchService
 from veriseal.brands import BrandService
 from veriseal.cache import TtlCache
@@ -23,6 +24,7 @@ from veriseal.keys import Keyring, KeyService
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle import Lifecycle
 from veriseal.models import Brand
+from veriseal.notifications import LedgerContactBook, Notifier
 from veriseal.plugins import Plugins
 from veriseal.plugins import load as load_plugins
 from veriseal.scans import GroupCommitter, ScanService
@@ -45,6 +47,7 @@ class Engine:
     plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     accounts: AccountService
     kyc: KycService
+    notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
 
     @classmethod
     async def open(
@@ -66,8 +69,13 @@ class Engine:
         lifecycle = Lifecycle.build(ledger, keys)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
         committer = GroupCommitter(ledger)
-        notifier = AuditOnlyNotifier()
-        accounts = AccountService(ledger, notifier, pepper=lambda: keyring.derive("otp-pepper"))
+        # the accounts' users are the people notifications reach
+        contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
+        notifier = Notifier(ledger, contacts)
+        account_notices = OutboxAccountNotifier(notifier)
+        accounts = AccountService(
+            ledger, account_notices, pepper=lambda: keyring.derive("otp-pepper")
+        )
         committer.start()
         engine = cls(
             config=config,
@@ -83,7 +91,8 @@ class Engine:
             lifecycle=lifecycle,
             plugins=plugins,
             accounts=accounts,
-            kyc=KycService(accounts.store, keyring, notifier),
+            kyc=KycService(accounts.store, keyring, account_notices),
+            notifier=notifier,
         )
         try:
             await plugins.startup(engine)

@@ -1,9 +1,9 @@
 """What the accounts module tells people, and the seam to the notification system.
 
 The accounts service does not know about SMTP or SMS: it calls an
-:class:`AccountNotifier`. The engine wires one that goes through the notification
-outbox (durable, retried); a deployment without notifications gets
-:class:`AuditOnlyNotifier`, which says so loudly rather than pretending to deliver.
+:class:`AccountNotifier`; the engine wires the one in
+:mod:`veriseal.accounts.notify_bridge`, which goes through the notification outbox
+(durable, retried until delivered).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from veriseal.accounts.models import User
-from veriseal.errors import ConfigError
 from veriseal.i18n import register
 
 register(
@@ -59,14 +58,3 @@ class AccountNotifier(Protocol):
     async def security_notice(self, user: User, key: str, **values: object) -> None:
         """Tell ``user`` about a security event (``account.*`` message ``key``). Security
         notices are never held by do-not-disturb."""
-
-
-class AuditOnlyNotifier:
-    """No delivery configured: nothing is sent. Registration by code cannot work with
-    it, so :meth:`send_code` refuses instead of silently dropping the code."""
-
-    async def send_code(self, destination: str, purpose: str, code: str, minutes: int) -> None:
-        raise ConfigError("no notification channel is configured to deliver codes")
-
-    async def security_notice(self, user: User, key: str, **values: object) -> None:
-        return None

@@ -1,0 +1,61 @@
+"""The accounts module's side of the notification system.
+
+- :class:`AccountContactBook`: where a user is reached. Contacts set explicitly for
+  notifications (``notify contacts set``, webhooks) win; otherwise the account's own
+  e-mail address and phone number are used.
+- :class:`OutboxAccountNotifier`: one-time codes and security notices go through the
+  durable outbox (retried until delivered; security notices are never held by
+  do-not-disturb). Texts are bilingual: the reader's language is not known yet.
+"""
+
+from __future__ import annotations
+
+from veriseal.accounts.errors import UserNotFound
+from veriseal.accounts.models import User
+from veriseal.accounts.store import AccountStore
+from veriseal.i18n import bilingual, register
+from veriseal.notifications import LedgerContactBook, Notifier
+from veriseal.notifications.models import Channel, Contacts, MessageType
+
+register({"account.security_title": ("Security notice", "账号安全提醒")})
+
+
+class AccountContactBook:
+    def __init__(self, store: AccountStore, explicit: LedgerContactBook) -> None:
+        self.store = store
+        self.explicit = explicit
+
+    async def contacts(self, user_id: int) -> Contacts:
+        chosen = await self.explicit.contacts(user_id)
+        try:
+            user = await self.store.get_user(user_id)
+        except UserNotFound:
+            return chosen
+        return Contacts(
+            chosen.email or user.email,
+            chosen.phone or user.phone,
+            chosen.webhook_url,
+            chosen.webhook_secret,
+        )
+
+
+class OutboxAccountNotifier:
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+
+    async def send_code(self, destination: str, purpose: str, code: str, minutes: int) -> None:
+        channel = Channel.EMAIL if "@" in destination else Channel.SMS
+        await self.notifier.send_to_address(
+            channel,
+            destination,
+            bilingual("account.code_title"),
+            bilingual("account.code", code=code, minutes=minutes),
+        )
+
+    async def security_notice(self, user: User, key: str, **values: object) -> None:
+        await self.notifier.notify(
+            user.id,
+            MessageType.SECURITY_NOTICE,
+            bilingual("account.security_title"),
+            bilingual(key, **values),
+        )
