@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -15,13 +17,16 @@ from veriseal import config as config_mod
 from veriseal import demo
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.errors import ConfigError
+from veriseal.errors import ConfigError, VerisealError
 from veriseal.keys import create_key_file
+from veriseal.notifications import DeliveryWorker
+from veriseal.notifications.settings import NotifySettings
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 from veriseal_cli.context import Options, pass_opts, run
 
 DEMO_DIR = "veriseal-demo"
+log = logging.getLogger("veriseal.serve")
 
 
 def _prepare_demo_config(opts: Options, directory: Path) -> None:
@@ -43,6 +48,10 @@ def _prepare_demo_config(opts: Options, directory: Path) -> None:
         "veriseal.key",
         demo.DEMO_BRAND,
     )
+    # the demo has no SMTP server or SMS gateway: text messages (sign-up codes) are
+    # printed on the server's console instead
+    with path.open("a", encoding="utf-8") as f:
+        f.write('[notifications.sms]\nprovider = "console"\n')
 
 
 @click.command()
@@ -160,6 +169,8 @@ def _serve_forever(
     async def go() -> None:
         engine = await Engine.open(cfg)
         runner = web.AppRunner(make_app(engine, limits), access_log=None)
+        stop = asyncio.Event()
+        delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         try:
             await runner.setup()
             await web.TCPSite(runner, bind, port, reuse_port=reuse_port or None).start()
@@ -170,10 +181,28 @@ def _serve_forever(
                 )
             await asyncio.Event().wait()
         finally:
+            stop.set()
             await runner.cleanup()  # answers in flight first, then commits queued scans
+            await delivery
             await engine.close()
 
     run(opts, go)
+
+
+async def _deliver_until(stop: asyncio.Event, engine: Engine, cfg: Config) -> None:
+    """Send what the notification outbox holds (codes, notices) while the server runs.
+    A failing pass is logged and retried: the outbox keeps every message meanwhile."""
+    settings = NotifySettings.load(cfg.path)
+    worker = DeliveryWorker(
+        engine.ledger, settings.senders(engine.notifier.contacts), settings.worker_options()
+    )
+    while not stop.is_set():
+        try:
+            await worker.run(stop)
+        except VerisealError as exc:
+            log.warning("notification delivery paused: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 5)
 
 
 def register(cli: click.Group) -> None:
