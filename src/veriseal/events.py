@@ -71,9 +71,12 @@ register({"error.location_invalid": ("Invalid location", "位置标识无效")})
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 
 
-def location_uri(text: str | None) -> str | None:
+def location_uri(text: object) -> str | None:
     """A read point / business location as EPCIS wants it: a URI as given, or a 13-digit
-    GLN made into its canonical GS1 Digital Link (``https://id.gs1.org/414/<GLN>``)."""
+    GLN made into its canonical GS1 Digital Link (``https://id.gs1.org/414/<GLN>``).
+    ``LocationInvalid`` for anything else (JSON numbers and objects included)."""
+    if text is not None and not isinstance(text, str):
+        raise LocationInvalid(f"a location is a URI or a GLN as text, not {type(text).__name__}")
     if text is None or not text.strip():
         return None
     value = text.strip()
@@ -114,7 +117,7 @@ class Where:
     actor: str = "cli"
 
     @classmethod
-    def parse(cls, read_point: str | None, biz_location: str | None, actor: str) -> Where:
+    def parse(cls, read_point: object, biz_location: object, actor: str) -> Where:
         return cls(location_uri(read_point), location_uri(biz_location), actor)
 
 

@@ -66,9 +66,15 @@ def _ranges(body: dict[str, Any]) -> list[IndexRange]:
             raise InvalidInput("'ranges' is a list of \"I-J\" strings or indexes")
         return [parse(str(x)) for x in items]
     first, last = body.get("from"), body.get("to")
-    if not isinstance(first, int) or not isinstance(last, int):
+    if type(first) is not int or type(last) is not int:  # not bool either
         raise InvalidInput("give 'from' and 'to' (integers) or 'ranges'")
     return [make(first, last)]
+
+
+def _reason(value: object) -> str:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("'reason' is text")
+    return value or ""
 
 
 def _when(body: dict[str, Any]) -> dt.datetime | None:
@@ -130,9 +136,9 @@ async def _decommission(engine: Engine, request: web.Request) -> web.Response:
     change = await engine.lifecycle.activation.decommission(
         batch,
         _ranges(body),
-        str(body.get("reason") or ""),
+        _reason(body.get("reason")),
         where,
-        destroyed=bool(body.get("destroyed", False)),
+        destroyed=body.get("destroyed") is True,
         at=_when(body),
     )
     return _answer(change)
