@@ -425,6 +425,15 @@ class QrPlan:
         """``(n, size, size)`` booleans, True = dark, no quiet zone."""
         return self._symbol.unpack(self.encode(data))
 
+    @property
+    def segno_differs(self) -> bool:
+        """True when segno's symbol differs from this (standard) one: when the data and a
+        4-bit terminator end exactly on a codeword boundary short of the capacity, segno
+        adds a 0x00 codeword before the pad codewords (ISO/IEC 18004 7.4.10 adds none).
+        Both decode the same; the tests compare with segno only where they agree."""
+        end = self._used_bits + 4
+        return end % 8 == 0 and end < self.capacity * 8
+
     def segno_segments(self, row: bytes) -> list[tuple[str, int]]:
         """This plan's segments of one row, as segno takes them (for tests and baselines)."""
         text = row.decode("latin-1")
