@@ -134,10 +134,11 @@ async def load_lifecycle(tx: Tx, batch: Batch) -> BatchLifecycle:
     for r in found:
         state = UnitState(r["state"])
         span = IndexRange(int(r["first_index"]), int(r["last_index"]))
-        if state is UnitState.ACTIVE:
+        void = [seg for seg, v in states.overlapping(span) if v is UnitState.DECOMMISSIONED]
+        if state is UnitState.ACTIVE and void:
             # decommission is final: an activation never overrides it (services never
-            # write such a range, this keeps the derivation honest if one ever exists)
-            for piece in subtract([span], states.ranges_with(UnitState.DECOMMISSIONED)):
+            # write such a range; this keeps the derivation honest if one ever exists)
+            for piece in subtract([span], void):
                 states.assign(piece, state)
         else:
             states.assign(span, state)

@@ -189,6 +189,17 @@ class RangeMap(Generic[V]):
             return self._values[i]
         return None
 
+    def overlapping(self, r: IndexRange) -> list[tuple[IndexRange, V]]:
+        """The parts of segments that fall inside ``r``, in order: O(log n + k)."""
+        i = max(bisect.bisect_right(self._firsts, r.first) - 1, 0)
+        out: list[tuple[IndexRange, V]] = []
+        while i < len(self._firsts) and self._firsts[i] <= r.last:
+            lo, hi = max(self._firsts[i], r.first), min(self._lasts[i], r.last)
+            if lo <= hi:
+                out.append((IndexRange(lo, hi), self._values[i]))
+            i += 1
+        return out
+
     def segments(self) -> list[tuple[IndexRange, V]]:
         return [
             (IndexRange(f, la), v)

@@ -156,3 +156,27 @@ async def test_events_carry_epcis_vocabulary(engine: Engine, brand: Brand) -> No
         "destroyed",
         "torn",
     )
+
+
+async def test_derivation_keeps_decommission_final(engine: Engine, brand: Brand) -> None:
+    """Even a stray activation row after a decommission (services never write one) does
+    not revive the void label: state is derived with decommission final."""
+    batch = await make_batch(engine, brand)
+    act = engine.lifecycle.activation
+    await act.set_required(brand, batch, True)
+    await act.decommission(batch, [IndexRange(4, 6)], "jam", LINE)
+    change = await act.activate(batch, [IndexRange(0, 3)], LINE)
+    async with engine.ledger.write() as tx:
+        await tx.execute(
+            "INSERT INTO event_ranges (event_id, batch_id, first_index, last_index, state)"
+            " VALUES (?, ?, 0, 9, 'active')",
+            change.event_id,
+            batch.id,
+        )
+    life = await act.lifecycle(batch)
+    assert [life.status(i) for i in range(11)] == [
+        *["live"] * 4,
+        *["decommissioned"] * 3,
+        *["live"] * 3,
+        "not_activated",
+    ]

@@ -93,3 +93,12 @@ def test_parse(text: str, want: IndexRange) -> None:
 def test_parse_refuses(text: str) -> None:
     with pytest.raises(RangeInvalid):
         parse(text)
+
+
+@given(st.lists(st.tuples(spans, st.sampled_from("ab")), max_size=15), spans)
+def test_range_map_overlapping(history: list[tuple[IndexRange, str]], probe: IndexRange) -> None:
+    m: RangeMap[str] = RangeMap(history)
+    found = m.overlapping(probe)
+    assert {(i, v) for r, v in found for i in range(r.first, r.last + 1)} == {
+        (i, m.get(i)) for i in range(probe.first, probe.last + 1) if m.get(i) is not None
+    }
