@@ -85,7 +85,7 @@ async def test_mint_refuses_bad_requests_and_exhaustion(engine: Engine, brand: B
     svc = engine.lifecycle.ssccs
     for args in (("12345", 1), (PREFIX, 0), ("95060001234x", 1)):
         with pytest.raises(SsccInvalid):
-            await svc.mint(brand, *args)  # type: ignore[arg-type]
+            await svc.mint(brand, *args)
     with pytest.raises(SsccInvalid):
         await svc.mint(brand, PREFIX, 1, extension=10)
     long_prefix = "950600012345"  # 12 digits leave 4: 10,000 serial references
