@@ -183,7 +183,10 @@ def _serve_forever(
         finally:
             stop.set()
             await runner.cleanup()  # answers in flight first, then commits queued scans
-            await delivery
+            # on SIGTERM asyncio cancels every task at once, this one included: the
+            # ledger must still be closed (queued scans committed, threads released)
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
             await engine.close()
 
     run(opts, go)
