@@ -113,4 +113,4 @@ class ImageRenderer(Renderer):
 
     def emit(self, part: Any, sink: Sink) -> None:
         for name, data in part:
-            sink.add(name, data, compress=self.format == "svg")
+            sink.add(name, data, compress=False)  # in the parent, serial: not worth it

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from veriseal.printing.errors import PrintTemplateInvalid, PrintTemplateUnsuitable
 from veriseal.printing.records import LabelChunk, LabelSource
 from veriseal.printing.render_base import Renderer, Sink
@@ -98,16 +96,11 @@ class ZplRenderer(Renderer):
             self.formats.append(RecordFormat("\n^XZ\n", source))
         except UnsafeText as exc:
             raise PrintTemplateUnsuitable(f"template {template.name}: {exc}") from None
-        self.width = sum(f.width for f in self.formats)
+        self.record = RecordFormat.join(self.formats)
         self.field = field
 
     def render(self, chunk: LabelChunk) -> bytes:
-        out = np.empty((chunk.n, self.width), dtype=np.uint8)
-        at = 0
-        for fmt in self.formats:
-            out[:, at : at + fmt.width] = fmt.render(chunk)
-            at += fmt.width
-        return out.tobytes()
+        return self.record.render(chunk).tobytes()
 
     def emit(self, part: Any, sink: Sink) -> None:
         sink.write(part)
@@ -158,18 +151,13 @@ class CsvRenderer(Renderer):
         except UnsafeText as exc:
             raise PrintTemplateUnsuitable(f"template {template.name}: {exc}") from None
         self.header = (sep.join(header) + newline).encode("ascii")
-        self.width = sum(f.width for f in self.formats)
+        self.record = RecordFormat.join(self.formats)
 
     def start(self, sink: Sink) -> None:
         sink.write(self.header)
 
     def render(self, chunk: LabelChunk) -> bytes:
-        out = np.empty((chunk.n, self.width), dtype=np.uint8)
-        at = 0
-        for fmt in self.formats:
-            out[:, at : at + fmt.width] = fmt.render(chunk)
-            at += fmt.width
-        return out.tobytes()
+        return self.record.render(chunk).tobytes()
 
     def emit(self, part: Any, sink: Sink) -> None:
         sink.write(part)

@@ -65,6 +65,9 @@ class RecordFormat:
                 raise UnsafeText(f"unknown field {{{name}}}")
         self.width = at
 
+    pieces: list[_Piece]
+    width: int
+
     def _const(self, at: int, raw: bytes) -> int:
         if raw:
             self.pieces.append(_Piece(at, len(raw), raw))
@@ -92,12 +95,31 @@ class RecordFormat:
             col = end
         return at
 
+    @classmethod
+    def join(cls, formats: list[RecordFormat]) -> RecordFormat:
+        """One format writing ``formats`` one after the other (each keeps its escaping)."""
+        joined = cls.__new__(cls)
+        joined.pieces = []
+        at = 0
+        for fmt in formats:
+            joined.pieces += [
+                _Piece(p.at + at, p.width, p.const, p.name, p.col) for p in fmt.pieces
+            ]
+            at += fmt.width
+        joined.width = at
+        return joined
+
     def render(self, chunk: LabelChunk) -> Text:
-        """``(n, width)`` bytes: one record per row."""
-        out = np.empty((chunk.n, self.width), dtype=np.uint8)
+        """``(n, width)`` bytes: one record per row. The constant bytes are laid down as
+        one whole row broadcast (a contiguous copy), then only the variable columns are
+        written: column-band writes are strided, so they are kept to the few that vary."""
+        row = np.zeros(self.width, dtype=np.uint8)
         for p in self.pieces:
             if p.const is not None:
-                out[:, p.at : p.at + p.width] = np.frombuffer(p.const, dtype=np.uint8)
-            else:
+                row[p.at : p.at + p.width] = np.frombuffer(p.const, dtype=np.uint8)
+        out = np.empty((chunk.n, self.width), dtype=np.uint8)
+        out[:] = row
+        for p in self.pieces:
+            if p.const is None:
                 out[:, p.at : p.at + p.width] = chunk.field(p.name)[:, p.col : p.col + p.width]
         return out
