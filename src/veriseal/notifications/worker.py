@@ -15,10 +15,11 @@ How:
    PostgreSQL claims with ``FOR UPDATE SKIP LOCKED``, so several workers share the
    outbox; SQLite has one writer at a time anyway.
 2. **Send** outside any transaction, with a timeout well under the lease.
-3. **Record** (one transaction): append a ``notify_attempts`` row and change the row's
-   status in the same transaction: ``delivered``; ``failed`` (permanent error or last
-   attempt); or back to ``pending`` with ``not_before`` = now + backoff. A worker whose
-   lease was taken over only appends its attempt row (and still marks a success).
+3. **Record** (one transaction per claimed batch): for each delivery append a
+   ``notify_attempts`` row and change the row's status in the same transaction:
+   ``delivered``; ``failed`` (permanent error or last attempt); or back to ``pending``
+   with ``not_before`` = now + backoff. A worker whose lease was taken over only
+   appends its attempt row (and still marks a success).
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ class Report:
         self.errors.extend(other.errors)
 
 
+@dataclass(frozen=True)
+class _Result:
+    delivery: Delivery
+    started: dt.datetime
+    outcome: str  # delivered | retry | failed
+    error: str
+    retry_at: dt.datetime | None
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -117,20 +127,43 @@ class DeliveryWorker:
 
     # -- one pass ----------------------------------------------------------------------
     async def run_once(self) -> Report:
-        """Claim one batch of due deliveries, send them, record every outcome."""
+        """Claim one batch of due deliveries, send them concurrently, then record every
+        outcome in ONE transaction (one commit per batch, not per message; a crash
+        before it commits means the whole batch is sent again, with the same keys)."""
         report = Report()
         if not self.senders:
             return report
         claimed = await self._claim()
         report.claimed = len(claimed)
+        if not claimed:
+            return report
         gate = asyncio.Semaphore(self.options.concurrency)
 
-        async def one(d: Delivery) -> Report:
+        async def one(d: Delivery) -> _Result:
             async with gate:
-                return await self._deliver(d)
+                return await self._send(d)
 
-        for r in await asyncio.gather(*(one(d) for d in claimed)):
-            report.add(r)
+        results = await asyncio.gather(*(one(d) for d in claimed))
+        async with self.ledger.write() as tx:
+            for r in results:
+                await self._record(
+                    tx,
+                    r.delivery.id,
+                    r.delivery.attempts,
+                    r.started,
+                    r.outcome,
+                    r.error,
+                    r.retry_at,
+                )
+        for r in results:
+            if r.outcome == "delivered":
+                report.delivered += 1
+                continue
+            report.errors.append(f"{r.delivery.id}: {r.error}")
+            if r.outcome == "retry":
+                report.retried += 1
+            else:
+                report.failed += 1
         return report
 
     async def run(
@@ -203,16 +236,15 @@ class DeliveryWorker:
             error = f"worker {r['lease_owner']} stopped before recording the last attempt"
             await self._record(tx, int(r["id"]), int(r["attempts"]), now, "failed", error, None)
 
-    async def _deliver(self, d: Delivery) -> Report:
-        report = Report()
+    async def _send(self, d: Delivery) -> _Result:
         sender = self.senders[d.channel]
         started = self.clock()
         outcome, error, retry_at = "delivered", "", None
         try:
             await asyncio.wait_for(sender.send(d), self.options.send_timeout)
         except SendFailed as exc:
-            error, permanent = exc.reason, exc.permanent
-            outcome = "failed" if permanent else "retry"
+            error = exc.reason
+            outcome = "failed" if exc.permanent else "retry"
         except TimeoutError:
             error, outcome = f"no answer within {self.options.send_timeout:g} s", "retry"
         except Exception as exc:  # a sender bug or an unexpected library error: retry
@@ -223,17 +255,7 @@ class DeliveryWorker:
             error = f"{error} (gave up after {d.attempts} attempts)"
         if outcome == "retry":
             retry_at = self.clock() + dt.timedelta(seconds=self.options.backoff(d.attempts))
-        async with self.ledger.write() as tx:
-            await self._record(tx, d.id, d.attempts, started, outcome, error, retry_at)
-        if outcome == "delivered":
-            report.delivered += 1
-        elif outcome == "retry":
-            report.retried += 1
-            report.errors.append(f"{d.id}: {error}")
-        else:
-            report.failed += 1
-            report.errors.append(f"{d.id}: {error}")
-        return report
+        return _Result(d, started, outcome, error, retry_at)
 
     async def _record(
         self,

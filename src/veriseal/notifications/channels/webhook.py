@@ -71,17 +71,34 @@ def payload(d: Delivery) -> bytes:
 
 
 class WebhookSender:
-    """Looks the user's secret up at send time (it is never copied into the outbox)."""
+    """Looks the user's secret up at send time (it is never copied into the outbox) and
+    keeps it for ``secret_ttl`` seconds, so a batch to one receiver does not query the
+    contact book once per message; a rotated secret is used within that time."""
 
-    def __init__(self, contacts: ContactBook, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, contacts: ContactBook, *, timeout: float = 10.0, secret_ttl: float = 10.0
+    ) -> None:
         self.contacts = contacts
         self.timeout = timeout
+        self.secret_ttl = secret_ttl
+        self._secrets: dict[int, tuple[float, bytes | None]] = {}
         self._session: aiohttp.ClientSession | None = None
+
+    async def _secret(self, user_id: int) -> bytes | None:
+        now = time.monotonic()
+        cached = self._secrets.get(user_id)
+        if cached is not None and now - cached[0] < self.secret_ttl:
+            return cached[1]
+        secret = (await self.contacts.contacts(user_id)).webhook_secret
+        if len(self._secrets) > 10_000:
+            self._secrets.clear()
+        self._secrets[user_id] = (now, secret)
+        return secret
 
     async def send(self, delivery: Delivery) -> None:
         if delivery.user_id is None:
             raise SendFailed("a webhook needs a user (and their secret)", permanent=True)
-        secret = (await self.contacts.contacts(delivery.user_id)).webhook_secret
+        secret = await self._secret(delivery.user_id)
         if not secret:
             raise SendFailed("the user has no webhook secret any more", permanent=True)
         if self._session is None:
