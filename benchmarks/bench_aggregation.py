@@ -37,12 +37,15 @@ import asyncpg
 from veriseal.activation import BatchLifecycle
 from veriseal.aggregation import Children, PackRequest
 from veriseal.batches import BatchRequest
+from veriseal.cache import TtlCache
 from veriseal.catalogue import make_product
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
 from veriseal.events import BatchRange, UnitState, Where
 from veriseal.index_ranges import IndexRange, RangeMap
 from veriseal.keys import KeySource, create_key_file
+from veriseal.minting import Minter
+from veriseal.verification import Verifier
 
 GTIN = "09506000134352"
 TABLES = ("events", "event_ranges", "event_units", "packed_ranges", "packed_units")
@@ -128,6 +131,44 @@ def lookup_rates(items: int, case: int, probes: int = 200_000) -> tuple[float, f
     return ranged, plain, len(states)
 
 
+async def verify_rates(
+    db_url: str, key: Path, n: int = 20_000, rounds: int = 3
+) -> tuple[float, float]:
+    """Online verifications/s of one batch's codes with the activation check (batch
+    requires activation, all activated but 1 in 100 decommissioned) and, on the same
+    ledger and codes, without it (a Verifier built without a state lookup)."""
+    engine = await Engine.open(Config(path=None, db_url=db_url, key_source=KeySource(key_file=key)))
+    try:
+        brand = await engine.brands.create("vbench", "Bench", "id.bench.example")
+        await engine.catalogue.add(make_product(brand, "09506000000008", "Tea"))
+        batch = await engine.batches.create(
+            brand, BatchRequest(gtin="09506000000008", lot="V1", size=n)
+        )
+        life = engine.lifecycle.activation
+        await life.set_required(brand, batch, True)
+        await life.activate(batch, [IndexRange(0, n - 1)], Where())
+        await life.decommission(
+            batch, [IndexRange(i, i) for i in range(0, n, 100)], "bench", Where()
+        )
+        keys = {k.slot: k for k in await engine.keys.list(brand)}
+        with Minter(brand, batch, engine.keys.material(keys[batch.key_slot])) as m:
+            chunk = m.chunk(0, n)
+        width = chunk.uris.shape[1]
+        raw = chunk.uris.tobytes().decode()
+        uris = [raw[i * width : (i + 1) * width] for i in range(n)]
+        plain = Verifier(engine.ledger, engine.keys, TtlCache())
+        with_check, without = [], []
+        for _ in range(rounds):
+            for verifier, times in ((engine.verifier, with_check), (plain, without)):
+                start = time.perf_counter()
+                for uri in uris:
+                    await verifier.verify(uri)
+                times.append(time.perf_counter() - start)
+        return n / statistics.median(with_check), n / statistics.median(without)
+    finally:
+        await engine.close()
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,6 +230,14 @@ async def main() -> None:
                 f"  ratio time ranges / row per item: {ranges_s / rows_s:.2f};"
                 f" rows ranges / row per item: {new_rows / last['base_rows']:.3f}\n"
             )
+    with tempfile.TemporaryDirectory() as tmp:
+        key = Path(tmp) / "bench.key"
+        create_key_file(key)
+        checked, unchecked = await verify_rates(sqlite_url(Path(tmp) / "v.sqlite3"), key)
+    print(
+        f"online verification (SQLite, cached metadata), with the activation check:"
+        f" {checked:,.0f}/s; without it: {unchecked:,.0f}/s; ratio {checked / unchecked:.2f}"
+    )
     ranged, plain, segments = lookup_rates(args.items, args.case)
     print(
         f"activation lookup, {segments:,} state ranges in one batch (bisect):"
