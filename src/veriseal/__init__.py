@@ -73,10 +73,23 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
     "hookimpl": ("veriseal.hookspecs", "hookimpl"),
     "register_messages": ("veriseal.i18n", "register"),
+    # accounts (issue 3): who is acting, and the permission check plugins use too
+    "Action": ("veriseal.accounts.permissions", "Action"),
+    "Forbidden": ("veriseal.accounts.errors", "Forbidden"),
+    "NotVerified": ("veriseal.accounts.errors", "NotVerified"),
+    "Org": ("veriseal.accounts.models", "Org"),
+    "OrgKind": ("veriseal.accounts.models", "OrgKind"),
+    "Principal": ("veriseal.accounts.models", "Principal"),
+    "Role": ("veriseal.accounts.models", "Role"),
+    "SYSTEM_PRINCIPAL": ("veriseal.accounts.models", "SYSTEM"),
+    "User": ("veriseal.accounts.models", "User"),
+    "require_permission": ("veriseal.accounts.permissions", "require"),
 }
 
 __all__ = [
     "CHINA_PROVINCES",
+    "SYSTEM_PRINCIPAL",
+    "Action",
     "AlertKind",
     "Batch",
     "BatchNotFound",
@@ -94,6 +107,7 @@ __all__ = [
     "CsvInvalid",
     "DigitalLinkInvalid",
     "Engine",
+    "Forbidden",
     "GtinInvalid",
     "IntegrityViolation",
     "InvalidInput",
@@ -111,16 +125,22 @@ __all__ = [
     "NewAlert",
     "NewScan",
     "NotFound",
+    "NotVerified",
+    "Org",
+    "OrgKind",
     "Outcome",
     "PinInvalid",
     "PluginMigrations",
+    "Principal",
     "Product",
     "ProductNotFound",
     "Profile",
     "Region",
     "RegionResolver",
+    "Role",
     "Scan",
     "StorageError",
+    "User",
     "VerdictContribution",
     "Verification",
     "VerisealError",
@@ -129,6 +149,7 @@ __all__ = [
     "hookimpl",
     "load_config",
     "register_messages",
+    "require_permission",
     "verify_offline",
     "write_codes",
 ]
@@ -149,6 +170,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static checkers see the real names
+    from veriseal.accounts.errors import Forbidden, NotVerified
+    from veriseal.accounts.models import SYSTEM as SYSTEM_PRINCIPAL
+    from veriseal.accounts.models import Org, OrgKind, Principal, Role, User
+    from veriseal.accounts.permissions import Action
+    from veriseal.accounts.permissions import require as require_permission
     from veriseal.batches import BatchRequest
     from veriseal.config import Config
     from veriseal.config import load as load_config
