@@ -199,7 +199,8 @@ class Ledger(abc.ABC):
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
         """Count, first and last scan of ``code`` among its *verifications*: scans whose
         outcome was ``genuine`` or ``suspected_clone`` (not fakes, not scans awaiting or
-        failing a PIN). Derived from the scan rows on every call."""
+        failing a PIN). Derived from the scan rows: an aggregate kept in the same
+        transaction as every append, equal at all times to a recount of the rows."""
 
     @abc.abstractmethod
     async def list_scans(

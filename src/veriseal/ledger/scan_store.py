@@ -1,7 +1,9 @@
 """Scan-ledger queries shared by both SQL backends (mixed into ``SqlLedger``).
 
-Scans are only ever inserted. Everything said about a code (how often it was verified,
-where first) is a query over its rows, so it cannot drift from the facts.
+Scans are only ever inserted. What is said about a code (how often it was verified,
+where first and last) comes from ``scan_codes``, a per-code aggregate written in the
+same transaction as the scans it counts (migration 0009), so it cannot drift from the
+facts and costs primary-key lookups however often a code is scanned.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ _COLS = (
     " lat, lon, accuracy_m, loc_source, client_scan_id, country, province, city, gb2260"
 )
 _INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * 20)})"
+#: Outcomes that count as a verification of the code (see Ledger.scan_summary).
+VERIFICATIONS = ("genuine", "suspected_clone")
+# Rows of one group go through executemany in order, so several scans of one code in
+# a group count one after the other. Scan ids grow, so the newest is always the last.
+_COUNT = (
+    "INSERT INTO scan_codes (brand_id, code, n, first_id, last_id) VALUES (?, ?, 1, ?, ?)"
+    " ON CONFLICT (brand_id, code) DO UPDATE SET n = scan_codes.n + 1,"
+    " last_id = excluded.last_id"
+)
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
@@ -75,29 +86,28 @@ class ScanStore(abc.ABC):
                 ids[pos] = scan_id
             if new:
                 await tx.executemany(_INSERT, [(ids[pos], *_values(scans[pos])) for pos in new])
+                counted = [
+                    (scans[pos].brand_id, scans[pos].code, ids[pos], ids[pos])
+                    for pos in new
+                    if scans[pos].brand_id is not None and scans[pos].outcome in VERIFICATIONS
+                ]
+                if counted:
+                    await tx.executemany(_COUNT, counted)
         out = [i for i in ids if i is not None]
         return [out[-1 - i] if i < 0 else i for i in out]
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
-        # One round trip: the count, and the first and last rows, joined onto one row.
-        # A verification is a scan that established the code: not a fake, not a scan still
-        # waiting for its PIN (or with a wrong one), not a recalled or expired batch.
-        where = "brand_id = ? AND code = ? AND outcome IN ('genuine', 'suspected_clone')"
-        end = (
-            "SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans"
-            f" WHERE {where} ORDER BY id {{}} LIMIT 1"
-        )
+        # One round trip, three primary-key lookups: the aggregate, its first and last scan.
         sql = (
             "SELECT c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat, f.lon AS f_lon,"
             " f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
             " l.id AS l_id, l.at AS l_at, l.lat AS l_lat, l.lon AS l_lon,"
             " l.accuracy_m AS l_accuracy_m, l.loc_source AS l_loc_source"
-            f" FROM (SELECT COUNT(*) AS n FROM scans WHERE {where}) c"
-            f" LEFT JOIN ({end.format('ASC')}) f ON 1 = 1"
-            f" LEFT JOIN ({end.format('DESC')}) l ON 1 = 1"
+            " FROM scan_codes c JOIN scans f ON f.id = c.first_id"
+            " JOIN scans l ON l.id = c.last_id WHERE c.brand_id = ? AND c.code = ?"
         )
         async with self.read() as tx:
-            row = await tx.fetchrow(sql, brand_id, code, brand_id, code, brand_id, code)
+            row = await tx.fetchrow(sql, brand_id, code)
         if row is None or not row["n"] or row["f_id"] is None:
             return ScanSummary(count=0)
         return ScanSummary(
