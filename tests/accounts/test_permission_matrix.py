@@ -27,6 +27,8 @@ from PIL import Image
 
 from veriseal.accounts.models import SYSTEM, OrgKind, Principal, Role
 from veriseal.accounts.permissions import Action, require
+from veriseal.batches import BatchRequest
+from veriseal.catalogue import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
@@ -66,7 +68,6 @@ NOT_ON_THE_API = {
     Action.CATALOGUE_WRITE: "products are managed with the CLI (local operator) so far",
     Action.BATCHES_WRITE: "batches are managed with the CLI (local operator) so far",
     Action.KEYS_MANAGE: "keys are managed with the CLI (local operator) so far",
-    Action.LINE_OPERATE: "the line-controller API admits loopback callers until it moves to tokens",
     Action.NOTIFY_BROADCAST: "notifications are sent with the CLI so far",
     Action.MESSAGES_OWN: "the inbox is read with the CLI so far",
     Action.ORDERS_PLACE: "the orders module does not exist yet",
@@ -87,6 +88,7 @@ class World:
     shop_org: int
     shop_user: int
     brand_slug: str
+    batch_id: int
 
 
 async def _world(engine: Engine) -> World:
@@ -108,8 +110,17 @@ async def _world(engine: Engine) -> World:
         )
         principals[letter] = await accounts.principal(user)
         tokens[letter], _ = await accounts.create_token(SYSTEM, "t", ["*"], for_user=user.id)
+    await engine.catalogue.add(make_product(brand, "09506000134352", "Tea", shelf_life_days=365))
+    batch = await engine.batches.create(brand, BatchRequest("09506000134352", "L1", 10))
     return World(
-        engine, principals, tokens, east.id, shop.id, principals["R"].user_id or 0, brand.slug
+        engine,
+        principals,
+        tokens,
+        east.id,
+        shop.id,
+        principals["R"].user_id or 0,
+        brand.slug,
+        batch.id,
     )
 
 
@@ -197,6 +208,11 @@ def _calls() -> dict[Action, Call]:
         ),
         Action.SCANS_READ: get(lambda w: f"/api/v1/scans?brand={w.brand_slug}"),
         Action.ALERTS_READ: get(lambda w: f"/api/v1/alerts?brand={w.brand_slug}"),
+        Action.LINE_OPERATE: send(
+            "POST",
+            lambda w: f"/api/v1/batches/{w.batch_id}/activate",
+            lambda w: {"from": 0, "to": 1},
+        ),
     }
 
 

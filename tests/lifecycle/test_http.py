@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from veriseal.accounts.models import SYSTEM, OrgKind, Role
 from veriseal.engine import Engine
 from veriseal.models import Batch, Brand
 from veriseal.server import make_app
@@ -26,6 +27,8 @@ class Server:
     session: aiohttp.ClientSession
     batch: Batch
     uris: list[str]
+    engine: Engine
+    brand: Brand
 
     def link(self, i: int) -> str:
         return self.base + "/01/" + self.uris[i].split("/01/", 1)[1]
@@ -45,10 +48,23 @@ async def server(engine: Engine, brand: Brand) -> AsyncIterator[Server]:
     port = _free_port()
     runner = web.AppRunner(make_app(engine, Limits(per_minute=0)))
     await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", port).start()
-    async with aiohttp.ClientSession() as session:
-        yield Server(f"http://127.0.0.1:{port}", port, session, batch, uris)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    token = await _token(engine, brand, Role.FACTORY_OPERATOR, "line3@acme.example")
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+        yield Server(f"http://127.0.0.1:{port}", port, session, batch, uris, engine, brand)
     await runner.cleanup()
+
+
+async def _token(engine: Engine, brand: Brand, role: Role, contact: str) -> str:
+    root = await engine.accounts.brand_org(brand)
+    org = root.id
+    if role is Role.DISTRIBUTOR:
+        org = (await engine.accounts.create_org(SYSTEM, root.id, OrgKind.DISTRIBUTOR, "D")).id
+    user = await engine.accounts.create_user(
+        SYSTEM, contact=contact, display_name=contact, role=role, org_id=org
+    )
+    token, _ = await engine.accounts.create_token(SYSTEM, "line", ["*"], for_user=user.id)
+    return token
 
 
 async def _verdict(srv: Server, i: int) -> dict[str, object]:
@@ -106,24 +122,27 @@ async def test_verdict_page_names_the_new_outcomes(server: Server) -> None:
     assert "Code NOT ACTIVATED" in html and "never activated on the production line" in html
 
 
-def _lan_address() -> str | None:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))  # no packet is sent: it only picks a route
-        address = str(probe.getsockname()[0])
-    except OSError:
-        return None
-    finally:
-        probe.close()
-    return None if address.startswith("127.") else address
-
-
-async def test_non_loopback_callers_are_refused_until_api_tokens(server: Server) -> None:
-    address = _lan_address()
-    if address is None:
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    url = f"http://{address}:{server.port}/api/v1/batches/{server.batch.id}/activate"
-    async with server.session.post(url, json={"from": 0, "to": 1}) as resp:
-        assert resp.status == 403
-        assert (await resp.json())["error"]["code"] == "line_api_forbidden"
+async def test_only_line_operators_of_the_brand(server: Server) -> None:
+    url = f"{server.base}/api/v1/batches/{server.batch.id}/activate"
+    rival = await server.engine.brands.create("rival", "Rival", "id.rival.example")
+    cases = [
+        ({}, 401, "unauthenticated"),
+        ({"Authorization": "Bearer vst_1_" + "A" * 43}, 401, "unauthenticated"),
+        (
+            await _token(server.engine, server.brand, Role.DISTRIBUTOR, "d@acme.example"),
+            403,
+            "forbidden",
+        ),
+        (
+            await _token(server.engine, rival, Role.FACTORY_OPERATOR, "op@rival.example"),
+            403,
+            "forbidden",
+        ),
+    ]
+    async with aiohttp.ClientSession() as anonymous:
+        for auth, status, code in cases:
+            headers = auth if isinstance(auth, dict) else {"Authorization": f"Bearer {auth}"}
+            async with anonymous.post(url, json={"from": 0, "to": 1}, headers=headers) as resp:
+                assert resp.status == status
+                assert (await resp.json())["error"]["code"] == code
     assert (await _verdict(server, 0))["outcome"] == "not_activated"  # nothing changed

@@ -6,57 +6,37 @@
 - ``POST /api/v1/batches/{batch}/decommission``: the same, plus ``reason`` (required)
   and ``destroyed`` (bool).
 
-AUTHENTICATION SEAM: API tokens arrive with the accounts work. Until then
-:func:`line_controller` admits only callers on the loopback interface (a controller on
-the same host, or one reached through an SSH tunnel) and refuses everyone else with
-``line_api_forbidden``; it does NOT pretend to authenticate. Replace its body with the
-token check, keeping its contract: return the actor name recorded with the event, or
-raise a coded error.
+Callers authenticate with an API token (``Authorization: Bearer vst_...``) of a user
+allowed ``line.operate`` for the batch's brand (factory operators, brand admins); the
+event records that user as its actor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from typing import Any
 
 from aiohttp import web
 
+from veriseal.accounts.permissions import Action, require
 from veriseal.activation import StateChange
 from veriseal.engine import Engine
-from veriseal.errors import InvalidInput, VerisealError
+from veriseal.errors import InvalidInput
 from veriseal.events import Where
-from veriseal.i18n import register
 from veriseal.index_ranges import IndexRange, make, parse
+from veriseal.models import Batch
+from veriseal.server.auth import json_object, principal
 
 
-class LineApiForbidden(VerisealError):
-    """The caller may not use the line-controller API (see the module docstring)."""
-
-    code = "line_api_forbidden"
-    http_status = 403
-    exit_code = 5
-
-
-register({"error.line_api_forbidden": ("Line API not allowed here", "无权使用产线接口")})
-
-
-def line_controller(request: web.Request) -> str:
-    """The actor name of an allowed line controller, else ``LineApiForbidden``.
-
-    SEAM: loopback only until API tokens exist (accounts). Not authentication.
-    """
-    remote = request.remote or ""
-    try:
-        loopback = ipaddress.ip_address(remote.split("%")[0]).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise LineApiForbidden(
-            "the line-controller API is open to loopback callers only until API tokens"
-            " are available"
-        )
-    return f"line:{remote}"
+async def _line_operator(engine: Engine, request: web.Request) -> tuple[Batch, str]:
+    """The batch named in the path and the actor to record, once the caller is known
+    and allowed ``line.operate`` on that batch's brand (401 / 403 otherwise; the role is
+    checked before the batch is looked up, so a stranger learns nothing about batches)."""
+    who = await principal(request, engine)
+    require(who, Action.LINE_OPERATE)
+    batch = await engine.ledger.get_batch(_batch_id(request))
+    require(who, Action.LINE_OPERATE, brand_id=batch.brand_id)
+    return batch, f"user:{who.user_id}" if who.user_id is not None else "user:system"
 
 
 def _ranges(body: dict[str, Any]) -> list[IndexRange]:
@@ -90,16 +70,6 @@ def _when(body: dict[str, Any]) -> dt.datetime | None:
     return when
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
 def _answer(change: StateChange) -> web.Response:
     return web.json_response(
         {
@@ -120,18 +90,16 @@ def _batch_id(request: web.Request) -> int:
 
 
 async def _activate(engine: Engine, request: web.Request) -> web.Response:
-    actor = line_controller(request)
-    body = await _body(request)
-    batch = await engine.ledger.get_batch(_batch_id(request))
+    batch, actor = await _line_operator(engine, request)
+    body = await json_object(request)
     where = Where.parse(body.get("read_point"), body.get("biz_location"), actor)
     change = await engine.lifecycle.activation.activate(batch, _ranges(body), where, _when(body))
     return _answer(change)
 
 
 async def _decommission(engine: Engine, request: web.Request) -> web.Response:
-    actor = line_controller(request)
-    body = await _body(request)
-    batch = await engine.ledger.get_batch(_batch_id(request))
+    batch, actor = await _line_operator(engine, request)
+    body = await json_object(request)
     where = Where.parse(body.get("read_point"), body.get("biz_location"), actor)
     change = await engine.lifecycle.activation.decommission(
         batch,
