@@ -14,6 +14,7 @@ import click
 from veriseal.codes.layout import parse_serial
 from veriseal.engine import Engine
 from veriseal.models import Scan
+from veriseal.regions.china import PROVINCES
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option
 
@@ -33,11 +34,15 @@ COLUMNS = (
     "accuracy_m",
     "loc_source",
     "client_scan_id",
+    "country",
+    "province",
+    "city",
+    "gb2260",
 )
 
 
 def scan_row(s: Scan) -> dict[str, Any]:
-    n, loc = s.scan, s.scan.location
+    n, loc, reg = s.scan, s.scan.location, s.scan.region
     return {
         "id": s.id,
         "at": n.at.isoformat(),
@@ -54,6 +59,10 @@ def scan_row(s: Scan) -> dict[str, Any]:
         "accuracy_m": loc.accuracy_m if loc else None,
         "loc_source": str(loc.source) if loc else None,
         "client_scan_id": n.client_scan_id,
+        "country": reg.country if reg else None,
+        "province": reg.province if reg else None,
+        "city": reg.city if reg else None,
+        "gb2260": reg.gb2260 if reg else None,
     }
 
 
@@ -65,6 +74,11 @@ def _filters(fn: Any) -> Any:
             click.option("--since", type=click.DateTime(), help="From this UTC time (inclusive)."),
             click.option("--until", type=click.DateTime(), help="Before this UTC time."),
             click.option("--fakes", is_flag=True, help="Scans of codes no brand issued."),
+            click.option("--country", help="Only scans resolved to this ISO 3166-1 country."),
+            click.option(
+                "--province",
+                help="Only scans in this province: ISO 3166-2 (CN-GD) or GB/T 2260 (440000).",
+            ),
             click.option("--limit", type=int, default=1000, show_default=True),
         )
     ):
@@ -81,6 +95,8 @@ async def _query(
     until: dt.datetime | None,
     fakes: bool,
     limit: int,
+    country: str | None = None,
+    province: str | None = None,
 ) -> list[Scan]:
     brand = await engine.brand(opts.brand)
     batch_id = (await engine.batches.get(brand, batch_ref)).id if batch_ref else None
@@ -91,7 +107,16 @@ async def _query(
         since=since.replace(tzinfo=dt.UTC) if since else None,
         until=until.replace(tzinfo=dt.UTC) if until else None,
         limit=limit,
+        country=country.upper() if country else None,
+        province=_province_key(province) if province else None,
     )
+
+
+def _province_key(text: str) -> str:
+    """A province as stored with scans: GB/T 2260 codes are turned into ISO 3166-2."""
+    text = text.strip()
+    by_gb = {p.gb2260: p.iso for p in PROVINCES}
+    return by_gb.get(text) or (text.upper() if ":" not in text else text)
 
 
 @click.group()
@@ -113,6 +138,8 @@ def list_(opts: Options, /, as_json: bool, **filters: Any) -> None:
             return
         for r in rows:
             where = f"{r['lat']:.4f},{r['lon']:.4f}" if r["lat"] is not None else "-"
+            if r["province"]:
+                where += f" {r['province']} {r['city']}"
             click.echo(
                 f"{r['id']}\t{r['at']}\t{r['code']}\t{r['outcome']}\t{r['channel']}\t{where}"
             )

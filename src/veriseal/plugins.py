@@ -135,6 +135,11 @@ class Plugins:
         }
 
     @property
+    def contributes(self) -> bool:
+        """Whether some plugin implements ``verdict_contribution``."""
+        return self._has["verdict_contribution"]
+
+    @property
     def names(self) -> list[str]:
         return [name for name, _ in self.pm.list_name_plugin() if name is not None]
 

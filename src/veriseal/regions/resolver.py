@@ -97,6 +97,11 @@ class RegionResolver:
         from scipy.spatial import cKDTree  # noqa: PLC0415
 
         self._tree = cKDTree(unit_vectors(lat, lon))
+        # per division, what every Region of it shares: computed once, not per lookup
+        self._div_codes = [
+            (d.country, d.key, gb2260_for(d.country, d.iso or None)) for d in divisions
+        ]
+        self._div_of = division.tolist()
         # chord length equivalent to max_km, for the tree's distance_upper_bound
         self._max_chord = 2.0 * math.sin(min(max_km / EARTH_RADIUS_KM, math.pi) / 2.0)
 
@@ -114,25 +119,32 @@ class RegionResolver:
     def __len__(self) -> int:
         return len(self.names)
 
-    def _make(self, index: int, km: float) -> Resolved:
-        d = self.divisions[int(self.division[index])]
-        key = d.key
-        region = Region(d.country, key, self.names[index], gb2260_for(d.country, d.iso or None))
-        return Resolved(region, d, index, km)
+    def _region(self, index: int) -> Region:
+        country, key, gb = self._div_codes[self._div_of[index]]
+        return Region(country, key, self.names[index], gb)
+
+    def _query(self, lat: float, lon: float) -> tuple[float, int] | None:
+        if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+            return None
+        # scalar math: numpy's per-call overhead would triple the cost of one lookup
+        la, lo = math.radians(lat), math.radians(lon)
+        c = math.cos(la)
+        chord, index = self._tree.query((c * math.cos(lo), c * math.sin(lo), math.sin(la)))
+        return (float(chord), int(index)) if chord <= self._max_chord else None
 
     def nearest(self, lat: float, lon: float) -> Resolved | None:
         """The nearest place within ``max_km`` and its region, or None."""
-        if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        found = self._query(lat, lon)
+        if found is None:
             return None
-        chord, index = self._tree.query(unit_vectors(lat, lon), k=1)
-        if not chord <= self._max_chord:
-            return None
-        return self._make(int(index), float(chord_to_km(chord)))
+        chord, index = found
+        km = 2.0 * EARTH_RADIUS_KM * math.asin(min(chord / 2.0, 1.0))
+        return Resolved(self._region(index), self.divisions[self._div_of[index]], index, km)
 
     def resolve(self, lat: float, lon: float) -> Region | None:
         """The region of a point, or None (out of range, or far from any known place)."""
-        found = self.nearest(lat, lon)
-        return found.region if found else None
+        found = self._query(lat, lon)
+        return self._region(found[1]) if found else None
 
     def resolve_many(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> list[Region | None]:
         """:meth:`resolve` for many points with one vectorised tree query."""
@@ -142,9 +154,9 @@ class RegionResolver:
         if not ok.any():
             return out
         chord, index = self._tree.query(unit_vectors(la[ok], lo[ok]), k=1)
-        for pos, c, i in zip(np.flatnonzero(ok), chord, index, strict=True):
-            if c <= self._max_chord:
-                out[int(pos)] = self._make(int(i), float(chord_to_km(c))).region
+        near = chord <= self._max_chord
+        for pos, i in zip(np.flatnonzero(ok)[near].tolist(), index[near].tolist(), strict=True):
+            out[pos] = self._region(i)
         return out
 
 
