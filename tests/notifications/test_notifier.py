@@ -20,6 +20,7 @@ from veriseal.notifications import (
     NotifyInputInvalid,
 )
 from veriseal.notifications.preferences import parse_channels, parse_type
+from veriseal.notifications.texts import compose
 
 
 async def count(ledger: Ledger, table: str) -> int:
@@ -144,3 +145,26 @@ async def test_bilingual_system_text(notifier: Notifier) -> None:
     assert m.id == a.message_id
     assert m.title == "Account locked / 账号已锁定"
     assert "locked until 2026-11-25 12:00" in m.body and "锁定至 2026-11-25 12:00" in m.body
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "otp",
+        "new_login",
+        "account_locked",
+        "clone_alert",
+        "diversion_alert",
+        "low_stock",
+        "order_status",
+    ],
+)
+def test_every_system_text_has_both_languages(key: str) -> None:
+    values = dict(code="C1", minutes=5, where="W", device="D", at="A", until="U", reason="R",
+                  product="P", region="RG", dealer="DL", quantity="Q", place="PL", order="O",
+                  status="S")  # fmt: skip
+    title, body = compose(key, **values)
+    en, zh = body.split("\n\n")
+    assert " / " in title and any("\u4e00" <= c <= "\u9fff" for c in title)
+    assert en.isascii() and any("\u4e00" <= c <= "\u9fff" for c in zh)
+    assert "{" not in title + body  # every placeholder filled
