@@ -4,6 +4,7 @@ release, attempts history. Both backends."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
@@ -21,6 +22,7 @@ from veriseal.ledger import Ledger
 from veriseal.notifications import (
     Channel,
     DeliveryStatus,
+    DeliveryWorker,
     DndWindow,
     LedgerContactBook,
     MessageType,
@@ -281,3 +283,33 @@ async def test_a_row_that_always_kills_its_worker_runs_out_of_attempts(
     row = await notifier.outbox.get(d.id)
     assert row.status is DeliveryStatus.FAILED
     assert "stopped before recording" in (row.last_error or "")
+
+
+async def test_two_workers_share_the_outbox_without_sending_twice(
+    notifier: Notifier, book: LedgerContactBook, ledger: Ledger, http_receiver: HttpBox
+) -> None:
+    """Without crashes nothing is sent twice, however many workers run at once (on
+    PostgreSQL they claim with SKIP LOCKED; SQLite serialises the claims)."""
+    await add_user(book, 7, webhook=f"{http_receiver.url}/h")
+    keys = set()
+    for i in range(60):
+        a = await notifier.notify(7, MessageType.LOW_STOCK, f"t{i}", "b")
+        keys.add(a.deliveries[0].idempotency_key)
+    sender = WebhookSender(book, timeout=5)
+    workers = [
+        make_worker(ledger, {Channel.WEBHOOK: sender}, Clock(notifier.clock()), batch_size=7)
+        for _ in range(3)
+    ]
+
+    async def drain(w: DeliveryWorker) -> int:
+        n = 0
+        while (r := await w.run_once()).claimed:
+            n += r.delivered
+        return n
+
+    counts = await asyncio.gather(*(drain(w) for w in workers))
+    await sender.close()
+    assert sum(counts) == 60
+    sent = [r["headers"]["Veriseal-Delivery"] for r in http_receiver.requests]
+    assert sorted(sent) == sorted(keys)  # each exactly once
+    assert (await notifier.outbox.summary()).delivered == 60
