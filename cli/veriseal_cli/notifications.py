@@ -1,9 +1,9 @@
 """``veriseal notify``: send notices, read inboxes, set preferences, run the delivery worker.
 
 Commands parse input, call :mod:`veriseal.notifications` and render the result; they
-hold no SQL. They open the ledger only (no keyring needed): contacts come from the
-in-ledger contact book (``notify contacts set``) until the accounts module provides
-users' contacts.
+hold no SQL. They open the ledger only (no keyring needed). Users are reached at the contacts set
+with ``notify contacts set``, else at their account's own e-mail and phone (the same
+contact book the engine uses).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import click
 
+from veriseal.accounts.notify_bridge import AccountContactBook
+from veriseal.accounts.store import AccountStore
 from veriseal.i18n import t
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.notifications import (
@@ -52,7 +54,8 @@ def with_notifier(opts: Options, body: Callable[[Notifier, NotifySettings], Awai
         try:
             await ledger.migrate()
             settings = NotifySettings.load(config.path)
-            return await body(Notifier(ledger, LedgerContactBook(ledger)), settings)
+            book = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
+            return await body(Notifier(ledger, book), settings)
         finally:
             await ledger.close()
 

@@ -149,3 +149,18 @@ def test_errors_are_coded_and_bilingual(run: Run, ledger_url: str) -> None:
     assert "never held" in out
     out = run(*db, "notify", "attempts", "5", code=3)
     assert "[outbox_not_found]" in out
+
+
+def test_users_are_reached_at_their_account_contacts(run: Run, ledger_url: str) -> None:
+    """A user created by the accounts module needs no notification contacts of their own:
+    their account's e-mail is used, and contacts set for notifications win over it."""
+    db = ["--db", ledger_url]
+    run(*db, "init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example")
+    run(*db, "users", "orgs", "root")
+    run(*db, "users", "add", "boss@acme.example", "--name", "Boss", "--role", "brand_admin",
+        "--org", "1")  # fmt: skip
+    out = run(*db, "notify", "send", "--type", "system_notice", "--user", "1", "--title", "hi")
+    assert '"address": "boss@acme.example"' in out
+    run(*db, "notify", "contacts", "set", "--user", "1", "--email", "ops@acme.example")
+    out = run(*db, "notify", "send", "--type", "system_notice", "--user", "1", "--title", "hi")
+    assert '"address": "ops@acme.example"' in out
