@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from veriseal_cli import batches, clones, keys, products, scans, serve, setup, verify
+from veriseal_cli import batches, clones, keys, products, scans, serve, setup, users, verify
 from veriseal_cli import lifecycle as lifecycle_commands
 from veriseal_cli import notifications as notify_commands
 from veriseal_cli import printing as print_commands
@@ -28,7 +28,7 @@ def cli(
     ctx.obj = Options(config=config, db=db, brand=brand, lang=lang)
 
 
-for module in (setup, products, batches, keys, verify, serve, scans, clones, print_commands):
+for module in (setup, products, batches, keys, verify, serve, scans, clones, users, print_commands):
     module.register(cli)
 lifecycle_commands.register(cli)  # after batches: it adds to the batch group
 notify_commands.register(cli)
