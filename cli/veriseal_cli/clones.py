@@ -39,6 +39,10 @@ def show(opts: Options, gtin: str | None) -> None:
 @click.option("--max-speed-kmh", type=click.FloatRange(1), help="Fastest plausible travel.")
 @click.option("--no-count-rule", is_flag=True, help="Switch the verification-count rule off.")
 @click.option("--no-travel-rule", is_flag=True, help="Switch the impossible-travel rule off.")
+@click.option(
+    "--max-regions", type=click.IntRange(1), help="Distinct provinces one code may be seen in."
+)
+@click.option("--no-regions-rule", is_flag=True, help="Switch the distinct-regions rule off.")
 @pass_opts
 def set_(
     opts: Options,
@@ -47,6 +51,8 @@ def set_(
     max_speed_kmh: float | None,
     no_count_rule: bool,
     no_travel_rule: bool,
+    max_regions: int | None = None,
+    no_regions_rule: bool = False,
 ) -> None:
     """Record a new policy; options left out keep the value now in force."""
 
@@ -61,7 +67,7 @@ def set_(
             if no_count_rule
             else (max_verifications or now.max_verifications),
             max_speed_kmh=None if no_travel_rule else (max_speed_kmh or now.max_speed_kmh),
-            max_regions=now.max_regions,
+            max_regions=None if no_regions_rule else (max_regions or now.max_regions),
         )
         await engine.ledger.set_clone_policy(brand.id, scope, new)
         echo_json({"policy": dataclasses.asdict(new), "product": scope})

@@ -144,3 +144,21 @@ async def test_engine_without_plugins_still_resolves_regions(
         _, (uri,) = await brand_and_codes(engine, 1)
         result = await engine.scans.scan(uri, ScanContext(ScanChannel.WEB, location=where))
         assert result.region is not None and result.region.country == "CN"
+
+
+def test_policy_set_max_regions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VERISEAL_PASSPHRASE", "correct horse battery staple")
+    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_KEY_FILE", "VERISEAL_PLUGINS"):
+        monkeypatch.delenv(var, raising=False)
+    runner = CliRunner()
+    db = ["--db", f"sqlite:///{tmp_path / 'l.sqlite3'}"]
+    init = ["init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example"]
+    assert runner.invoke(cli, [*db, *init]).exit_code == 0
+    out = runner.invoke(cli, [*db, "policy", "set", "--max-regions", "3"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["policy"]["max_regions"] == 3
+    out = runner.invoke(cli, [*db, "policy", "set", "--max-verifications", "9"])
+    assert json.loads(out.output)["policy"]["max_regions"] == 3  # kept
+    out = runner.invoke(cli, [*db, "policy", "set", "--no-regions-rule"])
+    assert json.loads(out.output)["policy"]["max_regions"] is None
