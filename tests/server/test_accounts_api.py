@@ -150,6 +150,12 @@ async def test_handheld_upload_is_idempotent_and_listed(api: Api) -> None:
     handheld = [s for s in listed["scans"] if s["channel"] == "handheld"]
     assert [s["client_scan_id"] for s in handheld] == ["dev1-0001"]
     assert handheld[0]["country"] == "CN"
+    for product, expected in (("9506000134352", ["dev1-0001"]), ("4006381333931", [])):
+        status, listed = await api.call(
+            "GET", f"/api/v1/scans?product={product}&limit=10", api.brand_admin_token
+        )
+        got = [s["client_scan_id"] for s in listed["scans"] if s["channel"] == "handheld"]
+        assert (status, got) == (200, expected)
     # a malformed item rejects the whole upload and records nothing
     bad = {
         "scans": [

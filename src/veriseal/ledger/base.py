@@ -214,10 +214,12 @@ class Ledger(abc.ABC):
         limit: int = 1000,
         country: str | None = None,
         province: str | None = None,
+        gtin: str | None = None,
     ) -> list[Scan]:
         """Scans matching every given filter, oldest first. ``brand_id=None`` lists the
         scans no brand could be named for (fakes). ``country`` / ``province`` match the
-        region resolved when the scan was recorded (:class:`veriseal.models.Region`)."""
+        region resolved when the scan was recorded (:class:`veriseal.models.Region`);
+        ``gtin`` selects one product."""
 
     @abc.abstractmethod
     async def get_scan(self, scan_id: int) -> Scan:

@@ -131,12 +131,14 @@ class ScanStore(abc.ABC):
         limit: int = 1000,
         country: str | None = None,
         province: str | None = None,
+        gtin: str | None = None,
     ) -> list[Scan]:
         clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
         args: list[Any] = [] if brand_id is None else [brand_id]
         for clause, value in (
             ("code = ?", code),
             ("batch_id = ?", batch_id),
+            ("gtin = ?", gtin),
             ("at >= ?", since),
             ("at < ?", until),
             ("country = ?", country),

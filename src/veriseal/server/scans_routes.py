@@ -7,7 +7,7 @@
   ``scans.record``.
 - ``GET /api/v1/alerts?kind=&code=``: the brand's alerts with their evidence scans.
   Needs ``alerts.read``.
-- ``GET /api/v1/scans?code=&batch=&since=&until=&country=&province=&limit=``: the
+- ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=&limit=``: the
   brand's scans, oldest first. Needs ``scans.read`` (brand admins, inspectors).
 """
 
@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from veriseal.accounts.permissions import Action, require
+from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.handheld import HandheldScan, HandheldUploads
@@ -60,6 +61,10 @@ def _parse_item(item: Any, index: int) -> HandheldScan:
     if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
         raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
     return HandheldScan(code, client_id, loc, pin)
+
+
+def _gtin(text: str | None) -> str | None:
+    return None if text is None else normalize_gtin(text)
 
 
 def _time(request: web.Request, name: str) -> dt.datetime | None:
@@ -117,6 +122,7 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
             batch_id=optional_int_query(request, "batch"),
             since=_time(request, "since"),
             until=_time(request, "until"),
+            gtin=_gtin(request.query.get("product")),
             country=request.query.get("country"),
             province=request.query.get("province"),
             limit=limit,
