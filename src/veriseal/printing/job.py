@@ -4,6 +4,7 @@ the job's size."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable
@@ -56,12 +57,33 @@ def run(
     workers: int = 1,
     progress: Progress | None = None,
 ) -> int:
-    """Render records ``start..stop-1`` into ``sink``; return how many were written."""
-    global _job  # noqa: PLW0603 - state for forked workers, see above
+    """Render records ``start..stop-1`` into ``sink``; return how many were written.
+    When it returns, everything is in the sink's stream (flushed). ``workers`` > 1 renders
+    chunks in that many forked processes if the renderer is ``pooled``."""
     size = renderer.chunk_size
     ranges = [(lo, min(stop, lo + size)) for lo in range(start, stop, size)]
+    try:
+        _render_all(renderer, source, ranges, sink, workers, progress)
+    except BaseException:
+        # the writer thread stops before the error leaves (its own error is secondary)
+        with contextlib.suppress(Exception):
+            sink.flush()
+        raise
+    sink.flush()
+    return stop - start
+
+
+def _render_all(
+    renderer: Renderer,
+    source: LabelSource,
+    ranges: list[tuple[int, int]],
+    sink: Sink,
+    workers: int,
+    progress: Progress | None,
+) -> None:
+    global _job  # noqa: PLW0603 - state for forked workers, see above
     renderer.start(sink)
-    if workers <= 1 or len(ranges) <= 1:
+    if workers <= 1 or len(ranges) <= 1 or not renderer.pooled:
         for lo, hi in ranges:
             for chunk in source.chunks(lo, hi, hi - lo):
                 renderer.emit(renderer.render(chunk), sink)
@@ -89,4 +111,3 @@ def run(
         finally:
             _job = None
     renderer.finish(sink)
-    return stop - start
