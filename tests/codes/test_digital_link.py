@@ -378,7 +378,7 @@ def test_bad_expiry_dates(bad: str) -> None:
     expiry=dt.date(2026, 12, 31),
     extra=[],
 )
-def test_build_parse_round_trip(  # noqa: PLR0917 - hypothesis passes each strategy
+def test_build_parse_round_trip(
     host: str,
     gtin: str,
     cpv: str | None,
@@ -415,7 +415,7 @@ def test_build_parse_round_trip(  # noqa: PLR0917 - hypothesis passes each strat
     expiry=st.none() | dates,
     extra=extras,
 )
-def test_prefix_serial_suffix_contract(  # noqa: PLR0917 - hypothesis passes each strategy
+def test_prefix_serial_suffix_contract(
     host: str,
     gtin: str,
     cpv: str | None,
@@ -453,7 +453,7 @@ def test_encoding_keeps_only_unreserved_characters_literal(value: str) -> None:
     prefix=st.sampled_from(["", "/p", "/a/01x", "/01/x", "/01/01/x", "/~!$&'()*+,;=:@"]),
     scheme=st.sampled_from(["https://id.example.com", "http://h.example:8080", "", "HTTP://H"]),
 )
-def test_fast_and_general_parsers_agree(  # noqa: PLR0917 - hypothesis passes each strategy
+def test_fast_and_general_parsers_agree(
     gtin: str,
     lot: str | None,
     serial: str | None,
@@ -576,7 +576,7 @@ def test_element_string_validates_the_link(link: DigitalLink, words: str) -> Non
     expiry=st.none() | dates,
     symbology=st.sampled_from(["", "]d2", "]Q3", "]C1", "]e0", "]J1", "]d2\x1d", "\x1d"]),
 )
-def test_element_string_round_trip(  # noqa: PLR0917 - hypothesis passes each strategy
+def test_element_string_round_trip(
     gtin: str,
     cpv: str | None,
     lot: str | None,
@@ -654,7 +654,7 @@ def _mutations(text: str, pos: int, junk: str) -> list[str]:
     pos=st.integers(0, 300),
     junk=st.text(min_size=1, max_size=3) | st.text(alphabet="/%?&=#01217", min_size=1, max_size=3),
 )
-def test_mutated_links_raise_only_coded_errors_and_parsers_agree(  # noqa: PLR0917
+def test_mutated_links_raise_only_coded_errors_and_parsers_agree(
     gtin: str,
     lot: str | None,
     serial: str,
