@@ -11,59 +11,14 @@ from typing import Any
 
 import click
 
+from veriseal.codes.gtin import normalize_gtin
 from veriseal.codes.layout import parse_serial
 from veriseal.engine import Engine
 from veriseal.models import Scan
-from veriseal.regions.china import PROVINCES
+from veriseal.regions.china import province_key
+from veriseal.scan_records import COLUMNS, scan_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option
-
-COLUMNS = (
-    "id",
-    "at",
-    "code",
-    "gtin",
-    "batch_id",
-    "index",
-    "outcome",
-    "reason",
-    "channel",
-    "actor",
-    "lat",
-    "lon",
-    "accuracy_m",
-    "loc_source",
-    "client_scan_id",
-    "country",
-    "province",
-    "city",
-    "gb2260",
-)
-
-
-def scan_row(s: Scan) -> dict[str, Any]:
-    n, loc, reg = s.scan, s.scan.location, s.scan.region
-    return {
-        "id": s.id,
-        "at": n.at.isoformat(),
-        "code": n.code,
-        "gtin": n.gtin,
-        "batch_id": n.batch_id,
-        "index": n.index,
-        "outcome": n.outcome,
-        "reason": n.reason,
-        "channel": str(n.channel),
-        "actor": n.actor,
-        "lat": loc.lat if loc else None,
-        "lon": loc.lon if loc else None,
-        "accuracy_m": loc.accuracy_m if loc else None,
-        "loc_source": str(loc.source) if loc else None,
-        "client_scan_id": n.client_scan_id,
-        "country": reg.country if reg else None,
-        "province": reg.province if reg else None,
-        "city": reg.city if reg else None,
-        "gb2260": reg.gb2260 if reg else None,
-    }
 
 
 def _filters(fn: Any) -> Any:
@@ -73,6 +28,7 @@ def _filters(fn: Any) -> Any:
             click.option("--batch", "batch_ref", help="Only this batch (number or GTIN/LOT)."),
             click.option("--since", type=click.DateTime(), help="From this UTC time (inclusive)."),
             click.option("--until", type=click.DateTime(), help="Before this UTC time."),
+            click.option("--product", help="Only this product (GTIN)."),
             click.option("--fakes", is_flag=True, help="Scans of codes no brand issued."),
             click.option("--country", help="Only scans resolved to this ISO 3166-1 country."),
             click.option(
@@ -97,6 +53,7 @@ async def _query(
     limit: int,
     country: str | None = None,
     province: str | None = None,
+    product: str | None = None,
 ) -> list[Scan]:
     brand = await engine.brand(opts.brand)
     batch_id = (await engine.batches.get(brand, batch_ref)).id if batch_ref else None
@@ -108,15 +65,9 @@ async def _query(
         until=until.replace(tzinfo=dt.UTC) if until else None,
         limit=limit,
         country=country.upper() if country else None,
-        province=_province_key(province) if province else None,
+        province=province_key(province) if province else None,
+        gtin=normalize_gtin(product) if product else None,
     )
-
-
-def _province_key(text: str) -> str:
-    """A province as stored with scans: GB/T 2260 codes are turned into ISO 3166-2."""
-    text = text.strip()
-    by_gb = {p.gb2260: p.iso for p in PROVINCES}
-    return by_gb.get(text) or (text.upper() if ":" not in text else text)
 
 
 @click.group()
@@ -132,7 +83,7 @@ def list_(opts: Options, /, as_json: bool, **filters: Any) -> None:
     """List scans, oldest first."""
 
     async def go(engine: Engine) -> None:
-        rows = [scan_row(s) for s in await _query(engine, opts, **filters)]
+        rows = [scan_record(s) for s in await _query(engine, opts, **filters)]
         if as_json:
             echo_json(rows)
             return
@@ -154,7 +105,7 @@ def show(opts: Options, scan_id: int) -> None:
     """Show one scan as JSON."""
 
     async def go(engine: Engine) -> None:
-        echo_json(scan_row(await engine.ledger.get_scan(scan_id)))
+        echo_json(scan_record(await engine.ledger.get_scan(scan_id)))
 
     with_engine(opts, go)
 
@@ -170,7 +121,7 @@ def export(opts: Options, /, fmt: str, output: Path, **filters: Any) -> None:
     """Export scans as CSV or JSON Lines."""
 
     async def go(engine: Engine) -> int:
-        rows = [scan_row(s) for s in await _query(engine, opts, **filters)]
+        rows = [scan_record(s) for s in await _query(engine, opts, **filters)]
         with open_output(output) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             if fmt == "csv":

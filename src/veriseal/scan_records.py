@@ -10,8 +10,8 @@ from veriseal.models import Alert, Scan
 #: Record fields, in export column order.
 COLUMNS = (
     "id", "at", "code", "gtin", "batch_id", "index", "outcome", "reason", "channel", "actor",
-    "lat", "lon", "accuracy_m", "loc_source", "country", "province", "city",
-    "client_scan_id",
+    "lat", "lon", "accuracy_m", "loc_source", "client_scan_id", "country", "province",
+    "city", "gb2260",
 )  # fmt: skip
 
 
@@ -32,10 +32,11 @@ def scan_record(s: Scan) -> dict[str, Any]:
         "lon": loc.lon if loc else None,
         "accuracy_m": loc.accuracy_m if loc else None,
         "loc_source": str(loc.source) if loc else None,
+        "client_scan_id": n.client_scan_id,
         "country": region.country if region else None,
         "province": region.province if region else None,
         "city": region.city if region else None,
-        "client_scan_id": n.client_scan_id,
+        "gb2260": region.gb2260 if region else None,
     }
 
 

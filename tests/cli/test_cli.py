@@ -207,6 +207,9 @@ def test_scans_list_show_export(run, tmp_path: Path) -> None:  # type: ignore[no
     assert [r["index"] for r in listed] == [0, 1, 1]
     assert json.loads(run("scans", "list", "--json", "--code", serial.lower()))[0]["code"] == serial
     assert [r["code"] for r in json.loads(run("scans", "list", "--json", "--fakes"))] == ["junk"]
+    by_product = json.loads(run("scans", "list", "--json", "--product", listed[0]["gtin"]))
+    assert len(by_product) == 3
+    assert json.loads(run("scans", "list", "--json", "--product", "4006381333931")) == []
     assert json.loads(run("scans", "show", str(listed[0]["id"])))["lat"] == 39.9042
     run("scans", "export", "--format", "csv", "-o", "s.csv", "--batch", "1")
     lines = (tmp_path / "s.csv").read_text().splitlines()

@@ -71,3 +71,12 @@ def gb2260_for(country: str, iso_3166_2: str | None) -> str | None:
     if country == "CN" and iso_3166_2 in BY_ISO:
         return BY_ISO[iso_3166_2].gb2260
     return None
+
+
+def province_key(text: str) -> str:
+    """A province as scans store it, from what a person types: a GB/T 2260 code
+    (``440000``) becomes its ISO 3166-2 code (``CN-GD``); ISO codes are upper-cased;
+    ``CC:Name`` keys (divisions without an ISO code) are kept as written."""
+    text = text.strip()
+    by_gb = {p.gb2260: p.iso for p in PROVINCES}
+    return by_gb.get(text) or (text.upper() if ":" not in text else text)

@@ -25,6 +25,7 @@ from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.handheld import HandheldScan, HandheldUploads
 from veriseal.models import AlertKind, Location, LocationSource
+from veriseal.regions.china import province_key
 from veriseal.scan_records import alert_record, scan_record
 from veriseal.server.auth import field, json_object, optional_int_query, principal
 
@@ -61,6 +62,10 @@ def _parse_item(item: Any, index: int) -> HandheldScan:
     if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
         raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
     return HandheldScan(code, client_id, loc, pin)
+
+
+def _province(text: str | None) -> str | None:
+    return None if text is None else province_key(text)
 
 
 def _gtin(text: str | None) -> str | None:
@@ -124,7 +129,7 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
             until=_time(request, "until"),
             gtin=_gtin(request.query.get("product")),
             country=request.query.get("country"),
-            province=request.query.get("province"),
+            province=_province(request.query.get("province")),
             limit=limit,
         )
         return web.json_response({"scans": [scan_record(s) for s in found]})
