@@ -1,10 +1,16 @@
 """Print templates: TOML files (data, not code) found in template directories.
 
 Lookup order: the brand's directories from the config (``[printing] template_dirs``, in
-order), then the shipped ``printer_templates/`` folder. A template is ``<name>.toml``;
-the first file with the name wins, so a brand can override a shipped template. Every
-template has ``kind`` (``pdf``, ``zpl``, ``csv`` or ``image``) and ``description``; the
-other keys depend on the kind (see docs/printing.md and the shipped files).
+order), then the shipped templates. A template is ``<name>.toml``; the first file with
+the name wins, so a brand can override a shipped template. Every template has ``kind``
+(``pdf``, ``zpl``, ``csv`` or ``image``) and ``description``; the other keys depend on
+the kind (see docs/printing.md and the shipped files).
+
+The shipped templates live in the repository's top-level ``printer_templates/`` folder,
+the one place they are edited. The build (``setup.py``) copies that folder into the
+wheel as ``veriseal/printing/builtin_templates/``; nothing is copied in the source tree,
+so the two cannot drift. :data:`BUILTIN_DIR` is the checkout's folder when running from a
+source checkout (``src/`` layout, editable installs), else the packaged copy.
 """
 
 from __future__ import annotations
@@ -18,8 +24,20 @@ from typing import Any
 from veriseal.printing.errors import PrintTemplateInvalid, PrintTemplateNotFound
 
 KINDS = ("pdf", "zpl", "csv", "image")
-#: The shipped templates (a top-level folder of the repository).
-BUILTIN_DIR = Path(__file__).resolve().parents[3] / "printer_templates"
+#: Where the build puts the shipped templates inside the installed package.
+PACKAGED_DIR = Path(__file__).resolve().parent / "builtin_templates"
+
+
+def _builtin_dir() -> Path:
+    here = Path(__file__).resolve()
+    checkout = here.parents[3] / "printer_templates"
+    if here.parents[2].name == "src" and checkout.is_dir():
+        return checkout  # a source checkout: edits show at once, no build step needed
+    return PACKAGED_DIR
+
+
+#: The shipped templates.
+BUILTIN_DIR = _builtin_dir()
 
 
 @dataclass(frozen=True)
