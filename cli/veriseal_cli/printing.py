@@ -43,7 +43,8 @@ from veriseal_cli.progress import progress_bar
     type=click.IntRange(1, 64),
     default=min(2, os.cpu_count() or 1),
     show_default=True,
-    help="Rendering processes.",
+    help="Rendering processes for PDF and images (ZPL and CSV render in one process"
+    " and write from a second thread: faster than a pool for them).",
 )
 @click.option("--list-templates", is_flag=True, help="List the available templates and exit.")
 @pass_opts
