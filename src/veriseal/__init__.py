@@ -84,6 +84,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SYSTEM_PRINCIPAL": ("veriseal.accounts.models", "SYSTEM"),
     "User": ("veriseal.accounts.models", "User"),
     "require_permission": ("veriseal.accounts.permissions", "require"),
+    # territories (issue 6): holdings as index ranges, shipped items, dealer notices
+    "IndexRange": ("veriseal.index_ranges", "IndexRange"),
+    "MessageType": ("veriseal.notifications.models", "MessageType"),
+    "RangeMap": ("veriseal.index_ranges", "RangeMap"),
+    "resolve_items": ("veriseal.lifecycle", "resolve_items"),
 }
 
 __all__ = [
@@ -109,6 +114,7 @@ __all__ = [
     "Engine",
     "Forbidden",
     "GtinInvalid",
+    "IndexRange",
     "IntegrityViolation",
     "InvalidInput",
     "KeyNotFound",
@@ -121,6 +127,7 @@ __all__ = [
     "Ledger",
     "LedgerEvent",
     "Location",
+    "MessageType",
     "Minter",
     "NewAlert",
     "NewScan",
@@ -135,6 +142,7 @@ __all__ = [
     "Product",
     "ProductNotFound",
     "Profile",
+    "RangeMap",
     "Region",
     "RegionResolver",
     "Role",
@@ -150,6 +158,7 @@ __all__ = [
     "load_config",
     "register_messages",
     "require_permission",
+    "resolve_items",
     "verify_offline",
     "write_codes",
 ]
@@ -204,7 +213,9 @@ if TYPE_CHECKING:  # static checkers see the real names
     )
     from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution, hookimpl
     from veriseal.i18n import register as register_messages
+    from veriseal.index_ranges import IndexRange, RangeMap
     from veriseal.ledger.base import Ledger
+    from veriseal.lifecycle import resolve_items
     from veriseal.minting import CodeFormat, Minter, write_codes
     from veriseal.models import (
         AlertKind,
@@ -221,6 +232,7 @@ if TYPE_CHECKING:  # static checkers see the real names
         Region,
         Scan,
     )
+    from veriseal.notifications.models import MessageType
     from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
     from veriseal.regions.resolver import RegionResolver, default_resolver
     from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline
