@@ -9,6 +9,7 @@
     veriseal territory regions custom [NAME]         # list them, or show one
     veriseal territory regions contains NAME LAT LON [--buffer-km K]
 
+Grants, dealers, shipments and diversion commands are in :mod:`.cli_dealers`.
 The CLI runs on the core's public API and shared CLI plumbing only.
 """
 
@@ -27,7 +28,20 @@ from veriseal_territories.hierarchy import default_hierarchy
 
 @click.group()
 def territory() -> None:
-    """Sales territories (territories plugin). 销售区域。"""
+    """Sales territories and authorizations (territories plugin). 销售区域与授权。"""
+
+
+def groups() -> list[click.Group]:
+    """Every command group of the plugin (``territory`` gains grant/revoke/list here)."""
+    from veriseal_territories.cli_dealers import (  # noqa: PLC0415
+        add_territory_commands,
+        dealers,
+        diversion,
+        shipments,
+    )
+
+    add_territory_commands(territory)
+    return [territory, dealers, shipments, diversion]
 
 
 @territory.group()

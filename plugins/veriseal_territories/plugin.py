@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veriseal import PluginMigrations, hookimpl
+from veriseal import Engine, LedgerEvent, PluginMigrations, Scan, hookimpl
 
 
 @hookimpl
@@ -15,10 +15,11 @@ def ledger_migrations() -> PluginMigrations:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    """``veriseal territory ...``."""
-    from veriseal_territories.commands import territory  # noqa: PLC0415 (click: CLI only)
+    """``veriseal territory|dealers|shipments|diversion ...``."""
+    from veriseal_territories.commands import groups  # noqa: PLC0415 (click: CLI only)
 
-    cli.add_command(territory)
+    for group in groups():
+        cli.add_command(group)
 
 
 @hookimpl
@@ -27,3 +28,22 @@ def register_routes(app: Any, engine: Any) -> None:
     from veriseal_territories.routes import add_routes  # noqa: PLC0415 (aiohttp: server only)
 
     add_routes(app, engine)
+
+
+@hookimpl
+async def scan_recorded(engine: Engine, scan: Scan) -> None:
+    """Diversion check of every recorded scan (cheap unless the unit is held by a
+    dealer and the scan has a location)."""
+    from veriseal_territories.service import of  # noqa: PLC0415
+
+    await of(engine).diversion.check_scan(scan)
+
+
+@hookimpl
+async def ledger_event(engine: Engine, event: LedgerEvent) -> None:
+    """A clone alert dismisses the code's open diversion alerts (a copy, not a diversion)."""
+    if event.kind != "alert":
+        return
+    from veriseal_territories.service import of  # noqa: PLC0415
+
+    await of(engine).diversion.on_core_alert(event.brand_id, event.ref, event.details)

@@ -89,6 +89,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MessageType": ("veriseal.notifications.models", "MessageType"),
     "RangeMap": ("veriseal.index_ranges", "RangeMap"),
     "resolve_items": ("veriseal.lifecycle", "resolve_items"),
+    "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
 }
 
 __all__ = [
@@ -148,6 +149,7 @@ __all__ = [
     "Role",
     "Scan",
     "StorageError",
+    "Unauthenticated",
     "User",
     "VerdictContribution",
     "Verification",
@@ -179,7 +181,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static checkers see the real names
-    from veriseal.accounts.errors import Forbidden, NotVerified
+    from veriseal.accounts.errors import Forbidden, NotVerified, Unauthenticated
     from veriseal.accounts.models import SYSTEM as SYSTEM_PRINCIPAL
     from veriseal.accounts.models import Org, OrgKind, Principal, Role, User
     from veriseal.accounts.permissions import Action

@@ -1,0 +1,459 @@
+"""Sales authorizations (授权): which products a dealer may sell in which regions, when.
+
+A grant names a dealer (an org of the accounts tree), a product scope (``*`` every
+product, ``gtin:<GTIN>`` one product, ``category:<path>`` a catalogue category and
+everything below it), a region (a hierarchy code: country ``CN``, province ``CN-GD`` or
+GB/T 2260 ``440000``, city ``CN-GD/Guangzhou``; or ``custom:<name>`` for a GeoJSON sales
+region) and a validity period. Grants are appended; revoking (final), suspending and
+reinstating append events; a grant's state is its newest event.
+
+Contracts:
+
+- granting needs ``territory.grant`` on the dealer's org AND an approved enterprise
+  verification of the dealer (``not_verified`` otherwise), checked before anything is
+  written;
+- a dealer with no grant rows at all inherits the grants of its nearest ancestor dealer
+  (a shop selling in its distributor's territory); one with grants, even revoked ones,
+  has exactly its own;
+- :meth:`GrantService.authorize` answers allowed / refused with a stable reason:
+  ``authorized``, ``dealer_inactive``, ``no_grant``, ``grant_not_in_force``,
+  ``outside_territory``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from veriseal import (
+    Action,
+    Engine,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Principal,
+    Region,
+    register_messages,
+    require_permission,
+)
+from veriseal_territories.custom import CustomRegion, CustomRegionStore
+from veriseal_territories.dealers import Dealer, DealerService
+from veriseal_territories.hierarchy import default_hierarchy
+
+register_messages(
+    {
+        "error.territory_unauthorized": (
+            "Not authorized to sell there",
+            "未获授权在该区域销售",
+        ),
+        "error.grant_not_found": ("Authorization not found", "未找到该授权"),
+        "error.grant_invalid": ("Invalid authorization", "授权内容无效"),
+        "territories.reason.authorized": ("authorized", "已授权"),
+        "territories.reason.dealer_inactive": ("the dealer is not active", "经销商状态非正常"),
+        "territories.reason.no_grant": (
+            "the dealer has no authorization for this product",
+            "经销商无该产品的销售授权",
+        ),
+        "territories.reason.grant_not_in_force": (
+            "the dealer's authorization for this product is not in force",
+            "经销商该产品的授权未生效、已暂停、已撤销或已过期",
+        ),
+        "territories.reason.outside_territory": (
+            "the destination is outside the dealer's territory",
+            "目的地不在经销商授权区域内",
+        ),
+    }
+)
+
+CACHE_SECONDS = 5.0  # grants written by another process are seen within this time
+STATES = ("active", "suspended", "revoked")
+
+
+class TerritoryUnauthorized(Forbidden):
+    """An order or shipment outside the dealer's authorized territory."""
+
+    code = "territory_unauthorized"
+
+
+class GrantNotFound(NotFound):
+    code = "grant_not_found"
+
+
+class GrantInvalid(InvalidInput):
+    code = "grant_invalid"
+
+
+@dataclass(frozen=True)
+class Grant:
+    id: int
+    brand_id: int
+    org_id: int
+    product: str  # "*" | "gtin:<14 digits>" | "category:<path>"
+    region: str  # hierarchy code | "custom:<name>"
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    state: str  # active | suspended | revoked
+    note: str
+
+    def in_force(self, at: dt.datetime) -> bool:
+        return (
+            self.state == "active"
+            and self.valid_from <= at
+            and (self.valid_until is None or at < self.valid_until)
+        )
+
+    def covers_product(self, gtin: str, category_path: str) -> bool:
+        if self.product == "*":
+            return True
+        kind, _, value = self.product.partition(":")
+        if kind == "gtin":
+            return value == gtin
+        return category_path == value or category_path.startswith(value + "/")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "product": self.product,
+            "region": self.region,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "state": self.state,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of :meth:`GrantService.authorize`."""
+
+    allowed: bool
+    reason: str
+    message: str
+    dealer: str
+    grant_id: int | None = None
+    territory: tuple[str, ...] = ()  # regions in force for the product
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "message": self.message,
+            "dealer": self.dealer,
+            "grant_id": self.grant_id,
+            "territory": list(self.territory),
+        }
+
+
+def _ts(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
+
+
+def parse_product(text: str) -> str:
+    """``*`` / ``all`` / ``gtin:...`` / ``category:A/B`` / a bare GTIN -> canonical form
+    (the GTIN's existence is checked by the service)."""
+    text = text.strip()
+    if text in ("", "*", "all"):
+        return "*"
+    kind, sep, value = text.partition(":")
+    if not sep and text.isdigit():
+        kind, value = "gtin", text
+    value = value.strip()
+    if kind == "gtin" and value.isdigit() and 8 <= len(value) <= 14:
+        return f"gtin:{value.zfill(14)}"
+    if kind == "category":
+        parts = [p.strip() for p in value.replace("\\", "/").split("/") if p.strip()]
+        if parts and all(len(p) <= 64 for p in parts):
+            return "category:" + "/".join(parts)
+    raise GrantInvalid(f"product {text[:60]!r}: use *, gtin:<GTIN> or category:<path>")
+
+
+def parse_region(text: str) -> str:
+    """A hierarchy code (normalised) or ``custom:<name>``; ``region_not_found`` else."""
+    text = text.strip()
+    if text.lower().startswith("custom:"):
+        name = text[7:].strip()
+        if not name:
+            raise GrantInvalid("custom: needs a region name")
+        return f"custom:{name}"
+    return default_hierarchy().get(text).code
+
+
+class GrantService:
+    def __init__(self, engine: Engine, dealers: DealerService) -> None:
+        self.engine = engine
+        self.dealers = dealers
+        self._cache: dict[int, tuple[float, list[Grant]]] = {}
+        self._custom: dict[int, tuple[float, dict[str, CustomRegion]]] = {}
+
+    # -- reading ---------------------------------------------------------------------
+    async def grants(self, brand_id: int) -> list[Grant]:
+        """Every grant of the brand with its state (cached for :data:`CACHE_SECONDS`)."""
+        hit = self._cache.get(brand_id)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        async with self.engine.ledger.read() as tx:
+            found = await tx.fetch(
+                "SELECT g.*, (SELECT e.action FROM territories_grant_events e"
+                " WHERE e.grant_id = g.id ORDER BY e.id DESC LIMIT 1) AS last_action"
+                " FROM territories_grants g WHERE g.brand_id = ? ORDER BY g.id",
+                brand_id,
+            )
+        grants = [
+            Grant(
+                int(r["id"]),
+                brand_id,
+                int(r["org_id"]),
+                str(r["product"]),
+                str(r["region"]),
+                _ts(r["valid_from"]),
+                _ts(r["valid_until"]) if r["valid_until"] else None,
+                _state(r["last_action"]),
+                str(r["note"]),
+            )
+            for r in found
+        ]
+        self._cache[brand_id] = (time.monotonic(), grants)
+        return grants
+
+    async def custom_regions(self, brand_id: int) -> dict[str, CustomRegion]:
+        hit = self._custom.get(brand_id)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        regions = {r.name: r for r in await CustomRegionStore(self.engine.ledger).regions(brand_id)}
+        self._custom[brand_id] = (time.monotonic(), regions)
+        return regions
+
+    async def effective(self, brand_id: int, org_id: int) -> tuple[int, list[Grant]]:
+        """The grants that define ``org_id``'s territory and whose they are (its own, or
+        its nearest ancestor dealer's when it has none)."""
+        grants = await self.grants(brand_id)
+        by_org: dict[int, list[Grant]] = {}
+        for g in grants:
+            by_org.setdefault(g.org_id, []).append(g)
+        org = await self.engine.accounts.store.get_org(org_id)
+        ids = [int(p) for p in org.path.strip("/").split("/") if p]
+        for candidate in reversed(ids):  # the org itself, then its ancestors
+            if candidate in by_org:
+                return candidate, by_org[candidate]
+        return org_id, []
+
+    async def list(
+        self,
+        principal: Principal,
+        brand_id: int,
+        dealer: str | None = None,
+        include_inactive: bool = False,
+    ) -> list[tuple[Dealer, Grant]]:
+        """Grants of one dealer, or of every dealer the principal may see."""
+        dealers = await self.dealers.all(brand_id)
+        if dealer is not None:
+            chosen = await self.dealers.find(brand_id, dealer)
+            dealers = {chosen.org_id: chosen}
+        out = []
+        for g in await self.grants(brand_id):
+            d = dealers.get(g.org_id)
+            if d is None or (not include_inactive and g.state == "revoked"):
+                continue
+            org = await self.engine.accounts.store.get_org(d.org_id)
+            try:
+                require_permission(principal, Action.ORGS_VIEW, org=org)
+            except Forbidden:
+                if dealer is not None:
+                    raise
+                continue
+            out.append((d, g))
+        return out
+
+    # -- writing ---------------------------------------------------------------------
+    async def grant(
+        self,
+        principal: Principal,
+        brand_id: int,
+        dealer_ref: str,
+        product: str,
+        region: str,
+        valid_from: dt.datetime | None = None,
+        valid_until: dt.datetime | None = None,
+        note: str = "",
+    ) -> Grant:
+        """Authorize a dealer (see the module docstring for the checks)."""
+        dealer = await self.dealers.find(brand_id, dealer_ref)
+        org = await self.engine.accounts.store.get_org(dealer.org_id)
+        require_permission(principal, Action.TERRITORY_GRANT, org=org)
+        await self.engine.kyc.require_verified_dealer(org)
+        if dealer.status == "terminated":
+            raise GrantInvalid(f"dealer {dealer.code} is terminated")
+        product = parse_product(product)
+        if product.startswith("gtin:"):
+            brand = await self.engine.ledger.get_brand_by_id(brand_id)
+            await self.engine.catalogue.get(brand, product[5:])  # product_not_found
+        region = parse_region(region)
+        if region.startswith("custom:") and region[7:] not in await self._fresh_custom(brand_id):
+            raise GrantInvalid(f"no custom region {region[7:]!r} (territory regions add-custom)")
+        start = (valid_from or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        end = valid_until.astimezone(dt.UTC) if valid_until else None
+        if end is not None and end <= start:
+            raise GrantInvalid("valid_until must be after valid_from")
+        if len(note) > 500:
+            raise GrantInvalid("a note has at most 500 characters")
+        async with self.engine.ledger.write() as tx:
+            row = await tx.fetchrow(
+                "INSERT INTO territories_grants (brand_id, org_id, product, region, valid_from,"
+                " valid_until, at, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                brand_id,
+                dealer.org_id,
+                product,
+                region,
+                start,
+                end,
+                dt.datetime.now(dt.UTC),
+                _actor(principal),
+                note.strip(),
+            )
+        assert row is not None
+        self._cache.pop(brand_id, None)
+        return next(g for g in await self.grants(brand_id) if g.id == int(row["id"]))
+
+    async def change(
+        self, principal: Principal, brand_id: int, grant_id: int, action: str, note: str = ""
+    ) -> Grant:
+        """``revoke`` (final), ``suspend`` or ``reinstate`` a grant: appends an event."""
+        if action not in ("revoke", "suspend", "reinstate"):
+            raise GrantInvalid(f"action {action!r}: revoke, suspend or reinstate")
+        grant = await self._grant(brand_id, grant_id)
+        org = await self.engine.accounts.store.get_org(grant.org_id)
+        require_permission(principal, Action.TERRITORY_GRANT, org=org)
+        if grant.state == "revoked":
+            raise GrantInvalid(f"grant {grant_id} is revoked already (final)")
+        if action == "reinstate":
+            await self.engine.kyc.require_verified_dealer(org)
+        async with self.engine.ledger.write() as tx:
+            await self.append_change(tx, grant_id, action, _actor(principal), note)
+        self._cache.pop(brand_id, None)
+        return await self._grant(brand_id, grant_id)
+
+    @staticmethod
+    async def append_change(tx: Any, grant_id: int, action: str, actor: str, note: str) -> None:
+        await tx.execute(
+            "INSERT INTO territories_grant_events (grant_id, action, at, actor, note)"
+            " VALUES (?, ?, ?, ?, ?)",
+            grant_id,
+            action,
+            dt.datetime.now(dt.UTC),
+            actor,
+            note.strip()[:500],
+        )
+
+    def forget(self, brand_id: int) -> None:
+        """Drop the cached grants (after a write made elsewhere in this process)."""
+        self._cache.pop(brand_id, None)
+
+    async def _grant(self, brand_id: int, grant_id: int) -> Grant:
+        self._cache.pop(brand_id, None)
+        found = [g for g in await self.grants(brand_id) if g.id == grant_id]
+        if not found:
+            raise GrantNotFound(f"no grant {grant_id} in this brand")
+        return found[0]
+
+    async def _fresh_custom(self, brand_id: int) -> dict[str, CustomRegion]:
+        self._custom.pop(brand_id, None)
+        return await self.custom_regions(brand_id)
+
+    # -- the order-time check ----------------------------------------------------------
+    async def authorize(
+        self,
+        brand_id: int,
+        dealer_ref: str,
+        gtin: str,
+        destination: str | None = None,
+        point: tuple[float, float] | None = None,
+        at: dt.datetime | None = None,
+    ) -> Decision:
+        """May ``dealer`` sell product ``gtin`` to ``destination`` (a hierarchy code) or
+        ``point`` (lat, lon) at ``at`` (default now)? Never raises for a refusal: the
+        :class:`Decision` says why. ``region_not_found`` / ``product_not_found`` /
+        ``dealer_not_found`` for references that do not exist."""
+        if destination is None and point is None:
+            raise GrantInvalid("name a destination region or a point")
+        dealer = await self.dealers.find(brand_id, dealer_ref)
+        brand = await self.engine.ledger.get_brand_by_id(brand_id)
+        product = await self.engine.catalogue.get(brand, gtin)
+        when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        h = default_hierarchy()
+        chain: set[str] = set()
+        if destination is not None:
+            chain = {n.code for n in h.ancestors(destination)}
+        region: Region | None = None
+        if point is not None:
+            from veriseal import default_resolver  # noqa: PLC0415 (loads the place data)
+
+            region = default_resolver().resolve(*point)
+            if region is not None:
+                chain |= {region.country, region.province, f"{region.province}/{region.city}"}
+        if dealer.status != "active":
+            return _decide(False, "dealer_inactive", dealer)
+        _, grants = await self.effective(brand_id, dealer.org_id)
+        mine = [g for g in grants if g.covers_product(product.gtin, product.category_path)]
+        if not mine:
+            return _decide(False, "no_grant", dealer)
+        live = [g for g in mine if g.in_force(when)]
+        if not live:
+            return _decide(False, "grant_not_in_force", dealer)
+        custom = await self.custom_regions(brand_id)
+        territory = tuple(g.region for g in live)
+        for g in live:
+            if g.region.startswith("custom:"):
+                shape = custom.get(g.region[7:])
+                if shape is not None and point is not None and shape.contains(*point):
+                    return _decide(True, "authorized", dealer, g.id, territory)
+            elif g.region in chain:
+                return _decide(True, "authorized", dealer, g.id, territory)
+        return _decide(False, "outside_territory", dealer, None, territory)
+
+    async def require_authorized(self, *args: Any, **kwargs: Any) -> Decision:
+        """:meth:`authorize`, raising ``territory_unauthorized`` for a refusal."""
+        decision = await self.authorize(*args, **kwargs)
+        if not decision.allowed:
+            details = {k: v for k, v in decision.to_dict().items() if k != "message"}
+            raise TerritoryUnauthorized(decision.message, **details)
+        return decision
+
+
+_MESSAGES = {
+    "authorized": "dealer {dealer} is authorized for this product there",
+    "dealer_inactive": "dealer {dealer} is not active: no sale is authorized",
+    "no_grant": "dealer {dealer} has no authorization for this product",
+    "grant_not_in_force": (
+        "dealer {dealer}'s authorization for this product is suspended, revoked, expired"
+        " or not yet valid"
+    ),
+    "outside_territory": (
+        "the destination is outside dealer {dealer}'s territory for this product ({regions})"
+    ),
+}
+
+
+def _decide(
+    allowed: bool,
+    reason: str,
+    dealer: Dealer,
+    grant_id: int | None = None,
+    territory: tuple[str, ...] = (),
+) -> Decision:
+    message = _MESSAGES[reason].format(dealer=dealer.code, regions=", ".join(territory))
+    return Decision(allowed, reason, message, dealer.code, grant_id, territory)
+
+
+def _state(last_action: Any) -> str:
+    return {None: "active", "reinstate": "active", "suspend": "suspended", "revoke": "revoked"}.get(
+        last_action, "active"
+    )
+
+
+def _actor(principal: Principal) -> str:
+    return f"user:{principal.user_id}" if principal.user_id is not None else principal.client

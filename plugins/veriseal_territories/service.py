@@ -1,0 +1,142 @@
+"""The territories services of one engine, bundled: what the CLI, the routes and the
+hooks call. ``of(engine)`` returns the engine's instance (built on first use; its
+caches live as long as the engine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from veriseal import Brand, Engine, InvalidInput, Principal, VerisealError
+from veriseal_territories.dealers import DealerService
+from veriseal_territories.diversion import AlertWorkflow, DiversionService
+from veriseal_territories.grants import GrantService
+from veriseal_territories.shipments import MoveResult, Point, ShipmentService
+
+
+@dataclass
+class Territories:
+    engine: Engine
+    dealers: DealerService
+    grants: GrantService
+    shipments: ShipmentService
+    diversion: DiversionService
+    alerts: AlertWorkflow
+
+    @classmethod
+    def build(cls, engine: Engine) -> Territories:
+        dealers = DealerService(engine)
+        grants = GrantService(engine, dealers)
+        shipments = ShipmentService(engine, dealers)
+        diversion = DiversionService(engine, dealers, grants, shipments)
+        return cls(engine, dealers, grants, shipments, diversion, AlertWorkflow(engine, grants))
+
+    async def receive(
+        self,
+        principal: Principal,
+        brand: Brand,
+        items: Sequence[str],
+        *,
+        at_ref: str | None = None,
+        client_id: str | None = None,
+        location: Point | None = None,
+        note: str = "",
+    ) -> MoveResult:
+        """Scan goods in, then judge units taken from another dealer (diversion)."""
+        when = dt.datetime.now(dt.UTC)
+        result = await self.shipments.receive(
+            principal,
+            brand,
+            items,
+            at_ref=at_ref,
+            client_id=client_id,
+            location=location,
+            note=note,
+            at=when,
+        )
+        actor = f"user:{principal.user_id}" if principal.user_id is not None else principal.client
+        for taken in result.taken:
+            alert = await self.diversion.check_receipt(
+                brand.id, result.to_org, taken, location, actor, when
+            )
+            if alert is not None:
+                result.diversion_alerts.append(alert)
+        return result
+
+
+_ATTR = "_veriseal_territories"  # kept on the engine: it lives and dies with it
+
+
+def of(engine: Engine) -> Territories:
+    """The engine's services (one instance per engine object)."""
+    found = getattr(engine, _ATTR, None)
+    if not isinstance(found, Territories):
+        found = Territories.build(engine)
+        setattr(engine, _ATTR, found)
+    return found
+
+
+def when(text: str | None) -> dt.datetime | None:
+    """``2026-01-01``, an ISO date-time (naive = UTC), or ``30d`` / ``12h`` ago."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*([dh])\s*", text)
+    if m:
+        n = int(m.group(1))
+        delta = dt.timedelta(days=n) if m.group(2) == "d" else dt.timedelta(hours=n)
+        return dt.datetime.now(dt.UTC) - delta
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date, an ISO date-time, or Nd / Nh") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def sync_operations(
+    engine: Engine, principal: Any, brand: Any, operations: list[Any]
+) -> list[dict[str, Any]]:
+    """Apply an offline handheld batch in order; one result (or coded error) each. Every
+    operation needs a client_id, so the whole batch can be re-sent safely."""
+    t = of(engine)
+    results: list[dict[str, Any]] = []
+    for n, op in enumerate(operations, 1):
+        try:
+            if not isinstance(op, dict):
+                raise InvalidInput(f"operation {n} is not an object")
+            cid, kind, items = op.get("client_id"), op.get("kind"), op.get("items")
+            if not isinstance(cid, str) or not cid.strip():
+                raise InvalidInput(f"operation {n}: client_id is required for a sync")
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise InvalidInput(f"operation {n}: items must be a list of strings")
+            point = Point.parse(op.get("location"))
+            if kind == "out":
+                if not isinstance(op.get("to"), str):
+                    raise InvalidInput(f"operation {n}: 'to' (dealer code) is required")
+                r = await t.shipments.ship(
+                    principal,
+                    brand,
+                    op["to"],
+                    items,
+                    from_ref=op.get("from"),
+                    client_id=cid,
+                    location=point,
+                )
+            elif kind == "in":
+                r = await t.receive(
+                    principal, brand, items, at_ref=op.get("at"), client_id=cid, location=point
+                )
+            else:
+                raise InvalidInput(f"operation {n}: kind must be 'out' or 'in'")
+            results.append({"client_id": cid, "ok": True, **r.to_dict()})
+        except VerisealError as exc:
+            results.append(
+                {
+                    "client_id": op.get("client_id") if isinstance(op, dict) else None,
+                    "ok": False,
+                    **exc.to_dict(),
+                }
+            )
+    return results
