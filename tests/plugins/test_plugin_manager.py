@@ -55,7 +55,10 @@ def test_plugin_migrations_stay_in_the_plugin_namespace() -> None:
     own = plugin_migrations(
         PluginMigrations("territories", "veriseal_territories.migrations"), "sqlite"
     )
-    assert [m.name for m in own] == ["territories/0001_custom_regions"]
+    assert [m.name for m in own] == [
+        "territories/0001_custom_regions",
+        "territories/0002_dealers_shipments_diversion",
+    ]
     # the same files under another prefix touch tables that are not that plugin's
     with pytest.raises(PluginMigrationInvalid, match="territories_custom_regions"):
         plugin_migrations(PluginMigrations("other", "veriseal_territories.migrations"), "sqlite")

@@ -51,9 +51,12 @@ def uscc(n: int) -> str:
 async def approve(engine: Engine, org_id: int, n: int) -> None:
     """Give the dealer org an approved enterprise verification (real KYC flow)."""
     user = await engine.accounts.create_user(
-        SYSTEM, contact=f"1390000{n:04d}", display_name=f"dealer {n}", role=Role.DISTRIBUTOR,
+        SYSTEM,
+        contact=f"1390000{n:04d}",
+        display_name=f"dealer {n}",
+        role=Role.DISTRIBUTOR,
         org_id=org_id,
-    )  # fmt: skip
+    )
     principal = await engine.accounts.principal(user)
     sub = await engine.kyc.submit_enterprise(principal, f"Dealer {n} Co.", uscc(n), jpeg())
     await engine.kyc.review(SYSTEM, sub.id, True, "ok")
@@ -75,7 +78,6 @@ class World:
         return (await self.t.dealers.find(self.brand.id, code)).org_id
 
 
-
 @pytest.fixture
 async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
     key_file = tmp_path / "test.key"
@@ -91,8 +93,12 @@ async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
 @pytest.fixture
 async def world(engine: Engine, tmp_path: Path) -> World:
     brand = await engine.brands.create("acme", "Acme Tea", "id.acme.example")
-    await engine.catalogue.add(make_product(brand, GTIN, "Green tea", category="Beverages/Tea/Green"))
-    await engine.catalogue.add(make_product(brand, OTHER_GTIN, "Rice wine", category="Beverages/Wine"))
+    await engine.catalogue.add(
+        make_product(brand, GTIN, "Green tea", category="Beverages/Tea/Green")
+    )
+    await engine.catalogue.add(
+        make_product(brand, OTHER_GTIN, "Rice wine", category="Beverages/Wine")
+    )
     batch = await engine.batches.create(brand, BatchRequest(gtin=GTIN, lot="L1", size=1000))
     keys = {k.slot: k for k in await engine.keys.list(brand)}
     material = engine.keys.material(keys[batch.key_slot])
@@ -101,7 +107,7 @@ async def world(engine: Engine, tmp_path: Path) -> World:
 
     def codes(first: int, count: int) -> list[str]:
         with Minter(brand, batch, material) as m:
-            chunk = m.chunk(first, count)
+            chunk = m.chunk(first, first + count)
         width = chunk.uris.shape[1]
         raw = chunk.uris.tobytes().decode()
         return [raw[i * width : (i + 1) * width] for i in range(count)]

@@ -22,7 +22,11 @@ async def test_import_builds_the_tree_and_updates_by_code(world: World) -> None:
     assert labels == [(0, None), (1, "GD01"), (2, "GZ-R1"), (1, "ZJ01")]
     gd = await t.dealers.find(brand.id, "GD01")
     assert (gd.regions, gd.contact, gd.phone, str(gd.kind)) == (
-        ("CN-GD",), "张三", "13800000001", "distributor")
+        ("CN-GD",),
+        "张三",
+        "13800000001",
+        "distributor",
+    )
     zj = await t.dealers.find(brand.id, "ZJ01")
     assert zj.regions == ("CN-ZJ",)  # GB/T 2260 330000 normalised to ISO
     org = await world.engine.accounts.store.get_org(gd.org_id)
@@ -66,17 +70,21 @@ async def test_grant_needs_verification_and_permission(world: World) -> None:
     gd_org = await world.dealer_org("GD01")
     await approve(engine, gd_org, 1)
     # a dealer may not authorize itself; a brand admin of the brand may
-    dealer_user = next(u for u in await engine.accounts.list_users(SYSTEM, gd_org)
-                       if u.role is Role.DISTRIBUTOR)  # fmt: skip
+    dealer_user = next(
+        u for u in await engine.accounts.list_users(SYSTEM, gd_org) if u.role is Role.DISTRIBUTOR
+    )
     dealer = await engine.accounts.principal(dealer_user)
     with pytest.raises(Exception) as err:
         await t.grants.grant(dealer, brand.id, "GD01", "*", "CN-GD")
     assert getattr(err.value, "code", None) == "forbidden"
     root = await engine.accounts.brand_org(brand)
     boss_user = await engine.accounts.create_user(
-        SYSTEM, contact="boss@acme.example", display_name="Boss", role=Role.BRAND_ADMIN,
+        SYSTEM,
+        contact="boss@acme.example",
+        display_name="Boss",
+        role=Role.BRAND_ADMIN,
         org_id=root.id,
-    )  # fmt: skip
+    )
     boss = await engine.accounts.principal(boss_user)
     g = await t.grants.grant(boss, brand.id, "GD01", f"gtin:{GTIN}", "440000")
     assert (g.region, g.product, g.state) == ("CN-GD", f"gtin:{GTIN}", "active")
@@ -115,11 +123,15 @@ async def test_authorize(network: World) -> None:
     assert (await t.grants.authorize(brand.id, "ZJ01", GTIN, "CN-SH", at=later)).allowed
     gd = next(g for g in await t.grants.grants(brand.id) if g.region == "CN-GD")
     await t.grants.change(SYSTEM, brand.id, gd.id, "suspend", "audit")
-    assert (await t.grants.authorize(brand.id, "GD01", GTIN, "CN-GD")).reason == "grant_not_in_force"
+    assert (
+        await t.grants.authorize(brand.id, "GD01", GTIN, "CN-GD")
+    ).reason == "grant_not_in_force"
     await t.grants.change(SYSTEM, brand.id, gd.id, "reinstate")
     assert (await t.grants.authorize(brand.id, "GD01", GTIN, "CN-GD")).allowed
     await t.grants.change(SYSTEM, brand.id, gd.id, "revoke", "contract ended")
-    assert (await t.grants.authorize(brand.id, "GD01", GTIN, "CN-GD")).reason == "grant_not_in_force"
+    assert (
+        await t.grants.authorize(brand.id, "GD01", GTIN, "CN-GD")
+    ).reason == "grant_not_in_force"
     with pytest.raises(Exception) as err:
         await t.grants.change(SYSTEM, brand.id, gd.id, "reinstate")
     assert getattr(err.value, "code", None) == "grant_invalid"  # revocation is final

@@ -1,0 +1,262 @@
+"""Shipments with range holdings, diversion alerts from scans and inbound scans, the
+alert workflow, clone interplay and history analysis, on both ledger backends."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from tests.territories.conftest import CHANGSHA, GUANGZHOU, HANGZHOU, SHENZHEN, World
+from veriseal.accounts.models import SYSTEM, Role
+from veriseal.aggregation import Children, PackRequest
+from veriseal.codes.gtin import gs1_check_digit
+from veriseal.events import BatchRange, Where
+from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
+from veriseal.notifications.inbox import Inbox
+from veriseal.notifications.models import MessageType
+from veriseal.scans import ScanContext
+from veriseal_territories.analysis import analyse
+
+
+def sscc(n: int) -> str:
+    body = f"09506000{n:09d}"
+    return body + str(gs1_check_digit(body))
+
+
+async def pack_pallet(w: World) -> str:
+    """Items 0-23 and 24-47 in two cases on one pallet; returns the pallet's SSCC."""
+    aggregation, where = w.engine.lifecycle.aggregation, Where()
+    for case, first in ((1, 0), (2, 24)):
+        ranges = (BatchRange(w.batch.id, first, first + 23),)
+        await aggregation.pack(w.brand, PackRequest(sscc(case), Children(ranges)), where)
+    await aggregation.pack(w.brand, PackRequest(sscc(100), Children((), (sscc(1), sscc(2)))), where)
+    return sscc(100)
+
+
+async def scan(
+    w: World,
+    code: str,
+    where: tuple[float, float],
+    source: str = "gps",
+    accuracy: float | None = 20.0,
+    actor: str = "device:phone",
+) -> int:
+    loc = Location(where[0], where[1], accuracy, LocationSource(source))
+    result = await w.engine.scans.scan(code, ScanContext(ScanChannel.WEB, actor, loc))
+    return result.scan_id
+
+
+async def test_pallet_ships_as_ranges_and_receipts_replay(network: World) -> None:
+    w, t = network, network.t
+    pallet = await pack_pallet(w)
+    out = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], client_id="hh-1")
+    assert (out.items, out.replayed) == (48, False)
+    gd = await w.dealer_org("GD01")
+    assert await t.shipments.holdings(w.brand.id, gd) == [
+        {
+            "batch_id": w.batch.id,
+            "first": 0,
+            "last": 47,
+            "movement_id": out.movement_ids[0],
+            "state": "in_transit",
+        }
+    ]
+    again = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], client_id="hh-1")
+    assert again.replayed and again.movement_ids == out.movement_ids
+    received = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", client_id="in-1")
+    assert (received.received, received.taken, received.already) == (48, [], 0)
+    assert (await t.shipments.holder(w.batch.id, 7))[0:3:2] == (gd, "in")  # type: ignore[index]
+    replay = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", client_id="in-1")
+    assert replay.replayed
+    twice = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01")
+    assert (twice.already, twice.received) == (48, 0)
+    # GD01 passes one case to its retailer: the holding splits into two rows
+    await t.shipments.ship(SYSTEM, w.brand, "GZ-R1", [sscc(1)], from_ref="GD01")
+    held = await t.shipments.holdings(w.brand.id, gd)
+    assert [(h["first"], h["last"]) for h in held] == [(24, 47)]
+    r1 = await w.dealer_org("GZ-R1")
+    assert [(h["first"], h["last"]) for h in await t.shipments.holdings(w.brand.id, r1)] == [
+        (0, 23)
+    ]
+    # a dealer cannot ship what it does not hold; nothing is written
+    with pytest.raises(Exception) as err:
+        await t.shipments.ship(SYSTEM, w.brand, "ZJ01", w.codes(20, 6), from_ref="GD01")
+    assert getattr(err.value, "code", None) == "not_held", err.value
+    assert "20-23" in err.value.args[0]
+    assert [(h["first"], h["last"]) for h in await t.shipments.holdings(w.brand.id, gd)] == [
+        (24, 47)
+    ]
+    # single item codes work as well as SSCCs; a typo names its line
+    ok = await t.shipments.ship(SYSTEM, w.brand, "ZJ01", w.codes(100, 3))
+    assert ok.items == 3
+    with pytest.raises(Exception) as err:
+        await t.shipments.ship(SYSTEM, w.brand, "ZJ01", [*w.codes(103, 1), "not-a-code"])
+    assert getattr(err.value, "code", None) == "item_unknown"
+
+
+async def test_scan_outside_territory_raises_one_alert_and_notifies(network: World) -> None:
+    w, t = network, network.t
+    root = await w.engine.accounts.brand_org(w.brand)
+    boss = await w.engine.accounts.create_user(
+        SYSTEM,
+        contact="boss@acme.example",
+        display_name="Boss",
+        role=Role.BRAND_ADMIN,
+        org_id=root.id,
+    )
+    pallet = await pack_pallet(w)
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet])
+    codes = w.codes(0, 48)
+    await scan(w, codes[1], GUANGZHOU)  # at home: nothing
+    await scan(w, codes[2], SHENZHEN)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []
+    scan_id = await scan(w, codes[30], HANGZHOU)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    ev = alert.evidence
+    assert (alert.state, alert.source, alert.scan_id, alert.index) == ("open", "scan", scan_id, 30)
+    assert ev["holder"]["code"] == "GD01" and ev["territory"]["regions"] == ["CN-GD"]
+    assert ev["seen"]["province"] == "CN-ZJ" and ev["seen"]["source"] == "gps"
+    assert ev["by"] == {"actor": "device:phone", "channel": "web", "role": "consumer"}
+    await scan(w, codes[30], HANGZHOU)  # the same unit again: still one alert
+    assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
+    [message] = await Inbox(w.engine.ledger).history(boss.id)
+    assert message.type is MessageType.DIVERSION_ALERT and "GD01" in message.body
+    assert message.data["alert_id"] == alert.id
+    # units the brand still holds are nobody's diversion
+    await scan(w, w.codes(500, 1)[0], HANGZHOU)
+    assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
+
+
+async def test_tolerances(network: World) -> None:
+    w, t = network, network.t
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    codes = w.codes(0, 48)
+    # IP-derived locations are ignored by default; a vague GPS fix too
+    await scan(w, codes[3], HANGZHOU, source="ip", accuracy=None)
+    await scan(w, codes[4], HANGZHOU, accuracy=5000)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []
+    # a fix just across the border, within the buffer, is given the benefit of the doubt
+    border = (25.3, 113.1)  # Hunan side of the Guangdong border, ~20 km from it
+    region = w.engine.committer.resolver().resolve(*border)  # type: ignore[misc]
+    assert region is not None and region.province != "CN-GD"
+    await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=40)
+    await scan(w, codes[5], border)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []
+    await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=0, ip_weight=0.5)
+    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []  # half an observation
+    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    assert alert.evidence["weight"] == 1.0 and alert.evidence["sightings"] == 2
+    with pytest.raises(Exception) as err:
+        await t.diversion.set_tolerances(SYSTEM, w.brand.id, ip_weight=2)
+    assert getattr(err.value, "code", None) == "tolerance_invalid"
+
+
+async def test_inbound_scan_by_another_dealer(network: World) -> None:
+    w, t = network, network.t
+    pallet = await pack_pallet(w)
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet])
+    await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01")
+    # ZJ01 (Zhejiang) scans in a case GD01 holds: no shipment to it, outside GD01's land
+    r = await t.receive(SYSTEM, w.brand, [sscc(2)], at_ref="ZJ01")
+    gd, zj = await w.dealer_org("GD01"), await w.dealer_org("ZJ01")
+    assert [(x.from_org, x.items) for x in r.taken] == [(gd, 24)]
+    [alert_id] = r.diversion_alerts
+    alert = await t.alerts.get(SYSTEM, w.brand.id, alert_id)
+    assert (alert.source, alert.items, alert.org_id) == ("receipt", 24, gd)
+    assert alert.evidence["received_by"]["code"] == "ZJ01"
+    assert alert.evidence["seen"] == {"at": alert.evidence["seen"]["at"], "home_regions": ["CN-ZJ"]}
+    assert (await t.shipments.holder(w.batch.id, 30))[0] == zj  # type: ignore[index]
+    # the retailer under GD01, in Guangzhou, taking goods from GD01: inside, no alert
+    r2 = await t.receive(SYSTEM, w.brand, [sscc(1)], at_ref="GZ-R1", location=None)
+    assert r2.taken and r2.diversion_alerts == []
+
+
+async def test_workflow_confirm_penalty_suspends_and_export(network: World) -> None:
+    w, t = network, network.t
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    await scan(w, w.codes(10, 1)[0], HANGZHOU)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    with pytest.raises(Exception) as err:
+        await t.alerts.transition(SYSTEM, w.brand.id, alert.id, "confirmed", "seen it")
+    assert getattr(err.value, "code", None) == "alert_transition"
+    await t.alerts.transition(SYSTEM, w.brand.id, alert.id, "investigating", "calling GD01")
+    with pytest.raises(Exception) as err:
+        await t.alerts.transition(SYSTEM, w.brand.id, alert.id, "confirmed", "")
+    assert getattr(err.value, "code", None) == "alert_transition"  # a note is required
+    done = await t.alerts.transition(
+        SYSTEM,
+        w.brand.id,
+        alert.id,
+        "confirmed",
+        "sold to a Hangzhou wholesaler",
+        {"amount": 5000, "currency": "cny"},
+        "suspend",
+    )
+    assert done.state == "confirmed"
+    assert [h["state"] for h in done.history] == ["open", "investigating", "confirmed"]
+    assert done.history[-1]["penalty"] == {"amount": 5000, "currency": "CNY", "reason": ""}
+    decision = await t.grants.authorize(w.brand.id, "GD01", w.batch.gtin, "CN-GD")
+    assert decision.reason == "grant_not_in_force"
+    with pytest.raises(Exception) as err:
+        await t.alerts.transition(SYSTEM, w.brand.id, alert.id, "dismissed", "oops")
+    assert getattr(err.value, "code", None) == "alert_transition"  # final
+    text = await t.alerts.export(SYSTEM, w.brand.id, "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["id"], r["state"], r["dealer_code"], r["province"]) for r in rows] == [
+        (str(alert.id), "confirmed", "GD01", "CN-ZJ")
+    ]
+    assert await t.alerts.list(SYSTEM, w.brand.id, state="open") == []
+    # an inspector may read alerts, not decide them; a retailer neither
+    inspector_user = await w.engine.accounts.create_user(
+        SYSTEM,
+        contact="insp@acme.example",
+        display_name="Insp",
+        role=Role.INSPECTOR,
+        org_id=(await w.engine.accounts.brand_org(w.brand)).id,
+    )
+    inspector = await w.engine.accounts.principal(inspector_user)
+    assert len(await t.alerts.list(inspector, w.brand.id)) == 1
+    with pytest.raises(Exception) as err:
+        await t.alerts.transition(inspector, w.brand.id, alert.id, "dismissed", "no")
+    assert getattr(err.value, "code", None) == "forbidden"
+
+
+async def test_clone_alert_dismisses_the_diversion_alert(network: World) -> None:
+    w, t = network, network.t
+    await w.engine.ledger.set_clone_policy(w.brand.id, None, ClonePolicy(max_verifications=2))
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    code = w.codes(11, 1)[0]
+    await scan(w, code, HANGZHOU)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    await scan(w, code, (30.2745, 120.1555))
+    await scan(w, code, (30.2749, 120.1559))  # the third verification: clone_count
+    again = await t.alerts.get(SYSTEM, w.brand.id, alert.id)
+    assert again.state == "dismissed" and "clone alert" in again.history[-1]["note"]
+
+
+async def test_history_analysis_ranks_dealers(network: World) -> None:
+    w, t = network, network.t
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    await t.shipments.ship(SYSTEM, w.brand, "ZJ01", w.codes(200, 10))
+    codes = w.codes(0, 48)
+    for i in range(5):
+        await scan(w, codes[i], HANGZHOU)  # GD01's goods in Zhejiang
+    await scan(w, codes[6], CHANGSHA)
+    await scan(w, codes[7], GUANGZHOU)
+    zj = w.codes(200, 10)
+    await scan(w, zj[0], HANGZHOU)
+    await scan(w, zj[1], GUANGZHOU)  # ZJ01's goods in Guangdong
+    found = await analyse(w.engine, t.diversion, SYSTEM, w.brand.id, start)
+    assert [(f.code, len(f.outside_units), f.outside_scans, f.scans) for f in found] == [
+        ("GD01", 6, 6, 7),
+        ("ZJ01", 1, 1, 2),
+    ]
+    assert found[0].regions.most_common() == [("CN-ZJ", 5), ("CN-HN", 1)]
+    # only what was scanned after --since counts
+    assert await analyse(w.engine, t.diversion, SYSTEM, w.brand.id, dt.datetime.now(dt.UTC)) == []
