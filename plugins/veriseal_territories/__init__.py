@@ -8,6 +8,10 @@
 - :mod:`.plugin`: the hookimpls (CLI group ``veriseal territory regions``, HTTP routes,
   migrations).
 
-Dealers, authorizations, shipments and diversion detection build on this (issue 6).
+- :mod:`.dealers`, :mod:`.grants`, :mod:`.shipments`, :mod:`.diversion`,
+  :mod:`.analysis`: the dealer network, sales authorizations and ``authorize()``,
+  shipments with range holdings, diversion alerts and their workflow, history ranking
+  (bundled per engine by :mod:`.service`; see docs/territories.md).
+
 Like every plugin it imports only ``veriseal``'s public API (``veriseal.__all__``).
 """
