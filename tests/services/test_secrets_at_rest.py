@@ -36,4 +36,6 @@ async def test_no_clear_secret_in_the_sqlite_files(tmp_path: Path) -> None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
     assert counts["batches"] == 1  # five million codes, one row
-    assert max(counts.values()) < 10
+    # no table grew with the batch size (the migrations log grows with the schema only)
+    counts.pop("schema_migrations")
+    assert max(counts.values()) < 10, counts
