@@ -68,8 +68,6 @@ NOT_ON_THE_API = {
     Action.CATALOGUE_WRITE: "products are managed with the CLI (local operator) so far",
     Action.BATCHES_WRITE: "batches are managed with the CLI (local operator) so far",
     Action.KEYS_MANAGE: "keys are managed with the CLI (local operator) so far",
-    Action.NOTIFY_BROADCAST: "notifications are sent with the CLI so far",
-    Action.MESSAGES_OWN: "the inbox is read with the CLI so far",
     Action.ORDERS_PLACE: "the orders module does not exist yet",
     Action.TERRITORY_GRANT: "the territories plugin's grant API does not exist yet",
 }
@@ -208,6 +206,12 @@ def _calls() -> dict[Action, Call]:
         ),
         Action.SCANS_READ: get(lambda w: f"/api/v1/scans?brand={w.brand_slug}"),
         Action.ALERTS_READ: get(lambda w: f"/api/v1/alerts?brand={w.brand_slug}"),
+        Action.MESSAGES_OWN: get(lambda w: "/api/v1/messages?q=%E7%AA%9C%E8%B4%A7"),
+        Action.NOTIFY_BROADCAST: send(
+            "POST",
+            lambda w: "/api/v1/notifications",
+            lambda w: {"org_id": w.shop_org, "type": "system_notice", "title": "T", "body": "B"},
+        ),
         Action.LINE_OPERATE: send(
             "POST",
             lambda w: f"/api/v1/batches/{w.batch_id}/activate",

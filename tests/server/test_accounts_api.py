@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.accounts.soft_authenticator import SoftAuthenticator
 from veriseal import demo
-from veriseal.accounts.models import SYSTEM, Role
+from veriseal.accounts.models import SYSTEM, OrgKind, Role
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
@@ -222,3 +222,67 @@ async def test_passkey_over_http(api: Api) -> None:
     assert status == 200 and body["user"]["email"] == "admin@demo.example"
     status, me = await api.call("GET", "/api/v1/me", body["token"])
     assert status == 200 and me["id"] == body["user"]["id"]
+
+
+async def test_inbox_preferences_and_broadcast(api: Api) -> None:
+    engine = api.engine
+    root = await engine.accounts.brand_org(await engine.brand(None))
+    shop = await engine.accounts.create_org(SYSTEM, root.id, OrgKind.RETAILER, "西湖店")
+    clerk = await engine.accounts.create_user(
+        SYSTEM,
+        contact="clerk@demo.example",
+        display_name="店员",
+        role=Role.RETAILER,
+        org_id=shop.id,
+    )
+    token, _ = await engine.accounts.create_token(SYSTEM, "app", ["*"], for_user=clerk.id)
+    status, body = await api.call(
+        "POST",
+        "/api/v1/notifications",
+        api.brand_admin_token,
+        json={
+            "org_id": shop.id,
+            "type": "system_notice",
+            "title": "窜货预警",
+            "body": "发现窜货行为，请核查库存",
+        },
+    )
+    assert (status, body) == (202, {"recipients": 1})
+    status, body = await api.call(
+        "POST",
+        "/api/v1/notifications",
+        token,
+        json={"org_id": shop.id, "type": "promotion", "title": "x", "body": "y"},
+    )
+    assert status == 403  # a retailer does not broadcast
+    status, inbox = await api.call("GET", "/api/v1/messages?q=窜货", token)
+    assert status == 200 and inbox["unread"] == 1
+    [message] = inbox["messages"]
+    status, none = await api.call("GET", "/api/v1/messages?q=促销", token)
+    assert none["messages"] == []
+    status, body = await api.call(
+        "POST", "/api/v1/messages/read", token, json={"ids": [message["id"]]}
+    )
+    assert (status, body) == (200, {"changed": 1})
+    status, body = await api.call("GET", "/api/v1/messages?read=false", token)
+    assert body["messages"] == [] and body["unread"] == 0
+    # the admin's inbox does not show the clerk's message, and cannot mark it
+    status, body = await api.call(
+        "POST", "/api/v1/messages/read", api.brand_admin_token, json={"ids": [message["id"]]}
+    )
+    assert status == 404
+    status, pref = await api.call(
+        "PUT",
+        "/api/v1/me/preferences/promotion",
+        token,
+        json={"channels": ["inbox", "email"], "dnd": {"start": "22:00", "end": "08:00"}},
+    )
+    assert status == 200 and pref["channels"] == ["inbox", "email"]
+    assert pref["dnd"] == {"start": "22:00", "end": "08:00", "tz": "Asia/Shanghai"}
+    status, body = await api.call(
+        "PUT",
+        "/api/v1/me/preferences/security_notice",
+        token,
+        json={"dnd": {"start": "22:00", "end": "08:00"}},
+    )
+    assert status == 400  # security notices are never held

@@ -29,6 +29,7 @@ from veriseal.server import scan_context
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.accounts_routes import register_routes as register_accounts_routes
 from veriseal.server.lifecycle_routes import register_routes as register_lifecycle_routes
+from veriseal.server.messages_routes import register_routes as register_messages_routes
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
 from veriseal.server.scans_routes import register_routes as register_scans_routes
@@ -194,6 +195,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     register_lifecycle_routes(app, ENGINE)
     register_accounts_routes(app, ENGINE)
     register_scans_routes(app, ENGINE)
+    register_messages_routes(app, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
