@@ -1,6 +1,7 @@
 """Range arithmetic for holdings: who holds which consecutive indexes of a batch.
 
-Pure and synchronous. Ranges are :class:`veriseal.IndexRange` (inclusive at both ends).
+Pure and synchronous; built on the core's range arithmetic. Ranges are
+:class:`veriseal.IndexRange` (inclusive at both ends).
 A *normalised* list is sorted, disjoint, and has no two adjacent ranges; every function
 returning ranges returns a normalised list. Holdings are ``(range, value)`` pairs whose
 ranges are disjoint; :func:`reassign` is the one operation a movement performs on them.
@@ -8,64 +9,26 @@ ranges are disjoint; :func:`reassign` is the one operation a movement performs o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
-from veriseal import IndexRange
+from veriseal import (
+    IndexRange,
+    intersect_ranges,
+    normalise_ranges,
+    subtract_ranges,
+    total_ranges,
+)
 
 V = TypeVar("V")
 
 
-def normalise(ranges: Iterable[IndexRange]) -> list[IndexRange]:
-    """Sort and merge overlapping or adjacent ranges."""
-    out: list[IndexRange] = []
-    for r in sorted(ranges):
-        if out and r.first <= out[-1].last + 1:
-            if r.last > out[-1].last:
-                out[-1] = IndexRange(out[-1].first, r.last)
-        else:
-            out.append(r)
-    return out
-
-
-def subtract(a: Iterable[IndexRange], b: Iterable[IndexRange]) -> list[IndexRange]:
-    """The indexes of ``a`` that are not in ``b``."""
-    left, right = normalise(a), normalise(b)
-    out: list[IndexRange] = []
-    j = 0
-    for r in left:
-        first = r.first
-        while j < len(right) and right[j].last < first:
-            j += 1
-        k = j
-        while k < len(right) and right[k].first <= r.last:
-            if right[k].first > first:
-                out.append(IndexRange(first, right[k].first - 1))
-            first = max(first, right[k].last + 1)
-            k += 1
-        if first <= r.last:
-            out.append(IndexRange(first, r.last))
-    return out
-
-
-def intersect(a: Iterable[IndexRange], b: Iterable[IndexRange]) -> list[IndexRange]:
-    """The indexes in both ``a`` and ``b``."""
-    left, right = normalise(a), normalise(b)
-    out: list[IndexRange] = []
-    i = j = 0
-    while i < len(left) and j < len(right):
-        lo, hi = max(left[i].first, right[j].first), min(left[i].last, right[j].last)
-        if lo <= hi:
-            out.append(IndexRange(lo, hi))
-        if left[i].last < right[j].last:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def count(ranges: Iterable[IndexRange]) -> int:
-    return sum(r.last - r.first + 1 for r in ranges)
+# The arithmetic itself is the core's (veriseal.index_ranges, also used by packing);
+# re-exported here under the names this plugin has always used.
+normalise = normalise_ranges
+subtract = subtract_ranges
+intersect = intersect_ranges
+count = total_ranges
 
 
 def reassign(

@@ -88,6 +88,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "IndexRange": ("veriseal.index_ranges", "IndexRange"),
     "MessageType": ("veriseal.notifications.models", "MessageType"),
     "RangeMap": ("veriseal.index_ranges", "RangeMap"),
+    "normalise_ranges": ("veriseal.index_ranges", "normalise"),
+    "subtract_ranges": ("veriseal.index_ranges", "subtract"),
+    "intersect_ranges": ("veriseal.index_ranges", "intersect"),
+    "total_ranges": ("veriseal.index_ranges", "total"),
     "resolve_items": ("veriseal.lifecycle", "resolve_items"),
     "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
 }
@@ -157,10 +161,14 @@ __all__ = [
     "__version__",
     "default_resolver",
     "hookimpl",
+    "intersect_ranges",
     "load_config",
+    "normalise_ranges",
     "register_messages",
     "require_permission",
     "resolve_items",
+    "subtract_ranges",
+    "total_ranges",
     "verify_offline",
     "write_codes",
 ]
@@ -216,6 +224,10 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution, hookimpl
     from veriseal.i18n import register as register_messages
     from veriseal.index_ranges import IndexRange, RangeMap
+    from veriseal.index_ranges import intersect as intersect_ranges
+    from veriseal.index_ranges import normalise as normalise_ranges
+    from veriseal.index_ranges import subtract as subtract_ranges
+    from veriseal.index_ranges import total as total_ranges
     from veriseal.ledger.base import Ledger
     from veriseal.lifecycle import resolve_items
     from veriseal.minting import CodeFormat, Minter, write_codes

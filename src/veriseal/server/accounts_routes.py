@@ -26,6 +26,7 @@ from veriseal.server.auth import (
     json_object,
     optional_int_query,
     principal,
+    time_query,
 )
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -276,13 +277,7 @@ async def kyc_document(request: web.Request, engine: Engine, who: Principal) -> 
 
 
 async def audit(request: web.Request, engine: Engine, who: Principal) -> Any:
-    since_text = request.query.get("since")
-    try:
-        since = dt.datetime.fromisoformat(since_text) if since_text else None
-    except ValueError:
-        raise InvalidInput("since must be an ISO 8601 time") from None
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=dt.UTC)
+    since = time_query(request, "since")
     found = await engine.accounts.audit_log(
         who,
         brand_id=optional_int_query(request, "brand"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from typing import Any
 
@@ -87,3 +88,15 @@ def optional_int_query(request: web.Request, name: str) -> int | None:
         return int(text)
     except ValueError:
         raise InvalidInput(f"query parameter {name!r} must be an integer") from None
+
+
+def time_query(request: web.Request, name: str) -> dt.datetime | None:
+    """An ISO 8601 time in the query (a time without an offset is UTC), or None."""
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from aiohttp import web
@@ -23,18 +22,7 @@ from veriseal.errors import InvalidInput
 from veriseal.notifications import HistoryFilter
 from veriseal.notifications.dnd import DndWindow
 from veriseal.notifications.preferences import parse_channels, parse_type
-from veriseal.server.auth import field, json_object, optional_int_query, principal
-
-
-def _time(request: web.Request, name: str) -> dt.datetime | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+from veriseal.server.auth import field, json_object, optional_int_query, principal, time_query
 
 
 def _filter(request: web.Request) -> HistoryFilter:
@@ -47,8 +35,8 @@ def _filter(request: web.Request) -> HistoryFilter:
         query=q.get("q"),
         type=parse_type(q["type"]) if "type" in q else None,
         channel=parse_channels([channel])[0] if channel else None,
-        since=_time(request, "since"),
-        until=_time(request, "until"),
+        since=time_query(request, "since"),
+        until=time_query(request, "until"),
         read=read if isinstance(read, bool) else None,
         before_id=optional_int_query(request, "before"),
         limit=optional_int_query(request, "limit") or 50,

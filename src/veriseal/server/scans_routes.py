@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -27,7 +26,7 @@ from veriseal.handheld import HandheldScan, HandheldUploads
 from veriseal.models import AlertKind, Location, LocationSource
 from veriseal.regions.china import province_key
 from veriseal.scan_records import alert_record, scan_record
-from veriseal.server.auth import field, json_object, optional_int_query, principal
+from veriseal.server.auth import field, json_object, optional_int_query, principal, time_query
 
 MAX_UPLOAD = 500
 _CLIENT_ID_MAX = 64
@@ -72,17 +71,6 @@ def _gtin(text: str | None) -> str | None:
     return None if text is None else normalize_gtin(text)
 
 
-def _time(request: web.Request, name: str) -> dt.datetime | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 async def _brand_for(request: web.Request, engine: Engine, action: Action) -> int:
     """The brand a listing is about (``?brand=<slug>``, else the caller's own), after
     checking the caller may perform ``action`` on it."""
@@ -125,8 +113,8 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
             brand_id,
             code=request.query.get("code"),
             batch_id=optional_int_query(request, "batch"),
-            since=_time(request, "since"),
-            until=_time(request, "until"),
+            since=time_query(request, "since"),
+            until=time_query(request, "until"),
             gtin=_gtin(request.query.get("product")),
             country=request.query.get("country"),
             province=_province(request.query.get("province")),
