@@ -17,6 +17,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.keys import KeySource, create_key_file
 from veriseal.ledger import Ledger, open_ledger
 
 #: The maintenance database the suite connects to in order to create and drop its own.
@@ -74,3 +77,16 @@ async def ledger(ledger_url: str) -> AsyncIterator[Ledger]:
         yield led
     finally:
         await led.close()
+
+
+@pytest.fixture
+async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
+    """An opened engine (migrated ledger, key file keyring) on each backend."""
+    key_file = tmp_path / "test.key"
+    create_key_file(key_file)
+    cfg = Config(path=None, db_url=ledger_url, key_source=KeySource(key_file=key_file))
+    eng = await Engine.open(cfg)
+    try:
+        yield eng
+    finally:
+        await eng.close()

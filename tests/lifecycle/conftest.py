@@ -3,33 +3,16 @@ derive a batch's real codes (see tests/conftest.py for ``ledger_url``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from veriseal.batches import BatchRequest
 from veriseal.catalogue import make_product
-from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.minting import Minter
 from veriseal.models import Batch, Brand
 
 GTIN = "09506000134352"
 PREFIX = "9506000"  # the GS1 company prefix of GTIN above
-
-
-@pytest.fixture
-async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
-    key_file = tmp_path / "test.key"
-    create_key_file(key_file)
-    cfg = Config(path=None, db_url=ledger_url, key_source=KeySource(key_file=key_file))
-    eng = await Engine.open(cfg)
-    try:
-        yield eng
-    finally:
-        await eng.close()
 
 
 @pytest.fixture

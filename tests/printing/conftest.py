@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from veriseal.batches import BatchRequest
 from veriseal.catalogue import make_product
-from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import Batch, Brand, Profile
 from veriseal.printing.records import BatchSource
 
 GTIN = "09506000134352"
-
-
-@pytest.fixture
-async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
-    key_file = tmp_path / "test.key"
-    create_key_file(key_file)
-    cfg = Config(path=None, db_url=ledger_url, key_source=KeySource(key_file=key_file))
-    eng = await Engine.open(cfg)
-    try:
-        yield eng
-    finally:
-        await eng.close()
 
 
 @pytest.fixture
