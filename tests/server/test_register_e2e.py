@@ -74,4 +74,3 @@ async def test_register_confirm_login_lockout(
     assert "locked" in box.messages[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     inbox = await api.engine.notifier.inbox.history(user["id"], HistoryFilter(query="锁定"))
     assert len(inbox) == 1
-
