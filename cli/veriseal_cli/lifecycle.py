@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from veriseal import i18n
-from veriseal.aggregation import Children, PackRequest
+from veriseal.aggregation import Children, PackRequest, PackResult
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.events import BatchRange, Where
@@ -121,6 +121,17 @@ def _change_dict(change: object) -> dict[str, object]:
     return {
         k: getattr(change, k) for k in ("batch_id", "event_id", "changed", "already", "skipped")
     }
+
+
+def _echo_moved(opts: Options, key: str, sscc: str, result: PackResult, as_json: bool) -> None:
+    """What a pack or unpack did, as JSON or one translated line."""
+    data = {"parent": sscc, "event_id": result.event_id, "items": result.items,
+            "units": result.units}  # fmt: skip
+    if as_json:
+        echo_json(data)
+    else:
+        click.echo(t(key, opts.lang, parent=sscc, items=result.items, units=result.units,
+                     event=result.event_id))  # fmt: skip
 
 
 @click.command("activate")
@@ -313,25 +324,7 @@ def pack(
         result = await engine.lifecycle.aggregation.pack(
             brand, PackRequest(sscc, children), where, _when(event_time)
         )
-        data = {
-            "parent": sscc,
-            "event_id": result.event_id,
-            "items": result.items,
-            "units": result.units,
-        }
-        if as_json:
-            echo_json(data)
-        else:
-            click.echo(
-                t(
-                    "cli.packed",
-                    opts.lang,
-                    parent=sscc,
-                    items=result.items,
-                    units=result.units,
-                    event=result.event_id,
-                )
-            )
+        _echo_moved(opts, "cli.packed", sscc, result, as_json)
 
     with_engine(opts, go)
 
@@ -360,25 +353,7 @@ def unpack(
         result = await engine.lifecycle.aggregation.unpack(
             brand, sscc, where, children, _when(event_time)
         )
-        data = {
-            "parent": sscc,
-            "event_id": result.event_id,
-            "items": result.items,
-            "units": result.units,
-        }
-        if as_json:
-            echo_json(data)
-        else:
-            click.echo(
-                t(
-                    "cli.unpacked",
-                    opts.lang,
-                    parent=sscc,
-                    items=result.items,
-                    units=result.units,
-                    event=result.event_id,
-                )
-            )
+        _echo_moved(opts, "cli.unpacked", sscc, result, as_json)
 
     with_engine(opts, go)
 

@@ -129,7 +129,7 @@ def orgs_root(opts: Options) -> None:
 
     async def go(engine: Engine) -> None:
         org = await engine.accounts.brand_org(await engine.brand(opts.brand))
-        echo_json({"id": org.id, "name": org.name, "kind": str(org.kind), "path": org.path})
+        echo_json(org.to_dict())
 
     with_engine(opts, go)
 
@@ -144,7 +144,7 @@ def orgs_add(opts: Options, parent_id: int, kind: str, name: str) -> None:
 
     async def go(engine: Engine) -> None:
         org = await engine.accounts.create_org(SYSTEM, parent_id, OrgKind(kind), name)
-        echo_json({"id": org.id, "name": org.name, "kind": str(org.kind), "path": org.path})
+        echo_json(org.to_dict())
 
     with_engine(opts, go)
 

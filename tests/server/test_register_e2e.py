@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 from tests.notifications.conftest import SmtpBox, smtp_server  # noqa: F401 - a fixture
-from tests.server.test_accounts_api import Api, api  # noqa: F401 - a fixture
+from tests.server.conftest import Api
 from veriseal.notifications import DeliveryWorker, HistoryFilter
 from veriseal.notifications.settings import NotifySettings
 
 PW = "a long pass phrase"
 
 
-def _worker(api: Api, port: int) -> DeliveryWorker:  # noqa: F811 - Api is the type
+def _worker(api: Api, port: int) -> DeliveryWorker:
     settings = NotifySettings(
         email={
             "host": "127.0.0.1",
@@ -27,7 +27,7 @@ def _worker(api: Api, port: int) -> DeliveryWorker:  # noqa: F811 - Api is the t
 
 
 async def test_register_confirm_login_lockout(
-    api: Api,  # noqa: F811
+    api: Api,
     smtp_server: tuple[SmtpBox, int],  # noqa: F811
 ) -> None:
     box, port = smtp_server

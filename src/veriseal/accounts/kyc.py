@@ -22,7 +22,7 @@ from veriseal.accounts import identity, images
 from veriseal.accounts.errors import Forbidden, NotVerified
 from veriseal.accounts.models import Org, Principal, User
 from veriseal.accounts.notices import AccountNotifier
-from veriseal.accounts.permissions import Action, require
+from veriseal.accounts.permissions import Action, require, require_over
 from veriseal.accounts.store import AccountStore, Audit, now
 from veriseal.errors import InvalidInput, NotFound
 from veriseal.keys import Keyring
@@ -165,9 +165,7 @@ class KycService:
 
     async def _require_reviewer(self, principal: Principal, sub: Submission) -> None:
         org = None if sub.org_id is None else await self.store.get_org(sub.org_id)
-        if org is None and principal.user is not None and str(principal.role) != "platform_admin":
-            raise Forbidden("only the platform admin reviews consumers")
-        require(principal, Action.KYC_REVIEW, org=org)
+        require_over(principal, Action.KYC_REVIEW, org)
 
     async def get(self, principal: Principal, submission_id: int) -> Submission:
         sub = await self._load(submission_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veriseal.accounts.models import Principal
+from veriseal.accounts.models import Principal, UserStatus
 from veriseal.accounts.permissions import Action, require
 from veriseal.accounts.store import AccountStore
 from veriseal.errors import InvalidInput
@@ -95,7 +95,7 @@ class UserMessages:
         require(principal, Action.NOTIFY_BROADCAST, org=root)
         orgs = await self.store.subtree(root)
         users = [u.id for u in await self.store.list_users([o.id for o in orgs])
-                 if str(u.status) == "active"]  # fmt: skip
+                 if u.status is UserStatus.ACTIVE]  # fmt: skip
         if users:
             await self.notifier.notify_many(users, mtype, title, body)
         return len(users)

@@ -49,6 +49,16 @@ class Org:
     path: str
     profile: dict[str, str] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": str(self.kind),
+            "parent_id": self.parent_id,
+            "path": self.path,
+            "profile": self.profile,
+        }
+
     def contains(self, other: Org) -> bool:
         """True if ``other`` is this org or below it in the tree."""
         return other.path.startswith(self.path)

@@ -21,13 +21,11 @@ register(
             "您的 Veriseal 验证码为 {code}，{minutes} 分钟内有效，请勿告诉他人。",
         ),
         "account.code_title": ("Verification code", "验证码"),
-        "account.locked_title": ("Account locked", "账号已锁定"),
         "account.locked": (
             "{n} failed sign-in attempts: your account is locked for {minutes} minutes."
             " If this was not you, change your password.",
             "登录失败 {n} 次，账号已锁定 {minutes} 分钟。如非本人操作，请修改密码。",
         ),
-        "account.new_login_title": ("New sign-in", "新设备登录提醒"),
         "account.new_login": (
             "Your account was signed in from a new {what} ({client}) at {at}."
             " If this was not you, change your password and revoke your tokens.",
@@ -37,7 +35,6 @@ register(
             "Your password was changed. If this was not you, reset it at once.",
             "您的密码已修改。如非本人操作，请立即重置密码。",
         ),
-        "account.kyc_title": ("Real-name verification", "实名认证结果"),
         "account.kyc_approved": (
             "Your real-name verification was approved.",
             "您的实名认证已通过。",

@@ -127,6 +127,15 @@ def require(
             raise Forbidden("the target is outside your part of the dealer network")
 
 
+def require_over(principal: Principal, action: Action, org: Org | None) -> None:
+    """:func:`require` for a target that belongs to ``org`` or, with ``org`` None, to no
+    organisation at all (a consumer, platform staff): only the platform admin acts on
+    those, since no brand or dealer tree contains them."""
+    require(principal, action, org=org)
+    if org is None and principal.role is not Role.PLATFORM_ADMIN:
+        raise Forbidden("only the platform admin acts on accounts outside any organisation")
+
+
 _OWN_ONLY = frozenset(
     {Action.TOKENS_OWN, Action.PROFILE_OWN, Action.MESSAGES_OWN, Action.KYC_SUBMIT}
 )

@@ -48,7 +48,7 @@ from veriseal.accounts.models import (
     UserStatus,
 )
 from veriseal.accounts.notices import AccountNotifier
-from veriseal.accounts.permissions import Action, may_grant, require
+from veriseal.accounts.permissions import Action, may_grant, require, require_over
 from veriseal.accounts.store import AccountStore, Audit, LoginAttempt, now
 from veriseal.errors import Conflict, InvalidInput, RateLimited
 from veriseal.ledger import Ledger
@@ -302,19 +302,17 @@ class AccountService:
                 require(principal, action)
             return
         org = None if user.org_id is None else await self.store.get_org(user.org_id)
-        if org is None and principal.user is not None and principal.role is not Role.PLATFORM_ADMIN:
-            raise Forbidden("only the platform admin manages users outside organisations")
-        require(principal, action, org=org)
+        require_over(principal, action, org)
 
     async def list_users(self, principal: Principal, org_id: int | None = None) -> list[User]:
         """Users of ``org_id``'s subtree (default: the principal's org; the platform admin
         without an org sees everyone)."""
-        if org_id is None and principal.org is None:
-            require(principal, Action.USERS_VIEW)
-            if principal.user is not None and principal.role is not Role.PLATFORM_ADMIN:
-                raise Forbidden("name the organisation whose users to list")
-            return await self.store.list_users(None)
-        root = await self.store.get_org(org_id if org_id is not None else principal.org.id)  # type: ignore[union-attr]
+        if org_id is None:
+            if principal.org is None:
+                require_over(principal, Action.USERS_VIEW, None)
+                return await self.store.list_users(None)
+            org_id = principal.org.id
+        root = await self.store.get_org(org_id)
         require(principal, Action.USERS_VIEW, org=root)
         orgs = await self.store.subtree(root)
         return await self.store.list_users([o.id for o in orgs])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from veriseal.accounts.errors import OrgNotFound, UserNotFound
@@ -168,7 +168,7 @@ class AccountStore:
             path = f"{parent.path if parent else '/'}{org_id}/"
             await tx.execute("UPDATE orgs SET path = ? WHERE id = ?", path, org_id)
             if audit is not None:
-                audit = Audit(**{**audit.__dict__, "target": f"org:{org_id}"})
+                audit = replace(audit, target=f"org:{org_id}")
             await self.append_audit(tx, audit)
         return Org(org_id, brand_id, kind, name, parent.id if parent else None, path, profile)
 
@@ -234,7 +234,7 @@ class AccountStore:
             )
             assert row is not None
             user_id = int(row["id"])
-            await self.append_audit(tx, Audit(**{**audit.__dict__, "target": f"user:{user_id}"}))
+            await self.append_audit(tx, replace(audit, target=f"user:{user_id}"))
         return await self.get_user(user_id)
 
     async def get_user(self, user_id: int) -> User:
@@ -278,14 +278,9 @@ class AccountStore:
         if not columns or set(columns) - allowed:
             raise ValueError(f"bad user columns {sorted(columns)}")
         sets = ", ".join(f"{c} = ?" for c in columns)
-        values = [
-            json.dumps(v, ensure_ascii=False)
-            if c == "profile"
-            else str(v)
-            if c in ("status", "role")
-            else v
-            for c, v in columns.items()
-        ]
+        # enums are str subclasses, which both drivers store as text; profile is JSON
+        values = [json.dumps(v, ensure_ascii=False) if c == "profile" else v
+                  for c, v in columns.items()]  # fmt: skip
         async with self.ledger.write() as tx:
             await tx.execute(f"UPDATE users SET {sets} WHERE id = ?", *values, user_id)
             await self.append_audit(tx, audit)

@@ -200,17 +200,6 @@ async def users_role(request: web.Request, engine: Engine, who: Principal) -> An
     return (await engine.accounts.set_role(who, int_param(request, "user"), role)).to_dict()
 
 
-def org_dict(org: Any) -> dict[str, Any]:
-    return {
-        "id": org.id,
-        "name": org.name,
-        "kind": str(org.kind),
-        "parent_id": org.parent_id,
-        "path": org.path,
-        "profile": org.profile,
-    }
-
-
 async def orgs_create(request: web.Request, engine: Engine, who: Principal) -> Any:
     body = await json_object(request)
     org = await engine.accounts.create_org(
@@ -219,19 +208,20 @@ async def orgs_create(request: web.Request, engine: Engine, who: Principal) -> A
         _enum(OrgKind, field(body, "kind", str), "kind"),
         field(body, "name", str),
     )
-    return org_dict(org)
+    return org.to_dict()
 
 
 async def orgs_tree(request: web.Request, engine: Engine, who: Principal) -> Any:
     found = await engine.accounts.org_tree(who, int_param(request, "org"))
-    return [org_dict(o) for o in found]
+    return [o.to_dict() for o in found]
 
 
 async def orgs_profile(request: web.Request, engine: Engine, who: Principal) -> Any:
     body = await json_object(request)
     if not all(isinstance(v, str) for v in body.values()):
         raise InvalidInput("profile values must be strings")
-    return org_dict(await engine.accounts.update_org_profile(who, int_param(request, "org"), body))
+    org = await engine.accounts.update_org_profile(who, int_param(request, "org"), body)
+    return org.to_dict()
 
 
 # -- real-name verification ----------------------------------------------------------

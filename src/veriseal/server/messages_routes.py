@@ -27,8 +27,7 @@ from veriseal.server.auth import field, json_object, optional_int_query, princip
 
 def _filter(request: web.Request) -> HistoryFilter:
     q = request.query
-    read = {"true": True, "false": False, None: None}.get(q.get("read"), "bad")
-    if read == "bad":
+    if q.get("read") not in (None, "true", "false"):
         raise InvalidInput("read is true or false")
     channel = q.get("channel")
     return HistoryFilter(
@@ -37,7 +36,7 @@ def _filter(request: web.Request) -> HistoryFilter:
         channel=parse_channels([channel])[0] if channel else None,
         since=time_query(request, "since"),
         until=time_query(request, "until"),
-        read=read if isinstance(read, bool) else None,
+        read=None if "read" not in q else q["read"] == "true",
         before_id=optional_int_query(request, "before"),
         limit=optional_int_query(request, "limit") or 50,
     )
