@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -174,6 +175,10 @@ def _serve_forever(
         try:
             await runner.setup()
             await web.TCPSite(runner, bind, port, reuse_port=reuse_port or None).start()
+            # Everything loaded so far lives as long as the server: keep it out of the
+            # collector's full passes, which otherwise stalled the loop for ~50 ms now
+            # and then under load (measured as the verify endpoint's p99).
+            gc.freeze()
             if announce:
                 click.echo(
                     f"Serving on http://{bind}:{port}/ with {announce} worker(s)"

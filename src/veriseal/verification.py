@@ -12,7 +12,7 @@ the ledger is read only to name the product and batch and to learn their status.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -113,10 +113,13 @@ class Verification:
 _SIGNED = str(Profile.SIGNED)
 
 
+_PUBLIC_FIELDS = tuple(f.name for f in fields(CodeInfo) if f.name != "brand_id")
+
+
 def _public(info: CodeInfo) -> dict[str, Any]:
-    out = asdict(info)
-    del out["brand_id"]
-    return out
+    # Flat fields of plain values: read them directly. dataclasses.asdict() deep-copies
+    # every value and was the largest single cost of a JSON verdict (profiled).
+    return {name: getattr(info, name) for name in _PUBLIC_FIELDS}
 
 
 def _invalid(reason: str, message: str) -> Verification:

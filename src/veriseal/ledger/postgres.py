@@ -65,6 +65,16 @@ class _PgTx(Tx):
             raise _map_error(exc) from None
 
 
+async def _reset(conn: Any) -> None:
+    """What a connection needs before it goes back to the pool. asyncpg's default reset
+    is one more round trip per acquire (unlisten, unlock advisory locks, RESET ALL, ...)
+    and tripled the cost of a one-row read (measured, benchmarks/bench_scan_path.py).
+    The ledger keeps no session state (no LISTEN, no session SET, only
+    transaction-scoped advisory locks), so only an open transaction must be ended."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 #: Arbitrary but fixed key of the advisory lock that serialises migrate() ("veriseal").
 _MIGRATION_LOCK = 0x7665726973656173
 
@@ -104,6 +114,7 @@ class PostgresLedger(SqlLedger):
                 min_size=1,
                 max_size=10,
                 server_settings={"plan_cache_mode": "force_custom_plan"},
+                reset=_reset,
             )
         except (*_ERRORS, ValueError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL: {exc}") from None
