@@ -92,10 +92,13 @@ async def analyse(
     m = 0
     tol = await diversion.tolerances(brand_id)
     findings: dict[int, DealerFinding] = {}
-    cursor, last_id = since, 0
+    last_id = 0
     while True:
-        page = await engine.ledger.list_scans(brand_id, since=cursor, until=until, limit=PAGE)
-        fresh = [s for s in page if s.id > last_id]
+        # paged by id: ``at`` is not in id order (a handheld's offline scans carry their
+        # device time), so a cursor on ``at`` would skip back-dated scans
+        fresh = await engine.ledger.list_scans(
+            brand_id, since=since, until=until, after_id=last_id, limit=PAGE
+        )
         if not fresh:
             break
         for scan in fresh:
@@ -131,7 +134,7 @@ async def analyse(
                 f.regions[s.region.province if s.region else "?"] += 1
         if progress is not None:
             progress(len(fresh))
-        cursor, last_id = fresh[-1].scan.at, fresh[-1].id
+        last_id = fresh[-1].id
     dealers = await diversion.dealers.all(brand_id)
     out = [f for f in findings.values() if f.outside_units]
     for f in out:

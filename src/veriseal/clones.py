@@ -9,6 +9,8 @@ regions rule the regions it was verified in) and the scan at hand;
 - *impossible travel*: the scan is further from the code's previous scan than
   ``max_speed_kmh`` allows in the time between them, after granting both fixes their
   stated accuracy (:func:`veriseal.geo.min_distance_km`). Raised each time it happens.
+  "Previous" is the last one recorded; the time between is the absolute difference, as
+  a device-timed scan uploaded late may have happened before it.
 - *regions*: the code's verifications, this one included, fall in more distinct regions
   (provinces, :attr:`veriseal.models.Region.province`, resolved offline) than the
   policy's ``max_regions``. Like the count rule, every scan past the limit is a suspected
@@ -63,6 +65,9 @@ def evaluate(
 ) -> list[Finding]:
     """The rules this scan triggers, most telling first (travel, regions, then count).
 
+    ``at`` is when the scan happened (a device's reported time for an offline upload),
+    which may be earlier than ``before.last_at``.
+
     ``regions_before`` maps each region key the code was verified in before to the id
     of its first scan there (see :func:`regions_seen`); the regions rule is evaluated
     only when it and ``region`` are given.
@@ -77,7 +82,9 @@ def evaluate(
         and before.last_id is not None
     ):
         apart = min_distance_km(last, where)
-        hours = max((at - before.last_at).total_seconds(), _MIN_INTERVAL_S) / 3600
+        # Absolute: a handheld's offline batch can report a scan that happened BEFORE the
+        # code's last stored one; the travel between them is the same either way round.
+        hours = max(abs((at - before.last_at).total_seconds()), _MIN_INTERVAL_S) / 3600
         speed = apart / hours
         if speed > policy.max_speed_kmh:
             found.append(

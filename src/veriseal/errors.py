@@ -12,7 +12,9 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     │   ├── GtinInvalid                "gtin_invalid": GTIN with a bad length or check digit
     │   ├── DigitalLinkInvalid         "digital_link_invalid": URI not valid GS1 Digital Link
     │   ├── CsvInvalid                 "csv_invalid": an import file with bad rows
-    │   └── PinInvalid                 "pin_invalid": a PIN that is not 6-8 digits
+    │   ├── PinInvalid                 "pin_invalid": a PIN that is not 6-8 digits
+    │   └── ScanTimeInvalid            "scan_time_invalid": a device's scan time refused
+    │                                  (details.problem says why, see the class)
     ├── NotFound                       (404) "not_found" + subclasses per entity
     │   ├── BrandNotFound              "brand_not_found"
     │   ├── ProductNotFound            "product_not_found"
@@ -79,6 +81,16 @@ class CsvInvalid(InvalidInput):
 
 class PinInvalid(InvalidInput):
     code = "pin_invalid"
+
+
+class ScanTimeInvalid(InvalidInput):
+    """A device-reported scan time (``scanned_at``) that cannot be used. ``details``
+    carries ``problem``, one of the stable values ``not_string``, ``not_iso8601``,
+    ``no_offset``, ``future`` (the device's clock is ahead of the server's: fix the
+    clock) and ``too_old`` (older than the back-dating bound), and ``server_time``, the
+    server's clock when it judged, so a device can see how far off its own is."""
+
+    code = "scan_time_invalid"
 
 
 class NotFound(VerisealError):

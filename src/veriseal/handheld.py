@@ -8,20 +8,77 @@ device relies on when it retries an upload whose answer it never received:
   ``"replayed": true``;
 - a new scan is verified and recorded like any other (clone rules, plugins, alerts),
   and acknowledged only once committed.
+
+A scan saved offline carries the device's time of the scan (``scanned_at``). It becomes
+the scan's ``at`` (the server's receive time goes to ``received_at``), and the clone
+rules judge the scan at that time: two scans of one code made hours apart and uploaded
+together are not "simultaneous". The device's clock is trusted only within bounds
+(:func:`parse_scan_time`): no more than :data:`MAX_CLOCK_AHEAD` ahead of the server's,
+no older than :data:`MAX_SCAN_AGE`. A time outside them is refused, never corrected:
+the device must learn that its clock is wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action, require
+from veriseal.errors import ScanTimeInvalid
 from veriseal.ledger import Ledger
 from veriseal.models import Location, ScanChannel
 from veriseal.scan_records import scan_record
 from veriseal.scans import ScanContext, ScanService
+
+#: How far a device's scan time may be ahead of the server's clock (clock skew).
+MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
+#: How old a device's scan time may be: bounds back-dating (and what an offline device
+#: may hold back before it must sync).
+MAX_SCAN_AGE = dt.timedelta(days=30)
+_SCAN_TIME_MAX_LEN = 64  # longer than any ISO 8601 date-time with offset
+
+
+def parse_scan_time(value: object, now: dt.datetime) -> dt.datetime:
+    """The device-reported scan time ``value`` as an aware datetime in UTC.
+
+    ``value`` must be an ISO 8601 date-time string with a UTC offset (``Z`` or
+    ``+08:00``): a time without one is ambiguous, as the device's zone is unknown. It
+    must lie within ``[now - MAX_SCAN_AGE, now + MAX_CLOCK_AHEAD]``, ``now`` being the
+    server's clock (aware). Raises :class:`ScanTimeInvalid` otherwise, its
+    ``details["problem"]`` naming the reason.
+    """
+
+    def refuse(problem: str, message: str) -> ScanTimeInvalid:
+        return ScanTimeInvalid(message, problem=problem, server_time=now.isoformat())
+
+    if not isinstance(value, str):
+        raise refuse("not_string", "scanned_at must be an ISO 8601 string")
+    try:
+        if len(value) > _SCAN_TIME_MAX_LEN:
+            raise ValueError(value)
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise refuse("not_iso8601", "scanned_at is not an ISO 8601 date-time") from None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise refuse("no_offset", "scanned_at needs a UTC offset, e.g. 2026-11-25T09:00:00+08:00")
+    # Compared before converting: an aware time near year 1 or 9999 compares fine but
+    # overflows when moved to UTC.
+    if when > now + MAX_CLOCK_AHEAD:
+        raise refuse(
+            "future",
+            f"scanned_at is more than {_minutes(MAX_CLOCK_AHEAD)} minutes ahead of the"
+            " server's clock: set the device's clock",
+        )
+    if when < now - MAX_SCAN_AGE:
+        raise refuse("too_old", f"scanned_at is more than {MAX_SCAN_AGE.days} days in the past")
+    return when.astimezone(dt.UTC)
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
 
 
 @dataclass(frozen=True)
@@ -30,6 +87,7 @@ class HandheldScan:
     client_scan_id: str
     location: Location | None = None
     pin: str | None = None
+    scanned_at: dt.datetime | None = None  # the device's time of the scan (aware), if sent
 
 
 class HandheldUploads:
@@ -91,7 +149,9 @@ class HandheldUploads:
 
         async def record(pos: int) -> None:
             item = items[pos]
-            ctx = ScanContext(ScanChannel.HANDHELD, actor, item.location, item.client_scan_id)
+            ctx = ScanContext(
+                ScanChannel.HANDHELD, actor, item.location, item.client_scan_id, item.scanned_at
+            )
             result = await self.scans.scan(item.code, ctx, pin=item.pin)
             results[pos] = {
                 "client_scan_id": item.client_scan_id,

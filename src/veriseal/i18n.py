@@ -99,6 +99,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.digital_link_invalid": ("Invalid GS1 Digital Link", "GS1 数字链接格式错误"),
     "error.csv_invalid": ("Invalid CSV file", "CSV 文件无效"),
     "error.pin_invalid": ("Invalid PIN", "验证码格式错误"),
+    "error.scan_time_invalid": ("Invalid scan time", "扫码时间无效"),
     "error.invalid_input": ("Invalid input", "输入无效"),
     "error.not_found": ("Not found", "未找到"),
     "error.brand_not_found": ("Brand not found", "未找到品牌"),

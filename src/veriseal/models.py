@@ -153,7 +153,12 @@ class Region:
 @dataclass(frozen=True, slots=True)
 class NewScan:
     """One scan as observed, before it is stored. ``code`` is the normalised serial when
-    the input parsed, else the raw input cut to 200 characters (a fake is evidence too)."""
+    the input parsed, else the raw input cut to 200 characters (a fake is evidence too).
+
+    ``at`` is when the scan HAPPENED: the time a handheld reported (``scanned_at``, for
+    scans saved offline and uploaded later), else the server's receive time.
+    ``received_at`` is the server's receive time, set only when ``at`` came from the
+    device; ``None`` means ``at`` is itself the receive time."""
 
     at: dt.datetime
     code: str
@@ -168,6 +173,7 @@ class NewScan:
     location: Location | None = None
     client_scan_id: str | None = None  # set by handhelds: a retried upload is stored once
     region: Region | None = None  # resolved from ``location`` before the scan is stored
+    received_at: dt.datetime | None = None  # server receive time of a device-timed scan
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from veriseal.models import Alert, Scan
 COLUMNS = (
     "id", "at", "code", "gtin", "batch_id", "index", "outcome", "reason", "channel", "actor",
     "lat", "lon", "accuracy_m", "loc_source", "client_scan_id", "country", "province",
-    "city", "gb2260",
+    "city", "gb2260", "received_at",
 )  # fmt: skip
 
 
@@ -37,6 +37,8 @@ def scan_record(s: Scan) -> dict[str, Any]:
         "province": region.province if region else None,
         "city": region.city if region else None,
         "gb2260": region.gb2260 if region else None,
+        # set only when ``at`` is a device's reported scan time (see NewScan)
+        "received_at": n.received_at.isoformat() if n.received_at else None,
     }
 
 

@@ -141,12 +141,18 @@ class GroupCommitter:
 
 @dataclass(frozen=True)
 class ScanContext:
-    """Who scanned, how and where (all optional but the channel and actor)."""
+    """Who scanned, how, where and when (all optional but the channel and actor).
+
+    ``observed_at`` is when the scan happened as the scanning device reports it (an
+    aware datetime, already checked for plausibility by the caller, see
+    :func:`veriseal.handheld.parse_scan_time`); ``None`` means now, the server's time.
+    """
 
     channel: ScanChannel
     actor: str = "anonymous"
     location: Location | None = None
     client_scan_id: str | None = None
+    observed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -199,8 +205,13 @@ class ScanService:
 
     async def scan(self, text: str, ctx: ScanContext, pin: str | None = None) -> ScanResult:
         """Verify ``text``, record the scan durably, and return the verdict together with
-        the code's earlier history. Never raises for anything a user can type."""
+        the code's earlier history. Never raises for anything a user can type.
+
+        The scan is stored and judged by the clone rules at ``ctx.observed_at`` when
+        given (with the server's time as ``received_at``), else at the server's time.
+        The PIN throttle always counts by the server's clock."""
         now = dt.datetime.now(dt.UTC)
+        at = now if ctx.observed_at is None else ctx.observed_at
         result = await self._verifier.verify(text)
         if result.outcome is Outcome.PIN_REQUIRED and pin is not None and result.info is not None:
             # Guessing PINs is throttled per code, from the ledger's own record of wrong ones.
@@ -234,12 +245,12 @@ class ScanService:
                     if policy.max_regions is not None and region is not None
                     else None
                 )
-                findings = clones.evaluate(policy, previous, now, loc, region, seen)
+                findings = clones.evaluate(policy, previous, at, loc, region, seen)
         if findings:
             kind = str(findings[0].kind)
             result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
         scan = NewScan(
-            at=now,
+            at=at,
             code=info.serial if info else text.strip()[:MAX_RAW_CODE],
             outcome=str(result.outcome),
             reason=result.reason,
@@ -252,6 +263,7 @@ class ScanService:
             location=loc,
             client_scan_id=ctx.client_scan_id,
             region=region,
+            received_at=None if ctx.observed_at is None else now,
         )
         facts: dict[str, Any] = {}
         if eager and loc is not None:  # for the plugins' verdicts; not resolved above
@@ -297,10 +309,18 @@ class ScanService:
     async def _pin_throttled(self, info: CodeInfo, now: dt.datetime) -> bool:
         if info.brand_id is None:
             return False
-        recent = await self._ledger.list_scans(
-            info.brand_id, code=info.serial, since=now - PIN_WINDOW, limit=10_000
-        )
-        return sum(1 for s in recent if s.scan.reason == "pin_wrong") >= PIN_ATTEMPTS
+        # Counted by when the server RECEIVED each scan (received_at, else at): a
+        # handheld's scan may carry a back-dated device time, and wrong PINs must not
+        # slip out of the window that way.
+        async with self._ledger.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT COUNT(*) AS n FROM scans WHERE brand_id = ? AND code = ?"
+                " AND reason = 'pin_wrong' AND COALESCE(received_at, at) >= ?",
+                info.brand_id,
+                info.serial,
+                now - PIN_WINDOW,
+            )
+        return row is not None and int(row["n"]) >= PIN_ATTEMPTS
 
     async def flood_alert(self, client: str, scan_ids: tuple[int, ...]) -> int:
         """Record that ``client`` tried many invalid codes (the scans are the evidence)."""

@@ -161,3 +161,22 @@ async def test_aggregate_equals_a_recount_of_the_rows(ledger: Ledger) -> None:
         await tx.execute("DELETE FROM scan_codes")
         await tx.execute(migration.statements[-1])  # the backfill INSERT ... SELECT
     assert {c: await ledger.scan_summary(b, c) for c in codes} == before
+
+
+async def test_device_timed_scans_round_trip_and_page_by_id(ledger: Ledger) -> None:
+    """``received_at`` is stored as given (NULL for server-timed scans), and a scan whose
+    ``at`` is earlier than scans recorded before it is still reached by paging with
+    ``after_id`` within a time window."""
+    b = await brand_id(ledger)
+    late = scan(-90, brand_id=b, received_at=T0 + dt.timedelta(seconds=1.5))  # uploaded late
+    ids = await ledger.append_scans([scan(0, brand_id=b), scan(10, brand_id=b), late])
+    back = await ledger.get_scan(ids[2])
+    assert back.scan == late and back.scan.received_at == late.received_at
+    assert (await ledger.get_scan(ids[0])).scan.received_at is None
+    seen, last = [], 0
+    while page := await ledger.list_scans(
+        b, since=T0 - dt.timedelta(hours=2), after_id=last, limit=1
+    ):
+        seen += [s.id for s in page]
+        last = page[-1].id
+    assert seen == ids

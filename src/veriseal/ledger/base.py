@@ -215,11 +215,15 @@ class Ledger(abc.ABC):
         country: str | None = None,
         province: str | None = None,
         gtin: str | None = None,
+        after_id: int | None = None,
     ) -> list[Scan]:
-        """Scans matching every given filter, oldest first. ``brand_id=None`` lists the
-        scans no brand could be named for (fakes). ``country`` / ``province`` match the
-        region resolved when the scan was recorded (:class:`veriseal.models.Region`);
-        ``gtin`` selects one product."""
+        """Scans matching every given filter, in the order recorded (by id). ``brand_id=None``
+        lists the scans no brand could be named for (fakes). ``country`` / ``province``
+        match the region resolved when the scan was recorded
+        (:class:`veriseal.models.Region`); ``gtin`` selects one product. ``since`` /
+        ``until`` filter on ``at``, when the scan happened, which a handheld's offline
+        upload may date before scans recorded earlier: page with ``after_id`` (only ids
+        above it), never with a moving ``since``."""
 
     @abc.abstractmethod
     async def get_scan(self, scan_id: int) -> Scan:

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
-    " lat, lon, accuracy_m, loc_source, client_scan_id, country, province, city, gb2260"
+    " lat, lon, accuracy_m, loc_source, client_scan_id, country, province, city, gb2260,"
+    " received_at"
 )
-_INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * 20)})"
+# one placeholder per column of _COLS, plus the id
+_INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * (_COLS.count(',') + 2))})"
 #: Outcomes that count as a verification of the code (see Ledger.scan_summary).
 VERIFICATIONS = ("genuine", "suspected_clone")
 # Rows of one group go through executemany in order, so several scans of one code in
@@ -47,6 +49,7 @@ def _values(s: NewScan) -> tuple[Any, ...]:
         s.client_scan_id,
         reg.country if reg else None, reg.province if reg else None,
         reg.city if reg else None, reg.gb2260 if reg else None,
+        s.received_at,
     )  # fmt: skip
 
 
@@ -132,6 +135,7 @@ class ScanStore(abc.ABC):
         country: str | None = None,
         province: str | None = None,
         gtin: str | None = None,
+        after_id: int | None = None,
     ) -> list[Scan]:
         clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
         args: list[Any] = [] if brand_id is None else [brand_id]
@@ -143,6 +147,7 @@ class ScanStore(abc.ABC):
             ("at < ?", until),
             ("country = ?", country),
             ("province = ?", province),
+            ("id > ?", after_id),
         ):
             if value is not None:
                 clauses.append(clause)

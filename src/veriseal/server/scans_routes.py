@@ -2,17 +2,21 @@
 
 - ``POST /api/v1/scans``: a dealer's or inspector's handheld posts one scan or a batch
   saved while offline: ``{"scans": [{"code": ..., "client_scan_id": ..., "lat": ...,
-  "lon": ..., "acc": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per request). Retries
-  are idempotent per ``client_scan_id`` (see :mod:`veriseal.handheld`). Needs
+  "lon": ..., "acc": ..., "scanned_at": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per
+  request). Retries are idempotent per ``client_scan_id``; ``scanned_at`` (ISO 8601 with
+  an offset) is the device's time of an offline scan, refused with
+  ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.handheld`). Needs
   ``scans.record``.
 - ``GET /api/v1/alerts?kind=&code=``: the brand's alerts with their evidence scans.
   Needs ``alerts.read``.
 - ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=&limit=``: the
-  brand's scans, oldest first. Needs ``scans.read`` (brand admins, inspectors).
+  brand's scans in the order recorded (``since``/``until`` filter on when each scan
+  happened). Needs ``scans.read`` (brand admins, inspectors).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -22,7 +26,7 @@ from veriseal.accounts.permissions import Action, require
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.handheld import HandheldScan, HandheldUploads
+from veriseal.handheld import HandheldScan, HandheldUploads, parse_scan_time
 from veriseal.models import AlertKind, Location, LocationSource
 from veriseal.regions.china import province_key
 from veriseal.scan_records import alert_record, scan_record
@@ -48,7 +52,8 @@ def _location(item: dict[str, Any]) -> Location | None:
     return Location(float(lat), float(lon), None if acc is None else float(acc), LocationSource.GPS)
 
 
-def _parse_item(item: Any, index: int) -> HandheldScan:
+def _parse_item(item: Any, index: int, now: dt.datetime) -> HandheldScan:
+    """One upload item, checked; ``now`` is the server's clock for ``scanned_at``."""
     if not isinstance(item, dict):
         raise InvalidInput(f"scans[{index}] must be an object")
     try:
@@ -56,11 +61,14 @@ def _parse_item(item: Any, index: int) -> HandheldScan:
         client_id = field(item, "client_scan_id", str)
         pin = field(item, "pin", str, required=False)
         loc = _location(item)
+        raw_time = item.get("scanned_at")
+        scanned_at = None if raw_time is None else parse_scan_time(raw_time, now)
     except InvalidInput as exc:
-        raise InvalidInput(f"scans[{index}]: {exc.message}") from None
+        # the same class (its stable code) and details, with the item's position added
+        raise type(exc)(f"scans[{index}]: {exc.message}", **exc.details) from None
     if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
         raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
-    return HandheldScan(code, client_id, loc, pin)
+    return HandheldScan(code, client_id, loc, pin, scanned_at)
 
 
 def _province(text: str | None) -> str | None:
@@ -97,7 +105,8 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_UPLOAD:
             raise InvalidInput(f"'scans' is a list of 1 to {MAX_UPLOAD} scans")
         # validate everything first: a bad item rejects the upload and records nothing
-        parsed = [_parse_item(item, i) for i, item in enumerate(items)]
+        now = dt.datetime.now(dt.UTC)
+        parsed = [_parse_item(item, i, now) for i, item in enumerate(items)]
         if len({p.client_scan_id for p in parsed}) != len(parsed):
             raise InvalidInput("client_scan_id repeats within the upload")
         results = await HandheldUploads(engine.ledger, engine.scans).upload(who, parsed)
