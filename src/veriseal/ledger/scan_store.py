@@ -60,6 +60,16 @@ class ScanStore(abc.ABC):
     @abc.abstractmethod
     def read(self) -> AbstractAsyncContextManager[Tx]: ...
 
+    def hot_write(self) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction for the scan hot path: a few short indexed statements.
+        Same contract as :meth:`write`; a backend may run the statements without leaving
+        the event loop's thread (SQLite does; only its COMMIT goes to a thread)."""
+        return self.write()
+
+    def hot_read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for short indexed reads on the hot path (see :meth:`hot_write`)."""
+        return self.read()
+
     @abc.abstractmethod
     async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
         """``n`` fresh, increasing scan ids, inside the write transaction ``tx``."""
@@ -68,7 +78,7 @@ class ScanStore(abc.ABC):
         # Ids are allocated first, then all new rows go in with ONE executemany: a group
         # of hundreds of scans costs two round trips, not hundreds.
         ids: list[int | None] = [None] * len(scans)
-        async with self.write() as tx:
+        async with self.hot_write() as tx:
             fresh: dict[tuple[str, str], int] = {}  # client ids new in this very group
             for pos, s in enumerate(scans):
                 if s.client_scan_id is None:
@@ -109,7 +119,7 @@ class ScanStore(abc.ABC):
             " FROM scan_codes c JOIN scans f ON f.id = c.first_id"
             " JOIN scans l ON l.id = c.last_id WHERE c.brand_id = ? AND c.code = ?"
         )
-        async with self.read() as tx:
+        async with self.hot_read() as tx:
             row = await tx.fetchrow(sql, brand_id, code)
         if row is None or not row["n"] or row["f_id"] is None:
             return ScanSummary(count=0)
