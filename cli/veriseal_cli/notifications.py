@@ -32,7 +32,6 @@ from veriseal.notifications import (
     DndWindow,
     HistoryFilter,
     LedgerContactBook,
-    Message,
     Notifier,
     NotifyInputInvalid,
     NotifySettings,
@@ -83,19 +82,6 @@ def _when(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise NotifyInputInvalid(f"not a date or ISO date-time: {text!r}") from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _message_json(m: Message) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "type": str(m.type),
-        "title": m.title,
-        "body": m.body,
-        "data": m.data,
-        "channels": [str(c) for c in m.channels],
-        "read": m.read,
-        "created_at": m.created_at.isoformat(),
-    }
 
 
 @click.group()
@@ -195,7 +181,7 @@ def inbox(
         )
         found = await n.inbox.history(user, f)
         if as_json:
-            echo_json([_message_json(m) for m in found])
+            echo_json([m.to_dict() for m in found])
             return
         for m in found:
             mark = " " if m.read else "*"

@@ -19,6 +19,7 @@ from typing import Any
 
 from veriseal import Action, Engine, IndexRange, Principal, RangeMap, require_permission
 from veriseal_territories.diversion import DiversionService
+from veriseal_territories.grants import row_time
 
 PAGE = 5000
 
@@ -63,10 +64,9 @@ async def _movements(
         )
     out = []
     for r in found:
-        at = r["at"] if isinstance(r["at"], dt.datetime) else dt.datetime.fromisoformat(r["at"])
         out.append(
             (
-                at.astimezone(dt.UTC),
+                row_time(r["at"]),
                 int(r["id"]),
                 int(r["to_org"]),
                 int(r["batch_id"]),

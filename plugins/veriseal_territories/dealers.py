@@ -22,9 +22,7 @@ CSV import contract (``veriseal dealers import``):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -40,6 +38,8 @@ from veriseal import (
     Org,
     OrgKind,
     Principal,
+    RowError,
+    parse_csv_rows,
     register_messages,
     require_permission,
 )
@@ -103,12 +103,6 @@ class DealerRow:
     phone: str = ""
     regions: tuple[str, ...] = ()
     status: str = "active"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -220,47 +214,18 @@ def make_row(line: int, fields: dict[str, str]) -> DealerRow:
 
 def parse_csv(text: str) -> tuple[list[DealerRow], list[RowError]]:
     """Every row validated on its own (references are checked by :func:`check_refs`).
-    ``CsvInvalid`` only for an unusable header or undecodable CSV structure."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CsvInvalid("the file is empty") from None
-    except csv.Error as exc:
-        raise CsvInvalid(f"line 1: {exc}") from None
-    cols = [_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
-    unknown = [c for c in cols if c not in COLUMNS]
-    if unknown:
-        raise CsvInvalid(f"line 1: unknown column(s) {', '.join(unknown)}")
-    if "code" not in cols or "name" not in cols:
-        raise CsvInvalid("line 1: the header needs at least 'code' and 'name'")
-    if len(set(cols)) != len(cols):
-        raise CsvInvalid("line 1: a column is named twice")
-    rows: list[DealerRow] = []
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    line = 1
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(cols):
-                errors.append(RowError(line, f"{len(record)} fields, expected {len(cols)}"))
-                continue
-            try:
-                row = make_row(line, dict(zip(cols, record, strict=True)))
-            except DealerInvalid as exc:
-                errors.append(RowError(line, exc.message))
-                continue
-            if row.code in seen:
-                errors.append(RowError(line, f"code {row.code} repeats line {seen[row.code]}"))
-                continue
-            seen[row.code] = line
-            rows.append(row)
-    except csv.Error as exc:
-        errors.append(RowError(line + 1, f"CSV structure: {exc}"))
-    return rows, errors
+    ``CsvInvalid`` only for an unusable header (the core's import contract,
+    ``parse_csv_rows``)."""
+    rows, errors = parse_csv_rows(
+        text,
+        columns=COLUMNS,
+        aliases=_ALIASES,
+        required=("code", "name"),
+        make=make_row,
+        key=lambda row: row.code,
+        key_name="code",
+    )
+    return [row for _, row in rows], errors
 
 
 def check_refs(

@@ -63,7 +63,7 @@ from veriseal import (
     require_permission,
 )
 from veriseal_territories.dealers import DealerNotFound, DealerService
-from veriseal_territories.grants import Grant, GrantService
+from veriseal_territories.grants import Grant, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.shipments import Point, ShipmentService, Taken
 
@@ -173,12 +173,6 @@ class DiversionAlert:
         out["at"] = self.at.isoformat()
         out["history"] = list(self.history)
         return out
-
-
-def _ts(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC)
-    return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
 
 
 class DiversionService:
@@ -651,7 +645,7 @@ def _alert(row: Any, history: tuple[dict[str, Any], ...] = ()) -> DiversionAlert
     return DiversionAlert(
         int(row["id"]),
         int(row["brand_id"]),
-        _ts(row["at"]),
+        row_time(row["at"]),
         str(row["source"]),
         int(row["org_id"]),
         str(row["code"]),
@@ -719,7 +713,7 @@ class AlertWorkflow:
         history = tuple(
             {
                 "state": e["state"],
-                "at": _ts(e["at"]).isoformat(),
+                "at": row_time(e["at"]).isoformat(),
                 "actor": e["actor"],
                 "note": e["note"],
                 "penalty": json.loads(e["penalty"]) if e["penalty"] else None,

@@ -147,7 +147,9 @@ class Decision:
         }
 
 
-def _ts(value: Any) -> dt.datetime:
+def row_time(value: Any) -> dt.datetime:
+    """A timestamp column as an aware UTC datetime (PostgreSQL gives datetimes, SQLite
+    ISO 8601 text)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC)
     return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
@@ -210,8 +212,8 @@ class GrantService:
                 int(r["org_id"]),
                 str(r["product"]),
                 str(r["region"]),
-                _ts(r["valid_from"]),
-                _ts(r["valid_until"]) if r["valid_until"] else None,
+                row_time(r["valid_from"]),
+                row_time(r["valid_until"]) if r["valid_until"] else None,
                 _state(r["last_action"]),
                 str(r["note"]),
             )

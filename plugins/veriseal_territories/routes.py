@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -23,8 +22,9 @@ from veriseal import (
     Engine,
     InvalidInput,
     Principal,
-    Unauthenticated,
     default_resolver,
+    json_body,
+    request_principal,
     require_permission,
 )
 from veriseal_territories.analysis import analyse
@@ -77,24 +77,6 @@ def add_routes(app: web.Application, engine: Engine) -> None:
 
 
 # -- dealers, grants, shipments, diversion (API tokens: Authorization: Bearer vst_...) ----
-async def _principal(request: web.Request, engine: Engine) -> Principal:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send Authorization: Bearer <token>")
-    return await engine.accounts.authenticate(token.strip(), request.remote or "unknown")
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
 def _text(body: dict[str, Any], name: str, required: bool = True) -> str | None:
     value = body.get(name)
     if value is None:
@@ -123,7 +105,7 @@ def _engine(request: web.Request) -> Engine:
 async def _context(request: web.Request) -> tuple[Principal, Brand, Territories]:
     """The caller, its brand (the platform admin names one with ?brand=) and services."""
     engine = _engine(request)
-    principal = await _principal(request, engine)
+    principal = await request_principal(request, engine)
     if principal.brand_id is not None:
         brand = await engine.ledger.get_brand_by_id(principal.brand_id)
     else:
@@ -171,7 +153,7 @@ async def grants_list(request: web.Request) -> web.Response:
 
 async def grants_add(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
-    body = await _body(request)
+    body = await json_body(request)
     g = await t.grants.grant(
         principal, brand.id, _text(body, "dealer") or "", _text(body, "product", False) or "*",
         _text(body, "region") or "", when(_text(body, "valid_from", False)),
@@ -182,7 +164,7 @@ async def grants_add(request: web.Request) -> web.Response:
 
 async def grants_change(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
-    body = await _body(request) if request.can_read_body else {}
+    body = await json_body(request) if request.can_read_body else {}
     g = await t.grants.change(
         principal, brand.id, _int(request.match_info["id"], "grant id"),
         request.match_info["action"], _text(body, "note", False) or "",
@@ -194,7 +176,7 @@ async def authorize(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
     q: dict[str, Any] = dict(request.query)
     if request.method == "POST":
-        q = await _body(request)
+        q = await json_body(request)
     dealer = await t.dealers.find(brand.id, str(q.get("dealer") or ""))
     require_permission(
         principal,
@@ -215,7 +197,7 @@ async def authorize(request: web.Request) -> web.Response:
 
 async def ship(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
-    body = await _body(request)
+    body = await json_body(request)
     r = await t.shipments.ship(
         principal, brand, _text(body, "to") or "", _items(body),
         from_ref=_text(body, "from", False), client_id=_text(body, "client_id", False),
@@ -226,7 +208,7 @@ async def ship(request: web.Request) -> web.Response:
 
 async def receive(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
-    body = await _body(request)
+    body = await json_body(request)
     r = await t.receive(
         principal, brand, _items(body), at_ref=_text(body, "at", False),
         client_id=_text(body, "client_id", False),
@@ -237,7 +219,7 @@ async def receive(request: web.Request) -> web.Response:
 
 async def sync(request: web.Request) -> web.Response:
     principal, brand, _ = await _context(request)
-    body = await _body(request)
+    body = await json_body(request)
     ops = body.get("operations")
     if not isinstance(ops, list) or len(ops) > 1000:
         raise InvalidInput("field 'operations' must be a list of at most 1000 operations")
@@ -285,7 +267,7 @@ async def alert(request: web.Request) -> web.Response:
 
 async def transition(request: web.Request) -> web.Response:
     principal, brand, t = await _context(request)
-    body = await _body(request)
+    body = await json_body(request)
     penalty = body.get("penalty")
     if penalty is not None and not isinstance(penalty, dict):
         raise InvalidInput("field 'penalty' must be an object {amount, currency, reason}")

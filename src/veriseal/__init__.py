@@ -94,6 +94,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "total_ranges": ("veriseal.index_ranges", "total"),
     "resolve_items": ("veriseal.lifecycle", "resolve_items"),
     "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
+    # plugins' HTTP routes: the same caller and body handling as the core's routes
+    "request_principal": ("veriseal.server.auth", "principal"),
+    "json_body": ("veriseal.server.auth", "json_object"),
+    # CSV imports: the core's header / row contract (veriseal.csv_import)
+    "RowError": ("veriseal.csv_import", "RowError"),
+    "parse_csv_rows": ("veriseal.csv_import", "parse_rows"),
 }
 
 __all__ = [
@@ -151,6 +157,7 @@ __all__ = [
     "Region",
     "RegionResolver",
     "Role",
+    "RowError",
     "Scan",
     "StorageError",
     "Unauthenticated",
@@ -162,9 +169,12 @@ __all__ = [
     "default_resolver",
     "hookimpl",
     "intersect_ranges",
+    "json_body",
     "load_config",
     "normalise_ranges",
+    "parse_csv_rows",
     "register_messages",
+    "request_principal",
     "require_permission",
     "resolve_items",
     "subtract_ranges",
@@ -197,6 +207,8 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.batches import BatchRequest
     from veriseal.config import Config
     from veriseal.config import load as load_config
+    from veriseal.csv_import import RowError
+    from veriseal.csv_import import parse_rows as parse_csv_rows
     from veriseal.engine import Engine
     from veriseal.errors import (
         BatchNotFound,
@@ -249,4 +261,6 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.notifications.models import MessageType
     from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
     from veriseal.regions.resolver import RegionResolver, default_resolver
+    from veriseal.server.auth import json_object as json_body
+    from veriseal.server.auth import principal as request_principal
     from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline

@@ -10,14 +10,13 @@ transaction and the bad ones reported.
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from veriseal.codes.gtin import normalize_gtin
-from veriseal.errors import Conflict, CsvInvalid, InvalidInput, NotFound, VerisealError
+from veriseal.csv_import import RowError, parse_rows
+from veriseal.errors import Conflict, InvalidInput, NotFound
 from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, Product
 
@@ -31,12 +30,6 @@ _ALIASES = {
 }
 _COLUMNS = {"gtin", "name", "spec", "manufacturer", "shelf_life_days", "category"}
 MAX_TEXT = 200
-
-
-@dataclass
-class RowError:
-    line: int
-    reason: str
 
 
 @dataclass
@@ -96,50 +89,18 @@ def parse_csv(
     brand: Brand, text: str, on_row: Callable[[int], None] | None = None
 ) -> tuple[list[tuple[int, Product]], list[RowError]]:
     """Parse and validate every row into ``(line, product)`` pairs and row errors.
-    Raises ``CsvInvalid`` only for an unusable header; never for row content."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CsvInvalid("the file is empty") from None
-    except csv.Error as exc:
-        raise CsvInvalid(f"line 1: {exc}") from None
-    cols = [_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
-    unknown = [c for c in cols if c not in _COLUMNS]
-    if unknown:
-        raise CsvInvalid(f"line 1: unknown column(s) {', '.join(unknown)}")
-    if "gtin" not in cols or "name" not in cols:
-        raise CsvInvalid("line 1: the header needs at least 'gtin' and 'name'")
-    products: list[tuple[int, Product]] = []
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    line = 1
-    try:
-        for row in reader:
-            line = reader.line_num
-            if on_row:
-                on_row(line)
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(cols):
-                errors.append(RowError(line, f"{len(row)} fields, expected {len(cols)}"))
-                continue
-            fields = dict(zip(cols, row, strict=True))
-            try:
-                product = make_product(brand, **fields)
-            except VerisealError as exc:
-                errors.append(RowError(line, exc.message))
-                continue
-            if product.gtin in seen:
-                errors.append(
-                    RowError(line, f"GTIN {product.gtin} repeats line {seen[product.gtin]}")
-                )
-                continue
-            seen[product.gtin] = line
-            products.append((line, product))
-    except csv.Error as exc:
-        errors.append(RowError(line + 1, f"unreadable CSV: {exc}"))
-    return products, errors
+    Raises ``CsvInvalid`` only for an unusable header; never for row content (see
+    :mod:`veriseal.csv_import`)."""
+    return parse_rows(
+        text,
+        columns=_COLUMNS,
+        aliases=_ALIASES,
+        required=("gtin", "name"),
+        make=lambda _line, fields: make_product(brand, **fields),
+        key=lambda product: product.gtin,
+        key_name="GTIN",
+        on_row=on_row,
+    )
 
 
 class Catalogue:

@@ -150,7 +150,11 @@ class HandheldUploads:
         async def record(pos: int) -> None:
             item = items[pos]
             ctx = ScanContext(
-                ScanChannel.HANDHELD, actor, item.location, item.client_scan_id, item.scanned_at
+                ScanChannel.HANDHELD,
+                actor,
+                location=item.location,
+                client_scan_id=item.client_scan_id,
+                observed_at=item.scanned_at,
             )
             result = await self.scans.scan(item.code, ctx, pin=item.pin)
             results[pos] = {

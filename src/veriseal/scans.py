@@ -309,18 +309,11 @@ class ScanService:
     async def _pin_throttled(self, info: CodeInfo, now: dt.datetime) -> bool:
         if info.brand_id is None:
             return False
-        # Counted by when the server RECEIVED each scan (received_at, else at): a
-        # handheld's scan may carry a back-dated device time, and wrong PINs must not
-        # slip out of the window that way.
-        async with self._ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT COUNT(*) AS n FROM scans WHERE brand_id = ? AND code = ?"
-                " AND reason = 'pin_wrong' AND COALESCE(received_at, at) >= ?",
-                info.brand_id,
-                info.serial,
-                now - PIN_WINDOW,
-            )
-        return row is not None and int(row["n"]) >= PIN_ATTEMPTS
+        # by receipt, not device time: a back-dated scan must not leave the window
+        wrong = await self._ledger.count_received(
+            info.brand_id, info.serial, "pin_wrong", now - PIN_WINDOW
+        )
+        return wrong >= PIN_ATTEMPTS
 
     async def flood_alert(self, client: str, scan_ids: tuple[int, ...]) -> int:
         """Record that ``client`` tried many invalid codes (the scans are the evidence)."""

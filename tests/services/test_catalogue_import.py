@@ -7,12 +7,14 @@ import datetime as dt
 import io
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veriseal.catalogue import parse_csv
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.engine import Engine
+from veriseal.errors import CsvInvalid
 from veriseal.models import Brand
 
 BRAND = Brand(1, "acme", "Acme", "id.acme.example", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
@@ -83,3 +85,16 @@ async def test_import_thousands_of_rows(engine: Engine, brand: Brand) -> None:
     report = await engine.catalogue.import_products(brand, rows, errors, skip_bad=True)
     assert report.imported == n - 3
     assert len(await engine.catalogue.list(brand)) == n - 3 + 1
+
+
+def test_header_problems_import_nothing() -> None:
+    """The shared import contract (veriseal.csv_import): a bad header is refused whole;
+    a column named twice (also through an alias) would silently lose one of its values."""
+    for header, why in (
+        ("gtin,name,name", "named twice"),
+        ("gtin,名称,name", "named twice"),
+        ("gtin,colour", "unknown column"),
+        ("name,spec", "needs at least 'gtin' and 'name'"),
+    ):
+        with pytest.raises(CsvInvalid, match=why):
+            parse_csv(BRAND, header + "\n" + gtin13(1) + ",Tea,Tea\n")

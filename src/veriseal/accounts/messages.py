@@ -24,19 +24,6 @@ from veriseal.notifications.preferences import Preference
 BROADCAST_TYPES = frozenset({MessageType.SYSTEM_NOTICE, MessageType.PROMOTION})
 
 
-def message_dict(m: Message) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "type": str(m.type),
-        "title": m.title,
-        "body": m.body,
-        "data": m.data,
-        "read": m.read,
-        "created_at": m.created_at.isoformat(),
-        "channels": [str(c) for c in m.channels],
-    }
-
-
 def preference_dict(p: Preference) -> dict[str, Any]:
     return {
         "type": str(p.type),

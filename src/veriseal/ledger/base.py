@@ -226,6 +226,14 @@ class Ledger(abc.ABC):
         above it), never with a moving ``since``."""
 
     @abc.abstractmethod
+    async def count_received(
+        self, brand_id: int, code: str, reason: str, since: dt.datetime
+    ) -> int:
+        """How many of ``code``'s scans with this ``reason`` the server RECEIVED at or
+        after ``since`` (``received_at``, else ``at``): a window a device's back-dated
+        scan time cannot slip out of (the PIN throttle counts wrong PINs this way)."""
+
+    @abc.abstractmethod
     async def get_scan(self, scan_id: int) -> Scan:
         """``NotFound`` if absent."""
 

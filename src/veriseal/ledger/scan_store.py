@@ -167,6 +167,20 @@ class ScanStore(abc.ABC):
             found = await tx.fetch(sql, *args, limit)
         return [rows.scan(r) for r in found]
 
+    async def count_received(
+        self, brand_id: int, code: str, reason: str, since: dt.datetime
+    ) -> int:
+        async with self.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT COUNT(*) AS n FROM scans WHERE brand_id = ? AND code = ?"
+                " AND reason = ? AND COALESCE(received_at, at) >= ?",
+                brand_id,
+                code,
+                reason,
+                since,
+            )
+        return 0 if row is None else int(row["n"])
+
     async def get_scan(self, scan_id: int) -> Scan:
         async with self.read() as tx:
             row = await tx.fetchrow(f"SELECT id, {_COLS} FROM scans WHERE id = ?", scan_id)

@@ -92,28 +92,44 @@ def _map_error(exc: sqlite3.Error) -> Exception:
     return StorageError(f"SQLite: {exc}")
 
 
+class _DriverErrors:
+    """``with _MAPPED:``: a driver error leaves as the ledger's error (Conflict, ...)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: Any
+    ) -> None:
+        if isinstance(exc, sqlite3.Error):
+            raise _map_error(exc) from None
+
+
+_MAPPED = _DriverErrors()
+
+
+def _params(args: Sequence[Any]) -> list[Any]:
+    return [_encode(a) for a in args]
+
+
 class _SqliteTx(Tx):
+    """Statements on an aiosqlite connection: each one a hop to its thread."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        try:
-            async with self._conn.execute(sql, [_encode(a) for a in args]) as cur:
+        with _MAPPED:
+            async with self._conn.execute(sql, _params(args)) as cur:
                 return [dict(r) for r in await cur.fetchall()]
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
 
     async def execute(self, sql: str, *args: Any) -> None:
-        try:
-            await self._conn.execute(sql, [_encode(a) for a in args])
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
+        with _MAPPED:
+            await self._conn.execute(sql, _params(args))
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
-        try:
-            await self._conn.executemany(sql, [[_encode(a) for a in row] for row in args])
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
+        with _MAPPED:
+            await self._conn.executemany(sql, [_params(row) for row in args])
 
 
 class _InlineTx(Tx):
@@ -124,22 +140,16 @@ class _InlineTx(Tx):
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        try:
-            return [dict(r) for r in self._conn.execute(sql, [_encode(a) for a in args])]
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
+        with _MAPPED:
+            return [dict(r) for r in self._conn.execute(sql, _params(args))]
 
     async def execute(self, sql: str, *args: Any) -> None:
-        try:
-            self._conn.execute(sql, [_encode(a) for a in args])
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
+        with _MAPPED:
+            self._conn.execute(sql, _params(args))
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
-        try:
-            self._conn.executemany(sql, [[_encode(a) for a in row] for row in args])
-        except sqlite3.Error as exc:
-            raise _map_error(exc) from None
+        with _MAPPED:
+            self._conn.executemany(sql, [_params(row) for row in args])
 
 
 class SqliteLedger(SqlLedger):

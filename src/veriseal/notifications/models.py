@@ -78,6 +78,19 @@ class Message:
     created_at: dt.datetime
     channels: tuple[Channel, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The message as JSON, the one shape the API and the CLI share."""
+        return {
+            "id": self.id,
+            "type": str(self.type),
+            "title": self.title,
+            "body": self.body,
+            "data": self.data,
+            "read": self.read,
+            "created_at": self.created_at.isoformat(),
+            "channels": [str(c) for c in self.channels],
+        }
+
 
 @dataclass(frozen=True)
 class PlannedDelivery:

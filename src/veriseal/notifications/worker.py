@@ -193,13 +193,17 @@ class DeliveryWorker:
         channels = [str(c) for c in self.senders]
         marks = store.placeholders(len(channels))
         lock = " FOR UPDATE SKIP LOCKED" if self.ledger.dialect == "postgres" else ""
+        # pending, due and not leased (the claim adds attempts < max; the read first
+        # also sees the exhausted rows _abandon_exhausted fails)
+        due_sql = (
+            "status = 'pending' AND not_before <= ? AND (lease_until IS NULL"
+            f" OR lease_until < ?) AND channel IN ({marks})"
+        )
         # A read first: an idle poll must not take the ledger's write lock (on SQLite the
         # scans' group commits wait behind it; measured as the verify endpoint's p99).
         async with self.ledger.read() as tx:
             due = await tx.fetchrow(
-                "SELECT 1 AS due FROM notify_outbox WHERE status = 'pending'"
-                " AND not_before <= ? AND (lease_until IS NULL OR lease_until < ?)"
-                f" AND channel IN ({marks}) LIMIT 1",
+                f"SELECT 1 AS due FROM notify_outbox WHERE {due_sql} LIMIT 1",
                 now,
                 now,
                 *channels,
@@ -211,10 +215,7 @@ class DeliveryWorker:
             ids = await tx.fetch(
                 "UPDATE notify_outbox SET lease_owner = ?, lease_until = ?,"
                 " attempts = attempts + 1"
-                " WHERE id IN (SELECT id FROM notify_outbox"
-                "  WHERE status = 'pending' AND not_before <= ?"
-                "  AND (lease_until IS NULL OR lease_until < ?)"
-                f"  AND channel IN ({marks}) AND attempts < ?"
+                f" WHERE id IN (SELECT id FROM notify_outbox WHERE {due_sql} AND attempts < ?"
                 f"  ORDER BY not_before, id LIMIT ?{lock})"
                 " RETURNING id",
                 self.worker_id,

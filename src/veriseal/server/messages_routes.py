@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from veriseal.accounts.messages import UserMessages, message_dict, preference_dict
+from veriseal.accounts.messages import UserMessages, preference_dict
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.notifications import HistoryFilter
@@ -52,7 +52,7 @@ def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> Non
         messages, who = await setup(request)
         found = await messages.history(who, _filter(request))
         return web.json_response(
-            {"messages": [message_dict(m) for m in found], "unread": await messages.unread(who)}
+            {"messages": [m.to_dict() for m in found], "unread": await messages.unread(who)}
         )
 
     async def mark(request: web.Request) -> web.Response:

@@ -1,0 +1,94 @@
+"""Reading an import CSV (products, dealers, ...) into validated records and row errors.
+
+The contract every importer shares:
+
+- The header names the columns, in any order; a column may be named by an alias (the
+  Chinese headers of a spreadsheet). An unknown or repeated column, a missing required
+  one or an empty file raise :class:`~veriseal.errors.CsvInvalid`: nothing is imported.
+- Every other problem is a :class:`RowError` with its line number, never an exception:
+  a row with the wrong number of fields, a row the importer's ``make`` refuses (any
+  :class:`~veriseal.errors.VerisealError`, its message kept), a row whose key repeats an
+  earlier row's, and a CSV structure error (the rows after it are not read).
+- Blank rows are skipped; a UTF-8 byte order mark is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from veriseal.errors import CsvInvalid, VerisealError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+
+def parse_rows(
+    text: str,
+    *,
+    columns: Collection[str],
+    aliases: Mapping[str, str],
+    required: tuple[str, ...],
+    make: Callable[[int, dict[str, str]], T],
+    key: Callable[[T], str],
+    key_name: str,
+    on_row: Callable[[int], None] | None = None,
+) -> tuple[list[tuple[int, T]], list[RowError]]:
+    """``(line, record)`` for every good row, in file order, and the row errors.
+
+    ``make(line, fields)`` builds a record from one row's fields (by canonical column
+    name); ``key(record)`` must be unique in the file (``key_name`` names it in the
+    error); ``on_row(line)`` is called for every row read (progress).
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CsvInvalid("the file is empty") from None
+    except csv.Error as exc:
+        raise CsvInvalid(f"line 1: {exc}") from None
+    cols = [aliases.get(h.strip(), h.strip().lower()) for h in header]
+    unknown = [c for c in cols if c not in columns]
+    if unknown:
+        raise CsvInvalid(f"line 1: unknown column(s) {', '.join(unknown)}")
+    if any(c not in cols for c in required):
+        needed = " and ".join(f"'{c}'" for c in required)
+        raise CsvInvalid(f"line 1: the header needs at least {needed}")
+    if len(set(cols)) != len(cols):
+        raise CsvInvalid("line 1: a column is named twice")
+    records: list[tuple[int, T]] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if on_row:
+                on_row(line)
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(cols):
+                errors.append(RowError(line, f"{len(row)} fields, expected {len(cols)}"))
+                continue
+            try:
+                record = make(line, dict(zip(cols, row, strict=True)))
+            except VerisealError as exc:
+                errors.append(RowError(line, exc.message))
+                continue
+            k = key(record)
+            if k in seen:
+                errors.append(RowError(line, f"{key_name} {k} repeats line {seen[k]}"))
+                continue
+            seen[k] = line
+            records.append((line, record))
+    except csv.Error as exc:
+        errors.append(RowError(line + 1, f"unreadable CSV: {exc}"))
+    return records, errors
