@@ -32,8 +32,9 @@ async def test_login_me_tokens_logout(api: Api) -> None:
     )
     assert status == 201 and created["token"].startswith("vst_")
     status, listed = await api.call("GET", "/api/v1/tokens", session)
-    assert [t["name"] for t in listed] == ["admin", "line 3"]
-    assert all("token" not in t for t in listed)  # secrets are shown once only
+    assert [t["name"] for t in listed["tokens"]] == ["admin", "line 3"]
+    assert listed["next_cursor"] is None
+    assert all("token" not in t for t in listed["tokens"])  # secrets are shown once only
     status, _ = await api.call("POST", "/api/v1/auth/logout", session)
     assert status == 200
     status, body = await api.call("GET", "/api/v1/me", session)

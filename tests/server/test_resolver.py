@@ -91,8 +91,27 @@ async def test_linkset(live: Live) -> None:
             assert r.status == 200 and r.content_type == "application/linkset+json"
             body = await r.json(content_type=None)
         links = body["linkset"][0]
-        assert links["anchor"] == url.split("?")[0]
+        # the brand's configured resolver domain, never the request's Host header
+        path = url.split("?")[0].split("/01/", 1)[1]
+        assert links["anchor"] == f"https://{brand.resolver}/01/{path}"
         service = links["https://gs1.org/voc/verificationService"][0]["href"]
-        async with live.session.get(service) as r:
+        assert service.startswith(f"https://{brand.resolver}/api/v1/verify?code=https")
+        local = live.base + "/api/v1/verify?" + service.split("?", 1)[1]
+        async with live.session.get(local) as r:
             assert (await r.json())["outcome"] == "genuine"
     assert len(await live.engine.ledger.list_scans(brand.id)) == before + 2  # the 2 service calls
+
+
+async def test_linkset_ignores_the_host_header(live: Live) -> None:
+    url = live.local(live.codes[0].uri)
+    headers = {"Host": "evil.example", "Accept": "application/linkset+json"}
+    async with live.session.get(url, headers=headers) as r:
+        text = await r.text()
+    assert r.status == 200 and "evil.example" not in text
+
+
+async def test_linkset_of_an_unknown_gtin_is_404(live: Live) -> None:
+    async with live.session.get(
+        live.base + "/01/09506000134376/21/X?linkType=all"
+    ) as r:
+        assert r.status == 404 and (await r.json())["error"]["code"] == "product_not_found"

@@ -6,6 +6,8 @@
     LoginFailed       (401) "login_failed": wrong identifier or password (never says which)
     AccountLocked     (423) "account_locked": too many failures; details: retry_after
     Forbidden         (403) "forbidden": the role, scope or tree does not allow it
+    OutOfScope        (403) "out_of_scope": the token's scopes do not cover the route
+                            (details.needs_scope); credential routes need a full sign-in
     NotVerified       (403) "not_verified": the dealer has no approved real-name check
     UserNotFound      (404) "user_not_found"
     OrgNotFound       (404) "org_not_found"
@@ -42,6 +44,10 @@ class Forbidden(VerisealError):
     code = "forbidden"
     http_status = 403
     exit_code = 11
+
+
+class OutOfScope(Forbidden):
+    code = "out_of_scope"
 
 
 class NotVerified(Forbidden):
@@ -82,6 +88,7 @@ register(
         "error.login_failed": ("Wrong account or password", "账号或密码错误"),
         "error.account_locked": ("Account temporarily locked", "账号已临时锁定"),
         "error.forbidden": ("Not allowed", "无权执行此操作"),
+        "error.out_of_scope": ("Not within this token's scopes", "超出此令牌的授权范围"),
         "error.not_verified": ("Real-name verification required", "需要先通过实名认证"),
         "error.user_not_found": ("No such user", "用户不存在"),
         "error.org_not_found": ("No such organisation", "机构不存在"),

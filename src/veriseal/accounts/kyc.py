@@ -173,20 +173,29 @@ class KycService:
             await self._require_reviewer(principal, sub)
         return sub
 
-    async def pending(self, principal: Principal) -> list[Submission]:
-        """Submissions awaiting review that the principal may review."""
+    async def pending(
+        self, principal: Principal, *, after_id: int | None = None, limit: int = 1000
+    ) -> list[Submission]:
+        """Submissions awaiting review that the principal may review, by id: ``limit``
+        of them after ``after_id``. Read in chunks, since the status and the reviewer's
+        reach are decided per row."""
         require(principal, Action.KYC_REVIEW)
-        async with self.store.ledger.read() as tx:
-            found = await tx.fetch(_SELECT + " ORDER BY s.id")
-        out = []
-        for sub in map(_submission, found):
-            if sub.status != "pending":
-                continue
-            try:
-                await self._require_reviewer(principal, sub)
-            except Forbidden:
-                continue
-            out.append(sub)
+        out: list[Submission] = []
+        cursor = 0 if after_id is None else after_id
+        while len(out) < limit:
+            async with self.store.ledger.read() as tx:
+                found = await tx.fetch(_SELECT + " WHERE s.id > ? ORDER BY s.id LIMIT 500", cursor)
+            if not found:
+                break
+            for sub in map(_submission, found):
+                cursor = sub.id
+                if sub.status != "pending" or len(out) >= limit:
+                    continue
+                try:
+                    await self._require_reviewer(principal, sub)
+                except Forbidden:
+                    continue
+                out.append(sub)
         return out
 
     async def review(

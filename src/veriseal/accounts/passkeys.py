@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
 
 from veriseal.accounts.errors import PasskeyInvalid
 from veriseal.accounts.models import Principal, User
+from veriseal.accounts.permissions import require_full_sign_in
 from veriseal.accounts.service import AccountService, network_region
 from veriseal.accounts.store import Audit, now
 from veriseal.errors import Conflict, InvalidInput
@@ -86,7 +87,9 @@ class Passkeys:
         return None if row["user_id"] is None else int(row["user_id"])
 
     async def begin_registration(self, principal: Principal) -> dict[str, Any]:
-        """Options for ``navigator.credentials.create`` (JSON-ready)."""
+        """Options for ``navigator.credentials.create`` (JSON-ready). Needs a full
+        sign-in: a passkey signs in with every scope, so a scoped token may not add one."""
+        require_full_sign_in(principal)
         user = _user(principal)
         existing = await self._credentials(user.id)
         options = webauthn.generate_registration_options(
@@ -108,6 +111,7 @@ class Passkeys:
         self, principal: Principal, credential: dict[str, Any], name: str
     ) -> int:
         """Verify the authenticator's answer and store the credential; returns its id."""
+        require_full_sign_in(principal)
         user = _user(principal)
         challenge = _challenge_of(credential)
         owner = await self._use_challenge(challenge, "register")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from veriseal.accounts.errors import Forbidden
+from veriseal.accounts.errors import Forbidden, OutOfScope
 from veriseal.accounts.models import Org, Principal, Role
 
 P, B, F, D, R, INS, C = (
@@ -139,6 +139,21 @@ def require_over(principal: Principal, action: Action, org: Org | None) -> None:
 _OWN_ONLY = frozenset(
     {Action.TOKENS_OWN, Action.PROFILE_OWN, Action.MESSAGES_OWN, Action.KYC_SUBMIT}
 )
+
+
+#: Credential management: never a token scope, only a full sign-in may do it.
+CREDENTIAL_ACTIONS = frozenset({Action.TOKENS_OWN})
+
+
+def require_full_sign_in(principal: Principal) -> None:
+    """Raise :class:`OutOfScope` for a scoped token: passwords, passkeys and tokens are
+    managed from a full sign-in only (a session, or a ``*`` token), so a handheld's
+    token can never turn itself into a stronger credential."""
+    if principal.scopes is not None:
+        raise OutOfScope(
+            "credential management needs a full sign-in, not a scoped token",
+            needs_scope="(full sign-in)",
+        )
 
 
 def may_grant(principal: Principal, role: Role) -> bool:

@@ -48,7 +48,14 @@ from veriseal.accounts.models import (
     UserStatus,
 )
 from veriseal.accounts.notices import AccountNotifier
-from veriseal.accounts.permissions import Action, may_grant, require, require_over
+from veriseal.accounts.permissions import (
+    CREDENTIAL_ACTIONS,
+    Action,
+    may_grant,
+    require,
+    require_full_sign_in,
+    require_over,
+)
 from veriseal.accounts.store import AccountStore, Audit, LoginAttempt, now
 from veriseal.errors import Conflict, InvalidInput, RateLimited
 from veriseal.ledger import Ledger
@@ -304,18 +311,25 @@ class AccountService:
         org = None if user.org_id is None else await self.store.get_org(user.org_id)
         require_over(principal, action, org)
 
-    async def list_users(self, principal: Principal, org_id: int | None = None) -> list[User]:
+    async def list_users(
+        self,
+        principal: Principal,
+        org_id: int | None = None,
+        *,
+        after_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[User]:
         """Users of ``org_id``'s subtree (default: the principal's org; the platform admin
-        without an org sees everyone)."""
+        without an org sees everyone), by id, ``limit`` of them after ``after_id``."""
         if org_id is None:
             if principal.org is None:
                 require_over(principal, Action.USERS_VIEW, None)
-                return await self.store.list_users(None)
+                return await self.store.list_users(None, limit, after_id)
             org_id = principal.org.id
         root = await self.store.get_org(org_id)
         require(principal, Action.USERS_VIEW, org=root)
         orgs = await self.store.subtree(root)
-        return await self.store.list_users([o.id for o in orgs])
+        return await self.store.list_users([o.id for o in orgs], limit, after_id)
 
     async def set_status(self, principal: Principal, user_id: int, status: UserStatus) -> User:
         user = await self.store.get_user(user_id)
@@ -444,6 +458,7 @@ class AccountService:
         await self.notifier.security_notice(user, "account.password_changed")
 
     async def change_password(self, principal: Principal, old: str, new: str) -> None:
+        require_full_sign_in(principal)
         if principal.user is None:
             raise InvalidInput("the local operator has no password")
         found = await self.store.find_user(principal.user.email or principal.user.phone or "")
@@ -623,7 +638,9 @@ class AccountService:
     ) -> tuple[str, ApiToken]:
         """A long-lived token for the CLI, a line controller or a handheld. ``scopes``
         are action names (``*`` for all of the role's). Returns the token text, which is
-        never shown again, and its record."""
+        never shown again, and its record. Needs a full sign-in, and credential
+        management is never a grantable scope: a token cannot mint a stronger one."""
+        require_full_sign_in(principal)
         target = principal.user if for_user is None else await self.store.get_user(for_user)
         if target is None:
             raise InvalidInput("name the user the token is for (--user)")
@@ -631,7 +648,7 @@ class AccountService:
             require(principal, Action.TOKENS_OWN, owner_id=target.id)
         else:
             await self._require_over(principal, Action.USERS_MANAGE, target)
-        known = {str(a) for a in Action} | {"*"}
+        known = {str(a) for a in Action if a not in CREDENTIAL_ACTIONS} | {"*"}
         bad = sorted(set(scopes) - known)
         if bad or not scopes:
             raise InvalidInput(
@@ -658,7 +675,17 @@ class AccountService:
         assert record is not None
         return credentials.format_token(token_id, secret), record[0]
 
-    async def list_tokens(self, principal: Principal, user_id: int | None = None) -> list[ApiToken]:
+    async def list_tokens(
+        self,
+        principal: Principal,
+        user_id: int | None = None,
+        *,
+        after_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[ApiToken]:
+        """API tokens of ``user_id`` (default: the principal's own), by id. Needs a full
+        sign-in: a scoped token never manages credentials."""
+        require_full_sign_in(principal)
         target = user_id if user_id is not None else principal.user_id
         if target is None:
             raise InvalidInput("name the user whose tokens to list (--user)")
@@ -666,9 +693,10 @@ class AccountService:
             await self._require_over(
                 principal, Action.USERS_MANAGE, await self.store.get_user(target)
             )
-        return await self.store.list_tokens(target)
+        return await self.store.list_tokens(target, after_id, limit)
 
     async def revoke_token(self, principal: Principal, token_id: int) -> None:
+        require_full_sign_in(principal)
         found = await self.store.token_with_hash(token_id)
         if found is None:
             raise InvalidInput(f"no token {token_id}")
@@ -749,6 +777,7 @@ class AccountService:
         action: str | None = None,
         since: dt.datetime | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[AuditEntry]:
         """Security events of the principal's brand (the platform admin: any brand, or
         all with ``brand_id=None``)."""
@@ -756,7 +785,12 @@ class AccountService:
         if principal.role is not Role.PLATFORM_ADMIN:
             brand_id = principal.brand_id
         return await self.store.list_audit(
-            brand_id, actor_id=actor_id, action=action, since=since, limit=limit
+            brand_id,
+            actor_id=actor_id,
+            action=action,
+            since=since,
+            limit=limit,
+            after_id=after_id,
         )
 
     @staticmethod

@@ -254,18 +254,27 @@ class AccountStore:
             )
         return None if row is None else (_user(row), row["password_hash"])
 
-    async def list_users(self, org_ids: Sequence[int] | None, limit: int = 1000) -> list[User]:
-        """Users of the given orgs (None: every user), by id."""
+    async def list_users(
+        self, org_ids: Sequence[int] | None, limit: int = 1000, after_id: int | None = None
+    ) -> list[User]:
+        """Users of the given orgs (None: every user), by id, ``limit`` after ``after_id``."""
+        after = 0 if after_id is None else after_id
         async with self.ledger.read() as tx:
             if org_ids is None:
-                found = await tx.fetch(f"SELECT {_USER_COLS} FROM users ORDER BY id LIMIT ?", limit)
+                found = await tx.fetch(
+                    f"SELECT {_USER_COLS} FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                    after,
+                    limit,
+                )
             elif not org_ids:
                 found = []
             else:
                 marks = ", ".join("?" * len(org_ids))
                 found = await tx.fetch(
-                    f"SELECT {_USER_COLS} FROM users WHERE org_id IN ({marks}) ORDER BY id LIMIT ?",
+                    f"SELECT {_USER_COLS} FROM users WHERE org_id IN ({marks}) AND id > ?"
+                    " ORDER BY id LIMIT ?",
                     *org_ids,
+                    after,
                     limit,
                 )
         return [_user(r) for r in found]
@@ -323,11 +332,17 @@ class AccountStore:
             row = await tx.fetchrow("SELECT * FROM api_tokens WHERE id = ?", token_id)
         return None if row is None else (_token(row), bytes(row["secret_hash"]))
 
-    async def list_tokens(self, user_id: int) -> list[ApiToken]:
+    async def list_tokens(
+        self, user_id: int, after_id: int | None = None, limit: int = 1000
+    ) -> list[ApiToken]:
+        """The user's API tokens (not sessions), by id, ``limit`` after ``after_id``."""
         async with self.ledger.read() as tx:
             found = await tx.fetch(
-                "SELECT * FROM api_tokens WHERE user_id = ? AND kind = 'api' ORDER BY id",
+                "SELECT * FROM api_tokens WHERE user_id = ? AND kind = 'api' AND id > ?"
+                " ORDER BY id LIMIT ?",
                 user_id,
+                0 if after_id is None else after_id,
+                limit,
             )
         return [_token(r) for r in found]
 
@@ -462,10 +477,12 @@ class AccountStore:
         action: str | None = None,
         since: dt.datetime | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[AuditEntry]:
-        """Entries oldest first; ``brand_id=None`` means every brand (platform view)."""
-        clauses: list[str] = ["1 = 1"]
-        args: list[object] = []
+        """Entries oldest first, ``limit`` after ``after_id``; ``brand_id=None`` means
+        every brand (platform view)."""
+        clauses: list[str] = ["id > ?"]
+        args: list[object] = [0 if after_id is None else after_id]
         for column, value in (("brand_id", brand_id), ("actor_id", actor_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")

@@ -1,369 +1,461 @@
 """Accounts JSON API (``/api/v1/auth/*``, ``/api/v1/me*``, ``/api/v1/users*``,
-``/api/v1/orgs*``, ``/api/v1/kyc*``, ``/api/v1/audit``). See openapi.json.
+``/api/v1/orgs*``, ``/api/v1/tokens*``, ``/api/v1/kyc*``, ``/api/v1/audit``,
+``/api/v1/passkeys/*``). Declared as :class:`~veriseal.server.endpoints.Endpoint` s:
+see ``/openapi.json`` for each route's input and access rule.
 
-Anonymous: register (send code, confirm), login, password reset. Everything else takes
-``Authorization: Bearer <token>``; the services check what the caller may do.
+Anonymous: register (send code, confirm), login, password reset, passkey sign-in.
+Credential management (password, passkeys, tokens) needs a full sign-in; everything
+else a token whose scopes include the route's action. The services check the role and
+the target.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from aiohttp import web
+from msgspec import Meta
 
-from veriseal.accounts.models import OrgKind, Principal, Role, UserStatus
+from veriseal.accounts.models import OrgKind, Role, UserStatus
 from veriseal.accounts.passkeys import Passkeys, RelyingParty
+from veriseal.accounts.permissions import Action
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.server.auth import (
-    base64_field,
-    bearer,
-    client,
-    field,
-    int_param,
-    json_object,
-    optional_int_query,
-    principal,
-    time_query,
+from veriseal.server.auth import bearer, decode_base64
+from veriseal.server.endpoints import Call, Endpoint, Gate
+from veriseal.server.inputs import (
+    Blob,
+    Contact,
+    Id,
+    Line,
+    Model,
+    Name,
+    Note,
+    Page,
+    Secret,
+    Short,
+    after_id,
+    page_cursor,
 )
 
-Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
-AuthedHandler = Callable[[web.Request, Engine, Principal], Awaitable[Any]]
-AnonHandler = Callable[[web.Request, Engine], Awaitable[Any]]
+OtpCode = Annotated[str, Meta(min_length=1, max_length=16)]
+Schema = dict[str, Any]
+USER = {"$ref": "#/components/schemas/User"}
 
 
-def _enum(kind: Any, value: str, name: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(v) for v in kind)
-        raise InvalidInput(f"{name} must be one of: {allowed}") from None
+def _listing(key: str, items: list[Any], page: Page, last_id: int | None) -> dict[str, Any]:
+    """One page of a list: ``{key: [...], "next_cursor": ...}`` (null on the last page)."""
+    full = len(items) >= page.limit
+    return {key: items, "next_cursor": page_cursor(last_id) if full else None}
+
+
+def _page_schema(key: str, item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": [key, "next_cursor"],
+        "properties": {
+            key: {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }
 
 
 # -- anonymous: registration, login, reset --------------------------------------------
-async def register_start(request: web.Request, engine: Engine) -> dict[str, Any]:
-    body = await json_object(request)
-    contact = await engine.accounts.register_start(field(body, "contact", str))
-    return {"sent_to": contact}
+class ContactBody(Model):
+    contact: Contact
 
 
-async def register_confirm(request: web.Request, engine: Engine) -> dict[str, Any]:
-    body = await json_object(request)
-    user = await engine.accounts.register_confirm(
-        field(body, "contact", str),
-        field(body, "code", str),
-        field(body, "display_name", str),
-        field(body, "password", str),
-        client(request),
+class RegisterConfirm(Model):
+    contact: Contact
+    code: OtpCode
+    display_name: Name
+    password: Secret
+
+
+class LoginBody(Model):
+    identifier: Contact
+    password: Secret
+
+
+class ResetConfirm(Model):
+    contact: Contact
+    code: OtpCode
+    password: Secret
+
+
+async def register_start(call: Call, body: ContactBody) -> Schema:
+    return {"sent_to": await call.engine.accounts.register_start(body.contact)}
+
+
+async def register_confirm(call: Call, body: RegisterConfirm) -> Schema:
+    user = await call.engine.accounts.register_confirm(
+        body.contact, body.code, body.display_name, body.password, call.client
     )
     return user.to_dict()
 
 
-async def login(request: web.Request, engine: Engine) -> dict[str, Any]:
-    body = await json_object(request)
-    token, user = await engine.accounts.login(
-        field(body, "identifier", str),
-        field(body, "password", str),
-        client(request),
-        request.headers.get("User-Agent", "")[:200],
+async def login(call: Call, body: LoginBody) -> Schema:
+    token, user = await call.engine.accounts.login(
+        body.identifier, body.password, call.client, call.user_agent
     )
     return {"token": token, "user": user.to_dict()}
 
 
-async def reset_start(request: web.Request, engine: Engine) -> dict[str, Any]:
-    body = await json_object(request)
-    contact = await engine.accounts.send_code(field(body, "contact", str), "reset")
-    return {"sent_to": contact}
+async def reset_start(call: Call, body: ContactBody) -> Schema:
+    return {"sent_to": await call.engine.accounts.send_code(body.contact, "reset")}
 
 
-async def reset_confirm(request: web.Request, engine: Engine) -> dict[str, Any]:
-    body = await json_object(request)
-    await engine.accounts.reset_password(
-        field(body, "contact", str),
-        field(body, "code", str),
-        field(body, "password", str),
-        client(request),
-    )
+async def reset_confirm(call: Call, body: ResetConfirm) -> Schema:
+    await call.engine.accounts.reset_password(body.contact, body.code, body.password, call.client)
     return {"reset": True}
 
 
 # -- me ----------------------------------------------------------------------------
-async def me(_r: web.Request, engine: Engine, who: Principal) -> dict[str, Any]:
+Profile = Annotated[dict[Short, Line], Meta(max_length=50)]
+
+
+class MeUpdate(Model):
+    display_name: Name | None = None
+    profile: Profile | None = None
+
+
+class PasswordChange(Model):
+    old_password: Secret
+    new_password: Secret
+
+
+class UserPath(Model):
+    user: Id
+
+
+async def me(call: Call) -> Schema:
+    who = call.who
     if who.user is None:
         raise InvalidInput("this token has no user")
-    return {**who.user.to_dict(), "kyc": await engine.kyc.status_of_user(who.user)}
+    return {**who.user.to_dict(), "kyc": await call.engine.kyc.status_of_user(who.user)}
 
 
-async def me_update(request: web.Request, engine: Engine, who: Principal) -> dict[str, Any]:
-    body = await json_object(request)
-    fields = field(body, "profile", dict, required=False)
-    if fields is not None and not all(isinstance(v, str) for v in fields.values()):
-        raise InvalidInput("profile values must be strings")
-    user = await engine.accounts.update_profile(
-        who, display_name=field(body, "display_name", str, required=False), fields=fields
+async def me_update(call: Call, body: MeUpdate) -> Schema:
+    user = await call.engine.accounts.update_profile(
+        call.who, display_name=body.display_name, fields=body.profile
     )
     return user.to_dict()
 
 
-async def me_password(request: web.Request, engine: Engine, who: Principal) -> dict[str, Any]:
-    body = await json_object(request)
-    await engine.accounts.change_password(
-        who, field(body, "old_password", str), field(body, "new_password", str)
-    )
+async def me_password(call: Call, body: PasswordChange) -> Schema:
+    await call.engine.accounts.change_password(call.who, body.old_password, body.new_password)
     return {"changed": True}
 
 
-async def avatar_put(request: web.Request, engine: Engine, who: Principal) -> dict[str, Any]:
-    png = await engine.accounts.set_avatar(who, await request.read())
+async def avatar_put(call: Call) -> Schema:
+    png = await call.engine.accounts.set_avatar(call.who, await call.request.read())
     return {"bytes": len(png), "type": "image/png"}
 
 
-async def avatar_get(request: web.Request, engine: Engine, who: Principal) -> web.Response:
-    user_id = int_param(request, "user")
-    if user_id != who.user_id:
-        await engine.accounts.user(who, user_id)  # permission to see that user
-    data = await engine.accounts.avatar(user_id)
+async def avatar_get(call: Call, path: UserPath) -> web.Response:
+    if path.user != call.who.user_id:
+        await call.engine.accounts.user(call.who, path.user)  # permission to see that user
+    data = await call.engine.accounts.avatar(path.user)
     if data is None:
         raise web.HTTPNotFound(reason="no avatar")
     return web.Response(body=data, content_type="image/png")
 
 
-async def logout(request: web.Request, engine: Engine, who: Principal) -> dict[str, Any]:
-    await engine.accounts.logout(who, bearer(request))
+async def logout(call: Call) -> Schema:
+    await call.engine.accounts.logout(call.who, bearer(call.request))
     return {"logged_out": True}
 
 
 # -- tokens ------------------------------------------------------------------------
-async def tokens_list(request: web.Request, engine: Engine, who: Principal) -> Any:
-    user = optional_int_query(request, "user")
-    return [t.to_dict() for t in await engine.accounts.list_tokens(who, user)]
+class TokenQuery(Page):
+    user: Id | None = None
 
 
-async def tokens_create(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    scopes = field(body, "scopes", list, required=False) or ["*"]
-    if not all(isinstance(s, str) for s in scopes):
-        raise InvalidInput("scopes are strings")
-    days = field(body, "days", int, required=False)
-    if days is not None and days < 1:
-        raise InvalidInput("days must be at least 1")
-    text, record = await engine.accounts.create_token(
-        who,
-        field(body, "name", str),
-        scopes,
-        dt.timedelta(days=days) if days else None,
-        field(body, "user_id", int, required=False),
+class TokenCreate(Model):
+    name: Name
+    scopes: Annotated[list[Short], Meta(min_length=1, max_length=64)] = msgspec.field(
+        default_factory=lambda: ["*"]
     )
-    return {"token": text, **record.to_dict()}
+    days: Annotated[int, Meta(ge=1, le=3650, description="lifetime in days")] | None = None
+    user_id: Id | None = None
 
 
-async def tokens_revoke(request: web.Request, engine: Engine, who: Principal) -> Any:
-    await engine.accounts.revoke_token(who, int_param(request, "token"))
+class TokenPath(Model):
+    token: Id
+
+
+async def tokens_list(call: Call, query: TokenQuery) -> Schema:
+    found = await call.engine.accounts.list_tokens(
+        call.who, query.user, after_id=after_id(query), limit=query.limit
+    )
+    last = found[-1].id if found else None
+    return _listing("tokens", [t.to_dict() for t in found], query, last)
+
+
+async def tokens_create(call: Call, body: TokenCreate) -> Schema:
+    text_, record = await call.engine.accounts.create_token(
+        call.who,
+        body.name,
+        body.scopes,
+        dt.timedelta(days=body.days) if body.days else None,
+        body.user_id,
+    )
+    return {"token": text_, **record.to_dict()}
+
+
+async def tokens_revoke(call: Call, path: TokenPath) -> Schema:
+    await call.engine.accounts.revoke_token(call.who, path.token)
     return {"revoked": True}
 
 
 # -- users and orgs ----------------------------------------------------------------
-async def users_list(request: web.Request, engine: Engine, who: Principal) -> Any:
-    found = await engine.accounts.list_users(who, optional_int_query(request, "org"))
-    return [u.to_dict() for u in found]
+class UsersQuery(Page):
+    org: Id | None = None
 
 
-async def users_create(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    user = await engine.accounts.create_user(
-        who,
-        contact=field(body, "contact", str),
-        display_name=field(body, "display_name", str),
-        role=_enum(Role, field(body, "role", str), "role"),
-        org_id=field(body, "org_id", int, required=False),
-        password=field(body, "password", str, required=False),
+class UserCreate(Model):
+    contact: Contact
+    display_name: Name
+    role: Role
+    org_id: Id | None = None
+    password: Secret | None = None
+
+
+class StatusBody(Model):
+    status: UserStatus
+
+
+class RoleBody(Model):
+    role: Role
+
+
+class OrgCreate(Model):
+    parent_id: Id
+    kind: OrgKind
+    name: Name
+
+
+class OrgPath(Model):
+    org: Id
+
+
+async def users_list(call: Call, query: UsersQuery) -> Schema:
+    found = await call.engine.accounts.list_users(
+        call.who, query.org, after_id=after_id(query), limit=query.limit
+    )
+    last = found[-1].id if found else None
+    return _listing("users", [u.to_dict() for u in found], query, last)
+
+
+async def users_create(call: Call, body: UserCreate) -> Schema:
+    user = await call.engine.accounts.create_user(
+        call.who,
+        contact=body.contact,
+        display_name=body.display_name,
+        role=body.role,
+        org_id=body.org_id,
+        password=body.password,
     )
     return user.to_dict()
 
 
-async def users_get(request: web.Request, engine: Engine, who: Principal) -> Any:
-    return (await engine.accounts.user(who, int_param(request, "user"))).to_dict()
+async def users_get(call: Call, path: UserPath) -> Schema:
+    return (await call.engine.accounts.user(call.who, path.user)).to_dict()
 
 
-async def users_status(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    status = _enum(UserStatus, field(body, "status", str), "status")
-    user = await engine.accounts.set_status(who, int_param(request, "user"), status)
-    return user.to_dict()
+async def users_status(call: Call, path: UserPath, body: StatusBody) -> Schema:
+    return (await call.engine.accounts.set_status(call.who, path.user, body.status)).to_dict()
 
 
-async def users_role(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    role = _enum(Role, field(body, "role", str), "role")
-    return (await engine.accounts.set_role(who, int_param(request, "user"), role)).to_dict()
+async def users_role(call: Call, path: UserPath, body: RoleBody) -> Schema:
+    return (await call.engine.accounts.set_role(call.who, path.user, body.role)).to_dict()
 
 
-async def orgs_create(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    org = await engine.accounts.create_org(
-        who,
-        field(body, "parent_id", int),
-        _enum(OrgKind, field(body, "kind", str), "kind"),
-        field(body, "name", str),
-    )
+async def orgs_create(call: Call, body: OrgCreate) -> Schema:
+    org = await call.engine.accounts.create_org(call.who, body.parent_id, body.kind, body.name)
     return org.to_dict()
 
 
-async def orgs_tree(request: web.Request, engine: Engine, who: Principal) -> Any:
-    found = await engine.accounts.org_tree(who, int_param(request, "org"))
-    return [o.to_dict() for o in found]
+async def orgs_tree(call: Call, path: OrgPath) -> list[Schema]:
+    return [o.to_dict() for o in await call.engine.accounts.org_tree(call.who, path.org)]
 
 
-async def orgs_profile(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    if not all(isinstance(v, str) for v in body.values()):
-        raise InvalidInput("profile values must be strings")
-    org = await engine.accounts.update_org_profile(who, int_param(request, "org"), body)
+async def orgs_profile(call: Call, path: OrgPath, body: Profile) -> Schema:
+    org = await call.engine.accounts.update_org_profile(call.who, path.org, body)
     return org.to_dict()
 
 
 # -- real-name verification ----------------------------------------------------------
-async def kyc_submit(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    kind = field(body, "kind", str)
-    image = base64_field(body, "document_base64")
-    name, number = field(body, "legal_name", str), field(body, "number", str)
-    if kind == "person":
-        sub = await engine.kyc.submit_person(who, name, number, image)
-    elif kind == "enterprise":
-        sub = await engine.kyc.submit_enterprise(who, name, number, image)
-    else:
-        raise InvalidInput("kind must be person or enterprise")
+class KycSubmit(Model):
+    kind: Literal["person", "enterprise"]
+    legal_name: Name
+    number: Short  # resident ID number or unified social credit code
+    document_base64: Blob  # the document image
+
+
+class KycPath(Model):
+    sub: Id
+
+
+class KycReview(Model):
+    decision: Literal["approve", "reject"]
+    reason: Note = ""
+
+
+async def kyc_submit(call: Call, body: KycSubmit) -> Schema:
+    image = decode_base64(body.document_base64, "document_base64")
+    submit = call.engine.kyc.submit_person if body.kind == "person" else (
+        call.engine.kyc.submit_enterprise)  # fmt: skip
+    return (await submit(call.who, body.legal_name, body.number, image)).to_dict()
+
+
+async def kyc_pending(call: Call, query: Page) -> Schema:
+    found = await call.engine.kyc.pending(call.who, after_id=after_id(query), limit=query.limit)
+    last = found[-1].id if found else None
+    return _listing("submissions", [s.to_dict() for s in found], query, last)
+
+
+async def kyc_get(call: Call, path: KycPath) -> Schema:
+    return (await call.engine.kyc.get(call.who, path.sub)).to_dict()
+
+
+async def kyc_review(call: Call, path: KycPath, body: KycReview) -> Schema:
+    sub = await call.engine.kyc.review(call.who, path.sub, body.decision == "approve", body.reason)
     return sub.to_dict()
 
 
-async def kyc_pending(_r: web.Request, engine: Engine, who: Principal) -> Any:
-    return [s.to_dict() for s in await engine.kyc.pending(who)]
-
-
-async def kyc_get(request: web.Request, engine: Engine, who: Principal) -> Any:
-    return (await engine.kyc.get(who, int_param(request, "sub"))).to_dict()
-
-
-async def kyc_review(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    decision = field(body, "decision", str)
-    if decision not in ("approve", "reject"):
-        raise InvalidInput("decision must be approve or reject")
-    sub = await engine.kyc.review(
-        who,
-        int_param(request, "sub"),
-        decision == "approve",
-        field(body, "reason", str, required=False) or "",
-    )
-    return sub.to_dict()
-
-
-async def kyc_document(request: web.Request, engine: Engine, who: Principal) -> Any:
-    data, media = await engine.kyc.document(who, int_param(request, "sub"))
+async def kyc_document(call: Call, path: KycPath) -> web.Response:
+    data, media = await call.engine.kyc.document(call.who, path.sub)
     return web.Response(body=data, content_type=media, headers={"Cache-Control": "no-store"})
 
 
-async def audit(request: web.Request, engine: Engine, who: Principal) -> Any:
-    since = time_query(request, "since")
-    found = await engine.accounts.audit_log(
-        who,
-        brand_id=optional_int_query(request, "brand"),
-        actor_id=optional_int_query(request, "actor"),
-        action=request.query.get("action"),
-        since=since,
+class AuditQuery(Page):
+    brand: Id | None = None
+    actor: Id | None = None
+    action: Short | None = None
+    since: dt.datetime | None = None
+
+
+async def audit(call: Call, query: AuditQuery) -> Schema:
+    found = await call.engine.accounts.audit_log(
+        call.who,
+        brand_id=query.brand,
+        actor_id=query.actor,
+        action=query.action,
+        since=query.since,
+        limit=query.limit,
+        after_id=after_id(query),
     )
-    return [e.to_dict() for e in found]
+    last = found[-1].id if found else None
+    return _listing("entries", [e.to_dict() for e in found], query, last)
 
 
 # -- passkeys ---------------------------------------------------------------------------
-def _passkeys(request: web.Request, engine: Engine) -> Passkeys:
+class PasskeyFinish(Model):
+    credential: Annotated[dict[Short, Any], Meta(max_length=32)]
+    name: Name = "passkey"
+
+
+class PasskeyLogin(Model):
+    credential: Annotated[dict[Short, Any], Meta(max_length=32)]
+
+
+def _passkeys(call: Call) -> Passkeys:
     """Passkeys for this site: ``[server] public_origin`` from the config when set (a
-    deployment behind a proxy must set it), else the origin the request came to."""
-    origin = str(engine.config.server.get("public_origin") or "")
-    if not origin:
-        origin = f"{request.scheme}://{request.host}"
+    deployment behind a proxy must set it), else the configured resolver origin."""
+    origin = public_origin(call.engine, call.request)
     host = origin.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    return Passkeys(engine.accounts, RelyingParty(host, "Veriseal", origin))
+    return Passkeys(call.engine.accounts, RelyingParty(host, "Veriseal", origin))
 
 
-def _credential(body: dict[str, Any]) -> dict[str, Any]:
-    credential = field(body, "credential", dict)
-    return dict(credential)
+def public_origin(engine: Engine, request: web.Request) -> str:
+    """The origin this deployment is reached at: ``[server] public_origin``, else the
+    scheme and host the request came to when it is loopback (development)."""
+    origin = str(engine.config.server.get("public_origin") or "")
+    return origin or f"{request.scheme}://{request.host}"
 
 
-async def passkey_register_begin(request: web.Request, engine: Engine, who: Principal) -> Any:
-    return await _passkeys(request, engine).begin_registration(who)
+async def passkey_register_begin(call: Call) -> Any:
+    return await _passkeys(call).begin_registration(call.who)
 
 
-async def passkey_register_finish(request: web.Request, engine: Engine, who: Principal) -> Any:
-    body = await json_object(request)
-    name = field(body, "name", str, required=False) or "passkey"
-    passkey_id = await _passkeys(request, engine).finish_registration(who, _credential(body), name)
-    return {"id": passkey_id, "name": name}
+async def passkey_register_finish(call: Call, body: PasskeyFinish) -> Schema:
+    passkey_id = await _passkeys(call).finish_registration(
+        call.who, dict(body.credential), body.name
+    )
+    return {"id": passkey_id, "name": body.name}
 
 
-async def passkey_login_begin(request: web.Request, engine: Engine) -> Any:
-    return await _passkeys(request, engine).begin_login()
+async def passkey_login_begin(call: Call) -> Any:
+    return await _passkeys(call).begin_login()
 
 
-async def passkey_login_finish(request: web.Request, engine: Engine) -> Any:
-    body = await json_object(request)
-    token, user = await _passkeys(request, engine).finish_login(
-        _credential(body), client(request), request.headers.get("User-Agent", "")[:200]
+async def passkey_login_finish(call: Call, body: PasskeyLogin) -> Schema:
+    token, user = await _passkeys(call).finish_login(
+        dict(body.credential), call.client, call.user_agent
     )
     return {"token": token, "user": user.to_dict()}
 
 
-def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
-    def authed(handler: AuthedHandler, status: int = 200) -> Route:
-        async def route(request: web.Request) -> web.StreamResponse:
-            engine = request.app[engine_key]
-            result = await handler(request, engine, await principal(request, engine))
-            if isinstance(result, web.StreamResponse):
-                return result
-            return web.json_response(result, status=status)
-
-        return route
-
-    def anon(handler: AnonHandler, status: int = 200) -> Route:
-        async def route(request: web.Request) -> web.StreamResponse:
-            return web.json_response(await handler(request, request.app[engine_key]), status=status)
-
-        return route
-
-    r = app.router
-    r.add_post("/api/v1/auth/register", anon(register_start, 202))
-    r.add_post("/api/v1/auth/register/confirm", anon(register_confirm, 201))
-    r.add_post("/api/v1/auth/login", anon(login))
-    r.add_post("/api/v1/auth/reset", anon(reset_start, 202))
-    r.add_post("/api/v1/auth/reset/confirm", anon(reset_confirm))
-    r.add_post("/api/v1/auth/logout", authed(logout))
-    r.add_post("/api/v1/auth/passkey/begin", anon(passkey_login_begin))
-    r.add_post("/api/v1/auth/passkey/finish", anon(passkey_login_finish))
-    r.add_post("/api/v1/passkeys/register/begin", authed(passkey_register_begin))
-    r.add_post("/api/v1/passkeys/register/finish", authed(passkey_register_finish, 201))
-    r.add_get("/api/v1/me", authed(me))
-    r.add_patch("/api/v1/me", authed(me_update))
-    r.add_post("/api/v1/me/password", authed(me_password))
-    r.add_put("/api/v1/me/avatar", authed(avatar_put))
-    r.add_get("/api/v1/users/{user}/avatar", authed(avatar_get))
-    r.add_get("/api/v1/tokens", authed(tokens_list))
-    r.add_post("/api/v1/tokens", authed(tokens_create, 201))
-    r.add_delete("/api/v1/tokens/{token}", authed(tokens_revoke))
-    r.add_get("/api/v1/users", authed(users_list))
-    r.add_post("/api/v1/users", authed(users_create, 201))
-    r.add_get("/api/v1/users/{user}", authed(users_get))
-    r.add_post("/api/v1/users/{user}/status", authed(users_status))
-    r.add_post("/api/v1/users/{user}/role", authed(users_role))
-    r.add_post("/api/v1/orgs", authed(orgs_create, 201))
-    r.add_get("/api/v1/orgs/{org}/tree", authed(orgs_tree))
-    r.add_patch("/api/v1/orgs/{org}", authed(orgs_profile))
-    r.add_post("/api/v1/kyc", authed(kyc_submit, 201))
-    r.add_get("/api/v1/kyc/pending", authed(kyc_pending))
-    r.add_get("/api/v1/kyc/{sub}", authed(kyc_get))
-    r.add_post("/api/v1/kyc/{sub}/review", authed(kyc_review))
-    r.add_get("/api/v1/kyc/{sub}/document", authed(kyc_document))
-    r.add_get("/api/v1/audit", authed(audit))
+P, C = Gate.PUBLIC, Gate.CREDENTIALS
+A = Action
+_SIGNED_IN = {"type": "object", "properties": {"token": {"type": "string"}, "user": USER}}
+ROUTES = [
+    Endpoint("POST", "/api/v1/auth/register", register_start, P, "Send a sign-up code", 202),
+    Endpoint("POST", "/api/v1/auth/register/confirm", register_confirm, P,
+             "Confirm the code and create the account", 201, response=USER),
+    Endpoint("POST", "/api/v1/auth/login", login, P, "Sign in with a password",
+             response=_SIGNED_IN),
+    Endpoint("POST", "/api/v1/auth/reset", reset_start, P, "Send a password-reset code", 202),
+    Endpoint("POST", "/api/v1/auth/reset/confirm", reset_confirm, P, "Set a new password"),
+    Endpoint("POST", "/api/v1/auth/logout", logout, Gate.CALLER, "Revoke this session"),
+    Endpoint("POST", "/api/v1/auth/passkey/begin", passkey_login_begin, P,
+             "Passkey sign-in: the WebAuthn options"),
+    Endpoint("POST", "/api/v1/auth/passkey/finish", passkey_login_finish, P,
+             "Passkey sign-in: verify the assertion", response=_SIGNED_IN),
+    Endpoint("POST", "/api/v1/passkeys/register/begin", passkey_register_begin, C,
+             "Register a passkey: the WebAuthn options"),
+    Endpoint("POST", "/api/v1/passkeys/register/finish", passkey_register_finish, C,
+             "Register a passkey: verify the attestation", 201),
+    Endpoint("GET", "/api/v1/me", me, Gate.CALLER, "Who am I", response=USER),
+    Endpoint("PATCH", "/api/v1/me", me_update, A.PROFILE_OWN, "Edit my profile",
+             response=USER),
+    Endpoint("POST", "/api/v1/me/password", me_password, C, "Change my password"),
+    Endpoint("PUT", "/api/v1/me/avatar", avatar_put, A.PROFILE_OWN,
+             "Upload my avatar (PNG, JPEG or WebP; stored as 256x256 PNG)",
+             raw_body="application/octet-stream"),
+    Endpoint("GET", "/api/v1/users/{user}/avatar", avatar_get, A.USERS_VIEW,
+             "A user's avatar (PNG)"),
+    Endpoint("GET", "/api/v1/tokens", tokens_list, C, "My API tokens (or a user's)"),
+    Endpoint("POST", "/api/v1/tokens", tokens_create, C,
+             "Create an API token (shown once)", 201),
+    Endpoint("DELETE", "/api/v1/tokens/{token}", tokens_revoke, C, "Revoke an API token"),
+    Endpoint("GET", "/api/v1/users", users_list, A.USERS_VIEW,
+             "Users of an organisation's subtree", response=_page_schema("users", USER)),
+    Endpoint("POST", "/api/v1/users", users_create, A.USERS_MANAGE, "Create a user", 201,
+             response=USER),
+    Endpoint("GET", "/api/v1/users/{user}", users_get, A.USERS_VIEW, "One user",
+             response=USER),
+    Endpoint("POST", "/api/v1/users/{user}/status", users_status, A.USERS_MANAGE,
+             "Enable or disable a user", response=USER),
+    Endpoint("POST", "/api/v1/users/{user}/role", users_role, A.USERS_MANAGE,
+             "Change a user's role", response=USER),
+    Endpoint("POST", "/api/v1/orgs", orgs_create, A.ORGS_MANAGE,
+             "Add an organisation (dealer) under another", 201),
+    Endpoint("GET", "/api/v1/orgs/{org}/tree", orgs_tree, A.ORGS_VIEW,
+             "An organisation and its subtree"),
+    Endpoint("PATCH", "/api/v1/orgs/{org}", orgs_profile, A.ORGS_MANAGE,
+             "Edit an organisation's profile fields"),
+    Endpoint("POST", "/api/v1/kyc", kyc_submit, A.KYC_SUBMIT,
+             "Submit a real-name verification", 201),
+    Endpoint("GET", "/api/v1/kyc/pending", kyc_pending, A.KYC_REVIEW,
+             "Verifications awaiting my review"),
+    Endpoint("GET", "/api/v1/kyc/{sub}", kyc_get, A.KYC_REVIEW, "One verification"),
+    Endpoint("POST", "/api/v1/kyc/{sub}/review", kyc_review, A.KYC_REVIEW,
+             "Approve or reject a verification"),
+    Endpoint("GET", "/api/v1/kyc/{sub}/document", kyc_document, A.KYC_REVIEW,
+             "A verification's document image (audited)"),
+    Endpoint("GET", "/api/v1/audit", audit, A.AUDIT_READ, "Security events of my brand"),
+]  # fmt: skip

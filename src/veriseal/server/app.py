@@ -14,20 +14,24 @@ unexpected exception becomes a 500 with code ``internal`` and no traceback.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from importlib import resources
 
+import yarl
 from aiohttp import web
 
+from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, RateLimited, VerisealError
 from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
-from veriseal.server import scan_context
+from veriseal.server import accounts_routes, openapi, scan_context
 from veriseal.server.abuse import FloodDetector, RateLimiter
-from veriseal.server.accounts_routes import register_routes as register_accounts_routes
+from veriseal.server.endpoints import ENDPOINTS, Endpoint, mount
 from veriseal.server.lifecycle_routes import register_routes as register_lifecycle_routes
 from veriseal.server.messages_routes import register_routes as register_messages_routes
 from veriseal.server.negotiation import language, wants_json
@@ -37,29 +41,57 @@ from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
 ENGINE = web.AppKey("engine", Engine)
+OPENAPI = web.AppKey("openapi", bytes)
 LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("limiter")
 FLOOD = web.AppKey("flood", FloodDetector)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+REQUEST_ID = "X-Request-Id"
+_GOOD_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id(request: web.Request) -> str:
+    """The request's id: the client's ``X-Request-Id`` when it is a sane token (a proxy
+    may set one), else a new one. Logs and error bodies carry it, so a user's report
+    ("request 3f2a...") finds the log line without the client ever seeing internals."""
+    given = request.headers.get(REQUEST_ID, "")
+    return given if _GOOD_ID.fullmatch(given) else secrets.token_hex(8)
+
+
+def error_response(status: int, code: str, message: str, rid: str) -> web.Response:
+    body = {"error": {"code": code, "message": message, "request_id": rid}}
+    return web.json_response(body, status=status, headers={REQUEST_ID: rid})
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error as ``{"error": {"code", "message", "request_id"}}``. Only our own
+    coded errors pass their message on; anything else is logged with the request id
+    and answered with a fixed text, so no driver or library message reaches a client."""
+    rid = request_id(request)
     try:
-        return await handler(request)
+        response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        body = {"error": {"code": f"http_{exc.status}", "message": exc.reason}}
-        return web.json_response(body, status=exc.status)
+        return error_response(exc.status, f"http_{exc.status}", exc.reason, rid)
     except VerisealError as exc:
-        response = web.json_response(exc.to_dict(), status=exc.http_status)
+        if exc.http_status >= 500:
+            log.error("request %s %s %s: %s [%s]", rid, request.method, request.path,
+                      exc.message, exc.code)  # fmt: skip
+        body = exc.to_dict()
+        body["error"]["request_id"] = rid
+        response = web.json_response(body, status=exc.http_status, headers={REQUEST_ID: rid})
         if "retry_after" in exc.details:
             response.headers["Retry-After"] = str(exc.details["retry_after"])
         return response
     except Exception:  # the last line of defence: log it, never show it
-        log.exception("unhandled error on %s", request.path)
-        body = {"error": {"code": "internal", "message": "internal error"}}
-        return web.json_response(body, status=500)
+        log.exception("request %s %s %s: unhandled error", rid, request.method, request.path)
+        return error_response(500, "internal", "internal error", rid)
+    if not response.prepared:
+        response.headers.setdefault(REQUEST_ID, rid)
+    return response
 
 
 def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Response:
@@ -98,11 +130,28 @@ async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Re
     return response
 
 
-def _linkset(request: web.Request) -> web.Response:
-    """The links of this identifier (RFC 9264 linkset, GS1 resolver conventions)."""
-    base = f"{request.scheme}://{request.host}"
+async def _origin(request: web.Request) -> str:
+    """Where this identifier's links live: ``[server] public_origin`` when configured,
+    else ``https://`` + the resolver domain of the brand that owns the GTIN. Never the
+    request's ``Host`` header: that is the client's to choose, and reflecting it would
+    let anyone mint links to a site of their own."""
+    engine = request.app[ENGINE]
+    configured = str(engine.config.server.get("public_origin") or "")
+    if configured:
+        return configured.rstrip("/")
+    gtin = request.match_info.get("rest", "").split("/", 1)[0]
+    product = await engine.ledger.find_product(normalize_gtin(gtin))
+    brand = await engine.ledger.get_brand_by_id(product.brand_id)
+    return f"https://{brand.resolver}"
+
+
+async def _linkset(request: web.Request) -> web.Response:
+    """The links of this identifier (RFC 9264 linkset, GS1 resolver conventions); 404
+    for a GTIN no brand here owns."""
+    base = await _origin(request)
     anchor = base + request.path
-    verify_url = str(request.url.with_path("/api/v1/verify").with_query(code=str(request.url)))
+    printed = yarl.URL(base + request.raw_path)
+    verify_url = str(yarl.URL(base + "/api/v1/verify").with_query(code=str(printed)))
     links = {
         "anchor": anchor,
         "https://gs1.org/voc/defaultLink": [
@@ -138,7 +187,7 @@ async def resolve(request: web.Request) -> web.Response:
     """The Digital Link URI as scanned: verify and record it, answer with the verdict.
     A linkset request is a client asking where to go, not a scan: nothing is recorded."""
     if _wants_linkset(request):
-        return _linkset(request)
+        return await _linkset(request)
     if not wants_json(request) and not _has_location_answer(request):
         # A browser: ask for the location first (see pages.locate_page); no scan yet.
         skip = str(request.rel_url.update_query(noloc="1"))
@@ -164,12 +213,14 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-_OPENAPI = resources.files("veriseal.server").joinpath("openapi.json").read_bytes()
+async def openapi_document(request: web.Request) -> web.Response:
+    """The OpenAPI document of everything this app serves (core and plugins)."""
+    return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
 
-async def openapi(_request: web.Request) -> web.Response:
-    """The OpenAPI document of the JSON API (kept in the repo as server/openapi.json)."""
-    return web.Response(body=_OPENAPI, content_type="application/json")
+async def _build_openapi(app: web.Application) -> None:
+    served: list[Endpoint] = app[ENDPOINTS]
+    app[OPENAPI] = json.dumps(openapi.document(served), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)
@@ -189,14 +240,16 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app[ENGINE] = engine
     app[LIMITER] = RateLimiter(limits.per_minute, limits.burst) if limits.per_minute else None
     app[FLOOD] = FloodDetector(limits.flood_invalid, limits.flood_window_s)
+    app[ENDPOINTS] = []
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/openapi.json", openapi_document)
     app.router.add_get("/api/v1/verify", verify_api)
     register_lifecycle_routes(app, ENGINE)
-    register_accounts_routes(app, ENGINE)
+    mount(app, accounts_routes.ROUTES, ENGINE)
     register_scans_routes(app, ENGINE)
     register_messages_routes(app, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
+    app.on_startup.append(_build_openapi)
     return app

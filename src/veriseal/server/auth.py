@@ -66,7 +66,11 @@ def field(body: dict[str, Any], name: str, kind: type, required: bool = True) ->
 
 
 def base64_field(body: dict[str, Any], name: str) -> bytes:
-    text = field(body, name, str)
+    return decode_base64(field(body, name, str), name)
+
+
+def decode_base64(text: str, name: str) -> bytes:
+    """Standard base64 (``invalid_input`` naming the field otherwise)."""
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
