@@ -111,7 +111,5 @@ async def test_linkset_ignores_the_host_header(live: Live) -> None:
 
 
 async def test_linkset_of_an_unknown_gtin_is_404(live: Live) -> None:
-    async with live.session.get(
-        live.base + "/01/09506000134376/21/X?linkType=all"
-    ) as r:
+    async with live.session.get(live.base + "/01/09506000134376/21/X?linkType=all") as r:
         assert r.status == 404 and (await r.json())["error"]["code"] == "product_not_found"
