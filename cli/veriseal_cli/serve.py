@@ -24,6 +24,7 @@ from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
 from veriseal.server import make_app
 from veriseal.server.app import Limits
+from veriseal.server.runner import ApiRunner
 from veriseal_cli.context import Options, pass_opts, run
 
 DEMO_DIR = "veriseal-demo"
@@ -169,7 +170,7 @@ def _serve_forever(
 
     async def go() -> None:
         engine = await Engine.open(cfg)
-        runner = web.AppRunner(make_app(engine, limits), access_log=None)
+        runner = ApiRunner(make_app(engine, limits), access_log=None)
         stop = asyncio.Event()
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         try:

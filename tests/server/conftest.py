@@ -19,6 +19,7 @@ from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
 from veriseal.server import make_app
 from veriseal.server.app import Limits
+from veriseal.server.runner import ApiRunner
 
 
 @dataclass
@@ -49,7 +50,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
     engine = await Engine.open(cfg)
     port = _free_port()
     codes = await demo.seed(engine, f"127.0.0.1:{port}")
-    runner = web.AppRunner(make_app(engine, Limits(per_minute=0)))
+    runner = ApiRunner(make_app(engine, Limits(per_minute=0)))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     async with aiohttp.ClientSession() as session:
@@ -103,7 +104,7 @@ async def api(ledger_url: str, tmp_path: Path) -> AsyncIterator[Api]:
         password=PW,
     )
     token, _ = await engine.accounts.create_token(SYSTEM, "admin", ["*"], for_user=admin.id)
-    runner = web.AppRunner(make_app(engine, Limits(per_minute=0)))
+    runner = ApiRunner(make_app(engine, Limits(per_minute=0)))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:

@@ -1,0 +1,150 @@
+"""Every token scope against every JSON route, over real HTTP.
+
+``EXPECTED`` is this test's own copy of which scope each route needs, written out
+independently of the route declarations on purpose: changing a route's access rule
+must change both. The served routes are read from the running app, so a new route
+without a row here fails the first test.
+
+The HTTP half gives a brand admin (whose role holds most actions) one token per scope
+and calls every route with each: a token whose scope is not the route's gets 403
+``out_of_scope`` before anything is read or changed; the right scope gets past the gate
+(whatever the service then says). Credential routes refuse every scoped token, so a
+handheld's ``scans.record`` token can never register a passkey or mint a ``*`` token.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from veriseal.accounts.models import SYSTEM
+from veriseal.accounts.permissions import CREDENTIAL_ACTIONS, Action
+from veriseal.server import make_app
+from veriseal.server.app import Limits
+from veriseal.server.endpoints import ENDPOINTS, Endpoint
+
+from .conftest import Api
+
+PUBLIC, CALLER, FULL = "public", "caller", "credentials"
+EXPECTED: dict[str, str] = {
+    # accounts
+    "POST /api/v1/auth/register": PUBLIC,
+    "POST /api/v1/auth/register/confirm": PUBLIC,
+    "POST /api/v1/auth/login": PUBLIC,
+    "POST /api/v1/auth/reset": PUBLIC,
+    "POST /api/v1/auth/reset/confirm": PUBLIC,
+    "POST /api/v1/auth/logout": CALLER,
+    "POST /api/v1/auth/passkey/begin": PUBLIC,
+    "POST /api/v1/auth/passkey/finish": PUBLIC,
+    "POST /api/v1/passkeys/register/begin": FULL,
+    "POST /api/v1/passkeys/register/finish": FULL,
+    "GET /api/v1/me": CALLER,
+    "PATCH /api/v1/me": "profile.own",
+    "POST /api/v1/me/password": FULL,
+    "PUT /api/v1/me/avatar": "profile.own",
+    "GET /api/v1/users/{user}/avatar": "users.view",
+    "GET /api/v1/tokens": FULL,
+    "POST /api/v1/tokens": FULL,
+    "DELETE /api/v1/tokens/{token}": FULL,
+    "GET /api/v1/users": "users.view",
+    "POST /api/v1/users": "users.manage",
+    "GET /api/v1/users/{user}": "users.view",
+    "POST /api/v1/users/{user}/status": "users.manage",
+    "POST /api/v1/users/{user}/role": "users.manage",
+    "POST /api/v1/orgs": "orgs.manage",
+    "GET /api/v1/orgs/{org}/tree": "orgs.view",
+    "PATCH /api/v1/orgs/{org}": "orgs.manage",
+    "POST /api/v1/kyc": "kyc.submit",
+    "GET /api/v1/kyc/pending": "kyc.review",
+    "GET /api/v1/kyc/{sub}": "kyc.review",
+    "POST /api/v1/kyc/{sub}/review": "kyc.review",
+    "GET /api/v1/kyc/{sub}/document": "kyc.review",
+    "GET /api/v1/audit": "audit.read",
+}
+
+
+_PATTERN = re.compile(r"{(\w+):[^}]*}")
+
+
+def _key(e: Endpoint) -> str:
+    return e.method + " " + _PATTERN.sub(r"{\1}", e.path)
+
+
+def _served(api: Api) -> list[Endpoint]:
+    return list(make_app(api.engine, Limits(per_minute=0))[ENDPOINTS])
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+async def test_every_served_route_has_an_expected_scope(api: Api) -> None:
+    served = {_key(e): str(e.access) for e in _served(api)}
+    assert set(served) == set(EXPECTED), "routes added or removed: update EXPECTED"
+    assert served == EXPECTED
+
+
+def _concrete(path: str) -> str:
+    """A callable path: ids 1, other parameters a plausible word."""
+    path = _PATTERN.sub(r"{\1}", path)
+    path = path.replace("{action}", "revoke").replace("{type}", "promotion")
+    return re.sub(r"{\w+}", "1", path)
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+async def test_each_scope_opens_exactly_its_routes(api: Api) -> None:
+    brand = await api.engine.brand(None)
+    root = await api.engine.accounts.brand_org(brand)
+    admin = next(u for u in await api.engine.accounts.list_users(SYSTEM, root.id))
+    grantable = [a for a in Action if a not in CREDENTIAL_ACTIONS]
+    tokens = {
+        str(a): (await api.engine.accounts.create_token(SYSTEM, str(a), [str(a)], None, admin.id))[
+            0
+        ]
+        for a in grantable
+    }
+    wrong: list[str] = []
+    for e in _served(api):
+        need = EXPECTED[_key(e)]
+        if need == PUBLIC or _key(e) == "POST /api/v1/auth/logout":
+            continue  # logout would revoke the token under test: checked below
+        for scope, token in tokens.items():
+            status, body = await api.call(e.method, _concrete(e.path), token, json={})
+            code = body["error"]["code"] if isinstance(body, dict) and "error" in body else None
+            refused = status == 403 and code == "out_of_scope"
+            should_refuse = need == FULL or need not in (CALLER, scope)
+            if refused != should_refuse:
+                wrong.append(f"{_key(e)} with [{scope}]: {status} {code}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+async def test_a_handheld_token_cannot_escalate(api: Api) -> None:
+    """The attack that was possible: a scans.record token registering a passkey (whose
+    sign-in has every scope), creating a '*' token, or listing tokens."""
+    status, created = await api.call(
+        "POST", "/api/v1/tokens", api.brand_admin_token,
+        json={"name": "handheld", "scopes": ["scans.record"]},
+    )  # fmt: skip
+    assert status == 201
+    handheld = created["token"]
+    for method, path, body in (
+        ("POST", "/api/v1/passkeys/register/begin", {}),
+        ("POST", "/api/v1/passkeys/register/finish", {"credential": {"id": "x"}}),
+        ("POST", "/api/v1/tokens", {"name": "root", "scopes": ["*"]}),
+        ("GET", "/api/v1/tokens", None),
+        ("POST", "/api/v1/me/password", {"old_password": "x", "new_password": "y" * 12}),
+        ("GET", "/api/v1/audit", None),
+        ("GET", "/api/v1/users", None),
+    ):
+        status, answer = await api.call(method, path, handheld, json=body)
+        assert (status, answer["error"]["code"]) == (403, "out_of_scope"), (path, answer)
+    # a scoped token may still sign itself out
+    status, _ = await api.call("POST", "/api/v1/auth/logout", handheld)
+    assert status == 200
+    status, _ = await api.call("GET", "/api/v1/me", handheld)
+    assert status == 401
+    # and a token can no longer be given the credential scope itself
+    status, answer = await api.call(
+        "POST", "/api/v1/tokens", api.brand_admin_token,
+        json={"name": "tokens", "scopes": ["tokens.own"]},
+    )  # fmt: skip
+    assert (status, answer["error"]["code"]) == (400, "invalid_input")
