@@ -4,6 +4,7 @@ context, and says what happened."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -15,13 +16,19 @@ import pytest
 from jsonschema import Draft7Validator
 
 from veriseal.aggregation import Children, PackRequest
+from veriseal.catalogue import make_product
+from veriseal.codes.gtin import gs1_check_digit
+from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.epcis import EPCIS_CONTEXT
 from veriseal.events import BatchRange, Where
+from veriseal.hookspecs import EpcisEvent, hookimpl
 from veriseal.index_ranges import IndexRange
+from veriseal.keys import KeySource, create_key_file
 from veriseal.models import Brand
+from veriseal.plugins import PluginInvalid
 
-from .conftest import PREFIX, codes, make_batch
+from .conftest import GTIN, PREFIX, codes, make_batch
 
 DATA = Path(__file__).parent.parent / "data" / "epcis"
 SCHEMA_PATH = DATA / "EPCIS-JSON-Schema.json"
@@ -199,3 +206,76 @@ async def test_empty_ledger_exports_a_valid_empty_document(
     doc = await _export(engine, brand)
     assert doc["epcisBody"]["eventList"] == []
     assert validator.is_valid(doc)
+
+
+class Sightings:
+    """A tiny real plugin: contributes one event per entry of ``events``."""
+
+    def __init__(self, events: list[EpcisEvent]) -> None:
+        self.events = events
+
+    @hookimpl
+    def epcis_events(self, brand: Brand) -> list[EpcisEvent]:
+        del brand
+        return self.events
+
+
+async def _engine_with(ledger_url: str, tmp_path: Path, plugin: object) -> Engine:
+    key_file = tmp_path / "plugin.key"
+    create_key_file(key_file)
+    cfg = Config(path=None, db_url=ledger_url, key_source=KeySource(key_file=key_file))
+    return await Engine.open(cfg, extra_plugins=[("sightings", plugin)])
+
+
+async def test_plugin_events_are_merged_by_event_time(
+    ledger_url: str, tmp_path: Path, validator: Draft7Validator
+) -> None:
+    """A plugin's events (hook ``epcis_events``) are interleaved with the core's by event
+    time, get the core's header and EPC list, and their own stable eventIDs."""
+    base = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
+    seen = {"action": "OBSERVE", "bizStep": "inspecting", "disposition": "active"}
+    plugin = Sightings([])
+    engine = await _engine_with(ledger_url, tmp_path, plugin)
+    try:
+        brand = await engine.brands.create("acme", "Acme Tea", "id.acme.example")
+        await engine.catalogue.add(make_product(brand, GTIN, "Green tea"))
+        batch = await make_batch(engine, brand, size=10)
+        plugin.events = [
+            EpcisEvent("a", base + dt.timedelta(minutes=1), seen, (BatchRange(batch.id, 2, 3),)),
+            EpcisEvent("b", base + dt.timedelta(minutes=3), seen, units=(sscc(),)),
+        ]
+        life = engine.lifecycle
+        await life.activation.activate(batch, [IndexRange(0, 9)], Where(), at=base)
+        await life.activation.decommission(
+            batch, [IndexRange(9, 9)], "torn", Where(), at=base + dt.timedelta(minutes=2)
+        )
+        doc = await _export(engine, brand)
+        assert validator.is_valid(doc)
+        assert undefined_terms(doc, context_terms()) == []
+        events = doc["epcisBody"]["eventList"]
+        assert [e["bizStep"] for e in events] == [
+            "commissioning",
+            "inspecting",
+            "decommissioning",
+            "inspecting",
+        ]
+        uris = await codes(engine, brand, batch, 2, 4)
+        serials = [u.split("/21/")[1].split("?")[0] for u in uris]
+        assert events[1]["epcList"] == [f"https://id.gs1.org/01/{GTIN}/21/{s}" for s in serials]
+        assert events[3]["epcList"] == [f"https://id.gs1.org/00/{sscc()}"]
+        assert events[1]["eventTime"] == "2026-05-01T08:01:00.000+00:00"
+        assert "recordTime" not in events[1]
+        assert len({e["eventID"] for e in events}) == 4
+
+        # a plugin may not write the keys the core writes
+        plugin.events = [EpcisEvent("c", base, {**seen, "eventID": "urn:uuid:x"})]
+        with pytest.raises(PluginInvalid) as exc:
+            await _export(engine, brand)
+        assert exc.value.code == "plugin_invalid"
+    finally:
+        await engine.close()
+
+
+def sscc() -> str:
+    body = "09506000" + "000000042"
+    return body + str(gs1_check_digit(body))
