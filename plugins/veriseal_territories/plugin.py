@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
-from veriseal import Engine, LedgerEvent, PluginMigrations, Scan, hookimpl
+from veriseal import Brand, Engine, EpcisEvent, LedgerEvent, PluginMigrations, Scan, hookimpl
 
 
 @hookimpl
@@ -47,3 +49,13 @@ async def ledger_event(engine: Engine, event: LedgerEvent) -> None:
     from veriseal_territories.service import of  # noqa: PLC0415
 
     await of(engine).diversion.on_core_alert(event.brand_id, event.ref, event.details)
+
+
+@hookimpl
+def epcis_events(
+    engine: Engine, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+) -> AsyncIterator[EpcisEvent]:
+    """Shipments and receipts as EPCIS ``shipping`` / ``receiving`` ObjectEvents."""
+    from veriseal_territories.epcis_export import events  # noqa: PLC0415
+
+    return events(engine, brand, since, until)

@@ -100,6 +100,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # CSV imports: the core's header / row contract (veriseal.csv_import)
     "RowError": ("veriseal.csv_import", "RowError"),
     "parse_csv_rows": ("veriseal.csv_import", "parse_rows"),
+    # plugins' events in the EPCIS export (hook epcis_events)
+    "BatchRange": ("veriseal.events", "BatchRange"),
+    "EpcisEvent": ("veriseal.hookspecs", "EpcisEvent"),
 }
 
 __all__ = [
@@ -109,6 +112,7 @@ __all__ = [
     "AlertKind",
     "Batch",
     "BatchNotFound",
+    "BatchRange",
     "BatchRecalled",
     "BatchRequest",
     "BatchStatus",
@@ -123,6 +127,7 @@ __all__ = [
     "CsvInvalid",
     "DigitalLinkInvalid",
     "Engine",
+    "EpcisEvent",
     "Forbidden",
     "GtinInvalid",
     "IndexRange",
@@ -233,7 +238,14 @@ if TYPE_CHECKING:  # static checkers see the real names
         StorageError,
         VerisealError,
     )
-    from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution, hookimpl
+    from veriseal.events import BatchRange
+    from veriseal.hookspecs import (
+        EpcisEvent,
+        LedgerEvent,
+        PluginMigrations,
+        VerdictContribution,
+        hookimpl,
+    )
     from veriseal.i18n import register as register_messages
     from veriseal.index_ranges import IndexRange, RangeMap
     from veriseal.index_ranges import intersect as intersect_ranges

@@ -12,6 +12,9 @@ follows ``batch_events``). Invariants, checked before anything is written:
 - an item or a unit is in at most one parent at a time (``already_packed``);
 - a parent is never inside itself, directly or through its children (``pack_cycle``);
 - a decommissioned item cannot be packed (``item_decommissioned``);
+- an item of a batch that requires activation cannot be packed before it is activated
+  (``item_not_activated``: a label that never went live must not leave the line inside
+  a case, where no one scans it again until a consumer does);
 - unpacking names only children the parent holds (``not_packed``).
 
 A refused request changes nothing. Packing a million items in cases of 24 writes one
@@ -69,6 +72,19 @@ class ItemDecommissioned(Conflict):
     code = "item_decommissioned"
 
 
+class ItemNotActivated(Conflict):
+    """Items of a batch that requires activation were named before being activated.
+    ``details``: ``batch_id``, ``items`` (the first offending index ranges, at most
+    :data:`REPORTED_RANGES`, as ``"first-last"``) and ``count`` (all offending items of
+    that batch in the request)."""
+
+    code = "item_not_activated"
+
+
+#: How many offending ranges an ``item_not_activated`` error lists.
+REPORTED_RANGES = 5
+
+
 class PackEmpty(InvalidInput):
     code = "pack_empty"
 
@@ -80,6 +96,10 @@ register(
         "error.pack_cycle": ("A unit cannot contain itself", "包装不能装入自身"),
         "error.item_decommissioned": ("Decommissioned label", "该标签已作废"),
         "error.pack_empty": ("Nothing to pack", "没有要装箱的内容"),
+        "error.item_not_activated": (
+            "Not activated: this batch requires activation before packing",
+            "未激活：该批次须先激活才能装箱",
+        ),
         "cli.packed": (
             "{parent}: packed {items} items and {units} units (event {event})",
             "{parent}：已装入 {items} 个单品、{units} 个物流单元（事件 {event}）",
@@ -134,6 +154,23 @@ def _normal_children(children: Children) -> Children:
         for r in normalise(spans)
     ]
     return Children(tuple(ranges), tuple(dict.fromkeys(children.units)))
+
+
+def _check_activated(
+    batch_id: int, spans: Sequence[IndexRange], active: Sequence[IndexRange]
+) -> None:
+    """``ItemNotActivated`` unless every item of ``spans`` is in ``active``."""
+    missing = subtract(spans, active)
+    if missing:
+        shown = [str(r) for r in missing[:REPORTED_RANGES]]
+        more = "" if len(missing) <= REPORTED_RANGES else ", ..."
+        raise ItemNotActivated(
+            f"batch {batch_id} requires activation: items {', '.join(shown)}{more}"
+            " are not activated",
+            batch_id=batch_id,
+            items=shown,
+            count=sum(r.count for r in missing),
+        )
 
 
 class AggregationService:
@@ -301,6 +338,8 @@ class AggregationService:
                     batch_id=batch_id,
                     items=str(void[0]),
                 )
+            if life.requires_activation:
+                _check_activated(batch_id, spans, life.states.ranges_with(UnitState.ACTIVE))
         del brand  # ranges are keyed by batch, which is already the brand's
 
     @staticmethod

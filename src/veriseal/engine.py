@@ -66,7 +66,7 @@ class Engine:
             raise
         keys = KeyService(ledger, keyring)
         cache = TtlCache(version=lambda: ledger.metadata_version)
-        lifecycle = Lifecycle.build(ledger, keys)
+        lifecycle = Lifecycle.build(ledger, keys, plugins.epcis_events)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
         committer = GroupCommitter(ledger)
         # the accounts' users are the people notifications reach

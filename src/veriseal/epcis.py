@@ -14,19 +14,28 @@ identically and a receiver can de-duplicate.
 
 Output is streamed: an event's EPC list is written in chunks, so an activation of a
 million labels never holds a million strings in memory.
+
+Plugins add events through the ``epcis_events`` hook (:class:`~veriseal.hookspecs.
+EpcisEvent`; the territories plugin adds its shipments and receipts). The core's events
+come in recording (id) order; each plugin's come in event-time order; the document
+interleaves them by event time (a stable merge: at equal times the core's come first,
+then the plugins' in plugin order), so a shipment follows the packing it ships. A
+plugin's ``eventID`` is a UUIDv5 of the brand, the plugin's name and its event key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from veriseal.events import BatchRange, Event, EventStore, EventType, tz_offset
+from veriseal.hookspecs import EpcisEvent
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.logistic_units import canonical_uri
@@ -41,10 +50,34 @@ _CHUNK = 1 << 16
 _PAGE = 1000
 
 Progress = Callable[[int], None]
+#: The plugins' event streams of a brand in ``[since, until)``: (plugin name, events).
+EventSources = Callable[
+    [Brand, dt.datetime | None, dt.datetime | None],
+    Sequence[tuple[str, AsyncIterator[EpcisEvent]]],
+]
 
 
 def event_id_uri(brand: Brand, event_id: int) -> str:
     return f"urn:uuid:{uuid.uuid5(_EVENT_NAMESPACE, f'{brand.slug}/{event_id}')}"
+
+
+def plugin_event_id_uri(brand: Brand, plugin: str, key: str) -> str:
+    """A plugin event's eventID: never equal to a core event's (whose name is a number)."""
+    return f"urn:uuid:{uuid.uuid5(_EVENT_NAMESPACE, f'{brand.slug}/{plugin}/{key}')}"
+
+
+def plugin_event_header(brand: Brand, plugin: str, event: EpcisEvent) -> dict[str, Any]:
+    """A plugin event's JSON object without its ``epcList``."""
+    out: dict[str, Any] = {
+        "type": str(EventType.OBJECT),
+        "eventTime": _time(event.event_time),
+        "eventTimeZoneOffset": tz_offset(event.event_time),
+    }
+    if event.recorded_at is not None:
+        out["recordTime"] = _time(event.recorded_at)
+    out["eventID"] = plugin_event_id_uri(brand, plugin, event.key)
+    out.update(event.fields)
+    return out
 
 
 def _time(value: dt.datetime) -> str:
@@ -76,10 +109,17 @@ def event_header(brand: Brand, event: Event) -> dict[str, Any]:
     return out
 
 
+# A merged stream's entry: (UTC event time, source rank, sequence, source, event).
+_Head = tuple[dt.datetime, int, int, str, Event | EpcisEvent]
+
+
 class EpcisExporter:
-    def __init__(self, ledger: Ledger, keys: KeyService) -> None:
+    def __init__(
+        self, ledger: Ledger, keys: KeyService, sources: EventSources | None = None
+    ) -> None:
         self._ledger = ledger
         self._keys = keys
+        self._sources = sources
         self._events = EventStore(ledger)
         self._minters: dict[int, Minter] = {}
         self._batches: dict[int, Batch] = {}
@@ -102,6 +142,46 @@ class EpcisExporter:
             raw = serials.tobytes().decode("ascii")
             yield [prefix + raw[i * width : (i + 1) * width] for i in range(hi - lo)]
 
+    async def _core(
+        self, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+    ) -> AsyncIterator[Event]:
+        after = 0
+        while True:
+            page = await self._events.list(
+                brand.id, since=since, until=until, after_id=after, limit=_PAGE
+            )
+            for event in page:
+                yield event
+            if len(page) < _PAGE:
+                return
+            after = page[-1].id
+
+    async def _merged(
+        self, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+    ) -> AsyncIterator[tuple[str, Event | EpcisEvent]]:
+        """The core's and the plugins' events, interleaved by event time (module doc)."""
+        streams: list[tuple[str, AsyncIterator[Any]]] = [("", self._core(brand, since, until))]
+        if self._sources is not None:
+            streams += list(self._sources(brand, since, until))
+        heap: list[_Head] = []
+        seq = 0
+
+        async def pull(rank: int) -> None:
+            nonlocal seq
+            name, stream = streams[rank]
+            found = await anext(stream, None)
+            if found is not None:
+                when = found.event.event_time if isinstance(found, Event) else found.event_time
+                heapq.heappush(heap, (when.astimezone(dt.UTC), rank, seq, name, found))
+                seq += 1
+
+        for rank in range(len(streams)):
+            await pull(rank)
+        while heap:
+            _, rank, _, name, found = heapq.heappop(heap)
+            yield name, found
+            await pull(rank)
+
     async def write(
         self,
         brand: Brand,
@@ -112,9 +192,10 @@ class EpcisExporter:
         progress: Progress | None = None,
         now: dt.datetime | None = None,
     ) -> int:
-        """Write the brand's events (event time in ``[since, until)``) as one EPCIS 2.0
-        JSON-LD document to ``out``; return the number of events written. ``progress``
-        is called with the number of EPCs written since its last call."""
+        """Write the brand's events (event time in ``[since, until)``), the plugins'
+        included, as one EPCIS 2.0 JSON-LD document to ``out``; return the number of
+        events written. ``progress`` is called with the number of EPCs written since its
+        last call."""
         created = now or dt.datetime.now(dt.UTC)
         head = {
             "@context": [EPCIS_CONTEXT, {"veriseal": VERISEAL_NS}],
@@ -127,30 +208,39 @@ class EpcisExporter:
         opening, closing = text.rsplit("[]", 1)
         out.write(opening.encode() + b"[")
         count = 0
-        after = 0
-        while True:
-            page = await self._events.list(
-                brand.id, since=since, until=until, after_id=after, limit=_PAGE
-            )
-            if not page:
-                break
-            for event in page:
-                if count:
-                    out.write(b",")
-                await self._write_event(brand, event, out, progress)
-                count += 1
-            after = page[-1].id
+        async for name, found in self._merged(brand, since, until):
+            if count:
+                out.write(b",")
+            if isinstance(found, Event):
+                e = found.event
+                key = "childEPCs" if e.event_type is EventType.AGGREGATION else "epcList"
+                header = event_header(brand, found)
+                await self._write_epcs(brand, header, key, e.ranges, e.units, out, progress)
+            else:
+                header = plugin_event_header(brand, name, found)
+                await self._write_epcs(
+                    brand, header, "epcList", found.items, found.units, out, progress
+                )
+            count += 1
         out.write(b"]" + closing.encode())
         return count
 
-    async def _write_event(
-        self, brand: Brand, event: Event, out: BinaryIO, progress: Progress | None
+    async def _write_epcs(
+        self,
+        brand: Brand,
+        header: dict[str, Any],
+        key: str,
+        ranges: Sequence[BatchRange],
+        units: Sequence[str],
+        out: BinaryIO,
+        progress: Progress | None,
     ) -> None:
-        header = json.dumps(event_header(brand, event), ensure_ascii=False)
-        key = "childEPCs" if event.event.event_type is EventType.AGGREGATION else "epcList"
-        out.write(header[:-1].encode() + f', "{key}": ['.encode())
+        """``header`` with ``key`` (the EPC list: item URIs of ``ranges``, then the
+        logistic unit URIs of ``units``) streamed after it."""
+        text = json.dumps(header, ensure_ascii=False)
+        out.write(text[:-1].encode() + f', "{key}": ['.encode())
         first = True
-        for r in event.event.ranges:
+        for r in ranges:
             minter = await self._minter(brand, r.batch_id)
             for uris in self._item_uris(minter, r):
                 body = ",".join(json.dumps(u) for u in uris)
@@ -158,7 +248,7 @@ class EpcisExporter:
                 first = False
                 if progress:
                     progress(len(uris))
-        for sscc in event.event.units:
+        for sscc in units:
             out.write(((", " if not first else "") + json.dumps(canonical_uri(sscc))).encode())
             first = False
         out.write(b"]}")

@@ -15,13 +15,15 @@ keep them fast, and read from memory or your own tables only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import datetime as dt
+from collections.abc import AsyncIterable, Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from veriseal.models import NewAlert, NewScan, Scan
+from veriseal.events import BatchRange
+from veriseal.models import Brand, NewAlert, NewScan, Scan
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -69,6 +71,29 @@ class LedgerEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class EpcisEvent:
+    """One EPCIS 2.0 ``ObjectEvent`` a plugin adds to the brand's EPCIS export.
+
+    The core writes ``type``, ``eventTime``, ``eventTimeZoneOffset`` (from the aware
+    ``event_time``), ``recordTime`` (if ``recorded_at`` is given), ``eventID`` (a UUIDv5
+    of the brand, the plugin's name and ``key``, so a re-export names the event
+    identically: ``key`` MUST be stable and unique among the plugin's events) and
+    ``epcList``: the item URIs of ``items`` (streamed, never held in memory) followed by
+    the logistic unit URIs of ``units`` (SSCCs), exactly as for the core's events.
+    ``fields`` holds the rest, JSON-ready and in EPCIS 2.0 / CBV 2.0 JSON form
+    (``action``, ``bizStep``, ``disposition``, ``readPoint``, ``bizLocation``,
+    ``sourceList``, ``destinationList``, ...); it MUST NOT set a key the core writes
+    (``plugin_invalid``), and the document must still validate against GS1's schema."""
+
+    key: str
+    event_time: dt.datetime
+    fields: dict[str, Any]
+    items: tuple[BatchRange, ...] = ()
+    units: tuple[str, ...] = ()
+    recorded_at: dt.datetime | None = None
+
+
 @hookspec
 def startup(engine: Engine) -> Awaitable[None] | None:
     """Called once when an engine has opened (and migrated) its ledger; async-capable."""
@@ -111,3 +136,15 @@ def scan_alerts(
 @hookspec
 def ledger_event(engine: Engine, event: LedgerEvent) -> Awaitable[None] | None:
     """After an event was appended to the ledger (an alert, ...): react; async-capable."""
+
+
+@hookspec
+def epcis_events(
+    engine: Engine, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+) -> AsyncIterable[EpcisEvent] | Iterable[EpcisEvent] | None:
+    """The plugin's :class:`EpcisEvent` s of ``brand`` whose event time is in
+    ``[since, until)`` (``None``: unbounded), in event-time order, for the EPCIS export
+    (``veriseal events export``). May be an async generator paging through the plugin's
+    tables. The core merges every plugin's events with its own by event time. An
+    exception aborts the export: a document silently missing events must not pass as
+    complete."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from veriseal.activation import ActivationService
 from veriseal.aggregation import AggregationService, Children
-from veriseal.epcis import EpcisExporter
+from veriseal.epcis import EpcisExporter, EventSources
 from veriseal.errors import InvalidInput
 from veriseal.events import BatchRange, EventStore
 from veriseal.i18n import register
@@ -29,9 +29,12 @@ class Lifecycle:
     events: EventStore
     keys: KeyService
     ledger: Ledger
+    plugin_events: EventSources | None = None  # the plugins' epcis_events hook
 
     @classmethod
-    def build(cls, ledger: Ledger, keys: KeyService) -> Lifecycle:
+    def build(
+        cls, ledger: Ledger, keys: KeyService, plugin_events: EventSources | None = None
+    ) -> Lifecycle:
         return cls(
             activation=ActivationService(ledger),
             aggregation=AggregationService(ledger),
@@ -39,11 +42,13 @@ class Lifecycle:
             events=EventStore(ledger),
             keys=keys,
             ledger=ledger,
+            plugin_events=plugin_events,
         )
 
     def exporter(self) -> EpcisExporter:
-        """A fresh exporter (it caches batches and minters for one export)."""
-        return EpcisExporter(self.ledger, self.keys)
+        """A fresh exporter (it caches batches and minters for one export), with the
+        plugins' events."""
+        return EpcisExporter(self.ledger, self.keys, self.plugin_events)
 
 
 class ItemUnknown(InvalidInput):

@@ -18,9 +18,10 @@ plugin's exception after a commit from failing a request that is already durable
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +29,9 @@ import pluggy
 
 from veriseal import hookspecs
 from veriseal.errors import ConfigError
-from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution
+from veriseal.hookspecs import EpcisEvent, LedgerEvent, PluginMigrations, VerdictContribution
 from veriseal.i18n import register
-from veriseal.models import NewAlert, NewScan, Scan
+from veriseal.models import Brand, NewAlert, NewScan, Scan
 from veriseal.verification import Outcome, Verification
 
 if TYPE_CHECKING:
@@ -198,6 +199,21 @@ class Plugins:
         if self._has["ledger_event"]:
             await self._each("ledger_event", engine=self.engine, event=event)
 
+    def epcis_events(
+        self, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+    ) -> list[tuple[str, AsyncIterator[EpcisEvent]]]:
+        """Every plugin's ``epcis_events`` as (plugin name, async iterator), each event
+        checked (``plugin_invalid`` for a naive time or a key the core writes). Not
+        guarded like the after-commit hooks: an export missing events must fail."""
+        out: list[tuple[str, AsyncIterator[EpcisEvent]]] = []
+        for impl in self.hook.epcis_events.get_hookimpls():
+            found = impl.function(
+                **_args(impl, engine=self.engine, brand=brand, since=since, until=until)
+            )
+            if found is not None:
+                out.append((impl.plugin_name, _checked(impl.plugin_name, found)))
+        return out
+
     async def _each(self, hook: str, **kwargs: Any) -> None:
         # Each implementation on its own, so one failing plugin does not silence the rest.
         for impl in getattr(self.hook, hook).get_hookimpls():
@@ -205,6 +221,36 @@ class Plugins:
                 await _settle(impl.function(**_args(impl, **kwargs)))
             except Exception:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+
+
+#: EPCIS keys the core writes for a plugin's event (see :class:`EpcisEvent`).
+EPCIS_CORE_KEYS = frozenset(
+    {"type", "eventTime", "eventTimeZoneOffset", "recordTime", "eventID", "epcList", "@context"}
+)
+
+
+async def _checked(plugin: str, events: Any) -> AsyncIterator[EpcisEvent]:
+    """``events`` (a sync or async iterable) as an async iterator, each event checked."""
+    if hasattr(events, "__aiter__"):
+        async for event in events:
+            yield _check_event(plugin, event)
+    else:
+        for event in events:
+            yield _check_event(plugin, event)
+
+
+def _check_event(plugin: str, event: Any) -> EpcisEvent:
+    if not isinstance(event, EpcisEvent):
+        raise PluginInvalid(f"plugin {plugin!r}: epcis_events gave {type(event).__name__}")
+    if event.event_time.utcoffset() is None:
+        raise PluginInvalid(f"plugin {plugin!r}: EPCIS event {event.key} has a naive time")
+    clash = sorted(EPCIS_CORE_KEYS & set(event.fields))
+    if clash:
+        raise PluginInvalid(
+            f"plugin {plugin!r}: EPCIS event {event.key} sets {', '.join(clash)}"
+            " (the core writes them)"
+        )
+    return event
 
 
 def _args(impl: pluggy.HookImpl, **available: Any) -> dict[str, Any]:

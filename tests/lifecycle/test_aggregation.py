@@ -10,6 +10,7 @@ from veriseal.aggregation import (
     AlreadyPacked,
     Children,
     ItemDecommissioned,
+    ItemNotActivated,
     NotPacked,
     PackCycle,
     PackEmpty,
@@ -151,6 +152,54 @@ async def test_decommissioned_items_cannot_be_packed(engine: Engine, brand: Bran
     with pytest.raises(ItemDecommissioned) as exc:
         await engine.lifecycle.aggregation.pack(brand, PackRequest(case, items(batch, 0, 23)), LINE)
     assert exc.value.code == "item_decommissioned"
+
+
+async def test_items_not_activated_cannot_be_packed_when_the_batch_requires_it(
+    engine: Engine, brand: Brand
+) -> None:
+    """A batch (or the brand, for batches made after its rule) that requires activation
+    packs only activated items; the refusal lists the first offending ranges and writes
+    nothing. Batches without the requirement pack as before."""
+    life = engine.lifecycle
+    agg = life.aggregation
+    batch = await make_batch(engine, brand, size=100)
+    await life.activation.set_required(brand, batch, True)
+    await life.activation.activate(batch, [IndexRange(0, 9), IndexRange(12, 12)], LINE)
+    for gap in (14, 16, 18, 20, 22, 24, 26):
+        await life.activation.activate(batch, [IndexRange(gap, gap)], LINE)
+    case, other = await ssccs(engine, brand, 2)
+    events = await count(engine, "events")
+    with pytest.raises(ItemNotActivated) as exc:
+        await agg.pack_many(
+            brand,
+            [
+                PackRequest(other, items(batch, 0, 5)),  # fine on its own
+                PackRequest(case, items(batch, 8, 30)),
+            ],
+            LINE,
+        )
+    assert exc.value.code == "item_not_activated"
+    assert exc.value.details["batch_id"] == batch.id
+    assert exc.value.details["items"] == ["10-11", "13", "15", "17", "19"]  # first five
+    assert exc.value.details["count"] == 23 - 2 - 1 - 7
+    assert await count(engine, "events") == events
+    assert await count(engine, "packed_ranges") == 0
+    assert await agg.parent_of_item(batch, 0) is None
+
+    packed = await agg.pack(brand, PackRequest(case, items(batch, 0, 9)), LINE)
+    assert packed.items == 10
+
+    # the brand-wide rule applies to batches created after it
+    await life.activation.set_required(brand, None, True)
+    later = await make_batch(engine, brand, lot="L2", size=10)
+    with pytest.raises(ItemNotActivated) as exc:
+        await agg.pack(brand, PackRequest(other, items(later, 0, 0)), LINE)
+    assert exc.value.details["items"] == ["0"]
+
+    # without the requirement, never-activated items pack as before
+    free = await make_batch(engine, brand, lot="L3", size=10)
+    await life.activation.set_required(brand, free, False)
+    assert (await agg.pack(brand, PackRequest(other, items(free, 0, 9)), LINE)).items == 10
 
 
 async def test_items_from_printed_codes(engine: Engine, brand: Brand, tmp_path: Path) -> None:

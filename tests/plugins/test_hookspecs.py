@@ -30,6 +30,7 @@ def test_the_contract_covers_what_the_issue_asks() -> None:
         "ledger_event",
         "verdict_contribution",
         "scan_alerts",
+        "epcis_events",
     } <= set(hook_names())
 
 
