@@ -113,19 +113,28 @@ def _params(args: Sequence[Any]) -> list[Any]:
 
 
 class _SqliteTx(Tx):
-    """Statements on an aiosqlite connection: each one a hop to its thread."""
+    """Statements on an aiosqlite connection: each one ONE hop to its thread, which runs
+    the statement to its end before the connection takes the next.
+
+    Why one hop: a SELECT stepped but not yet finished holds a read transaction on its
+    connection, and every statement started on that connection meanwhile reads the same
+    snapshot. The reader connection is shared by all concurrent requests; with execute
+    and fetch as two hops, another request's statements slipped in between and read a
+    snapshot older than a write already acknowledged to that request (a user created
+    a moment ago answered 404). Finished statements leave no read transaction open, so
+    every read sees every commit made before it started.
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _MAPPED:
-            async with self._conn.execute(sql, _params(args)) as cur:
-                return [dict(r) for r in await cur.fetchall()]
+            return [dict(r) for r in await self._conn.execute_fetchall(sql, _params(args))]
 
     async def execute(self, sql: str, *args: Any) -> None:
-        with _MAPPED:
-            await self._conn.execute(sql, _params(args))
+        with _MAPPED:  # run to the end too (a RETURNING nobody reads included)
+            await self._conn.execute_fetchall(sql, _params(args))
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         with _MAPPED:
