@@ -22,7 +22,9 @@ from .test_scan_contract import scan
 HONEST = 15
 
 
-async def _one_group(ledger: Ledger, bad: NewScan, at: int) -> tuple[list[int | BaseException], int]:
+async def _one_group(
+    ledger: Ledger, bad: NewScan, at: int
+) -> tuple[list[int | BaseException], int]:
     """``HONEST`` good scans with ``bad`` at position ``at``, queued before the committer
     runs, so all start in ONE group; the outcomes in order and the groups committed."""
     committer = GroupCommitter(ledger, resolver=None)
