@@ -13,8 +13,10 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     │   ├── DigitalLinkInvalid         "digital_link_invalid": URI not valid GS1 Digital Link
     │   ├── CsvInvalid                 "csv_invalid": an import file with bad rows
     │   ├── PinInvalid                 "pin_invalid": a PIN that is not 6-8 digits
-    │   └── ScanTimeInvalid            "scan_time_invalid": a device's scan time refused
-    │                                  (details.problem says why, see the class)
+    │   ├── ScanTimeInvalid            "scan_time_invalid": a device's scan time refused
+    │   │                              (details.problem says why, see the class)
+    │   └── TextInvalid                "text_invalid": text no ledger can store (a NUL, an
+    │                                  unpaired surrogate)
     ├── NotFound                       (404) "not_found" + subclasses per entity
     │   ├── BrandNotFound              "brand_not_found"
     │   ├── ProductNotFound            "product_not_found"
@@ -91,6 +93,14 @@ class ScanTimeInvalid(InvalidInput):
     server's clock when it judged, so a device can see how far off its own is."""
 
     code = "scan_time_invalid"
+
+
+class TextInvalid(InvalidInput):
+    """Text holding a character no ledger backend can store: NUL (PostgreSQL refuses it)
+    or an unpaired surrogate (U+D800..U+DFFF, which is not UTF-8 text at all). Raised
+    before the value reaches a database, so it never fails a shared transaction."""
+
+    code = "text_invalid"
 
 
 class NotFound(VerisealError):

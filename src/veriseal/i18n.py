@@ -100,6 +100,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.csv_invalid": ("Invalid CSV file", "CSV 文件无效"),
     "error.pin_invalid": ("Invalid PIN", "验证码格式错误"),
     "error.scan_time_invalid": ("Invalid scan time", "扫码时间无效"),
+    "error.text_invalid": ("Text with characters that cannot be stored", "文本含有无法保存的字符"),
     "error.invalid_input": ("Invalid input", "输入无效"),
     "error.not_found": ("Not found", "未找到"),
     "error.brand_not_found": ("Brand not found", "未找到品牌"),

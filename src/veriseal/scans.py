@@ -18,14 +18,17 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriseal import clones, plugins
 from veriseal.cache import TtlCache
+from veriseal.errors import StorageError
 from veriseal.hookspecs import LedgerEvent
 from veriseal.ledger.base import Ledger
+from veriseal.ledger.text import escape
 from veriseal.models import (
     AlertKind,
     Location,
@@ -50,9 +53,28 @@ PIN_WINDOW = dt.timedelta(minutes=15)  # ... within this window pause further PI
 _PIN_THROTTLED = "too many wrong PINs for this code: try again in 15 minutes"
 
 
+log = logging.getLogger("veriseal.scans")
+
+_Waiter = tuple[NewScan, "asyncio.Future[tuple[int, NewScan]]"]
+
+
+class _Budget:
+    """Failed transactions allowed while isolating the bad members of one group: enough
+    for a few offenders (each costs about two per halving), bounded for faults that
+    every retry would repeat."""
+
+    def __init__(self, group: list[_Waiter]) -> None:
+        self.failures = 0
+        self.limit = 8 * max(1, len(group).bit_length())
+
+    def spent(self) -> bool:
+        return self.failures >= self.limit
+
+
 class GroupCommitter:
     """Appends scans in groups, one transaction per group, answering each caller after
-    its group committed. At most ``max_group`` scans per transaction."""
+    its group committed. At most ``max_group`` scans per transaction. A scan that cannot
+    be stored fails only its own caller: see :meth:`_commit`."""
 
     def __init__(
         self,
@@ -63,9 +85,7 @@ class GroupCommitter:
         self._ledger = ledger
         self._max = max_group
         self.resolver = resolver  # None: store scans without resolving their regions
-        self._queue: asyncio.Queue[tuple[NewScan, asyncio.Future[tuple[int, NewScan]]]] = (
-            asyncio.Queue()
-        )
+        self._queue: asyncio.Queue[_Waiter] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._busy = False  # a group is being committed
         self.groups = 0  # transactions committed, for tests and metrics
@@ -112,20 +132,53 @@ class GroupCommitter:
             while len(group) < self._max and not self._queue.empty():
                 group.append(self._queue.get_nowait())
             try:
-                stored = await self._with_regions([s for s, _ in group])
-                ids = await self._ledger.append_scans(stored)
-            except Exception as exc:  # every waiter learns that its scan was not stored
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
+                await self._commit(group, _Budget(group))
             finally:
                 self._busy = False
-            self.groups += 1
-            self.committed += len(group)
-            for (_, future), scan_id, scan in zip(group, ids, stored, strict=True):
-                if not future.done():
-                    future.set_result((scan_id, scan))
+
+    async def _commit(self, group: list[_Waiter], budget: _Budget) -> None:
+        """Commit ``group`` in one transaction and answer each waiter.
+
+        If the transaction fails, its halves are committed apart, recursively, so a scan
+        that cannot be stored fails alone and never the others that shared its
+        transaction (one client's bad input must not fail another's scan). The bisection
+        stops early, failing every waiter left, when the ledger itself is down (it then
+        does not answer a plain read either) or after ``budget`` failed transactions
+        (a fault no member caused, which every retry would only repeat).
+        """
+        try:
+            stored = await self._with_regions([s for s, _ in group])
+            ids = await self._ledger.append_scans(stored)
+        except Exception as exc:
+            budget.failures += 1
+            if len(group) == 1 or budget.spent() or not await self._ledger_answers(exc):
+                if len(group) == 1:
+                    log.warning("a scan was not stored: %s", type(exc).__name__)
+                for _, future in group:  # each waiter learns that its scan was not stored
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            middle = len(group) // 2
+            await self._commit(group[:middle], budget)  # in order: ids keep queue order
+            await self._commit(group[middle:], budget)
+            return
+        self.groups += 1
+        self.committed += len(group)
+        for (_, future), scan_id, scan in zip(group, ids, stored, strict=True):
+            if not future.done():
+                future.set_result((scan_id, scan))
+
+    async def _ledger_answers(self, exc: Exception) -> bool:
+        """After a failed group: whether bisecting can help. A StorageError may be the
+        ledger being down; bisecting would then only repeat it for every member."""
+        if not isinstance(exc, StorageError):
+            return True  # the data was refused, not the ledger unavailable
+        try:
+            async with self._ledger.read() as tx:
+                await tx.fetch("SELECT 1 AS one")
+        except StorageError:
+            return False
+        return True
 
     async def stop(self) -> None:
         """Commit what is queued and what is being committed, then stop."""
@@ -251,7 +304,9 @@ class ScanService:
             result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
         scan = NewScan(
             at=at,
-            code=info.serial if info else text.strip()[:MAX_RAW_CODE],
+            # what was typed is evidence even when it is no text a ledger can store
+            # (NUL, unpaired surrogates): kept escaped, answered like any fake code
+            code=info.serial if info else escape(text.strip())[:MAX_RAW_CODE],
             outcome=str(result.outcome),
             reason=result.reason,
             channel=ctx.channel,

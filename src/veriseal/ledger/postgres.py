@@ -6,7 +6,8 @@ processes; creations under different keys do not wait for each other. Concurrent
 ``migrate()`` calls (several app instances starting at once) queue on an advisory lock.
 
 Errors: a unique violation is ``Conflict``; everything else the driver raises (lost
-connection, refused connection, timeouts, other server errors) is ``StorageError``.
+connection, refused connection, timeouts, other server errors) is ``StorageError``, with
+a fixed message: the driver's text is logged only (:mod:`veriseal.ledger.failures`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Any
 
 import asyncpg
 
-from veriseal.errors import Conflict, IntegrityViolation, StorageError
+from veriseal.errors import StorageError
+from veriseal.ledger import failures
 from veriseal.ledger.base import Row, Tx
 from veriseal.ledger.sql import SqlLedger
+from veriseal.ledger.text import check, storable
 
 
 @lru_cache(maxsize=512)
@@ -32,14 +35,26 @@ def _placeholders(sql: str) -> str:
 
 
 def _map_error(exc: Exception) -> Exception:
+    """The ledger's error for a driver error; the driver's text goes to the log only."""
     if isinstance(exc, asyncpg.UniqueViolationError):
-        return Conflict(f"already exists ({exc.detail or exc})")
+        return failures.conflict("PostgreSQL", exc)
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-        return IntegrityViolation(f"PostgreSQL: {exc.detail or exc}")
-    return StorageError(f"PostgreSQL: {exc}")
+        return failures.integrity_violation("PostgreSQL", exc)
+    return failures.storage_error("PostgreSQL", exc)
 
 
-_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+#: What the driver raises for a failed statement or connection. InternalClientError
+#: included: asyncpg raises it on a connection the server dropped mid-use.
+_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+
+
+def _checked(args: Sequence[Any]) -> Sequence[Any]:
+    """``args``, after refusing text PostgreSQL cannot store (NUL, unpaired surrogates:
+    :mod:`veriseal.ledger.text`) before the driver sees it."""
+    for value in args:
+        if type(value) is str and not storable(value):
+            check(value)
+    return args
 
 
 class _PgTx(Tx):
@@ -48,19 +63,19 @@ class _PgTx(Tx):
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         try:
-            return list(await self._conn.fetch(_placeholders(sql), *args))
+            return list(await self._conn.fetch(_placeholders(sql), *_checked(args)))
         except _ERRORS as exc:
             raise _map_error(exc) from None
 
     async def execute(self, sql: str, *args: Any) -> None:
         try:
-            await self._conn.execute(_placeholders(sql), *args)
+            await self._conn.execute(_placeholders(sql), *_checked(args))
         except _ERRORS as exc:
             raise _map_error(exc) from None
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         try:
-            await self._conn.executemany(_placeholders(sql), args)
+            await self._conn.executemany(_placeholders(sql), [_checked(row) for row in args])
         except _ERRORS as exc:
             raise _map_error(exc) from None
 

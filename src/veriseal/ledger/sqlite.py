@@ -39,9 +39,11 @@ from typing import Any
 
 import aiosqlite
 
-from veriseal.errors import Conflict, IntegrityViolation, StorageError
+from veriseal.errors import StorageError
+from veriseal.ledger import failures
 from veriseal.ledger.base import Row, Tx
 from veriseal.ledger.sql import SqlLedger
+from veriseal.ledger.text import check, storable
 
 log = logging.getLogger("veriseal.ledger")
 
@@ -64,12 +66,17 @@ _HOT_READ_BUSY_MS = 200
 _UNIQUE_ERRORS = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
-_PLAIN = frozenset({str, int, float, bytes, type(None)})  # stored as they are
+_PLAIN = frozenset({int, float, bytes, type(None)})  # stored as they are
 
 
 def _encode(value: Any) -> Any:
-    """Python value -> SQLite value (see the module docstring for the stored forms)."""
-    if type(value) in _PLAIN:  # most values: one set lookup (a scan row has 20 values)
+    """Python value -> SQLite value (see the module docstring for the stored forms).
+    Text no backend can store is refused here, before the driver sees it
+    (:mod:`veriseal.ledger.text`)."""
+    kind = type(value)
+    if kind is str:  # most values: a type test and an O(1) isascii (a scan row has 20)
+        return value if storable(value) else check(value)
+    if kind in _PLAIN:
         return value
     if isinstance(value, dt.datetime):
         # a naive datetime is taken as local time, as asyncpg does for timestamptz
@@ -77,19 +84,22 @@ def _encode(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Enum):
-        return value.value
+        return _encode(value.value)
+    if isinstance(value, str):
+        return check(value)
     return value
 
 
 def _map_error(exc: sqlite3.Error) -> Exception:
+    """The ledger's error for a driver error; the driver's text goes to the log only."""
     name = getattr(exc, "sqlite_errorname", "")
     if name in _UNIQUE_ERRORS or (
         isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint" in str(exc)
     ):
-        return Conflict(f"already exists ({exc})")
+        return failures.conflict("SQLite", exc)
     if isinstance(exc, sqlite3.IntegrityError):
-        return IntegrityViolation(f"SQLite: {exc}")
-    return StorageError(f"SQLite: {exc}")
+        return failures.integrity_violation("SQLite", exc)
+    return failures.storage_error("SQLite", exc)
 
 
 class _DriverErrors:
@@ -113,19 +123,28 @@ def _params(args: Sequence[Any]) -> list[Any]:
 
 
 class _SqliteTx(Tx):
-    """Statements on an aiosqlite connection: each one a hop to its thread."""
+    """Statements on an aiosqlite connection: each one ONE hop to its thread, which runs
+    the statement to its end before the connection takes the next.
+
+    Why one hop: a SELECT stepped but not yet finished holds a read transaction on its
+    connection, and every statement started on that connection meanwhile reads the same
+    snapshot. The reader connection is shared by all concurrent requests; with execute
+    and fetch as two hops, another request's statements slipped in between and read a
+    snapshot older than a write already acknowledged to that request (a user created
+    a moment ago answered 404). Finished statements leave no read transaction open, so
+    every read sees every commit made before it started.
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _MAPPED:
-            async with self._conn.execute(sql, _params(args)) as cur:
-                return [dict(r) for r in await cur.fetchall()]
+            return [dict(r) for r in await self._conn.execute_fetchall(sql, _params(args))]
 
     async def execute(self, sql: str, *args: Any) -> None:
-        with _MAPPED:
-            await self._conn.execute(sql, _params(args))
+        with _MAPPED:  # run to the end too (a RETURNING nobody reads included)
+            await self._conn.execute_fetchall(sql, _params(args))
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         with _MAPPED:
