@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from veriseal.accounts.permissions import require_full_sign_in
 from veriseal.accounts.service import AccountService, network_region
 from veriseal.accounts.store import Audit, now
 from veriseal.errors import Conflict, InvalidInput
+
+log = logging.getLogger("veriseal.accounts")
 
 CHALLENGE_TTL = dt.timedelta(minutes=5)
 _ERRORS = (wa_errors.WebAuthnException, ValueError, KeyError, TypeError)
@@ -126,7 +129,8 @@ class Passkeys:
                 require_user_verification=True,
             )
         except _ERRORS as exc:
-            raise PasskeyInvalid(f"the passkey registration does not verify: {exc}") from None
+            log.info("passkey registration refused: %s", exc)  # the library's words stay here
+            raise PasskeyInvalid("the passkey registration does not verify") from None
         try:
             async with self.ledger.write() as tx:
                 row = await tx.fetchrow(
@@ -193,7 +197,8 @@ class Passkeys:
                 require_user_verification=True,
             )
         except _ERRORS as exc:
-            raise PasskeyInvalid(f"the passkey sign-in does not verify: {exc}") from None
+            log.info("passkey sign-in refused: %s", exc)
+            raise PasskeyInvalid("the passkey sign-in does not verify") from None
         async with self.ledger.write() as tx:
             await tx.execute(
                 "UPDATE passkeys SET sign_count = ? WHERE id = ?",

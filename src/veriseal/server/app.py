@@ -27,6 +27,7 @@ from aiohttp import web
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, RateLimited, VerisealError
+from veriseal.ledger.failures import REQUEST_ID
 from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
 from veriseal.server import accounts_routes, openapi, scan_context
@@ -47,7 +48,7 @@ FLOOD = web.AppKey("flood", FloodDetector)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-REQUEST_ID = "X-Request-Id"
+REQUEST_HEADER = "X-Request-Id"
 _GOOD_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -55,13 +56,13 @@ def request_id(request: web.Request) -> str:
     """The request's id: the client's ``X-Request-Id`` when it is a sane token (a proxy
     may set one), else a new one. Logs and error bodies carry it, so a user's report
     ("request 3f2a...") finds the log line without the client ever seeing internals."""
-    given = request.headers.get(REQUEST_ID, "")
+    given = request.headers.get(REQUEST_HEADER, "")
     return given if _GOOD_ID.fullmatch(given) else secrets.token_hex(8)
 
 
 def error_response(status: int, code: str, message: str, rid: str) -> web.Response:
     body = {"error": {"code": code, "message": message, "request_id": rid}}
-    return web.json_response(body, status=status, headers={REQUEST_ID: rid})
+    return web.json_response(body, status=status, headers={REQUEST_HEADER: rid})
 
 
 @web.middleware
@@ -70,6 +71,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     coded errors pass their message on; anything else is logged with the request id
     and answered with a fixed text, so no driver or library message reaches a client."""
     rid = request_id(request)
+    REQUEST_ID.set(rid)  # the ledger's log lines name the request too
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -82,7 +84,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
                       exc.message, exc.code)  # fmt: skip
         body = exc.to_dict()
         body["error"]["request_id"] = rid
-        response = web.json_response(body, status=exc.http_status, headers={REQUEST_ID: rid})
+        response = web.json_response(body, status=exc.http_status, headers={REQUEST_HEADER: rid})
         if "retry_after" in exc.details:
             response.headers["Retry-After"] = str(exc.details["retry_after"])
         return response
@@ -90,7 +92,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         log.exception("request %s %s %s: unhandled error", rid, request.method, request.path)
         return error_response(500, "internal", "internal error", rid)
     if not response.prepared:
-        response.headers.setdefault(REQUEST_ID, rid)
+        response.headers.setdefault(REQUEST_HEADER, rid)
     return response
 
 
