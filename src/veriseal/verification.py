@@ -23,7 +23,7 @@ from veriseal.codes.digital_link import DigitalLink
 from veriseal.codes.layout import SerialFields, Version, parse_serial, split_payload
 from veriseal.codes.material import KeyMaterial, PublicKey
 from veriseal.codes.pin import pin_matches
-from veriseal.errors import CodeInvalid, NotFound, VerisealError
+from veriseal.errors import CodeInvalid, NotFound, SignatureNotCanonical, VerisealError
 from veriseal.i18n import register
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
@@ -56,6 +56,12 @@ register(
             "This label was voided by the brand (spoiled or destroyed): do not trust it.",
             "该标签已被品牌作废（损坏或销毁），请勿信任。",
         ),
+        "reason.signature_not_canonical": (
+            "The code's signature is not written the way the brand printed it: it may be"
+            " counterfeit.",
+            "该码签名的写法与品牌印制的不一致，疑似假冒。",
+        ),
+        "error.signature_not_canonical": ("Signature not in its printed form", "签名写法不规范"),
     }
 )
 
@@ -161,6 +167,8 @@ def _check_signature(
         return "signature_missing"
     try:
         raw = signed.decode_signature(parsed.signature)
+    except SignatureNotCanonical:
+        return "signature_not_canonical"
     except VerisealError:
         return "signature_malformed"
     msg = signed.message(parsed.link.gtin, lot, parsed.serial, public.kid, expiry)
@@ -209,6 +217,10 @@ _MESSAGES = {
     "tag_mismatch": "the serial's authentication tag does not match: not a genuine code",
     "signature_missing": "a signed code must carry its signature (parameter 's')",
     "signature_malformed": "the signature parameter is malformed",
+    "signature_not_canonical": (
+        "the signature is not written the way the brand printed it (another spelling of"
+        " its base64url): not a genuine code"
+    ),
     "signature_mismatch": "the signature does not match: not a genuine code",
     "unknown_batch": "no batch of this brand matches the code",
     "index_out_of_range": "the code's index is beyond its batch size",
