@@ -9,6 +9,7 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     VerisealError                      (code: "error")
     ├── InvalidInput                   (400) malformed user input
     │   ├── CodeInvalid                "code_invalid": a code/URI that does not parse or verify
+    │   │   └── SignatureNotCanonical  "signature_not_canonical": another spelling of a signature
     │   ├── GtinInvalid                "gtin_invalid": GTIN with a bad length or check digit
     │   ├── DigitalLinkInvalid         "digital_link_invalid": URI not valid GS1 Digital Link
     │   ├── CsvInvalid                 "csv_invalid": an import file with bad rows
@@ -178,3 +179,11 @@ class StorageError(VerisealError):
     code = "storage_unavailable"
     http_status = 503
     exit_code = 8
+
+
+class SignatureNotCanonical(CodeInvalid):
+    """A signed code's ``s=`` value that decodes to 64 bytes but is not the one spelling
+    Veriseal prints (unpadded base64url, unused low bits zero). Refused rather than
+    normalised, so that one label cannot be written as many distinct code strings."""
+
+    code = "signature_not_canonical"

@@ -15,7 +15,8 @@ data, so a sealed blob moved to another key id does not open.
 
 Rotation adds a key in the next slot and retires the active one in one transaction: new
 batches use the new key, codes under retired keys keep verifying. Revocation makes codes
-under that key stop verifying (and drops it from the JWKS).
+under that key stop verifying: the JWKS moves it from ``keys`` to ``veriseal_revoked_keys``
+(see :meth:`KeyService.jwks`), so an offline verifier can say "revoked", not "unknown".
 """
 
 from __future__ import annotations
@@ -169,9 +170,17 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def jwk(public: PublicKey, status: KeyStatus) -> dict[str, Any]:
-    """RFC 8037 OKP JWK of an Ed25519 public key."""
-    return {
+#: The JWK Set member that lists revoked keys. RFC 7517 section 5 lets a JWK Set carry
+#: members of its own, which implementations that do not know them MUST ignore.
+REVOKED_MEMBER = "veriseal_revoked_keys"
+
+
+def jwk(
+    public: PublicKey, status: KeyStatus, revoked_at: dt.datetime | None = None
+) -> dict[str, Any]:
+    """RFC 8037 OKP JWK of an Ed25519 public key; ``revoked_at`` (ISO 8601, UTC) is
+    added for a revoked key."""
+    out: dict[str, Any] = {
         "kty": "OKP",
         "crv": "Ed25519",
         "x": _b64url(bytes(public.verify_key)),
@@ -181,6 +190,9 @@ def jwk(public: PublicKey, status: KeyStatus) -> dict[str, Any]:
         "veriseal_slot": public.slot,
         "veriseal_status": str(status),
     }
+    if status is KeyStatus.REVOKED:
+        out["revoked_at"] = revoked_at.isoformat() if revoked_at else None
+    return out
 
 
 class KeyService:
@@ -248,21 +260,63 @@ class KeyService:
         return self._keyring.material(record)
 
     async def jwks(self, brand: Brand) -> dict[str, Any]:
-        """The brand's public keys that still verify (active and retired), as JWKS."""
+        """The brand's public keys as a JWK Set: ``keys`` holds those that still verify
+        (active and retired); ``veriseal_revoked_keys`` the revoked ones, each with
+        ``veriseal_status: "revoked"`` and ``revoked_at``.
+
+        Revoked keys stay out of ``keys`` on purpose: a generic JOSE library knows
+        nothing of the status member and would take any key in ``keys`` as good, while
+        it ignores a member it does not know. Veriseal's offline check reads both lists
+        (:func:`revoked_keys_from_jwks`) to tell a revoked key from an unknown one.
+        """
+        records = await self._ledger.list_keys(brand.id)
+
+        def entry(k: KeyRecord) -> dict[str, Any]:
+            return jwk(PublicKey(k.kid, k.slot, VerifyKey(k.public_key)), k.status, k.revoked_at)
+
         return {
-            "keys": [
-                jwk(PublicKey(k.kid, k.slot, VerifyKey(k.public_key)), k.status)
-                for k in await self._ledger.list_keys(brand.id)
-                if k.status is not KeyStatus.REVOKED
-            ]
+            "keys": [entry(k) for k in records if k.status is not KeyStatus.REVOKED],
+            REVOKED_MEMBER: [entry(k) for k in records if k.status is KeyStatus.REVOKED],
         }
 
 
 def public_keys_from_jwks(doc: dict[str, Any]) -> dict[str, PublicKey]:
-    """Parse a JWKS document into ``{kid: PublicKey}``; non-Ed25519 entries are ignored.
+    """The keys that still verify in a JWKS document, as ``{kid: PublicKey}``: the
+    Ed25519 entries of ``keys``, except any marked revoked (``veriseal_status`` of
+    ``"revoked"`` or a ``revoked_at`` member); other entries are ignored.
     Raises ``KeyNotFound`` if the document holds no usable key."""
-    out: dict[str, PublicKey] = {}
-    for entry in doc.get("keys", []) if isinstance(doc, dict) else []:
+    out = {
+        kid: public
+        for kid, (public, revoked) in _jwk_entries(_member(doc, "keys")).items()
+        if not revoked
+    }
+    if not out:
+        raise KeyNotFound("the JWKS document holds no Ed25519 key")
+    return out
+
+
+def revoked_keys_from_jwks(doc: dict[str, Any]) -> dict[str, PublicKey]:
+    """The revoked keys a JWKS document names, as ``{kid: PublicKey}``: the entries of
+    ``veriseal_revoked_keys`` and any entry of ``keys`` marked revoked. Empty for a
+    document without them (e.g. one exported by an older Veriseal, which left revoked
+    keys out altogether); never raises."""
+    marked = _jwk_entries(_member(doc, "keys"))
+    out = {kid: public for kid, (public, revoked) in marked.items() if revoked}
+    out.update(
+        (kid, public) for kid, (public, _) in _jwk_entries(_member(doc, REVOKED_MEMBER)).items()
+    )
+    return out
+
+
+def _member(doc: object, name: str) -> list[Any]:
+    found = doc.get(name) if isinstance(doc, dict) else None
+    return found if isinstance(found, list) else []
+
+
+def _jwk_entries(entries: list[Any]) -> dict[str, tuple[PublicKey, bool]]:
+    """``{kid: (public key, marked revoked)}`` of the usable Ed25519 JWKs in ``entries``."""
+    out: dict[str, tuple[PublicKey, bool]] = {}
+    for entry in entries:
         if not isinstance(entry, dict):
             continue
         if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
@@ -273,10 +327,9 @@ def public_keys_from_jwks(doc: dict[str, Any]) -> dict[str, PublicKey]:
         try:
             raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
             slot = int(entry.get("veriseal_slot", kid.rsplit(".", 1)[-1]))
-        except ValueError:
+        except (ValueError, TypeError):
             continue
+        revoked = entry.get("veriseal_status") == str(KeyStatus.REVOKED) or "revoked_at" in entry
         if len(raw) == 32:
-            out[kid] = PublicKey(kid, slot, VerifyKey(raw))
-    if not out:
-        raise KeyNotFound("the JWKS document holds no Ed25519 key")
+            out[kid] = (PublicKey(kid, slot, VerifyKey(raw)), revoked)
     return out

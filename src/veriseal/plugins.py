@@ -55,6 +55,7 @@ SEVERITY: dict[Outcome, int] = {
     Outcome.DECOMMISSIONED: 5,  # a voided label back in circulation
     Outcome.KEY_REVOKED: 5,
     Outcome.INVALID: 6,
+    Outcome.NEEDS_ONLINE_CHECK: 1,  # offline checks only: no verdict yet, like a PIN to come
 }
 
 

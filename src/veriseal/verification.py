@@ -7,6 +7,8 @@ no lookup (the code carries key slot, batch seq and index under its MAC or signa
 the ledger is read only to name the product and batch and to learn their status.
 
 :func:`verify_offline` checks signed codes with public keys alone (a JWKS), no ledger.
+It cannot judge a compact code at all (only the brand's secret key can), and says so
+with its own outcome, :attr:`Outcome.NEEDS_ONLINE_CHECK`, rather than "not genuine".
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from veriseal.codes.digital_link import DigitalLink
 from veriseal.codes.layout import SerialFields, Version, parse_serial, split_payload
 from veriseal.codes.material import KeyMaterial, PublicKey
 from veriseal.codes.pin import pin_matches
-from veriseal.errors import CodeInvalid, NotFound, VerisealError
+from veriseal.errors import CodeInvalid, NotFound, SignatureNotCanonical, VerisealError
 from veriseal.i18n import register
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
@@ -41,6 +43,8 @@ class Outcome(StrEnum):
     SUSPECTED_CLONE = "suspected_clone"  # genuine code whose scans suggest copied labels
     NOT_ACTIVATED = "not_activated"  # authentic, but the line never activated it (stolen?)
     DECOMMISSIONED = "decommissioned"  # authentic, but voided (spoiled / destroyed label)
+    # Offline checks only: a compact code, which public keys cannot judge either way
+    NEEDS_ONLINE_CHECK = "needs_online_check"
 
 
 register(
@@ -55,6 +59,16 @@ register(
         "reason.decommissioned": (
             "This label was voided by the brand (spoiled or destroyed): do not trust it.",
             "该标签已被品牌作废（损坏或销毁），请勿信任。",
+        ),
+        "reason.signature_not_canonical": (
+            "The code's signature is not written the way the brand printed it: it may be"
+            " counterfeit.",
+            "该码签名的写法与品牌印制的不一致，疑似假冒。",
+        ),
+        "error.signature_not_canonical": ("Signature not in its printed form", "签名写法不规范"),
+        "outcome.needs_online_check": (
+            "Cannot be verified offline: check it online",
+            "无法离线验证，请联网查询",
         ),
     }
 )
@@ -161,47 +175,74 @@ def _check_signature(
         return "signature_missing"
     try:
         raw = signed.decode_signature(parsed.signature)
+    except SignatureNotCanonical:
+        return "signature_not_canonical"
     except VerisealError:
         return "signature_malformed"
     msg = signed.message(parsed.link.gtin, lot, parsed.serial, public.kid, expiry)
     return None if signed.check(public, msg, raw) else "signature_mismatch"
 
 
-def verify_offline(text: str, keys: dict[str, PublicKey]) -> Verification:
-    """Check a signed code with public keys only. Compact codes need the brand's secret
-    key, so they get ``reason="needs_online_check"``."""
+def verify_offline(
+    text: str, keys: dict[str, PublicKey], revoked: dict[str, PublicKey] | None = None
+) -> Verification:
+    """Check a signed code with public keys only: ``keys`` that verify and, optionally,
+    ``revoked`` keys (see :func:`veriseal.keys.revoked_keys_from_jwks`).
+
+    A good signature under a revoked key gives ``KEY_REVOKED`` (as the online check
+    does), not ``unknown_key``. A compact code cannot be checked without the brand's
+    secret key, so it gives ``NEEDS_ONLINE_CHECK`` (reason ``needs_online_check``): no
+    verdict either way, never ``INVALID``.
+    """
     try:
         parsed = parse_input(text)
     except VerisealError as exc:
         return _invalid(exc.code, exc.message)
     if parsed.fields.version is not Version.SIGNED_V1:
-        return _invalid("needs_online_check", "compact codes can only be checked online")
+        return Verification(
+            Outcome.NEEDS_ONLINE_CHECK,
+            "needs_online_check",
+            "a compact code is sealed with the brand's secret key, which public keys cannot"
+            " check: it was not verified either way; check it online",
+        )
     link = parsed.link
     if link is None or link.lot is None:
         return _invalid("signature_missing", "a signed code is checked from its full URI")
     reason = "unknown_key"
-    for public in keys.values():
-        if public.slot != parsed.fields.slot:
-            continue
-        reason = _check_signature(parsed, public, link.lot, link.expiry) or "genuine"
-        if reason == "genuine":
-            seq, index = split_payload(parsed.fields.body)
-            info = CodeInfo(
-                brand=public.kid.rsplit(".", 1)[0],
-                gtin=link.gtin,
-                serial=parsed.serial,
-                kid=public.kid,
-                key_slot=public.slot,
-                profile=_SIGNED,
-                seq=seq,
-                index=index,
-                lot=link.lot,
-                expiry_date=link.expiry.isoformat() if link.expiry else None,
-            )
-            return Verification(
-                Outcome.GENUINE, "genuine", "genuine signed code (offline check)", info
-            )
+    for pool, is_revoked in ((keys, False), (revoked or {}, True)):
+        for public in pool.values():
+            if public.slot != parsed.fields.slot:
+                continue
+            reason = _check_signature(parsed, public, link.lot, link.expiry) or "genuine"
+            if reason == "genuine":
+                return _offline_verdict(parsed, link, public, is_revoked)
     return _invalid(reason, _MESSAGES.get(reason, "not a genuine code"))
+
+
+def _offline_verdict(
+    parsed: ParsedCode, link: DigitalLink, public: PublicKey, revoked: bool
+) -> Verification:
+    seq, index = split_payload(parsed.fields.body)
+    info = CodeInfo(
+        brand=public.kid.rsplit(".", 1)[0],
+        gtin=link.gtin,
+        serial=parsed.serial,
+        kid=public.kid,
+        key_slot=public.slot,
+        profile=_SIGNED,
+        seq=seq,
+        index=index,
+        lot=link.lot,
+        expiry_date=link.expiry.isoformat() if link.expiry else None,
+    )
+    if revoked:
+        return Verification(
+            Outcome.KEY_REVOKED,
+            "key_revoked",
+            f"the brand revoked key {public.kid}: do not trust this code (offline check)",
+            info,
+        )
+    return Verification(Outcome.GENUINE, "genuine", "genuine signed code (offline check)", info)
 
 
 _MESSAGES = {
@@ -209,6 +250,10 @@ _MESSAGES = {
     "tag_mismatch": "the serial's authentication tag does not match: not a genuine code",
     "signature_missing": "a signed code must carry its signature (parameter 's')",
     "signature_malformed": "the signature parameter is malformed",
+    "signature_not_canonical": (
+        "the signature is not written the way the brand printed it (another spelling of"
+        " its base64url): not a genuine code"
+    ),
     "signature_mismatch": "the signature does not match: not a genuine code",
     "unknown_batch": "no batch of this brand matches the code",
     "index_out_of_range": "the code's index is beyond its batch size",

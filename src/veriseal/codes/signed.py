@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,7 @@ from nacl.exceptions import BadSignatureError
 from veriseal.codes import base32
 from veriseal.codes.layout import HEAD_LEN, INDEX_BITS, PAYLOAD_SYMBOLS, SIGNED_LEN, Version
 from veriseal.codes.material import KeyMaterial, PublicKey
-from veriseal.errors import CodeInvalid
+from veriseal.errors import CodeInvalid, SignatureNotCanonical
 
 SIGNATURE_PARAM = "s"
 SIGNATURE_CHARS = 86
@@ -69,18 +70,52 @@ def sign(key: KeyMaterial, msg: bytes) -> str:
     return encode_signature(key.signing_key.sign(msg).signature).decode("ascii")
 
 
+#: The characters whose 6 bits end in 4 zero bits: all the 86th character may be, since
+#: 86 characters carry 516 bits and a signature has 512.
+_LAST = "AQgw"
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_LENIENT = re.compile(r"[A-Za-z0-9_+/-]{86}")
+
+
 def decode_signature(text: str) -> bytes:
-    """The 64 signature bytes of a base64url parameter; ``CodeInvalid`` if malformed."""
-    text = text.strip()
-    if len(text) != SIGNATURE_CHARS:
-        raise CodeInvalid(f"the signature has {len(text)} characters, expected {SIGNATURE_CHARS}")
+    """The 64 signature bytes of an ``s=`` value in the one spelling :func:`encode_signature`
+    writes: 86 base64url characters whose last one carries zero in its 4 unused bits (so it
+    is one of ``A Q g w``), no padding, no ``+``/``/``, no whitespace.
+
+    Raises :class:`~veriseal.errors.SignatureNotCanonical` for another spelling of 64 bytes
+    (what a lenient base64 decoder would accept: other unused bits, the standard alphabet,
+    ``=`` padding, surrounding whitespace) and ``CodeInvalid`` for anything else. Accepting
+    those spellings would let one label be written as many distinct code strings.
+    """
+    # Cheap tests first (this runs on every offline check): the length, the last
+    # character's unused bits, and no standard-alphabet characters; strict decoding of
+    # the url-safe alphabet then refuses everything else (whitespace, '=', junk).
+    if (
+        len(text) != SIGNATURE_CHARS
+        or text[-1] not in _LAST
+        or "+" in text
+        or "/" in text
+        or not text.isascii()
+    ):
+        raise _not_canonical(text)
+    std = text.encode("ascii").translate(_TO_STANDARD)
     try:
-        raw = base64.urlsafe_b64decode(text + "==")
-    except (binascii.Error, ValueError):
-        raise CodeInvalid("the signature is not base64url") from None
-    if len(raw) != 64:
-        raise CodeInvalid("the signature is not 64 bytes")
-    return raw
+        return binascii.a2b_base64(std + b"==", strict_mode=True)
+    except binascii.Error:
+        raise _not_canonical(text) from None
+
+
+def _not_canonical(text: str) -> CodeInvalid:
+    """Why ``text`` is refused: another spelling of 64 bytes, or not a signature at all."""
+    loose = text.strip().rstrip("=")
+    if _LENIENT.fullmatch(loose) is not None:
+        return SignatureNotCanonical(
+            "the signature is not written as printed (unpadded base64url, unused bits zero):"
+            " another spelling of a signature is refused"
+        )
+    if len(text) != SIGNATURE_CHARS:
+        return CodeInvalid(f"the signature has {len(text)} characters, expected {SIGNATURE_CHARS}")
+    return CodeInvalid("the signature is not base64url")
 
 
 def check(public: PublicKey, msg: bytes, signature: bytes) -> bool:

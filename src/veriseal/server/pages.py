@@ -27,6 +27,7 @@ _COLORS = {
     Outcome.SUSPECTED_CLONE: "#cf222e",
     Outcome.NOT_ACTIVATED: "#cf222e",  # a stolen roll: warn as loudly as a fake
     Outcome.DECOMMISSIONED: "#cf222e",
+    Outcome.NEEDS_ONLINE_CHECK: "#9a6700",  # offline checks only: no verdict either way
 }
 
 _LABELS = {
