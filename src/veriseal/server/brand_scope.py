@@ -13,8 +13,8 @@ async def brand_for(call: Call, slug: str | None, action: Action) -> Brand:
     ``action`` on it (403 otherwise). With a slug, the role is checked before the brand
     is looked up, so a stranger learns nothing about which brands exist."""
     who = call.who
+    require(who, action)  # the role first: a consumer learns nothing, not even 400s
     if slug is not None:
-        require(who, action)
         brand = await call.engine.brands.get(slug)
     elif who.brand_id is not None:
         brand = await call.engine.ledger.get_brand_by_id(who.brand_id)
