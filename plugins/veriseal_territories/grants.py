@@ -261,7 +261,7 @@ class GrantService:
         if dealer is not None:
             chosen = await self.dealers.find(brand_id, dealer)
             dealers = {chosen.org_id: chosen}
-        out = []
+        out: list[tuple[Dealer, Grant]] = []
         for g in await self.grants(brand_id):
             if limit is not None and len(out) >= limit:
                 break

@@ -195,7 +195,7 @@ async def test_scans_and_alerts_walk_by_cursor_while_rows_arrive(api: Api) -> No
     after = [s.id for s in await api.engine.ledger.list_scans(brand.id, limit=10**6)]
     assert seen == after  # and the ones added behind the cursor too
     status, body = await api.call("GET", "/api/v1/scans", api.brand_admin_token)
-    assert len(body["scans"]) == min(100, len(after))  # the default page
+    assert status == 200 and len(body["scans"]) == min(100, len(after))  # the default page
 
     async def alert() -> None:
         await api.engine.ledger.append_alert(NewAlert(
@@ -220,6 +220,7 @@ async def test_messages_walk_newest_first(api: Api) -> None:
     for _ in range(10):
         await send()
     status, body = await api.call("GET", "/api/v1/messages?limit=500", api.brand_admin_token)
+    assert status == 200
     existing = [m["id"] for m in body["messages"]]
     seen = [m["id"] for m in await _walk(api, "/api/v1/messages", "messages", 3, send)]
     # newer messages arrive above the cursor: the walk goes down and sees each old one once
