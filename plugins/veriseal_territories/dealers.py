@@ -457,9 +457,17 @@ class DealerService:
         return await self.get(brand_id, dealer.org_id)
 
     async def tree(
-        self, principal: Principal, brand_id: int
+        self,
+        principal: Principal,
+        brand_id: int,
+        *,
+        after_org: int | None = None,
+        limit: int | None = None,
     ) -> list[tuple[int, Org, Dealer | None]]:
-        """(depth, org, dealer data) in tree order: the principal's visible subtree."""
+        """(depth, org, dealer data) in tree order: the principal's visible subtree.
+        ``after_org`` / ``limit``: at most ``limit`` nodes that come after the org
+        ``after_org`` in tree order (keyset paging on the org's path, which never
+        changes: a walk sees every node once even while dealers are added)."""
         brand = await self.engine.ledger.get_brand_by_id(brand_id)
         root_id = (
             principal.org.id
@@ -469,6 +477,11 @@ class DealerService:
         orgs = await self.engine.accounts.org_tree(principal, root_id)
         dealers = await self.all(brand_id)
         base = orgs[0].path.count("/") if orgs else 0
+        if after_org is not None:
+            after = await self.engine.accounts.store.get_org(after_org)
+            orgs = [o for o in orgs if o.path > after.path]
+        if limit is not None:
+            orgs = orgs[:limit]
         return [(o.path.count("/") - base, o, dealers.get(o.id)) for o in orgs]
 
 

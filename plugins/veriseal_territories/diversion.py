@@ -678,24 +678,28 @@ class AlertWorkflow:
         org_id: int | None = None,
         since: dt.datetime | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[DiversionAlert]:
+        """The brand's alerts matching every filter, by id; at most ``limit`` with ids
+        above ``after_id`` (keyset paging)."""
         require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)
         if state is not None and state not in STATES:
             raise InvalidInput(f"state {state!r}: one of {', '.join(STATES)}")
-        sql = _ALERT_SELECT + " WHERE a.brand_id = ?"
+        # the state is derived (the newest event), so it is filtered on the derived row
+        sql = f"SELECT * FROM ({_ALERT_SELECT} WHERE a.brand_id = ?) x WHERE 1 = 1"
         args: list[Any] = [brand_id]
-        if org_id is not None:
-            sql += " AND a.org_id = ?"
-            args.append(org_id)
-        if since is not None:
-            sql += " AND a.at >= ?"
-            args.append(since)
+        for clause, value in (
+            (" AND x.org_id = ?", org_id),
+            (" AND x.at >= ?", since),
+            (" AND x.id > ?", after_id),
+            (" AND COALESCE(x.state, 'open') = ?", state),
+        ):
+            if value is not None:
+                sql += clause
+                args.append(value)
         async with self.engine.ledger.read() as tx:
-            found = await tx.fetch(sql + " ORDER BY a.id", *args)
-        alerts = [_alert(r) for r in found]
-        if state is not None:
-            alerts = [a for a in alerts if a.state == state]
-        return alerts[:limit]
+            found = await tx.fetch(sql + " ORDER BY x.id LIMIT ?", *args, limit)
+        return [_alert(r) for r in found]
 
     async def get(self, principal: Principal, brand_id: int, alert_id: int) -> DiversionAlert:
         require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)

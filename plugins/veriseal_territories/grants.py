@@ -250,15 +250,24 @@ class GrantService:
         brand_id: int,
         dealer: str | None = None,
         include_inactive: bool = False,
+        *,
+        after_id: int | None = None,
+        limit: int | None = None,
     ) -> list[tuple[Dealer, Grant]]:
-        """Grants of one dealer, or of every dealer the principal may see."""
+        """Grants of one dealer, or of every dealer the principal may see, by grant id;
+        ``after_id`` / ``limit``: at most ``limit`` of those with ids above ``after_id``
+        (keyset paging: stable while grants are added)."""
         dealers = await self.dealers.all(brand_id)
         if dealer is not None:
             chosen = await self.dealers.find(brand_id, dealer)
             dealers = {chosen.org_id: chosen}
-        out = []
+        out: list[tuple[Dealer, Grant]] = []
         for g in await self.grants(brand_id):
+            if limit is not None and len(out) >= limit:
+                break
             d = dealers.get(g.org_id)
+            if after_id is not None and g.id <= after_id:
+                continue
             if d is None or (not include_inactive and g.state == "revoked"):
                 continue
             org = await self.engine.accounts.store.get_org(d.org_id)

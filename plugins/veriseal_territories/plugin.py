@@ -26,10 +26,13 @@ def register_commands(cli: Any) -> None:
 
 @hookimpl
 def register_routes(app: Any, engine: Any) -> None:
-    """``/api/v1/territories/...``."""
-    from veriseal_territories.routes import add_routes  # noqa: PLC0415 (aiohttp: server only)
+    """``/api/v1/territories/...``: the plugin's endpoints, served by the core's
+    :func:`veriseal.mount` (access, typed input, OpenAPI), the engine under its own key."""
+    from veriseal import mount  # noqa: PLC0415 (aiohttp: server only)
+    from veriseal_territories.routes import ENGINE, ROUTES  # noqa: PLC0415
 
-    add_routes(app, engine)
+    app[ENGINE] = engine
+    mount(app, ROUTES, ENGINE)
 
 
 @hookimpl

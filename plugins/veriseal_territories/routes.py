@@ -1,311 +1,425 @@
-"""HTTP routes of the territories plugin (JSON; errors go through the core's middleware).
+"""HTTP routes of the territories plugin, declared as the core's ``Endpoint`` s (each
+route's access rule and typed input; ``/openapi.json`` lists them). Errors go through
+the core's middleware.
 
-- ``GET /api/v1/territories/regions/locate?lat=..&lon=..``: offline reverse geocoding and
-  the resolved region's chain of parents;
-- ``GET /api/v1/territories/regions/{code}``: one region and its children;
+- ``GET regions/locate?lat=..&lon=..``: offline reverse geocoding and the resolved
+  region's chain of parents; ``GET regions/{code}``: one region and its children. Both
+  public: they read the bundled administrative divisions, nothing of any brand.
 - dealers, grants, the order-time ``authorize`` check, shipments and receipts (with
   offline ``sync``), the holder of a unit, and diversion alerts with their workflow and
   history analysis: see docs/territories.md. These need an API token
-  (``Authorization: Bearer vst_...``); the services check the permissions.
+  (``Authorization: Bearer vst_...``) whose scopes hold the route's action; the
+  services check the role and the dealer subtree. A platform admin names the brand
+  with ``?brand=<slug>``.
+
+Lists answer ``{<key>: [...], "next_cursor": ...}``: ask again with ``?cursor=`` until
+it is null.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
+import msgspec
 from aiohttp import web
+from msgspec import Meta
 
 from veriseal import (
     Action,
     Brand,
+    Call,
+    Code,
+    Endpoint,
     Engine,
+    Gate,
+    Id,
     InvalidInput,
+    Latitude,
+    Longitude,
+    Model,
+    Name,
+    Note,
+    Page,
     Principal,
+    Short,
     default_resolver,
-    json_body,
-    request_principal,
+    page_after,
+    page_listing,
+    page_schema,
     require_permission,
 )
 from veriseal_territories.analysis import analyse
 from veriseal_territories.hierarchy import default_hierarchy
-from veriseal_territories.service import Territories, of, sync_operations, when
+from veriseal_territories.service import Territories, of, sync_operations
 from veriseal_territories.shipments import Point
 
-
-def _coordinate(request: web.Request, name: str, limit: float) -> float:
-    try:
-        value = float(request.query[name])
-    except (KeyError, ValueError):
-        raise InvalidInput(f"query parameter {name!r} must be a number") from None
-    if not math.isfinite(value) or abs(value) > limit:
-        raise InvalidInput(f"{name} must be within ±{limit:g}")
-    return value
+BASE = "/api/v1/territories"
+ENGINE = web.AppKey("territories_engine", Engine)
+Schema = dict[str, Any]
+MAX_ITEMS = 100_000
+MAX_CHILDREN = 1000
+Items = Annotated[list[Code], Meta(min_length=1, max_length=MAX_ITEMS)]
+AlertState = Literal["open", "investigating", "confirmed", "dismissed"]
 
 
-async def locate(request: web.Request) -> web.Response:
-    lat = _coordinate(request, "lat", 90)
-    lon = _coordinate(request, "lon", 180)
-    found = default_resolver().nearest(lat, lon)
+# -- regions (public) -------------------------------------------------------------------
+class LocateQuery(Model):
+    lat: Latitude
+    lon: Longitude
+
+
+class RegionPath(Model):
+    code: Annotated[str, Meta(min_length=1, max_length=100, pattern="^[^\\x00]*$")]
+
+
+async def locate(call: Call, query: LocateQuery) -> Schema:
+    found = default_resolver().nearest(query.lat, query.lon)
     if found is None:
-        return web.json_response({"region": None, "chain": []})
+        return {"region": None, "chain": []}
     r = found.region
     city = f"{r.province}/{r.city}"
-    chain = [n.to_dict() for n in default_hierarchy().ancestors(city)]
-    return web.json_response(
-        {
-            "region": {"country": r.country, "province": r.province, "city": r.city,
-                       "gb2260": r.gb2260},
-            "nearest_place_km": round(found.distance_km, 2),
-            "chain": chain,
-        }
-    )  # fmt: skip
+    return {
+        "region": {"country": r.country, "province": r.province, "city": r.city,
+                   "gb2260": r.gb2260},
+        "nearest_place_km": round(found.distance_km, 2),
+        "chain": [n.to_dict() for n in default_hierarchy().ancestors(city)],
+    }  # fmt: skip
 
 
-async def region(request: web.Request) -> web.Response:
+async def region(call: Call, path: RegionPath) -> Schema:
     h = default_hierarchy()
-    node = h.get(request.match_info["code"])
-    return web.json_response(
-        {**node.to_dict(), "children": [c.to_dict() for c in h.children(node.code)[:1000]]}
-    )
+    node = h.get(path.code)
+    children = h.children(node.code)[:MAX_CHILDREN]
+    return {**node.to_dict(), "children": [c.to_dict() for c in children]}
 
 
-def add_routes(app: web.Application, engine: Engine) -> None:
-    add_dealer_routes(app, engine)
-    app.router.add_get("/api/v1/territories/regions/locate", locate)
-    app.router.add_get("/api/v1/territories/regions/{code:.+}", region)
+# -- the caller's brand -------------------------------------------------------------------
+class BrandQuery(Model):
+    brand: Short | None = None
 
 
-# -- dealers, grants, shipments, diversion (API tokens: Authorization: Bearer vst_...) ----
-def _text(body: dict[str, Any], name: str, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"field {name!r} is required")
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"field {name!r} must be a string")
-    return value
+class BrandPage(Page):
+    brand: Short | None = None
 
 
-def _int(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an integer") from None
-
-
-ENGINE = web.AppKey("territories_engine", Engine)
-
-
-def _engine(request: web.Request) -> Engine:
-    return request.app[ENGINE]
-
-
-async def _context(request: web.Request) -> tuple[Principal, Brand, Territories]:
+async def _context(call: Call, brand_slug: str | None) -> tuple[Principal, Brand, Territories]:
     """The caller, its brand (the platform admin names one with ?brand=) and services."""
-    engine = _engine(request)
-    principal = await request_principal(request, engine)
-    if principal.brand_id is not None:
-        brand = await engine.ledger.get_brand_by_id(principal.brand_id)
+    who = call.who
+    if who.brand_id is not None:
+        brand = await call.engine.ledger.get_brand_by_id(who.brand_id)
     else:
-        brand = await engine.brand(request.query.get("brand"))
-    return principal, brand, of(engine)
+        brand = await call.engine.brand(brand_slug)
+    return who, brand, of(call.engine)
 
 
-def _items(body: dict[str, Any]) -> list[str]:
-    items = body.get("items")
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise InvalidInput("field 'items' must be a list of scanned codes / SSCCs")
-    return items
+# -- dealers ----------------------------------------------------------------------------
+class ImportQuery(BrandQuery):
+    skip_bad: bool = False
 
 
-async def dealer_tree(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    rows = await t.dealers.tree(principal, brand.id)
-    return web.json_response(
-        [
-            {"depth": d, "org_id": o.id, "kind": str(o.kind), "org_name": o.name,
-             "dealer": x.to_dict() if x else None}
-            for d, o, x in rows
-        ]
-    )  # fmt: skip
+async def dealer_tree(call: Call, query: BrandPage) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    rows = await t.dealers.tree(who, brand.id, after_org=page_after(query), limit=query.limit)
+    nodes = [
+        {"depth": d, "org_id": o.id, "kind": str(o.kind), "org_name": o.name,
+         "dealer": x.to_dict() if x else None}
+        for d, o, x in rows
+    ]  # fmt: skip
+    return page_listing("dealers", nodes, query, rows[-1][1].id if rows else None)
 
 
-async def dealer_import(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
+async def dealer_import(call: Call, query: ImportQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
     try:
-        text = (await request.read()).decode("utf-8")
+        text = (await call.request.read()).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the CSV must be UTF-8") from None
-    skip = request.query.get("skip_bad") in ("1", "true")
-    report = await t.dealers.import_csv(principal, brand.id, text, skip)
-    return web.json_response(report.to_dict())
+    if "\x00" in text:
+        raise InvalidInput("the CSV contains a NUL character")
+    report = await t.dealers.import_csv(who, brand.id, text, query.skip_bad)
+    return report.to_dict()
 
 
-async def grants_list(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    found = await t.grants.list(
-        principal, brand.id, request.query.get("dealer"), request.query.get("all") == "1"
-    )
-    return web.json_response([{"dealer": d.code, **g.to_dict()} for d, g in found])
+# -- grants -----------------------------------------------------------------------------
+class GrantsQuery(BrandPage):
+    dealer: Short | None = None
+    all: bool = False
 
 
-async def grants_add(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    body = await json_body(request)
-    g = await t.grants.grant(
-        principal, brand.id, _text(body, "dealer") or "", _text(body, "product", False) or "*",
-        _text(body, "region") or "", when(_text(body, "valid_from", False)),
-        when(_text(body, "valid_until", False)), _text(body, "note", False) or "",
-    )  # fmt: skip
-    return web.json_response(g.to_dict(), status=201)
+class GrantBody(Model, kw_only=True):
+    dealer: Short
+    product: Name = "*"
+    region: Name
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    note: Annotated[str, Meta(max_length=500, pattern="^[^\\x00]*$")] = ""
 
 
-async def grants_change(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    body = await json_body(request) if request.can_read_body else {}
-    g = await t.grants.change(
-        principal, brand.id, _int(request.match_info["id"], "grant id"),
-        request.match_info["action"], _text(body, "note", False) or "",
-    )  # fmt: skip
-    return web.json_response(g.to_dict())
+class GrantPath(Model):
+    id: Id
+    action: Literal["revoke", "suspend", "reinstate"]
 
 
-async def authorize(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    q: dict[str, Any] = dict(request.query)
-    if request.method == "POST":
-        q = await json_body(request)
-    dealer = await t.dealers.find(brand.id, str(q.get("dealer") or ""))
-    require_permission(
-        principal,
-        Action.ORGS_VIEW,
-        org=await _engine(request).accounts.store.get_org(dealer.org_id),
-    )
-    point = None
-    if q.get("lat") is not None or q.get("lon") is not None:
-        loc = Point.parse({"lat": q.get("lat"), "lon": q.get("lon")})
-        point = (loc.lat, loc.lon) if loc else None
-    region = q.get("region")
-    decision = await t.grants.authorize(
-        brand.id, dealer.code, str(q.get("product") or ""),
-        str(region) if region else None, point, when(q.get("at")),
-    )  # fmt: skip
-    return web.json_response(decision.to_dict())
+class NoteBody(Model):
+    note: Annotated[str, Meta(max_length=500, pattern="^[^\\x00]*$")] = ""
 
 
-async def ship(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    body = await json_body(request)
-    r = await t.shipments.ship(
-        principal, brand, _text(body, "to") or "", _items(body),
-        from_ref=_text(body, "from", False), client_id=_text(body, "client_id", False),
-        location=Point.parse(body.get("location")), note=_text(body, "note", False) or "",
-    )  # fmt: skip
-    return web.json_response(r.to_dict(), status=200 if r.replayed else 201)
+async def grants_list(call: Call, query: GrantsQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    found = await t.grants.list(who, brand.id, query.dealer, query.all,
+                                after_id=page_after(query), limit=query.limit)  # fmt: skip
+    return page_listing("grants", [{"dealer": d.code, **g.to_dict()} for d, g in found], query,
+                        found[-1][1].id if found else None)  # fmt: skip
 
 
-async def receive(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    body = await json_body(request)
-    r = await t.receive(
-        principal, brand, _items(body), at_ref=_text(body, "at", False),
-        client_id=_text(body, "client_id", False),
-        location=Point.parse(body.get("location")), note=_text(body, "note", False) or "",
-    )  # fmt: skip
-    return web.json_response(r.to_dict(), status=200 if r.replayed else 201)
+async def grants_add(call: Call, query: BrandQuery, body: GrantBody) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    g = await t.grants.grant(who, brand.id, body.dealer, body.product, body.region,
+                             body.valid_from, body.valid_until, body.note)  # fmt: skip
+    return g.to_dict()
 
 
-async def sync(request: web.Request) -> web.Response:
-    principal, brand, _ = await _context(request)
-    body = await json_body(request)
-    ops = body.get("operations")
-    if not isinstance(ops, list) or len(ops) > 1000:
-        raise InvalidInput("field 'operations' must be a list of at most 1000 operations")
-    return web.json_response(
-        {"results": await sync_operations(_engine(request), principal, brand, ops)}
-    )
+async def grants_change(call: Call, path: GrantPath, query: BrandQuery, body: NoteBody) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    return (await t.grants.change(who, brand.id, path.id, path.action, body.note)).to_dict()
 
 
-async def holder(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    require_permission(principal, Action.SCANS_READ, brand_id=brand.id)
-    v = await _engine(request).verifier.verify(request.query.get("code", ""))
+# -- authorize ----------------------------------------------------------------------------
+class AuthorizeInput(Model):
+    dealer: Short
+    product: Name
+    region: Name | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    at: dt.datetime | None = None
+
+
+class AuthorizeQuery(AuthorizeInput, kw_only=True):
+    brand: Short | None = None
+
+
+async def _authorize(call: Call, brand_slug: str | None, q: AuthorizeInput) -> Schema:
+    who, brand, t = await _context(call, brand_slug)
+    dealer = await t.dealers.find(brand.id, q.dealer)
+    org = await call.engine.accounts.store.get_org(dealer.org_id)
+    require_permission(who, Action.ORGS_VIEW, org=org)
+    if (q.lat is None) != (q.lon is None):
+        raise InvalidInput("give lat and lon both, or neither")
+    point = None if q.lat is None or q.lon is None else (q.lat, q.lon)
+    decision = await t.grants.authorize(brand.id, dealer.code, q.product, q.region, point, q.at)
+    return decision.to_dict()
+
+
+async def authorize_get(call: Call, query: AuthorizeQuery) -> Schema:
+    return await _authorize(call, query.brand, query)
+
+
+async def authorize_post(call: Call, query: BrandQuery, body: AuthorizeInput) -> Schema:
+    return await _authorize(call, query.brand, body)
+
+
+# -- shipments, receipts, offline sync ----------------------------------------------------
+class Position(Model):
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Annotated[float, Meta(ge=0, le=1_000_000)] | None = None
+
+
+class ShipBody(Model):
+    to: Short
+    items: Items
+    from_: Short | None = msgspec.field(default=None, name="from")
+    client_id: Short | None = None
+    location: Position | None = None
+    note: Note = ""
+
+
+class ReceiveBody(Model):
+    items: Items
+    at: Short | None = None
+    client_id: Short | None = None
+    location: Position | None = None
+    note: Note = ""
+
+
+class SyncOperation(Model):
+    client_id: Short
+    kind: Literal["out", "in"]
+    items: Items
+    to: Short | None = None
+    from_: Short | None = msgspec.field(default=None, name="from")
+    at: Short | None = None
+    location: Position | None = None
+
+
+class SyncBody(Model):
+    operations: Annotated[list[SyncOperation], Meta(max_length=1000)]
+
+
+def _point(loc: Position | None) -> Point | None:
+    return None if loc is None else Point(loc.lat, loc.lon, loc.accuracy_m)
+
+
+def _moved(result: Any) -> web.Response:
+    """201 for a new movement, 200 for the replay of one already recorded."""
+    return web.json_response(result.to_dict(), status=200 if result.replayed else 201)
+
+
+async def ship(call: Call, query: BrandQuery, body: ShipBody) -> web.Response:
+    who, brand, t = await _context(call, query.brand)
+    r = await t.shipments.ship(who, brand, body.to, body.items, from_ref=body.from_,
+                               client_id=body.client_id, location=_point(body.location),
+                               note=body.note)  # fmt: skip
+    return _moved(r)
+
+
+async def receive(call: Call, query: BrandQuery, body: ReceiveBody) -> web.Response:
+    who, brand, t = await _context(call, query.brand)
+    r = await t.receive(who, brand, body.items, at_ref=body.at, client_id=body.client_id,
+                        location=_point(body.location), note=body.note)  # fmt: skip
+    return _moved(r)
+
+
+async def sync(call: Call, query: BrandQuery, body: SyncBody) -> Schema:
+    who, brand, _ = await _context(call, query.brand)
+    ops = msgspec.to_builtins(body.operations)
+    return {"results": await sync_operations(call.engine, who, brand, ops)}
+
+
+# -- holder and diversion -----------------------------------------------------------------
+class HolderQuery(BrandQuery, kw_only=True):
+    code: Code
+
+
+class AlertsQuery(BrandPage):
+    state: AlertState | None = None
+    dealer: Short | None = None
+    since: dt.datetime | None = None
+    format: Literal["json", "csv", "jsonl"] = "json"
+
+
+class AlertPath(Model):
+    id: Id
+
+
+class Penalty(Model):
+    amount: Annotated[int, Meta(ge=0, le=10**12)] | Annotated[float, Meta(ge=0, le=1e12)]
+    currency: Annotated[str, Meta(pattern="^[A-Za-z]{3}$")] = "CNY"
+    reason: Annotated[str, Meta(max_length=500, pattern="^[^\\x00]*$")] = ""
+
+
+class TransitionBody(Model):
+    to: AlertState
+    note: Note = ""
+    penalty: Penalty | None = None
+    action: Literal["suspend", "revoke"] | None = None
+
+
+class HistoryQuery(BrandQuery, kw_only=True):
+    since: dt.datetime
+    until: dt.datetime | None = None
+    top: Annotated[int, Meta(ge=1, le=1000)] = 50
+
+
+async def holder(call: Call, query: HolderQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    require_permission(who, Action.SCANS_READ, brand_id=brand.id)
+    v = await call.engine.verifier.verify(query.code)
     if v.info is None or v.info.batch_id is None or v.info.brand_id != brand.id:
         raise InvalidInput(f"not a code of this brand: {v.reason}")
     found = await t.shipments.holder(v.info.batch_id, v.info.index)
     if found is None:
-        return web.json_response({"holder": None, "held_by": "brand"})
+        return {"holder": None, "held_by": "brand"}
     d = await t.dealers.get(brand.id, found[0])
-    return web.json_response(
-        {"holder": d.to_dict(), "movement_id": found[1],
-         "state": "received" if found[2] == "in" else "in_transit"}
-    )  # fmt: skip
+    return {"holder": d.to_dict(), "movement_id": found[1],
+            "state": "received" if found[2] == "in" else "in_transit"}  # fmt: skip
 
 
-async def alerts(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    q = request.query
-    org = (await t.dealers.find(brand.id, q["dealer"])).org_id if q.get("dealer") else None
-    filters: dict[str, Any] = {"state": q.get("state"), "org_id": org,
-                               "since": when(q.get("since"))}  # fmt: skip
-    fmt = q.get("format", "json")
-    if fmt in ("csv", "jsonl"):
-        text = await t.alerts.export(principal, brand.id, fmt, **filters)
-        kind = "text/csv" if fmt == "csv" else "application/x-ndjson"
+async def alerts(call: Call, query: AlertsQuery) -> Schema | web.Response:
+    who, brand, t = await _context(call, query.brand)
+    org = (await t.dealers.find(brand.id, query.dealer)).org_id if query.dealer else None
+    filters: dict[str, Any] = {"state": query.state, "org_id": org, "since": query.since}
+    if query.format != "json":
+        text = await t.alerts.export(who, brand.id, query.format, **filters)
+        kind = "text/csv" if query.format == "csv" else "application/x-ndjson"
         return web.Response(text=text, content_type=kind, charset="utf-8")
-    found = await t.alerts.list(principal, brand.id, **filters)
-    return web.json_response([a.to_dict() for a in found])
+    found = await t.alerts.list(who, brand.id, **filters, limit=query.limit,
+                                after_id=page_after(query))  # fmt: skip
+    return page_listing("alerts", [a.to_dict() for a in found], query,
+                        found[-1].id if found else None)  # fmt: skip
 
 
-async def alert(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    a = await t.alerts.get(principal, brand.id, _int(request.match_info["id"], "alert id"))
-    return web.json_response(a.to_dict())
+async def alert(call: Call, path: AlertPath, query: BrandQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    return (await t.alerts.get(who, brand.id, path.id)).to_dict()
 
 
-async def transition(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    body = await json_body(request)
-    penalty = body.get("penalty")
-    if penalty is not None and not isinstance(penalty, dict):
-        raise InvalidInput("field 'penalty' must be an object {amount, currency, reason}")
-    a = await t.alerts.transition(
-        principal, brand.id, _int(request.match_info["id"], "alert id"),
-        _text(body, "to") or "", _text(body, "note", False) or "", penalty,
-        _text(body, "action", False),
-    )  # fmt: skip
-    return web.json_response(a.to_dict())
+async def transition(
+    call: Call, path: AlertPath, query: BrandQuery, body: TransitionBody
+) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    penalty = None if body.penalty is None else msgspec.to_builtins(body.penalty)
+    a = await t.alerts.transition(who, brand.id, path.id, body.to, body.note, penalty,
+                                  body.action)  # fmt: skip
+    return a.to_dict()
 
 
-async def history(request: web.Request) -> web.Response:
-    principal, brand, t = await _context(request)
-    since = when(request.query.get("since"))
-    if since is None:
-        raise InvalidInput("query parameter 'since' is required")
-    top = _int(request.query.get("top", "50"), "top")
-    found = await analyse(_engine(request), t.diversion, principal, brand.id, since,
-                          when(request.query.get("until")))  # fmt: skip
-    return web.json_response([f.to_dict() for f in found[: max(top, 1)]])
+async def history(call: Call, query: HistoryQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    found = await analyse(call.engine, t.diversion, who, brand.id, query.since, query.until)
+    return {"dealers": [f.to_dict() for f in found[: query.top]]}
 
 
-def add_dealer_routes(app: web.Application, engine: Engine) -> None:
-    base = "/api/v1/territories"
-    app[ENGINE] = engine
-    r = app.router
-    r.add_get(f"{base}/dealers", dealer_tree)
-    r.add_post(f"{base}/dealers/import", dealer_import)
-    r.add_get(f"{base}/grants", grants_list)
-    r.add_post(f"{base}/grants", grants_add)
-    r.add_post(f"{base}/grants/{{id}}/{{action:revoke|suspend|reinstate}}", grants_change)
-    r.add_get(f"{base}/authorize", authorize)
-    r.add_post(f"{base}/authorize", authorize)
-    r.add_post(f"{base}/shipments", ship)
-    r.add_post(f"{base}/receipts", receive)
-    r.add_post(f"{base}/sync", sync)
-    r.add_get(f"{base}/holder", holder)
-    r.add_get(f"{base}/diversion/alerts", alerts)
-    r.add_get(f"{base}/diversion/alerts/{{id}}", alert)
-    r.add_post(f"{base}/diversion/alerts/{{id}}/transition", transition)
-    r.add_get(f"{base}/diversion/scan", history)
+_OBJ: Schema = {"type": "object"}
+A = Action
+ROUTES = [
+    Endpoint("GET", f"{BASE}/regions/locate", locate, Gate.PUBLIC,
+             "The region (country, province, city, GB/T 2260) nearest a position, offline",
+             tag="territories"),
+    Endpoint("GET", f"{BASE}/regions/{{code:.+}}", region, Gate.PUBLIC,
+             f"One region and its children (at most the first {MAX_CHILDREN}; not paged)",
+             tag="territories"),
+    Endpoint("GET", f"{BASE}/dealers", dealer_tree, A.ORGS_VIEW,
+             "The dealer tree I may see, in tree order, a page at a time",
+             tag="territories", response=page_schema("dealers", _OBJ)),
+    Endpoint("POST", f"{BASE}/dealers/import", dealer_import, A.ORGS_MANAGE,
+             "Import dealers from CSV (all or nothing unless skip_bad)",
+             tag="territories", raw_body="text/csv"),
+    Endpoint("GET", f"{BASE}/grants", grants_list, A.ORGS_VIEW,
+             "Territory grants of the dealers I may see, by id, a page at a time",
+             tag="territories", response=page_schema("grants", _OBJ)),
+    Endpoint("POST", f"{BASE}/grants", grants_add, A.TERRITORY_GRANT,
+             "Grant a verified dealer a product in a region", 201, tag="territories"),
+    Endpoint("POST", f"{BASE}/grants/{{id}}/{{action:revoke|suspend|reinstate}}",
+             grants_change, A.TERRITORY_GRANT, "Revoke, suspend or reinstate a grant",
+             tag="territories"),
+    Endpoint("GET", f"{BASE}/authorize", authorize_get, A.ORGS_VIEW,
+             "May this dealer sell this product there (order-time check)",
+             tag="territories"),
+    Endpoint("POST", f"{BASE}/authorize", authorize_post, A.ORGS_VIEW,
+             "May this dealer sell this product there (order-time check, JSON body)",
+             tag="territories"),
+    Endpoint("POST", f"{BASE}/shipments", ship, A.SCANS_RECORD,
+             "Scan goods out to a dealer (201; 200 for a replayed client_id)", 201,
+             tag="territories"),
+    Endpoint("POST", f"{BASE}/receipts", receive, A.SCANS_RECORD,
+             "Scan goods in at a dealer (201; 200 for a replayed client_id)", 201,
+             tag="territories"),
+    Endpoint("POST", f"{BASE}/sync", sync, A.SCANS_RECORD,
+             "Apply a handheld's offline shipments and receipts in order, one result each",
+             tag="territories"),
+    Endpoint("GET", f"{BASE}/holder", holder, A.SCANS_READ,
+             "Which dealer holds a unit now", tag="territories"),
+    Endpoint("GET", f"{BASE}/diversion/alerts", alerts, A.ALERTS_READ,
+             "Diversion alerts by id, a page at a time (format=csv|jsonl: an export)",
+             tag="territories", response=page_schema("alerts", _OBJ)),
+    Endpoint("GET", f"{BASE}/diversion/alerts/{{id}}", alert, A.ALERTS_READ,
+             "One diversion alert with its history", tag="territories"),
+    Endpoint("POST", f"{BASE}/diversion/alerts/{{id}}/transition", transition,
+             A.TERRITORY_GRANT, "Move a diversion alert on in its workflow",
+             tag="territories"),
+    Endpoint("GET", f"{BASE}/diversion/scan", history, A.ALERTS_READ,
+             "Dealers ranked by units scanned outside their territory since a time",
+             tag="territories"),
+]  # fmt: skip

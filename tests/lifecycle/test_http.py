@@ -6,12 +6,14 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from veriseal.accounts.models import SYSTEM, OrgKind, Role
+from veriseal.codes.gtin import gs1_check_digit
 from veriseal.engine import Engine
 from veriseal.models import Batch, Brand
 from veriseal.server import make_app
@@ -55,15 +57,19 @@ async def server(engine: Engine, brand: Brand) -> AsyncIterator[Server]:
     await runner.cleanup()
 
 
-async def _token(engine: Engine, brand: Brand, role: Role, contact: str) -> str:
+async def _token(
+    engine: Engine, brand: Brand, role: Role, contact: str, scopes: tuple[str, ...] = ("*",)
+) -> str:
     root = await engine.accounts.brand_org(brand)
-    org = root.id
+    org: int | None = root.id
     if role is Role.DISTRIBUTOR:
         org = (await engine.accounts.create_org(SYSTEM, root.id, OrgKind.DISTRIBUTOR, "D")).id
+    elif role is Role.CONSUMER:
+        org = None
     user = await engine.accounts.create_user(
         SYSTEM, contact=contact, display_name=contact, role=role, org_id=org
     )
-    token, _ = await engine.accounts.create_token(SYSTEM, "line", ["*"], for_user=user.id)
+    token, _ = await engine.accounts.create_token(SYSTEM, "line", list(scopes), for_user=user.id)
     return token
 
 
@@ -146,3 +152,97 @@ async def test_only_line_operators_of_the_brand(server: Server) -> None:
                 assert resp.status == status
                 assert (await resp.json())["error"]["code"] == code
     assert (await _verdict(server, 0))["outcome"] == "not_activated"  # nothing changed
+
+
+def _sscc(n: int) -> str:
+    body = f"0950600{n:010d}"
+    return body + str(gs1_check_digit(body))
+
+
+async def _post(srv: Server, path: str, body: object, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with srv.session.post(srv.base + path, json=body, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_pack_many_parents_in_one_request(server: Server) -> None:
+    case_a, case_b, pallet = _sscc(1), _sscc(2), _sscc(3)
+    b = server.batch.id
+    body = {
+        "parents": [
+            # a range of the batch, and item codes as scanned (URI) and printed (HRI)
+            {"parent": case_a, "children": [f"{b}:0-9", server.uris[20], server.uris[21]]},
+            {"parent": f"(00){case_b}", "children": [f"{b}:10..19"]},
+        ],
+        "read_point": "urn:epc:id:sgln:9506000.00001.L1",
+    }
+    status, answer = await _post(server, "/api/v1/pack", body)
+    assert status == 200, answer
+    assert [(p["parent"], p["items"], p["units"]) for p in answer["packed"]] == [
+        (case_a, 12, 0),
+        (case_b, 10, 0),
+    ]
+    agg = server.engine.lifecycle.aggregation
+    held = await agg.contents(server.brand, case_a)
+    assert [(r.first, r.last) for r in held.ranges] == [(0, 9), (20, 21)]
+    # cases onto a pallet, by their SSCCs
+    status, answer = await _post(
+        server, "/api/v1/pack", {"parents": [{"parent": pallet, "children": [case_a, case_b]}]}
+    )
+    assert status == 200 and answer["packed"][0]["units"] == 2
+    assert await agg.parent_of_unit(server.brand, case_b) == pallet
+    # unpack one case from the pallet
+    status, answer = await _post(server, "/api/v1/unpack", {"parent": pallet, "children": [case_b]})
+    assert (status, answer["units"]) == (200, 1)
+    assert await agg.parent_of_unit(server.brand, case_b) is None
+
+
+async def test_pack_is_all_or_nothing(server: Server) -> None:
+    b = server.batch.id
+    first = {"parents": [{"parent": _sscc(4), "children": [f"{b}:0-4"]}]}
+    assert (await _post(server, "/api/v1/pack", first))[0] == 200
+    agg = server.engine.lifecycle.aggregation
+    for bad, status, code in (
+        # the second parent claims items already in a case: the first is not packed either
+        ([{"parent": _sscc(5), "children": [f"{b}:10-14"]},
+          {"parent": _sscc(6), "children": [f"{b}:3-8"]}], 409, "already_packed"),
+        ([{"parent": _sscc(5), "children": [f"{b}:10-14"]},
+          {"parent": _sscc(6), "children": ["https://x.example/01/09506000134352/21/FAKE"]}],
+         400, "item_unknown"),
+        ([{"parent": _sscc(5), "children": [f"{b}:10-14"]},
+          {"parent": "123", "children": [f"{b}:20"]}], 400, "sscc_invalid"),
+        ([{"parent": _sscc(5), "children": [f"{b}:10-14"]},
+          {"parent": _sscc(6), "children": [f"{b}:45-60"]}], 400, "invalid_input"),
+    ):  # fmt: skip
+        status_got, answer = await _post(server, "/api/v1/pack", {"parents": bad})
+        assert (status_got, answer["error"]["code"]) == (status, code), answer
+        assert not await agg.contents(server.brand, _sscc(5))
+    status_got, answer = await _post(
+        server,
+        "/api/v1/pack",
+        {
+            "parents": [
+                {"parent": _sscc(5), "children": ["https://x.example/01/09506000134352/21/FAKE"]}
+            ]
+        },
+    )
+    assert answer["error"]["message"].startswith("parents[0]: ")
+
+
+async def test_pack_needs_line_operate(server: Server) -> None:
+    body = {"parents": [{"parent": _sscc(7), "children": [f"{server.batch.id}:0-1"]}]}
+    engine, brand = server.engine, server.brand
+    scoped = await _token(engine, brand, Role.FACTORY_OPERATOR, "l1@acme.example",
+                          ("line.operate",))  # fmt: skip
+    handheld = await _token(engine, brand, Role.FACTORY_OPERATOR, "l2@acme.example",
+                            ("scans.record",))  # fmt: skip
+    consumer = await _token(engine, brand, Role.CONSUMER, "c@example.com")
+    for token, status, code in (
+        (handheld, 403, "out_of_scope"),
+        (consumer, 403, "forbidden"),
+    ):
+        got, answer = await _post(server, "/api/v1/pack", body, token)
+        assert (got, answer["error"]["code"]) == (status, code), answer
+        assert not await engine.lifecycle.aggregation.contents(brand, _sscc(7))
+    got, answer = await _post(server, "/api/v1/pack", body, scoped)
+    assert got == 200 and answer["packed"][0]["items"] == 2

@@ -141,7 +141,6 @@ async def test_a_bad_scan_time_rejects_the_upload_and_records_nothing(api: Api) 
         "future": _device_time(-(MAX_CLOCK_AHEAD + dt.timedelta(minutes=1))),
         "too_old": _device_time(MAX_SCAN_AGE + dt.timedelta(hours=1)),
         "no_offset": "2026-11-25T09:00:00",
-        "not_string": 1764032400,
         "not_iso8601": "25/11/2026 09:00",
     }
     scans_before = await _count_scans(api)
@@ -154,6 +153,11 @@ async def test_a_bad_scan_time_rejects_the_upload_and_records_nothing(api: Api) 
         assert error["details"]["problem"] == problem
         assert error["message"].startswith("scans[1]: ")
         assert "Traceback" not in error["message"]
+    # not a string at all: the typed edge refuses it, naming the item's field
+    bad = {"code": code, "client_scan_id": "bad-number", "scanned_at": 1764032400}
+    status, body = await _upload(api, good, bad)
+    assert (status, body["error"]["code"]) == (400, "invalid_input")
+    assert "scans[1].scanned_at" in body["error"]["message"]
     assert await _count_scans(api) == scans_before  # not even the good item
     # just inside both bounds: accepted
     ahead, oldest = -MAX_CLOCK_AHEAD / 2, MAX_SCAN_AGE - dt.timedelta(hours=1)

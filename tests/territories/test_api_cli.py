@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -86,7 +87,7 @@ async def test_api(network: World) -> None:
             headers={"Accept": "application/json"},
         )
         assert (await r.json())["outcome"] == "genuine"
-        alerts = await (await c.get(f"{base}/diversion/alerts", headers=boss)).json()
+        alerts = (await (await c.get(f"{base}/diversion/alerts", headers=boss)).json())["alerts"]
         csv_text = await (
             await c.get(f"{base}/diversion/alerts", headers=boss, params={"format": "csv"})
         ).text()
@@ -100,11 +101,16 @@ async def test_api(network: World) -> None:
         r = await c.post(url, headers=zj, json={"to": "dismissed", "note": "no"})
         assert r.status == 403
         ranked = await (
-            await c.get(f"{base}/diversion/scan", headers=boss, params={"since": "1d"})
+            await c.get(
+                f"{base}/diversion/scan",
+                headers=boss,
+                params={"since": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()},
+            )
         ).json()
-        assert [(d["dealer"], d["outside_units"]) for d in ranked] == [("ZJ01", 1)]
+        assert [(d["dealer"], d["outside_units"]) for d in ranked["dealers"]] == [("ZJ01", 1)]
         tree = await (await c.get(f"{base}/dealers", headers=zj)).json()
-        assert [n["dealer"]["code"] for n in tree] == ["ZJ01"]  # a dealer sees its subtree
+        assert [n["dealer"]["code"] for n in tree["dealers"]] == ["ZJ01"]  # its subtree only
+        assert tree["next_cursor"] is None
 
 
 def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

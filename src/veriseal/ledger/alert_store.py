@@ -79,6 +79,7 @@ class AlertStore(abc.ABC):
         kind: AlertKind | None = None,
         code: str | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[Alert]:
         clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
         args: list[object] = [] if brand_id is None else [brand_id]
@@ -88,6 +89,9 @@ class AlertStore(abc.ABC):
         if code is not None:
             clauses.append("code = ?")
             args.append(code)
+        if after_id is not None:
+            clauses.append("id > ?")
+            args.append(after_id)
         async with self.read() as tx:
             found = await tx.fetch(
                 f"SELECT * FROM alerts WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",

@@ -258,6 +258,8 @@ class Ledger(abc.ABC):
         kind: AlertKind | None = None,
         code: str | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[Alert]:
         """The brand's alerts (``None``: alerts no brand could be named for), oldest
-        first, optionally of one kind or code."""
+        first (by id), optionally of one kind or code; ``after_id``: only ids above it
+        (keyset paging)."""

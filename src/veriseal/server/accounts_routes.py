@@ -37,29 +37,13 @@ from veriseal.server.inputs import (
     Secret,
     Short,
     after_id,
-    page_cursor,
 )
+from veriseal.server.listing import listing as _listing
+from veriseal.server.listing import page_schema as _page_schema
 
 OtpCode = Annotated[str, Meta(min_length=1, max_length=16)]
 Schema = dict[str, Any]
 USER = {"$ref": "#/components/schemas/User"}
-
-
-def _listing(key: str, items: list[Any], page: Page, last_id: int | None) -> dict[str, Any]:
-    """One page of a list: ``{key: [...], "next_cursor": ...}`` (null on the last page)."""
-    full = len(items) >= page.limit
-    return {key: items, "next_cursor": page_cursor(last_id) if full else None}
-
-
-def _page_schema(key: str, item: Schema) -> Schema:
-    return {
-        "type": "object",
-        "required": [key, "next_cursor"],
-        "properties": {
-            key: {"type": "array", "items": item},
-            "next_cursor": {"type": ["string", "null"]},
-        },
-    }
 
 
 # -- anonymous: registration, login, reset --------------------------------------------

@@ -30,14 +30,18 @@ from veriseal.errors import InvalidInput, RateLimited, VerisealError
 from veriseal.ledger.failures import REQUEST_ID
 from veriseal.models import ScanChannel
 from veriseal.scans import ScanResult
-from veriseal.server import accounts_routes, openapi, scan_context
+from veriseal.server import (
+    accounts_routes,
+    lifecycle_routes,
+    messages_routes,
+    openapi,
+    scan_context,
+    scans_routes,
+)
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.endpoints import ENDPOINTS, Endpoint, mount
-from veriseal.server.lifecycle_routes import register_routes as register_lifecycle_routes
-from veriseal.server.messages_routes import register_routes as register_messages_routes
 from veriseal.server.negotiation import language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
-from veriseal.server.scans_routes import register_routes as register_scans_routes
 from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
@@ -246,10 +250,10 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi_document)
     app.router.add_get("/api/v1/verify", verify_api)
-    register_lifecycle_routes(app, ENGINE)
+    mount(app, lifecycle_routes.ROUTES, ENGINE)
     mount(app, accounts_routes.ROUTES, ENGINE)
-    register_scans_routes(app, ENGINE)
-    register_messages_routes(app, ENGINE)
+    mount(app, scans_routes.ROUTES, ENGINE)
+    mount(app, messages_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)

@@ -57,6 +57,9 @@ Contact = Annotated[
 ]
 #: a scanned code: GS1 Digital Link URI, element string or serial
 Code = Annotated[str, Meta(min_length=1, max_length=4096, pattern=_NO_NUL)]
+#: a position in degrees (WGS 84)
+Latitude = Annotated[float, Meta(ge=-90, le=90, description="degrees, -90..90")]
+Longitude = Annotated[float, Meta(ge=-180, le=180, description="degrees, -180..180")]
 #: base64 of an uploaded file (the body limit bounds it too)
 Blob = Annotated[str, Meta(min_length=1, max_length=16 * 1024 * 1024)]
 

@@ -1,125 +1,225 @@
-"""Line-controller API: activate and decommission labels from the factory line.
+"""Line-controller API: activate, decommission, pack and unpack from the factory line.
+Declared as :class:`~veriseal.server.endpoints.Endpoint` s (``/openapi.json`` has each
+route's input); every route needs ``line.operate`` (factory operators, brand admins),
+checked for the brand concerned; events record the calling user as their actor.
 
 - ``POST /api/v1/batches/{batch}/activate``: body ``{"from": I, "to": J}`` or
   ``{"ranges": ["0-99", "250"]}``, optional ``read_point`` / ``biz_location`` (URI or
-  GLN) and ``event_time`` (ISO 8601 with offset). Answers the counts and the event id.
+  GLN) and ``event_time``. Answers the counts and the event id.
 - ``POST /api/v1/batches/{batch}/decommission``: the same, plus ``reason`` (required)
   and ``destroyed`` (bool).
-
-Callers authenticate with an API token (``Authorization: Bearer vst_...``) of a user
-allowed ``line.operate`` for the batch's brand (factory operators, brand admins); the
-event records that user as its actor.
+- ``POST /api/v1/pack``: ``{"parents": [{"parent": "<SSCC>", "children": ["<item code,
+  SSCC, or BATCH:I-J>", ...]}, ...]}``: many cases or pallets in one request, ALL OR
+  NOTHING: every parent is checked, then all are packed in one transaction (one
+  AggregationEvent each); one refused parent refuses the request and packs none.
+- ``POST /api/v1/unpack``: ``{"parent": "<SSCC>", "children": [...]}`` (no children:
+  everything the parent holds).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from aiohttp import web
+import msgspec
+from msgspec import Meta
 
+from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action, require
 from veriseal.activation import StateChange
-from veriseal.engine import Engine
-from veriseal.errors import InvalidInput
-from veriseal.events import Where
+from veriseal.aggregation import Children, PackRequest, PackResult
+from veriseal.errors import InvalidInput, VerisealError
+from veriseal.events import BatchRange, Where
 from veriseal.index_ranges import IndexRange, make, parse
-from veriseal.models import Batch
-from veriseal.server.auth import json_object, principal
+from veriseal.lifecycle import resolve_items
+from veriseal.logistic_units import parse_sscc
+from veriseal.models import Batch, Brand
+from veriseal.server.brand_scope import brand_for
+from veriseal.server.endpoints import Call, Endpoint
+from veriseal.server.inputs import INT64_MAX, Code, Count, Id, Line, Model, Note, Short
+
+Schema = dict[str, Any]
+#: ``"5"``, ``"10-19"`` or ``"10..19"`` in ASCII digits
+RangeText = Annotated[str, Meta(pattern="^[0-9]{1,10}((-|\\.\\.)[0-9]{1,10})?$",
+                                description="I or I-J")]  # fmt: skip
+_BATCH_RANGE = re.compile(
+    r"(?P<batch>[0-9]{1,19}|[0-9]{8,14}/[^:\s]{1,20}):(?P<range>[0-9]{1,10}(?:(?:-|\.\.)[0-9]{1,10})?)"
+)
+MAX_PARENTS = 1000
+MAX_CHILDREN = 10_000
 
 
-async def _line_operator(engine: Engine, request: web.Request) -> tuple[Batch, str]:
-    """The batch named in the path and the actor to record, once the caller is known
-    and allowed ``line.operate`` on that batch's brand (401 / 403 otherwise; the role is
-    checked before the batch is looked up, so a stranger learns nothing about batches)."""
-    who = await principal(request, engine)
-    require(who, Action.LINE_OPERATE)
-    batch = await engine.ledger.get_batch(_batch_id(request))
-    require(who, Action.LINE_OPERATE, brand_id=batch.brand_id)
-    return batch, f"user:{who.user_id}" if who.user_id is not None else "user:system"
+class BatchPath(Model):
+    batch: Id
 
 
-def _ranges(body: dict[str, Any]) -> list[IndexRange]:
-    if "ranges" in body:
-        items = body["ranges"]
-        if not isinstance(items, list) or not all(isinstance(x, (str, int)) for x in items):
-            raise InvalidInput("'ranges' is a list of \"I-J\" strings or indexes")
-        return [parse(str(x)) for x in items]
-    first, last = body.get("from"), body.get("to")
-    if type(first) is not int or type(last) is not int:  # not bool either
+class LineEvent(Model):
+    """Where and when a line event happened (default: now, no location)."""
+
+    read_point: Line | None = None
+    biz_location: Line | None = None
+    event_time: dt.datetime | None = None
+
+
+class Indexes(LineEvent):
+    """``ranges`` if given, else ``from`` .. ``to``."""
+
+    ranges: Annotated[list[RangeText | Count], Meta(min_length=1, max_length=10_000)] | None = None
+    first: Count | None = msgspec.field(default=None, name="from")
+    last: Count | None = msgspec.field(default=None, name="to")
+
+
+class Decommission(Indexes):
+    reason: Note = ""
+    destroyed: bool = False
+
+
+class BrandQuery(Model):
+    brand: Short | None = None
+
+
+class PackParent(Model):
+    parent: Code
+    children: Annotated[list[Code], Meta(min_length=1, max_length=MAX_CHILDREN)]
+
+
+class PackBody(LineEvent, kw_only=True):
+    parents: Annotated[list[PackParent], Meta(min_length=1, max_length=MAX_PARENTS)]
+
+
+class UnpackBody(LineEvent, kw_only=True):
+    parent: Code
+    children: Annotated[list[Code], Meta(min_length=1, max_length=MAX_CHILDREN)] | None = None
+
+
+def _actor(who: Principal) -> str:
+    return f"user:{who.user_id}" if who.user_id is not None else "user:system"
+
+
+def _where(call: Call, body: LineEvent) -> Where:
+    return Where.parse(body.read_point, body.biz_location, _actor(call.who))
+
+
+async def _batch(call: Call, batch_id: int) -> Batch:
+    """The batch, once the caller may operate the line of its brand (the role is checked
+    before the batch is looked up, so a stranger learns nothing about batches)."""
+    require(call.who, Action.LINE_OPERATE)
+    batch = await call.engine.ledger.get_batch(batch_id)
+    require(call.who, Action.LINE_OPERATE, brand_id=batch.brand_id)
+    return batch
+
+
+def _ranges(body: Indexes) -> list[IndexRange]:
+    if body.ranges is not None:
+        return [parse(str(x)) for x in body.ranges]
+    if body.first is None or body.last is None:
         raise InvalidInput("give 'from' and 'to' (integers) or 'ranges'")
-    return [make(first, last)]
+    return [make(body.first, body.last)]
 
 
-def _reason(value: object) -> str:
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput("'reason' is text")
-    return value or ""
+def _answer(change: StateChange) -> Schema:
+    return {
+        "batch": change.batch_id,
+        "event_id": change.event_id,
+        "changed": change.changed,
+        "already": change.already,
+        "skipped_decommissioned": change.skipped,
+    }
 
 
-def _when(body: dict[str, Any]) -> dt.datetime | None:
-    raw = body.get("event_time")
-    if raw is None:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(str(raw))
-    except ValueError:
-        raise InvalidInput("'event_time' must be ISO 8601 with an offset") from None
-    if when.tzinfo is None:
-        raise InvalidInput("'event_time' needs a UTC offset")
-    return when
-
-
-def _answer(change: StateChange) -> web.Response:
-    return web.json_response(
-        {
-            "batch": change.batch_id,
-            "event_id": change.event_id,
-            "changed": change.changed,
-            "already": change.already,
-            "skipped_decommissioned": change.skipped,
-        }
+async def activate(call: Call, path: BatchPath, body: Indexes) -> Schema:
+    batch = await _batch(call, path.batch)
+    change = await call.engine.lifecycle.activation.activate(
+        batch, _ranges(body), _where(call, body), body.event_time
     )
-
-
-def _batch_id(request: web.Request) -> int:
-    text = request.match_info["batch"]
-    if not text.isdigit() or len(text) > 18:
-        raise InvalidInput(f"batch {text[:30]!r}: give its number")
-    return int(text)
-
-
-async def _activate(engine: Engine, request: web.Request) -> web.Response:
-    batch, actor = await _line_operator(engine, request)
-    body = await json_object(request)
-    where = Where.parse(body.get("read_point"), body.get("biz_location"), actor)
-    change = await engine.lifecycle.activation.activate(batch, _ranges(body), where, _when(body))
     return _answer(change)
 
 
-async def _decommission(engine: Engine, request: web.Request) -> web.Response:
-    batch, actor = await _line_operator(engine, request)
-    body = await json_object(request)
-    where = Where.parse(body.get("read_point"), body.get("biz_location"), actor)
-    change = await engine.lifecycle.activation.decommission(
+async def decommission(call: Call, path: BatchPath, body: Decommission) -> Schema:
+    batch = await _batch(call, path.batch)
+    change = await call.engine.lifecycle.activation.decommission(
         batch,
         _ranges(body),
-        _reason(body.get("reason")),
-        where,
-        destroyed=body.get("destroyed") is True,
-        at=_when(body),
+        body.reason,
+        _where(call, body),
+        destroyed=body.destroyed,
+        at=body.event_time,
     )
     return _answer(change)
 
 
-def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
-    """Add the line-controller routes; handlers find the engine under ``engine_key``."""
+async def _children(call: Call, brand: Brand, texts: list[str]) -> Children:
+    """``BATCH:I-J`` (a batch's id or ``GTIN/LOT``, then indexes), or item codes and
+    SSCCs resolved as the CLI's item files are (:func:`veriseal.lifecycle.resolve_items`)."""
+    ranges: list[BatchRange] = []
+    codes: list[str] = []
+    for text in texts:
+        m = _BATCH_RANGE.fullmatch(text.strip())
+        if m is None:
+            codes.append(text)
+            continue
+        ref = m.group("batch")
+        if ref.isdigit() and int(ref) > INT64_MAX:
+            raise InvalidInput(f"batch {ref[:20]}: no such batch")
+        batch = await call.engine.batches.get(brand, ref)
+        r = parse(m.group("range"))
+        ranges.append(BatchRange(batch.id, r.first, r.last))
+    found, _ = await resolve_items(call.engine.verifier, brand, codes)
+    return Children((*ranges, *found.ranges), found.units)
 
-    async def activate(request: web.Request) -> web.Response:
-        return await _activate(request.app[engine_key], request)
 
-    async def decommission(request: web.Request) -> web.Response:
-        return await _decommission(request.app[engine_key], request)
+def _moved(result: PackResult) -> Schema:
+    return {"parent": result.parent, "event_id": result.event_id, "items": result.items,
+            "units": result.units}  # fmt: skip
 
-    app.router.add_post("/api/v1/batches/{batch}/activate", activate)
-    app.router.add_post("/api/v1/batches/{batch}/decommission", decommission)
+
+async def pack(call: Call, query: BrandQuery, body: PackBody) -> Schema:
+    brand = await brand_for(call, query.brand, Action.LINE_OPERATE)
+    requests = []
+    for i, p in enumerate(body.parents):
+        try:
+            requests.append(
+                PackRequest(parse_sscc(p.parent), await _children(call, brand, p.children))
+            )
+        except VerisealError as exc:  # the same code and details, naming the parent
+            raise type(exc)(f"parents[{i}]: {exc.message}", **exc.details) from None
+    done = await call.engine.lifecycle.aggregation.pack_many(
+        brand, requests, _where(call, body), body.event_time
+    )
+    return {"packed": [_moved(r) for r in done]}
+
+
+async def unpack(call: Call, query: BrandQuery, body: UnpackBody) -> Schema:
+    brand = await brand_for(call, query.brand, Action.LINE_OPERATE)
+    children = None if body.children is None else await _children(call, brand, body.children)
+    result = await call.engine.lifecycle.aggregation.unpack(
+        brand, parse_sscc(body.parent), _where(call, body), children, body.event_time
+    )
+    return _moved(result)
+
+
+_CHANGE = {"$ref": "#/components/schemas/StateChange"}
+_MOVED: Schema = {
+    "type": "object",
+    "properties": {
+        "parent": {"type": "string", "description": "SSCC (18 digits)"},
+        "event_id": {"type": "integer"},
+        "items": {"type": "integer"},
+        "units": {"type": "integer"},
+    },
+}
+A = Action
+ROUTES = [
+    Endpoint("POST", "/api/v1/batches/{batch}/activate", activate, A.LINE_OPERATE,
+             "Activate (commission) printed labels of a batch", response=_CHANGE),
+    Endpoint("POST", "/api/v1/batches/{batch}/decommission", decommission, A.LINE_OPERATE,
+             "Decommission (void) labels of a batch", response=_CHANGE),
+    Endpoint("POST", "/api/v1/pack", pack, A.LINE_OPERATE,
+             f"Pack items and units into up to {MAX_PARENTS} parents (all or nothing)",
+             response={"type": "object", "properties": {
+                 "packed": {"type": "array", "items": _MOVED}}}),
+    Endpoint("POST", "/api/v1/unpack", unpack, A.LINE_OPERATE,
+             "Take items or units out of a parent (all it holds without children)",
+             response=_MOVED),
+]  # fmt: skip

@@ -1,115 +1,157 @@
 """Messages API: a user's inbox, notification preferences, and admin broadcasts.
+Declared as :class:`~veriseal.server.endpoints.Endpoint` s (``/openapi.json`` has each
+route's input).
 
-- ``GET /api/v1/messages?q=&type=&channel=&since=&until=&read=&before=&limit=``: the
-  caller's history, newest first (``q`` is full-text, Chinese included).
+- ``GET /api/v1/messages?q=&type=&channel=&since=&until=&read=&limit=&cursor=``: the
+  caller's history, newest first (``q`` is full-text, Chinese included), one page at a
+  time, with the unread count.
 - ``POST /api/v1/messages/read``: ``{"ids": [...], "read": true|false}``.
 - ``GET /api/v1/me/preferences``, ``PUT /api/v1/me/preferences/{type}``:
   ``{"channels": ["inbox", "email"], "dnd": {"start": "22:00", "end": "08:00",
-  "tz": "Asia/Shanghai"} | null}``.
+  "tz": "Asia/Shanghai"} | null}`` (an absent ``dnd`` keeps the window, null clears it).
 - ``POST /api/v1/notifications``: ``{"org_id", "type": "system_notice"|"promotion",
   "title", "body"}`` to every user of that organisation subtree (admins).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from aiohttp import web
+import msgspec
+from msgspec import Meta
 
 from veriseal.accounts.messages import UserMessages, preference_dict
-from veriseal.engine import Engine
-from veriseal.errors import InvalidInput
+from veriseal.accounts.permissions import Action
 from veriseal.notifications import HistoryFilter
 from veriseal.notifications.dnd import DndWindow
-from veriseal.notifications.preferences import parse_channels, parse_type
-from veriseal.server.auth import field, json_object, optional_int_query, principal, time_query
+from veriseal.notifications.inbox import MAX_LIMIT
+from veriseal.notifications.models import Channel, MessageType
+from veriseal.server.endpoints import Call, Endpoint
+from veriseal.server.inputs import Id, Line, Model, Name, Note, Page, Short, after_id
+from veriseal.server.listing import listing, page_schema
+
+Schema = dict[str, Any]
+HHMM = Annotated[str, Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM")]
 
 
-def _filter(request: web.Request) -> HistoryFilter:
-    q = request.query
-    if q.get("read") not in (None, "true", "false"):
-        raise InvalidInput("read is true or false")
-    channel = q.get("channel")
-    return HistoryFilter(
-        query=q.get("q"),
-        type=parse_type(q["type"]) if "type" in q else None,
-        channel=parse_channels([channel])[0] if channel else None,
-        since=time_query(request, "since"),
-        until=time_query(request, "until"),
-        read=None if "read" not in q else q["read"] == "true",
-        before_id=optional_int_query(request, "before"),
-        limit=optional_int_query(request, "limit") or 50,
+def _messages(call: Call) -> UserMessages:
+    return UserMessages(call.engine.notifier, call.engine.accounts.store)
+
+
+class HistoryQuery(Page):
+    """Newest first; the cursor continues below the last message of the page."""
+
+    limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT, description="rows per page")] = 50
+    q: Line | None = None
+    type: MessageType | None = None
+    channel: Channel | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    read: bool | None = None
+
+
+class MarkBody(Model):
+    ids: Annotated[list[Id], Meta(max_length=1000)]
+    read: bool = True
+
+
+class TypePath(Model):
+    type: MessageType
+
+
+class Dnd(Model):
+    start: HHMM
+    end: HHMM
+    tz: Short = "Asia/Shanghai"
+
+
+class PreferenceBody(Model):
+    channels: Annotated[list[Channel], Meta(max_length=len(Channel))] | None = None
+    dnd: Dnd | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class BroadcastBody(Model):
+    org_id: Id
+    type: Literal["system_notice", "promotion"]
+    title: Name
+    body: Note
+
+
+async def history(call: Call, query: HistoryQuery) -> Schema:
+    messages = _messages(call)
+    found = await messages.history(
+        call.who,
+        HistoryFilter(
+            query=query.q,
+            type=query.type,
+            channel=query.channel,
+            since=query.since,
+            until=query.until,
+            read=query.read,
+            before_id=after_id(query),
+            limit=query.limit,
+        ),
     )
+    page = listing("messages", [m.to_dict() for m in found], query,
+                   found[-1].id if found else None)  # fmt: skip
+    return {**page, "unread": await messages.unread(call.who)}
 
 
-def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
-    async def setup(request: web.Request) -> tuple[UserMessages, Any]:
-        engine = request.app[engine_key]
-        who = await principal(request, engine)
-        return UserMessages(engine.notifier, engine.accounts.store), who
+async def mark(call: Call, body: MarkBody) -> Schema:
+    return {"changed": await _messages(call).mark(call.who, body.ids, body.read)}
 
-    async def history(request: web.Request) -> web.Response:
-        messages, who = await setup(request)
-        found = await messages.history(who, _filter(request))
-        return web.json_response(
-            {"messages": [m.to_dict() for m in found], "unread": await messages.unread(who)}
-        )
 
-    async def mark(request: web.Request) -> web.Response:
-        messages, who = await setup(request)
-        body = await json_object(request)
-        ids = field(body, "ids", list)
-        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            raise InvalidInput("ids are message ids (integers)")
-        read = field(body, "read", bool, required=False)
-        changed = await messages.mark(who, ids, True if read is None else read)
-        return web.json_response({"changed": changed})
+async def preferences(call: Call) -> Schema:
+    found = await _messages(call).preferences(call.who)
+    return {"preferences": [preference_dict(p) for p in found]}
 
-    async def preferences(request: web.Request) -> web.Response:
-        messages, who = await setup(request)
-        return web.json_response([preference_dict(p) for p in await messages.preferences(who)])
 
-    async def set_preference(request: web.Request) -> web.Response:
-        messages, who = await setup(request)
-        mtype = parse_type(request.match_info["type"])
-        body = await json_object(request)
-        channels = field(body, "channels", list, required=False)
-        if channels is not None and not all(isinstance(c, str) for c in channels):
-            raise InvalidInput("channels are names")
-        dnd_body = body.get("dnd", ...)
-        dnd = None
-        if isinstance(dnd_body, dict):
-            dnd = DndWindow.parse(
-                field(dnd_body, "start", str),
-                field(dnd_body, "end", str),
-                field(dnd_body, "tz", str, required=False) or "Asia/Shanghai",
-            )
-        elif dnd_body is not None and dnd_body is not ...:
-            raise InvalidInput("dnd is an object {start, end, tz} or null")
-        pref = await messages.set_preference(
-            who,
-            mtype,
-            parse_channels(channels) if channels is not None else None,
-            dnd,
-            clear_dnd=dnd_body is None,
-        )
-        return web.json_response(preference_dict(pref))
+async def set_preference(call: Call, path: TypePath, body: PreferenceBody) -> Schema:
+    dnd = None
+    if isinstance(body.dnd, Dnd):
+        dnd = DndWindow.parse(body.dnd.start, body.dnd.end, body.dnd.tz)
+    pref = await _messages(call).set_preference(
+        call.who,
+        path.type,
+        None if body.channels is None else tuple(dict.fromkeys(body.channels)),
+        dnd,
+        clear_dnd=body.dnd is None,
+    )
+    return preference_dict(pref)
 
-    async def broadcast(request: web.Request) -> web.Response:
-        messages, who = await setup(request)
-        body = await json_object(request)
-        sent = await messages.broadcast(
-            who,
-            field(body, "org_id", int),
-            parse_type(field(body, "type", str)),
-            field(body, "title", str),
-            field(body, "body", str),
-        )
-        return web.json_response({"recipients": sent}, status=202)
 
-    r = app.router
-    r.add_get("/api/v1/messages", history)
-    r.add_post("/api/v1/messages/read", mark)
-    r.add_get("/api/v1/me/preferences", preferences)
-    r.add_put("/api/v1/me/preferences/{type}", set_preference)
-    r.add_post("/api/v1/notifications", broadcast)
+async def broadcast(call: Call, body: BroadcastBody) -> Schema:
+    sent = await _messages(call).broadcast(
+        call.who, body.org_id, MessageType(body.type), body.title, body.body
+    )
+    return {"recipients": sent}
+
+
+_PREFERENCE: Schema = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "channels": {"type": "array", "items": {"type": "string"}},
+        "dnd": {"type": ["object", "null"]},
+        "default": {"type": "boolean"},
+    },
+}
+_MESSAGE: Schema = {"type": "object"}
+A = Action
+ROUTES = [
+    Endpoint("GET", "/api/v1/messages", history, A.MESSAGES_OWN,
+             "My messages, newest first (full-text search, filters)",
+             response=page_schema("messages", _MESSAGE, {"unread": {"type": "integer"}})),
+    Endpoint("POST", "/api/v1/messages/read", mark, A.MESSAGES_OWN,
+             "Mark my messages read or unread (all or none)"),
+    Endpoint("GET", "/api/v1/me/preferences", preferences, A.MESSAGES_OWN,
+             "My channel and do-not-disturb preferences, one per message type",
+             response={"type": "object", "properties": {
+                 "preferences": {"type": "array", "items": _PREFERENCE}}}),
+    Endpoint("PUT", "/api/v1/me/preferences/{type}", set_preference, A.MESSAGES_OWN,
+             "Set my channels and do-not-disturb window for one message type",
+             response=_PREFERENCE),
+    Endpoint("POST", "/api/v1/notifications", broadcast, A.NOTIFY_BROADCAST,
+             "Send a notice or promotion to every user of an organisation subtree", 202),
+]  # fmt: skip

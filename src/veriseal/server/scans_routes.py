@@ -1,149 +1,163 @@
 """Authenticated scan API: handheld uploads and the admin's view of the scan ledger.
+Declared as :class:`~veriseal.server.endpoints.Endpoint` s (``/openapi.json`` has each
+route's input).
 
-- ``POST /api/v1/scans``: a dealer's or inspector's handheld posts one scan or a batch
-  saved while offline: ``{"scans": [{"code": ..., "client_scan_id": ..., "lat": ...,
-  "lon": ..., "acc": ..., "scanned_at": ...}, ...]}`` (at most :data:`MAX_UPLOAD` per
-  request). Retries are idempotent per ``client_scan_id``; ``scanned_at`` (ISO 8601 with
-  an offset) is the device's time of an offline scan, refused with
-  ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.handheld`). Needs
-  ``scans.record``.
-- ``GET /api/v1/alerts?kind=&code=``: the brand's alerts with their evidence scans.
-  Needs ``alerts.read``.
-- ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=&limit=``: the
-  brand's scans in the order recorded (``since``/``until`` filter on when each scan
-  happened). Needs ``scans.read`` (brand admins, inspectors).
+- ``POST /api/v1/scans`` (``scans.record``): a dealer's or inspector's handheld posts
+  one scan or a batch saved while offline: ``{"scans": [{"code": ..., "client_scan_id":
+  ..., "lat": ..., "lon": ..., "acc": ..., "scanned_at": ...}, ...]}`` (at most
+  :data:`MAX_UPLOAD` per request). Retries are idempotent per ``client_scan_id``;
+  ``scanned_at`` (ISO 8601 with an offset) is the device's time of an offline scan,
+  refused with ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.handheld`).
+  Every item is checked before any is recorded: a bad item (its error names
+  ``scans[i]``) rejects the upload and records nothing.
+- ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=``
+  (``scans.read``): the brand's scans in the order recorded, a page at a time
+  (``limit``, ``cursor``); ``since``/``until`` filter on when each scan happened.
+- ``GET /api/v1/alerts?kind=&code=`` (``alerts.read``): the brand's alerts with their
+  evidence scans, oldest first, paged the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from typing import Any
+from typing import Annotated, Any
 
-from aiohttp import web
+from msgspec import Meta
 
-from veriseal.accounts.permissions import Action, require
+from veriseal.accounts.permissions import Action
 from veriseal.codes.gtin import normalize_gtin
-from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.handheld import HandheldScan, HandheldUploads, parse_scan_time
 from veriseal.models import AlertKind, Location, LocationSource
 from veriseal.regions.china import province_key
 from veriseal.scan_records import alert_record, scan_record
-from veriseal.server.auth import field, json_object, optional_int_query, principal, time_query
+from veriseal.server.brand_scope import brand_for
+from veriseal.server.endpoints import Call, Endpoint
+from veriseal.server.inputs import Code, Id, Latitude, Longitude, Model, Page, Short, after_id
+from veriseal.server.listing import listing, page_schema
 
 MAX_UPLOAD = 500
 _CLIENT_ID_MAX = 64
+_NO_NUL = "^[^\\x00]*$"
+
+Schema = dict[str, Any]
+#: the device's time of an offline scan; its bounds are checked by parse_scan_time
+ScanTime = Annotated[str, Meta(max_length=64, pattern=_NO_NUL,
+                               description="ISO 8601 with a UTC offset")]  # fmt: skip
 
 
-def _location(item: dict[str, Any]) -> Location | None:
-    lat, lon, acc = item.get("lat"), item.get("lon"), item.get("acc")
-    if lat is None and lon is None:
+class ScanItem(Model):
+    code: Code
+    client_scan_id: Annotated[str, Meta(min_length=1, max_length=_CLIENT_ID_MAX,
+                                        pattern="^[^\\x00-\\x1f\\x7f]*$")]  # fmt: skip
+    pin: Short | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    acc: Annotated[float, Meta(ge=0, le=1_000_000, description="metres")] | None = None
+    scanned_at: ScanTime | None = None
+
+
+class Upload(Model):
+    scans: Annotated[list[ScanItem], Meta(min_length=1, max_length=MAX_UPLOAD)]
+
+
+class ScansQuery(Page):
+    brand: Short | None = None
+    code: Code | None = None
+    batch: Id | None = None
+    product: Annotated[str, Meta(pattern="^[0-9]{8,14}$", description="GTIN")] | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    country: Annotated[str, Meta(pattern="^[A-Z]{2}$")] | None = None
+    province: Short | None = None
+
+
+class AlertsQuery(Page):
+    brand: Short | None = None
+    kind: AlertKind | None = None
+    code: Code | None = None
+
+
+def _location(item: ScanItem) -> Location | None:
+    if item.lat is None and item.lon is None:
         return None
-    numbers = [v for v in (lat, lon, acc) if v is not None]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers) or not all(
-        math.isfinite(float(v)) for v in numbers
-    ):
-        raise InvalidInput("lat, lon and acc are numbers")
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput("lat must be in -90..90 and lon in -180..180, both given")
-    if acc is not None and not 0 <= acc <= 1_000_000:
-        raise InvalidInput("acc is metres, 0..1000000")
-    return Location(float(lat), float(lon), None if acc is None else float(acc), LocationSource.GPS)
+    if item.lat is None or item.lon is None:
+        raise InvalidInput("give lat and lon both, or neither")
+    return Location(item.lat, item.lon, item.acc, LocationSource.GPS)
 
 
-def _parse_item(item: Any, index: int, now: dt.datetime) -> HandheldScan:
+def _parse_item(item: ScanItem, index: int, now: dt.datetime) -> HandheldScan:
     """One upload item, checked; ``now`` is the server's clock for ``scanned_at``."""
-    if not isinstance(item, dict):
-        raise InvalidInput(f"scans[{index}] must be an object")
     try:
-        code = field(item, "code", str)
-        client_id = field(item, "client_scan_id", str)
-        pin = field(item, "pin", str, required=False)
+        if not item.client_scan_id.isprintable():
+            raise InvalidInput(f"client_scan_id has 1 to {_CLIENT_ID_MAX} printable characters")
         loc = _location(item)
-        raw_time = item.get("scanned_at")
-        scanned_at = None if raw_time is None else parse_scan_time(raw_time, now)
+        at = None if item.scanned_at is None else parse_scan_time(item.scanned_at, now)
     except InvalidInput as exc:
         # the same class (its stable code) and details, with the item's position added
         raise type(exc)(f"scans[{index}]: {exc.message}", **exc.details) from None
-    if not 1 <= len(client_id) <= _CLIENT_ID_MAX or not client_id.isprintable():
-        raise InvalidInput(f"scans[{index}]: client_scan_id has 1 to {_CLIENT_ID_MAX} characters")
-    return HandheldScan(code, client_id, loc, pin, scanned_at)
+    return HandheldScan(item.code, item.client_scan_id, loc, item.pin, at)
 
 
-def _province(text: str | None) -> str | None:
-    return None if text is None else province_key(text)
+async def upload(call: Call, body: Upload) -> Schema:
+    now = dt.datetime.now(dt.UTC)
+    # validate everything first: a bad item rejects the upload and records nothing
+    parsed = [_parse_item(item, i, now) for i, item in enumerate(body.scans)]
+    if len({p.client_scan_id for p in parsed}) != len(parsed):
+        raise InvalidInput("client_scan_id repeats within the upload")
+    results = await HandheldUploads(call.engine.ledger, call.engine.scans).upload(call.who, parsed)
+    return {"results": results}
 
 
-def _gtin(text: str | None) -> str | None:
-    return None if text is None else normalize_gtin(text)
+async def list_scans(call: Call, query: ScansQuery) -> Schema:
+    brand = await brand_for(call, query.brand, Action.SCANS_READ)
+    found = await call.engine.ledger.list_scans(
+        brand.id,
+        code=query.code,
+        batch_id=query.batch,
+        since=query.since,
+        until=query.until,
+        gtin=None if query.product is None else normalize_gtin(query.product),
+        country=query.country,
+        province=None if query.province is None else province_key(query.province),
+        limit=query.limit,
+        after_id=after_id(query),
+    )
+    return listing("scans", [scan_record(s) for s in found], query,
+                   found[-1].id if found else None)  # fmt: skip
 
 
-async def _brand_for(request: web.Request, engine: Engine, action: Action) -> int:
-    """The brand a listing is about (``?brand=<slug>``, else the caller's own), after
-    checking the caller may perform ``action`` on it."""
-    who = await principal(request, engine)
-    brand_slug = request.query.get("brand")
-    if brand_slug is not None:
-        require(who, action)  # refuse before revealing whether the brand exists
-        brand_id = (await engine.brands.get(brand_slug)).id
-    elif who.brand_id is not None:
-        brand_id = who.brand_id
-    else:
-        raise InvalidInput("name the brand: ?brand=<slug>")
-    require(who, action, brand_id=brand_id)
-    return brand_id
+async def list_alerts(call: Call, query: AlertsQuery) -> Schema:
+    brand = await brand_for(call, query.brand, Action.ALERTS_READ)
+    found = await call.engine.ledger.list_alerts(
+        brand.id, kind=query.kind, code=query.code, limit=query.limit, after_id=after_id(query)
+    )
+    return listing("alerts", [alert_record(a) for a in found], query,
+                   found[-1].id if found else None)  # fmt: skip
 
 
-def register_routes(app: web.Application, engine_key: web.AppKey[Engine]) -> None:
-    async def upload(request: web.Request) -> web.Response:
-        engine = request.app[engine_key]
-        who = await principal(request, engine)
-        require(who, Action.SCANS_RECORD)  # before reading what the caller sent
-        body = await json_object(request)
-        items = body.get("scans")
-        if not isinstance(items, list) or not 1 <= len(items) <= MAX_UPLOAD:
-            raise InvalidInput(f"'scans' is a list of 1 to {MAX_UPLOAD} scans")
-        # validate everything first: a bad item rejects the upload and records nothing
-        now = dt.datetime.now(dt.UTC)
-        parsed = [_parse_item(item, i, now) for i, item in enumerate(items)]
-        if len({p.client_scan_id for p in parsed}) != len(parsed):
-            raise InvalidInput("client_scan_id repeats within the upload")
-        results = await HandheldUploads(engine.ledger, engine.scans).upload(who, parsed)
-        return web.json_response({"results": results})
-
-    async def list_scans(request: web.Request) -> web.Response:
-        engine = request.app[engine_key]
-        brand_id = await _brand_for(request, engine, Action.SCANS_READ)
-        limit = optional_int_query(request, "limit") or 1000
-        if not 1 <= limit <= 10_000:
-            raise InvalidInput("limit is 1..10000")
-        found = await engine.ledger.list_scans(
-            brand_id,
-            code=request.query.get("code"),
-            batch_id=optional_int_query(request, "batch"),
-            since=time_query(request, "since"),
-            until=time_query(request, "until"),
-            gtin=_gtin(request.query.get("product")),
-            country=request.query.get("country"),
-            province=_province(request.query.get("province")),
-            limit=limit,
-        )
-        return web.json_response({"scans": [scan_record(s) for s in found]})
-
-    async def list_alerts(request: web.Request) -> web.Response:
-        engine = request.app[engine_key]
-        brand_id = await _brand_for(request, engine, Action.ALERTS_READ)
-        kind = request.query.get("kind")
-        try:
-            alert_kind = AlertKind(kind) if kind else None
-        except ValueError:
-            raise InvalidInput(f"kind is one of {[str(k) for k in AlertKind]}") from None
-        found = await engine.ledger.list_alerts(
-            brand_id, kind=alert_kind, code=request.query.get("code")
-        )
-        return web.json_response({"alerts": [alert_record(a) for a in found]})
-
-    app.router.add_get("/api/v1/alerts", list_alerts)
-    app.router.add_post("/api/v1/scans", upload)
-    app.router.add_get("/api/v1/scans", list_scans)
+_SCAN = {"$ref": "#/components/schemas/ScanRecord"}
+_ALERT: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "kind": {"type": "string", "enum": [str(k) for k in AlertKind]},
+        "code": {"type": "string"},
+        "evidence_scans": {"type": "array", "items": {"type": "integer"}},
+        "details": {"type": "object"},
+    },
+}
+A = Action
+ROUTES = [
+    Endpoint("POST", "/api/v1/scans", upload, A.SCANS_RECORD,
+             f"Upload handheld scans (1 to {MAX_UPLOAD}; all checked before any is recorded;"
+             " idempotent per client_scan_id)",
+             response={"type": "object", "properties": {"results": {"type": "array"}}}),
+    Endpoint("GET", "/api/v1/scans", list_scans, A.SCANS_READ,
+             "The brand's scans in the order recorded, a page at a time",
+             response=page_schema("scans", _SCAN)),
+    Endpoint("GET", "/api/v1/alerts", list_alerts, A.ALERTS_READ,
+             "The brand's clone and flood alerts, oldest first, a page at a time",
+             response=page_schema("alerts", _ALERT)),
+]  # fmt: skip
