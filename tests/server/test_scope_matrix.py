@@ -61,6 +61,39 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/kyc/{sub}/review": "kyc.review",
     "GET /api/v1/kyc/{sub}/document": "kyc.review",
     "GET /api/v1/audit": "audit.read",
+    # factory line
+    "POST /api/v1/batches/{batch}/activate": "line.operate",
+    "POST /api/v1/batches/{batch}/decommission": "line.operate",
+    "POST /api/v1/pack": "line.operate",
+    "POST /api/v1/unpack": "line.operate",
+    # scans and alerts
+    "POST /api/v1/scans": "scans.record",
+    "GET /api/v1/scans": "scans.read",
+    "GET /api/v1/alerts": "alerts.read",
+    # messages
+    "GET /api/v1/messages": "messages.own",
+    "POST /api/v1/messages/read": "messages.own",
+    "GET /api/v1/me/preferences": "messages.own",
+    "PUT /api/v1/me/preferences/{type}": "messages.own",
+    "POST /api/v1/notifications": "notify.broadcast",
+    # territories plugin
+    "GET /api/v1/territories/regions/locate": PUBLIC,
+    "GET /api/v1/territories/regions/{code}": PUBLIC,
+    "GET /api/v1/territories/dealers": "orgs.view",
+    "POST /api/v1/territories/dealers/import": "orgs.manage",
+    "GET /api/v1/territories/grants": "orgs.view",
+    "POST /api/v1/territories/grants": "territory.grant",
+    "POST /api/v1/territories/grants/{id}/{action}": "territory.grant",
+    "GET /api/v1/territories/authorize": "orgs.view",
+    "POST /api/v1/territories/authorize": "orgs.view",
+    "POST /api/v1/territories/shipments": "scans.record",
+    "POST /api/v1/territories/receipts": "scans.record",
+    "POST /api/v1/territories/sync": "scans.record",
+    "GET /api/v1/territories/holder": "scans.read",
+    "GET /api/v1/territories/diversion/alerts": "alerts.read",
+    "GET /api/v1/territories/diversion/alerts/{id}": "alerts.read",
+    "POST /api/v1/territories/diversion/alerts/{id}/transition": "territory.grant",
+    "GET /api/v1/territories/diversion/scan": "alerts.read",
 }
 
 
