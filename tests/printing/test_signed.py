@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pypdfium2 as pdfium
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -64,6 +65,9 @@ async def test_signed_batch_through_every_template(
     assert sorted(text for item in items for text in item) == sorted(uris)
     if templates.find(name).kind != "pdf":  # one symbol per file or label, in order
         assert items == [[uri] for uri in uris]
+    else:  # no "EXP" caption without a date
+        text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(data))
+        assert ("EXP" in text) == (gtin == GTIN)
     for uri in uris:
         link = digital_link.parse(uri)
         assert (link.expiry is None) == (gtin == GTIN_NO_EXPIRY)
@@ -85,7 +89,7 @@ def test_query_value_at_finds_the_parameter_wherever_it_is(
     params = [*before, ("s", value), *after]
     uri = "https://id.example/01/09506000134352/21/ABC?" + "&".join(f"{k}={v}" for k, v in params)
     at = query_value_at(uri + fragment, "s")
-    assert uri[at : at + len(value)] == value and uri[at - 2 : at] in ("?s", "&s")
+    assert uri[at : at + len(value)] == value and uri[at - 3 : at] in ("?s=", "&s=")
 
 
 @pytest.mark.parametrize("uri", ["https://h/01/1/21/s", "https://h/21/x?ss=1&s", "https://h/x#s=1"])
