@@ -12,6 +12,7 @@ from veriseal.codes import pin
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.codes.layout import MAX_BATCH_SIZE
 from veriseal.errors import BatchNotFound, InvalidInput
+from veriseal.i18n import bilingual, register
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Batch, BatchStatus, Brand, KeyStatus, NewBatch, Profile
@@ -19,6 +20,30 @@ from veriseal.models import Batch, BatchStatus, Brand, KeyStatus, NewBatch, Prof
 # GS1 CSET 82 minus characters that need escaping in URIs and CSV: lots stay readable
 # on labels and safe in every output format.
 _LOT = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
+# Path segments that URL parsers remove (RFC 3986 section 5.2.4; browsers also treat
+# %2E as a dot), so no spelling of these lots survives in a Digital Link path.
+_DOT_SEGMENTS = frozenset((".", ".."))
+
+
+class LotNotLinkable(InvalidInput):
+    """A lot that is valid GS1 but cannot stand in a Digital Link: ``.`` and ``..`` are
+    dot segments, which browsers, curl and resolvers drop from the path, so its codes
+    could never be verified from their links."""
+
+    code = "lot_dot_segment"
+
+
+register(
+    {
+        "error.lot_dot_segment": ("Lot cannot appear in a link", "批号无法用于链接"),
+        "batch.lot_dot_segment": (
+            "lot {lot!r} cannot be used: browsers and scanners remove '.' and '..' from a"
+            " link's path, so its codes could not be verified; choose another lot",
+            "批号 {lot!r} 不可用：浏览器和扫码工具会从链接路径中删除 '.' 和 '..'，"
+            "其码将无法验证；请使用其他批号",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +61,13 @@ class BatchRequest:
 
 
 def check_lot(lot: str) -> str:
+    """The lot, stripped; ``InvalidInput`` unless it is 1-20 of ``A-Z a-z 0-9 . _ -``,
+    ``LotNotLinkable`` for ``.`` and ``..``."""
     lot = lot.strip()
     if not _LOT.match(lot):
         raise InvalidInput(f"lot {lot!r}: use 1-20 letters, digits, '.', '_' or '-' (GS1 AI 10)")
+    if lot in _DOT_SEGMENTS:
+        raise LotNotLinkable(bilingual("batch.lot_dot_segment", lot=lot), lot=lot)
     return lot
 
 

@@ -123,9 +123,9 @@ async def test_zpl_structure(engine: Engine, brand: Brand, dpi: int, symbol: str
             (field,) = re.findall(r"\^BQN,2,(\d+)\^FDMA,([^^]*)\^FS", label)
             assert field == (str(dots(0.5)), uri)
         else:
-            (field,) = re.findall(r"\^BXN,(\d+),200,0,0,6,_\^FD([^^]*)\^FS", label)
+            (field,) = re.findall(r"\^BXN,(\d+),200,0,0,6,#\^FD([^^]*)\^FS", label)
             assert field[0] == str(dots(0.5))
-            raw = field[1].replace("_1", "\x1d")
+            raw = field[1].replace("#1", "\x1d")
             assert raw == "\x1d" + digital_link.element_string(link)
         assert f"^FD{'SN ' if symbol == 'qr' else '(21)'}{link.serial}^FS" in label
 

@@ -97,6 +97,18 @@ def _segment_bits(mode: int, count: int) -> int:
     return 8 * count
 
 
+def byte_mode_side(length: int, ecc: str) -> int:
+    """Modules per side of the smallest QR symbol holding ``length`` bytes as ONE byte-mode
+    segment at level ``ecc``: what a printer's own encoder makes of a URI with lower-case
+    letters (ZPL ``^BQ`` automatic mode), and an upper bound for any smarter one. Raises
+    :class:`QrTooLong` past version 40."""
+    for version in range(1, 41):
+        bits = 4 + _CC_BITS[BYTE][_group(version)] + 8 * length
+        if bits <= 8 * data_codewords(version, ecc):
+            return 17 + 4 * version
+    raise QrTooLong(f"{length} bytes do not fit a QR symbol at ECC level {ecc}")
+
+
 @dataclass(frozen=True)
 class Segment:
     mode: int

@@ -123,7 +123,7 @@ class BatchSource(LabelSource):
         for i in range(len(prefix), len(prefix) + serial_w):
             uri_alpha[i] = _BASE32
         if batch.profile is Profile.SIGNED:
-            at = uri.index(f"&{signed.SIGNATURE_PARAM}=") + 3
+            at = query_value_at(uri, signed.SIGNATURE_PARAM)
             for i in range(at, at + signed.SIGNATURE_CHARS):
                 uri_alpha[i] = _BASE64URL
         expiry = batch.expiry_date
@@ -174,6 +174,26 @@ class BatchSource(LabelSource):
                 if name in self.variable:
                     derived[name] = functools.partial(_prefixed, head, codes.serials)
             yield LabelChunk(codes.start, n, variable, self.constant, derived)
+
+
+def query_value_at(uri: str, name: str) -> int:
+    """Offset in ``uri`` of the value of query parameter ``name`` (its first occurrence).
+
+    The query is split as a URI parser does (after the first ``?``, before any ``#``,
+    parameters separated by ``&``), so it does not matter whether the parameter comes
+    first (``?s=``) or after others (``?17=261231&s=``). Raises ``ValueError`` when the
+    URI has no such parameter.
+    """
+    head, mark, rest = uri.partition("?")
+    if not mark:
+        raise ValueError(f"{uri!r} has no query string")
+    at = len(head) + 1
+    for param in rest.partition("#")[0].split("&"):
+        key, eq, _ = param.partition("=")
+        if eq and key == name:
+            return at + len(key) + 1
+        at += len(param) + 1
+    raise ValueError(f"{uri!r} has no query parameter {name!r}")
 
 
 def _prefixed(head: str, tail: Text) -> Text:

@@ -20,7 +20,7 @@ from veriseal.printing.records import LabelChunk, LabelSource
 from veriseal.printing.render_base import Renderer, Sink
 from veriseal.printing.symbols import number_table, runs, symbol_for
 from veriseal.printing.templates import Template
-from veriseal.printing.textfmt import RecordFormat, UnsafeText
+from veriseal.printing.textfmt import RecordFormat, UnsafeText, says_nothing
 
 PT_PER_MM = 72 / 25.4
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
@@ -65,6 +65,7 @@ class PdfRenderer(Renderer):
         lines = t.get("label.text.lines", [])
         if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             raise PrintTemplateInvalid(f"template {t.name}: label.text.lines is a list of text")
+        lines = [line for line in lines if not says_nothing(line, source)]
         self.pin = source.has("pin") and "pin" in source.variable and t.get("label.pin")
         # Per slot (label position on the page): the fixed bytes around the variable text.
         self.heads: list[bytes] = []

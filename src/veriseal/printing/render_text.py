@@ -3,17 +3,27 @@ records assembled column-wise (see :mod:`.textfmt`), one per code."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from veriseal.printing.errors import PrintTemplateInvalid, PrintTemplateUnsuitable
+from veriseal.printing.qr import QrTooLong, byte_mode_side
 from veriseal.printing.records import LabelChunk, LabelSource, Text
 from veriseal.printing.render_base import Renderer, Sink
 from veriseal.printing.templates import Template
-from veriseal.printing.textfmt import RecordFormat, UnsafeText
+from veriseal.printing.textfmt import RecordFormat, UnsafeText, says_nothing
 
 MM_PER_INCH = 25.4
 ZPL_DPI = (203, 300, 600)
-_ZPL_ESCAPE = "_"  # ^BX escape character: _1 is FNC1
+# ^BX escape character (its "_1" is FNC1). Not a GS1 CSET 82 character, so no element
+# string can hold it and nothing in one ever needs escaping: with ZPL's default '_', a
+# lot such as "A_1" would have turned into A, FNC1, 1.
+_ZPL_ESCAPE = "#"
+_ZPL_FORBIDDEN = b"^~"  # they start ZPL commands, even inside ^FD..^FS
+# ^BQ draws its symbol this many dots below the ^FO point on Zebra printers (and in the
+# renderer the tests use); the symbol box leaves room for it.
+_BQ_DROP = 10
+QR_QUIET = 4  # modules of quiet zone around a QR symbol (ISO/IEC 18004)
 
 
 def _zpl_text(text: str) -> str:
@@ -24,18 +34,38 @@ def _zpl_text(text: str) -> str:
 
 
 def _zpl_element(text: str) -> str:
-    """Constant parts of a GS1 element string for ^BX with escape '_': GS -> _1 (FNC1)."""
-    if _ZPL_ESCAPE in text:
-        raise PrintTemplateUnsuitable(
-            f"{text!r}: '_' is the ZPL DataMatrix escape character and cannot be printed"
-        )
+    """Constant parts of a GS1 element string for ^BX: GS -> FNC1 (escape + '1')."""
+    if _ZPL_ESCAPE in text:  # cannot happen for CSET 82 values; kept as a guard
+        raise PrintTemplateUnsuitable(f"{text!r}: {_ZPL_ESCAPE!r} is the ^BX escape character")
     return _zpl_text(text).replace("\x1d", _ZPL_ESCAPE + "1")
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A rectangle on the label, in dots."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def meets_line(self, x: int, y: int, h: int) -> bool:
+        """Whether a text line starting at (x, y), ``h`` dots high and running rightwards,
+        would touch this box."""
+        return x < self.x + self.w and y < self.y + self.h and self.y < y + h
 
 
 class ZplRenderer(Renderer):
     """One ``^XA..^XZ`` label per code: a QR (``^BQ``, the URI) or GS1 DataMatrix
     (``^BX``, the element string) and text lines, laid out in mm and converted to dots at
-    the template's ``dpi``."""
+    the template's ``dpi``.
+
+    A QR template gives the square its symbol may fill, quiet zone included
+    (``symbol.size_mm``): the module is ``symbol.module_mm`` or, for a long URI (signed
+    codes), the largest whole number of dots that still fits, never less than
+    ``symbol.min_module_mm``. Text lines that would enter that square are refused
+    (``PrintTemplateInvalid``), so a layout cannot print over the symbol or its quiet zone.
+    Text lines whose fields are all empty (no expiry) are left out."""
 
     chunk_size = 1 << 16
     # A label costs ~0.3 us to render and ~300 bytes to send back from a worker: the pool
@@ -49,30 +79,12 @@ class ZplRenderer(Renderer):
         if dpi not in ZPL_DPI:
             raise PrintTemplateInvalid(f"template {template.name}: dpi must be 203, 300 or 600")
         self.dpi = dpi
-
-        def dots(key: str, default: float | None = None) -> int:
-            return round(template.number(key, default) * dpi / MM_PER_INCH)
-
-        module = max(1, dots("symbol.module_mm"))
-        x, y = dots("symbol.x_mm"), dots("symbol.y_mm")
         kind = template.get("symbol.type", "qr")
         if kind == "qr":
-            ecc = str(template.get("symbol.ecc", "M"))
-            if ecc not in ("L", "M", "Q", "H") or module > 10:
-                raise PrintTemplateInvalid(
-                    f"template {template.name}: ^BQ needs ecc L/M/Q/H and at most 10 dots a module"
-                )
-            # ^BQ's origin sits ~10 dots above the ^FO point on most printers; layouts
-            # leave room for it in y_mm.
-            sym = f"^FO{x},{y}^BQN,2,{module}^FD{ecc}A,{{uri}}^FS"
+            sym, box = self._qr(template, source)
             field, escape = "uri", _zpl_text
         elif kind == "datamatrix":
-            if "element" not in source.variable:
-                raise PrintTemplateUnsuitable(
-                    f"template {template.name} prints GS1 element strings, which cannot carry"
-                    " the signature of signed codes: use a QR template"
-                )
-            sym = f"^FO{x},{y}^BXN,{module},200,0,0,6,{_ZPL_ESCAPE}^FD{_ZPL_ESCAPE}1{{element}}^FS"
+            sym, box = self._datamatrix(template, source)
             field, escape = "element", _zpl_element
         else:
             raise PrintTemplateInvalid(f"template {template.name}: symbol.type is qr or datamatrix")
@@ -80,28 +92,96 @@ class ZplRenderer(Renderer):
         for line in template.get("text", []):
             if not isinstance(line, dict) or not isinstance(line.get("value"), str):
                 raise PrintTemplateInvalid(f"template {template.name}: [[text]] needs a value")
-            h = max(10, round(float(line.get("height_mm", 2.5)) * dpi / MM_PER_INCH))
-            tx = round(float(line.get("x_mm", 0)) * dpi / MM_PER_INCH)
-            ty = round(float(line.get("y_mm", 0)) * dpi / MM_PER_INCH)
-            texts.append((f"^FO{tx},{ty}^A0N,{h},{h}^FD", line["value"]))
+            h = max(10, self._dots(float(line.get("height_mm", 2.5))))
+            tx = self._dots(float(line.get("x_mm", 0)))
+            ty = self._dots(float(line.get("y_mm", 0)))
+            if box is not None and box.meets_line(tx, ty, h):
+                raise PrintTemplateInvalid(
+                    f"template {template.name}: text {line['value']!r} runs into the symbol's"
+                    " square (symbol.x_mm, y_mm, size_mm) or its quiet zone"
+                )
+            if not says_nothing(line["value"], source):
+                texts.append((f"^FO{tx},{ty}^A0N,{h},{h}^FD", line["value"]))
         head = (
-            f"^XA^CI0^PW{dots('width_mm')}^LL{dots('height_mm')}^LH0,0\n"
+            f"^XA^CI0^PW{self._dots(template.number('width_mm'))}"
+            f"^LL{self._dots(template.number('height_mm'))}^LH0,0\n"
             if template.get("width_mm") is not None
             else "^XA\n"
         )
         try:
-            self.symbol_format = RecordFormat(sym, source, escape, b"^~")
+            self.symbol_format = RecordFormat(sym, source, escape, _ZPL_FORBIDDEN + b"#")
             self.formats = [RecordFormat(head, source)]
             self.formats.append(self.symbol_format)
             for prefix, value in texts:
                 self.formats.append(RecordFormat("\n" + prefix, source))
-                self.formats.append(RecordFormat(value, source, _zpl_text, b"^~"))
+                self.formats.append(RecordFormat(value, source, _zpl_text, _ZPL_FORBIDDEN))
                 self.formats.append(RecordFormat("^FS", source))
             self.formats.append(RecordFormat("\n^XZ\n", source))
         except UnsafeText as exc:
             raise PrintTemplateUnsuitable(f"template {template.name}: {exc}") from None
         self.record = RecordFormat.join(self.formats)
         self.field = field
+
+    def _dots(self, mm: float) -> int:
+        return round(mm * self.dpi / MM_PER_INCH)
+
+    def _qr(self, template: Template, source: LabelSource) -> tuple[str, _Box | None]:
+        ecc = str(template.get("symbol.ecc", "M"))
+        if ecc not in ("L", "M", "Q", "H"):
+            raise PrintTemplateInvalid(f"template {template.name}: ^BQ needs ecc L/M/Q/H")
+        module = max(1, self._dots(template.number("symbol.module_mm")))
+        x, y = (
+            self._dots(template.number("symbol.x_mm")),
+            self._dots(template.number("symbol.y_mm")),
+        )
+        box = None
+        if template.get("symbol.size_mm") is not None:
+            side = self._dots(template.number("symbol.size_mm"))
+            try:
+                modules = byte_mode_side(len(source.alphabets("uri")), ecc) + 2 * QR_QUIET
+            except QrTooLong as exc:
+                raise PrintTemplateUnsuitable(str(exc)) from None
+            module = min(module, (side - _BQ_DROP) // modules)
+            least = max(1, self._dots(template.number("symbol.min_module_mm", 0.25)))
+            if module < least:
+                raise PrintTemplateUnsuitable(
+                    f"template {template.name}: this batch's URI needs a QR of {modules}"
+                    f" modules with its quiet zone, which does not fit {side} dots at"
+                    f" {least} dots a module or more: use a larger label or a PDF template"
+                )
+            box = _Box(x, y, side, side)
+            width, height = template.get("width_mm"), template.get("height_mm")
+            if (
+                width is not None
+                and height is not None
+                and (
+                    x + side > self._dots(template.number("width_mm"))
+                    or y + side > self._dots(template.number("height_mm"))
+                )
+            ):
+                raise PrintTemplateInvalid(
+                    f"template {template.name}: the symbol's square does not fit on the label"
+                )
+            x, y = x + QR_QUIET * module, y + QR_QUIET * module
+        if module > 10:
+            raise PrintTemplateInvalid(
+                f"template {template.name}: ^BQ takes at most 10 dots a module"
+            )
+        return f"^FO{x},{y}^BQN,2,{module}^FD{ecc}A,{{uri}}^FS", box
+
+    def _datamatrix(self, template: Template, source: LabelSource) -> tuple[str, _Box | None]:
+        if "element" not in source.variable:
+            raise PrintTemplateUnsuitable(
+                f"template {template.name} prints GS1 element strings, which cannot carry"
+                " the signature of signed codes: use a QR template"
+            )
+        module = max(1, self._dots(template.number("symbol.module_mm")))
+        x, y = (
+            self._dots(template.number("symbol.x_mm")),
+            self._dots(template.number("symbol.y_mm")),
+        )
+        esc = _ZPL_ESCAPE
+        return f"^FO{x},{y}^BXN,{module},200,0,0,6,{esc}^FD{esc}1{{element}}^FS", None
 
     def render(self, chunk: LabelChunk) -> Text:
         return self.record.render(chunk)  # written as is: no copy into a bytes object

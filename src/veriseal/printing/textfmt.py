@@ -123,3 +123,16 @@ class RecordFormat:
             if p.const is None:
                 out[:, p.at : p.at + p.width] = chunk.field(p.name)[:, p.col : p.col + p.width]
         return out
+
+
+def fields_of(fmt: str) -> list[str]:
+    """The field names ``fmt`` refers to, in order."""
+    return [name for _, name, _, _ in string.Formatter().parse(fmt) if name is not None]
+
+
+def says_nothing(fmt: str, source: LabelSource) -> bool:
+    """True when ``fmt`` refers to fields and every one of them is empty on every record
+    of ``source``: such a human-readable line would print only its caption (an empty
+    ``(17)`` or ``EXP`` for a product without shelf life), so renderers leave it out."""
+    names = fields_of(fmt)
+    return bool(names) and all(source.constant.get(name) == "" for name in names)
