@@ -94,7 +94,9 @@ def _lines(path: Path) -> list[str]:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
 
 
-_RANGE_SPEC = re.compile(r"^(?P<batch>[^:\s]+):(?P<range>\d+(?:(?:-|\.\.)\d+)?)$")
+_RANGE_SPEC = re.compile(
+    r"^(?P<batch>[^:\s]+):(?P<range>\d+(?:(?:-|\.\.)\d+)?)$", re.ASCII
+)
 
 
 async def _children(engine: Engine, brand: Brand, specs: tuple[str, ...]) -> Children:

@@ -124,8 +124,9 @@ class BatchService:
         if "/" in text:
             gtin, lot = text.split("/", 1)
             return await self._ledger.get_batch_by_lot(brand.id, normalize_gtin(gtin), lot)
-        if not text.isdigit():
-            raise InvalidInput(f"batch {text!r}: give its number or GTIN/LOT")
+        # ASCII digits only: int() also reads '١' (Arabic-Indic one) as 1
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise InvalidInput(f"batch {text[:40]!r}: give its number or GTIN/LOT")
         batch = await self._ledger.get_batch(int(text))
         if batch.brand_id != brand.id:
             raise BatchNotFound(f"brand {brand.slug} has no batch {text}")

@@ -55,7 +55,8 @@ def make(first: int, last: int) -> IndexRange:
     return IndexRange(first, last)
 
 
-_RANGE = re.compile(r"^\s*(\d{1,10})\s*(?:(?:-|\.\.)\s*(\d{1,10}))?\s*$")
+# re.ASCII: \d must not match other scripts' digits, which int() would then read
+_RANGE = re.compile(r"^\s*(\d{1,10})\s*(?:(?:-|\.\.)\s*(\d{1,10}))?\s*$", re.ASCII)
 
 
 def parse(text: str) -> IndexRange:

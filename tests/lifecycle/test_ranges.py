@@ -102,3 +102,12 @@ def test_range_map_overlapping(history: list[tuple[IndexRange, str]], probe: Ind
     assert {(i, v) for r, v in found for i in range(r.first, r.last + 1)} == {
         (i, m.get(i)) for i in range(probe.first, probe.last + 1) if m.get(i) is not None
     }
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=4))
+def test_parse_reads_ascii_digits_only(digits: str) -> None:
+    """Other scripts' digits ('١', '²') are not indexes: int() would read some of them."""
+    if digits.isascii():
+        return
+    with pytest.raises(RangeInvalid):
+        parse(digits)

@@ -75,3 +75,14 @@ def test_cli_refuses_dot_segment_lots(
               lang="zh_CN.UTF-8")  # fmt: skip
     assert "批号无法用于链接" in out and "浏览器" in out
     assert json.loads(run("batch", "list", "--json")) == []  # nothing was written
+
+
+@pytest.mark.parametrize("ref", ["١", "²", "1" * 30])
+async def test_batch_refs_are_ascii_numbers(engine: Engine, ref: str) -> None:
+    """'١' (Arabic-Indic one) used to name batch 1: int() reads it."""
+    brand = await engine.brands.create("acme", "Acme", "id.acme.example")
+    await engine.catalogue.add(make_product(brand, GTIN, "Green tea"))
+    await engine.batches.create(brand, BatchRequest(gtin=GTIN, lot="L1", size=10))
+    assert (await engine.batches.get(brand, "1")).id == 1
+    with pytest.raises(InvalidInput):
+        await engine.batches.get(brand, ref)
