@@ -15,6 +15,7 @@ from veriseal.accounts.models import SYSTEM, OrgKind, Role, UserStatus
 from veriseal.engine import Engine
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output, output_option
+from veriseal_cli.params import ID
 
 
 @click.group()
@@ -27,7 +28,7 @@ def users() -> None:
 @click.argument("contact")
 @click.option("--name", "display_name", required=True, help="Display name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--org", "org_id", type=int, help="Organisation id (see `users orgs tree`).")
+@click.option("--org", "org_id", type=ID, help="Organisation id (see `users orgs tree`).")
 @click.option("--password", is_flag=True, help="Prompt for a password (else none is set).")
 @pass_opts
 def add(
@@ -53,7 +54,7 @@ def add(
 
 
 @users.command("list")
-@click.option("--org", "org_id", type=int, help="Only this organisation's subtree.")
+@click.option("--org", "org_id", type=ID, help="Only this organisation's subtree.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
 def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
@@ -74,7 +75,7 @@ def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
 
 
 @users.command("show")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @pass_opts
 def show(opts: Options, user_id: int) -> None:
     """One user, with its real-name status."""
@@ -88,7 +89,7 @@ def show(opts: Options, user_id: int) -> None:
 
 def _status_command(name: str, status: UserStatus) -> None:
     @users.command(name)
-    @click.argument("user_id", type=int)
+    @click.argument("user_id", type=ID)
     @pass_opts
     def command(opts: Options, user_id: int) -> None:
         async def go(engine: Engine) -> None:
@@ -104,7 +105,7 @@ _status_command("enable", UserStatus.ACTIVE)
 
 
 @users.command("role")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @click.argument("role", type=click.Choice([r.value for r in Role]))
 @pass_opts
 def role(opts: Options, user_id: int, role: str) -> None:
@@ -135,7 +136,7 @@ def orgs_root(opts: Options) -> None:
 
 
 @orgs.command("add")
-@click.option("--parent", "parent_id", type=int, required=True)
+@click.option("--parent", "parent_id", type=ID, required=True)
 @click.option("--kind", type=click.Choice(["distributor", "retailer"]), required=True)
 @click.option("--name", required=True)
 @pass_opts
@@ -150,7 +151,7 @@ def orgs_add(opts: Options, parent_id: int, kind: str, name: str) -> None:
 
 
 @orgs.command("tree")
-@click.argument("root_id", type=int, required=False)
+@click.argument("root_id", type=ID, required=False)
 @pass_opts
 def orgs_tree(opts: Options, root_id: int | None) -> None:
     """Print a subtree (default: the brand's whole tree), indented."""
@@ -176,7 +177,7 @@ def token() -> None:
 
 
 @token.command("create")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @click.option("--name", required=True, help="What the token is for, e.g. 'handheld 7'.")
 @click.option(
     "--scope",
@@ -206,7 +207,7 @@ def token_create(
 
 
 @token.command("list")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @pass_opts
 def token_list(opts: Options, user_id: int) -> None:
     """A user's API tokens (never their secrets)."""
@@ -218,7 +219,7 @@ def token_list(opts: Options, user_id: int) -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=ID)
 @pass_opts
 def token_revoke(opts: Options, token_id: int) -> None:
     """Revoke a token at once."""
@@ -248,7 +249,7 @@ def kyc_pending(opts: Options) -> None:
 
 
 @kyc.command("review")
-@click.argument("submission_id", type=int)
+@click.argument("submission_id", type=ID)
 @click.option("--approve/--reject", required=True)
 @click.option("--reason", default="", help="Required when rejecting.")
 @pass_opts
@@ -262,7 +263,7 @@ def kyc_review(opts: Options, submission_id: int, approve: bool, reason: str) ->
 
 
 @kyc.command("document")
-@click.argument("submission_id", type=int)
+@click.argument("submission_id", type=ID)
 @output_option
 @pass_opts
 def kyc_document(opts: Options, submission_id: int, output: Path) -> None:
@@ -278,7 +279,7 @@ def kyc_document(opts: Options, submission_id: int, output: Path) -> None:
 
 # -- audit ---------------------------------------------------------------------------------
 @users.command("audit")
-@click.option("--actor", "actor_id", type=int)
+@click.option("--actor", "actor_id", type=ID)
 @click.option("--action")
 @click.option("--since", type=click.DateTime(), help="From this time (UTC).")
 @click.option("--all-brands", is_flag=True, help="Every brand, not only --brand's.")

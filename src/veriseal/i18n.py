@@ -117,6 +117,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.config_invalid": ("Configuration problem", "配置错误"),
     "error.storage_unavailable": ("Ledger unavailable", "数据库不可用"),
     "error.internal": ("Internal error", "内部错误"),
+    "error.listen_failed": ("Cannot listen on that address", "无法监听该地址"),
     "error.error": ("Error", "错误"),
     # CLI words
     "cli.brand_created": ("Brand {slug} created with key {kid}", "已创建品牌 {slug}，密钥 {kid}"),
