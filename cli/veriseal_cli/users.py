@@ -24,6 +24,13 @@ def users() -> None:
     用户、角色、经销商机构、API 令牌、实名审核与审计日志。"""
 
 
+async def ensure_root_orgs(engine: Engine) -> None:
+    """Every brand's root organisation exists (``init`` creates it; a ledger made before
+    it did gets it here), so an ``--org`` id from the tree works on first use."""
+    for brand in await engine.brands.list():
+        await engine.accounts.brand_org(brand)
+
+
 @users.command("add")
 @click.argument("contact")
 @click.option("--name", "display_name", required=True, help="Display name.")
@@ -40,6 +47,7 @@ def add(
     )
 
     async def go(engine: Engine) -> None:
+        await ensure_root_orgs(engine)
         user = await engine.accounts.create_user(
             SYSTEM,
             contact=contact,
@@ -144,6 +152,7 @@ def orgs_add(opts: Options, parent_id: int, kind: str, name: str) -> None:
     """Add a distributor or retailer under an organisation."""
 
     async def go(engine: Engine) -> None:
+        await ensure_root_orgs(engine)
         org = await engine.accounts.create_org(SYSTEM, parent_id, OrgKind(kind), name)
         echo_json(org.to_dict())
 

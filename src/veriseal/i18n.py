@@ -153,6 +153,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cli.status_set": ("Batch {id} is now {status}", "批次 {id} 状态：{status}"),
     "cli.migrated": ("Applied migrations: {names}", "已应用迁移：{names}"),
     "cli.up_to_date": ("Schema up to date", "数据库结构已是最新"),
+    "cli.database_created": ("Database created: {url}", "已创建数据库：{url}"),
+    "cli.root_org": (
+        "Root organisation {id} (users add --org {id})",
+        "根机构 {id}（users add --org {id}）",
+    ),
 }
 
 
