@@ -187,7 +187,7 @@ def inbox(
         for m in found:
             mark = " " if m.read else "*"
             click.echo(f"{mark} {m.id}\t{m.created_at:%Y-%m-%d %H:%M}\t{m.type}\t{m.title}")
-        click.echo(t("cli.notify.unread", opts.lang, n=await n.inbox.unread_count(user)))
+        click.echo(t("cli.notify.unread", opts.lang, n=await n.inbox.unread_count(user, f)))
 
     with_notifier(opts, go)
 
