@@ -271,6 +271,76 @@ def kyc_review(opts: Options, submission_id: int, approve: bool, reason: str) ->
     with_engine(opts, go)
 
 
+@kyc.command("submit")
+@click.argument("user_id", type=ID)
+@click.option(
+    "--person",
+    "kind",
+    flag_value="person",
+    help="A person's check: --number is the resident ID (身份证号).",
+)
+@click.option(
+    "--enterprise",
+    "kind",
+    flag_value="enterprise",
+    help="The user's organisation: --number is the unified social credit code (统一社会信用代码).",
+)
+@click.option("--name", "legal_name", required=True, help="Legal name (姓名 / 企业名称).")
+@click.option("--number", required=True, help="Resident ID or unified social credit code.")
+@click.option(
+    "--document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Image of the ID card or business licence (JPEG or PNG).",
+)
+@pass_opts
+def kyc_submit(
+    opts: Options, user_id: int, kind: str | None, legal_name: str, number: str, document: Path
+) -> None:
+    """Submit a real-name check on behalf of a user (提交实名认证): a dealer's enterprise
+    check is what `territory grant` and orders need. Review it with `kyc approve`."""
+    if kind is None:
+        raise click.UsageError("say --person or --enterprise")
+    image = document.read_bytes()
+
+    async def go(engine: Engine) -> None:
+        user = await engine.accounts.user(SYSTEM, user_id)
+        principal = await engine.accounts.principal(user, client="cli")
+        if kind == "person":
+            sub = await engine.kyc.submit_person(principal, legal_name, number, image)
+        else:
+            sub = await engine.kyc.submit_enterprise(principal, legal_name, number, image)
+        echo_json(sub.to_dict())
+
+    with_engine(opts, go)
+
+
+@kyc.command("approve")
+@click.argument("submission_id", type=ID)
+@click.option("--note", default="", help="A note kept with the review.")
+@pass_opts
+def kyc_approve(opts: Options, submission_id: int, note: str) -> None:
+    """Approve a submission (通过); the applicant is notified."""
+
+    async def go(engine: Engine) -> None:
+        echo_json((await engine.kyc.review(SYSTEM, submission_id, True, note)).to_dict())
+
+    with_engine(opts, go)
+
+
+@kyc.command("reject")
+@click.argument("submission_id", type=ID)
+@click.option("--reason", required=True, help="Why, shown to the applicant (驳回原因).")
+@pass_opts
+def kyc_reject(opts: Options, submission_id: int, reason: str) -> None:
+    """Reject a submission (驳回); the applicant is notified with the reason."""
+
+    async def go(engine: Engine) -> None:
+        echo_json((await engine.kyc.review(SYSTEM, submission_id, False, reason)).to_dict())
+
+    with_engine(opts, go)
+
+
 @kyc.command("document")
 @click.argument("submission_id", type=ID)
 @output_option
