@@ -17,6 +17,7 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [server]
     host = "127.0.0.1"
     port = 8080
+    report_contact = "mailto:quality@acme.example"  # or tel:/https:, on warning verdicts
 
     [printing]
     template_dirs = ["labels"]    # the brand's own print templates (see docs/printing.md)

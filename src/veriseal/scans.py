@@ -167,8 +167,10 @@ class ScanResult:
     region: Region | None = None  # where this scan was, resolved offline
     facts: dict[str, Any] = field(default_factory=dict)  # plugins' facts, by plugin name
 
-    def to_dict(self) -> dict[str, object]:
-        out = self.verification.to_dict()
+    def to_dict(self, lang: str | None = None) -> dict[str, object]:
+        """The JSON verdict with the scan's facts; ``message`` in ``lang`` when given
+        (see :meth:`Verification.to_dict`)."""
+        out = self.verification.to_dict(lang)
         if self.facts:
             out["facts"] = self.facts
         first = self.previous.first_location
