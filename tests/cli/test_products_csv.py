@@ -66,7 +66,8 @@ def test_any_header_spelling_and_order(order: list[str], pick: dict[str, str]) -
 
 
 def test_spreadsheet_variants_of_the_chinese_headers() -> None:
-    text = "商品名称,商品条码/GTIN,规格,厂家,保质期（天）,品类\n龙井,09506000134352,250 g,茶厂,540,茶叶\n"
+    header = "商品名称,商品条码/GTIN,规格,厂家,保质期（天）,品类\n"
+    text = header + "龙井,09506000134352,250 g,茶厂,540,茶叶\n"
     [(_, product)], errors = parse_csv(BRAND, text)
     assert errors == [] and product.name == "龙井" and product.spec == "250 g"
     assert product.manufacturer == "茶厂" and product.shelf_life_days == 540
