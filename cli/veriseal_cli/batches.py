@@ -19,6 +19,7 @@ from veriseal.minting import CodeFormat, Minter, check_range, write_codes
 from veriseal.models import Batch, BatchStatus, Profile
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option
+from veriseal_cli.params import BATCH, COUNT, INDEX
 from veriseal_cli.progress import progress_bar
 
 
@@ -49,7 +50,7 @@ def batch() -> None:
 @batch.command("create")
 @click.option("--product", "gtin", required=True, help="GTIN of a registered product.")
 @click.option("--lot", required=True, help="Lot / batch number printed on labels (AI 10).")
-@click.option("--size", type=int, required=True, help="Number of codes.")
+@click.option("--size", type=COUNT, required=True, help="Number of codes.")
 @click.option(
     "--profile", type=click.Choice([p.value for p in Profile]), default="compact", show_default=True
 )
@@ -116,7 +117,7 @@ def list_(opts: Options, as_json: bool) -> None:
 
 
 @batch.command("show")
-@click.argument("ref")
+@click.argument("ref", type=BATCH)
 @pass_opts
 def show(opts: Options, ref: str) -> None:
     """Show a batch (by number or GTIN/LOT) as JSON."""
@@ -128,9 +129,9 @@ def show(opts: Options, ref: str) -> None:
 
 
 @batch.command("codes")
-@click.argument("ref")
-@click.option("--from", "first", type=int, help="First index (inclusive, default 0).")
-@click.option("--to", "last", type=int, help="Last index (inclusive, default size-1).")
+@click.argument("ref", type=BATCH)
+@click.option("--from", "first", type=INDEX, help="First index (inclusive, default 0).")
+@click.option("--to", "last", type=INDEX, help="Last index (inclusive, default size-1).")
 @click.option(
     "--format",
     "fmt",
@@ -141,7 +142,7 @@ def show(opts: Options, ref: str) -> None:
 @output_option
 @click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(1, 64),
     default=1,
     show_default=True,
     help="Processes for signing (signed profile).",
@@ -177,7 +178,7 @@ def codes(
 
 
 @batch.command("manifest")
-@click.argument("ref")
+@click.argument("ref", type=BATCH)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @pass_opts
 def manifest_cmd(opts: Options, ref: str, output: Path | None) -> None:
@@ -226,7 +227,7 @@ def _read_json(path: Path) -> Any:
 
 def _status_command(name: str, status: BatchStatus, help_text: str) -> click.Command:
     @click.command(name, help=help_text)
-    @click.argument("ref")
+    @click.argument("ref", type=BATCH)
     @pass_opts
     def cmd(opts: Options, ref: str) -> None:
         async def go(engine: Engine) -> None:

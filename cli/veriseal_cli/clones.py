@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import json
+import unicodedata
+from typing import Any
 
 import click
 
+from veriseal.accounts.models import SYSTEM
 from veriseal.clones import DEFAULT_POLICY
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
+from veriseal.i18n import language
 from veriseal.models import AlertKind, ClonePolicy
+from veriseal.scan_records import alert_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 
 
@@ -77,40 +81,65 @@ def set_(
 
 @click.group()
 def alerts() -> None:
-    """Clone alerts raised by scans."""
+    """Clone alerts raised by scans; --platform: invalid-code floods (the installation's)."""
 
 
 @alerts.command("list")
 @click.option("--kind", type=click.Choice([k.value for k in AlertKind]))
 @click.option("--code", help="Only this serial.")
+@click.option(
+    "--platform",
+    is_flag=True,
+    help="Alerts no brand owns, e.g. invalid-code floods (平台级告警，如无效码刷查).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
-def list_(opts: Options, kind: str | None, code: str | None, as_json: bool) -> None:
-    """List alerts with their evidence (the scan ids behind them)."""
+def list_(opts: Options, kind: str | None, code: str | None, platform: bool, as_json: bool) -> None:
+    """List alerts with their evidence (the scan ids behind them): the brand's, or with
+    --platform the installation's own."""
 
     async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        found = await engine.ledger.list_alerts(
-            brand.id, kind=AlertKind(kind) if kind else None, code=code
-        )
-        rows = [
-            {
-                "id": a.id,
-                "at": a.alert.at.isoformat(),
-                "kind": str(a.alert.kind),
-                "code": a.alert.code,
-                "evidence_scans": list(a.alert.evidence),
-                "details": json.loads(a.alert.details),
-            }
-            for a in found
-        ]
+        wanted = AlertKind(kind) if kind else None
+        if platform:
+            found = await engine.scans.platform_alerts(SYSTEM, kind=wanted, code=code)
+        else:
+            brand = await engine.brand(opts.brand)
+            found = await engine.ledger.list_alerts(brand.id, kind=wanted, code=code)
+        records = [alert_record(a) for a in found]
         if as_json:
-            echo_json(rows)
+            echo_json(records)
             return
-        for r in rows:
-            click.echo(f"{r['id']}\t{r['at']}\t{r['kind']}\t{r['code']}\t{r['details']}")
+        click.echo(alerts_table(records, opts.lang))
 
     with_engine(opts, go)
+
+
+_HEADINGS = {
+    "en": ("ID", "AT (UTC)", "KIND", "CODE", "EVIDENCE SCANS", "DETAILS"),
+    "zh": ("编号", "时间（UTC）", "类型", "码", "证据扫码", "详情"),
+}
+
+
+def alerts_table(records: list[dict[str, Any]], lang: str | None) -> str:
+    """Alerts as an aligned plain-text table, one line each; details as ``key=value``."""
+    rows = [_HEADINGS[language(lang)]]
+    for r in records:
+        details = " ".join(f"{k}={v}" for k, v in sorted(r["details"].items()))
+        evidence = ",".join(str(i) for i in r["evidence_scans"])
+        at = r["at"][:19].replace("T", " ")
+        rows.append((str(r["id"]), at, r["kind"], r["code"] or "-", evidence, details))
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=False))
+        + "  "
+        + row[-1]
+        for row in rows
+    ).rstrip()
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def register(cli: click.Group) -> None:

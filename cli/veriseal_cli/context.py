@@ -4,6 +4,13 @@ Every command body runs inside :func:`run`, which turns a ``VerisealError`` into
 message (English or Chinese, with the stable code) and the error's exit code, and any
 other exception into a one-line internal-error message: no traceback reaches a user
 unless ``VERISEAL_DEBUG=1``.
+
+Exit codes: 0 success; 1 a generic error; 2 bad usage or input (click's usage errors
+and ``InvalidInput``); 3-11 the coded error classes (see each class's ``exit_code``);
+70 an internal error (``EX_SOFTWARE``); 71 the operating system refused a resource,
+e.g. a port in use (``EX_OSERR``, :class:`~veriseal.errors.ListenFailed`); 141 the
+reader of standard output went away (a pipe into ``head``): 128 + SIGPIPE, what a
+shell reports for a Unix tool killed by it, and nothing is printed.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ import click
 
 from veriseal import config as config_mod
 from veriseal.engine import Engine
-from veriseal.errors import VerisealError
+from veriseal.errors import InvalidInput, VerisealError
 from veriseal.i18n import t
 
 T = TypeVar("T")
 INTERNAL_EXIT = 70  # EX_SOFTWARE
+BROKEN_PIPE_EXIT = 128 + 13  # 128 + SIGPIPE, as a shell reports `tool | head`
 
 
 @dataclass
@@ -51,6 +59,12 @@ def run(opts: Options, body: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(body())  # type: ignore[arg-type]
     except VerisealError as exc:
         fail(exc, opts.lang)
+    except BrokenPipeError:
+        broken_pipe()
+    except OverflowError as exc:
+        # The bounded option types (veriseal_cli.params) refuse out-of-range numbers
+        # first; this catches one that a plugin's command let through to the driver.
+        fail(InvalidInput(f"a number is out of range: {exc}"), opts.lang)
     except (KeyboardInterrupt, click.exceptions.Exit, SystemExit):
         raise
     except click.ClickException:
@@ -64,6 +78,17 @@ def run(opts: Options, body: Callable[[], Awaitable[T]]) -> T:
             err=True,
         )
         sys.exit(INTERNAL_EXIT)
+
+
+def broken_pipe() -> NoReturn:
+    """Exit quietly because standard output's reader is gone (``veriseal ... | head``).
+
+    As the Python documentation advises for SIGPIPE: point standard output at
+    ``/dev/null`` first, so the interpreter's final flush of what is still buffered
+    does not fail again on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(BROKEN_PIPE_EXIT)
 
 
 def with_engine(opts: Options, body: Callable[[Engine], Awaitable[T]]) -> T:

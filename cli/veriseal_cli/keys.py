@@ -58,7 +58,7 @@ def rotate(opts: Options) -> None:
 
 
 @keys.command("revoke")
-@click.argument("slot", type=int)
+@click.argument("slot", type=click.IntRange(0, 1023))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_opts
 def revoke(opts: Options, slot: int, yes: bool) -> None:

@@ -26,6 +26,7 @@ from veriseal.logistic_units import label, parse_sscc
 from veriseal.models import Batch, Brand
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output, output_option
+from veriseal_cli.params import BATCH, COUNT, INDEX
 from veriseal_cli.progress import progress_bar
 
 i18n.register(
@@ -137,9 +138,9 @@ def _echo_moved(opts: Options, key: str, sscc: str, result: PackResult, as_json:
 
 
 @click.command("activate")
-@click.argument("ref")
-@click.option("--from", "first", type=int, help="First index (default 0).")
-@click.option("--to", "last", type=int, help="Last index, inclusive (default the batch's last).")
+@click.argument("ref", type=BATCH)
+@click.option("--from", "first", type=INDEX, help="First index (default 0).")
+@click.option("--to", "last", type=INDEX, help="Last index, inclusive (default the batch's last).")
 @click.option("--range", "specs", multiple=True, help="I-J ranges (repeatable).")
 @_with_location
 @pass_opts
@@ -182,9 +183,9 @@ def activate(
 
 
 @click.command("decommission")
-@click.argument("ref")
-@click.option("--from", "first", type=int)
-@click.option("--to", "last", type=int)
+@click.argument("ref", type=BATCH)
+@click.option("--from", "first", type=INDEX)
+@click.option("--to", "last", type=INDEX)
 @click.option("--range", "specs", multiple=True, help="I-J ranges (repeatable).")
 @click.option(
     "--indexes",
@@ -258,7 +259,7 @@ def decommission(
 
 
 @click.command("require-activation")
-@click.argument("ref", required=False)
+@click.argument("ref", type=BATCH, required=False)
 @click.option("--all-new", is_flag=True, help="For every batch the brand creates from now on.")
 @click.option("--off", is_flag=True, help="Do not require activation.")
 @pass_opts
@@ -283,7 +284,7 @@ def require_activation(opts: Options, ref: str | None, all_new: bool, off: bool)
 
 
 @click.command("states")
-@click.argument("ref")
+@click.argument("ref", type=BATCH)
 @pass_opts
 def states(opts: Options, ref: str) -> None:
     """How many codes of batch REF are active, decommissioned or not activated (JSON)."""
@@ -393,7 +394,7 @@ def sscc() -> None:
 @sscc.command("mint")
 @click.option("--company-prefix", required=True, help="Your GS1 company prefix (6-12 digits).")
 @click.option("--extension", type=click.IntRange(0, 9), default=0, show_default=True)
-@click.option("--count", type=int, default=1, show_default=True)
+@click.option("--count", type=COUNT, default=1, show_default=True)
 @click.option(
     "--format",
     "fmt",

@@ -39,6 +39,7 @@ from veriseal.notifications import (
 )
 from veriseal.notifications.preferences import parse_channels, parse_type
 from veriseal_cli.context import Options, echo_json, pass_opts, run
+from veriseal_cli.params import ID
 from veriseal_cli.progress import progress_bar
 
 T = TypeVar("T")
@@ -91,7 +92,7 @@ def notify() -> None:
 
 @notify.command("send")
 @click.option("--type", "mtype", required=True, help="order_status, promotion, system_notice, ...")
-@click.option("--user", "users", type=int, multiple=True, required=True, help="Repeatable.")
+@click.option("--user", "users", type=ID, multiple=True, required=True, help="Repeatable.")
 @click.option("--title", required=True)
 @click.option("--body", default="")
 @click.option("--data", help="A JSON object carried with the message.")
@@ -144,7 +145,7 @@ def send_to(opts: Options, channel: str, address: str, title: str, body: str) ->
 
 
 @notify.command("inbox")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--search", "query", help="Full-text search (Chinese works: 窜货).")
 @click.option("--type", "mtype")
 @click.option("--channel", type=click.Choice([c.value for c in Channel]))
@@ -186,16 +187,16 @@ def inbox(
         for m in found:
             mark = " " if m.read else "*"
             click.echo(f"{mark} {m.id}\t{m.created_at:%Y-%m-%d %H:%M}\t{m.type}\t{m.title}")
-        click.echo(t("cli.notify.unread", opts.lang, n=await n.inbox.unread_count(user)))
+        click.echo(t("cli.notify.unread", opts.lang, n=await n.inbox.unread_count(user, f)))
 
     with_notifier(opts, go)
 
 
 @notify.command("mark")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--unread", is_flag=True, help="Mark unread instead of read.")
 @click.option("--all", "all_", is_flag=True, help="Every unread message of the user.")
-@click.argument("ids", type=int, nargs=-1)
+@click.argument("ids", type=ID, nargs=-1)
 @pass_opts
 def mark(opts: Options, user: int, unread: bool, all_: bool, ids: tuple[int, ...]) -> None:
     """Mark messages read (or unread)."""
@@ -216,7 +217,7 @@ def prefs() -> None:
 
 
 @prefs.command("show")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @pass_opts
 def prefs_show(opts: Options, user: int) -> None:
     async def go(n: Notifier, _s: NotifySettings) -> None:
@@ -242,7 +243,7 @@ def prefs_show(opts: Options, user: int) -> None:
 
 
 @prefs.command("set")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--type", "mtype", required=True)
 @click.option("--channels", required=True, help="Comma-separated: inbox,email,sms,webhook.")
 @pass_opts
@@ -260,7 +261,7 @@ def dnd() -> None:
 
 
 @dnd.command("set")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--type", "mtype", required=True)
 @click.option("--from", "start", required=True, help="HH:MM, local time.")
 @click.option("--to", "end", required=True, help="HH:MM, local time.")
@@ -276,7 +277,7 @@ def dnd_set(opts: Options, user: int, mtype: str, start: str, end: str, tz: str)
 
 
 @dnd.command("clear")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--type", "mtype", required=True)
 @pass_opts
 def dnd_clear(opts: Options, user: int, mtype: str) -> None:
@@ -293,7 +294,7 @@ def contacts() -> None:
 
 
 @contacts.command("set")
-@click.option("--user", type=int, required=True)
+@click.option("--user", type=ID, required=True)
 @click.option("--email")
 @click.option("--phone")
 @click.option("--webhook-url")
@@ -367,7 +368,7 @@ def outbox(opts: Options, status: str | None, limit: int, as_json: bool) -> None
 
 
 @notify.command("attempts")
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=ID)
 @pass_opts
 def attempts(opts: Options, outbox_id: int) -> None:
     """Every recorded attempt of one delivery."""

@@ -13,6 +13,7 @@ from veriseal import config as config_mod
 from veriseal import plugins
 from veriseal.errors import VerisealError
 from veriseal.i18n import t
+from veriseal_cli.global_options import add_global_options
 
 
 class PluginGroup(click.Group):
@@ -39,7 +40,5 @@ class PluginGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = super().get_command(ctx, cmd_name)
-        if found is not None:
-            return found
-        return self._plugin_commands(ctx).get(cmd_name)
+        found = super().get_command(ctx, cmd_name) or self._plugin_commands(ctx).get(cmd_name)
+        return None if found is None else add_global_options(found)

@@ -21,14 +21,15 @@ from veriseal.printing.records import BatchSource
 from veriseal.printing.render_base import Renderer, Sink
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output
+from veriseal_cli.params import BATCH, INDEX
 from veriseal_cli.progress import progress_bar
 
 
 @click.command("print")
-@click.argument("ref", required=False)
+@click.argument("ref", type=BATCH, required=False)
 @click.option("--template", "template_name", help="Template name (see --list-templates).")
-@click.option("--from", "first", type=int, help="First index (inclusive, default 0).")
-@click.option("--to", "last", type=int, help="Last index (inclusive, default size-1).")
+@click.option("--from", "first", type=INDEX, help="First index (inclusive, default 0).")
+@click.option("--to", "last", type=INDEX, help="Last index (inclusive, default size-1).")
 @click.option("--line", default="", help="Production line the labels are for.")
 @click.option("--operator", default="", help="Who prints them.")
 @click.option("--reprint", is_flag=True, help="Reprint labels printed before (printer jam).")
@@ -138,7 +139,7 @@ async def _to_folder(
 
 
 @click.command("print-jobs")
-@click.argument("ref")
+@click.argument("ref", type=BATCH)
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
 def print_jobs(opts: Options, ref: str, as_json: bool) -> None:

@@ -24,7 +24,7 @@ def product() -> None:
 @click.option("--name", required=True)
 @click.option("--spec", default="", help="Specification / model (规格型号).")
 @click.option("--manufacturer", default="")
-@click.option("--shelf-life-days", type=int, default=None)
+@click.option("--shelf-life-days", type=click.IntRange(1, 36500), default=None)
 @click.option("--category", default="", help="Path such as Beverages/Tea/Green.")
 @pass_opts
 def add(

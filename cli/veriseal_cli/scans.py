@@ -19,13 +19,16 @@ from veriseal.regions.china import province_key
 from veriseal.scan_records import COLUMNS, scan_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option
+from veriseal_cli.params import BATCH, COUNT, ID
 
 
 def _filters(fn: Any) -> Any:
     for option in reversed(
         (
             click.option("--code", help="Only this serial (typed forms are normalised)."),
-            click.option("--batch", "batch_ref", help="Only this batch (number or GTIN/LOT)."),
+            click.option(
+                "--batch", "batch_ref", type=BATCH, help="Only this batch (number or GTIN/LOT)."
+            ),
             click.option("--since", type=click.DateTime(), help="From this UTC time (inclusive)."),
             click.option("--until", type=click.DateTime(), help="Before this UTC time."),
             click.option("--product", help="Only this product (GTIN)."),
@@ -35,7 +38,7 @@ def _filters(fn: Any) -> Any:
                 "--province",
                 help="Only scans in this province: ISO 3166-2 (CN-GD) or GB/T 2260 (440000).",
             ),
-            click.option("--limit", type=int, default=1000, show_default=True),
+            click.option("--limit", type=COUNT, default=1000, show_default=True),
         )
     ):
         fn = option(fn)
@@ -99,7 +102,7 @@ def list_(opts: Options, /, as_json: bool, **filters: Any) -> None:
 
 
 @scans.command("show")
-@click.argument("scan_id", type=int)
+@click.argument("scan_id", type=ID)
 @pass_opts
 def show(opts: Options, scan_id: int) -> None:
     """Show one scan as JSON."""

@@ -8,6 +8,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from veriseal import config as config_mod
 from veriseal import demo
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.errors import ConfigError, VerisealError
+from veriseal.errors import ConfigError, ListenFailed, VerisealError
 from veriseal.keys import create_key_file
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
@@ -31,13 +32,24 @@ DEMO_DIR = "veriseal-demo"
 log = logging.getLogger("veriseal.serve")
 
 
-def _prepare_demo_config(opts: Options, directory: Path) -> None:
-    """A self-contained demo folder (config, SQLite ledger, key file) unless a config exists."""
+def _prepare_demo_config(opts: Options, directory: Path, keep: bool) -> None:
+    """A self-contained demo folder (config, SQLite ledger, key file) unless a config
+    exists. A demo folder left by an earlier run is moved aside to ``<dir>.previous``
+    (replacing an older one) unless ``keep``: its ledger remembers the demo codes' scans,
+    so the first scan of a new demo would already count as a copied label."""
     path = config_mod.config_path(opts.config)
     if path.exists() or os.environ.get("VERISEAL_DB"):
         return
     path = directory.absolute() / config_mod.DEFAULT_FILE
     opts.config = str(path)
+    if directory.exists() and not keep:
+        previous = directory.with_name(directory.name + ".previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        directory.rename(previous)
+        click.echo(
+            f"Starting a fresh demo; the previous one is in {previous}/ (--keep-demo keeps it)"
+            f" / 已重新开始演示，上次的演示数据移至 {previous}/（使用 --keep-demo 保留）"
+        )
     if path.exists():
         return
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,12 +70,17 @@ def _prepare_demo_config(opts: Options, directory: Path) -> None:
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8080).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 8080).")
 @click.option(
     "--demo",
     "with_demo",
     is_flag=True,
     help=f"Seed a demo brand (in ./{DEMO_DIR}/ when no config exists) and print codes to scan.",
+)
+@click.option(
+    "--keep-demo",
+    is_flag=True,
+    help=f"With --demo: keep the ledger of an earlier demo (default: move ./{DEMO_DIR}/ aside).",
 )
 @click.option(
     "--public-host", help="Host:port that phones use to reach this server (for demo links)."
@@ -87,18 +104,19 @@ def serve(
     host: str | None,
     port: int | None,
     with_demo: bool,
+    keep_demo: bool,
     public_host: str | None,
     rate_limit: float | None,
     workers: int | None,
 ) -> None:
     """Run the scan-to-verify server (GS1 Digital Link resolver + verdict page)."""
     if with_demo:
-        _prepare_demo_config(opts, Path(DEMO_DIR))
+        _prepare_demo_config(opts, Path(DEMO_DIR), keep_demo)
 
     async def prepare() -> tuple[Config, str, int, Limits, int]:
         cfg = opts.load()
         bind = host or str(cfg.server.get("host", "127.0.0.1"))
-        listen_port = port if port is not None else int(cfg.server.get("port", 8080))
+        listen_port = port if port is not None else _config_port(cfg)
         per_minute = (
             rate_limit if rate_limit is not None else cfg.server.get("rate_per_minute", 120)
         )
@@ -142,18 +160,31 @@ def serve(
             child.join(timeout=10)
 
 
+def _config_port(cfg: Config) -> int:
+    """``[server] port`` of the config, checked like the ``--port`` option."""
+    value = cfg.server.get("port", 8080)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ConfigError(f"[server] port must be a number in 1..65535, not {value!r}")
+    return value
+
+
 async def _print_demo(engine: Engine, resolver: str) -> None:
     codes = await demo.seed(engine, resolver)
     # Production labels carry https:// links to the brand's resolver behind TLS; demo
     # links point at THIS server (plain HTTP, the host asked for now), whatever resolver
     # the demo brand was created with on an earlier run.
     links = [f"http://{resolver}/01/" + c.uri.split("/01/", 1)[1] for c in codes]
-    label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png")
+    label = demo.write_label(links[0], Path(DEMO_DIR) / "demo-label.png", demo.DEMO_PRODUCT)
     click.echo("Demo codes / 演示码 (open in a browser, or scan the label):")
     for c, uri in zip(codes, links, strict=True):
         extra = f"   PIN / 验证码: {c.pin}" if c.pin else ""
         click.echo(f"  [{c.lot}, {c.profile}] {uri}{extra}")
     click.echo(f"Demo label / 演示标签: {label.absolute()}")
+    pin_code = next(((c, uri) for c, uri in zip(codes, links, strict=True) if c.pin), None)
+    if pin_code is not None and pin_code[0].pin:
+        path = Path(DEMO_DIR) / "demo-label-pin.png"
+        demo.write_label(pin_code[1], path, demo.DEMO_PRODUCT, len(pin_code[0].pin))
+        click.echo(f"Demo label with a PIN / 带验证码的演示标签: {path.absolute()}")
 
 
 def _serve_forever(
@@ -175,7 +206,15 @@ def _serve_forever(
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         try:
             await runner.setup()
-            await web.TCPSite(runner, bind, port, reuse_port=reuse_port or None).start()
+            try:
+                await web.TCPSite(runner, bind, port, reuse_port=reuse_port or None).start()
+            except OSError as exc:  # in use, not this machine's address, privileged
+                raise ListenFailed(
+                    f"{bind}:{port}: {exc.strerror or exc}"
+                    f" / 无法监听 {bind}:{port}（端口已被占用或地址不可用）",
+                    host=bind,
+                    port=port,
+                ) from None
             # Everything loaded so far lives as long as the server: keep it out of the
             # collector's full passes, which otherwise stalled the loop for ~50 ms now
             # and then under load (measured as the verify endpoint's p99).

@@ -9,10 +9,13 @@ import click
 
 from veriseal import config as config_mod
 from veriseal import plugins
+from veriseal.brands import check_resolver, check_slug
 from veriseal.engine import Engine
+from veriseal.errors import InvalidInput
 from veriseal.i18n import t
 from veriseal.keys import create_key_file
 from veriseal.ledger import open_ledger
+from veriseal.ledger.provision import ensure_database
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
 
 
@@ -30,7 +33,9 @@ from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
 def init(opts: Options, slug: str, name: str, resolver: str, directory: Path | None) -> None:
     """Create the ledger (if needed) and a brand with its first key.
 
-    Run again with another --brand to add a tenant to the same ledger.
+    Run again with another --brand to add a tenant to the same ledger. A PostgreSQL
+    database named by --db that does not exist yet is created. Nothing (config, key
+    file) is written unless the ledger opens.
     """
     path = config_mod.config_path(opts.config)
     if directory is not None and not opts.config:
@@ -39,13 +44,18 @@ def init(opts: Options, slug: str, name: str, resolver: str, directory: Path | N
     base = path.parent
 
     async def go() -> None:
+        check_slug(slug)  # bad arguments fail before anything is written, too
+        check_resolver(resolver)
+        if not name.strip():
+            raise InvalidInput("a brand needs a name")
         if not path.exists():
-            base.mkdir(parents=True, exist_ok=True)
             db = (
                 opts.db
                 or os.environ.get("VERISEAL_DB")
                 or config_mod.sqlite_url(base / "veriseal.sqlite3")
             )
+            await _check_ledger(db, opts.lang)  # before anything is written
+            base.mkdir(parents=True, exist_ok=True)
             key_file: str | None = None
             if not os.environ.get("VERISEAL_PASSPHRASE"):
                 key_file = "veriseal.key"
@@ -55,16 +65,30 @@ def init(opts: Options, slug: str, name: str, resolver: str, directory: Path | N
                 click.echo(t("cli.key_file", opts.lang, path=key_path))
             config_mod.write(path, db, key_file, slug)
             click.echo(t("cli.config_written", opts.lang, path=path))
+        else:
+            await _check_ledger(opts.load().db_url, opts.lang)
         engine = await Engine.open(opts.load())
         try:
             click.echo(t("cli.ledger_ready", opts.lang, url=engine.config.db_url))
             brand = await engine.brands.create(slug, name, resolver)
             key = await engine.keys.active(brand)
             click.echo(t("cli.brand_created", opts.lang, slug=brand.slug, kid=key.kid))
+            # users and dealers hang below it: `users add --org ID` works at once
+            root = await engine.accounts.brand_org(brand)
+            click.echo(t("cli.root_org", opts.lang, id=root.id))
         finally:
             await engine.close()
 
     run(opts, go)
+
+
+async def _check_ledger(url: str, lang: str | None) -> None:
+    """Create a missing PostgreSQL database, then open and close the ledger: a bad URL
+    or an unreachable server fails here, before init writes a config or a key file."""
+    if await ensure_database(url):
+        click.echo(t("cli.database_created", lang, url=url.rsplit("@", maxsplit=1)[-1]))
+    ledger = await open_ledger(url)
+    await ledger.close()
 
 
 @click.command()

@@ -15,6 +15,7 @@ from veriseal.accounts.models import SYSTEM, OrgKind, Role, UserStatus
 from veriseal.engine import Engine
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output, output_option
+from veriseal_cli.params import ID
 
 
 @click.group()
@@ -23,11 +24,18 @@ def users() -> None:
     用户、角色、经销商机构、API 令牌、实名审核与审计日志。"""
 
 
+async def ensure_root_orgs(engine: Engine) -> None:
+    """Every brand's root organisation exists (``init`` creates it; a ledger made before
+    it did gets it here), so an ``--org`` id from the tree works on first use."""
+    for brand in await engine.brands.list():
+        await engine.accounts.brand_org(brand)
+
+
 @users.command("add")
 @click.argument("contact")
 @click.option("--name", "display_name", required=True, help="Display name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--org", "org_id", type=int, help="Organisation id (see `users orgs tree`).")
+@click.option("--org", "org_id", type=ID, help="Organisation id (see `users orgs tree`).")
 @click.option("--password", is_flag=True, help="Prompt for a password (else none is set).")
 @pass_opts
 def add(
@@ -39,6 +47,7 @@ def add(
     )
 
     async def go(engine: Engine) -> None:
+        await ensure_root_orgs(engine)
         user = await engine.accounts.create_user(
             SYSTEM,
             contact=contact,
@@ -53,7 +62,7 @@ def add(
 
 
 @users.command("list")
-@click.option("--org", "org_id", type=int, help="Only this organisation's subtree.")
+@click.option("--org", "org_id", type=ID, help="Only this organisation's subtree.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
 def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
@@ -74,7 +83,7 @@ def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
 
 
 @users.command("show")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @pass_opts
 def show(opts: Options, user_id: int) -> None:
     """One user, with its real-name status."""
@@ -88,7 +97,7 @@ def show(opts: Options, user_id: int) -> None:
 
 def _status_command(name: str, status: UserStatus) -> None:
     @users.command(name)
-    @click.argument("user_id", type=int)
+    @click.argument("user_id", type=ID)
     @pass_opts
     def command(opts: Options, user_id: int) -> None:
         async def go(engine: Engine) -> None:
@@ -104,7 +113,7 @@ _status_command("enable", UserStatus.ACTIVE)
 
 
 @users.command("role")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @click.argument("role", type=click.Choice([r.value for r in Role]))
 @pass_opts
 def role(opts: Options, user_id: int, role: str) -> None:
@@ -135,7 +144,7 @@ def orgs_root(opts: Options) -> None:
 
 
 @orgs.command("add")
-@click.option("--parent", "parent_id", type=int, required=True)
+@click.option("--parent", "parent_id", type=ID, required=True)
 @click.option("--kind", type=click.Choice(["distributor", "retailer"]), required=True)
 @click.option("--name", required=True)
 @pass_opts
@@ -143,6 +152,7 @@ def orgs_add(opts: Options, parent_id: int, kind: str, name: str) -> None:
     """Add a distributor or retailer under an organisation."""
 
     async def go(engine: Engine) -> None:
+        await ensure_root_orgs(engine)
         org = await engine.accounts.create_org(SYSTEM, parent_id, OrgKind(kind), name)
         echo_json(org.to_dict())
 
@@ -150,7 +160,7 @@ def orgs_add(opts: Options, parent_id: int, kind: str, name: str) -> None:
 
 
 @orgs.command("tree")
-@click.argument("root_id", type=int, required=False)
+@click.argument("root_id", type=ID, required=False)
 @pass_opts
 def orgs_tree(opts: Options, root_id: int | None) -> None:
     """Print a subtree (default: the brand's whole tree), indented."""
@@ -176,7 +186,7 @@ def token() -> None:
 
 
 @token.command("create")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @click.option("--name", required=True, help="What the token is for, e.g. 'handheld 7'.")
 @click.option(
     "--scope",
@@ -206,7 +216,7 @@ def token_create(
 
 
 @token.command("list")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=ID)
 @pass_opts
 def token_list(opts: Options, user_id: int) -> None:
     """A user's API tokens (never their secrets)."""
@@ -218,7 +228,7 @@ def token_list(opts: Options, user_id: int) -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=ID)
 @pass_opts
 def token_revoke(opts: Options, token_id: int) -> None:
     """Revoke a token at once."""
@@ -248,7 +258,7 @@ def kyc_pending(opts: Options) -> None:
 
 
 @kyc.command("review")
-@click.argument("submission_id", type=int)
+@click.argument("submission_id", type=ID)
 @click.option("--approve/--reject", required=True)
 @click.option("--reason", default="", help="Required when rejecting.")
 @pass_opts
@@ -261,8 +271,78 @@ def kyc_review(opts: Options, submission_id: int, approve: bool, reason: str) ->
     with_engine(opts, go)
 
 
+@kyc.command("submit")
+@click.argument("user_id", type=ID)
+@click.option(
+    "--person",
+    "kind",
+    flag_value="person",
+    help="A person's check: --number is the resident ID (身份证号).",
+)
+@click.option(
+    "--enterprise",
+    "kind",
+    flag_value="enterprise",
+    help="The user's organisation: --number is the unified social credit code (统一社会信用代码).",
+)
+@click.option("--name", "legal_name", required=True, help="Legal name (姓名 / 企业名称).")
+@click.option("--number", required=True, help="Resident ID or unified social credit code.")
+@click.option(
+    "--document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Image of the ID card or business licence (JPEG or PNG).",
+)
+@pass_opts
+def kyc_submit(
+    opts: Options, user_id: int, kind: str | None, legal_name: str, number: str, document: Path
+) -> None:
+    """Submit a real-name check on behalf of a user (提交实名认证): a dealer's enterprise
+    check is what `territory grant` and orders need. Review it with `kyc approve`."""
+    if kind is None:
+        raise click.UsageError("say --person or --enterprise")
+    image = document.read_bytes()
+
+    async def go(engine: Engine) -> None:
+        user = await engine.accounts.user(SYSTEM, user_id)
+        principal = await engine.accounts.principal(user, client="cli")
+        if kind == "person":
+            sub = await engine.kyc.submit_person(principal, legal_name, number, image)
+        else:
+            sub = await engine.kyc.submit_enterprise(principal, legal_name, number, image)
+        echo_json(sub.to_dict())
+
+    with_engine(opts, go)
+
+
+@kyc.command("approve")
+@click.argument("submission_id", type=ID)
+@click.option("--note", default="", help="A note kept with the review.")
+@pass_opts
+def kyc_approve(opts: Options, submission_id: int, note: str) -> None:
+    """Approve a submission (通过); the applicant is notified."""
+
+    async def go(engine: Engine) -> None:
+        echo_json((await engine.kyc.review(SYSTEM, submission_id, True, note)).to_dict())
+
+    with_engine(opts, go)
+
+
+@kyc.command("reject")
+@click.argument("submission_id", type=ID)
+@click.option("--reason", required=True, help="Why, shown to the applicant (驳回原因).")
+@pass_opts
+def kyc_reject(opts: Options, submission_id: int, reason: str) -> None:
+    """Reject a submission (驳回); the applicant is notified with the reason."""
+
+    async def go(engine: Engine) -> None:
+        echo_json((await engine.kyc.review(SYSTEM, submission_id, False, reason)).to_dict())
+
+    with_engine(opts, go)
+
+
 @kyc.command("document")
-@click.argument("submission_id", type=int)
+@click.argument("submission_id", type=ID)
 @output_option
 @pass_opts
 def kyc_document(opts: Options, submission_id: int, output: Path) -> None:
@@ -278,7 +358,7 @@ def kyc_document(opts: Options, submission_id: int, output: Path) -> None:
 
 # -- audit ---------------------------------------------------------------------------------
 @users.command("audit")
-@click.option("--actor", "actor_id", type=int)
+@click.option("--actor", "actor_id", type=ID)
 @click.option("--action")
 @click.option("--since", type=click.DateTime(), help="From this time (UTC).")
 @click.option("--all-brands", is_flag=True, help="Every brand, not only --brand's.")

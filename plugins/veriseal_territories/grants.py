@@ -50,6 +50,7 @@ register_messages(
         ),
         "error.grant_not_found": ("Authorization not found", "未找到该授权"),
         "error.grant_invalid": ("Invalid authorization", "授权内容无效"),
+        "error.category_not_found": ("Category not found", "未找到该类目"),
         "territories.reason.authorized": ("authorized", "已授权"),
         "territories.reason.dealer_inactive": ("the dealer is not active", "经销商状态非正常"),
         "territories.reason.no_grant": (
@@ -83,6 +84,13 @@ class GrantNotFound(NotFound):
 
 class GrantInvalid(InvalidInput):
     code = "grant_invalid"
+
+
+class CategoryNotFound(NotFound):
+    """A ``category:<path>`` grant for a category none of the brand's products is in
+    (a typo would otherwise authorize nothing, silently)."""
+
+    code = "category_not_found"
 
 
 @dataclass(frozen=True)
@@ -303,6 +311,8 @@ class GrantService:
         if product.startswith("gtin:"):
             brand = await self.engine.ledger.get_brand_by_id(brand_id)
             await self.engine.catalogue.get(brand, product[5:])  # product_not_found
+        elif product.startswith("category:"):
+            await self._require_category(brand_id, product[len("category:") :])
         region = parse_region(region)
         if region.startswith("custom:") and region[7:] not in await self._fresh_custom(brand_id):
             raise GrantInvalid(f"no custom region {region[7:]!r} (territory regions add-custom)")
@@ -329,6 +339,16 @@ class GrantService:
         assert row is not None
         self._cache.pop(brand_id, None)
         return next(g for g in await self.grants(brand_id) if g.id == int(row["id"]))
+
+    async def _require_category(self, brand_id: int, path: str) -> None:
+        """``CategoryNotFound`` unless some product of the brand is in ``path`` or below
+        it (the same test :meth:`Grant.covers_product` applies)."""
+        brand = await self.engine.ledger.get_brand_by_id(brand_id)
+        for product in await self.engine.catalogue.list(brand):
+            found = product.category_path
+            if found == path or found.startswith(path + "/"):
+                return
+        raise CategoryNotFound(f"no product of the brand is in category {path!r}")
 
     async def change(
         self, principal: Principal, brand_id: int, grant_id: int, action: str, note: str = ""

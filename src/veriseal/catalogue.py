@@ -2,7 +2,9 @@
 
 CSV import contract: the header names the columns (``gtin`` and ``name`` required;
 ``spec``, ``manufacturer``, ``shelf_life_days``, ``category`` optional; Chinese headers
-``商品条码``, ``名称``, ``规格型号``, ``生产厂家``, ``保质期天数``, ``类目`` are accepted too).
+``商品条码``, ``名称``, ``规格型号``, ``生产厂家``, ``保质期天数``, ``类目`` and their
+usual variants (:data:`_ALIASES`) are accepted too; ``examples/products.csv`` is a
+sample).
 Every bad row is reported with its line number and reason. A file with any bad row imports
 NOTHING unless ``skip_bad`` is set, in which case the good rows are imported in one
 transaction and the bad ones reported.
@@ -20,13 +22,29 @@ from veriseal.errors import Conflict, InvalidInput, NotFound
 from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, Product
 
+#: Chinese (and common spreadsheet) headers of each column, as brands' own exports and
+#: ERP reports name them; English names are matched case-insensitively.
 _ALIASES = {
     "商品条码": "gtin",
+    "条码": "gtin",
+    "条形码": "gtin",
+    "商品条码/GTIN": "gtin",
+    "商品条码(GTIN)": "gtin",
+    "商品条码（GTIN）": "gtin",
     "名称": "name",
+    "商品名称": "name",
+    "品名": "name",
     "规格型号": "spec",
+    "规格": "spec",
     "生产厂家": "manufacturer",
+    "生产企业": "manufacturer",
+    "厂家": "manufacturer",
     "保质期天数": "shelf_life_days",
+    "保质期(天)": "shelf_life_days",
+    "保质期（天）": "shelf_life_days",
     "类目": "category",
+    "品类": "category",
+    "分类": "category",
 }
 _COLUMNS = {"gtin", "name", "spec", "manufacturer", "shelf_life_days", "category"}
 MAX_TEXT = 200

@@ -17,6 +17,7 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [server]
     host = "127.0.0.1"
     port = 8080
+    report_contact = "mailto:quality@acme.example"  # or tel:/https:, on warning verdicts
 
     [printing]
     template_dirs = ["labels"]    # the brand's own print templates (see docs/printing.md)
@@ -132,7 +133,8 @@ def enabled_plugins(explicit: str | None = None) -> tuple[str, ...]:
 
 
 def write(path: Path, db_url: str, key_file: str | None, brand: str) -> None:
-    """Write a new config file. Values are TOML basic strings (escaped by repr rules)."""
+    """Write a new config file, mode 0600 (see :func:`write_private`). Values are TOML
+    basic strings (escaped by repr rules)."""
 
     def q(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -143,4 +145,15 @@ def write(path: Path, db_url: str, key_file: str | None, brand: str) -> None:
     else:
         lines.append("# the keyring secret comes from VERISEAL_PASSPHRASE")
     lines += ["", "[brand]", f"default = {q(brand)}", ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    write_private(path, "\n".join(lines))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new or existing file readable by its owner only (0600): the
+    config names the ledger (a PostgreSQL URL may hold a password) and sits next to
+    the data. The mode is set at creation, never widened by the umask, and an existing
+    file is narrowed too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(text)

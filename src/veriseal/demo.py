@@ -5,10 +5,12 @@ Idempotent: seeding an already seeded ledger only reads what is there.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import segno
+from PIL import Image, ImageDraw, ImageFont
 
 from veriseal.batches import BatchRequest
 from veriseal.catalogue import make_product
@@ -19,6 +21,7 @@ from veriseal.models import Batch, Brand, Profile
 
 DEMO_BRAND = "demo"
 DEMO_GTIN = "09506000134352"  # the GTIN GS1 uses in its own Digital Link examples
+DEMO_PRODUCT = "Longjing Green Tea 龙井绿茶"
 DEMO_BATCHES = (
     ("DEMO-C1", Profile.COMPACT, 0),
     ("DEMO-PIN", Profile.COMPACT, 6),
@@ -65,7 +68,7 @@ async def seed(engine: Engine, resolver: str) -> list[DemoCode]:
             make_product(
                 brand,
                 DEMO_GTIN,
-                "Longjing Green Tea 龙井绿茶",
+                DEMO_PRODUCT,
                 spec="250 g",
                 manufacturer="Demo Tea Co.",
                 shelf_life_days=540,
@@ -84,8 +87,65 @@ async def seed(engine: Engine, resolver: str) -> list[DemoCode]:
     return out
 
 
-def write_label(uri: str, path: Path) -> Path:
-    """A PNG QR label of ``uri`` (segno; scale 8, quiet zone 4)."""
+#: Fonts with Chinese glyphs, tried in order for the label's text; without one the
+#: label keeps the Latin part of each line (Pillow's own font has no CJK glyphs).
+_CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+_SCALE = 8  # pixels per QR module
+_TEXT_PX = 22
+
+
+def label_lines(product: str, uri: str, pin_digits: int) -> list[str]:
+    """The human-readable lines of a demo label: product, GTIN, lot and serial read from
+    the code's link, and a scratch-off PIN box when the code has a PIN."""
+    path = "01/" + uri.split("?", 1)[0].split("/01/", 1)[-1]
+    parts = path.split("/")
+    fields = dict(zip(parts[::2], parts[1::2], strict=False))  # "01" -> GTIN, "10" -> lot
+    lines = [product, f"GTIN {fields.get('01', '')}", f"LOT {fields.get('10', '')}"]
+    lines.append(f"SN {fields.get('21', '')}")
+    if pin_digits:
+        lines.append("PIN " + "#" * pin_digits + "  scratch 刮开")
+    return lines
+
+
+def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+    for candidate in _CJK_FONTS:
+        if Path(candidate).exists():
+            try:
+                return ImageFont.truetype(candidate, size), True
+            except OSError:
+                continue
+    return ImageFont.load_default(size), False
+
+
+def write_label(uri: str, path: Path, product: str = "", pin_digits: int = 0) -> Path:
+    """A PNG label: the QR of ``uri`` (scale 8, quiet zone 4) above the lines of
+    :func:`label_lines` (product, GTIN, lot, serial, PIN box)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    segno.make_qr(uri, error="m").save(str(path), scale=8, border=4)
+    buffer = io.BytesIO()
+    segno.make_qr(uri, error="m").save(buffer, kind="png", scale=_SCALE, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    font, cjk = _font(_TEXT_PX)
+    lines = label_lines(product, uri, pin_digits)
+    if not cjk:
+        lines = [" ".join(w for w in line.split() if w.isascii()) for line in lines]
+    measure = ImageDraw.Draw(qr)
+    width = max(qr.width, *(int(measure.textlength(x, font=font)) + 8 * _SCALE for x in lines))
+    step = _TEXT_PX + 10
+    label = Image.new("L", (width, qr.height + step * len(lines) + 4 * _SCALE), 255)
+    label.paste(qr, ((width - qr.width) // 2, 0))
+    draw = ImageDraw.Draw(label)
+    y = qr.height
+    for i, line in enumerate(lines):
+        draw.text((4 * _SCALE, y), line, fill=0, font=font)
+        if pin_digits and i == len(lines) - 1:  # the scratch-off box around the PIN
+            right = 4 * _SCALE + int(draw.textlength(line, font=font))
+            draw.rectangle((4 * _SCALE - 6, y - 4, right + 6, y + _TEXT_PX + 6), outline=0, width=2)
+        y += step
+    label.save(path, "PNG")
     return path

@@ -32,7 +32,9 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     ├── BatchRecalled                  (410) "batch_recalled"
     ├── RateLimited                    (429) "rate_limited": slow down (details: retry_after)
     ├── ConfigError                    (500) "config_invalid"
-    └── StorageError                   (503) "storage_unavailable"
+    ├── StorageError                   (503) "storage_unavailable"
+    └── ListenFailed                   (503) "listen_failed": the server cannot listen on
+                                       its address (port in use, no such address)
 """
 
 from __future__ import annotations
@@ -187,3 +189,13 @@ class SignatureNotCanonical(CodeInvalid):
     normalised, so that one label cannot be written as many distinct code strings."""
 
     code = "signature_not_canonical"
+
+
+class ListenFailed(VerisealError):
+    """The operating system refused the server's address: the port is in use, the
+    address is not this machine's, or binding needs privileges. Exit code 71 is
+    ``EX_OSERR`` of sysexits.h, next to the CLI's 70 for an internal error."""
+
+    code = "listen_failed"
+    http_status = 503
+    exit_code = 71

@@ -118,6 +118,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.config_invalid": ("Configuration problem", "配置错误"),
     "error.storage_unavailable": ("Ledger unavailable", "数据库不可用"),
     "error.internal": ("Internal error", "内部错误"),
+    "error.listen_failed": ("Cannot listen on that address", "无法监听该地址"),
     "error.error": ("Error", "错误"),
     # CLI words
     "cli.brand_created": ("Brand {slug} created with key {kid}", "已创建品牌 {slug}，密钥 {kid}"),
@@ -153,6 +154,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cli.status_set": ("Batch {id} is now {status}", "批次 {id} 状态：{status}"),
     "cli.migrated": ("Applied migrations: {names}", "已应用迁移：{names}"),
     "cli.up_to_date": ("Schema up to date", "数据库结构已是最新"),
+    "cli.database_created": ("Database created: {url}", "已创建数据库：{url}"),
+    "cli.root_org": (
+        "Root organisation {id} (users add --org {id})",
+        "根机构 {id}（users add --org {id}）",
+    ),
 }
 
 

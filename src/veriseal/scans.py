@@ -24,12 +24,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriseal import clones, plugins
+from veriseal.accounts.errors import Forbidden
+from veriseal.accounts.models import Principal, Role
+from veriseal.accounts.permissions import Action, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
 from veriseal.hookspecs import LedgerEvent
 from veriseal.ledger.base import Ledger
 from veriseal.ledger.text import escape
 from veriseal.models import (
+    Alert,
     AlertKind,
     Location,
     NewAlert,
@@ -216,8 +220,10 @@ class ScanResult:
     region: Region | None = None  # where this scan was, resolved offline
     facts: dict[str, Any] = field(default_factory=dict)  # plugins' facts, by plugin name
 
-    def to_dict(self) -> dict[str, object]:
-        out = self.verification.to_dict()
+    def to_dict(self, lang: str | None = None) -> dict[str, object]:
+        """The JSON verdict with the scan's facts; ``message`` in ``lang`` when given
+        (see :meth:`Verification.to_dict`)."""
+        out = self.verification.to_dict(lang)
         if self.facts:
             out["facts"] = self.facts
         first = self.previous.first_location
@@ -354,6 +360,23 @@ class ScanService:
         # a worker thread, for the reason given in GroupCommitter._with_regions
         return await asyncio.to_thread(lambda: resolver().resolve(loc.lat, loc.lon))
 
+    async def platform_alerts(
+        self,
+        principal: Principal,
+        *,
+        kind: AlertKind | None = None,
+        code: str | None = None,
+        limit: int = 1000,
+    ) -> list[Alert]:
+        """The alerts no brand owns (today: invalid-code floods, an enumeration attempt
+        against the whole installation), oldest first. Their owner is whoever runs the
+        installation: the platform admin over HTTP, the local operator (``SYSTEM``) on
+        the CLI; anyone else gets ``Forbidden``."""
+        require(principal, Action.ALERTS_READ)
+        if principal.role is not Role.PLATFORM_ADMIN:
+            raise Forbidden("platform alerts are for the platform admin")
+        return await self._ledger.list_alerts(None, kind=kind, code=code, limit=limit)
+
     async def _store_alert(self, alert: NewAlert) -> int:
         alert_id = await self._ledger.append_alert(alert)
         if self._plugins is not None:
@@ -371,7 +394,10 @@ class ScanService:
         return wrong >= PIN_ATTEMPTS
 
     async def flood_alert(self, client: str, scan_ids: tuple[int, ...]) -> int:
-        """Record that ``client`` tried many invalid codes (the scans are the evidence)."""
+        """Record that ``client`` tried many invalid codes (the scans are the evidence).
+
+        Invalid codes name no brand, so the alert belongs to the platform: it is listed
+        by :meth:`platform_alerts`, not among any brand's alerts."""
         details = json.dumps({"client": client, "invalid_scans": len(scan_ids)})
         alert = NewAlert(
             dt.datetime.now(dt.UTC), None, AlertKind.INVALID_FLOOD, "", scan_ids, details

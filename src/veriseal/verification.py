@@ -26,7 +26,8 @@ from veriseal.codes.layout import SerialFields, Version, parse_serial, split_pay
 from veriseal.codes.material import KeyMaterial, PublicKey
 from veriseal.codes.pin import pin_matches
 from veriseal.errors import CodeInvalid, NotFound, SignatureNotCanonical, VerisealError
-from veriseal.i18n import register
+from veriseal.i18n import keys as message_keys
+from veriseal.i18n import register, t
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
@@ -115,11 +116,27 @@ class Verification:
     def genuine(self) -> bool:
         return self.outcome is Outcome.GENUINE
 
-    def to_dict(self) -> dict[str, Any]:
+    def message_in(self, lang: str) -> str:
+        """The verdict's detail sentence in ``lang`` (``en`` / ``zh``), from the reason's
+        registered text; the English ``message`` for a reason without one."""
+        key = f"reason.{self.reason}"
+        if key not in message_keys():
+            return self.message
+        info = self.info
+        return t(
+            key,
+            lang,
+            brand=(info.brand_name if info and info.brand_name else ""),
+            expiry=(info.expiry_date if info and info.expiry_date else ""),
+        )
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The JSON verdict. ``message`` is English unless ``lang`` asks otherwise (the
+        language a client asked for: ``?lang=`` or ``Accept-Language``)."""
         return {
             "outcome": str(self.outcome),
             "reason": self.reason,
-            "message": self.message,
+            "message": self.message if lang is None else self.message_in(lang),
             "code": _public(self.info) if self.info else None,
         }
 

@@ -164,3 +164,39 @@ def test_users_are_reached_at_their_account_contacts(run: Run, ledger_url: str) 
     run(*db, "notify", "contacts", "set", "--user", "1", "--email", "ops@acme.example")
     out = run(*db, "notify", "send", "--type", "system_notice", "--user", "1", "--title", "hi")
     assert '"address": "ops@acme.example"' in out
+
+
+def test_unread_count_follows_the_search(run: Run, ledger_url: str) -> None:
+    db = ["--db", ledger_url]
+    run(
+        *db,
+        "notify",
+        "send",
+        "--type",
+        "promotion",
+        "--user",
+        "1",
+        "--title",
+        "Sale",
+        "--body",
+        "x",
+    )
+    run(
+        *db,
+        "notify",
+        "send",
+        "--type",
+        "promotion",
+        "--user",
+        "1",
+        "--title",
+        "窜货",
+        "--body",
+        "y",
+    )
+    # nothing matches: the list is empty and so is the count under it
+    out = run(*db, "notify", "inbox", "--user", "1", "--search", "nothingmatches")
+    assert out.splitlines() == ["0 unread"]
+    out = run(*db, "notify", "inbox", "--user", "1", "--search", "Sale")
+    assert "Sale" in out and out.splitlines()[-1] == "1 unread"
+    assert run(*db, "notify", "inbox", "--user", "1").splitlines()[-1] == "2 unread"

@@ -27,8 +27,10 @@ text order is time order), dates ISO dates, bytes BLOBs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +102,15 @@ def _map_error(exc: sqlite3.Error) -> Exception:
     if isinstance(exc, sqlite3.IntegrityError):
         return failures.integrity_violation("SQLite", exc)
     return failures.storage_error("SQLite", exc)
+
+
+def _create_private(file: Path) -> None:
+    """Create a missing ledger file readable by its owner only (0600): it holds e-mail
+    addresses, phone numbers, password hashes and scan locations. SQLite creates the
+    ``-wal`` and ``-shm`` files with the database file's mode, so they follow. An
+    existing file keeps the mode its owner gave it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class _DriverErrors:
@@ -215,6 +226,7 @@ class SqliteLedger(SqlLedger):
         opened: list[aiosqlite.Connection | sqlite3.Connection] = []
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(file)
             writer = await _connect(file)
             opened.append(writer)
             reader = await _connect(file)

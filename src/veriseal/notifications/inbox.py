@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from veriseal.ledger.base import Ledger
 from veriseal.notifications import search, store
@@ -44,6 +44,35 @@ class Inbox:
         f = f or HistoryFilter()
         if not 1 <= f.limit <= MAX_LIMIT:
             raise NotifyInputInvalid(f"limit must be 1 to {MAX_LIMIT}")
+        clauses, args = self._where(user_id, f)
+        if f.before_id is not None:
+            clauses.append("m.id < ?")
+            args.append(f.before_id)
+        async with self._ledger.read() as tx:
+            found = await tx.fetch(
+                "SELECT m.id, m.user_id, m.mtype, m.title, m.body, m.data, m.in_inbox,"
+                " m.is_read, m.created_at FROM notify_messages m"
+                f" WHERE {' AND '.join(clauses)} ORDER BY m.id DESC LIMIT ?",
+                *args,
+                f.limit,
+            )
+            channels: dict[int, list[Channel]] = defaultdict(list)
+            if found:
+                ids = [int(r["id"]) for r in found]
+                for r in await tx.fetch(
+                    "SELECT message_id, channel FROM notify_outbox"
+                    f" WHERE message_id IN ({store.placeholders(len(ids))}) ORDER BY id",
+                    *ids,
+                ):
+                    channels[int(r["message_id"])].append(Channel(r["channel"]))
+        out = []
+        for r in found:
+            chans = ([Channel.INBOX] if r["in_inbox"] else []) + channels[int(r["id"])]
+            out.append(store.message(r, tuple(chans)))
+        return out
+
+    def _where(self, user_id: int, f: HistoryFilter) -> tuple[list[str], list[object]]:
+        """SQL conditions (on ``notify_messages m``) for ``f``'s filters, paging aside."""
         clauses = ["m.user_id = ?"]
         args: list[object] = [user_id]
         if f.query is not None:
@@ -77,40 +106,20 @@ class Inbox:
         if f.read is not None:
             clauses.append("m.is_read = ?")
             args.append(f.read)
-        if f.before_id is not None:
-            clauses.append("m.id < ?")
-            args.append(f.before_id)
-        async with self._ledger.read() as tx:
-            found = await tx.fetch(
-                "SELECT m.id, m.user_id, m.mtype, m.title, m.body, m.data, m.in_inbox,"
-                " m.is_read, m.created_at FROM notify_messages m"
-                f" WHERE {' AND '.join(clauses)} ORDER BY m.id DESC LIMIT ?",
-                *args,
-                f.limit,
-            )
-            channels: dict[int, list[Channel]] = defaultdict(list)
-            if found:
-                ids = [int(r["id"]) for r in found]
-                for r in await tx.fetch(
-                    "SELECT message_id, channel FROM notify_outbox"
-                    f" WHERE message_id IN ({store.placeholders(len(ids))}) ORDER BY id",
-                    *ids,
-                ):
-                    channels[int(r["message_id"])].append(Channel(r["channel"]))
-        out = []
-        for r in found:
-            chans = ([Channel.INBOX] if r["in_inbox"] else []) + channels[int(r["id"])]
-            out.append(store.message(r, tuple(chans)))
-        return out
+        return clauses, args
 
-    async def unread_count(self, user_id: int) -> int:
+    async def unread_count(self, user_id: int, f: HistoryFilter | None = None) -> int:
+        """How many of the user's inbox messages are unread; with ``f``, only those that
+        match its filters (search, type, channel, period), so the count printed under a
+        filtered list counts what that list can show. ``f.read``, ``before_id`` and
+        ``limit`` do not apply."""
+        clauses, args = self._where(user_id, replace(f or HistoryFilter(), read=False))
+        clauses.append("m.in_inbox = ?")
+        args.append(True)
         async with self._ledger.read() as tx:
             row = await tx.fetchrow(
-                "SELECT COUNT(*) AS n FROM notify_messages"
-                " WHERE user_id = ? AND in_inbox = ? AND is_read = ?",
-                user_id,
-                True,
-                False,
+                f"SELECT COUNT(*) AS n FROM notify_messages m WHERE {' AND '.join(clauses)}",
+                *args,
             )
         return int(row["n"]) if row else 0
 

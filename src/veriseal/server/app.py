@@ -3,6 +3,8 @@
 - ``GET /01/{gtin}[/10/{lot}][/21/{serial}]...``: the GS1 Digital Link resolver. A
   browser first gets a page asking for its location, then the verdict page; JSON with
   ``Accept: application/json``; a linkset with ``?linkType=all``.
+- ``POST`` to the same link with the form field ``pin``: the verdict page's PIN form
+  (the PIN never goes into a URL the page makes).
 - ``GET /api/v1/verify?code=...[&pin=...]``: JSON verdict for any code form.
 - ``GET /openapi.json``, ``GET /healthz``.
 
@@ -40,7 +42,7 @@ from veriseal.server import (
 )
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.endpoints import ENDPOINTS, Endpoint, mount
-from veriseal.server.negotiation import language, wants_json
+from veriseal.server.negotiation import asked_language, language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
 from veriseal.verification import Outcome
 
@@ -102,15 +104,23 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Response:
     if as_json:
-        return web.json_response(result.to_dict())
+        return web.json_response(result.to_dict(asked_language(request)))
     lang = language(request)
     other = "en" if lang == "zh" else "zh"
-    switch = str(request.rel_url.update_query(lang=other))
-    html = verdict_page(result, lang, request.path, list(request.query.items()), switch)
+    # The page's own links never carry a PIN: it is posted (see resolve_post), and one
+    # that came in a GET query is left out of both the PIN form's action and the switch.
+    here = request.rel_url.with_query([(k, v) for k, v in request.query.items() if k != "pin"])
+    switch = str(here.update_query(lang=other))
+    contact = request.app[ENGINE].config.server.get("report_contact")
+    html = verdict_page(
+        result, lang, str(here), switch, contact if isinstance(contact, str) else None
+    )
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
-async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Response:
+async def _scan(
+    request: web.Request, text: str, channel: ScanChannel, pin: str | None
+) -> web.Response:
     client = request.remote or "unknown"
     limiter = request.app[LIMITER]
     wait = limiter.take(client) if limiter is not None else 0
@@ -122,7 +132,6 @@ async def _scan(request: web.Request, text: str, channel: ScanChannel) -> web.Re
         )
     device, new = scan_context.device_id(request)
     ctx = scan_context.context(request, channel, device)
-    pin = request.query.get("pin") or None
     engine = request.app[ENGINE]
     # The scan is committed before this line returns: the response acknowledges it.
     result = await engine.scans.scan(text, ctx, pin=pin)
@@ -200,19 +209,32 @@ async def resolve(request: web.Request) -> web.Response:
         return web.Response(
             text=locate_page(language(request), skip), content_type="text/html", charset="utf-8"
         )
+    return await _resolve_scan(request, request.query.get("pin") or None)
+
+
+async def resolve_post(request: web.Request) -> web.Response:
+    """The verdict page's PIN form: the same link, the PIN in the form body (``pin``),
+    so that it stays out of URLs, browser history and server logs. No location page:
+    the link the form posts to already carries the location answer."""
+    form = await request.post()
+    pin = form.get("pin")
+    return await _resolve_scan(request, (pin.strip() or None) if isinstance(pin, str) else None)
+
+
+async def _resolve_scan(request: web.Request, pin: str | None) -> web.Response:
     channel = ScanChannel.API if wants_json(request) else ScanChannel.WEB
     # The link as printed: the path and its own query, without the parameters this
     # server adds (a typed PIN must never be stored as part of a scanned code).
     printed = [(k, v) for k, v in request.query.items() if k not in _OWN_PARAMS]
     text = str(request.rel_url.with_query(printed)) if printed else request.raw_path.split("?")[0]
-    return await _scan(request, text, channel)
+    return await _scan(request, text, channel, pin)
 
 
 async def verify_api(request: web.Request) -> web.Response:
     code = request.query.get("code")
     if not code:
         raise InvalidInput("query parameter 'code' is required")
-    return await _scan(request, code, ScanChannel.API)
+    return await _scan(request, code, ScanChannel.API, request.query.get("pin") or None)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -257,5 +279,6 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
+    app.router.add_post(r"/{prefix:.*}01/{rest:.*}", resolve_post)
     app.on_startup.append(_build_openapi)
     return app

@@ -30,3 +30,15 @@ def language(request: web.Request) -> str:
         if tag.startswith("en"):
             return EN
     return ZH
+
+
+def asked_language(request: web.Request) -> str | None:
+    """The language the client asked for (``?lang=zh|en``, else the first zh/en of
+    ``Accept-Language``), or None when it asked for none: a JSON client then keeps the
+    API's English messages, where a page would default to Chinese."""
+    if request.query.get("lang", "") in (EN, ZH) or any(
+        part.split(";")[0].strip().lower().startswith((EN, ZH))
+        for part in request.headers.get("Accept-Language", "").split(",")
+    ):
+        return language(request)
+    return None

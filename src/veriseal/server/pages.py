@@ -1,16 +1,18 @@
 """The mobile-first HTML verdict page (Simplified Chinese or English).
 
 Plain server-rendered HTML with inline CSS: it must load fast on a phone on a weak
-network, and it works without JavaScript (the PIN form is a plain GET form).
+network, and it works without JavaScript. The PIN form POSTs the PIN to the link being
+checked, so that no URL the page makes (form action, language switch) carries a PIN.
+Verdicts that warn (a fake, a copied label, a revoked key, an unactivated or voided
+code) say what to do next, with the brand's contact when the installation has one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from html import escape
 
-from veriseal.i18n import keys, t
+from veriseal.i18n import t
 from veriseal.scans import ScanResult
 from veriseal.verification import Outcome, Verification
 
@@ -41,7 +43,35 @@ _LABELS = {
     "check": ("Check", "验证"),
     "title": ("Product verification", "防伪查询"),
     "switch": ("中文", "English"),
+    "next": ("What to do now", "接下来怎么办"),
 }
+
+#: Verdicts that mean "do not trust this item": each gets the next-steps card.
+_WARNINGS = frozenset(
+    {
+        Outcome.INVALID,
+        Outcome.SUSPECTED_CLONE,
+        Outcome.KEY_REVOKED,
+        Outcome.NOT_ACTIVATED,
+        Outcome.DECOMMISSIONED,
+    }
+)
+
+_STEPS = {
+    "en": (
+        "Do not buy or use this product.",
+        "Keep the receipt, the packaging and where you bought it.",
+        "Report it to the brand: {contact}.",
+        "Report it to the brand, or to the market regulator (hotline 12315).",
+    ),
+    "zh": (
+        "请勿购买或使用该商品。",
+        "请保留购物凭证、包装，并记下购买地点。",
+        "请向品牌方举报：{contact}。",
+        "请向品牌方举报，或拨打市场监管投诉热线 12315。",
+    ),
+}
+_CONTACT_SCHEMES = ("mailto:", "tel:", "https://", "http://")
 
 
 _CSS = """
@@ -72,22 +102,15 @@ form{background:#fff;
   margin-top:1rem} input{font-size:1.2rem;
   width:9rem}
 button{font-size:1.1rem} nav{text-align:right;margin:.5rem 0}
+.next{background:#fff;border:2px solid #cf222e;border-radius:12px;padding:1rem;margin-top:1rem}
+.next h2{font-size:1.1rem;margin:0 0 .5rem} .next ol{margin:0;padding-left:1.4rem}
 """
 
 
 def describe(result: Verification, lang: str) -> str:
     """The verdict's detail sentence in ``lang``; falls back to the English message for
     a reason without a translation."""
-    key = f"reason.{result.reason}"
-    if key not in keys():
-        return result.message
-    info = result.info
-    return t(
-        key,
-        lang,
-        brand=(info.brand_name if info and info.brand_name else ""),
-        expiry=(info.expiry_date if info and info.expiry_date else ""),
-    )
+    return result.message_in(lang)
 
 
 def _history(scan: ScanResult, lang: str) -> str:
@@ -106,16 +129,52 @@ def _label(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def safe_contact(contact: str | None) -> str | None:
+    """``contact`` if it is a link a page may show (mailto:, tel:, http(s)://), else
+    None: a config value must not become a ``javascript:`` link."""
+    if contact and contact.strip().lower().startswith(_CONTACT_SCHEMES):
+        return contact.strip()
+    return None
+
+
+def _contact_text(link: str) -> str:
+    for scheme in ("mailto:", "tel:"):
+        if link.lower().startswith(scheme):
+            return link[len(scheme) :].split("?", maxsplit=1)[0]
+    return link
+
+
+def next_steps(outcome: Outcome, lang: str, contact: str | None) -> str:
+    """The "what to do now" card of a warning verdict ("" for the others): do not buy
+    or use it, keep the receipt, report it (to ``contact`` when given)."""
+    if outcome not in _WARNINGS:
+        return ""
+    dont, keep, report, report_default = _STEPS["zh" if lang == "zh" else "en"]
+    link = safe_contact(contact)
+    if link:
+        anchor = f'<a href="{escape(link)}">{escape(_contact_text(link))}</a>'
+        head, _, tail = report.partition("{contact}")
+        tell = escape(head) + anchor + escape(tail)
+    else:
+        tell = escape(report_default)
+    items = "".join(f"<li>{x}</li>" for x in (escape(dont), escape(keep), tell))
+    return (
+        f'<section class="next" id="next-steps"><h2>{escape(_label("next", lang))}</h2>'
+        f"<ol>{items}</ol></section>"
+    )
+
+
 def verdict_page(
     scan: ScanResult,
     lang: str,
-    path: str,
-    query: Sequence[tuple[str, str]],
+    action_url: str,
     switch_url: str,
+    contact: str | None = None,
 ) -> str:
-    """Render a scan's verdict. ``path`` and ``query`` are the link as requested: the PIN
-    form sends them back (a signed code's ``s`` and the expiry must survive), and
-    ``switch_url`` is the same page in the other language."""
+    """Render a scan's verdict. ``action_url`` is the link as requested, without any
+    PIN: the PIN form posts there (a signed code's ``s`` and the expiry must survive);
+    ``switch_url`` is the same page in the other language; ``contact`` (a mailto:,
+    tel: or https: link) is where the next-steps card sends reports."""
     result = scan.verification
     color = _COLORS[result.outcome]
     headline = escape(t(f"outcome.{result.outcome}", lang))
@@ -136,17 +195,12 @@ def verdict_page(
     form = ""
     if result.outcome in (Outcome.PIN_REQUIRED, Outcome.PIN_WRONG):
         form = (
-            f'<form method="get" action="{escape(path)}">'
-            + "".join(
-                f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
-                for k, v in query
-                if k not in ("pin", "lang")
-            )
-            + f'<input type="hidden" name="lang" value="{lang}">'
+            f'<form method="post" action="{escape(action_url)}">'
             f'<label>{escape(_label("pin", lang))} <input name="pin" inputmode="numeric" '
             'autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label> '
             f'<button type="submit">{escape(_label("check", lang))}</button></form>'
         )
+    facts = f"<dl>{''.join(rows)}</dl>" if rows else ""
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -159,7 +213,8 @@ def verdict_page(
 {headline}<p>{detail}</p></section>
 {_history(scan, lang)}
 {form}
-<dl>{"".join(rows)}</dl>
+{next_steps(result.outcome, lang, contact)}
+{facts}
 </main></body></html>"""
 
 
