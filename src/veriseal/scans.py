@@ -367,6 +367,7 @@ class ScanService:
         kind: AlertKind | None = None,
         code: str | None = None,
         limit: int = 1000,
+        after_id: int | None = None,
     ) -> list[Alert]:
         """The alerts no brand owns (today: invalid-code floods, an enumeration attempt
         against the whole installation), oldest first. Their owner is whoever runs the
@@ -375,7 +376,9 @@ class ScanService:
         require(principal, Action.ALERTS_READ)
         if principal.role is not Role.PLATFORM_ADMIN:
             raise Forbidden("platform alerts are for the platform admin")
-        return await self._ledger.list_alerts(None, kind=kind, code=code, limit=limit)
+        return await self._ledger.list_alerts(
+            None, kind=kind, code=code, limit=limit, after_id=after_id
+        )
 
     async def _store_alert(self, alert: NewAlert) -> int:
         alert_id = await self._ledger.append_alert(alert)

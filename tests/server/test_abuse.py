@@ -9,6 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from veriseal import demo
+from veriseal.accounts.models import SYSTEM, Role
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
@@ -103,5 +104,26 @@ async def test_http_429_and_flood_alert(tmp_path: Path) -> None:
             assert statuses == [200] * 5 + [429, 429]
             flood = await engine.ledger.list_alerts(None, kind=AlertKind.INVALID_FLOOD)
             assert len(flood) == 1 and len(flood[0].alert.evidence) == 3
+            # the flood has an owner who can see it over HTTP: the platform admin
+            tokens = {}
+            for role in (Role.PLATFORM_ADMIN, Role.BRAND_ADMIN):
+                org = None
+                if role is Role.BRAND_ADMIN:
+                    org = (await engine.accounts.brand_org(await engine.brand(None))).id
+                user = await engine.accounts.create_user(
+                    SYSTEM, contact=f"{role}@x.example", display_name=str(role), role=role,
+                    org_id=org,
+                )  # fmt: skip
+                tokens[role] = (await engine.accounts.create_token(
+                    SYSTEM, "t", ["*"], None, user.id))[0]  # fmt: skip
+            url = f"http://127.0.0.1:{port}/api/v1/alerts?platform=true"
+            async with aiohttp.ClientSession() as session:
+                auth = {"Authorization": f"Bearer {tokens[Role.PLATFORM_ADMIN]}"}
+                async with session.get(url, headers=auth) as r:
+                    listed = (await r.json())["alerts"]
+                assert [a["kind"] for a in listed] == ["invalid_flood"]
+                auth = {"Authorization": f"Bearer {tokens[Role.BRAND_ADMIN]}"}
+                async with session.get(url, headers=auth) as r:
+                    assert r.status == 403
         finally:
             await runner.cleanup()

@@ -76,6 +76,8 @@ class AlertsQuery(Page):
     brand: Short | None = None
     kind: AlertKind | None = None
     code: Code | None = None
+    #: true: the alerts no brand owns (invalid-code floods), for the platform admin
+    platform: bool = False
 
 
 def _location(item: ScanItem) -> Location | None:
@@ -128,10 +130,18 @@ async def list_scans(call: Call, query: ScansQuery) -> Schema:
 
 
 async def list_alerts(call: Call, query: AlertsQuery) -> Schema:
-    brand = await brand_for(call, query.brand, Action.ALERTS_READ)
-    found = await call.engine.ledger.list_alerts(
-        brand.id, kind=query.kind, code=query.code, limit=query.limit, after_id=after_id(query)
-    )
+    if query.platform:
+        # alerts no brand owns (invalid-code floods): the platform admin's to see
+        found = await call.engine.scans.platform_alerts(
+            call.who, kind=query.kind, code=query.code, limit=query.limit,
+            after_id=after_id(query),
+        )  # fmt: skip
+    else:
+        brand = await brand_for(call, query.brand, Action.ALERTS_READ)
+        found = await call.engine.ledger.list_alerts(
+            brand.id, kind=query.kind, code=query.code, limit=query.limit,
+            after_id=after_id(query),
+        )  # fmt: skip
     return listing("alerts", [alert_record(a) for a in found], query,
                    found[-1].id if found else None)  # fmt: skip
 
