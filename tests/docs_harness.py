@@ -28,7 +28,9 @@ Contract of a document (checked by ``tests/test_docs.py``):
   project's), with the project's ``.venv/bin`` first on ``PATH`` and every
   ``VERISEAL_*`` variable removed.
 - ``127.0.0.1:8080`` and ``localhost:8080`` (the server's default address in the docs)
-  are replaced by the address of the demo server, which listens on a free port.
+  are replaced by the address of the demo server, which listens on a free port, and the
+  PostgreSQL database names in ``PG_DATABASES`` by names unique to the run (dropped after
+  it), so runs in parallel do not meet.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -48,6 +51,8 @@ SHELL_LANGS = frozenset({"sh", "bash", "shell", "console"})
 #: Info strings whose body is a transcript (``$ `` commands and their output).
 TRANSCRIPT_LANGS = frozenset({"console", ""})
 DEFAULT_ADDRESSES = ("127.0.0.1:8080", "localhost:8080")
+#: Databases the docs create on the local PostgreSQL server (127.0.0.1, user postgres).
+PG_DATABASES = ("veriseal_acme",)
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _MARKER = re.compile(r"^\s*<!--\s*docs-test:\s*(?P<body>.*?)\s*-->\s*$")
@@ -268,8 +273,9 @@ if not output_matches(expected, actual):
 """
 
 
-def session_script(blocks: list[Block], port: int) -> str:
-    """One bash script running the executed blocks in order (see the module docstring)."""
+def session_script(blocks: list[Block], port: int, databases: dict[str, str]) -> str:
+    """One bash script running the executed blocks in order (see the module docstring);
+    ``databases`` maps the docs' database names to the run's."""
     parts = [_PRELUDE]
     for index, block in enumerate(blocks):
         if block.mode == "skip":
@@ -277,6 +283,8 @@ def session_script(blocks: list[Block], port: int) -> str:
         text = block.text
         for address in DEFAULT_ADDRESSES:
             text = text.replace(address, f"127.0.0.1:{port}")
+        for name, unique in databases.items():
+            text = re.sub(rf"\b{name}\b", unique, text)
         parts.append(f"printf '\\n%s %s\\n' {_BLOCK_TAG} {index}\n")
         if block.mode == "server":
             parts.append("__docs_start_server\n")
@@ -318,8 +326,10 @@ def run_session(
         (workdir / name).symlink_to(target, target_is_directory=True)
     (harness_dir / "compare.py").write_text(_COMPARE, encoding="utf-8")
     port = free_port()
+    run_id = secrets.token_hex(4)
+    databases = {name: f"{name}_{run_id}" for name in PG_DATABASES}
     script = harness_dir / "session.sh"
-    script.write_text(session_script(blocks, port), encoding="utf-8")
+    script.write_text(session_script(blocks, port, databases), encoding="utf-8")
     env = session_env(venv / "bin")
     env["__docs_port"] = str(port)
     env["__docs_dir"] = str(harness_dir)
@@ -347,6 +357,14 @@ def run_session(
             os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+        for unique in databases.values():
+            subprocess.run(
+                ["dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-U", "postgres", unique],
+                env=env,
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
     return _judge(blocks, raw.decode("utf-8", "replace"), proc.returncode, timed_out, timeout)
 
 
