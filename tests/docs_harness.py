@@ -7,9 +7,11 @@ Contract of a document (checked by ``tests/test_docs.py``):
   on the line right above its fence, by one marker:
 
   - ``<!-- docs-test: run -->``: executed;
-  - ``<!-- docs-test: server -->``: executed while a demo server runs (``veriseal serve
-    --demo``, started in the document's directory before the first such block, with its
-    console output in ``server.log``);
+  - ``<!-- docs-test: server -->``: executed while a server runs, started in the
+    document's directory before the first such block, with its console output in
+    ``server.log``: ``veriseal serve`` of the reader's ledger when the directory has a
+    ``veriseal.toml`` by then, else the demo (``veriseal serve --demo``, as
+    ``scripts/demo`` runs it);
   - ``<!-- docs-test: skip: REASON -->``: not executed; the reason is required and is
     reported by the test.
 
@@ -240,7 +242,8 @@ trap '__docs_rc=$?; [ -z "$__docs_capture" ] || cat "$__docs_capture"
 __docs_server_pid=
 __docs_start_server() {
   [ -n "$__docs_server_pid" ] && return 0
-  veriseal serve --demo --port "$__docs_port" > server.log 2>&1 &
+  if [ -f veriseal.toml ]; then set -- ; else set -- --demo; fi
+  veriseal serve "$@" --port "$__docs_port" > server.log 2>&1 &
   __docs_server_pid=$!
   for _ in $(seq 150); do
     if curl -fsS -o /dev/null "http://127.0.0.1:$__docs_port/openapi.json" 2>/dev/null; then
