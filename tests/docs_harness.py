@@ -37,6 +37,7 @@ Contract of a document (checked by ``tests/test_docs.py``):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -173,6 +174,7 @@ def transcript_steps(text: str) -> list[_Step]:
     """Commands and expected outputs of a ``console`` transcript."""
     steps: list[_Step] = []
     command: list[str] | None = None
+    expected: list[str] = []
     for line in text.splitlines():
         if command is not None and command[-1].endswith("\\"):
             command.append(line)
@@ -356,10 +358,8 @@ def run_session(
         timed_out = True
     finally:
         # a server or other background job the session left behind
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         for unique in databases.values():
             subprocess.run(
                 ["dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-U", "postgres", unique],

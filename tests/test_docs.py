@@ -7,6 +7,7 @@ a skipped test with its reason (``pytest -ra`` lists them).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,8 @@ def _blocks(path: Path) -> list[Block]:
 def _all_blocks() -> list[Block]:
     out: list[Block] = []
     for path in DOCS:
-        try:
+        with contextlib.suppress(DocFormatError):  # test_every_shell_block_is_marked says
             out.extend(_blocks(path))
-        except DocFormatError:
-            pass  # reported by test_every_shell_block_is_marked
     return out
 
 
@@ -65,7 +64,8 @@ def test_skipped_block(block: Block) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "path", [p for p in DOCS if any(b.mode != "skip" for b in _all_blocks() if b.doc == _name(p))],
+    "path",
+    [p for p in DOCS if any(b.mode != "skip" for b in _all_blocks() if b.doc == _name(p))],
     ids=_name,
 )
 def test_document_blocks_run(path: Path, tmp_path: Path) -> None:
@@ -149,8 +149,8 @@ def test_session_carries_state_and_names_the_failing_block(tmp_path: Path) -> No
         tmp_path,
         "<!-- docs-test: run -->\n```sh\nX=41; echo hi > f.txt\n```\n\n"
         "<!-- docs-test: skip: not here -->\n```sh\nexit 9\n```\n\n"
-        "<!-- docs-test: run -->\n```sh\n[ \"$(cat f.txt)\" = hi ]\n"
-        "echo \"X is $X\"\ntest \"$X\" -eq 42\necho unreachable\n```\n",
+        '<!-- docs-test: run -->\n```sh\n[ "$(cat f.txt)" = hi ]\n'
+        'echo "X is $X"\ntest "$X" -eq 42\necho unreachable\n```\n',
     )
     assert not ok
     assert message.startswith("t.md:12: block failed (exit status 1)")
@@ -161,7 +161,8 @@ def test_session_carries_state_and_names_the_failing_block(tmp_path: Path) -> No
 def test_session_checks_transcript_output(tmp_path: Path) -> None:
     ok, message = _session(
         tmp_path,
-        "<!-- docs-test: run -->\n```console\n$ printf 'a\\tb\\n'\na b\n$ echo real\nwritten\n```\n",
+        "<!-- docs-test: run -->\n```console\n"
+        "$ printf 'a\\tb\\n'\na b\n$ echo real\nwritten\n```\n",
     )
     assert not ok
     assert message.startswith("t.md:2: block failed")
