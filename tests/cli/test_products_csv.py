@@ -43,7 +43,7 @@ def test_the_sample_imports_with_the_cli(tmp_path: Path, monkeypatch: pytest.Mon
     ok("init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example")
     assert "Imported 3 products" in ok("product", "import", str(SAMPLE))
     found = {p["gtin"]: p for p in json.loads(ok("product", "list", "--json"))}
-    tea = found["09506000134352"]
+    tea = found["09506000134376"]
     assert tea["shelf_life_days"] == 540 and tea["category"] == "饮料/茶叶/绿茶"
     assert found["04006381333931"]["shelf_life_days"] is None
 
