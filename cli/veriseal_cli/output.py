@@ -26,17 +26,22 @@ def is_stdout(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def open_output(path: Path) -> Iterator[BinaryIO]:
+def open_output(path: Path, private: bool = False) -> Iterator[BinaryIO]:
     """Binary output to ``path`` (or stdout for ``-``). A file is written as
     ``<name>.part``, fsynced and renamed only when the block succeeds: readers see a
-    complete file or none, never half an export under the final name."""
+    complete file or none, never half an export under the final name. ``private``:
+    the file holds personal data (scan locations, identity documents) and is created
+    readable by its owner only (0600), like the ledger it came from."""
     if is_stdout(path):
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     tmp = path.with_name(path.name + ".part")
+    mode = 0o600 if private else 0o666  # 0o666 is narrowed by the umask, as open() does
     try:
-        with tmp.open("wb") as out:
+        tmp.unlink(missing_ok=True)  # a leftover part file keeps its old mode otherwise
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())

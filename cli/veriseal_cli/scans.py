@@ -125,7 +125,7 @@ def export(opts: Options, /, fmt: str, output: Path, **filters: Any) -> None:
 
     async def go(engine: Engine) -> int:
         rows = [scan_record(s) for s in await _query(engine, opts, **filters)]
-        with open_output(output) as raw:
+        with open_output(output, private=True) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             if fmt == "csv":
                 writer = csv.DictWriter(out, fieldnames=COLUMNS)

@@ -350,7 +350,7 @@ def kyc_document(opts: Options, submission_id: int, output: Path) -> None:
 
     async def go(engine: Engine) -> None:
         data, _media = await engine.kyc.document(SYSTEM, submission_id)
-        with open_output(output) as f:
+        with open_output(output, private=True) as f:
             f.write(data)
 
     with_engine(opts, go)

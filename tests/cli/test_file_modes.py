@@ -96,3 +96,21 @@ def test_server_creates_a_private_ledger(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_exports_of_personal_data_are_private(tmp_path: Path) -> None:
+    """A scan export holds scan locations: 0600 like the ledger; other exports (codes)
+    keep the usual mode."""
+
+    def run(*args: str) -> None:
+        done = subprocess.run([_exe(), *args], cwd=tmp_path, env=_env(), capture_output=True,
+                              text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    run("init", "--brand", "acme", "--name", "Acme", "--resolver", "x.example")
+    run("product", "add", "--gtin", GTIN, "--name", "Tea")
+    run("batch", "create", "--product", GTIN, "--lot", "L1", "--size", "10")
+    run("scans", "export", "--format", "csv", "-o", "scans.csv")
+    run("batch", "codes", "1", "-o", "codes.txt")
+    assert _mode(tmp_path / "scans.csv") == 0o600
+    assert _mode(tmp_path / "codes.txt") == 0o644
