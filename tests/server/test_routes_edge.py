@@ -12,7 +12,7 @@ import pytest
 
 from tests.server.conftest import Api
 from tests.territories.conftest import approve
-from veriseal.accounts.models import SYSTEM
+from veriseal.accounts.models import SYSTEM, OrgKind, Role
 from veriseal.models import AlertKind, NewAlert
 from veriseal.notifications.models import MessageType
 from veriseal_territories.service import of
@@ -268,3 +268,32 @@ async def test_dealers_and_grants_walk_by_cursor(api: Api) -> None:
     ids = [g["id"] for g in grants]
     every = [g.id for _, g in await t.grants.list(SYSTEM, brand.id)]
     assert ids == every and len(ids) >= 7
+
+
+async def test_org_tree_and_users_walk_by_cursor(api: Api) -> None:
+    """The dealer tree pages in tree order (parents before children) and users by id,
+    also while organisations and users are added behind the cursor."""
+    engine = api.engine
+    root = await engine.accounts.brand_org(await engine.brand(None))
+    added = 0
+
+    async def grow() -> None:
+        nonlocal added
+        added += 1
+        east = await engine.accounts.create_org(SYSTEM, root.id, OrgKind.DISTRIBUTOR, f"E{added}")
+        await engine.accounts.create_org(SYSTEM, east.id, OrgKind.RETAILER, f"E{added} shop")
+        await engine.accounts.create_user(
+            SYSTEM, contact=f"u{added}@demo.example", display_name=f"U{added}",
+            role=Role.RETAILER, org_id=east.id,
+        )  # fmt: skip
+
+    for _ in range(4):
+        await grow()
+    before = {o.path for o in await engine.accounts.org_tree(SYSTEM, root.id)}
+    seen = await _walk(api, f"/api/v1/orgs/{root.id}/tree", "orgs", 3, grow)
+    paths = [o["path"] for o in seen]
+    assert paths == sorted(paths) and len(set(paths)) == len(paths)  # tree order, none twice
+    assert before <= set(paths)  # every node that existed when the walk began
+    users = [u["id"] for u in await _walk(api, "/api/v1/users", "users", 2, grow)]
+    assert users == sorted(set(users))
+    assert users == [u.id for u in await engine.accounts.list_users(SYSTEM, root.id)]

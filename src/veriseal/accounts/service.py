@@ -189,15 +189,29 @@ class AccountService:
         require(principal, Action.ORGS_VIEW, org=org)
         return org
 
-    async def org_tree(self, principal: Principal, root_id: int | None = None) -> list[Org]:
+    async def org_tree(
+        self,
+        principal: Principal,
+        root_id: int | None = None,
+        *,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[Org]:
         """The subtree under ``root_id`` (default: the principal's own org), in path
-        order; a dealer never sees above or beside its own node."""
+        order; a dealer never sees above or beside its own node. A page of ``limit``
+        nodes after the node ``after_id`` (a node of this subtree)."""
         if root_id is None:
             if principal.org is None:
                 raise InvalidInput("name the organisation whose tree to show")
             root_id = principal.org.id
         root = await self.org(principal, root_id)
-        return await self.store.subtree(root)
+        after_path = None
+        if after_id is not None:
+            after = await self.store.get_org(after_id)
+            if not root.contains(after):
+                raise InvalidInput("cursor is not one this server gave out")
+            after_path = after.path
+        return await self.store.subtree(root, after_path, limit)
 
     async def update_org_profile(
         self, principal: Principal, org_id: int, profile: dict[str, str]

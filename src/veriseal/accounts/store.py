@@ -187,12 +187,23 @@ class AccountStore:
             )
         return None if row is None else _org(row)
 
-    async def subtree(self, root: Org) -> list[Org]:
+    async def subtree(
+        self, root: Org, after_path: str | None = None, limit: int | None = None
+    ) -> list[Org]:
+        """``root`` and everything below it in path order (parents before children);
+        a page of ``limit`` after the node whose path is ``after_path``."""
         low, high = subtree_bounds(root.path)
+        sql = "SELECT * FROM orgs WHERE path >= ? AND path < ?"
+        args: list[object] = [low, high]
+        if after_path is not None:
+            sql += " AND path > ?"
+            args.append(after_path)
+        sql += " ORDER BY path"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
         async with self.ledger.read() as tx:
-            found = await tx.fetch(
-                "SELECT * FROM orgs WHERE path >= ? AND path < ? ORDER BY path", low, high
-            )
+            found = await tx.fetch(sql, *args)
         return [_org(r) for r in found]
 
     async def update_org_profile(self, org: Org, profile: dict[str, str], audit: Audit) -> Org:

@@ -262,8 +262,11 @@ async def orgs_create(call: Call, body: OrgCreate) -> Schema:
     return org.to_dict()
 
 
-async def orgs_tree(call: Call, path: OrgPath) -> list[Schema]:
-    return [o.to_dict() for o in await call.engine.accounts.org_tree(call.who, path.org)]
+async def orgs_tree(call: Call, path: OrgPath, query: Page) -> Schema:
+    found = await call.engine.accounts.org_tree(
+        call.who, path.org, after_id=after_id(query), limit=query.limit
+    )
+    return _listing("orgs", [o.to_dict() for o in found], query, found[-1].id if found else None)
 
 
 async def orgs_profile(call: Call, path: OrgPath, body: Profile) -> Schema:
@@ -429,7 +432,7 @@ ROUTES = [
     Endpoint("POST", "/api/v1/orgs", orgs_create, A.ORGS_MANAGE,
              "Add an organisation (dealer) under another", 201),
     Endpoint("GET", "/api/v1/orgs/{org}/tree", orgs_tree, A.ORGS_VIEW,
-             "An organisation and its subtree"),
+             "An organisation and its subtree, parents before children, a page at a time"),
     Endpoint("PATCH", "/api/v1/orgs/{org}", orgs_profile, A.ORGS_MANAGE,
              "Edit an organisation's profile fields"),
     Endpoint("POST", "/api/v1/kyc", kyc_submit, A.KYC_SUBMIT,
