@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import asyncpg
 import pytest
+from click.testing import CliRunner
 
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.keys import KeySource, create_key_file
 from veriseal.ledger import Ledger, open_ledger
+from veriseal_cli.main import cli
 
 #: The maintenance database the suite connects to in order to create and drop its own.
 PG_ADMIN = os.environ.get("VERISEAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -90,3 +92,36 @@ async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
         yield eng
     finally:
         await eng.close()
+
+
+#: ``run(*args, code=0, input=None) -> output``: the CLI, as the ``run`` fixture gives it.
+CliRun = Callable[..., str]
+
+
+def cli_runner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: Sequence[str] = ()
+) -> CliRun:
+    """The CLI in a fresh directory (``tmp_path``), with no ``VERISEAL_*`` settings from
+    the environment and English messages: ``run(*args)`` asserts the exit status
+    (``code``, default 0) and that no traceback was printed, and returns the output
+    (standard error included). ``prefix`` goes before every command (``--db URL``)."""
+    monkeypatch.chdir(tmp_path)
+    for var in [v for v in os.environ if v.startswith("VERISEAL_")] + ["LC_ALL"]:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0, input: str | None = None) -> str:
+        result = runner.invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
+        out = result.output + (result.stderr if result.stderr_bytes else "")
+        assert result.exit_code == code, (args, out)
+        assert "Traceback" not in out
+        return out
+
+    return invoke
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRun:
+    """The CLI in a fresh directory: see :func:`cli_runner`."""
+    return cli_runner(tmp_path, monkeypatch)

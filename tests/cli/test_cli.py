@@ -10,42 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.keys import KeySource
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.scans import ScanContext
-from veriseal_cli.main import cli
 
 GTIN = "9506000134352"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    for var in (
-        "VERISEAL_CONFIG",
-        "VERISEAL_DB",
-        "VERISEAL_PASSPHRASE",
-        "VERISEAL_KEY_FILE",
-        "VERISEAL_BRAND",
-        "VERISEAL_LANG",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0, input: str | None = None) -> str:
-        result = runner.invoke(cli, list(args), input=input, catch_exceptions=False)
-        out = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, out
-        assert "Traceback" not in out
-        return out
-
-    return invoke
 
 
 def setup_brand(run, db: str | None = None) -> None:  # type: ignore[no-untyped-def]

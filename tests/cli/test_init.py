@@ -12,31 +12,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import PG_ADMIN, _admin
-from veriseal_cli.main import cli
 
 Run = Callable[..., str]
 INIT = ("init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example")
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.chdir(tmp_path)
-    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_PASSPHRASE", "VERISEAL_BRAND"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        out = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, out
-        assert "Traceback" not in out
-        return out
-
-    return invoke
 
 
 def test_db_after_the_subcommand(run: Run, tmp_path: Path) -> None:

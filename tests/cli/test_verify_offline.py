@@ -9,35 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from veriseal_cli.main import cli
-
 from .test_cli import GTIN, setup_brand
 
 JWKS = "acme.jwks.json"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The CLI in a fresh directory, English unless ``--lang`` says otherwise."""
-    monkeypatch.chdir(tmp_path)
-    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_PASSPHRASE", "VERISEAL_KEY_FILE"):
-        monkeypatch.delenv(var, raising=False)
-    for var in ("VERISEAL_BRAND", "VERISEAL_LANG", "LC_ALL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        out = result.output
-        assert result.exit_code == code, out
-        assert "Traceback" not in out
-        return out
-
-    return invoke
 
 
 def first_uri(run, tmp_path: Path, *create: str) -> str:  # type: ignore[no-untyped-def]

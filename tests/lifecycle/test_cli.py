@@ -7,10 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from jsonschema import Draft7Validator
 
-from veriseal_cli.main import cli
+from tests.conftest import cli_runner
 
 from .test_epcis import SCHEMA_PATH
 
@@ -20,19 +19,7 @@ Run = Callable[..., str]
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ledger_url: str) -> Run:
-    monkeypatch.chdir(tmp_path)
-    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_PASSPHRASE", "VERISEAL_BRAND"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("VERISEAL_LANG", "en")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, ["--db", ledger_url, *args], catch_exceptions=False)
-        out = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, out
-        assert "Traceback" not in out
-        return out
-
+    invoke = cli_runner(tmp_path, monkeypatch, ["--db", ledger_url])
     invoke("init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example")
     invoke("product", "add", "--gtin", GTIN, "--name", "Green tea", "--shelf-life-days", "365")
     return invoke

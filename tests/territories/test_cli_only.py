@@ -8,31 +8,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 from tests.territories.conftest import DEALERS_CSV, GTIN, jpeg, uscc
-from veriseal_cli.main import cli
 
 Run = Callable[..., str]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.chdir(tmp_path)
-    for var in ("VERISEAL_CONFIG", "VERISEAL_DB", "VERISEAL_BRAND", "VERISEAL_LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        out = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, (args, out)
-        assert "Traceback" not in out
-        return out
-
-    return invoke
 
 
 def _dealer_user(run: Run, tmp_path: Path) -> int:
