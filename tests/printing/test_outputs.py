@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from veriseal.codes import digital_link
 from veriseal.engine import Engine
@@ -25,6 +24,7 @@ from veriseal.printing.records import BatchSource
 from veriseal.printing.render_base import Sink
 
 from .conftest import make_source
+from .readback import svg_raster
 
 pytestmark = pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 
@@ -87,24 +87,9 @@ async def test_images_decode(engine: Engine, brand: Brand, name: str) -> None:
     for member, expected in zip(names, want, strict=True):
         raw = archive.read(member)
         assert member.rsplit(".", 1)[0] in expected  # named by serial
-        image = Image.open(io.BytesIO(raw)) if member.endswith(".png") else _svg_raster(raw)
+        image = Image.open(io.BytesIO(raw)) if member.endswith(".png") else svg_raster(raw)
         found = zxingcpp.read_barcodes(image)
         assert [b.text for b in found] == [expected]
-
-
-def _svg_raster(raw: bytes, scale: int = 6) -> Image.Image:
-    """Draw the SVG's background and its path of rectangles (the only shapes written)."""
-    root = ET.fromstring(raw)
-    side = int(root.get("viewBox", "").split()[2])
-    img = Image.new("L", (side * scale, side * scale), 255)
-    draw = ImageDraw.Draw(img)
-    path = root.find("{http://www.w3.org/2000/svg}path")
-    assert path is not None
-    for x, y, w, x2 in re.findall(r"M\s*(\d+)\s+(\d+)h\s*(\d+)v1H\s*(\d+)z", path.get("d", "")):
-        assert x == x2
-        x0, y0 = int(x) * scale, int(y) * scale
-        draw.rectangle([x0, y0, x0 + int(w) * scale - 1, y0 + scale - 1], fill=0)
-    return img
 
 
 @pytest.mark.parametrize("dpi", [203, 300])
