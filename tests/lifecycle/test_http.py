@@ -165,7 +165,15 @@ async def _post(srv: Server, path: str, body: object, token: str | None = None) 
         return resp.status, await resp.json()
 
 
+async def _activate_all(server: Server) -> None:
+    """The line activates labels before it packs them (this batch requires activation)."""
+    path = f"/api/v1/batches/{server.batch.id}/activate"
+    status, answer = await _post(server, path, {"from": 0, "to": 49})
+    assert status == 200, answer
+
+
 async def test_pack_many_parents_in_one_request(server: Server) -> None:
+    await _activate_all(server)
     case_a, case_b, pallet = _sscc(1), _sscc(2), _sscc(3)
     b = server.batch.id
     body = {
@@ -198,6 +206,7 @@ async def test_pack_many_parents_in_one_request(server: Server) -> None:
 
 
 async def test_pack_is_all_or_nothing(server: Server) -> None:
+    await _activate_all(server)
     b = server.batch.id
     first = {"parents": [{"parent": _sscc(4), "children": [f"{b}:0-4"]}]}
     assert (await _post(server, "/api/v1/pack", first))[0] == 200
@@ -230,6 +239,7 @@ async def test_pack_is_all_or_nothing(server: Server) -> None:
 
 
 async def test_pack_needs_line_operate(server: Server) -> None:
+    await _activate_all(server)
     body = {"parents": [{"parent": _sscc(7), "children": [f"{server.batch.id}:0-1"]}]}
     engine, brand = server.engine, server.brand
     scoped = await _token(engine, brand, Role.FACTORY_OPERATOR, "l1@acme.example",

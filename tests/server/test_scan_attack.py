@@ -61,8 +61,11 @@ async def _run(
                 api.base + "/api/v1/scans", json=upload, headers=headers
             ) as resp:
                 body = await resp.json()
-                results = body.get("results") or [body]
-                attacks.append((resp.status, results[0].get("outcome", body)))
+                # the typed edge refuses a body with a lone surrogate before any scan
+                # is formed: a 400 for the uploader, nothing for the group commit
+                answer = body["results"][0]["outcome"] if resp.status == 200 else (
+                    body["error"]["code"])  # fmt: skip
+                attacks.append((resp.status, answer))
 
     async with aiohttp.ClientSession() as session:
         attacking = [asyncio.create_task(attacker(session)) for _ in range(attackers)]
@@ -91,9 +94,9 @@ async def test_honest_scans_succeed_under_an_unstorable_text_attack(api: Api) ->
         f" {rates[ATTACKERS]:.3f} under attack ({len(attacks)} attack requests)"
     )
     assert failed == [], f"{len(failed)} honest requests failed: {failed[:3]}"
-    # the attackers got what any fake code gets: a verdict, no error
-    assert attacks and set(attacks) == {(200, "invalid")}, set(map(str, attacks))
+    # the verify attacker got what any fake code gets, a verdict; the uploader a 400
+    assert attacks and set(attacks) == {(200, "invalid"), (400, "invalid_input")}, set(attacks)
     stored = {s.id for s in await api.engine.ledger.list_scans(brand.id, limit=1_000_000)}
     assert set(acked_all) <= stored, "an acknowledged scan is missing from the ledger"
     fakes = {s.scan.code for s in await api.engine.ledger.list_scans(None, limit=1_000_000)}
-    assert {"C00\\x00N", "\\ud800X"} <= fakes  # the attempts are on record, escaped
+    assert "C00\\x00N" in fakes  # the attempt is on record, escaped
