@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
 from tests.plugins.conftest import OpenEngine, brand_and_codes
+from veriseal.accounts.models import SYSTEM, Role
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.plugins import installed
 from veriseal.scans import ScanContext
@@ -81,10 +82,23 @@ async def test_enabled_its_hooks_run(open_engine: OpenEngine) -> None:
     assert await hello_rows(engine) == [(first.scan_id, "CN"), (second.scan_id, "")]
     # its route, on the real server app
     app = make_app(engine, Limits(per_minute=0))
+    admin = await engine.accounts.create_user(
+        SYSTEM,
+        contact="root@x.example",
+        display_name="root",
+        role=Role.PLATFORM_ADMIN,
+        org_id=None,
+    )
+    token, _ = await engine.accounts.create_token(SYSTEM, "t", ["*"], None, admin.id)
     async with TestClient(TestServer(app)) as client:
-        response = await client.get("/api/v1/hello/counts")
+        assert (await client.get("/api/v1/hello/counts")).status == 401  # declared access
+        response = await client.get(
+            "/api/v1/hello/counts", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status == 200
         assert await response.json() == {"": 1, "CN": 1}
+        doc = await (await client.get("/openapi.json")).json()
+        assert doc["paths"]["/api/v1/hello/counts"]["get"]["x-veriseal-access"] == "scans.read"
 
 
 @pytest.mark.usefixtures("hello_installed")

@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from aiohttp import web
 
+from veriseal import hookimpl
 from veriseal.accounts.models import SYSTEM
 from veriseal.accounts.permissions import CREDENTIAL_ACTIONS, Action
+from veriseal.plugins import PluginInvalid
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 from veriseal.server.endpoints import ENDPOINTS, Endpoint
@@ -181,3 +184,24 @@ async def test_a_handheld_token_cannot_escalate(api: Api) -> None:
         json={"name": "tokens", "scopes": ["tokens.own"]},
     )  # fmt: skip
     assert (status, answer["error"]["code"]) == (400, "invalid_input")
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+async def test_an_undeclared_api_route_is_refused(api: Api) -> None:
+    """A plugin adding an /api/ route straight to the router (no access rule, no typed
+    input, not in the document) stops the app from being built."""
+    class Sloppy:
+        @staticmethod
+        @hookimpl
+        def register_routes(app: web.Application, engine: object) -> None:
+            async def handler(_request: web.Request) -> web.Response:
+                return web.json_response({})
+
+            app.router.add_get("/api/v1/sloppy", handler)
+
+    api.engine.plugins.pm.register(Sloppy(), "sloppy")
+    try:
+        with pytest.raises(PluginInvalid, match="/api/v1/sloppy"):
+            make_app(api.engine, Limits(per_minute=0))
+    finally:
+        api.engine.plugins.pm.unregister(name="sloppy")

@@ -31,6 +31,7 @@ from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, RateLimited, VerisealError
 from veriseal.ledger.failures import REQUEST_ID
 from veriseal.models import ScanChannel
+from veriseal.plugins import PluginInvalid
 from veriseal.scans import ScanResult
 from veriseal.server import (
     accounts_routes,
@@ -280,5 +281,26 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     engine.plugins.hook.register_routes(app=app, engine=engine)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     app.router.add_post(r"/{prefix:.*}01/{rest:.*}", resolve_post)
+    _check_declared(app)
     app.on_startup.append(_build_openapi)
     return app
+
+
+#: JSON routes documented by hand in openapi_base.json (the verify hot path)
+_HAND_WRITTEN = frozenset({("GET", "/api/v1/verify")})
+
+
+def _check_declared(app: web.Application) -> None:
+    """Refuse to serve an ``/api/`` route that is not an :class:`Endpoint`: it would have
+    no access rule, no input validation and no place in the OpenAPI document (a plugin
+    adding ``app.router.add_get(...)`` directly is told how to do it instead)."""
+    declared = {(e.method, openapi.path_template(e.path)) for e in app[ENDPOINTS]}
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        key = (route.method, path)
+        if path.startswith("/api/") and route.method != "HEAD" and key not in declared | (
+            _HAND_WRITTEN):  # fmt: skip
+            raise PluginInvalid(
+                f"{route.method} {path} is not declared as a veriseal.Endpoint: declare it"
+                " (access, typed input) and serve it with veriseal.mount"
+            )

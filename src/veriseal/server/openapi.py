@@ -40,7 +40,8 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _openapi_path(path: str) -> str:
+def path_template(path: str) -> str:
+    """An aiohttp route path as an OpenAPI path template (``{code:.+}`` -> ``{code}``)."""
     return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
 
 
@@ -118,7 +119,7 @@ def document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     doc = copy.deepcopy(_BASE)
     schemas = doc["components"]["schemas"]
     for e in endpoints:
-        path = doc["paths"].setdefault(_openapi_path(e.path), {})
+        path = doc["paths"].setdefault(path_template(e.path), {})
         method = e.method.lower()
         if method in path:
             raise ValueError(f"{e.method} {e.path} is declared twice")
