@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import click
@@ -18,10 +17,10 @@ from veriseal import i18n
 from veriseal.aggregation import Children, PackRequest, PackResult
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.events import BatchRange, Where
+from veriseal.events import Where
 from veriseal.i18n import t
 from veriseal.index_ranges import IndexRange, make, parse
-from veriseal.lifecycle import resolve_items
+from veriseal.lifecycle import batch_range_spec, resolve_children, resolve_items
 from veriseal.logistic_units import label, parse_sscc
 from veriseal.models import Batch, Brand
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
@@ -95,29 +94,18 @@ def _lines(path: Path) -> list[str]:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
 
 
-_RANGE_SPEC = re.compile(
-    r"^(?P<batch>[^:\s]+):(?P<range>\d+(?:(?:-|\.\.)\d+)?)$", re.ASCII
-)
-
-
 async def _children(engine: Engine, brand: Brand, specs: tuple[str, ...]) -> Children:
     """``--items`` values: ``BATCH:I-J`` ranges, or files of codes / SSCCs."""
-    ranges: list[BatchRange] = []
-    units: list[str] = []
+    texts: list[str] = []
     for spec in specs:
-        m = _RANGE_SPEC.match(spec)
-        if m and not Path(spec).exists():
-            batch = await engine.batches.get(brand, m.group("batch"))
-            r = parse(m.group("range"))
-            ranges.append(BatchRange(batch.id, r.first, r.last))
+        if batch_range_spec(spec) is not None and not Path(spec).exists():
+            texts.append(spec)
             continue
         path = Path(spec)
         if not path.is_file():
             raise InvalidInput(f"--items {spec!r}: neither a file nor BATCH:I-J")
-        found, _ = await resolve_items(engine.verifier, brand, _lines(path))
-        ranges.extend(found.ranges)
-        units.extend(found.units)
-    return Children(tuple(ranges), tuple(units))
+        texts.extend(_lines(path))
+    return await resolve_children(engine.batches, engine.verifier, brand, texts)
 
 
 def _change_dict(change: object) -> dict[str, object]:

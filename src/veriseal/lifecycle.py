@@ -4,16 +4,19 @@ export. See docs/lifecycle.md."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from veriseal.activation import ActivationService
 from veriseal.aggregation import AggregationService, Children
+from veriseal.batches import BatchService
 from veriseal.epcis import EpcisExporter, EventSources
 from veriseal.errors import InvalidInput
 from veriseal.events import BatchRange, EventStore
 from veriseal.i18n import register
 from veriseal.index_ranges import IndexRange, from_indexes
+from veriseal.index_ranges import parse as parse_range
 from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.logistic_units import SsccService, looks_like_sscc, parse_sscc
@@ -58,6 +61,38 @@ class ItemUnknown(InvalidInput):
 
 
 register({"error.item_unknown": ("Not a code of this brand", "不是本品牌的码")})
+
+#: ``BATCH:I-J``: a batch (its id, or ``GTIN/LOT``) and a range of its indexes, the way
+#: a line controller names labels it has not scanned one by one
+_BATCH_RANGE = re.compile(
+    r"(?P<batch>[0-9]{1,18}|[0-9]{8,14}/[^:\s]{1,20}):"
+    r"(?P<range>[0-9]{1,10}(?:(?:-|\.\.)[0-9]{1,10})?)"
+)
+
+
+def batch_range_spec(text: str) -> tuple[str, IndexRange] | None:
+    """``("12", 0..99)`` for ``"12:0-99"`` (or ``"GTIN/LOT:0..99"``); None for anything
+    else (a code, an SSCC, a file name). ASCII digits only."""
+    m = _BATCH_RANGE.fullmatch(text.strip())
+    return None if m is None else (m.group("batch"), parse_range(m.group("range")))
+
+
+async def resolve_children(
+    batches: BatchService, verifier: Verifier, brand: Brand, texts: Iterable[str]
+) -> Children:
+    """What to pack: ``BATCH:I-J`` specs, and item codes and SSCCs as
+    :func:`resolve_items` reads them; refused (``ItemUnknown`` and the like) as a whole."""
+    ranges: list[BatchRange] = []
+    codes: list[str] = []
+    for text in texts:
+        spec = batch_range_spec(text)
+        if spec is None:
+            codes.append(text)
+            continue
+        batch = await batches.get(brand, spec[0])
+        ranges.append(BatchRange(batch.id, spec[1].first, spec[1].last))
+    found, _ = await resolve_items(verifier, brand, codes)
+    return Children((*ranges, *found.ranges), found.units)
 
 
 async def resolve_items(

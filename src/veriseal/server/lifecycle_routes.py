@@ -19,7 +19,6 @@ checked for the brand concerned; events record the calling user as their actor.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any
 
 import msgspec
@@ -30,22 +29,19 @@ from veriseal.accounts.permissions import Action, require
 from veriseal.activation import StateChange
 from veriseal.aggregation import Children, PackRequest, PackResult
 from veriseal.errors import InvalidInput, VerisealError
-from veriseal.events import BatchRange, Where
+from veriseal.events import Where
 from veriseal.index_ranges import IndexRange, make, parse
-from veriseal.lifecycle import resolve_items
+from veriseal.lifecycle import resolve_children
 from veriseal.logistic_units import parse_sscc
 from veriseal.models import Batch, Brand
 from veriseal.server.brand_scope import brand_for
 from veriseal.server.endpoints import Call, Endpoint
-from veriseal.server.inputs import INT64_MAX, Code, Count, Id, Line, Model, Note, Short
+from veriseal.server.inputs import Code, Count, Id, Line, Model, Note, Short
 
 Schema = dict[str, Any]
 #: ``"5"``, ``"10-19"`` or ``"10..19"`` in ASCII digits
 RangeText = Annotated[str, Meta(pattern="^[0-9]{1,10}((-|\\.\\.)[0-9]{1,10})?$",
                                 description="I or I-J")]  # fmt: skip
-_BATCH_RANGE = re.compile(
-    r"(?P<batch>[0-9]{1,19}|[0-9]{8,14}/[^:\s]{1,20}):(?P<range>[0-9]{1,10}(?:(?:-|\.\.)[0-9]{1,10})?)"
-)
 MAX_PARENTS = 1000
 MAX_CHILDREN = 10_000
 
@@ -150,23 +146,8 @@ async def decommission(call: Call, path: BatchPath, body: Decommission) -> Schem
 
 
 async def _children(call: Call, brand: Brand, texts: list[str]) -> Children:
-    """``BATCH:I-J`` (a batch's id or ``GTIN/LOT``, then indexes), or item codes and
-    SSCCs resolved as the CLI's item files are (:func:`veriseal.lifecycle.resolve_items`)."""
-    ranges: list[BatchRange] = []
-    codes: list[str] = []
-    for text in texts:
-        m = _BATCH_RANGE.fullmatch(text.strip())
-        if m is None:
-            codes.append(text)
-            continue
-        ref = m.group("batch")
-        if ref.isdigit() and int(ref) > INT64_MAX:
-            raise InvalidInput(f"batch {ref[:20]}: no such batch")
-        batch = await call.engine.batches.get(brand, ref)
-        r = parse(m.group("range"))
-        ranges.append(BatchRange(batch.id, r.first, r.last))
-    found, _ = await resolve_items(call.engine.verifier, brand, codes)
-    return Children((*ranges, *found.ranges), found.units)
+    engine = call.engine
+    return await resolve_children(engine.batches, engine.verifier, brand, texts)
 
 
 def _moved(result: PackResult) -> Schema:
