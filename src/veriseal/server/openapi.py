@@ -40,6 +40,18 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _merge(schemas: dict[str, Any], components: dict[str, Any], skip: str = "") -> None:
+    """Add model schemas to the document's components. Components are named by class
+    name: two different models of one name would silently replace each other, so that
+    is refused (rename one)."""
+    for name, schema in components.items():
+        if name == skip:
+            continue
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"two different input models are named {name}: rename one")
+        schemas[name] = schema
+
+
 def path_template(path: str) -> str:
     """An aiohttp route path as an OpenAPI path template (``{code:.+}`` -> ``{code}``)."""
     return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
@@ -57,8 +69,8 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _parameters(model: Any, where: str, schemas: dict[str, Any]) -> list[dict[str, Any]]:
     (ref,), components = msgspec.json.schema_components([model], ref_template=_REF)
-    schemas.update(components)
     name = ref["$ref"].rsplit("/", 1)[1]
+    _merge(schemas, components, skip=name)  # parameters are inlined, not a component
     body = components[name]
     required = set(body.get("required", ()))
     found = []
@@ -75,7 +87,6 @@ def _parameters(model: Any, where: str, schemas: dict[str, Any]) -> list[dict[st
         if where == "query" and schema.get("type") == "array":
             param["style"], param["explode"] = "form", True
         found.append(param)
-    del schemas[name]  # parameters are inlined, not a component
     return found
 
 
@@ -98,7 +109,7 @@ def _operation(e: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
         op["parameters"] = params
     if "body" in e.models:
         (ref,), components = msgspec.json.schema_components([e.models["body"]], ref_template=_REF)
-        schemas.update(components)
+        _merge(schemas, components)
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
     elif e.raw_body:
         schema = {"type": "string"} if e.raw_body.startswith("text/") else {
