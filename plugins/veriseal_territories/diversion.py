@@ -94,6 +94,10 @@ RING_BEARINGS = 12
 CACHE_SECONDS = 5.0
 
 
+#: alerts read per query by an export (which takes every page)
+EXPORT_PAGE = 1000
+
+
 class AlertNotFound(NotFound):
     code = "alert_not_found"
 
@@ -775,8 +779,16 @@ class AlertWorkflow:
         return await self.get(principal, brand_id, alert_id)
 
     async def export(self, principal: Principal, brand_id: int, fmt: str, **filters: Any) -> str:
-        """The alerts as CSV (one row per alert, evidence flattened) or JSON lines."""
-        alerts = await self.list(principal, brand_id, **filters)
+        """Every alert matching ``filters`` as CSV (one row per alert, evidence flattened)
+        or JSON lines: read a page (:data:`EXPORT_PAGE`) at a time, never capped."""
+        alerts: list[DiversionAlert] = []
+        while True:
+            after = alerts[-1].id if alerts else None
+            page = await self.list(principal, brand_id, **filters, limit=EXPORT_PAGE,
+                                   after_id=after)  # fmt: skip
+            alerts += page
+            if len(page) < EXPORT_PAGE:
+                break
         if fmt == "jsonl":
             return "".join(json.dumps(a.to_dict(), ensure_ascii=False) + "\n" for a in alerts)
         if fmt != "csv":

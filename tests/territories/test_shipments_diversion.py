@@ -18,6 +18,7 @@ from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.notifications.inbox import Inbox
 from veriseal.notifications.models import MessageType
 from veriseal.scans import ScanContext
+from veriseal_territories import diversion
 from veriseal_territories.analysis import analyse
 
 
@@ -260,3 +261,18 @@ async def test_history_analysis_ranks_dealers(network: World) -> None:
     assert found[0].regions.most_common() == [("CN-ZJ", 5), ("CN-HN", 1)]
     # only what was scanned after --since counts
     assert await analyse(w.engine, t.diversion, SYSTEM, w.brand.id, dt.datetime.now(dt.UTC)) == []
+
+
+async def test_export_takes_every_page(network: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export is every alert, read a page at a time (it used to stop at 1,000)."""
+    w, t = network, network.t
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    for code in w.codes(10, 3):
+        await scan(w, code, HANGZHOU)
+    every = [a.id for a in await t.alerts.list(SYSTEM, w.brand.id)]
+    assert len(every) == 3
+    monkeypatch.setattr(diversion, "EXPORT_PAGE", 2)
+    rows = list(csv.DictReader(io.StringIO(await t.alerts.export(SYSTEM, w.brand.id, "csv"))))
+    assert [int(r["id"]) for r in rows] == every
+    lines = (await t.alerts.export(SYSTEM, w.brand.id, "jsonl")).splitlines()
+    assert len(lines) == 3
