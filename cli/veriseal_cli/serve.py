@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -133,6 +134,11 @@ def serve(
                     public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
                 )
                 await _print_demo(engine, resolver)
+            if not cfg.server.get("public_origin"):
+                # demo links are plain HTTP to this server: the linkset and passkeys too
+                cfg = dataclasses.replace(
+                    cfg, server={**cfg.server, "public_origin": f"http://{resolver}"}
+                )
         return cfg, bind, listen_port, limits, n
 
     cfg, bind, listen_port, limits, n = run(opts, prepare)

@@ -79,6 +79,11 @@ def _demo_run(cwd: Path, *extra: str) -> tuple[str, int]:
         with urllib.request.urlopen(request, timeout=10) as r:
             body = json.load(r)
         assert body["outcome"] == "genuine", body
+        # the demo's links are plain HTTP to this server, the linkset's included
+        request = urllib.request.Request(link, headers={"Accept": "application/linkset+json"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            anchor = json.load(r)["linkset"][0]["anchor"]
+        assert anchor == link.split("?")[0], anchor
         return out, int(body["scan"]["previous_verifications"])
     finally:
         server.terminate()
