@@ -46,6 +46,7 @@ from veriseal import (
     default_resolver,
     page_after,
     page_listing,
+    page_records,
     page_schema,
     require_permission,
 )
@@ -346,8 +347,7 @@ async def alerts(call: Call, query: AlertsQuery) -> Schema | web.Response:
         return web.Response(text=text, content_type=kind, charset="utf-8")
     found = await t.alerts.list(who, brand.id, **filters, limit=query.limit,
                                 after_id=page_after(query))  # fmt: skip
-    return page_listing("alerts", [a.to_dict() for a in found], query,
-                        found[-1].id if found else None)  # fmt: skip
+    return page_records("alerts", found, query)
 
 
 async def alert(call: Call, path: AlertPath, query: BrandQuery) -> Schema:

@@ -112,6 +112,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Page": ("veriseal.server.inputs", "Page"),
     "page_after": ("veriseal.server.inputs", "after_id"),
     "page_listing": ("veriseal.server.listing", "listing"),
+    "page_records": ("veriseal.server.listing", "records"),
     "page_schema": ("veriseal.server.listing", "page_schema"),
     "Blob": ("veriseal.server.inputs", "Blob"),
     "Code": ("veriseal.server.inputs", "Code"),
@@ -217,6 +218,7 @@ __all__ = [
     "normalise_ranges",
     "page_after",
     "page_listing",
+    "page_records",
     "page_schema",
     "parse_csv_rows",
     "register_messages",
@@ -335,4 +337,5 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.server.inputs import after_id as page_after
     from veriseal.server.listing import listing as page_listing
     from veriseal.server.listing import page_schema
+    from veriseal.server.listing import records as page_records
     from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline

@@ -38,8 +38,8 @@ from veriseal.server.inputs import (
     Short,
     after_id,
 )
-from veriseal.server.listing import listing as _listing
 from veriseal.server.listing import page_schema as _page_schema
+from veriseal.server.listing import records
 
 OtpCode = Annotated[str, Meta(min_length=1, max_length=16)]
 Schema = dict[str, Any]
@@ -174,8 +174,7 @@ async def tokens_list(call: Call, query: TokenQuery) -> Schema:
     found = await call.engine.accounts.list_tokens(
         call.who, query.user, after_id=after_id(query), limit=query.limit
     )
-    last = found[-1].id if found else None
-    return _listing("tokens", [t.to_dict() for t in found], query, last)
+    return records("tokens", found, query)
 
 
 async def tokens_create(call: Call, body: TokenCreate) -> Schema:
@@ -229,8 +228,7 @@ async def users_list(call: Call, query: UsersQuery) -> Schema:
     found = await call.engine.accounts.list_users(
         call.who, query.org, after_id=after_id(query), limit=query.limit
     )
-    last = found[-1].id if found else None
-    return _listing("users", [u.to_dict() for u in found], query, last)
+    return records("users", found, query)
 
 
 async def users_create(call: Call, body: UserCreate) -> Schema:
@@ -266,7 +264,7 @@ async def orgs_tree(call: Call, path: OrgPath, query: Page) -> Schema:
     found = await call.engine.accounts.org_tree(
         call.who, path.org, after_id=after_id(query), limit=query.limit
     )
-    return _listing("orgs", [o.to_dict() for o in found], query, found[-1].id if found else None)
+    return records("orgs", found, query)
 
 
 async def orgs_profile(call: Call, path: OrgPath, body: Profile) -> Schema:
@@ -300,8 +298,7 @@ async def kyc_submit(call: Call, body: KycSubmit) -> Schema:
 
 async def kyc_pending(call: Call, query: Page) -> Schema:
     found = await call.engine.kyc.pending(call.who, after_id=after_id(query), limit=query.limit)
-    last = found[-1].id if found else None
-    return _listing("submissions", [s.to_dict() for s in found], query, last)
+    return records("submissions", found, query)
 
 
 async def kyc_get(call: Call, path: KycPath) -> Schema:
@@ -335,8 +332,7 @@ async def audit(call: Call, query: AuditQuery) -> Schema:
         limit=query.limit,
         after_id=after_id(query),
     )
-    last = found[-1].id if found else None
-    return _listing("entries", [e.to_dict() for e in found], query, last)
+    return records("entries", found, query)
 
 
 # -- passkeys ---------------------------------------------------------------------------

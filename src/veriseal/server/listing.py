@@ -9,11 +9,22 @@ rows are added between reads.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from veriseal.server.inputs import Page, page_cursor
 
 Schema = dict[str, Any]
+
+
+class Keyed(Protocol):
+    """A record paged by its row id."""
+
+    @property
+    def id(self) -> int: ...
+
+
+K = TypeVar("K", bound=Keyed)
 
 
 def listing(key: str, items: list[Any], page: Page, last_id: int | None) -> Schema:
@@ -21,6 +32,15 @@ def listing(key: str, items: list[Any], page: Page, last_id: int | None) -> Sche
     page's last row; the cursor is null when the page is not full (the last page)."""
     full = len(items) >= page.limit
     return {key: items, "next_cursor": page_cursor(last_id) if full else None}
+
+
+def records(
+    key: str, found: Sequence[K], page: Page, render: Callable[[K], Any] | None = None
+) -> Schema:
+    """One page of records keyed by their ``id`` (the cursor is the last one's), each
+    shown by ``render`` (default: its ``to_dict()``)."""
+    show = render or (lambda r: r.to_dict())  # type: ignore[attr-defined]
+    return listing(key, [show(r) for r in found], page, found[-1].id if found else None)
 
 
 def page_schema(key: str, item: Schema, extra: Schema | None = None) -> Schema:

@@ -29,7 +29,7 @@ from veriseal.notifications.inbox import MAX_LIMIT
 from veriseal.notifications.models import Channel, MessageType
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Id, Line, Model, Name, Note, Page, Short, after_id
-from veriseal.server.listing import listing, page_schema
+from veriseal.server.listing import page_schema, records
 
 Schema = dict[str, Any]
 HHMM = Annotated[str, Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM")]
@@ -93,8 +93,7 @@ async def history(call: Call, query: HistoryQuery) -> Schema:
             limit=query.limit,
         ),
     )
-    page = listing("messages", [m.to_dict() for m in found], query,
-                   found[-1].id if found else None)  # fmt: skip
+    page = records("messages", found, query)
     return {**page, "unread": await messages.unread(call.who)}
 
 

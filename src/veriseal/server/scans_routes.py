@@ -34,7 +34,7 @@ from veriseal.scan_records import alert_record, scan_record
 from veriseal.server.brand_scope import brand_for
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Code, Id, Latitude, Longitude, Model, Page, Short, after_id
-from veriseal.server.listing import listing, page_schema
+from veriseal.server.listing import page_schema, records
 
 MAX_UPLOAD = 500
 _CLIENT_ID_MAX = 64
@@ -125,8 +125,7 @@ async def list_scans(call: Call, query: ScansQuery) -> Schema:
         limit=query.limit,
         after_id=after_id(query),
     )
-    return listing("scans", [scan_record(s) for s in found], query,
-                   found[-1].id if found else None)  # fmt: skip
+    return records("scans", found, query, scan_record)
 
 
 async def list_alerts(call: Call, query: AlertsQuery) -> Schema:
@@ -142,8 +141,7 @@ async def list_alerts(call: Call, query: AlertsQuery) -> Schema:
             brand.id, kind=query.kind, code=query.code, limit=query.limit,
             after_id=after_id(query),
         )  # fmt: skip
-    return listing("alerts", [alert_record(a) for a in found], query,
-                   found[-1].id if found else None)  # fmt: skip
+    return records("alerts", found, query, alert_record)
 
 
 _SCAN = {"$ref": "#/components/schemas/ScanRecord"}
