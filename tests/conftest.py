@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -125,3 +127,11 @@ def cli_runner(
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRun:
     """The CLI in a fresh directory: see :func:`cli_runner`."""
     return cli_runner(tmp_path, monkeypatch)
+
+
+def veriseal_exe() -> str:
+    """The installed ``veriseal`` command, next to this interpreter (the project's .venv)."""
+    found = shutil.which("veriseal", path=str(Path(sys.executable).parent))
+    exe = found or shutil.which("veriseal")
+    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
+    return exe

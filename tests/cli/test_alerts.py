@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import veriseal_exe as _exe
 from veriseal.accounts.errors import Forbidden
 from veriseal.accounts.models import Principal, Role, User
 from veriseal.config import load
 from veriseal.engine import Engine
 
 GTIN = "9506000134352"
-
-
-def _exe() -> str:
-    exe = shutil.which("veriseal", path=str(Path(sys.executable).parent)) or shutil.which(
-        "veriseal"
-    )
-    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
-    return exe
 
 
 def _sh(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

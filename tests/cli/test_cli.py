@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.conftest import veriseal_exe
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.keys import KeySource
@@ -126,10 +125,7 @@ def test_errors_are_coded_messages_not_tracebacks(run) -> None:  # type: ignore[
 
 
 def test_installed_command(tmp_path: Path) -> None:
-    exe = shutil.which("veriseal", path=str(Path(sys.executable).parent)) or shutil.which(
-        "veriseal"
-    )
-    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
+    exe = veriseal_exe()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
 
     def sh(*args: str) -> subprocess.CompletedProcess[str]:

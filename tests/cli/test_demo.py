@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 
+from tests.conftest import veriseal_exe as _exe
 from veriseal import demo
 
 URI = "https://id.demo.example/01/09506000134352/10/DEMO-PIN/21/C007X5MA698S48C4XHPA?17=280526"
@@ -37,14 +36,6 @@ def test_label_has_text_under_a_scannable_qr(tmp_path: Path) -> None:
     gray = image.convert("L")
     text_area = gray.crop((0, image.width, image.width, image.height))
     assert text_area.getextrema()[0] == 0  # something is written there
-
-
-def _exe() -> str:
-    exe = shutil.which("veriseal", path=str(Path(sys.executable).parent)) or shutil.which(
-        "veriseal"
-    )
-    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
-    return exe
 
 
 def _free_port() -> int:

@@ -5,11 +5,9 @@ SQLite ledger with its -wal and -shm files, the config and the key file, whether
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import stat
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,15 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import veriseal_exe as _exe
+
 GTIN = "9506000134352"
-
-
-def _exe() -> str:
-    exe = shutil.which("veriseal", path=str(Path(sys.executable).parent)) or shutil.which(
-        "veriseal"
-    )
-    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
-    return exe
 
 
 def _env() -> dict[str, str]:

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,19 +14,12 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import veriseal_exe as _exe
 from veriseal_cli.main import cli
 
 GTIN = "9506000134352"
 INT64_MAX = 2**63 - 1
 Sh = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _exe() -> str:
-    exe = shutil.which("veriseal", path=str(Path(sys.executable).parent)) or shutil.which(
-        "veriseal"
-    )
-    assert exe, "the 'veriseal' command is not installed: run scripts/bootstrap"
-    return exe
 
 
 @pytest.fixture

@@ -146,32 +146,9 @@ def test_users_are_reached_at_their_account_contacts(run: Run, ledger_url: str) 
 
 def test_unread_count_follows_the_search(run: Run, ledger_url: str) -> None:
     db = ["--db", ledger_url]
-    run(
-        *db,
-        "notify",
-        "send",
-        "--type",
-        "promotion",
-        "--user",
-        "1",
-        "--title",
-        "Sale",
-        "--body",
-        "x",
-    )
-    run(
-        *db,
-        "notify",
-        "send",
-        "--type",
-        "promotion",
-        "--user",
-        "1",
-        "--title",
-        "窜货",
-        "--body",
-        "y",
-    )
+    for title, body in (("Sale", "x"), ("窜货", "y")):
+        send = ("notify", "send", "--type", "promotion", "--user", "1")
+        run(*db, *send, "--title", title, "--body", body)
     # nothing matches: the list is empty and so is the count under it
     out = run(*db, "notify", "inbox", "--user", "1", "--search", "nothingmatches")
     assert out.splitlines() == ["0 unread"]
