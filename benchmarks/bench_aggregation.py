@@ -34,18 +34,18 @@ from pathlib import Path
 
 import asyncpg
 
-from veriseal.activation import BatchLifecycle
-from veriseal.aggregation import Children, PackRequest
-from veriseal.batches import BatchRequest
 from veriseal.cache import TtlCache
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.events import BatchRange, UnitState, Where
-from veriseal.index_ranges import IndexRange, RangeMap
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
-from veriseal.verification import Verifier
+from veriseal.lifecycle.activation import BatchLifecycle
+from veriseal.lifecycle.aggregation import Children, PackRequest
+from veriseal.lifecycle.events import BatchRange, UnitState, Where
+from veriseal.lifecycle.index_ranges import IndexRange, RangeMap
+from veriseal.scanning.verification import Verifier
 
 GTIN = "09506000134352"
 TABLES = ("events", "event_ranges", "event_units", "packed_ranges", "packed_units")

@@ -9,7 +9,7 @@ Every figure is the MEDIAN of ``--repeat`` runs (these machines are noisy) and i
 beside the raw rate of the primitive underneath it, with the ratio:
 
 - compact minting (serials only, and end to end: full Digital Link URIs written to a
-  file through ``veriseal.minting``) vs one bulk AES-128-ECB call over as many blocks;
+  file through ``veriseal.catalog.minting``) vs one bulk AES-128-ECB call over as many blocks;
 - compact verification in bulk (``open_compact_array``, one core) vs the same AES rate,
   and the scalar per-code path (what one HTTP request uses), reported as is;
 - signed minting with 1 and N worker processes vs PyNaCl's raw Ed25519 signing loop;
@@ -31,13 +31,13 @@ from collections.abc import Callable
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from veriseal.catalog.minting import CodeFormat, Minter, write_codes
 from veriseal.codes import signed
 from veriseal.codes.compact import mint_compact, open_compact, open_compact_array
 from veriseal.codes.layout import parse_serial
 from veriseal.codes.material import KeyMaterial
-from veriseal.minting import CodeFormat, Minter, write_codes
 from veriseal.models import Batch, BatchStatus, Brand, Profile
-from veriseal.verification import parse_input, verify_offline
+from veriseal.scanning.verification import parse_input, verify_offline
 
 NOW = dt.datetime.now(dt.UTC)
 BRAND = Brand(1, "acme", "Acme", "id.acme.example", NOW)

@@ -36,12 +36,12 @@ from pathlib import Path
 
 import asyncpg
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
 
 HELLO = """
 from aiohttp import web

@@ -38,11 +38,11 @@ import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.printing import job, templates
 from veriseal.printing.records import BatchSource
 from veriseal.printing.render_base import Sink

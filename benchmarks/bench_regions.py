@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
 from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.regions.resolver import (
     RegionResolver,
@@ -44,7 +44,7 @@ from veriseal.regions.resolver import (
     default_resolver,
     unit_vectors,
 )
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 
 
 def median_rate(n: int, fn: Callable[[], object], repeat: int) -> float:

@@ -44,11 +44,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_http: a sibling script
 from bench_http import _admin, prepare
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import NewScan, ScanChannel
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 
 GROUP = 16
 _SUMMARY_SQL = (

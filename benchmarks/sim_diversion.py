@@ -45,16 +45,16 @@ from PIL import Image
 
 from veriseal.accounts.identity import uscc_check
 from veriseal.accounts.models import SYSTEM, Role
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.regions.china import PROVINCES
 from veriseal.regions.resolver import default_resolver
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 from veriseal_territories.diversion import ring
 from veriseal_territories.service import of
 

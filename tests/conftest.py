@@ -20,9 +20,9 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.ledger import Ledger, open_ledger
 from veriseal_cli.main import cli
 

@@ -11,7 +11,7 @@ import veriseal
 import veriseal_cli
 from veriseal import errors
 from veriseal.i18n import bilingual, keys, language, register, t
-from veriseal.verification import REASONS, Outcome
+from veriseal.scanning.verification import REASONS, Outcome
 
 
 def _import_everything() -> None:

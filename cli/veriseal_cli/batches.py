@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
-from veriseal import manifest
-from veriseal.batches import BatchRequest
+from veriseal.catalog import manifest
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import public_keys_from_jwks
+from veriseal.catalog.minting import CodeFormat, Minter, check_range, write_codes
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.i18n import t
-from veriseal.keys import public_keys_from_jwks
-from veriseal.minting import CodeFormat, Minter, check_range, write_codes
 from veriseal.models import Batch, BatchStatus, Profile
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option

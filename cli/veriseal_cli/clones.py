@@ -9,12 +9,12 @@ from typing import Any
 import click
 
 from veriseal.accounts.models import SYSTEM
-from veriseal.clones import DEFAULT_POLICY
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.i18n import language
 from veriseal.models import AlertKind, ClonePolicy
-from veriseal.scan_records import alert_record
+from veriseal.scanning.clones import DEFAULT_POLICY
+from veriseal.scanning.records import alert_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 
 

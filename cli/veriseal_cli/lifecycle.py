@@ -14,15 +14,15 @@ from pathlib import Path
 import click
 
 from veriseal import i18n
-from veriseal.aggregation import Children, PackRequest, PackResult
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.events import Where
 from veriseal.i18n import t
-from veriseal.index_ranges import IndexRange, make, parse
-from veriseal.lifecycle import batch_range_spec, resolve_children, resolve_items
-from veriseal.logistic_units import label, parse_sscc
+from veriseal.lifecycle.aggregation import Children, PackRequest, PackResult
+from veriseal.lifecycle.events import Where
+from veriseal.lifecycle.index_ranges import IndexRange, make, parse
+from veriseal.lifecycle.logistic_units import label, parse_sscc
 from veriseal.models import Batch, Brand
+from veriseal.scanning.items import batch_range_spec, resolve_children, resolve_items
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output, output_option
 from veriseal_cli.params import BATCH, COUNT, INDEX

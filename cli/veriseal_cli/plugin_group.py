@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from veriseal import config as config_mod
-from veriseal import plugins
 from veriseal.errors import VerisealError
+from veriseal.extend import manager as plugins
 from veriseal.i18n import t
 from veriseal_cli.global_options import add_global_options
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
+from veriseal.catalog.minting import check_range
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.i18n import t
-from veriseal.minting import check_range
 from veriseal.printing import job as print_job
 from veriseal.printing import templates
 from veriseal.printing.jobs import JobRequest, PrintJob, PrintJobs

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from veriseal.catalogue import make_product, parse_csv
+from veriseal.catalog.products import make_product, parse_csv
 from veriseal.engine import Engine
 from veriseal.errors import CsvInvalid
 from veriseal.i18n import t

@@ -16,7 +16,7 @@ from veriseal.codes.layout import parse_serial
 from veriseal.engine import Engine
 from veriseal.models import Scan
 from veriseal.regions.china import province_key
-from veriseal.scan_records import COLUMNS, scan_record
+from veriseal.scanning.records import COLUMNS, scan_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import is_stdout, open_output, output_option
 from veriseal_cli.params import BATCH, COUNT, ID

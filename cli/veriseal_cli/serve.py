@@ -18,10 +18,10 @@ from aiohttp import web
 
 from veriseal import config as config_mod
 from veriseal import demo
+from veriseal.catalog.keys import create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError, ListenFailed, VerisealError
-from veriseal.keys import create_key_file
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
 from veriseal.server import make_app

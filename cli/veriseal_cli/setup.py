@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from veriseal import config as config_mod
-from veriseal import plugins
-from veriseal.brands import check_resolver, check_slug
+from veriseal.catalog.brands import check_resolver, check_slug
+from veriseal.catalog.keys import create_key_file
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
+from veriseal.extend import manager as plugins
 from veriseal.i18n import t
-from veriseal.keys import create_key_file
 from veriseal.ledger import open_ledger
 from veriseal.ledger.provision import ensure_database
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine

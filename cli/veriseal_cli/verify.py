@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
+from veriseal.catalog.keys import public_keys_from_jwks, revoked_keys_from_jwks
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.i18n import ZH, keys, language, t
-from veriseal.keys import public_keys_from_jwks, revoked_keys_from_jwks
-from veriseal.verification import Outcome, Verification, verify_offline
+from veriseal.scanning.verification import Outcome, Verification, verify_offline
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
 
 #: Exit status per outcome: 0 only for a genuine code, so scripts can branch on it; 1

@@ -23,7 +23,7 @@ from veriseal import (
 V = TypeVar("V")
 
 
-# The arithmetic itself is the core's (veriseal.index_ranges, also used by packing);
+# The arithmetic itself is the core's (veriseal.lifecycle.index_ranges, also used by packing);
 # re-exported here under the names this plugin has always used.
 normalise = normalise_ranges
 subtract = subtract_ranges

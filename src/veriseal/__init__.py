@@ -21,12 +21,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Batch": ("veriseal.models", "Batch"),
     "BatchNotFound": ("veriseal.errors", "BatchNotFound"),
     "BatchRecalled": ("veriseal.errors", "BatchRecalled"),
-    "BatchRequest": ("veriseal.batches", "BatchRequest"),
+    "BatchRequest": ("veriseal.catalog.batches", "BatchRequest"),
     "BatchStatus": ("veriseal.models", "BatchStatus"),
     "Brand": ("veriseal.models", "Brand"),
     "BrandNotFound": ("veriseal.errors", "BrandNotFound"),
-    "CodeFormat": ("veriseal.minting", "CodeFormat"),
-    "CodeInfo": ("veriseal.verification", "CodeInfo"),
+    "CodeFormat": ("veriseal.catalog.minting", "CodeFormat"),
+    "CodeInfo": ("veriseal.scanning.verification", "CodeInfo"),
     "CodeInvalid": ("veriseal.errors", "CodeInvalid"),
     "Config": ("veriseal.config", "Config"),
     "ConfigError": ("veriseal.errors", "ConfigError"),
@@ -45,33 +45,33 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "KeyStatus": ("veriseal.models", "KeyStatus"),
     "KeyringLocked": ("veriseal.errors", "KeyringLocked"),
     "Ledger": ("veriseal.ledger.base", "Ledger"),
-    "Minter": ("veriseal.minting", "Minter"),
+    "Minter": ("veriseal.catalog.minting", "Minter"),
     "NotFound": ("veriseal.errors", "NotFound"),
-    "Outcome": ("veriseal.verification", "Outcome"),
+    "Outcome": ("veriseal.scanning.verification", "Outcome"),
     "PinInvalid": ("veriseal.errors", "PinInvalid"),
     "Product": ("veriseal.models", "Product"),
     "ProductNotFound": ("veriseal.errors", "ProductNotFound"),
     "Profile": ("veriseal.models", "Profile"),
     "StorageError": ("veriseal.errors", "StorageError"),
-    "Verification": ("veriseal.verification", "Verification"),
+    "Verification": ("veriseal.scanning.verification", "Verification"),
     "VerisealError": ("veriseal.errors", "VerisealError"),
     "load_config": ("veriseal.config", "load"),
-    "verify_offline": ("veriseal.verification", "verify_offline"),
-    "write_codes": ("veriseal.minting", "write_codes"),
+    "verify_offline": ("veriseal.scanning.verification", "verify_offline"),
+    "write_codes": ("veriseal.catalog.minting", "write_codes"),
     # plugins and regions (issue 6)
     "AlertKind": ("veriseal.models", "AlertKind"),
     "CHINA_PROVINCES": ("veriseal.regions.china", "PROVINCES"),
-    "LedgerEvent": ("veriseal.hookspecs", "LedgerEvent"),
+    "LedgerEvent": ("veriseal.extend.hookspecs", "LedgerEvent"),
     "Location": ("veriseal.models", "Location"),
     "NewAlert": ("veriseal.models", "NewAlert"),
     "NewScan": ("veriseal.models", "NewScan"),
-    "PluginMigrations": ("veriseal.hookspecs", "PluginMigrations"),
+    "PluginMigrations": ("veriseal.ledger.migrate", "PluginMigrations"),
     "Region": ("veriseal.models", "Region"),
     "RegionResolver": ("veriseal.regions.resolver", "RegionResolver"),
     "Scan": ("veriseal.models", "Scan"),
-    "VerdictContribution": ("veriseal.hookspecs", "VerdictContribution"),
+    "VerdictContribution": ("veriseal.extend.hookspecs", "VerdictContribution"),
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
-    "hookimpl": ("veriseal.hookspecs", "hookimpl"),
+    "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
     "register_messages": ("veriseal.i18n", "register"),
     # accounts (issue 3): who is acting, and the permission check plugins use too
     "Action": ("veriseal.accounts.permissions", "Action"),
@@ -85,24 +85,24 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "User": ("veriseal.accounts.models", "User"),
     "require_permission": ("veriseal.accounts.permissions", "require"),
     # territories (issue 6): holdings as index ranges, shipped items, dealer notices
-    "IndexRange": ("veriseal.index_ranges", "IndexRange"),
+    "IndexRange": ("veriseal.lifecycle.index_ranges", "IndexRange"),
     "MessageType": ("veriseal.notifications.models", "MessageType"),
-    "RangeMap": ("veriseal.index_ranges", "RangeMap"),
-    "normalise_ranges": ("veriseal.index_ranges", "normalise"),
-    "subtract_ranges": ("veriseal.index_ranges", "subtract"),
-    "intersect_ranges": ("veriseal.index_ranges", "intersect"),
-    "total_ranges": ("veriseal.index_ranges", "total"),
-    "resolve_items": ("veriseal.lifecycle", "resolve_items"),
+    "RangeMap": ("veriseal.lifecycle.index_ranges", "RangeMap"),
+    "normalise_ranges": ("veriseal.lifecycle.index_ranges", "normalise"),
+    "subtract_ranges": ("veriseal.lifecycle.index_ranges", "subtract"),
+    "intersect_ranges": ("veriseal.lifecycle.index_ranges", "intersect"),
+    "total_ranges": ("veriseal.lifecycle.index_ranges", "total"),
+    "resolve_items": ("veriseal.scanning.items", "resolve_items"),
     "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
     # plugins' HTTP routes: the same caller and body handling as the core's routes
     "request_principal": ("veriseal.server.auth", "principal"),
     "json_body": ("veriseal.server.auth", "json_object"),
-    # CSV imports: the core's header / row contract (veriseal.csv_import)
-    "RowError": ("veriseal.csv_import", "RowError"),
-    "parse_csv_rows": ("veriseal.csv_import", "parse_rows"),
+    # CSV imports: the core's header / row contract (veriseal.catalog.csv_import)
+    "RowError": ("veriseal.catalog.csv_import", "RowError"),
+    "parse_csv_rows": ("veriseal.catalog.csv_import", "parse_rows"),
     # plugins' events in the EPCIS export (hook epcis_events)
-    "BatchRange": ("veriseal.events", "BatchRange"),
-    "EpcisEvent": ("veriseal.hookspecs", "EpcisEvent"),
+    "BatchRange": ("veriseal.lifecycle.events", "BatchRange"),
+    "EpcisEvent": ("veriseal.lifecycle.epcis", "EpcisEvent"),
     # JSON routes declared once (veriseal.server.endpoints): access, typed input, paging
     "Call": ("veriseal.server.endpoints", "Call"),
     "Endpoint": ("veriseal.server.endpoints", "Endpoint"),
@@ -252,11 +252,12 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.accounts.models import Org, OrgKind, Principal, Role, User
     from veriseal.accounts.permissions import Action
     from veriseal.accounts.permissions import require as require_permission
-    from veriseal.batches import BatchRequest
+    from veriseal.catalog.batches import BatchRequest
+    from veriseal.catalog.csv_import import RowError
+    from veriseal.catalog.csv_import import parse_rows as parse_csv_rows
+    from veriseal.catalog.minting import CodeFormat, Minter, write_codes
     from veriseal.config import Config
     from veriseal.config import load as load_config
-    from veriseal.csv_import import RowError
-    from veriseal.csv_import import parse_rows as parse_csv_rows
     from veriseal.engine import Engine
     from veriseal.errors import (
         BatchNotFound,
@@ -281,23 +282,17 @@ if TYPE_CHECKING:  # static checkers see the real names
         StorageError,
         VerisealError,
     )
-    from veriseal.events import BatchRange
-    from veriseal.hookspecs import (
-        EpcisEvent,
-        LedgerEvent,
-        PluginMigrations,
-        VerdictContribution,
-        hookimpl,
-    )
+    from veriseal.extend.hookspecs import LedgerEvent, VerdictContribution, hookimpl
     from veriseal.i18n import register as register_messages
-    from veriseal.index_ranges import IndexRange, RangeMap
-    from veriseal.index_ranges import intersect as intersect_ranges
-    from veriseal.index_ranges import normalise as normalise_ranges
-    from veriseal.index_ranges import subtract as subtract_ranges
-    from veriseal.index_ranges import total as total_ranges
     from veriseal.ledger.base import Ledger
-    from veriseal.lifecycle import resolve_items
-    from veriseal.minting import CodeFormat, Minter, write_codes
+    from veriseal.ledger.migrate import PluginMigrations
+    from veriseal.lifecycle.epcis import EpcisEvent
+    from veriseal.lifecycle.events import BatchRange
+    from veriseal.lifecycle.index_ranges import IndexRange, RangeMap
+    from veriseal.lifecycle.index_ranges import intersect as intersect_ranges
+    from veriseal.lifecycle.index_ranges import normalise as normalise_ranges
+    from veriseal.lifecycle.index_ranges import subtract as subtract_ranges
+    from veriseal.lifecycle.index_ranges import total as total_ranges
     from veriseal.models import (
         AlertKind,
         Batch,
@@ -316,6 +311,8 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.notifications.models import MessageType
     from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
     from veriseal.regions.resolver import RegionResolver, default_resolver
+    from veriseal.scanning.items import resolve_items
+    from veriseal.scanning.verification import CodeInfo, Outcome, Verification, verify_offline
     from veriseal.server.auth import json_object as json_body
     from veriseal.server.auth import principal as request_principal
     from veriseal.server.endpoints import Call, Endpoint, Gate, mount
@@ -338,4 +335,3 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.server.listing import listing as page_listing
     from veriseal.server.listing import page_schema
     from veriseal.server.listing import records as page_records
-    from veriseal.verification import CodeInfo, Outcome, Verification, verify_offline

@@ -37,12 +37,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from veriseal.catalog.keys import KeySource
 from veriseal.errors import ConfigError
-from veriseal.keys import KeySource
 
 DEFAULT_FILE = "veriseal.toml"
 #: Enabled when the config says nothing: the plugins bundled with Veriseal (keep in
-#: step with veriseal.plugins.BUNDLED, which the tests check).
+#: step with veriseal.extend.manager.BUNDLED, which the tests check).
 DEFAULT_PLUGINS: tuple[str, ...] = ("territories",)
 
 

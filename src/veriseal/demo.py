@@ -12,11 +12,11 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.engine import Engine
 from veriseal.errors import NotFound
-from veriseal.minting import Minter
 from veriseal.models import Batch, Brand, Profile
 
 DEMO_BRAND = "demo"

@@ -14,21 +14,21 @@ from veriseal.accounts.kyc import KycService
 from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
 from veriseal.accounts.store import AccountStore
-from veriseal.batches import BatchService
-from veriseal.brands import BrandService
 from veriseal.cache import TtlCache
-from veriseal.catalogue import Catalogue
+from veriseal.catalog.batches import BatchService
+from veriseal.catalog.brands import BrandService
+from veriseal.catalog.keys import Keyring, KeyService
+from veriseal.catalog.products import Catalogue
 from veriseal.config import Config
 from veriseal.errors import BrandNotFound
-from veriseal.keys import Keyring, KeyService
+from veriseal.extend.manager import Plugins
+from veriseal.extend.manager import load as load_plugins
 from veriseal.ledger import Ledger, open_ledger
-from veriseal.lifecycle import Lifecycle
+from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
 from veriseal.notifications import LedgerContactBook, Notifier
-from veriseal.plugins import Plugins
-from veriseal.plugins import load as load_plugins
-from veriseal.scans import GroupCommitter, ScanService
-from veriseal.verification import Verifier
+from veriseal.scanning.service import GroupCommitter, ScanService
+from veriseal.scanning.verification import Verifier
 
 
 @dataclass

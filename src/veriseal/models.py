@@ -90,7 +90,7 @@ class Batch:
     factory: str
     line: str
     status: BatchStatus
-    manifest: bytes  # canonical JSON of the batch metadata (see veriseal.manifest)
+    manifest: bytes  # canonical JSON of the batch metadata (see veriseal.catalog.manifest)
     manifest_sig: bytes  # Ed25519 signature of ``manifest`` by the batch's key
     created_at: dt.datetime
 

@@ -13,8 +13,8 @@ from veriseal.accounts.errors import Forbidden, IdentityInvalid, ImageInvalid, N
 from veriseal.accounts.kyc import KycService
 from veriseal.accounts.models import SYSTEM, OrgKind, Principal, Role
 from veriseal.accounts.service import AccountService
+from veriseal.catalog.keys import Keyring, KeySource, create_key_file
 from veriseal.errors import InvalidInput
-from veriseal.keys import Keyring, KeySource, create_key_file
 from veriseal.models import Brand
 
 PW = "correct horse battery"

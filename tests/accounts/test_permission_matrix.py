@@ -27,11 +27,11 @@ from PIL import Image
 
 from veriseal.accounts.models import SYSTEM, OrgKind, Principal, Role
 from veriseal.accounts.permissions import Action, require
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 

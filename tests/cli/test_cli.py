@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import veriseal_exe
+from veriseal.catalog.keys import KeySource
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource
 from veriseal.models import Location, LocationSource, ScanChannel
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 
 GTIN = "9506000134352"
 

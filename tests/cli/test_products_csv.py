@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.catalogue import _ALIASES, parse_csv
+from veriseal.catalog.products import _ALIASES, parse_csv
 from veriseal.models import Brand
 from veriseal_cli.main import cli
 

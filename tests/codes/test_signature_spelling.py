@@ -24,7 +24,7 @@ from veriseal.codes.gtin import gs1_check_digit
 from veriseal.codes.layout import MAX_INDEX, MAX_SEQ
 from veriseal.codes.material import KeyMaterial
 from veriseal.errors import CodeInvalid, SignatureNotCanonical
-from veriseal.verification import Outcome, verify_offline
+from veriseal.scanning.verification import Outcome, verify_offline
 
 B64URL = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 

@@ -1,6 +1,6 @@
 """A group commit with one scan the database refuses still commits the others.
 
-Requests share transactions (:class:`veriseal.scans.GroupCommitter`); a member whose row
+Requests share transactions (:class:`veriseal.scanning.service.GroupCommitter`); a member whose row
 cannot be stored must fail alone, on every backend. Forced here with values the ledger
 refuses: text no backend can store (NUL, an unpaired surrogate) and an integer too
 large for the column (refused by the driver itself, past the ledger's text check).
@@ -15,7 +15,7 @@ import pytest
 from veriseal.errors import TextInvalid
 from veriseal.ledger import Ledger
 from veriseal.models import NewScan
-from veriseal.scans import GroupCommitter
+from veriseal.scanning.service import GroupCommitter
 
 from .test_scan_contract import scan
 

@@ -12,7 +12,7 @@ from veriseal.errors import NotFound
 from veriseal.ledger import Ledger
 from veriseal.ledger.migrate import migrations
 from veriseal.models import Location, LocationSource, NewScan, ScanChannel
-from veriseal.scans import GroupCommitter
+from veriseal.scanning.service import GroupCommitter
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 SHANGHAI = Location(31.2304, 121.4737, 15.0, LocationSource.GPS)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.engine import Engine
-from veriseal.minting import Minter
 from veriseal.models import Batch, Brand
 
 GTIN = "09506000134352"

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from veriseal.activation import ReasonRequired
 from veriseal.engine import Engine
-from veriseal.events import Where
-from veriseal.index_ranges import IndexRange, RangeInvalid
+from veriseal.lifecycle.activation import ReasonRequired
+from veriseal.lifecycle.events import Where
+from veriseal.lifecycle.index_ranges import IndexRange, RangeInvalid
 from veriseal.models import Brand
-from veriseal.verification import Outcome
+from veriseal.scanning.verification import Outcome
 
 from .conftest import codes, make_batch
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from veriseal.aggregation import (
+from veriseal.engine import Engine
+from veriseal.errors import InvalidInput
+from veriseal.lifecycle.aggregation import (
     AlreadyPacked,
     Children,
     ItemDecommissioned,
@@ -16,12 +18,10 @@ from veriseal.aggregation import (
     PackEmpty,
     PackRequest,
 )
-from veriseal.engine import Engine
-from veriseal.errors import InvalidInput
-from veriseal.events import BatchRange, Where
-from veriseal.index_ranges import IndexRange
-from veriseal.lifecycle import ItemUnknown, resolve_items
+from veriseal.lifecycle.events import BatchRange, Where
+from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.models import Batch, Brand
+from veriseal.scanning.items import ItemUnknown, resolve_items
 
 from .conftest import PREFIX, codes, make_batch
 

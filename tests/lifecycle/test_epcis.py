@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from veriseal.aggregation import Children, PackRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.products import make_product
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.epcis import EPCIS_CONTEXT
-from veriseal.events import BatchRange, Where
-from veriseal.hookspecs import EpcisEvent, hookimpl
-from veriseal.index_ranges import IndexRange
-from veriseal.keys import KeySource, create_key_file
+from veriseal.extend.hookspecs import EpcisEvent, hookimpl
+from veriseal.extend.manager import PluginInvalid
+from veriseal.lifecycle.aggregation import Children, PackRequest
+from veriseal.lifecycle.epcis import EPCIS_CONTEXT
+from veriseal.lifecycle.events import BatchRange, Where
+from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.models import Brand
-from veriseal.plugins import PluginInvalid
 
 from .conftest import GTIN, PREFIX, codes, make_batch
 

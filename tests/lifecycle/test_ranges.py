@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.index_ranges import (
+from veriseal.lifecycle.index_ranges import (
     IndexRange,
     RangeInvalid,
     RangeMap,

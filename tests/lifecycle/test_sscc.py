@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from veriseal.codes.gtin import gs1_check_digit, make_sscc
 from veriseal.engine import Engine
-from veriseal.logistic_units import (
+from veriseal.lifecycle.logistic_units import (
     SsccInvalid,
     SsccSpaceExhausted,
     is_valid_sscc,

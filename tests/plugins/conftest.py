@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.services.conftest import GTIN
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
 from veriseal.models import Brand
 
 OpenEngine = Callable[..., Awaitable[Engine]]

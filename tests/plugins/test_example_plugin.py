@@ -20,9 +20,9 @@ from click.testing import CliRunner
 
 from tests.plugins.conftest import OpenEngine, brand_and_codes
 from veriseal.accounts.models import SYSTEM, Role
+from veriseal.extend.manager import installed
 from veriseal.models import Location, LocationSource, ScanChannel
-from veriseal.plugins import installed
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 from veriseal.server.app import Limits, make_app
 from veriseal_cli.main import cli
 

@@ -6,9 +6,9 @@ import inspect
 import re
 from pathlib import Path
 
-from veriseal import hookspecs
 from veriseal.config import DEFAULT_PLUGINS
-from veriseal.plugins import BUNDLED
+from veriseal.extend import hookspecs
+from veriseal.extend.manager import BUNDLED
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 

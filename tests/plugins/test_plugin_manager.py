@@ -9,12 +9,12 @@ import pytest
 
 from tests.plugins.conftest import OpenEngine, brand_and_codes
 from veriseal import hookimpl
-from veriseal.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution
+from veriseal.extend.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution
+from veriseal.extend.manager import PluginInvalid, PluginNotFound, load
 from veriseal.ledger.migrate import PluginMigrationInvalid, plugin_migrations
 from veriseal.models import AlertKind, Location, LocationSource, NewAlert, Scan, ScanChannel
-from veriseal.plugins import PluginInvalid, PluginNotFound, load
-from veriseal.scans import ScanContext
-from veriseal.verification import Outcome, Verification
+from veriseal.scanning.service import ScanContext
+from veriseal.scanning.verification import Outcome, Verification
 
 GUANGZHOU = Location(23.1291, 113.2644, 15.0, LocationSource.GPS)
 

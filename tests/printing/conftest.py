@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.products import make_product
 from veriseal.engine import Engine
 from veriseal.models import Batch, Brand, Profile
 from veriseal.printing.records import BatchSource

@@ -14,10 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.plugins.conftest import OpenEngine, brand_and_codes
-from veriseal.clones import evaluate, regions_seen
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import (
     AlertKind,
     ClonePolicy,
@@ -27,8 +26,9 @@ from veriseal.models import (
     ScanChannel,
     ScanSummary,
 )
-from veriseal.scans import ScanContext
-from veriseal.verification import Outcome
+from veriseal.scanning.clones import evaluate, regions_seen
+from veriseal.scanning.service import ScanContext
+from veriseal.scanning.verification import Outcome
 from veriseal_cli.main import cli
 
 SHANGHAI = Location(31.2304, 121.4737, 20.0, LocationSource.GPS)

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from veriseal import demo
 from veriseal.accounts.models import SYSTEM, Role
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from veriseal.keys import create_key_file
+from veriseal.catalog.keys import create_key_file
 
 
 def free_port() -> int:

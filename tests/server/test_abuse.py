@@ -10,15 +10,15 @@ from aiohttp import web
 
 from veriseal import demo
 from veriseal.accounts.models import SYSTEM, Role
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import AlertKind, ScanChannel
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
+from veriseal.scanning.verification import Outcome
 from veriseal.server import make_app
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.app import Limits
-from veriseal.verification import Outcome
 
 
 class Clock:

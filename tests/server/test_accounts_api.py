@@ -10,7 +10,7 @@ from PIL import Image
 from tests.accounts.soft_authenticator import SoftAuthenticator
 from tests.server.conftest import PW, Api
 from veriseal.accounts.models import SYSTEM, OrgKind, Role
-from veriseal.minting import Minter
+from veriseal.catalog.minting import Minter
 
 
 async def test_login_me_tokens_logout(api: Api) -> None:

@@ -21,9 +21,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from veriseal.accounts.models import SYSTEM, OrgKind, Role
+from veriseal.catalog.keys import KeySource
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource
 
 from .live_process import free_port, start_server, stop_server
 

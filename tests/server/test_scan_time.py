@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.clones import DEFAULT_POLICY, evaluate
 from veriseal.errors import ScanTimeInvalid
-from veriseal.handheld import MAX_CLOCK_AHEAD, MAX_SCAN_AGE, parse_scan_time
 from veriseal.models import AlertKind, Location, LocationSource, ScanSummary
+from veriseal.scanning.clones import DEFAULT_POLICY, evaluate
+from veriseal.scanning.handheld import MAX_CLOCK_AHEAD, MAX_SCAN_AGE, parse_scan_time
 
 from .conftest import Api
 

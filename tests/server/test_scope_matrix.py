@@ -22,7 +22,7 @@ from aiohttp import web
 from veriseal import hookimpl
 from veriseal.accounts.models import SYSTEM
 from veriseal.accounts.permissions import CREDENTIAL_ACTIONS, Action
-from veriseal.plugins import PluginInvalid
+from veriseal.extend.manager import PluginInvalid
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 from veriseal.server.endpoints import ENDPOINTS, Endpoint
@@ -190,6 +190,7 @@ async def test_a_handheld_token_cannot_escalate(api: Api) -> None:
 async def test_an_undeclared_api_route_is_refused(api: Api) -> None:
     """A plugin adding an /api/ route straight to the router (no access rule, no typed
     input, not in the document) stops the app from being built."""
+
     class Sloppy:
         @staticmethod
         @hookimpl

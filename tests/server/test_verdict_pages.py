@@ -13,9 +13,9 @@ import pytest
 from aiohttp import web
 
 from veriseal import demo
+from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import ClonePolicy
 from veriseal.server import make_app
 from veriseal.server.app import Limits

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from veriseal.catalogue import make_product
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 from veriseal.models import Brand
 
 GTIN = "09506000134352"

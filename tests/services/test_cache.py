@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from veriseal.cache import TtlCache
+from veriseal.catalog.keys import KeySource
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import NotFound
-from veriseal.keys import KeySource
 from veriseal.models import BatchStatus, Brand
-from veriseal.verification import Outcome
+from veriseal.scanning.verification import Outcome
 
 from .test_lifecycle import first_codes, make_batch
 

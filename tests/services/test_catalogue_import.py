@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veriseal.catalogue import parse_csv
+from veriseal.catalog.products import parse_csv
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.engine import Engine
 from veriseal.errors import CsvInvalid
@@ -88,7 +88,7 @@ async def test_import_thousands_of_rows(engine: Engine, brand: Brand) -> None:
 
 
 def test_header_problems_import_nothing() -> None:
-    """The shared import contract (veriseal.csv_import): a bad header is refused whole;
+    """The shared import contract (veriseal.catalog.csv_import): a bad header is refused whole;
     a column named twice (also through an alias) would silently lose one of its values."""
     for header, why in (
         ("gtin,name,name", "named twice"),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from veriseal.clones import evaluate
 from veriseal.engine import Engine
-from veriseal.geo import distance_km
 from veriseal.models import (
     AlertKind,
     Brand,
@@ -17,8 +15,10 @@ from veriseal.models import (
     ScanChannel,
     ScanSummary,
 )
-from veriseal.scans import ScanContext
-from veriseal.verification import Outcome
+from veriseal.regions.geo import distance_km
+from veriseal.scanning.clones import evaluate
+from veriseal.scanning.service import ScanContext
+from veriseal.scanning.verification import Outcome
 
 from .test_lifecycle import first_codes, make_batch
 

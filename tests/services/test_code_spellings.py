@@ -8,11 +8,11 @@ spelling of a signature must not verify at all.
 
 from __future__ import annotations
 
+from veriseal.catalog.minting import Minter
 from veriseal.engine import Engine
-from veriseal.minting import Minter
 from veriseal.models import Brand, ClonePolicy, Profile, ScanChannel
-from veriseal.scans import ScanContext
-from veriseal.verification import Outcome
+from veriseal.scanning.service import ScanContext
+from veriseal.scanning.verification import Outcome
 
 from .conftest import GTIN
 from .test_lifecycle import first_codes, make_batch

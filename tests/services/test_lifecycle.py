@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from veriseal import manifest
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog import manifest
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file, public_keys_from_jwks
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import (
@@ -21,10 +23,8 @@ from veriseal.errors import (
     KeyringLocked,
     ProductNotFound,
 )
-from veriseal.keys import KeySource, create_key_file, public_keys_from_jwks
-from veriseal.minting import Minter
 from veriseal.models import Batch, BatchStatus, Brand, KeyStatus, Profile
-from veriseal.verification import Outcome, verify_offline
+from veriseal.scanning.verification import Outcome, verify_offline
 
 from .conftest import GTIN
 

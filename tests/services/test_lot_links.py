@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.batches import BatchRequest, LotNotLinkable, check_lot
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest, LotNotLinkable, check_lot
+from veriseal.catalog.products import make_product
 from veriseal.codes import digital_link
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput

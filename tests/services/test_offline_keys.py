@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from veriseal.catalog.keys import public_keys_from_jwks, revoked_keys_from_jwks
 from veriseal.engine import Engine
-from veriseal.keys import public_keys_from_jwks, revoked_keys_from_jwks
 from veriseal.models import Brand, Profile
-from veriseal.verification import Outcome, verify_offline
+from veriseal.scanning.verification import Outcome, verify_offline
 
 from .test_lifecycle import first_codes, make_batch
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.products import make_product
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
 
 from .conftest import GTIN
 

@@ -14,12 +14,12 @@ from PIL import Image
 
 from veriseal.accounts.identity import USCC_ALPHABET, uscc_check
 from veriseal.accounts.models import SYSTEM, Role
-from veriseal.batches import BatchRequest
-from veriseal.catalogue import make_product
+from veriseal.catalog.batches import BatchRequest
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.catalog.minting import Minter
+from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.keys import KeySource, create_key_file
-from veriseal.minting import Minter
 from veriseal.models import Batch, Brand
 from veriseal_territories.service import Territories, of
 

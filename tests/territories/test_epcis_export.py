@@ -15,8 +15,8 @@ from tests.lifecycle.test_epcis import SCHEMA_PATH, context_terms, undefined_ter
 from tests.territories.conftest import World
 from tests.territories.test_shipments_diversion import sscc
 from veriseal.accounts.models import SYSTEM
-from veriseal.aggregation import Children, PackRequest
-from veriseal.events import BatchRange, Where
+from veriseal.lifecycle.aggregation import Children, PackRequest
+from veriseal.lifecycle.events import BatchRange, Where
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

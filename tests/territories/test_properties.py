@@ -10,7 +10,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veriseal.index_ranges import IndexRange
+from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal_territories import ranges
 from veriseal_territories.dealers import check_refs, parse_csv
 

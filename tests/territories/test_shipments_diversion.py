@@ -11,13 +11,13 @@ import pytest
 
 from tests.territories.conftest import CHANGSHA, GUANGZHOU, HANGZHOU, SHENZHEN, World
 from veriseal.accounts.models import SYSTEM, Role
-from veriseal.aggregation import Children, PackRequest
 from veriseal.codes.gtin import gs1_check_digit
-from veriseal.events import BatchRange, Where
+from veriseal.lifecycle.aggregation import Children, PackRequest
+from veriseal.lifecycle.events import BatchRange, Where
 from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.notifications.inbox import Inbox
 from veriseal.notifications.models import MessageType
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 from veriseal_territories import diversion
 from veriseal_territories.analysis import analyse
 

@@ -24,8 +24,8 @@ from veriseal.accounts.models import Org, Principal, User
 from veriseal.accounts.notices import AccountNotifier
 from veriseal.accounts.permissions import Action, require, require_over
 from veriseal.accounts.store import AccountStore, Audit, now
+from veriseal.catalog.keys import Keyring
 from veriseal.errors import InvalidInput, NotFound
-from veriseal.keys import Keyring
 from veriseal.ledger.base import Row
 from veriseal.ledger.rows import ts
 

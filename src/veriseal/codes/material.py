@@ -46,7 +46,7 @@ class PublicKey:
 
 @dataclass(slots=True)
 class KeyMaterial:
-    """Secret material of one key. MUST stay in memory only; see ``veriseal.keys`` for
+    """Secret material of one key. MUST stay in memory only; see ``veriseal.catalog.keys`` for
     how secrets are sealed at rest."""
 
     kid: str

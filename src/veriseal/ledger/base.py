@@ -39,7 +39,7 @@ from veriseal.models import (
 )
 
 if TYPE_CHECKING:
-    from veriseal.hookspecs import PluginMigrations
+    from veriseal.ledger.migrate import PluginMigrations
 
 Row = Mapping[str, Any]
 

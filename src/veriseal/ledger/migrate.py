@@ -14,7 +14,7 @@ File format, kept deliberately simple so no SQL parser is needed:
 
 A file, once released, MUST NOT change: fix a schema with a new, higher-numbered file.
 
-Plugins ship their own folders (:class:`veriseal.hookspecs.PluginMigrations`), applied after
+Plugins ship their own folders (:class:`PluginMigrations`), applied after
 the core's and recorded as ``<prefix>/NNNN_name``; :func:`plugin_migrations` refuses a
 file that creates, alters or indexes a table not named ``<prefix>_...`` (rule 4).
 """
@@ -22,14 +22,12 @@ file that creates, alters or indexes a table not named ``<prefix>_...`` (rule 4)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from veriseal.errors import ConfigError
 from veriseal.i18n import register
-
-if TYPE_CHECKING:
-    from veriseal.hookspecs import PluginMigrations
 
 #: The dialects with a migrations folder; a backend names one of these.
 DIALECTS = ("sqlite", "postgres")
@@ -44,6 +42,17 @@ _OBJECTS = re.compile(
     r"|UPDATE\s+(\w+)|DELETE\s+FROM\s+(\w+))",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class PluginMigrations:
+    """A plugin's own schema: ``<package>/<dialect>/NNNN_name.sql`` files (the same rules
+    as the core's, see :mod:`veriseal.ledger.migrate`). Every table and index they create
+    MUST be named ``<prefix>_...`` (rule 4: a plugin owns its tables and never writes the
+    core's); they are recorded in ``schema_migrations`` as ``<prefix>/NNNN_name``."""
+
+    prefix: str  # e.g. "territories"
+    package: str  # an importable package holding the sqlite/ and postgres/ folders
 
 
 class PluginMigrationInvalid(ConfigError):

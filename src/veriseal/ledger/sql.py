@@ -43,7 +43,7 @@ from veriseal.models import (
 )
 
 if TYPE_CHECKING:
-    from veriseal.hookspecs import PluginMigrations
+    from veriseal.ledger.migrate import PluginMigrations
 
 _M = TypeVar("_M", bound=Callable[..., Awaitable[Any]])
 

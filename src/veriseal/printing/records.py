@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from veriseal.catalog.minting import DEFAULT_CHUNK, Minter
 from veriseal.codes import base32, digital_link, signed
 from veriseal.codes.material import KeyMaterial
-from veriseal.minting import DEFAULT_CHUNK, Minter
 from veriseal.models import Batch, Brand, Profile
 from veriseal.printing.qr import Alphabet
 

@@ -28,9 +28,9 @@ from importlib import resources
 import numpy as np
 import numpy.typing as npt
 
-from veriseal.geo import EARTH_RADIUS_KM
 from veriseal.models import Region
 from veriseal.regions.china import gb2260_for
+from veriseal.regions.geo import EARTH_RADIUS_KM
 
 #: Beyond this distance to the nearest known place a point has no region.
 DEFAULT_MAX_KM = 300.0

@@ -29,10 +29,11 @@ from aiohttp import web
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, RateLimited, VerisealError
+from veriseal.extend.manager import PluginInvalid
 from veriseal.ledger.failures import REQUEST_ID
 from veriseal.models import ScanChannel
-from veriseal.plugins import PluginInvalid
-from veriseal.scans import ScanResult
+from veriseal.scanning.service import ScanResult
+from veriseal.scanning.verification import Outcome
 from veriseal.server import (
     accounts_routes,
     lifecycle_routes,
@@ -45,7 +46,6 @@ from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.endpoints import ENDPOINTS, Endpoint, mount
 from veriseal.server.negotiation import asked_language, language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
-from veriseal.verification import Outcome
 
 log = logging.getLogger("veriseal.server")
 ENGINE = web.AppKey("engine", Engine)

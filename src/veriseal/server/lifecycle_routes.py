@@ -26,14 +26,14 @@ from msgspec import Meta
 
 from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action, require
-from veriseal.activation import StateChange
-from veriseal.aggregation import Children, PackRequest, PackResult
 from veriseal.errors import InvalidInput, VerisealError
-from veriseal.events import Where
-from veriseal.index_ranges import IndexRange, make, parse
-from veriseal.lifecycle import resolve_children
-from veriseal.logistic_units import parse_sscc
+from veriseal.lifecycle.activation import StateChange
+from veriseal.lifecycle.aggregation import Children, PackRequest, PackResult
+from veriseal.lifecycle.events import Where
+from veriseal.lifecycle.index_ranges import IndexRange, make, parse
+from veriseal.lifecycle.logistic_units import parse_sscc
 from veriseal.models import Batch, Brand
+from veriseal.scanning.items import resolve_children
 from veriseal.server.brand_scope import brand_for
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Code, Count, Id, Line, Model, Note, Short

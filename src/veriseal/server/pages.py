@@ -13,8 +13,8 @@ import datetime as dt
 from html import escape
 
 from veriseal.i18n import t
-from veriseal.scans import ScanResult
-from veriseal.verification import Outcome, Verification
+from veriseal.scanning.service import ScanResult
+from veriseal.scanning.verification import Outcome, Verification
 
 _CHINA = dt.timezone(dt.timedelta(hours=8))  # times on the page are Beijing time
 

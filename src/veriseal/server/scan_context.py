@@ -8,7 +8,7 @@ import secrets
 from aiohttp import web
 
 from veriseal.models import Location, LocationSource, ScanChannel
-from veriseal.scans import ScanContext
+from veriseal.scanning.service import ScanContext
 
 DEVICE_COOKIE = "vs_device"
 _COOKIE_AGE = 2 * 365 * 24 * 3600

@@ -7,7 +7,7 @@ route's input).
   ..., "lat": ..., "lon": ..., "acc": ..., "scanned_at": ...}, ...]}`` (at most
   :data:`MAX_UPLOAD` per request). Retries are idempotent per ``client_scan_id``;
   ``scanned_at`` (ISO 8601 with an offset) is the device's time of an offline scan,
-  refused with ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.handheld`).
+  refused with ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.scanning.handheld`).
   Every item is checked before any is recorded: a bad item (its error names
   ``scans[i]``) rejects the upload and records nothing.
 - ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=``
@@ -27,10 +27,10 @@ from msgspec import Meta
 from veriseal.accounts.permissions import Action
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import InvalidInput
-from veriseal.handheld import HandheldScan, HandheldUploads, parse_scan_time
 from veriseal.models import AlertKind, Location, LocationSource
 from veriseal.regions.china import province_key
-from veriseal.scan_records import alert_record, scan_record
+from veriseal.scanning.handheld import HandheldScan, HandheldUploads, parse_scan_time
+from veriseal.scanning.records import alert_record, scan_record
 from veriseal.server.brand_scope import brand_for
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Code, Id, Latitude, Longitude, Model, Page, Short, after_id

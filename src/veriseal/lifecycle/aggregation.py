@@ -28,9 +28,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from veriseal.activation import load_lifecycle, lock_sql
 from veriseal.errors import Conflict, InvalidInput
-from veriseal.events import (
+from veriseal.i18n import register
+from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle.activation import load_lifecycle, lock_sql
+from veriseal.lifecycle.events import (
     Action,
     BatchRange,
     BizStep,
@@ -41,10 +43,14 @@ from veriseal.events import (
     UnitState,
     Where,
 )
-from veriseal.i18n import register
-from veriseal.index_ranges import IndexRange, first_overlap, intersect, normalise, subtract
-from veriseal.ledger.base import Ledger, Tx
-from veriseal.logistic_units import is_valid_sscc
+from veriseal.lifecycle.index_ranges import (
+    IndexRange,
+    first_overlap,
+    intersect,
+    normalise,
+    subtract,
+)
+from veriseal.lifecycle.logistic_units import is_valid_sscc
 from veriseal.models import Batch, Brand
 
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from veriseal.cache import TtlCache
+from veriseal.catalog.keys import KeyService
 from veriseal.codes import digital_link, signed
 from veriseal.codes.compact import open_compact
 from veriseal.codes.digital_link import DigitalLink
@@ -28,7 +29,6 @@ from veriseal.codes.pin import pin_matches
 from veriseal.errors import CodeInvalid, NotFound, SignatureNotCanonical, VerisealError
 from veriseal.i18n import keys as message_keys
 from veriseal.i18n import register, t
-from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
 
@@ -77,7 +77,7 @@ register(
 
 class StateLookup(Protocol):
     """Activation state of code ``index`` of ``batch``: ``"live"``, ``"not_activated"``
-    or ``"decommissioned"`` (see veriseal.activation.CodeStates, the implementation)."""
+    or ``"decommissioned"`` (see veriseal.lifecycle.activation.CodeStates, the implementation)."""
 
     async def status(self, batch: Batch, index: int) -> str: ...
 
@@ -204,7 +204,7 @@ def verify_offline(
     text: str, keys: dict[str, PublicKey], revoked: dict[str, PublicKey] | None = None
 ) -> Verification:
     """Check a signed code with public keys only: ``keys`` that verify and, optionally,
-    ``revoked`` keys (see :func:`veriseal.keys.revoked_keys_from_jwks`).
+    ``revoked`` keys (see :func:`veriseal.catalog.keys.revoked_keys_from_jwks`).
 
     A good signature under a revoked key gives ``KEY_REVOKED`` (as the online check
     does), not ``unknown_key``. A compact code cannot be checked without the brand's

@@ -2,13 +2,13 @@
 
 Pure evaluation over the code's derived history (:class:`ScanSummary`, and for the
 regions rule the regions it was verified in) and the scan at hand;
-:class:`veriseal.scans.ScanService` applies the verdict and stores the alerts.
+:class:`veriseal.scanning.service.ScanService` applies the verdict and stores the alerts.
 
 - *count*: more genuine verifications than the policy's ``max_verifications``. Every scan
   past the limit is a suspected clone; the alert is raised once, at the crossing.
 - *impossible travel*: the scan is further from the code's previous scan than
   ``max_speed_kmh`` allows in the time between them, after granting both fixes their
-  stated accuracy (:func:`veriseal.geo.min_distance_km`). Raised each time it happens.
+  stated accuracy (:func:`veriseal.regions.geo.min_distance_km`). Raised each time it happens.
   "Previous" is the last one recorded; the time between is the absolute difference, as
   a device-timed scan uploaded late may have happened before it.
 - *regions*: the code's verifications, this one included, fall in more distinct regions
@@ -25,10 +25,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from veriseal.geo import distance_km, min_distance_km
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger
 from veriseal.models import AlertKind, ClonePolicy, Location, Region, ScanSummary
+from veriseal.regions.geo import distance_km, min_distance_km
 
 DEFAULT_POLICY = ClonePolicy()
 _MIN_INTERVAL_S = 60.0  # two scans within a minute are judged as a minute apart

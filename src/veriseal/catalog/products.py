@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from veriseal.catalog.csv_import import RowError, parse_rows
 from veriseal.codes.gtin import normalize_gtin
-from veriseal.csv_import import RowError, parse_rows
 from veriseal.errors import Conflict, InvalidInput, NotFound
 from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, Product
@@ -108,7 +108,7 @@ def parse_csv(
 ) -> tuple[list[tuple[int, Product]], list[RowError]]:
     """Parse and validate every row into ``(line, product)`` pairs and row errors.
     Raises ``CsvInvalid`` only for an unusable header; never for row content (see
-    :mod:`veriseal.csv_import`)."""
+    :mod:`veriseal.catalog.csv_import`)."""
     return parse_rows(
         text,
         columns=_COLUMNS,

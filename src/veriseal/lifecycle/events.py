@@ -4,7 +4,7 @@ Every activation (commissioning), decommission, pack and unpack is appended here
 event with EPCIS 2.0 / CBV 2.0 vocabulary, and never updated. Units are stored as
 RANGES of consecutive indexes of a batch (``event_ranges``), and logistic units by SSCC
 (``event_units``), so an event naming a million labels is one event row and a few range
-rows. State is derived from these facts (see :mod:`veriseal.activation`).
+rows. State is derived from these facts (see :mod:`veriseal.lifecycle.activation`).
 
 Services append inside their own write transaction (:meth:`EventStore.append` takes the
 open ``Tx``), so an event and the derived state it implies commit together or not at all.
@@ -21,9 +21,9 @@ from enum import StrEnum
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
-from veriseal.index_ranges import IndexRange
 from veriseal.ledger import rows
 from veriseal.ledger.base import Ledger, Row, Tx
+from veriseal.lifecycle.index_ranges import IndexRange
 
 
 class EventType(StrEnum):

@@ -15,9 +15,9 @@ identically and a receiver can de-duplicate.
 Output is streamed: an event's EPC list is written in chunks, so an activation of a
 million labels never holds a million strings in memory.
 
-Plugins add events through the ``epcis_events`` hook (:class:`~veriseal.hookspecs.
-EpcisEvent`; the territories plugin adds its shipments and receipts). The core's events
-come in recording (id) order; each plugin's come in event-time order; the document
+Plugins add events through the ``epcis_events`` hook (:class:`EpcisEvent`; the
+territories plugin adds its shipments and receipts). The core's events come in recording
+(id) order; each plugin's come in event-time order; the document
 interleaves them by event time (a stable merge: at equal times the core's come first,
 then the plugins' in plugin order), so a shipment follows the packing it ships. A
 plugin's ``eventID`` is a UUIDv5 of the brand, the plugin's name and its event key.
@@ -30,16 +30,16 @@ import heapq
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from veriseal.events import BatchRange, Event, EventStore, EventType, tz_offset
-from veriseal.hookspecs import EpcisEvent
-from veriseal.keys import KeyService
+from veriseal.catalog.keys import KeyService
+from veriseal.catalog.minting import Minter
 from veriseal.ledger.base import Ledger
-from veriseal.logistic_units import canonical_uri
-from veriseal.minting import Minter
+from veriseal.lifecycle.events import BatchRange, Event, EventStore, EventType, tz_offset
+from veriseal.lifecycle.logistic_units import canonical_uri
 from veriseal.models import Batch, Brand
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -50,7 +50,32 @@ _CHUNK = 1 << 16
 _PAGE = 1000
 
 Progress = Callable[[int], None]
+
+
 #: The plugins' event streams of a brand in ``[since, until)``: (plugin name, events).
+@dataclass(frozen=True)
+class EpcisEvent:
+    """One EPCIS 2.0 ``ObjectEvent`` a plugin adds to the brand's EPCIS export.
+
+    The core writes ``type``, ``eventTime``, ``eventTimeZoneOffset`` (from the aware
+    ``event_time``), ``recordTime`` (if ``recorded_at`` is given), ``eventID`` (a UUIDv5
+    of the brand, the plugin's name and ``key``, so a re-export names the event
+    identically: ``key`` MUST be stable and unique among the plugin's events) and
+    ``epcList``: the item URIs of ``items`` (streamed, never held in memory) followed by
+    the logistic unit URIs of ``units`` (SSCCs), exactly as for the core's events.
+    ``fields`` holds the rest, JSON-ready and in EPCIS 2.0 / CBV 2.0 JSON form
+    (``action``, ``bizStep``, ``disposition``, ``readPoint``, ``bizLocation``,
+    ``sourceList``, ``destinationList``, ...); it MUST NOT set a key the core writes
+    (``plugin_invalid``), and the document must still validate against GS1's schema."""
+
+    key: str
+    event_time: dt.datetime
+    fields: dict[str, Any]
+    items: tuple[BatchRange, ...] = ()
+    units: tuple[str, ...] = ()
+    recorded_at: dt.datetime | None = None
+
+
 EventSources = Callable[
     [Brand, dt.datetime | None, dt.datetime | None],
     Sequence[tuple[str, AsyncIterator[EpcisEvent]]],

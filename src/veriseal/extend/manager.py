@@ -1,4 +1,4 @@
-"""The plugin manager: bundled and enabled plugins from the ``veriseal.plugins`` group.
+"""The plugin manager: bundled and enabled plugins from the ``veriseal.extend.manager`` group.
 
 Rules (ARCHITECTURE.md rule 5):
 
@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from veriseal import hookspecs
 from veriseal.errors import ConfigError
-from veriseal.hookspecs import EpcisEvent, LedgerEvent, PluginMigrations, VerdictContribution
+from veriseal.extend import hookspecs
+from veriseal.extend.hookspecs import LedgerEvent, VerdictContribution
 from veriseal.i18n import register
+from veriseal.ledger.migrate import PluginMigrations
+from veriseal.lifecycle.epcis import EpcisEvent
 from veriseal.models import Brand, NewAlert, NewScan, Scan
-from veriseal.verification import Outcome, Verification
+from veriseal.scanning.verification import Outcome, Verification
 
 if TYPE_CHECKING:
     from veriseal.engine import Engine

@@ -23,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from veriseal import clones, plugins
 from veriseal.accounts.errors import Forbidden
 from veriseal.accounts.models import Principal, Role
 from veriseal.accounts.permissions import Action, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
-from veriseal.hookspecs import LedgerEvent
+from veriseal.extend import manager as plugins
+from veriseal.extend.hookspecs import LedgerEvent
 from veriseal.ledger.base import Ledger
 from veriseal.ledger.text import escape
 from veriseal.models import (
@@ -44,7 +44,8 @@ from veriseal.models import (
     ScanSummary,
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
-from veriseal.verification import CodeInfo, Outcome, Verification, Verifier
+from veriseal.scanning import clones
+from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
     "clone_count": "genuine code verified more often than its policy allows: suspected copy",
@@ -57,7 +58,7 @@ PIN_WINDOW = dt.timedelta(minutes=15)  # ... within this window pause further PI
 _PIN_THROTTLED = "too many wrong PINs for this code: try again in 15 minutes"
 
 
-log = logging.getLogger("veriseal.scans")
+log = logging.getLogger("veriseal.scanning.service")
 
 _Waiter = tuple[NewScan, "asyncio.Future[tuple[int, NewScan]]"]
 
@@ -202,7 +203,7 @@ class ScanContext:
 
     ``observed_at`` is when the scan happened as the scanning device reports it (an
     aware datetime, already checked for plausibility by the caller, see
-    :func:`veriseal.handheld.parse_scan_time`); ``None`` means now, the server's time.
+    :func:`veriseal.scanning.handheld.parse_scan_time`); ``None`` means now, the server's time.
     """
 
     channel: ScanChannel

@@ -1,57 +1,22 @@
-"""The factory-line lifecycle services, bundled for the engine: activation and
-decommission, aggregation (packing), SSCC allocation, the event ledger and its EPCIS
-export. See docs/lifecycle.md."""
+"""Reading item lists: the codes, ``BATCH:I-J`` specs and SSCCs a line controller or a
+handheld names units by, into the batch ranges and logistic units the lifecycle services
+take. It verifies codes, so it sits with scanning, above the lifecycle domain."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from veriseal.activation import ActivationService
-from veriseal.aggregation import AggregationService, Children
-from veriseal.batches import BatchService
-from veriseal.epcis import EpcisExporter, EventSources
+from veriseal.catalog.batches import BatchService
 from veriseal.errors import InvalidInput
-from veriseal.events import BatchRange, EventStore
 from veriseal.i18n import register
-from veriseal.index_ranges import IndexRange, from_indexes
-from veriseal.index_ranges import parse as parse_range
-from veriseal.keys import KeyService
-from veriseal.ledger.base import Ledger
-from veriseal.logistic_units import SsccService, looks_like_sscc, parse_sscc
+from veriseal.lifecycle.aggregation import Children
+from veriseal.lifecycle.events import BatchRange
+from veriseal.lifecycle.index_ranges import IndexRange, from_indexes
+from veriseal.lifecycle.index_ranges import parse as parse_range
+from veriseal.lifecycle.logistic_units import looks_like_sscc, parse_sscc
 from veriseal.models import Brand
-from veriseal.verification import Outcome, Verifier
-
-
-@dataclass
-class Lifecycle:
-    activation: ActivationService
-    aggregation: AggregationService
-    ssccs: SsccService
-    events: EventStore
-    keys: KeyService
-    ledger: Ledger
-    plugin_events: EventSources | None = None  # the plugins' epcis_events hook
-
-    @classmethod
-    def build(
-        cls, ledger: Ledger, keys: KeyService, plugin_events: EventSources | None = None
-    ) -> Lifecycle:
-        return cls(
-            activation=ActivationService(ledger),
-            aggregation=AggregationService(ledger),
-            ssccs=SsccService(ledger),
-            events=EventStore(ledger),
-            keys=keys,
-            ledger=ledger,
-            plugin_events=plugin_events,
-        )
-
-    def exporter(self) -> EpcisExporter:
-        """A fresh exporter (it caches batches and minters for one export), with the
-        plugins' events."""
-        return EpcisExporter(self.ledger, self.keys, self.plugin_events)
+from veriseal.scanning.verification import Outcome, Verifier
 
 
 class ItemUnknown(InvalidInput):

@@ -2,8 +2,8 @@
 
 A plugin is a module (or object) with functions marked ``@hookimpl`` whose names are
 hook names below; it implements any subset, and may accept any subset of a hook's
-arguments, by name. It is found through the ``veriseal.plugins`` entry-point group and
-runs only when the config enables it (:mod:`veriseal.plugins`). A hookimpl whose name is
+arguments, by name. It is found through the ``veriseal.extend.manager`` entry-point group and
+runs only when the config enables it (:mod:`veriseal.extend.manager`). A hookimpl whose name is
 not a hook below stops the start-up with ``plugin_invalid``: a typo never goes unnoticed.
 
 Hooks marked *async-capable* may return an awaitable; the core awaits it. Hooks called
@@ -22,29 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from veriseal.events import BatchRange
+from veriseal.ledger.migrate import PluginMigrations
+from veriseal.lifecycle.epcis import EpcisEvent
 from veriseal.models import Brand, NewAlert, NewScan, Scan
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from veriseal.engine import Engine
-    from veriseal.verification import Outcome, Verification
+    from veriseal.scanning.verification import Outcome, Verification
 
 PROJECT = "veriseal"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
-
-
-@dataclass(frozen=True)
-class PluginMigrations:
-    """A plugin's own schema: ``<package>/<dialect>/NNNN_name.sql`` files (the same rules
-    as the core's, see :mod:`veriseal.ledger.migrate`). Every table and index they create
-    MUST be named ``<prefix>_...`` (rule 4: a plugin owns its tables and never writes the
-    core's); they are recorded in ``schema_migrations`` as ``<prefix>/NNNN_name``."""
-
-    prefix: str  # e.g. "territories"
-    package: str  # an importable package holding the sqlite/ and postgres/ folders
 
 
 @dataclass(frozen=True)
@@ -69,29 +59,6 @@ class LedgerEvent:
     brand_id: int | None
     ref: int
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class EpcisEvent:
-    """One EPCIS 2.0 ``ObjectEvent`` a plugin adds to the brand's EPCIS export.
-
-    The core writes ``type``, ``eventTime``, ``eventTimeZoneOffset`` (from the aware
-    ``event_time``), ``recordTime`` (if ``recorded_at`` is given), ``eventID`` (a UUIDv5
-    of the brand, the plugin's name and ``key``, so a re-export names the event
-    identically: ``key`` MUST be stable and unique among the plugin's events) and
-    ``epcList``: the item URIs of ``items`` (streamed, never held in memory) followed by
-    the logistic unit URIs of ``units`` (SSCCs), exactly as for the core's events.
-    ``fields`` holds the rest, JSON-ready and in EPCIS 2.0 / CBV 2.0 JSON form
-    (``action``, ``bizStep``, ``disposition``, ``readPoint``, ``bizLocation``,
-    ``sourceList``, ``destinationList``, ...); it MUST NOT set a key the core writes
-    (``plugin_invalid``), and the document must still validate against GS1's schema."""
-
-    key: str
-    event_time: dt.datetime
-    fields: dict[str, Any]
-    items: tuple[BatchRange, ...] = ()
-    units: tuple[str, ...] = ()
-    recorded_at: dt.datetime | None = None
 
 
 @hookspec

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from veriseal.catalog.keys import KeyService
 from veriseal.errors import InvalidInput
-from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Brand
 

@@ -30,8 +30,8 @@ from veriseal.accounts.permissions import Action, require
 from veriseal.errors import ScanTimeInvalid
 from veriseal.ledger import Ledger
 from veriseal.models import Location, ScanChannel
-from veriseal.scan_records import scan_record
-from veriseal.scans import ScanContext, ScanService
+from veriseal.scanning.records import scan_record
+from veriseal.scanning.service import ScanContext, ScanService
 
 #: How far a device's scan time may be ahead of the server's clock (clock skew).
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)

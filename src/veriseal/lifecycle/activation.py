@@ -15,7 +15,7 @@ requirement on for its future batches with one command.
 
 State per index is derived from the ``event_ranges`` of state-changing events in id
 order (last fact wins, decommission is final): no row per code. :class:`CodeStates`
-compiles a batch's ranges into a :class:`~veriseal.index_ranges.RangeMap` and caches it
+compiles a batch's ranges into a :class:`~veriseal.lifecycle.index_ranges.RangeMap` and caches it
 (see its docstring for freshness).
 """
 
@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from veriseal.errors import InvalidInput
-from veriseal.events import (
+from veriseal.i18n import register
+from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle.events import (
     Action,
     BatchRange,
     BizStep,
@@ -39,9 +41,7 @@ from veriseal.events import (
     UnitState,
     Where,
 )
-from veriseal.i18n import register
-from veriseal.index_ranges import IndexRange, RangeInvalid, RangeMap, normalise, subtract
-from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle.index_ranges import IndexRange, RangeInvalid, RangeMap, normalise, subtract
 from veriseal.models import Batch, Brand
 
 register(

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from veriseal import manifest
+from veriseal.catalog import manifest
+from veriseal.catalog.keys import KeyService
 from veriseal.codes import pin
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.codes.layout import MAX_BATCH_SIZE
 from veriseal.errors import BatchNotFound, InvalidInput
 from veriseal.i18n import bilingual, register
-from veriseal.keys import KeyService
 from veriseal.ledger.base import Ledger
 from veriseal.models import Batch, BatchStatus, Brand, KeyStatus, NewBatch, Profile
 

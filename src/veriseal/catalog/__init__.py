@@ -1,0 +1,2 @@
+"""The catalog domain: brands, products and categories, keys, batches, minting and
+batch manifests."""

@@ -1,0 +1,2 @@
+"""The plugin platform: hookspecs, the plugin manager and (``veriseal.extend`` proper)
+the SDK plugins are written against. See docs/plugins.md."""

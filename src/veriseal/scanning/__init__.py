@@ -1,0 +1,2 @@
+"""The scanning domain: verification, the scan service, handheld uploads, clone rules
+and scan records."""
