@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from veriseal.catalog.errors import CsvInvalid
 from veriseal.catalog.products import make_product, parse_csv
 from veriseal.engine import Engine
-from veriseal.errors import CsvInvalid
 from veriseal.i18n import t
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.progress import progress_bar

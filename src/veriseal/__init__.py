@@ -20,21 +20,21 @@ except PackageNotFoundError:  # running from a source tree without installation
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Batch": ("veriseal.models", "Batch"),
     "BatchNotFound": ("veriseal.errors", "BatchNotFound"),
-    "BatchRecalled": ("veriseal.errors", "BatchRecalled"),
+    "BatchRecalled": ("veriseal.catalog.errors", "BatchRecalled"),
     "BatchRequest": ("veriseal.catalog.batches", "BatchRequest"),
     "BatchStatus": ("veriseal.models", "BatchStatus"),
     "Brand": ("veriseal.models", "Brand"),
     "BrandNotFound": ("veriseal.errors", "BrandNotFound"),
     "CodeFormat": ("veriseal.catalog.minting", "CodeFormat"),
     "CodeInfo": ("veriseal.scanning.verification", "CodeInfo"),
-    "CodeInvalid": ("veriseal.errors", "CodeInvalid"),
+    "CodeInvalid": ("veriseal.codes.errors", "CodeInvalid"),
     "Config": ("veriseal.config", "Config"),
     "ConfigError": ("veriseal.errors", "ConfigError"),
     "Conflict": ("veriseal.errors", "Conflict"),
-    "CsvInvalid": ("veriseal.errors", "CsvInvalid"),
-    "DigitalLinkInvalid": ("veriseal.errors", "DigitalLinkInvalid"),
+    "CsvInvalid": ("veriseal.catalog.errors", "CsvInvalid"),
+    "DigitalLinkInvalid": ("veriseal.codes.errors", "DigitalLinkInvalid"),
     "Engine": ("veriseal.engine", "Engine"),
-    "GtinInvalid": ("veriseal.errors", "GtinInvalid"),
+    "GtinInvalid": ("veriseal.codes.errors", "GtinInvalid"),
     "IntegrityViolation": ("veriseal.errors", "IntegrityViolation"),
     "InvalidInput": ("veriseal.errors", "InvalidInput"),
     "KeyNotFound": ("veriseal.errors", "KeyNotFound"),
@@ -48,7 +48,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Minter": ("veriseal.catalog.minting", "Minter"),
     "NotFound": ("veriseal.errors", "NotFound"),
     "Outcome": ("veriseal.scanning.verification", "Outcome"),
-    "PinInvalid": ("veriseal.errors", "PinInvalid"),
+    "PinInvalid": ("veriseal.codes.errors", "PinInvalid"),
     "Product": ("veriseal.models", "Product"),
     "ProductNotFound": ("veriseal.errors", "ProductNotFound"),
     "Profile": ("veriseal.models", "Profile"),
@@ -255,20 +255,17 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.catalog.batches import BatchRequest
     from veriseal.catalog.csv_import import RowError
     from veriseal.catalog.csv_import import parse_rows as parse_csv_rows
+    from veriseal.catalog.errors import BatchRecalled, CsvInvalid
     from veriseal.catalog.minting import CodeFormat, Minter, write_codes
+    from veriseal.codes.errors import CodeInvalid, DigitalLinkInvalid, GtinInvalid, PinInvalid
     from veriseal.config import Config
     from veriseal.config import load as load_config
     from veriseal.engine import Engine
     from veriseal.errors import (
         BatchNotFound,
-        BatchRecalled,
         BrandNotFound,
-        CodeInvalid,
         ConfigError,
         Conflict,
-        CsvInvalid,
-        DigitalLinkInvalid,
-        GtinInvalid,
         IntegrityViolation,
         InvalidInput,
         KeyNotFound,
@@ -277,7 +274,6 @@ if TYPE_CHECKING:  # static checkers see the real names
         KeyringLocked,
         KeySpaceExhausted,
         NotFound,
-        PinInvalid,
         ProductNotFound,
         StorageError,
         VerisealError,

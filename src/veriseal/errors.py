@@ -1,4 +1,5 @@
-"""The exception tree. Every error carries a stable machine-readable ``code``.
+"""The exception tree's root and the errors every layer shares. Every error carries a
+stable machine-readable ``code``.
 
 The HTTP layer maps ``code`` to a status (``http_status``); the CLI maps it to a message
 and an exit code. Callers MUST branch on ``code``, never on the message text, which is
@@ -8,14 +9,6 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
 
     VerisealError                      (code: "error")
     ├── InvalidInput                   (400) malformed user input
-    │   ├── CodeInvalid                "code_invalid": a code/URI that does not parse or verify
-    │   │   └── SignatureNotCanonical  "signature_not_canonical": another spelling of a signature
-    │   ├── GtinInvalid                "gtin_invalid": GTIN with a bad length or check digit
-    │   ├── DigitalLinkInvalid         "digital_link_invalid": URI not valid GS1 Digital Link
-    │   ├── CsvInvalid                 "csv_invalid": an import file with bad rows
-    │   ├── PinInvalid                 "pin_invalid": a PIN that is not 6-8 digits
-    │   ├── ScanTimeInvalid            "scan_time_invalid": a device's scan time refused
-    │   │                              (details.problem says why, see the class)
     │   └── TextInvalid                "text_invalid": text no ledger can store (a NUL, an
     │                                  unpaired surrogate)
     ├── NotFound                       (404) "not_found" + subclasses per entity
@@ -29,12 +22,20 @@ for humans and may change. A new code MUST NOT reuse an old one's meaning.
     │   ├── KeyRevoked                 "key_revoked"
     │   ├── KeyringLocked              "keyring_locked": no / wrong passphrase
     │   └── KeySpaceExhausted          "key_space_exhausted": rotate the key
-    ├── BatchRecalled                  (410) "batch_recalled"
     ├── RateLimited                    (429) "rate_limited": slow down (details: retry_after)
     ├── ConfigError                    (500) "config_invalid"
     ├── StorageError                   (503) "storage_unavailable"
     └── ListenFailed                   (503) "listen_failed": the server cannot listen on
                                        its address (port in use, no such address)
+
+Each domain keeps its own coded errors in its ``errors`` module, subclassing these:
+:mod:`veriseal.codes.errors` (``code_invalid``, ``signature_not_canonical``,
+``gtin_invalid``, ``digital_link_invalid``, ``pin_invalid``),
+:mod:`veriseal.catalog.errors` (``batch_recalled`` (410), ``csv_invalid``,
+``lot_dot_segment``), :mod:`veriseal.lifecycle.errors` (packing, SSCCs, ranges,
+locations), :mod:`veriseal.scanning.errors` (``scan_time_invalid``, ``item_unknown``),
+:mod:`veriseal.accounts.errors` and :mod:`veriseal.notifications.errors`. The records'
+not-found errors and the key errors stay here because the ledger raises them.
 """
 
 from __future__ import annotations
@@ -66,36 +67,6 @@ class InvalidInput(VerisealError):
     code = "invalid_input"
     http_status = 400
     exit_code = 2
-
-
-class CodeInvalid(InvalidInput):
-    code = "code_invalid"
-
-
-class GtinInvalid(InvalidInput):
-    code = "gtin_invalid"
-
-
-class DigitalLinkInvalid(InvalidInput):
-    code = "digital_link_invalid"
-
-
-class CsvInvalid(InvalidInput):
-    code = "csv_invalid"
-
-
-class PinInvalid(InvalidInput):
-    code = "pin_invalid"
-
-
-class ScanTimeInvalid(InvalidInput):
-    """A device-reported scan time (``scanned_at``) that cannot be used. ``details``
-    carries ``problem``, one of the stable values ``not_string``, ``not_iso8601``,
-    ``no_offset``, ``future`` (the device's clock is ahead of the server's: fix the
-    clock) and ``too_old`` (older than the back-dating bound), and ``server_time``, the
-    server's clock when it judged, so a device can see how far off its own is."""
-
-    code = "scan_time_invalid"
 
 
 class TextInvalid(InvalidInput):
@@ -159,12 +130,6 @@ class KeySpaceExhausted(KeyProblem):
     code = "key_space_exhausted"
 
 
-class BatchRecalled(VerisealError):
-    code = "batch_recalled"
-    http_status = 410
-    exit_code = 6
-
-
 class RateLimited(VerisealError):
     code = "rate_limited"
     http_status = 429
@@ -181,14 +146,6 @@ class StorageError(VerisealError):
     code = "storage_unavailable"
     http_status = 503
     exit_code = 8
-
-
-class SignatureNotCanonical(CodeInvalid):
-    """A signed code's ``s=`` value that decodes to 64 bytes but is not the one spelling
-    Veriseal prints (unpadded base64url, unused low bits zero). Refused rather than
-    normalised, so that one label cannot be written as many distinct code strings."""
-
-    code = "signature_not_canonical"
 
 
 class ListenFailed(VerisealError):

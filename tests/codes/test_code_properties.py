@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from veriseal.codes import base32, pin, signed
 from veriseal.codes.compact import mint_compact, open_compact, open_compact_array
+from veriseal.codes.errors import CodeInvalid, PinInvalid
 from veriseal.codes.layout import (
     MAX_INDEX,
     MAX_SEQ,
@@ -21,7 +22,6 @@ from veriseal.codes.layout import (
     split_payload,
 )
 from veriseal.codes.material import KeyMaterial
-from veriseal.errors import CodeInvalid, PinInvalid
 
 secrets_ = st.binary(min_size=32, max_size=32)
 slots = st.integers(0, 1023)

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from veriseal.codes import digital_link as dl
 from veriseal.codes.digital_link import GS, DigitalLink
+from veriseal.codes.errors import DigitalLinkInvalid, GtinInvalid
 from veriseal.codes.gtin import GTIN_LENGTHS, gs1_check_digit
-from veriseal.errors import DigitalLinkInvalid, GtinInvalid, VerisealError
+from veriseal.errors import VerisealError
 
 CODED = (DigitalLinkInvalid, GtinInvalid)
 TODAY = dt.date.today()

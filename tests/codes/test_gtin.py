@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from veriseal.codes.errors import GtinInvalid
 from veriseal.codes.gtin import (
     GTIN_LENGTHS,
     gs1_check_digit,
@@ -16,7 +17,6 @@ from veriseal.codes.gtin import (
     normalize_gtin,
     sscc_check,
 )
-from veriseal.errors import GtinInvalid
 
 DIGITS = "0123456789"
 

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from veriseal.codes import digital_link as dl
 from veriseal.codes import signed
+from veriseal.codes.errors import CodeInvalid, SignatureNotCanonical
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.codes.layout import MAX_INDEX, MAX_SEQ
 from veriseal.codes.material import KeyMaterial
-from veriseal.errors import CodeInvalid, SignatureNotCanonical
 from veriseal.scanning.verification import Outcome, verify_offline
 
 B64URL = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from veriseal.engine import Engine
-from veriseal.lifecycle.activation import ReasonRequired
+from veriseal.lifecycle.errors import RangeInvalid, ReasonRequired
 from veriseal.lifecycle.events import Where
-from veriseal.lifecycle.index_ranges import IndexRange, RangeInvalid
+from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.models import Brand
 from veriseal.scanning.verification import Outcome
 

@@ -8,20 +8,20 @@ import pytest
 
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
-from veriseal.lifecycle.aggregation import (
+from veriseal.lifecycle.aggregation import Children, PackRequest
+from veriseal.lifecycle.errors import (
     AlreadyPacked,
-    Children,
     ItemDecommissioned,
     ItemNotActivated,
     NotPacked,
     PackCycle,
     PackEmpty,
-    PackRequest,
 )
 from veriseal.lifecycle.events import BatchRange, Where
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.models import Batch, Brand
-from veriseal.scanning.items import ItemUnknown, resolve_items
+from veriseal.scanning.errors import ItemUnknown
+from veriseal.scanning.items import resolve_items
 
 from .conftest import PREFIX, codes, make_batch
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from veriseal.lifecycle.errors import RangeInvalid
 from veriseal.lifecycle.index_ranges import (
     IndexRange,
-    RangeInvalid,
     RangeMap,
     first_overlap,
     from_indexes,

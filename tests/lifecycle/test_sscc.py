@@ -8,13 +8,8 @@ from hypothesis import strategies as st
 
 from veriseal.codes.gtin import gs1_check_digit, make_sscc
 from veriseal.engine import Engine
-from veriseal.lifecycle.logistic_units import (
-    SsccInvalid,
-    SsccSpaceExhausted,
-    is_valid_sscc,
-    label,
-    parse_sscc,
-)
+from veriseal.lifecycle.errors import SsccInvalid, SsccSpaceExhausted
+from veriseal.lifecycle.logistic_units import is_valid_sscc, label, parse_sscc
 from veriseal.models import Brand
 
 from .conftest import PREFIX

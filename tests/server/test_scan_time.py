@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.errors import ScanTimeInvalid
 from veriseal.models import AlertKind, Location, LocationSource, ScanSummary
 from veriseal.scanning.clones import DEFAULT_POLICY, evaluate
+from veriseal.scanning.errors import ScanTimeInvalid
 from veriseal.scanning.handheld import MAX_CLOCK_AHEAD, MAX_SCAN_AGE, parse_scan_time
 
 from .conftest import Api

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from veriseal.catalog.errors import CsvInvalid
 from veriseal.catalog.products import parse_csv
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.engine import Engine
-from veriseal.errors import CsvInvalid
 from veriseal.models import Brand
 
 BRAND = Brand(1, "acme", "Acme", "id.acme.example", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

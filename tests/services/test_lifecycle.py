@@ -13,16 +13,10 @@ from veriseal.catalog.batches import BatchRequest
 from veriseal.catalog.keys import KeySource, create_key_file, public_keys_from_jwks
 from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
+from veriseal.codes.errors import CodeInvalid
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.errors import (
-    CodeInvalid,
-    Conflict,
-    InvalidInput,
-    KeyRevoked,
-    KeyringLocked,
-    ProductNotFound,
-)
+from veriseal.errors import Conflict, InvalidInput, KeyRevoked, KeyringLocked, ProductNotFound
 from veriseal.models import Batch, BatchStatus, Brand, KeyStatus, Profile
 from veriseal.scanning.verification import Outcome, verify_offline
 

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriseal.catalog.batches import BatchRequest, LotNotLinkable, check_lot
+from veriseal.catalog.batches import BatchRequest, check_lot
+from veriseal.catalog.errors import LotNotLinkable
 from veriseal.catalog.products import make_product
 from veriseal.codes import digital_link
 from veriseal.engine import Engine

@@ -9,7 +9,7 @@ import pytest
 
 from tests.territories.conftest import DEALERS_CSV, GTIN, OTHER_GTIN, World, approve
 from veriseal.accounts.models import SYSTEM, Role
-from veriseal.errors import CsvInvalid
+from veriseal.catalog.errors import CsvInvalid
 from veriseal_territories.grants import TerritoryUnauthorized
 
 

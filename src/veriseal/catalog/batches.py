@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veriseal.catalog import manifest
+from veriseal.catalog.errors import LotNotLinkable
 from veriseal.catalog.keys import KeyService
 from veriseal.codes import pin
 from veriseal.codes.gtin import normalize_gtin
@@ -25,17 +26,8 @@ _LOT = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
 _DOT_SEGMENTS = frozenset((".", ".."))
 
 
-class LotNotLinkable(InvalidInput):
-    """A lot that is valid GS1 but cannot stand in a Digital Link: ``.`` and ``..`` are
-    dot segments, which browsers, curl and resolvers drop from the path, so its codes
-    could never be verified from their links."""
-
-    code = "lot_dot_segment"
-
-
 register(
     {
-        "error.lot_dot_segment": ("Lot cannot appear in a link", "批号无法用于链接"),
         "batch.lot_dot_segment": (
             "lot {lot!r} cannot be used: browsers and scanners remove '.' and '..' from a"
             " link's path, so its codes could not be verified; choose another lot",

@@ -20,7 +20,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from veriseal.errors import CsvInvalid, VerisealError
+from veriseal.catalog.errors import CsvInvalid
+from veriseal.errors import VerisealError
 
 T = TypeVar("T")
 

@@ -16,8 +16,9 @@ import json
 from typing import Any
 
 from veriseal.codes import signed
+from veriseal.codes.errors import CodeInvalid
 from veriseal.codes.material import KeyMaterial, PublicKey
-from veriseal.errors import CodeInvalid, InvalidInput, KeyNotFound
+from veriseal.errors import InvalidInput, KeyNotFound
 from veriseal.models import Batch, Brand, NewBatch
 
 FORMAT = "veriseal-batch-manifest/1"

@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+from veriseal.codes.errors import DigitalLinkInvalid, GtinInvalid
 from veriseal.codes.gtin import GTIN_LENGTHS, gs1_check_digit, normalize_gtin, sscc_check
-from veriseal.errors import DigitalLinkInvalid, GtinInvalid
 
 __all__ = [
     "CSET82",

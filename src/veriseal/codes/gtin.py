@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from veriseal.errors import GtinInvalid
+from veriseal.codes.errors import GtinInvalid
 
 __all__ = [
     "GTIN_LENGTHS",

@@ -44,7 +44,7 @@ from enum import IntEnum
 from typing import NamedTuple
 
 from veriseal.codes import base32
-from veriseal.errors import CodeInvalid
+from veriseal.codes.errors import CodeInvalid
 
 
 class Version(IntEnum):

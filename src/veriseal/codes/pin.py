@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from veriseal.codes import base32
+from veriseal.codes.errors import PinInvalid
 from veriseal.codes.layout import HEAD_LEN, TAG_SYMBOLS, SerialFields, Version
 from veriseal.codes.material import KeyMaterial
-from veriseal.errors import PinInvalid
 
 MIN_DIGITS = 6
 MAX_DIGITS = 8

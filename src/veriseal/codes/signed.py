@@ -24,9 +24,9 @@ import numpy.typing as npt
 from nacl.exceptions import BadSignatureError
 
 from veriseal.codes import base32
+from veriseal.codes.errors import CodeInvalid, SignatureNotCanonical
 from veriseal.codes.layout import HEAD_LEN, INDEX_BITS, PAYLOAD_SYMBOLS, SIGNED_LEN, Version
 from veriseal.codes.material import KeyMaterial, PublicKey
-from veriseal.errors import CodeInvalid, SignatureNotCanonical
 
 SIGNATURE_PARAM = "s"
 SIGNATURE_CHARS = 86

@@ -30,6 +30,7 @@ from enum import StrEnum
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle.errors import RangeInvalid, ReasonRequired
 from veriseal.lifecycle.events import (
     Action,
     BatchRange,
@@ -41,12 +42,11 @@ from veriseal.lifecycle.events import (
     UnitState,
     Where,
 )
-from veriseal.lifecycle.index_ranges import IndexRange, RangeInvalid, RangeMap, normalise, subtract
+from veriseal.lifecycle.index_ranges import IndexRange, RangeMap, normalise, subtract
 from veriseal.models import Batch, Brand
 
 register(
     {
-        "error.reason_required": ("A reason is required", "必须填写原因"),
         "cli.activated": (
             "Batch {batch}: {n} codes activated ({already} already active,"
             " {void} decommissioned and left so)",
@@ -62,10 +62,6 @@ register(
         ),
     }
 )
-
-
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
 
 
 class CodeStatus(StrEnum):

@@ -28,10 +28,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from veriseal.errors import Conflict, InvalidInput
+from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
 from veriseal.lifecycle.activation import load_lifecycle, lock_sql
+from veriseal.lifecycle.errors import (
+    AlreadyPacked,
+    ItemDecommissioned,
+    ItemNotActivated,
+    NotPacked,
+    PackCycle,
+    PackEmpty,
+)
 from veriseal.lifecycle.events import (
     Action,
     BatchRange,
@@ -53,59 +61,12 @@ from veriseal.lifecycle.index_ranges import (
 from veriseal.lifecycle.logistic_units import is_valid_sscc
 from veriseal.models import Batch, Brand
 
-
-class AlreadyPacked(Conflict):
-    """An item or unit is already inside a parent (or named twice in one request)."""
-
-    code = "already_packed"
-
-
-class NotPacked(Conflict):
-    """An unpack names a child the parent does not hold."""
-
-    code = "not_packed"
-
-
-class PackCycle(InvalidInput):
-    """A unit would end up inside itself."""
-
-    code = "pack_cycle"
-
-
-class ItemDecommissioned(Conflict):
-    """A decommissioned (void) label cannot be packed."""
-
-    code = "item_decommissioned"
-
-
-class ItemNotActivated(Conflict):
-    """Items of a batch that requires activation were named before being activated.
-    ``details``: ``batch_id``, ``items`` (the first offending index ranges, at most
-    :data:`REPORTED_RANGES`, as ``"first-last"``) and ``count`` (all offending items of
-    that batch in the request)."""
-
-    code = "item_not_activated"
-
-
 #: How many offending ranges an ``item_not_activated`` error lists.
 REPORTED_RANGES = 5
 
 
-class PackEmpty(InvalidInput):
-    code = "pack_empty"
-
-
 register(
     {
-        "error.already_packed": ("Already packed in another parent", "已装入其他包装"),
-        "error.not_packed": ("Not inside this parent", "不在该包装内"),
-        "error.pack_cycle": ("A unit cannot contain itself", "包装不能装入自身"),
-        "error.item_decommissioned": ("Decommissioned label", "该标签已作废"),
-        "error.pack_empty": ("Nothing to pack", "没有要装箱的内容"),
-        "error.item_not_activated": (
-            "Not activated: this batch requires activation before packing",
-            "未激活：该批次须先激活才能装箱",
-        ),
         "cli.packed": (
             "{parent}: packed {items} items and {units} units (event {event})",
             "{parent}：已装入 {items} 个单品、{units} 个物流单元（事件 {event}）",

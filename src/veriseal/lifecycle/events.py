@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from veriseal.codes.gtin import gs1_check_digit
-from veriseal.errors import InvalidInput
-from veriseal.i18n import register
 from veriseal.ledger import rows
 from veriseal.ledger.base import Ledger, Row, Tx
+from veriseal.lifecycle.errors import LocationInvalid
 from veriseal.lifecycle.index_ranges import IndexRange
 
 
@@ -59,14 +58,6 @@ class UnitState(StrEnum):
     ACTIVE = "active"
     DECOMMISSIONED = "decommissioned"
 
-
-class LocationInvalid(InvalidInput):
-    """A read point or business location that is neither a URI nor a GLN."""
-
-    code = "location_invalid"
-
-
-register({"error.location_invalid": ("Invalid location", "位置标识无效")})
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 

@@ -20,19 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from veriseal.errors import InvalidInput
-from veriseal.i18n import register
+from veriseal.lifecycle.errors import RangeInvalid
 
 V = TypeVar("V")
-
-
-class RangeInvalid(InvalidInput):
-    """A range that does not parse, is reversed, or leaves its batch."""
-
-    code = "range_invalid"
-
-
-register({"error.range_invalid": ("Invalid index range", "编号范围无效")})
 
 
 @dataclass(frozen=True, slots=True, order=True)

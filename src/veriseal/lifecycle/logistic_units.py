@@ -18,37 +18,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from veriseal.codes.errors import GtinInvalid
 from veriseal.codes.gtin import SSCC_LENGTH, gs1_check_digit, make_sscc, sscc_check
-from veriseal.errors import GtinInvalid, InvalidInput
-from veriseal.i18n import register
 from veriseal.ledger.base import Ledger
+from veriseal.lifecycle.errors import SsccInvalid, SsccSpaceExhausted
 from veriseal.models import Brand
 
 #: At most this many SSCCs per mint run: a pallet plan, not a bulk generator.
 MAX_MINT = 10_000_000
 
-
-class SsccInvalid(InvalidInput):
-    """An SSCC with a bad length, character or check digit, or a bad mint request."""
-
-    code = "sscc_invalid"
-
-
-class SsccSpaceExhausted(InvalidInput):
-    """The company prefix has no serial references left for this extension digit."""
-
-    code = "sscc_space_exhausted"
-
-
-register(
-    {
-        "error.sscc_invalid": ("Invalid SSCC", "SSCC（物流单元码）无效"),
-        "error.sscc_space_exhausted": (
-            "No SSCC serial references left",
-            "该厂商识别码下的 SSCC 序列号已用尽",
-        ),
-    }
-)
 
 # (00)123..., 00123... with 20 digits, a Digital Link path /00/<sscc>, or 18 bare digits
 _DL = re.compile(r"^(?:https?://[^/]+)?(?:/[^?#]*)?/00/([0-9]{18})(?:[/?#].*)?$")

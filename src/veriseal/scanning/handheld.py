@@ -27,9 +27,9 @@ from typing import Any
 
 from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action, require
-from veriseal.errors import ScanTimeInvalid
 from veriseal.ledger import Ledger
 from veriseal.models import Location, ScanChannel
+from veriseal.scanning.errors import ScanTimeInvalid
 from veriseal.scanning.records import scan_record
 from veriseal.scanning.service import ScanContext, ScanService
 

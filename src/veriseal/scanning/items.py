@@ -8,24 +8,14 @@ import re
 from collections.abc import Iterable
 
 from veriseal.catalog.batches import BatchService
-from veriseal.errors import InvalidInput
-from veriseal.i18n import register
 from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.events import BatchRange
 from veriseal.lifecycle.index_ranges import IndexRange, from_indexes
 from veriseal.lifecycle.index_ranges import parse as parse_range
 from veriseal.lifecycle.logistic_units import looks_like_sscc, parse_sscc
 from veriseal.models import Brand
+from veriseal.scanning.errors import ItemUnknown
 from veriseal.scanning.verification import Outcome, Verifier
-
-
-class ItemUnknown(InvalidInput):
-    """A line of an item list that is neither an SSCC nor an authentic code of the brand."""
-
-    code = "item_unknown"
-
-
-register({"error.item_unknown": ("Not a code of this brand", "不是本品牌的码")})
 
 #: ``BATCH:I-J``: a batch (its id, or ``GTIN/LOT``) and a range of its indexes, the way
 #: a line controller names labels it has not scanned one by one

@@ -23,10 +23,11 @@ from veriseal.catalog.keys import KeyService
 from veriseal.codes import digital_link, signed
 from veriseal.codes.compact import open_compact
 from veriseal.codes.digital_link import DigitalLink
+from veriseal.codes.errors import CodeInvalid, SignatureNotCanonical
 from veriseal.codes.layout import SerialFields, Version, parse_serial, split_payload
 from veriseal.codes.material import KeyMaterial, PublicKey
 from veriseal.codes.pin import pin_matches
-from veriseal.errors import CodeInvalid, NotFound, SignatureNotCanonical, VerisealError
+from veriseal.errors import NotFound, VerisealError
 from veriseal.i18n import keys as message_keys
 from veriseal.i18n import register, t
 from veriseal.ledger.base import Ledger
