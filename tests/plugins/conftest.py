@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.conftest import GTIN
+from tests.catalog.conftest import GTIN
 from veriseal.catalog.batches import BatchRequest
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.catalog.minting import Minter

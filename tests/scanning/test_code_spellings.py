@@ -14,8 +14,8 @@ from veriseal.models import Brand, ClonePolicy, Profile, ScanChannel
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
 
-from .conftest import GTIN
-from .test_lifecycle import first_codes, make_batch
+from tests.catalog.conftest import GTIN
+from tests.catalog.test_lifecycle import first_codes, make_batch
 
 CTX = ScanContext(ScanChannel.WEB, "device:x")
 

@@ -20,7 +20,7 @@ from veriseal.scanning.clones import evaluate
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
 
-from .test_lifecycle import first_codes, make_batch
+from tests.catalog.test_lifecycle import first_codes, make_batch
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 SHANGHAI = Location(31.2304, 121.4737, 20.0, LocationSource.GPS)

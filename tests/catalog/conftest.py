@@ -1,4 +1,5 @@
-"""An Engine over each real ledger backend (see tests/conftest.py for ``ledger_url``)."""
+"""An Engine over each real ledger backend (see tests/conftest.py for ``ledger_url``), for
+the catalog tests and the scanning tests that reuse it."""
 
 from __future__ import annotations
 
