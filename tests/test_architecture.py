@@ -64,3 +64,60 @@ def test_importing_codes_loads_no_storage_or_server() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: Names a dialect goes by: comparing a value with one of them is a dialect branch.
+DIALECT_NAMES = {"sqlite", "postgres", "postgresql"}
+
+
+def _names_dialect(node: ast.expr) -> bool:
+    """True for ``dialect``, ``x.dialect``, ``x.dialect.name``, a dialect name literal, or a
+    tuple / list / set of such literals."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.lower() in DIALECT_NAMES
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_dialect(e) for e in node.elts)
+    while isinstance(node, ast.Attribute):
+        if node.attr == "dialect":
+            return True
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "dialect"
+
+
+def dialect_branches(source: str) -> list[int]:
+    """Lines of ``source`` that compare a dialect (or a dialect's name) with anything."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(
+            _names_dialect(side) for side in (node.left, *node.comparators)
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_dialect_branch_checker_finds_branches() -> None:
+    """The checker below can fail: each of these is a branch on the SQL dialect."""
+    for branch in (
+        'if ledger.dialect == "postgres": pass',
+        "if self._ledger.dialect != 'sqlite': pass",
+        'x = dialect == "postgres"',
+        'x = "postgres" == tx.dialect.name',
+        'x = name in ("sqlite", "postgres")',
+        "x = tx.dialect is POSTGRES",
+    ):
+        assert dialect_branches(branch) == [1], branch
+    assert dialect_branches('lock = tx.dialect.skip_locked\nif n == "post": pass') == []
+
+
+def test_only_the_ledger_knows_sql_dialects() -> None:
+    """Rule 2: SQL dialect differences live in veriseal.ledger (its dialects/ package);
+    services, the CLI and plugins call the dialect's helpers and never branch on it."""
+    ledger = CORE / "ledger"
+    offenders = []
+    for top in (ROOT / "src", ROOT / "cli", ROOT / "plugins"):
+        for path in top.rglob("*.py"):
+            if path.is_relative_to(ledger):
+                continue
+            for line in dialect_branches(path.read_text(encoding="utf-8")):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}")
+    assert offenders == [], "branches on the SQL dialect outside veriseal.ledger"

@@ -155,7 +155,7 @@ async def test_aggregate_equals_a_recount_of_the_rows(ledger: Ledger) -> None:
         assert (summary.count, summary.first_id, summary.last_id) == await _recount(
             ledger, b, code
         ), code
-    migration = next(m for m in migrations(ledger.dialect) if m.name == "0009_scan_codes")
+    migration = next(m for m in migrations(ledger.dialect.name) if m.name == "0009_scan_codes")
     before = {c: await ledger.scan_summary(b, c) for c in codes}
     async with ledger.write() as tx:
         await tx.execute("DELETE FROM scan_codes")

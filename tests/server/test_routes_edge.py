@@ -129,7 +129,7 @@ TERRITORIES: list[Case] = [
 
 async def _counts(api: Api) -> dict[str, int]:
     """Rows per table: what a refused request must leave as it was."""
-    if api.engine.ledger.dialect == "postgres":
+    if api.engine.ledger.dialect.name == "postgres":
         sql = "SELECT table_name AS name FROM information_schema.tables" \
               " WHERE table_schema = 'public'"  # fmt: skip
     else:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
+from veriseal.ledger.database import Database
+from veriseal.ledger.dialects import Dialect, LockKey
 from veriseal.models import (
     Alert,
     AlertKind,
@@ -45,25 +47,66 @@ Row = Mapping[str, Any]
 
 
 class Tx(abc.ABC):
-    """One open transaction (or a read-only connection) of a backend.
+    """One open transaction (or a read-only connection) of a backend: the one object
+    the core's stores and plugins' stores both write SQL through.
 
     SQL is written once with ``?`` placeholders; the backend translates them, encodes
-    values (datetimes, bytes) and maps driver errors to ``Conflict`` / ``StorageError``.
-    Rows are read-only mappings keyed by column name.
+    values (datetimes as the dialect stores them, enums as their values, bytes) and maps
+    driver errors to ``Conflict`` (a unique violation), ``IntegrityViolation`` (another
+    constraint) or ``StorageError``. Text no backend can store (NUL, an unpaired
+    surrogate) is refused with ``TextInvalid`` before the driver sees it. Rows are
+    read-only mappings keyed by column name.
+
+    What the two SQL dialects spell differently is behind :attr:`dialect` (see
+    :mod:`veriseal.ledger.dialects`); the most used helpers have shortcuts here.
     """
 
-    @abc.abstractmethod
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    #: The SQL dialect of this transaction's backend.
+    dialect: Dialect
 
     @abc.abstractmethod
-    async def execute(self, sql: str, *args: Any) -> None: ...
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Every row the statement returns."""
 
     @abc.abstractmethod
-    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None: ...
+    async def execute(self, sql: str, *args: Any) -> None:
+        """Run a statement; its rows, if any, are dropped."""
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per argument row (one round trip where the driver can)."""
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """The statement's first row, or None."""
         found = await self.fetch(sql, *args)
         return found[0] if found else None
+
+    # -- dialect shortcuts (see veriseal.ledger.dialects.Dialect for the contracts) ----------
+    async def insert_returning_id(
+        self, table: str, values: Mapping[str, Any], *, search: str | None = None
+    ) -> int:
+        """Insert one row into ``table`` and return its ``id``; ``search``: text to
+        index for full-text search (:meth:`Dialect.search_match`)."""
+        return await self.dialect.insert_returning_id(self, table, values, search=search)
+
+    async def upsert(
+        self,
+        table: str,
+        values: Mapping[str, Any],
+        key: Sequence[str],
+        update: Sequence[str] | None = None,
+    ) -> None:
+        """Insert ``values``, or on a conflict over the ``key`` columns update the
+        ``update`` columns (default: all but the key; ``()``: leave the row as it is)."""
+        await self.dialect.upsert(self, table, values, key, update)
+
+    async def advisory_lock(self, key: LockKey) -> None:
+        """Hold the lock ``key`` until this transaction ends (inside ``write()`` only)."""
+        await self.dialect.advisory_lock(self, key)
+
+    async def reserve_ids(self, table: str, n: int) -> list[int]:
+        """``n`` fresh, increasing ids of ``table`` for a bulk insert with explicit ids."""
+        return await self.dialect.reserve_ids(self, table, n)
 
 
 #: Called inside the batch-creating transaction with the assigned (id, seq); returns the
@@ -75,9 +118,9 @@ class Ledger(abc.ABC):
     """Async storage of brands, keys, products and batches (scans/events come later)."""
 
     url: str
-    #: ``"sqlite"`` or ``"postgres"``: names the migrations folder and lets a store pick
-    #: dialect-specific SQL (full-text search, upserts) where portable SQL cannot do.
-    dialect: str
+    #: The SQL dialect of this backend (its transactions carry the same one); its
+    #: ``name`` names the migrations folder.
+    dialect: Dialect
     #: Bumped after every committed write of brands, keys, products, batches or clone
     #: policies made through THIS object, so in-process caches can drop stale metadata
     #: at once (writes by other processes are bounded by the caches' TTL instead).
@@ -93,6 +136,12 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     def read(self) -> AbstractAsyncContextManager[Tx]:
         """A connection for reads (it may not see a write that is still open)."""
+
+    def database(self, prefix: str) -> Database:
+        """The storage a plugin (or module) whose tables are named ``<prefix>_...`` gets:
+        transactions and dialect helpers only, none of this interface's business
+        methods. ``ValueError`` if ``prefix`` is not a lower-case name."""
+        return Database(self, prefix)
 
     # -- lifecycle ---------------------------------------------------------------------
     @abc.abstractmethod

@@ -2,8 +2,8 @@
 
 Batch sequence numbers are allocated under a row lock on the key (``FOR UPDATE``), so
 concurrent batch creations under one key get distinct, gap-free numbers, also across
-processes; creations under different keys do not wait for each other. Concurrent
-``migrate()`` calls (several app instances starting at once) queue on an advisory lock.
+processes; creations under different keys do not wait for each other. The SQL that
+differs from SQLite's is in :mod:`veriseal.ledger.dialects.postgres`.
 
 Errors: a unique violation is ``Conflict``; everything else the driver raises (lost
 connection, refused connection, timeouts, other server errors) is ``StorageError``, with
@@ -23,6 +23,7 @@ import asyncpg
 from veriseal.errors import StorageError
 from veriseal.ledger import failures
 from veriseal.ledger.base import Row, Tx
+from veriseal.ledger.dialects import POSTGRES
 from veriseal.ledger.sql import SqlLedger
 from veriseal.ledger.text import check, storable
 
@@ -58,6 +59,8 @@ def _checked(args: Sequence[Any]) -> Sequence[Any]:
 
 
 class _PgTx(Tx):
+    dialect = POSTGRES
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
@@ -90,24 +93,10 @@ async def _reset(conn: Any) -> None:
         await conn.execute("ROLLBACK")
 
 
-#: Arbitrary but fixed key of the advisory lock that serialises migrate() ("veriseal").
-_MIGRATION_LOCK = 0x7665726973656173
-
-
 class PostgresLedger(SqlLedger):
     """The ledger in a PostgreSQL database. Obtain one with :meth:`open`."""
 
-    dialect = "postgres"
-    schema_migrations_ddl = (
-        "CREATE TABLE IF NOT EXISTS schema_migrations"
-        " (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    has_schema_migrations_sql = (
-        "SELECT 1 AS found WHERE to_regclass('schema_migrations') IS NOT NULL"
-    )
-    lock_migrations_sql = f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"
-    lock_key_sql = "SELECT slot FROM keys WHERE brand_id = ? AND slot = ? FOR UPDATE"
-    next_batch_id_sql = "SELECT nextval(pg_get_serial_sequence('batches', 'id')) AS id"
+    dialect = POSTGRES
 
     def __init__(self, url: str, pool: Any) -> None:
         self.url = url
@@ -161,14 +150,6 @@ class PostgresLedger(SqlLedger):
             yield _PgTx(conn)
         finally:
             await self._pool.release(conn)
-
-    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
-        found = await tx.fetch(
-            "SELECT nextval(pg_get_serial_sequence('scans', 'id')) AS id"
-            " FROM generate_series(1, ?::int)",
-            n,
-        )
-        return sorted(int(r["id"]) for r in found)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -70,10 +70,6 @@ class ScanStore(abc.ABC):
         """A connection for short indexed reads on the hot path (see :meth:`hot_write`)."""
         return self.read()
 
-    @abc.abstractmethod
-    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
-        """``n`` fresh, increasing scan ids, inside the write transaction ``tx``."""
-
     async def append_scans(self, scans: Sequence[NewScan]) -> list[int]:
         # Ids are allocated first, then all new rows go in with ONE executemany: a group
         # of hundreds of scans costs two round trips, not hundreds.
@@ -94,7 +90,7 @@ class ScanStore(abc.ABC):
                 else:
                     fresh[key] = pos
             new = [pos for pos, i in enumerate(ids) if i is None]
-            allocated = await self.allocate_scan_ids(tx, len(new)) if new else []
+            allocated = await tx.reserve_ids("scans", len(new)) if new else []
             for pos, scan_id in zip(new, allocated, strict=True):
                 ids[pos] = scan_id
             if new:

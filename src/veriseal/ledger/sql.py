@@ -2,9 +2,9 @@
 
 Queries are written once with ``?`` placeholders; a backend supplies :class:`Tx` objects
 (which translate placeholders, encode values and map driver errors to
-``Conflict`` / ``StorageError``) and a few dialect-specific statements (the class
-attributes of :class:`SqlLedger`). Each public method is one transaction: it commits
-fully or changes nothing.
+``Conflict`` / ``StorageError``) carrying their :class:`~veriseal.ledger.dialects.Dialect`
+for what the two dialects spell differently. Each public method is one transaction: it
+commits fully or changes nothing.
 
 Status changes follow rule 7 of ARCHITECTURE.md: the change is appended to
 ``key_events`` / ``batch_events`` and the denormalised ``status`` column updated in the
@@ -53,6 +53,10 @@ _BATCH_COLS = (
 )
 
 
+#: Arbitrary but fixed key of the advisory lock that serialises migrate() ("veriseas").
+_MIGRATION_LOCK = 0x7665726973656173
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -70,35 +74,20 @@ def _bumps_metadata(method: _M) -> _M:
 
 
 class SqlLedger(ScanStore, AlertStore, Ledger):
-    """:class:`Ledger` over SQL; a backend supplies transactions and its dialect's SQL."""
-
-    #: Creates the migration bookkeeping table if absent (the one table no file creates).
-    schema_migrations_ddl: str
-    #: Returns one row iff ``schema_migrations`` exists (so schema_version() works on a
-    #: ledger that was never migrated).
-    has_schema_migrations_sql: str
-    #: Statement that serialises concurrent migrate() calls, or None when the write
-    #: transaction already excludes other writers (SQLite's BEGIN IMMEDIATE).
-    lock_migrations_sql: str | None = None
-    #: Statement that serialises batch-seq allocation per (brand, slot), or None when the
-    #: write transaction already excludes other writers (SQLite's BEGIN IMMEDIATE).
-    lock_key_sql: str | None = None
-    #: The next batch id. MAX+1 is only safe under a database-wide write lock (SQLite);
-    #: other backends use a sequence (ids may then have gaps, which is fine: seqs may not).
-    next_batch_id_sql: str = "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM batches"
+    """:class:`Ledger` over SQL; a backend supplies transactions and its dialect."""
 
     # -- lifecycle ---------------------------------------------------------------------
     async def migrate(self, plugins: Sequence[PluginMigrations] = ()) -> list[str]:
         applied: list[str] = []
-        todo: list[Migration] = list(migrations(self.dialect))
+        todo: list[Migration] = list(migrations(self.dialect.name))
         for source in plugins:  # read (and checked) before the transaction opens
-            todo += plugin_migrations(source, self.dialect)
+            todo += plugin_migrations(source, self.dialect.name)
         # One transaction for all pending files: both dialects have transactional DDL, so
         # a failing migration leaves the schema exactly as it was.
         async with self.write() as tx:
-            if self.lock_migrations_sql:
-                await tx.execute(self.lock_migrations_sql)
-            await tx.execute(self.schema_migrations_ddl)
+            # concurrent migrate() calls (several app instances starting) queue here
+            await tx.advisory_lock(_MIGRATION_LOCK)
+            await tx.execute(tx.dialect.schema_migrations_ddl)
             done = {r["name"] for r in await tx.fetch("SELECT name FROM schema_migrations")}
             for name, statements in todo:
                 if name in done:
@@ -115,7 +104,7 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
 
     async def schema_version(self) -> list[str]:
         async with self.read() as tx:
-            if await tx.fetchrow(self.has_schema_migrations_sql) is None:
+            if not await tx.dialect.has_table(tx, "schema_migrations"):
                 return []  # never migrated
             found = await tx.fetch("SELECT name FROM schema_migrations ORDER BY name")
         return [r["name"] for r in found]
@@ -300,8 +289,12 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         async with self.write() as tx:
             # The lock makes MAX(seq)+1 safe: no other transaction can allocate under this
             # (brand, slot) until we commit or roll back, so seqs are distinct and gap-free.
-            if self.lock_key_sql:
-                await tx.execute(self.lock_key_sql, new.brand_id, new.key_slot)
+            if tx.dialect.for_update:  # else the write transaction excludes every writer
+                await tx.execute(
+                    f"SELECT slot FROM keys WHERE brand_id = ? AND slot = ?{tx.dialect.for_update}",
+                    new.brand_id,
+                    new.key_slot,
+                )
             taken = await tx.fetchrow(
                 "SELECT id FROM batches WHERE brand_id = ? AND gtin = ? AND lot = ?",
                 new.brand_id,
@@ -324,9 +317,8 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
                     f"key slot {new.key_slot} has minted its last batch: rotate the key",
                     key_slot=new.key_slot,
                 )
-            id_row = await tx.fetchrow(self.next_batch_id_sql)
-            assert id_row is not None
-            batch_id = int(id_row["id"])
+            # ids may have gaps (a rolled-back creation on PostgreSQL); seqs may not
+            (batch_id,) = await tx.reserve_ids("batches", 1)
             body, signature = seal(batch_id, seq)
             now = _now()
             await tx.execute(

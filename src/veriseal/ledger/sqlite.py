@@ -44,6 +44,7 @@ import aiosqlite
 from veriseal.errors import StorageError
 from veriseal.ledger import failures
 from veriseal.ledger.base import Row, Tx
+from veriseal.ledger.dialects import SQLITE
 from veriseal.ledger.sql import SqlLedger
 from veriseal.ledger.text import check, storable
 
@@ -146,6 +147,8 @@ class _SqliteTx(Tx):
     every read sees every commit made before it started.
     """
 
+    dialect = SQLITE
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
@@ -166,6 +169,8 @@ class _InlineTx(Tx):
     """Statements run at once on the calling thread (the event loop's): for short
     indexed statements only, which take microseconds."""
 
+    dialect = SQLITE
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
@@ -185,14 +190,7 @@ class _InlineTx(Tx):
 class SqliteLedger(SqlLedger):
     """The ledger in one SQLite file. Obtain one with :meth:`open`."""
 
-    dialect = "sqlite"
-    schema_migrations_ddl = (
-        "CREATE TABLE IF NOT EXISTS schema_migrations"
-        " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    has_schema_migrations_sql = (
-        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    )
+    dialect = SQLITE
 
     def __init__(
         self,
@@ -329,13 +327,6 @@ class SqliteLedger(SqlLedger):
     async def hot_read(self) -> AsyncIterator[Tx]:
         """The inline reader connection (autocommit, WAL: never waits for a writer)."""
         yield _InlineTx(self._hot_reader)
-
-    async def allocate_scan_ids(self, tx: Tx, n: int) -> list[int]:
-        # The writer lock and BEGIN IMMEDIATE exclude every other writer: max + 1 is free.
-        row = await tx.fetchrow("SELECT COALESCE(MAX(id), 0) + 1 AS first FROM scans")
-        assert row is not None
-        first = int(row["first"])
-        return list(range(first, first + n))
 
     async def close(self) -> None:
         if self._checkpointing is not None:

@@ -97,13 +97,13 @@ class StateChange:
     skipped: int  # decommissioned codes an activation left alone
 
 
-def lock_sql(ledger: Ledger) -> str | None:
-    """Serialises lifecycle writes of one brand on PostgreSQL (SQLite's BEGIN IMMEDIATE
-    already excludes other writers). Takes one argument: the brand id."""
-    if ledger.dialect == "postgres":
-        # two-key form: a fixed namespace ("Vlfc") and the brand id
-        return "SELECT pg_advisory_xact_lock(1450993251, ?::int)"
-    return None
+#: Advisory lock namespace of lifecycle writes ("Vlfc"), keyed by brand id.
+_LIFECYCLE_LOCK = 1450993251
+
+
+async def lock_brand(tx: Tx, brand_id: int) -> None:
+    """Serialise the lifecycle writes of one brand until ``tx`` ends."""
+    await tx.advisory_lock((_LIFECYCLE_LOCK, brand_id))
 
 
 async def load_lifecycle(tx: Tx, batch: Batch) -> BatchLifecycle:
@@ -280,9 +280,7 @@ class ActivationService:
     ) -> StateChange:
         requested = sum(r.count for r in wanted)
         async with self._ledger.write() as tx:
-            lock = lock_sql(self._ledger)
-            if lock:
-                await tx.execute(lock, batch.brand_id)
+            await lock_brand(tx, batch.brand_id)
             life = await load_lifecycle(tx, batch)
             void = life.states.ranges_with(UnitState.DECOMMISSIONED)
             if target is UnitState.ACTIVE:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
-from veriseal.lifecycle.activation import load_lifecycle, lock_sql
+from veriseal.lifecycle.activation import load_lifecycle, lock_brand
 from veriseal.lifecycle.errors import (
     AlreadyPacked,
     ItemDecommissioned,
@@ -216,9 +216,7 @@ class AggregationService:
                     )
         when = at or dt.datetime.now(dt.UTC)
         async with self._ledger.write() as tx:
-            lock = lock_sql(self._ledger)
-            if lock:
-                await tx.execute(lock, brand.id)
+            await lock_brand(tx, brand.id)
             await self._check_ranges_free(tx, brand, requests, batches)
             await self._check_units_free(tx, brand, requests)
             events = [
@@ -236,7 +234,7 @@ class AggregationService:
                 )
                 for req in requests
             ]
-            ids = await EventStore.append_many(tx, self._ledger.dialect, events)
+            ids = await EventStore.append_many(tx, events)
             await tx.executemany(
                 "INSERT INTO packed_ranges (brand_id, batch_id, first_index, last_index,"
                 " parent, event_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -367,9 +365,7 @@ class AggregationService:
             raise InvalidInput(f"parent {parent!r} is not a valid SSCC")
         asked = None if children is None else _normal_children(children)
         async with self._ledger.write() as tx:
-            lock = lock_sql(self._ledger)
-            if lock:
-                await tx.execute(lock, brand.id)
+            await lock_brand(tx, brand.id)
             held = await self._direct(tx, brand.id, parent)
             take = held if asked is None else asked
             if not take:

@@ -204,7 +204,6 @@ class EventStore:
     @staticmethod
     async def append_many(
         tx: Tx,
-        dialect: str,
         events: Sequence[NewEvent],
         state: UnitState | None = None,
         *,
@@ -214,18 +213,7 @@ class EventStore:
         front) instead of two round trips per event; return their ids in order."""
         if not events:
             return []
-        if dialect == "postgres":
-            found = await tx.fetch(
-                "SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id"
-                " FROM generate_series(1, ?::int)",
-                len(events),
-            )
-            ids = sorted(int(r["id"]) for r in found)
-        else:
-            # MAX+1 is safe: SQLite's write transaction excludes every other writer
-            top = await tx.fetchrow("SELECT COALESCE(MAX(id), 0) AS id FROM events")
-            base = int(top["id"]) if top is not None else 0
-            ids = list(range(base + 1, base + 1 + len(events)))
+        ids = await tx.reserve_ids("events", len(events))
         recorded = now or dt.datetime.now(dt.UTC)
         await tx.executemany(
             "INSERT INTO events (id, brand_id, event_type, action, biz_step, disposition,"

@@ -132,9 +132,7 @@ class SsccService:
         prefix = company_prefix.strip().replace(" ", "").replace("-", "")
         room = 10 ** (16 - len(prefix))
         async with self._ledger.write() as tx:
-            if self._ledger.dialect == "postgres":
-                # serialise allocations per prefix; SQLite's BEGIN IMMEDIATE already does
-                await tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", f"sscc:{prefix}")
+            await tx.advisory_lock(f"sscc:{prefix}")  # allocations per prefix, in turn
             row = await tx.fetchrow(
                 "SELECT MAX(first_serial + quantity) AS next FROM sscc_allocations"
                 " WHERE extension = ? AND company_prefix = ?",

@@ -76,16 +76,11 @@ class Inbox:
         clauses = ["m.user_id = ?"]
         args: list[object] = [user_id]
         if f.query is not None:
-            groups = search.query_groups(f.query)
-            if self._ledger.dialect == "postgres":
-                clauses.append("m.search @@ CAST(CAST(? AS TEXT) AS tsquery)")
-                args.append(search.tsquery_literal(groups))
-            else:
-                clauses.append(
-                    "m.id IN (SELECT rowid FROM notify_messages_fts"
-                    " WHERE notify_messages_fts MATCH ?)"
-                )
-                args.append(search.fts5_query(groups))
+            match, match_args = self._ledger.dialect.search_match(
+                "notify_messages", "m", search.query_groups(f.query)
+            )
+            clauses.append(match)
+            args.extend(match_args)
         if f.type is not None:
             clauses.append("m.mtype = ?")
             args.append(str(f.type))

@@ -137,7 +137,6 @@ class Notifier:
         now = self.clock()
         message_id = await store.insert_message(
             tx,
-            self.ledger.dialect,
             user_id=plan.user_id,
             mtype=plan.type,
             title=plan.title,

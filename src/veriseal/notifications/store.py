@@ -12,7 +12,6 @@ from typing import Any
 
 from veriseal.ledger import rows
 from veriseal.ledger.base import Row, Tx
-from veriseal.notifications import search
 from veriseal.notifications.models import (
     Attempt,
     Channel,
@@ -32,7 +31,6 @@ DELIVERY_COLS = (
 
 async def insert_message(
     tx: Tx,
-    dialect: str,
     *,
     user_id: int | None,
     mtype: MessageType,
@@ -42,31 +40,22 @@ async def insert_message(
     in_inbox: bool,
     now: dt.datetime,
 ) -> int:
-    """Store a message; a user's message is also indexed for search."""
-    text = f"{title}\n{body}"
-    cols = "user_id, mtype, title, body, data, in_inbox, is_read, created_at"
-    args: list[Any] = [user_id, str(mtype), title, body, json.dumps(data), in_inbox, False, now]
-    if dialect == "postgres":
-        row = await tx.fetchrow(
-            f"INSERT INTO notify_messages ({cols}, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-            " CAST(CAST(? AS TEXT) AS tsvector)) RETURNING id",
-            *args,
-            search.tsvector_literal(text) if user_id is not None else "",
-        )
-        assert row is not None
-        return int(row["id"])
-    row = await tx.fetchrow(
-        f"INSERT INTO notify_messages ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", *args
+    """Store a message; a user's message is also indexed for search (a message sent to a
+    raw address has no history, so nothing of it is indexed)."""
+    return await tx.insert_returning_id(
+        "notify_messages",
+        {
+            "user_id": user_id,
+            "mtype": str(mtype),
+            "title": title,
+            "body": body,
+            "data": json.dumps(data),
+            "in_inbox": in_inbox,
+            "is_read": False,
+            "created_at": now,
+        },
+        search=f"{title}\n{body}" if user_id is not None else "",
     )
-    assert row is not None
-    message_id = int(row["id"])
-    if user_id is not None:
-        await tx.execute(
-            "INSERT INTO notify_messages_fts (rowid, tokens) VALUES (?, ?)",
-            message_id,
-            search.fts5_document(text),
-        )
-    return message_id
 
 
 async def insert_delivery(

@@ -192,7 +192,6 @@ class DeliveryWorker:
         lease_until = now + dt.timedelta(seconds=self.options.lease_seconds)
         channels = [str(c) for c in self.senders]
         marks = store.placeholders(len(channels))
-        lock = " FOR UPDATE SKIP LOCKED" if self.ledger.dialect == "postgres" else ""
         # pending, due and not leased (the claim adds attempts < max; the read first
         # also sees the exhausted rows _abandon_exhausted fails)
         due_sql = (
@@ -212,6 +211,7 @@ class DeliveryWorker:
             return []
         async with self.ledger.write() as tx:
             await self._abandon_exhausted(tx, now, channels)
+            lock = tx.dialect.skip_locked  # other workers' claims are skipped, not awaited
             ids = await tx.fetch(
                 "UPDATE notify_outbox SET lease_owner = ?, lease_until = ?,"
                 " attempts = attempts + 1"

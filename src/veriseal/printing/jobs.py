@@ -24,7 +24,7 @@ from veriseal.ledger.rows import ts
 from veriseal.models import Batch
 from veriseal.printing.errors import PrintOverlap, ReprintOfUnprinted
 
-_LOCK_CLASS = 5  # first key of pg_advisory_xact_lock(int, int): print jobs (issue 5)
+_LOCK_CLASS = 5  # advisory lock namespace of print jobs, keyed by batch id
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,7 @@ class PrintJobs:
 
     async def record(self, req: JobRequest, output_sha256: str) -> PrintJob:
         async with self.ledger.write() as tx:
-            if self.ledger.dialect == "postgres":
-                await tx.execute("SELECT pg_advisory_xact_lock(?, ?)", _LOCK_CLASS, req.batch.id)
+            await tx.advisory_lock((_LOCK_CLASS, req.batch.id))
             reprint_of = await self._check(tx, req)
             row = await tx.fetchrow(
                 "INSERT INTO print_jobs (brand_id, batch_id, first_index, last_index, template,"

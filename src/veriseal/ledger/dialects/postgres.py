@@ -1,0 +1,104 @@
+"""PostgreSQL's side of :class:`~veriseal.ledger.dialects.base.Dialect`.
+
+Several processes may write at once, so exclusion is explicit: transaction-scoped
+advisory locks (released at COMMIT or ROLLBACK, never leaked into the pool: the pool's
+reset keeps no session locks) and row locks; ids come from each table's sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from veriseal.ledger.dialects.base import Dialect, LockKey, identifier
+from veriseal.ledger.dialects.search import SearchTerm, document_tokens
+
+if TYPE_CHECKING:
+    from veriseal.ledger.base import Tx
+
+#: PostgreSQL positions stop at 16,383; later tokens are still indexed, at that position.
+MAX_POSITION = 16_383
+
+
+def tsvector_literal(text: str) -> str:
+    """A PostgreSQL ``tsvector`` literal (``'tok':1,5 'other':2``) of ``text``."""
+    return _tsvector(document_tokens(text))
+
+
+def _tsvector(tokens: Sequence[str]) -> str:
+    positions: dict[str, list[int]] = {}
+    for i, tok in enumerate(tokens, start=1):
+        positions.setdefault(tok, []).append(min(i, MAX_POSITION))
+    return " ".join(
+        f"'{tok}':{','.join(str(p) for p in sorted(set(ps))[:256])}"
+        for tok, ps in positions.items()
+    )
+
+
+def tsquery_literal(terms: Sequence[SearchTerm]) -> str:
+    """A PostgreSQL ``tsquery`` literal: terms ANDed, a phrase's tokens joined by ``<->``."""
+    return " & ".join("(" + " <-> ".join(f"'{t}'" for t in g.tokens) + ")" for g in terms)
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL 12+."""
+
+    name: ClassVar[str] = "postgres"
+    for_update: ClassVar[str] = " FOR UPDATE"
+    skip_locked: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
+    schema_migrations_ddl: ClassVar[str] = (
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+
+    async def advisory_lock(self, tx: Tx, key: LockKey) -> None:
+        # the three forms are PostgreSQL's own key spaces: (int4, int4) pairs never
+        # collide with int8 keys, and text is hashed to an int4 (collisions only make
+        # two unrelated writers wait for each other, never run together wrongly)
+        if isinstance(key, tuple):
+            namespace, sub = key
+            await tx.execute(
+                "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+                namespace,
+                sub,
+            )
+        elif isinstance(key, str):
+            await tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", key)
+        else:
+            await tx.execute("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", key)
+
+    async def reserve_ids(self, tx: Tx, table: str, n: int) -> list[int]:
+        if n <= 0:
+            return []
+        found = await tx.fetch(
+            f"SELECT nextval(pg_get_serial_sequence('{identifier(table)}', 'id')) AS id"
+            " FROM generate_series(1, CAST(? AS INTEGER))",
+            n,
+        )
+        return sorted(int(r["id"]) for r in found)
+
+    def search_match(
+        self, table: str, alias: str, terms: Sequence[SearchTerm]
+    ) -> tuple[str, list[Any]]:
+        if not terms:
+            raise ValueError("a search needs at least one term")
+        identifier(table)
+        # the literal is built from tokens of letters and digits (see search.py), and
+        # cast from text so PostgreSQL's own parser never re-tokenizes it
+        return (
+            f"{identifier(alias)}.search @@ CAST(CAST(? AS TEXT) AS tsquery)",
+            [tsquery_literal(terms)],
+        )
+
+    def _search_column(self, tokens: Sequence[str]) -> tuple[str, str, Any] | None:
+        return ("search", "CAST(CAST(? AS TEXT) AS tsvector)", _tsvector(tokens))
+
+    async def _index_search(self, tx: Tx, table: str, row_id: int, tokens: Sequence[str]) -> None:
+        return None  # stored with the row (_search_column)
+
+    async def has_table(self, tx: Tx, table: str) -> bool:
+        found = await tx.fetchrow("SELECT to_regclass(?) IS NOT NULL AS found", table)
+        return found is not None and bool(found["found"])
+
+    def epoch_seconds(self, expr: str) -> str:
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {expr})) AS BIGINT)"
