@@ -109,9 +109,11 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     async def reserve_ids(self, tx: Tx, table: str, n: int) -> list[int]:
         """``n`` fresh, increasing ids for ``table``'s integer primary key ``id``, for
-        rows the caller then inserts with explicit ids in ``tx`` (one ``executemany``
-        instead of a round trip per row). Ids may have gaps (a rolled-back reservation
-        on PostgreSQL); they are never handed out twice. ``[]`` for ``n <= 0``."""
+        rows the caller inserts with explicit ids in the same write transaction ``tx``
+        (one ``executemany`` instead of a round trip per row); ``tx`` must be a write
+        transaction. Ids may have gaps (a rolled-back reservation on PostgreSQL). On
+        SQLite an id is taken only by inserting its row: reserve and insert in one
+        transaction. ``[]`` for ``n <= 0``."""
 
     async def insert_returning_id(
         self, tx: Tx, table: str, values: Mapping[str, Any], *, search: str | None = None
