@@ -99,7 +99,7 @@ async def one_run(backend: str, n: int, tmp: Path, i: int, url: str) -> dict[str
         # only the webhook channel, so the delivery figure is one channel's
         for u in range(1, USERS + 1):
             await notifier.preferences.set(
-                u, MessageType.LOW_STOCK, channels=(Channel.INBOX, Channel.WEBHOOK)
+                u, MessageType("low_stock"), channels=(Channel.INBOX, Channel.WEBHOOK)
             )
         async with ledger.write() as tx:
             await tx.execute("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, body TEXT)")
@@ -115,7 +115,7 @@ async def one_run(backend: str, n: int, tmp: Path, i: int, url: str) -> dict[str
         t0 = time.perf_counter()
         for k in range(n):
             await notifier.notify(
-                k % USERS + 1, MessageType.LOW_STOCK, "库存不足", f"绿茶仅剩 {k} 箱 low stock"
+                k % USERS + 1, MessageType("low_stock"), "库存不足", f"绿茶仅剩 {k} 箱 low stock"
             )
         accept = n / (time.perf_counter() - t0)
 

@@ -1,111 +1,29 @@
-"""Shared CLI plumbing: global options, running async services, rendering errors.
+"""Shared CLI plumbing. It lives in :mod:`veriseal.extend.cli`, so that plugins'
+commands use it without importing ``veriseal_cli``; the core's commands import it from
+here as before."""
 
-Every command body runs inside :func:`run`, which turns a ``VerisealError`` into a
-message (English or Chinese, with the stable code) and the error's exit code, and any
-other exception into a one-line internal-error message: no traceback reaches a user
-unless ``VERISEAL_DEBUG=1``.
+from veriseal.extend.cli import (
+    BROKEN_PIPE_EXIT,
+    INTERNAL_EXIT,
+    Options,
+    broken_pipe,
+    echo_json,
+    fail,
+    pass_opts,
+    run,
+    with_context,
+    with_engine,
+)
 
-Exit codes: 0 success; 1 a generic error; 2 bad usage or input (click's usage errors
-and ``InvalidInput``); 3-11 the coded error classes (see each class's ``exit_code``);
-70 an internal error (``EX_SOFTWARE``); 71 the operating system refused a resource,
-e.g. a port in use (``EX_OSERR``, :class:`~veriseal.errors.ListenFailed`); 141 the
-reader of standard output went away (a pipe into ``head``): 128 + SIGPIPE, what a
-shell reports for a Unix tool killed by it, and nothing is printed.
-"""
-
-from __future__ import annotations
-
-import asyncio
-import json
-import os
-import sys
-import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
-
-import click
-
-from veriseal import config as config_mod
-from veriseal.engine import Engine
-from veriseal.errors import InvalidInput, VerisealError
-from veriseal.i18n import t
-
-T = TypeVar("T")
-INTERNAL_EXIT = 70  # EX_SOFTWARE
-BROKEN_PIPE_EXIT = 128 + 13  # 128 + SIGPIPE, as a shell reports `tool | head`
-
-
-@dataclass
-class Options:
-    config: str | None
-    db: str | None
-    brand: str | None
-    lang: str | None
-
-    def load(self) -> config_mod.Config:
-        return config_mod.load(self.config, self.db)
-
-
-def fail(error: VerisealError, lang: str | None) -> NoReturn:
-    title = t(f"error.{error.code}", lang)
-    click.echo(f"{title} [{error.code}]: {error.message}", err=True)
-    sys.exit(error.exit_code)
-
-
-def run(opts: Options, body: Callable[[], Awaitable[T]]) -> T:
-    """Run an async command body with coded-error handling (see module docstring)."""
-    try:
-        return asyncio.run(body())  # type: ignore[arg-type]
-    except VerisealError as exc:
-        fail(exc, opts.lang)
-    except BrokenPipeError:
-        broken_pipe()
-    except OverflowError as exc:
-        # The bounded option types (veriseal_cli.params) refuse out-of-range numbers
-        # first; this catches one that a plugin's command let through to the driver.
-        fail(InvalidInput(f"a number is out of range: {exc}"), opts.lang)
-    except (KeyboardInterrupt, click.exceptions.Exit, SystemExit):
-        raise
-    except click.ClickException:
-        raise
-    except Exception as exc:  # the last line of defence: users see no traceback
-        if os.environ.get("VERISEAL_DEBUG"):
-            traceback.print_exc()
-        click.echo(
-            f"{t('error.internal', opts.lang)} [internal]: {type(exc).__name__}: {exc}"
-            " (set VERISEAL_DEBUG=1 for details)",
-            err=True,
-        )
-        sys.exit(INTERNAL_EXIT)
-
-
-def broken_pipe() -> NoReturn:
-    """Exit quietly because standard output's reader is gone (``veriseal ... | head``).
-
-    As the Python documentation advises for SIGPIPE: point standard output at
-    ``/dev/null`` first, so the interpreter's final flush of what is still buffered
-    does not fail again on the closed pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(BROKEN_PIPE_EXIT)
-
-
-def with_engine(opts: Options, body: Callable[[Engine], Awaitable[T]]) -> T:
-    """Open the configured engine, run ``body`` with it, close it."""
-
-    async def go() -> T:
-        engine = await Engine.open(opts.load())
-        try:
-            return await body(engine)
-        finally:
-            await engine.close()
-
-    return run(opts, go)
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-pass_opts = click.make_pass_decorator(Options)
+__all__ = [
+    "BROKEN_PIPE_EXIT",
+    "INTERNAL_EXIT",
+    "Options",
+    "broken_pipe",
+    "echo_json",
+    "fail",
+    "pass_opts",
+    "run",
+    "with_context",
+    "with_engine",
+]

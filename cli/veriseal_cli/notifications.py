@@ -37,7 +37,8 @@ from veriseal.notifications import (
     NotifySettings,
     Report,
 )
-from veriseal.notifications.preferences import parse_channels, parse_type
+from veriseal.notifications.message_types import parse_type
+from veriseal.notifications.preferences import parse_channels
 from veriseal_cli.context import Options, echo_json, pass_opts, run
 from veriseal_cli.params import ID
 from veriseal_cli.progress import progress_bar

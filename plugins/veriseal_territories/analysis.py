@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from veriseal import Action, Engine, IndexRange, Principal, RangeMap, require_permission
+from veriseal import Action, IndexRange, Principal, RangeMap, require_permission
+from veriseal.extend import PluginContext
 from veriseal_territories.diversion import DiversionService
 from veriseal_territories.grants import row_time
 
@@ -52,10 +53,10 @@ class DealerFinding:
 
 
 async def _movements(
-    engine: Engine, brand_id: int
+    ctx: PluginContext, brand_id: int
 ) -> list[tuple[dt.datetime, int, int, int, IndexRange]]:
     """(at, movement id, holder org, batch id, range) of every movement, in order."""
-    async with engine.ledger.read() as tx:
+    async with ctx.db.read() as tx:
         found = await tx.fetch(
             "SELECT m.id, m.at, m.to_org, r.batch_id, r.first_index, r.last_index"
             " FROM territories_movements m JOIN territories_movement_ranges r"
@@ -77,7 +78,7 @@ async def _movements(
 
 
 async def analyse(
-    engine: Engine,
+    ctx: PluginContext,
     diversion: DiversionService,
     principal: Principal,
     brand_id: int,
@@ -87,7 +88,7 @@ async def analyse(
 ) -> list[DealerFinding]:
     """Dealers with at least one unit seen outside their territory, worst first."""
     require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)
-    moves = await _movements(engine, brand_id)
+    moves = await _movements(ctx, brand_id)
     holders: dict[int, RangeMap[int]] = {}
     m = 0
     tol = await diversion.tolerances(brand_id)
@@ -96,9 +97,7 @@ async def analyse(
     while True:
         # paged by id: ``at`` is not in id order (a handheld's offline scans carry their
         # device time), so a cursor on ``at`` would skip back-dated scans
-        fresh = await engine.ledger.list_scans(
-            brand_id, since=since, until=until, after_id=last_id, limit=PAGE
-        )
+        fresh = await ctx.scans(brand_id, since=since, until=until, after_id=last_id, limit=PAGE)
         if not fresh:
             break
         for scan in fresh:

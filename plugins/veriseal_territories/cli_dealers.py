@@ -28,10 +28,12 @@ from typing import Any
 
 import click
 
-from veriseal import SYSTEM_PRINCIPAL, Engine, InvalidInput, VerisealError
-from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal import SYSTEM_PRINCIPAL, InvalidInput, VerisealError
+from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
 from veriseal_territories.service import of, sync_operations, when
 from veriseal_territories.shipments import Point
+
+NAME = "territories"  # the plugin whose context the commands use
 
 
 def _items(args: tuple[str, ...], files: tuple[Path, ...]) -> list[str]:
@@ -63,14 +65,14 @@ def dealers() -> None:
 def import_(opts: Options, csv_file: Path, skip_bad: bool) -> None:
     """Create or update dealers from CSV (code,name,kind,parent,contact,phone,regions,status)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
         try:
             text = csv_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"cannot read {csv_file} as UTF-8: {exc}") from None
         try:
-            report = await of(engine).dealers.import_csv(SYSTEM_PRINCIPAL, brand.id, text, skip_bad)
+            report = await of(ctx).dealers.import_csv(SYSTEM_PRINCIPAL, brand.id, text, skip_bad)
         except VerisealError as exc:
             for e in exc.details.get("errors", []):
                 click.echo(f"line {e['line']}: {e['reason']}", err=True)
@@ -82,7 +84,7 @@ def import_(opts: Options, csv_file: Path, skip_bad: bool) -> None:
             f" skipped {len(report.errors)}"
         )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @dealers.command("tree")
@@ -91,9 +93,9 @@ def import_(opts: Options, csv_file: Path, skip_bad: bool) -> None:
 def tree(opts: Options, as_json: bool) -> None:
     """The brand's dealer tree with codes, regions and status."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        rows = await of(engine).dealers.tree(SYSTEM_PRINCIPAL, brand.id)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        rows = await of(ctx).dealers.tree(SYSTEM_PRINCIPAL, brand.id)
         if as_json:
             echo_json(
                 [
@@ -115,7 +117,7 @@ def tree(opts: Options, as_json: bool) -> None:
                 label = f"{dealer.code} {dealer.name} [{org.kind}] {regions} {dealer.status}"
             click.echo(f"{'  ' * depth}{label}")
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @dealers.command("show")
@@ -124,9 +126,9 @@ def tree(opts: Options, as_json: bool) -> None:
 def show(opts: Options, dealer: str) -> None:
     """One dealer, its grants and what it holds."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        t = of(engine)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        t = of(ctx)
         d = await t.dealers.find(brand.id, dealer)
         grants = await t.grants.list(SYSTEM_PRINCIPAL, brand.id, d.code, include_inactive=True)
         echo_json(
@@ -137,7 +139,7 @@ def show(opts: Options, dealer: str) -> None:
             }
         )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @dealers.command("status")
@@ -147,12 +149,12 @@ def show(opts: Options, dealer: str) -> None:
 def status(opts: Options, dealer: str, status: str) -> None:
     """Change a dealer's status (a suspended dealer is authorized for nothing)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        d = await of(engine).dealers.set_status(SYSTEM_PRINCIPAL, brand.id, dealer, status)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        d = await of(ctx).dealers.set_status(SYSTEM_PRINCIPAL, brand.id, dealer, status)
         echo_json(d.to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 # -- authorizations -----------------------------------------------------------------------
@@ -185,9 +187,9 @@ def grant(
 ) -> None:
     """Authorize DEALER to sell PRODUCT in REGION (needs its enterprise verification)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        g = await of(engine).grants.grant(
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        g = await of(ctx).grants.grant(
             SYSTEM_PRINCIPAL,
             brand.id,
             dealer,
@@ -199,7 +201,7 @@ def grant(
         )
         echo_json(g.to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 def _change(action: str) -> click.Command:
@@ -208,12 +210,12 @@ def _change(action: str) -> click.Command:
     @click.option("--note", default="")
     @pass_opts
     def command(opts: Options, grant_id: int, note: str) -> None:
-        async def go(engine: Engine) -> None:
-            brand = await engine.brand(opts.brand)
-            g = await of(engine).grants.change(SYSTEM_PRINCIPAL, brand.id, grant_id, action, note)
+        async def go(ctx: PluginContext) -> None:
+            brand = await ctx.brand(opts.brand)
+            g = await of(ctx).grants.change(SYSTEM_PRINCIPAL, brand.id, grant_id, action, note)
             echo_json(g.to_dict())
 
-        with_engine(opts, go)
+        with_context(opts, NAME, go)
 
     return command
 
@@ -229,9 +231,9 @@ revoke, suspend, reinstate = _change("revoke"), _change("suspend"), _change("rei
 def list_grants(opts: Options, dealer: str | None, include_inactive: bool, as_json: bool) -> None:
     """Grants of one dealer or of all."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        found = await of(engine).grants.list(SYSTEM_PRINCIPAL, brand.id, dealer, include_inactive)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        found = await of(ctx).grants.list(SYSTEM_PRINCIPAL, brand.id, dealer, include_inactive)
         if as_json:
             echo_json([{"dealer": d.code, **g.to_dict()} for d, g in found])
             return
@@ -242,7 +244,7 @@ def list_grants(opts: Options, dealer: str | None, include_inactive: bool, as_js
                 f"{g.valid_from.date().isoformat()}..{until}\t{g.state}"
             )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @click.command("authorize")
@@ -264,14 +266,14 @@ def authorize(
 ) -> None:
     """May DEALER sell GTIN there? Exit 0 if allowed, 1 if refused (reason printed)."""
 
-    async def go(engine: Engine) -> bool:
-        brand = await engine.brand(opts.brand)
+    async def go(ctx: PluginContext) -> bool:
+        brand = await ctx.brand(opts.brand)
         point = (lat, lon) if lat is not None and lon is not None else None
-        d = await of(engine).grants.authorize(brand.id, dealer, gtin, region, point, when(at_text))
+        d = await of(ctx).grants.authorize(brand.id, dealer, gtin, region, point, when(at_text))
         echo_json(d.to_dict())
         return d.allowed
 
-    if not with_engine(opts, go):
+    if not with_context(opts, NAME, go):
         raise SystemExit(1)
 
 
@@ -323,9 +325,9 @@ def ship_out(
 ) -> None:
     """Scan goods out to a dealer (item codes, case or pallet SSCCs)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        r = await of(engine).shipments.ship(
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        r = await of(ctx).shipments.ship(
             SYSTEM_PRINCIPAL,
             brand,
             to,
@@ -337,7 +339,7 @@ def ship_out(
         )
         echo_json(r.to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @shipments.command("in")
@@ -357,9 +359,9 @@ def ship_in(
 ) -> None:
     """Scan goods in at a dealer."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        r = await of(engine).receive(
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        r = await of(ctx).receive(
             SYSTEM_PRINCIPAL,
             brand,
             _items(item, files),
@@ -370,7 +372,7 @@ def ship_in(
         )
         echo_json(r.to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @shipments.command("sync")
@@ -380,18 +382,18 @@ def sync(opts: Options, upload: Path) -> None:
     """Apply a handheld's offline batch: JSON lines of {client_id, kind: out|in, to|at,
     items, location}. Re-running the same file changes nothing (replayed)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
         try:
             ops = [
                 json.loads(line) for line in upload.read_text("utf-8").splitlines() if line.strip()
             ]
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{upload}: not JSON lines: {exc}") from None
-        for r in await sync_operations(engine, SYSTEM_PRINCIPAL, brand, ops):
+        for r in await sync_operations(ctx, SYSTEM_PRINCIPAL, brand, ops):
             click.echo(json.dumps(r, ensure_ascii=False))
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @shipments.command("holder")
@@ -400,12 +402,12 @@ def sync(opts: Options, upload: Path) -> None:
 def holder(opts: Options, code: str) -> None:
     """Who holds the unit with this code now."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        v = await engine.verifier.verify(code)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        v = await ctx.verify(code)
         if v.info is None or v.info.batch_id is None or v.info.brand_id != brand.id:
             raise InvalidInput(f"{code[:60]!r} is not a code of {brand.slug}: {v.reason}")
-        t = of(engine)
+        t = of(ctx)
         found = await t.shipments.holder(v.info.batch_id, v.info.index)
         if found is None:
             echo_json({"holder": None, "held_by": "brand"})
@@ -419,7 +421,7 @@ def holder(opts: Options, code: str) -> None:
             }
         )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @shipments.command("holdings")
@@ -428,13 +430,13 @@ def holder(opts: Options, code: str) -> None:
 def holdings(opts: Options, dealer: str) -> None:
     """The ranges of units a dealer holds (received or in transit to it)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        t = of(engine)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        t = of(ctx)
         d = await t.dealers.find(brand.id, dealer)
         echo_json(await t.shipments.holdings(brand.id, d.org_id))
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @shipments.command("list")
@@ -444,11 +446,11 @@ def holdings(opts: Options, dealer: str) -> None:
 def list_movements(opts: Options, since: str | None, limit: int) -> None:
     """Movements (out / in), oldest first."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        echo_json(await of(engine).shipments.movements(brand.id, when(since), limit))
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        echo_json(await of(ctx).shipments.movements(brand.id, when(since), limit))
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 # -- diversion ----------------------------------------------------------------------------
@@ -468,9 +470,9 @@ def alerts(
 ) -> None:
     """List diversion alerts."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        t = of(engine)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        t = of(ctx)
         org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else None
         found = await t.alerts.list(
             SYSTEM_PRINCIPAL, brand.id, state=state, org_id=org, since=when(since)
@@ -486,7 +488,7 @@ def alerts(
                 f"{a.evidence['holder']['code']}\t{a.code}\t{place}\t{a.items}"
             )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @diversion.command("show")
@@ -495,11 +497,11 @@ def alerts(
 def show_alert(opts: Options, alert_id: int) -> None:
     """One alert with its evidence and history."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        echo_json((await of(engine).alerts.get(SYSTEM_PRINCIPAL, brand.id, alert_id)).to_dict())
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        echo_json((await of(ctx).alerts.get(SYSTEM_PRINCIPAL, brand.id, alert_id)).to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 def _transition(name: str, state: str) -> click.Command:
@@ -508,8 +510,8 @@ def _transition(name: str, state: str) -> click.Command:
     @click.option("--note", default="")
     @pass_opts
     def command(opts: Options, /, alert_id: int, note: str, **extra: Any) -> None:
-        async def go(engine: Engine) -> None:
-            brand = await engine.brand(opts.brand)
+        async def go(ctx: PluginContext) -> None:
+            brand = await ctx.brand(opts.brand)
             penalty = None
             if extra.get("penalty") is not None:
                 penalty = {
@@ -520,12 +522,12 @@ def _transition(name: str, state: str) -> click.Command:
             action = (
                 "revoke" if extra.get("revoke") else "suspend" if extra.get("suspend") else None
             )
-            a = await of(engine).alerts.transition(
+            a = await of(ctx).alerts.transition(
                 SYSTEM_PRINCIPAL, brand.id, alert_id, state, note, penalty, action
             )
             echo_json(a.to_dict())
 
-        with_engine(opts, go)
+        with_context(opts, NAME, go)
 
     if state == "confirmed":
         command = click.option("--penalty", type=click.FloatRange(0), help="Penalty amount.")(
@@ -558,15 +560,15 @@ for _name, _state in (
 def export(opts: Options, fmt: str, output: Path, state: str | None, since: str | None) -> None:
     """Export alerts (CSV opens in Excel / WPS: UTF-8 with BOM)."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        text = await of(engine).alerts.export(
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        text = await of(ctx).alerts.export(
             SYSTEM_PRINCIPAL, brand.id, fmt, state=state, since=when(since)
         )
         output.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8")
         click.echo(f"{output}: {max(text.count(chr(10)) - (fmt == 'csv'), 0)} alerts")
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @diversion.command("scan")
@@ -581,8 +583,8 @@ def scan_history(opts: Options, since: str, until: str | None, top: int, as_json
 
     from veriseal_territories.analysis import analyse  # noqa: PLC0415
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
         start = when(since)
         assert start is not None
         console = Console(stderr=True)
@@ -593,9 +595,9 @@ def scan_history(opts: Options, since: str, until: str | None, top: int, as_json
             if console.is_terminal:
                 console.print(f"scans judged: {seen[0]}", end="\r")
 
-        t = of(engine)
+        t = of(ctx)
         found = await analyse(
-            engine, t.diversion, SYSTEM_PRINCIPAL, brand.id, start, when(until), advance
+            ctx, t.diversion, SYSTEM_PRINCIPAL, brand.id, start, when(until), advance
         )
         if as_json:
             echo_json([f.to_dict() for f in found[:top]])
@@ -607,7 +609,7 @@ def scan_history(opts: Options, since: str, until: str | None, top: int, as_json
                 f"{rank}\t{f.code}\t{len(f.outside_units)}\t{f.outside_scans}/{f.scans}\t{regions}"
             )
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @diversion.command("tolerance")
@@ -626,9 +628,9 @@ def tolerance(
     """Show the brand's diversion tolerances, or change some."""
     from dataclasses import asdict  # noqa: PLC0415
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        d = of(engine).diversion
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        d = of(ctx).diversion
         changes = {
             "buffer_km": buffer_km,
             "max_gps_accuracy_m": max_gps_accuracy_m,
@@ -640,4 +642,4 @@ def tolerance(
         else:
             echo_json(asdict(await d.tolerances(brand.id)))
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import click
 
-from veriseal import Engine
-from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
+from veriseal.extend import Options, PluginContext, echo_json, pass_opts, run, with_context
 from veriseal_territories.custom import CustomRegionStore, GeoJsonInvalid
 from veriseal_territories.hierarchy import default_hierarchy
+
+NAME = "territories"  # the plugin whose context the commands use
 
 
 @click.group()
@@ -113,16 +114,16 @@ def locate(opts: Options, lat: float, lon: float) -> None:
 def add_custom(opts: Options, name: str, geojson: Path) -> None:
     """Define (or redefine) a custom sales region from a GeoJSON polygon file."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
         try:
             text = geojson.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise GeoJsonInvalid(f"cannot read {geojson}: {exc}") from None
-        region = await CustomRegionStore(engine.ledger).put(brand.id, name, text)
+        region = await CustomRegionStore(ctx.db).put(brand.id, name, text)
         echo_json(region.to_dict())
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @regions.command("custom")
@@ -131,15 +132,15 @@ def add_custom(opts: Options, name: str, geojson: Path) -> None:
 def custom(opts: Options, name: str | None) -> None:
     """List the brand's custom regions, or show one."""
 
-    async def go(engine: Engine) -> None:
-        brand = await engine.brand(opts.brand)
-        store = CustomRegionStore(engine.ledger)
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        store = CustomRegionStore(ctx.db)
         if name:
             echo_json((await store.get(brand.id, name)).to_dict())
         else:
             echo_json([r.to_dict() for r in await store.regions(brand.id)])
 
-    with_engine(opts, go)
+    with_context(opts, NAME, go)
 
 
 @regions.command("contains")
@@ -151,12 +152,12 @@ def custom(opts: Options, name: str | None) -> None:
 def contains(opts: Options, name: str, lat: float, lon: float, buffer_km: float) -> None:
     """Whether a point lies in a custom region (exit status 0 if it does, 1 if not)."""
 
-    async def go(engine: Engine) -> bool:
-        brand = await engine.brand(opts.brand)
-        region = await CustomRegionStore(engine.ledger).get(brand.id, name)
+    async def go(ctx: PluginContext) -> bool:
+        brand = await ctx.brand(opts.brand)
+        region = await CustomRegionStore(ctx.db).get(brand.id, name)
         inside = region.contains(lat, lon, buffer_km)
         click.echo(json.dumps({"region": name, "inside": inside}))
         return inside
 
-    if not with_engine(opts, go):
+    if not with_context(opts, NAME, go):
         raise SystemExit(1)

@@ -20,7 +20,8 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from veriseal import InvalidInput, Ledger, NotFound, register_messages
+from veriseal import InvalidInput, NotFound, register_messages
+from veriseal.extend import Database
 
 register_messages(
     {
@@ -122,8 +123,8 @@ def _geometry(g: dict[str, Any]) -> BaseGeometry:
 class CustomRegionStore:
     """The brand's custom regions in the plugin's own table (rule 4)."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(self, db: Database) -> None:
+        self._ledger = db
 
     async def put(self, brand_id: int, region_name: str, geojson_text: str) -> CustomRegion:
         region = parse(region_name, geojson_text)  # validated before anything is written

@@ -32,7 +32,6 @@ from typing import Any
 from veriseal import (
     Action,
     CsvInvalid,
-    Engine,
     InvalidInput,
     NotFound,
     Org,
@@ -43,6 +42,7 @@ from veriseal import (
     register_messages,
     require_permission,
 )
+from veriseal.extend import PluginContext
 from veriseal_territories.hierarchy import RegionNotFound, default_hierarchy
 
 register_messages(
@@ -314,16 +314,16 @@ _NEWEST = (
 class DealerService:
     """Dealers of one engine's ledger (the accounts service owns the orgs)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, ctx: PluginContext) -> None:
+        self.ctx = ctx
 
     async def all(self, brand_id: int) -> dict[int, Dealer]:
         """Every dealer of the brand by org id."""
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(_NEWEST + " ORDER BY d.org_id", brand_id)
         out = {}
         for row in found:
-            org = await self.engine.accounts.store.get_org(int(row["org_id"]))
+            org = await self.ctx.org(int(row["org_id"]))
             out[org.id] = _dealer(org, row)
         return out
 
@@ -331,7 +331,7 @@ class DealerService:
         return {d.code: d for d in (await self.all(brand_id)).values()}
 
     async def get(self, brand_id: int, org_id: int) -> Dealer:
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
                 "SELECT * FROM territories_dealers WHERE brand_id = ? AND org_id = ?"
                 " ORDER BY id DESC LIMIT 1",
@@ -340,14 +340,14 @@ class DealerService:
             )
         if row is None:
             raise DealerNotFound(f"org {org_id} is not a dealer of this brand")
-        return _dealer(await self.engine.accounts.store.get_org(org_id), row)
+        return _dealer(await self.ctx.org(org_id), row)
 
     async def find(self, brand_id: int, ref: str) -> Dealer:
         """A dealer by its code, or by ``org:<id>``. ``DealerNotFound`` otherwise."""
         ref = ref.strip()
         if ref.startswith("org:") and ref[4:].isdigit():
             return await self.get(brand_id, int(ref[4:]))
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
                 "SELECT org_id FROM territories_dealers WHERE brand_id = ? AND code = ?"
                 " ORDER BY id DESC LIMIT 1",
@@ -378,8 +378,8 @@ class DealerService:
                 f"{len(errors)} bad row(s), nothing imported: {shown}{more}",
                 errors=[{"line": e.line, "reason": e.reason} for e in errors],
             )
-        brand = await self.engine.ledger.get_brand_by_id(brand_id)
-        root = await self.engine.accounts.brand_org(brand)
+        brand = await self.ctx.brand_by_id(brand_id)
+        root = await self.ctx.brand_org(brand)
         org_of = {code: d.org_id for code, d in existing.items()}
         versions: list[tuple[Any, ...]] = []
         now = dt.datetime.now(dt.UTC)
@@ -388,13 +388,13 @@ class DealerService:
             old = existing.get(r.code)
             if old is None:
                 parent_id = org_of[r.parent] if r.parent else root.id
-                org = await self.engine.accounts.create_org(
+                org = await self.ctx.create_org(
                     principal, parent_id, r.kind, r.name, {"dealer_code": r.code}
                 )
                 org_of[r.code] = org.id
                 report.created += 1
             else:
-                org = await self.engine.accounts.store.get_org(old.org_id)
+                org = await self.ctx.org(old.org_id)
                 require_permission(principal, Action.ORGS_MANAGE, org=org)
                 same = (old.name, old.contact, old.phone, old.regions, old.status) == (
                     r.name,
@@ -422,7 +422,7 @@ class DealerService:
                 )
             )
         if versions:
-            async with self.engine.ledger.write() as tx:
+            async with self.ctx.db.write() as tx:
                 await tx.executemany(
                     "INSERT INTO territories_dealers (brand_id, org_id, code, name, contact,"
                     " phone, regions, status, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -437,9 +437,9 @@ class DealerService:
         if status not in STATUSES:
             raise DealerInvalid(f"status {status!r}: one of {', '.join(STATUSES)}")
         dealer = await self.find(brand_id, ref)
-        org = await self.engine.accounts.store.get_org(dealer.org_id)
+        org = await self.ctx.org(dealer.org_id)
         require_permission(principal, Action.ORGS_MANAGE, org=org)
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             await tx.execute(
                 "INSERT INTO territories_dealers (brand_id, org_id, code, name, contact,"
                 " phone, regions, status, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -468,17 +468,15 @@ class DealerService:
         ``after_org`` / ``limit``: at most ``limit`` nodes that come after the org
         ``after_org`` in tree order (keyset paging on the org's path, which never
         changes: a walk sees every node once even while dealers are added)."""
-        brand = await self.engine.ledger.get_brand_by_id(brand_id)
+        brand = await self.ctx.brand_by_id(brand_id)
         root_id = (
-            principal.org.id
-            if principal.org is not None
-            else (await self.engine.accounts.brand_org(brand)).id
+            principal.org.id if principal.org is not None else (await self.ctx.brand_org(brand)).id
         )
-        orgs = await self.engine.accounts.org_tree(principal, root_id)
+        orgs = await self.ctx.org_tree(principal, root_id)
         dealers = await self.all(brand_id)
         base = orgs[0].path.count("/") if orgs else 0
         if after_org is not None:
-            after = await self.engine.accounts.store.get_org(after_org)
+            after = await self.ctx.org(after_org)
             orgs = [o for o in orgs if o.path > after.path]
         if limit is not None:
             orgs = orgs[:limit]

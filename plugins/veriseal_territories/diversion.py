@@ -23,7 +23,7 @@ Tolerances, per brand (``veriseal diversion tolerance``; the newest setting wins
 One alert per (unit, holder) for scans, one per receipt for inbound scans; a code the
 core has raised a clone alert for is a copy, not a diversion: no diversion alert is
 raised for it, and open diversion alerts of that code are dismissed when the clone
-alert arrives. Alerts go to the brand admins (``MessageType.DIVERSION_ALERT``) and to
+alert arrives. Alerts go to the brand admins (``DIVERSION_ALERT``) and to
 plugins (``LedgerEvent`` kind ``"diversion_alert"``).
 
 The workflow (:class:`AlertWorkflow`): ``open -> investigating -> confirmed |
@@ -49,10 +49,8 @@ from veriseal import (
     Action,
     AlertKind,
     Conflict,
-    Engine,
     InvalidInput,
     LedgerEvent,
-    MessageType,
     NotFound,
     Principal,
     Region,
@@ -62,9 +60,11 @@ from veriseal import (
     register_messages,
     require_permission,
 )
+from veriseal.extend import PluginContext
 from veriseal_territories.dealers import DealerNotFound, DealerService
 from veriseal_territories.grants import Grant, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
+from veriseal_territories.permissions import DIVERSION_ALERT, TERRITORY_GRANT
 from veriseal_territories.shipments import Point, ShipmentService, Taken
 
 log = logging.getLogger("veriseal.territories")
@@ -182,12 +182,12 @@ class DiversionAlert:
 class DiversionService:
     def __init__(
         self,
-        engine: Engine,
+        ctx: PluginContext,
         dealers: DealerService,
         grants: GrantService,
         shipments: ShipmentService,
     ) -> None:
-        self.engine = engine
+        self.ctx = ctx
         self.dealers = dealers
         self.grants = grants
         self.shipments = shipments
@@ -200,7 +200,7 @@ class DiversionService:
         hit = self._tolerances.get(brand_id)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
                 "SELECT settings FROM territories_tolerances WHERE brand_id = ?"
                 " ORDER BY id DESC LIMIT 1",
@@ -213,12 +213,12 @@ class DiversionService:
     async def set_tolerances(
         self, principal: Principal, brand_id: int, **changes: float | None
     ) -> Tolerances:
-        require_permission(principal, Action.TERRITORY_GRANT, brand_id=brand_id)
+        require_permission(principal, TERRITORY_GRANT, brand_id=brand_id)
         current = await self.tolerances(brand_id)
         merged = Tolerances(
             **{**asdict(current), **{k: float(v) for k, v in changes.items() if v is not None}}
         ).check()
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             await tx.execute(
                 "INSERT INTO territories_tolerances (brand_id, settings, at) VALUES (?, ?, ?)",
                 brand_id,
@@ -233,8 +233,8 @@ class DiversionService:
         """(gtin, category path), cached: products do not change category often."""
         key = (brand_id, gtin)
         if key not in self._products:
-            brand = await self.engine.ledger.get_brand_by_id(brand_id)
-            p = await self.engine.catalogue.get(brand, gtin)
+            brand = await self.ctx.brand_by_id(brand_id)
+            p = await self.ctx.product(brand, gtin)
             self._products[key] = (p.gtin, p.category_path)
         return self._products[key]
 
@@ -301,7 +301,7 @@ class DiversionService:
         radius = tol.buffer_km + uncertainty
         if await self.inside(s.brand_id, live, region, (loc.lat, loc.lon), radius):
             return None
-        if await self.engine.ledger.list_alerts(s.brand_id, code=s.code, limit=1):
+        if await self.ctx.alerts(s.brand_id, code=s.code, limit=1):
             return None  # a known copy: the clone alert tells the story
         try:
             dealer = await self.dealers.get(s.brand_id, org_id)
@@ -361,7 +361,7 @@ class DiversionService:
     async def _role(self, actor: str) -> str:
         if actor.startswith("user:") and actor[5:].isdigit():
             try:
-                return str((await self.engine.accounts.store.get_user(int(actor[5:]))).role)
+                return str((await self.ctx.user(int(actor[5:]))).role)
             except NotFound:
                 return "unknown"
         return "consumer" if actor.startswith(("device:", "anonymous")) else "unknown"
@@ -382,7 +382,7 @@ class DiversionService:
         h = default_hierarchy()
         gtins: dict[int, str] = {}
         for batch_id in taken.by_batch:
-            gtins[batch_id] = (await self.engine.ledger.get_batch(batch_id)).gtin
+            gtins[batch_id] = (await self.ctx.batch(batch_id)).gtin
         where: dict[str, Any]
         outside_batches = []
         for batch_id, gtin in gtins.items():
@@ -482,7 +482,7 @@ class DiversionService:
         at: dt.datetime,
     ) -> int | None:
         try:
-            async with self.engine.ledger.write() as tx:
+            async with self.ctx.db.write() as tx:
                 if await tx.fetchrow(
                     "SELECT id FROM territories_alerts WHERE brand_id = ? AND dedup_key = ?",
                     brand_id,
@@ -563,12 +563,10 @@ class DiversionService:
         try:
             admins = await self._brand_admins(brand_id)
             if admins:
-                await self.engine.notifier.notify_many(
-                    admins, MessageType.DIVERSION_ALERT, title, body, data
-                )
+                await self.ctx.notify(admins, DIVERSION_ALERT, title, body, data)
         except Exception:  # a notification problem must not lose the alert (it is stored)
             log.exception("could not notify the brand admins of diversion alert %s", alert_id)
-        await self.engine.plugins.event(
+        await self.ctx.announce(
             LedgerEvent(
                 "diversion_alert",
                 brand_id,
@@ -581,9 +579,9 @@ class DiversionService:
         hit = self._admins.get(brand_id)
         if hit is not None and time.monotonic() - hit[0] < 60:
             return hit[1]
-        brand = await self.engine.ledger.get_brand_by_id(brand_id)
-        root = await self.engine.accounts.brand_org(brand)
-        users = await self.engine.accounts.list_users(SYSTEM_PRINCIPAL, root.id)
+        brand = await self.ctx.brand_by_id(brand_id)
+        root = await self.ctx.brand_org(brand)
+        users = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
         ids = [u.id for u in users if u.role is Role.BRAND_ADMIN and str(u.status) == "active"]
         self._admins[brand_id] = (time.monotonic(), ids)
         return ids
@@ -595,7 +593,7 @@ class DiversionService:
         diversion). Returns how many were dismissed."""
         if brand_id is None or details.get("kind") not in CLONE_KINDS or not details.get("code"):
             return 0
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             found = await tx.fetch(
                 "SELECT a.id FROM territories_alerts a WHERE a.brand_id = ? AND a.code = ?"
                 " AND (SELECT e.state FROM territories_alert_events e WHERE e.alert_id = a.id"
@@ -669,8 +667,8 @@ def _alert(row: Any, history: tuple[dict[str, Any], ...] = ()) -> DiversionAlert
 class AlertWorkflow:
     """Listing, exporting and moving diversion alerts through their states."""
 
-    def __init__(self, engine: Engine, grants: GrantService) -> None:
-        self.engine = engine
+    def __init__(self, ctx: PluginContext, grants: GrantService) -> None:
+        self.ctx = ctx
         self.grants = grants
 
     async def list(
@@ -701,13 +699,13 @@ class AlertWorkflow:
             if value is not None:
                 sql += clause
                 args.append(value)
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(sql + " ORDER BY x.id LIMIT ?", *args, limit)
         return [_alert(r) for r in found]
 
     async def get(self, principal: Principal, brand_id: int, alert_id: int) -> DiversionAlert:
         require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
                 _ALERT_SELECT + " WHERE a.brand_id = ? AND a.id = ?", brand_id, alert_id
             )
@@ -744,7 +742,7 @@ class AlertWorkflow:
         """Move an alert on (``alert_transition`` for a step the workflow does not
         allow). ``penalty`` and ``action`` (``suspend`` / ``revoke`` the holding dealer's
         own grants in force) only with ``confirmed``."""
-        require_permission(principal, Action.TERRITORY_GRANT, brand_id=brand_id)
+        require_permission(principal, TERRITORY_GRANT, brand_id=brand_id)
         alert = await self.get(principal, brand_id, alert_id)
         if to not in STATES:
             raise AlertTransition(f"state {to!r}: one of {', '.join(STATES)}")
@@ -763,7 +761,7 @@ class AlertWorkflow:
             raise AlertTransition("say why: confirming or dismissing needs a note")
         actor = f"user:{principal.user_id}" if principal.user_id is not None else principal.client
         now = dt.datetime.now(dt.UTC)
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             await _append_event(tx, alert_id, to, actor, note, clean_penalty, action)
             if action is not None:
                 for g in await self.grants.grants(brand_id):

@@ -29,7 +29,8 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from veriseal import BatchRange, Brand, Engine, EpcisEvent, IndexRange
+from veriseal import BatchRange, Brand, EpcisEvent, IndexRange
+from veriseal.extend import PluginContext
 from veriseal_territories import ranges
 from veriseal_territories.grants import row_time
 
@@ -54,14 +55,14 @@ def parties(brand: Brand, org_ids: Sequence[int], key: str) -> list[dict[str, st
 
 
 async def events(
-    engine: Engine, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
+    ctx: PluginContext, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
 ) -> AsyncIterator[EpcisEvent]:
     """The brand's movements with ``at`` in ``[since, until)`` as EPCIS events."""
-    root = (await engine.accounts.brand_org(brand)).id
+    root = (await ctx.brand_org(brand)).id
     after_at, after_id = since or _EPOCH, 0
     end = until or _FAR
     while True:
-        async with engine.ledger.read() as tx:
+        async with ctx.db.read() as tx:
             found = await tx.fetch(
                 "SELECT id, kind, from_org, to_org, at FROM territories_movements"
                 " WHERE brand_id = ? AND items > 0 AND at < ?"

@@ -29,7 +29,6 @@ from typing import Any
 
 from veriseal import (
     Action,
-    Engine,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -38,9 +37,11 @@ from veriseal import (
     register_messages,
     require_permission,
 )
+from veriseal.extend import PluginContext
 from veriseal_territories.custom import CustomRegion, CustomRegionStore
 from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.hierarchy import default_hierarchy
+from veriseal_territories.permissions import TERRITORY_GRANT
 
 register_messages(
     {
@@ -194,8 +195,8 @@ def parse_region(text: str) -> str:
 
 
 class GrantService:
-    def __init__(self, engine: Engine, dealers: DealerService) -> None:
-        self.engine = engine
+    def __init__(self, ctx: PluginContext, dealers: DealerService) -> None:
+        self.ctx = ctx
         self.dealers = dealers
         self._cache: dict[int, tuple[float, list[Grant]]] = {}
         self._custom: dict[int, tuple[float, dict[str, CustomRegion]]] = {}
@@ -206,7 +207,7 @@ class GrantService:
         hit = self._cache.get(brand_id)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(
                 "SELECT g.*, (SELECT e.action FROM territories_grant_events e"
                 " WHERE e.grant_id = g.id ORDER BY e.id DESC LIMIT 1) AS last_action"
@@ -234,7 +235,7 @@ class GrantService:
         hit = self._custom.get(brand_id)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        regions = {r.name: r for r in await CustomRegionStore(self.engine.ledger).regions(brand_id)}
+        regions = {r.name: r for r in await CustomRegionStore(self.ctx.db).regions(brand_id)}
         self._custom[brand_id] = (time.monotonic(), regions)
         return regions
 
@@ -245,7 +246,7 @@ class GrantService:
         by_org: dict[int, list[Grant]] = {}
         for g in grants:
             by_org.setdefault(g.org_id, []).append(g)
-        org = await self.engine.accounts.store.get_org(org_id)
+        org = await self.ctx.org(org_id)
         ids = [int(p) for p in org.path.strip("/").split("/") if p]
         for candidate in reversed(ids):  # the org itself, then its ancestors
             if candidate in by_org:
@@ -278,7 +279,7 @@ class GrantService:
                 continue
             if d is None or (not include_inactive and g.state == "revoked"):
                 continue
-            org = await self.engine.accounts.store.get_org(d.org_id)
+            org = await self.ctx.org(d.org_id)
             try:
                 require_permission(principal, Action.ORGS_VIEW, org=org)
             except Forbidden:
@@ -302,15 +303,15 @@ class GrantService:
     ) -> Grant:
         """Authorize a dealer (see the module docstring for the checks)."""
         dealer = await self.dealers.find(brand_id, dealer_ref)
-        org = await self.engine.accounts.store.get_org(dealer.org_id)
-        require_permission(principal, Action.TERRITORY_GRANT, org=org)
-        await self.engine.kyc.require_verified_dealer(org)
+        org = await self.ctx.org(dealer.org_id)
+        require_permission(principal, TERRITORY_GRANT, org=org)
+        await self.ctx.require_verified_dealer(org)
         if dealer.status == "terminated":
             raise GrantInvalid(f"dealer {dealer.code} is terminated")
         product = parse_product(product)
         if product.startswith("gtin:"):
-            brand = await self.engine.ledger.get_brand_by_id(brand_id)
-            await self.engine.catalogue.get(brand, product[5:])  # product_not_found
+            brand = await self.ctx.brand_by_id(brand_id)
+            await self.ctx.product(brand, product[5:])  # product_not_found
         elif product.startswith("category:"):
             await self._require_category(brand_id, product[len("category:") :])
         region = parse_region(region)
@@ -322,7 +323,7 @@ class GrantService:
             raise GrantInvalid("valid_until must be after valid_from")
         if len(note) > 500:
             raise GrantInvalid("a note has at most 500 characters")
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             row = await tx.fetchrow(
                 "INSERT INTO territories_grants (brand_id, org_id, product, region, valid_from,"
                 " valid_until, at, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -343,8 +344,8 @@ class GrantService:
     async def _require_category(self, brand_id: int, path: str) -> None:
         """``CategoryNotFound`` unless some product of the brand is in ``path`` or below
         it (the same test :meth:`Grant.covers_product` applies)."""
-        brand = await self.engine.ledger.get_brand_by_id(brand_id)
-        for product in await self.engine.catalogue.list(brand):
+        brand = await self.ctx.brand_by_id(brand_id)
+        for product in await self.ctx.products(brand):
             found = product.category_path
             if found == path or found.startswith(path + "/"):
                 return
@@ -357,13 +358,13 @@ class GrantService:
         if action not in ("revoke", "suspend", "reinstate"):
             raise GrantInvalid(f"action {action!r}: revoke, suspend or reinstate")
         grant = await self._grant(brand_id, grant_id)
-        org = await self.engine.accounts.store.get_org(grant.org_id)
-        require_permission(principal, Action.TERRITORY_GRANT, org=org)
+        org = await self.ctx.org(grant.org_id)
+        require_permission(principal, TERRITORY_GRANT, org=org)
         if grant.state == "revoked":
             raise GrantInvalid(f"grant {grant_id} is revoked already (final)")
         if action == "reinstate":
-            await self.engine.kyc.require_verified_dealer(org)
-        async with self.engine.ledger.write() as tx:
+            await self.ctx.require_verified_dealer(org)
+        async with self.ctx.db.write() as tx:
             await self.append_change(tx, grant_id, action, _actor(principal), note)
         self._cache.pop(brand_id, None)
         return await self._grant(brand_id, grant_id)
@@ -412,8 +413,8 @@ class GrantService:
         if destination is None and point is None:
             raise GrantInvalid("name a destination region or a point")
         dealer = await self.dealers.find(brand_id, dealer_ref)
-        brand = await self.engine.ledger.get_brand_by_id(brand_id)
-        product = await self.engine.catalogue.get(brand, gtin)
+        brand = await self.ctx.brand_by_id(brand_id)
+        product = await self.ctx.product(brand, gtin)
         when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         h = default_hierarchy()
         chain: set[str] = set()

@@ -31,7 +31,6 @@ from veriseal import (
     Call,
     Code,
     Endpoint,
-    Engine,
     Gate,
     Id,
     InvalidInput,
@@ -50,13 +49,15 @@ from veriseal import (
     page_schema,
     require_permission,
 )
+from veriseal.extend import plugin_context
 from veriseal_territories.analysis import analyse
 from veriseal_territories.hierarchy import default_hierarchy
+from veriseal_territories.permissions import TERRITORY_GRANT
 from veriseal_territories.service import Territories, of, sync_operations
 from veriseal_territories.shipments import Point
 
 BASE = "/api/v1/territories"
-ENGINE = web.AppKey("territories_engine", Engine)
+NAME = "territories"  # the plugin whose context the handlers use
 Schema = dict[str, Any]
 MAX_ITEMS = 100_000
 MAX_CHILDREN = 1000
@@ -107,11 +108,12 @@ class BrandPage(Page):
 async def _context(call: Call, brand_slug: str | None) -> tuple[Principal, Brand, Territories]:
     """The caller, its brand (the platform admin names one with ?brand=) and services."""
     who = call.who
+    ctx = plugin_context(call, NAME)
     if who.brand_id is not None:
-        brand = await call.engine.ledger.get_brand_by_id(who.brand_id)
+        brand = await ctx.brand_by_id(who.brand_id)
     else:
-        brand = await call.engine.brand(brand_slug)
-    return who, brand, of(call.engine)
+        brand = await ctx.brand(brand_slug)
+    return who, brand, of(ctx)
 
 
 # -- dealers ----------------------------------------------------------------------------
@@ -203,7 +205,7 @@ class AuthorizeQuery(AuthorizeInput, kw_only=True):
 async def _authorize(call: Call, brand_slug: str | None, q: AuthorizeInput) -> Schema:
     who, brand, t = await _context(call, brand_slug)
     dealer = await t.dealers.find(brand.id, q.dealer)
-    org = await call.engine.accounts.store.get_org(dealer.org_id)
+    org = await t.ctx.org(dealer.org_id)
     require_permission(who, Action.ORGS_VIEW, org=org)
     if (q.lat is None) != (q.lon is None):
         raise InvalidInput("give lat and lon both, or neither")
@@ -285,7 +287,7 @@ async def receive(call: Call, query: BrandQuery, body: ReceiveBody) -> web.Respo
 async def sync(call: Call, query: BrandQuery, body: SyncBody) -> Schema:
     who, brand, _ = await _context(call, query.brand)
     ops = msgspec.to_builtins(body.operations)
-    return {"results": await sync_operations(call.engine, who, brand, ops)}
+    return {"results": await sync_operations(plugin_context(call, NAME), who, brand, ops)}
 
 
 # -- holder and diversion -----------------------------------------------------------------
@@ -326,7 +328,7 @@ class HistoryQuery(BrandQuery, kw_only=True):
 async def holder(call: Call, query: HolderQuery) -> Schema:
     who, brand, t = await _context(call, query.brand)
     require_permission(who, Action.SCANS_READ, brand_id=brand.id)
-    v = await call.engine.verifier.verify(query.code)
+    v = await t.ctx.verify(query.code)
     if v.info is None or v.info.batch_id is None or v.info.brand_id != brand.id:
         raise InvalidInput(f"not a code of this brand: {v.reason}")
     found = await t.shipments.holder(v.info.batch_id, v.info.index)
@@ -367,7 +369,7 @@ async def transition(
 
 async def history(call: Call, query: HistoryQuery) -> Schema:
     who, brand, t = await _context(call, query.brand)
-    found = await analyse(call.engine, t.diversion, who, brand.id, query.since, query.until)
+    found = await analyse(t.ctx, t.diversion, who, brand.id, query.since, query.until)
     return {"dealers": [f.to_dict() for f in found[: query.top]]}
 
 
@@ -389,10 +391,10 @@ ROUTES = [
     Endpoint("GET", f"{BASE}/grants", grants_list, A.ORGS_VIEW,
              "Territory grants of the dealers I may see, by id, a page at a time",
              tag="territories", response=page_schema("grants", _OBJ)),
-    Endpoint("POST", f"{BASE}/grants", grants_add, A.TERRITORY_GRANT,
+    Endpoint("POST", f"{BASE}/grants", grants_add, TERRITORY_GRANT,
              "Grant a verified dealer a product in a region", 201, tag="territories"),
     Endpoint("POST", f"{BASE}/grants/{{id}}/{{action:revoke|suspend|reinstate}}",
-             grants_change, A.TERRITORY_GRANT, "Revoke, suspend or reinstate a grant",
+             grants_change, TERRITORY_GRANT, "Revoke, suspend or reinstate a grant",
              tag="territories"),
     Endpoint("GET", f"{BASE}/authorize", authorize_get, A.ORGS_VIEW,
              "May this dealer sell this product there (order-time check)",
@@ -417,7 +419,7 @@ ROUTES = [
     Endpoint("GET", f"{BASE}/diversion/alerts/{{id}}", alert, A.ALERTS_READ,
              "One diversion alert with its history", tag="territories"),
     Endpoint("POST", f"{BASE}/diversion/alerts/{{id}}/transition", transition,
-             A.TERRITORY_GRANT, "Move a diversion alert on in its workflow",
+             TERRITORY_GRANT, "Move a diversion alert on in its workflow",
              tag="territories"),
     Endpoint("GET", f"{BASE}/diversion/scan", history, A.ALERTS_READ,
              "Dealers ranked by units scanned outside their territory since a time",

@@ -1,6 +1,6 @@
 """The territories services of one engine, bundled: what the CLI, the routes and the
-hooks call. ``of(engine)`` returns the engine's instance (built on first use; its
-caches live as long as the engine)."""
+hooks call. ``of(ctx)`` returns the instance kept in the plugin context's state (built
+on first use; its caches live as long as the engine)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from veriseal import Brand, Engine, InvalidInput, Principal, VerisealError
+from veriseal import Brand, InvalidInput, Principal, VerisealError
+from veriseal.extend import PluginContext
 from veriseal_territories.dealers import DealerService
 from veriseal_territories.diversion import AlertWorkflow, DiversionService
 from veriseal_territories.grants import GrantService
@@ -19,7 +20,7 @@ from veriseal_territories.shipments import MoveResult, Point, ShipmentService
 
 @dataclass
 class Territories:
-    engine: Engine
+    ctx: PluginContext
     dealers: DealerService
     grants: GrantService
     shipments: ShipmentService
@@ -27,12 +28,12 @@ class Territories:
     alerts: AlertWorkflow
 
     @classmethod
-    def build(cls, engine: Engine) -> Territories:
-        dealers = DealerService(engine)
-        grants = GrantService(engine, dealers)
-        shipments = ShipmentService(engine, dealers)
-        diversion = DiversionService(engine, dealers, grants, shipments)
-        return cls(engine, dealers, grants, shipments, diversion, AlertWorkflow(engine, grants))
+    def build(cls, ctx: PluginContext) -> Territories:
+        dealers = DealerService(ctx)
+        grants = GrantService(ctx, dealers)
+        shipments = ShipmentService(ctx, dealers)
+        diversion = DiversionService(ctx, dealers, grants, shipments)
+        return cls(ctx, dealers, grants, shipments, diversion, AlertWorkflow(ctx, grants))
 
     async def receive(
         self,
@@ -67,15 +68,15 @@ class Territories:
         return result
 
 
-_ATTR = "_veriseal_territories"  # kept on the engine: it lives and dies with it
+_STATE = "services"  # kept in the context's state: it lives and dies with the engine
 
 
-def of(engine: Engine) -> Territories:
-    """The engine's services (one instance per engine object)."""
-    found = getattr(engine, _ATTR, None)
+def of(ctx: PluginContext) -> Territories:
+    """The plugin's services in this engine (one instance per context)."""
+    found = ctx.state.get(_STATE)
     if not isinstance(found, Territories):
-        found = Territories.build(engine)
-        setattr(engine, _ATTR, found)
+        found = Territories.build(ctx)
+        ctx.state[_STATE] = found
     return found
 
 
@@ -96,11 +97,11 @@ def when(text: str | None) -> dt.datetime | None:
 
 
 async def sync_operations(
-    engine: Engine, principal: Any, brand: Any, operations: list[Any]
+    ctx: PluginContext, principal: Any, brand: Any, operations: list[Any]
 ) -> list[dict[str, Any]]:
     """Apply an offline handheld batch in order; one result (or coded error) each. Every
     operation needs a client_id, so the whole batch can be re-sent safely."""
-    t = of(engine)
+    t = of(ctx)
     results: list[dict[str, Any]] = []
     for n, op in enumerate(operations, 1):
         try:

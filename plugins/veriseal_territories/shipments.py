@@ -35,14 +35,13 @@ from veriseal import (
     Action,
     Brand,
     Conflict,
-    Engine,
     IndexRange,
     InvalidInput,
     Principal,
     register_messages,
     require_permission,
-    resolve_items,
 )
+from veriseal.extend import PluginContext
 from veriseal_territories import ranges
 from veriseal_territories.dealers import Dealer, DealerService
 
@@ -197,18 +196,18 @@ async def _assign(
 
 
 class ShipmentService:
-    def __init__(self, engine: Engine, dealers: DealerService) -> None:
-        self.engine = engine
+    def __init__(self, ctx: PluginContext, dealers: DealerService) -> None:
+        self.ctx = ctx
         self.dealers = dealers
 
     async def resolve(self, brand: Brand, items: Sequence[str]) -> dict[int, list[IndexRange]]:
         """Scanned entries -> item ranges by batch, pallets and cases expanded."""
         if len(items) > MAX_ITEMS:
             raise ShipmentInvalid(f"at most {MAX_ITEMS} entries per request")
-        children, by_batch = await resolve_items(self.engine.verifier, brand, items)
+        children, by_batch = await self.ctx.resolve_items(brand, items)
         out: dict[int, list[IndexRange]] = {b: list(r) for b, r in by_batch.items()}
         for sscc in children.units:
-            inner = await self.engine.lifecycle.aggregation.contents(brand, sscc, deep=True)
+            inner = await self.ctx.contents(brand, sscc, deep=True)
             if not inner.ranges:
                 raise ShipmentInvalid(f"logistic unit {sscc} holds no items (was it packed?)")
             for r in inner.ranges:
@@ -221,7 +220,7 @@ class ShipmentService:
     async def _replay(self, brand_id: int, actor: str, client_id: str | None) -> MoveResult | None:
         if client_id is None:
             return None
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(
                 "SELECT id, kind, from_org, to_org, items FROM territories_movements"
                 " WHERE brand_id = ? AND actor = ?"
@@ -253,10 +252,10 @@ class ShipmentService:
             dealer = await self.dealers.find(brand.id, ref)
             return dealer.org_id, dealer
         if principal.org is not None and principal.org.brand_id == brand.id:
-            root = await self.engine.accounts.brand_org(brand)
+            root = await self.ctx.brand_org(brand)
             if principal.org.id != root.id:
                 return principal.org.id, await self.dealers.get(brand.id, principal.org.id)
-        return (await self.engine.accounts.brand_org(brand)).id, None
+        return (await self.ctx.brand_org(brand)).id, None
 
     async def ship(
         self,
@@ -277,19 +276,17 @@ class ShipmentService:
         if replay is not None:
             return replay
         from_org, _ = await self._org_of(principal, brand, from_ref)
-        require_permission(
-            principal, Action.SCANS_RECORD, org=await self.engine.accounts.store.get_org(from_org)
-        )
+        require_permission(principal, Action.SCANS_RECORD, org=await self.ctx.org(from_org))
         to = await self.dealers.find(brand.id, to_ref)
         if to.status == "terminated":
             raise ShipmentInvalid(f"dealer {to.code} is terminated")
         if to.org_id == from_org:
             raise ShipmentInvalid("a dealer cannot ship to itself")
         by_batch = await self.resolve(brand, items)
-        root = (await self.engine.accounts.brand_org(brand)).id
+        root = (await self.ctx.brand_org(brand)).id
         total = sum(ranges.count(r) for r in by_batch.values())
         when = at or dt.datetime.now(dt.UTC)
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             touched = {}
             for batch_id, spans in sorted(by_batch.items()):
                 held = await _held(tx, batch_id, spans)
@@ -349,15 +346,13 @@ class ShipmentService:
             raise ShipmentInvalid(
                 "name the receiving dealer (the brand's warehouse does not scan in)"
             )
-        require_permission(
-            principal, Action.SCANS_RECORD, org=await self.engine.accounts.store.get_org(org_id)
-        )
+        require_permission(principal, Action.SCANS_RECORD, org=await self.ctx.org(org_id))
         by_batch = await self.resolve(brand, items)
         total = sum(ranges.count(r) for r in by_batch.values())
         when = at or dt.datetime.now(dt.UTC)
         result = MoveResult("in", [], org_id, None, total)
         cid = _client(client_id)
-        async with self.engine.ledger.write() as tx:
+        async with self.ctx.db.write() as tx:
             # per previous holder: what the receiver takes from it
             kinds: dict[int, str] = {}
             plan: dict[int | None, dict[int, list[IndexRange]]] = {}
@@ -474,7 +469,7 @@ class ShipmentService:
     async def holder(self, batch_id: int, index: int) -> tuple[int, int, str] | None:
         """(holder org id, movement id, "out" in transit / "in" received) or None when
         the brand holds the unit."""
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
                 "SELECT h.last_index, h.org_id, h.movement_id, m.kind FROM territories_holdings h"
                 " JOIN territories_movements m ON m.id = h.movement_id"
@@ -488,7 +483,7 @@ class ShipmentService:
 
     async def holdings(self, brand_id: int, org_id: int) -> list[dict[str, Any]]:
         """The ranges a dealer holds now."""
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(
                 "SELECT h.batch_id, h.first_index, h.last_index, h.movement_id, m.kind"
                 " FROM territories_holdings h JOIN territories_movements m ON m.id = h.movement_id"
@@ -510,7 +505,7 @@ class ShipmentService:
     async def movements(
         self, brand_id: int, since: dt.datetime | None = None, limit: int = 1000
     ) -> list[dict[str, Any]]:
-        async with self.engine.ledger.read() as tx:
+        async with self.ctx.db.read() as tx:
             found = await tx.fetch(
                 "SELECT id, kind, from_org, to_org, items, at, actor, client_id"
                 " FROM territories_movements WHERE brand_id = ? AND at >= ? ORDER BY id LIMIT ?",

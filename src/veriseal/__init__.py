@@ -61,7 +61,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # plugins and regions (issue 6)
     "AlertKind": ("veriseal.models", "AlertKind"),
     "CHINA_PROVINCES": ("veriseal.regions.china", "PROVINCES"),
-    "LedgerEvent": ("veriseal.extend.hookspecs", "LedgerEvent"),
+    "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
     "Location": ("veriseal.models", "Location"),
     "NewAlert": ("veriseal.models", "NewAlert"),
     "NewScan": ("veriseal.models", "NewScan"),
@@ -69,7 +69,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Region": ("veriseal.models", "Region"),
     "RegionResolver": ("veriseal.regions.resolver", "RegionResolver"),
     "Scan": ("veriseal.models", "Scan"),
-    "VerdictContribution": ("veriseal.extend.hookspecs", "VerdictContribution"),
+    "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
     "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
     "register_messages": ("veriseal.i18n", "register"),
@@ -95,8 +95,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "resolve_items": ("veriseal.scanning.items", "resolve_items"),
     "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
     # plugins' HTTP routes: the same caller and body handling as the core's routes
-    "request_principal": ("veriseal.server.auth", "principal"),
-    "json_body": ("veriseal.server.auth", "json_object"),
+    "request_principal": ("veriseal.extend.web", "request_principal"),
+    "json_body": ("veriseal.extend.web", "json_body"),
     # CSV imports: the core's header / row contract (veriseal.catalog.csv_import)
     "RowError": ("veriseal.catalog.csv_import", "RowError"),
     "parse_csv_rows": ("veriseal.catalog.csv_import", "parse_rows"),
@@ -278,7 +278,8 @@ if TYPE_CHECKING:  # static checkers see the real names
         StorageError,
         VerisealError,
     )
-    from veriseal.extend.hookspecs import LedgerEvent, VerdictContribution, hookimpl
+    from veriseal.extend.hookspecs import hookimpl
+    from veriseal.extend.web import json_body, request_principal
     from veriseal.i18n import register as register_messages
     from veriseal.ledger.base import Ledger
     from veriseal.ledger.migrate import PluginMigrations
@@ -307,10 +308,9 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.notifications.models import MessageType
     from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
     from veriseal.regions.resolver import RegionResolver, default_resolver
+    from veriseal.scanning.hooks import LedgerEvent, VerdictContribution
     from veriseal.scanning.items import resolve_items
     from veriseal.scanning.verification import CodeInfo, Outcome, Verification, verify_offline
-    from veriseal.server.auth import json_object as json_body
-    from veriseal.server.auth import principal as request_principal
     from veriseal.server.endpoints import Call, Endpoint, Gate, mount
     from veriseal.server.inputs import (
         Blob,

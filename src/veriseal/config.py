@@ -54,6 +54,8 @@ class Config:
     default_brand: str | None = None
     server: dict[str, Any] = field(default_factory=dict)
     plugins: tuple[str, ...] = DEFAULT_PLUGINS  # enabled plugin names (entry points)
+    #: ``[plugins.<name>]`` tables: each plugin's own settings (its context's ``config``)
+    plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
     #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
     template_dirs: tuple[Path, ...] = ()
@@ -105,6 +107,11 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         default_brand=os.environ.get("VERISEAL_BRAND") or data.get("brand", {}).get("default"),
         server=dict(data.get("server", {})),
         plugins=_plugins(data),
+        plugin_settings={
+            name: dict(table)
+            for name, table in data.get("plugins", {}).items()
+            if isinstance(table, dict)
+        },
         template_dirs=tuple(
             _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
         ),

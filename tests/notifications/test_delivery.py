@@ -55,7 +55,7 @@ async def test_email_over_real_smtp(
     box, port = smtp_server
     await add_user(book, 1, email="li.lei@example.com")
     a = await notifier.notify(
-        1, MessageType.ORDER_STATUS, "订单 42 已发货 / Order 42 shipped", "运单号 SF123"
+        1, MessageType("order_status"), "订单 42 已发货 / Order 42 shipped", "运单号 SF123"
     )
     [d] = a.deliveries
     worker = make_worker(ledger, {Channel.EMAIL: smtp(port)}, clock)
@@ -112,7 +112,7 @@ async def test_signed_webhook_retries_with_backoff(
     http_receiver.fail_first = 2
     await add_user(book, 7, webhook=f"{http_receiver.url}/hooks/veriseal")
     a = await notifier.notify(
-        7, MessageType.LOW_STOCK, "库存不足", "绿茶仅剩 3 箱", {"gtin": "09506000134352"}
+        7, MessageType("low_stock"), "库存不足", "绿茶仅剩 3 箱", {"gtin": "09506000134352"}
     )
     [d] = a.deliveries
     sender = WebhookSender(book, timeout=5)
@@ -149,7 +149,7 @@ async def test_webhook_gives_up_after_max_attempts_or_a_4xx(
 ) -> None:
     http_receiver.fail_first = 100
     await add_user(book, 7, webhook=f"{http_receiver.url}/h")
-    [d] = (await notifier.notify(7, MessageType.LOW_STOCK, "t", "b")).deliveries
+    [d] = (await notifier.notify(7, MessageType("low_stock"), "t", "b")).deliveries
     sender = WebhookSender(book, timeout=5)
     worker = make_worker(ledger, {Channel.WEBHOOK: sender}, clock, max_attempts=3)
     for _ in range(5):
@@ -160,7 +160,7 @@ async def test_webhook_gives_up_after_max_attempts_or_a_4xx(
     assert "gave up after 3 attempts" in (row.last_error or "")
     assert len(http_receiver.requests) == 3
     http_receiver.fail_with = 404
-    [d2] = (await notifier.notify(7, MessageType.LOW_STOCK, "t", "b")).deliveries
+    [d2] = (await notifier.notify(7, MessageType("low_stock"), "t", "b")).deliveries
     await worker.run_once()
     await sender.close()
     row2 = await notifier.outbox.get(d2.id)
@@ -217,10 +217,10 @@ async def test_console_sms_and_dnd_release(
 ) -> None:
     await add_user(book, 1, phone="+8613800138000")
     await notifier.preferences.set(
-        1, MessageType.DIVERSION_ALERT, dnd=DndWindow.parse("22:00", "08:00", "Asia/Shanghai")
+        1, MessageType("diversion_alert"), dnd=DndWindow.parse("22:00", "08:00", "Asia/Shanghai")
     )
     clock.now = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # 23:00 in Shanghai
-    held = (await notifier.notify(1, MessageType.DIVERSION_ALERT, "窜货", "杭州")).deliveries
+    held = (await notifier.notify(1, MessageType("diversion_alert"), "窜货", "杭州")).deliveries
     sec = (await notifier.notify(1, MessageType.SECURITY_NOTICE, "新登录", "上海")).deliveries
     log = tmp_path / "sms.log"
     worker = make_worker(ledger, {Channel.SMS: SmsSender(ConsoleSmsProvider(log))}, clock)
@@ -293,7 +293,7 @@ async def test_two_workers_share_the_outbox_without_sending_twice(
     await add_user(book, 7, webhook=f"{http_receiver.url}/h")
     keys = set()
     for i in range(60):
-        a = await notifier.notify(7, MessageType.LOW_STOCK, f"t{i}", "b")
+        a = await notifier.notify(7, MessageType("low_stock"), f"t{i}", "b")
         keys.add(a.deliveries[0].idempotency_key)
     sender = WebhookSender(book, timeout=5)
     workers = [

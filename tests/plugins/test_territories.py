@@ -144,7 +144,7 @@ def test_errors_are_bilingual() -> None:
 async def test_custom_regions_are_stored_per_brand(open_engine: OpenEngine) -> None:
     engine = await open_engine()
     brand, _ = await brand_and_codes(engine, 1)
-    store = CustomRegionStore(engine.ledger)
+    store = CustomRegionStore(engine.plugins.context("territories").db)
     await store.put(brand.id, "PRD", json.dumps(PRD))
     assert await store.containing(brand.id, *GUANGZHOU) == ["PRD"]
     assert await store.containing(brand.id, *SHANTOU) == []

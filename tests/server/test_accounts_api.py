@@ -185,7 +185,7 @@ async def test_inbox_preferences_and_broadcast(api: Api) -> None:
         "POST",
         "/api/v1/notifications",
         token,
-        json={"org_id": shop.id, "type": "promotion", "title": "x", "body": "y"},
+        json={"org_id": shop.id, "type": "system_notice", "title": "x", "body": "y"},
     )
     assert status == 403  # a retailer does not broadcast
     status, inbox = await api.call("GET", "/api/v1/messages?q=窜货", token)
@@ -206,7 +206,7 @@ async def test_inbox_preferences_and_broadcast(api: Api) -> None:
     assert status == 404
     status, pref = await api.call(
         "PUT",
-        "/api/v1/me/preferences/promotion",
+        "/api/v1/me/preferences/system_notice",
         token,
         json={"channels": ["inbox", "email"], "dnd": {"start": "22:00", "end": "08:00"}},
     )

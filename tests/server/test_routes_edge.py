@@ -45,15 +45,15 @@ MESSAGES: list[Case] = [
     ("POST", "/api/v1/messages/read", _raw(f'{{"ids": [{BIG}]}}')),
     ("POST", "/api/v1/messages/read", _json({"ids": [1], "extra": True})),
     ("POST", "/api/v1/messages/read", _raw('{"ids": ' + DEEP + "}")),
-    ("PUT", "/api/v1/me/preferences/promotion",
+    ("PUT", "/api/v1/me/preferences/system_notice",
      _json({"dnd": {"start": "\u0662\u0662:00", "end": "08:00"}})),
-    ("PUT", "/api/v1/me/preferences/promotion", _raw('{"dnd": {"start": "22:00", '
+    ("PUT", "/api/v1/me/preferences/system_notice", _raw('{"dnd": {"start": "22:00", '
                                                      '"end": "08:00", "tz": "\\ud800"}}')),
-    ("POST", "/api/v1/notifications", _raw(f'{{"org_id": {BIG}, "type": "promotion",'
+    ("POST", "/api/v1/notifications", _raw(f'{{"org_id": {BIG}, "type": "system_notice",'
                                            ' "title": "t", "body": "b"}')),
-    ("POST", "/api/v1/notifications", _raw('{"org_id": 1, "type": "promotion",'
+    ("POST", "/api/v1/notifications", _raw('{"org_id": 1, "type": "system_notice",'
                                            ' "title": "a\\u0000", "body": "b"}')),
-    ("POST", "/api/v1/notifications", _raw('{"org_id": 1, "type": "promotion",'
+    ("POST", "/api/v1/notifications", _raw('{"org_id": 1, "type": "system_notice",'
                                            ' "title": "\\udc00", "body": "b"}')),
 ]  # fmt: skip
 SCANS: list[Case] = [
@@ -230,7 +230,7 @@ async def test_messages_walk_newest_first(api: Api) -> None:
 async def test_dealers_and_grants_walk_by_cursor(api: Api) -> None:
     engine = api.engine
     brand = await engine.brand(None)
-    t = of(engine)
+    t = of(engine.plugins.context("territories"))
     header = "code,name,kind,parent,contact,phone,regions,status\n"
     rows = "".join(f"D{i:02d},Dealer {i},distributor,,X,1380000{i:04d},CN-GD,active\n"
                    for i in range(12))  # fmt: skip

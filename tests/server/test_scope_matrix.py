@@ -21,7 +21,7 @@ from aiohttp import web
 
 from veriseal import hookimpl
 from veriseal.accounts.models import SYSTEM
-from veriseal.accounts.permissions import CREDENTIAL_ACTIONS, Action
+from veriseal.accounts.permissions import CREDENTIAL_ACTIONS, actions
 from veriseal.extend.manager import PluginInvalid
 from veriseal.server import make_app
 from veriseal.server.app import Limits
@@ -121,7 +121,7 @@ async def test_every_served_route_has_an_expected_scope(api: Api) -> None:
 def _concrete(path: str) -> str:
     """A callable path: ids 1, other parameters a plausible word."""
     path = _PATTERN.sub(r"{\1}", path)
-    path = path.replace("{action}", "revoke").replace("{type}", "promotion")
+    path = path.replace("{action}", "revoke").replace("{type}", "system_notice")
     return re.sub(r"{\w+}", "1", path)
 
 
@@ -130,7 +130,7 @@ async def test_each_scope_opens_exactly_its_routes(api: Api) -> None:
     brand = await api.engine.brand(None)
     root = await api.engine.accounts.brand_org(brand)
     admin = next(u for u in await api.engine.accounts.list_users(SYSTEM, root.id))
-    grantable = [a for a in Action if a not in CREDENTIAL_ACTIONS]
+    grantable = [a for a in actions() if a not in CREDENTIAL_ACTIONS]
     tokens = {
         str(a): (await api.engine.accounts.create_token(SYSTEM, str(a), [str(a)], None, admin.id))[
             0

@@ -102,7 +102,7 @@ async def world(engine: Engine, tmp_path: Path) -> World:
     batch = await engine.batches.create(brand, BatchRequest(gtin=GTIN, lot="L1", size=1000))
     keys = {k.slot: k for k in await engine.keys.list(brand)}
     material = engine.keys.material(keys[batch.key_slot])
-    t = of(engine)
+    t = of(engine.plugins.context("territories"))
     w = World(engine, t, brand, batch, tmp_path)
 
     def codes(first: int, count: int) -> list[str]:

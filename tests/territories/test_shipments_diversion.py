@@ -16,7 +16,6 @@ from veriseal.lifecycle.aggregation import Children, PackRequest
 from veriseal.lifecycle.events import BatchRange, Where
 from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.notifications.inbox import Inbox
-from veriseal.notifications.models import MessageType
 from veriseal.scanning.service import ScanContext
 from veriseal_territories import diversion
 from veriseal_territories.analysis import analyse
@@ -124,7 +123,7 @@ async def test_scan_outside_territory_raises_one_alert_and_notifies(network: Wor
     await scan(w, codes[30], HANGZHOU)  # the same unit again: still one alert
     assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
     [message] = await Inbox(w.engine.ledger).history(boss.id)
-    assert message.type is MessageType.DIVERSION_ALERT and "GD01" in message.body
+    assert message.type == "diversion_alert" and "GD01" in message.body
     assert message.data["alert_id"] == alert.id
     # units the brand still holds are nobody's diversion
     await scan(w, w.codes(500, 1)[0], HANGZHOU)
@@ -253,14 +252,14 @@ async def test_history_analysis_ranks_dealers(network: World) -> None:
     zj = w.codes(200, 10)
     await scan(w, zj[0], HANGZHOU)
     await scan(w, zj[1], GUANGZHOU)  # ZJ01's goods in Guangdong
-    found = await analyse(w.engine, t.diversion, SYSTEM, w.brand.id, start)
+    found = await analyse(t.ctx, t.diversion, SYSTEM, w.brand.id, start)
     assert [(f.code, len(f.outside_units), f.outside_scans, f.scans) for f in found] == [
         ("GD01", 6, 6, 7),
         ("ZJ01", 1, 1, 2),
     ]
     assert found[0].regions.most_common() == [("CN-ZJ", 5), ("CN-HN", 1)]
     # only what was scanned after --since counts
-    assert await analyse(w.engine, t.diversion, SYSTEM, w.brand.id, dt.datetime.now(dt.UTC)) == []
+    assert await analyse(t.ctx, t.diversion, SYSTEM, w.brand.id, dt.datetime.now(dt.UTC)) == []
 
 
 async def test_export_takes_every_page(network: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,7 @@ permission checks the notification system itself does not make.
 
 - Everybody reads, searches and marks their OWN history, and sets their own channel
   preferences and do-not-disturb windows (``messages.own``).
-- Brand and platform admins send notices and promotions to the users of an
+- Brand and platform admins send notices (every type registered as ``broadcast``) to the users of an
   organisation subtree of their brand (``notify.broadcast``).
 """
 
@@ -17,11 +17,10 @@ from veriseal.accounts.store import AccountStore
 from veriseal.errors import InvalidInput
 from veriseal.notifications import HistoryFilter, Notifier
 from veriseal.notifications.dnd import DndWindow
+from veriseal.notifications.message_types import broadcastable
+from veriseal.notifications.message_types import known as known_types
 from veriseal.notifications.models import Channel, Message, MessageType
 from veriseal.notifications.preferences import Preference
-
-#: What an admin may broadcast (the other types are written by the system itself).
-BROADCAST_TYPES = frozenset({MessageType.SYSTEM_NOTICE, MessageType.PROMOTION})
 
 
 def preference_dict(p: Preference) -> dict[str, Any]:
@@ -76,8 +75,10 @@ class UserMessages:
         self, principal: Principal, org_id: int, mtype: MessageType, title: str, body: str
     ) -> int:
         """Send to every active user of ``org_id``'s subtree; returns how many."""
-        if mtype not in BROADCAST_TYPES:
-            raise InvalidInput(f"admins send {sorted(str(t) for t in BROADCAST_TYPES)} only")
+        if not broadcastable(mtype):
+            # only registered broadcast types; the others are written by the system itself
+            allowed = sorted(str(t) for t in known_types() if broadcastable(t))
+            raise InvalidInput(f"admins send {allowed} only")
         root = await self.store.get_org(org_id)
         require(principal, Action.NOTIFY_BROADCAST, org=root)
         orgs = await self.store.subtree(root)

@@ -1,7 +1,10 @@
 """Who may do what: the permission matrix, checked inside the services.
 
 The matrix is data (:data:`MATRIX`): an :class:`Action` maps to the roles allowed to
-perform it. Where the target belongs to a brand or an organisation, :func:`require`
+perform it. It is open: the core seeds it with its own actions, and plugins add theirs
+through the ``register_permissions`` hook (:func:`register_action`).
+
+Where the target belongs to a brand or an organisation, :func:`require`
 also checks *scope*: a brand admin acts inside its own brand only, a dealer inside its
 own subtree of the dealer tree (never a sibling's), everybody on their own records.
 An API token may narrow a user's rights further to a list of scopes (action names).
@@ -14,7 +17,9 @@ through every protected action).
 
 from __future__ import annotations
 
-from enum import StrEnum
+import re
+from dataclasses import dataclass
+from typing import ClassVar
 
 from veriseal.accounts.errors import Forbidden, OutOfScope
 from veriseal.accounts.models import Org, Principal, Role
@@ -31,53 +36,119 @@ P, B, F, D, R, INS, C = (
 EVERYONE = frozenset(Role)
 
 
-class Action(StrEnum):
-    USERS_MANAGE = "users.manage"  # create users, change roles, disable
-    USERS_VIEW = "users.view"  # list users of a brand / subtree
-    ORGS_MANAGE = "orgs.manage"  # add dealers (orgs) under an org
-    ORGS_VIEW = "orgs.view"  # see the dealer tree (own subtree)
-    AUDIT_READ = "audit.read"
-    KYC_SUBMIT = "kyc.submit"  # real-name submission for oneself / one's org
-    KYC_REVIEW = "kyc.review"  # approve / reject; read uploaded documents
-    TOKENS_OWN = "tokens.own"  # create, list, revoke one's own API tokens
-    PROFILE_OWN = "profile.own"  # edit one's own profile and avatar
-    CATALOGUE_WRITE = "catalogue.write"  # products and prices
-    BATCHES_WRITE = "batches.write"  # create, recall, reinstate batches
-    KEYS_MANAGE = "keys.manage"  # rotate, revoke keys
-    LINE_OPERATE = "line.operate"  # print, activate, decommission, pack
-    SCANS_RECORD = "scans.record"  # authenticated (handheld) scan upload
-    SCANS_READ = "scans.read"  # the brand's scan ledger and exports
-    ALERTS_READ = "alerts.read"  # clone / diversion alerts
-    NOTIFY_BROADCAST = "notify.broadcast"  # send notices / promotions to users
-    MESSAGES_OWN = "messages.own"  # one's own inbox
-    ORDERS_PLACE = "orders.place"  # (orders module) needs a verified dealer
-    TERRITORY_GRANT = "territory.grant"  # (territories) needs a verified dealer
+class Action(str):
+    """The name of something a principal may do, ``domain.verb`` (``users.manage``).
+
+    An open set: the core's own actions are the class attributes below, and a plugin
+    adds its own through the ``register_permissions`` hook (:func:`register_action`),
+    e.g. the territories plugin's ``territory.grant``. ``Action(name)`` only checks the
+    form of the name, so a name stored in a token's scopes always reads back; whether
+    anybody holds it is :data:`MATRIX`'s business."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str) -> Action:
+        if not _ACTION_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not an action name (lower-case 'domain.verb')")
+        return super().__new__(cls, name)
+
+    def __repr__(self) -> str:
+        return f"Action({str(self)!r})"
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    USERS_MANAGE: ClassVar[Action]  # create users, change roles, disable
+    USERS_VIEW: ClassVar[Action]  # list users of a brand / subtree
+    ORGS_MANAGE: ClassVar[Action]  # add dealers (orgs) under an org
+    ORGS_VIEW: ClassVar[Action]  # see the dealer tree (own subtree)
+    AUDIT_READ: ClassVar[Action]
+    KYC_SUBMIT: ClassVar[Action]  # real-name submission for oneself / one's org
+    KYC_REVIEW: ClassVar[Action]  # approve / reject; read uploaded documents
+    TOKENS_OWN: ClassVar[Action]  # create, list, revoke one's own API tokens
+    PROFILE_OWN: ClassVar[Action]  # edit one's own profile and avatar
+    CATALOGUE_WRITE: ClassVar[Action]  # products and prices
+    BATCHES_WRITE: ClassVar[Action]  # create, recall, reinstate batches
+    KEYS_MANAGE: ClassVar[Action]  # rotate, revoke keys
+    LINE_OPERATE: ClassVar[Action]  # print, activate, decommission, pack
+    SCANS_RECORD: ClassVar[Action]  # authenticated (handheld) scan upload
+    SCANS_READ: ClassVar[Action]  # the brand's scan ledger and exports
+    ALERTS_READ: ClassVar[Action]  # clone / diversion alerts
+    NOTIFY_BROADCAST: ClassVar[Action]  # send notices to the users of an org subtree
+    MESSAGES_OWN: ClassVar[Action]  # one's own inbox
 
 
-#: action -> roles allowed. Changing this table changes the security model: the
-#: permission-matrix test holds an independent copy of the expectations on purpose.
-MATRIX: dict[Action, frozenset[Role]] = {
-    Action.USERS_MANAGE: frozenset({P, B}),
-    Action.USERS_VIEW: frozenset({P, B, D}),
-    Action.ORGS_MANAGE: frozenset({P, B, D}),
-    Action.ORGS_VIEW: frozenset({P, B, D, R}),
-    Action.AUDIT_READ: frozenset({P, B}),
-    Action.KYC_SUBMIT: EVERYONE,
-    Action.KYC_REVIEW: frozenset({P, B}),
-    Action.TOKENS_OWN: EVERYONE,
-    Action.PROFILE_OWN: EVERYONE,
-    Action.CATALOGUE_WRITE: frozenset({P, B}),
-    Action.BATCHES_WRITE: frozenset({P, B}),
-    Action.KEYS_MANAGE: frozenset({P, B}),
-    Action.LINE_OPERATE: frozenset({P, B, F}),
-    Action.SCANS_RECORD: frozenset({P, B, F, D, R, INS}),
-    Action.SCANS_READ: frozenset({P, B, INS}),
-    Action.ALERTS_READ: frozenset({P, B, INS}),
-    Action.NOTIFY_BROADCAST: frozenset({P, B}),
-    Action.MESSAGES_OWN: EVERYONE,
-    Action.ORDERS_PLACE: frozenset({D, R}),
-    Action.TERRITORY_GRANT: frozenset({P, B}),
+_ACTION_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+_CORE: dict[str, tuple[str, frozenset[Role]]] = {
+    "USERS_MANAGE": ("users.manage", frozenset({P, B})),
+    "USERS_VIEW": ("users.view", frozenset({P, B, D})),
+    "ORGS_MANAGE": ("orgs.manage", frozenset({P, B, D})),
+    "ORGS_VIEW": ("orgs.view", frozenset({P, B, D, R})),
+    "AUDIT_READ": ("audit.read", frozenset({P, B})),
+    "KYC_SUBMIT": ("kyc.submit", EVERYONE),
+    "KYC_REVIEW": ("kyc.review", frozenset({P, B})),
+    "TOKENS_OWN": ("tokens.own", EVERYONE),
+    "PROFILE_OWN": ("profile.own", EVERYONE),
+    "CATALOGUE_WRITE": ("catalogue.write", frozenset({P, B})),
+    "BATCHES_WRITE": ("batches.write", frozenset({P, B})),
+    "KEYS_MANAGE": ("keys.manage", frozenset({P, B})),
+    "LINE_OPERATE": ("line.operate", frozenset({P, B, F})),
+    "SCANS_RECORD": ("scans.record", frozenset({P, B, F, D, R, INS})),
+    "SCANS_READ": ("scans.read", frozenset({P, B, INS})),
+    "ALERTS_READ": ("alerts.read", frozenset({P, B, INS})),
+    "NOTIFY_BROADCAST": ("notify.broadcast", frozenset({P, B})),
+    "MESSAGES_OWN": ("messages.own", EVERYONE),
 }
+
+#: action -> roles allowed: the core's actions, then those plugins register. Changing
+#: the core's rows changes the security model: the permission-matrix test holds an
+#: independent copy of the expectations on purpose.
+MATRIX: dict[Action, frozenset[Role]] = {}
+
+for _attr, (_name, _roles) in _CORE.items():
+    setattr(Action, _attr, Action(_name))
+    MATRIX[Action(_name)] = _roles
+
+
+@dataclass(frozen=True)
+class Permission:
+    """An action a plugin brings and the roles that hold it (``register_permissions``).
+
+    ``roles`` are the roles allowed before scope: :func:`require` still confines a
+    brand admin to its brand and a dealer to its subtree. ``summary_en`` / ``summary_zh``
+    say what it allows, for the console and ``veriseal users`` listings."""
+
+    action: Action
+    roles: frozenset[Role]
+    summary_en: str = ""
+    summary_zh: str = ""
+
+
+def register_action(permission: Permission) -> None:
+    """Add ``permission`` to :data:`MATRIX`. Registering the same action again with the
+    same roles is a no-op (plugins load once per engine, tests open many); different
+    roles raise ``ValueError``: two owners of one action name are a configuration
+    error, never resolved silently."""
+    action = Action(permission.action)
+    held = MATRIX.get(action)
+    if held is not None and held != permission.roles:
+        raise ValueError(
+            f"action {action} is registered already with other roles ({', '.join(sorted(held))})"
+        )
+    MATRIX[action] = frozenset(permission.roles)
+    if permission.summary_en or permission.summary_zh:
+        SUMMARIES[action] = (permission.summary_en, permission.summary_zh)
+
+
+#: What each plugin action allows, in English and Chinese (see :class:`Permission`).
+SUMMARIES: dict[Action, tuple[str, str]] = {}
+
+
+def actions() -> list[Action]:
+    """Every known action: the core's, then the plugins' in registration order."""
+    return list(MATRIX)
+
 
 #: Roles a given role may hand out (a brand admin cannot create platform admins).
 GRANTABLE: dict[Role, frozenset[Role]] = {
@@ -88,8 +159,9 @@ GRANTABLE: dict[Role, frozenset[Role]] = {
 
 
 def allowed(principal: Principal, action: Action) -> bool:
-    """The role (and token scopes) permit ``action`` somewhere; scope is not checked."""
-    if principal.role not in MATRIX[action]:
+    """The role (and token scopes) permit ``action`` somewhere; scope is not checked.
+    An action nobody registered is allowed to nobody (a plugin that is not enabled)."""
+    if principal.role not in MATRIX.get(action, frozenset()):
         return False
     return principal.scopes is None or str(action) in principal.scopes
 

@@ -51,6 +51,7 @@ from veriseal.accounts.notices import AccountNotifier
 from veriseal.accounts.permissions import (
     CREDENTIAL_ACTIONS,
     Action,
+    actions,
     may_grant,
     require,
     require_full_sign_in,
@@ -662,7 +663,7 @@ class AccountService:
             require(principal, Action.TOKENS_OWN, owner_id=target.id)
         else:
             await self._require_over(principal, Action.USERS_MANAGE, target)
-        known = {str(a) for a in Action if a not in CREDENTIAL_ACTIONS} | {"*"}
+        known = {str(a) for a in actions() if a not in CREDENTIAL_ACTIONS} | {"*"}
         bad = sorted(set(scopes) - known)
         if bad or not scopes:
             raise InvalidInput(

@@ -1,2 +1,103 @@
-"""The plugin platform: hookspecs, the plugin manager and (``veriseal.extend`` proper)
-the SDK plugins are written against. See docs/plugins.md."""
+"""The plugin SDK: everything a plugin imports besides ``veriseal``'s public API.
+
+The public names are exactly ``__all__`` (docs/plugins.md documents each one; a test
+fails when one is not). Names resolve on first use (PEP 562), so importing the hook
+markers does not load the server or the CLI.
+
+- the context a plugin acts through: :class:`PluginContext`, :class:`Database`, :class:`Tx`;
+- services between plugins: :class:`ServiceKey`, :class:`Provided`, :class:`Unavailable`,
+  :class:`ServiceMissing`;
+- open registries: :class:`Permission`, :class:`MessageTypeSpec`, :class:`ConsolePage`;
+- the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`;
+- CLI helpers: :class:`Options`, :data:`pass_opts`, :func:`with_context`,
+  :func:`with_engine`, :func:`run`, :func:`echo_json`;
+- web helpers: :func:`mount_plugin`, :func:`plugin_context`, :func:`request_principal`,
+  :func:`json_body`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Channel": ("veriseal.notifications.models", "Channel"),
+    "ConsolePage": ("veriseal.extend.console", "ConsolePage"),
+    "Database": ("veriseal.extend.database", "Database"),
+    "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
+    "MessageTypeSpec": ("veriseal.notifications.message_types", "MessageTypeSpec"),
+    "Options": ("veriseal.extend.cli", "Options"),
+    "Permission": ("veriseal.accounts.permissions", "Permission"),
+    "PluginContext": ("veriseal.extend.context", "PluginContext"),
+    "Provided": ("veriseal.extend.services", "Provided"),
+    "ServiceKey": ("veriseal.extend.services", "ServiceKey"),
+    "ServiceMissing": ("veriseal.extend.services", "ServiceMissing"),
+    "Tx": ("veriseal.extend.database", "Tx"),
+    "Unavailable": ("veriseal.extend.services", "Unavailable"),
+    "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
+    "echo_json": ("veriseal.extend.cli", "echo_json"),
+    "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
+    "json_body": ("veriseal.extend.web", "json_body"),
+    "mount_plugin": ("veriseal.extend.web", "mount_plugin"),
+    "pass_opts": ("veriseal.extend.cli", "pass_opts"),
+    "plugin_context": ("veriseal.extend.web", "plugin_context"),
+    "request_principal": ("veriseal.extend.web", "request_principal"),
+    "run": ("veriseal.extend.cli", "run"),
+    "with_context": ("veriseal.extend.cli", "with_context"),
+    "with_engine": ("veriseal.extend.cli", "with_engine"),
+}
+
+__all__ = [
+    "Channel",
+    "ConsolePage",
+    "Database",
+    "LedgerEvent",
+    "MessageTypeSpec",
+    "Options",
+    "Permission",
+    "PluginContext",
+    "Provided",
+    "ServiceKey",
+    "ServiceMissing",
+    "Tx",
+    "Unavailable",
+    "VerdictContribution",
+    "echo_json",
+    "hookimpl",
+    "json_body",
+    "mount_plugin",
+    "pass_opts",
+    "plugin_context",
+    "request_principal",
+    "run",
+    "with_context",
+    "with_engine",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'veriseal.extend' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # static checkers see the real names
+    from veriseal.accounts.permissions import Permission
+    from veriseal.extend.cli import Options, echo_json, pass_opts, run, with_context, with_engine
+    from veriseal.extend.console import ConsolePage
+    from veriseal.extend.context import PluginContext
+    from veriseal.extend.database import Database, Tx
+    from veriseal.extend.hookspecs import hookimpl
+    from veriseal.extend.services import Provided, ServiceKey, ServiceMissing, Unavailable
+    from veriseal.extend.web import json_body, mount_plugin, plugin_context, request_principal
+    from veriseal.notifications.message_types import MessageTypeSpec
+    from veriseal.notifications.models import Channel
+    from veriseal.scanning.hooks import LedgerEvent, VerdictContribution

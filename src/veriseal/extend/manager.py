@@ -1,4 +1,4 @@
-"""The plugin manager: bundled and enabled plugins from the ``veriseal.extend.manager`` group.
+"""The plugin manager: bundled and enabled plugins from the ``veriseal.plugins`` group.
 
 Rules (ARCHITECTURE.md rule 5):
 
@@ -12,8 +12,18 @@ Rules (ARCHITECTURE.md rule 5):
   is not installed, cannot be imported, or implements a hook that does not exist
   (``check_pending``) or with arguments the hook does not have.
 
-:class:`Plugins` is what the services call: it awaits async-capable hooks and keeps a
-plugin's exception after a commit from failing a request that is already durable.
+:func:`load` also fills the open registries from the ``register_*`` hooks
+(permissions, message types, error texts) so that a name is known before any engine
+opens. :class:`Plugins` is what the services call (it implements the scan service's
+:class:`~veriseal.scanning.hooks.ScanHooks`): it builds each plugin's
+:class:`~veriseal.extend.context.PluginContext`, collects services and console pages,
+awaits async-capable hooks, and keeps a plugin's exception after a commit from failing a
+request that is already durable.
+
+Hooks are called through pluggy's hook caller. Hooks that take ``ctx`` are called once
+per plugin, through a caller pluggy builds for that plugin alone
+(``PluginManager.subset_hook_caller``): each plugin must get its own context, and after a
+commit one failing plugin must not silence the others.
 """
 
 from __future__ import annotations
@@ -23,42 +33,30 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
+from veriseal.accounts.permissions import register_action
 from veriseal.errors import ConfigError
 from veriseal.extend import hookspecs
-from veriseal.extend.hookspecs import LedgerEvent, VerdictContribution
+from veriseal.extend.console import ConsoleRegistry
+from veriseal.extend.context import Core, PluginContext
+from veriseal.extend.database import database_for
+from veriseal.extend.services import ServiceRegistry
 from veriseal.i18n import register
 from veriseal.ledger.migrate import PluginMigrations
 from veriseal.lifecycle.epcis import EpcisEvent
 from veriseal.models import Brand, NewAlert, NewScan, Scan
-from veriseal.scanning.verification import Outcome, Verification
-
-if TYPE_CHECKING:
-    from veriseal.engine import Engine
+from veriseal.notifications.message_types import register_message_type
+from veriseal.scanning.hooks import LedgerEvent, VerdictContribution
+from veriseal.scanning.verification import Verification
 
 log = logging.getLogger("veriseal.plugins")
 
 ENTRY_POINT_GROUP = "veriseal.plugins"
 #: Plugins that ship with Veriseal and are enabled by the default config.
 BUNDLED: tuple[str, ...] = ("territories",)
-
-#: How bad a verdict is; a plugin's contribution may only move a verdict up this scale.
-SEVERITY: dict[Outcome, int] = {
-    Outcome.GENUINE: 0,
-    Outcome.PIN_REQUIRED: 1,
-    Outcome.EXPIRED: 2,
-    Outcome.SUSPECTED_CLONE: 3,
-    Outcome.PIN_WRONG: 3,
-    Outcome.RECALLED: 4,
-    Outcome.NOT_ACTIVATED: 4,  # authentic label that never went live: as bad as a recall
-    Outcome.DECOMMISSIONED: 5,  # a voided label back in circulation
-    Outcome.KEY_REVOKED: 5,
-    Outcome.INVALID: 6,
-    Outcome.NEEDS_ONLINE_CHECK: 1,  # offline checks only: no verdict yet, like a PIN to come
-}
 
 
 class PluginNotFound(ConfigError):
@@ -118,11 +116,43 @@ def load(enabled: Iterable[str], extra: Sequence[tuple[str, object]] = ()) -> pl
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginInvalid(f"{exc} (a misspelled hook name?)") from exc
+    _fill_registries(pm)
     return pm
+
+
+def _fill_registries(pm: pluggy.PluginManager) -> None:
+    """The ``register_*`` hooks into the core's open registries (``plugin_invalid`` for
+    a clash with a name registered differently)."""
+    try:
+        for permissions in pm.hook.register_permissions():
+            for permission in permissions or ():
+                register_action(permission)
+        for specs in pm.hook.register_message_types():
+            for spec in specs or ():
+                register_message_type(spec)
+        for texts in pm.hook.register_error_codes():
+            register({f"error.{code}": pair for code, pair in (texts or {}).items()})
+    except ValueError as exc:
+        raise PluginInvalid(str(exc)) from exc
 
 
 async def _settle(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
+
+
+#: Hooks whose implementations run once per plugin, each with that plugin's context.
+_PER_PLUGIN = (
+    "startup",
+    "register_routes",
+    "verdict_contribution",
+    "scan_recorded",
+    "scan_alerts",
+    "ledger_event",
+    "epcis_events",
+    "provide_services",
+    "required_services",
+    "register_console_pages",
+)
 
 
 class Plugins:
@@ -131,17 +161,24 @@ class Plugins:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.hook = pm.hook
-        self.engine: Engine | None = None  # bound by Engine.open once the engine exists
-        # a hook nobody implements costs nothing on the hot path
-        self._has = {
-            name: bool(getattr(pm.hook, name).get_hookimpls())
-            for name in ("verdict_contribution", "scan_recorded", "scan_alerts", "ledger_event")
-        }
+        self.engine: Any = None  # the core, bound by :meth:`startup`
+        self.services = ServiceRegistry()
+        self.console = ConsoleRegistry()
+        self._contexts: dict[str, PluginContext] = {}
+        plugins = dict(pm.list_name_plugin())
+        # per hook: (plugin name, pluggy's caller for that plugin alone), in call order
+        self._callers: dict[str, list[tuple[str, Any]]] = {}
+        for hook in _PER_PLUGIN:
+            names = [impl.plugin_name for impl in getattr(pm.hook, hook).get_hookimpls()]
+            self._callers[hook] = [
+                (name, pm.subset_hook_caller(hook, [p for n, p in plugins.items() if n != name]))
+                for name in reversed(names)  # pluggy calls the last registered first
+            ]
 
     @property
     def contributes(self) -> bool:
         """Whether some plugin implements ``verdict_contribution``."""
-        return self._has["verdict_contribution"]
+        return bool(self._callers["verdict_contribution"])
 
     @property
     def names(self) -> list[str]:
@@ -150,57 +187,90 @@ class Plugins:
     def migrations(self) -> list[PluginMigrations]:
         return [m for m in self.hook.ledger_migrations() if m is not None]
 
-    async def startup(self, engine: Engine) -> None:
-        self.engine = engine
-        for result in self.hook.startup(engine=engine):
-            await _settle(result)
+    def context(self, name: str) -> PluginContext:
+        """The context of the enabled plugin ``name`` (after :meth:`startup`)."""
+        found = self._contexts.get(name)
+        if found is None:
+            raise PluginNotFound(f"plugin {name!r} is not enabled in this engine")
+        return found
+
+    def bind(self, core: Core) -> None:
+        """Build every plugin's context over ``core``, collect the services and console
+        pages they provide, and check the services they require (``service_missing``)."""
+        self.engine = core
+        sections = core.config.plugin_settings
+        for name in self.names:
+            self._contexts[name] = PluginContext(
+                name=name,
+                db=database_for(core.ledger, name),
+                config=dict(sections.get(name, {})),
+                _core=core,
+                _services=self.services,
+                _announce=self.event,
+            )
+        for name, call in self._callers["provide_services"]:
+            for provided in _one(call(ctx=self._contexts[name])) or ():
+                self.services.add(name, provided)
+        for name, call in self._callers["required_services"]:
+            self.services.check_required(name, list(_one(call()) or ()), self.names)
+        for name, call in self._callers["register_console_pages"]:
+            for page in _one(call()) or ():
+                try:
+                    self.console.add(name, page)
+                except ValueError as exc:
+                    raise PluginInvalid(str(exc)) from exc
+
+    async def startup(self, core: Core) -> None:
+        """:meth:`bind`, then each plugin's ``startup`` (an exception aborts the start)."""
+        self.bind(core)
+        for name, call in self._callers["startup"]:
+            await _settle(_one(call(ctx=self._contexts[name], engine=core)))
+
+    def register_routes(self, app: Any) -> None:
+        """Each plugin's ``register_routes`` with its own context."""
+        for name, call in self._callers["register_routes"]:
+            call(app=app, ctx=self._contexts[name], engine=self.engine)
 
     async def contribute(
         self, scan: NewScan, verification: Verification
     ) -> list[tuple[str, VerdictContribution]]:
         """Every plugin's :class:`VerdictContribution` for this scan (none when a plugin
         fails: a broken plugin must not block verification; it is logged)."""
-        if not self._has["verdict_contribution"]:
-            return []
         out: list[tuple[str, VerdictContribution]] = []
-        for impl in self.hook.verdict_contribution.get_hookimpls():
+        for name, call in self._callers["verdict_contribution"]:
             try:
-                found = await _settle(
-                    impl.function(
-                        **_args(impl, engine=self.engine, scan=scan, verification=verification)
-                    )
-                )
+                found = await _settle(_one(call(**self._args(name, scan, verification))))
             except Exception:
-                log.exception("plugin %s failed in verdict_contribution", impl.plugin_name)
+                log.exception("plugin %s failed in verdict_contribution", name)
                 continue
             if found is not None:
-                out.append((impl.plugin_name, found))
+                out.append((name, found))
         return out
 
     async def after_scan(self, scan: Scan, verification: Verification) -> list[NewAlert]:
         """Call ``scan_recorded`` and collect ``scan_alerts`` (exceptions are logged)."""
         alerts: list[NewAlert] = []
-        if self._has["scan_alerts"]:
-            for impl in self.hook.scan_alerts.get_hookimpls():
-                try:
-                    found = await _settle(
-                        impl.function(
-                            **_args(impl, engine=self.engine, scan=scan, verification=verification)
-                        )
-                    )
-                except Exception:
-                    log.exception("plugin %s failed in scan_alerts", impl.plugin_name)
-                    continue
-                alerts.extend(found or ())
-        if self._has["scan_recorded"]:
-            await self._each(
-                "scan_recorded", engine=self.engine, scan=scan, verification=verification
-            )
+        for name, call in self._callers["scan_alerts"]:
+            try:
+                found = await _settle(_one(call(**self._args(name, scan, verification))))
+            except Exception:
+                log.exception("plugin %s failed in scan_alerts", name)
+                continue
+            alerts.extend(found or ())
+        for name, call in self._callers["scan_recorded"]:
+            try:
+                await _settle(_one(call(**self._args(name, scan, verification))))
+            except Exception:
+                log.exception("plugin %s failed in scan_recorded", name)
         return alerts
 
     async def event(self, event: LedgerEvent) -> None:
-        if self._has["ledger_event"]:
-            await self._each("ledger_event", engine=self.engine, event=event)
+        """Every plugin's ``ledger_event`` (exceptions are logged: after the commit)."""
+        for name, call in self._callers["ledger_event"]:
+            try:
+                await _settle(_one(call(ctx=self._ctx(name), engine=self.engine, event=event)))
+            except Exception:
+                log.exception("plugin %s failed in ledger_event", name)
 
     def epcis_events(
         self, brand: Brand, since: dt.datetime | None, until: dt.datetime | None
@@ -209,21 +279,30 @@ class Plugins:
         checked (``plugin_invalid`` for a naive time or a key the core writes). Not
         guarded like the after-commit hooks: an export missing events must fail."""
         out: list[tuple[str, AsyncIterator[EpcisEvent]]] = []
-        for impl in self.hook.epcis_events.get_hookimpls():
-            found = impl.function(
-                **_args(impl, engine=self.engine, brand=brand, since=since, until=until)
+        for name, call in self._callers["epcis_events"]:
+            found = _one(
+                call(ctx=self._ctx(name), engine=self.engine, brand=brand, since=since, until=until)
             )
             if found is not None:
-                out.append((impl.plugin_name, _checked(impl.plugin_name, found)))
+                out.append((name, _checked(name, found)))
         return out
 
-    async def _each(self, hook: str, **kwargs: Any) -> None:
-        # Each implementation on its own, so one failing plugin does not silence the rest.
-        for impl in getattr(self.hook, hook).get_hookimpls():
-            try:
-                await _settle(impl.function(**_args(impl, **kwargs)))
-            except Exception:
-                log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+    def _ctx(self, name: str) -> PluginContext | None:
+        # None before start-up (a scan service used without an engine, in tests)
+        return self._contexts.get(name)
+
+    def _args(self, name: str, scan: Any, verification: Verification) -> dict[str, Any]:
+        return {
+            "ctx": self._ctx(name),
+            "engine": self.engine,
+            "scan": scan,
+            "verification": verification,
+        }
+
+
+def _one(results: list[Any]) -> Any:
+    """The result of a caller for one plugin (pluggy drops a ``None`` result)."""
+    return results[0] if results else None
 
 
 #: EPCIS keys the core writes for a plugin's event (see :class:`EpcisEvent`).
@@ -254,23 +333,3 @@ def _check_event(plugin: str, event: Any) -> EpcisEvent:
             " (the core writes them)"
         )
     return event
-
-
-def _args(impl: pluggy.HookImpl, **available: Any) -> dict[str, Any]:
-    """The arguments this implementation asked for (pluggy's by-name convention)."""
-    return {name: available[name] for name in impl.argnames}
-
-
-def apply(
-    verification: Verification, contributions: Sequence[tuple[str, VerdictContribution]]
-) -> tuple[Verification, dict[str, Any]]:
-    """The verdict after the plugins' contributions (only ever more severe), and their
-    facts keyed by plugin name."""
-    facts: dict[str, Any] = {}
-    result = verification
-    for name, c in contributions:
-        if c.facts:
-            facts[name] = c.facts
-        if c.outcome is not None and SEVERITY[c.outcome] > SEVERITY[result.outcome]:
-            result = Verification(c.outcome, c.reason or name, c.message, result.info)
-    return result, facts

@@ -3,12 +3,12 @@
 The API the rest of the system calls::
 
     notifier = Notifier(ledger, contact_book)
-    await notifier.notify(user_id, MessageType.ORDER_STATUS, title, body, data={...})
+    await notifier.notify(user_id, MessageType.SYSTEM_NOTICE, title, body, data={...})
     await notifier.notify_text(user_id, MessageType.SECURITY_NOTICE, "new_login", where=..., ...)
     await notifier.send_to_address(Channel.SMS, "+8613800138000", title, body)
     await notifier.inbox.history(user_id, HistoryFilter(query="窜货", read=False))
     await notifier.inbox.mark(user_id, [message_id], read=True)
-    await notifier.preferences.set(user_id, MessageType.PROMOTION, channels=(...), dnd=...)
+    await notifier.preferences.set(user_id, MessageType.SYSTEM_NOTICE, channels=(...), dnd=...)
 
     worker = DeliveryWorker(ledger, settings.senders(contact_book), settings.worker_options())
     await worker.run_once()      # or: await worker.run(stop_event)
@@ -27,6 +27,7 @@ from veriseal.notifications.errors import (
     SendFailed,
 )
 from veriseal.notifications.inbox import HistoryFilter, Inbox
+from veriseal.notifications.message_types import MessageTypeSpec, register_message_type
 from veriseal.notifications.models import (
     Accepted,
     Attempt,
@@ -38,13 +39,12 @@ from veriseal.notifications.models import (
     Message,
     MessageType,
 )
-from veriseal.notifications.preferences import DEFAULTS, Preference
+from veriseal.notifications.preferences import Preference
 from veriseal.notifications.service import Notifier
 from veriseal.notifications.settings import NotifySettings
 from veriseal.notifications.worker import DeliveryWorker, Report, Sender, WorkerOptions
 
 __all__ = [
-    "DEFAULTS",
     "Accepted",
     "AddressInvalid",
     "Attempt",
@@ -61,6 +61,7 @@ __all__ = [
     "Message",
     "MessageNotFound",
     "MessageType",
+    "MessageTypeSpec",
     "Notifier",
     "NotifyInputInvalid",
     "NotifySettings",
@@ -71,4 +72,5 @@ __all__ = [
     "SendFailed",
     "Sender",
     "WorkerOptions",
+    "register_message_type",
 ]

@@ -4,19 +4,47 @@ deliveries and attempts. Plain frozen dataclasses; no I/O."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
-class MessageType(StrEnum):
-    ORDER_STATUS = "order_status"
-    PROMOTION = "promotion"
-    SYSTEM_NOTICE = "system_notice"
-    LOW_STOCK = "low_stock"
-    DIVERSION_ALERT = "diversion_alert"
-    CLONE_ALERT = "clone_alert"
-    SECURITY_NOTICE = "security_notice"
+class MessageType(str):
+    """The type of a message (``system_notice``): what a user sets channels and quiet
+    hours for. An open set: the core's own types are the class attributes below, and a
+    plugin adds its own (``diversion_alert``, ``order_status``) through the
+    ``register_message_types`` hook (:mod:`veriseal.notifications.message_types`, with
+    their zh/en names and default channels). ``MessageType(name)`` only checks the form
+    of the name, so every type stored in a row reads back, registered or not."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str) -> MessageType:
+        if not _TYPE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a message type name (lower-case, a-z0-9_)")
+        return super().__new__(cls, name)
+
+    def __repr__(self) -> str:
+        return f"MessageType({str(self)!r})"
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def value(self) -> str:
+        """The stored name (as an enum member's ``value``)."""
+        return str(self)
+
+    SYSTEM_NOTICE: ClassVar[MessageType]
+    CLONE_ALERT: ClassVar[MessageType]
+    SECURITY_NOTICE: ClassVar[MessageType]
+
+
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
+MessageType.SYSTEM_NOTICE = MessageType("system_notice")
+MessageType.CLONE_ALERT = MessageType("clone_alert")
+MessageType.SECURITY_NOTICE = MessageType("security_notice")
 
 
 class Channel(StrEnum):

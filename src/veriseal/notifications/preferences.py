@@ -1,12 +1,13 @@
 """Per-user, per-type channel choices and do-not-disturb windows.
 
 Stored append-only in ``notify_prefs``: each row is the full setting of one
-(user, type); the newest row wins. A type with no row uses :data:`DEFAULTS`.
+(user, type); the newest row wins. A type with no row uses its registered default channels
+(:mod:`veriseal.notifications.message_types`).
 
 Rules the service enforces whatever is stored:
 
 - security notices always reach the inbox and are NEVER held by a window;
-- a promotion goes only where the user has allowed it (default: the inbox).
+- a type goes only where the user has allowed it (default: its registered channels).
 """
 
 from __future__ import annotations
@@ -17,24 +18,9 @@ from dataclasses import dataclass, replace
 from veriseal.ledger.base import Ledger
 from veriseal.notifications.dnd import DndWindow, parse_hhmm
 from veriseal.notifications.errors import NotifyInputInvalid
+from veriseal.notifications.message_types import default_channels, never_held
+from veriseal.notifications.message_types import known as known_types
 from veriseal.notifications.models import Channel, MessageType
-
-_I, _E, _S, _W = Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK
-
-#: Channels of a type nobody has configured. Alerts that need action go everywhere the
-#: user can be reached; marketing stays in the inbox until the user opts in.
-DEFAULTS: dict[MessageType, tuple[Channel, ...]] = {
-    MessageType.ORDER_STATUS: (_I, _E, _W),
-    MessageType.PROMOTION: (_I,),
-    MessageType.SYSTEM_NOTICE: (_I, _E),
-    MessageType.LOW_STOCK: (_I, _E, _W),
-    MessageType.DIVERSION_ALERT: (_I, _E, _S, _W),
-    MessageType.CLONE_ALERT: (_I, _E, _S, _W),
-    MessageType.SECURITY_NOTICE: (_I, _E, _S),
-}
-
-#: Types a do-not-disturb window never holds.
-NEVER_HELD = frozenset({MessageType.SECURITY_NOTICE})
 
 
 @dataclass(frozen=True)
@@ -43,14 +29,6 @@ class Preference:
     channels: tuple[Channel, ...]
     dnd: DndWindow | None = None
     is_default: bool = True
-
-
-def parse_type(text: str) -> MessageType:
-    try:
-        return MessageType(text)
-    except ValueError:
-        known = ", ".join(t.value for t in MessageType)
-        raise NotifyInputInvalid(f"unknown message type {text!r} (one of: {known})") from None
 
 
 def parse_channels(texts: list[str] | tuple[str, ...]) -> tuple[Channel, ...]:
@@ -72,8 +50,10 @@ def parse_channels(texts: list[str] | tuple[str, ...]) -> tuple[Channel, ...]:
 
 def effective(pref: Preference) -> Preference:
     """``pref`` with the service's fixed rules applied (see the module docstring)."""
-    if pref.type in NEVER_HELD:
-        channels = pref.channels if Channel.INBOX in pref.channels else (_I, *pref.channels)
+    if never_held(pref.type):
+        channels = (
+            pref.channels if Channel.INBOX in pref.channels else (Channel.INBOX, *pref.channels)
+        )
         return replace(pref, channels=channels, dnd=None)
     return pref
 
@@ -93,7 +73,7 @@ class PreferenceStore:
                 str(mtype),
             )
         if row is None:
-            return Preference(mtype, DEFAULTS[mtype])
+            return Preference(mtype, default_channels(mtype))
         dnd = None
         if row["dnd_start"] is not None:
             dnd = DndWindow(parse_hhmm(row["dnd_start"]), parse_hhmm(row["dnd_end"]), row["tz"])
@@ -101,7 +81,7 @@ class PreferenceStore:
         return Preference(mtype, channels, dnd, is_default=False)
 
     async def all(self, user_id: int) -> list[Preference]:
-        return [await self.get(user_id, t) for t in MessageType]
+        return [await self.get(user_id, t) for t in known_types()]
 
     async def set(
         self,
@@ -115,7 +95,7 @@ class PreferenceStore:
         """Record a new setting; what is not given keeps its current value.
 
         ``NotifyInputInvalid`` for a window on a type that is never held."""
-        if dnd is not None and mtype in NEVER_HELD:
+        if dnd is not None and never_held(mtype):
             raise NotifyInputInvalid(f"{mtype} messages are never held: no quiet hours for them")
         now = await self.get(user_id, mtype)
         new = Preference(

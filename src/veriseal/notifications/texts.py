@@ -34,21 +34,6 @@ register(
             "Code {code} looks copied: {reason}",
             "码 {code} 疑似被复制：{reason}",
         ),
-        "notify.diversion_alert.title": ("Diversion alert", "窜货预警"),
-        "notify.diversion_alert.body": (
-            "Product {product} was scanned in {region}, outside the territory of {dealer}.",
-            "商品 {product} 在 {region} 被扫描，超出经销商 {dealer} 的授权区域，疑似窜货。",
-        ),
-        "notify.low_stock.title": ("Low stock", "库存不足"),
-        "notify.low_stock.body": (
-            "{product}: {quantity} left at {place}.",
-            "{place} 的 {product} 仅剩 {quantity}。",
-        ),
-        "notify.order_status.title": ("Order {order} updated", "订单 {order} 状态更新"),
-        "notify.order_status.body": (
-            "Order {order} is now {status}.",
-            "订单 {order} 当前状态：{status}。",
-        ),
         # CLI words
         "cli.notify.accepted": (
             "Accepted message {id} ({n} deliveries queued)",

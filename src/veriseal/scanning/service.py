@@ -28,8 +28,6 @@ from veriseal.accounts.models import Principal, Role
 from veriseal.accounts.permissions import Action, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
-from veriseal.extend import manager as plugins
-from veriseal.extend.hookspecs import LedgerEvent
 from veriseal.ledger.base import Ledger
 from veriseal.ledger.text import escape
 from veriseal.models import (
@@ -45,6 +43,7 @@ from veriseal.models import (
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones
+from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
@@ -253,7 +252,7 @@ class ScanService:
         verifier: Verifier,
         committer: GroupCommitter,
         cache: TtlCache | None = None,
-        plugins: plugins.Plugins | None = None,
+        plugins: ScanHooks | None = None,
     ) -> None:
         self._cache = cache or TtlCache()
         self._ledger = ledger
@@ -333,7 +332,7 @@ class ScanService:
         if self._plugins is not None:
             contributions = await self._plugins.contribute(scan, result)
             if contributions:
-                result, facts = plugins.apply(result, contributions)
+                result, facts = apply(result, contributions)
                 scan = replace(scan, outcome=str(result.outcome), reason=result.reason)
         scan_id, scan = await self._committer.append_stored(scan)
         alerts: list[NewAlert] = [

@@ -49,6 +49,22 @@ class Outcome(StrEnum):
     NEEDS_ONLINE_CHECK = "needs_online_check"
 
 
+#: How bad a verdict is; a plugin's contribution may only move a verdict up this scale
+#: (:func:`veriseal.scanning.hooks.apply`).
+SEVERITY: dict[Outcome, int] = {
+    Outcome.GENUINE: 0,
+    Outcome.PIN_REQUIRED: 1,
+    Outcome.EXPIRED: 2,
+    Outcome.SUSPECTED_CLONE: 3,
+    Outcome.PIN_WRONG: 3,
+    Outcome.RECALLED: 4,
+    Outcome.NOT_ACTIVATED: 4,  # authentic label that never went live: as bad as a recall
+    Outcome.DECOMMISSIONED: 5,  # a voided label back in circulation
+    Outcome.KEY_REVOKED: 5,
+    Outcome.INVALID: 6,
+    Outcome.NEEDS_ONLINE_CHECK: 1,  # offline checks only: no verdict yet, like a PIN to come
+}
+
 register(
     {
         "outcome.not_activated": ("Code NOT ACTIVATED", "该码未激活"),

@@ -43,12 +43,12 @@ from veriseal.server import (
     scans_routes,
 )
 from veriseal.server.abuse import FloodDetector, RateLimiter
-from veriseal.server.endpoints import ENDPOINTS, Endpoint, mount
+from veriseal.server.endpoints import ENDPOINTS, ENGINE_KEY, Endpoint, mount
 from veriseal.server.negotiation import asked_language, language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
 
 log = logging.getLogger("veriseal.server")
-ENGINE = web.AppKey("engine", Engine)
+ENGINE = ENGINE_KEY  # the one engine key: the core's and plugins' endpoints find it here
 OPENAPI = web.AppKey("openapi", bytes)
 LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("limiter")
 FLOOD = web.AppKey("flood", FloodDetector)
@@ -278,7 +278,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     mount(app, scans_routes.ROUTES, ENGINE)
     mount(app, messages_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
-    engine.plugins.hook.register_routes(app=app, engine=engine)
+    engine.plugins.register_routes(app)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     app.router.add_post(r"/{prefix:.*}01/{rest:.*}", resolve_post)
     _check_declared(app)

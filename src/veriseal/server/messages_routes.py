@@ -9,14 +9,15 @@ route's input).
 - ``GET /api/v1/me/preferences``, ``PUT /api/v1/me/preferences/{type}``:
   ``{"channels": ["inbox", "email"], "dnd": {"start": "22:00", "end": "08:00",
   "tz": "Asia/Shanghai"} | null}`` (an absent ``dnd`` keeps the window, null clears it).
-- ``POST /api/v1/notifications``: ``{"org_id", "type": "system_notice"|"promotion",
-  "title", "body"}`` to every user of that organisation subtree (admins).
+- ``POST /api/v1/notifications``: ``{"org_id", "type", "title", "body"}`` to every user
+  of that organisation subtree (admins); ``type`` is ``system_notice`` or another type
+  registered as a broadcast (``register_message_types``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -26,12 +27,17 @@ from veriseal.accounts.permissions import Action
 from veriseal.notifications import HistoryFilter
 from veriseal.notifications.dnd import DndWindow
 from veriseal.notifications.inbox import MAX_LIMIT
+from veriseal.notifications.message_types import parse_type
 from veriseal.notifications.models import Channel, MessageType
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Id, Line, Model, Name, Note, Page, Short, after_id
 from veriseal.server.listing import page_schema, records
 
 Schema = dict[str, Any]
+#: A message type's name; which types exist is the registry's (message_types.parse_type).
+TypeName = Annotated[
+    str, Meta(pattern="^[a-z][a-z0-9_]{0,47}$", description="a message type, e.g. system_notice")
+]
 HHMM = Annotated[str, Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM")]
 
 
@@ -44,7 +50,7 @@ class HistoryQuery(Page):
 
     limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT, description="rows per page")] = 50
     q: Line | None = None
-    type: MessageType | None = None
+    type: TypeName | None = None
     channel: Channel | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -57,7 +63,7 @@ class MarkBody(Model):
 
 
 class TypePath(Model):
-    type: MessageType
+    type: TypeName
 
 
 class Dnd(Model):
@@ -73,7 +79,7 @@ class PreferenceBody(Model):
 
 class BroadcastBody(Model):
     org_id: Id
-    type: Literal["system_notice", "promotion"]
+    type: TypeName
     title: Name
     body: Note
 
@@ -84,7 +90,7 @@ async def history(call: Call, query: HistoryQuery) -> Schema:
         call.who,
         HistoryFilter(
             query=query.q,
-            type=query.type,
+            type=None if query.type is None else MessageType(query.type),
             channel=query.channel,
             since=query.since,
             until=query.until,
@@ -112,7 +118,7 @@ async def set_preference(call: Call, path: TypePath, body: PreferenceBody) -> Sc
         dnd = DndWindow.parse(body.dnd.start, body.dnd.end, body.dnd.tz)
     pref = await _messages(call).set_preference(
         call.who,
-        path.type,
+        parse_type(path.type),
         None if body.channels is None else tuple(dict.fromkeys(body.channels)),
         dnd,
         clear_dnd=body.dnd is None,
@@ -122,7 +128,7 @@ async def set_preference(call: Call, path: TypePath, body: PreferenceBody) -> Sc
 
 async def broadcast(call: Call, body: BroadcastBody) -> Schema:
     sent = await _messages(call).broadcast(
-        call.who, body.org_id, MessageType(body.type), body.title, body.body
+        call.who, body.org_id, parse_type(body.type), body.title, body.body
     )
     return {"recipients": sent}
 

@@ -1,0 +1,237 @@
+"""The :class:`PluginContext`: everything a plugin gets from the core, in one object.
+
+Hooks receive it as ``ctx`` (every hook that runs with an engine accepts it), the CLI
+helpers (:func:`veriseal.extend.with_context`) and plugin routes
+(:func:`veriseal.extend.plugin_context`) hand it out too. Through it a plugin
+
+- stores its own data: ``ctx.db`` (transactions over its ``<name>_*`` tables);
+- reads its settings: ``ctx.config`` (the ``[plugins.<name>]`` table of veriseal.toml)
+  and keeps what lives as long as the engine in ``ctx.state`` (caches, its services);
+- checks permissions: ``ctx.require(principal, action, brand_id=..., org=...)``;
+- reads the core's records, never its stores: brands, products, batches, users,
+  organisations, alerts (public records, read-only);
+- acts through the core's services, whose checks still apply: send a notification,
+  announce or publish an event, create a dealer organisation;
+- uses other plugins' services: ``ctx.service(KEY)`` / ``ctx.optional(KEY)``.
+
+The context never exposes the engine: what a plugin may do is exactly its methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from veriseal.accounts.kyc import KycService
+from veriseal.accounts.models import Org, OrgKind, Principal, User
+from veriseal.accounts.permissions import Action, allowed, require
+from veriseal.accounts.service import AccountService
+from veriseal.catalog.brands import BrandService
+from veriseal.catalog.products import Catalogue
+from veriseal.config import Config
+from veriseal.extend.database import Database, Tx
+from veriseal.extend.services import ServiceKey, ServiceRegistry, Unavailable
+from veriseal.ledger.base import Ledger
+from veriseal.lifecycle.aggregation import Children
+from veriseal.lifecycle.index_ranges import IndexRange
+from veriseal.lifecycle.service import Lifecycle
+from veriseal.models import Alert, Batch, Brand, Product, Scan
+from veriseal.notifications import Accepted, MessageType, Notifier
+from veriseal.scanning.hooks import LedgerEvent
+from veriseal.scanning.items import resolve_items
+from veriseal.scanning.verification import Verification, Verifier
+
+T = TypeVar("T")
+
+#: Where the durable event stream's ``publish(tx, kind, brand_id, ref, payload)`` lives.
+STREAM_MODULE = "veriseal.extend.stream"
+
+
+class Core(Protocol):
+    """The core services a context is built over (the engine is one; tests may pass
+    another). Only this module sees them."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def brands(self) -> BrandService: ...
+    @property
+    def catalogue(self) -> Catalogue: ...
+    @property
+    def accounts(self) -> AccountService: ...
+    @property
+    def kyc(self) -> KycService: ...
+    @property
+    def notifier(self) -> Notifier: ...
+    @property
+    def verifier(self) -> Verifier: ...
+    @property
+    def lifecycle(self) -> Lifecycle: ...
+
+
+@dataclass
+class PluginContext:
+    """One enabled plugin's view of the core (see the module docstring)."""
+
+    name: str
+    db: Database
+    config: Mapping[str, Any]
+    _core: Core = field(repr=False)
+    _services: ServiceRegistry = field(repr=False)
+    _announce: Callable[[LedgerEvent], Awaitable[None]] = field(repr=False)
+    #: what the plugin keeps for the engine's lifetime (its services, caches)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    # -- permissions -------------------------------------------------------------------
+    def require(
+        self,
+        principal: Principal,
+        action: Action,
+        *,
+        brand_id: int | None = None,
+        org: Org | None = None,
+        owner_id: int | None = None,
+    ) -> None:
+        """``forbidden`` unless ``principal`` may do ``action`` on the target (the core's
+        :func:`veriseal.require_permission`, scope rules included)."""
+        require(principal, action, brand_id=brand_id, org=org, owner_id=owner_id)
+
+    def allowed(self, principal: Principal, action: Action) -> bool:
+        """The role (and token scopes) permit ``action`` somewhere (scope unchecked)."""
+        return allowed(principal, action)
+
+    async def require_verified_dealer(self, org: Org) -> None:
+        """``not_verified`` unless ``org`` passed the real-name (KYC) review."""
+        await self._core.kyc.require_verified_dealer(org)
+
+    # -- read-only lookups -------------------------------------------------------------
+    async def brand(self, slug: str | None = None) -> Brand:
+        """The named brand, else the configured default, else the only brand."""
+        slug = slug or self._core.config.default_brand
+        if slug:
+            return await self._core.brands.get(slug)
+        found = await self._core.brands.list()
+        if len(found) == 1:
+            return found[0]
+        from veriseal.errors import BrandNotFound  # noqa: PLC0415 (rarely raised)
+
+        raise BrandNotFound("several brands share this ledger: name one with --brand")
+
+    async def brand_by_id(self, brand_id: int) -> Brand:
+        return await self._core.ledger.get_brand_by_id(brand_id)
+
+    async def product(self, brand: Brand, gtin: str) -> Product:
+        return await self._core.catalogue.get(brand, gtin)
+
+    async def products(self, brand: Brand) -> list[Product]:
+        return await self._core.catalogue.list(brand)
+
+    async def batch(self, batch_id: int) -> Batch:
+        return await self._core.ledger.get_batch(batch_id)
+
+    async def user(self, user_id: int) -> User:
+        return await self._core.accounts.store.get_user(user_id)
+
+    async def org(self, org_id: int) -> Org:
+        return await self._core.accounts.store.get_org(org_id)
+
+    async def brand_org(self, brand: Brand) -> Org:
+        """The root organisation of ``brand``'s dealer tree."""
+        return await self._core.accounts.brand_org(brand)
+
+    async def org_tree(self, principal: Principal, root_id: int | None = None) -> list[Org]:
+        """The organisations under ``root_id`` that ``principal`` may see."""
+        return await self._core.accounts.org_tree(principal, root_id)
+
+    async def users(self, principal: Principal, org_id: int | None = None) -> list[User]:
+        """The users of an organisation subtree that ``principal`` may see."""
+        return await self._core.accounts.list_users(principal, org_id)
+
+    async def alerts(self, brand_id: int | None, *, code: str | None = None, limit: int = 1000
+                     ) -> list[Alert]:  # fmt: skip
+        """The core's alerts of a brand (optionally of one code), oldest first."""
+        return await self._core.ledger.list_alerts(brand_id, code=code, limit=limit)
+
+    async def scans(
+        self,
+        brand_id: int,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        after_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[Scan]:
+        """The brand's recorded scans in id order (``after_id``: the page after it)."""
+        return await self._core.ledger.list_scans(
+            brand_id, since=since, until=until, after_id=after_id, limit=limit
+        )
+
+    async def verify(self, code: str) -> Verification:
+        """The verdict of ``code`` without recording a scan."""
+        return await self._core.verifier.verify(code)
+
+    async def resolve_items(
+        self, brand: Brand, texts: Iterable[str]
+    ) -> tuple[Children, dict[int, list[IndexRange]]]:
+        """Scanned entries into children and item ranges by batch (``veriseal.resolve_items``)."""
+        return await resolve_items(self._core.verifier, brand, texts)
+
+    async def contents(self, brand: Brand, sscc: str, *, deep: bool = False) -> Children:
+        """What a logistic unit holds (``deep``: down to the items)."""
+        return await self._core.lifecycle.aggregation.contents(brand, sscc, deep=deep)
+
+    # -- acting through the core's services --------------------------------------------
+    async def create_org(
+        self,
+        principal: Principal,
+        parent_id: int,
+        kind: OrgKind,
+        name: str,
+        profile: dict[str, str] | None = None,
+    ) -> Org:
+        """A new organisation under ``parent_id`` (the accounts service checks
+        ``orgs.manage`` over the parent)."""
+        return await self._core.accounts.create_org(principal, parent_id, kind, name, profile)
+
+    async def notify(
+        self,
+        user_ids: Sequence[int],
+        mtype: MessageType,
+        title: str,
+        body: str,
+        data: dict[str, Any] | None = None,
+    ) -> list[Accepted]:
+        """Send a message of ``mtype`` (register it: ``register_message_types``) to each
+        user, over their chosen (else the type's default) channels."""
+        return await self._core.notifier.notify_many(user_ids, mtype, title, body, data)
+
+    async def announce(self, event: LedgerEvent) -> None:
+        """Tell every plugin's ``ledger_event`` hook (after your commit; not durable)."""
+        await self._announce(event)
+
+    async def publish(
+        self, tx: Tx, kind: str, brand_id: int | None, ref: int, payload: dict[str, Any]
+    ) -> int:
+        """Append an event to the durable event stream inside ``tx`` (so it commits with
+        the change it reports); returns its position. Raises ``NotImplementedError``
+        while the event stream is not part of this installation."""
+        try:
+            stream = importlib.import_module(STREAM_MODULE)
+        except ModuleNotFoundError:
+            raise NotImplementedError("the durable event stream is not available yet") from None
+        position: int = await stream.publish(tx, kind, brand_id, ref, payload)
+        return position
+
+    # -- other plugins' services -------------------------------------------------------
+    def service(self, key: ServiceKey[T]) -> T:
+        """A service another plugin provides (declare it in ``required_services``)."""
+        return self._services.get(key)
+
+    def optional(self, key: ServiceKey[T]) -> T | Unavailable:
+        """A service, or :class:`Unavailable` when no enabled plugin provides it."""
+        return self._services.optional(key)
