@@ -10,14 +10,19 @@ import pytest
 import veriseal
 import veriseal_cli
 from veriseal import errors
+from veriseal.extend.manager import BUNDLED, installed, load
 from veriseal.i18n import bilingual, keys, language, register, t
 from veriseal.scanning.verification import REASONS, Outcome
 
 
 def _import_everything() -> None:
-    """Import every module of the core, the CLI and the bundled plugins, so errors and
-    messages they define (and register) are all seen below."""
-    for package in (veriseal, veriseal_cli):
+    """Import every module of the core, the CLI and the bundled plugins, and load the
+    bundled plugins, so errors and messages they define (and register, at import time
+    or through the ``register_error_codes`` hook) are all seen below."""
+    load(BUNDLED)
+    plugins = [importlib.import_module(ep.value.split(":")[0].split(".")[0])
+               for name, ep in installed().items() if name in BUNDLED]  # fmt: skip
+    for package in (veriseal, veriseal_cli, *plugins):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             importlib.import_module(info.name)
 

@@ -92,7 +92,12 @@ def notify() -> None:
 
 
 @notify.command("send")
-@click.option("--type", "mtype", required=True, help="order_status, promotion, system_notice, ...")
+@click.option(
+    "--type",
+    "mtype",
+    required=True,
+    help="a registered message type: system_notice, or one a plugin registers",
+)
 @click.option("--user", "users", type=ID, multiple=True, required=True, help="Repeatable.")
 @click.option("--title", required=True)
 @click.option("--body", default="")

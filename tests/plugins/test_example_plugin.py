@@ -98,7 +98,7 @@ async def test_enabled_its_hooks_run(open_engine: OpenEngine) -> None:
         assert response.status == 200
         assert await response.json() == {"": 1, "CN": 1}
         doc = await (await client.get("/openapi.json")).json()
-        assert doc["paths"]["/api/v1/hello/counts"]["get"]["x-veriseal-access"] == "scans.read"
+        assert doc["paths"]["/api/v1/hello/counts"]["get"]["x-veriseal-access"] == "hello.read"
 
 
 @pytest.mark.usefixtures("hello_installed")

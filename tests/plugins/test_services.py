@@ -9,11 +9,24 @@ from typing import Any, Protocol
 
 import pytest
 
-from veriseal import Engine, hookimpl
+from veriseal import SYSTEM_PRINCIPAL, Action, Engine, Forbidden, MessageType, Role, hookimpl
+from veriseal.accounts.permissions import MATRIX, actions
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
-from veriseal.extend import PluginContext, Provided, ServiceKey, ServiceMissing, Unavailable
+from veriseal.extend import (
+    Channel,
+    ConsolePage,
+    MessageTypeSpec,
+    Permission,
+    PluginContext,
+    Provided,
+    ServiceKey,
+    ServiceMissing,
+    Unavailable,
+)
+from veriseal.extend.manager import PluginInvalid
 from veriseal.i18n import t
+from veriseal.notifications import message_types
 
 
 class Greet(Protocol):
@@ -92,3 +105,62 @@ def test_service_names_are_checked() -> None:
     with pytest.raises(ValueError):
         ServiceKey[Greet]("no-dot")
     assert GREET.provider == "greeter"
+
+
+class Registrar:
+    """A plugin adding to each open registry."""
+
+    @staticmethod
+    @hookimpl
+    def register_permissions() -> list[Permission]:
+        return [Permission(Action("widgets.count"), frozenset({Role.INSPECTOR}), "Count", "计数")]
+
+    @staticmethod
+    @hookimpl
+    def register_message_types() -> list[MessageTypeSpec]:
+        return [MessageTypeSpec(MessageType("widget_news"), "Widget news", "小部件新闻",
+                                (Channel.INBOX, Channel.EMAIL), broadcast=True)]  # fmt: skip
+
+    @staticmethod
+    @hookimpl
+    def register_error_codes() -> dict[str, tuple[str, str]]:
+        return {"widget_jammed": ("Widget jammed", "小部件卡住了")}
+
+    @staticmethod
+    @hookimpl
+    def register_console_pages() -> list[ConsolePage]:
+        page = ConsolePage(
+            "/console/widgets", "Widgets", "小部件", Action("widgets.count"), "tools"
+        )
+        return [page]
+
+
+async def test_plugins_fill_the_open_registries(tmp_path: Path, ledger_url: str) -> None:
+    config = _config(tmp_path, ledger_url)
+    async with await Engine.open(config, extra_plugins=[("widgets", Registrar())]) as engine:
+        ctx = engine.plugins.context("widgets")
+        assert MATRIX[Action("widgets.count")] == {Role.INSPECTOR}
+        with pytest.raises(Forbidden):  # the operator is a platform admin: not an inspector
+            ctx.require(SYSTEM_PRINCIPAL, Action("widgets.count"))
+        assert ctx.allowed(SYSTEM_PRINCIPAL, Action.USERS_MANAGE)
+        assert Action("widgets.count") in actions()
+        assert t("error.widget_jammed", "zh") == "小部件卡住了"
+        assert message_types.default_channels(MessageType("widget_news")) == (
+            Channel.INBOX,
+            Channel.EMAIL,
+        )
+        assert message_types.broadcastable(MessageType("widget_news"))
+        [entry] = engine.plugins.console.menu({Action("widgets.count")})
+        assert (entry.group, entry.path, entry.title_zh) == ("tools", "/console/widgets", "小部件")
+        assert engine.plugins.console.menu(set()) == []
+
+
+async def test_a_clashing_registration_stops_the_start(tmp_path: Path, ledger_url: str) -> None:
+    class Clash:
+        @staticmethod
+        @hookimpl
+        def register_permissions() -> list[Permission]:  # users.manage belongs to the core
+            return [Permission(Action("users.manage"), frozenset({Role.CONSUMER}))]
+
+    with pytest.raises(PluginInvalid):
+        await Engine.open(_config(tmp_path, ledger_url), extra_plugins=[("clash", Clash())])
