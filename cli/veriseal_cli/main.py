@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from veriseal_cli import batches, clones, keys, products, scans, serve, setup, users, verify
+from veriseal_cli import (
+    batches,
+    clones,
+    keys,
+    plugin_new,
+    products,
+    scans,
+    serve,
+    setup,
+    users,
+    verify,
+)
 from veriseal_cli import lifecycle as lifecycle_commands
 from veriseal_cli import notifications as notify_commands
 from veriseal_cli import printing as print_commands
@@ -32,6 +43,7 @@ for module in (setup, products, batches, keys, verify, serve, scans, clones, use
     module.register(cli)
 lifecycle_commands.register(cli)  # after batches: it adds to the batch group
 notify_commands.register(cli)
+plugin_new.register(cli)
 
 
 def main() -> None:

@@ -46,6 +46,24 @@ async def test_defaults_and_missing_addresses(notifier: Notifier, book: LedgerCo
     assert unknown.in_inbox and unknown.deliveries == ()
 
 
+async def test_a_type_nobody_registers_still_reads_back(
+    notifier: Notifier, book: LedgerContactBook
+) -> None:
+    """A message stored while a plugin was enabled (its type registered) reads back after
+    the plugin is gone; new messages of such a type go to the inbox only, and nobody can
+    choose channels for it."""
+    await add_user(book, 1, email="a@example.com", phone="13800138000")
+    retired = MessageType("orders_of_a_removed_plugin")
+    sent = await notifier.notify(1, retired, "Order 42 shipped", "订单 42 已发货")
+    assert sent.in_inbox and sent.deliveries == ()
+    [m] = await notifier.inbox.history(1, HistoryFilter(type=retired))
+    assert m.type == "orders_of_a_removed_plugin" and isinstance(m.type, MessageType)
+    with pytest.raises(NotifyInputInvalid):
+        parse_type("orders_of_a_removed_plugin")
+    with pytest.raises(ValueError):
+        MessageType("Not A Name")
+
+
 async def test_preferences_choose_channels(notifier: Notifier, book: LedgerContactBook) -> None:
     await add_user(book, 1, email="a@example.com", webhook="http://127.0.0.1:9/hook")
     await notifier.preferences.set(1, MessageType("promotion"), channels=(Channel.EMAIL,))
