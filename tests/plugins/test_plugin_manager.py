@@ -19,9 +19,17 @@ from veriseal.scanning.verification import Outcome, Verification
 GUANGZHOU = Location(23.1291, 113.2644, 15.0, LocationSource.GPS)
 
 
-def plugin(**hooks: Any) -> types.SimpleNamespace:
-    """A plugin object whose attributes are hookimpls."""
-    return types.SimpleNamespace(**{name: hookimpl(fn) for name, fn in hooks.items()})
+def plugin(**hooks: Any) -> types.ModuleType:
+    """A plugin object whose attributes are hookimpls (a module, as installed plugins are)."""
+    module = types.ModuleType("test_plugin")
+    for name, fn in hooks.items():
+        setattr(module, name, hookimpl(fn))
+    return module
+
+
+def test_a_plugin_object_must_be_hashable() -> None:
+    with pytest.raises(PluginInvalid, match="hashable"):
+        load([], [("odd", types.SimpleNamespace())])
 
 
 def test_a_misspelled_hook_fails_at_start_up() -> None:

@@ -109,6 +109,13 @@ def load(enabled: Iterable[str], extra: Sequence[tuple[str, object]] = ()) -> pl
             ) from exc
     for name, plugin in (*todo, *extra):
         try:
+            hash(plugin)  # pluggy's per-plugin callers keep plugins in sets
+        except TypeError:
+            raise PluginInvalid(
+                f"plugin {name!r} is a {type(plugin).__name__}, which is not hashable:"
+                " register a module or a class instance"
+            ) from None
+        try:
             pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             raise PluginInvalid(f"plugin {name!r}: {exc}") from exc
