@@ -215,17 +215,22 @@ class PluginContext:
         await self._announce(event)
 
     async def publish(
-        self, tx: Tx, kind: str, brand_id: int | None, ref: int, payload: dict[str, Any]
-    ) -> int:
-        """Append an event to the durable event stream inside ``tx`` (so it commits with
-        the change it reports); returns its position. Raises ``NotImplementedError``
-        while the event stream is not part of this installation."""
+        self,
+        tx: Tx,
+        kind: str,
+        brand_id: int | None,
+        ref: int,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an event (``kind``: ``<plugin>.<event>``) to the durable event stream
+        inside ``tx``, so it commits with the change it reports; publish as the last
+        statement of ``tx``. Raises ``NotImplementedError`` while the event stream is
+        not part of this installation."""
         try:
             stream = importlib.import_module(STREAM_MODULE)
         except ModuleNotFoundError:
             raise NotImplementedError("the durable event stream is not available yet") from None
-        position: int = await stream.publish(tx, kind, brand_id, ref, payload)
-        return position
+        await stream.publish(tx, kind, brand_id, ref, payload)
 
     # -- other plugins' services -------------------------------------------------------
     def service(self, key: ServiceKey[T]) -> T:
