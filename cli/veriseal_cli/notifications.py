@@ -22,6 +22,8 @@ import click
 
 from veriseal.accounts.notify_bridge import AccountContactBook
 from veriseal.accounts.store import AccountStore
+from veriseal.extend.manager import Plugins
+from veriseal.extend.manager import load as load_plugins
 from veriseal.i18n import t
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.notifications import (
@@ -47,13 +49,16 @@ T = TypeVar("T")
 
 
 def with_notifier(opts: Options, body: Callable[[Notifier, NotifySettings], Awaitable[T]]) -> T:
-    """Open (and migrate) the configured ledger, run ``body`` with a notifier, close."""
+    """Open (and migrate) the configured ledger, run ``body`` with a notifier, close.
+    The enabled plugins are loaded first: their message types are what ``--type``
+    may name, and their migrations are applied like an engine's."""
 
     async def go() -> T:
         config = opts.load()
+        plugins = Plugins(load_plugins(config.plugins))  # fills the message-type registry
         ledger: Ledger = await open_ledger(config.db_url)
         try:
-            await ledger.migrate()
+            await ledger.migrate(plugins.migrations())
             settings = NotifySettings.load(config.path)
             book = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
             return await body(Notifier(ledger, book), settings)
