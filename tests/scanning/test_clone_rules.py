@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from tests.catalog.test_lifecycle import first_codes, make_batch
 from veriseal.engine import Engine
 from veriseal.models import (
     AlertKind,
@@ -19,8 +20,6 @@ from veriseal.regions.geo import distance_km
 from veriseal.scanning.clones import evaluate
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
-
-from tests.catalog.test_lifecycle import first_codes, make_batch
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 SHANGHAI = Location(31.2304, 121.4737, 20.0, LocationSource.GPS)

@@ -8,14 +8,13 @@ spelling of a signature must not verify at all.
 
 from __future__ import annotations
 
+from tests.catalog.conftest import GTIN
+from tests.catalog.test_lifecycle import first_codes, make_batch
 from veriseal.catalog.minting import Minter
 from veriseal.engine import Engine
 from veriseal.models import Brand, ClonePolicy, Profile, ScanChannel
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
-
-from tests.catalog.conftest import GTIN
-from tests.catalog.test_lifecycle import first_codes, make_batch
 
 CTX = ScanContext(ScanChannel.WEB, "device:x")
 
