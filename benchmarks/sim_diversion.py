@@ -40,6 +40,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -51,7 +52,7 @@ from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.models import Brand, Location, LocationSource, ScanChannel
 from veriseal.regions.china import PROVINCES
 from veriseal.regions.resolver import default_resolver
 from veriseal.scanning.service import ScanContext
@@ -171,6 +172,33 @@ async def main(args: argparse.Namespace) -> None:
             await engine.close()
 
 
+@dataclass
+class World:
+    """The simulated market: the brand's codes, its dealers, and where each unit ends up."""
+
+    engine: Engine
+    rng: random.Random
+    args: argparse.Namespace
+    towns: dict[str, list[tuple[float, float]]]
+    border: dict[str, list[tuple[float, float]]]
+    provinces: list[str]
+    brand: Brand
+    codes: list[str]  # printed URIs, by unit index
+    home: dict[str, str]  # dealer code -> its home province
+    truth: Truth = field(default_factory=Truth)
+    where_sold: dict[int, str] = field(default_factory=dict)  # unit -> consumer's province
+    diverting: list[str] = field(default_factory=list)  # dealers that divert
+    via_dealer: set[str] = field(default_factory=set)  # ... through another dealer
+    scans: list[tuple[int, Location]] = field(default_factory=list)  # (unit, fix)
+
+    @property
+    def per(self) -> int:
+        return int(self.args.units)
+
+    def serial(self, i: int) -> str:
+        return self.codes[i].rsplit("/", 1)[1]
+
+
 async def run(
     engine: Engine,
     rng: random.Random,
@@ -180,7 +208,26 @@ async def run(
     provinces: list[str],
     t0: float,
 ) -> None:
-    t = of(engine)
+    w = await make_world(engine, rng, args, towns, border, provinces)
+    await build_network(w)
+    t_setup = time.perf_counter()
+    await ship(w)
+    await inject_diversions(w)
+    consumer_scans(w)
+    clone_scans(w)
+    t_scan = await scan_all(w)
+    await report(w, t_setup - t0, t_scan)
+
+
+async def make_world(
+    engine: Engine,
+    rng: random.Random,
+    args: argparse.Namespace,
+    towns: dict[str, list[tuple[float, float]]],
+    border: dict[str, list[tuple[float, float]]],
+    provinces: list[str],
+) -> World:
+    """A brand with one batch of codes, DEALERS x UNITS, and each dealer's home."""
     brand = await engine.brands.create("sim", "Sim Tea", "id.sim.example")
     await engine.catalogue.add(make_product(brand, GTIN, "Tea", category="Beverages/Tea"))
     n_dealers, per = args.dealers, args.units
@@ -193,64 +240,73 @@ async def run(
     width = chunk.uris.shape[1]
     raw = chunk.uris.tobytes().decode()
     codes = [raw[i * width : (i + 1) * width] for i in range(n_dealers * per)]
-    serial_of = {i: c.rsplit("/", 1)[1] for i, c in enumerate(codes)}
-
-    # -- the dealer network, through the real import, KYC and grant services -------------
     home = {f"D{d:04d}": provinces[d % len(provinces)] for d in range(n_dealers)}
+    return World(engine, rng, args, towns, border, provinces, brand, codes, home)
+
+
+async def build_network(w: World) -> None:
+    """The dealer network, through the real import, KYC and grant services."""
+    t = of(w.engine)
     csv_text = "code,name,kind,parent,contact,phone,regions,status\n" + "".join(
         f"{c},经销商{c},distributor,,联系人,1380000{i:04d},{p},active\n"
-        for i, (c, p) in enumerate(home.items())
+        for i, (c, p) in enumerate(w.home.items())
     )
-    await t.dealers.import_csv(SYSTEM, brand.id, csv_text)
+    await t.dealers.import_csv(SYSTEM, w.brand.id, csv_text)
     image = jpeg()
-    for n, code in enumerate(home):
-        dealer = await t.dealers.find(brand.id, code)
-        await approve(engine, dealer.org_id, n, image)
-        await t.grants.grant(SYSTEM, brand.id, code, "category:Beverages/Tea", home[code])
-    await t.diversion.set_tolerances(SYSTEM, brand.id, buffer_km=args.buffer_km)
-    t_setup = time.perf_counter()
+    for n, code in enumerate(w.home):
+        dealer = await t.dealers.find(w.brand.id, code)
+        await approve(w.engine, dealer.org_id, n, image)
+        await t.grants.grant(SYSTEM, w.brand.id, code, "category:Beverages/Tea", w.home[code])
+    await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=w.args.buffer_km)
 
-    # -- shipments: every dealer its own consecutive range ------------------------------
-    for n, code in enumerate(home):
-        await t.shipments.ship(SYSTEM, brand, code, codes[n * per : (n + 1) * per])
 
-    # -- injected diversions ------------------------------------------------------------
-    truth = Truth()
-    dealers = list(home)
-    neighbours = neighbouring(border, provinces)
-    diverting = rng.sample(dealers, max(1, n_dealers // 10))
-    where_sold: dict[int, str] = {}  # unit -> province its consumer is in
-    for n, code in enumerate(dealers):
-        for i in range(n * per, (n + 1) * per):
-            where_sold[i] = home[code]
-    via_dealer = set(diverting[: len(diverting) // 3])
-    for code in diverting:
+async def ship(w: World) -> None:
+    """Every dealer its own consecutive range, sold (so far) in its home province."""
+    t = of(w.engine)
+    for n, code in enumerate(w.home):
+        await t.shipments.ship(SYSTEM, w.brand, code, w.codes[n * w.per : (n + 1) * w.per])
+        for i in range(n * w.per, (n + 1) * w.per):
+            w.where_sold[i] = w.home[code]
+
+
+async def inject_diversions(w: World) -> None:
+    """A tenth of the dealers sell half their stock elsewhere: a third of them to a
+    dealer there (who scans it in), the others straight to consumers."""
+    rng, dealers = w.rng, list(w.home)
+    neighbours = neighbouring(w.border, w.provinces)
+    w.diverting = rng.sample(dealers, max(1, len(dealers) // 10))
+    w.via_dealer = set(w.diverting[: len(w.diverting) // 3])
+    for code in w.diverting:
         n = dealers.index(code)
-        units = list(range(n * per, n * per + per // 2))  # half its stock
-        near = neighbours.get(home[code], [])
-        if near and rng.random() < args.neighbour_share:  # just across a border
+        units = list(range(n * w.per, n * w.per + w.per // 2))  # half its stock
+        near = neighbours.get(w.home[code], [])
+        if near and rng.random() < w.args.neighbour_share:  # just across a border
             elsewhere = rng.choice(near)
         else:
-            elsewhere = rng.choice([p for p in provinces if p != home[code]])
-        if code in via_dealer:  # sold to a dealer there, who scans it in
-            buyer = rng.choice([d for d in dealers if home[d] == elsewhere])
-            r = await t.receive(SYSTEM, brand, [codes[i] for i in units], at_ref=buyer)
-            truth.diverted_receipts.update(x.movement_id for x in r.taken)
-            truth.receipt_units.update(units)
+            elsewhere = rng.choice([p for p in w.provinces if p != w.home[code]])
+        if code in w.via_dealer:  # sold to a dealer there, who scans it in
+            buyer = rng.choice([d for d in dealers if w.home[d] == elsewhere])
+            r = await of(w.engine).receive(
+                SYSTEM, w.brand, [w.codes[i] for i in units], at_ref=buyer
+            )
+            w.truth.diverted_receipts.update(x.movement_id for x in r.taken)
+            w.truth.receipt_units.update(units)
         else:
-            truth.diverted_units.update(units)
+            w.truth.diverted_units.update(units)
         for i in units:
-            where_sold[i] = elsewhere
+            w.where_sold[i] = elsewhere
 
-    # -- consumer scans ------------------------------------------------------------------
-    scans: list[tuple[int, Location]] = []
-    for i, province in where_sold.items():
+
+def consumer_scans(w: World) -> None:
+    """Most units scanned by a shopper near a town of the province they were sold in."""
+    rng, args = w.rng, w.args
+    for i, province in w.where_sold.items():
         if rng.random() > args.scanned:
             continue
         pool = (
-            border[province]
-            if rng.random() < args.border_share and border[province]
-            else towns[province]
+            w.border[province]
+            if rng.random() < args.border_share and w.border[province]
+            else w.towns[province]
         )
         lat, lon = rng.choice(pool)
         # the shopper lives up to --rural-km from the town (then the GPS noise applies)
@@ -262,19 +318,28 @@ async def run(
         fix = noisy_fix(rng, lat, lon, args.ip_share)
         repeats = 2 if rng.random() < 0.2 else 1
         for _ in range(repeats):
-            scans.append((i, fix))
-            truth.scanned.add(i)
+            w.scans.append((i, fix))
+            w.truth.scanned.add(i)
             if fix.source is LocationSource.GPS and (fix.accuracy_m or 0) <= 2000:
-                truth.usable[i] += 1
-    # clones: copies of genuine in-territory codes scanned across the country
-    clean = [i for i in where_sold if i not in truth.diverted_units | truth.receipt_units]
-    for i in rng.sample(clean, args.clones):
-        truth.cloned.add(serial_of[i])
-        for _ in range(args.copies):
-            lat, lon = rng.choice(towns[rng.choice(provinces)])
-            scans.append((i, noisy_fix(rng, lat, lon, 0.0)))
+                w.truth.usable[i] += 1
+
+
+def clone_scans(w: World) -> None:
+    """Copies of genuine in-territory codes scanned across the country."""
+    truth = w.truth
+    clean = [i for i in w.where_sold if i not in truth.diverted_units | truth.receipt_units]
+    for i in w.rng.sample(clean, w.args.clones):
+        truth.cloned.add(w.serial(i))
+        for _ in range(w.args.copies):
+            lat, lon = w.rng.choice(w.towns[w.rng.choice(w.provinces)])
+            w.scans.append((i, noisy_fix(w.rng, lat, lon, 0.0)))
+
+
+async def scan_all(w: World) -> float:
+    """Every scan through the real scan service, in shuffled order; the seconds taken."""
+    scans, engine = w.scans, w.engine
     order = list(range(len(scans)))
-    rng.shuffle(order)
+    w.rng.shuffle(order)
     # keep each unit's own scans in order (the repeat after the first)
     t_scan0 = time.perf_counter()
     sem = asyncio.Semaphore(32)  # concurrent consumers: group commit batches them
@@ -282,36 +347,54 @@ async def run(
     async def one(k: int) -> None:
         i, fix = scans[k]
         async with sem:
-            await engine.scans.scan(codes[i], ScanContext(ScanChannel.WEB, f"device:{i}", fix))
+            await engine.scans.scan(w.codes[i], ScanContext(ScanChannel.WEB, f"device:{i}", fix))
 
     # units are scanned by one consumer at a time: process in waves with no unit twice
     pending = order
     while pending:
-        wave, later, seen = [], [], set()
+        wave: list[int] = []
+        later: list[int] = []
+        seen: set[int] = set()
         for k in pending:
             (later if scans[k][0] in seen else wave).append(k)
             seen.add(scans[k][0])
         await asyncio.gather(*(one(k) for k in wave))
         pending = later
-    t_scan = time.perf_counter() - t_scan0
+    return time.perf_counter() - t_scan0
 
-    # -- scoring -------------------------------------------------------------------------
-    alerts = await t.alerts.list(SYSTEM, brand.id, limit=10**7)
+
+@dataclass(frozen=True)
+class Score:
+    """True and false positives and misses of one alert kind."""
+
+    tp: set[Any]  # unit indexes or movement ids
+    fp: set[Any]
+    fn: set[Any]
+
+
+async def report(w: World, t_setup: float, t_scan: float) -> None:
+    """Score the alerts against the truth and print the figures and the misses."""
+    args, truth = w.args, w.truth
+    alerts = await of(w.engine).alerts.list(SYSTEM, w.brand.id, limit=10**7)
     live = [a for a in alerts if a.state != "dismissed"]
     superseded = [a for a in alerts if a.state == "dismissed"]
     scan_alerted = {a.index for a in live if a.source == "scan"}
     receipt_alerted = {a.movement_id for a in live if a.source == "receipt"}
     detectable = {i for i in truth.diverted_units if truth.usable.get(i)}
-    tp_units = scan_alerted & truth.diverted_units
-    fp_units = {i for i in scan_alerted if i not in truth.diverted_units}
-    fn_units = detectable - scan_alerted
-    tp_r = receipt_alerted & truth.diverted_receipts
-    fp_r = receipt_alerted - truth.diverted_receipts
-    fn_r = truth.diverted_receipts - receipt_alerted
-    tp = len(tp_units) + len(tp_r)
-    precision = tp / max(tp + len(fp_units) + len(fp_r), 1)
+    units = Score(
+        scan_alerted & truth.diverted_units,
+        {i for i in scan_alerted if i not in truth.diverted_units},
+        detectable - scan_alerted,
+    )
+    receipts = Score(
+        receipt_alerted & truth.diverted_receipts,
+        receipt_alerted - truth.diverted_receipts,
+        truth.diverted_receipts - receipt_alerted,
+    )
+    tp = len(units.tp) + len(receipts.tp)
+    precision = tp / max(tp + len(units.fp) + len(receipts.fp), 1)
     recall = tp / max(len(detectable) + len(truth.diverted_receipts), 1)
-    core = await engine.ledger.list_alerts(brand.id, limit=10**7)
+    core = await w.engine.ledger.list_alerts(w.brand.id, limit=10**7)
     cloned_alerted = {a.alert.code for a in core if str(a.alert.kind) in CLONE_KINDS}
     c_tp = cloned_alerted & truth.cloned
     c_precision = len(c_tp) / max(len(cloned_alerted), 1)
@@ -319,21 +402,22 @@ async def run(
     ip_only = {i for i in truth.diverted_units & truth.scanned if not truth.usable.get(i)}
 
     print(
-        f"dealers {n_dealers} in {len(set(home.values()))} provinces, {n_dealers * per} units,"
-        f" {len(scans)} scans ({args.ip_share:.0%} IP-located,"
-        f" {args.border_share:.0%} at border towns), {len(diverting)} diverting dealers"
-        f" ({len(via_dealer)} via another dealer's inbound scan, {args.neighbour_share:.0%}"
+        f"dealers {args.dealers} in {len(set(w.home.values()))} provinces,"
+        f" {args.dealers * w.per} units,"
+        f" {len(w.scans)} scans ({args.ip_share:.0%} IP-located,"
+        f" {args.border_share:.0%} at border towns), {len(w.diverting)} diverting dealers"
+        f" ({len(w.via_dealer)} via another dealer's inbound scan, {args.neighbour_share:.0%}"
         f" into a neighbouring province), {args.clones} cloned codes"
         f" x {args.copies} copy scans; buffer {args.buffer_km:g} km"
     )
     print(
-        f"setup {t_setup - t0:.1f} s; scans {t_scan:.1f} s"
-        f" ({len(scans) / t_scan:.0f} scans/s through the real scan service)"
+        f"setup {t_setup:.1f} s; scans {t_scan:.1f} s"
+        f" ({len(w.scans) / t_scan:.0f} scans/s through the real scan service)"
     )
     print(
         f"DIVERSION precision {precision:.3f}  recall {recall:.3f}"
-        f"  (units: TP {len(tp_units)} FP {len(fp_units)} FN {len(fn_units)};"
-        f" receipts: TP {len(tp_r)} FP {len(fp_r)} FN {len(fn_r)})"
+        f"  (units: TP {len(units.tp)} FP {len(units.fp)} FN {len(units.fn)};"
+        f" receipts: TP {len(receipts.tp)} FP {len(receipts.fp)} FN {len(receipts.fn)})"
     )
     print(
         f"  not counted: {len(ip_only)} diverted units seen only by IP or with a fix worse"
@@ -346,23 +430,31 @@ async def run(
         f" FN {len(truth.cloned - cloned_alerted)})"
     )
     by_index = {a.index: a for a in live if a.source == "scan"}
+    print_misses(w, by_index, units, cloned_alerted)
+
+
+def print_misses(
+    w: World, by_index: dict[Any, Any], units: Score, cloned_alerted: set[str]
+) -> None:
+    """The first false and missed alerts of each kind, with what was seen."""
+    truth = w.truth
     r = default_resolver()
-    for i in sorted(fp_units)[:15]:
+    for i in sorted(units.fp)[:15]:
         a = by_index[i]
         seen = a.evidence["seen"]
         print(
             f"  false diversion: unit {i} of {a.evidence['holder']['code']}"
             f" ({a.evidence['territory']['regions']}) seen in {seen['province']}"
             f" {seen['city']} source {seen['source']} accuracy {seen['accuracy_m']} m;"
-            f" cloned={serial_of[i] in truth.cloned}"
+            f" cloned={w.serial(i) in truth.cloned}"
         )
-    for i in sorted(fn_units)[:15]:
-        fixes = [f for k, f in scans if k == i]
+    for i in sorted(units.fn)[:15]:
+        fixes = [f for k, f in w.scans if k == i]
         regions = [
             (f.source.value, f.accuracy_m, getattr(r.resolve(f.lat, f.lon), "province", None))
             for f in fixes
         ]
-        print(f"  missed diversion: unit {i} sold in {where_sold[i]}, fixes {regions}")
+        print(f"  missed diversion: unit {i} sold in {w.where_sold[i]}, fixes {regions}")
     for code in sorted(truth.cloned - cloned_alerted)[:15]:
         print(f"  missed clone: {code}")
     for code in sorted(cloned_alerted - truth.cloned)[:15]:

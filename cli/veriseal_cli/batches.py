@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from veriseal.errors import InvalidInput
 from veriseal.i18n import t
 from veriseal.models import Batch, BatchStatus, Profile
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
+from veriseal_cli.option_groups import gather
 from veriseal_cli.output import is_stdout, open_output, output_option
 from veriseal_cli.params import BATCH, COUNT, INDEX
 from veriseal_cli.progress import progress_bar
@@ -42,6 +44,34 @@ def batch_dict(b: Batch) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class NewBatch:
+    """The options of ``batch create``, as the command line gave them."""
+
+    gtin: str  # a registered product's GTIN
+    lot: str  # printed on the labels (AI 10)
+    size: int  # number of codes
+    profile: str  # a Profile value
+    with_pin: bool  # give every code a scratch-off PIN
+    pin_digits: int  # the PIN's length, when with_pin
+    produced: dt.datetime | None  # production date; None: today
+    factory: str
+    line: str  # production line
+
+    def request(self) -> BatchRequest:
+        """The service request these options describe."""
+        return BatchRequest(
+            gtin=self.gtin,
+            lot=self.lot,
+            size=self.size,
+            profile=Profile(self.profile),
+            pin_digits=self.pin_digits if self.with_pin else 0,
+            production_date=self.produced.date() if self.produced else None,
+            factory=self.factory,
+            line=self.line,
+        )
+
+
 @click.group()
 def batch() -> None:
     """Production batches and their codes."""
@@ -61,33 +91,14 @@ def batch() -> None:
 )
 @click.option("--factory", default="")
 @click.option("--line", default="", help="Production line.")
+@gather(NewBatch, into="new")
 @pass_opts
-def create(
-    opts: Options,
-    gtin: str,
-    lot: str,
-    size: int,
-    profile: str,
-    with_pin: bool,
-    pin_digits: int,
-    produced: dt.datetime | None,
-    factory: str,
-    line: str,
-) -> None:
+def create(opts: Options, new: NewBatch) -> None:
     """Record a batch (one ledger row, whatever its size) with a signed manifest."""
 
     async def go(engine: Engine) -> None:
         brand = await engine.brand(opts.brand)
-        req = BatchRequest(
-            gtin=gtin,
-            lot=lot,
-            size=size,
-            profile=Profile(profile),
-            pin_digits=pin_digits if with_pin else 0,
-            production_date=produced.date() if produced else None,
-            factory=factory,
-            line=line,
-        )
+        req = new.request()
         b = await engine.batches.create(brand, req)
         key = await engine.keys.active(brand)
         click.echo(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -24,6 +26,7 @@ from veriseal.lifecycle.logistic_units import label, parse_sscc
 from veriseal.models import Batch, Brand
 from veriseal.scanning.items import batch_range_spec, resolve_children, resolve_items
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal_cli.option_groups import gather
 from veriseal_cli.output import open_output, output_option
 from veriseal_cli.params import BATCH, COUNT, INDEX
 from veriseal_cli.progress import progress_bar
@@ -61,7 +64,39 @@ _location_options = [
 ]
 
 
-def _with_location(f: click.decorators.FC) -> click.decorators.FC:
+@dataclass(frozen=True)
+class Place:
+    """Where and when an event happened, and how to print the result (the options
+    every event-recording command shares)."""
+
+    read_point: str | None  # EPCIS readPoint: a URI or a 13-digit GLN
+    biz_location: str | None  # EPCIS bizLocation: a URI or a 13-digit GLN
+    event_time: str | None  # ISO 8601; None: now
+    as_json: bool  # print the result as JSON
+
+    def where(self) -> Where:
+        """The event's location, recorded as entered from the CLI."""
+        return Where.parse(self.read_point, self.biz_location, "cli")
+
+    def when(self) -> dt.datetime | None:
+        """The event's time (aware), or None for now."""
+        return _when(self.event_time)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels ``batch decommission`` voids: ranges, index files or code files."""
+
+    first: int | None  # --from
+    last: int | None  # --to
+    specs: tuple[str, ...]  # --range I-J, repeatable
+    index_file: Path | None  # indexes or I-J ranges, one per line
+    code_file: Path | None  # printed codes (URIs or serials), one per line
+
+
+def _with_location(f: Callable[..., None]) -> Callable[..., None]:
+    """The location options, handed to the command as ``place``."""
+    f = gather(Place, into="place")(f)
     for option in reversed(_location_options):
         f = option(f)
     return f
@@ -138,10 +173,7 @@ def activate(
     first: int | None,
     last: int | None,
     specs: tuple[str, ...],
-    read_point: str | None,
-    biz_location: str | None,
-    event_time: str | None,
-    as_json: bool,
+    place: Place,
 ) -> None:
     """Activate (commission) printed codes of batch REF: they verify as genuine only
     once activated, if the batch requires activation."""
@@ -149,11 +181,10 @@ def activate(
     async def go(engine: Engine) -> None:
         brand = await engine.brand(opts.brand)
         batch = await engine.batches.get(brand, ref)
-        where = Where.parse(read_point, biz_location, "cli")
         change = await engine.lifecycle.activation.activate(
-            batch, _ranges(first, last, specs, batch), where, _when(event_time)
+            batch, _ranges(first, last, specs, batch), place.where(), place.when()
         )
-        if as_json:
+        if place.as_json:
             echo_json(_change_dict(change))
         else:
             click.echo(
@@ -168,6 +199,28 @@ def activate(
             )
 
     with_engine(opts, go)
+
+
+async def _labels(engine: Engine, brand: Brand, batch: Batch, labels: Labels) -> list[IndexRange]:
+    """The index ranges of ``batch`` that ``labels`` names (none named: an error)."""
+    ranges = [parse(s) for s in labels.specs]
+    if labels.first is not None or labels.last is not None:
+        ranges.extend(_ranges(labels.first, labels.last, (), batch))
+    if labels.index_file is not None:
+        ranges.extend(
+            parse(line) for line in _lines(labels.index_file) if line.strip() and line[0] != "#"
+        )
+    if labels.code_file is not None:
+        _, by_batch = await resolve_items(engine.verifier, brand, _lines(labels.code_file))
+        other = sorted(set(by_batch) - {batch.id})
+        if other:
+            raise InvalidInput(
+                f"{labels.code_file} holds codes of batch {other[0]}, not {batch.id}"
+            )
+        ranges.extend(by_batch.get(batch.id, []))
+    if not ranges:
+        raise InvalidInput("name the labels: --from/--to, --range, --indexes or --codes")
+    return ranges
 
 
 @click.command("decommission")
@@ -190,47 +243,21 @@ def activate(
 @click.option("--reason", required=True, help="Why: spoiled, jammed, torn, ...")
 @click.option("--destroyed", is_flag=True, help="The labels were physically destroyed.")
 @_with_location
+@gather(Labels, into="labels")
 @pass_opts
 def decommission(
-    opts: Options,
-    ref: str,
-    first: int | None,
-    last: int | None,
-    specs: tuple[str, ...],
-    index_file: Path | None,
-    code_file: Path | None,
-    reason: str,
-    destroyed: bool,
-    read_point: str | None,
-    biz_location: str | None,
-    event_time: str | None,
-    as_json: bool,
+    opts: Options, ref: str, labels: Labels, reason: str, destroyed: bool, place: Place
 ) -> None:
     """Decommission (void) spoiled or destroyed labels of batch REF, by range or list."""
 
     async def go(engine: Engine) -> None:
         brand = await engine.brand(opts.brand)
         batch = await engine.batches.get(brand, ref)
-        ranges = [parse(s) for s in specs]
-        if first is not None or last is not None:
-            ranges.extend(_ranges(first, last, (), batch))
-        if index_file is not None:
-            ranges.extend(
-                parse(line) for line in _lines(index_file) if line.strip() and line[0] != "#"
-            )
-        if code_file is not None:
-            _, by_batch = await resolve_items(engine.verifier, brand, _lines(code_file))
-            other = sorted(set(by_batch) - {batch.id})
-            if other:
-                raise InvalidInput(f"{code_file} holds codes of batch {other[0]}, not {batch.id}")
-            ranges.extend(by_batch.get(batch.id, []))
-        if not ranges:
-            raise InvalidInput("name the labels: --from/--to, --range, --indexes or --codes")
-        where = Where.parse(read_point, biz_location, "cli")
+        ranges = await _labels(engine, brand, batch, labels)
         change = await engine.lifecycle.activation.decommission(
-            batch, ranges, reason, where, destroyed=destroyed, at=_when(event_time)
+            batch, ranges, reason, place.where(), destroyed=destroyed, at=place.when()
         )
-        if as_json:
+        if place.as_json:
             echo_json(_change_dict(change))
         else:
             click.echo(
@@ -300,10 +327,7 @@ def pack(
     opts: Options,
     parent: str,
     specs: tuple[str, ...],
-    read_point: str | None,
-    biz_location: str | None,
-    event_time: str | None,
-    as_json: bool,
+    place: Place,
 ) -> None:
     """Record that items (or cases, by SSCC) are inside PARENT (an SSCC)."""
 
@@ -311,11 +335,10 @@ def pack(
         brand = await engine.brand(opts.brand)
         sscc = parse_sscc(parent)
         children = await _children(engine, brand, specs)
-        where = Where.parse(read_point, biz_location, "cli")
         result = await engine.lifecycle.aggregation.pack(
-            brand, PackRequest(sscc, children), where, _when(event_time)
+            brand, PackRequest(sscc, children), place.where(), place.when()
         )
-        _echo_moved(opts, "cli.packed", sscc, result, as_json)
+        _echo_moved(opts, "cli.packed", sscc, result, place.as_json)
 
     with_engine(opts, go)
 
@@ -329,10 +352,7 @@ def unpack(
     opts: Options,
     parent: str,
     specs: tuple[str, ...],
-    read_point: str | None,
-    biz_location: str | None,
-    event_time: str | None,
-    as_json: bool,
+    place: Place,
 ) -> None:
     """Take items or units out of PARENT (history is kept)."""
 
@@ -340,11 +360,10 @@ def unpack(
         brand = await engine.brand(opts.brand)
         sscc = parse_sscc(parent)
         children = await _children(engine, brand, specs) if specs else None
-        where = Where.parse(read_point, biz_location, "cli")
         result = await engine.lifecycle.aggregation.unpack(
-            brand, sscc, where, children, _when(event_time)
+            brand, sscc, place.where(), children, place.when()
         )
-        _echo_moved(opts, "cli.unpacked", sscc, result, as_json)
+        _echo_moved(opts, "cli.unpacked", sscc, result, place.as_json)
 
     with_engine(opts, go)
 

@@ -42,6 +42,7 @@ from veriseal.notifications import (
 from veriseal.notifications.message_types import parse_type
 from veriseal.notifications.preferences import parse_channels
 from veriseal_cli.context import Options, echo_json, pass_opts, run
+from veriseal_cli.option_groups import gather
 from veriseal_cli.params import ID
 from veriseal_cli.progress import progress_bar
 
@@ -155,6 +156,31 @@ def send_to(opts: Options, channel: str, address: str, title: str, body: str) ->
     with_notifier(opts, go)
 
 
+@dataclasses.dataclass(frozen=True)
+class InboxQuery:
+    """The filters of ``notify inbox``, as the command line gave them."""
+
+    query: str | None  # full-text search
+    mtype: str | None  # a message type name
+    channel: str | None  # a Channel value
+    since: str | None  # date or ISO date-time, inclusive
+    until: str | None  # date or ISO date-time, exclusive
+    read: bool | None  # None: read and unread
+    limit: int
+
+    def history_filter(self) -> HistoryFilter:
+        """The inbox filter these options describe (bad dates raise NotifyInputInvalid)."""
+        return HistoryFilter(
+            query=self.query,
+            type=parse_type(self.mtype) if self.mtype else None,
+            channel=Channel(self.channel) if self.channel else None,
+            since=_when(self.since),
+            until=_when(self.until),
+            read=self.read,
+            limit=self.limit,
+        )
+
+
 @notify.command("inbox")
 @click.option("--user", type=ID, required=True)
 @click.option("--search", "query", help="Full-text search (Chinese works: 窜货).")
@@ -166,31 +192,13 @@ def send_to(opts: Options, channel: str, address: str, title: str, body: str) ->
 @click.option("--read", "read", flag_value=True, help="Only read.")
 @click.option("--limit", type=click.IntRange(1, 500), default=50)
 @click.option("--json", "as_json", is_flag=True)
+@gather(InboxQuery, into="q")
 @pass_opts
-def inbox(
-    opts: Options,
-    user: int,
-    query: str | None,
-    mtype: str | None,
-    channel: str | None,
-    since: str | None,
-    until: str | None,
-    read: bool | None,
-    limit: int,
-    as_json: bool,
-) -> None:
+def inbox(opts: Options, user: int, q: InboxQuery, as_json: bool) -> None:
     """A user's messages, newest first, with filters and search."""
 
     async def go(n: Notifier, _s: NotifySettings) -> None:
-        f = HistoryFilter(
-            query=query,
-            type=parse_type(mtype) if mtype else None,
-            channel=Channel(channel) if channel else None,
-            since=_when(since),
-            until=_when(until),
-            read=read,
-            limit=limit,
-        )
+        f = q.history_filter()
         found = await n.inbox.history(user, f)
         if as_json:
             echo_json([m.to_dict() for m in found])

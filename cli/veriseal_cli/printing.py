@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -20,9 +21,22 @@ from veriseal.printing.jobs import JobRequest, PrintJob, PrintJobs
 from veriseal.printing.records import BatchSource
 from veriseal.printing.render_base import Renderer, Sink
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal_cli.option_groups import gather
 from veriseal_cli.output import open_output
 from veriseal_cli.params import BATCH, INDEX
 from veriseal_cli.progress import progress_bar
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What ``print`` is asked to print, as the command line gave it."""
+
+    template_name: str | None  # a template's name (see --list-templates)
+    first: int | None  # first index, inclusive; None: 0
+    last: int | None  # last index, inclusive; None: the batch's last
+    line: str  # production line the labels are for
+    operator: str  # who prints them
+    reprint: bool  # allow printing labels printed before
 
 
 @click.command("print")
@@ -48,16 +62,12 @@ from veriseal_cli.progress import progress_bar
     " and write from a second thread: faster than a pool for them).",
 )
 @click.option("--list-templates", is_flag=True, help="List the available templates and exit.")
+@gather(JobOptions, into="job")
 @pass_opts
 def print_cmd(
     opts: Options,
     ref: str | None,
-    template_name: str | None,
-    first: int | None,
-    last: int | None,
-    line: str,
-    operator: str,
-    reprint: bool,
+    job: JobOptions,
     output: Path | None,
     workers: int,
     list_templates: bool,
@@ -73,17 +83,17 @@ def print_cmd(
             for tpl in templates.available(dirs):
                 click.echo(f"{tpl.name}\t{tpl.kind}\t{tpl.description}")
             return
-        if not ref or not template_name or output is None:
+        if not ref or not job.template_name or output is None:
             raise InvalidInput("give a batch, --template and -o (or --list-templates)")
         brand = await engine.brand(opts.brand)
         batch = await engine.batches.get(brand, ref)
-        start, stop = check_range(batch, first, last)
-        template = templates.find(template_name, dirs)
+        start, stop = check_range(batch, job.first, job.last)
+        template = templates.find(job.template_name, dirs)
         keys = {k.slot: k for k in await engine.keys.list(brand)}
         source = BatchSource(brand, batch, engine.keys.material(keys[batch.key_slot]))
         renderer = print_job.renderer_for(template, source)
         jobs = PrintJobs(engine.ledger)
-        req = JobRequest(batch, start, stop, template.name, line, operator, reprint)
+        req = JobRequest(batch, start, stop, template.name, job.line, job.operator, job.reprint)
         await jobs.check(req)  # refuse before rendering anything
         with progress_bar(t("print.progress", opts.lang), stop - start) as advance:
             if renderer.named_files and output.suffix.lower() != ".zip":

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ from veriseal.models import Scan
 from veriseal.regions.china import province_key
 from veriseal.scanning.records import COLUMNS, scan_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
+from veriseal_cli.option_groups import gather
 from veriseal_cli.output import is_stdout, open_output, output_option
 from veriseal_cli.params import BATCH, COUNT, ID
 
 
 def _filters(fn: Any) -> Any:
+    """The filter options, handed to the command as one ``filters`` (a ScanFilters)."""
+    fn = gather(ScanFilters, into="filters")(fn)
     for option in reversed(
         (
             click.option("--code", help="Only this serial (typed forms are normalised)."),
@@ -45,31 +49,34 @@ def _filters(fn: Any) -> Any:
     return fn
 
 
-async def _query(
-    engine: Engine,
-    opts: Options,
-    code: str | None,
-    batch_ref: str | None,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    fakes: bool,
-    limit: int,
-    country: str | None = None,
-    province: str | None = None,
-    product: str | None = None,
-) -> list[Scan]:
+@dataclass(frozen=True)
+class ScanFilters:
+    """The scan filters every ``scans`` command shares, as the command line gave them."""
+
+    code: str | None  # a serial in any typed form
+    batch_ref: str | None  # a batch number or GTIN/LOT
+    since: dt.datetime | None  # naive UTC, inclusive
+    until: dt.datetime | None  # naive UTC, exclusive
+    fakes: bool  # scans of codes no brand issued, instead of the brand's
+    limit: int
+    country: str | None = None  # ISO 3166-1
+    province: str | None = None  # ISO 3166-2 or GB/T 2260
+    product: str | None = None  # a GTIN
+
+
+async def _query(engine: Engine, opts: Options, f: ScanFilters) -> list[Scan]:
     brand = await engine.brand(opts.brand)
-    batch_id = (await engine.batches.get(brand, batch_ref)).id if batch_ref else None
+    batch_id = (await engine.batches.get(brand, f.batch_ref)).id if f.batch_ref else None
     return await engine.ledger.list_scans(
-        None if fakes else brand.id,
-        code=parse_serial(code)[0] if code and not fakes else code,
+        None if f.fakes else brand.id,
+        code=parse_serial(f.code)[0] if f.code and not f.fakes else f.code,
         batch_id=batch_id,
-        since=since.replace(tzinfo=dt.UTC) if since else None,
-        until=until.replace(tzinfo=dt.UTC) if until else None,
-        limit=limit,
-        country=country.upper() if country else None,
-        province=province_key(province) if province else None,
-        gtin=normalize_gtin(product) if product else None,
+        since=f.since.replace(tzinfo=dt.UTC) if f.since else None,
+        until=f.until.replace(tzinfo=dt.UTC) if f.until else None,
+        limit=f.limit,
+        country=f.country.upper() if f.country else None,
+        province=province_key(f.province) if f.province else None,
+        gtin=normalize_gtin(f.product) if f.product else None,
     )
 
 
@@ -82,11 +89,11 @@ def scans() -> None:
 @_filters
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
-def list_(opts: Options, /, as_json: bool, **filters: Any) -> None:
+def list_(opts: Options, /, as_json: bool, filters: ScanFilters) -> None:
     """List scans, oldest first."""
 
     async def go(engine: Engine) -> None:
-        rows = [scan_record(s) for s in await _query(engine, opts, **filters)]
+        rows = [scan_record(s) for s in await _query(engine, opts, filters)]
         if as_json:
             echo_json(rows)
             return
@@ -120,11 +127,11 @@ def show(opts: Options, scan_id: int) -> None:
 )
 @output_option
 @pass_opts
-def export(opts: Options, /, fmt: str, output: Path, **filters: Any) -> None:
+def export(opts: Options, /, fmt: str, output: Path, filters: ScanFilters) -> None:
     """Export scans as CSV or JSON Lines."""
 
     async def go(engine: Engine) -> int:
-        rows = [scan_record(s) for s in await _query(engine, opts, **filters)]
+        rows = [scan_record(s) for s in await _query(engine, opts, filters)]
         with open_output(output, private=True) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             if fmt == "csv":

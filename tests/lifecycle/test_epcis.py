@@ -54,24 +54,25 @@ def undefined_terms(node: Any, terms: dict[str, Any], path: str = "") -> list[st
     if not isinstance(node, dict):
         return problems
     for key, value in node.items():
-        where = f"{path}/{key}"
-        if key == "@context" or key.startswith("veriseal:"):
-            continue
-        if key not in terms:
-            problems.append(where)
-            continue
-        term = terms[key]
-        inner = terms
-        if isinstance(term, dict) and "@context" in term:
-            inner = {**terms, **term["@context"]}
-            if term.get("@type") == "@vocab" and isinstance(value, str):
-                if value not in term["@context"]:
-                    problems.append(f"{where} = {value}")
-                continue
-        if term == "@type" and isinstance(value, str) and value not in terms:
-            problems.append(f"{where} = {value}")
-        problems += undefined_terms(value, inner, where)
+        if key != "@context" and not key.startswith("veriseal:"):
+            problems += _undefined_in_entry(key, value, terms, f"{path}/{key}")
     return problems
+
+
+def _undefined_in_entry(key: str, value: Any, terms: dict[str, Any], where: str) -> list[str]:
+    """undefined_terms for one ``key: value`` entry of an object, found at ``where``."""
+    if key not in terms:
+        return [where]
+    term = terms[key]
+    inner = terms
+    if isinstance(term, dict) and "@context" in term:
+        inner = {**terms, **term["@context"]}
+        if term.get("@type") == "@vocab" and isinstance(value, str):
+            return [] if value in term["@context"] else [f"{where} = {value}"]
+    problems: list[str] = []
+    if term == "@type" and isinstance(value, str) and value not in terms:
+        problems.append(f"{where} = {value}")
+    return problems + undefined_terms(value, inner, where)
 
 
 def test_vendored_files_are_gs1s_as_recorded() -> None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from veriseal.catalog.errors import CsvInvalid
 from veriseal.errors import VerisealError
@@ -50,6 +50,27 @@ def parse_rows(
     error); ``on_row(line)`` is called for every row read (progress).
     """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    cols = _header(reader, columns, aliases, required)
+    rows = _Rows[T](cols, make, key, key_name)
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if on_row:
+                on_row(line)
+            rows.add(line, row)
+    except csv.Error as exc:
+        rows.errors.append(RowError(line + 1, f"unreadable CSV: {exc}"))
+    return rows.records, rows.errors
+
+
+def _header(
+    reader: Iterator[list[str]],
+    columns: Collection[str],
+    aliases: Mapping[str, str],
+    required: tuple[str, ...],
+) -> list[str]:
+    """The canonical column names of the header row; any header problem raises CsvInvalid."""
     try:
         header = next(reader)
     except StopIteration:
@@ -65,31 +86,36 @@ def parse_rows(
         raise CsvInvalid(f"line 1: the header needs at least {needed}")
     if len(set(cols)) != len(cols):
         raise CsvInvalid("line 1: a column is named twice")
-    records: list[tuple[int, T]] = []
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    line = 1
-    try:
-        for row in reader:
-            line = reader.line_num
-            if on_row:
-                on_row(line)
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(cols):
-                errors.append(RowError(line, f"{len(row)} fields, expected {len(cols)}"))
-                continue
-            try:
-                record = make(line, dict(zip(cols, row, strict=True)))
-            except VerisealError as exc:
-                errors.append(RowError(line, exc.message))
-                continue
-            k = key(record)
-            if k in seen:
-                errors.append(RowError(line, f"{key_name} {k} repeats line {seen[k]}"))
-                continue
-            seen[k] = line
-            records.append((line, record))
-    except csv.Error as exc:
-        errors.append(RowError(line + 1, f"unreadable CSV: {exc}"))
-    return records, errors
+    return cols
+
+
+@dataclass
+class _Rows(Generic[T]):
+    """The records and row errors collected so far, and the keys already seen."""
+
+    cols: list[str]
+    make: Callable[[int, dict[str, str]], T]
+    key: Callable[[T], str]
+    key_name: str
+    records: list[tuple[int, T]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def add(self, line: int, row: list[str]) -> None:
+        """Take one data row: a record, a row error, or nothing for a blank row."""
+        if not any(cell.strip() for cell in row):
+            return
+        if len(row) != len(self.cols):
+            self.errors.append(RowError(line, f"{len(row)} fields, expected {len(self.cols)}"))
+            return
+        try:
+            record = self.make(line, dict(zip(self.cols, row, strict=True)))
+        except VerisealError as exc:
+            self.errors.append(RowError(line, exc.message))
+            return
+        k = self.key(record)
+        if k in self.seen:
+            self.errors.append(RowError(line, f"{self.key_name} {k} repeats line {self.seen[k]}"))
+            return
+        self.seen[k] = line
+        self.records.append((line, record))

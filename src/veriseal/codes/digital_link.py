@@ -506,7 +506,17 @@ def _parse_general(text: str) -> DigitalLink:
 
 def _split_uri(text: str) -> tuple[str | None, str, str]:
     """(host, path, query) of an http(s) URI or a bare path; characters checked."""
-    host: str | None = None
+    host, text = _split_authority(text)
+    text, _, fragment = text.partition("#")
+    path, _, query = text.partition("?")
+    _check_part(path, _BAD_PATH_CHAR, "path")
+    _check_part(query, _BAD_QUERY_CHAR, "query string")
+    _check_part(fragment, _BAD_QUERY_CHAR, "fragment")
+    return host, path, query
+
+
+def _split_authority(text: str) -> tuple[str | None, str]:
+    """(host, the rest from the path on) of an http(s) URI; (None, text) of a bare path."""
     scheme = text[:8].lower()
     if scheme.startswith(("https://", "http://")):
         rest = text[text.index("://") + 3 :]
@@ -518,32 +528,29 @@ def _split_uri(text: str) -> tuple[str | None, str, str]:
         if end == 0:
             raise DigitalLinkInvalid("the URI has no host")
         host = _check_host(rest[:end])
-        text = rest[end:]
-        if not text.startswith("/"):
+        if not rest[end:].startswith("/"):
             raise DigitalLinkInvalid("the URI has no path: expected /01/{gtin} after the host")
-    elif _OTHER_SCHEME.match(text):
+        return host, rest[end:]
+    if _OTHER_SCHEME.match(text):
         raise DigitalLinkInvalid("a Digital Link is an http or https URI")
-    elif not text.startswith("/"):
+    if not text.startswith("/"):
         raise DigitalLinkInvalid(
             "expected an http(s) URI or a path starting with '/', such as /01/09506000134352"
         )
-    text, _, fragment = text.partition("#")
-    path, _, query = text.partition("?")
-    for part, bad_char, where in (
-        (path, _BAD_PATH_CHAR, "path"),
-        (query, _BAD_QUERY_CHAR, "query string"),
-        (fragment, _BAD_QUERY_CHAR, "fragment"),
-    ):
-        bad = bad_char.search(part)
-        if bad is not None:
-            raise DigitalLinkInvalid(
-                f"{bad.group()!r} may not appear in a URI {where}; it must be percent-encoded"
-            )
-        if _BAD_ESCAPE.search(part):
-            raise DigitalLinkInvalid(
-                f"bad percent-escape in the {where}: '%' must be followed by two hex digits"
-            )
-    return host, path, query
+    return None, text
+
+
+def _check_part(part: str, bad_char: re.Pattern[str], where: str) -> None:
+    """Refuse characters that must be percent-encoded in ``part``, and broken escapes."""
+    bad = bad_char.search(part)
+    if bad is not None:
+        raise DigitalLinkInvalid(
+            f"{bad.group()!r} may not appear in a URI {where}; it must be percent-encoded"
+        )
+    if _BAD_ESCAPE.search(part):
+        raise DigitalLinkInvalid(
+            f"bad percent-escape in the {where}: '%' must be followed by two hex digits"
+        )
 
 
 def _parse_path(path: str) -> tuple[str, dict[str, str]]:

@@ -140,6 +140,33 @@ def _check_activated(
         )
 
 
+def _check_parent(req: PackRequest, parents: set[str]) -> None:
+    """The parent is a valid SSCC, new to this request (added to ``parents``), and
+    something is packed into it."""
+    if not is_valid_sscc(req.parent):
+        raise InvalidInput(f"parent {req.parent!r} is not a valid SSCC")
+    if req.parent in parents:
+        raise AlreadyPacked(f"parent {req.parent} appears twice in one request")
+    parents.add(req.parent)
+    if not req.children:
+        raise PackEmpty(f"nothing to pack into {req.parent}")
+
+
+def _check_units(req: PackRequest, claimed: dict[str, str]) -> None:
+    """Every child unit is a valid SSCC, not the parent itself, and not named for
+    another parent of the request (``claimed``: unit -> parent, updated)."""
+    for unit in req.children.units:
+        if not is_valid_sscc(unit):
+            raise InvalidInput(f"child {unit!r} is not a valid SSCC")
+        if unit == req.parent:
+            raise PackCycle(f"{unit} cannot be packed into itself", sscc=unit)
+        if unit in claimed:
+            raise AlreadyPacked(
+                f"unit {unit} is named for {claimed[unit]} and {req.parent}", child=unit
+            )
+        claimed[unit] = req.parent
+
+
 class AggregationService:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
@@ -156,31 +183,15 @@ class AggregationService:
     def _check_request(self, requests: Sequence[PackRequest]) -> None:
         """Checks that need no ledger: SSCCs, emptiness, double claims in the request."""
         claimed_units: dict[str, str] = {}
-        spans: dict[int, list[tuple[IndexRange, str]]] = {}
-        parents = set()
+        spans: dict[int, list[IndexRange]] = {}
+        parents: set[str] = set()
         for req in requests:
-            if not is_valid_sscc(req.parent):
-                raise InvalidInput(f"parent {req.parent!r} is not a valid SSCC")
-            if req.parent in parents:
-                raise AlreadyPacked(f"parent {req.parent} appears twice in one request")
-            parents.add(req.parent)
-            if not req.children:
-                raise PackEmpty(f"nothing to pack into {req.parent}")
-            for unit in req.children.units:
-                if not is_valid_sscc(unit):
-                    raise InvalidInput(f"child {unit!r} is not a valid SSCC")
-                if unit == req.parent:
-                    raise PackCycle(f"{unit} cannot be packed into itself", sscc=unit)
-                if unit in claimed_units:
-                    raise AlreadyPacked(
-                        f"unit {unit} is named for {claimed_units[unit]} and {req.parent}",
-                        child=unit,
-                    )
-                claimed_units[unit] = req.parent
+            _check_parent(req, parents)
+            _check_units(req, claimed_units)
             for r in req.children.ranges:
-                spans.setdefault(r.batch_id, []).append((r.range, req.parent))
+                spans.setdefault(r.batch_id, []).append(r.range)
         for batch_id, named in spans.items():
-            clash = first_overlap([span for span, _ in named])
+            clash = first_overlap(named)
             if clash is not None:
                 raise AlreadyPacked(
                     f"batch {batch_id}: items {clash[0]} and {clash[1]} overlap in one request",

@@ -42,80 +42,107 @@ class DataMatrixTooLong(ValueError):
     """The data does not fit a 104x104 symbol (larger sizes are not supported)."""
 
 
-def _placement(nrow: int, ncol: int) -> npt.NDArray[np.int32]:  # noqa: PLR0915 - annex F as written
+def _placement(nrow: int, ncol: int) -> npt.NDArray[np.int32]:
     """ISO/IEC 16022 annex F: for each module of the mapping matrix, 8 * codeword + bit
     (bit 0 = most significant), or -1 for the fixed corner pattern (dark) / -2 (light)."""
-    grid = np.full((nrow, ncol), -3, dtype=np.int32)
+    return _Placer(nrow, ncol).run()
 
-    def module(row: int, col: int, chr_: int, bit: int) -> None:
-        if row < 0:
-            row += nrow
-            col += 4 - ((nrow + 4) % 8)
-        if col < 0:
-            col += ncol
-            row += 4 - ((ncol + 4) % 8)
-        grid[row, col] = 8 * chr_ + bit
 
-    def utah(row: int, col: int, c: int) -> None:
-        for bit, (dr, dc) in enumerate(((-2, -2), (-2, -1), (-1, -2), (-1, -1), (-1, 0),
-                                        (0, -2), (0, -1), (0, 0))):  # fmt: skip
-            module(row + dr, col + dc, c, bit)
+_FREE = -3  # a module no codeword has claimed yet
 
-    def corner(c: int, cells: Sequence[tuple[int, int]]) -> None:
-        for bit, (r, k) in enumerate(cells):
-            module(r, k, c, bit)
 
-    n, m = nrow, ncol
-    corners = (
-        ((n - 1, 0), (n - 1, 1), (n - 1, 2), (0, m - 2), (0, m - 1), (1, m - 1), (2, m - 1),
-         (3, m - 1)),
-        ((n - 3, 0), (n - 2, 0), (n - 1, 0), (0, m - 4), (0, m - 3), (0, m - 2), (0, m - 1),
-         (1, m - 1)),
-        ((n - 3, 0), (n - 2, 0), (n - 1, 0), (0, m - 2), (0, m - 1), (1, m - 1), (2, m - 1),
-         (3, m - 1)),
-        ((n - 1, 0), (n - 1, m - 1), (0, m - 3), (0, m - 2), (0, m - 1), (1, m - 3),
-         (1, m - 2), (1, m - 1)),
-    )  # fmt: skip
-    c, row, col = 0, 4, 0
-    while True:
-        if row == n and col == 0:
-            corner(c, corners[0])
-            c += 1
-        if row == n - 2 and col == 0 and m % 4:
-            corner(c, corners[1])
-            c += 1
-        if row == n - 2 and col == 0 and m % 8 == 4:
-            corner(c, corners[2])
-            c += 1
-        if row == n + 4 and col == 2 and m % 8 == 0:
-            corner(c, corners[3])
-            c += 1
+class _Placer:
+    """Annex F's walk: diagonal sweeps placing 'utah'-shaped codewords, with the four
+    special corner shapes where a sweep starts at the matrix edge."""
+
+    def __init__(self, nrow: int, ncol: int) -> None:
+        self.n, self.m = nrow, ncol
+        self.grid = np.full((nrow, ncol), _FREE, dtype=np.int32)
+        self.c = 0  # the next codeword to place
+        n, m = nrow, ncol
+        self.corners = (
+            ((n - 1, 0), (n - 1, 1), (n - 1, 2), (0, m - 2), (0, m - 1), (1, m - 1),
+             (2, m - 1), (3, m - 1)),
+            ((n - 3, 0), (n - 2, 0), (n - 1, 0), (0, m - 4), (0, m - 3), (0, m - 2),
+             (0, m - 1), (1, m - 1)),
+            ((n - 3, 0), (n - 2, 0), (n - 1, 0), (0, m - 2), (0, m - 1), (1, m - 1),
+             (2, m - 1), (3, m - 1)),
+            ((n - 1, 0), (n - 1, m - 1), (0, m - 3), (0, m - 2), (0, m - 1), (1, m - 3),
+             (1, m - 2), (1, m - 1)),
+        )  # fmt: skip
+
+    def run(self) -> npt.NDArray[np.int32]:
+        """Place every codeword; the grid, with the fixed corner filled in if free."""
+        n, m = self.n, self.m
+        row, col = 4, 0
         while True:
-            if row < n and col >= 0 and grid[row, col] == -3:
-                utah(row, col, c)
-                c += 1
+            self._corners_at(row, col)
+            row, col = self._sweep_up(row, col)
+            row, col = self._sweep_down(row + 1, col + 3)
+            row += 3
+            col += 1
+            if not (row < n or col < m):
+                break
+        grid = self.grid
+        if grid[n - 1, m - 1] == _FREE:
+            grid[n - 1, m - 1] = grid[n - 2, m - 2] = -1
+            grid[n - 1, m - 2] = grid[n - 2, m - 1] = -2
+        return grid
+
+    def _corners_at(self, row: int, col: int) -> None:
+        """The corner shapes annex F places before a sweep starting at (row, col)."""
+        n, m = self.n, self.m
+        if row == n and col == 0:
+            self._corner(self.corners[0])
+        if row == n - 2 and col == 0 and m % 4:
+            self._corner(self.corners[1])
+        if row == n - 2 and col == 0 and m % 8 == 4:
+            self._corner(self.corners[2])
+        if row == n + 4 and col == 2 and m % 8 == 0:
+            self._corner(self.corners[3])
+
+    def _sweep_up(self, row: int, col: int) -> tuple[int, int]:
+        """Up and right from (row, col); where the sweep left the matrix."""
+        while True:
+            if row < self.n and col >= 0 and self.grid[row, col] == _FREE:
+                self._utah(row, col)
             row -= 2
             col += 2
-            if not (row >= 0 and col < m):
-                break
-        row += 1
-        col += 3
+            if not (row >= 0 and col < self.m):
+                return row, col
+
+    def _sweep_down(self, row: int, col: int) -> tuple[int, int]:
+        """Down and left from (row, col); where the sweep left the matrix."""
         while True:
-            if row >= 0 and col < m and grid[row, col] == -3:
-                utah(row, col, c)
-                c += 1
+            if row >= 0 and col < self.m and self.grid[row, col] == _FREE:
+                self._utah(row, col)
             row += 2
             col -= 2
-            if not (row < n and col >= 0):
-                break
-        row += 3
-        col += 1
-        if not (row < n or col < m):
-            break
-    if grid[n - 1, m - 1] == -3:
-        grid[n - 1, m - 1] = grid[n - 2, m - 2] = -1
-        grid[n - 1, m - 2] = grid[n - 2, m - 1] = -2
-    return grid
+            if not (row < self.n and col >= 0):
+                return row, col
+
+    def _module(self, row: int, col: int, bit: int) -> None:
+        """One bit of the current codeword; negative positions wrap around the edges."""
+        if row < 0:
+            row += self.n
+            col += 4 - ((self.n + 4) % 8)
+        if col < 0:
+            col += self.m
+            row += 4 - ((self.m + 4) % 8)
+        self.grid[row, col] = 8 * self.c + bit
+
+    def _utah(self, row: int, col: int) -> None:
+        """The current codeword in the standard shape ending at (row, col)."""
+        for bit, (dr, dc) in enumerate(((-2, -2), (-2, -1), (-1, -2), (-1, -1), (-1, 0),
+                                        (0, -2), (0, -1), (0, 0))):  # fmt: skip
+            self._module(row + dr, col + dc, bit)
+        self.c += 1
+
+    def _corner(self, cells: Sequence[tuple[int, int]]) -> None:
+        """The current codeword in one of the corner shapes."""
+        for bit, (r, k) in enumerate(cells):
+            self._module(r, k, bit)
+        self.c += 1
 
 
 def _pad(position: int) -> int:

@@ -190,22 +190,40 @@ class _Frame:
     def __init__(self, version: int, ecc: str, mask: int) -> None:
         size = version * 4 + 17
         self.size = size
-        value = np.zeros((size, size), dtype=np.bool_)
-        func = np.zeros((size, size), dtype=np.bool_)
+        self.value = np.zeros((size, size), dtype=np.bool_)
+        self.func = np.zeros((size, size), dtype=np.bool_)
+        self._timing()
+        self._finders()
+        self._alignment(version)
+        self._format_info(_format_bits(ecc, mask))
+        self._put(size - 8, 8, True)  # the dark module
+        if version >= 7:
+            self._version_info(_version_bits(version))
+        self.order = self._data_order()
+        self.mask = _mask_pattern(mask, size) & ~self.func
 
-        def put(row: int, col: int, dark: bool) -> None:
-            value[row, col] = dark
-            func[row, col] = True
+    def _put(self, row: int, col: int, dark: bool) -> None:
+        """One function-pattern module: its colour, and that data never goes there."""
+        self.value[row, col] = dark
+        self.func[row, col] = True
 
-        for k in range(size):  # timing patterns
-            put(6, k, k % 2 == 0)
-            put(k, 6, k % 2 == 0)
-        for cr, cc in ((3, 3), (3, size - 4), (size - 4, 3)):  # finders with separators
+    def _timing(self) -> None:
+        for k in range(self.size):
+            self._put(6, k, k % 2 == 0)
+            self._put(k, 6, k % 2 == 0)
+
+    def _finders(self) -> None:
+        """The three finder patterns with their separators (clipped at the edges)."""
+        size = self.size
+        for cr, cc in ((3, 3), (3, size - 4), (size - 4, 3)):
             for dr in range(-4, 5):
                 for dc in range(-4, 5):
                     r, c = cr + dr, cc + dc
                     if 0 <= r < size and 0 <= c < size:
-                        put(r, c, max(abs(dr), abs(dc)) not in (2, 4))
+                        self._put(r, c, max(abs(dr), abs(dc)) not in (2, 4))
+
+    def _alignment(self, version: int) -> None:
+        """Alignment patterns at every pair of positions, except over the finders."""
         pos = _alignment_positions(version)
         last = len(pos) - 1
         for a, ra in enumerate(pos):
@@ -214,8 +232,12 @@ class _Frame:
                     continue
                 for dr in range(-2, 3):
                     for dc in range(-2, 3):
-                        put(ra + dr, cb + dc, max(abs(dr), abs(dc)) != 1)
-        fmt = _format_bits(ecc, mask)
+                        self._put(ra + dr, cb + dc, max(abs(dr), abs(dc)) != 1)
+
+    def _format_info(self, fmt: int) -> None:
+        """The 15 format bits, twice: around the top-left finder and split between the
+        other two."""
+        put, size = self._put, self.size
         bit = [(fmt >> i) & 1 == 1 for i in range(15)]
         for i in range(6):
             put(i, 8, bit[i])
@@ -228,14 +250,19 @@ class _Frame:
             put(8, size - 1 - i, bit[i])
         for i in range(8, 15):
             put(size - 15 + i, 8, bit[i])
-        put(size - 8, 8, True)  # the dark module
-        if version >= 7:
-            vbits = _version_bits(version)
-            for i in range(18):
-                dark = (vbits >> i) & 1 == 1
-                a, b = size - 11 + i % 3, i // 3
-                put(b, a, dark)
-                put(a, b, dark)
+
+    def _version_info(self, vbits: int) -> None:
+        """The 18 version bits, in two 6x3 blocks (versions 7 and up)."""
+        for i in range(18):
+            dark = (vbits >> i) & 1 == 1
+            a, b = self.size - 11 + i % 3, i // 3
+            self._put(b, a, dark)
+            self._put(a, b, dark)
+
+    def _data_order(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(rows, cols) of the data modules in placement order: two-column strips from
+        the right, zigzagging up and down, skipping the vertical timing column."""
+        size, func = self.size, self.func
         rows: list[int] = []
         cols: list[int] = []
         right = size - 1
@@ -250,9 +277,7 @@ class _Frame:
                         rows.append(r)
                         cols.append(c)
             right -= 2
-        self.value, self.func = value, func
-        self.order = (np.array(rows), np.array(cols))
-        self.mask = _mask_pattern(mask, size) & ~func
+        return np.array(rows), np.array(cols)
 
 
 class QrPlan:

@@ -430,8 +430,11 @@ class Verifier:
             return _invalid("unknown_product", _MESSAGES["unknown_product"])
         info = _info(brand, key, batch, parsed.serial, index=index, product=product.name)
         state = "live" if self._states is None else await self._states.status(batch, index)
-        return self._status(
-            brand, key, batch, info, material, fields=fields, pin=pin, today=today, state=state
+        return (
+            _withdrawn(key, batch, info, state)
+            or _expired(batch, info, today)
+            or _pin_verdict(batch, info, material, fields, pin)
+            or Verification(Outcome.GENUINE, "genuine", f"genuine {brand.name} product", info)
         )
 
     @staticmethod
@@ -446,67 +449,73 @@ class Verifier:
             return "expiry_mismatch"
         return None
 
-    def _status(
-        self,
-        brand: Brand,
-        key: KeyRecord,
-        batch: Batch,
-        info: CodeInfo,
-        material: KeyMaterial,
-        *,
-        fields: SerialFields,
-        pin: str | None,
-        today: dt.date | None,
-        state: str = "live",
-    ) -> Verification:
-        if key.status is KeyStatus.REVOKED:
-            return Verification(
-                Outcome.KEY_REVOKED,
-                "key_revoked",
-                f"the brand revoked key {key.kid}: do not trust this code",
-                info,
-            )
-        if batch.status is BatchStatus.RECALLED:
-            return Verification(Outcome.RECALLED, "batch_recalled", "this batch was recalled", info)
-        if state == "decommissioned":
-            return Verification(
-                Outcome.DECOMMISSIONED,
-                "decommissioned",
-                "this label was decommissioned (spoiled or destroyed): do not trust it",
-                info,
-            )
-        if state == "not_activated":
-            return Verification(
-                Outcome.NOT_ACTIVATED,
-                "not_activated",
-                "this label was never activated on the production line: do not trust it",
-                info,
-            )
-        today = today or dt.datetime.now(dt.UTC).date()
-        if batch.expiry_date and today > batch.expiry_date:
-            return Verification(
-                Outcome.EXPIRED,
-                "batch_expired",
-                f"genuine, but expired on {batch.expiry_date.isoformat()}",
-                info,
-            )
-        if batch.pin_digits:
-            if pin is None:
-                return Verification(
-                    Outcome.PIN_REQUIRED,
-                    "pin_required",
-                    f"scratch the label and enter its {batch.pin_digits}-digit PIN",
-                    info,
-                )
-            try:
-                ok = pin_matches(material, batch.pin_digits, fields, pin)
-            except VerisealError as exc:
-                return Verification(Outcome.PIN_WRONG, exc.code, exc.message, info)
-            if not ok:
-                return Verification(
-                    Outcome.PIN_WRONG, "pin_wrong", "the PIN does not match this code", info
-                )
-        return Verification(Outcome.GENUINE, "genuine", f"genuine {brand.name} product", info)
+
+def _withdrawn(key: KeyRecord, batch: Batch, info: CodeInfo, state: str) -> Verification | None:
+    """The verdict for a code its brand took back (revoked key, recalled batch, voided or
+    never-activated label); None if it was not."""
+    if key.status is KeyStatus.REVOKED:
+        return Verification(
+            Outcome.KEY_REVOKED,
+            "key_revoked",
+            f"the brand revoked key {key.kid}: do not trust this code",
+            info,
+        )
+    if batch.status is BatchStatus.RECALLED:
+        return Verification(Outcome.RECALLED, "batch_recalled", "this batch was recalled", info)
+    if state == "decommissioned":
+        return Verification(
+            Outcome.DECOMMISSIONED,
+            "decommissioned",
+            "this label was decommissioned (spoiled or destroyed): do not trust it",
+            info,
+        )
+    if state == "not_activated":
+        return Verification(
+            Outcome.NOT_ACTIVATED,
+            "not_activated",
+            "this label was never activated on the production line: do not trust it",
+            info,
+        )
+    return None
+
+
+def _expired(batch: Batch, info: CodeInfo, today: dt.date | None) -> Verification | None:
+    """The verdict for a genuine code past its batch's expiry date (``today``: None for
+    the UTC date now); None if it has not expired."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    if batch.expiry_date and today > batch.expiry_date:
+        return Verification(
+            Outcome.EXPIRED,
+            "batch_expired",
+            f"genuine, but expired on {batch.expiry_date.isoformat()}",
+            info,
+        )
+    return None
+
+
+def _pin_verdict(
+    batch: Batch, info: CodeInfo, material: KeyMaterial, fields: SerialFields, pin: str | None
+) -> Verification | None:
+    """The verdict when the batch has PINs and ``pin`` is missing or wrong; None when the
+    batch has none or the PIN matches."""
+    if not batch.pin_digits:
+        return None
+    if pin is None:
+        return Verification(
+            Outcome.PIN_REQUIRED,
+            "pin_required",
+            f"scratch the label and enter its {batch.pin_digits}-digit PIN",
+            info,
+        )
+    try:
+        ok = pin_matches(material, batch.pin_digits, fields, pin)
+    except VerisealError as exc:
+        return Verification(Outcome.PIN_WRONG, exc.code, exc.message, info)
+    if not ok:
+        return Verification(
+            Outcome.PIN_WRONG, "pin_wrong", "the PIN does not match this code", info
+        )
+    return None
 
 
 def _info(
