@@ -15,7 +15,8 @@ beside the raw rate of the primitive underneath it, with the ratio:
 - signed minting with 1 and N worker processes vs PyNaCl's raw Ed25519 signing loop;
 - signed verification (offline, from full URIs) vs PyNaCl's raw verify loop.
 
-Targets from issue 2 are checked at the end (``TARGET met`` / ``TARGET missed``).
+The throughput targets the code formats were designed for (each a share of the raw
+crypto rate in the same run) are checked at the end (``TARGET met`` / ``TARGET missed``).
 """
 
 from __future__ import annotations

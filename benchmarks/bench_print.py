@@ -7,7 +7,7 @@ each run, as ``veriseal print`` writes ``NAME.part``; ``--workers`` as the CLI's
 default of 2, which text outputs do not use: see docs/printing.md), and measured in the
 same run, on the same batch:
 
-- ``seg+rl``: the issue's baseline, segno building each QR with automatic version and
+- ``seg+rl``: the usual way, segno building each QR with automatic version and
   mask, drawn into a reportlab canvas one label and one module rectangle at a time;
 - ``plain``: the straightforward way to make THAT output: for ZPL/CSV, one Python
   string per label assembled from the same (vectorised) codes, hashed and written per

@@ -58,7 +58,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "load_config": ("veriseal.config", "load"),
     "verify_offline": ("veriseal.scanning.verification", "verify_offline"),
     "write_codes": ("veriseal.catalog.minting", "write_codes"),
-    # plugins and regions (issue 6)
+    # for plugins: hooks, ledger events, alerts and regions
     "AlertKind": ("veriseal.models", "AlertKind"),
     "CHINA_PROVINCES": ("veriseal.regions.china", "PROVINCES"),
     "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
@@ -73,7 +73,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
     "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
     "register_messages": ("veriseal.i18n", "register"),
-    # accounts (issue 3): who is acting, and the permission check plugins use too
+    # accounts: who is acting, and the permission check plugins use too
     "Action": ("veriseal.accounts.permissions", "Action"),
     "Forbidden": ("veriseal.accounts.errors", "Forbidden"),
     "NotVerified": ("veriseal.accounts.errors", "NotVerified"),
@@ -84,7 +84,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SYSTEM_PRINCIPAL": ("veriseal.accounts.models", "SYSTEM"),
     "User": ("veriseal.accounts.models", "User"),
     "require_permission": ("veriseal.accounts.permissions", "require"),
-    # territories (issue 6): holdings as index ranges, shipped items, dealer notices
+    # for territory-style plugins: holdings as index ranges, shipped items, dealer notices
     "IndexRange": ("veriseal.lifecycle.index_ranges", "IndexRange"),
     "MessageType": ("veriseal.notifications.models", "MessageType"),
     "RangeMap": ("veriseal.lifecycle.index_ranges", "RangeMap"),

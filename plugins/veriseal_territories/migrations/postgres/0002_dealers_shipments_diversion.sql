@@ -1,4 +1,4 @@
--- Dealers, sales authorizations, shipments and diversion alerts (issue 6).
+-- Dealers, sales authorizations, shipments and diversion alerts.
 -- Facts are appended; the only rows rewritten are territories_holdings, the derived
 -- "who holds which units now", rewritten in the same transaction as the movement it
 -- follows from (as the core's packed_ranges follow aggregation events).
