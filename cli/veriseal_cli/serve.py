@@ -186,6 +186,8 @@ async def _print_demo(engine: Engine, resolver: str) -> None:
         extra = f"   PIN / 验证码: {c.pin}" if c.pin else ""
         click.echo(f"  [{c.lot}, {c.profile}] {uri}{extra}")
     click.echo(f"Demo label / 演示标签: {label.absolute()}")
+    click.echo(f"Scan [{codes[0].lot}] with a phone / 用手机扫描 [{codes[0].lot}]:")
+    click.echo(demo.terminal_qr(links[0]), nl=False)
     pin_code = next(((c, uri) for c, uri in zip(codes, links, strict=True) if c.pin), None)
     if pin_code is not None and pin_code[0].pin:
         path = Path(DEMO_DIR) / "demo-label-pin.png"

@@ -123,6 +123,20 @@ def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool
     return ImageFont.load_default(size), False
 
 
+def terminal_qr(uri: str) -> str:
+    """``uri`` as a QR code drawn in a terminal: Unicode half blocks, two modules per
+    line, the 4-module quiet zone included, lines ending in a newline.
+
+    Drawn for the usual light-on-dark terminal: a block is a LIGHT module, so the symbol
+    shows dark on light as a phone expects (on a dark-on-light terminal it appears
+    inverted, which most phone readers decode too). The same symbol as the label's QR
+    (segno, level M).
+    """
+    out = io.StringIO()
+    segno.make_qr(uri, error="m").terminal(out, compact=True)
+    return out.getvalue()
+
+
 def write_label(uri: str, path: Path, product: str = "", pin_digits: int = 0) -> Path:
     """A PNG label: the QR of ``uri`` (scale 8, quiet zone 4) above the lines of
     :func:`label_lines` (product, GTIN, lot, serial, PIN box)."""

@@ -38,6 +38,41 @@ def test_label_has_text_under_a_scannable_qr(tmp_path: Path) -> None:
     assert text_area.getextrema()[0] == 0  # something is written there
 
 
+#: The half-block characters of a terminal QR: which halves (top, bottom) are drawn,
+#: i.e. lit in the light foreground colour of a light-on-dark terminal.
+_HALVES = {" ": (0, 0), "\u2580": (1, 0), "\u2584": (0, 1), "\u2588": (1, 1)}
+
+
+def _terminal_lines(printed: str) -> list[str]:
+    """The lines of ``printed`` made of half blocks only: the terminal QR."""
+    return [x for x in printed.splitlines() if x.strip() and set(x) <= set(_HALVES)]
+
+
+def read_terminal_qr(printed: str, scale: int = 6) -> list[str]:
+    """Rasterise the terminal QR in ``printed`` as a light-on-dark terminal shows it
+    (a drawn half is light, the rest dark) and decode it with zxing-cpp, inverted
+    symbols NOT tried: what the QR says, as a phone would read the screen."""
+    lines = _terminal_lines(printed)
+    width = max(len(x) for x in lines)
+    image = Image.new("L", (width * scale, 2 * len(lines) * scale), 0)
+    for y, line in enumerate(lines):
+        for x, char in enumerate(line):
+            for half, lit in enumerate(_HALVES[char]):
+                if lit:
+                    top = (2 * y + half) * scale
+                    image.paste(255, (x * scale, top, (x + 1) * scale, top + scale))
+    return [b.text for b in zxingcpp.read_barcodes(image, try_invert=False)]
+
+
+def test_terminal_qr_reads_back_as_the_uri() -> None:
+    printed = demo.terminal_qr(URI)
+    assert read_terminal_qr(printed) == [URI]
+    assert printed.endswith("\n") and len(_terminal_lines(printed)) == len(printed.splitlines())
+    # what makes it fit a terminal: two modules per line (version 6, 41 modules, and
+    # 4 of quiet zone each side: 49 modules in 25 lines)
+    assert len(printed.splitlines()) == 25
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,6 +119,9 @@ def _demo_run(cwd: Path, *extra: str) -> tuple[str, int]:
 def test_each_demo_run_starts_fresh_unless_kept(tmp_path: Path) -> None:
     out, before = _demo_run(tmp_path)
     assert before == 0 and "fresh" not in out
+    # the printed terminal QR is the first code's link, as printed above it
+    link = next(x.split()[2] for x in out.splitlines() if x.startswith("  [DEMO-C1"))
+    assert read_terminal_qr(out) == [link]
     assert (tmp_path / "veriseal-demo" / "demo-label.png").exists()
     out, before = _demo_run(tmp_path)
     assert before == 0  # a new ledger: the code was never scanned in it
