@@ -1,4 +1,10 @@
-"""A small time-bounded cache for ledger metadata read on every scan.
+"""In-process caches, each with a bound on its entries.
+
+:class:`LruDict` is the bounded mapping every in-process cache uses: past
+``max_entries`` it forgets the least recently used entry, so memory stays bounded
+whatever the key space (brands, batches, clients, users) grows to.
+
+:class:`TtlCache` is a small time-bounded cache for ledger metadata read on every scan.
 
 Brands, products, keys, batches and policies change rarely but are read by every
 verification. Each entry lives ``ttl`` seconds, so a change made by *another* process (a
@@ -16,14 +22,61 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
-_MISSING = object()
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruDict(Generic[K, V]):
+    """A mapping of at most ``max_entries`` entries: storing a new key when full forgets
+    the least recently used one (read with :meth:`get` or written). Not thread-safe;
+    each event loop or object owns its own."""
+
+    def __init__(self, max_entries: int) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
+        self.max_entries = max_entries
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    @overload
+    def get(self, key: K) -> V | None: ...
+    @overload
+    def get(self, key: K, default: T) -> V | T: ...
+    def get(self, key: K, default: object = None) -> object:
+        """The value of ``key`` (now the most recently used), or ``default``."""
+        try:
+            self._data.move_to_end(key)
+        except KeyError:
+            return default
+        return self._data[key]
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+    def pop(self, key: K, default: V | None = None) -> V | None:
+        return self._data.pop(key, default)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 class TtlCache:
+    """Values loaded once per ``ttl`` seconds per key, at most ``max_entries`` of them
+    (least recently used forgotten first); see the module docstring."""
+
     def __init__(
         self,
         ttl: float = 2.0,
@@ -32,11 +85,10 @@ class TtlCache:
         version: Callable[[], int] = lambda: 0,
     ) -> None:
         self.ttl = ttl
-        self._max = max_entries
         self._clock = clock
         self._version = version
         self._seen_version = version()
-        self._data: dict[Hashable, tuple[float, Any]] = {}
+        self._data: LruDict[Hashable, tuple[float, Any]] = LruDict(max_entries)
         self._loading: dict[Hashable, asyncio.Future[Any]] = {}  # reads under way
         self.hits = 0
         self.misses = 0
@@ -49,10 +101,10 @@ class TtlCache:
         if version != self._seen_version:
             self._data.clear()
             self._seen_version = version
-        found = self._data.get(key, _MISSING)
-        if found is not _MISSING and now - found[0] < self.ttl:  # type: ignore[index]
+        found = self._data.get(key)
+        if found is not None and now - found[0] < self.ttl:
             self.hits += 1
-            return found[1]  # type: ignore[index,no-any-return]
+            return found[1]  # type: ignore[no-any-return]
         self.misses += 1
         task = self._loading.get(key)
         if task is None:  # the first caller starts the read; later ones share it
@@ -67,8 +119,6 @@ class TtlCache:
     ) -> T:
         value = await load()
         if self._version() == version:  # not read across a change made meanwhile
-            if len(self._data) >= self._max:
-                self._data.clear()  # crude but bounded; metadata sets are small in practice
             self._data[key] = (now, value)  # loaded at: a changed ttl applies at once
         return value
 
@@ -79,3 +129,7 @@ class TtlCache:
 
     def clear(self) -> None:
         self._data.clear()
+
+    def __len__(self) -> int:
+        """Entries held now (expired ones included until replaced or evicted)."""
+        return len(self._data)

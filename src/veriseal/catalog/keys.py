@@ -37,6 +37,7 @@ from nacl.bindings import (
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
+from veriseal.cache import LruDict
 from veriseal.codes.material import MAX_SLOT, SECRET_BYTES, KeyMaterial, PublicKey
 from veriseal.errors import KeyNotFound, KeyRevoked, KeyringLocked, KeySpaceExhausted
 from veriseal.ledger.base import Ledger
@@ -70,20 +71,26 @@ def create_key_file(path: Path) -> None:
         f.write(base64.b64encode(os.urandom(32)) + b"\n")
 
 
+#: Unsealed keys (and their key-encryption keys) a keyring keeps in memory, at most:
+#: a server verifying for many brands re-derives the least recently used beyond this.
+MAX_CACHED_KEYS = 4096
+
+
 class Keyring:
     """Seals and unseals brand key secrets; caches unsealed material in memory.
 
     A wrong passphrase or key file raises ``KeyringLocked`` (the AEAD tag fails), never
-    a crypto exception.
+    a crypto exception. At most ``max_cached`` unsealed keys and as many key-encryption
+    keys are kept (least recently used forgotten first).
     """
 
-    def __init__(self, source: KeySource) -> None:
+    def __init__(self, source: KeySource, max_cached: int = MAX_CACHED_KEYS) -> None:
         if source.passphrase is None and source.key_file is None:
             raise KeyringLocked("no keyring secret: set VERISEAL_PASSPHRASE or VERISEAL_KEY_FILE")
         self._source = source
         self._salt = os.urandom(_SALT)
-        self._keks: dict[bytes, bytes] = {}
-        self._materials: dict[tuple[int, int], KeyMaterial] = {}
+        self._keks: LruDict[bytes, bytes] = LruDict(max_cached)
+        self._materials: LruDict[tuple[int, int], KeyMaterial] = LruDict(max_cached)
         self._file_secret: bytes | None = None
 
     @property

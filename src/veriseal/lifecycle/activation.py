@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from veriseal.cache import LruDict
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
@@ -161,7 +162,8 @@ class CodeStates:
     (not activated, decommissioned) is re-read from the ledger before it is given when
     the entry is older than ``recheck`` seconds, so a label activated by another process
     (a line controller on another worker) verifies at once; only a decommission made by
-    another process may take up to ``ttl`` to be seen.
+    another process may take up to ``ttl`` to be seen. At most ``max_entries`` batches
+    are held (least recently used forgotten first).
     """
 
     def __init__(
@@ -175,17 +177,14 @@ class CodeStates:
         self._ledger = ledger
         self.ttl = ttl
         self.recheck = recheck
-        self._max = max_entries
         self._clock = clock
-        self._data: dict[int, tuple[float, BatchLifecycle]] = {}
+        self._data: LruDict[int, tuple[float, BatchLifecycle]] = LruDict(max_entries)
         self.loads = 0
 
     async def _load(self, batch: Batch) -> BatchLifecycle:
         self.loads += 1
         async with self._ledger.read() as tx:
             life = await load_lifecycle(tx, batch)
-        if len(self._data) >= self._max:
-            self._data.clear()
         self._data[batch.id] = (self._clock(), life)
         return life
 

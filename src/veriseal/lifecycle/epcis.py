@@ -35,12 +35,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from veriseal.cache import LruDict
 from veriseal.catalog.keys import KeyService
 from veriseal.catalog.minting import Minter
 from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.events import BatchRange, Event, EventStore, EventType, tz_offset
 from veriseal.lifecycle.logistic_units import canonical_uri
-from veriseal.models import Batch, Brand
+from veriseal.models import Brand
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 VERISEAL_NS = "https://ns.veriseal.dev/epcis/"
@@ -139,24 +140,32 @@ _Head = tuple[dt.datetime, int, int, str, Event | EpcisEvent]
 
 
 class EpcisExporter:
+    """Writes a brand's events as one EPCIS 2.0 document; keeps the minters (item URIs)
+    of at most ``max_minters`` batches, the most recently used."""
+
     def __init__(
-        self, ledger: Ledger, keys: KeyService, sources: EventSources | None = None
+        self,
+        ledger: Ledger,
+        keys: KeyService,
+        sources: EventSources | None = None,
+        max_minters: int = 64,
     ) -> None:
         self._ledger = ledger
         self._keys = keys
         self._sources = sources
         self._events = EventStore(ledger)
-        self._minters: dict[int, Minter] = {}
-        self._batches: dict[int, Batch] = {}
+        # an export over many batches keeps the minters of the most recent ones only
+        self._minters: LruDict[int, Minter] = LruDict(max_minters)
 
     async def _minter(self, brand: Brand, batch_id: int) -> Minter:
-        if batch_id not in self._minters:
+        minter = self._minters.get(batch_id)
+        if minter is None:
             batch = await self._ledger.get_batch(batch_id)
             keys = {k.slot: k for k in await self._keys.list(brand)}
             material = self._keys.material(keys[batch.key_slot], allow_revoked=True)
-            self._batches[batch_id] = batch
-            self._minters[batch_id] = Minter(brand, batch, material)
-        return self._minters[batch_id]
+            minter = Minter(brand, batch, material)
+            self._minters[batch_id] = minter
+        return minter
 
     def _item_uris(self, minter: Minter, r: BatchRange) -> Iterator[list[str]]:
         prefix = f"https://id.gs1.org/01/{minter.batch.gtin}/21/"

@@ -160,7 +160,7 @@ class RegionResolver:
         return out
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # one resolver, whatever the callers
 def default_resolver() -> RegionResolver:
     """The process-wide resolver over the shipped data (loaded on first call)."""
     return RegionResolver.load()

@@ -21,6 +21,7 @@ import time
 
 import aiohttp
 
+from veriseal.cache import LruDict
 from veriseal.notifications.errors import SendFailed
 from veriseal.notifications.models import ContactBook, Delivery
 
@@ -73,15 +74,21 @@ def payload(d: Delivery) -> bytes:
 class WebhookSender:
     """Looks the user's secret up at send time (it is never copied into the outbox) and
     keeps it for ``secret_ttl`` seconds, so a batch to one receiver does not query the
-    contact book once per message; a rotated secret is used within that time."""
+    contact book once per message; a rotated secret is used within that time. The
+    secrets of at most ``max_users`` users are kept (least recently used forgotten)."""
 
     def __init__(
-        self, contacts: ContactBook, *, timeout: float = 10.0, secret_ttl: float = 10.0
+        self,
+        contacts: ContactBook,
+        *,
+        timeout: float = 10.0,
+        secret_ttl: float = 10.0,
+        max_users: int = 10_000,
     ) -> None:
         self.contacts = contacts
         self.timeout = timeout
         self.secret_ttl = secret_ttl
-        self._secrets: dict[int, tuple[float, bytes | None]] = {}
+        self._secrets: LruDict[int, tuple[float, bytes | None]] = LruDict(max_users)
         self._session: aiohttp.ClientSession | None = None
 
     async def _secret(self, user_id: int) -> bytes | None:
@@ -90,8 +97,6 @@ class WebhookSender:
         if cached is not None and now - cached[0] < self.secret_ttl:
             return cached[1]
         secret = (await self.contacts.contacts(user_id)).webhook_secret
-        if len(self._secrets) > 10_000:
-            self._secrets.clear()
         self._secrets[user_id] = (now, secret)
         return secret
 
