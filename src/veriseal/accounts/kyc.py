@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from veriseal.accounts import identity, images
@@ -40,15 +41,29 @@ class NoFaceMatcher:
         return "unavailable"
 
 
+class KycKind(StrEnum):
+    PERSON = "person"  # a resident ID (GB 11643)
+    ENTERPRISE = "enterprise"  # a unified social credit code (GB 32100)
+
+
+class KycStatus(StrEnum):
+    """A submission's status: its latest review's decision, or pending."""
+
+    NONE = "none"  # no submission (what status_of_user says for a user without one)
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 @dataclass(frozen=True)
 class Submission:
     id: int
     user_id: int
-    kind: str  # person | enterprise
+    kind: KycKind
     legal_name: str
     number_masked: str
     submitted_at: dt.datetime
-    status: str  # pending | approved | rejected
+    status: KycStatus
     reason: str
     org_id: int | None
 
@@ -56,11 +71,11 @@ class Submission:
         return {
             "id": self.id,
             "user_id": self.user_id,
-            "kind": self.kind,
+            "kind": str(self.kind),
             "legal_name": self.legal_name,
             "number": self.number_masked,
             "submitted_at": self.submitted_at.isoformat(),
-            "status": self.status,
+            "status": str(self.status),
             "reason": self.reason,
             "org_id": self.org_id,
         }
@@ -80,11 +95,11 @@ def _submission(row: Row) -> Submission:
     return Submission(
         int(row["id"]),
         int(row["user_id"]),
-        row["kind"],
+        KycKind(row["kind"]),
         row["legal_name"],
         row["number_masked"],
         ts(row["submitted_at"]),
-        row["decision"] or "pending",
+        KycStatus(row["decision"] or KycStatus.PENDING),
         row["reason"] or "",
         row["org_id"],
     )
@@ -107,7 +122,7 @@ class KycService:
         self, principal: Principal, legal_name: str, id_number: str, photo: bytes
     ) -> Submission:
         number = identity.normalize_resident_id(id_number)
-        return await self._submit(principal, "person", legal_name, number, photo)
+        return await self._submit(principal, KycKind.PERSON, legal_name, number, photo)
 
     async def submit_enterprise(
         self, principal: Principal, legal_name: str, credit_code: str, licence: bytes
@@ -116,10 +131,10 @@ class KycService:
         if principal.org is None:
             raise InvalidInput("an enterprise verification is made for your organisation")
         number = identity.normalize_uscc(credit_code)
-        return await self._submit(principal, "enterprise", legal_name, number, licence)
+        return await self._submit(principal, KycKind.ENTERPRISE, legal_name, number, licence)
 
     async def _submit(
-        self, principal: Principal, kind: str, legal_name: str, number: str, image: bytes
+        self, principal: Principal, kind: KycKind, legal_name: str, number: str, image: bytes
     ) -> Submission:
         if principal.user is None:
             raise InvalidInput("the local operator cannot submit a real-name verification")
@@ -134,7 +149,7 @@ class KycService:
                 " number_sealed, document_sealed, document_type, submitted_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 uid,
-                kind,
+                str(kind),
                 legal_name.strip(),
                 identity.mask(number),
                 self.keyring.seal(f"kyc-number:{uid}", number.encode()),
@@ -151,7 +166,7 @@ class KycService:
                     "kyc.submit",
                     f"kyc:{row['id']}",
                     principal.client,
-                    {"kind": kind},
+                    {"kind": str(kind)},
                 ),
             )
         return await self.get(principal, int(row["id"]))
@@ -189,7 +204,7 @@ class KycService:
                 break
             for sub in map(_submission, found):
                 cursor = sub.id
-                if sub.status != "pending" or len(out) >= limit:
+                if sub.status is not KycStatus.PENDING or len(out) >= limit:
                     continue
                 try:
                     await self._require_reviewer(principal, sub)
@@ -207,7 +222,7 @@ class KycService:
             raise Forbidden("nobody reviews their own verification")
         if not approve and not reason.strip():
             raise InvalidInput("a rejection needs a reason the applicant can act on")
-        decision = "approved" if approve else "rejected"
+        decision = KycStatus.APPROVED if approve else KycStatus.REJECTED
         reviewer = principal.user_id if principal.user_id is not None else sub.user_id
         async with self.store.ledger.write() as tx:
             await tx.execute(
@@ -215,7 +230,7 @@ class KycService:
                 " VALUES (?, ?, ?, ?, ?)",
                 submission_id,
                 reviewer,
-                decision,
+                str(decision),
                 reason.strip(),
                 now(),
             )
@@ -258,7 +273,7 @@ class KycService:
         )
         return data, row["document_type"]
 
-    async def status_of_user(self, user: User) -> str:
+    async def status_of_user(self, user: User) -> KycStatus:
         """``approved`` if the user's latest person submission is approved, else its
         status, else ``none``."""
         async with self.store.ledger.read() as tx:
@@ -266,7 +281,7 @@ class KycService:
                 _SELECT + " WHERE s.user_id = ? AND s.kind = 'person' ORDER BY s.id DESC LIMIT 1",
                 user.id,
             )
-        return "none" if row is None else _submission(row).status
+        return KycStatus.NONE if row is None else _submission(row).status
 
     async def org_verified(self, org: Org) -> bool:
         """True if the organisation's newest enterprise submission is approved."""
@@ -276,7 +291,7 @@ class KycService:
                 " ORDER BY s.id DESC LIMIT 1",
                 org.id,
             )
-        return row is not None and _submission(row).status == "approved"
+        return row is not None and _submission(row).status is KycStatus.APPROVED
 
     async def require_verified_dealer(self, org: Org) -> None:
         """``NotVerified`` unless ``org`` passed enterprise verification: called before a

@@ -30,6 +30,11 @@ class OrgKind(StrEnum):
     RETAILER = "retailer"
 
 
+class TokenKind(StrEnum):
+    SESSION = "session"  # made by a login: all the user's permissions, expires
+    API = "api"  # made by the user for a program: limited to its scopes
+
+
 class UserStatus(StrEnum):
     PENDING = "pending"  # registered, contact not yet confirmed
     ACTIVE = "active"
@@ -124,7 +129,7 @@ class ApiToken:
     user_id: int
     name: str
     scopes: tuple[str, ...]
-    kind: str
+    kind: TokenKind
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
@@ -136,7 +141,7 @@ class ApiToken:
             "user_id": self.user_id,
             "name": self.name,
             "scopes": list(self.scopes),
-            "kind": self.kind,
+            "kind": str(self.kind),
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,

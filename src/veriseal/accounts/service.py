@@ -44,6 +44,7 @@ from veriseal.accounts.models import (
     OrgKind,
     Principal,
     Role,
+    TokenKind,
     User,
     UserStatus,
 )
@@ -137,7 +138,7 @@ class AccountService:
         user = await self.store.get_user(token.user_id)
         if user.status is not UserStatus.ACTIVE:
             raise Unauthenticated("unknown or revoked token")
-        scopes = None if token.kind == "session" or "*" in token.scopes else token.scopes
+        scopes = None if token.kind is TokenKind.SESSION or "*" in token.scopes else token.scopes
         return await self.principal(user, scopes, client)
 
     # -- organisations -----------------------------------------------------------------
@@ -611,7 +612,7 @@ class AccountService:
             f"session {method}",
             digest,
             ["*"],
-            "session",
+            TokenKind.SESSION,
             at + self.policy.session_ttl,
             None,
         )
@@ -676,7 +677,7 @@ class AccountService:
             name,
             digest,
             list(scopes),
-            "api",
+            TokenKind.API,
             expires,
             self._audit(
                 principal,

@@ -20,6 +20,7 @@ from veriseal.accounts.models import (
     Org,
     OrgKind,
     Role,
+    TokenKind,
     User,
     UserStatus,
 )
@@ -74,7 +75,7 @@ def _token(row: Row) -> ApiToken:
         user_id=int(row["user_id"]),
         name=row["name"],
         scopes=tuple(json.loads(row["scopes"])),
-        kind=row["kind"],
+        kind=TokenKind(row["kind"]),
         created_at=ts(row["created_at"]),
         expires_at=_opt_ts(row["expires_at"]),
         revoked_at=_opt_ts(row["revoked_at"]),
@@ -318,7 +319,7 @@ class AccountStore:
         name: str,
         secret_hash: bytes,
         scopes: Sequence[str],
-        kind: str,
+        kind: TokenKind,
         expires_at: dt.datetime | None,
         audit: Audit | None,
     ) -> int:
@@ -330,7 +331,7 @@ class AccountStore:
                 name,
                 secret_hash,
                 json.dumps(list(scopes)),
-                kind,
+                str(kind),
                 now(),
                 expires_at,
             )

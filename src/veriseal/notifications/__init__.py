@@ -31,6 +31,7 @@ from veriseal.notifications.message_types import MessageTypeSpec, register_messa
 from veriseal.notifications.models import (
     Accepted,
     Attempt,
+    AttemptOutcome,
     Channel,
     ContactBook,
     Contacts,
@@ -48,6 +49,7 @@ __all__ = [
     "Accepted",
     "AddressInvalid",
     "Attempt",
+    "AttemptOutcome",
     "Channel",
     "ContactBook",
     "Contacts",

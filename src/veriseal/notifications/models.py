@@ -64,6 +64,14 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class AttemptOutcome(StrEnum):
+    """How one send attempt ended."""
+
+    DELIVERED = "delivered"  # the provider accepted it: never sent again
+    RETRY = "retry"  # a transient failure: sent again after a backoff
+    FAILED = "failed"  # permanent, or out of attempts: the delivery failed
+
+
 @dataclass(frozen=True)
 class Contacts:
     """Where a user can be reached; ``None`` where they cannot (that channel is skipped)."""
@@ -168,5 +176,9 @@ class Attempt:
     worker: str
     started_at: dt.datetime
     at: dt.datetime
-    outcome: str  # delivered | retry | failed
+    outcome: AttemptOutcome
     error: str
+
+    def __post_init__(self) -> None:
+        # a row read back gives the stored text: the enum it stands for, whoever built it
+        object.__setattr__(self, "outcome", AttemptOutcome(self.outcome))

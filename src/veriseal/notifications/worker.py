@@ -38,7 +38,7 @@ from typing import Protocol
 from veriseal.ledger.base import Ledger, Tx
 from veriseal.notifications import store
 from veriseal.notifications.errors import NotifyInputInvalid, SendFailed
-from veriseal.notifications.models import Channel, Delivery, DeliveryStatus
+from veriseal.notifications.models import AttemptOutcome, Channel, Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class Report:
 class _Result:
     delivery: Delivery
     started: dt.datetime
-    outcome: str  # delivered | retry | failed
+    outcome: AttemptOutcome
     error: str
     retry_at: dt.datetime | None
 
@@ -156,11 +156,11 @@ class DeliveryWorker:
                     r.retry_at,
                 )
         for r in results:
-            if r.outcome == "delivered":
+            if r.outcome is AttemptOutcome.DELIVERED:
                 report.delivered += 1
                 continue
             report.errors.append(f"{r.delivery.id}: {r.error}")
-            if r.outcome == "retry":
+            if r.outcome is AttemptOutcome.RETRY:
                 report.retried += 1
             else:
                 report.failed += 1
@@ -248,26 +248,29 @@ class DeliveryWorker:
         )
         for r in stale:
             error = f"worker {r['lease_owner']} stopped before recording the last attempt"
-            await self._record(tx, int(r["id"]), int(r["attempts"]), now, "failed", error, None)
+            await self._record(
+                tx, int(r["id"]), int(r["attempts"]), now, AttemptOutcome.FAILED, error, None
+            )
 
     async def _send(self, d: Delivery) -> _Result:
         sender = self.senders[d.channel]
         started = self.clock()
-        outcome, error, retry_at = "delivered", "", None
+        outcome, error, retry_at = AttemptOutcome.DELIVERED, "", None
         try:
             await asyncio.wait_for(sender.send(d), self.options.send_timeout)
         except SendFailed as exc:
             error = exc.reason
-            outcome = "failed" if exc.permanent else "retry"
+            outcome = AttemptOutcome.FAILED if exc.permanent else AttemptOutcome.RETRY
         except TimeoutError:
-            error, outcome = f"no answer within {self.options.send_timeout:g} s", "retry"
+            error = f"no answer within {self.options.send_timeout:g} s"
+            outcome = AttemptOutcome.RETRY
         except Exception as exc:  # a sender bug or an unexpected library error: retry
             log.exception("sender %s failed on delivery %s", d.channel, d.id)
-            error, outcome = f"{type(exc).__name__}: {exc}", "retry"
-        if outcome == "retry" and d.attempts >= self.options.max_attempts:
-            outcome = "failed"
+            error, outcome = f"{type(exc).__name__}: {exc}", AttemptOutcome.RETRY
+        if outcome is AttemptOutcome.RETRY and d.attempts >= self.options.max_attempts:
+            outcome = AttemptOutcome.FAILED
             error = f"{error} (gave up after {d.attempts} attempts)"
-        if outcome == "retry":
+        if outcome is AttemptOutcome.RETRY:
             retry_at = self.clock() + dt.timedelta(seconds=self.options.backoff(d.attempts))
         return _Result(d, started, outcome, error, retry_at)
 
@@ -277,7 +280,7 @@ class DeliveryWorker:
         outbox_id: int,
         attempt_no: int,
         started: dt.datetime,
-        outcome: str,
+        outcome: AttemptOutcome,
         error: str,
         retry_at: dt.datetime | None,
     ) -> None:
@@ -291,10 +294,10 @@ class DeliveryWorker:
             self.worker_id,
             started,
             now,
-            outcome,
+            str(outcome),
             error[:2000],
         )
-        if outcome == "delivered":
+        if outcome is AttemptOutcome.DELIVERED:
             # the provider has it, whoever holds the lease now: never send it again
             await tx.execute(
                 "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
@@ -303,7 +306,7 @@ class DeliveryWorker:
                 now,
                 outbox_id,
             )
-        elif outcome == "failed":
+        elif outcome is AttemptOutcome.FAILED:
             await tx.execute(
                 "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
                 " last_error = ?, finished_at = ? WHERE id = ? AND status = 'pending'",
@@ -325,7 +328,7 @@ class DeliveryWorker:
                 outbox_id,
                 self.worker_id,
             )
-        if outcome != "retry":
+        if outcome is not AttemptOutcome.RETRY:
             await self._erase_raw_text(tx, outbox_id)
 
     async def _erase_raw_text(self, tx: Tx, outbox_id: int) -> None:

@@ -10,6 +10,7 @@ from veriseal.printing.errors import PrintTemplateInvalid, PrintTemplateUnsuitab
 from veriseal.printing.qr import QrTooLong, byte_mode_side
 from veriseal.printing.records import LabelChunk, LabelSource, Text
 from veriseal.printing.render_base import Renderer, Sink
+from veriseal.printing.symbols import SymbolKind
 from veriseal.printing.templates import Template
 from veriseal.printing.textfmt import RecordFormat, UnsafeText, says_nothing
 
@@ -79,11 +80,11 @@ class ZplRenderer(Renderer):
         if dpi not in ZPL_DPI:
             raise PrintTemplateInvalid(f"template {template.name}: dpi must be 203, 300 or 600")
         self.dpi = dpi
-        kind = template.get("symbol.type", "qr")
-        if kind == "qr":
+        kind = template.get("symbol.type", SymbolKind.QR)
+        if kind == SymbolKind.QR:
             sym, box = self._qr(template, source)
             field, escape = "uri", _zpl_text
-        elif kind == "datamatrix":
+        elif kind == SymbolKind.DATAMATRIX:
             sym, box = self._datamatrix(template, source)
             field, escape = "element", _zpl_element
         else:

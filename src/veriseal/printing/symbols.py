@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,15 @@ from veriseal.printing.qr import QrPlan, QrTooLong
 from veriseal.printing.records import LabelChunk, LabelSource
 from veriseal.printing.templates import Template
 
-SYMBOLS = ("qr", "datamatrix")
+
+class SymbolKind(StrEnum):
+    """The 2D symbols a label template can print (its ``symbol`` / ``symbol.type``)."""
+
+    QR = "qr"  # encodes the full URI
+    DATAMATRIX = "datamatrix"  # encodes the GS1 element string
+
+
+SYMBOLS = tuple(SymbolKind)
 
 
 @dataclass
@@ -22,7 +31,7 @@ class Symbol:
     """A batch's symbol plan and the field it encodes (QR: the URI; DataMatrix: the GS1
     element string)."""
 
-    kind: str
+    kind: SymbolKind
     field: str
     plan: QrPlan | DataMatrixPlan
     quiet: int  # quiet zone in modules (QR 4, DataMatrix 1 per the standards; more is fine)
@@ -36,10 +45,10 @@ class Symbol:
 
 
 def symbol_for(template: Template, source: LabelSource) -> Symbol:
-    kind = template.get("symbol", "qr")
+    kind = template.get("symbol", SymbolKind.QR)
     if kind not in SYMBOLS:
         raise PrintTemplateInvalid(f"template {template.name}: symbol must be qr or datamatrix")
-    if kind == "datamatrix":
+    if kind == SymbolKind.DATAMATRIX:
         if "element" not in source.variable:
             raise PrintTemplateUnsuitable(
                 f"template {template.name} prints GS1 element strings, which cannot carry the"
@@ -49,7 +58,7 @@ def symbol_for(template: Template, source: LabelSource) -> Symbol:
             plan: QrPlan | DataMatrixPlan = DataMatrixPlan(source.alphabets("element"))
         except DataMatrixTooLong as exc:
             raise PrintTemplateUnsuitable(str(exc)) from None
-        return Symbol("datamatrix", "element", plan, int(template.get("quiet_modules", 2)))
+        return Symbol(SymbolKind.DATAMATRIX, "element", plan, int(template.get("quiet_modules", 2)))
     ecc = str(template.get("ecc", "M"))
     if ecc not in ("L", "M", "Q", "H"):
         raise PrintTemplateInvalid(f"template {template.name}: ecc must be L, M, Q or H")
@@ -59,7 +68,7 @@ def symbol_for(template: Template, source: LabelSource) -> Symbol:
         plan = QrPlan(alphabets, ecc, sample=first.field("uri")[0].tobytes())
     except QrTooLong as exc:
         raise PrintTemplateUnsuitable(str(exc)) from None
-    return Symbol("qr", "uri", plan, int(template.get("quiet_modules", 4)))
+    return Symbol(SymbolKind.QR, "uri", plan, int(template.get("quiet_modules", 4)))
 
 
 @dataclass

@@ -31,6 +31,7 @@ from veriseal.errors import NotFound, VerisealError
 from veriseal.i18n import keys as message_keys
 from veriseal.i18n import register, t
 from veriseal.ledger.base import Ledger
+from veriseal.lifecycle.activation import CodeStatus
 from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
 
 
@@ -93,10 +94,10 @@ register(
 
 
 class StateLookup(Protocol):
-    """Activation state of code ``index`` of ``batch``: ``"live"``, ``"not_activated"``
-    or ``"decommissioned"`` (see veriseal.lifecycle.activation.CodeStates, the implementation)."""
+    """Activation state of code ``index`` of ``batch`` (see
+    veriseal.lifecycle.activation.CodeStates, the implementation)."""
 
-    async def status(self, batch: Batch, index: int) -> str: ...
+    async def status(self, batch: Batch, index: int) -> CodeStatus: ...
 
 
 # Not frozen: a frozen dataclass pays object.__setattr__ per field, a measurable share
@@ -429,7 +430,7 @@ class Verifier:
         if product is None:  # the batch's product vanished: treat as unknown
             return _invalid("unknown_product", _MESSAGES["unknown_product"])
         info = _info(brand, key, batch, parsed.serial, index=index, product=product.name)
-        state = "live" if self._states is None else await self._states.status(batch, index)
+        state = CodeStatus.LIVE if self._states is None else await self._states.status(batch, index)
         return (
             _withdrawn(key, batch, info, state)
             or _expired(batch, info, today)
@@ -450,7 +451,9 @@ class Verifier:
         return None
 
 
-def _withdrawn(key: KeyRecord, batch: Batch, info: CodeInfo, state: str) -> Verification | None:
+def _withdrawn(
+    key: KeyRecord, batch: Batch, info: CodeInfo, state: CodeStatus
+) -> Verification | None:
     """The verdict for a code its brand took back (revoked key, recalled batch, voided or
     never-activated label); None if it was not."""
     if key.status is KeyStatus.REVOKED:
@@ -462,14 +465,14 @@ def _withdrawn(key: KeyRecord, batch: Batch, info: CodeInfo, state: str) -> Veri
         )
     if batch.status is BatchStatus.RECALLED:
         return Verification(Outcome.RECALLED, "batch_recalled", "this batch was recalled", info)
-    if state == "decommissioned":
+    if state is CodeStatus.DECOMMISSIONED:
         return Verification(
             Outcome.DECOMMISSIONED,
             "decommissioned",
             "this label was decommissioned (spoiled or destroyed): do not trust it",
             info,
         )
-    if state == "not_activated":
+    if state is CodeStatus.NOT_ACTIVATED:
         return Verification(
             Outcome.NOT_ACTIVATED,
             "not_activated",
