@@ -130,6 +130,9 @@ class TtlCache:
     def clear(self) -> None:
         self._data.clear()
 
-    def __len__(self) -> int:
-        """Entries held now (expired ones included until replaced or evicted)."""
+    @property
+    def size(self) -> int:
+        """Entries held now (expired ones included until replaced or evicted). Not
+        ``__len__``: an empty cache must not be falsy where ``cache or TtlCache()`` is
+        written."""
         return len(self._data)

@@ -50,7 +50,7 @@ async def test_ttl_cache_holds_at_most_max_entries() -> None:
     for n in range(10):
         assert await cache.get(n, functools.partial(load, n)) == n * 10
         await cache.get(0, lambda: load(0))  # 0 is used all along: it stays
-        assert len(cache) <= 3
+        assert cache.size <= 3
     assert loads.count(0) == 1  # never evicted
     assert await cache.get(9, lambda: load(9)) == 90 and loads.count(9) == 1
     assert await cache.get(1, lambda: load(1)) == 10 and loads.count(1) == 2  # evicted
@@ -140,4 +140,4 @@ async def test_concurrent_loads_of_many_keys_stay_bounded() -> None:
         return n
 
     got = await asyncio.gather(*(cache.get(n, functools.partial(load, n)) for n in range(50)))
-    assert got == list(range(50)) and len(cache) == 5
+    assert got == list(range(50)) and cache.size == 5
