@@ -60,13 +60,20 @@ class _State:
 
 @dataclass(frozen=True)
 class Delivery:
-    """What one delivery did: events handled, positions the cursor moved past, and the
-    seconds to wait before the next try (after a failure)."""
+    """What one delivery did: events handled, positions the cursor moved past, the
+    seconds to wait before the next try (after a failure), whether to try again at
+    once (a failed batch is split up), and the positions parked."""
 
     handled: int = 0
     moved: int = 0
     wait: float = 0.0
+    again: bool = False
     parked: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing delivered and nothing to retry: the consumer has caught up."""
+        return not (self.handled or self.moved or self.wait or self.again)
 
 
 class _Failed(Exception):
@@ -143,7 +150,7 @@ class StreamWorker:
         )
         if len(events) > 1:  # find the event at fault: one at a time, at once
             state.single_until = events[-1].position
-            return Delivery()
+            return Delivery(again=True)
         if not events:  # the cursor move itself failed: the ledger, not an event
             return Delivery(wait=self.options.backoff(1))
         event = events[0]
@@ -183,7 +190,7 @@ class StreamWorker:
                 total += done.handled
                 if done.wait:
                     await asyncio.sleep(done.wait)
-                elif not done.moved and not done.handled:
+                elif done.idle:
                     break
         return total
 
@@ -209,7 +216,7 @@ class StreamWorker:
             except Exception:  # reading the cursor failed: the ledger is away
                 log.exception("consumer %s: delivery failed", consumer.name)
                 done = Delivery(wait=self.options.backoff_max)
-            pause = done.wait or (0.0 if done.moved else self.options.poll)
+            pause = done.wait or (self.options.poll if done.idle else 0.0)
             if pause:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), pause)
