@@ -17,9 +17,9 @@ from veriseal_cli import (
     verify,
 )
 from veriseal_cli import lifecycle as lifecycle_commands
-from veriseal_cli import stream as stream_commands
 from veriseal_cli import notifications as notify_commands
 from veriseal_cli import printing as print_commands
+from veriseal_cli import stream as stream_commands
 from veriseal_cli.context import Options
 from veriseal_cli.plugin_group import PluginGroup
 

@@ -97,7 +97,7 @@ def lag_command(opts: Options, as_json: bool) -> None:
     """Each consumer's position, the stream's head and how far behind it is."""
 
     async def go(engine: Engine) -> None:
-        declared = [c.name for c in engine.plugins.consumers()]
+        declared = [c.name for _, c in engine.plugins.consumers()]
         found = await lag(engine.ledger, declared)
         if as_json:
             echo_json([x.to_dict() for x in found])
@@ -142,9 +142,7 @@ def parked(opts: Options, consumer: str | None, resolved: bool, as_json: bool) -
             click.echo(t("cli.stream_no_parked", opts.lang))
         for p in found:
             done = f"  resolved {p.resolved_at.isoformat()}" if p.resolved_at else ""
-            click.echo(
-                f"{p.consumer}  #{p.position}  {p.kind}  tries={p.tries}  {p.error}{done}"
-            )
+            click.echo(f"{p.consumer}  #{p.position}  {p.kind}  tries={p.tries}  {p.error}{done}")
 
     with_engine(opts, go)
 

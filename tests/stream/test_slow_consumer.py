@@ -52,7 +52,7 @@ async def test_a_slow_consumer_does_not_hold_up_verification(
     engine: Engine, probe_settings: dict[str, float]
 ) -> None:
     probe_settings["slow_prepare"] = 0.3
-    probe_settings["slow_handle"] = 0.3 if engine.ledger.dialect == "postgres" else 0.0
+    probe_settings["slow_handle"] = 0.3 if engine.ledger.url.startswith("postgres") else 0.0
     paths = await _paths(engine, 2 * REQUESTS)
     worker = worker_for(engine, WorkerOptions(poll=0.01))
     stop = asyncio.Event()

@@ -54,7 +54,7 @@ async def test_a_poison_event_is_parked_and_the_rest_goes_on(
         "probe.poison", bad, "probe.tick", FAST.max_tries
     )  # fmt: skip
     assert "PoisonError" in parked.error and parked.resolved_at is None
-    declared = [c.name for c in engine.plugins.consumers()]
+    declared = [c.name for _, c in engine.plugins.consumers()]
     by_name = {x.consumer: x for x in await lag(engine.ledger, declared)}
     assert by_name["probe.poison"].lag == 0 and by_name["probe.poison"].parked == 1
     assert by_name["probe.slow"].position == 0 and by_name["probe.slow"].lag == positions[-1]

@@ -11,15 +11,16 @@ Contract (migration ``0011_event_stream``):
 - A cursor is read with :func:`lock_cursor` inside the consumer's write transaction and
   moved with :func:`set_cursor` in the same one, together with the consumer's effects.
 
-SQL dialect differences are kept in the ``_sqlite_*`` / ``_postgres_*`` functions at the
-end of this module, picked by :func:`_dialect`; everything else is portable SQL.
+Portable SQL throughout; the one difference (the cursor's row lock) comes from the
+transaction's dialect (:mod:`veriseal.ledger.dialects`), and the commit order of
+positions on PostgreSQL from the migration's trigger.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,16 +125,19 @@ async def read_at(tx: Tx, position: int) -> StreamEvent | None:
 
 
 # -- cursors ---------------------------------------------------------------------------
-async def lock_cursor(tx: Tx, dialect: str, consumer: str) -> int:
+async def lock_cursor(tx: Tx, consumer: str) -> int:
     """The consumer's committed position (0 for a new consumer), locked until ``tx``
-    ends, so two workers never deliver the same batch to one consumer at once."""
+    ends, so two workers never deliver the same batch to one consumer at once (a row
+    lock on PostgreSQL; SQLite's write transaction already excludes every other)."""
     await tx.execute(
         "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES (?, 0, ?)"
         " ON CONFLICT (consumer) DO NOTHING",
         consumer,
         dt.datetime.now(dt.UTC),
     )
-    row = await tx.fetchrow(_dialect(dialect).lock_cursor_sql, consumer)
+    row = await tx.fetchrow(
+        "SELECT position FROM stream_cursors WHERE consumer = ?" + tx.dialect.for_update, consumer
+    )
     assert row is not None
     return int(row["position"])
 
@@ -209,31 +213,3 @@ async def parked(tx: Tx, consumer: str | None = None, resolved: bool = False) ->
         )
         for r in found
     ]
-
-
-# -- dialect differences ---------------------------------------------------------------
-@dataclass(frozen=True)
-class _Dialect:
-    lock_cursor_sql: str
-
-
-def _sqlite() -> _Dialect:
-    # BEGIN IMMEDIATE already excludes every other writer, in this process and others
-    return _Dialect(lock_cursor_sql="SELECT position FROM stream_cursors WHERE consumer = ?")
-
-
-def _postgres() -> _Dialect:
-    # a row lock: a second worker of the same consumer waits, then sees the new cursor
-    return _Dialect(
-        lock_cursor_sql="SELECT position FROM stream_cursors WHERE consumer = ? FOR UPDATE"
-    )
-
-
-_DIALECTS: dict[str, Callable[[], _Dialect]] = {"sqlite": _sqlite, "postgres": _postgres}
-
-
-def _dialect(name: str) -> _Dialect:
-    try:
-        return _DIALECTS[name]()
-    except KeyError:
-        raise ValueError(f"unknown dialect {name!r}") from None

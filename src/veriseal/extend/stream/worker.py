@@ -130,7 +130,7 @@ class StreamWorker:
         try:
             prepared = await consumer.prepare(ctx, events) if consumer.prepare and events else None
             async with self.ledger.write() as tx:
-                if await stream_store.lock_cursor(tx, self.ledger.dialect, consumer.name) != after:
+                if await stream_store.lock_cursor(tx, consumer.name) != after:
                     return 0, 1  # another worker delivered it meanwhile: look again
                 if events:
                     await consumer.handle(ctx, Batch(tuple(events), prepared), tx)
@@ -170,7 +170,7 @@ class StreamWorker:
 
     async def _park(self, consumer: Consumer, event: StreamEvent, error: str, tries: int) -> bool:
         async with self.ledger.write() as tx:
-            cursor = await stream_store.lock_cursor(tx, self.ledger.dialect, consumer.name)
+            cursor = await stream_store.lock_cursor(tx, consumer.name)
             if cursor >= event.position:
                 return False  # another worker got past it meanwhile
             await stream_store.park(tx, consumer.name, event, error, tries)
