@@ -3,7 +3,7 @@
 Everything runs through the real services and a real SQLite ledger: dealers are imported
 from CSV, verified through the KYC flow and granted their province; goods are shipped
 with the shipment service; consumers' scans go through ``engine.scans.scan`` (verifier,
-clone rules, group commit, the territories plugin's ``scan_recorded`` hook); another
+clone rules, group commit, then the territories plugin's stream consumer); another
 dealer's inbound scans go through the receipt service. Nothing is re-implemented here
 but the world itself:
 
@@ -51,6 +51,7 @@ from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
+from veriseal.extend.stream import worker_for
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.regions.china import PROVINCES
 from veriseal.regions.resolver import default_resolver
@@ -180,7 +181,7 @@ async def run(
     provinces: list[str],
     t0: float,
 ) -> None:
-    t = of(engine)
+    t = of(engine.plugins.context("territories"))
     brand = await engine.brands.create("sim", "Sim Tea", "id.sim.example")
     await engine.catalogue.add(make_product(brand, GTIN, "Tea", category="Beverages/Tea"))
     n_dealers, per = args.dealers, args.units
@@ -293,6 +294,7 @@ async def run(
             seen.add(scans[k][0])
         await asyncio.gather(*(one(k) for k in wave))
         pending = later
+    await worker_for(engine).drain()  # the diversion checks run on the event stream
     t_scan = time.perf_counter() - t_scan0
 
     # -- scoring -------------------------------------------------------------------------
