@@ -3,7 +3,7 @@
 Everything runs through the real services and a real SQLite ledger: dealers are imported
 from CSV, verified through the KYC flow and granted their province; goods are shipped
 with the shipment service; consumers' scans go through ``engine.scans.scan`` (verifier,
-clone rules, group commit, the territories plugin's ``scan_recorded`` hook); another
+clone rules, group commit, then the territories plugin's stream consumer); another
 dealer's inbound scans go through the receipt service. Nothing is re-implemented here
 but the world itself:
 
@@ -52,12 +52,13 @@ from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
+from veriseal.extend.stream import worker_for
 from veriseal.models import Brand, Location, LocationSource, ScanChannel
 from veriseal.regions.china import PROVINCES
 from veriseal.regions.resolver import default_resolver
 from veriseal.scanning.service import ScanContext
 from veriseal_territories.diversion import ring
-from veriseal_territories.service import of
+from veriseal_territories.service import Territories, of
 
 GTIN = "09506000134352"
 CLONE_KINDS = {"clone_count", "impossible_travel", "clone_regions"}
@@ -219,6 +220,11 @@ async def run(
     await report(w, t_setup - t0, t_scan)
 
 
+def territories(w: World) -> Territories:
+    """The territories plugin's services, as its hooks get them."""
+    return of(w.engine.plugins.context("territories"))
+
+
 async def make_world(
     engine: Engine,
     rng: random.Random,
@@ -246,7 +252,7 @@ async def make_world(
 
 async def build_network(w: World) -> None:
     """The dealer network, through the real import, KYC and grant services."""
-    t = of(w.engine)
+    t = territories(w)
     csv_text = "code,name,kind,parent,contact,phone,regions,status\n" + "".join(
         f"{c},经销商{c},distributor,,联系人,1380000{i:04d},{p},active\n"
         for i, (c, p) in enumerate(w.home.items())
@@ -262,7 +268,7 @@ async def build_network(w: World) -> None:
 
 async def ship(w: World) -> None:
     """Every dealer its own consecutive range, sold (so far) in its home province."""
-    t = of(w.engine)
+    t = territories(w)
     for n, code in enumerate(w.home):
         await t.shipments.ship(SYSTEM, w.brand, code, w.codes[n * w.per : (n + 1) * w.per])
         for i in range(n * w.per, (n + 1) * w.per):
@@ -286,7 +292,7 @@ async def inject_diversions(w: World) -> None:
             elsewhere = rng.choice([p for p in w.provinces if p != w.home[code]])
         if code in w.via_dealer:  # sold to a dealer there, who scans it in
             buyer = rng.choice([d for d in dealers if w.home[d] == elsewhere])
-            r = await of(w.engine).receive(
+            r = await territories(w).receive(
                 SYSTEM, w.brand, [w.codes[i] for i in units], at_ref=buyer
             )
             w.truth.diverted_receipts.update(x.movement_id for x in r.taken)
@@ -360,6 +366,7 @@ async def scan_all(w: World) -> float:
             seen.add(scans[k][0])
         await asyncio.gather(*(one(k) for k in wave))
         pending = later
+    await worker_for(w.engine).drain()  # the diversion checks run on the event stream
     return time.perf_counter() - t_scan0
 
 
@@ -375,7 +382,7 @@ class Score:
 async def report(w: World, t_setup: float, t_scan: float) -> None:
     """Score the alerts against the truth and print the figures and the misses."""
     args, truth = w.args, w.truth
-    alerts = await of(w.engine).alerts.list(SYSTEM, w.brand.id, limit=10**7)
+    alerts = await territories(w).alerts.list(SYSTEM, w.brand.id, limit=10**7)
     live = [a for a in alerts if a.state != "dismissed"]
     superseded = [a for a in alerts if a.state == "dismissed"]
     scan_alerted = {a.index for a in live if a.source == "scan"}

@@ -19,6 +19,7 @@ from veriseal_cli import (
 from veriseal_cli import lifecycle as lifecycle_commands
 from veriseal_cli import notifications as notify_commands
 from veriseal_cli import printing as print_commands
+from veriseal_cli import stream as stream_commands
 from veriseal_cli.context import Options
 from veriseal_cli.plugin_group import PluginGroup
 
@@ -42,6 +43,7 @@ def cli(
 for module in (setup, products, batches, keys, verify, serve, scans, clones, users, print_commands):
     module.register(cli)
 lifecycle_commands.register(cli)  # after batches: it adds to the batch group
+stream_commands.register(cli)  # after lifecycle: it adds to the events group
 notify_commands.register(cli)
 plugin_new.register(cli)
 

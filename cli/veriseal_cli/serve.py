@@ -22,6 +22,7 @@ from veriseal.catalog.keys import create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError, ListenFailed, VerisealError
+from veriseal.extend.stream import worker_for
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
 from veriseal.server import make_app
@@ -212,6 +213,10 @@ def _serve_forever(
         runner = ApiRunner(make_app(engine, limits), access_log=None)
         stop = asyncio.Event()
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
+        # The event stream's consumers (diversion checks, ...) in the first process only:
+        # off the request path, in their own tasks; more processes would only queue on
+        # the consumers' cursor locks.
+        consuming = asyncio.create_task(worker_for(engine).run(stop)) if announce else None
         try:
             await runner.setup()
             try:
@@ -240,6 +245,9 @@ def _serve_forever(
             # ledger must still be closed (queued scans committed, threads released)
             with contextlib.suppress(asyncio.CancelledError):
                 await delivery
+            if consuming is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await consuming
             await engine.close()
 
     run(opts, go)

@@ -23,8 +23,11 @@ Tolerances, per brand (``veriseal diversion tolerance``; the newest setting wins
 One alert per (unit, holder) for scans, one per receipt for inbound scans; a code the
 core has raised a clone alert for is a copy, not a diversion: no diversion alert is
 raised for it, and open diversion alerts of that code are dismissed when the clone
-alert arrives. Alerts go to the brand admins (``DIVERSION_ALERT``) and to
-plugins (``LedgerEvent`` kind ``"diversion_alert"``).
+alert arrives. Alerts go to the brand admins (``DIVERSION_ALERT``) and onto the event
+stream (kind ``territories.diversion_alert``), in the transaction that raises them.
+Scans and the core's alerts reach the checks through the stream's consumer
+``territories.diversion`` (:meth:`DiversionService.prepare_batch` /
+:meth:`DiversionService.apply_batch`), off the verify request.
 
 The workflow (:class:`AlertWorkflow`): ``open -> investigating -> confirmed |
 dismissed`` (an open alert may be dismissed at once), each step an appended event with a
@@ -50,7 +53,6 @@ from veriseal import (
     AlertKind,
     Conflict,
     InvalidInput,
-    LedgerEvent,
     NotFound,
     Principal,
     Region,
@@ -60,7 +62,7 @@ from veriseal import (
     register_messages,
     require_permission,
 )
-from veriseal.extend import PluginContext
+from veriseal.extend import Batch, PluginContext, StreamEvent, Tx
 from veriseal_territories.dealers import DealerNotFound, DealerService
 from veriseal_territories.grants import Grant, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
@@ -179,6 +181,28 @@ class DiversionAlert:
         return out
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A diversion judged from its evidence and not stored yet: one alert per ``key``
+    (unit and holder, or receipt) and brand, see :meth:`DiversionService.store`."""
+
+    brand_id: int
+    key: str
+    source: str  # scan | receipt
+    org_id: int
+    code: str
+    gtin: str | None
+    batch_id: int | None
+    index: int | None
+    items: int
+    scan_id: int | None
+    movement_id: int | None
+    region: Region | None
+    evidence: dict[str, Any]
+    weight: float
+    at: dt.datetime
+
+
 class DiversionService:
     def __init__(
         self,
@@ -276,7 +300,15 @@ class DiversionService:
 
     # -- scans -------------------------------------------------------------------------
     async def check_scan(self, scan: Scan) -> int | None:
-        """Judge one recorded scan; the id of the alert it raised, if any."""
+        """Judge one recorded scan and store what it shows, in a transaction of its own;
+        the id of the alert it raised, if any. The event stream's consumer
+        (:meth:`prepare_batch` / :meth:`apply_batch`) does the same for every scan."""
+        finding = await self.judge_scan(scan)
+        return None if finding is None else await self._raise(finding)
+
+    async def judge_scan(self, scan: Scan) -> Finding | None:
+        """What one recorded scan shows (reads only): a :class:`Finding` if the unit was
+        seen outside its holder's territory, else None."""
         s = scan.scan
         if (
             s.outcome != "genuine"
@@ -340,23 +372,10 @@ class DiversionService:
             "weight": weight,
             "tolerances": asdict(tol),
         }
-        return await self._raise(
-            s.brand_id,
-            key,
-            "scan",
-            org_id,
-            s.code,
-            s.gtin,
-            s.batch_id,
-            s.index,
-            1,
-            scan.id,
-            None,
-            region,
-            evidence,
-            weight,
-            s.at,
-        )
+        return Finding(
+            s.brand_id, key, "scan", org_id, s.code, s.gtin, s.batch_id, s.index, 1,
+            scan.id, None, region, evidence, weight, s.at,
+        )  # fmt: skip
 
     async def _role(self, actor: str) -> str:
         if actor.startswith("user:") and actor[5:].isdigit():
@@ -444,106 +463,91 @@ class DiversionService:
             region.province if region else (receiver.regions[0] if receiver.regions else None)
         )
         reg = region or (Region("", province, "") if province else None)
-        return await self._raise(
-            brand_id,
-            f"receipt:{taken.movement_id}",
-            "receipt",
-            taken.from_org,
-            str(evidence["code"]),
-            gtin,
-            batch_id,
-            first.first,
-            taken.items,
-            None,
-            taken.movement_id,
-            reg,
-            evidence,
-            1.0,
-            at,
-        )
+        finding = Finding(
+            brand_id, f"receipt:{taken.movement_id}", "receipt", taken.from_org,
+            str(evidence["code"]), gtin, batch_id, first.first, taken.items, None,
+            taken.movement_id, reg, evidence, 1.0, at,
+        )  # fmt: skip
+        return await self._raise(finding)
 
     # -- storing and announcing --------------------------------------------------------
-    async def _raise(
-        self,
-        brand_id: int,
-        key: str,
-        source: str,
-        org_id: int,
-        code: str,
-        gtin: str | None,
-        batch_id: int | None,
-        index: int | None,
-        items: int,
-        scan_id: int | None,
-        movement_id: int | None,
-        region: Region | None,
-        evidence: dict[str, Any],
-        weight: float,
-        at: dt.datetime,
-    ) -> int | None:
+    async def _raise(self, finding: Finding) -> int | None:
+        """Store ``finding`` and announce its alert in one transaction of its own."""
         try:
             async with self.ctx.db.write() as tx:
-                if await tx.fetchrow(
-                    "SELECT id FROM territories_alerts WHERE brand_id = ? AND dedup_key = ?",
-                    brand_id,
-                    key,
-                ):
-                    return None
-                if weight < 1.0 and scan_id is not None and batch_id is not None:
-                    await tx.execute(
-                        "INSERT INTO territories_sightings (brand_id, batch_id, idx, org_id,"
-                        " scan_id, weight, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        brand_id,
-                        batch_id,
-                        index,
-                        org_id,
-                        scan_id,
-                        weight,
-                        at,
-                    )
-                    row = await tx.fetchrow(
-                        "SELECT SUM(weight) AS total, COUNT(*) AS n FROM territories_sightings"
-                        " WHERE batch_id = ? AND idx = ? AND org_id = ?",
-                        batch_id,
-                        index,
-                        org_id,
-                    )
-                    total = float(row["total"]) if row and row["total"] is not None else 0.0
-                    if total < 1.0 - 1e-9:
-                        return None
-                    evidence["weight"] = total
-                    evidence["sightings"] = int(row["n"]) if row else 1
-                row = await tx.fetchrow(
-                    "INSERT INTO territories_alerts (brand_id, at, dedup_key, source, org_id,"
-                    " code, gtin, batch_id, idx, items, scan_id, movement_id, country,"
-                    " province, city, evidence) VALUES"
-                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    brand_id,
-                    at,
-                    key,
-                    source,
-                    org_id,
-                    code,
-                    gtin,
-                    batch_id,
-                    index,
-                    items,
-                    scan_id,
-                    movement_id,
-                    region.country if region else None,
-                    region.province if region else None,
-                    region.city if region else None,
-                    json.dumps(evidence, ensure_ascii=False, sort_keys=True),
-                )
-                assert row is not None
-                alert_id = int(row["id"])
-                await _append_event(tx, alert_id, "open", "system", "raised", None, None)
+                alert_id = await self.store(tx, finding)
+                if alert_id is not None:
+                    await self.announce(tx, finding.brand_id, alert_id, finding.evidence)
         except Conflict:
             return None  # a concurrent scan of the same unit raised it first
-        await self._announce(brand_id, alert_id, evidence)
         return alert_id
 
-    async def _announce(self, brand_id: int, alert_id: int, evidence: dict[str, Any]) -> None:
+    async def store(self, tx: Tx, f: Finding) -> int | None:
+        """Store a finding in ``tx``: a sighting when its weight alone is below 1, and
+        the alert once the unit's sightings add up; the new alert's id, else None.
+        Idempotent: a scan already counted or an alert already raised for the same key
+        changes nothing, so a redelivered stream event never doubles an alert."""
+        if await tx.fetchrow(
+            "SELECT id FROM territories_alerts WHERE brand_id = ? AND dedup_key = ?",
+            f.brand_id,
+            f.key,
+        ):
+            return None
+        evidence = dict(f.evidence)
+        if f.weight < 1.0 and f.scan_id is not None and f.batch_id is not None:
+            total, n = await self._sighting(tx, f)
+            if total < 1.0 - 1e-9:
+                return None
+            evidence["weight"] = total
+            evidence["sightings"] = n
+        row = await tx.fetchrow(
+            "INSERT INTO territories_alerts (brand_id, at, dedup_key, source, org_id,"
+            " code, gtin, batch_id, idx, items, scan_id, movement_id, country,"
+            " province, city, evidence) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            f.brand_id, f.at, f.key, f.source, f.org_id, f.code, f.gtin, f.batch_id,
+            f.index, f.items, f.scan_id, f.movement_id,
+            f.region.country if f.region else None,
+            f.region.province if f.region else None,
+            f.region.city if f.region else None,
+            json.dumps(evidence, ensure_ascii=False, sort_keys=True),
+        )  # fmt: skip
+        assert row is not None
+        alert_id = int(row["id"])
+        await _append_event(tx, alert_id, "open", "system", "raised", None, None)
+        return alert_id
+
+    async def _sighting(self, tx: Tx, f: Finding) -> tuple[float, int]:
+        """Count the finding's scan once as a sighting of the unit by its holder; the
+        sightings' total weight and number."""
+        if not await tx.fetchrow(
+            "SELECT id FROM territories_sightings WHERE batch_id = ? AND idx = ?"
+            " AND org_id = ? AND scan_id = ?",
+            f.batch_id,
+            f.index,
+            f.org_id,
+            f.scan_id,
+        ):
+            await tx.execute(
+                "INSERT INTO territories_sightings (brand_id, batch_id, idx, org_id,"
+                " scan_id, weight, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f.brand_id, f.batch_id, f.index, f.org_id, f.scan_id, f.weight, f.at,
+            )  # fmt: skip
+        row = await tx.fetchrow(
+            "SELECT SUM(weight) AS total, COUNT(*) AS n FROM territories_sightings"
+            " WHERE batch_id = ? AND idx = ? AND org_id = ?",
+            f.batch_id,
+            f.index,
+            f.org_id,
+        )
+        total = float(row["total"]) if row and row["total"] is not None else 0.0
+        return total, int(row["n"]) if row else 1
+
+    async def announce(
+        self, tx: Tx, brand_id: int, alert_id: int, evidence: dict[str, Any]
+    ) -> None:
+        """In ``tx``, with the alert: a message to the brand admins (through the outbox)
+        and the stream event ``territories.diversion_alert`` (last: see ``publish``)."""
         holder = evidence["holder"]
         seen = evidence["seen"]
         place = seen.get("province") or ", ".join(seen.get("home_regions", [])) or "?"
@@ -562,18 +566,65 @@ class DiversionService:
         }
         try:
             admins = await self._brand_admins(brand_id)
-            if admins:
-                await self.ctx.notify(admins, DIVERSION_ALERT, title, body, data)
-        except Exception:  # a notification problem must not lose the alert (it is stored)
+        except Exception:  # a notification problem must not lose the alert
             log.exception("could not notify the brand admins of diversion alert %s", alert_id)
-        await self.ctx.announce(
-            LedgerEvent(
-                "diversion_alert",
-                brand_id,
-                alert_id,
-                {"code": evidence["code"], "dealer": holder["code"], "org_id": holder["org_id"]},
-            )
+            admins = []
+        if admins:
+            await self.ctx.notify(admins, DIVERSION_ALERT, title, body, data, tx=tx)
+        await self.ctx.publish(
+            tx,
+            "territories.diversion_alert",
+            brand_id,
+            alert_id,
+            {"code": evidence["code"], "dealer": holder["code"], "org_id": holder["org_id"]},
         )
+
+    # -- the event stream's consumer ------------------------------------------------------
+    async def prepare_batch(self, events: Sequence[StreamEvent]) -> list[Finding]:
+        """Judge the batch's scans, before the consumer's transaction opens (the reads
+        and the geometry are the slow part; see :meth:`apply_batch`)."""
+        wanted = [
+            e
+            for e in events
+            if e.kind == "scan"
+            and e.brand_id is not None
+            and e.payload.get("outcome") == "genuine"
+            and e.payload.get("located")  # no place: nothing to judge, no read of the scan
+        ]
+        found: list[Finding] = []
+        for scan in await self._scans(wanted):
+            finding = await self.judge_scan(scan)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    async def _scans(self, events: Sequence[StreamEvent]) -> list[Scan]:
+        """The scans ``events`` announce, in order: one ranged read per brand."""
+        by_brand: dict[int, list[int]] = {}
+        for e in events:
+            assert e.brand_id is not None
+            by_brand.setdefault(e.brand_id, []).append(e.ref)
+        out: list[Scan] = []
+        for brand_id, ids in by_brand.items():
+            span = await self.ctx.scans(
+                brand_id, after_id=min(ids) - 1, limit=max(ids) - min(ids) + 1
+            )
+            wanted = set(ids)
+            out += [s for s in span if s.id in wanted]
+        return sorted(out, key=lambda s: s.id)
+
+    async def apply_batch(self, tx: Tx, batch: Batch) -> None:
+        """In the consumer's transaction, in stream order: store the findings of the
+        batch's scans and let clone alerts dismiss the code's open diversion alerts."""
+        findings = {f.scan_id: f for f in batch.prepared or ()}
+        for e in batch:
+            if e.kind == "scan" and e.ref in findings:
+                f = findings[e.ref]
+                alert_id = await self.store(tx, f)
+                if alert_id is not None:
+                    await self.announce(tx, f.brand_id, alert_id, f.evidence)
+            elif e.kind == "alert":
+                await self.on_core_alert(e.brand_id, e.ref, e.payload, tx)
 
     async def _brand_admins(self, brand_id: int) -> list[int]:
         hit = self._admins.get(brand_id)
@@ -587,31 +638,34 @@ class DiversionService:
         return ids
 
     async def on_core_alert(
-        self, brand_id: int | None, alert_id: int, details: dict[str, Any]
+        self, brand_id: int | None, alert_id: int, details: dict[str, Any], tx: Tx | None = None
     ) -> int:
         """A clone alert: dismiss the code's open diversion alerts (a copy, not a
-        diversion). Returns how many were dismissed."""
+        diversion), in ``tx`` (else a transaction of its own). Returns how many were
+        dismissed; a second call for the same alert finds none open."""
         if brand_id is None or details.get("kind") not in CLONE_KINDS or not details.get("code"):
             return 0
-        async with self.ctx.db.write() as tx:
-            found = await tx.fetch(
-                "SELECT a.id FROM territories_alerts a WHERE a.brand_id = ? AND a.code = ?"
-                " AND (SELECT e.state FROM territories_alert_events e WHERE e.alert_id = a.id"
-                " ORDER BY e.id DESC LIMIT 1) = 'open'",
-                brand_id,
-                details["code"],
+        if tx is None:
+            async with self.ctx.db.write() as own:
+                return await self.on_core_alert(brand_id, alert_id, details, own)
+        found = await tx.fetch(
+            "SELECT a.id FROM territories_alerts a WHERE a.brand_id = ? AND a.code = ?"
+            " AND (SELECT e.state FROM territories_alert_events e WHERE e.alert_id = a.id"
+            " ORDER BY e.id DESC LIMIT 1) = 'open'",
+            brand_id,
+            details["code"],
+        )
+        for r in found:
+            await _append_event(
+                tx,
+                int(r["id"]),
+                "dismissed",
+                "system",
+                f"superseded by clone alert {alert_id} ({details['kind']}): the label is"
+                " copied, not diverted",
+                None,
+                None,
             )
-            for r in found:
-                await _append_event(
-                    tx,
-                    int(r["id"]),
-                    "dismissed",
-                    "system",
-                    f"superseded by clone alert {alert_id} ({details['kind']}): the label is"
-                    " copied, not diverted",
-                    None,
-                    None,
-                )
         return len(found)
 
 

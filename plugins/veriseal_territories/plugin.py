@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from veriseal import Brand, EpcisEvent, LedgerEvent, PluginMigrations, Scan, hookimpl
-from veriseal.extend import MessageTypeSpec, Permission, PluginContext, Provided
+from veriseal import Brand, EpcisEvent, PluginMigrations, hookimpl
+from veriseal.extend import (
+    Batch,
+    Consumer,
+    MessageTypeSpec,
+    Permission,
+    PluginContext,
+    Provided,
+    StreamEvent,
+    Tx,
+)
 from veriseal_territories.permissions import MESSAGE_TYPES, PERMISSIONS
 
 
@@ -56,23 +65,39 @@ def register_routes(app: Any, ctx: PluginContext) -> None:
     mount_plugin(app, ctx, ROUTES)
 
 
-@hookimpl
-async def scan_recorded(ctx: PluginContext, scan: Scan) -> None:
-    """Diversion check of every recorded scan (cheap unless the unit is held by a
-    dealer and the scan has a location)."""
+#: The diversion checks, off the verify path: scans recorded and alerts raised arrive
+#: on the event stream; effects and cursor commit in one transaction.
+DIVERSION_CONSUMER = "territories.diversion"
+
+
+async def _judge(ctx: PluginContext, events: Sequence[StreamEvent]) -> Any:
+    """Before the transaction: judge the batch's located genuine scans (reads only)."""
     from veriseal_territories.service import of  # noqa: PLC0415
 
-    await of(ctx).diversion.check_scan(scan)
+    return await of(ctx).diversion.prepare_batch(events)
+
+
+async def _apply(ctx: PluginContext, batch: Batch, tx: Tx) -> None:
+    """In the consumer's transaction: raise the diversion alerts found (a unit and
+    holder once, whatever is redelivered), and let a clone alert dismiss the code's
+    open diversion alerts (a copy, not a diversion)."""
+    from veriseal_territories.service import of  # noqa: PLC0415
+
+    await of(ctx).diversion.apply_batch(tx, batch)
 
 
 @hookimpl
-async def ledger_event(ctx: PluginContext, event: LedgerEvent) -> None:
-    """A clone alert dismisses the code's open diversion alerts (a copy, not a diversion)."""
-    if event.kind != "alert":
-        return
-    from veriseal_territories.service import of  # noqa: PLC0415
-
-    await of(ctx).diversion.on_core_alert(event.brand_id, event.ref, event.details)
+def event_consumers() -> list[Consumer]:
+    """``territories.diversion``: scans and core alerts, see :func:`_apply`."""
+    return [
+        Consumer(
+            DIVERSION_CONSUMER,
+            frozenset({"scan", "alert"}),
+            _apply,
+            batch_size=200,
+            prepare=_judge,
+        )
+    ]
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
+from veriseal.extend.stream import worker_for
 from veriseal.models import Batch, Brand
 from veriseal_territories.service import Territories, of
 
@@ -126,3 +127,10 @@ async def network(world: World) -> World:
     await world.t.grants.grant(SYSTEM, world.brand.id, "GD01", "category:Beverages/Tea", "CN-GD")
     await world.t.grants.grant(SYSTEM, world.brand.id, "ZJ01", "*", "CN-ZJ")
     return world
+
+
+async def drain(engine: Engine) -> int:
+    """Run the event stream's consumers (the diversion checks among them) until they
+    have caught up: what ``veriseal serve``'s worker does after a scan commits. Tests
+    that expect a diversion alert after a scan call this explicitly."""
+    return await worker_for(engine).drain()

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
-from tests.territories.conftest import DEALERS_CSV, GTIN, World
+from tests.territories.conftest import DEALERS_CSV, GTIN, World, drain
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.server.app import Limits, make_app
 from veriseal_cli.main import cli
@@ -87,6 +87,7 @@ async def test_api(network: World) -> None:
             headers={"Accept": "application/json"},
         )
         assert (await r.json())["outcome"] == "genuine"
+        await drain(w.engine)  # the diversion check runs on the event stream, off the request
         alerts = (await (await c.get(f"{base}/diversion/alerts", headers=boss)).json())["alerts"]
         csv_text = await (
             await c.get(f"{base}/diversion/alerts", headers=boss, params={"format": "csv"})

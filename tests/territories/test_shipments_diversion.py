@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from tests.territories.conftest import CHANGSHA, GUANGZHOU, HANGZHOU, SHENZHEN, World
+from tests.territories.conftest import CHANGSHA, GUANGZHOU, HANGZHOU, SHENZHEN, World, drain
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.lifecycle.aggregation import Children, PackRequest
@@ -112,8 +112,10 @@ async def test_scan_outside_territory_raises_one_alert_and_notifies(network: Wor
     codes = w.codes(0, 48)
     await scan(w, codes[1], GUANGZHOU)  # at home: nothing
     await scan(w, codes[2], SHENZHEN)
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
     scan_id = await scan(w, codes[30], HANGZHOU)
+    await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
     ev = alert.evidence
     assert (alert.state, alert.source, alert.scan_id, alert.index) == ("open", "scan", scan_id, 30)
@@ -121,12 +123,14 @@ async def test_scan_outside_territory_raises_one_alert_and_notifies(network: Wor
     assert ev["seen"]["province"] == "CN-ZJ" and ev["seen"]["source"] == "gps"
     assert ev["by"] == {"actor": "device:phone", "channel": "web", "role": "consumer"}
     await scan(w, codes[30], HANGZHOU)  # the same unit again: still one alert
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
     [message] = await Inbox(w.engine.ledger).history(boss.id)
     assert message.type == "diversion_alert" and "GD01" in message.body
     assert message.data["alert_id"] == alert.id
     # units the brand still holds are nobody's diversion
     await scan(w, w.codes(500, 1)[0], HANGZHOU)
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
 
 
@@ -137,6 +141,7 @@ async def test_tolerances(network: World) -> None:
     # IP-derived locations are ignored by default; a vague GPS fix too
     await scan(w, codes[3], HANGZHOU, source="ip", accuracy=None)
     await scan(w, codes[4], HANGZHOU, accuracy=5000)
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
     # a fix just across the border, within the buffer, is given the benefit of the doubt
     border = (25.3, 113.1)  # Hunan side of the Guangdong border, ~20 km from it
@@ -144,11 +149,14 @@ async def test_tolerances(network: World) -> None:
     assert region is not None and region.province != "CN-GD"
     await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=40)
     await scan(w, codes[5], border)
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
     await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=0, ip_weight=0.5)
     await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
+    await drain(w.engine)  # the diversion checks run on the event stream
     assert await t.alerts.list(SYSTEM, w.brand.id) == []  # half an observation
     await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
+    await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
     assert alert.evidence["weight"] == 1.0 and alert.evidence["sightings"] == 2
     with pytest.raises(Exception) as err:
@@ -180,6 +188,7 @@ async def test_workflow_confirm_penalty_suspends_and_export(network: World) -> N
     w, t = network, network.t
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
     await scan(w, w.codes(10, 1)[0], HANGZHOU)
+    await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
     with pytest.raises(Exception) as err:
         await t.alerts.transition(SYSTEM, w.brand.id, alert.id, "confirmed", "seen it")
@@ -232,9 +241,11 @@ async def test_clone_alert_dismisses_the_diversion_alert(network: World) -> None
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
     code = w.codes(11, 1)[0]
     await scan(w, code, HANGZHOU)
+    await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
     await scan(w, code, (30.2745, 120.1555))
     await scan(w, code, (30.2749, 120.1559))  # the third verification: clone_count
+    await drain(w.engine)  # the diversion checks run on the event stream
     again = await t.alerts.get(SYSTEM, w.brand.id, alert.id)
     assert again.state == "dismissed" and "clone alert" in again.history[-1]["note"]
 
@@ -268,6 +279,7 @@ async def test_export_takes_every_page(network: World, monkeypatch: pytest.Monke
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
     for code in w.codes(10, 3):
         await scan(w, code, HANGZHOU)
+    await drain(w.engine)  # the diversion checks run on the event stream
     every = [a.id for a in await t.alerts.list(SYSTEM, w.brand.id)]
     assert len(every) == 3
     monkeypatch.setattr(diversion, "EXPORT_PAGE", 2)

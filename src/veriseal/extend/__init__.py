@@ -9,6 +9,7 @@ markers does not load the server or the CLI.
   :class:`ServiceMissing`;
 - open registries: :class:`Permission`, :class:`MessageTypeSpec`, :class:`ConsolePage`;
 - the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`;
+- the event stream: :class:`Consumer`, :class:`Batch`, :class:`StreamEvent`, :func:`publish`;
 - CLI helpers: :class:`Options`, :data:`pass_opts`, :func:`with_context`,
   :func:`with_engine`, :func:`run`, :func:`echo_json`;
 - web helpers: :func:`mount_plugin`, :func:`plugin_context`, :func:`request_principal`,
@@ -21,8 +22,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Batch": ("veriseal.extend.stream", "Batch"),
     "Channel": ("veriseal.notifications.models", "Channel"),
     "ConsolePage": ("veriseal.extend.console", "ConsolePage"),
+    "Consumer": ("veriseal.extend.stream", "Consumer"),
     "Database": ("veriseal.extend.database", "Database"),
     "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
     "MessageTypeSpec": ("veriseal.notifications.message_types", "MessageTypeSpec"),
@@ -32,6 +35,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Provided": ("veriseal.extend.services", "Provided"),
     "ServiceKey": ("veriseal.extend.services", "ServiceKey"),
     "ServiceMissing": ("veriseal.extend.services", "ServiceMissing"),
+    "StreamEvent": ("veriseal.extend.stream", "StreamEvent"),
     "Tx": ("veriseal.extend.database", "Tx"),
     "Unavailable": ("veriseal.extend.services", "Unavailable"),
     "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
@@ -41,6 +45,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "mount_plugin": ("veriseal.extend.web", "mount_plugin"),
     "pass_opts": ("veriseal.extend.cli", "pass_opts"),
     "plugin_context": ("veriseal.extend.web", "plugin_context"),
+    "publish": ("veriseal.extend.stream", "publish"),
     "request_principal": ("veriseal.extend.web", "request_principal"),
     "run": ("veriseal.extend.cli", "run"),
     "with_context": ("veriseal.extend.cli", "with_context"),
@@ -48,8 +53,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "Batch",
     "Channel",
     "ConsolePage",
+    "Consumer",
     "Database",
     "LedgerEvent",
     "MessageTypeSpec",
@@ -59,6 +66,7 @@ __all__ = [
     "Provided",
     "ServiceKey",
     "ServiceMissing",
+    "StreamEvent",
     "Tx",
     "Unavailable",
     "VerdictContribution",
@@ -68,6 +76,7 @@ __all__ = [
     "mount_plugin",
     "pass_opts",
     "plugin_context",
+    "publish",
     "request_principal",
     "run",
     "with_context",
@@ -97,6 +106,7 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.extend.database import Database, Tx
     from veriseal.extend.hookspecs import hookimpl
     from veriseal.extend.services import Provided, ServiceKey, ServiceMissing, Unavailable
+    from veriseal.extend.stream import Batch, Consumer, StreamEvent, publish
     from veriseal.extend.web import json_body, mount_plugin, plugin_context, request_principal
     from veriseal.notifications.message_types import MessageTypeSpec
     from veriseal.notifications.models import Channel

@@ -205,10 +205,18 @@ class PluginContext:
         title: str,
         body: str,
         data: dict[str, Any] | None = None,
+        *,
+        tx: Tx | None = None,
     ) -> list[Accepted]:
         """Send a message of ``mtype`` (register it: ``register_message_types``) to each
-        user, over their chosen (else the type's default) channels."""
-        return await self._core.notifier.notify_many(user_ids, mtype, title, body, data)
+        user, over their chosen (else the type's default) channels. With ``tx`` the
+        messages are accepted inside that open transaction, so they commit with the
+        change they report (an event consumer's handler passes its own)."""
+        notifier = self._core.notifier
+        if tx is None:
+            return await notifier.notify_many(user_ids, mtype, title, body, data)
+        plans = [await notifier.plan(u, mtype, title, body, data) for u in dict.fromkeys(user_ids)]
+        return [await notifier.store(tx, plan) for plan in plans]
 
     async def announce(self, event: LedgerEvent) -> None:
         """Tell every plugin's ``ledger_event`` hook (after your commit; not durable)."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from veriseal.extend.stream.consumer import Consumer
 from veriseal.ledger.migrate import PluginMigrations
 from veriseal.lifecycle.epcis import EpcisEvent
 from veriseal.models import Brand, NewAlert, NewScan, Scan
@@ -141,3 +142,12 @@ def provide_services(ctx: PluginContext) -> Iterable[Provided[Any]] | None:
 @hookspec
 def required_services() -> Sequence[ServiceKey[Any]] | None:
     """Services the plugin cannot run without; start-up fails if one is not provided."""
+
+
+@hookspec
+def event_consumers() -> Consumer | Sequence[Consumer] | None:
+    """The plugin's consumers of the event stream (:class:`veriseal.extend.stream.Consumer`):
+    each names the event kinds it wants and a ``handle(ctx, batch, tx)`` applying a batch's
+    effects in ``tx``, the transaction in which its cursor moves past the batch. Delivery
+    is in order and at least once, off the verify path (``veriseal serve`` runs the
+    worker; so does ``veriseal events consume``). Names are unique across plugins."""

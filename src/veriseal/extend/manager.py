@@ -44,6 +44,7 @@ from veriseal.extend.console import ConsoleRegistry
 from veriseal.extend.context import Core, PluginContext
 from veriseal.extend.database import database_for
 from veriseal.extend.services import ServiceRegistry
+from veriseal.extend.stream.consumer import Consumer
 from veriseal.i18n import register
 from veriseal.ledger.migrate import PluginMigrations
 from veriseal.lifecycle.epcis import EpcisEvent
@@ -159,6 +160,7 @@ _PER_PLUGIN = (
     "provide_services",
     "required_services",
     "register_console_pages",
+    "event_consumers",
 )
 
 
@@ -237,6 +239,28 @@ class Plugins:
         """Each plugin's ``register_routes`` with its own context."""
         for name, call in self._callers["register_routes"]:
             call(app=app, ctx=self._contexts[name], engine=self.engine)
+
+    def consumers(self) -> list[tuple[str, Consumer]]:
+        """Every enabled plugin's event-stream consumers, with the plugin declaring each
+        (whose context the consumer's handler gets). ``plugin_invalid`` for a declaration
+        that is no :class:`Consumer` or a consumer name declared twice."""
+        found: dict[str, tuple[str, Consumer]] = {}
+        for name, call in self._callers["event_consumers"]:
+            declared: Any = _one(call())
+            if declared is None:
+                continue
+            for consumer in [declared] if isinstance(declared, Consumer) else list(declared):
+                if not isinstance(consumer, Consumer):
+                    raise PluginInvalid(
+                        f"plugin {name!r}: event_consumers gave {type(consumer).__name__},"
+                        " not a Consumer"
+                    )
+                if consumer.name in found:
+                    raise PluginInvalid(
+                        f"plugin {name!r}: consumer {consumer.name!r} is declared twice"
+                    )
+                found[consumer.name] = (name, consumer)
+        return list(found.values())
 
     async def contribute(
         self, scan: NewScan, verification: Verification

@@ -8,11 +8,18 @@ import json
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
-from veriseal.ledger import rows
+from veriseal.ledger import rows, stream_store
 from veriseal.models import Alert, AlertKind, ClonePolicy, NewAlert
 
 if TYPE_CHECKING:
     from veriseal.ledger.base import Tx
+
+
+def alert_event(alert_id: int, alert: NewAlert) -> stream_store.NewStreamEvent:
+    """The stream event announcing a stored alert; its evidence stays in the alert row
+    (an invalid-code flood names hundreds of scans)."""
+    payload = {"kind": str(alert.kind), "code": alert.code}
+    return stream_store.NewStreamEvent("alert", alert.brand_id, alert_id, payload)
 
 
 class AlertStore(abc.ABC):
@@ -69,8 +76,10 @@ class AlertStore(abc.ABC):
                 json.dumps(list(alert.evidence)),
                 alert.details,
             )
-        assert row is not None
-        return int(row["id"])
+            assert row is not None
+            alert_id = int(row["id"])
+            await stream_store.append(tx, [alert_event(alert_id, alert)])
+        return alert_id
 
     async def list_alerts(
         self,

@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
-from veriseal.ledger import rows
+from veriseal.ledger import rows, stream_store
 from veriseal.models import NewScan, Scan, ScanSummary
 
 if TYPE_CHECKING:
@@ -51,6 +51,14 @@ def _values(s: NewScan) -> tuple[Any, ...]:
         reg.city if reg else None, reg.gb2260 if reg else None,
         s.received_at,
     )  # fmt: skip
+
+
+def _announce(scan_id: int | None, s: NewScan) -> stream_store.NewStreamEvent:
+    """The stream event of a new scan: consumers read the scan row for the rest."""
+    assert scan_id is not None
+    return stream_store.NewStreamEvent(
+        "scan", s.brand_id, scan_id, {"outcome": s.outcome, "located": s.location is not None}
+    )
 
 
 class ScanStore(abc.ABC):
@@ -102,6 +110,8 @@ class ScanStore(abc.ABC):
                 ]
                 if counted:
                     await tx.executemany(_COUNT, counted)
+                # last: announced on the event stream in the same transaction
+                await stream_store.append(tx, [_announce(ids[pos], scans[pos]) for pos in new])
         out = [i for i in ids if i is not None]
         return [out[-1 - i] if i < 0 else i for i in out]
 

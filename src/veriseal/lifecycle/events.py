@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from veriseal.codes.gtin import gs1_check_digit
-from veriseal.ledger import rows
+from veriseal.ledger import rows, stream_store
 from veriseal.ledger.base import Ledger, Row, Tx
 from veriseal.lifecycle.errors import LocationInvalid
 from veriseal.lifecycle.index_ranges import IndexRange
@@ -153,6 +153,12 @@ def _offset_zone(text: str) -> dt.timezone:
     return dt.timezone(sign * dt.timedelta(hours=int(hours), minutes=int(minutes)))
 
 
+def _announce(event_id: int, new: NewEvent) -> stream_store.NewStreamEvent:
+    """The stream event (kind ``lifecycle``) announcing an appended event."""
+    payload = {"biz_step": str(new.biz_step), "action": str(new.action), "units": new.unit_count}
+    return stream_store.NewStreamEvent("lifecycle", new.brand_id, event_id, payload)
+
+
 class EventStore:
     """Appends events inside a caller's transaction; reads them back for exports."""
 
@@ -199,6 +205,7 @@ class EventStore:
                 "INSERT INTO event_units (event_id, sscc) VALUES (?, ?)",
                 [(event_id, sscc) for sscc in new.units],
             )
+        await stream_store.append(tx, [_announce(event_id, new)])
         return event_id
 
     @staticmethod
@@ -253,6 +260,9 @@ class EventStore:
         await tx.executemany(
             "INSERT INTO event_units (event_id, sscc) VALUES (?, ?)",
             [(event_id, u) for event_id, e in zip(ids, events, strict=True) for u in e.units],
+        )
+        await stream_store.append(
+            tx, [_announce(event_id, e) for event_id, e in zip(ids, events, strict=True)]
         )
         return ids
 

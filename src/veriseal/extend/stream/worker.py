@@ -1,0 +1,232 @@
+"""Delivering the event stream to its consumers: in order, at least once.
+
+For each consumer, one delivery (:meth:`StreamWorker.deliver`) reads the committed
+cursor and the next batch of wanted events (after the cursor, up to the head seen
+first), runs the consumer's ``prepare`` outside any transaction, then opens a write
+transaction, locks the cursor (a second worker of the same consumer waits there and
+then finds the cursor moved: it delivers nothing), calls ``handle`` and moves the cursor
+past the batch, all in that one transaction. A crash anywhere before the commit leaves
+effects and cursor as they were: the batch is delivered again.
+
+Failures: a failing batch of several events is delivered again one event at a time,
+so the event at fault is found; a failing single event is retried with exponential
+backoff (:class:`WorkerOptions`) and parked after ``max_tries`` failures (recorded in
+``stream_parked``, the cursor moved past it) so the consumer goes on. Each consumer has
+its own loop: one failing or slow consumer never holds the others back. Try counts
+live in memory: a restarted worker counts afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from veriseal.extend.stream.consumer import Batch, Consumer, ConsumerInvalid
+from veriseal.ledger import stream_store
+from veriseal.ledger.base import Ledger
+from veriseal.ledger.stream_store import StreamEvent
+
+log = logging.getLogger("veriseal.stream")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """``max_tries``: failures of one event before it is parked; the n-th retry waits
+    ``min(backoff_max, backoff_base * 2 ** (n - 1))`` seconds; a caught-up consumer
+    looks for new events every ``poll`` seconds."""
+
+    max_tries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    poll: float = 0.2
+
+    def backoff(self, tries: int) -> float:
+        return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, tries - 1)))
+
+
+@dataclass
+class _State:
+    """One consumer's retry state: deliver singly up to ``single_until``; ``tries``
+    failures of the event at ``failing``."""
+
+    single_until: int = 0
+    failing: int = 0
+    tries: int = 0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery did: events handled, positions the cursor moved past, the
+    seconds to wait before the next try (after a failure), whether to try again at
+    once (a failed batch is split up), and the positions parked."""
+
+    handled: int = 0
+    moved: int = 0
+    wait: float = 0.0
+    again: bool = False
+    parked: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing delivered and nothing to retry: the consumer has caught up."""
+        return not (self.handled or self.moved or self.wait or self.again)
+
+
+class _Failed(Exception):
+    def __init__(self, events: Sequence[StreamEvent], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.events = events
+        self.cause = cause
+
+
+class StreamWorker:
+    """Delivers the stream to ``consumers``; each consumer's ``prepare`` and ``handle``
+    get ``contexts[consumer.name]`` as ``ctx`` (None when absent)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        consumers: Sequence[Consumer],
+        contexts: Mapping[str, Any] | None = None,
+        options: WorkerOptions | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.consumers = {c.name: c for c in consumers}
+        self.contexts = dict(contexts or {})
+        self.options = options or WorkerOptions()
+        self._state = {c.name: _State() for c in consumers}
+
+    # -- one delivery ----------------------------------------------------------------------
+    async def deliver(self, consumer: Consumer) -> Delivery:
+        """Deliver the consumer's next batch (see the module docstring); never raises for
+        a handler's failure: it is counted, and parked after ``max_tries``."""
+        state = self._state[consumer.name]
+        try:
+            handled, moved = await self._step(consumer, state)
+        except _Failed as failed:
+            return await self._failed(consumer, state, failed)
+        if state.failing and moved:
+            state.failing = state.tries = 0
+        return Delivery(handled, moved)
+
+    def context(self, consumer: Consumer) -> Any:
+        """The ``ctx`` the consumer's functions get."""
+        return self.contexts.get(consumer.name)
+
+    async def _step(self, consumer: Consumer, state: _State) -> tuple[int, int]:
+        ctx = self.context(consumer)
+        async with self.ledger.read() as tx:
+            after = await stream_store.cursor(tx, consumer.name)
+            top = await stream_store.head(tx)
+            if top <= after:
+                return 0, 0
+            limit = 1 if after < state.single_until else consumer.batch_size
+            events = await stream_store.read_after(tx, after, top, consumer.kinds, limit)
+        upto = events[-1].position if len(events) == limit else top
+        try:
+            prepared = await consumer.prepare(ctx, events) if consumer.prepare and events else None
+            async with self.ledger.write() as tx:
+                if await stream_store.lock_cursor(tx, consumer.name) != after:
+                    return 0, 1  # another worker delivered it meanwhile: look again
+                if events:
+                    await consumer.handle(ctx, Batch(tuple(events), prepared), tx)
+                await stream_store.set_cursor(tx, consumer.name, upto)
+        except Exception as exc:
+            raise _Failed(events, exc) from exc
+        return len(events), upto - after
+
+    async def _failed(self, consumer: Consumer, state: _State, failed: _Failed) -> Delivery:
+        events = failed.events
+        log.warning(
+            "consumer %s failed at position %s: %s: %s",
+            consumer.name,
+            events[0].position if events else "-",
+            type(failed.cause).__name__,
+            failed.cause,
+        )
+        if len(events) > 1:  # find the event at fault: one at a time, at once
+            state.single_until = events[-1].position
+            return Delivery(again=True)
+        if not events:  # the cursor move itself failed: the ledger, not an event
+            return Delivery(wait=self.options.backoff(1))
+        event = events[0]
+        if state.failing != event.position:
+            state.failing, state.tries = event.position, 0
+        state.tries += 1
+        if state.tries < self.options.max_tries:
+            return Delivery(wait=self.options.backoff(state.tries))
+        error = f"{type(failed.cause).__name__}: {failed.cause}"
+        try:
+            parked = await self._park(consumer, event, error, state.tries)
+        except Exception as exc:  # the ledger is down: try again later
+            log.warning("consumer %s: could not park %s: %s", consumer.name, event.position, exc)
+            return Delivery(wait=self.options.backoff(state.tries))
+        state.failing = state.tries = 0
+        return Delivery(moved=1 if parked else 0, parked=(event.position,) if parked else ())
+
+    async def _park(self, consumer: Consumer, event: StreamEvent, error: str, tries: int) -> bool:
+        async with self.ledger.write() as tx:
+            cursor = await stream_store.lock_cursor(tx, consumer.name)
+            if cursor >= event.position:
+                return False  # another worker got past it meanwhile
+            await stream_store.park(tx, consumer.name, event, error, tries)
+            await stream_store.set_cursor(tx, consumer.name, event.position)
+        log.error("consumer %s parked event %s: %s", consumer.name, event.position, error)
+        return True
+
+    # -- loops -------------------------------------------------------------------------
+    async def drain(self, names: Sequence[str] | None = None) -> int:
+        """Deliver to the named consumers (default all) until each has caught up with
+        the head, waiting out backoffs; return the number of events handled. For tests,
+        benchmarks and ``veriseal events consume`` without ``--watch``."""
+        total = 0
+        for consumer in self.selected(names):
+            while True:
+                done = await self.deliver(consumer)
+                total += done.handled
+                if done.wait:
+                    await asyncio.sleep(done.wait)
+                elif done.idle:
+                    break
+        return total
+
+    async def run(self, stop: asyncio.Event, names: Sequence[str] | None = None) -> None:
+        """Deliver to each consumer in its own loop until ``stop`` is set."""
+        loops = [
+            asyncio.create_task(self._loop(c, stop), name=f"stream:{c.name}")
+            for c in self.selected(names)
+        ]
+        try:
+            await stop.wait()
+        finally:
+            for task in loops:
+                task.cancel()
+            for task in loops:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _loop(self, consumer: Consumer, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                done = await self.deliver(consumer)
+            except Exception:  # reading the cursor failed: the ledger is away
+                log.exception("consumer %s: delivery failed", consumer.name)
+                done = Delivery(wait=self.options.backoff_max)
+            pause = done.wait or (self.options.poll if done.idle else 0.0)
+            if pause:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+
+    def selected(self, names: Sequence[str] | None) -> list[Consumer]:
+        """The named consumers (None: all); ``consumer_invalid`` for an unknown name."""
+        if names is None:
+            return list(self.consumers.values())
+        unknown = [n for n in names if n not in self.consumers]
+        if unknown:
+            known = ", ".join(sorted(self.consumers)) or "none"
+            raise ConsumerInvalid(f"no consumer {', '.join(unknown)} (known: {known})")
+        return [self.consumers[n] for n in names]

@@ -1,0 +1,7 @@
+-- One row per event a probe consumer applied: doubles show as two rows of one position.
+CREATE TABLE probe_applied (
+    id        INTEGER PRIMARY KEY,
+    consumer  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    kind      TEXT NOT NULL
+);
