@@ -9,6 +9,7 @@ import pytest
 
 from tests.plugins.conftest import OpenEngine, brand_and_codes
 from veriseal import hookimpl
+from veriseal.extend import PluginContext
 from veriseal.extend.hookspecs import LedgerEvent, PluginMigrations, VerdictContribution
 from veriseal.extend.manager import PluginInvalid, PluginNotFound, load
 from veriseal.ledger.migrate import PluginMigrationInvalid, plugin_migrations
@@ -30,6 +31,19 @@ def plugin(**hooks: Any) -> types.ModuleType:
 def test_a_plugin_object_must_be_hashable() -> None:
     with pytest.raises(PluginInvalid, match="hashable"):
         load([], [("odd", types.SimpleNamespace())])
+
+
+@pytest.mark.parametrize(
+    "hook", ["startup", "register_routes", "scan_recorded", "ledger_event", "epcis_events"]
+)
+def test_no_hook_receives_the_engine(hook: str) -> None:
+    """Hooks get the plugin's context instead: a hookimpl asking for the engine (a
+    plugin written before the SDK) stops the start-up, and the message says why."""
+
+    def old(ctx: Any, engine: Any) -> None: ...
+
+    with pytest.raises(PluginInvalid, match="PluginContext, never the engine"):
+        load([], extra=[("old", plugin(**{hook: old}))])
 
 
 def test_a_misspelled_hook_fails_at_start_up() -> None:
@@ -94,9 +108,9 @@ async def test_runtime_hooks_on_a_real_engine(open_engine: OpenEngine) -> None:
             )
         return VerdictContribution(facts={"sales_region": "elsewhere"})
 
-    async def scan_recorded(engine: Any, scan: Scan) -> None:
+    async def scan_recorded(ctx: PluginContext, scan: Scan) -> None:
         # called after the commit: the scan is in the ledger already
-        stored = await engine.ledger.get_scan(scan.id)
+        stored = await ctx.scan(scan.id)
         seen.append(("recorded", (stored.id, stored.scan.outcome, stored.scan.region)))
 
     def scan_alerts(scan: Scan) -> list[NewAlert]:

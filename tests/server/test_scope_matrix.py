@@ -194,7 +194,7 @@ async def test_an_undeclared_api_route_is_refused(api: Api) -> None:
     class Sloppy:
         @staticmethod
         @hookimpl
-        def register_routes(app: web.Application, engine: object) -> None:
+        def register_routes(app: web.Application) -> None:
             async def handler(_request: web.Request) -> web.Response:
                 return web.json_response({})
 

@@ -9,7 +9,8 @@ markers does not load the server or the CLI.
   :class:`ServiceMissing`;
 - open registries: :class:`Permission`, :class:`MessageTypeSpec`, :class:`ConsolePage`;
 - the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`;
-- the event stream: :class:`Consumer`, :class:`Batch`, :class:`StreamEvent`, :func:`publish`;
+- the event stream: :class:`Consumer`, :class:`Batch`, :class:`StreamEvent`, :func:`publish`,
+  :func:`drain_events`;
 - CLI helpers: :class:`Options`, :data:`pass_opts`, :func:`with_context`,
   :func:`with_engine`, :func:`run`, :func:`echo_json`;
 - web helpers: :func:`mount_plugin`, :func:`plugin_context`, :func:`request_principal`,
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Tx": ("veriseal.extend.database", "Tx"),
     "Unavailable": ("veriseal.extend.services", "Unavailable"),
     "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
+    "drain_events": ("veriseal.extend.stream", "drain_events"),
     "echo_json": ("veriseal.extend.cli", "echo_json"),
     "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
     "json_body": ("veriseal.extend.web", "json_body"),
@@ -70,6 +72,7 @@ __all__ = [
     "Tx",
     "Unavailable",
     "VerdictContribution",
+    "drain_events",
     "echo_json",
     "hookimpl",
     "json_body",
@@ -106,7 +109,7 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.extend.database import Database, Tx
     from veriseal.extend.hookspecs import hookimpl
     from veriseal.extend.services import Provided, ServiceKey, ServiceMissing, Unavailable
-    from veriseal.extend.stream import Batch, Consumer, StreamEvent, publish
+    from veriseal.extend.stream import Batch, Consumer, StreamEvent, drain_events, publish
     from veriseal.extend.web import json_body, mount_plugin, plugin_context, request_principal
     from veriseal.notifications.message_types import MessageTypeSpec
     from veriseal.notifications.models import Channel

@@ -1,6 +1,6 @@
 """The :class:`PluginContext`: everything a plugin gets from the core, in one object.
 
-Hooks receive it as ``ctx`` (every hook that runs with an engine accepts it), the CLI
+Hooks receive it as ``ctx``, in place of the engine (no hook gets the engine), the CLI
 helpers (:func:`veriseal.extend.with_context`) and plugin routes
 (:func:`veriseal.extend.plugin_context`) hand it out too. Through it a plugin
 
@@ -133,6 +133,11 @@ class PluginContext:
 
     async def batch(self, batch_id: int) -> Batch:
         return await self._core.ledger.get_batch(batch_id)
+
+    async def scan(self, scan_id: int) -> Scan:
+        """One recorded scan (``not_found`` otherwise): what a consumer of ``scan``
+        events reads, the event's ``ref`` being the scan's id."""
+        return await self._core.ledger.get_scan(scan_id)
 
     async def user(self, user_id: int) -> User:
         return await self._core.accounts.store.get_user(user_id)

@@ -8,8 +8,9 @@ name is not a hook below stops the start-up with ``plugin_invalid``: a typo neve
 unnoticed.
 
 ``ctx`` is the plugin's own :class:`~veriseal.extend.context.PluginContext` (its
-database, config, state, lookups, permission checks, services); ``engine`` is still
-passed for plugins written before the SDK and will go: use ``ctx``.
+database, config, state, lookups, permission checks, services): hooks get it instead of
+the engine, which no hook receives. A hookimpl asking for ``engine`` stops the start-up
+with ``plugin_invalid``; what a plugin needs from the core is a method of the context.
 
 Hooks marked *async-capable* may return an awaitable; the core awaits it. Hooks called
 after a scan or event has committed MUST NOT be relied on for durability: the core logs a
@@ -53,7 +54,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def startup(ctx: PluginContext, engine: Any) -> Awaitable[None] | None:
+def startup(ctx: PluginContext) -> Awaitable[None] | None:
     """Called once when an engine has opened (and migrated) its ledger; async-capable."""
 
 
@@ -63,7 +64,7 @@ def register_commands(cli: Any) -> None:
 
 
 @hookspec
-def register_routes(app: web.Application, ctx: PluginContext, engine: Any) -> None:
+def register_routes(app: web.Application, ctx: PluginContext) -> None:
     """Serve the plugin's ``veriseal.Endpoint`` s: ``mount_plugin(app, ctx, ROUTES)``."""
 
 
@@ -74,34 +75,33 @@ def ledger_migrations() -> PluginMigrations | None:
 
 @hookspec
 def verdict_contribution(
-    ctx: PluginContext, engine: Any, scan: NewScan, verification: Verification
+    ctx: PluginContext, scan: NewScan, verification: Verification
 ) -> VerdictContribution | Awaitable[VerdictContribution | None] | None:
     """Before a scan is stored: add facts to its verdict, or raise its severity."""
 
 
 @hookspec
 def scan_recorded(
-    ctx: PluginContext, engine: Any, scan: Scan, verification: Verification
+    ctx: PluginContext, scan: Scan, verification: Verification
 ) -> Awaitable[None] | None:
     """After a scan has committed (its region resolved): react to it; async-capable."""
 
 
 @hookspec
 def scan_alerts(
-    ctx: PluginContext, engine: Any, scan: Scan, verification: Verification
+    ctx: PluginContext, scan: Scan, verification: Verification
 ) -> list[NewAlert] | Awaitable[list[NewAlert]] | None:
     """After a scan has committed: alerts it triggers, which the core stores and announces."""
 
 
 @hookspec
-def ledger_event(ctx: PluginContext, engine: Any, event: LedgerEvent) -> Awaitable[None] | None:
+def ledger_event(ctx: PluginContext, event: LedgerEvent) -> Awaitable[None] | None:
     """After an event was appended to the ledger (an alert, ...): react; async-capable."""
 
 
 @hookspec
 def epcis_events(
     ctx: PluginContext,
-    engine: Any,
     brand: Brand,
     since: dt.datetime | None,
     until: dt.datetime | None,

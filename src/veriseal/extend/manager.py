@@ -119,13 +119,21 @@ def load(enabled: Iterable[str], extra: Sequence[tuple[str, object]] = ()) -> pl
         try:
             pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            raise PluginInvalid(f"plugin {name!r}: {exc}") from exc
+            raise PluginInvalid(f"plugin {name!r}: {exc}{_hint(exc)}") from exc
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginInvalid(f"{exc} (a misspelled hook name?)") from exc
     _fill_registries(pm)
     return pm
+
+
+def _hint(exc: Exception) -> str:
+    """What to do about a refused hookimpl, when it is the engine argument hooks no
+    longer receive (plugins written before the SDK)."""
+    if "'engine'" in str(exc):
+        return " (hooks receive ctx, the plugin's PluginContext, never the engine)"
+    return ""
 
 
 def _fill_registries(pm: pluggy.PluginManager) -> None:
@@ -170,7 +178,6 @@ class Plugins:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.hook = pm.hook
-        self.engine: Any = None  # the core, bound by :meth:`startup`
         self.services = ServiceRegistry()
         self.console = ConsoleRegistry()
         self._contexts: dict[str, PluginContext] = {}
@@ -206,7 +213,6 @@ class Plugins:
     def bind(self, core: Core) -> None:
         """Build every plugin's context over ``core``, collect the services and console
         pages they provide, and check the services they require (``service_missing``)."""
-        self.engine = core
         sections = core.config.plugin_settings
         for name in self.names:
             self._contexts[name] = PluginContext(
@@ -233,12 +239,12 @@ class Plugins:
         """:meth:`bind`, then each plugin's ``startup`` (an exception aborts the start)."""
         self.bind(core)
         for name, call in self._callers["startup"]:
-            await _settle(_one(call(ctx=self._contexts[name], engine=core)))
+            await _settle(_one(call(ctx=self._contexts[name])))
 
     def register_routes(self, app: Any) -> None:
         """Each plugin's ``register_routes`` with its own context."""
         for name, call in self._callers["register_routes"]:
-            call(app=app, ctx=self._contexts[name], engine=self.engine)
+            call(app=app, ctx=self._contexts[name])
 
     def consumers(self) -> list[tuple[str, Consumer]]:
         """Every enabled plugin's event-stream consumers, with the plugin declaring each
@@ -299,7 +305,7 @@ class Plugins:
         """Every plugin's ``ledger_event`` (exceptions are logged: after the commit)."""
         for name, call in self._callers["ledger_event"]:
             try:
-                await _settle(_one(call(ctx=self._ctx(name), engine=self.engine, event=event)))
+                await _settle(_one(call(ctx=self._ctx(name), event=event)))
             except Exception:
                 log.exception("plugin %s failed in ledger_event", name)
 
@@ -311,9 +317,7 @@ class Plugins:
         guarded like the after-commit hooks: an export missing events must fail."""
         out: list[tuple[str, AsyncIterator[EpcisEvent]]] = []
         for name, call in self._callers["epcis_events"]:
-            found = _one(
-                call(ctx=self._ctx(name), engine=self.engine, brand=brand, since=since, until=until)
-            )
+            found = _one(call(ctx=self._ctx(name), brand=brand, since=since, until=until))
             if found is not None:
                 out.append((name, _checked(name, found)))
         return out
@@ -323,12 +327,7 @@ class Plugins:
         return self._contexts.get(name)
 
     def _args(self, name: str, scan: Any, verification: Verification) -> dict[str, Any]:
-        return {
-            "ctx": self._ctx(name),
-            "engine": self.engine,
-            "scan": scan,
-            "verification": verification,
-        }
+        return {"ctx": self._ctx(name), "scan": scan, "verification": verification}
 
 
 def _one(results: list[Any]) -> Any:

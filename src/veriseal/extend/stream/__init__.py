@@ -50,6 +50,7 @@ __all__ = [
     "Tx",
     "WorkerOptions",
     "consumer_context",
+    "drain_events",
     "lag",
     "list_parked",
     "publish",
@@ -77,3 +78,11 @@ def worker_for(
     )
     contexts = {c.name: consumer_context(engine, owner) for owner, c in owned}
     return StreamWorker(engine.ledger, [c for _, c in owned], contexts, options)
+
+
+async def drain_events(engine: Engine, names: Sequence[str] | None = None) -> int:
+    """Deliver the stream to the engine's enabled consumers (or those named)
+    until each has caught up with the head, retrying and parking as the worker does, and
+    return the number of events handled: ``veriseal events consume`` without ``--watch``.
+    For plugins' tests and scripts; ``veriseal serve`` runs its own worker."""
+    return await worker_for(engine).drain(names)
