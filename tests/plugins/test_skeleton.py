@@ -71,7 +71,7 @@ def test_its_tests_pass_on_both_backends(skeleton: Path) -> None:
         cwd=skeleton, capture_output=True, text=True, check=False, env=env, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "2 passed" in done.stdout
+    assert "4 passed" in done.stdout
 
 
 def test_it_refuses_bad_names_and_existing_folders(skeleton: Path) -> None:

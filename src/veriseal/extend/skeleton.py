@@ -5,7 +5,9 @@
 ``store.py``, ``service.py``, ``events.py``, ``api.py``, ``cli.py``, migrations for both
 dialects) and tests that run on SQLite and PostgreSQL. The skeleton is a working plugin
 (notes kept per brand) that uses every kind of SDK name once: an action, a message type,
-an error code, a service, an event consumer, a route and a command. The templates are
+an error code, a service, a route and a command, and the event stream (a note added
+publishes ``<name>.note_added``; the plugin's own consumer tells the brand's admins,
+idempotently). Its tests drive the consumer with ``drain_events``. The templates are
 :mod:`veriseal.extend.skeleton_files`.
 """
 

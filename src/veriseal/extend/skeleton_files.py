@@ -9,7 +9,9 @@ _RAW: dict[str, str] = {
 # veriseal-$name
 
 A Veriseal plugin, written from `veriseal plugin new $name`. It keeps notes per brand
-and shows one use of each part of the SDK (docs/plugins.md):
+and shows one use of each part of the SDK (docs/plugins.md): adding a note publishes
+`${name}.note_added` on the event stream, in the transaction that stores the note, and
+the plugin's consumer `${name}.notices` tells the brand's admins off the request path.
 
 | file | what it holds |
 |---|---|
@@ -17,13 +19,17 @@ and shows one use of each part of the SDK (docs/plugins.md):
 | `models.py`, `errors.py` | records; coded errors `${name}_*` with zh/en titles |
 | `store.py` | all the SQL, tables `${name}_*` (`migrations/sqlite`, `migrations/postgres`) |
 | `service.py` | the rules and permission checks (`${name}.write`, `${name}.read`) |
-| `events.py` | what it consumes: core alerts, counted once each |
+| `events.py` | its consumer of `${name}.note_added`: a notice to the brand admins, once per note |
 | `api.py`, `cli.py` | `GET/POST /api/v1/$name/notes`, `veriseal $name notes` |
 
 ```sh
 pip install -e . && printf '[plugins]\nenabled = ["territories", "$name"]\n' >> veriseal.toml
 VERISEAL_PASSPHRASE=test pytest tests        # SQLite and PostgreSQL (VERISEAL_TEST_PG)
 ```
+
+`veriseal serve` runs the consumer in the background; without a server, `veriseal
+events consume` delivers what is pending and `veriseal events lag` shows how far behind
+`${name}.notices` is (docs/events.md).
 """,
     "pyproject.toml": r"""
 [build-system]
@@ -122,17 +128,18 @@ consumer and a route, through SDK names only."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from veriseal import SYSTEM_PRINCIPAL, Call, Engine, Forbidden, LedgerEvent, Role
-from veriseal.extend import ServiceKey, Unavailable, mount_plugin
+from veriseal import SYSTEM_PRINCIPAL, Call, Engine, Forbidden, Role
+from veriseal.extend import Batch, ServiceKey, StreamEvent, Unavailable, drain_events, mount_plugin
 
 
-class Count(Protocol):  # what a consumer declares: no import of the plugin
+class Count(Protocol):  # what a user of the service declares: no import of the plugin
     async def __call__(self, brand_id: int) -> int: ...
 
 
@@ -140,6 +147,14 @@ COUNT = ServiceKey[Count]("$name.count")
 
 
 async def test_the_plugin_end_to_end(engine: Engine) -> None:
+    from veriseal_$name.api import (  # noqa: PLC0415
+        ROUTES,
+        BrandQuery,
+        NoteBody,
+        add_note,
+        list_notes,
+    )
+
     ctx = engine.plugins.context("$name")
     assert ctx.config == {"greeting": "hi"}
     brand = await engine.brands.create("acme", "Acme", "id.acme.example")
@@ -157,34 +172,49 @@ async def test_the_plugin_end_to_end(engine: Engine) -> None:
 
     # a route, with the brand admin's principal (permission: $name.write)
     app = web.Application()
-    from veriseal_$name.api import ROUTES, add_note, list_notes  # noqa: PLC0415
-
     mount_plugin(app, ctx, ROUTES)
     request = make_mocked_request("POST", "/api/v1/$name/notes", app=app)
     who = await engine.accounts.principal(admin)
-    from veriseal_$name.api import BrandQuery, NoteBody  # noqa: PLC0415
-
     added = await add_note(Call(request, engine, who), BrandQuery(), NoteBody(text="窜货巡查"))
     assert added["text"] == "窜货巡查"
     listed = await list_notes(Call(request, engine, who), BrandQuery())
     assert [n["text"] for n in listed["notes"]] == ["窜货巡查"]
-
-    # the service sees it; the message type reached the admin's inbox
     assert await ctx.service(COUNT)(brand.id) == 1
-    [message] = await engine.notifier.inbox.history(admin.id)
-    assert message.type == "${name}_notice" and message.body == "窜货巡查"
 
     # the permission: a consumer may not read the notes
     with pytest.raises(Forbidden):
         await list_notes(Call(request, engine, await engine.accounts.principal(shopper)),
                          BrandQuery())  # fmt: skip
 
-    # the event consumer is idempotent
-    for _ in range(2):
-        await ctx.announce(LedgerEvent("alert", brand.id, 41, {}))
+    # the event consumer: the admins hear of the note from the stream, not the request
+    assert await engine.notifier.inbox.history(admin.id) == []
+    assert await drain_events(engine) == 1
+    assert await drain_events(engine) == 0  # its cursor moved with the notice
+    [message] = await engine.notifier.inbox.history(admin.id)
+    assert message.type == "${name}_notice" and message.body == "窜货巡查"
+
+
+async def test_a_redelivered_event_is_noticed_once(engine: Engine) -> None:
+    """Delivery is at least once: the same event handled again sends nothing more."""
+    from veriseal_$name.events import consumers  # noqa: PLC0415
+    from veriseal_$name.models import NOTE_ADDED  # noqa: PLC0415
     from veriseal_$name.service import of  # noqa: PLC0415
 
-    assert await of(ctx).store.alerts_seen() == 1
+    ctx = engine.plugins.context("$name")
+    brand = await engine.brands.create("acme", "Acme", "id.acme.example")
+    admin = await engine.accounts.create_user(
+        SYSTEM_PRINCIPAL, contact="a@acme.example", display_name="A", role=Role.BRAND_ADMIN,
+        org_id=(await ctx.brand_org(brand)).id,
+    )  # fmt: skip
+    note = await of(ctx).add(SYSTEM_PRINCIPAL, brand.id, "first")
+    assert await drain_events(engine) == 1
+    [consumer] = consumers()
+    event = StreamEvent(1, NOTE_ADDED, brand.id, note.id, {}, dt.datetime.now(dt.UTC))
+    assert consumer.prepare is not None
+    prepared = await consumer.prepare(ctx, [event])
+    async with ctx.db.write() as tx:
+        await consumer.handle(ctx, Batch((event,), prepared), tx)
+    assert len(await engine.notifier.inbox.history(admin.id)) == 1
 ''',
     "veriseal_$name/__init__.py": r'''
 """The $name plugin for Veriseal (see README.md). It imports only ``veriseal`` and
@@ -222,7 +252,7 @@ async def _brand_id(call: Call, slug: str | None) -> int:
 
 async def list_notes(call: Call, query: BrandQuery) -> dict[str, Any]:
     service = of(plugin_context(call, NAME))
-    found = await service.list(call.who, await _brand_id(call, query.brand))
+    found = await service.notes(call.who, await _brand_id(call, query.brand))
     return {"notes": [n.to_dict() for n in found]}
 
 
@@ -265,7 +295,7 @@ def notes(opts: Options) -> None:
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
-        echo_json([n.to_dict() for n in await of(ctx).list(SYSTEM_PRINCIPAL, brand.id)])
+        echo_json([n.to_dict() for n in await of(ctx).notes(SYSTEM_PRINCIPAL, brand.id)])
 
     with_context(opts, NAME, go)
 
@@ -296,18 +326,62 @@ class NoteNotFound(NotFound):
     code = "${name}_note_not_found"
 ''',
     "veriseal_$name/events.py": r'''
-"""What the $name plugin consumes: the core's alerts, each counted once."""
+"""The $name plugin on the event stream. It publishes ``$name.note_added`` (store.py, in
+the transaction that stores the note) and consumes it here: the brand's admins are told
+of a new note off the request path, once per note.
+
+Delivery is at least once. ``handle`` therefore writes every effect (the notices, the
+note's claim) in the consumer's transaction, which moves its cursor too, and claims
+each note before telling anyone, so a redelivered event sends nothing twice.
+"""
 
 from __future__ import annotations
 
-from veriseal.extend import LedgerEvent, PluginContext
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from veriseal.extend import Batch, Consumer, PluginContext, StreamEvent, Tx
+from veriseal_$name.models import NOTE_ADDED, NOTICE, Note
 from veriseal_$name.service import of
 
+#: The consumer's name keys its cursor: renaming it starts over from the beginning.
+CONSUMER = "$name.notices"
 
-async def on_event(ctx: PluginContext, event: LedgerEvent) -> None:
-    """Idempotent: the same alert delivered twice is counted once."""
-    if event.kind == "alert":
-        await of(ctx).store.seen_alert(event.ref, event.brand_id)
+
+@dataclass(frozen=True)
+class Notice:
+    note: Note
+    admins: tuple[int, ...]
+
+
+async def prepare(ctx: PluginContext, events: Sequence[StreamEvent]) -> dict[int, Notice]:
+    """Before the transaction opens (reads only; may run again for the same events):
+    each new note and the admins to tell, by note id."""
+    service = of(ctx)
+    found: dict[int, Notice] = {}
+    for event in events:
+        note = await service.store.get(event.ref)
+        found[note.id] = Notice(note, tuple(await service.admins(note.brand_id)))
+    return found
+
+
+async def handle(ctx: PluginContext, batch: Batch, tx: Tx) -> None:
+    """In the consumer's transaction: notify each note's admins, unless the note was
+    claimed already (a redelivery)."""
+    notices: dict[int, Notice] = batch.prepared or {}
+    store = of(ctx).store
+    for event in batch:
+        notice = notices.get(event.ref)
+        if notice is None or not await store.claim_notice(tx, event.ref):
+            continue
+        if notice.admins:
+            title = "New note / 新备注"
+            await ctx.notify(notice.admins, NOTICE, title, notice.note.text, tx=tx)
+
+
+def consumers() -> list[Consumer]:
+    """What the ``event_consumers`` hook declares."""
+    return [Consumer(CONSUMER, frozenset({NOTE_ADDED}), handle, batch_size=50, prepare=prepare)]
 ''',
     "veriseal_$name/migrations/__init__.py": r'''
 """The $name plugin's migrations: ``sqlite/`` and ``postgres/``, the same tables."""
@@ -320,9 +394,9 @@ CREATE TABLE ${name}_notes (
     created_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX ${name}_notes_brand ON ${name}_notes(brand_id, id);
-CREATE TABLE ${name}_alerts_seen (
-    alert_id    BIGINT PRIMARY KEY,
-    brand_id    BIGINT
+-- one row per note whose admins were told: what makes the consumer idempotent
+CREATE TABLE ${name}_notices (
+    note_id     BIGINT PRIMARY KEY
 );
 """,
     "veriseal_$name/migrations/sqlite/0001_notes.sql": r"""
@@ -333,9 +407,9 @@ CREATE TABLE ${name}_notes (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX ${name}_notes_brand ON ${name}_notes(brand_id, id);
-CREATE TABLE ${name}_alerts_seen (
-    alert_id    INTEGER PRIMARY KEY,
-    brand_id    INTEGER
+-- one row per note whose admins were told: what makes the consumer idempotent
+CREATE TABLE ${name}_notices (
+    note_id     INTEGER PRIMARY KEY
 );
 """,
     "veriseal_$name/models.py": r'''
@@ -354,6 +428,8 @@ WRITE = Action("$name.write")
 READ = Action("$name.read")
 #: Sent to the brand's admins when a note is added.
 NOTICE = MessageType("${name}_notice")
+#: The event the plugin publishes when a note is added (``ref``: the note's id).
+NOTE_ADDED = "$name.note_added"
 
 
 @dataclass(frozen=True)
@@ -377,7 +453,7 @@ from typing import Any
 from veriseal import PluginMigrations, Role, hookimpl
 from veriseal.extend import (
     Channel,
-    LedgerEvent,
+    Consumer,
     MessageTypeSpec,
     Permission,
     PluginContext,
@@ -420,8 +496,8 @@ def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
 
 
 @hookimpl
-async def ledger_event(ctx: PluginContext, event: LedgerEvent) -> None:
-    await events.on_event(ctx, event)
+def event_consumers() -> list[Consumer]:
+    return events.consumers()
 
 
 @hookimpl
@@ -445,9 +521,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from veriseal import InvalidInput, Principal, Role
+from veriseal import SYSTEM_PRINCIPAL, InvalidInput, Principal, Role
 from veriseal.extend import PluginContext, Provided, ServiceKey
-from veriseal_$name.models import NOTICE, READ, WRITE, Note
+from veriseal_$name.models import READ, WRITE, Note
 from veriseal_$name.store import NoteStore
 
 
@@ -467,24 +543,26 @@ class NoteService:
         self.store = NoteStore(ctx.db)
 
     async def add(self, principal: Principal, brand_id: int, text: str) -> Note:
-        """Add a note (``$name.write`` in the brand) and tell the brand's admins."""
+        """Add a note (``$name.write`` in the brand). The store announces it on the
+        event stream; the brand's admins are told from there (events.py)."""
         self.ctx.require(principal, WRITE, brand_id=brand_id)
         if not text.strip() or len(text) > MAX_TEXT:
             raise InvalidInput(f"a note is 1 to {MAX_TEXT} characters")
-        note = await self.store.add(brand_id, text.strip())
-        brand = await self.ctx.brand_by_id(brand_id)
-        admins = await self.ctx.users(principal, (await self.ctx.brand_org(brand)).id)
-        ids = [u.id for u in admins if u.role is Role.BRAND_ADMIN]
-        if ids:
-            await self.ctx.notify(ids, NOTICE, "New note / 新备注", note.text)
-        return note
+        return await self.store.add(brand_id, text.strip())
 
-    async def list(self, principal: Principal, brand_id: int) -> list[Note]:
+    async def notes(self, principal: Principal, brand_id: int) -> list[Note]:
+        """The brand's notes, oldest first (``$name.read`` in the brand)."""
         self.ctx.require(principal, READ, brand_id=brand_id)
         return await self.store.list(brand_id)
 
     async def count(self, brand_id: int) -> int:
-        return len(await self.store.list(brand_id))
+        return await self.store.count(brand_id)
+
+    async def admins(self, brand_id: int) -> list[int]:
+        """The ids of the brand's admins (the users of its root organisation)."""
+        root = await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))
+        users = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
+        return [u.id for u in users if u.role is Role.BRAND_ADMIN]
 
 
 def of(ctx: PluginContext) -> NoteService:
@@ -504,17 +582,20 @@ def services(ctx: PluginContext) -> list[Provided[Any]]:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from veriseal.extend import Database
+from veriseal.extend import Database, Tx, publish
 from veriseal_$name.errors import NoteNotFound
-from veriseal_$name.models import Note
+from veriseal_$name.models import NOTE_ADDED, Note
+
+_SELECT = "SELECT id, brand_id, text, created_at FROM ${name}_notes"
 
 
-def _time(value: object) -> dt.datetime:
-    # PostgreSQL gives datetimes, SQLite ISO 8601 text
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+def _note(row: Any) -> Note:
+    created = row["created_at"]  # PostgreSQL gives datetimes, SQLite ISO 8601 text
+    if not isinstance(created, dt.datetime):
+        created = dt.datetime.fromisoformat(str(created))
+    return Note(int(row["id"]), int(row["brand_id"]), row["text"], created)
 
 
 class NoteStore:
@@ -522,59 +603,48 @@ class NoteStore:
         self.db = db
 
     async def add(self, brand_id: int, text: str) -> Note:
+        """Store a note and publish ``$name.note_added`` in the same transaction: both
+        commit or neither does."""
         now = dt.datetime.now(dt.UTC)
         async with self.db.write() as tx:
-            await tx.execute(
-                "INSERT INTO ${name}_notes (brand_id, text, created_at) VALUES (?, ?, ?)",
-                brand_id,
-                text,
-                now,
-            )
-            row = await tx.fetchrow(
-                "SELECT MAX(id) AS id FROM ${name}_notes WHERE brand_id = ?", brand_id
-            )
-        assert row is not None
-        return Note(int(row["id"]), brand_id, text, now)
+            values = {"brand_id": brand_id, "text": text, "created_at": now}
+            note_id = await tx.insert_returning_id("${name}_notes", values)
+            # last in the transaction: on PostgreSQL publishing holds the stream's append
+            # lock until the commit
+            await publish(tx, NOTE_ADDED, brand_id, note_id, {"length": len(text)})
+        return Note(note_id, brand_id, text, now)
 
-    async def get(self, brand_id: int, note_id: int) -> Note:
+    async def get(self, note_id: int) -> Note:
         async with self.db.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT id, brand_id, text, created_at FROM ${name}_notes"
-                " WHERE brand_id = ? AND id = ?",
-                brand_id,
-                note_id,
-            )
+            row = await tx.fetchrow(_SELECT + " WHERE id = ?", note_id)
         if row is None:
             raise NoteNotFound(f"no note {note_id}")
-        return Note(int(row["id"]), int(row["brand_id"]), row["text"], _time(row["created_at"]))
+        return _note(row)
 
     async def list(self, brand_id: int) -> list[Note]:
         async with self.db.read() as tx:
-            rows = await tx.fetch(
-                "SELECT id, brand_id, text, created_at FROM ${name}_notes"
-                " WHERE brand_id = ? ORDER BY id",
+            rows = await tx.fetch(_SELECT + " WHERE brand_id = ? ORDER BY id", brand_id)
+        return [_note(r) for r in rows]
+
+    async def count(self, brand_id: int) -> int:
+        async with self.db.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT COUNT(*) AS n FROM ${name}_notes WHERE brand_id = ?",
                 brand_id,
             )
-        return [Note(int(r["id"]), int(r["brand_id"]), r["text"], _time(r["created_at"]))
-                for r in rows]  # fmt: skip
-
-    async def seen_alert(self, alert_id: int, brand_id: int | None) -> None:
-        """Record a core alert once (the consumer is idempotent: a repeat is a no-op)."""
-        async with self.db.write() as tx:
-            known = await tx.fetchrow(
-                "SELECT alert_id FROM ${name}_alerts_seen WHERE alert_id = ?", alert_id
-            )
-            if known is None:
-                await tx.execute(
-                    "INSERT INTO ${name}_alerts_seen (alert_id, brand_id) VALUES (?, ?)",
-                    alert_id,
-                    brand_id,
-                )
-
-    async def alerts_seen(self) -> int:
-        async with self.db.read() as tx:
-            row = await tx.fetchrow("SELECT COUNT(*) AS n FROM ${name}_alerts_seen")
         return int(row["n"]) if row is not None else 0
+
+    async def claim_notice(self, tx: Tx, note_id: int) -> bool:
+        """In the consumer's ``tx``: True the first time a note's notice is claimed,
+        False ever after (what makes the consumer idempotent)."""
+        known = await tx.fetchrow(
+            "SELECT note_id FROM ${name}_notices WHERE note_id = ?",
+            note_id,
+        )
+        if known is not None:
+            return False
+        await tx.upsert("${name}_notices", {"note_id": note_id}, ["note_id"], update=())
+        return True
 ''',
 }
 
