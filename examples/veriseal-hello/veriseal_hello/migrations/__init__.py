@@ -1,0 +1,1 @@
+"""The hello plugin's migrations: ``sqlite/`` and ``postgres/``, the same tables."""
