@@ -14,21 +14,16 @@ social credit code, each with a document image, reviewed by a brand or platform 
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
-from veriseal.accounts import identity, images
+from veriseal.accounts import identity, images, kyc_store
 from veriseal.accounts.errors import Forbidden, NotVerified
-from veriseal.accounts.models import Org, Principal, User
+from veriseal.accounts.models import KycKind, KycStatus, Org, Principal, Submission, User
 from veriseal.accounts.notices import AccountNotifier
 from veriseal.accounts.permissions import Action, require, require_over
 from veriseal.accounts.store import AccountStore, Audit, now
 from veriseal.catalog.keys import Keyring
 from veriseal.errors import InvalidInput, NotFound
-from veriseal.ledger.base import Row
-from veriseal.ledger.rows import ts
 
 
 class FaceMatcher(Protocol):
@@ -39,70 +34,6 @@ class FaceMatcher(Protocol):
 class NoFaceMatcher:
     async def match(self, id_photo: bytes, selfie: bytes) -> str:
         return "unavailable"
-
-
-class KycKind(StrEnum):
-    PERSON = "person"  # a resident ID (GB 11643)
-    ENTERPRISE = "enterprise"  # a unified social credit code (GB 32100)
-
-
-class KycStatus(StrEnum):
-    """A submission's status: its latest review's decision, or pending."""
-
-    NONE = "none"  # no submission (what status_of_user says for a user without one)
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: int
-    user_id: int
-    kind: KycKind
-    legal_name: str
-    number_masked: str
-    submitted_at: dt.datetime
-    status: KycStatus
-    reason: str
-    org_id: int | None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "kind": str(self.kind),
-            "legal_name": self.legal_name,
-            "number": self.number_masked,
-            "submitted_at": self.submitted_at.isoformat(),
-            "status": str(self.status),
-            "reason": self.reason,
-            "org_id": self.org_id,
-        }
-
-
-_SELECT = (
-    "SELECT s.id, s.user_id, s.kind, s.legal_name, s.number_masked, s.submitted_at,"
-    " u.org_id, (SELECT r.decision FROM kyc_reviews r WHERE r.submission_id = s.id"
-    " ORDER BY r.id DESC LIMIT 1) AS decision,"
-    " (SELECT r.reason FROM kyc_reviews r WHERE r.submission_id = s.id"
-    " ORDER BY r.id DESC LIMIT 1) AS reason"
-    " FROM kyc_submissions s JOIN users u ON u.id = s.user_id"
-)
-
-
-def _submission(row: Row) -> Submission:
-    return Submission(
-        int(row["id"]),
-        int(row["user_id"]),
-        KycKind(row["kind"]),
-        row["legal_name"],
-        row["number_masked"],
-        ts(row["submitted_at"]),
-        KycStatus(row["decision"] or KycStatus.PENDING),
-        row["reason"] or "",
-        row["org_id"],
-    )
 
 
 class KycService:
@@ -144,39 +75,36 @@ class KycService:
         doc, media = images.document(image)
         uid = principal.user.id
         async with self.store.ledger.write() as tx:
-            row = await tx.fetchrow(
-                "INSERT INTO kyc_submissions (user_id, kind, legal_name, number_masked,"
-                " number_sealed, document_sealed, document_type, submitted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                uid,
-                str(kind),
-                legal_name.strip(),
-                identity.mask(number),
-                self.keyring.seal(f"kyc-number:{uid}", number.encode()),
-                self.keyring.seal(f"kyc-document:{uid}", doc),
-                media,
-                now(),
+            new = kyc_store.NewSubmission(
+                user_id=uid,
+                kind=kind,
+                legal_name=legal_name.strip(),
+                number_masked=identity.mask(number),
+                number_sealed=self.keyring.seal(f"kyc-number:{uid}", number.encode()),
+                document_sealed=self.keyring.seal(f"kyc-document:{uid}", doc),
+                document_type=media,
+                submitted_at=now(),
             )
-            assert row is not None
+            submission_id = await kyc_store.insert_submission(tx, new)
             await self.store.append_audit(
                 tx,
                 Audit(
                     uid,
                     principal.brand_id,
                     "kyc.submit",
-                    f"kyc:{row['id']}",
+                    f"kyc:{submission_id}",
                     principal.client,
                     {"kind": str(kind)},
                 ),
             )
-        return await self.get(principal, int(row["id"]))
+        return await self.get(principal, submission_id)
 
     async def _load(self, submission_id: int) -> Submission:
         async with self.store.ledger.read() as tx:
-            row = await tx.fetchrow(_SELECT + " WHERE s.id = ?", submission_id)
-        if row is None:
+            sub = await kyc_store.submission(tx, submission_id)
+        if sub is None:
             raise NotFound(f"no real-name submission {submission_id}")
-        return _submission(row)
+        return sub
 
     async def _require_reviewer(self, principal: Principal, sub: Submission) -> None:
         org = None if sub.org_id is None else await self.store.get_org(sub.org_id)
@@ -199,10 +127,10 @@ class KycService:
         cursor = 0 if after_id is None else after_id
         while len(out) < limit:
             async with self.store.ledger.read() as tx:
-                found = await tx.fetch(_SELECT + " WHERE s.id > ? ORDER BY s.id LIMIT 500", cursor)
+                found = await kyc_store.submissions_after(tx, cursor)
             if not found:
                 break
-            for sub in map(_submission, found):
+            for sub in found:
                 cursor = sub.id
                 if sub.status is not KycStatus.PENDING or len(out) >= limit:
                     continue
@@ -225,14 +153,8 @@ class KycService:
         decision = KycStatus.APPROVED if approve else KycStatus.REJECTED
         reviewer = principal.user_id if principal.user_id is not None else sub.user_id
         async with self.store.ledger.write() as tx:
-            await tx.execute(
-                "INSERT INTO kyc_reviews (submission_id, reviewer_id, decision, reason, at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                submission_id,
-                reviewer,
-                str(decision),
-                reason.strip(),
-                now(),
+            await kyc_store.append_review(
+                tx, submission_id, reviewer, decision, reason.strip(), now()
             )
             await self.store.append_audit(
                 tx,
@@ -255,12 +177,10 @@ class KycService:
         sub = await self._load(submission_id)
         await self._require_reviewer(principal, sub)
         async with self.store.ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT document_sealed, document_type FROM kyc_submissions WHERE id = ?",
-                submission_id,
-            )
-        assert row is not None
-        data = self.keyring.unseal(f"kyc-document:{sub.user_id}", bytes(row["document_sealed"]))
+            found = await kyc_store.sealed_document(tx, submission_id)
+        assert found is not None  # _load found the submission; none is ever deleted
+        sealed, media = found
+        data = self.keyring.unseal(f"kyc-document:{sub.user_id}", sealed)
         await self.store.audit(
             Audit(
                 principal.user_id,
@@ -271,27 +191,20 @@ class KycService:
                 {},
             )
         )
-        return data, row["document_type"]
+        return data, media
 
     async def status_of_user(self, user: User) -> KycStatus:
         """``approved`` if the user's latest person submission is approved, else its
         status, else ``none``."""
         async with self.store.ledger.read() as tx:
-            row = await tx.fetchrow(
-                _SELECT + " WHERE s.user_id = ? AND s.kind = 'person' ORDER BY s.id DESC LIMIT 1",
-                user.id,
-            )
-        return KycStatus.NONE if row is None else _submission(row).status
+            sub = await kyc_store.latest_of_user(tx, user.id, KycKind.PERSON)
+        return KycStatus.NONE if sub is None else sub.status
 
     async def org_verified(self, org: Org) -> bool:
         """True if the organisation's newest enterprise submission is approved."""
         async with self.store.ledger.read() as tx:
-            row = await tx.fetchrow(
-                _SELECT + " WHERE u.org_id = ? AND s.kind = 'enterprise'"
-                " ORDER BY s.id DESC LIMIT 1",
-                org.id,
-            )
-        return row is not None and _submission(row).status is KycStatus.APPROVED
+            sub = await kyc_store.latest_of_org(tx, org.id, KycKind.ENTERPRISE)
+        return sub is not None and sub.status is KycStatus.APPROVED
 
     async def require_verified_dealer(self, org: Org) -> None:
         """``NotVerified`` unless ``org`` passed enterprise verification: called before a

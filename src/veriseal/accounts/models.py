@@ -1,4 +1,5 @@
-"""Records of the accounts module: roles, organisations, users, tokens, principals."""
+"""Records of the accounts module: roles, organisations, users, tokens, principals,
+real-name (KYC) submissions."""
 
 from __future__ import annotations
 
@@ -169,4 +170,44 @@ class AuditEntry:
             "target": self.target,
             "client": self.client,
             "details": self.details,
+        }
+
+
+class KycKind(StrEnum):
+    PERSON = "person"  # a resident ID (GB 11643)
+    ENTERPRISE = "enterprise"  # a unified social credit code (GB 32100)
+
+
+class KycStatus(StrEnum):
+    """A submission's status: its latest review's decision, or pending."""
+
+    NONE = "none"  # no submission (what status_of_user says for a user without one)
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    user_id: int
+    kind: KycKind
+    legal_name: str
+    number_masked: str
+    submitted_at: dt.datetime
+    status: KycStatus
+    reason: str
+    org_id: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "kind": str(self.kind),
+            "legal_name": self.legal_name,
+            "number": self.number_masked,
+            "submitted_at": self.submitted_at.isoformat(),
+            "status": str(self.status),
+            "reason": self.reason,
+            "org_id": self.org_id,
         }

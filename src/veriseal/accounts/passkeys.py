@@ -29,6 +29,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from veriseal.accounts import passkey_store
 from veriseal.accounts.errors import PasskeyInvalid
 from veriseal.accounts.models import Principal, User
 from veriseal.accounts.permissions import require_full_sign_in
@@ -61,33 +62,20 @@ class Passkeys:
     async def _new_challenge(self, user_id: int | None, purpose: str) -> bytes:
         challenge = secrets.token_bytes(32)
         async with self.ledger.write() as tx:
-            await tx.execute(
-                "INSERT INTO webauthn_challenges (user_id, purpose, challenge, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                user_id,
-                purpose,
-                challenge,
-                now(),
-            )
+            await passkey_store.insert_challenge(tx, user_id, purpose, challenge, now())
         return challenge
 
     async def _use_challenge(self, challenge: bytes, purpose: str) -> int | None:
         """Consume a live challenge; returns its user id. ``PasskeyInvalid`` if unknown,
         used or expired (each challenge answers exactly one ceremony)."""
         async with self.ledger.write() as tx:
-            row = await tx.fetchrow(
-                "SELECT id, user_id, created_at FROM webauthn_challenges WHERE challenge = ?"
-                " AND purpose = ? AND used_at IS NULL AND created_at > ?",
-                challenge,
-                purpose,
-                now() - CHALLENGE_TTL,
+            found = await passkey_store.unused_challenge(
+                tx, challenge, purpose, now() - CHALLENGE_TTL
             )
-            if row is None:
+            if found is None:
                 raise PasskeyInvalid("the challenge is unknown, used or expired: start again")
-            await tx.execute(
-                "UPDATE webauthn_challenges SET used_at = ? WHERE id = ?", now(), row["id"]
-            )
-        return None if row["user_id"] is None else int(row["user_id"])
+            await passkey_store.mark_challenge_used(tx, found.id, now())
+        return found.user_id
 
     async def begin_registration(self, principal: Principal) -> dict[str, Any]:
         """Options for ``navigator.credentials.create`` (JSON-ready). Needs a full
@@ -106,7 +94,9 @@ class Passkeys:
                 resident_key=ResidentKeyRequirement.PREFERRED,
                 user_verification=UserVerificationRequirement.REQUIRED,
             ),
-            exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c, _, _ in existing],
+            exclude_credentials=[
+                PublicKeyCredentialDescriptor(id=k.credential_id) for k in existing
+            ],
         )
         return dict(json.loads(webauthn.options_to_json(options)))
 
@@ -132,17 +122,16 @@ class Passkeys:
             log.info("passkey registration refused: %s", exc)  # the library's words stay here
             raise PasskeyInvalid("the passkey registration does not verify") from None
         try:
+            key = passkey_store.StoredPasskey(
+                id=0,
+                user_id=user.id,
+                credential_id=verified.credential_id,
+                public_key=verified.credential_public_key,
+                sign_count=verified.sign_count,
+                name=name.strip() or "passkey",
+            )
             async with self.ledger.write() as tx:
-                row = await tx.fetchrow(
-                    "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    user.id,
-                    verified.credential_id,
-                    verified.credential_public_key,
-                    verified.sign_count,
-                    name.strip() or "passkey",
-                    now(),
-                )
+                passkey_id = await passkey_store.insert_passkey(tx, key, now())
                 await self.accounts.store.append_audit(
                     tx,
                     Audit(
@@ -156,8 +145,7 @@ class Passkeys:
                 )
         except Conflict:
             raise Conflict("this passkey is registered already") from None
-        assert row is not None
-        return int(row["id"])
+        return passkey_id
 
     async def begin_login(self) -> dict[str, Any]:
         """Options for ``navigator.credentials.get``: discoverable credentials, so the
@@ -180,11 +168,8 @@ class Passkeys:
         except _ERRORS:
             raise PasskeyInvalid("the answer has no credential id") from None
         async with self.ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT id, user_id, public_key, sign_count FROM passkeys WHERE credential_id = ?",
-                raw_id,
-            )
-        if row is None:
+            key = await passkey_store.passkey_by_credential(tx, raw_id)
+        if key is None:
             raise PasskeyInvalid("unknown passkey")
         try:
             verified = webauthn.verify_authentication_response(
@@ -192,29 +177,22 @@ class Passkeys:
                 expected_challenge=challenge,
                 expected_rp_id=self.rp.id,
                 expected_origin=self.rp.origin,
-                credential_public_key=bytes(row["public_key"]),
-                credential_current_sign_count=int(row["sign_count"]),
+                credential_public_key=key.public_key,
+                credential_current_sign_count=key.sign_count,
                 require_user_verification=True,
             )
         except _ERRORS as exc:
             log.info("passkey sign-in refused: %s", exc)
             raise PasskeyInvalid("the passkey sign-in does not verify") from None
         async with self.ledger.write() as tx:
-            await tx.execute(
-                "UPDATE passkeys SET sign_count = ? WHERE id = ?",
-                verified.new_sign_count,
-                row["id"],
-            )
-        user = await self.accounts.store.get_user(int(row["user_id"]))
+            await passkey_store.set_sign_count(tx, key.id, verified.new_sign_count)
+        user = await self.accounts.store.get_user(key.user_id)
         token = await self.accounts.passkey_session(user, client, device, network_region(client))
         return token, user
 
-    async def _credentials(self, user_id: int) -> list[tuple[bytes, int, str]]:
+    async def _credentials(self, user_id: int) -> list[passkey_store.StoredPasskey]:
         async with self.ledger.read() as tx:
-            found = await tx.fetch(
-                "SELECT credential_id, sign_count, name FROM passkeys WHERE user_id = ?", user_id
-            )
-        return [(bytes(r["credential_id"]), int(r["sign_count"]), r["name"]) for r in found]
+            return await passkey_store.passkeys_of(tx, user_id)
 
 
 def _user(principal: Principal) -> User:

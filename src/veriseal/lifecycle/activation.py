@@ -31,6 +31,7 @@ from veriseal.cache import LruDict
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle import store
 from veriseal.lifecycle.errors import RangeInvalid, ReasonRequired
 from veriseal.lifecycle.events import (
     Action,
@@ -109,28 +110,9 @@ async def lock_brand(tx: Tx, brand_id: int) -> None:
 
 async def load_lifecycle(tx: Tx, batch: Batch) -> BatchLifecycle:
     """Read a batch's rule and state ranges (two indexed queries)."""
-    rule = await tx.fetchrow(
-        "SELECT required FROM activation_rules WHERE brand_id = ? AND batch_id = ?"
-        " ORDER BY id DESC LIMIT 1",
-        batch.brand_id,
-        batch.id,
-    )
-    if rule is None:
-        rule = await tx.fetchrow(
-            "SELECT required FROM activation_rules WHERE brand_id = ? AND batch_id IS NULL"
-            " AND set_at <= ? ORDER BY id DESC LIMIT 1",
-            batch.brand_id,
-            batch.created_at,
-        )
-    found = await tx.fetch(
-        "SELECT first_index, last_index, state FROM event_ranges"
-        " WHERE batch_id = ? AND state IS NOT NULL ORDER BY id",
-        batch.id,
-    )
+    required = await store.activation_required(tx, batch.brand_id, batch.id, batch.created_at)
     states: RangeMap[UnitState] = RangeMap()
-    for r in found:
-        state = UnitState(r["state"])
-        span = IndexRange(int(r["first_index"]), int(r["last_index"]))
+    for span, state in await store.state_ranges(tx, batch.id):
         void = [seg for seg, v in states.overlapping(span) if v is UnitState.DECOMMISSIONED]
         if state is UnitState.ACTIVE and void:
             # decommission is final: an activation never overrides it (services never
@@ -139,7 +121,7 @@ async def load_lifecycle(tx: Tx, batch: Batch) -> BatchLifecycle:
                 states.assign(piece, state)
         else:
             states.assign(span, state)
-    return BatchLifecycle(bool(rule["required"]) if rule else False, states)
+    return BatchLifecycle(required, states)
 
 
 def check_ranges(batch: Batch, ranges: Sequence[IndexRange]) -> list[IndexRange]:
@@ -219,13 +201,8 @@ class ActivationService:
         """Record whether ``batch`` (or, with ``None``, every batch the brand creates
         from now on) requires activation. Appended; the newest rule wins."""
         async with self._ledger.write() as tx:
-            await tx.execute(
-                "INSERT INTO activation_rules (brand_id, batch_id, required, set_at)"
-                " VALUES (?, ?, ?, ?)",
-                brand.id,
-                None if batch is None else batch.id,
-                required,
-                dt.datetime.now(dt.UTC),
+            await store.append_activation_rule(
+                tx, brand.id, None if batch is None else batch.id, required, dt.datetime.now(dt.UTC)
             )
         self.states.invalidate(None if batch is None else batch.id)
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger, Tx
+from veriseal.lifecycle import store
 from veriseal.lifecycle.activation import load_lifecycle, lock_brand
 from veriseal.lifecycle.errors import (
     AlreadyPacked,
@@ -246,22 +247,20 @@ class AggregationService:
                 for req in requests
             ]
             ids = await EventStore.append_many(tx, events)
-            await tx.executemany(
-                "INSERT INTO packed_ranges (brand_id, batch_id, first_index, last_index,"
-                " parent, event_id) VALUES (?, ?, ?, ?, ?, ?)",
+            packed = list(zip(requests, ids, strict=True))
+            await store.insert_packed_ranges(
+                tx,
+                brand.id,
                 [
-                    (brand.id, r.batch_id, r.first, r.last, req.parent, event_id)
-                    for req, event_id in zip(requests, ids, strict=True)
+                    (r, req.parent, event_id)
+                    for req, event_id in packed
                     for r in req.children.ranges
                 ],
             )
-            await tx.executemany(
-                "INSERT INTO packed_units (brand_id, child, parent, event_id) VALUES (?, ?, ?, ?)",
-                [
-                    (brand.id, unit, req.parent, event_id)
-                    for req, event_id in zip(requests, ids, strict=True)
-                    for unit in req.children.units
-                ],
+            await store.insert_packed_units(
+                tx,
+                brand.id,
+                [(u, req.parent, event_id) for req, event_id in packed for u in req.children.units],
             )
         return [
             PackResult(req.parent, event_id, req.children.items, len(req.children.units))
@@ -279,32 +278,15 @@ class AggregationService:
         for batch_id, named in sorted(wanted.items()):
             spans = normalise(named)
             lo, hi = spans[0].first, spans[-1].last
-            # current ranges are disjoint, so the ones meeting [lo, hi] are those starting
-            # inside it plus at most one starting before it: two index range scans
-            found = await tx.fetch(
-                "SELECT first_index, last_index, parent FROM packed_ranges"
-                " WHERE batch_id = ? AND first_index >= ? AND first_index <= ?",
-                batch_id,
-                lo,
-                hi,
-            )
-            before = await tx.fetchrow(
-                "SELECT first_index, last_index, parent FROM packed_ranges"
-                " WHERE batch_id = ? AND first_index < ? ORDER BY first_index DESC LIMIT 1",
-                batch_id,
-                lo,
-            )
-            if before is not None:
-                found.insert(0, before)  # report the lowest clash first
-            for row in found:
-                held = IndexRange(int(row["first_index"]), int(row["last_index"]))
+            # the lowest clash is reported first: packed_near lists in index order
+            for held, parent in await store.packed_near(tx, batch_id, lo, hi):
                 both = intersect([held], spans)
                 if both:
                     raise AlreadyPacked(
-                        f"batch {batch_id}: items {both[0]} are already in {row['parent']}",
+                        f"batch {batch_id}: items {both[0]} are already in {parent}",
                         batch_id=batch_id,
                         items=str(both[0]),
-                        parent=row["parent"],
+                        parent=parent,
                     )
             life = await load_lifecycle(tx, batches[batch_id])
             void = intersect(life.states.ranges_with(UnitState.DECOMMISSIONED), spans)
@@ -318,31 +300,14 @@ class AggregationService:
                 _check_activated(batch_id, spans, life.states.ranges_with(UnitState.ACTIVE))
         del brand  # ranges are keyed by batch, which is already the brand's
 
-    @staticmethod
-    async def _parent_of(tx: Tx, brand_id: int, sscc: str) -> str | None:
-        row = await tx.fetchrow(
-            "SELECT parent FROM packed_units WHERE brand_id = ? AND child = ?", brand_id, sscc
-        )
-        return None if row is None else str(row["parent"])
-
     async def _check_units_free(
         self, tx: Tx, brand: Brand, requests: Sequence[PackRequest]
     ) -> None:
         units = [u for req in requests for u in req.children.units]
-        for start in range(0, len(units), 500):  # under SQLite's parameter limit
-            part = units[start : start + 500]
-            marks = ", ".join("?" * len(part))
-            found = await tx.fetchrow(
-                f"SELECT child, parent FROM packed_units WHERE brand_id = ? AND child IN ({marks})",
-                brand.id,
-                *part,
-            )
-            if found is not None:
-                raise AlreadyPacked(
-                    f"unit {found['child']} is already in {found['parent']}",
-                    child=found["child"],
-                    parent=found["parent"],
-                )
+        found = await store.first_packed_unit(tx, brand.id, units)
+        if found is not None:
+            child, parent = found
+            raise AlreadyPacked(f"unit {child} is already in {parent}", child=child, parent=parent)
         # no cycles: a child unit must not be the parent or one of the parent's ancestors
         new_parent = {u: req.parent for req in requests for u in req.children.units}
         for req in requests:
@@ -351,7 +316,7 @@ class AggregationService:
             seen = {req.parent}
             node: str | None = req.parent
             while node is not None:
-                node = new_parent.get(node) or await self._parent_of(tx, brand.id, node)
+                node = new_parent.get(node) or await store.parent_of_unit(tx, brand.id, node)
                 if node is None:
                     break
                 if node in req.children.units or node in seen:
@@ -418,43 +383,19 @@ class AggregationService:
         for batch_id, spans in held.by_batch().items():
             if batch_id not in take_by_batch:
                 continue
-            await tx.execute(
-                "DELETE FROM packed_ranges WHERE brand_id = ? AND parent = ? AND batch_id = ?",
-                brand_id,
-                parent,
-                batch_id,
-            )
+            await store.delete_packed_ranges(tx, brand_id, parent, batch_id)
             rest = subtract(spans, take_by_batch[batch_id])
-            await tx.executemany(
-                "INSERT INTO packed_ranges (brand_id, batch_id, first_index, last_index,"
-                " parent, event_id) VALUES (?, ?, ?, ?, ?, ?)",
-                [(brand_id, batch_id, r.first, r.last, parent, event_id) for r in rest],
+            await store.insert_packed_ranges(
+                tx,
+                brand_id,
+                [(BatchRange(batch_id, r.first, r.last), parent, event_id) for r in rest],
             )
-        await tx.executemany(
-            "DELETE FROM packed_units WHERE brand_id = ? AND child = ?",
-            [(brand_id, unit) for unit in take.units],
-        )
+        await store.delete_packed_units(tx, brand_id, take.units)
 
     @staticmethod
     async def _direct(tx: Tx, brand_id: int, parent: str) -> Children:
-        found = await tx.fetch(
-            "SELECT batch_id, first_index, last_index FROM packed_ranges"
-            " WHERE brand_id = ? AND parent = ? ORDER BY batch_id, first_index",
-            brand_id,
-            parent,
-        )
-        units = await tx.fetch(
-            "SELECT child FROM packed_units WHERE brand_id = ? AND parent = ? ORDER BY child",
-            brand_id,
-            parent,
-        )
-        return Children(
-            tuple(
-                BatchRange(int(r["batch_id"]), int(r["first_index"]), int(r["last_index"]))
-                for r in found
-            ),
-            tuple(str(r["child"]) for r in units),
-        )
+        ranges, units = await store.contents(tx, brand_id, parent)
+        return Children(ranges, units)
 
     async def contents(self, brand: Brand, parent: str, *, deep: bool = False) -> Children:
         """What ``parent`` holds now; with ``deep``, also everything inside its units
@@ -481,16 +422,8 @@ class AggregationService:
     async def parent_of_item(self, batch: Batch, index: int) -> str | None:
         """The SSCC of the unit holding item ``index`` of ``batch`` now, if any."""
         async with self._ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT last_index, parent FROM packed_ranges WHERE batch_id = ?"
-                " AND first_index <= ? ORDER BY first_index DESC LIMIT 1",
-                batch.id,
-                index,
-            )
-        if row is None or int(row["last_index"]) < index:
-            return None
-        return str(row["parent"])
+            return await store.parent_of_item(tx, batch.id, index)
 
     async def parent_of_unit(self, brand: Brand, sscc: str) -> str | None:
         async with self._ledger.read() as tx:
-            return await self._parent_of(tx, brand.id, sscc)
+            return await store.parent_of_unit(tx, brand.id, sscc)

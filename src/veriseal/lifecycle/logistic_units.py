@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from veriseal.codes.errors import GtinInvalid
 from veriseal.codes.gtin import SSCC_LENGTH, gs1_check_digit, make_sscc, sscc_check
 from veriseal.ledger.base import Ledger
+from veriseal.lifecycle import store
 from veriseal.lifecycle.errors import SsccInvalid, SsccSpaceExhausted
 from veriseal.models import Brand
 
@@ -133,13 +134,7 @@ class SsccService:
         room = 10 ** (16 - len(prefix))
         async with self._ledger.write() as tx:
             await tx.advisory_lock(f"sscc:{prefix}")  # allocations per prefix, in turn
-            row = await tx.fetchrow(
-                "SELECT MAX(first_serial + quantity) AS next FROM sscc_allocations"
-                " WHERE extension = ? AND company_prefix = ?",
-                extension,
-                prefix,
-            )
-            first = 0 if row is None or row["next"] is None else int(row["next"])
+            first = await store.next_sscc_serial(tx, extension, prefix)
             if first + count > room:
                 raise SsccSpaceExhausted(
                     f"prefix {prefix} with extension {extension} has {room - first} serial"
@@ -147,14 +142,6 @@ class SsccService:
                     left=room - first,
                 )
             now = dt.datetime.now(dt.UTC)
-            await tx.execute(
-                "INSERT INTO sscc_allocations (brand_id, extension, company_prefix,"
-                " first_serial, quantity, at) VALUES (?, ?, ?, ?, ?, ?)",
-                brand.id,
-                extension,
-                prefix,
-                first,
-                count,
-                now,
-            )
+            serials = range(first, first + count)
+            await store.append_sscc_allocation(tx, brand.id, extension, prefix, serials, now)
         return SsccAllocation(brand.id, extension, prefix, first, count, now)

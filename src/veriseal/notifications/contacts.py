@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from veriseal.ledger.base import Ledger
+from veriseal.notifications import preferences_store
 from veriseal.notifications.addresses import normalise_email, normalise_phone, normalise_url
 from veriseal.notifications.errors import AddressInvalid
 from veriseal.notifications.models import Contacts
@@ -21,16 +22,8 @@ class LedgerContactBook:
 
     async def contacts(self, user_id: int) -> Contacts:
         async with self._ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT email, phone, webhook_url, webhook_secret FROM notify_contacts"
-                " WHERE user_id = ? ORDER BY id DESC LIMIT 1",
-                user_id,
-            )
-        if row is None:
-            return Contacts()
-        secret = row["webhook_secret"]
-        secret = None if secret is None else bytes(secret)
-        return Contacts(row["email"], row["phone"], row["webhook_url"], secret)
+            found = await preferences_store.contacts(tx, user_id)
+        return Contacts() if found is None else found
 
     async def set(self, user_id: int, contacts: Contacts) -> Contacts:
         """Validate, normalise and record ``contacts`` (``AddressInvalid`` changes nothing)."""
@@ -43,14 +36,5 @@ class LedgerContactBook:
             contacts.webhook_secret,
         )
         async with self._ledger.write() as tx:
-            await tx.execute(
-                "INSERT INTO notify_contacts (user_id, email, phone, webhook_url, webhook_secret,"
-                " set_at) VALUES (?, ?, ?, ?, ?, ?)",
-                user_id,
-                clean.email,
-                clean.phone,
-                clean.webhook_url,
-                clean.webhook_secret,
-                dt.datetime.now(dt.UTC),
-            )
+            await preferences_store.append_contacts(tx, user_id, clean, dt.datetime.now(dt.UTC))
         return clean

@@ -182,3 +182,20 @@ class Attempt:
     def __post_init__(self) -> None:
         # a row read back gives the stored text: the enum it stands for, whoever built it
         object.__setattr__(self, "outcome", AttemptOutcome(self.outcome))
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """A filter of a user's message history: every given field must match. ``query``
+    is full-text (see :mod:`veriseal.notifications.search`); ``channel`` is a channel
+    the message went (or goes) to, ``inbox`` included; ``since`` is inclusive,
+    ``until`` exclusive; ``before_id`` pages backwards."""
+
+    query: str | None = None
+    type: MessageType | None = None
+    channel: Channel | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    read: bool | None = None
+    before_id: int | None = None
+    limit: int = 50

@@ -25,19 +25,11 @@ class Outbox:
 
     async def summary(self) -> OutboxSummary:
         async with self._ledger.read() as tx:
-            found = await tx.fetch(
-                "SELECT status, COUNT(*) AS n FROM notify_outbox GROUP BY status"
-            )
-            held = await tx.fetchrow(
-                "SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'"
-                " AND held_by_dnd = ? AND not_before > ?",
-                True,
-                dt.datetime.now(dt.UTC),
-            )
+            found = await store.status_counts(tx)
+            held = await store.held_count(tx, dt.datetime.now(dt.UTC))
         counts = {"pending": 0, "delivered": 0, "failed": 0}
-        for r in found:
-            counts[r["status"]] = int(r["n"])
-        return OutboxSummary(held=int(held["n"]) if held else 0, **counts)
+        counts.update(found)
+        return OutboxSummary(held=held, **counts)
 
     async def deliveries(
         self,
@@ -49,38 +41,16 @@ class Outbox:
         """Deliveries, newest first."""
         if not 1 <= limit <= 10_000:
             raise NotifyInputInvalid("limit must be 1 to 10000")
-        clauses: list[str] = ["1 = 1"]
-        args: list[object] = []
-        if status is not None:
-            clauses.append("o.status = ?")
-            args.append(str(status))
-        if message_id is not None:
-            clauses.append("o.message_id = ?")
-            args.append(message_id)
         async with self._ledger.read() as tx:
-            found = await tx.fetch(
-                f"SELECT {store.DELIVERY_COLS} FROM notify_outbox o"
-                " JOIN notify_messages m ON m.id = o.message_id"
-                f" WHERE {' AND '.join(clauses)} ORDER BY o.id DESC LIMIT ?",
-                *args,
-                limit,
-            )
-        return [store.delivery(r) for r in found]
+            return await store.deliveries(tx, status, message_id, limit)
 
     async def get(self, outbox_id: int) -> Delivery:
         async with self._ledger.read() as tx:
-            row = await tx.fetchrow(
-                f"SELECT {store.DELIVERY_COLS} FROM notify_outbox o"
-                " JOIN notify_messages m ON m.id = o.message_id WHERE o.id = ?",
-                outbox_id,
-            )
-        if row is None:
+            found = await store.deliveries_by_id(tx, [outbox_id])
+        if not found:
             raise OutboxNotFound(f"no delivery {outbox_id}")
-        return store.delivery(row)
+        return found[0]
 
     async def attempts(self, outbox_id: int) -> list[Attempt]:
         async with self._ledger.read() as tx:
-            found = await tx.fetch(
-                "SELECT * FROM notify_attempts WHERE outbox_id = ? ORDER BY id", outbox_id
-            )
-        return [store.attempt(r) for r in found]
+            return await store.attempts(tx, outbox_id)

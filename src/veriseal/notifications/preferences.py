@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from veriseal.ledger.base import Ledger
+from veriseal.notifications import preferences_store
 from veriseal.notifications.dnd import DndWindow, parse_hhmm
 from veriseal.notifications.errors import NotifyInputInvalid
 from veriseal.notifications.message_types import default_channels, never_held
@@ -66,18 +67,13 @@ class PreferenceStore:
 
     async def get(self, user_id: int, mtype: MessageType) -> Preference:
         async with self._ledger.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT channels, dnd_start, dnd_end, tz FROM notify_prefs"
-                " WHERE user_id = ? AND mtype = ? ORDER BY id DESC LIMIT 1",
-                user_id,
-                str(mtype),
-            )
+            row = await preferences_store.preference(tx, user_id, mtype)
         if row is None:
             return Preference(mtype, default_channels(mtype))
         dnd = None
-        if row["dnd_start"] is not None:
-            dnd = DndWindow(parse_hhmm(row["dnd_start"]), parse_hhmm(row["dnd_end"]), row["tz"])
-        channels = parse_channels([row["channels"]])
+        if row.dnd_start is not None and row.dnd_end is not None and row.tz is not None:
+            dnd = DndWindow(parse_hhmm(row.dnd_start), parse_hhmm(row.dnd_end), row.tz)
+        channels = parse_channels([row.channels])
         return Preference(mtype, channels, dnd, is_default=False)
 
     async def all(self, user_id: int) -> list[Preference]:
@@ -105,15 +101,13 @@ class PreferenceStore:
             is_default=False,
         )
         async with self._ledger.write() as tx:
-            await tx.execute(
-                "INSERT INTO notify_prefs (user_id, mtype, channels, dnd_start, dnd_end, tz,"
-                " set_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                user_id,
-                str(mtype),
+            stored = preferences_store.StoredPreference(
                 ",".join(c.value for c in new.channels),
                 new.dnd.start.strftime("%H:%M") if new.dnd else None,
                 new.dnd.end.strftime("%H:%M") if new.dnd else None,
                 new.dnd.tz if new.dnd else None,
-                dt.datetime.now(dt.UTC),
+            )
+            await preferences_store.append_preference(
+                tx, user_id, mtype, stored, dt.datetime.now(dt.UTC)
             )
         return new

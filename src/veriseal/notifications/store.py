@@ -1,13 +1,17 @@
-"""SQL of messages and outbox rows, shared by the service, the inbox and the worker.
+"""SQL of messages and outbox rows, shared by the service, the inbox and the worker,
+and the outbox's read side.
 
 Functions take an open :class:`Tx` so callers choose the transaction: accepting a
 message writes the message, its search tokens and its outbox rows in ONE transaction.
+The inbox's queries are in :mod:`.inbox_store`, the worker's in :mod:`.delivery_store`,
+per-user settings in :mod:`.preferences_store`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from veriseal.ledger import rows
@@ -130,3 +134,64 @@ def attempt(row: Row) -> Attempt:
 
 def placeholders(n: int) -> str:
     return ", ".join("?" * n)
+
+
+# -- the outbox's read side, for operators -----------------------------------------------
+async def status_counts(tx: Tx) -> dict[str, int]:
+    """How many deliveries are in each status (statuses with none are absent)."""
+    found = await tx.fetch("SELECT status, COUNT(*) AS n FROM notify_outbox GROUP BY status")
+    return {str(r["status"]): int(r["n"]) for r in found}
+
+
+async def held_count(tx: Tx, now: dt.datetime) -> int:
+    """Pending deliveries waiting for a do-not-disturb window that ends after ``now``."""
+    row = await tx.fetchrow(
+        "SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'"
+        " AND held_by_dnd = ? AND not_before > ?",
+        True,
+        now,
+    )
+    return int(row["n"]) if row else 0
+
+
+async def deliveries(
+    tx: Tx, status: DeliveryStatus | None, message_id: int | None, limit: int
+) -> list[Delivery]:
+    """Deliveries with the given status and message (None: any), newest first."""
+    clauses: list[str] = ["1 = 1"]
+    args: list[object] = []
+    if status is not None:
+        clauses.append("o.status = ?")
+        args.append(str(status))
+    if message_id is not None:
+        clauses.append("o.message_id = ?")
+        args.append(message_id)
+    found = await tx.fetch(
+        f"SELECT {DELIVERY_COLS} FROM notify_outbox o"
+        " JOIN notify_messages m ON m.id = o.message_id"
+        f" WHERE {' AND '.join(clauses)} ORDER BY o.id DESC LIMIT ?",
+        *args,
+        limit,
+    )
+    return [delivery(r) for r in found]
+
+
+async def deliveries_by_id(tx: Tx, outbox_ids: Sequence[int]) -> list[Delivery]:
+    """The deliveries ``outbox_ids`` (those that exist), by due time, then id."""
+    if not outbox_ids:
+        return []
+    found = await tx.fetch(
+        f"SELECT {DELIVERY_COLS} FROM notify_outbox o"
+        " JOIN notify_messages m ON m.id = o.message_id"
+        f" WHERE o.id IN ({placeholders(len(outbox_ids))}) ORDER BY o.not_before, o.id",
+        *outbox_ids,
+    )
+    return [delivery(r) for r in found]
+
+
+async def attempts(tx: Tx, outbox_id: int) -> list[Attempt]:
+    """The attempts of one delivery, in order."""
+    found = await tx.fetch(
+        "SELECT * FROM notify_attempts WHERE outbox_id = ? ORDER BY id", outbox_id
+    )
+    return [attempt(r) for r in found]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from veriseal.ledger.base import Ledger, Tx
-from veriseal.notifications import store
+from veriseal.notifications import delivery_store
 from veriseal.notifications.errors import NotifyInputInvalid, SendFailed
 from veriseal.notifications.models import AttemptOutcome, Channel, Delivery, DeliveryStatus
 
@@ -191,66 +191,33 @@ class DeliveryWorker:
         now = self.clock()
         lease_until = now + dt.timedelta(seconds=self.options.lease_seconds)
         channels = [str(c) for c in self.senders]
-        marks = store.placeholders(len(channels))
-        # pending, due and not leased (the claim adds attempts < max; the read first
-        # also sees the exhausted rows _abandon_exhausted fails)
-        due_sql = (
-            "status = 'pending' AND not_before <= ? AND (lease_until IS NULL"
-            f" OR lease_until < ?) AND channel IN ({marks})"
-        )
         # A read first: an idle poll must not take the ledger's write lock (on SQLite the
         # scans' group commits wait behind it; measured as the verify endpoint's p99).
+        # It also sees the exhausted rows _abandon_exhausted fails.
         async with self.ledger.read() as tx:
-            due = await tx.fetchrow(
-                f"SELECT 1 AS due FROM notify_outbox WHERE {due_sql} LIMIT 1",
-                now,
-                now,
-                *channels,
-            )
-        if due is None:  # nothing to send, nothing abandoned (see _abandon_exhausted)
+            due = await delivery_store.any_due(tx, now, channels)
+        if not due:  # nothing to send, nothing abandoned (see _abandon_exhausted)
             return []
         async with self.ledger.write() as tx:
             await self._abandon_exhausted(tx, now, channels)
-            lock = tx.dialect.skip_locked  # other workers' claims are skipped, not awaited
-            ids = await tx.fetch(
-                "UPDATE notify_outbox SET lease_owner = ?, lease_until = ?,"
-                " attempts = attempts + 1"
-                f" WHERE id IN (SELECT id FROM notify_outbox WHERE {due_sql} AND attempts < ?"
-                f"  ORDER BY not_before, id LIMIT ?{lock})"
-                " RETURNING id",
-                self.worker_id,
-                lease_until,
-                now,
-                now,
-                *channels,
-                self.options.max_attempts,
-                self.options.batch_size,
+            return await delivery_store.claim(
+                tx,
+                delivery_store.Claim(
+                    worker=self.worker_id,
+                    channels=channels,
+                    now=now,
+                    lease_until=lease_until,
+                    max_attempts=self.options.max_attempts,
+                    batch_size=self.options.batch_size,
+                ),
             )
-            if not ids:
-                return []
-            found = await tx.fetch(
-                f"SELECT {store.DELIVERY_COLS} FROM notify_outbox o"
-                " JOIN notify_messages m ON m.id = o.message_id"
-                f" WHERE o.id IN ({store.placeholders(len(ids))}) ORDER BY o.not_before, o.id",
-                *[int(r["id"]) for r in ids],
-            )
-        return [store.delivery(r) for r in found]
 
     async def _abandon_exhausted(self, tx: Tx, now: dt.datetime, channels: list[str]) -> None:
         """Rows whose LAST attempt's worker stopped before recording it: fail them."""
-        stale = await tx.fetch(
-            "SELECT id, attempts, lease_owner FROM notify_outbox WHERE status = 'pending'"
-            f" AND channel IN ({store.placeholders(len(channels))}) AND attempts >= ?"
-            " AND lease_until < ?",
-            *channels,
-            self.options.max_attempts,
-            now,
-        )
+        stale = await delivery_store.exhausted(tx, now, channels, self.options.max_attempts)
         for r in stale:
-            error = f"worker {r['lease_owner']} stopped before recording the last attempt"
-            await self._record(
-                tx, int(r["id"]), int(r["attempts"]), now, AttemptOutcome.FAILED, error, None
-            )
+            error = f"worker {r.lease_owner} stopped before recording the last attempt"
+            await self._record(tx, r.outbox_id, r.attempts, now, AttemptOutcome.FAILED, error, None)
 
     async def _send(self, d: Delivery) -> _Result:
         sender = self.senders[d.channel]
@@ -286,59 +253,25 @@ class DeliveryWorker:
     ) -> None:
         """Append the attempt and change the row's state in the caller's transaction."""
         now = self.clock()
-        await tx.execute(
-            "INSERT INTO notify_attempts (outbox_id, attempt_no, worker, started_at, at,"
-            " outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            outbox_id,
-            attempt_no,
-            self.worker_id,
-            started,
-            now,
-            str(outcome),
-            error[:2000],
+        await delivery_store.append_attempt(
+            tx,
+            delivery_store.NewAttempt(
+                outbox_id, attempt_no, self.worker_id, started, now, outcome, error
+            ),
         )
         if outcome is AttemptOutcome.DELIVERED:
             # the provider has it, whoever holds the lease now: never send it again
-            await tx.execute(
-                "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
-                " last_error = NULL, finished_at = ? WHERE id = ? AND status = 'pending'",
-                str(DeliveryStatus.DELIVERED),
-                now,
-                outbox_id,
-            )
+            await delivery_store.finish(tx, outbox_id, DeliveryStatus.DELIVERED, None, now)
         elif outcome is AttemptOutcome.FAILED:
-            await tx.execute(
-                "UPDATE notify_outbox SET status = ?, lease_owner = NULL, lease_until = NULL,"
-                " last_error = ?, finished_at = ? WHERE id = ? AND status = 'pending'",
-                str(DeliveryStatus.FAILED),
-                error[:2000],
-                now,
-                outbox_id,
-            )
+            await delivery_store.finish(tx, outbox_id, DeliveryStatus.FAILED, error, now)
         else:
             # only the lease holder reschedules: a worker that lost its lease must not
             # move the row another worker is sending right now
-            await tx.execute(
-                "UPDATE notify_outbox SET not_before = ?, held_by_dnd = ?, lease_owner = NULL,"
-                " lease_until = NULL, last_error = ? WHERE id = ? AND status = 'pending'"
-                " AND lease_owner = ?",
-                retry_at,
-                False,
-                error[:2000],
-                outbox_id,
-                self.worker_id,
-            )
+            await delivery_store.reschedule(tx, outbox_id, self.worker_id, retry_at, error)
         if outcome is not AttemptOutcome.RETRY:
             await self._erase_raw_text(tx, outbox_id)
 
     async def _erase_raw_text(self, tx: Tx, outbox_id: int) -> None:
         """A raw-address message (a one-time code) is erased once no delivery of it is
         pending: it is in nobody's history and its code must not outlive its use."""
-        await tx.execute(
-            "UPDATE notify_messages SET body = ? WHERE user_id IS NULL AND id ="
-            " (SELECT message_id FROM notify_outbox WHERE id = ?) AND NOT EXISTS"
-            " (SELECT 1 FROM notify_outbox p WHERE p.message_id = notify_messages.id"
-            "  AND p.status = 'pending')",
-            REDACTED,
-            outbox_id,
-        )
+        await delivery_store.redact_raw_message(tx, outbox_id, REDACTED)

@@ -19,30 +19,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from veriseal.ledger import Ledger
-from veriseal.ledger.base import Row, Tx
-from veriseal.ledger.rows import ts
+from veriseal.ledger.base import Tx
 from veriseal.models import Batch
+from veriseal.printing import store
 from veriseal.printing.errors import PrintOverlap, ReprintOfUnprinted
+from veriseal.printing.store import PrintJob
+
+# PrintJob is the store's record, named here too for the callers of this service.
+__all__ = ["JobRequest", "PrintJob", "PrintJobs"]
 
 _LOCK_CLASS = 5  # advisory lock namespace of print jobs, keyed by batch id
-
-
-@dataclass(frozen=True)
-class PrintJob:
-    id: int
-    batch_id: int
-    first_index: int
-    last_index: int
-    template: str
-    line: str
-    operator: str
-    reprint_of: int | None
-    output_sha256: str
-    printed_at: dt.datetime
-
-    @property
-    def labels(self) -> int:
-        return self.last_index - self.first_index + 1
 
 
 @dataclass(frozen=True)
@@ -56,21 +42,6 @@ class JobRequest:
     line: str = ""
     operator: str = ""
     reprint: bool = False
-
-
-def _job(row: Row) -> PrintJob:
-    return PrintJob(
-        int(row["id"]),
-        int(row["batch_id"]),
-        int(row["first_index"]),
-        int(row["last_index"]),
-        row["template"],
-        row["line"],
-        row["operator"],
-        None if row["reprint_of"] is None else int(row["reprint_of"]),
-        row["output_sha256"],
-        ts(row["printed_at"]),
-    )
 
 
 class PrintJobs:
@@ -87,40 +58,26 @@ class PrintJobs:
         async with self.ledger.write() as tx:
             await tx.advisory_lock((_LOCK_CLASS, req.batch.id))
             reprint_of = await self._check(tx, req)
-            row = await tx.fetchrow(
-                "INSERT INTO print_jobs (brand_id, batch_id, first_index, last_index, template,"
-                " line, operator, reprint_of, output_sha256, printed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                req.batch.brand_id,
-                req.batch.id,
-                req.start,
-                req.stop - 1,
-                req.template,
-                req.line,
-                req.operator,
-                reprint_of,
-                output_sha256,
-                dt.datetime.now(dt.UTC),
+            new = store.NewPrintJob(
+                brand_id=req.batch.brand_id,
+                batch_id=req.batch.id,
+                first_index=req.start,
+                last_index=req.stop - 1,
+                template=req.template,
+                line=req.line,
+                operator=req.operator,
+                reprint_of=reprint_of,
+                output_sha256=output_sha256,
+                printed_at=dt.datetime.now(dt.UTC),
             )
-        assert row is not None
-        return _job(row)
+            return await store.insert_job(tx, new)
 
     async def list(self, batch: Batch) -> list[PrintJob]:
         async with self.ledger.read() as tx:
-            rows = await tx.fetch(
-                "SELECT * FROM print_jobs WHERE batch_id = ? ORDER BY id", batch.id
-            )
-        return [_job(r) for r in rows]
+            return await store.jobs_of_batch(tx, batch.id)
 
     async def _check(self, tx: Tx, req: JobRequest) -> int | None:
-        rows = await tx.fetch(
-            "SELECT * FROM print_jobs WHERE batch_id = ? AND first_index <= ? AND last_index >= ?"
-            " ORDER BY first_index, id",
-            req.batch.id,
-            req.stop - 1,
-            req.start,
-        )
-        earlier = [_job(r) for r in rows]
+        earlier = await store.jobs_meeting(tx, req.batch.id, req.start, req.stop - 1)
         if not req.reprint:
             if earlier:
                 first = earlier[0]

@@ -29,6 +29,7 @@ from veriseal.i18n import register
 from veriseal.ledger.base import Ledger
 from veriseal.models import AlertKind, ClonePolicy, Location, Region, ScanSummary
 from veriseal.regions.geo import distance_km, min_distance_km
+from veriseal.scanning import store
 
 DEFAULT_POLICY = ClonePolicy()
 _MIN_INTERVAL_S = 60.0  # two scans within a minute are judged as a minute apart
@@ -131,11 +132,4 @@ async def regions_seen(ledger: Ledger, brand_id: int, code: str) -> dict[str, in
     """Each region the code was verified in (genuine or suspected-clone scans), with the
     id of its first scan there. One indexed query (``scans_code_province``)."""
     async with ledger.read() as tx:
-        found = await tx.fetch(
-            "SELECT province, MIN(id) AS first_id FROM scans"
-            " WHERE brand_id = ? AND code = ? AND province IS NOT NULL"
-            " AND outcome IN ('genuine', 'suspected_clone') GROUP BY province",
-            brand_id,
-            code,
-        )
-    return {str(r["province"]): int(r["first_id"]) for r in found}
+        return await store.first_scan_per_province(tx, brand_id, code)

@@ -29,6 +29,7 @@ from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action, require
 from veriseal.ledger import Ledger
 from veriseal.models import Location, ScanChannel
+from veriseal.scanning import store
 from veriseal.scanning.errors import ScanTimeInvalid
 from veriseal.scanning.records import scan_record
 from veriseal.scanning.service import ScanContext, ScanService
@@ -103,17 +104,11 @@ class HandheldUploads:
         """The scans already stored under these client ids, by client id (one query)."""
         if not client_ids:
             return {}
-        marks = ", ".join("?" * len(client_ids))
         async with self.ledger.read() as tx:
-            found = await tx.fetch(
-                f"SELECT id, client_scan_id FROM scans WHERE actor = ?"
-                f" AND client_scan_id IN ({marks})",
-                actor,
-                *client_ids,
-            )
+            found = await store.scan_ids_by_client_id(tx, actor, client_ids)
         return {
-            str(r["client_scan_id"]): scan_record(await self.ledger.get_scan(int(r["id"])))
-            for r in found
+            client_id: scan_record(await self.ledger.get_scan(scan_id))
+            for client_id, scan_id in found.items()
         }
 
     async def upload(self, principal: Principal, items: list[HandheldScan]) -> list[dict[str, Any]]:
