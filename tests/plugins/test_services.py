@@ -4,7 +4,6 @@ optional one answers ``Unavailable``; a provided one is found, typed, by any plu
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -165,16 +164,3 @@ async def test_a_clashing_registration_stops_the_start(tmp_path: Path, ledger_ur
 
     with pytest.raises(PluginInvalid):
         await Engine.open(_config(tmp_path, ledger_url), extra_plugins=[("clash", Clash())])
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("veriseal.extend.stream") is not None,
-    reason="the event stream is installed: its own tests cover publish",
-)
-async def test_publish_says_when_there_is_no_stream(tmp_path: Path, ledger_url: str) -> None:
-    config = _config(tmp_path, ledger_url)
-    async with await Engine.open(config, extra_plugins=[("greeter", Greeter())]) as engine:
-        ctx = engine.plugins.context("greeter")
-        with pytest.raises(NotImplementedError):
-            async with ctx.db.write() as tx:
-                await ctx.publish(tx, "greeter.said", None, 1, {"to": "Li"})

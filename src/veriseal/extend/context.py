@@ -20,7 +20,6 @@ The context never exposes the engine: what a plugin may do is exactly its method
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -34,6 +33,7 @@ from veriseal.catalog.products import Catalogue
 from veriseal.config import Config
 from veriseal.extend.database import Database, Tx
 from veriseal.extend.services import ServiceKey, ServiceRegistry, Unavailable
+from veriseal.extend.stream.consumer import publish
 from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.index_ranges import IndexRange
@@ -47,7 +47,6 @@ from veriseal.scanning.verification import Verification, Verifier
 T = TypeVar("T")
 
 #: Where the durable event stream's ``publish(tx, kind, brand_id, ref, payload)`` lives.
-STREAM_MODULE = "veriseal.extend.stream"
 
 
 class Core(Protocol):
@@ -237,13 +236,8 @@ class PluginContext:
     ) -> None:
         """Append an event (``kind``: ``<plugin>.<event>``) to the durable event stream
         inside ``tx``, so it commits with the change it reports; publish as the last
-        statement of ``tx``. Raises ``NotImplementedError`` while the event stream is
-        not part of this installation."""
-        try:
-            stream = importlib.import_module(STREAM_MODULE)
-        except ModuleNotFoundError:
-            raise NotImplementedError("the durable event stream is not available yet") from None
-        await stream.publish(tx, kind, brand_id, ref, payload)
+        statement of ``tx`` (see :func:`veriseal.extend.stream.publish`)."""
+        await publish(tx, kind, brand_id, ref, payload)
 
     # -- other plugins' services -------------------------------------------------------
     def service(self, key: ServiceKey[T]) -> T:
