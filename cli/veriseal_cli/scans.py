@@ -15,7 +15,7 @@ import click
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.codes.layout import parse_serial
 from veriseal.engine import Engine
-from veriseal.models import Scan
+from veriseal.models import Scan, ScanQuery
 from veriseal.regions.china import province_key
 from veriseal.scanning.records import COLUMNS, scan_record
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
@@ -67,8 +67,7 @@ class ScanFilters:
 async def _query(engine: Engine, opts: Options, f: ScanFilters) -> list[Scan]:
     brand = await engine.brand(opts.brand)
     batch_id = (await engine.batches.get(brand, f.batch_ref)).id if f.batch_ref else None
-    return await engine.ledger.list_scans(
-        None if f.fakes else brand.id,
+    query = ScanQuery(
         code=parse_serial(f.code)[0] if f.code and not f.fakes else f.code,
         batch_id=batch_id,
         since=f.since.replace(tzinfo=dt.UTC) if f.since else None,
@@ -78,6 +77,7 @@ async def _query(engine: Engine, opts: Options, f: ScanFilters) -> list[Scan]:
         province=province_key(f.province) if f.province else None,
         gtin=normalize_gtin(f.product) if f.product else None,
     )
+    return await engine.ledger.list_scans(None if f.fakes else brand.id, query)
 
 
 @click.group()

@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from veriseal import Action, IndexRange, Principal, RangeMap, require_permission
+from veriseal import (
+    Action,
+    IndexRange,
+    Location,
+    NewScan,
+    Principal,
+    RangeMap,
+    Region,
+    require_permission,
+)
 from veriseal.extend import PluginContext
-from veriseal_territories.diversion import DiversionService
+from veriseal_territories.diversion import DiversionService, Tolerances
 from veriseal_territories.grants import row_time
 
 PAGE = 5000
@@ -77,6 +86,103 @@ async def _movements(
     return out
 
 
+@dataclass(frozen=True)
+class _Sighting:
+    """A scan the analysis can judge: genuine, of a known unit and product, located."""
+
+    at: dt.datetime
+    batch_id: int
+    index: int
+    gtin: str
+    location: Location
+    region: Region | None
+
+    @classmethod
+    def of(cls, s: NewScan) -> _Sighting | None:
+        """The sighting in ``s``, or None for a scan that says nothing about a unit's place."""
+        if (
+            s.outcome != "genuine"
+            or s.batch_id is None
+            or s.index is None
+            or s.location is None
+            or s.gtin is None
+        ):
+            return None
+        return cls(s.at, s.batch_id, s.index, s.gtin, s.location, s.region)
+
+
+class _Holders:
+    """Who held each unit, replayed from the movements up to the moment asked about.
+
+    Moments must not go back: each :meth:`advance` applies the movements dated at or
+    before ``at`` that earlier calls have not applied, in movement id order."""
+
+    def __init__(self, moves: list[tuple[dt.datetime, int, int, int, IndexRange]]) -> None:
+        self._moves = moves
+        self._next = 0
+        self._by_batch: dict[int, RangeMap[int]] = {}
+
+    def advance(self, at: dt.datetime) -> None:
+        while self._next < len(self._moves) and self._moves[self._next][0] <= at:
+            _, _, to_org, batch_id, span = self._moves[self._next]
+            self._by_batch.setdefault(batch_id, RangeMap()).assign(span, to_org)
+            self._next += 1
+
+    def holder(self, batch_id: int, index: int) -> int | None:
+        """The org holding the unit as of the last :meth:`advance`; None: the brand."""
+        held = self._by_batch.get(batch_id)
+        return held.get(index) if held is not None else None
+
+
+@dataclass
+class _Judge:
+    """Judges a brand's scans one by one against their holder's territory at the time,
+    gathering a :class:`DealerFinding` per holder."""
+
+    diversion: DiversionService
+    brand_id: int
+    tol: Tolerances
+    holders: _Holders
+    findings: dict[int, DealerFinding] = field(default_factory=dict)
+
+    async def judge(self, s: NewScan) -> None:
+        """Count ``s`` for the dealer holding its unit when it was scanned (scans must come
+        in ledger order: the holders are replayed up to each)."""
+        self.holders.advance(s.at)
+        seen = _Sighting.of(s)
+        if seen is None:
+            return
+        org = self.holders.holder(seen.batch_id, seen.index)
+        if org is None:
+            return
+        weight, uncertainty = self.tol.weigh(str(seen.location.source), seen.location.accuracy_m)
+        if weight <= 0:
+            return
+        _, live = await self.diversion.territory(self.brand_id, org, seen.gtin, seen.at)
+        f = self.findings.setdefault(org, DealerFinding(org))
+        f.scans += 1
+        point = (seen.location.lat, seen.location.lon)
+        radius = self.tol.buffer_km + uncertainty
+        if not await self.diversion.inside(self.brand_id, live, seen.region, point, radius):
+            f.outside_scans += 1
+            f.outside_units.add((seen.batch_id, seen.index))
+            f.regions[seen.region.province if seen.region else "?"] += 1
+
+
+async def _ranked(
+    diversion: DiversionService, brand_id: int, findings: Iterable[DealerFinding]
+) -> list[DealerFinding]:
+    """The findings with a unit outside, named after their dealer, worst first."""
+    dealers = await diversion.dealers.all(brand_id)
+    out = [f for f in findings if f.outside_units]
+    for f in out:
+        d = dealers.get(f.org_id)
+        if d is not None:
+            f.code, f.name = d.code, d.name
+    out.sort(key=lambda f: (-len(f.outside_units), -f.share, f.code))
+    return out
+
+
 async def analyse(
     ctx: PluginContext,
     diversion: DiversionService,
@@ -88,11 +194,8 @@ async def analyse(
 ) -> list[DealerFinding]:
     """Dealers with at least one unit seen outside their territory, worst first."""
     require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)
-    moves = await _movements(ctx, brand_id)
-    holders: dict[int, RangeMap[int]] = {}
-    m = 0
-    tol = await diversion.tolerances(brand_id)
-    findings: dict[int, DealerFinding] = {}
+    holders = _Holders(await _movements(ctx, brand_id))
+    judge = _Judge(diversion, brand_id, await diversion.tolerances(brand_id), holders)
     last_id = 0
     while True:
         # paged by id: ``at`` is not in id order (a handheld's offline scans carry their
@@ -101,44 +204,8 @@ async def analyse(
         if not fresh:
             break
         for scan in fresh:
-            s = scan.scan
-            while m < len(moves) and moves[m][0] <= s.at:  # holders as of this scan
-                _, _, to_org, batch_id, span = moves[m]
-                holders.setdefault(batch_id, RangeMap()).assign(span, to_org)
-                m += 1
-            if (
-                s.outcome != "genuine"
-                or s.batch_id is None
-                or s.index is None
-                or s.location is None
-                or s.gtin is None
-            ):
-                continue
-            held = holders.get(s.batch_id)
-            org = held.get(s.index) if held is not None else None
-            if org is None:
-                continue
-            weight, uncertainty = tol.weigh(str(s.location.source), s.location.accuracy_m)
-            if weight <= 0:
-                continue
-            _, live = await diversion.territory(brand_id, org, s.gtin, s.at)
-            f = findings.setdefault(org, DealerFinding(org))
-            f.scans += 1
-            point = (s.location.lat, s.location.lon)
-            if not await diversion.inside(
-                brand_id, live, s.region, point, tol.buffer_km + uncertainty
-            ):
-                f.outside_scans += 1
-                f.outside_units.add((s.batch_id, s.index))
-                f.regions[s.region.province if s.region else "?"] += 1
+            await judge.judge(scan.scan)
         if progress is not None:
             progress(len(fresh))
         last_id = fresh[-1].id
-    dealers = await diversion.dealers.all(brand_id)
-    out = [f for f in findings.values() if f.outside_units]
-    for f in out:
-        d = dealers.get(f.org_id)
-        if d is not None:
-            f.code, f.name = d.code, d.name
-    out.sort(key=lambda f: (-len(f.outside_units), -f.share, f.code))
-    return out
+    return await _ranked(diversion, brand_id, judge.findings.values())

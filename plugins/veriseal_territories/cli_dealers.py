@@ -22,18 +22,22 @@ Every command acts as the local operator (the CLI holds the ledger and its keys)
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from veriseal import SYSTEM_PRINCIPAL, InvalidInput, VerisealError
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
 from veriseal_territories.service import of, sync_operations, when
-from veriseal_territories.shipments import Point
+from veriseal_territories.shipments import MoveOptions, Point
 
 NAME = "territories"  # the plugin whose context the commands use
+R = TypeVar("R")
 
 
 def _items(args: tuple[str, ...], files: tuple[Path, ...]) -> list[str]:
@@ -283,6 +287,28 @@ def shipments() -> None:
     """Goods scanned out to dealers and in by them. 发货与收货扫描。"""
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """The options the shipment commands share: what was scanned and how."""
+
+    item: tuple[str, ...]  # item codes and case / pallet SSCCs named on the command line
+    files: tuple[Path, ...]  # files of more, one per line
+    client_id: str | None  # the handheld's id for this upload (a retry replays)
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    note: str
+
+    def entries(self) -> list[str]:
+        """The arguments, then each file's lines; ``invalid_input`` for an unreadable file."""
+        return _items(self.item, self.files)
+
+    def options(self) -> MoveOptions:
+        """How the movement was scanned (now, where the handheld said it was)."""
+        location = _point(self.lat, self.lon, self.accuracy_m)
+        return MoveOptions(client_id=self.client_id, location=location, note=self.note)
+
+
 _item_options = [
     click.argument("item", nargs=-1),
     click.option(
@@ -300,10 +326,21 @@ _item_options = [
 ]
 
 
-def _with_items(f: Any) -> Any:
+def _with_items(f: Callable[..., R]) -> Callable[..., R]:
+    """Add the item options; the command receives them as one ``scanned`` (a Scanned).
+    Goes above ``pass_opts``: it takes click's keyword arguments before ``opts`` is
+    passed in."""
+    names = [field.name for field in fields(Scanned)]
+
+    @functools.wraps(f)
+    def gathered(*args: Any, **kwargs: Any) -> R:
+        kwargs["scanned"] = Scanned(**{name: kwargs.pop(name) for name in names})
+        return f(*args, **kwargs)
+
+    command: Callable[..., R] = gathered
     for option in reversed(_item_options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 @shipments.command("out")
@@ -311,18 +348,7 @@ def _with_items(f: Any) -> Any:
 @click.option("--from", "from_", help="The shipping dealer (default: the brand's warehouse).")
 @_with_items
 @pass_opts
-def ship_out(
-    opts: Options,
-    to: str,
-    from_: str | None,
-    item: tuple[str, ...],
-    files: tuple[Path, ...],
-    client_id: str | None,
-    lat: float | None,
-    lon: float | None,
-    accuracy_m: float | None,
-    note: str,
-) -> None:
+def ship_out(opts: Options, to: str, from_: str | None, scanned: Scanned) -> None:
     """Scan goods out to a dealer (item codes, case or pallet SSCCs)."""
 
     async def go(ctx: PluginContext) -> None:
@@ -331,11 +357,9 @@ def ship_out(
             SYSTEM_PRINCIPAL,
             brand,
             to,
-            _items(item, files),
+            scanned.entries(),
             from_ref=from_,
-            client_id=client_id,
-            location=_point(lat, lon, accuracy_m),
-            note=note,
+            options=scanned.options(),
         )
         echo_json(r.to_dict())
 
@@ -346,29 +370,13 @@ def ship_out(
 @click.option("--at", "at", required=True, help="The receiving dealer's code.")
 @_with_items
 @pass_opts
-def ship_in(
-    opts: Options,
-    at: str,
-    item: tuple[str, ...],
-    files: tuple[Path, ...],
-    client_id: str | None,
-    lat: float | None,
-    lon: float | None,
-    accuracy_m: float | None,
-    note: str,
-) -> None:
+def ship_in(opts: Options, at: str, scanned: Scanned) -> None:
     """Scan goods in at a dealer."""
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         r = await of(ctx).receive(
-            SYSTEM_PRINCIPAL,
-            brand,
-            _items(item, files),
-            at_ref=at,
-            client_id=client_id,
-            location=_point(lat, lon, accuracy_m),
-            note=note,
+            SYSTEM_PRINCIPAL, brand, scanned.entries(), at_ref=at, options=scanned.options()
         )
         echo_json(r.to_dict())
 

@@ -228,64 +228,81 @@ def parse_csv(text: str) -> tuple[list[DealerRow], list[RowError]]:
     return [row for _, row in rows], errors
 
 
+def _change_error(r: DealerRow, existing: dict[str, Dealer]) -> str | None:
+    """Why an existing dealer's row cannot apply: its kind or its parent would change."""
+    old = existing.get(r.code)
+    if old is None:
+        return None
+    if old.kind is not r.kind:
+        return f"dealer {r.code} is a {old.kind}; its kind cannot change"
+    old_parent = next((d.code for d in existing.values() if d.org_id == old.parent_org_id), "")
+    if old_parent != r.parent:
+        return (
+            f"dealer {r.code} is under {old_parent or 'the brand'};"
+            " moving a dealer is not supported"
+        )
+    return None
+
+
+def _parent_error(
+    r: DealerRow, by_code: dict[str, DealerRow], existing: dict[str, Dealer]
+) -> str | None:
+    """Why the row's parent cannot take it: unknown, or a retailer above a distributor."""
+    if not r.parent:
+        return None
+    parent = by_code.get(r.parent) or existing.get(r.parent)
+    if parent is None:
+        return f"parent {r.parent} is neither in the file nor a dealer"
+    if parent.kind is OrgKind.RETAILER and r.kind is OrgKind.DISTRIBUTOR:
+        return "a distributor cannot be placed under a retailer"
+    return None
+
+
+class _ParentsFirst:
+    """Orders rows so every parent in the file comes before its children, refusing a row
+    in a parent cycle or below a refused row (the reasons go into ``errors``)."""
+
+    def __init__(self, by_code: dict[str, DealerRow], errors: dict[int, str]) -> None:
+        self.by_code = by_code
+        self.errors = errors
+        self.ordered: list[DealerRow] = []
+        self._state: dict[str, str] = {}  # code -> "visiting" | "done"
+
+    def visit(self, r: DealerRow, chain: list[str]) -> bool:
+        """True if r and its ancestors in the file are acceptable; appends r if so."""
+        if self._state.get(r.code) == "done":
+            return r.line not in self.errors
+        if self._state.get(r.code) == "visiting":
+            self.errors.setdefault(r.line, f"parent cycle: {' -> '.join([*chain, r.code])}")
+            return False
+        self._state[r.code] = "visiting"
+        parent = self.by_code.get(r.parent) if r.parent else None
+        if parent is not None and not self.visit(parent, [*chain, r.code]):
+            self.errors.setdefault(r.line, f"its parent {r.parent} (line {parent.line}) is refused")
+        ok = r.line not in self.errors
+        self._state[r.code] = "done"
+        if ok:
+            self.ordered.append(r)
+        return ok
+
+
 def check_refs(
     rows: Sequence[DealerRow], existing: dict[str, Dealer]
 ) -> tuple[list[DealerRow], list[RowError]]:
     """Rows in an order where every parent comes first, and the reference errors: an
     unknown parent, a cycle, a retailer above a distributor, a changed kind or parent of
-    an existing dealer. A row below a refused row is refused too."""
+    an existing dealer. A row below a refused row is refused too. A row gets one reason,
+    the first of: a changed kind or parent, its parent, a cycle, a refused parent."""
     by_code = {r.code: r for r in rows}
     errors: dict[int, str] = {}
     for r in rows:
-        old = existing.get(r.code)
-        if old is not None:
-            old_parent = next(
-                (d.code for d in existing.values() if d.org_id == old.parent_org_id), ""
-            )
-            if old.kind is not r.kind:
-                errors[r.line] = f"dealer {r.code} is a {old.kind}; its kind cannot change"
-            elif old_parent != r.parent:
-                errors[r.line] = (
-                    f"dealer {r.code} is under {old_parent or 'the brand'};"
-                    " moving a dealer is not supported"
-                )
-        if r.parent and r.parent not in by_code and r.parent not in existing:
-            errors.setdefault(r.line, f"parent {r.parent} is neither in the file nor a dealer")
-        parent_kind = (
-            by_code[r.parent].kind
-            if r.parent in by_code
-            else existing[r.parent].kind
-            if r.parent in existing
-            else None
-        )
-        if parent_kind is OrgKind.RETAILER and r.kind is OrgKind.DISTRIBUTOR:
-            errors.setdefault(r.line, "a distributor cannot be placed under a retailer")
-    ordered: list[DealerRow] = []
-    state: dict[str, str] = {}  # code -> "visiting" | "done"
-
-    def visit(r: DealerRow, chain: list[str]) -> bool:
-        """True if r and its ancestors in the file are acceptable."""
-        if state.get(r.code) == "done":
-            return r.line not in errors
-        if state.get(r.code) == "visiting":
-            errors.setdefault(r.line, f"parent cycle: {' -> '.join([*chain, r.code])}")
-            return False
-        state[r.code] = "visiting"
-        if r.parent in by_code:
-            parent_ok = visit(by_code[r.parent], [*chain, r.code])
-            if not parent_ok:
-                errors.setdefault(
-                    r.line, f"its parent {r.parent} (line {by_code[r.parent].line}) is refused"
-                )
-        ok = r.line not in errors
-        state[r.code] = "done"
-        if ok:
-            ordered.append(r)
-        return ok
-
+        reason = _change_error(r, existing) or _parent_error(r, by_code, existing)
+        if reason is not None:
+            errors[r.line] = reason
+    order = _ParentsFirst(by_code, errors)
     for r in rows:
-        visit(r, [])
-    return ordered, [RowError(line, reason) for line, reason in sorted(errors.items())]
+        order.visit(r, [])
+    return order.ordered, [RowError(line, reason) for line, reason in sorted(errors.items())]
 
 
 def _dealer(org: Org, row: Any) -> Dealer:

@@ -416,17 +416,7 @@ class GrantService:
         brand = await self.ctx.brand_by_id(brand_id)
         product = await self.ctx.product(brand, gtin)
         when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-        h = default_hierarchy()
-        chain: set[str] = set()
-        if destination is not None:
-            chain = {n.code for n in h.ancestors(destination)}
-        region: Region | None = None
-        if point is not None:
-            from veriseal import default_resolver  # noqa: PLC0415 (loads the place data)
-
-            region = default_resolver().resolve(*point)
-            if region is not None:
-                chain |= {region.country, region.province, f"{region.province}/{region.city}"}
+        chain = _destination_chain(destination, point)
         if dealer.status != "active":
             return _decide(False, "dealer_inactive", dealer)
         _, grants = await self.effective(brand_id, dealer.org_id)
@@ -439,11 +429,7 @@ class GrantService:
         custom = await self.custom_regions(brand_id)
         territory = tuple(g.region for g in live)
         for g in live:
-            if g.region.startswith("custom:"):
-                shape = custom.get(g.region[7:])
-                if shape is not None and point is not None and shape.contains(*point):
-                    return _decide(True, "authorized", dealer, g.id, territory)
-            elif g.region in chain:
+            if _reaches(g, chain, point, custom):
                 return _decide(True, "authorized", dealer, g.id, territory)
         return _decide(False, "outside_territory", dealer, None, territory)
 
@@ -468,6 +454,36 @@ _MESSAGES = {
         "the destination is outside dealer {dealer}'s territory for this product ({regions})"
     ),
 }
+
+
+def _destination_chain(destination: str | None, point: tuple[float, float] | None) -> set[str]:
+    """The hierarchy codes a grant's region may name to cover the destination: the
+    destination region and its ancestors, and the country, province and city the point
+    resolves to. ``region_not_found`` for an unknown destination code."""
+    chain: set[str] = set()
+    if destination is not None:
+        chain = {n.code for n in default_hierarchy().ancestors(destination)}
+    if point is not None:
+        from veriseal import default_resolver  # noqa: PLC0415 (loads the place data)
+
+        region: Region | None = default_resolver().resolve(*point)
+        if region is not None:
+            chain |= {region.country, region.province, f"{region.province}/{region.city}"}
+    return chain
+
+
+def _reaches(
+    grant: Grant,
+    chain: set[str],
+    point: tuple[float, float] | None,
+    custom: dict[str, CustomRegion],
+) -> bool:
+    """Whether ``grant``'s region covers the destination: a custom region containing the
+    point, or a hierarchy code in the destination's ``chain``."""
+    if grant.region.startswith("custom:"):
+        shape = custom.get(grant.region[7:])
+        return shape is not None and point is not None and shape.contains(*point)
+    return grant.region in chain
 
 
 def _decide(

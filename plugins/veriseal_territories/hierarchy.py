@@ -116,8 +116,9 @@ class Hierarchy:
         return target in (region.country, region.province, city)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # one hierarchy, built on first use
 def default_hierarchy() -> Hierarchy:
+    """The hierarchy over the bundled place data (built once: it loads the data set)."""
     from veriseal import default_resolver  # noqa: PLC0415
 
     return Hierarchy(default_resolver())

@@ -54,7 +54,7 @@ from veriseal_territories.analysis import analyse
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.permissions import TERRITORY_GRANT
 from veriseal_territories.service import Territories, of, sync_operations
-from veriseal_territories.shipments import Point
+from veriseal_territories.shipments import MoveOptions, Point
 
 BASE = "/api/v1/territories"
 NAME = "territories"  # the plugin whose context the handlers use
@@ -264,6 +264,11 @@ def _point(loc: Position | None) -> Point | None:
     return None if loc is None else Point(loc.lat, loc.lon, loc.accuracy_m)
 
 
+def _options(body: ShipBody | ReceiveBody) -> MoveOptions:
+    """How the handheld says it scanned the movement (at the server's time)."""
+    return MoveOptions(client_id=body.client_id, location=_point(body.location), note=body.note)
+
+
 def _moved(result: Any) -> web.Response:
     """201 for a new movement, 200 for the replay of one already recorded."""
     return web.json_response(result.to_dict(), status=200 if result.replayed else 201)
@@ -271,16 +276,15 @@ def _moved(result: Any) -> web.Response:
 
 async def ship(call: Call, query: BrandQuery, body: ShipBody) -> web.Response:
     who, brand, t = await _context(call, query.brand)
-    r = await t.shipments.ship(who, brand, body.to, body.items, from_ref=body.from_,
-                               client_id=body.client_id, location=_point(body.location),
-                               note=body.note)  # fmt: skip
+    r = await t.shipments.ship(
+        who, brand, body.to, body.items, from_ref=body.from_, options=_options(body)
+    )
     return _moved(r)
 
 
 async def receive(call: Call, query: BrandQuery, body: ReceiveBody) -> web.Response:
     who, brand, t = await _context(call, query.brand)
-    r = await t.receive(who, brand, body.items, at_ref=body.at, client_id=body.client_id,
-                        location=_point(body.location), note=body.note)  # fmt: skip
+    r = await t.receive(who, brand, body.items, at_ref=body.at, options=_options(body))
     return _moved(r)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from veriseal import Brand, InvalidInput, Principal, VerisealError
@@ -15,7 +15,13 @@ from veriseal.extend import PluginContext
 from veriseal_territories.dealers import DealerService
 from veriseal_territories.diversion import AlertWorkflow, DiversionService
 from veriseal_territories.grants import GrantService
-from veriseal_territories.shipments import MoveResult, Point, ShipmentService
+from veriseal_territories.shipments import (
+    NO_OPTIONS,
+    MoveOptions,
+    MoveResult,
+    Point,
+    ShipmentService,
+)
 
 
 @dataclass
@@ -42,26 +48,17 @@ class Territories:
         items: Sequence[str],
         *,
         at_ref: str | None = None,
-        client_id: str | None = None,
-        location: Point | None = None,
-        note: str = "",
+        options: MoveOptions = NO_OPTIONS,
     ) -> MoveResult:
         """Scan goods in, then judge units taken from another dealer (diversion)."""
-        when = dt.datetime.now(dt.UTC)
+        when = options.at or dt.datetime.now(dt.UTC)
         result = await self.shipments.receive(
-            principal,
-            brand,
-            items,
-            at_ref=at_ref,
-            client_id=client_id,
-            location=location,
-            note=note,
-            at=when,
+            principal, brand, items, at_ref=at_ref, options=replace(options, at=when)
         )
         actor = f"user:{principal.user_id}" if principal.user_id is not None else principal.client
         for taken in result.taken:
             alert = await self.diversion.check_receipt(
-                brand.id, result.to_org, taken, location, actor, when
+                brand.id, result.to_org, taken, options.location, actor, when
             )
             if alert is not None:
                 result.diversion_alerts.append(alert)
@@ -122,12 +119,15 @@ async def sync_operations(
                     op["to"],
                     items,
                     from_ref=op.get("from"),
-                    client_id=cid,
-                    location=point,
+                    options=MoveOptions(client_id=cid, location=point),
                 )
             elif kind == "in":
                 r = await t.receive(
-                    principal, brand, items, at_ref=op.get("at"), client_id=cid, location=point
+                    principal,
+                    brand,
+                    items,
+                    at_ref=op.get("at"),
+                    options=MoveOptions(client_id=cid, location=point),
                 )
             else:
                 raise InvalidInput(f"operation {n}: kind must be 'out' or 'in'")

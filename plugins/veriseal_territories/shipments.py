@@ -91,6 +91,69 @@ class Point:
 
 
 @dataclass(frozen=True)
+class MoveOptions:
+    """How a shipment or receipt was scanned; every field is optional."""
+
+    #: the handheld's id for this upload: a retry with the same id is replayed, not
+    #: recorded again (1-100 characters, no ``#``)
+    client_id: str | None = None
+    location: Point | None = None  # where the handheld was
+    note: str = ""  # kept cut to 500 characters
+    at: dt.datetime | None = None  # when the goods moved (default: now)
+
+
+#: every option at its default: no client id, no location, no note, now
+NO_OPTIONS = MoveOptions()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What every movement appended for one ship or receive call shares."""
+
+    brand_id: int
+    actor: str
+    client_id: str | None  # checked by _client
+    location: Point | None
+    note: str
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, principal: Principal, brand_id: int, options: MoveOptions) -> _Request:
+        """The request, ``shipment_invalid`` for a bad client id."""
+        return cls(
+            brand_id,
+            _actor(principal),
+            _client(options.client_id),
+            options.location,
+            options.note,
+            options.at or dt.datetime.now(dt.UTC),
+        )
+
+    def client_id_of(self, part: int) -> str | None:
+        """The client id of the request's ``part``-th movement (a receipt taking units
+        from several holders appends one each; the first carries the id itself)."""
+        if part == 0 or self.client_id is None:
+            return self.client_id
+        return f"{self.client_id}#{part}"
+
+
+@dataclass(frozen=True)
+class _Movement:
+    """One movement row with its ranges: who moved what to whom."""
+
+    kind: str  # "out" | "in"
+    from_org: int | None
+    to_org: int
+    by_batch: dict[int, list[IndexRange]]
+    part: int = 0  # its place among the request's movements (see _Request.client_id_of)
+    named: Sequence[str] = ()  # entries as scanned: the SSCCs among them are recorded
+
+    @property
+    def items(self) -> int:
+        return sum(ranges.count(r) for r in self.by_batch.values())
+
+
+@dataclass(frozen=True)
 class Taken:
     """Units a receiver scanned in that another dealer held (not shipped to it)."""
 
@@ -195,6 +258,107 @@ async def _assign(
     )
 
 
+async def _held_by_shipper(
+    tx: Any, batch_id: int, spans: list[IndexRange], shipper: int, root: int
+) -> list[tuple[IndexRange, Held]]:
+    """The holding rows ``spans`` touch; ``not_held`` naming the first units someone
+    other than ``shipper`` holds (units with no holding row are the brand's: ``root``)."""
+    held = await _held(tx, batch_id, spans)
+    holders, free = ranges.split_by_holder(held, spans)
+    wrong = [(r, v[0]) for r, v in holders if v[0] != shipper]
+    if shipper != root:
+        wrong += [(r, root) for r in free]
+    if wrong:
+        r, org = min(wrong, key=lambda w: w[0].first)
+        raise NotHeld(
+            f"batch {batch_id}: items {r} are held by org {org}, not the shipper",
+            batch_id=batch_id,
+            items=str(r),
+            holder=org,
+        )
+    return held
+
+
+#: a receipt plan's key for units no dealer held (never shipped: straight from the brand)
+_BRAND = -1
+
+
+async def _receipt_plan(
+    tx: Any, receiver: int, by_batch: dict[int, list[IndexRange]], result: MoveResult
+) -> dict[int | None, dict[int, list[IndexRange]]]:
+    """What ``receiver`` takes from whom, by batch: key None for units shipped to it,
+    ``_BRAND`` for units no dealer held, else the org that held them. Units it had
+    received already are left out and counted in ``result.already``."""
+    kinds: dict[int, str] = {}
+    plan: dict[int | None, dict[int, list[IndexRange]]] = {}
+    for batch_id, spans in sorted(by_batch.items()):
+        held = await _held(tx, batch_id, spans, kinds)
+        holders, free = ranges.split_by_holder(held, spans)
+        for r, (holder, movement) in holders:
+            if holder == receiver and kinds.get(movement) == "in":
+                result.already += r.last - r.first + 1
+                continue
+            source = None if holder == receiver else holder
+            plan.setdefault(source, {}).setdefault(batch_id, []).append(r)
+        for r in free:
+            plan.setdefault(_BRAND, {}).setdefault(batch_id, []).append(r)
+    return plan
+
+
+async def _take(
+    tx: Any, request: _Request, move: _Movement, source: int | None, result: MoveResult
+) -> None:
+    """Append one receipt movement from ``source`` (a receipt plan's key), hand its units
+    to the receiver and account for it in ``result``."""
+    movement_id = await _append(tx, request, move)
+    result.movement_ids.append(movement_id)
+    if source is None:
+        result.received += move.items
+    elif source != _BRAND:
+        result.taken.append(Taken(source, movement_id, move.by_batch))
+    for batch_id, spans in move.by_batch.items():
+        held = await _held(tx, batch_id, spans)
+        await _assign(tx, request.brand_id, batch_id, spans, held, (move.to_org, movement_id))
+
+
+async def _append(tx: Any, request: _Request, move: _Movement) -> int:
+    """Insert the movement, its ranges and the SSCCs it names; its id."""
+    location = request.location
+    row = await tx.fetchrow(
+        "INSERT INTO territories_movements (brand_id, kind, from_org, to_org, items, at,"
+        " actor, client_id, lat, lon, accuracy_m, note) VALUES"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        request.brand_id,
+        move.kind,
+        move.from_org,
+        move.to_org,
+        move.items,
+        request.at,
+        request.actor,
+        request.client_id_of(move.part),
+        location.lat if location else None,
+        location.lon if location else None,
+        location.accuracy_m if location else None,
+        request.note.strip()[:500],
+    )
+    movement_id = int(row["id"])
+    await tx.executemany(
+        "INSERT INTO territories_movement_ranges (movement_id, batch_id, first_index,"
+        " last_index) VALUES (?, ?, ?, ?)",
+        [
+            (movement_id, b, r.first, r.last)
+            for b, spans in sorted(move.by_batch.items())
+            for r in spans
+        ],
+    )
+    units = [t.strip() for t in move.named if t.strip().isdigit() and len(t.strip()) == 18]
+    await tx.executemany(
+        "INSERT INTO territories_movement_units (movement_id, sscc) VALUES (?, ?)",
+        [(movement_id, u) for u in dict.fromkeys(units)],
+    )
+    return movement_id
+
+
 class ShipmentService:
     def __init__(self, ctx: PluginContext, dealers: DealerService) -> None:
         self.ctx = ctx
@@ -265,14 +429,11 @@ class ShipmentService:
         items: Sequence[str],
         *,
         from_ref: str | None = None,
-        client_id: str | None = None,
-        location: Point | None = None,
-        note: str = "",
-        at: dt.datetime | None = None,
+        options: MoveOptions = NO_OPTIONS,
     ) -> MoveResult:
         """Scan goods out to dealer ``to_ref`` (see the module docstring)."""
-        actor = _actor(principal)
-        replay = await self._replay(brand.id, actor, _client(client_id))
+        request = _Request.of(principal, brand.id, options)
+        replay = await self._replay(brand.id, request.actor, request.client_id)
         if replay is not None:
             return replay
         from_org, _ = await self._org_of(principal, brand, from_ref)
@@ -284,45 +445,18 @@ class ShipmentService:
             raise ShipmentInvalid("a dealer cannot ship to itself")
         by_batch = await self.resolve(brand, items)
         root = (await self.ctx.brand_org(brand)).id
-        total = sum(ranges.count(r) for r in by_batch.values())
-        when = at or dt.datetime.now(dt.UTC)
+        move = _Movement("out", from_org, to.org_id, by_batch, named=items)
         async with self.ctx.db.write() as tx:
-            touched = {}
-            for batch_id, spans in sorted(by_batch.items()):
-                held = await _held(tx, batch_id, spans)
-                holders, free = ranges.split_by_holder(held, spans)
-                wrong = [(r, v[0]) for r, v in holders if v[0] != from_org]
-                if from_org != root:
-                    wrong += [(r, root) for r in free]
-                if wrong:
-                    r, org = min(wrong, key=lambda w: w[0].first)
-                    raise NotHeld(
-                        f"batch {batch_id}: items {r} are held by org {org}, not the shipper",
-                        batch_id=batch_id,
-                        items=str(r),
-                        holder=org,
-                    )
-                touched[batch_id] = held
-            movement_id = await self._append(
-                tx,
-                brand.id,
-                "out",
-                from_org,
-                to.org_id,
-                by_batch,
-                total,
-                when,
-                actor,
-                _client(client_id),
-                location,
-                note,
-                items,
-            )
+            touched = {
+                batch_id: await _held_by_shipper(tx, batch_id, spans, from_org, root)
+                for batch_id, spans in sorted(by_batch.items())
+            }
+            movement_id = await _append(tx, request, move)
             for batch_id, spans in sorted(by_batch.items()):
                 await _assign(
                     tx, brand.id, batch_id, spans, touched[batch_id], (to.org_id, movement_id)
                 )
-        return MoveResult("out", [movement_id], to.org_id, from_org, total)
+        return MoveResult("out", [movement_id], to.org_id, from_org, move.items)
 
     async def receive(
         self,
@@ -331,14 +465,11 @@ class ShipmentService:
         items: Sequence[str],
         *,
         at_ref: str | None = None,
-        client_id: str | None = None,
-        location: Point | None = None,
-        note: str = "",
-        at: dt.datetime | None = None,
+        options: MoveOptions = NO_OPTIONS,
     ) -> MoveResult:
         """Scan goods in at dealer ``at_ref`` (default: the principal's own dealer org)."""
-        actor = _actor(principal)
-        replay = await self._replay(brand.id, actor, _client(client_id))
+        request = _Request.of(principal, brand.id, options)
+        replay = await self._replay(brand.id, request.actor, request.client_id)
         if replay is not None:
             return replay
         org_id, dealer = await self._org_of(principal, brand, at_ref)
@@ -348,123 +479,24 @@ class ShipmentService:
             )
         require_permission(principal, Action.SCANS_RECORD, org=await self.ctx.org(org_id))
         by_batch = await self.resolve(brand, items)
-        total = sum(ranges.count(r) for r in by_batch.values())
-        when = at or dt.datetime.now(dt.UTC)
-        result = MoveResult("in", [], org_id, None, total)
-        cid = _client(client_id)
+        result = MoveResult("in", [], org_id, None, sum(ranges.count(r) for r in by_batch.values()))
         async with self.ctx.db.write() as tx:
-            # per previous holder: what the receiver takes from it
-            kinds: dict[int, str] = {}
-            plan: dict[int | None, dict[int, list[IndexRange]]] = {}
-            for batch_id, spans in sorted(by_batch.items()):
-                held = await _held(tx, batch_id, spans, kinds)
-                holders, free = ranges.split_by_holder(held, spans)
-                for r, (holder, movement) in holders:
-                    if holder == org_id and kinds.get(movement) == "in":
-                        result.already += r.last - r.first + 1
-                        continue
-                    source = None if holder == org_id else holder
-                    plan.setdefault(source, {}).setdefault(batch_id, []).append(r)
-                for r in free:  # never shipped to a dealer: straight from the brand
-                    plan.setdefault(-1, {}).setdefault(batch_id, []).append(r)
-            order = sorted(plan, key=lambda k: -2 if k is None else k)
-            for n, source in enumerate(order):
-                spans_by_batch = {b: ranges.normalise(r) for b, r in plan[source].items()}
-                count = sum(ranges.count(r) for r in spans_by_batch.values())
-                from_org = None if source in (None, -1) else source
-                movement_id = await self._append(
-                    tx,
-                    brand.id,
+            plan = await _receipt_plan(tx, org_id, by_batch, result)
+            for part, source in enumerate(sorted(plan, key=lambda k: -2 if k is None else k)):
+                move = _Movement(
                     "in",
-                    from_org,
+                    None if source in (None, _BRAND) else source,
                     org_id,
-                    spans_by_batch,
-                    count,
-                    when,
-                    actor,
-                    cid if n == 0 or cid is None else f"{cid}#{n}",
-                    location,
-                    note,
-                    items if n == 0 else (),
+                    {b: ranges.normalise(r) for b, r in plan[source].items()},
+                    part,
+                    items if part == 0 else (),
                 )
-                result.movement_ids.append(movement_id)
-                if source is None:
-                    result.received += count
-                elif source != -1:
-                    result.taken.append(Taken(source, movement_id, spans_by_batch))
-                for batch_id, spans in spans_by_batch.items():
-                    held = await _held(tx, batch_id, spans)
-                    await _assign(tx, brand.id, batch_id, spans, held, (org_id, movement_id))
-            if not result.movement_ids and cid is not None:
+                await _take(tx, request, move, source, result)
+            if not result.movement_ids and request.client_id is not None:
                 # everything was received before: still remember the upload
-                result.movement_ids.append(
-                    await self._append(
-                        tx,
-                        brand.id,
-                        "in",
-                        None,
-                        org_id,
-                        {},
-                        0,
-                        when,
-                        actor,
-                        cid,
-                        location,
-                        note,
-                        (),
-                    )
-                )
+                empty = _Movement("in", None, org_id, {})
+                result.movement_ids.append(await _append(tx, request, empty))
         return result
-
-    @staticmethod
-    async def _append(
-        tx: Any,
-        brand_id: int,
-        kind: str,
-        from_org: int | None,
-        to_org: int,
-        by_batch: dict[int, list[IndexRange]],
-        items: int,
-        at: dt.datetime,
-        actor: str,
-        client_id: str | None,
-        location: Point | None,
-        note: str,
-        named: Sequence[str],
-    ) -> int:
-        row = await tx.fetchrow(
-            "INSERT INTO territories_movements (brand_id, kind, from_org, to_org, items, at,"
-            " actor, client_id, lat, lon, accuracy_m, note) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            brand_id,
-            kind,
-            from_org,
-            to_org,
-            items,
-            at,
-            actor,
-            client_id,
-            location.lat if location else None,
-            location.lon if location else None,
-            location.accuracy_m if location else None,
-            note.strip()[:500],
-        )
-        movement_id = int(row["id"])
-        await tx.executemany(
-            "INSERT INTO territories_movement_ranges (movement_id, batch_id, first_index,"
-            " last_index) VALUES (?, ?, ?, ?)",
-            [
-                (movement_id, b, r.first, r.last)
-                for b, spans in sorted(by_batch.items())
-                for r in spans
-            ],
-        )
-        units = [t.strip() for t in named if t.strip().isdigit() and len(t.strip()) == 18]
-        await tx.executemany(
-            "INSERT INTO territories_movement_units (movement_id, sscc) VALUES (?, ?)",
-            [(movement_id, u) for u in dict.fromkeys(units)],
-        )
-        return movement_id
 
     async def holder(self, batch_id: int, index: int) -> tuple[int, int, str] | None:
         """(holder org id, movement id, "out" in transit / "in" received) or None when

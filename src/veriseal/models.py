@@ -183,6 +183,29 @@ class Scan:
 
 
 @dataclass(frozen=True, slots=True)
+class ScanQuery:
+    """Which of a brand's scans ``Ledger.list_scans`` returns: those matching every
+    field that is set, at most ``limit``, in the order recorded (by id)."""
+
+    code: str | None = None  # the normalised serial
+    batch_id: int | None = None
+    gtin: str | None = None  # one product
+    #: ``since`` (inclusive) / ``until`` (exclusive) filter on ``at``, when the scan
+    #: happened, which a handheld's offline upload may date before scans recorded
+    #: earlier: page with ``after_id``, never with a moving ``since``
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    country: str | None = None  # ISO 3166-1, as resolved when the scan was recorded
+    province: str | None = None  # ISO 3166-2, likewise (see Region)
+    after_id: int | None = None  # only scans with a greater id: the page after it
+    limit: int = 1000
+
+
+#: no filter: the first 1000 scans
+NO_SCAN_FILTER = ScanQuery()
+
+
+@dataclass(frozen=True, slots=True)
 class ScanSummary:
     """What the ledger knows of one code's earlier scans (derived, never stored)."""
 

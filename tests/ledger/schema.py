@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from veriseal.ledger.base import Tx
+from veriseal.ledger.base import Row, Tx
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,38 @@ async def sqlite_schema(tx: Tx) -> Schema:
     return schema
 
 
-async def postgres_schema(tx: Tx) -> Schema:
-    schema = Schema()
+_PG_CONSTRAINTS = (
+    "SELECT con.conname, con.contype::text AS contype, rel.relname AS tbl, ref.relname AS ref,"
+    " con.confdeltype::text AS confdeltype,"
+    " ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)"
+    "   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)"
+    "   AS cols,"
+    " ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)"
+    "   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)"
+    "   AS ref_cols"
+    " FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
+    " JOIN pg_namespace ns ON ns.oid = rel.relnamespace"
+    " LEFT JOIN pg_class ref ON ref.oid = con.confrelid"
+    " WHERE ns.nspname = 'public'"
+)
+_PG_INDEXES = (
+    "SELECT i.relname AS name, t.relname AS tbl, x.indisunique AS uniq,"
+    " x.indpred IS NOT NULL AS partial,"
+    " ARRAY(SELECT COALESCE(a.attname::text, '<expr>')"
+    "   FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i)"
+    "   LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n"
+    "   WHERE k.i <= x.indnkeyatts ORDER BY k.i) AS cols"
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+    " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace"
+    " WHERE ns.nspname = 'public'"
+    # indexes that back a primary key or unique constraint are compared as those
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid"
+    "   AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u'))"
+)
+
+
+async def _pg_tables(tx: Tx, schema: Schema) -> None:
+    """The public schema's base tables with their columns."""
     for t in await tx.fetch(
         "SELECT table_name FROM information_schema.tables"
         " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -141,52 +171,31 @@ async def postgres_schema(tx: Tx) -> Schema:
             schema.tables[c["table_name"]].columns[c["column_name"]] = Column(
                 str(c["data_type"]).lower(), c["is_nullable"] == "NO"
             )
-    constraints = await tx.fetch(
-        "SELECT con.conname, con.contype::text AS contype, rel.relname AS tbl, ref.relname AS ref,"
-        " con.confdeltype::text AS confdeltype,"
-        " ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)"
-        "   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)"
-        "   AS cols,"
-        " ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)"
-        "   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)"
-        "   AS ref_cols"
-        " FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
-        " JOIN pg_namespace ns ON ns.oid = rel.relnamespace"
-        " LEFT JOIN pg_class ref ON ref.oid = con.confrelid"
-        " WHERE ns.nspname = 'public'"
-    )
-    for con in constraints:
-        table = schema.tables[con["tbl"]]
-        cols = tuple(con["cols"])
-        if con["contype"] == "p":
-            table.primary_key = cols
-        elif con["contype"] == "u":
-            table.uniques.add(cols)
-        elif con["contype"] == "f":
-            table.foreign_keys.add(
-                ForeignKey(
-                    cols, con["ref"], tuple(con["ref_cols"]), _PG_ACTIONS[con["confdeltype"]]
-                )
-            )
-        elif con["contype"] == "c":
-            table.checks += 1
-            # unnamed checks get <table>_<column>_check; only a migration's name counts
-            if not con["conname"].endswith("_check"):
-                table.named_checks.add(con["conname"])
-    for ix in await tx.fetch(
-        "SELECT i.relname AS name, t.relname AS tbl, x.indisunique AS uniq,"
-        " x.indpred IS NOT NULL AS partial,"
-        " ARRAY(SELECT COALESCE(a.attname::text, '<expr>')"
-        "   FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i)"
-        "   LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n"
-        "   WHERE k.i <= x.indnkeyatts ORDER BY k.i) AS cols"
-        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-        " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace"
-        " WHERE ns.nspname = 'public'"
-        # indexes that back a primary key or unique constraint are compared as those
-        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid"
-        "   AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u'))"
-    ):
+
+
+def _pg_constraint(table: Table, con: Row) -> None:
+    """Record one ``pg_constraint`` row (primary key, unique, foreign key or check)."""
+    cols = tuple(con["cols"])
+    if con["contype"] == "p":
+        table.primary_key = cols
+    elif con["contype"] == "u":
+        table.uniques.add(cols)
+    elif con["contype"] == "f":
+        action = _PG_ACTIONS[con["confdeltype"]]
+        table.foreign_keys.add(ForeignKey(cols, con["ref"], tuple(con["ref_cols"]), action))
+    elif con["contype"] == "c":
+        table.checks += 1
+        # unnamed checks get <table>_<column>_check; only a migration's name counts
+        if not con["conname"].endswith("_check"):
+            table.named_checks.add(con["conname"])
+
+
+async def postgres_schema(tx: Tx) -> Schema:
+    schema = Schema()
+    await _pg_tables(tx, schema)
+    for con in await tx.fetch(_PG_CONSTRAINTS):
+        _pg_constraint(schema.tables[con["tbl"]], con)
+    for ix in await tx.fetch(_PG_INDEXES):
         schema.indexes[ix["name"]] = (
             ix["tbl"],
             Index(tuple(ix["cols"]), bool(ix["uniq"]), bool(ix["partial"])),

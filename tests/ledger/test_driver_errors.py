@@ -16,6 +16,7 @@ from tests.conftest import PG_ADMIN
 from veriseal.errors import Conflict, StorageError, TextInvalid, VerisealError
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.ledger.failures import CONFLICT_MESSAGE, STORAGE_MESSAGE
+from veriseal.models import ScanQuery
 
 
 def _shown(exc: VerisealError) -> str:
@@ -49,7 +50,7 @@ async def test_text_no_backend_stores_is_refused_before_the_driver(ledger: Ledge
     """A read with a NUL: PostgreSQL's driver would say 'invalid byte sequence ...'."""
     for bad in ("C00\x00N", "\ud800"):
         with pytest.raises(TextInvalid) as caught:
-            await ledger.list_scans(None, code=bad)
+            await ledger.list_scans(None, ScanQuery(code=bad))
         assert "byte sequence" not in _shown(caught.value)
         assert "utf-8" not in _shown(caught.value).lower()
 

@@ -14,7 +14,7 @@ import pytest
 
 from veriseal.errors import TextInvalid
 from veriseal.ledger import Ledger
-from veriseal.models import NewScan
+from veriseal.models import NewScan, ScanQuery
 from veriseal.scanning.service import GroupCommitter
 
 from .test_scan_contract import scan
@@ -47,7 +47,7 @@ async def test_unstorable_text_fails_only_its_own_scan(ledger: Ledger, at: int) 
     assert isinstance(outcomes[at], TextInvalid)
     honest = [o for i, o in enumerate(outcomes) if i != at]
     assert all(isinstance(o, int) for o in honest), honest
-    stored = {s.id: s.scan.code for s in await ledger.list_scans(None, limit=100)}
+    stored = {s.id: s.scan.code for s in await ledger.list_scans(None, ScanQuery(limit=100))}
     assert set(honest) == set(stored)  # every acknowledged scan is there, nothing else
     assert sorted(stored.values()) == sorted(f"C00GOOD{i}" for i in range(HONEST))
     assert groups <= 8  # isolating one member costs a few halvings, not one per member
@@ -59,7 +59,7 @@ async def test_a_value_the_driver_refuses_fails_only_its_own_scan(ledger: Ledger
     assert isinstance(outcomes[3], Exception)
     honest = [o for i, o in enumerate(outcomes) if i != 3]
     assert all(isinstance(o, int) for o in honest), honest
-    assert {s.id for s in await ledger.list_scans(None, limit=100)} == set(honest)
+    assert {s.id for s in await ledger.list_scans(None, ScanQuery(limit=100))} == set(honest)
 
 
 async def test_two_offenders_in_one_group(ledger: Ledger) -> None:
@@ -76,4 +76,4 @@ async def test_two_offenders_in_one_group(ledger: Ledger) -> None:
         await committer.stop()
     failed = [i for i, o in enumerate(outcomes) if not isinstance(o, int)]
     assert failed == [2, 11]
-    assert len(await ledger.list_scans(None, limit=100)) == 12
+    assert len(await ledger.list_scans(None, ScanQuery(limit=100))) == 12

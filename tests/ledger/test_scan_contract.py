@@ -11,7 +11,7 @@ import pytest
 from veriseal.errors import NotFound
 from veriseal.ledger import Ledger
 from veriseal.ledger.migrate import migrations
-from veriseal.models import Location, LocationSource, NewScan, ScanChannel
+from veriseal.models import Location, LocationSource, NewScan, ScanChannel, ScanQuery
 from veriseal.scanning.service import GroupCommitter
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
@@ -45,9 +45,8 @@ async def test_append_and_read_back(ledger: Ledger) -> None:
     assert back.scan == s1 and back.id == ids[0]
     assert [s.id for s in await ledger.list_scans(b)] == ids[:2]
     assert [s.id for s in await ledger.list_scans(None)] == ids[2:]  # unattributed fakes
-    window = await ledger.list_scans(
-        b, since=T0 + dt.timedelta(minutes=1), until=T0 + dt.timedelta(hours=1)
-    )
+    hour = ScanQuery(since=T0 + dt.timedelta(minutes=1), until=T0 + dt.timedelta(hours=1))
+    window = await ledger.list_scans(b, hour)
     assert [s.id for s in window] == [ids[1]]
     with pytest.raises(NotFound):
         await ledger.get_scan(999_999)
@@ -98,7 +97,7 @@ async def test_concurrent_appends_lose_nothing(ledger: Ledger) -> None:
     results = await asyncio.gather(*(ledger.append_scans(g) for g in groups))
     all_ids = [i for r in results for i in r]
     assert len(set(all_ids)) == 200
-    assert len(await ledger.list_scans(b, limit=10_000)) == 200
+    assert len(await ledger.list_scans(b, ScanQuery(limit=10_000))) == 200
 
 
 async def test_a_client_id_repeated_within_one_group_is_stored_once(ledger: Ledger) -> None:
@@ -125,7 +124,7 @@ async def test_group_committer_stop_drains_everything(ledger: Ledger) -> None:
 async def _recount(ledger: Ledger, b: int, code: str) -> tuple[int, int | None, int | None]:
     ids = [
         s.id
-        for s in await ledger.list_scans(b, code=code, limit=100_000)
+        for s in await ledger.list_scans(b, ScanQuery(code=code, limit=100_000))
         if s.scan.outcome in ("genuine", "suspected_clone")
     ]
     return len(ids), (ids[0] if ids else None), (ids[-1] if ids else None)
@@ -175,7 +174,7 @@ async def test_device_timed_scans_round_trip_and_page_by_id(ledger: Ledger) -> N
     assert (await ledger.get_scan(ids[0])).scan.received_at is None
     seen, last = [], 0
     while page := await ledger.list_scans(
-        b, since=T0 - dt.timedelta(hours=2), after_id=last, limit=1
+        b, ScanQuery(since=T0 - dt.timedelta(hours=2), after_id=last, limit=1)
     ):
         seen += [s.id for s in page]
         last = page[-1].id

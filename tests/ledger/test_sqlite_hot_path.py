@@ -17,6 +17,7 @@ import pytest
 
 from veriseal.errors import StorageError
 from veriseal.ledger.sqlite import SqliteLedger
+from veriseal.models import ScanQuery
 
 from .test_scan_contract import scan
 
@@ -81,4 +82,4 @@ async def test_background_checkpoints_bound_the_wal(
             await asyncio.sleep(0.2)  # let a round that is under way finish
             sizes.append(wal.stat().st_size)
     assert sizes[1] < 1.5 * sizes[0], sizes  # 400 more commits: not 400 commits more WAL
-    assert len(await sqlite_ledger.list_scans(None, limit=1000)) == 800
+    assert len(await sqlite_ledger.list_scans(None, ScanQuery(limit=1000))) == 800

@@ -39,6 +39,11 @@ GUANGZHOU = (23.1291, 113.2644)
 SHANTOU = (23.354, 116.682)  # Guangdong, but far east of the delta
 
 
+def test_hierarchy_is_built_once_in_a_bounded_cache() -> None:
+    assert default_hierarchy() is default_hierarchy()
+    assert default_hierarchy.cache_info().maxsize == 1
+
+
 def test_hierarchy_codes() -> None:
     h = default_hierarchy()
     gd = h.get("440000")

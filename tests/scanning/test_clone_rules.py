@@ -14,6 +14,7 @@ from veriseal.models import (
     Location,
     LocationSource,
     ScanChannel,
+    ScanQuery,
     ScanSummary,
 )
 from veriseal.regions.geo import distance_km
@@ -78,7 +79,7 @@ async def test_scans_raise_alerts_and_change_the_verdict(engine: Engine, brand: 
     alerts = await engine.ledger.list_alerts(brand.id, kind=AlertKind.CLONE_COUNT)
     assert len(alerts) == 1  # raised once, at the crossing
     assert json.loads(alerts[0].alert.details) == {"limit": 2, "verifications": 3}
-    scans = await engine.ledger.list_scans(brand.id, code=alerts[0].alert.code)
+    scans = await engine.ledger.list_scans(brand.id, ScanQuery(code=alerts[0].alert.code))
     assert set(alerts[0].alert.evidence) <= {s.id for s in scans}
     assert scans[2].scan.outcome == "suspected_clone"
 

@@ -12,7 +12,7 @@ from tests.catalog.conftest import GTIN
 from tests.catalog.test_lifecycle import first_codes, make_batch
 from veriseal.catalog.minting import Minter
 from veriseal.engine import Engine
-from veriseal.models import Brand, ClonePolicy, Profile, ScanChannel
+from veriseal.models import Brand, ClonePolicy, Profile, ScanChannel, ScanQuery
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
 
@@ -72,7 +72,7 @@ async def test_serial_aliases_share_one_clone_counter(engine: Engine, brand: Bra
         assert result.outcome is Outcome.GENUINE, (text, result)
         assert result.info is not None and result.info.serial == serial
         assert (await engine.ledger.scan_summary(brand.id, serial)).count == n
-    stored = await engine.ledger.list_scans(brand.id, code=serial)
+    stored = await engine.ledger.list_scans(brand.id, ScanQuery(code=serial))
     assert len(stored) == len(spellings)
     assert {s.scan.code for s in stored} == {serial}
     # so an alias cannot dodge the verification limit either

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from veriseal.ledger import open_ledger
+from veriseal.models import ScanQuery
 
 from .live_process import free_port, start_server, stop_server
 
@@ -43,7 +44,7 @@ async def stored_scan_ids(ledger_url: str) -> set[int]:
         return {
             s.id
             for b in await ledger.list_brands()
-            for s in await ledger.list_scans(b.id, limit=1_000_000)
+            for s in await ledger.list_scans(b.id, ScanQuery(limit=1_000_000))
         }
     finally:
         await ledger.close()

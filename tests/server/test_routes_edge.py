@@ -13,7 +13,7 @@ import pytest
 from tests.server.conftest import Api
 from tests.territories.conftest import approve
 from veriseal.accounts.models import SYSTEM, OrgKind, Role
-from veriseal.models import AlertKind, NewAlert
+from veriseal.models import AlertKind, NewAlert, ScanQuery
 from veriseal.notifications.models import MessageType
 from veriseal_territories.service import of
 
@@ -188,11 +188,11 @@ async def test_scans_and_alerts_walk_by_cursor_while_rows_arrive(api: Api) -> No
 
     await upload(23)
     brand = await api.engine.brand(None)
-    before = [s.id for s in await api.engine.ledger.list_scans(brand.id, limit=10**6)]
+    before = [s.id for s in await api.engine.ledger.list_scans(brand.id, ScanQuery(limit=10**6))]
     seen = [s["id"] for s in await _walk(api, "/api/v1/scans", "scans", 5, lambda: upload(2))]
     assert seen == sorted(set(seen))  # in order, none twice
     assert set(before) <= set(seen)  # every row that existed when the walk began
-    after = [s.id for s in await api.engine.ledger.list_scans(brand.id, limit=10**6)]
+    after = [s.id for s in await api.engine.ledger.list_scans(brand.id, ScanQuery(limit=10**6))]
     assert seen == after  # and the ones added behind the cursor too
     status, body = await api.call("GET", "/api/v1/scans", api.brand_admin_token)
     assert status == 200 and len(body["scans"]) == min(100, len(after))  # the default page

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from veriseal.models import ClonePolicy
+from veriseal.models import ClonePolicy, ScanQuery
 
 from .conftest import Api
 
@@ -96,7 +96,11 @@ async def test_honest_scans_succeed_under_an_unstorable_text_attack(api: Api) ->
     assert failed == [], f"{len(failed)} honest requests failed: {failed[:3]}"
     # the verify attacker got what any fake code gets, a verdict; the uploader a 400
     assert attacks and set(attacks) == {(200, "invalid"), (400, "invalid_input")}, set(attacks)
-    stored = {s.id for s in await api.engine.ledger.list_scans(brand.id, limit=1_000_000)}
+    stored = {
+        s.id for s in await api.engine.ledger.list_scans(brand.id, ScanQuery(limit=1_000_000))
+    }
     assert set(acked_all) <= stored, "an acknowledged scan is missing from the ledger"
-    fakes = {s.scan.code for s in await api.engine.ledger.list_scans(None, limit=1_000_000)}
+    fakes = {
+        s.scan.code for s in await api.engine.ledger.list_scans(None, ScanQuery(limit=1_000_000))
+    }
     assert "C00\\x00N" in fakes  # the attempt is on record, escaped

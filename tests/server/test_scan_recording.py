@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from veriseal.models import ScanQuery
 from veriseal.server.scan_context import DEVICE_COOKIE
 
 from .conftest import Live
@@ -58,7 +59,7 @@ async def test_concurrent_scans_share_commits_and_lose_nothing(live: Live) -> No
     ids = await asyncio.gather(*(one() for _ in range(200)))
     assert len(set(ids)) == 200
     brand = await live.engine.brands.get("demo")
-    stored = {s.id for s in await live.engine.ledger.list_scans(brand.id, limit=10_000)}
+    stored = {s.id for s in await live.engine.ledger.list_scans(brand.id, ScanQuery(limit=10_000))}
     assert set(ids) <= stored
     groups = live.engine.committer.groups - groups_before
     assert groups < 200, groups  # group commit: fewer transactions than requests

@@ -138,6 +138,16 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ok("shipments", "out", "--to", "GD01", "--items", str(_codes(tmp_path)))
     holder = json.loads(ok("shipments", "holder", _codes(tmp_path).read_text().split()[0]))
     assert holder["holder"]["code"] == "GD01" and holder["state"] == "in_transit"
+    first = _codes(tmp_path).read_text().split()[0]
+    half = run(cli, ["shipments", "in", "--at", "GD01", first, "--lat", "23.13"])
+    assert half.exit_code != 0 and "[shipment_invalid]" in half.output  # a lat needs a lon
+    scan_in = ["shipments", "in", "--at", "GD01", first, "--client-id", "hh-9", "--note", "dock"]
+    scan_in += ["--lat", "23.13", "--lon", "113.26", "--accuracy-m", "20"]
+    got = json.loads(ok(*scan_in))
+    assert (got["received"], got["items"], got["replayed"]) == (1, 1, False)
+    assert json.loads(ok(*scan_in))["replayed"]  # the same client id: replayed
+    assert json.loads(ok("shipments", "list"))[-1]["client_id"] == "hh-9"
+    assert json.loads(ok("shipments", "holder", first))["state"] == "received"
     assert json.loads(ok("diversion", "tolerance", "--buffer-km", "12"))["buffer_km"] == 12
     assert "rank\tdealer" in ok("diversion", "scan", "--since", "1d")
     ok("diversion", "export", "-o", "alerts.csv")

@@ -17,6 +17,7 @@ from tests.territories.test_shipments_diversion import sscc
 from veriseal.accounts.models import SYSTEM
 from veriseal.lifecycle.aggregation import Children, PackRequest
 from veriseal.lifecycle.events import BatchRange, Where
+from veriseal_territories.shipments import MoveOptions
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -47,23 +48,26 @@ async def test_shipments_and_receipts_are_exported_as_epcis_events(network: Worl
     def at(minutes: int) -> dt.datetime:
         return base + dt.timedelta(minutes=minutes)
 
+    def when(minutes: int) -> MoveOptions:
+        return MoveOptions(at=at(minutes))
+
     agg, line = w.engine.lifecycle.aggregation, Where()
     case_a, case_b = sscc(1), sscc(2)
     await agg.pack(
         brand, PackRequest(case_a, Children((BatchRange(w.batch.id, 0, 23),))), line, at(0)
     )
     loose = w.codes(100, 5)
-    await moves.ship(SYSTEM, brand, "GD01", [case_a, *loose], at=at(1))
+    await moves.ship(SYSTEM, brand, "GD01", [case_a, *loose], options=when(1))
     # packed later in time than the shipment, recorded after it: exported after it too
     await agg.pack(
         brand, PackRequest(case_b, Children((BatchRange(w.batch.id, 24, 47),))), line, at(2)
     )
-    await moves.receive(SYSTEM, brand, [case_a, *loose], at_ref="GD01", at=at(3))
-    await moves.ship(SYSTEM, brand, "GZ-R1", loose[:2], from_ref="GD01", at=at(4))
-    await moves.receive(SYSTEM, brand, loose[:2], at_ref="GZ-R1", at=at(5))
-    taken = await moves.receive(SYSTEM, brand, loose[2:3], at_ref="ZJ01", at=at(6))
+    await moves.receive(SYSTEM, brand, [case_a, *loose], at_ref="GD01", options=when(3))
+    await moves.ship(SYSTEM, brand, "GZ-R1", loose[:2], from_ref="GD01", options=when(4))
+    await moves.receive(SYSTEM, brand, loose[:2], at_ref="GZ-R1", options=when(5))
+    taken = await moves.receive(SYSTEM, brand, loose[2:3], at_ref="ZJ01", options=when(6))
     assert [t.from_org for t in taken.taken] == [gd]
-    again = await moves.receive(SYSTEM, brand, [case_a], at_ref="GD01", at=at(7))
+    again = await moves.receive(SYSTEM, brand, [case_a], at_ref="GD01", options=when(7))
     assert again.items == 24 and again.already == 24  # moved nothing: no event
 
     doc = await export(w)

@@ -19,6 +19,7 @@ from veriseal.notifications.inbox import Inbox
 from veriseal.scanning.service import ScanContext
 from veriseal_territories import diversion
 from veriseal_territories.analysis import analyse
+from veriseal_territories.shipments import MoveOptions
 
 
 def sscc(n: int) -> str:
@@ -52,7 +53,8 @@ async def scan(
 async def test_pallet_ships_as_ranges_and_receipts_replay(network: World) -> None:
     w, t = network, network.t
     pallet = await pack_pallet(w)
-    out = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], client_id="hh-1")
+    out_1, in_1 = MoveOptions(client_id="hh-1"), MoveOptions(client_id="in-1")
+    out = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], options=out_1)
     assert (out.items, out.replayed) == (48, False)
     gd = await w.dealer_org("GD01")
     assert await t.shipments.holdings(w.brand.id, gd) == [
@@ -64,12 +66,12 @@ async def test_pallet_ships_as_ranges_and_receipts_replay(network: World) -> Non
             "state": "in_transit",
         }
     ]
-    again = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], client_id="hh-1")
+    again = await t.shipments.ship(SYSTEM, w.brand, "GD01", [pallet], options=out_1)
     assert again.replayed and again.movement_ids == out.movement_ids
-    received = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", client_id="in-1")
+    received = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", options=in_1)
     assert (received.received, received.taken, received.already) == (48, [], 0)
     assert (await t.shipments.holder(w.batch.id, 7))[0:3:2] == (gd, "in")  # type: ignore[index]
-    replay = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", client_id="in-1")
+    replay = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01", options=in_1)
     assert replay.replayed
     twice = await t.receive(SYSTEM, w.brand, [pallet], at_ref="GD01")
     assert (twice.already, twice.received) == (48, 0)
@@ -180,7 +182,7 @@ async def test_inbound_scan_by_another_dealer(network: World) -> None:
     assert alert.evidence["seen"] == {"at": alert.evidence["seen"]["at"], "home_regions": ["CN-ZJ"]}
     assert (await t.shipments.holder(w.batch.id, 30))[0] == zj  # type: ignore[index]
     # the retailer under GD01, in Guangzhou, taking goods from GD01: inside, no alert
-    r2 = await t.receive(SYSTEM, w.brand, [sscc(1)], at_ref="GZ-R1", location=None)
+    r2 = await t.receive(SYSTEM, w.brand, [sscc(1)], at_ref="GZ-R1")  # no location
     assert r2.taken and r2.diversion_alerts == []
 
 

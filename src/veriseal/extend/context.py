@@ -38,7 +38,7 @@ from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.lifecycle.service import Lifecycle
-from veriseal.models import Alert, Batch, Brand, Product, Scan
+from veriseal.models import Alert, Batch, Brand, Product, Scan, ScanQuery
 from veriseal.notifications import Accepted, MessageType, Notifier
 from veriseal.scanning.hooks import LedgerEvent
 from veriseal.scanning.items import resolve_items
@@ -171,9 +171,8 @@ class PluginContext:
         limit: int = 1000,
     ) -> list[Scan]:
         """The brand's recorded scans in id order (``after_id``: the page after it)."""
-        return await self._core.ledger.list_scans(
-            brand_id, since=since, until=until, after_id=after_id, limit=limit
-        )
+        query = ScanQuery(since=since, until=until, after_id=after_id, limit=limit)
+        return await self._core.ledger.list_scans(brand_id, query)
 
     async def verify(self, code: str) -> Verification:
         """The verdict of ``code`` without recording a scan."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from veriseal.ledger.database import Database
 from veriseal.ledger.dialects import Dialect, LockKey
 from veriseal.models import (
+    NO_SCAN_FILTER,
     Alert,
     AlertKind,
     Batch,
@@ -37,6 +38,7 @@ from veriseal.models import (
     NewScan,
     Product,
     Scan,
+    ScanQuery,
     ScanSummary,
 )
 
@@ -253,26 +255,11 @@ class Ledger(abc.ABC):
 
     @abc.abstractmethod
     async def list_scans(
-        self,
-        brand_id: int | None,
-        *,
-        code: str | None = None,
-        batch_id: int | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        limit: int = 1000,
-        country: str | None = None,
-        province: str | None = None,
-        gtin: str | None = None,
-        after_id: int | None = None,
+        self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER
     ) -> list[Scan]:
-        """Scans matching every given filter, in the order recorded (by id). ``brand_id=None``
-        lists the scans no brand could be named for (fakes). ``country`` / ``province``
-        match the region resolved when the scan was recorded
-        (:class:`veriseal.models.Region`); ``gtin`` selects one product. ``since`` /
-        ``until`` filter on ``at``, when the scan happened, which a handheld's offline
-        upload may date before scans recorded earlier: page with ``after_id`` (only ids
-        above it), never with a moving ``since``."""
+        """The brand's scans matching ``query`` (:class:`veriseal.models.ScanQuery`), in
+        the order recorded (by id). ``brand_id=None`` lists the scans no brand could be
+        named for (fakes)."""
 
     @abc.abstractmethod
     async def count_received(

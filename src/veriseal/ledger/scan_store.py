@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
 from veriseal.ledger import rows, stream_store
-from veriseal.models import NewScan, Scan, ScanSummary
+from veriseal.models import NO_SCAN_FILTER, NewScan, Scan, ScanQuery, ScanSummary
 
 if TYPE_CHECKING:
     from veriseal.ledger.base import Tx
@@ -140,37 +140,26 @@ class ScanStore(abc.ABC):
         )
 
     async def list_scans(
-        self,
-        brand_id: int | None,
-        *,
-        code: str | None = None,
-        batch_id: int | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        limit: int = 1000,
-        country: str | None = None,
-        province: str | None = None,
-        gtin: str | None = None,
-        after_id: int | None = None,
+        self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER
     ) -> list[Scan]:
         clauses = ["brand_id IS NULL" if brand_id is None else "brand_id = ?"]
         args: list[Any] = [] if brand_id is None else [brand_id]
         for clause, value in (
-            ("code = ?", code),
-            ("batch_id = ?", batch_id),
-            ("gtin = ?", gtin),
-            ("at >= ?", since),
-            ("at < ?", until),
-            ("country = ?", country),
-            ("province = ?", province),
-            ("id > ?", after_id),
+            ("code = ?", query.code),
+            ("batch_id = ?", query.batch_id),
+            ("gtin = ?", query.gtin),
+            ("at >= ?", query.since),
+            ("at < ?", query.until),
+            ("country = ?", query.country),
+            ("province = ?", query.province),
+            ("id > ?", query.after_id),
         ):
             if value is not None:
                 clauses.append(clause)
                 args.append(value)
         sql = f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
         async with self.read() as tx:
-            found = await tx.fetch(sql, *args, limit)
+            found = await tx.fetch(sql, *args, query.limit)
         return [rows.scan(r) for r in found]
 
     async def count_received(

@@ -245,6 +245,66 @@ class ScanResult:
         return out
 
 
+@dataclass(frozen=True)
+class _CloneCheck:
+    """What the clone rules made of one scan (see ``ScanService._check_clones``)."""
+
+    previous: ScanSummary  # the code's genuine scans before this one
+    findings: list[clones.Finding] = field(default_factory=list)
+    region: Region | None = None  # this scan's region, when the check resolved it
+    resolved: bool = False  # the region was resolved (None: no location or no resolver)
+
+
+def _new_scan(
+    text: str,
+    result: Verification,
+    ctx: ScanContext,
+    now: dt.datetime,
+    at: dt.datetime,
+    region: Region | None,
+) -> NewScan:
+    """The scan row of ``text`` with its verdict, as ``ctx`` says it was made."""
+    info = result.info
+    return NewScan(
+        at=at,
+        # what was typed is evidence even when it is no text a ledger can store
+        # (NUL, unpaired surrogates): kept escaped, answered like any fake code
+        code=info.serial if info else escape(text.strip())[:MAX_RAW_CODE],
+        outcome=str(result.outcome),
+        reason=result.reason,
+        channel=ctx.channel,
+        actor=ctx.actor,
+        brand_id=info.brand_id if info else None,
+        gtin=info.gtin if info else None,
+        batch_id=info.batch_id if info else None,
+        index=info.index if info else None,
+        location=ctx.location,
+        client_scan_id=ctx.client_scan_id,
+        region=region,
+        received_at=None if ctx.observed_at is None else now,
+    )
+
+
+def _clone_alerts(
+    findings: list[clones.Finding], info: CodeInfo | None, scan_id: int, now: dt.datetime
+) -> list[NewAlert]:
+    """The alerts the clone findings raise, with the stored scan as their last evidence."""
+    if info is None or info.brand_id is None:
+        return []
+    return [
+        NewAlert(
+            now,
+            info.brand_id,
+            finding.kind,
+            info.serial,
+            (*finding.evidence, scan_id),
+            finding.details_json(),
+        )
+        for finding in findings
+        if finding.raise_alert
+    ]
+
+
 class ScanService:
     def __init__(
         self,
@@ -271,87 +331,77 @@ class ScanService:
         The PIN throttle always counts by the server's clock."""
         now = dt.datetime.now(dt.UTC)
         at = now if ctx.observed_at is None else ctx.observed_at
-        result = await self._verifier.verify(text)
-        if result.outcome is Outcome.PIN_REQUIRED and pin is not None and result.info is not None:
-            # Guessing PINs is throttled per code, from the ledger's own record of wrong ones.
-            if await self._pin_throttled(result.info, now):
-                result = Verification(
-                    Outcome.PIN_WRONG, "pin_throttled", _PIN_THROTTLED, result.info
-                )
-            else:
-                result = await self._verifier.verify(text, pin=pin)
-        info = result.info
-        loc = ctx.location
-        region: Region | None = None
-        eager = self._eager_regions
-        previous = ScanSummary(count=0)
-        findings: list[clones.Finding] = []
-        if info is not None and info.brand_id is not None:
-            previous = await self._ledger.scan_summary(info.brand_id, info.serial)
-            if result.outcome is Outcome.GENUINE:
-                brand_id, gtin = info.brand_id, info.gtin
-                policy = (
-                    await self._cache.get(
-                        ("policy", brand_id, gtin),
-                        lambda: self._ledger.clone_policy(brand_id, gtin),
-                    )
-                    or clones.DEFAULT_POLICY
-                )
-                if eager or policy.max_regions is not None:
-                    eager, region = False, await self._region_now(loc)  # resolved: done
-                seen = (
-                    await clones.regions_seen(self._ledger, brand_id, info.serial)
-                    if policy.max_regions is not None and region is not None
-                    else None
-                )
-                findings = clones.evaluate(policy, previous, at, loc, region, seen)
-        if findings:
-            kind = str(findings[0].kind)
+        result = await self._verdict(text, pin, now)
+        info = result.info  # the code's, whatever the clone rules or plugins say of it
+        check = await self._check_clones(result, at, ctx.location)
+        if check.findings:
+            kind = str(check.findings[0].kind)
             result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
-        scan = NewScan(
-            at=at,
-            # what was typed is evidence even when it is no text a ledger can store
-            # (NUL, unpaired surrogates): kept escaped, answered like any fake code
-            code=info.serial if info else escape(text.strip())[:MAX_RAW_CODE],
-            outcome=str(result.outcome),
-            reason=result.reason,
-            channel=ctx.channel,
-            actor=ctx.actor,
-            brand_id=info.brand_id if info else None,
-            gtin=info.gtin if info else None,
-            batch_id=info.batch_id if info else None,
-            index=info.index if info else None,
-            location=loc,
-            client_scan_id=ctx.client_scan_id,
-            region=region,
-            received_at=None if ctx.observed_at is None else now,
-        )
-        facts: dict[str, Any] = {}
-        if eager and loc is not None:  # for the plugins' verdicts; not resolved above
-            scan = replace(scan, region=await self._region_now(loc))
-        if self._plugins is not None:
-            contributions = await self._plugins.contribute(scan, result)
-            if contributions:
-                result, facts = apply(result, contributions)
-                scan = replace(scan, outcome=str(result.outcome), reason=result.reason)
+        scan = _new_scan(text, result, ctx, now, at, check.region)
+        if self._eager_regions and not check.resolved and ctx.location is not None:
+            # for the plugins' verdicts; not resolved by the clone check
+            scan = replace(scan, region=await self._region_now(ctx.location))
+        result, facts, scan = await self._contribute(scan, result)
         scan_id, scan = await self._committer.append_stored(scan)
-        alerts: list[NewAlert] = [
-            NewAlert(
-                now,
-                info.brand_id,
-                finding.kind,
-                info.serial,
-                (*finding.evidence, scan_id),
-                finding.details_json(),
-            )
-            for finding in findings
-            if finding.raise_alert and info is not None and info.brand_id is not None
-        ]
+        alerts = _clone_alerts(check.findings, info, scan_id, now)
         if self._plugins is not None:
             alerts += await self._plugins.after_scan(Scan(scan_id, scan), result)
         for alert in alerts:
             await self._store_alert(alert)
-        return ScanResult(result, scan_id, previous, scan.region, facts)
+        return ScanResult(result, scan_id, check.previous, scan.region, facts)
+
+    async def _verdict(self, text: str, pin: str | None, now: dt.datetime) -> Verification:
+        """The verifier's verdict, with the PIN checked when one is given and the code
+        asks for one (unless wrong PINs for the code are throttled at ``now``)."""
+        result = await self._verifier.verify(text)
+        if result.outcome is Outcome.PIN_REQUIRED and pin is not None and result.info is not None:
+            # Guessing PINs is throttled per code, from the ledger's own record of wrong ones.
+            if await self._pin_throttled(result.info, now):
+                return Verification(Outcome.PIN_WRONG, "pin_throttled", _PIN_THROTTLED, result.info)
+            return await self._verifier.verify(text, pin=pin)
+        return result
+
+    async def _check_clones(
+        self, result: Verification, at: dt.datetime, loc: Location | None
+    ) -> _CloneCheck:
+        """The code's earlier verifications and, for a genuine code, what the brand's
+        clone policy finds in this scan at ``at`` from ``loc``."""
+        info = result.info
+        if info is None or info.brand_id is None:
+            return _CloneCheck(ScanSummary(count=0))
+        previous = await self._ledger.scan_summary(info.brand_id, info.serial)
+        if result.outcome is not Outcome.GENUINE:
+            return _CloneCheck(previous)
+        brand_id, gtin = info.brand_id, info.gtin
+        policy = (
+            await self._cache.get(
+                ("policy", brand_id, gtin),
+                lambda: self._ledger.clone_policy(brand_id, gtin),
+            )
+            or clones.DEFAULT_POLICY
+        )
+        resolved = self._eager_regions or policy.max_regions is not None
+        region = await self._region_now(loc) if resolved else None
+        seen = (
+            await clones.regions_seen(self._ledger, brand_id, info.serial)
+            if policy.max_regions is not None and region is not None
+            else None
+        )
+        findings = clones.evaluate(policy, previous, at, loc, region, seen)
+        return _CloneCheck(previous, findings, region, resolved)
+
+    async def _contribute(
+        self, scan: NewScan, result: Verification
+    ) -> tuple[Verification, dict[str, Any], NewScan]:
+        """The plugins' say on the verdict: the verdict, their facts and the scan to
+        store, each changed by their contributions if any."""
+        if self._plugins is None:
+            return result, {}, scan
+        contributions = await self._plugins.contribute(scan, result)
+        if not contributions:
+            return result, {}, scan
+        result, facts = apply(result, contributions)
+        return result, facts, replace(scan, outcome=str(result.outcome), reason=result.reason)
 
     async def _region_now(self, loc: Location | None) -> Region | None:
         resolver = self._committer.resolver

@@ -27,7 +27,7 @@ from msgspec import Meta
 from veriseal.accounts.permissions import Action
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import InvalidInput
-from veriseal.models import AlertKind, Location, LocationSource
+from veriseal.models import AlertKind, Location, LocationSource, ScanQuery
 from veriseal.regions.china import province_key
 from veriseal.scanning.handheld import HandheldScan, HandheldUploads, parse_scan_time
 from veriseal.scanning.records import alert_record, scan_record
@@ -113,8 +113,7 @@ async def upload(call: Call, body: Upload) -> Schema:
 
 async def list_scans(call: Call, query: ScansQuery) -> Schema:
     brand = await brand_for(call, query.brand, Action.SCANS_READ)
-    found = await call.engine.ledger.list_scans(
-        brand.id,
+    scans = ScanQuery(
         code=query.code,
         batch_id=query.batch,
         since=query.since,
@@ -125,6 +124,7 @@ async def list_scans(call: Call, query: ScansQuery) -> Schema:
         limit=query.limit,
         after_id=after_id(query),
     )
+    found = await call.engine.ledger.list_scans(brand.id, scans)
     return records("scans", found, query, scan_record)
 
 
