@@ -141,8 +141,6 @@ SQL_STATEMENT = re.compile(
 
 #: Modules outside the stores that may still hold SQL, each for a stated reason.
 SQL_ALLOWED_ELSEWHERE = {
-    # Other work is changing it right now; its SQL moves to scanning/store.py after that:
-    "scanning/service.py",  # the scan service's group commit (a ``SELECT 1`` probe)
     # EventStore is the store of the events tables, kept beside the event records it
     # writes (NewEvent, BizStep, ...), which half the core imports from here.
     "lifecycle/events.py",

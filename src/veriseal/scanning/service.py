@@ -42,7 +42,7 @@ from veriseal.models import (
     ScanSummary,
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
-from veriseal.scanning import clones
+from veriseal.scanning import clones, store
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
@@ -179,7 +179,7 @@ class GroupCommitter:
             return True  # the data was refused, not the ledger unavailable
         try:
             async with self._ledger.read() as tx:
-                await tx.fetch("SELECT 1 AS one")
+                await store.answers(tx)
         except StorageError:
             return False
         return True

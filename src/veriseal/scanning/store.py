@@ -37,3 +37,8 @@ async def scan_ids_by_client_id(tx: Tx, actor: str, client_ids: Sequence[str]) -
         *client_ids,
     )
     return {str(r["client_scan_id"]): int(r["id"]) for r in found}
+
+
+async def answers(tx: Tx) -> None:
+    """A trivial read: returns when the ledger answers, raises ``StorageError`` when not."""
+    await tx.fetch("SELECT 1 AS one")
