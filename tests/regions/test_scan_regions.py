@@ -24,6 +24,7 @@ from veriseal.models import (
     LocationSource,
     Region,
     ScanChannel,
+    ScanQuery,
     ScanSummary,
 )
 from veriseal.scanning.clones import evaluate, regions_seen
@@ -76,9 +77,10 @@ async def test_scans_store_their_region_and_filter_by_it(open_engine: OpenEngine
     assert s1.to_dict()["scan"]["region"]["province"] == "CN-SH"  # type: ignore[index]
     assert (await engine.ledger.get_scan(s3.scan_id)).scan.region is None
     by = engine.ledger.list_scans
-    assert [s.id for s in await by(brand.id, province="CN-GD")] == [s2.scan_id]
-    assert [s.id for s in await by(brand.id, country="CN")] == [s1.scan_id, s2.scan_id]
-    assert await by(brand.id, country="JP") == []
+    assert [s.id for s in await by(brand.id, ScanQuery(province="CN-GD"))] == [s2.scan_id]
+    in_cn = await by(brand.id, ScanQuery(country="CN"))
+    assert [s.id for s in in_cn] == [s1.scan_id, s2.scan_id]
+    assert await by(brand.id, ScanQuery(country="JP")) == []
     assert await regions_seen(engine.ledger, brand.id, stored.scan.code) == {"CN-SH": s1.scan_id}
 
 
