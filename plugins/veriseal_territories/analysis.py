@@ -28,8 +28,10 @@ from veriseal import (
     require_permission,
 )
 from veriseal.extend import PluginContext
-from veriseal_territories.diversion import DiversionService, Tolerances
+from veriseal_territories.diversion import DiversionService
+from veriseal_territories.evidence import Tolerances
 from veriseal_territories.grants import row_time
+from veriseal_territories.placement import Verdict
 
 PAGE = 5000
 
@@ -155,15 +157,15 @@ class _Judge:
         org = self.holders.holder(seen.batch_id, seen.index)
         if org is None:
             return
-        weight, uncertainty = self.tol.weigh(str(seen.location.source), seen.location.accuracy_m)
+        weight, radius = self.tol.weigh(str(seen.location.source), seen.location.accuracy_m)
         if weight <= 0:
             return
         _, live = await self.diversion.territory(self.brand_id, org, seen.gtin, seen.at)
         f = self.findings.setdefault(org, DealerFinding(org))
         f.scans += 1
-        point = (seen.location.lat, seen.location.lon)
-        radius = self.tol.buffer_km + uncertainty
-        if not await self.diversion.inside(self.brand_id, live, seen.region, point, radius):
+        where = (seen.location.lat, seen.location.lon, radius)
+        standing = await self.diversion.standing(self.brand_id, live, where, seen.region)
+        if standing.verdict is Verdict.OUTSIDE:
             f.outside_scans += 1
             f.outside_units.add((seen.batch_id, seen.index))
             f.regions[seen.region.province if seen.region else "?"] += 1

@@ -15,7 +15,7 @@
     veriseal diversion alerts [--state open] | show ID | export -o alerts.csv
     veriseal diversion investigate|confirm|dismiss ID --note ... [--penalty 5000 --suspend]
     veriseal diversion scan --since 2026-01-01 [--top 20]
-    veriseal diversion tolerance [--buffer-km 5 --max-gps-accuracy-m 2000 --ip-weight 0]
+    veriseal diversion tolerance [--buffer-km 5 --suspect-score 2 --strong-score 4 ...]
 
 Every command acts as the local operator (the CLI holds the ledger and its keys).
 """
@@ -471,20 +471,22 @@ def diversion() -> None:
 @click.option("--state", type=click.Choice(["open", "investigating", "confirmed", "dismissed"]))
 @click.option("--dealer")
 @click.option("--since")
+@click.option("--level", type=click.Choice(["suspected", "strong"]),
+              help="strong: strong alerts only; suspected: both levels.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
-def alerts(
-    opts: Options, state: str | None, dealer: str | None, since: str | None, as_json: bool
-) -> None:
+def alerts(opts: Options, as_json: bool, **filters: str | None) -> None:
     """List diversion alerts."""
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         t = of(ctx)
+        dealer = filters["dealer"]
         org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else None
         found = await t.alerts.list(
-            SYSTEM_PRINCIPAL, brand.id, state=state, org_id=org, since=when(since)
-        )
+            SYSTEM_PRINCIPAL, brand.id, state=filters["state"], org_id=org,
+            since=when(filters["since"]), level=filters["level"],
+        )  # fmt: skip
         if as_json:
             echo_json([a.to_dict() for a in found])
             return
@@ -492,7 +494,7 @@ def alerts(
             seen = a.evidence.get("seen", {})
             place = seen.get("province") or ",".join(seen.get("home_regions", [])) or "?"
             click.echo(
-                f"{a.id}\t{a.at:%Y-%m-%d %H:%M}\t{a.state}\t{a.source}\t"
+                f"{a.id}\t{a.at:%Y-%m-%d %H:%M}\t{a.state}\t{a.level}\t{a.source}\t"
                 f"{a.evidence['holder']['code']}\t{a.code}\t{place}\t{a.items}"
             )
 
@@ -621,30 +623,27 @@ def scan_history(opts: Options, since: str, until: str | None, top: int, as_json
 
 
 @diversion.command("tolerance")
-@click.option("--buffer-km", type=float)
-@click.option("--max-gps-accuracy-m", type=float)
-@click.option("--ip-weight", type=float, help="0 ignores IP-derived locations.")
-@click.option("--declared-weight", type=float)
+@click.option("--buffer-km", type=float, help="Doubt added around every fix.")
+@click.option("--max-gps-accuracy-m", type=float, help="Coarser GPS fixes are ignored.")
+@click.option("--ip-weight", type=float, help="Weight of IP-derived positions (0: ignored).")
+@click.option("--declared-weight", type=float, help="Weight of typed-in positions.")
+@click.option(
+    "--near-km", type=float, help="Units seen closer than this beyond the border count half."
+)
+@click.option(
+    "--stale-days", type=float, help="Units seen longer than this after receipt count half."
+)
+@click.option("--suspect-score", type=float, help="Consignment score for a suspected alert.")
+@click.option("--strong-score", type=float, help="Consignment score for a strong alert.")
+@click.option("--min-devices", type=float, help="Distinct witnesses needed for any alert.")
 @pass_opts
-def tolerance(
-    opts: Options,
-    buffer_km: float | None,
-    max_gps_accuracy_m: float | None,
-    ip_weight: float | None,
-    declared_weight: float | None,
-) -> None:
-    """Show the brand's diversion tolerances, or change some."""
+def tolerance(opts: Options, **changes: float | None) -> None:
+    """Show the brand's diversion tolerances, or change some (docs/territories.md)."""
     from dataclasses import asdict  # noqa: PLC0415
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         d = of(ctx).diversion
-        changes = {
-            "buffer_km": buffer_km,
-            "max_gps_accuracy_m": max_gps_accuracy_m,
-            "ip_weight": ip_weight,
-            "declared_weight": declared_weight,
-        }
         if any(v is not None for v in changes.values()):
             echo_json(asdict(await d.set_tolerances(SYSTEM_PRINCIPAL, brand.id, **changes)))
         else:

@@ -50,17 +50,22 @@ class CustomRegion:
     def contains(self, lat: float, lon: float, buffer_km: float = 0.0) -> bool:
         """Whether the point lies inside (or on the edge of) the region, or within
         ``buffer_km`` of it (approximated in degrees at the point's latitude)."""
+        return self.signed_km(lat, lon) <= buffer_km
+
+    def signed_km(self, lat: float, lon: float) -> float:
+        """Distance in km from the point to the region's edge: negative inside, positive
+        outside (local flat approximation: within 1% over the tens of kilometres a
+        decision turns on)."""
         point = Point(lon, lat)
-        if self.geometry.covers(point):
-            return True
-        if buffer_km <= 0:
-            return False
+        inside = self.geometry.covers(point)
+        edge = self.geometry.boundary if inside else self.geometry
+        nearest = nearest_points(edge, point)[0]
         scale = max(math.cos(math.radians(lat)), 0.01)
         # distance in "degrees" with longitude stretched to kilometres at this latitude
-        nearest = nearest_points(self.geometry, point)[0]
         dx = (nearest.x - lon) * _KM_PER_DEGREE * scale
         dy = (nearest.y - lat) * _KM_PER_DEGREE
-        return math.hypot(dx, dy) <= buffer_km
+        km = math.hypot(dx, dy)
+        return -km if inside else km
 
     def to_dict(self) -> dict[str, Any]:
         minx, miny, maxx, maxy = self.geometry.bounds

@@ -9,22 +9,23 @@ Two sources of evidence:
   the receiver's location (its GPS fix, else its registered home regions) is judged
   against the previous holder's territory.
 
-Tolerances, per brand (``veriseal diversion tolerance``; the newest setting wins):
+Whether a unit is outside is decided on a disc, not a point (:mod:`.placement`): the
+fix's accuracy plus ``buffer_km`` around it must lie wholly outside every region of the
+territory, by the shipped administrative boundaries; a disc straddling a border or
+touching no known land proves nothing. The territory is the holder's grants in force
+when it received the goods or when they were scanned, whichever is wider.
 
-- ``buffer_km``: a point is outside only if no point within ``buffer_km`` + the fix's
-  stated accuracy of it lies inside the territory. Administrative regions come from the
-  offline nearest-place resolver, so the buffer is applied by resolving a ring of points
-  around the fix (two radii, 12 bearings); custom GeoJSON regions buffer exactly;
-- ``max_gps_accuracy_m``: GPS fixes less precise than this are ignored;
-- ``ip_weight`` / ``declared_weight``: how much an IP-derived or a typed-in location
-  counts (0 = ignored). Observations add up per (unit, holder); an alert needs a total
-  weight of 1 (one good GPS fix is 1).
+A sale seen outside is not an alert by itself (:mod:`.evidence`): it is an observation
+of one unit of a consignment (the movement that delivered the unit to its holder), and
+the consignment's alert is raised at level ``suspected`` and escalated to ``strong`` as
+units, witnesses and distance add up. Scans by staff, inspectors and the holder's own
+line are classified out first. Inbound scans by a dealer outside the holder's line are
+alerts of their own (``strong`` with a GPS fix, ``suspected`` from home regions only).
 
-One alert per (unit, holder) for scans, one per receipt for inbound scans; a code the
-core has raised a clone alert for is a copy, not a diversion: no diversion alert is
-raised for it, and open diversion alerts of that code are dismissed when the clone
-alert arrives. Alerts go to the brand admins (``DIVERSION_ALERT``) and onto the event
-stream (kind ``territories.diversion_alert``), in the transaction that raises them.
+A code the core has raised a clone alert for is a copy, not a diversion: its evidence is
+set aside, and a consignment alert that no longer holds without it is dismissed. Alerts
+go to the brand admins (``DIVERSION_ALERT``) and onto the event stream (kind
+``territories.diversion_alert``), in the transaction that raises or escalates them.
 Scans and the core's alerts reach the checks through the stream's consumer
 ``territories.diversion`` (:meth:`DiversionService.prepare_batch` /
 :meth:`DiversionService.apply_batch`), off the verify request.
@@ -36,6 +37,7 @@ note; confirming records a penalty and may suspend or revoke the dealer's grants
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -64,9 +66,20 @@ from veriseal import (
 )
 from veriseal.extend import Batch, PluginContext, StreamEvent, Tx
 from veriseal_territories.dealers import DealerNotFound, DealerService
+from veriseal_territories.evidence import (
+    Assessment,
+    Level,
+    Observation,
+    ScanClass,
+    Tolerances,
+    assess,
+    classify,
+    same_line,
+)
 from veriseal_territories.grants import Grant, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.permissions import DIVERSION_ALERT, TERRITORY_GRANT
+from veriseal_territories.placement import Standing, Verdict, stand
 from veriseal_territories.shipments import Point, ShipmentService, Taken
 
 log = logging.getLogger("veriseal.territories")
@@ -75,7 +88,6 @@ register_messages(
     {
         "error.alert_not_found": ("Diversion alert not found", "未找到该窜货预警"),
         "error.alert_transition": ("This alert cannot move to that state", "预警无法转到该状态"),
-        "error.tolerance_invalid": ("Invalid diversion tolerance", "窜货容差设置无效"),
     }
 )
 
@@ -91,11 +103,14 @@ CLONE_KINDS = {
     str(AlertKind.IMPOSSIBLE_TRAVEL),
     str(AlertKind.CLONE_REGIONS),
 }
-IP_RADIUS_KM = 25.0  # an IP-derived position is city-level at best
-RING_BEARINGS = 12
 CACHE_SECONDS = 5.0
 
 
+LEVEL_ZH = {"suspected": "疑似", "strong": "证据充分"}
+#: observations of one consignment weighed at most (a consignment is a shipment's worth)
+MAX_EVIDENCE_ROWS = 5000
+#: units listed in a consignment alert's evidence
+LISTED_UNITS = 200
 #: alerts read per query by an export (which takes every page)
 EXPORT_PAGE = 1000
 
@@ -106,53 +121,6 @@ class AlertNotFound(NotFound):
 
 class AlertTransition(Conflict):
     code = "alert_transition"
-
-
-class ToleranceInvalid(InvalidInput):
-    code = "tolerance_invalid"
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    buffer_km: float = 5.0
-    max_gps_accuracy_m: float = 2000.0
-    ip_weight: float = 0.0
-    declared_weight: float = 0.5
-
-    def check(self) -> Tolerances:
-        for name, value, hi in (
-            ("buffer_km", self.buffer_km, 500.0),
-            ("max_gps_accuracy_m", self.max_gps_accuracy_m, 100_000.0),
-            ("ip_weight", self.ip_weight, 1.0),
-            ("declared_weight", self.declared_weight, 1.0),
-        ):
-            if not (math.isfinite(value) and 0 <= value <= hi):
-                raise ToleranceInvalid(f"{name} must be within 0..{hi:g}")
-        return self
-
-    def weigh(self, source: str, accuracy_m: float | None) -> tuple[float, float]:
-        """(weight, uncertainty radius in km) of a location of this source."""
-        if source == "ip":
-            return self.ip_weight, IP_RADIUS_KM
-        if source == "declared":
-            return self.declared_weight, 0.0
-        if accuracy_m is not None and accuracy_m > self.max_gps_accuracy_m:
-            return 0.0, 0.0
-        return 1.0, (accuracy_m or 0.0) / 1000.0
-
-
-def ring(
-    lat: float, lon: float, radius_km: float, bearings: int = RING_BEARINGS
-) -> list[tuple[float, float]]:
-    """Points at ``radius_km`` and half of it around (lat, lon) (flat-earth offsets:
-    fine at the tens of kilometres a buffer spans)."""
-    out = []
-    scale = max(math.cos(math.radians(lat)), 0.01)
-    for r in (radius_km / 2, radius_km):
-        for k in range(bearings):
-            a = 2 * math.pi * k / bearings
-            out.append((lat + r * math.cos(a) / 111.32, lon + r * math.sin(a) / (111.32 * scale)))
-    return out
 
 
 @dataclass(frozen=True)
@@ -173,6 +141,7 @@ class DiversionAlert:
     state: str
     evidence: dict[str, Any]
     history: tuple[dict[str, Any], ...] = ()
+    level: str = Level.SUSPECTED
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -201,6 +170,10 @@ class Finding:
     evidence: dict[str, Any]
     weight: float
     at: dt.datetime
+    #: a sale seen outside: weighed with the rest of its consignment before any alert
+    observation: Observation | None = None
+    #: the level of an alert raised on this finding alone (receipts, shipments)
+    level: Level = Level.STRONG
 
 
 class DiversionService:
@@ -230,7 +203,7 @@ class DiversionService:
                 " ORDER BY id DESC LIMIT 1",
                 brand_id,
             )
-        found = Tolerances(**json.loads(row["settings"])) if row else Tolerances()
+        found = Tolerances.load(json.loads(row["settings"])) if row else Tolerances()
         self._tolerances[brand_id] = (time.monotonic(), found)
         return found
 
@@ -239,8 +212,8 @@ class DiversionService:
     ) -> Tolerances:
         require_permission(principal, TERRITORY_GRANT, brand_id=brand_id)
         current = await self.tolerances(brand_id)
-        merged = Tolerances(
-            **{**asdict(current), **{k: float(v) for k, v in changes.items() if v is not None}}
+        merged = Tolerances.load(
+            {**asdict(current), **{k: float(v) for k, v in changes.items() if v is not None}}
         ).check()
         async with self.ctx.db.write() as tx:
             await tx.execute(
@@ -263,52 +236,43 @@ class DiversionService:
         return self._products[key]
 
     async def territory(
-        self, brand_id: int, org_id: int, gtin: str, at: dt.datetime
+        self, brand_id: int, org_id: int, gtin: str, *at: dt.datetime
     ) -> tuple[int, list[Grant]]:
-        """Whose grants define the dealer's territory, and those in force for the
-        product at ``at``."""
+        """Whose grants define the dealer's territory, and those covering the product
+        that were in force at any of the moments ``at`` (the rights as they stood when
+        the dealer received the goods count as much as those at the scan)."""
         owner, grants = await self.grants.effective(brand_id, org_id)
         code, category = await self.product(brand_id, gtin)
-        return owner, [g for g in grants if g.in_force(at) and g.covers_product(code, category)]
+        return owner, [
+            g for g in grants if any(g.in_force(t) for t in at) and g.covers_product(code, category)
+        ]
 
-    async def inside(
+    async def standing(
         self,
         brand_id: int,
         live: Sequence[Grant],
-        region: Region | None,
-        point: tuple[float, float] | None,
-        radius_km: float,
-    ) -> bool:
-        """Whether the place (region, and point if known) is inside the territory of
-        ``live`` grants, granting ``radius_km`` of doubt."""
-        h = default_hierarchy()
-        admin = [g.region for g in live if not g.region.startswith("custom:")]
-        if region is not None and any(h.contains(code, region) for code in admin):
-            return True
-        if point is None:
-            return False
+        where: tuple[float, float, float],
+        region: Region | None = None,
+    ) -> Standing:
+        """The disc ``where`` = (lat, lon, radius km) against the territory of the
+        ``live`` grants (:func:`.placement.stand`)."""
         customs = await self.grants.custom_regions(brand_id)
-        for g in live:
-            shape = customs.get(g.region[7:]) if g.region.startswith("custom:") else None
-            if shape is not None and shape.contains(point[0], point[1], radius_km):
-                return True
-        if radius_km <= 0 or not admin:
-            return False
-        pts = ring(point[0], point[1], radius_km)
-        nearby = default_resolver().resolve_many([p[0] for p in pts], [p[1] for p in pts])
-        return any(r is not None and h.contains(code, r) for r in nearby for code in admin)
+        lat, lon, radius = where
+        return stand(lat, lon, radius, [g.region for g in live], customs, region)
 
     # -- scans -------------------------------------------------------------------------
     async def check_scan(self, scan: Scan) -> int | None:
         """Judge one recorded scan and store what it shows, in a transaction of its own;
-        the id of the alert it raised, if any. The event stream's consumer
+        the id of the alert it raised or escalated, if any. The event stream's consumer
         (:meth:`prepare_batch` / :meth:`apply_batch`) does the same for every scan."""
         finding = await self.judge_scan(scan)
         return None if finding is None else await self._raise(finding)
 
     async def judge_scan(self, scan: Scan) -> Finding | None:
-        """What one recorded scan shows (reads only): a :class:`Finding` if the unit was
-        seen outside its holder's territory, else None."""
+        """What one recorded scan shows (reads only): a :class:`Finding` carrying an
+        :class:`Observation` if a sale placed the unit outside its holder's territory,
+        else None. Only a disc wholly outside counts; staff, inspectors and the holder's
+        own line are not sales (:func:`.evidence.classify`)."""
         s = scan.scan
         if (
             s.outcome != "genuine"
@@ -325,21 +289,33 @@ class DiversionService:
         org_id, movement_id, _ = held
         tol = await self.tolerances(s.brand_id)
         loc = s.location
-        weight, uncertainty = tol.weigh(str(loc.source), loc.accuracy_m)
+        weight, radius = tol.weigh(str(loc.source), loc.accuracy_m)
         if weight <= 0:
             return None
-        owner, live = await self.territory(s.brand_id, org_id, s.gtin, s.at)
-        region = s.region or default_resolver().resolve(loc.lat, loc.lon)
-        radius = tol.buffer_km + uncertainty
-        if await self.inside(s.brand_id, live, region, (loc.lat, loc.lon), radius):
-            return None
-        if await self.ctx.alerts(s.brand_id, code=s.code, limit=1):
-            return None  # a known copy: the clone alert tells the story
         try:
             dealer = await self.dealers.get(s.brand_id, org_id)
         except DealerNotFound:
             return None
-        key = f"unit:{s.batch_id}:{s.index}:{org_id}"
+        role, scanner_path = await self._scanner(s.actor)
+        kind = classify(role, str(s.channel), scanner_path, dealer.path)
+        if kind in (ScanClass.INSPECTION, ScanClass.OWN_LINE):
+            return None
+        received = await self._received_at(movement_id) or s.at
+        owner, live = await self.territory(s.brand_id, org_id, s.gtin, s.at, received)
+        region = s.region
+        where = await self.standing(s.brand_id, live, (loc.lat, loc.lon, radius), region)
+        if where.verdict is not Verdict.OUTSIDE:
+            return None
+        if await self.ctx.alerts(s.brand_id, code=s.code, limit=1):
+            return None  # a known copy: the clone alert tells the story
+        held_days = max(0.0, (s.at - received).total_seconds() / 86400.0)
+        obs = Observation(
+            (s.batch_id, s.index),
+            s.actor,
+            weight * (2.0 if kind is ScanClass.OTHER_DEALER else 1.0),
+            where.km_outside,
+            held_days,
+        )
         evidence = {
             "code": s.code,
             "gtin": s.gtin,
@@ -350,6 +326,7 @@ class DiversionService:
                 "code": dealer.code,
                 "name": dealer.name,
                 "since_movement": movement_id,
+                "received_at": received.isoformat(),
             },
             "territory": {
                 "owner_org_id": owner,
@@ -362,28 +339,49 @@ class DiversionService:
                 "lon": loc.lon,
                 "accuracy_m": loc.accuracy_m,
                 "source": str(loc.source),
+                "radius_km": round(radius, 3),
+                "km_outside": round(where.km_outside, 3),
                 "country": region.country if region else None,
                 "province": region.province if region else None,
                 "city": region.city if region else None,
                 "gb2260": region.gb2260 if region else None,
             },
-            "by": {"actor": s.actor, "channel": str(s.channel), "role": await self._role(s.actor)},
+            "by": {"actor": s.actor, "channel": str(s.channel), "role": role, "class": kind},
             "scan_id": scan.id,
-            "weight": weight,
+            "weight": obs.weight,
+            "score": obs.score(tol),
             "tolerances": asdict(tol),
         }
         return Finding(
-            s.brand_id, key, "scan", org_id, s.code, s.gtin, s.batch_id, s.index, 1,
-            scan.id, None, region, evidence, weight, s.at,
+            s.brand_id, f"consignment:{org_id}:{movement_id}", "scan", org_id, s.code,
+            s.gtin, s.batch_id, s.index, 1, scan.id, movement_id, region, evidence,
+            obs.weight, s.at, obs,
         )  # fmt: skip
 
-    async def _role(self, actor: str) -> str:
+    async def _scanner(self, actor: str) -> tuple[str, str | None]:
+        """(role, organisation path) of a scan's actor; consumers' devices have none."""
         if actor.startswith("user:") and actor[5:].isdigit():
             try:
-                return str((await self.ctx.user(int(actor[5:]))).role)
+                user = await self.ctx.user(int(actor[5:]))
             except NotFound:
-                return "unknown"
-        return "consumer" if actor.startswith(("device:", "anonymous")) else "unknown"
+                return "unknown", None
+            path = None
+            if user.org_id is not None:
+                with contextlib.suppress(NotFound):
+                    path = (await self.ctx.org(user.org_id)).path
+            return str(user.role), path
+        return ("consumer" if actor.startswith(("device:", "anonymous")) else "unknown"), None
+
+    async def _role(self, actor: str) -> str:
+        return (await self._scanner(actor))[0]
+
+    async def _received_at(self, movement_id: int) -> dt.datetime | None:
+        """When the movement that gave the holder its goods happened."""
+        async with self.ctx.db.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT at FROM territories_movements WHERE id = ?", movement_id
+            )
+        return row_time(row["at"]) if row else None
 
     # -- inbound scans of another dealer's goods -----------------------------------------
     async def check_receipt(
@@ -395,15 +393,21 @@ class DiversionService:
         actor: str,
         at: dt.datetime,
     ) -> int | None:
-        """Judge units a receiver took from another dealer without a shipment to it."""
+        """Judge units a receiver took from another dealer without a shipment to it: a
+        dealer outside the holder's line scanning the goods in is a transfer, strong
+        evidence when its GPS fix places it outside, suspected when only its registered
+        home regions do."""
         receiver = await self.dealers.get(brand_id, receiver_org)
+        holder = await self.dealers.get(brand_id, taken.from_org)
+        if same_line(receiver.path, holder.path):
+            return None  # goods handed back up or down the holder's own line
         tol = await self.tolerances(brand_id)
         h = default_hierarchy()
         gtins: dict[int, str] = {}
         for batch_id in taken.by_batch:
             gtins[batch_id] = (await self.ctx.batch(batch_id)).gtin
-        where: dict[str, Any]
         outside_batches = []
+        region: Region | None = None
         for batch_id, gtin in gtins.items():
             owner, live = await self.territory(brand_id, taken.from_org, gtin, at)
             if point is not None:
@@ -411,26 +415,25 @@ class DiversionService:
                 if weight <= 0:
                     return None
                 region = default_resolver().resolve(point.lat, point.lon)
-                inside = await self.inside(
-                    brand_id, live, region, (point.lat, point.lon), tol.buffer_km + radius
-                )
+                verdict = (
+                    await self.standing(brand_id, live, (point.lat, point.lon, radius), region)
+                ).verdict
+                inside = verdict is not Verdict.OUTSIDE
             elif receiver.regions:
                 # every home region of the receiver must lie in the holder's territory
                 admin = {g.region for g in live if not g.region.startswith("custom:")}
                 inside = all(
                     admin & {n.code for n in h.ancestors(code)} for code in receiver.regions
                 )
-                region = None
             else:
                 continue  # nothing to judge the receiver's place by
             if not inside:
-                outside_batches.append((batch_id, gtin, owner, live, region))
+                outside_batches.append((batch_id, gtin, owner, live))
         if not outside_batches:
             return None
-        batch_id, gtin, owner, live, region = outside_batches[0]
-        holder = await self.dealers.get(brand_id, taken.from_org)
+        batch_id, gtin, owner, live = outside_batches[0]
         first = taken.by_batch[batch_id][0]
-        where = (
+        where: dict[str, Any] = (
             {
                 "lat": point.lat,
                 "lon": point.lon,
@@ -463,10 +466,11 @@ class DiversionService:
             region.province if region else (receiver.regions[0] if receiver.regions else None)
         )
         reg = region or (Region("", province, "") if province else None)
+        level = Level.STRONG if point is not None else Level.SUSPECTED
         finding = Finding(
             brand_id, f"receipt:{taken.movement_id}", "receipt", taken.from_org,
             str(evidence["code"]), gtin, batch_id, first.first, taken.items, None,
-            taken.movement_id, reg, evidence, 1.0, at,
+            taken.movement_id, reg, evidence, 1.0, at, None, level,
         )  # fmt: skip
         return await self._raise(finding)
 
@@ -483,65 +487,113 @@ class DiversionService:
         return alert_id
 
     async def store(self, tx: Tx, f: Finding) -> int | None:
-        """Store a finding in ``tx``: a sighting when its weight alone is below 1, and
-        the alert once the unit's sightings add up; the new alert's id, else None.
-        Idempotent: a scan already counted or an alert already raised for the same key
-        changes nothing, so a redelivered stream event never doubles an alert."""
+        """Store a finding in ``tx``; the id of the alert it raised or escalated to
+        ``strong`` (to announce), else None.
+
+        A finding with an observation is one unit of a consignment: it is added to the
+        consignment's evidence, and the consignment's alert is raised, escalated or merely
+        updated as the evidence adds up (:func:`.evidence.assess`). Any other finding is
+        an alert of its own. Idempotent: a scan already counted or an alert already
+        raised for the same key changes nothing, so a redelivered stream event never
+        doubles an alert."""
+        if f.observation is not None:
+            return await self._add_evidence(tx, f, f.observation)
         if await tx.fetchrow(
             "SELECT id FROM territories_alerts WHERE brand_id = ? AND dedup_key = ?",
             f.brand_id,
             f.key,
         ):
             return None
-        evidence = dict(f.evidence)
-        if f.weight < 1.0 and f.scan_id is not None and f.batch_id is not None:
-            total, n = await self._sighting(tx, f)
-            if total < 1.0 - 1e-9:
-                return None
-            evidence["weight"] = total
-            evidence["sightings"] = n
+        return await self._insert_alert(tx, f, f.evidence, f.items, f.level)
+
+    async def _insert_alert(
+        self, tx: Tx, f: Finding, evidence: dict[str, Any], items: int, level: Level
+    ) -> int:
         row = await tx.fetchrow(
             "INSERT INTO territories_alerts (brand_id, at, dedup_key, source, org_id,"
             " code, gtin, batch_id, idx, items, scan_id, movement_id, country,"
-            " province, city, evidence) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " province, city, evidence, level) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             f.brand_id, f.at, f.key, f.source, f.org_id, f.code, f.gtin, f.batch_id,
-            f.index, f.items, f.scan_id, f.movement_id,
+            f.index, items, f.scan_id, f.movement_id,
             f.region.country if f.region else None,
             f.region.province if f.region else None,
             f.region.city if f.region else None,
             json.dumps(evidence, ensure_ascii=False, sort_keys=True),
+            str(level),
         )  # fmt: skip
         assert row is not None
         alert_id = int(row["id"])
-        await _append_event(tx, alert_id, "open", "system", "raised", None, None)
+        await _append_event(tx, alert_id, "open", "system", f"raised ({level})", None, None)
         return alert_id
 
-    async def _sighting(self, tx: Tx, f: Finding) -> tuple[float, int]:
-        """Count the finding's scan once as a sighting of the unit by its holder; the
-        sightings' total weight and number."""
+    async def _add_evidence(self, tx: Tx, f: Finding, obs: Observation) -> int | None:
+        """Count the observation once for its consignment, then raise, escalate or
+        update the consignment's alert."""
+        assert f.batch_id is not None and f.index is not None and f.movement_id is not None
         if not await tx.fetchrow(
-            "SELECT id FROM territories_sightings WHERE batch_id = ? AND idx = ?"
-            " AND org_id = ? AND scan_id = ?",
-            f.batch_id,
-            f.index,
-            f.org_id,
+            "SELECT id FROM territories_evidence WHERE brand_id = ? AND scan_id = ? AND org_id = ?",
+            f.brand_id,
             f.scan_id,
+            f.org_id,
         ):
             await tx.execute(
-                "INSERT INTO territories_sightings (brand_id, batch_id, idx, org_id,"
-                " scan_id, weight, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                f.brand_id, f.batch_id, f.index, f.org_id, f.scan_id, f.weight, f.at,
+                "INSERT INTO territories_evidence (brand_id, group_key, org_id, movement_id,"
+                " batch_id, idx, code, scan_id, witness, weight, km_outside, days_held, at,"
+                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f.brand_id, f.key, f.org_id, f.movement_id, f.batch_id, f.index, f.code,
+                f.scan_id, obs.witness, obs.weight, obs.km_outside, obs.days_held, f.at,
+                json.dumps(_unit_detail(f.evidence), ensure_ascii=False, sort_keys=True),
             )  # fmt: skip
-        row = await tx.fetchrow(
-            "SELECT SUM(weight) AS total, COUNT(*) AS n FROM territories_sightings"
-            " WHERE batch_id = ? AND idx = ? AND org_id = ?",
-            f.batch_id,
-            f.index,
-            f.org_id,
+        tol = Tolerances.load(f.evidence.get("tolerances", {}))
+        return (await self._reassess(tx, f.brand_id, f.key, tol, f))[0]
+
+    async def _reassess(
+        self, tx: Tx, brand_id: int, key: str, tol: Tolerances, f: Finding | None = None
+    ) -> tuple[int | None, Assessment]:
+        """Weigh a consignment's evidence and bring its alert in line: raise it (with
+        ``f``, the finding that tipped it), escalate it, or update its evidence. The id
+        of an alert raised or escalated (else None) and the assessment."""
+        rows = await tx.fetch(
+            "SELECT idx, batch_id, witness, weight, km_outside, days_held, detail"
+            " FROM territories_evidence WHERE brand_id = ? AND group_key = ? AND excluded = 0"
+            " ORDER BY id LIMIT ?",
+            brand_id,
+            key,
+            MAX_EVIDENCE_ROWS,
         )
-        total = float(row["total"]) if row and row["total"] is not None else 0.0
-        return total, int(row["n"]) if row else 1
+        verdict = assess(_observations(rows), tol)
+        alert = await tx.fetchrow(
+            "SELECT id, level, evidence FROM territories_alerts WHERE brand_id = ?"
+            " AND dedup_key = ?",
+            brand_id,
+            key,
+        )
+        if verdict.level is None and alert is None:
+            return None, verdict
+        units = [json.loads(r["detail"]) for r in rows]
+        if alert is None:
+            assert f is not None and verdict.level is not None
+            evidence = _consignment_evidence(f.evidence, units, verdict)
+            raised = await self._insert_alert(tx, f, evidence, verdict.units, verdict.level)
+            return raised, verdict
+        base = json.loads(alert["evidence"])
+        level = verdict.level or Level(str(alert["level"]))
+        await tx.execute(
+            "UPDATE territories_alerts SET level = ?, items = ?, evidence = ? WHERE id = ?",
+            str(level),
+            verdict.units,
+            json.dumps(_consignment_evidence(base, units, verdict), ensure_ascii=False,
+                       sort_keys=True),
+            int(alert["id"]),
+        )  # fmt: skip
+        if level is Level.STRONG and str(alert["level"]) != Level.STRONG:
+            state = await _state(tx, int(alert["id"]))
+            if state in ("open", "investigating"):
+                note = f"escalated to strong: {verdict.units} units, {verdict.witnesses} witnesses"
+                await _append_event(tx, int(alert["id"]), state, "system", note, None, None)
+                return int(alert["id"]), verdict
+        return None, verdict
 
     async def announce(
         self, tx: Tx, brand_id: int, alert_id: int, evidence: dict[str, Any]
@@ -551,11 +603,18 @@ class DiversionService:
         holder = evidence["holder"]
         seen = evidence["seen"]
         place = seen.get("province") or ", ".join(seen.get("home_regions", [])) or "?"
-        title = f"窜货预警 Diversion alert #{alert_id}"
+        found = evidence.get("assessment")
+        level = str(found["level"]) if found else None
+        title = f"窜货预警 Diversion alert #{alert_id}" + (
+            f"（{LEVEL_ZH[level]} {level}）" if level in LEVEL_ZH else ""
+        )
+        what_zh, what_en = f"货品 {evidence['code']}", f"Goods {evidence['code']}"
+        if found:
+            what_zh = f"同一批到货中的 {found['units']} 件货品（{found['witnesses']} 位扫码者）"
+            what_en = f"{found['units']} units of one consignment ({found['witnesses']} witnesses)"
         body = (
-            f"经销商 {holder['code']}（{holder['name']}）的货品 {evidence['code']}"
-            f" 出现在授权区域外：{place}。\n"
-            f"Goods {evidence['code']} held by dealer {holder['code']} ({holder['name']})"
+            f"经销商 {holder['code']}（{holder['name']}）的{what_zh}出现在授权区域外：{place}。\n"
+            f"{what_en} held by dealer {holder['code']} ({holder['name']})"
             f" were seen outside its territory: {place}."
         )
         data = {
@@ -563,6 +622,7 @@ class DiversionService:
             "dealer": holder["code"],
             "code": evidence["code"],
             "province": seen.get("province"),
+            "level": level,
         }
         try:
             admins = await self._brand_admins(brand_id)
@@ -640,33 +700,117 @@ class DiversionService:
     async def on_core_alert(
         self, brand_id: int | None, alert_id: int, details: dict[str, Any], tx: Tx | None = None
     ) -> int:
-        """A clone alert: dismiss the code's open diversion alerts (a copy, not a
-        diversion), in ``tx`` (else a transaction of its own). Returns how many were
-        dismissed; a second call for the same alert finds none open."""
+        """A clone alert: the code's units are copies, not diversions. Their evidence is
+        set aside, and each consignment it counted for is weighed again: an open alert
+        that no longer holds is dismissed (with a note naming the clone alert), in ``tx``
+        (else a transaction of its own). Returns how many alerts were dismissed; a second
+        call for the same alert finds nothing left to set aside."""
         if brand_id is None or details.get("kind") not in CLONE_KINDS or not details.get("code"):
             return 0
         if tx is None:
             async with self.ctx.db.write() as own:
                 return await self.on_core_alert(brand_id, alert_id, details, own)
-        found = await tx.fetch(
-            "SELECT a.id FROM territories_alerts a WHERE a.brand_id = ? AND a.code = ?"
-            " AND (SELECT e.state FROM territories_alert_events e WHERE e.alert_id = a.id"
-            " ORDER BY e.id DESC LIMIT 1) = 'open'",
-            brand_id,
-            details["code"],
-        )
-        for r in found:
-            await _append_event(
-                tx,
-                int(r["id"]),
-                "dismissed",
-                "system",
-                f"superseded by clone alert {alert_id} ({details['kind']}): the label is"
-                " copied, not diverted",
-                None,
-                None,
+        code = str(details["code"])
+        groups = [
+            str(r["group_key"])
+            for r in await tx.fetch(
+                "SELECT DISTINCT group_key FROM territories_evidence WHERE brand_id = ?"
+                " AND code = ? AND excluded = 0",
+                brand_id,
+                code,
             )
-        return len(found)
+        ]
+        await tx.execute(
+            "UPDATE territories_evidence SET excluded = 1 WHERE brand_id = ? AND code = ?",
+            brand_id,
+            code,
+        )
+        note = (
+            f"superseded by clone alert {alert_id} ({details['kind']}): the label is"
+            " copied, not diverted"
+        )
+        dismissed = 0
+        tol = await self.tolerances(brand_id)
+        for key in groups:
+            _, left = await self._reassess(tx, brand_id, key, tol)
+            if left.level is None:
+                dismissed += await self._dismiss_open(tx, brand_id, key, note)
+        # alerts of one unit (raised before evidence was grouped) are that code's alone
+        for r in await tx.fetch(
+            f"{_ALERT_SELECT} WHERE a.brand_id = ? AND a.code = ? AND a.dedup_key LIKE ?",
+            brand_id,
+            code,
+            "unit:%",
+        ):
+            if r["state"] == "open":
+                await _append_event(tx, int(r["id"]), "dismissed", "system", note, None, None)
+                dismissed += 1
+        return dismissed
+
+    async def _dismiss_open(self, tx: Tx, brand_id: int, key: str, note: str) -> int:
+        """Dismiss the consignment's alert if it is open; 1 if it was."""
+        alert = await tx.fetchrow(
+            f"{_ALERT_SELECT} WHERE a.brand_id = ? AND a.dedup_key = ?", brand_id, key
+        )
+        if alert is None or alert["state"] != "open":
+            return 0
+        await _append_event(tx, int(alert["id"]), "dismissed", "system", note, None, None)
+        return 1
+
+
+def _observations(rows: Sequence[Any]) -> list[Observation]:
+    return [
+        Observation(
+            (int(r["batch_id"]), int(r["idx"])),
+            str(r["witness"]),
+            float(r["weight"]),
+            float(r["km_outside"]),
+            float(r["days_held"]),
+        )
+        for r in rows
+    ]
+
+
+async def _state(tx: Tx, alert_id: int) -> str:
+    row = await tx.fetchrow(
+        "SELECT state FROM territories_alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT 1",
+        alert_id,
+    )
+    return str(row["state"]) if row else "open"
+
+
+def _unit_detail(evidence: dict[str, Any]) -> dict[str, Any]:
+    """What a consignment's alert lists of one unit seen outside."""
+    return {
+        "code": evidence["code"],
+        "batch_id": evidence["batch_id"],
+        "index": evidence["index"],
+        "scan_id": evidence["scan_id"],
+        "seen": evidence["seen"],
+        "by": evidence["by"],
+        "score": evidence.get("score"),
+    }
+
+
+def _consignment_evidence(
+    base: dict[str, Any], units: list[dict[str, Any]], verdict: Assessment
+) -> dict[str, Any]:
+    """A consignment alert's evidence: the holder, territory and consignment of the
+    finding that raised it, what the evidence adds up to, and the units (the first
+    :data:`LISTED_UNITS` observations; ``units_seen`` counts them all)."""
+    out = {k: v for k, v in base.items() if k not in ("units", "assessment")}
+    out["assessment"] = {
+        "level": str(verdict.level) if verdict.level else None,
+        "score": round(verdict.score, 3),
+        "units": verdict.units,
+        "witnesses": verdict.witnesses,
+        "max_km_outside": round(verdict.max_km_outside, 3),
+    }
+    out["units"] = units[:LISTED_UNITS]
+    out["units_seen"] = len(units)
+    if units:
+        out["seen"] = units[-1]["seen"]  # the latest sighting, for messages
+    return out
 
 
 async def _append_event(
@@ -715,6 +859,7 @@ def _alert(row: Any, history: tuple[dict[str, Any], ...] = ()) -> DiversionAlert
         str(row["state"] or "open"),
         json.loads(row["evidence"]),
         history,
+        str(row["level"]),
     )
 
 
@@ -735,12 +880,16 @@ class AlertWorkflow:
         since: dt.datetime | None = None,
         limit: int = 1000,
         after_id: int | None = None,
+        level: str | None = None,
     ) -> list[DiversionAlert]:
         """The brand's alerts matching every filter, by id; at most ``limit`` with ids
-        above ``after_id`` (keyset paging)."""
+        above ``after_id`` (keyset paging). ``level`` ``strong`` keeps strong alerts,
+        ``suspected`` keeps both levels."""
         require_permission(principal, Action.ALERTS_READ, brand_id=brand_id)
         if state is not None and state not in STATES:
             raise InvalidInput(f"state {state!r}: one of {', '.join(STATES)}")
+        if level is not None and level not in set(Level):
+            raise InvalidInput(f"level {level!r}: suspected or strong")
         # the state is derived (the newest event), so it is filtered on the derived row
         sql = f"SELECT * FROM ({_ALERT_SELECT} WHERE a.brand_id = ?) x WHERE 1 = 1"
         args: list[Any] = [brand_id]
@@ -749,6 +898,7 @@ class AlertWorkflow:
             (" AND x.at >= ?", since),
             (" AND x.id > ?", after_id),
             (" AND COALESCE(x.state, 'open') = ?", state),
+            (" AND x.level = ?", "strong" if level == Level.STRONG else None),
         ):
             if value is not None:
                 sql += clause
@@ -852,6 +1002,7 @@ class AlertWorkflow:
                 "id",
                 "at",
                 "state",
+                "level",
                 "source",
                 "dealer_code",
                 "dealer_org_id",
@@ -880,6 +1031,7 @@ class AlertWorkflow:
                     a.id,
                     a.at.isoformat(),
                     a.state,
+                    a.level,
                     a.source,
                     ev["holder"]["code"],
                     a.org_id,

@@ -301,6 +301,7 @@ class HolderQuery(BrandQuery, kw_only=True):
 
 class AlertsQuery(BrandPage):
     state: AlertState | None = None
+    level: Literal["suspected", "strong"] | None = None
     dealer: Short | None = None
     since: dt.datetime | None = None
     format: Literal["json", "csv", "jsonl"] = "json"
@@ -346,7 +347,12 @@ async def holder(call: Call, query: HolderQuery) -> Schema:
 async def alerts(call: Call, query: AlertsQuery) -> Schema | web.Response:
     who, brand, t = await _context(call, query.brand)
     org = (await t.dealers.find(brand.id, query.dealer)).org_id if query.dealer else None
-    filters: dict[str, Any] = {"state": query.state, "org_id": org, "since": query.since}
+    filters: dict[str, Any] = {
+        "state": query.state,
+        "org_id": org,
+        "since": query.since,
+        "level": query.level,
+    }
     if query.format != "json":
         text = await t.alerts.export(who, brand.id, query.format, **filters)
         kind = "text/csv" if query.format == "csv" else "application/x-ndjson"

@@ -1,0 +1,132 @@
+"""Weighing diversion evidence (veriseal_territories.evidence): pure functions, checked
+against an oracle written here and with properties over random observations."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from veriseal_territories.evidence import (
+    Level,
+    Observation,
+    ScanClass,
+    ToleranceInvalid,
+    Tolerances,
+    assess,
+    classify,
+)
+
+TOL = Tolerances()
+
+
+def obs(
+    unit: int, witness: str, km: float = 100.0, days: float = 10.0, w: float = 1.0
+) -> Observation:
+    return Observation((1, unit), witness, w, km, days)
+
+
+def test_one_sighting_is_never_an_alert_by_default() -> None:
+    """A tourist's scan far away looks exactly like one unit of a diverted case."""
+    assert assess([obs(1, "device:a", km=1500)], TOL).level is None
+    # the same person scanning the whole case is still one witness
+    assert assess([obs(i, "device:a") for i in range(12)], TOL).level is None
+
+
+def test_levels_grow_with_units_and_witnesses() -> None:
+    two = assess([obs(1, "device:a"), obs(2, "device:b")], TOL)
+    assert (two.level, two.units, two.witnesses) == (Level.SUSPECTED, 2, 2)
+    four = assess([obs(i, f"device:{i}") for i in range(4)], TOL)
+    assert four.level is Level.STRONG and four.score == 4.0
+
+
+def test_near_border_and_stale_sightings_count_half() -> None:
+    near = [obs(1, "device:a", km=3), obs(2, "device:b", km=3)]  # border shoppers
+    assert assess(near, TOL).level is None
+    assert assess([*near, obs(3, "device:c", km=3), obs(4, "device:d", km=3)], TOL).level is (
+        Level.SUSPECTED
+    )
+    stale = [obs(1, "device:a", days=800), obs(2, "device:b", days=800)]
+    assert assess(stale, TOL).score == 1.0
+
+
+def test_a_unit_counts_once_with_its_best_sighting() -> None:
+    seen = [obs(1, "device:a", km=3), obs(1, "device:b", km=300), obs(1, "device:c")]
+    a = assess(seen, TOL)
+    assert (a.units, a.score, a.level) == (1, 1.0, None)
+
+
+def test_tolerances_are_validated_and_old_settings_load() -> None:
+    with pytest.raises(ToleranceInvalid):
+        Tolerances(ip_weight=2).check()
+    with pytest.raises(ToleranceInvalid):
+        Tolerances(suspect_score=5, strong_score=4).check()
+    old = Tolerances.load({"buffer_km": 12, "retired_setting": 3})
+    assert old.buffer_km == 12 and old.suspect_score == TOL.suspect_score
+
+
+def test_weights_and_discs_by_source() -> None:
+    assert TOL.weigh("gps", 30) == (1.0, pytest.approx(5.03))
+    assert TOL.weigh("gps", 5000) == (0.0, 0.0)  # coarser than max_gps_accuracy_m
+    weight, radius = TOL.weigh("ip", 120_000)
+    assert weight == TOL.ip_weight and radius == pytest.approx(125.0)
+
+
+@pytest.mark.parametrize(
+    ("role", "channel", "scanner", "holder", "expected"),
+    [
+        ("consumer", "web", None, "/1/4/", ScanClass.SALE),
+        ("inspector", "handheld", "/1/", "/1/4/", ScanClass.INSPECTION),
+        ("brand_admin", "web", "/1/", "/1/4/", ScanClass.INSPECTION),
+        ("distributor", "handheld", "/1/4/", "/1/4/9/", ScanClass.OWN_LINE),  # a return
+        ("retailer", "web", "/1/4/9/", "/1/4/", ScanClass.OWN_LINE),
+        ("distributor", "handheld", "/1/5/", "/1/4/9/", ScanClass.OTHER_DEALER),
+        ("unknown", "handheld", None, "/1/4/", ScanClass.OWN_LINE),
+    ],
+)
+def test_who_scanned(
+    role: str, channel: str, scanner: str | None, holder: str, expected: ScanClass
+) -> None:
+    assert classify(role, channel, scanner, holder) is expected
+
+
+observations = st.lists(
+    st.builds(
+        Observation,
+        st.tuples(st.just(1), st.integers(0, 20)),
+        st.sampled_from([f"device:{c}" for c in "abcdef"]),
+        st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+        st.floats(0, 3000),
+        st.floats(0, 2000),
+    ),
+    max_size=30,
+)
+RANK = {None: 0, Level.SUSPECTED: 1, Level.STRONG: 2}
+
+
+@given(observations, observations)
+def test_more_evidence_never_lowers_the_level(
+    first: list[Observation], more: list[Observation]
+) -> None:
+    a, b = assess(first, TOL), assess([*first, *more], TOL)
+    assert b.score >= a.score - 1e-9 and b.witnesses >= a.witnesses
+    assert RANK[b.level] >= RANK[a.level]
+
+
+@given(observations)
+def test_assessment_matches_an_oracle(seen: list[Observation]) -> None:
+    best: dict[tuple[int, int], float] = {}
+    for o in seen:
+        s = o.weight * (0.5 if o.km_outside < 20 else 1) * (0.5 if o.days_held > 365 else 1)
+        if s > 0:
+            best[o.unit] = max(best.get(o.unit, 0.0), s)
+    witnesses = {o.witness for o in seen if o.weight > 0}
+    score = sum(best.values())
+    expected = None
+    if len(witnesses) >= 2 and score >= 4 - 1e-9:
+        expected = Level.STRONG
+    elif len(witnesses) >= 2 and score >= 2 - 1e-9:
+        expected = Level.SUSPECTED
+    got = assess(seen, TOL)
+    assert (got.level, got.units) == (expected, len(best))
+    assert got.score == pytest.approx(score)
