@@ -104,7 +104,7 @@ from typing import Any
 import aiohttp
 from PIL import Image
 from shapely import STRtree
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import Point, Polygon, mapping, shape
 from shapely.ops import nearest_points, unary_union
 from shapely.prepared import prep
 
@@ -506,7 +506,9 @@ class Server:
     def cli(self, *argv: str) -> str:
         env = dict(os.environ)
         cmd = [self.exe, "--config", str(self.tmp / "veriseal.toml"), *argv]
-        out = subprocess.run(cmd, cwd=self.tmp, env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            cmd, cwd=self.tmp, env=env, capture_output=True, text=True, check=False
+        )
         if out.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)}: {out.stderr.strip()[-800:]}")
         return out.stdout
@@ -702,7 +704,7 @@ async def pack_and_ship(w: World, srv: Server) -> None:
             owner.append((code, ssccs[k]))
             k += 1
     for i in range(0, len(parents), 1000):
-        await srv.call("POST", "/api/v1/pack", json={"parents": parents[i:i + 1000]})
+        await srv.call("POST", "/api/v1/pack", json={"parents": parents[i : i + 1000]})
     for code, case in owner:
         w.dealers[code].cases.append(case)
         for u in w.case_units[case]:
@@ -739,13 +741,12 @@ async def ship_down(w: World, srv: Server) -> None:
             await srv.call("POST", f"{T}/receipts", token=d.token, json={
                 "items": legs[key], "location": loc(d.home, 15)})  # fmt: skip
 
-        sem = asyncio.Semaphore(8)
-
-        async def limited(key: tuple[str | None, str]) -> None:
+        async def limited(key: tuple[str | None, str], sem: asyncio.Semaphore) -> None:
             async with sem:
                 await leg(key)
 
-        await asyncio.gather(*(limited(k) for k in batch))
+        gate = asyncio.Semaphore(8)
+        await asyncio.gather(*(limited(k, gate) for k in batch))
 
 
 def loc(p: tuple[float, float], acc: float) -> dict[str, float]:
@@ -1038,9 +1039,9 @@ def alert_units(alert: dict[str, Any], index_of: dict[str, int]) -> set[int]:
     for spans in (ev.get("ranges") or {}).values():
         for s in spans:
             m = _RANGE.search(str(s))
-            if m:
+            if m:  # "a-b" is inclusive (a case of 12 is "288-299")
                 a, b = int(m.group(1)), int(m.group(2) or m.group(1))
-                out.update(range(a, b + 1) if "-" in str(s) or ".." in str(s) else range(a, b))
+                out.update(range(a, b + 1))
     if not out:
         idx = alert.get("index", ev.get("index"))
         if isinstance(idx, int):
@@ -1277,20 +1278,35 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 3])
     p.add_argument("--dealers", type=int, default=220)
-    p.add_argument("--grant-scheme", choices=["legacy", "gb"], default="legacy",
-                   help="legacy: CN-GD/<GeoNames city>; gb: GB/T 2260 city/county codes")
-    p.add_argument("--db", help="ledger URL (default: SQLite in the temp dir), e.g."
-                   " postgresql://postgres@127.0.0.1/simchannel")
+    p.add_argument(
+        "--grant-scheme",
+        choices=["legacy", "gb"],
+        default="legacy",
+        help="legacy: CN-GD/<GeoNames city>; gb: GB/T 2260 city/county codes",
+    )
+    p.add_argument(
+        "--db",
+        help="ledger URL (default: SQLite in the temp dir), e.g."
+        " postgresql://postgres@127.0.0.1/simchannel",
+    )
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--scanned", type=float, default=0.7, help="share of units scanned")
-    p.add_argument("--divert-share", type=float, default=0.25,
-                   help="share of subs/provincials diverting a case")
+    p.add_argument(
+        "--divert-share",
+        type=float,
+        default=0.25,
+        help="share of subs/provincials diverting a case",
+    )
     p.add_argument("--lateral-share", type=float, default=0.1)
     p.add_argument("--return-share", type=float, default=0.05)
     p.add_argument("--custom-share", type=float, default=0.1)
     p.add_argument("--expire-share", type=float, default=0.1)
-    p.add_argument("--expire-after", type=float, default=45.0,
-                   help="seconds after granting that the expiring grants end")
+    p.add_argument(
+        "--expire-after",
+        type=float,
+        default=45.0,
+        help="seconds after granting that the expiring grants end",
+    )
     p.add_argument("--border-share", type=float, default=0.06)
     p.add_argument("--tourist-share", type=float, default=0.03)
     p.add_argument("--late-share", type=float, default=0.05)
