@@ -42,6 +42,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import ipaddress
+import itertools
 import re
 import struct
 import subprocess
@@ -147,7 +148,7 @@ def country_codes() -> dict[str, str]:
 
 def _province(name: str) -> str | None:
     for p in PROVINCES:
-        short = re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p.name_zh)
+        short = re.sub(r"(省|市|(壮族|回族|维吾尔)?自治区|特别行政区)$", "", p.name_zh)
         if name in (p.name_zh, short):
             return p.iso
     return None
@@ -289,15 +290,18 @@ def main() -> None:
         sys.exit(f"not the database of {PACKAGE} (pass --any to build from it anyway)")
     segs = split_special(segments(db))
     assert segs[0][0] == 0 and segs[-1][1] == 2**32 - 1
-    assert all(a[1] + 1 == b[0] for a, b in zip(segs, segs[1:], strict=False))
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(segs))
     countries = country_codes()
     places = Places(RegionResolver.load())
+    with_places = set(places.by_country)
     unknown: Counter[str] = Counter()
     per_seg: list[Answer | None] = []
     sizes: Counter[Answer] = Counter()
     for start, end, text in segs:
-        a = None if special(start, end) else answer(
-            text, countries, set(places.by_country), unknown, end - start + 1
+        a = (
+            None
+            if special(start, end)
+            else answer(text, countries, with_places, unknown, end - start + 1)
         )
         per_seg.append(a)
         if a is not None:
@@ -327,9 +331,11 @@ def report(segs, per_seg, sizes, rows, index, unknown, n_ranges) -> None:  # typ
     city = sum(n for a, n in sizes.items() if rows[index[a]][2])
     cn_city_asked = sum(n for a, n in sizes.items() if a.city)
     print(f"{len(segs):,} source ranges -> {n_ranges:,} ranges, {len(rows)} distinct answers")
-    print(f"addresses with an answer: {total:,}; China {cn:,}, of which with a province"
-          f" {cn_prov / cn:.1%}, with a matched city {city / cn:.1%}"
-          f" (ip2region names a city for {cn_city_asked / cn:.1%})")
+    print(
+        f"addresses with an answer: {total:,}; China {cn:,}, of which with a province"
+        f" {cn_prov / cn:.1%}, with a matched city {city / cn:.1%}"
+        f" (ip2region names a city for {cn_city_asked / cn:.1%})"
+    )
     if unknown:
         print("unmatched (addresses):", unknown.most_common(30))
 
