@@ -16,6 +16,7 @@ unexpected exception becomes a 500 with code ``internal`` and no traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -32,10 +33,12 @@ from veriseal.errors import InvalidInput, RateLimited, VerisealError
 from veriseal.extend.manager import PluginInvalid
 from veriseal.ledger.failures import REQUEST_ID
 from veriseal.models import ScanChannel
+from veriseal.regions.ipgeo import default_ip_locator
 from veriseal.scanning.service import ScanResult
 from veriseal.scanning.verification import Outcome
 from veriseal.server import (
     accounts_routes,
+    auth,
     lifecycle_routes,
     messages_routes,
     openapi,
@@ -43,6 +46,7 @@ from veriseal.server import (
     scans_routes,
 )
 from veriseal.server.abuse import FloodDetector, RateLimiter
+from veriseal.server.client_ip import CLIENT_NETWORK, ClientNetwork
 from veriseal.server.endpoints import ENDPOINTS, ENGINE_KEY, Endpoint, mount
 from veriseal.server.negotiation import asked_language, language, wants_json
 from veriseal.server.pages import locate_page, verdict_page
@@ -122,7 +126,7 @@ def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Res
 async def _scan(
     request: web.Request, text: str, channel: ScanChannel, pin: str | None
 ) -> web.Response:
-    client = request.remote or "unknown"
+    client = auth.client(request)
     limiter = request.app[LIMITER]
     wait = limiter.take(client) if limiter is not None else 0
     if wait:
@@ -269,6 +273,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app[ENGINE] = engine
     app[LIMITER] = RateLimiter(limits.per_minute, limits.burst) if limits.per_minute else None
     app[FLOOD] = FloodDetector(limits.flood_invalid, limits.flood_window_s)
+    app[CLIENT_NETWORK] = ClientNetwork.from_settings(engine.config.server)
     app[ENDPOINTS] = []
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi_document)
@@ -283,7 +288,15 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     app.router.add_post(r"/{prefix:.*}01/{rest:.*}", resolve_post)
     _check_declared(app)
     app.on_startup.append(_build_openapi)
+    app.on_startup.append(_load_ip_locator)
     return app
+
+
+async def _load_ip_locator(app: web.Application) -> None:
+    """Load the IP data before the first scan, off the event loop (a fraction of a
+    second once per process), so no verify request waits for it."""
+    if app[CLIENT_NETWORK].locate_by_ip:
+        await asyncio.to_thread(default_ip_locator)
 
 
 #: JSON routes documented by hand in openapi_base.json (the verify hot path)

@@ -20,11 +20,13 @@ from veriseal.accounts.errors import Unauthenticated
 from veriseal.accounts.models import Principal
 from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
+from veriseal.server.client_ip import client_network
 
 
 def client(request: web.Request) -> str:
-    """The client address sign-in limits and audit rows are keyed by."""
-    return request.remote or "unknown"
+    """The client address sign-in limits and audit rows are keyed by: the peer, or the
+    address a trusted proxy forwarded (``[server] trusted_proxies``, see client_ip)."""
+    return client_network(request).client_address(request) or request.remote or "unknown"
 
 
 def bearer(request: web.Request) -> str:

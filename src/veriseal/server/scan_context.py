@@ -1,4 +1,5 @@
-"""Who is scanning and where, from the request: device cookie and optional location."""
+"""Who is scanning and where, from the request: device cookie and optional location
+(the device's own fix; failing that, where the client's address places it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.scanning.service import ScanContext
+from veriseal.server.client_ip import client_network
 
 DEVICE_COOKIE = "vs_device"
 _COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -59,4 +61,7 @@ def location(request: web.Request) -> Location | None:
 
 
 def context(request: web.Request, channel: ScanChannel, device: str) -> ScanContext:
-    return ScanContext(channel=channel, actor=f"device:{device}", location=location(request))
+    """The scan's context. A device fix always wins; without one, the client address's
+    place (source ``ip``, weak evidence) when ``[server] ip_location`` is on."""
+    found = location(request) or client_network(request).ip_location(request)
+    return ScanContext(channel=channel, actor=f"device:{device}", location=found)

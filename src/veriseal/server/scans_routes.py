@@ -9,7 +9,10 @@ route's input).
   ``scanned_at`` (ISO 8601 with an offset) is the device's time of an offline scan,
   refused with ``scan_time_invalid`` outside its bounds (see :mod:`veriseal.scanning.handheld`).
   Every item is checked before any is recorded: a bad item (its error names
-  ``scans[i]``) rejects the upload and records nothing.
+  ``scans[i]``) rejects the upload and records nothing. An item without ``lat``/``lon``
+  and without ``scanned_at`` (a live scan) gets the location of the uploader's address
+  (source ``ip``, see :mod:`veriseal.server.client_ip`); an offline scan does not: where
+  the device is when it syncs says nothing about where it scanned.
 - ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=``
   (``scans.read``): the brand's scans in the order recorded, a page at a time
   (``limit``, ``cursor``); ``since``/``until`` filter on when each scan happened.
@@ -32,6 +35,7 @@ from veriseal.regions.china import province_key
 from veriseal.scanning.handheld import HandheldScan, HandheldUploads, parse_scan_time
 from veriseal.scanning.records import alert_record, scan_record
 from veriseal.server.brand_scope import brand_for
+from veriseal.server.client_ip import client_network
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Code, Id, Latitude, Longitude, Model, Page, Short, after_id
 from veriseal.server.listing import page_schema, records
@@ -88,12 +92,17 @@ def _location(item: ScanItem) -> Location | None:
     return Location(item.lat, item.lon, item.acc, LocationSource.GPS)
 
 
-def _parse_item(item: ScanItem, index: int, now: dt.datetime) -> HandheldScan:
-    """One upload item, checked; ``now`` is the server's clock for ``scanned_at``."""
+def _parse_item(
+    item: ScanItem, index: int, now: dt.datetime, ip_location: Location | None
+) -> HandheldScan:
+    """One upload item, checked; ``now`` is the server's clock for ``scanned_at``,
+    ``ip_location`` the uploader's address's place (for a live scan without a fix)."""
     try:
         if not item.client_scan_id.isprintable():
             raise InvalidInput(f"client_scan_id has 1 to {_CLIENT_ID_MAX} printable characters")
         loc = _location(item)
+        if loc is None and item.scanned_at is None:
+            loc = ip_location
         at = None if item.scanned_at is None else parse_scan_time(item.scanned_at, now)
     except InvalidInput as exc:
         # the same class (its stable code) and details, with the item's position added
@@ -104,7 +113,8 @@ def _parse_item(item: ScanItem, index: int, now: dt.datetime) -> HandheldScan:
 async def upload(call: Call, body: Upload) -> Schema:
     now = dt.datetime.now(dt.UTC)
     # validate everything first: a bad item rejects the upload and records nothing
-    parsed = [_parse_item(item, i, now) for i, item in enumerate(body.scans)]
+    ip_location = client_network(call.request).ip_location(call.request)
+    parsed = [_parse_item(item, i, now, ip_location) for i, item in enumerate(body.scans)]
     if len({p.client_scan_id for p in parsed}) != len(parsed):
         raise InvalidInput("client_scan_id repeats within the upload")
     results = await HandheldUploads(call.engine.ledger, call.engine.scans).upload(call.who, parsed)
