@@ -286,7 +286,17 @@ def kyc_review(opts: Options, submission_id: int, approve: bool, reason: str) ->
     help="The user's organisation: --number is the unified social credit code (统一社会信用代码).",
 )
 @click.option("--name", "legal_name", required=True, help="Legal name (姓名 / 企业名称).")
-@click.option("--number", required=True, help="Resident ID or unified social credit code.")
+@click.option(
+    "--number",
+    required=True,
+    help="Resident ID, unified social credit code, or (--country) the registration number.",
+)
+@click.option(
+    "--country",
+    default="CN",
+    show_default=True,
+    help="An enterprise's country (ISO 3166-1 alpha-2); not CN: a foreign enterprise.",
+)
 @click.option(
     "--document",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -295,12 +305,20 @@ def kyc_review(opts: Options, submission_id: int, approve: bool, reason: str) ->
 )
 @pass_opts
 def kyc_submit(
-    opts: Options, user_id: int, kind: str | None, legal_name: str, number: str, document: Path
+    opts: Options,
+    user_id: int,
+    kind: str | None,
+    legal_name: str,
+    number: str,
+    country: str,
+    document: Path,
 ) -> None:
     """Submit a real-name check on behalf of a user (提交实名认证): a dealer's enterprise
     check is what `territory grant` and orders need. Review it with `kyc approve`."""
     if kind is None:
         raise click.UsageError("say --person or --enterprise")
+    if kind == "person" and country.upper() != "CN":
+        raise click.UsageError("a person is verified by a Chinese resident ID (--country CN)")
     image = document.read_bytes()
 
     async def go(engine: Engine) -> None:
@@ -309,7 +327,7 @@ def kyc_submit(
         if kind == "person":
             sub = await engine.kyc.submit_person(principal, legal_name, number, image)
         else:
-            sub = await engine.kyc.submit_enterprise(principal, legal_name, number, image)
+            sub = await engine.kyc.submit_enterprise(principal, legal_name, number, image, country)
         echo_json(sub.to_dict())
 
     with_engine(opts, go)

@@ -9,6 +9,8 @@
     veriseal territory list [--dealer CODE] [--all]
     veriseal territory authorize CODE GTIN --region CN-GD/Guangzhou | --lat --lon
     veriseal shipments out --to CODE [ITEM ...] [--items FILE] [--from CODE] [--client-id X]
+                           [--destination CN-ZJ | --destination LAT,LON]
+    veriseal shipments policy [--check refuse|flag|off] [--warehouse-check refuse|flag|off]
     veriseal shipments in --at CODE [ITEM ...] [--items FILE] [--lat --lon --accuracy-m]
     veriseal shipments sync uploads.jsonl                # offline handheld batches
     veriseal shipments holder CODE | holdings CODE | list
@@ -34,6 +36,7 @@ import click
 from veriseal import SYSTEM_PRINCIPAL, InvalidInput, VerisealError
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
 from veriseal_territories.service import of, sync_operations, when
+from veriseal_territories.shipment_policy import CHECKS, Destination
 from veriseal_territories.shipments import MoveOptions, Point
 
 NAME = "territories"  # the plugin whose context the commands use
@@ -346,22 +349,54 @@ def _with_items(f: Callable[..., R]) -> Callable[..., R]:
 @shipments.command("out")
 @click.option("--to", "to", required=True, help="The receiving dealer's code.")
 @click.option("--from", "from_", help="The shipping dealer (default: the brand's warehouse).")
+@click.option(
+    "--destination",
+    help="Where the goods go (region code or LAT,LON; default: the receiver's home regions).",
+)
 @_with_items
 @pass_opts
-def ship_out(opts: Options, to: str, from_: str | None, scanned: Scanned) -> None:
-    """Scan goods out to a dealer (item codes, case or pallet SSCCs)."""
+def ship_out(
+    opts: Options, to: str, from_: str | None, destination: str | None, scanned: Scanned
+) -> None:
+    """Scan goods out to a dealer (item codes, case or pallet SSCCs); checked against
+    the receiver's territory as `shipments policy` says."""
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
-        r = await of(ctx).shipments.ship(
+        r = await of(ctx).ship(
             SYSTEM_PRINCIPAL,
             brand,
             to,
             scanned.entries(),
             from_ref=from_,
             options=scanned.options(),
+            destination=Destination.parse(destination) if destination else None,
         )
         echo_json(r.to_dict())
+
+    with_context(opts, NAME, go)
+
+
+@shipments.command("policy")
+@click.option("--check", type=click.Choice(CHECKS), help="Shipments from a dealer.")
+@click.option("--warehouse-check", type=click.Choice(CHECKS), help="From the brand's warehouse.")
+@click.option("--history", is_flag=True, help="Every setting, oldest first.")
+@pass_opts
+def policy(opts: Options, check: str | None, warehouse_check: str | None, history: bool) -> None:
+    """Show or set what a shipment to a dealer not authorized for the goods where they
+    go does: refuse it, flag it (a diversion alert for the shipper), or nothing (off).
+    发货检查策略：拒绝、预警或关闭。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        checks = of(ctx).checks
+        if history:
+            echo_json(await checks.history(brand.id))
+        elif check or warehouse_check:
+            new = await checks.set_policy(SYSTEM_PRINCIPAL, brand.id, check, warehouse_check)
+            echo_json(new.to_dict())
+        else:
+            echo_json((await checks.policy(brand.id)).to_dict())
 
     with_context(opts, NAME, go)
 

@@ -812,6 +812,11 @@ def _consignment_evidence(
         out["seen"] = units[-1]["seen"]  # the latest sighting, for messages
     return out
 
+    async def raise_finding(self, finding: Finding) -> int | None:
+        """Store a finding made elsewhere in the plugin (a flagged shipment) and announce
+        its alert, in a transaction of its own; the alert's id, None if its key had one."""
+        return await self._raise(finding)
+
 
 async def _append_event(
     tx: Any,

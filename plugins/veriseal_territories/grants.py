@@ -412,26 +412,46 @@ class GrantService:
         ``dealer_not_found`` for references that do not exist."""
         if destination is None and point is None:
             raise GrantInvalid("name a destination region or a point")
-        dealer = await self.dealers.find(brand_id, dealer_ref)
-        brand = await self.ctx.brand_by_id(brand_id)
-        product = await self.ctx.product(brand, gtin)
-        when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         chain = _destination_chain(destination, point)
-        if dealer.status != "active":
-            return _decide(False, "dealer_inactive", dealer)
-        _, grants = await self.effective(brand_id, dealer.org_id)
-        mine = [g for g in grants if g.covers_product(product.gtin, product.category_path)]
-        if not mine:
-            return _decide(False, "no_grant", dealer)
-        live = [g for g in mine if g.in_force(when)]
-        if not live:
-            return _decide(False, "grant_not_in_force", dealer)
+        dealer, standing = await self._standing(brand_id, dealer_ref, gtin, at)
+        if isinstance(standing, Decision):
+            return standing
+        live = standing
         custom = await self.custom_regions(brand_id)
         territory = tuple(g.region for g in live)
         for g in live:
             if _reaches(g, chain, point, custom):
                 return _decide(True, "authorized", dealer, g.id, territory)
         return _decide(False, "outside_territory", dealer, None, territory)
+
+    async def refusal_anywhere(
+        self, brand_id: int, dealer_ref: str, gtin: str, at: dt.datetime | None = None
+    ) -> Decision | None:
+        """The refusal :meth:`authorize` gives whatever the destination (``dealer_inactive``,
+        ``no_grant``, ``grant_not_in_force``), else None: the dealer holds a grant in
+        force for the product somewhere. For a check that has no destination to name."""
+        _, standing = await self._standing(brand_id, dealer_ref, gtin, at)
+        return standing if isinstance(standing, Decision) else None
+
+    async def _standing(
+        self, brand_id: int, dealer_ref: str, gtin: str, at: dt.datetime | None
+    ) -> tuple[Dealer, Decision | tuple[Grant, ...]]:
+        """The dealer, and either the refusal that holds wherever the destination is or
+        its grants in force for the product at ``at`` (default now)."""
+        dealer = await self.dealers.find(brand_id, dealer_ref)
+        brand = await self.ctx.brand_by_id(brand_id)
+        product = await self.ctx.product(brand, gtin)
+        when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        if dealer.status != "active":
+            return dealer, _decide(False, "dealer_inactive", dealer)
+        _, grants = await self.effective(brand_id, dealer.org_id)
+        mine = [g for g in grants if g.covers_product(product.gtin, product.category_path)]
+        if not mine:
+            return dealer, _decide(False, "no_grant", dealer)
+        live = tuple(g for g in mine if g.in_force(when))
+        if not live:
+            return dealer, _decide(False, "grant_not_in_force", dealer)
+        return dealer, live
 
     async def require_authorized(self, *args: Any, **kwargs: Any) -> Decision:
         """:meth:`authorize`, raising ``territory_unauthorized`` for a refusal."""

@@ -54,6 +54,7 @@ from veriseal_territories.analysis import analyse
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.permissions import TERRITORY_GRANT
 from veriseal_territories.service import Territories, of, sync_operations
+from veriseal_territories.shipment_policy import CHECKS, Destination
 from veriseal_territories.shipments import MoveOptions, Point
 
 BASE = "/api/v1/territories"
@@ -229,6 +230,14 @@ class Position(Model):
     accuracy_m: Annotated[float, Meta(ge=0, le=1_000_000)] | None = None
 
 
+class Place(Model):
+    """Where shipped goods are going: a region code, or a point."""
+
+    region: Name | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
 class ShipBody(Model):
     to: Short
     items: Items
@@ -236,6 +245,7 @@ class ShipBody(Model):
     client_id: Short | None = None
     location: Position | None = None
     note: Note = ""
+    destination: Place | None = None
 
 
 class ReceiveBody(Model):
@@ -254,6 +264,7 @@ class SyncOperation(Model):
     from_: Short | None = msgspec.field(default=None, name="from")
     at: Short | None = None
     location: Position | None = None
+    destination: Place | None = None
 
 
 class SyncBody(Model):
@@ -269,6 +280,18 @@ def _options(body: ShipBody | ReceiveBody) -> MoveOptions:
     return MoveOptions(client_id=body.client_id, location=_point(body.location), note=body.note)
 
 
+def _destination(place: Place | None) -> Destination | None:
+    if place is None:
+        return None
+    if place.region is not None:
+        if place.lat is not None or place.lon is not None:
+            raise InvalidInput("destination: a region code or a point, not both")
+        return Destination(region=place.region)
+    if place.lat is None or place.lon is None:
+        raise InvalidInput("destination: a region code, or lat and lon")
+    return Destination(point=(place.lat, place.lon))
+
+
 def _moved(result: Any) -> web.Response:
     """201 for a new movement, 200 for the replay of one already recorded."""
     return web.json_response(result.to_dict(), status=200 if result.replayed else 201)
@@ -276,8 +299,9 @@ def _moved(result: Any) -> web.Response:
 
 async def ship(call: Call, query: BrandQuery, body: ShipBody) -> web.Response:
     who, brand, t = await _context(call, query.brand)
-    r = await t.shipments.ship(
-        who, brand, body.to, body.items, from_ref=body.from_, options=_options(body)
+    to = _destination(body.destination)
+    r = await t.ship(
+        who, brand, body.to, body.items, from_ref=body.from_, options=_options(body), destination=to
     )
     return _moved(r)
 
@@ -292,6 +316,23 @@ async def sync(call: Call, query: BrandQuery, body: SyncBody) -> Schema:
     who, brand, _ = await _context(call, query.brand)
     ops = msgspec.to_builtins(body.operations)
     return {"results": await sync_operations(plugin_context(call, NAME), who, brand, ops)}
+
+
+class PolicyBody(Model):
+    check: Literal["refuse", "flag", "off"] | None = None
+    warehouse_check: Literal["refuse", "flag", "off"] | None = None
+
+
+async def policy_get(call: Call, query: BrandQuery) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    require_permission(who, TERRITORY_GRANT, brand_id=brand.id)
+    return {**(await t.checks.policy(brand.id)).to_dict(), "choices": list(CHECKS)}
+
+
+async def policy_set(call: Call, query: BrandQuery, body: PolicyBody) -> Schema:
+    who, brand, t = await _context(call, query.brand)
+    new = await t.checks.set_policy(who, brand.id, body.check, body.warehouse_check)
+    return {**new.to_dict(), "choices": list(CHECKS)}
 
 
 # -- holder and diversion -----------------------------------------------------------------
@@ -415,6 +456,11 @@ ROUTES = [
     Endpoint("POST", f"{BASE}/shipments", ship, A.SCANS_RECORD,
              "Scan goods out to a dealer (201; 200 for a replayed client_id)", 201,
              tag="territories"),
+    Endpoint("GET", f"{BASE}/shipments/policy", policy_get, TERRITORY_GRANT,
+             "What a shipment to a dealer not authorized there does (refuse, flag, off)",
+             tag="territories"),
+    Endpoint("POST", f"{BASE}/shipments/policy", policy_set, TERRITORY_GRANT,
+             "Set what a shipment to a dealer not authorized there does", tag="territories"),
     Endpoint("POST", f"{BASE}/receipts", receive, A.SCANS_RECORD,
              "Scan goods in at a dealer (201; 200 for a replayed client_id)", 201,
              tag="territories"),

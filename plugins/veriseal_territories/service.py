@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from veriseal import Brand, InvalidInput, Principal, VerisealError
+from veriseal import Brand, IndexRange, InvalidInput, Principal, VerisealError
 from veriseal.extend import PluginContext
-from veriseal_territories.dealers import DealerService
+from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.diversion import AlertWorkflow, DiversionService
 from veriseal_territories.grants import GrantService
+from veriseal_territories.shipment_policy import Destination, ShipmentChecks, Verdict
 from veriseal_territories.shipments import (
     NO_OPTIONS,
     MoveOptions,
@@ -32,6 +33,7 @@ class Territories:
     shipments: ShipmentService
     diversion: DiversionService
     alerts: AlertWorkflow
+    checks: ShipmentChecks
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Territories:
@@ -39,7 +41,46 @@ class Territories:
         grants = GrantService(ctx, dealers)
         shipments = ShipmentService(ctx, dealers)
         diversion = DiversionService(ctx, dealers, grants, shipments)
-        return cls(ctx, dealers, grants, shipments, diversion, AlertWorkflow(ctx, grants))
+        checks = ShipmentChecks(ctx, dealers, grants)
+        alerts = AlertWorkflow(ctx, grants)
+        return cls(ctx, dealers, grants, shipments, diversion, alerts, checks)
+
+    async def ship(
+        self,
+        principal: Principal,
+        brand: Brand,
+        to_ref: str,
+        items: Sequence[str],
+        *,
+        from_ref: str | None = None,
+        options: MoveOptions = NO_OPTIONS,
+        destination: Destination | None = None,
+    ) -> MoveResult:
+        """Scan goods out, checked at the source (:mod:`.shipment_policy`): refused with
+        ``shipment_not_authorized`` (nothing written), or recorded and flagged with a
+        diversion alert for the shipper, as the brand's policy says."""
+        when = options.at or dt.datetime.now(dt.UTC)
+        judged: list[Verdict] = []
+
+        async def vet(from_org: int, to: Dealer, by_batch: dict[int, list[IndexRange]]) -> None:
+            verdict = await self.checks.judge(brand, from_org, to, by_batch, destination, when)
+            verdict.enforce()
+            judged.append(verdict)
+
+        result = await self.shipments.ship(
+            principal, brand, to_ref, items, from_ref=from_ref,
+            options=replace(options, at=when), vet=vet,
+        )  # fmt: skip
+        if not judged:
+            return result  # a replayed client_id: checked when it was first recorded
+        verdict = judged[0]
+        result.check = verdict.to_dict()
+        if verdict.mode == "flag" and not verdict.skipped and not verdict.authorized:
+            finding = verdict.finding(brand.id, result.movement_ids[0], _actor(principal), when)
+            alert = await self.diversion.raise_finding(finding)
+            if alert is not None:
+                result.diversion_alerts.append(alert)
+        return result
 
     async def receive(
         self,
@@ -55,7 +96,7 @@ class Territories:
         result = await self.shipments.receive(
             principal, brand, items, at_ref=at_ref, options=replace(options, at=when)
         )
-        actor = f"user:{principal.user_id}" if principal.user_id is not None else principal.client
+        actor = _actor(principal)
         for taken in result.taken:
             alert = await self.diversion.check_receipt(
                 brand.id, result.to_org, taken, options.location, actor, when
@@ -63,6 +104,10 @@ class Territories:
             if alert is not None:
                 result.diversion_alerts.append(alert)
         return result
+
+
+def _actor(principal: Principal) -> str:
+    return f"user:{principal.user_id}" if principal.user_id is not None else principal.client
 
 
 _STATE = "services"  # kept in the context's state: it lives and dies with the engine
@@ -113,13 +158,14 @@ async def sync_operations(
             if kind == "out":
                 if not isinstance(op.get("to"), str):
                     raise InvalidInput(f"operation {n}: 'to' (dealer code) is required")
-                r = await t.shipments.ship(
+                r = await t.ship(
                     principal,
                     brand,
                     op["to"],
                     items,
                     from_ref=op.get("from"),
                     options=MoveOptions(client_id=cid, location=point),
+                    destination=destination(op.get("destination")),
                 )
             elif kind == "in":
                 r = await t.receive(
@@ -141,3 +187,20 @@ async def sync_operations(
                 }
             )
     return results
+
+
+def destination(data: Any) -> Destination | None:
+    """A shipment's ``destination`` as JSON: ``{"region": "CN-ZJ"}`` or ``{"lat", "lon"}``
+    (or null); ``invalid_input`` otherwise."""
+    if data is None:
+        return None
+    if not isinstance(data, dict) or set(data) - {"region", "lat", "lon"}:
+        raise InvalidInput("destination: {region} or {lat, lon}")
+    region, lat, lon = data.get("region"), data.get("lat"), data.get("lon")
+    if region is not None:
+        if not isinstance(region, str) or lat is not None or lon is not None:
+            raise InvalidInput("destination: a region code or a point, not both")
+        return Destination.parse(region)
+    point = Point.parse({"lat": lat, "lon": lon})
+    assert point is not None
+    return Destination(point=(point.lat, point.lon))

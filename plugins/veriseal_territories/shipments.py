@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +178,8 @@ class MoveResult:
     already: int = 0  # "in": units the receiver had received before
     taken: list[Taken] = field(default_factory=list)
     diversion_alerts: list[int] = field(default_factory=list)
+    #: "out": what the shipment check found (veriseal_territories.shipment_policy)
+    check: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -195,10 +197,17 @@ class MoveResult:
                 {"org_id": t.from_org, "items": t.items} for t in self.taken
             ]
             out["diversion_alerts"] = self.diversion_alerts
+        elif self.check is not None:
+            out["territory_check"] = self.check
+            out["diversion_alerts"] = self.diversion_alerts
         return out
 
 
 Held = tuple[int, int]  # (holder org id, movement id)
+
+#: A check of a shipment before anything is written: (shipping org id, receiving dealer,
+#: item ranges by batch); it refuses the shipment by raising a coded error.
+Vet = Callable[[int, Dealer, dict[int, list[IndexRange]]], Awaitable[None]]
 
 
 async def _held(
@@ -430,8 +439,12 @@ class ShipmentService:
         *,
         from_ref: str | None = None,
         options: MoveOptions = NO_OPTIONS,
+        vet: Vet | None = None,
     ) -> MoveResult:
-        """Scan goods out to dealer ``to_ref`` (see the module docstring)."""
+        """Scan goods out to dealer ``to_ref`` (see the module docstring). ``vet``, if
+        given, is awaited once the shipper's permission and the items are checked and
+        before anything is written (not for a replayed ``client_id``); an error it
+        raises refuses the shipment."""
         request = _Request.of(principal, brand.id, options)
         replay = await self._replay(brand.id, request.actor, request.client_id)
         if replay is not None:
@@ -444,6 +457,8 @@ class ShipmentService:
         if to.org_id == from_org:
             raise ShipmentInvalid("a dealer cannot ship to itself")
         by_batch = await self.resolve(brand, items)
+        if vet is not None:
+            await vet(from_org, to, by_batch)
         root = (await self.ctx.brand_org(brand)).id
         move = _Movement("out", from_org, to.org_id, by_batch, named=items)
         async with self.ctx.db.write() as tx:

@@ -90,6 +90,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/territories/authorize": "orgs.view",
     "POST /api/v1/territories/authorize": "orgs.view",
     "POST /api/v1/territories/shipments": "scans.record",
+    "GET /api/v1/territories/shipments/policy": "territory.grant",
+    "POST /api/v1/territories/shipments/policy": "territory.grant",
     "POST /api/v1/territories/receipts": "scans.record",
     "POST /api/v1/territories/sync": "scans.record",
     "GET /api/v1/territories/holder": "scans.read",

@@ -135,7 +135,11 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert refused.exit_code != 0 and "[not_verified]" in refused.output
     out = run(cli, ["territory", "authorize", "GD01", GTIN, "--region", "CN-GD"])
     assert out.exit_code == 1 and json.loads(out.output)["reason"] == "no_grant"
-    ok("shipments", "out", "--to", "GD01", "--items", str(_codes(tmp_path)))
+    out = json.loads(ok("shipments", "out", "--to", "GD01", "--items", str(_codes(tmp_path))))
+    assert out["territory_check"]["skipped"] == "no_grants"  # no territories granted yet
+    assert json.loads(ok("shipments", "policy")) == {"check": "flag", "warehouse_check": "refuse"}
+    assert json.loads(ok("shipments", "policy", "--check", "refuse"))["check"] == "refuse"
+    assert run(cli, ["shipments", "policy", "--check", "never"]).exit_code != 0
     holder = json.loads(ok("shipments", "holder", _codes(tmp_path).read_text().split()[0]))
     assert holder["holder"]["code"] == "GD01" and holder["state"] == "in_transit"
     first = _codes(tmp_path).read_text().split()[0]

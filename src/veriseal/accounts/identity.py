@@ -1,5 +1,6 @@
 """Validation and normalisation of identity data: phone numbers, e-mail addresses,
-resident ID numbers (GB 11643) and unified social credit codes (GB 32100).
+resident ID numbers (GB 11643), unified social credit codes (GB 32100), and foreign
+enterprises' country (ISO 3166-1 alpha-2) and registration number.
 
 Every function returns the canonical form or raises :class:`IdentityInvalid` with a
 message that says what is wrong. Pure functions, no I/O.
@@ -12,6 +13,7 @@ import re
 import unicodedata
 
 import phonenumbers
+import pycountry
 
 from veriseal.accounts.errors import IdentityInvalid
 
@@ -107,6 +109,44 @@ def normalize_uscc(text: str) -> str:
     if uscc_check(value[:17]) != value[17]:
         raise IdentityInvalid("the credit code's check character is wrong (GB 32100)")
     return value
+
+
+# -- foreign enterprises ---------------------------------------------------------------
+#: The country of a Chinese enterprise: its number is a unified social credit code.
+HOME_COUNTRY = "CN"
+REGISTRATION_MAX = 64
+_REGISTRATION = re.compile(r"[A-Z0-9\-./]+(?: [A-Z0-9\-./]+)*")
+
+
+def normalize_country(text: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-case (``"VN"``). ``IdentityInvalid`` for a code
+    that is not an assigned country (pycountry's ISO 3166-1 table)."""
+    value = _fold(text)
+    if not re.fullmatch(r"[A-Z]{2}", value) or pycountry.countries.get(alpha_2=value) is None:
+        raise IdentityInvalid(f"not an ISO 3166-1 alpha-2 country code: {text[:20]!r}")
+    return value
+
+
+def normalize_registration_number(text: str) -> str:
+    """A foreign enterprise's registration number: trimmed, upper-cased, runs of spaces
+    collapsed to one; 1..64 characters of A-Z, 0-9, space and ``-./`` (full-width
+    forms folded to ASCII first). No checksum is checked: formats differ by country and
+    registry, and a number the brand cannot check is reviewed with its document.
+    ``IdentityInvalid`` otherwise."""
+    value = re.sub(r" +", " ", _fold(text))
+    if not value or len(value) > REGISTRATION_MAX:
+        raise IdentityInvalid(f"a registration number has 1 to {REGISTRATION_MAX} characters")
+    if not _REGISTRATION.fullmatch(value):
+        raise IdentityInvalid("a registration number has letters, digits, spaces and - . / only")
+    return value
+
+
+def normalize_enterprise_number(country: str, text: str) -> str:
+    """The enterprise's number for its (normalised) country: a unified social credit
+    code in China (its check character checked), else a registration number."""
+    if country == HOME_COUNTRY:
+        return normalize_uscc(text)
+    return normalize_registration_number(text)
 
 
 def mask(value: str, keep: int = 4) -> str:

@@ -1,7 +1,11 @@
 """Real-name verification (实名认证): persons by resident ID, enterprises by unified
 social credit code, each with a document image, reviewed by a brand or platform admin.
+A foreign enterprise (an importer abroad) names its country (ISO 3166-1 alpha-2) and
+its registration number there; the brand reviews it by its registration document.
 
-- The ID / credit code is checked (GB 11643 / GB 32100) before anything is stored.
+- The ID / credit code is checked (GB 11643 / GB 32100) before anything is stored; a
+  foreign registration number is normalised and its characters checked (formats differ
+  by registry: no checksum is invented), and its country must be an ISO 3166-1 one.
 - The full number and the document are sealed with the installation keyring
   (XChaCha20-Poly1305; the submission's owner is bound in as associated data, so a
   sealed blob moved to another row does not open). Only a masked number is stored in
@@ -56,16 +60,34 @@ class KycService:
         return await self._submit(principal, KycKind.PERSON, legal_name, number, photo)
 
     async def submit_enterprise(
-        self, principal: Principal, legal_name: str, credit_code: str, licence: bytes
+        self,
+        principal: Principal,
+        legal_name: str,
+        number: str,
+        licence: bytes,
+        country: str = identity.HOME_COUNTRY,
     ) -> Submission:
-        """For the principal's own organisation (a dealer, or the brand itself)."""
+        """For the principal's own organisation (a dealer, or the brand itself).
+        ``number`` is the unified social credit code in China (``country`` "CN"), else
+        the enterprise's registration number in ``country``; ``licence`` is the business
+        licence or registration document, required (a foreign number is checked by a
+        person reading it)."""
         if principal.org is None:
             raise InvalidInput("an enterprise verification is made for your organisation")
-        number = identity.normalize_uscc(credit_code)
-        return await self._submit(principal, KycKind.ENTERPRISE, legal_name, number, licence)
+        where = identity.normalize_country(country)
+        clean = identity.normalize_enterprise_number(where, number)
+        if not licence:
+            raise InvalidInput("the registration document (business licence) is required")
+        return await self._submit(principal, KycKind.ENTERPRISE, legal_name, clean, licence, where)
 
     async def _submit(
-        self, principal: Principal, kind: KycKind, legal_name: str, number: str, image: bytes
+        self,
+        principal: Principal,
+        kind: KycKind,
+        legal_name: str,
+        number: str,
+        image: bytes,
+        country: str = identity.HOME_COUNTRY,
     ) -> Submission:
         if principal.user is None:
             raise InvalidInput("the local operator cannot submit a real-name verification")
@@ -84,6 +106,7 @@ class KycService:
                 document_sealed=self.keyring.seal(f"kyc-document:{uid}", doc),
                 document_type=media,
                 submitted_at=now(),
+                country=country,
             )
             submission_id = await kyc_store.insert_submission(tx, new)
             await self.store.append_audit(
@@ -94,7 +117,7 @@ class KycService:
                     "kyc.submit",
                     f"kyc:{submission_id}",
                     principal.client,
-                    {"kind": str(kind)},
+                    {"kind": str(kind), "country": country},
                 ),
             )
         return await self.get(principal, submission_id)

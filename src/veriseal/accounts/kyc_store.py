@@ -18,7 +18,7 @@ from veriseal.ledger.rows import ts
 PAGE = 500
 
 _SELECT = (
-    "SELECT s.id, s.user_id, s.kind, s.legal_name, s.number_masked, s.submitted_at,"
+    "SELECT s.id, s.user_id, s.kind, s.country, s.legal_name, s.number_masked, s.submitted_at,"
     " u.org_id, (SELECT r.decision FROM kyc_reviews r WHERE r.submission_id = s.id"
     " ORDER BY r.id DESC LIMIT 1) AS decision,"
     " (SELECT r.reason FROM kyc_reviews r WHERE r.submission_id = s.id"
@@ -39,6 +39,7 @@ class NewSubmission:
     document_sealed: bytes
     document_type: str
     submitted_at: dt.datetime
+    country: str = "CN"  # ISO 3166-1 alpha-2, normalised by the caller
 
 
 def _submission(row: Row) -> Submission:
@@ -52,6 +53,7 @@ def _submission(row: Row) -> Submission:
         KycStatus(row["decision"] or KycStatus.PENDING),
         row["reason"] or "",
         row["org_id"],
+        str(row["country"]),
     )
 
 
@@ -62,6 +64,7 @@ async def insert_submission(tx: Tx, new: NewSubmission) -> int:
         {
             "user_id": new.user_id,
             "kind": str(new.kind),
+            "country": new.country,
             "legal_name": new.legal_name,
             "number_masked": new.number_masked,
             "number_sealed": new.number_sealed,

@@ -198,12 +198,16 @@ class Submission:
     status: KycStatus
     reason: str
     org_id: int | None
+    #: ISO 3166-1 alpha-2: "CN" for persons and Chinese enterprises (their number is a
+    #: resident ID / credit code), another for a foreign enterprise (a registration number)
+    country: str = "CN"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
             "user_id": self.user_id,
             "kind": str(self.kind),
+            "country": self.country,
             "legal_name": self.legal_name,
             "number": self.number_masked,
             "submitted_at": self.submitted_at.isoformat(),

@@ -276,8 +276,12 @@ async def orgs_profile(call: Call, path: OrgPath, body: Profile) -> Schema:
 class KycSubmit(Model):
     kind: Literal["person", "enterprise"]
     legal_name: Name
-    number: Short  # resident ID number or unified social credit code
-    document_base64: Blob  # the document image
+    #: resident ID number, unified social credit code, or a foreign enterprise's
+    #: registration number (1..64 of letters, digits, spaces and -./)
+    number: Short
+    document_base64: Blob  # the document image (ID card, business licence, registration)
+    #: ISO 3166-1 alpha-2 of an enterprise; not CN: a foreign one, by registration number
+    country: Annotated[str, Meta(pattern="^[A-Za-z]{2}$")] = "CN"
 
 
 class KycPath(Model):
@@ -291,9 +295,14 @@ class KycReview(Model):
 
 async def kyc_submit(call: Call, body: KycSubmit) -> Schema:
     image = decode_base64(body.document_base64, "document_base64")
-    submit = call.engine.kyc.submit_person if body.kind == "person" else (
-        call.engine.kyc.submit_enterprise)  # fmt: skip
-    return (await submit(call.who, body.legal_name, body.number, image)).to_dict()
+    kyc = call.engine.kyc
+    if body.kind == "enterprise":
+        sub = await kyc.submit_enterprise(call.who, body.legal_name, body.number, image,
+                                          body.country)  # fmt: skip
+        return sub.to_dict()
+    if body.country.upper() != "CN":
+        raise InvalidInput("a person is verified by a Chinese resident ID (country CN)")
+    return (await kyc.submit_person(call.who, body.legal_name, body.number, image)).to_dict()
 
 
 async def kyc_pending(call: Call, query: Page) -> Schema:
