@@ -86,30 +86,63 @@ class Relation(StrEnum):
     UNKNOWN = "unknown"
 
 
-def _local_km(geom: shapely.Geometry, lon: float, lat: float) -> float:
-    """Distance in km from (lon, lat) to ``geom`` (a line or polygon in degrees).
+class Outline:
+    """The boundary of an area, for distances in km from points.
 
-    Degree-space distance ``d`` bounds the true one: the nearest point in km lies within
-    ``d`` degrees of latitude and ``d / cos(lat)`` of longitude, so only that window is
-    projected (cheap for a county's outline, and exact in the local projection)."""
-    d = float(shapely.distance(shapely.Point(lon, lat), geom))
-    if not math.isfinite(d):
-        return math.inf
-    c = max(math.cos(math.radians(lat)), 1e-6)
-    pad = d + GRID
-    window = shapely.clip_by_rect(geom, lon - pad / c, lat - pad, lon + pad / c, lat + pad)
-    if shapely.is_empty(window):
-        return d * KM_PER_DEGREE * c  # cannot happen but for rounding: the lower bound
-    local = shapely.transform(window, lambda xy: (xy - (lon, lat)) * (c, 1.0))
-    return float(shapely.distance(shapely.Point(0.0, 0.0), local)) * KM_PER_DEGREE
+    The nearest boundary point in the local projection lies within ``d`` degrees of
+    latitude and ``d / cos(lat)`` of longitude, where ``d`` is the degree-space distance,
+    so only the boundary in that window is projected. A large outline (a province: many
+    thousand vertices), asked again and again by :meth:`Boundaries.relation`, keeps its
+    segments in an STRtree and answers in tens of microseconds; a leaf (asked once per
+    located point) is measured directly, cheaper than building a tree."""
+
+    LARGE = 2000  # vertices
+
+    def __init__(self, area: shapely.Geometry, indexed: bool = True) -> None:
+        self.line = shapely.boundary(area)
+        self.segments: npt.NDArray[np.object_] | None = None
+        self.tree: shapely.STRtree | None = None
+        if indexed and shapely.get_num_coordinates(area) > self.LARGE:
+            xy, which = shapely.get_coordinates(shapely.get_parts(self.line), return_index=True)
+            same = which[1:] == which[:-1]  # consecutive vertices of one line
+            self.segments = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+            self.tree = shapely.STRtree(self.segments)
+
+    def km(self, lon: float, lat: float) -> float:
+        point = shapely.Point(lon, lat)
+        c = max(math.cos(math.radians(lat)), 1e-6)
+        if self.tree is None or self.segments is None:
+            d = float(shapely.distance(point, self.line))
+            if not math.isfinite(d):
+                return math.inf
+            pad = d + GRID
+            near = shapely.clip_by_rect(
+                self.line, lon - pad / c, lat - pad, lon + pad / c, lat + pad
+            )
+        else:
+            d = float(
+                np.min(shapely.distance(self.segments[self.tree.query_nearest(point)], point))
+            )
+            pad = d + GRID
+            window = shapely.box(lon - pad / c, lat - pad, lon + pad / c, lat + pad)
+            near = self.segments[self.tree.query(window)]
+        if np.all(shapely.is_empty(near)):
+            return d * KM_PER_DEGREE * c  # cannot happen but for rounding: the lower bound
+        local = shapely.transform(near, lambda xy: (xy - (lon, lat)) * (c, 1.0))
+        return float(np.min(shapely.distance(local, shapely.Point(0.0, 0.0)))) * KM_PER_DEGREE
+
+
+_CIRCLE = np.exp(1j * np.linspace(0.0, 2.0 * math.pi, _DISC_SEGMENTS, endpoint=False))
 
 
 def disc(lat: float, lon: float, radius_km: float) -> shapely.Polygon:
-    """A polygon (in degrees) for the disc of ``radius_km`` around the point."""
-    t = np.linspace(0.0, 2.0 * math.pi, _DISC_SEGMENTS, endpoint=False)
+    """A polygon (in degrees) for the disc of ``radius_km`` around the point: a regular
+    polygon inscribed in the circle in the local projection."""
     r = max(radius_km, 1e-6) / KM_PER_DEGREE
     c = max(math.cos(math.radians(lat)), 1e-6)
-    return shapely.Polygon(np.column_stack([lon + r * np.cos(t) / c, lat + r * np.sin(t)]))
+    ring = np.column_stack([lon + _CIRCLE.real * (r / c), lat + _CIRCLE.imag * r])
+    shape: shapely.Polygon = shapely.polygons(ring)
+    return shape
 
 
 class Boundaries:
@@ -144,8 +177,9 @@ class Boundaries:
         self._union_rows = dict(union_rows or {})
         self._unions: dict[int, shapely.Geometry] = {}
         self._lock = threading.Lock()
-        self._union_cache: LruDict[frozenset[str], shapely.Geometry] = LruDict(256)
-        self._boundary_cache: LruDict[int, shapely.Geometry] = LruDict(1024)
+        self._union_cache: LruDict[frozenset[str], tuple[shapely.Geometry, Outline]]
+        self._union_cache = LruDict(256)
+        self._outline_cache: LruDict[int, Outline] = LruDict(1024)
         self._legacy: dict[str, str] | None = None
 
     # --- loading ---------------------------------------------------------------------
@@ -291,11 +325,12 @@ class Boundaries:
 
     def _leaf_border_km(self, leaf: int, lat: float, lon: float) -> float:
         with self._lock:
-            outline = self._boundary_cache.get(leaf)
-            if outline is None:
-                outline = shapely.boundary(self._leaves[leaf])
-                self._boundary_cache[leaf] = outline
-        return _local_km(outline, lon, lat)
+            outline = self._outline_cache.get(leaf)
+        if outline is None:
+            outline = Outline(self._leaves[leaf], indexed=False)
+            with self._lock:
+                self._outline_cache[leaf] = outline
+        return outline.km(lon, lat)
 
     def locate(self, lat: float, lon: float) -> Placement:
         """The areas containing the point, country first; ``border_km`` is its distance
@@ -321,12 +356,13 @@ class Boundaries:
                 out.append(Placement(self.chain_of_leaf(leaf), self._leaf_border_km(leaf, y, x)))
         return out
 
-    def _union(self, codes: frozenset[str]) -> shapely.Geometry:
+    def _union(self, codes: frozenset[str]) -> tuple[shapely.Geometry, Outline]:
         with self._lock:
             got = self._union_cache.get(codes)
         if got is None:
-            got = shapely.union_all([self.geometry(c) for c in sorted(codes)])
-            shapely.prepare(got)
+            union = shapely.union_all([self.geometry(c) for c in sorted(codes)])
+            shapely.prepare(union)
+            got = (union, Outline(union))
             with self._lock:
                 self._union_cache[codes] = got
         return got
@@ -362,8 +398,8 @@ class Boundaries:
     def _signed_km(self, codes: frozenset[str], lat: float, lon: float) -> float:
         if not codes:
             return math.inf
-        union = self._union(codes)
-        km = _local_km(shapely.boundary(union), lon, lat)
+        union, outline = self._union(codes)
+        km = outline.km(lon, lat)
         return -km if shapely.contains_xy(union, lon, lat) else km
 
 
