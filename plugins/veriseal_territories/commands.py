@@ -87,22 +87,10 @@ def show(opts: Options, code: str) -> None:
 @click.argument("lon", type=click.FloatRange(-180, 180))
 @pass_opts
 def locate(opts: Options, lat: float, lon: float) -> None:
-    """Resolve a point to country / province / city, offline."""
-    from veriseal import default_resolver  # noqa: PLC0415
+    """Resolve a point to its administrative areas (by boundary) and nearest place."""
 
     async def go() -> None:
-        found = default_resolver().nearest(lat, lon)
-        if found is None:
-            echo_json({"region": None, "reason": "no known place within range"})
-            return
-        r = found.region
-        echo_json(
-            {
-                "region": {"country": r.country, "province": r.province, "city": r.city,
-                           "gb2260": r.gb2260},
-                "nearest_place_km": round(found.distance_km, 2),
-            }
-        )  # fmt: skip
+        echo_json(default_hierarchy().locate(lat, lon))
 
     run(opts, go)
 

@@ -40,7 +40,7 @@ from veriseal import (
 from veriseal.extend import PluginContext
 from veriseal_territories.custom import CustomRegion, CustomRegionStore
 from veriseal_territories.dealers import Dealer, DealerService
-from veriseal_territories.hierarchy import default_hierarchy
+from veriseal_territories.hierarchy import RegionNotFound, default_hierarchy
 from veriseal_territories.permissions import TERRITORY_GRANT
 
 register_messages(
@@ -488,7 +488,7 @@ def _destination_chain(destination: str | None, point: tuple[float, float] | Non
 
         region: Region | None = default_resolver().resolve(*point)
         if region is not None:
-            chain |= {region.country, region.province, f"{region.province}/{region.city}"}
+            chain |= default_hierarchy().codes_of(region)
     return chain
 
 
@@ -503,7 +503,12 @@ def _reaches(
     if grant.region.startswith("custom:"):
         shape = custom.get(grant.region[7:])
         return shape is not None and point is not None and shape.contains(*point)
-    return grant.region in chain
+    if grant.region in chain:
+        return True
+    try:  # a grant stored with a legacy alias (CN-GD/Shenzhen names the city 440300)
+        return default_hierarchy().get(grant.region).code in chain
+    except RegionNotFound:
+        return False
 
 
 def _decide(

@@ -1,14 +1,19 @@
-"""Administrative regions as a tree: country -> province -> city.
+"""Administrative regions as a tree, on the core's boundaries (:mod:`veriseal.regions`).
 
-Built once from the core's offline place data (``veriseal.default_resolver()``), so the
-tree holds exactly the regions a scan can be resolved to. Codes:
+country -> first-level division -> (China) prefecture-level city -> county. Codes:
 
-- a country: ISO 3166-1 alpha-2 (``"CN"``);
-- a province: its key as stored with scans (:class:`veriseal.Region`): ISO 3166-2
-  (``"CN-GD"``), or ``"<country>:<name>"`` where the data has no ISO code; in China its
-  GB/T 2260 code (``"440000"``) finds it too;
-- a city: ``"<province>/<name>"`` (``"CN-GD/Guangzhou"``): GeoNames gives no standard
-  city code, and a name is unique within its province for all practical purposes.
+- a country: ISO 3166-1 alpha-2 (``"CN"``; Hong Kong, Macao, Taiwan are ``HK``, ``MO``,
+  ``TW``, found by their GB/T 2260 codes ``810000``, ``820000``, ``710000`` too);
+- a first-level division: ISO 3166-2 (``"CN-GD"``, ``"VN-HN"``), or ``"<country>:<name>"``
+  where no ISO code is known; in China its GB/T 2260 code (``"440000"``) finds it too;
+- China: a prefecture-level city (地级市) ``"440300"``, a county or district ``"440305"``
+  (GB/T 2260);
+- legacy city codes ``"<province>/<GeoNames name>"`` (what grants named before the
+  boundaries): in China an ALIAS of the administrative city containing that GeoNames place
+  (``CN-GD/Shenzhen`` is ``440300``: existing grants now mean the whole 地级市); elsewhere
+  an APPROXIMATE place node: a scan is in it when its nearest populated place is that
+  place (nearest-place semantics, as before), not by any boundary. Such nodes are found
+  by code but not listed among their parent's children.
 """
 
 from __future__ import annotations
@@ -16,91 +21,107 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from veriseal import CHINA_PROVINCES, NotFound, Region, RegionResolver, register_messages
+from veriseal import Region, RegionResolver
+from veriseal.regions.boundaries import AdminArea, Boundaries, RegionNotFound
 
-register_messages(
-    {"error.region_not_found": ("Region not found", "未找到该地区")},
-)
+__all__ = ["Hierarchy", "Node", "RegionNotFound", "default_hierarchy"]
 
-
-class RegionNotFound(NotFound):
-    code = "region_not_found"
+_KINDS = ("country", "province", "city", "county")
 
 
 @dataclass(frozen=True)
 class Node:
     """One region of the tree."""
 
-    kind: str  # "country" | "province" | "city"
+    kind: str  # "country" | "province" | "city" | "county" | "place" (approximate, legacy)
     code: str
-    name: str
+    name: str  # local name, with the English one where it differs: "广东省 / Guangdong"
     parent: str | None  # the parent's code
-    gb2260: str | None = None  # China's provinces (and Taiwan, Hong Kong, Macao)
+    gb2260: str | None = None  # China (and Taiwan, Hong Kong, Macao)
     children: list[str] = field(default_factory=list, compare=False, repr=False)
+    name_local: str = ""
+    name_en: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "code": self.code,
             "name": self.name,
+            "name_local": self.name_local,
+            "name_en": self.name_en,
             "parent": self.parent,
             "gb2260": self.gb2260,
             "children": len(self.children),
         }
 
 
-_ZH = {p.iso: p.name_zh for p in CHINA_PROVINCES}
-_GB = {p.gb2260: p.iso for p in CHINA_PROVINCES}
-_COUNTRY_GB = {"TW": "710000", "HK": "810000", "MO": "820000"}
+def _node(a: AdminArea, children: list[str]) -> Node:
+    shown = a.name if a.name == a.name_en or not a.name_en else f"{a.name} / {a.name_en}"
+    return Node(_KINDS[a.level], a.code, shown, a.parent, a.gb2260, children, a.name, a.name_en)
 
 
 class Hierarchy:
-    """The region tree; every lookup is a dict access."""
+    """The region tree: the boundaries' areas, and the legacy place codes outside China."""
 
-    def __init__(self, resolver: RegionResolver) -> None:
-        self._nodes: dict[str, Node] = {}
-        for d in resolver.divisions:
-            country = self._ensure(Node("country", d.country, d.country, None,
-                                        _COUNTRY_GB.get(d.country)))  # fmt: skip
-            key = d.key
-            if key != d.country and key not in self._nodes:
-                name = f"{d.name} / {_ZH[key]}" if key in _ZH else d.name
-                gb = next((g for g, iso in _GB.items() if iso == key), None)
-                self._add(Node("province", key, name, country.code, gb))
-        division_keys = [d.key for d in resolver.divisions]
-        for name, div in zip(resolver.names, resolver.division.tolist(), strict=True):
-            parent = division_keys[div]
-            code = f"{parent}/{name}"
-            if code not in self._nodes:
-                self._add(Node("city", code, name, parent))
-
-    def _ensure(self, node: Node) -> Node:
-        return self._nodes.get(node.code) or self._add(node)
-
-    def _add(self, node: Node) -> Node:
-        self._nodes[node.code] = node
-        if node.parent is not None:
-            self._nodes[node.parent].children.append(node.code)
-        return node
+    def __init__(self, boundaries: Boundaries, places: RegionResolver) -> None:
+        self.boundaries = boundaries
+        self._places = places
+        kids: dict[str, list[str]] = {}
+        for a in boundaries.areas:
+            if a.parent is not None:
+                kids.setdefault(a.parent, []).append(a.code)
+        self._nodes = {a.code: _node(a, sorted(kids.get(a.code, []))) for a in boundaries.areas}
+        # legacy "<province key>/<name>" outside China -> that GeoNames place's row
+        self._legacy: dict[str, int] = {}
+        keys = [d.key for d in places.divisions]
+        countries = [d.country for d in places.divisions]
+        for i, (name, div) in enumerate(zip(places.names, places.division.tolist(), strict=True)):
+            if countries[div] != "CN":
+                self._legacy.setdefault(f"{keys[div]}/{name}", i)
+        self._place_nodes: dict[str, Node] = {}
 
     def __len__(self) -> int:
         return len(self._nodes)
 
     def get(self, code: str) -> Node:
-        """The region with this code (ISO, province key, city code, or GB/T 2260).
-        ``RegionNotFound`` otherwise."""
-        code = code.strip()
-        found = self._nodes.get(_GB.get(code, code)) or self._nodes.get(code.upper())
-        if found is None:
-            raise RegionNotFound(f"no region {code!r} (try an ISO code such as CN-GD)")
-        return found
+        """The region with this code (ISO, GB/T 2260, ``CC:name`` key, legacy
+        ``<province>/<name>`` city code). ``RegionNotFound`` otherwise."""
+        try:
+            return self._nodes[self.boundaries.area(code).code]
+        except RegionNotFound:
+            node = self._place(code.strip())
+            if node is None:
+                raise
+            return node
+
+    def _place(self, code: str) -> Node | None:
+        """The approximate node of a legacy city code outside China (built on demand)."""
+        if code in self._place_nodes:
+            return self._place_nodes[code]
+        row = self._legacy.get(code)
+        if row is None:
+            head, _, tail = code.partition("/")
+            row = self._legacy.get(f"{head.upper()}/{tail}")
+            if row is None:
+                return None
+            code = f"{head.upper()}/{tail}"
+        lat, lon = float(self._places.lat[row]), float(self._places.lon[row])
+        chain = self.boundaries.chain_of_leaf(self.boundaries.leaf_at(lat, lon))
+        div = self._places.divisions[int(self._places.division[row])]
+        parent = chain[-1].code if chain else (div.iso or div.country)
+        if parent not in self._nodes:
+            return None
+        name = self._places.names[row]
+        node = Node("place", code, name, parent, None, [], name, name)
+        self._place_nodes[code] = node
+        return node
 
     def countries(self) -> list[Node]:
         return sorted((n for n in self._nodes.values() if n.kind == "country"),
                       key=lambda n: n.code)  # fmt: skip
 
     def children(self, code: str) -> list[Node]:
-        return [self._nodes[c] for c in sorted(self.get(code).children)]
+        return [self._nodes[c] for c in self.get(code).children]
 
     def ancestors(self, code: str) -> list[Node]:
         """The region and its parents, the region first."""
@@ -109,16 +130,74 @@ class Hierarchy:
             chain.append(self._nodes[chain[-1].parent])
         return chain
 
+    def locate(self, lat: float, lon: float) -> dict[str, object]:
+        """What ``regions locate`` shows: the resolved Region, the administrative chain
+        (finest first, as :meth:`ancestors`) with the distance to its finest border, and
+        the nearest populated place (human-facing, approximate)."""
+        placement = self.boundaries.locate(lat, lon)
+        region = self._places.resolve(lat, lon)
+        near = self._places.nearest(lat, lon)
+        return {
+            "region": None if region is None else {
+                "country": region.country, "province": region.province, "city": region.city,
+                "gb2260": region.gb2260, "city_code": region.city_code,
+                "county_code": region.county_code,
+            },
+            "by": "boundary" if placement.chain else ("nearest_place" if region else None),
+            "border_km": round(placement.border_km, 3),
+            "nearest_place": None if near is None else {
+                "name": self._places.names[near.place_index],
+                "km": round(near.distance_km, 2),
+            },
+            "chain": [self._nodes[a.code].to_dict() for a in reversed(placement.chain)],
+        }  # fmt: skip
+
+    def codes_of(self, region: Region) -> set[str]:
+        """Every hierarchy code a resolved scan region lies in: its finest known area and
+        that area's ancestors; for a Region stored before city codes existed, in China, the
+        city its legacy ``<province>/<city>`` code aliases; elsewhere the legacy place code
+        (approximate nodes match by nearest place)."""
+        codes = {region.country, region.province}
+        legacy = f"{region.province}/{region.city}"
+        finest = region.county_code or region.city_code
+        if finest is None and region.country == "CN" and region.city:
+            try:
+                finest = self.boundaries.area(legacy).code
+            except RegionNotFound:
+                finest = None
+        for code in (finest, region.province, region.country):
+            if code is None:
+                continue
+            try:
+                codes.update(a.code for a in self.boundaries.ancestors(code))
+                break
+            except RegionNotFound:
+                continue
+        if region.country != "CN":
+            codes.add(legacy)
+        return codes
+
     def contains(self, ancestor: str, region: Region) -> bool:
-        """Whether a resolved scan region lies in the region ``ancestor`` (or is it)."""
-        target = self.get(ancestor).code
-        city = f"{region.province}/{region.city}"
-        return target in (region.country, region.province, city)
+        """Whether a resolved scan region lies in the region ``ancestor`` (or is it).
+
+        Administrative areas contain by boundary (the Region's codes were resolved by
+        containment); a legacy place node outside China contains the scans whose nearest
+        populated place it is (approximate)."""
+        target = self.get(ancestor)
+        codes = self.codes_of(region)
+        if target.kind != "place":
+            return target.code in codes
+        # the scan's nearest place bears the name, in the area holding that place (a scan
+        # stored before the boundaries carries the legacy code itself)
+        same_place = region.city == target.name_local and target.parent in codes
+        return same_place or target.code in codes
 
 
 @functools.lru_cache(maxsize=1)  # one hierarchy, built on first use
 def default_hierarchy() -> Hierarchy:
-    """The hierarchy over the bundled place data (built once: it loads the data set)."""
+    """The hierarchy over the bundled boundaries and place data (built once)."""
     from veriseal import default_resolver  # noqa: PLC0415
 
-    return Hierarchy(default_resolver())
+    resolver = default_resolver()
+    assert resolver.boundaries is not None  # the default resolver always has them
+    return Hierarchy(resolver.boundaries, resolver)

@@ -42,7 +42,6 @@ from veriseal import (
     Page,
     Principal,
     Short,
-    default_resolver,
     page_after,
     page_listing,
     page_records,
@@ -77,17 +76,7 @@ class RegionPath(Model):
 
 
 async def locate(call: Call, query: LocateQuery) -> Schema:
-    found = default_resolver().nearest(query.lat, query.lon)
-    if found is None:
-        return {"region": None, "chain": []}
-    r = found.region
-    city = f"{r.province}/{r.city}"
-    return {
-        "region": {"country": r.country, "province": r.province, "city": r.city,
-                   "gb2260": r.gb2260},
-        "nearest_place_km": round(found.distance_km, 2),
-        "chain": [n.to_dict() for n in default_hierarchy().ancestors(city)],
-    }  # fmt: skip
+    return default_hierarchy().locate(query.lat, query.lon)
 
 
 async def region(call: Call, path: RegionPath) -> Schema:

@@ -141,13 +141,19 @@ class Region:
     ``"<country>:<name>"`` when the data set has no ISO code for it (a colon never occurs
     in an ISO code), or the country code for a place without a known division.
     ``gb2260`` is the GB/T 2260 provincial code for places in China (``"440000"``), else
-    None.
+    None. ``city_code`` / ``county_code``: in China, the GB/T 2260 codes of the
+    prefecture-level city (地级市, ``"440300"``) and county or district (``"440304"``)
+    whose boundary contains the point; None elsewhere, for a city without counties
+    (``county_code``), and for scans stored before they existed (the ledger keeps neither:
+    they are derived again from the location when needed).
     """
 
     country: str  # ISO 3166-1 alpha-2
     province: str
     city: str  # the nearest populated place's name (GeoNames)
     gb2260: str | None = None
+    city_code: str | None = None
+    county_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

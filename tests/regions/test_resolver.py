@@ -60,7 +60,15 @@ def test_far_from_any_place_or_out_of_range_is_none(resolver: RegionResolver) ->
 def test_unmatched_divisions_keep_a_non_iso_key(resolver: RegionResolver) -> None:
     munich = resolver.resolve(48.137, 11.575)
     assert munich is not None and munich.country == "DE"
-    assert munich.province == "DE:Bavaria"  # GeoNames' exonym has no ISO match: said so
+    assert munich.province == "DE-BY"  # by boundary (Natural Earth's Bayern)
+    # by nearest place alone, GeoNames' exonym has no ISO match: said so
+    places = RegionResolver(
+        resolver.lat, resolver.lon, resolver.division, resolver.names, resolver.divisions
+    )
+    assert places.boundaries is None
+    alone = places.resolve(48.137, 11.575)
+    assert alone is not None and alone.province == "DE:Bavaria"
+    assert alone.city == munich.city  # the city label is the nearest place's either way
 
 
 @settings(max_examples=300, deadline=None)

@@ -146,7 +146,7 @@ async def test_tolerances(network: World) -> None:
     await drain(w.engine)  # the diversion checks run on the event stream
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
     # a fix just across the border, within the buffer, is given the benefit of the doubt
-    border = (25.3, 113.1)  # Hunan side of the Guangdong border, ~20 km from it
+    border = (25.5, 113.0)  # Hunan side of the Guangdong border, 13 km from it (boundary)
     region = w.engine.committer.resolver().resolve(*border)  # type: ignore[misc]
     assert region is not None and region.province != "CN-GD"
     await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=40)

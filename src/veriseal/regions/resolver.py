@@ -1,18 +1,28 @@
 """Offline reverse geocoding: latitude/longitude -> country, province, city.
 
-The data (``data/places.npz`` and ``data/divisions.tsv``, built by
-``scripts/build_regions_data.py`` from GeoNames ``cities1000`` as shipped on PyPI) holds
-every populated place of at least 1,000 inhabitants with its country and first-level
-division. A point resolves to the region of the NEAREST such place (great-circle
-distance, through a k-d tree over unit vectors): exact far from borders, and wrong near a
-border only when the nearest town lies on the other side (measured in docs/regions.md).
+Two data sets, both shipped in the package:
+
+- administrative boundaries (:mod:`veriseal.regions.boundaries`): the country, the
+  first-level division and, in China, the prefecture-level city and county are the areas
+  whose polygons CONTAIN the point;
+- GeoNames ``cities1000`` (``data/places.npz`` and ``data/divisions.tsv``, built by
+  ``scripts/build_regions_data.py``): every populated place of at least 1,000
+  inhabitants. ``Region.city`` is the name of the NEAREST such place (great-circle
+  distance, k-d tree over unit vectors): a human-facing label, not an administrative area.
+
+Where no polygon contains the point (a coast simplified away by a few hundred metres, an
+island too small for the data, a territory without polygon), country and province fall
+back to the nearest place's: exact far from borders, wrong near a border when the
+nearest town lies on the other side (measured in docs/regions.md); ``city_code`` and
+``county_code`` are then None.
 
 Contract:
 
 - :meth:`RegionResolver.resolve` MUST NOT do I/O after the data is loaded; one call costs
-  one k-d tree query (tens of microseconds), so it may run on the verify hot path.
-- A point further than ``max_km`` from every known place (open sea, polar ice) resolves
-  to None rather than to a region hundreds of kilometres away.
+  a k-d tree query and a point-in-polygon test (tens of microseconds: docs/regions.md),
+  so it may run on the verify hot path.
+- A point contained in no polygon and further than ``max_km`` from every known place
+  (open sea, polar ice) resolves to None rather than to a region far away.
 - Loading happens once per process (:func:`default_resolver`), on first use.
 """
 
@@ -29,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from veriseal.models import Region
+from veriseal.regions.boundaries import AdminArea, Boundaries, default_boundaries
 from veriseal.regions.china import gb2260_for
 from veriseal.regions.geo import EARTH_RADIUS_KM
 
@@ -86,13 +97,17 @@ class RegionResolver:
         names: Sequence[str],
         divisions: Sequence[Division],
         max_km: float = DEFAULT_MAX_KM,
+        boundaries: Boundaries | None = None,
     ) -> None:
+        """``boundaries``: where given, country and province come from the polygon that
+        contains the point; without it, from the nearest place alone."""
         if not (len(lat) == len(lon) == len(division) == len(names)):
             raise ValueError("place columns differ in length")
         self.lat, self.lon, self.division = lat, lon, division
         self.names = names
         self.divisions = divisions
         self.max_km = max_km
+        self.boundaries = boundaries
         # imported here: scipy costs ~0.2 s to import, and most commands never geocode
         from scipy.spatial import cKDTree  # noqa: PLC0415
 
@@ -107,14 +122,14 @@ class RegionResolver:
 
     @classmethod
     def load(cls, max_km: float = DEFAULT_MAX_KM) -> RegionResolver:
-        """Read the package data (about 0.2 s and 10 MB of memory)."""
+        """Read the package data, the boundaries included (docs/regions.md: time, memory)."""
         folder = resources.files("veriseal.regions") / "data"
         with np.load(io.BytesIO((folder / "places.npz").read_bytes())) as npz:
             lat, lon, div = npz["lat"], npz["lon"], npz["division"]
             names = npz["names"].tobytes().decode("utf-8").split("\n")
         lines = (folder / "divisions.tsv").read_text("utf-8").splitlines()[1:]
         divisions = [Division(*line.split("\t")) for line in lines]
-        return cls(lat, lon, div, names, divisions, max_km)
+        return cls(lat, lon, div, names, divisions, max_km, default_boundaries())
 
     def __len__(self) -> int:
         return len(self.names)
@@ -141,9 +156,30 @@ class RegionResolver:
         km = 2.0 * EARTH_RADIUS_KM * math.asin(min(chord / 2.0, 1.0))
         return Resolved(self._region(index), self.divisions[self._div_of[index]], index, km)
 
+    def _contained(self, chain: tuple[AdminArea, ...], place: int | None) -> Region:
+        """The region of a point inside the areas ``chain``; ``place``: nearest place."""
+        country = chain[0]
+        division = chain[1] if len(chain) > 1 else country
+        return Region(
+            country.code,
+            division.code,
+            self.names[place] if place is not None else "",
+            division.gb2260 or country.gb2260,
+            chain[2].code if len(chain) > 2 else None,
+            chain[3].code if len(chain) > 3 else None,
+        )
+
     def resolve(self, lat: float, lon: float) -> Region | None:
-        """The region of a point, or None (out of range, or far from any known place)."""
+        """The region of a point: country and province of the polygons containing it,
+        city the nearest place's name. Where no polygon contains it, the nearest place's
+        country and province (within ~10-30 km of a border they may be the neighbour's:
+        see the module docstring); None out of range or far from everything."""
         found = self._query(lat, lon)
+        if self.boundaries is not None:
+            leaf = self.boundaries.leaf_at(lat, lon)
+            if leaf >= 0:
+                chain = self.boundaries.chain_of_leaf(leaf)
+                return self._contained(chain, found[1] if found else None)
         return self._region(found[1]) if found else None
 
     def resolve_many(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> list[Region | None]:
@@ -155,8 +191,19 @@ class RegionResolver:
             return out
         chord, index = self._tree.query(unit_vectors(la[ok], lo[ok]), k=1)
         near = chord <= self._max_chord
+        place: list[int | None] = [None] * len(la)
         for pos, i in zip(np.flatnonzero(ok)[near].tolist(), index[near].tolist(), strict=True):
-            out[pos] = self._region(i)
+            place[pos] = i
+        leaves = (
+            self.boundaries.leaf_many(la, lo).tolist()
+            if self.boundaries is not None
+            else [-1] * len(la)
+        )
+        for pos, (leaf, i) in enumerate(zip(leaves, place, strict=True)):
+            if leaf >= 0 and self.boundaries is not None:
+                out[pos] = self._contained(self.boundaries.chain_of_leaf(leaf), i)
+            elif i is not None:
+                out[pos] = self._region(i)
         return out
 
 
