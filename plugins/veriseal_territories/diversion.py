@@ -475,6 +475,11 @@ class DiversionService:
         return await self._raise(finding)
 
     # -- storing and announcing --------------------------------------------------------
+    async def raise_finding(self, finding: Finding) -> int | None:
+        """Store a finding made elsewhere in the plugin (a flagged shipment) and announce
+        its alert, in a transaction of its own; the alert's id, None if its key had one."""
+        return await self._raise(finding)
+
     async def _raise(self, finding: Finding) -> int | None:
         """Store ``finding`` and announce its alert in one transaction of its own."""
         try:
@@ -599,7 +604,12 @@ class DiversionService:
         self, tx: Tx, brand_id: int, alert_id: int, evidence: dict[str, Any]
     ) -> None:
         """In ``tx``, with the alert: a message to the brand admins (through the outbox)
-        and the stream event ``territories.diversion_alert`` (last: see ``publish``)."""
+        and the stream event ``territories.diversion_alert`` (last: see ``publish``).
+        The alert's stored evidence wins over ``evidence`` (a consignment's alert holds
+        what all its units add up to, not only the finding that tipped it)."""
+        stored = await tx.fetchrow("SELECT evidence FROM territories_alerts WHERE id = ?", alert_id)
+        if stored is not None:
+            evidence = json.loads(stored["evidence"])
         holder = evidence["holder"]
         seen = evidence["seen"]
         place = seen.get("province") or ", ".join(seen.get("home_regions", [])) or "?"
@@ -811,11 +821,6 @@ def _consignment_evidence(
     if units:
         out["seen"] = units[-1]["seen"]  # the latest sighting, for messages
     return out
-
-    async def raise_finding(self, finding: Finding) -> int | None:
-        """Store a finding made elsewhere in the plugin (a flagged shipment) and announce
-        its alert, in a transaction of its own; the alert's id, None if its key had one."""
-        return await self._raise(finding)
 
 
 async def _append_event(

@@ -21,8 +21,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from veriseal import Region, RegionResolver
-from veriseal.regions.boundaries import AdminArea, Boundaries, RegionNotFound
+from veriseal import AdminArea, Boundaries, Region, RegionNotFound, RegionResolver
 
 __all__ = ["Hierarchy", "Node", "RegionNotFound", "default_hierarchy"]
 
@@ -115,6 +114,11 @@ class Hierarchy:
         node = Node("place", code, name, parent, None, [], name, name)
         self._place_nodes[code] = node
         return node
+
+    def approximate(self, code: str) -> bool:
+        """Whether ``code`` is a legacy place outside China: no polygon, nearest-place
+        semantics (never evidence that a point is outside it)."""
+        return self.get(code).kind == "place"
 
     def countries(self) -> list[Node]:
         return sorted((n for n in self._nodes.values() if n.kind == "country"),

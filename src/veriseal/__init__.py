@@ -69,6 +69,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PluginMigrations": ("veriseal.ledger.migrate", "PluginMigrations"),
     "Region": ("veriseal.models", "Region"),
     "RegionResolver": ("veriseal.regions.resolver", "RegionResolver"),
+    "AdminArea": ("veriseal.regions.boundaries", "AdminArea"),
+    "Boundaries": ("veriseal.regions.boundaries", "Boundaries"),
+    "Placement": ("veriseal.regions.boundaries", "Placement"),
+    "RegionNotFound": ("veriseal.regions.boundaries", "RegionNotFound"),
+    "Relation": ("veriseal.regions.boundaries", "Relation"),
+    "default_boundaries": ("veriseal.regions.boundaries", "default_boundaries"),
     "Scan": ("veriseal.models", "Scan"),
     "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
@@ -132,6 +138,7 @@ __all__ = [
     "CHINA_PROVINCES",
     "SYSTEM_PRINCIPAL",
     "Action",
+    "AdminArea",
     "AlertKind",
     "Batch",
     "BatchNotFound",
@@ -140,6 +147,7 @@ __all__ = [
     "BatchRequest",
     "BatchStatus",
     "Blob",
+    "Boundaries",
     "Brand",
     "BrandNotFound",
     "Call",
@@ -191,6 +199,7 @@ __all__ = [
     "Outcome",
     "Page",
     "PinInvalid",
+    "Placement",
     "PluginMigrations",
     "Principal",
     "Product",
@@ -198,7 +207,9 @@ __all__ = [
     "Profile",
     "RangeMap",
     "Region",
+    "RegionNotFound",
     "RegionResolver",
+    "Relation",
     "Role",
     "RowError",
     "Scan",
@@ -210,6 +221,7 @@ __all__ = [
     "Verification",
     "VerisealError",
     "__version__",
+    "default_boundaries",
     "default_resolver",
     "hookimpl",
     "intersect_ranges",
@@ -296,6 +308,14 @@ if TYPE_CHECKING:  # static checkers see the real names
         Scan,
     )
     from veriseal.notifications.models import MessageType
+    from veriseal.regions.boundaries import (
+        AdminArea,
+        Boundaries,
+        Placement,
+        RegionNotFound,
+        Relation,
+        default_boundaries,
+    )
     from veriseal.regions.china import PROVINCES as CHINA_PROVINCES
     from veriseal.regions.resolver import RegionResolver, default_resolver
     from veriseal.scanning.hooks import LedgerEvent, VerdictContribution

@@ -129,6 +129,14 @@ async def network(world: World) -> World:
     return world
 
 
+async def single_sightings(w: World) -> None:
+    """Tolerances under which one sighting is an alert: for tests of the plumbing
+    (workflow, export, clones) rather than of the evidence rules."""
+    await w.t.diversion.set_tolerances(
+        SYSTEM, w.brand.id, suspect_score=1, strong_score=1, min_devices=1
+    )
+
+
 async def drain(engine: Engine) -> int:
     """Run the event stream's consumers (the diversion checks among them) until they
     have caught up: what ``veriseal serve``'s worker does after a scan commits. Tests

@@ -79,14 +79,16 @@ async def test_api(network: World) -> None:
             await c.get(f"{base}/holder", headers=boss, params={"code": items[0]})
         ).json()
         assert holder["holder"]["code"] == "ZJ01" and holder["state"] == "received"
-        # a consumer opens the printed link in Guangzhou, outside ZJ01's territory
-        path = "/" + items[1].split("/", 3)[3]
-        r = await c.get(
-            path,
-            params={"lat": "23.1291", "lon": "113.2644", "acc": "15"},
-            headers={"Accept": "application/json"},
-        )
-        assert (await r.json())["outcome"] == "genuine"
+        # two consumers open the printed links in Guangzhou, outside ZJ01's territory:
+        # two units of one consignment, two witnesses (one alone is never proof)
+        for n, item in enumerate(items[1:3]):
+            c.session.cookie_jar.clear()
+            r = await c.get(
+                "/" + item.split("/", 3)[3],
+                params={"lat": "23.1291", "lon": "113.2644", "acc": "15"},
+                headers={"Accept": "application/json", "Cookie": f"vs_device=phone{n}"},
+            )
+            assert (await r.json())["outcome"] == "genuine"
         await drain(w.engine)  # the diversion check runs on the event stream, off the request
         alerts = (await (await c.get(f"{base}/diversion/alerts", headers=boss)).json())["alerts"]
         csv_text = await (
@@ -95,6 +97,8 @@ async def test_api(network: World) -> None:
         assert csv_text.startswith("id,at,state")
         [alert] = alerts
         assert alert["evidence"]["holder"]["code"] == "ZJ01" and alert["province"] == "CN-GD"
+        assert alert["level"] == "suspected" and alert["items"] == 2
+        assert len({u["by"]["actor"] for u in alert["evidence"]["units"]}) == 2  # witnesses
         assert f"\n{alert['id']}," in csv_text
         url = f"{base}/diversion/alerts/{alert['id']}/transition"
         r = await c.post(url, headers=boss, json={"to": "investigating", "note": "asking ZJ01"})
@@ -108,7 +112,7 @@ async def test_api(network: World) -> None:
                 params={"since": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()},
             )
         ).json()
-        assert [(d["dealer"], d["outside_units"]) for d in ranked["dealers"]] == [("ZJ01", 1)]
+        assert [(d["dealer"], d["outside_units"]) for d in ranked["dealers"]] == [("ZJ01", 2)]
         tree = await (await c.get(f"{base}/dealers", headers=zj)).json()
         assert [n["dealer"]["code"] for n in tree["dealers"]] == ["ZJ01"]  # its subtree only
         assert tree["next_cursor"] is None

@@ -3,13 +3,22 @@ alert workflow, clone interplay and history analysis, on both ledger backends.""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 
 import pytest
 
-from tests.territories.conftest import CHANGSHA, GUANGZHOU, HANGZHOU, SHENZHEN, World, drain
+from tests.territories.conftest import (
+    CHANGSHA,
+    GUANGZHOU,
+    HANGZHOU,
+    SHENZHEN,
+    World,
+    drain,
+    single_sightings,
+)
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.codes.gtin import gs1_check_digit
 from veriseal.lifecycle.aggregation import Children, PackRequest
@@ -99,7 +108,7 @@ async def test_pallet_ships_as_ranges_and_receipts_replay(network: World) -> Non
     assert getattr(err.value, "code", None) == "item_unknown"
 
 
-async def test_scan_outside_territory_raises_one_alert_and_notifies(network: World) -> None:
+async def test_a_consignment_seen_outside_raises_one_alert_that_grows(network: World) -> None:
     w, t = network, network.t
     root = await w.engine.accounts.brand_org(w.brand)
     boss = await w.engine.accounts.create_user(
@@ -114,53 +123,120 @@ async def test_scan_outside_territory_raises_one_alert_and_notifies(network: Wor
     codes = w.codes(0, 48)
     await scan(w, codes[1], GUANGZHOU)  # at home: nothing
     await scan(w, codes[2], SHENZHEN)
+    await scan(w, codes[30], HANGZHOU, actor="device:a")
+    await scan(w, codes[31], HANGZHOU, actor="device:a")  # the same witness: one person
     await drain(w.engine)  # the diversion checks run on the event stream
-    assert await t.alerts.list(SYSTEM, w.brand.id) == []
-    scan_id = await scan(w, codes[30], HANGZHOU)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []  # one witness is never proof
+    tipping = await scan(w, codes[32], HANGZHOU, actor="device:b")
+    await drain(w.engine)
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
     ev = alert.evidence
-    assert (alert.state, alert.source, alert.scan_id, alert.index) == ("open", "scan", scan_id, 30)
+    assert (alert.state, alert.source, alert.level, alert.items) == ("open", "scan", "suspected", 3)
+    assert alert.scan_id == tipping and alert.index == 32  # the scan that raised it
     assert ev["holder"]["code"] == "GD01" and ev["territory"]["regions"] == ["CN-GD"]
-    assert ev["seen"]["province"] == "CN-ZJ" and ev["seen"]["source"] == "gps"
-    assert ev["by"] == {"actor": "device:phone", "channel": "web", "role": "consumer"}
-    await scan(w, codes[30], HANGZHOU)  # the same unit again: still one alert
-    await drain(w.engine)  # the diversion checks run on the event stream
-    assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
+    assert [u["index"] for u in ev["units"]] == [30, 31, 32]
+    assert ev["assessment"]["witnesses"] == 2 and ev["assessment"]["score"] == 3.0
+    seen = ev["units"][0]["seen"]
+    assert seen["province"] == "CN-ZJ" and seen["source"] == "gps" and seen["km_outside"] > 100
+    assert ev["units"][0]["by"]["class"] == "sale"
     [message] = await Inbox(w.engine.ledger).history(boss.id)
     assert message.type == "diversion_alert" and "GD01" in message.body
-    assert message.data["alert_id"] == alert.id
+    assert message.data == {**message.data, "alert_id": alert.id, "level": "suspected"}
+    # a fourth unit by a third witness: the same alert, escalated and announced again
+    await scan(w, codes[33], HANGZHOU, actor="device:c")
+    await scan(w, codes[33], HANGZHOU, actor="device:c")  # the same unit again: counted once
+    await drain(w.engine)
+    [strong] = await t.alerts.list(SYSTEM, w.brand.id, level="strong")
+    assert strong.id == alert.id and strong.items == 4
+    assert "escalated" in (await t.alerts.get(SYSTEM, w.brand.id, alert.id)).history[-1]["note"]
+    assert len(await Inbox(w.engine.ledger).history(boss.id)) == 2
     # units the brand still holds are nobody's diversion
     await scan(w, w.codes(500, 1)[0], HANGZHOU)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    await drain(w.engine)
     assert len(await t.alerts.list(SYSTEM, w.brand.id)) == 1
+
+
+async def test_scans_that_are_not_sales_are_not_evidence(network: World) -> None:
+    """Inspectors' test purchases and the holder's own line handling its goods."""
+    w, t = network, network.t
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    root = await w.engine.accounts.brand_org(w.brand)
+    staff = []
+    for n, (role, org) in enumerate(
+        [(Role.INSPECTOR, root.id), (Role.INSPECTOR, root.id),
+         (Role.DISTRIBUTOR, await w.dealer_org("GD01")),
+         (Role.RETAILER, await w.dealer_org("GZ-R1"))]
+    ):  # fmt: skip
+        user = await w.engine.accounts.create_user(
+            SYSTEM, contact=f"u{n}@acme.example", display_name=f"U{n}", role=role, org_id=org
+        )
+        staff.append(f"user:{user.id}")
+    for n, actor in enumerate(staff):
+        await scan(w, w.codes(n, 1)[0], HANGZHOU, actor=actor)
+    await drain(w.engine)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []
+    # a dealer outside GD01's line with the goods in hand counts (double)
+    other = await w.engine.accounts.create_user(
+        SYSTEM, contact="zj@acme.example", display_name="ZJ", role=Role.DISTRIBUTOR,
+        org_id=await w.dealer_org("ZJ01"),
+    )  # fmt: skip
+    await scan(w, w.codes(10, 1)[0], HANGZHOU, actor=f"user:{other.id}")
+    await scan(w, w.codes(11, 1)[0], HANGZHOU, actor="device:shopper")
+    await drain(w.engine)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    assert alert.evidence["assessment"]["score"] == 3.0
+    assert {u["by"]["class"] for u in alert.evidence["units"]} == {"other_dealer", "sale"}
+
+
+async def test_rights_as_they_stood_when_the_goods_arrived(network: World) -> None:
+    """Goods received while a grant was in force are not diverted when it ends."""
+    w, t = network, network.t
+    await single_sightings(w)
+    now = dt.datetime.now(dt.UTC)
+    await t.grants.grant(
+        SYSTEM, w.brand.id, "GD01", "*", "CN-HN", valid_from=now - dt.timedelta(days=9),
+        valid_until=now + dt.timedelta(seconds=2),
+    )  # fmt: skip
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", w.codes(0, 4))
+    await asyncio.sleep(2.5)  # the Hunan grant has ended
+    await scan(w, w.codes(0, 1)[0], CHANGSHA, actor="device:a")
+    await drain(w.engine)
+    assert await t.alerts.list(SYSTEM, w.brand.id) == []
+    # goods that arrive after it ended are judged without it
+    await t.shipments.ship(SYSTEM, w.brand, "GD01", w.codes(10, 2))
+    await scan(w, w.codes(10, 1)[0], CHANGSHA, actor="device:b")
+    await drain(w.engine)
+    [alert] = await t.alerts.list(SYSTEM, w.brand.id)
+    assert alert.index == 10
 
 
 async def test_tolerances(network: World) -> None:
     w, t = network, network.t
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    await single_sightings(w)
     codes = w.codes(0, 48)
-    # IP-derived locations are ignored by default; a vague GPS fix too
-    await scan(w, codes[3], HANGZHOU, source="ip", accuracy=None)
+    # a vague GPS fix is no evidence; an IP fix whose disc reaches the territory neither
     await scan(w, codes[4], HANGZHOU, accuracy=5000)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    await scan(w, codes[3], CHANGSHA, source="ip", accuracy=300_000)
+    await drain(w.engine)
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
-    # a fix just across the border, within the buffer, is given the benefit of the doubt
-    border = (25.5, 113.0)  # Hunan side of the Guangdong border, 13 km from it (boundary)
+    # a fix just across the border: uncertain within the buffer
+    border = (25.42, 112.95)  # Yizhang, Hunan, ~15 km north of the Guangdong border
     region = w.engine.committer.resolver().resolve(*border)  # type: ignore[misc]
     assert region is not None and region.province != "CN-GD"
     await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=40)
     await scan(w, codes[5], border)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    await drain(w.engine)
     assert await t.alerts.list(SYSTEM, w.brand.id) == []
-    await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=0, ip_weight=0.5)
-    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    # IP-derived positions weigh ip_weight: two of them make one observation's worth
+    await t.diversion.set_tolerances(SYSTEM, w.brand.id, buffer_km=0, ip_weight=0.5, near_km=0)
+    await scan(w, codes[6], HANGZHOU, source="ip", accuracy=50_000, actor="device:x")
+    await drain(w.engine)
     assert await t.alerts.list(SYSTEM, w.brand.id) == []  # half an observation
-    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)
-    await drain(w.engine)  # the diversion checks run on the event stream
+    await scan(w, codes[7], HANGZHOU, source="ip", accuracy=50_000, actor="device:y")
+    await drain(w.engine)
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
-    assert alert.evidence["weight"] == 1.0 and alert.evidence["sightings"] == 2
+    assert alert.evidence["assessment"]["score"] == 1.0 and alert.items == 2
     with pytest.raises(Exception) as err:
         await t.diversion.set_tolerances(SYSTEM, w.brand.id, ip_weight=2)
     assert getattr(err.value, "code", None) == "tolerance_invalid"
@@ -189,6 +265,7 @@ async def test_inbound_scan_by_another_dealer(network: World) -> None:
 async def test_workflow_confirm_penalty_suspends_and_export(network: World) -> None:
     w, t = network, network.t
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
+    await single_sightings(w)
     await scan(w, w.codes(10, 1)[0], HANGZHOU)
     await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
@@ -241,15 +318,18 @@ async def test_clone_alert_dismisses_the_diversion_alert(network: World) -> None
     w, t = network, network.t
     await w.engine.ledger.set_clone_policy(w.brand.id, None, ClonePolicy(max_verifications=2))
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
-    code = w.codes(11, 1)[0]
-    await scan(w, code, HANGZHOU)
+    copied, other = w.codes(11, 2)
+    await scan(w, copied, HANGZHOU, actor="device:a")
+    await scan(w, other, HANGZHOU, actor="device:b")
     await drain(w.engine)  # the diversion checks run on the event stream
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
-    await scan(w, code, (30.2745, 120.1555))
-    await scan(w, code, (30.2749, 120.1559))  # the third verification: clone_count
+    await scan(w, copied, (30.2745, 120.1555))
+    await scan(w, copied, (30.2749, 120.1559))  # the third verification: clone_count
     await drain(w.engine)  # the diversion checks run on the event stream
     again = await t.alerts.get(SYSTEM, w.brand.id, alert.id)
+    # without the copied code one unit is left: no longer an alert
     assert again.state == "dismissed" and "clone alert" in again.history[-1]["note"]
+    assert again.evidence["assessment"]["units"] == 1
 
 
 async def test_history_analysis_ranks_dealers(network: World) -> None:
@@ -278,8 +358,9 @@ async def test_history_analysis_ranks_dealers(network: World) -> None:
 async def test_export_takes_every_page(network: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """An export is every alert, read a page at a time (it used to stop at 1,000)."""
     w, t = network, network.t
-    await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
-    for code in w.codes(10, 3):
+    await single_sightings(w)
+    for code in w.codes(10, 3):  # three consignments: three alerts
+        await t.shipments.ship(SYSTEM, w.brand, "GD01", [code])
         await scan(w, code, HANGZHOU)
     await drain(w.engine)  # the diversion checks run on the event stream
     every = [a.id for a in await t.alerts.list(SYSTEM, w.brand.id)]

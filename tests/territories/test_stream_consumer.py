@@ -23,7 +23,7 @@ async def _redeliver_everything(w: World) -> None:
 
 async def _sightings(w: World) -> int:
     async with w.engine.ledger.read() as tx:
-        row = await tx.fetchrow("SELECT COUNT(*) AS n FROM territories_sightings")
+        row = await tx.fetchrow("SELECT COUNT(*) AS n FROM territories_evidence")
     return 0 if row is None else int(row["n"])
 
 
@@ -37,21 +37,21 @@ async def test_the_check_runs_on_the_stream_and_redelivery_changes_nothing(
         org_id=root.id,
     )  # fmt: skip
     await t.shipments.ship(SYSTEM, w.brand, "GD01", [await pack_pallet(w)])
-    await t.diversion.set_tolerances(SYSTEM, w.brand.id, ip_weight=0.5)
+    await t.diversion.set_tolerances(SYSTEM, w.brand.id, ip_weight=0.5, suspect_score=1.5)
     codes = w.codes(0, 48)
-    await scan(w, codes[30], HANGZHOU)  # a GPS fix outside GD01's territory: an alert
-    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None)  # half an observation
+    await scan(w, codes[30], HANGZHOU)  # a GPS fix outside GD01's territory
+    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None, actor="device:b")  # half
     assert await t.alerts.list(SYSTEM, w.brand.id) == []  # not on the verify request
     [behind] = [x for x in await lag(w.engine.ledger, [DIVERSION_CONSUMER])]
     assert behind.lag > 0
     await drain(w.engine)
     [alert] = await t.alerts.list(SYSTEM, w.brand.id)
-    assert alert.index == 30 and await _sightings(w) == 1
+    assert alert.index == 6 and alert.items == 2 and await _sightings(w) == 2  # 6 tipped it
     assert len(await Inbox(w.engine.ledger).history(boss.id)) == 1
     await _redeliver_everything(w)
     assert await drain(w.engine) > 0
-    # the IP sighting was not counted twice (that would make a whole observation)
-    assert await _sightings(w) == 1
+    # no observation was counted twice
+    assert await _sightings(w) == 2
     assert [a.id for a in await t.alerts.list(SYSTEM, w.brand.id)] == [alert.id]
     assert len(await Inbox(w.engine.ledger).history(boss.id)) == 1
     # the alert was announced on the stream once, with the alert it announces

@@ -25,3 +25,5 @@ CREATE INDEX territories_evidence_group ON territories_evidence(brand_id, group_
 CREATE INDEX territories_evidence_code ON territories_evidence(brand_id, code);
 -- Alerts raised before evidence grouping were single sightings: suspected at most.
 ALTER TABLE territories_alerts ADD COLUMN level TEXT NOT NULL DEFAULT 'suspected';
+-- Sightings were the per-unit weights of the single-sighting alerts; evidence replaces them.
+DROP TABLE territories_sightings;
