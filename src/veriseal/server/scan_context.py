@@ -8,6 +8,7 @@ import secrets
 from aiohttp import web
 
 from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.scanning.identities import client_key
 from veriseal.scanning.service import ScanContext
 
 DEVICE_COOKIE = "vs_device"
@@ -58,5 +59,12 @@ def location(request: web.Request) -> Location | None:
     return Location(lat, lon, acc, LocationSource.GPS)
 
 
-def context(request: web.Request, channel: ScanChannel, device: str) -> ScanContext:
-    return ScanContext(channel=channel, actor=f"device:{device}", location=location(request))
+def context(
+    request: web.Request, channel: ScanChannel, device: str, new: bool = False
+) -> ScanContext:
+    """The scan's context; for a device that presented no cookie (``new``), also its
+    client network's digest (see veriseal.scanning.identities)."""
+    client = client_key(request.remote) if new else None
+    return ScanContext(
+        channel=channel, actor=f"device:{device}", location=location(request), client=client
+    )
