@@ -37,6 +37,7 @@ from veriseal.scanning.clones import Finding
 CONSUMER_CHANNELS = frozenset({ScanChannel.WEB, ScanChannel.API})
 MAX_SPAN = 1000  # scans of one code read for one judgement, newest first
 _EVIDENCE_PER_IDENTITY = 3
+_LISTED = 20  # identities, and scans of each, named in an alert's details
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,12 @@ def client_key(address: str | None) -> str | None:
 def _short(text: str) -> str:
     # a device cookie is the device's credential for its own history: never shown whole
     return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+
+
+def count(scans: Sequence[ConsumerScan]) -> int:
+    """How many identities :func:`identities` finds in ``scans`` (without naming them)."""
+    presented = {s.actor for s in scans if s.client is None}
+    return len(presented) + len({s.client for s in scans if s.actor not in presented})
 
 
 def identities(scans: Iterable[ConsumerScan]) -> dict[str, list[ConsumerScan]]:
@@ -105,18 +112,21 @@ def local_copies(
     raises one alert, and another only after a quiet spell); every scan in a window over
     the limit is a suspected clone. Its evidence is each identity's first scans."""
     limit = policy.max_devices
-    if limit is None:
+    # No more identities in the whole span than the limit: no window of it has more (the
+    # count only grows with the set), so the usual case costs one pass, no windows.
+    if limit is None or count([*span, current]) <= limit:
         return None
     window = dt.timedelta(days=policy.devices_window_days)
-    best: dict[str, list[ConsumerScan]] = {}
-    before = 0  # the most identities these windows held without this scan
+    widest: list[ConsumerScan] = []
+    most = before = 0  # the most identities these windows hold, with and without this scan
     for inside in _windows(span, current, window):
-        found = identities(inside)
-        if len(found) > len(best):
-            best = found
-        before = max(before, len(identities(s for s in inside if s is not current)))
-    if len(best) <= limit:
+        n = count(inside)
+        if n > most:
+            most, widest = n, inside
+        before = max(before, count([s for s in inside if s is not current]))
+    if most <= limit:
         return None
+    best = identities(widest)
     crossed = before <= limit
     evidence = sorted(
         s.id for group in best.values() for s in group[:_EVIDENCE_PER_IDENTITY] if s.id is not None
@@ -126,8 +136,10 @@ def local_copies(
         "limit": limit,
         "window_days": policy.devices_window_days,
         "provinces": sorted({s.province for g in best.values() for s in g if s.province}),
+        # each identity's scans (the first few: this scan's id is added when stored)
         "identities": {
-            label: [s.id for s in group if s.id is not None] for label, group in best.items()
+            label: [s.id for s in group[:_LISTED] if s.id is not None]
+            for label, group in list(best.items())[:_LISTED]
         },
     }
     return Finding(AlertKind.LOCAL_COPIES, details, tuple(evidence), raise_alert=crossed)

@@ -421,7 +421,8 @@ class ScanService:
     ) -> clones.Finding | None:
         """The distinct-devices rule on a consumer's scan (scanning.identities). Its query
         runs only when the code has enough verifications for the rule to fire at all
-        (one identity per verification at most), so most scans cost nothing more."""
+        (one identity per verification at most), so most scans cost nothing more; then
+        the scans are read only when the code has enough distinct cookies."""
         limit = policy.max_devices
         if limit is None or ctx.channel not in identities.CONSUMER_CHANNELS:
             return None
@@ -429,15 +430,16 @@ class ScanService:
             return None
         assert info.brand_id is not None
         window = dt.timedelta(days=policy.devices_window_days)
-        async with self._ledger.read() as tx:
-            found = await store.consumer_verifications(
-                tx, info.brand_id, info.serial, at - window, at + window, identities.MAX_SPAN
-            )
+        brand_id, code, span_max = info.brand_id, info.serial, identities.MAX_SPAN
+        async with self._ledger.hot_read() as tx:
+            # identities never outnumber cookies: one aggregate row settles most codes
+            if await store.consumer_devices(tx, brand_id, code, span_max) + 1 <= limit:
+                return None
+            found = await store.consumer_verifications(tx, brand_id, code, span_max)
         span = [
-            identities.ConsumerScan(
-                int(r["id"]), rows.ts(r["at"]), r["actor"], r["client"], r["province"]
-            )
+            identities.ConsumerScan(int(r["id"]), when, r["actor"], r["client"], r["province"])
             for r in found
+            if abs((when := rows.ts(r["at"])) - at) <= window
         ]
         current = identities.ConsumerScan(
             None, at, ctx.actor, ctx.client, region.province if region else None
