@@ -47,17 +47,23 @@ def show(opts: Options, gtin: str | None) -> None:
     "--max-regions", type=click.IntRange(1), help="Distinct provinces one code may be seen in."
 )
 @click.option("--no-regions-rule", is_flag=True, help="Switch the distinct-regions rule off.")
+@click.option(
+    "--max-devices",
+    type=click.IntRange(1),
+    help="Distinct consumer devices one code may be scanned by within the window.",
+)
+@click.option(
+    "--devices-window-days", type=click.IntRange(1, 3650), help="The devices rule's window."
+)
+@click.option("--no-devices-rule", is_flag=True, help="Switch the distinct-devices rule off.")
+@click.option(
+    "--max-unactivated-scans",
+    type=click.IntRange(0),
+    help="Consumer scans of a batch's unactivated/voided codes before its alert (0: the first).",
+)
+@click.option("--no-unactivated-rule", is_flag=True, help="Switch the stolen-roll alert off.")
 @pass_opts
-def set_(
-    opts: Options,
-    gtin: str | None,
-    max_verifications: int | None,
-    max_speed_kmh: float | None,
-    no_count_rule: bool,
-    no_travel_rule: bool,
-    max_regions: int | None = None,
-    no_regions_rule: bool = False,
-) -> None:
+def set_(opts: Options, /, gtin: str | None, **rules: Any) -> None:
     """Record a new policy; options left out keep the value now in force."""
 
     async def go(engine: Engine) -> None:
@@ -66,17 +72,35 @@ def set_(
         if scope:
             await engine.catalogue.get(brand, scope)  # product_not_found for a stranger GTIN
         now = await engine.ledger.clone_policy(brand.id, scope) or DEFAULT_POLICY
-        new = ClonePolicy(
-            max_verifications=None
-            if no_count_rule
-            else (max_verifications or now.max_verifications),
-            max_speed_kmh=None if no_travel_rule else (max_speed_kmh or now.max_speed_kmh),
-            max_regions=None if no_regions_rule else (max_regions or now.max_regions),
-        )
+        new = updated_policy(now, rules)
         await engine.ledger.set_clone_policy(brand.id, scope, new)
         echo_json({"policy": dataclasses.asdict(new), "product": scope})
 
     with_engine(opts, go)
+
+
+#: Each policy field with the ``policy set`` flag that switches its rule off (None:
+#: the field has no such flag).
+_SWITCHES = {
+    "max_verifications": "no_count_rule",
+    "max_speed_kmh": "no_travel_rule",
+    "max_regions": "no_regions_rule",
+    "max_devices": "no_devices_rule",
+    "devices_window_days": None,
+    "max_unactivated_scans": "no_unactivated_rule",
+}
+
+
+def updated_policy(now: ClonePolicy, rules: dict[str, Any]) -> ClonePolicy:
+    """``now`` with the values ``rules`` (the ``policy set`` options) give: a rule's
+    ``no_*`` flag switches it off, a value left out keeps the one in force."""
+    changes: dict[str, Any] = {}
+    for name, switch in _SWITCHES.items():
+        if switch is not None and rules.get(switch):
+            changes[name] = None
+        elif rules.get(name) is not None:
+            changes[name] = rules[name]
+    return dataclasses.replace(now, **changes)
 
 
 @click.group()

@@ -180,6 +180,10 @@ class NewScan:
     client_scan_id: str | None = None  # set by handhelds: a retried upload is stored once
     region: Region | None = None  # resolved from ``location`` before the scan is stored
     received_at: dt.datetime | None = None  # server receive time of a device-timed scan
+    #: A web/API scan from a device that presented no device cookie (a first visit, a
+    #: cookie-less client): a digest of its client network, so such scans can be told
+    #: apart by where they came from (see veriseal.scanning.identities). None otherwise.
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +236,13 @@ class ClonePolicy:
     max_verifications: int | None = 20  # more genuine verifications than this
     max_speed_kmh: float | None = 900.0  # two scans further apart than an airliner flies
     max_regions: int | None = None  # more distinct provinces (resolved offline) than this
+    #: more distinct consumer devices within ``devices_window_days`` than this (staff
+    #: and handheld scans do not count): copies sold in one place (docs/scanning.md)
+    max_devices: int | None = 4
+    devices_window_days: int = 30
+    #: more consumer scans of never-activated or voided codes of one batch than this
+    #: raise the batch's ``unactivated_scan`` alert (a stolen roll)
+    max_unactivated_scans: int | None = 0
 
 
 class AlertKind(StrEnum):
@@ -239,6 +250,8 @@ class AlertKind(StrEnum):
     IMPOSSIBLE_TRAVEL = "impossible_travel"
     CLONE_REGIONS = "clone_regions"  # one code seen in more distinct regions than allowed
     INVALID_FLOOD = "invalid_flood"  # one client trying many invalid codes: enumeration
+    LOCAL_COPIES = "local_copies"  # one code scanned by more distinct devices than allowed
+    UNACTIVATED_SCAN = "unactivated_scan"  # a batch's never-activated/voided codes scanned
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,7 +193,22 @@ def test_policy_and_alerts(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     run("policy", "set", "--max-verifications", "1")
     run("policy", "set", "--product", GTIN, "--max-speed-kmh", "500")
     product = json.loads(run("policy", "show", "--product", GTIN))["policy"]
-    assert product == {"max_verifications": 1, "max_speed_kmh": 500.0, "max_regions": None}
+    assert product == {
+        "max_verifications": 1,
+        "max_speed_kmh": 500.0,
+        "max_regions": None,
+        "max_devices": 4,
+        "devices_window_days": 30,
+        "max_unactivated_scans": 0,
+    }
+    run("policy", "set", "--product", GTIN, "--max-devices", "6", "--devices-window-days", "14")
+    run("policy", "set", "--product", GTIN, "--no-unactivated-rule")
+    product = json.loads(run("policy", "show", "--product", GTIN))["policy"]
+    assert (product["max_devices"], product["devices_window_days"]) == (6, 14)
+    assert product["max_unactivated_scans"] is None and product["max_speed_kmh"] == 500.0
+    run("policy", "set", "--product", GTIN, "--no-devices-rule", "--max-unactivated-scans", "0")
+    product = json.loads(run("policy", "show", "--product", GTIN))["policy"]
+    assert (product["max_devices"], product["max_unactivated_scans"]) == (None, 0)
     assert "[product_not_found]" in run("policy", "set", "--product", "4006381333931", code=3)
     run("batch", "create", "--product", GTIN, "--lot", "L1", "--size", "3")
     run("batch", "codes", "1", "-o", "c.txt")

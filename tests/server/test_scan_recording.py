@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
+
 from veriseal.models import ScanQuery
 from veriseal.server.scan_context import DEVICE_COOKIE
 
@@ -73,3 +75,26 @@ async def test_page_parameters_are_not_stored_as_part_of_the_code(live: Live) ->
     assert stored.outcome == "invalid"
     assert "48151623" not in stored.code and "lat=" not in stored.code
     assert stored.location is not None and stored.location.lat == 31.2
+
+
+async def test_cookieless_clients_are_one_identity_for_the_devices_rule(live: Live) -> None:
+    """A client that keeps no cookie gets a new device id on every request; its scans keep
+    its network's digest, so the distinct-devices rule sees one identity, not six."""
+    url = live.local(live.codes[0].uri)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as bare:
+        bodies = []
+        for _ in range(6):
+            async with bare.get(url, headers=JSON) as r:
+                bodies.append(await r.json())
+    assert [b["outcome"] for b in bodies] == ["genuine"] * 6  # default: more than 4 devices
+    stored = [(await live.engine.ledger.get_scan(b["scan"]["id"])).scan for b in bodies]
+    assert len({s.actor for s in stored}) == 6 and len({s.client for s in stored}) == 1
+    assert stored[0].client is not None and "127.0.0.1" not in stored[0].client
+    # a browser keeps its cookie: only its first scan, which had none, keeps the network
+    async with live.session.get(url, headers=JSON) as r:
+        first = await r.json()
+        cookie = r.cookies[DEVICE_COOKIE].value
+    async with live.session.get(url, headers={**JSON, "Cookie": f"{DEVICE_COOKIE}={cookie}"}) as r:
+        second = await r.json()
+    one, two = [(await live.engine.ledger.get_scan(b["scan"]["id"])).scan for b in (first, second)]
+    assert one.actor == two.actor and one.client is not None and two.client is None

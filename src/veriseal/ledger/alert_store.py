@@ -22,6 +22,28 @@ def alert_event(alert_id: int, alert: NewAlert) -> stream_store.NewStreamEvent:
     return stream_store.NewStreamEvent("alert", alert.brand_id, alert_id, payload)
 
 
+async def insert_alert(tx: Tx, alert: NewAlert, group_key: str | None = None) -> int:
+    """Store ``alert`` in ``tx`` and announce it on the stream (same transaction); return
+    its id. ``group_key``: the group an alert updated in place stands for (see migration
+    0012); such an alert starts with ``updated_at`` = ``at``."""
+    row = await tx.fetchrow(
+        "INSERT INTO alerts (at, brand_id, kind, code, evidence, details, group_key, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        alert.at,
+        alert.brand_id,
+        str(alert.kind),
+        alert.code,
+        json.dumps(list(alert.evidence)),
+        alert.details,
+        group_key,
+        None if group_key is None else alert.at,
+    )
+    assert row is not None
+    alert_id = int(row["id"])
+    await stream_store.append(tx, [alert_event(alert_id, alert)])
+    return alert_id
+
+
 class AlertStore(abc.ABC):
     metadata_version: int
 
@@ -35,12 +57,16 @@ class AlertStore(abc.ABC):
         async with self.write() as tx:
             await tx.execute(
                 "INSERT INTO clone_policies (brand_id, gtin, max_verifications, max_speed_kmh,"
-                " max_regions, set_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " max_regions, max_devices, devices_window_days, max_unactivated_scans, set_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 brand_id,
                 gtin or "",
                 policy.max_verifications,
                 policy.max_speed_kmh,
                 policy.max_regions,
+                policy.max_devices,
+                policy.devices_window_days,
+                policy.max_unactivated_scans,
                 dt.datetime.now(dt.UTC),
             )
         self.metadata_version += 1
@@ -50,7 +76,8 @@ class AlertStore(abc.ABC):
         async with self.read() as tx:
             for scope in scopes:
                 row = await tx.fetchrow(
-                    "SELECT max_verifications, max_speed_kmh, max_regions FROM clone_policies"
+                    "SELECT max_verifications, max_speed_kmh, max_regions, max_devices,"
+                    " devices_window_days, max_unactivated_scans FROM clone_policies"
                     " WHERE brand_id = ? AND gtin = ? ORDER BY id DESC LIMIT 1",
                     brand_id,
                     scope,
@@ -61,25 +88,15 @@ class AlertStore(abc.ABC):
                         row["max_verifications"],
                         None if speed is None else float(speed),
                         row["max_regions"],
+                        row["max_devices"],
+                        int(row["devices_window_days"]),
+                        row["max_unactivated_scans"],
                     )
         return None
 
     async def append_alert(self, alert: NewAlert) -> int:
         async with self.write() as tx:
-            row = await tx.fetchrow(
-                "INSERT INTO alerts (at, brand_id, kind, code, evidence, details)"
-                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                alert.at,
-                alert.brand_id,
-                str(alert.kind),
-                alert.code,
-                json.dumps(list(alert.evidence)),
-                alert.details,
-            )
-            assert row is not None
-            alert_id = int(row["id"])
-            await stream_store.append(tx, [alert_event(alert_id, alert)])
-        return alert_id
+            return await insert_alert(tx, alert)
 
     async def list_alerts(
         self,

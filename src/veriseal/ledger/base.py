@@ -139,6 +139,11 @@ class Ledger(abc.ABC):
     def read(self) -> AbstractAsyncContextManager[Tx]:
         """A connection for reads (it may not see a write that is still open)."""
 
+    def hot_read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for short indexed reads on the scan path (the SQLite backend's
+        runs them inline, without a thread hop); by default :meth:`read`."""
+        return self.read()
+
     def database(self, prefix: str) -> Database:
         """The storage a plugin (or module) whose tables are named ``<prefix>_...`` gets:
         transactions and dialect helpers only, none of this interface's business

@@ -121,5 +121,6 @@ def scan(row: Row) -> Scan:
             client_scan_id=row["client_scan_id"],
             region=region(row),
             received_at=None if row["received_at"] is None else ts(row["received_at"]),
+            client=row["client"],
         ),
     )

@@ -36,6 +36,11 @@ _MIN_INTERVAL_S = 60.0  # two scans within a minute are judged as a minute apart
 
 register(
     {
+        "reason.local_copies": (
+            "This code was verified by more different phones than one genuine item is:"
+            " the label may have been copied.",
+            "该码被过多不同的手机查询，标签疑似被复制。",
+        ),
         "reason.clone_regions": (
             "This code was verified in more regions than one genuine item can travel:"
             " the label may have been copied.",
@@ -48,7 +53,7 @@ register(
 @dataclass(frozen=True)
 class Finding:
     kind: AlertKind
-    details: dict[str, float | int]
+    details: dict[str, object]  # JSON figures (count, distance, ...)
     evidence: tuple[int, ...]  # earlier scans; the current scan's id is added when stored
     raise_alert: bool
 

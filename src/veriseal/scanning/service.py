@@ -28,11 +28,13 @@ from veriseal.accounts.models import Principal, Role
 from veriseal.accounts.permissions import Action, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
+from veriseal.ledger import rows
 from veriseal.ledger.base import Ledger
 from veriseal.ledger.text import escape
 from veriseal.models import (
     Alert,
     AlertKind,
+    ClonePolicy,
     Location,
     NewAlert,
     NewScan,
@@ -42,7 +44,7 @@ from veriseal.models import (
     ScanSummary,
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
-from veriseal.scanning import clones, store
+from veriseal.scanning import clones, identities, rolls, store
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
@@ -50,7 +52,11 @@ _CLONE_MESSAGES = {
     "clone_count": "genuine code verified more often than its policy allows: suspected copy",
     "impossible_travel": "scanned too far from its previous scan in too little time: copied",
     "clone_regions": "genuine code verified in more regions than its policy allows: copied",
+    "local_copies": "genuine code verified by more devices than its policy allows: copied",
 }
+#: Verdicts of authentic codes the brand withdrew from circulation or never released:
+#: consumer scans of them raise the batch's ``unactivated_scan`` alert (scanning.rolls).
+_WITHDRAWN = frozenset({Outcome.NOT_ACTIVATED, Outcome.DECOMMISSIONED})
 MAX_RAW_CODE = 200  # an unparseable input is kept as evidence, cut to this length
 PIN_ATTEMPTS = 5  # wrong PINs for one code ...
 PIN_WINDOW = dt.timedelta(minutes=15)  # ... within this window pause further PIN checks
@@ -210,6 +216,8 @@ class ScanContext:
     location: Location | None = None
     client_scan_id: str | None = None
     observed_at: dt.datetime | None = None
+    #: the client network's digest when the device presented no cookie (NewScan.client)
+    client: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +290,7 @@ def _new_scan(
         client_scan_id=ctx.client_scan_id,
         region=region,
         received_at=None if ctx.observed_at is None else now,
+        client=ctx.client,
     )
 
 
@@ -333,7 +342,7 @@ class ScanService:
         at = now if ctx.observed_at is None else ctx.observed_at
         result = await self._verdict(text, pin, now)
         info = result.info  # the code's, whatever the clone rules or plugins say of it
-        check = await self._check_clones(result, at, ctx.location)
+        check = await self._check_clones(result, at, ctx)
         if check.findings:
             kind = str(check.findings[0].kind)
             result = Verification(Outcome.SUSPECTED_CLONE, kind, _CLONE_MESSAGES[kind], info)
@@ -348,6 +357,8 @@ class ScanService:
             alerts += await self._plugins.after_scan(Scan(scan_id, scan), result)
         for alert in alerts:
             await self._store_alert(alert)
+        if result.outcome in _WITHDRAWN and ctx.channel in identities.CONSUMER_CHANNELS:
+            await self._roll_alert(info, now)
         return ScanResult(result, scan_id, check.previous, scan.region, facts)
 
     async def _verdict(self, text: str, pin: str | None, now: dt.datetime) -> Verification:
@@ -361,25 +372,29 @@ class ScanService:
             return await self._verifier.verify(text, pin=pin)
         return result
 
-    async def _check_clones(
-        self, result: Verification, at: dt.datetime, loc: Location | None
-    ) -> _CloneCheck:
-        """The code's earlier verifications and, for a genuine code, what the brand's
-        clone policy finds in this scan at ``at`` from ``loc``."""
-        info = result.info
-        if info is None or info.brand_id is None:
-            return _CloneCheck(ScanSummary(count=0))
-        previous = await self._ledger.scan_summary(info.brand_id, info.serial)
-        if result.outcome is not Outcome.GENUINE:
-            return _CloneCheck(previous)
-        brand_id, gtin = info.brand_id, info.gtin
-        policy = (
+    async def _policy(self, brand_id: int, gtin: str) -> ClonePolicy:
+        """The clone policy in force for the product (cached like other metadata)."""
+        return (
             await self._cache.get(
                 ("policy", brand_id, gtin),
                 lambda: self._ledger.clone_policy(brand_id, gtin),
             )
             or clones.DEFAULT_POLICY
         )
+
+    async def _check_clones(
+        self, result: Verification, at: dt.datetime, ctx: ScanContext
+    ) -> _CloneCheck:
+        """The code's earlier verifications and, for a genuine code, what the brand's
+        clone policy finds in this scan at ``at`` as ``ctx`` made it."""
+        info = result.info
+        if info is None or info.brand_id is None:
+            return _CloneCheck(ScanSummary(count=0))
+        previous = await self._ledger.scan_summary(info.brand_id, info.serial)
+        if result.outcome is not Outcome.GENUINE:
+            return _CloneCheck(previous)
+        brand_id, loc = info.brand_id, ctx.location
+        policy = await self._policy(brand_id, info.gtin)
         resolved = self._eager_regions or policy.max_regions is not None
         region = await self._region_now(loc) if resolved else None
         seen = (
@@ -388,7 +403,59 @@ class ScanService:
             else None
         )
         findings = clones.evaluate(policy, previous, at, loc, region, seen)
+        devices = await self._devices_finding(policy, previous, info, at, ctx, region)
+        if devices is not None:  # after travel and regions, before the count rule
+            kinds = [f.kind for f in findings]
+            place = sum(k is not AlertKind.CLONE_COUNT for k in kinds)
+            findings.insert(place, devices)
         return _CloneCheck(previous, findings, region, resolved)
+
+    async def _devices_finding(
+        self,
+        policy: ClonePolicy,
+        previous: ScanSummary,
+        info: CodeInfo,
+        at: dt.datetime,
+        ctx: ScanContext,
+        region: Region | None,
+    ) -> clones.Finding | None:
+        """The distinct-devices rule on a consumer's scan (scanning.identities). Its query
+        runs only when the code has enough verifications for the rule to fire at all
+        (one identity per verification at most), so most scans cost nothing more; then
+        the scans are read only when the code has enough distinct cookies."""
+        limit = policy.max_devices
+        if limit is None or ctx.channel not in identities.CONSUMER_CHANNELS:
+            return None
+        if previous.count + 1 <= limit:
+            return None
+        assert info.brand_id is not None
+        window = dt.timedelta(days=policy.devices_window_days)
+        brand_id, code, span_max = info.brand_id, info.serial, identities.MAX_SPAN
+        async with self._ledger.hot_read() as tx:
+            # identities never outnumber cookies: one aggregate row settles most codes
+            if await store.consumer_devices(tx, brand_id, code, span_max) + 1 <= limit:
+                return None
+            found = await store.consumer_verifications(tx, brand_id, code, span_max)
+        span = [
+            identities.ConsumerScan(int(r["id"]), when, r["actor"], r["client"], r["province"])
+            for r in found
+            if abs((when := rows.ts(r["at"])) - at) <= window
+        ]
+        current = identities.ConsumerScan(
+            None, at, ctx.actor, ctx.client, region.province if region else None
+        )
+        return identities.local_copies(policy, span, current)
+
+    async def _roll_alert(self, info: CodeInfo | None, now: dt.datetime) -> None:
+        """A consumer scanned a withdrawn code: the batch's alert (scanning.rolls)."""
+        if info is None or info.brand_id is None or info.batch_id is None:
+            return
+        limit = (await self._policy(info.brand_id, info.gtin)).max_unactivated_scans
+        if limit is None:
+            return
+        opened = await rolls.record(self._ledger, info.brand_id, info.batch_id, limit, now)
+        if opened is not None:
+            await self._announce(*opened)
 
     async def _contribute(
         self, scan: NewScan, result: Verification
@@ -432,10 +499,14 @@ class ScanService:
 
     async def _store_alert(self, alert: NewAlert) -> int:
         alert_id = await self._ledger.append_alert(alert)
+        await self._announce(alert_id, alert)
+        return alert_id
+
+    async def _announce(self, alert_id: int, alert: NewAlert) -> None:
+        """Tell the in-process plugins of a stored alert (the stream has it already)."""
         if self._plugins is not None:
             details = {"kind": str(alert.kind), "code": alert.code, "evidence": alert.evidence}
             await self._plugins.event(LedgerEvent("alert", alert.brand_id, alert_id, details))
-        return alert_id
 
     async def _pin_throttled(self, info: CodeInfo, now: dt.datetime) -> bool:
         if info.brand_id is None:

@@ -7,9 +7,14 @@ transaction. No rules live here.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from typing import Any
 
-from veriseal.ledger.base import Tx
+from veriseal.ledger import rows
+from veriseal.ledger.base import Row, Tx
+from veriseal.models import Alert, AlertKind, NewAlert
 
 
 async def first_scan_per_province(tx: Tx, brand_id: int, code: str) -> dict[str, int]:
@@ -23,6 +28,95 @@ async def first_scan_per_province(tx: Tx, brand_id: int, code: str) -> dict[str,
         code,
     )
     return {str(r["province"]): int(r["first_id"]) for r in found}
+
+
+_CONSUMER_VERIFICATIONS = (
+    "FROM scans WHERE brand_id = ? AND code = ? AND outcome IN ('genuine', 'suspected_clone')"
+    " AND channel IN ('web', 'api') ORDER BY id DESC LIMIT ?"
+)
+
+
+async def consumer_devices(tx: Tx, brand_id: int, code: str, limit: int) -> int:
+    """How many distinct actors (device cookies) the code's newest ``limit``
+    verifications through consumer channels have: one row back, not the scans."""
+    row = await tx.fetchrow(
+        "SELECT COUNT(DISTINCT actor) AS n FROM (SELECT actor "
+        + _CONSUMER_VERIFICATIONS
+        + ") AS recent",
+        brand_id,
+        code,
+        limit,
+    )
+    return 0 if row is None else int(row["n"])
+
+
+async def consumer_verifications(tx: Tx, brand_id: int, code: str, limit: int) -> list[Row]:
+    """The code's newest ``limit`` verifications through consumer channels (web, API),
+    newest first (index ``scans_code``). No time bounds in SQL on purpose: with one, the
+    planner may pick ``scans_at`` and read the brand's whole time range instead of the
+    code's rows (measured: 30x slower per scan); the caller cuts the window."""
+    return await tx.fetch(
+        "SELECT id, at, actor, client, province " + _CONSUMER_VERIFICATIONS,
+        brand_id,
+        code,
+        limit,
+    )
+
+
+async def withdrawn_codes_scanned(
+    tx: Tx, batch_id: int, from_id: int | None, since: dt.datetime | None
+) -> list[Row]:
+    """Per code of the batch, its consumer scans (web, API) whose verdict was
+    ``not_activated`` or ``decommissioned``, from scan ``from_id`` on (or that happened
+    at or after ``since``): code, unit_index, outcome, n, first_id, last_id, first_at,
+    last_at (index ``scans_batch``)."""
+    clauses = ["batch_id = ?", "outcome IN ('not_activated', 'decommissioned')",
+               "channel IN ('web', 'api')"]  # fmt: skip
+    args: list[Any] = [batch_id]
+    if from_id is not None:
+        clauses.append("id >= ?")
+        args.append(from_id)
+    if since is not None:
+        clauses.append("at >= ?")
+        args.append(since)
+    return await tx.fetch(
+        "SELECT code, unit_index, outcome, COUNT(*) AS n, MIN(id) AS first_id,"
+        " MAX(id) AS last_id, MIN(at) AS first_at, MAX(at) AS last_at FROM scans"
+        f" WHERE {' AND '.join(clauses)} GROUP BY code, unit_index, outcome",
+        *args,
+    )
+
+
+async def open_group_alert(
+    tx: Tx, brand_id: int, kind: AlertKind, group_key: str, since: dt.datetime
+) -> Alert | None:
+    """The group's newest alert of ``kind`` if it was updated at or after ``since``
+    (still open), else None (index ``alerts_group``)."""
+    row = await tx.fetchrow(
+        "SELECT id, at, code, evidence, details, updated_at FROM alerts"
+        " WHERE brand_id = ? AND kind = ? AND group_key = ? ORDER BY id DESC LIMIT 1",
+        brand_id,
+        str(kind),
+        group_key,
+    )
+    if row is None or row["updated_at"] is None or rows.ts(row["updated_at"]) < since:
+        return None
+    evidence = tuple(json.loads(row["evidence"]))
+    alert = NewAlert(rows.ts(row["at"]), brand_id, kind, row["code"], evidence, row["details"])
+    return Alert(int(row["id"]), alert)
+
+
+async def update_group_alert(
+    tx: Tx, alert_id: int, evidence: Sequence[int], details: str, at: dt.datetime
+) -> None:
+    """Replace a group alert's evidence and figures (see migration 0012), as of ``at``."""
+    await tx.execute(
+        "UPDATE alerts SET evidence = ?, details = ?, updated_at = ? WHERE id = ?",
+        json.dumps(list(evidence)),
+        details,
+        at,
+        alert_id,
+    )
 
 
 async def scan_ids_by_client_id(tx: Tx, actor: str, client_ids: Sequence[str]) -> dict[str, int]:

@@ -317,6 +317,8 @@ REASONS = frozenset(
         "needs_online_check",
         "clone_count",
         "impossible_travel",
+        "clone_regions",
+        "local_copies",
         "pin_throttled",
         "not_activated",
         "decommissioned",

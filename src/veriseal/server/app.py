@@ -136,7 +136,7 @@ async def _scan(
             retry_after=wait,
         )
     device, new = scan_context.device_id(request)
-    ctx = scan_context.context(request, channel, device)
+    ctx = scan_context.context(request, channel, device, new)
     engine = request.app[ENGINE]
     # The scan is committed before this line returns: the response acknowledges it.
     result = await engine.scans.scan(text, ctx, pin=pin)

@@ -9,6 +9,7 @@ import secrets
 from aiohttp import web
 
 from veriseal.models import Location, LocationSource, ScanChannel
+from veriseal.scanning.identities import client_key
 from veriseal.scanning.service import ScanContext
 from veriseal.server.client_ip import client_network
 
@@ -60,8 +61,14 @@ def location(request: web.Request) -> Location | None:
     return Location(lat, lon, acc, LocationSource.GPS)
 
 
-def context(request: web.Request, channel: ScanChannel, device: str) -> ScanContext:
+def context(
+    request: web.Request, channel: ScanChannel, device: str, new: bool = False
+) -> ScanContext:
     """The scan's context. A device fix always wins; without one, the client address's
-    place (source ``ip``, weak evidence) when ``[server] ip_location`` is on."""
-    found = location(request) or client_network(request).ip_location(request)
-    return ScanContext(channel=channel, actor=f"device:{device}", location=found)
+    place (source ``ip``, weak evidence) when ``[server] ip_location`` is on. For a
+    device that presented no cookie (``new``), also its client network's digest (see
+    veriseal.scanning.identities), from the same client address the IP location uses."""
+    network = client_network(request)
+    found = location(request) or network.ip_location(request)
+    client = client_key(network.client_address(request)) if new else None
+    return ScanContext(channel=channel, actor=f"device:{device}", location=found, client=client)

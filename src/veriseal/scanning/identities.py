@@ -1,0 +1,145 @@
+"""The distinct-devices clone rule: one code scanned by more consumers than one item has.
+
+A genuine unit is scanned by one to three people (the buyer, family, a shop assistant;
+one of them on two phones); copies of its label sold in one market are scanned by each
+buyer, in one place, at a pace and count the travel, regions and count rules never see.
+
+Who scanned (an *identity*) is read from what a scan records:
+
+- a web/API scan whose device presented its cookie is that device (``device:<cookie>``);
+- a scan whose device presented none (a first visit, a cookie-less client) got a fresh
+  cookie and also keeps a digest of its client network (``NewScan.client``). Such a
+  cookie is one identity with the same cookie seen presented later (the same phone's next
+  scan); the fresh cookies never seen again count as one identity per network, so a
+  cookie-less client repeating a scan is one identity, not one per request.
+
+Counting this way can only grow as scans are added (a scan either adds an identity,
+moves a cookie out of its network's group, or changes nothing), so judging each scan as
+it comes finds every window that ever holds too many identities.
+
+Staff do not count: handheld and CLI scans (dealers, inspectors, the line) are left out
+by their channel, and a signed-in user is not recorded on web scans. Accounts cannot be
+linked to cookies: the ledger records no account on a consumer's scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from veriseal.models import AlertKind, ClonePolicy, ScanChannel
+from veriseal.scanning.clones import Finding
+
+#: The channels consumers scan through; the others are staff (handheld, CLI).
+CONSUMER_CHANNELS = frozenset({ScanChannel.WEB, ScanChannel.API})
+MAX_SPAN = 1000  # scans of one code read for one judgement, newest first
+_EVIDENCE_PER_IDENTITY = 3
+_LISTED = 20  # identities, and scans of each, named in an alert's details
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerScan:
+    """A consumer's verification of the code, as the rule reads it."""
+
+    id: int | None  # None: the scan being judged (not stored yet)
+    at: dt.datetime
+    actor: str  # "device:<cookie>"
+    client: str | None  # set when the device presented no cookie (NewScan.client)
+    province: str | None = None
+
+
+def client_key(address: str | None) -> str | None:
+    """The digest kept for a cookie-less scan: its client's network (an IPv4 address, an
+    IPv6 /64, which one household or phone keeps while its low bits rotate), hashed so
+    the ledger holds no address. ``None`` when there is no address."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+        net = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    except ValueError:
+        net = address  # a unix socket, a proxy's label: one network of its own
+    return hashlib.blake2b(net.encode(), digest_size=8, person=b"vs-client").hexdigest()
+
+
+def _short(text: str) -> str:
+    # a device cookie is the device's credential for its own history: never shown whole
+    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+
+
+def count(scans: Sequence[ConsumerScan]) -> int:
+    """How many identities :func:`identities` finds in ``scans`` (without naming them)."""
+    presented = {s.actor for s in scans if s.client is None}
+    return len(presented) + len({s.client for s in scans if s.actor not in presented})
+
+
+def identities(scans: Iterable[ConsumerScan]) -> dict[str, list[ConsumerScan]]:
+    """The distinct identities among ``scans`` (see the module docstring), each with its
+    scans in the order given. Labels are digests: ``device:…`` or ``net:…``."""
+    scans = list(scans)
+    presented = {s.actor for s in scans if s.client is None}
+    out: dict[str, list[ConsumerScan]] = {}
+    for s in scans:
+        # a scan with client None presented its cookie: every other one has a network
+        fresh = s.client if s.actor not in presented else None
+        label = f"device:{_short(s.actor)}" if fresh is None else f"net:{fresh[:10]}"
+        out.setdefault(label, []).append(s)
+    return out
+
+
+def _windows(
+    span: Sequence[ConsumerScan], current: ConsumerScan, window: dt.timedelta
+) -> list[list[ConsumerScan]]:
+    """Every distinct set of scans a window of length ``window`` holding ``current`` can
+    cover: one per start at a scan time (a window starting between two scans holds a
+    subset of the one starting at the next)."""
+    ordered = sorted([*span, current], key=lambda s: s.at)
+    starts = sorted({s.at for s in ordered if current.at - window <= s.at <= current.at})
+    return [[s for s in ordered if start <= s.at <= start + window] for start in starts]
+
+
+def local_copies(
+    policy: ClonePolicy, span: Sequence[ConsumerScan], current: ConsumerScan
+) -> Finding | None:
+    """The finding when a window of ``policy.devices_window_days`` holding ``current``
+    has more identities than ``policy.max_devices``; None otherwise or when the rule is
+    off. ``span`` is the code's other consumer verifications within a window's length of
+    ``current`` on either side. The alert is raised by the scan that brings the windows
+    holding it over the limit when none of them was over it before (so a busy code
+    raises one alert, and another only after a quiet spell); every scan in a window over
+    the limit is a suspected clone. Its evidence is each identity's first scans."""
+    limit = policy.max_devices
+    # No more identities in the whole span than the limit: no window of it has more (the
+    # count only grows with the set), so the usual case costs one pass, no windows.
+    if limit is None or count([*span, current]) <= limit:
+        return None
+    window = dt.timedelta(days=policy.devices_window_days)
+    widest: list[ConsumerScan] = []
+    most = before = 0  # the most identities these windows hold, with and without this scan
+    for inside in _windows(span, current, window):
+        n = count(inside)
+        if n > most:
+            most, widest = n, inside
+        before = max(before, count([s for s in inside if s is not current]))
+    if most <= limit:
+        return None
+    best = identities(widest)
+    crossed = before <= limit
+    evidence = sorted(
+        s.id for group in best.values() for s in group[:_EVIDENCE_PER_IDENTITY] if s.id is not None
+    )
+    details: dict[str, object] = {
+        "devices": len(best),
+        "limit": limit,
+        "window_days": policy.devices_window_days,
+        "provinces": sorted({s.province for g in best.values() for s in g if s.province}),
+        # each identity's scans (the first few: this scan's id is added when stored)
+        "identities": {
+            label: [s.id for s in group[:_LISTED] if s.id is not None]
+            for label, group in list(best.items())[:_LISTED]
+        },
+    }
+    return Finding(AlertKind.LOCAL_COPIES, details, tuple(evidence), raise_alert=crossed)
