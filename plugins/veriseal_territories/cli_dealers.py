@@ -510,7 +510,7 @@ def diversion() -> None:
               help="strong: strong alerts only; suspected: both levels.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @pass_opts
-def alerts(opts: Options, as_json: bool, **filters: str | None) -> None:
+def alerts(opts: Options, /, as_json: bool, **filters: str | None) -> None:
     """List diversion alerts."""
 
     async def go(ctx: PluginContext) -> None:
@@ -672,7 +672,7 @@ def scan_history(opts: Options, since: str, until: str | None, top: int, as_json
 @click.option("--strong-score", type=float, help="Consignment score for a strong alert.")
 @click.option("--min-devices", type=float, help="Distinct witnesses needed for any alert.")
 @pass_opts
-def tolerance(opts: Options, **changes: float | None) -> None:
+def tolerance(opts: Options, /, **changes: float | None) -> None:
     """Show the brand's diversion tolerances, or change some (docs/territories.md)."""
     from dataclasses import asdict  # noqa: PLC0415
 

@@ -98,10 +98,13 @@ TRANSITIONS = {
     "confirmed": set(),
     "dismissed": set(),
 }
+#: the core's alerts that make a code a copy (a stolen roll's ``unactivated_scan`` names a
+#: batch nobody holds, not a held unit)
 CLONE_KINDS = {
     str(AlertKind.CLONE_COUNT),
     str(AlertKind.IMPOSSIBLE_TRAVEL),
     str(AlertKind.CLONE_REGIONS),
+    str(AlertKind.LOCAL_COPIES),
 }
 CACHE_SECONDS = 5.0
 

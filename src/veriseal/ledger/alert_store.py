@@ -25,7 +25,7 @@ def alert_event(alert_id: int, alert: NewAlert) -> stream_store.NewStreamEvent:
 async def insert_alert(tx: Tx, alert: NewAlert, group_key: str | None = None) -> int:
     """Store ``alert`` in ``tx`` and announce it on the stream (same transaction); return
     its id. ``group_key``: the group an alert updated in place stands for (see migration
-    0012); such an alert starts with ``updated_at`` = ``at``."""
+    0013); such an alert starts with ``updated_at`` = ``at``."""
     row = await tx.fetchrow(
         "INSERT INTO alerts (at, brand_id, kind, code, evidence, details, group_key, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

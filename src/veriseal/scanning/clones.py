@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger
-from veriseal.models import AlertKind, ClonePolicy, Location, Region, ScanSummary
+from veriseal.models import AlertKind, ClonePolicy, Location, LocationSource, Region, ScanSummary
 from veriseal.regions.geo import distance_km, min_distance_km
 from veriseal.scanning import store
 
@@ -79,7 +79,14 @@ def evaluate(
     only when it and ``region`` are given.
     """
     found: list[Finding] = []
+    # IP-derived places are weak evidence: a phone on Wi-Fi and then on its carrier's
+    # network may "appear" provinces apart within a minute, so neither the travel nor the
+    # regions rule takes them (the distinct-devices rule counts such scans all the same)
+    if where is not None and where.source is LocationSource.IP:
+        where, region = None, None
     last = before.last_location
+    if last is not None and last.source is LocationSource.IP:
+        last = None
     if (
         policy.max_speed_kmh is not None
         and where is not None

@@ -18,12 +18,14 @@ from veriseal.models import Alert, AlertKind, NewAlert
 
 
 async def first_scan_per_province(tx: Tx, brand_id: int, code: str) -> dict[str, int]:
-    """Each province the code was verified in (genuine or suspected-clone scans), with
-    the id of its first scan there (index ``scans_code_province``)."""
+    """Each province the code was verified in (genuine or suspected-clone scans placed by
+    the device, not by the client's IP address: a carrier's gateway may sit provinces
+    away), with the id of its first scan there (index ``scans_code_province``)."""
     found = await tx.fetch(
         "SELECT province, MIN(id) AS first_id FROM scans"
         " WHERE brand_id = ? AND code = ? AND province IS NOT NULL"
-        " AND outcome IN ('genuine', 'suspected_clone') GROUP BY province",
+        " AND outcome IN ('genuine', 'suspected_clone') AND loc_source <> 'ip'"
+        " GROUP BY province",
         brand_id,
         code,
     )
