@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriseal import (
@@ -47,6 +47,7 @@ from veriseal import (
     InvalidInput,
     Principal,
     Region,
+    RegionNotFound,
     default_resolver,
     register_messages,
     require_permission,
@@ -233,6 +234,22 @@ class Verdict:
         )  # fmt: skip
 
 
+def _overlaps(decision: Decision, region: str) -> bool:
+    """Whether a refused ``decision``'s territory lies partly inside ``region``."""
+    if decision.reason != "outside_territory":
+        return False
+    h = default_hierarchy()
+    try:
+        wide = h.get(region).code
+        return any(
+            wide in {n.code for n in h.ancestors(code)}
+            for code in decision.territory
+            if not code.startswith("custom:")
+        )
+    except RegionNotFound:
+        return False
+
+
 def _region(destination: Destination | None, receiver: Dealer) -> Region | None:
     """Country, province and city of where the goods go, for the alert's columns."""
     if destination is not None and destination.point is not None:
@@ -339,7 +356,7 @@ class ShipmentChecks:
         )
         gtins = dict.fromkeys([(await self.ctx.batch(b)).gtin for b in sorted(by_batch)])
         for gtin in gtins:
-            answers = await self._answers(brand.id, to, gtin, places, at)
+            answers = await self._answers(brand.id, to, gtin, places, at, destination)
             verdict.answers += answers
             if not any(a.decision.allowed for a in answers):
                 verdict.refused.append(gtin)
@@ -352,9 +369,12 @@ class ShipmentChecks:
         gtin: str,
         places: list[Destination],
         at: dt.datetime | None,
+        explicit: Destination | None = None,
     ) -> list[Answer]:
         """``authorize`` at every place; with no place, the refusal that holds anywhere
-        (no answer: the receiver holds a grant in force for the product)."""
+        (no answer: the receiver holds a grant in force for the product). A home region
+        (any place but the ``explicit`` destination) that contains part of the territory
+        is enough."""
         if not places:
             refusal = await self.grants.refusal_anywhere(brand_id, to.code, gtin, at)
             if refusal is None:
@@ -362,11 +382,12 @@ class ShipmentChecks:
                               to.code)  # fmt: skip
                 return [Answer(gtin, None, ok)]
             return [Answer(gtin, None, refusal)]
-        return [
-            Answer(
-                gtin,
-                p.label(),
-                await self.grants.authorize(brand_id, to.code, gtin, p.region, p.point, at),
-            )
-            for p in places
-        ]
+        out = []
+        for p in places:
+            decision = await self.grants.authorize(brand_id, to.code, gtin, p.region, p.point, at)
+            if p is not explicit and p.region is not None and _overlaps(decision, p.region):
+                # a home region wider than the grant (an importer registered for "VN",
+                # granted "VN-34"): the goods may be for the granted part of it
+                decision = replace(decision, allowed=True, reason="overlaps_territory")
+            out.append(Answer(gtin, p.label(), decision))
+        return out

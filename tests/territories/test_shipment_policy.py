@@ -221,3 +221,22 @@ async def test_http(lateral: World) -> None:
         assert "post" in spec["paths"][f"{base}/shipments/policy"]
         assert "destination" in spec["components"]["schemas"]["ShipBody"]["properties"]
         assert "destination" in json.dumps(spec["components"]["schemas"]["SyncOperation"])
+
+
+async def test_a_home_region_wider_than_the_grant_is_enough(lateral: World) -> None:
+    """An importer registered for a whole country and granted one province of it may
+    be shipped to; a named destination outside the grant is still refused."""
+    w, t = lateral, lateral.t
+    await t.dealers.import_csv(
+        SYSTEM, w.brand.id,
+        "code,name,kind,parent,contact,phone,regions,status\n"
+        "VN01,Hanoi importer,distributor,,Nguyen,0900000001,VN,active\n",
+    )  # fmt: skip
+    await approve(w.engine, await w.dealer_org("VN01"), 20)
+    await t.grants.grant(SYSTEM, w.brand.id, "VN01", "*", "VN-HN")
+    r = await t.ship(SYSTEM, w.brand, "VN01", w.codes(40, 2))
+    assert r.check is not None and r.check["authorized"] is True
+    assert r.check["answers"][0]["reason"] == "overlaps_territory"
+    with pytest.raises(ShipmentNotAuthorized):
+        await t.ship(SYSTEM, w.brand, "VN01", w.codes(42, 2),
+                     destination=Destination(region="VN-SG"))  # fmt: skip
