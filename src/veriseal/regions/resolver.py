@@ -34,14 +34,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from veriseal.models import Region
-from veriseal.regions.boundaries import AdminArea, Boundaries, default_boundaries
 from veriseal.regions.china import gb2260_for
 from veriseal.regions.geo import EARTH_RADIUS_KM
+
+if TYPE_CHECKING:  # shapely costs ~0.15 s to import: only processes that geocode pay it
+    from veriseal.regions.boundaries import AdminArea, Boundaries
 
 #: Beyond this distance to the nearest known place a point has no region.
 DEFAULT_MAX_KM = 300.0
@@ -129,6 +132,8 @@ class RegionResolver:
             names = npz["names"].tobytes().decode("utf-8").split("\n")
         lines = (folder / "divisions.tsv").read_text("utf-8").splitlines()[1:]
         divisions = [Division(*line.split("\t")) for line in lines]
+        from veriseal.regions.boundaries import default_boundaries  # noqa: PLC0415
+
         return cls(lat, lon, div, names, divisions, max_km, default_boundaries())
 
     def __len__(self) -> int:
