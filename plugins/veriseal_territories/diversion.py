@@ -318,6 +318,7 @@ class DiversionService:
             weight * (2.0 if kind is ScanClass.OTHER_DEALER else 1.0),
             where.km_outside,
             held_days,
+            region.province if region else "",
         )
         evidence = {
             "code": s.code,
@@ -547,10 +548,11 @@ class DiversionService:
         ):
             await tx.execute(
                 "INSERT INTO territories_evidence (brand_id, group_key, org_id, movement_id,"
-                " batch_id, idx, code, scan_id, witness, weight, km_outside, days_held, at,"
-                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " batch_id, idx, code, scan_id, witness, weight, km_outside, days_held, place,"
+                " at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 f.brand_id, f.key, f.org_id, f.movement_id, f.batch_id, f.index, f.code,
-                f.scan_id, obs.witness, obs.weight, obs.km_outside, obs.days_held, f.at,
+                f.scan_id, obs.witness, obs.weight, obs.km_outside, obs.days_held, obs.place,
+                f.at,
                 json.dumps(_unit_detail(f.evidence), ensure_ascii=False, sort_keys=True),
             )  # fmt: skip
         tol = Tolerances.load(f.evidence.get("tolerances", {}))
@@ -563,7 +565,7 @@ class DiversionService:
         ``f``, the finding that tipped it), escalate it, or update its evidence. The id
         of an alert raised or escalated (else None) and the assessment."""
         rows = await tx.fetch(
-            "SELECT idx, batch_id, witness, weight, km_outside, days_held, detail"
+            "SELECT idx, batch_id, witness, weight, km_outside, days_held, place, detail"
             " FROM territories_evidence WHERE brand_id = ? AND group_key = ? AND excluded = 0"
             " ORDER BY id LIMIT ?",
             brand_id,
@@ -779,6 +781,7 @@ def _observations(rows: Sequence[Any]) -> list[Observation]:
             float(r["weight"]),
             float(r["km_outside"]),
             float(r["days_held"]),
+            str(r["place"]),
         )
         for r in rows
     ]

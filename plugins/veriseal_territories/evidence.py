@@ -12,8 +12,9 @@ outside, by several people. The detector therefore scores consignments, not scan
   with a weight from its location source (GPS 1, declared and IP-derived less), halved
   when the unit was seen only a little beyond the border (``near_km``) or long after the
   holder received it (``stale_days``);
-- a unit counts once, with its best observation; the consignment's score is the sum over
-  its units (:func:`assess`);
+- diverted goods are sold in one market, tourists scatter: the consignment's score is
+  that of its strongest market (the units seen in one first-level division), where a
+  unit counts once, with its best observation (:func:`assess`);
 - the alert level is ``suspected`` from ``suspect_score`` and ``strong`` from
   ``strong_score``, and either needs ``min_devices`` distinct scanning identities (one
   person scanning the case they bought is one witness).
@@ -142,6 +143,7 @@ class Observation:
     weight: float  # from the location source (:meth:`Tolerances.weigh`)
     km_outside: float  # from the disc's edge to the territory, in km (>= 0)
     days_held: float  # from the holder's receipt of the unit to the scan
+    place: str = ""  # where it was seen: the first-level division ("" unknown)
 
     def score(self, tol: Tolerances) -> float:
         """The observation's worth as evidence, in units."""
@@ -158,35 +160,47 @@ class Assessment:
     """What a consignment's observations add up to."""
 
     level: Level | None
-    score: float
-    units: int  # distinct units seen outside
-    witnesses: int  # distinct scanning identities
+    score: float  # of the strongest market with enough witnesses (0: none has)
+    units: int  # distinct units seen outside, in any market
+    witnesses: int  # distinct scanning identities in the market seen by most
     max_km_outside: float
 
 
 def assess(observations: Iterable[Observation], tol: Tolerances) -> Assessment:
     """The level a consignment's observations reach (None: no alert).
 
-    Contract: each unit counts once, with its best observation; adding observations
-    never lowers the score, the witness count or the level (tested as a property)."""
-    best: dict[tuple[int, int], float] = {}
-    witnesses: set[str] = set()
+    Diverted goods are sold in one market; tourists scatter. So the score is that of
+    the consignment's strongest *market*: the units seen in one first-level division
+    (observations of unknown place form a market of their own). Within it each unit
+    counts once, with its best observation, and the witnesses are counted.
+
+    Contract: adding observations never lowers the score, the witness count or the
+    level (tested as a property)."""
+    markets: dict[str, tuple[dict[tuple[int, int], float], set[str]]] = {}
+    units: set[tuple[int, int]] = set()
     far = 0.0
     for o in observations:
         s = o.score(tol)
         if s <= 0:
             continue
+        best, witnesses = markets.setdefault(o.place, ({}, set()))
         best[o.unit] = max(best.get(o.unit, 0.0), s)
         witnesses.add(o.witness)
+        units.add(o.unit)
         far = max(far, o.km_outside)
-    score = sum(best.values())
     level: Level | None = None
-    if len(witnesses) >= tol.min_devices and score > 0:
+    score, seen_by = 0.0, 0
+    for best, witnesses in markets.values():
+        market = sum(best.values())
+        if len(witnesses) >= tol.min_devices:
+            score = max(score, market)
+        seen_by = max(seen_by, len(witnesses))
+    if score > 0:
         if score >= tol.strong_score - 1e-9:
             level = Level.STRONG
         elif score >= tol.suspect_score - 1e-9:
             level = Level.SUSPECTED
-    return Assessment(level, score, len(best), len(witnesses), far)
+    return Assessment(level, score, len(units), seen_by, far)
 
 
 def classify(role: str, channel: str, scanner_path: str | None, holder_path: str) -> ScanClass:

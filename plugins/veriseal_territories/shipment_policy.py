@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -48,12 +49,14 @@ from veriseal import (
     Principal,
     Region,
     RegionNotFound,
+    default_boundaries,
     default_resolver,
     register_messages,
     require_permission,
 )
 from veriseal.extend import PluginContext
 from veriseal_territories import ranges
+from veriseal_territories.custom import CustomRegion
 from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.diversion import Finding
 from veriseal_territories.grants import Decision, GrantService, row_time
@@ -234,20 +237,25 @@ class Verdict:
         )  # fmt: skip
 
 
-def _overlaps(decision: Decision, region: str) -> bool:
-    """Whether a refused ``decision``'s territory lies partly inside ``region``."""
+def _overlaps(decision: Decision, region: str, customs: Mapping[str, CustomRegion]) -> bool:
+    """Whether a refused ``decision``'s territory lies partly inside ``region``: an
+    administrative area below it, or a custom region whose polygon reaches into it."""
     if decision.reason != "outside_territory":
         return False
     h = default_hierarchy()
     try:
         wide = h.get(region).code
-        return any(
-            wide in {n.code for n in h.ancestors(code)}
-            for code in decision.territory
-            if not code.startswith("custom:")
-        )
+        area = default_boundaries().geometry(wide) if h.get(region).kind != "place" else None
     except RegionNotFound:
         return False
+    for code in decision.territory:
+        if code.startswith("custom:"):
+            shape = customs.get(code[7:])
+            if shape is not None and area is not None and shape.geometry.intersects(area):
+                return True
+        elif wide in {n.code for n in h.ancestors(code)}:
+            return True
+    return False
 
 
 def _region(destination: Destination | None, receiver: Dealer) -> Region | None:
@@ -385,7 +393,11 @@ class ShipmentChecks:
         out = []
         for p in places:
             decision = await self.grants.authorize(brand_id, to.code, gtin, p.region, p.point, at)
-            if p is not explicit and p.region is not None and _overlaps(decision, p.region):
+            if (
+                p is not explicit
+                and p.region is not None
+                and _overlaps(decision, p.region, await self.grants.custom_regions(brand_id))
+            ):
                 # a home region wider than the grant (an importer registered for "VN",
                 # granted "VN-34"): the goods may be for the granted part of it
                 decision = replace(decision, allowed=True, reason="overlaps_territory")

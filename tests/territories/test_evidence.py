@@ -21,9 +21,14 @@ TOL = Tolerances()
 
 
 def obs(
-    unit: int, witness: str, km: float = 100.0, days: float = 10.0, w: float = 1.0
+    unit: int,
+    witness: str,
+    km: float = 100.0,
+    days: float = 10.0,
+    w: float = 1.0,
+    place: str = "CN-ZJ",
 ) -> Observation:
-    return Observation((1, unit), witness, w, km, days)
+    return Observation((1, unit), witness, w, km, days, place)
 
 
 def test_one_sighting_is_never_an_alert_by_default() -> None:
@@ -48,6 +53,16 @@ def test_near_border_and_stale_sightings_count_half() -> None:
     )
     stale = [obs(1, "device:a", days=800), obs(2, "device:b", days=800)]
     assert assess(stale, TOL).score == 1.0
+
+
+def test_tourists_scatter_diverted_goods_cluster() -> None:
+    """Units seen in different markets (tourists) do not add up; one market's do."""
+    scattered = [obs(1, "device:a", place="CN-BJ"), obs(2, "device:b", place="CN-SC")]
+    a = assess(scattered, TOL)
+    assert (a.level, a.units, a.score) == (None, 2, 0.0)
+    clustered = [*scattered, obs(3, "device:c", place="CN-SC")]
+    b = assess(clustered, TOL)
+    assert (b.level, b.units, b.score, b.witnesses) == (Level.SUSPECTED, 3, 2.0, 2)
 
 
 def test_a_unit_counts_once_with_its_best_sighting() -> None:
@@ -98,6 +113,7 @@ observations = st.lists(
         st.sampled_from([0.0, 0.5, 1.0, 2.0]),
         st.floats(0, 3000),
         st.floats(0, 2000),
+        st.sampled_from(["", "CN-ZJ", "CN-BJ"]),
     ),
     max_size=30,
 )
@@ -115,18 +131,23 @@ def test_more_evidence_never_lowers_the_level(
 
 @given(observations)
 def test_assessment_matches_an_oracle(seen: list[Observation]) -> None:
-    best: dict[tuple[int, int], float] = {}
+    markets: dict[str, dict[tuple[int, int], float]] = {}
+    witnesses: dict[str, set[str]] = {}
     for o in seen:
         s = o.weight * (0.5 if o.km_outside < 20 else 1) * (0.5 if o.days_held > 365 else 1)
         if s > 0:
+            best = markets.setdefault(o.place, {})
             best[o.unit] = max(best.get(o.unit, 0.0), s)
-    witnesses = {o.witness for o in seen if o.weight > 0}
-    score = sum(best.values())
+            witnesses.setdefault(o.place, set()).add(o.witness)
+    score = max(
+        (sum(b.values()) for p, b in markets.items() if len(witnesses[p]) >= 2), default=0.0
+    )
     expected = None
-    if len(witnesses) >= 2 and score >= 4 - 1e-9:
+    if score >= 4 - 1e-9:
         expected = Level.STRONG
-    elif len(witnesses) >= 2 and score >= 2 - 1e-9:
+    elif score >= 2 - 1e-9:
         expected = Level.SUSPECTED
     got = assess(seen, TOL)
-    assert (got.level, got.units) == (expected, len(best))
+    assert got.level == expected
+    assert got.units == len({u for b in markets.values() for u in b})
     assert got.score == pytest.approx(score)

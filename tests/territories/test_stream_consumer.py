@@ -4,7 +4,7 @@ once) never double an alert, a sighting or a message."""
 
 from __future__ import annotations
 
-from tests.territories.conftest import CHANGSHA, HANGZHOU, World, drain
+from tests.territories.conftest import HANGZHOU, World, drain
 from tests.territories.test_shipments_diversion import pack_pallet, scan
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.extend.stream import lag
@@ -40,7 +40,7 @@ async def test_the_check_runs_on_the_stream_and_redelivery_changes_nothing(
     await t.diversion.set_tolerances(SYSTEM, w.brand.id, ip_weight=0.5, suspect_score=1.5)
     codes = w.codes(0, 48)
     await scan(w, codes[30], HANGZHOU)  # a GPS fix outside GD01's territory
-    await scan(w, codes[6], CHANGSHA, source="ip", accuracy=None, actor="device:b")  # half
+    await scan(w, codes[6], HANGZHOU, source="ip", accuracy=None, actor="device:b")  # half
     assert await t.alerts.list(SYSTEM, w.brand.id) == []  # not on the verify request
     [behind] = [x for x in await lag(w.engine.ledger, [DIVERSION_CONSUMER])]
     assert behind.lag > 0

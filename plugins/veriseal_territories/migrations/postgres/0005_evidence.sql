@@ -15,6 +15,7 @@ CREATE TABLE territories_evidence (
     witness     TEXT NOT NULL,
     weight      DOUBLE PRECISION NOT NULL,
     km_outside  DOUBLE PRECISION NOT NULL,
+    place       TEXT NOT NULL,
     days_held   DOUBLE PRECISION NOT NULL,
     at          TIMESTAMPTZ NOT NULL,
     detail      TEXT NOT NULL,

@@ -15,6 +15,7 @@ CREATE TABLE territories_evidence (
     witness     TEXT NOT NULL,
     weight      REAL NOT NULL,
     km_outside  REAL NOT NULL,
+    place       TEXT NOT NULL,
     days_held   REAL NOT NULL,
     at          TEXT NOT NULL,
     detail      TEXT NOT NULL,
