@@ -361,6 +361,7 @@ class ScanPlan:
     phase: int = 1
     inspector: bool = False
     note: str = ""
+    age: float | None = None  # seconds since the fix was taken (a stale fix's timestamp)
 
 
 @dataclass
@@ -798,7 +799,15 @@ def consumer_scan(w: World, unit: int, label: str, p: tuple[float, float], phase
     stale = elsewhere(w, *p) if w.rng.random() < 0.5 else None
     lat, lon, acc, kind = phone_fix(w, p[0], p[1], stale)
     device = f"sim{w.args.seed}d{len(w.plans):07d}xx"
-    w.plans.append(ScanPlan(unit, label, lat, lon, acc, kind, device, phase, False, note))
+    age = None
+    if kind == "stale" and stale is not None:
+        # the browser dates every position: a last-known fix from elsewhere is at least
+        # as old as the trip from there at motorway speed, usually hours
+        trip_s = haversine(p[0], p[1], *stale) / 100.0 * 3600.0
+        age = round(max(trip_s, w.rng.uniform(1800, 12 * 3600)))
+    w.plans.append(
+        ScanPlan(unit, label, lat, lon, acc, kind, device, phase, False, note, age)
+    )
 
 
 def divert(w: World, d: Dealer, scope: str) -> None:
@@ -977,6 +986,8 @@ async def run_scans(w: World, srv: Server, plans: list[ScanPlan], phase: str) ->
                 else:
                     q: dict[str, Any] = ({"lat": p.lat, "lon": p.lon, "acc": p.acc}
                                          if p.lat is not None else {"noloc": "1"})  # fmt: skip
+                    if p.age is not None:
+                        q["age"] = p.age
                     h = {"Cookie": f"vs_device={p.device}", "Accept": "text/html"}
                     if p.fix == "ip":
                         h["X-Forwarded-For"] = f"10.{p.unit % 250}.{len(p.device) % 250}.7"

@@ -385,7 +385,11 @@ async def report(w: World, t_setup: float, t_scan: float) -> None:
     alerts = await territories(w).alerts.list(SYSTEM, w.brand.id, limit=10**7)
     live = [a for a in alerts if a.state != "dismissed"]
     superseded = [a for a in alerts if a.state == "dismissed"]
-    scan_alerted = {a.index for a in live if a.source == "scan"}
+    # a consignment's alert lists its units (the first 200; the sim's consignments are
+    # smaller), a single-unit alert of an older version is its own index
+    scan_alerted = {
+        u["index"] for a in live if a.source == "scan" for u in a.evidence.get("units", [])
+    } | {a.index for a in live if a.source == "scan" and "units" not in a.evidence}
     receipt_alerted = {a.movement_id for a in live if a.source == "receipt"}
     detectable = {i for i in truth.diverted_units if truth.usable.get(i)}
     units = Score(
@@ -436,7 +440,12 @@ async def report(w: World, t_setup: float, t_scan: float) -> None:
         f"  (codes: TP {len(c_tp)} FP {len(cloned_alerted - truth.cloned)}"
         f" FN {len(truth.cloned - cloned_alerted)})"
     )
-    by_index = {a.index: a for a in live if a.source == "scan"}
+    by_index = {
+        u["index"]: (a, u["seen"])
+        for a in live
+        if a.source == "scan"
+        for u in a.evidence.get("units", [{"index": a.index, "seen": a.evidence["seen"]}])
+    }
     print_misses(w, by_index, units, cloned_alerted)
 
 
@@ -447,8 +456,7 @@ def print_misses(
     truth = w.truth
     r = default_resolver()
     for i in sorted(units.fp)[:15]:
-        a = by_index[i]
-        seen = a.evidence["seen"]
+        a, seen = by_index[i]
         print(
             f"  false diversion: unit {i} of {a.evidence['holder']['code']}"
             f" ({a.evidence['territory']['regions']}) seen in {seen['province']}"

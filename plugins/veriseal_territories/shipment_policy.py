@@ -15,6 +15,11 @@ destination:
   :meth:`GrantService.refusal_anywhere`); a receiver with a grant in force gets the
   benefit of the doubt, and the scan-time diversion check watches the goods from there.
 
+A dealer shipping to a dealer outside its own line (not its shops, not its upstream) is
+asked the same question about ITSELF: goods a Guangdong dealer sells on to a Zhejiang
+dealer are diverted even when the Zhejiang dealer may sell them in Zhejiang (it should
+buy from its own upstream); the shipment passes only when both may sell there.
+
 A brand with no grant at all does not use territories: nothing is checked.
 
 The per-brand policy (``veriseal shipments policy``, newest setting wins) says what a
@@ -59,6 +64,7 @@ from veriseal_territories import ranges
 from veriseal_territories.custom import CustomRegion
 from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.diversion import Finding
+from veriseal_territories.evidence import same_line
 from veriseal_territories.grants import Decision, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.permissions import TERRITORY_GRANT
@@ -171,11 +177,12 @@ class Verdict:
         first = mine[0].decision
         where = ", ".join(a.place for a in mine if a.place) or "destination unknown"
         raise ShipmentNotAuthorized(
-            f"refused: dealer {self.receiver.code} may not receive product {gtin} for"
-            f" {where}: {first.reason} ({first.message})",
+            f"refused: product {gtin} to dealer {self.receiver.code} for {where}:"
+            f" {first.dealer}: {first.reason} ({first.message})",
             product=gtin,
             reason=first.reason,
             dealer=self.receiver.code,
+            refused_by=first.dealer,
             places=[a.place for a in mine],
             products=self.refused,
         )
@@ -363,8 +370,15 @@ class ShipmentChecks:
             else [Destination(region=r) for r in to.regions]
         )
         gtins = dict.fromkeys([(await self.ctx.batch(b)).gtin for b in sorted(by_batch)])
+        # a dealer selling to a dealer outside its own line must be selling where it may:
+        # goods sent on to another territory's dealer are diverted even when that dealer
+        # may sell them there (it should buy from its own upstream)
+        lateral = shipper is not None and not same_line(shipper.path, to.path)
         for gtin in gtins:
             answers = await self._answers(brand.id, to, gtin, places, at, destination)
+            if lateral and any(a.decision.allowed for a in answers):
+                assert shipper is not None
+                answers = await self._answers(brand.id, shipper, gtin, places, at, destination)
             verdict.answers += answers
             if not any(a.decision.allowed for a in answers):
                 verdict.refused.append(gtin)

@@ -114,13 +114,19 @@ async def test_allowed_when_authorized_and_destinations(lateral: World) -> None:
     r = await t.ship(SYSTEM, w.brand, "GZ-R1", w.codes(0, 2), from_ref="GD01")
     assert r.check is not None and r.check["authorized"] is True
     # a named destination replaces the receiver's home regions
-    fj = await t.ship(SYSTEM, w.brand, "ZJ02", w.codes(2, 2), from_ref="GD01",
+    fj = await t.ship(SYSTEM, w.brand, "ZJ02", w.codes(40, 2),
                       destination=Destination(region="CN-FJ"))  # fmt: skip
     assert fj.check is not None and fj.check["answers"][0]["place"] == "CN-FJ"
     with pytest.raises(ShipmentNotAuthorized) as err:
-        await t.ship(SYSTEM, w.brand, "ZJ02", w.codes(4, 2), from_ref="GD01",
+        await t.ship(SYSTEM, w.brand, "ZJ02", w.codes(42, 2),
                      destination=Destination(point=HANGZHOU))  # fmt: skip
     assert err.value.details["places"] == ["30.27410,120.15510"]
+    # a dealer selling on to another territory's dealer is diverting, even where that
+    # dealer may sell: GD01 (Guangdong) may not supply ZJ02's Fujian market
+    with pytest.raises(ShipmentNotAuthorized) as err:
+        await t.ship(SYSTEM, w.brand, "ZJ02", w.codes(2, 2), from_ref="GD01",
+                     destination=Destination(region="CN-FJ"))  # fmt: skip
+    assert err.value.details["refused_by"] == "GD01"
     # no home region, no destination: what holds anywhere is judged
     ok = await t.ship(SYSTEM, w.brand, "NR01", w.codes(4, 2), from_ref="GD01")
     assert ok.check is not None and ok.check["answers"][0]["reason"] == "destination_unknown"
@@ -177,12 +183,14 @@ async def test_sync_reports_each_operation(lateral: World) -> None:
          "destination": {"region": "CN-FJ", "lat": 1.0, "lon": 2.0}},
     ]  # fmt: skip
     results = await sync_operations(t.ctx, SYSTEM, w.brand, ops)
-    assert [r["ok"] for r in results] == [True, False, True, False, False]
+    assert [r["ok"] for r in results] == [True, False, False, False, False]
     assert results[1]["error"]["code"] == "shipment_not_authorized"
     assert results[1]["error"]["details"]["product"] == GTIN
+    # ZJ02 may sell in Fujian, but GD01 may not supply that market (a lateral shipment)
+    assert results[2]["error"]["details"]["refused_by"] == "GD01"
     assert results[3]["error"]["code"] == "region_not_found"
     assert results[4]["error"]["code"] == "invalid_input"
-    assert results[2]["territory_check"]["authorized"] is True
+    assert results[0]["territory_check"]["authorized"] is True
 
 
 async def test_http(lateral: World) -> None:
@@ -211,8 +219,9 @@ async def test_http(lateral: World) -> None:
         assert r.status == 403 and body["error"]["code"] == "shipment_not_authorized"
         assert body["error"]["details"]["product"] == GTIN
         assert await movements(w) == before
-        r = await c.post(f"{base}/shipments", headers=gd, json={
-            "to": "ZJ02", "items": w.codes(0, 2), "destination": {"region": "CN-FJ"}})  # fmt: skip
+        r = await c.post(
+            f"{base}/shipments", headers=gd, json={"to": "GZ-R1", "items": w.codes(0, 2)}
+        )  # its own shop: fine
         assert r.status == 201 and (await r.json())["territory_check"]["authorized"] is True
         r = await c.post(f"{base}/shipments", headers=gd, json={
             "to": "ZJ02", "items": w.codes(2, 2), "destination": {"lat": 30.0}})  # fmt: skip

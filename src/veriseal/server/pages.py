@@ -257,7 +257,8 @@ def locate_page(lang: str, skip_url: str) -> str:
   if (!navigator.geolocation) {{ go({{noloc: "1"}}); return; }}
   navigator.geolocation.getCurrentPosition(function (p) {{
     go({{lat: p.coords.latitude.toFixed(6), lon: p.coords.longitude.toFixed(6),
-        acc: String(Math.round(p.coords.accuracy))}});
+        acc: String(Math.round(p.coords.accuracy)),
+        age: String(Math.max(0, Math.round((Date.now() - p.timestamp) / 1000)))}});
   }}, function () {{ go({{noloc: "1"}}); }}, {{timeout: 8000, maximumAge: 600000}});
 }})();
 </script></main></body></html>"""

@@ -14,6 +14,8 @@ from veriseal.scanning.service import ScanContext
 from veriseal.server.client_ip import client_network
 
 DEVICE_COOKIE = "vs_device"
+#: how fast the holder of a stale fix may have moved since (m/s: 108 km/h, a motorway)
+STALE_FIX_SPEED_MS = 30.0
 _COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
@@ -50,14 +52,21 @@ def _number(text: str | None, low: float, high: float) -> float | None:
 
 
 def location(request: web.Request) -> Location | None:
-    """``lat``, ``lon`` and optional ``acc`` (metres) query parameters, as the verdict page
-    sends them from the browser's geolocation after consent. Out-of-range or malformed
+    """``lat``, ``lon`` and optional ``acc`` (metres) and ``age`` (seconds since the fix
+    was taken) query parameters, as the verdict page sends them from the browser's
+    geolocation after consent; an aged fix's accuracy grows by :data:`STALE_FIX_SPEED_MS`
+    per second of age. Out-of-range or malformed
     values are ignored: a location is evidence we may lack, never a reason to fail."""
     lat = _number(request.query.get("lat"), -90.0, 90.0)
     lon = _number(request.query.get("lon"), -180.0, 180.0)
     if lat is None or lon is None:
         return None
     acc = _number(request.query.get("acc"), 0.0, 1_000_000.0)
+    age = _number(request.query.get("age"), 0.0, 10.0 * 365 * 86400)
+    if age:
+        # a cached fix (the browser's maximumAge, an app's last known position) says where
+        # the phone WAS: grant it the distance a traveller covers meanwhile
+        acc = min((acc or 0.0) + age * STALE_FIX_SPEED_MS, 1_000_000.0)
     return Location(lat, lon, acc, LocationSource.GPS)
 
 
