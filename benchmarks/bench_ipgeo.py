@@ -32,7 +32,6 @@ import tempfile
 import time
 import tracemalloc
 from bisect import bisect_right
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -47,16 +46,8 @@ from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_boundaries import median_seconds
 from bench_http import free_port, prepare
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def lookups(n: int, repeat: int) -> None:
