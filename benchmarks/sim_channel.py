@@ -50,8 +50,10 @@ distributor, who scans it in at its office: legit); ``wide_clone`` (copies of a 
 code scanned across provinces) and ``local_clone`` (one genuine code on 6-15 fakes sold
 in one city, each scanned by another device); ``stolen`` (unactivated codes scanned).
 Phones: most fixes 5-50 m, some 0.5-3 km, some stale (the device's last fix, from
-another town hours ago), some IP-only (no GPS; ``X-Forwarded-For`` sent, which today's
-server ignores: no trusted-proxy setting exists yet) and some with no location.
+another town, sent with its ``age`` in seconds as the browser dates it: at least the
+trip at 100 km/h, usually hours), some IP-only (no GPS; a private ``X-Forwarded-For``
+address, which the server neither trusts nor could place: no usable position) and some
+with no location.
 
 **Scoring**:
 
