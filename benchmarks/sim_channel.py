@@ -517,12 +517,13 @@ class Server:
         return out.stdout
 
     def start(self) -> None:
-        log_file = (self.tmp / "serve.log").open("wb")
-        self.proc = subprocess.Popen(
-            [self.exe, "--config", str(self.tmp / "veriseal.toml"), "serve", "--port",
-             str(self.port), "--rate-limit", "0"],
-            cwd=self.tmp, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        # the child holds its own copy of the descriptor: ours is closed at once
+        with (self.tmp / "serve.log").open("wb") as log_file:
+            self.proc = subprocess.Popen(
+                [self.exe, "--config", str(self.tmp / "veriseal.toml"), "serve", "--port",
+                 str(self.port), "--rate-limit", "0"],
+                cwd=self.tmp, stdout=log_file, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
@@ -807,9 +808,7 @@ def consumer_scan(w: World, unit: int, label: str, p: tuple[float, float], phase
         # as old as the trip from there at motorway speed, usually hours
         trip_s = haversine(p[0], p[1], *stale) / 100.0 * 3600.0
         age = round(max(trip_s, w.rng.uniform(1800, 12 * 3600)))
-    w.plans.append(
-        ScanPlan(unit, label, lat, lon, acc, kind, device, phase, False, note, age)
-    )
+    w.plans.append(ScanPlan(unit, label, lat, lon, acc, kind, device, phase, False, note, age))
 
 
 def divert(w: World, d: Dealer, scope: str) -> None:

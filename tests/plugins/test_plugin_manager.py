@@ -81,6 +81,8 @@ def test_plugin_migrations_stay_in_the_plugin_namespace() -> None:
         "territories/0001_custom_regions",
         "territories/0002_dealers_shipments_diversion",
         "territories/0003_movements_to",
+        "territories/0004_shipment_policy",
+        "territories/0005_evidence",
     ]
     # the same files under another prefix touch tables that are not that plugin's
     with pytest.raises(PluginMigrationInvalid, match="territories_custom_regions"):

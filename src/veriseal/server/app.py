@@ -189,9 +189,7 @@ async def _linkset(request: web.Request) -> web.Response:
     return web.json_response({"linkset": [links]}, content_type="application/linkset+json")
 
 
-_OWN_PARAMS = frozenset(
-    {"pin", "lat", "lon", "acc", "age", "noloc", "lang", "format", "linkType"}
-)
+_OWN_PARAMS = frozenset({"pin", "lat", "lon", "acc", "age", "noloc", "lang", "format", "linkType"})
 
 
 def _has_location_answer(request: web.Request) -> bool:

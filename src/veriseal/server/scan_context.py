@@ -16,6 +16,8 @@ from veriseal.server.client_ip import client_network
 DEVICE_COOKIE = "vs_device"
 #: how fast the holder of a stale fix may have moved since (m/s: 108 km/h, a motorway)
 STALE_FIX_SPEED_MS = 30.0
+#: a fix younger than this is current (a fresh fix is reported a second or so late)
+FRESH_FIX_S = 120.0
 _COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
@@ -54,8 +56,8 @@ def _number(text: str | None, low: float, high: float) -> float | None:
 def location(request: web.Request) -> Location | None:
     """``lat``, ``lon`` and optional ``acc`` (metres) and ``age`` (seconds since the fix
     was taken) query parameters, as the verdict page sends them from the browser's
-    geolocation after consent; an aged fix's accuracy grows by :data:`STALE_FIX_SPEED_MS`
-    per second of age. Out-of-range or malformed
+    geolocation after consent; a fix older than :data:`FRESH_FIX_S` has its accuracy grown
+    by :data:`STALE_FIX_SPEED_MS` per second of age. Out-of-range or malformed
     values are ignored: a location is evidence we may lack, never a reason to fail."""
     lat = _number(request.query.get("lat"), -90.0, 90.0)
     lon = _number(request.query.get("lon"), -180.0, 180.0)
@@ -63,7 +65,7 @@ def location(request: web.Request) -> Location | None:
         return None
     acc = _number(request.query.get("acc"), 0.0, 1_000_000.0)
     age = _number(request.query.get("age"), 0.0, 10.0 * 365 * 86400)
-    if age:
+    if age is not None and age > FRESH_FIX_S:
         # a cached fix (the browser's maximumAge, an app's last known position) says where
         # the phone WAS: grant it the distance a traveller covers meanwhile
         acc = min((acc or 0.0) + age * STALE_FIX_SPEED_MS, 1_000_000.0)
