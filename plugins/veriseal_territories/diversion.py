@@ -289,7 +289,7 @@ class DiversionService:
         held = await self.shipments.holder(s.batch_id, s.index)
         if held is None:
             return None  # still the brand's: no dealer's territory to leave
-        org_id, movement_id, _ = held
+        org_id, movement_id, _, received = held
         tol = await self.tolerances(s.brand_id)
         loc = s.location
         weight, radius = tol.weigh(str(loc.source), loc.accuracy_m)
@@ -303,7 +303,6 @@ class DiversionService:
         kind = classify(role, str(s.channel), scanner_path, dealer.path)
         if kind in (ScanClass.INSPECTION, ScanClass.OWN_LINE):
             return None
-        received = await self._received_at(movement_id) or s.at
         owner, live = await self.territory(s.brand_id, org_id, s.gtin, s.at, received)
         region = s.region
         where = await self.standing(s.brand_id, live, (loc.lat, loc.lon, radius), region)
@@ -378,14 +377,6 @@ class DiversionService:
 
     async def _role(self, actor: str) -> str:
         return (await self._scanner(actor))[0]
-
-    async def _received_at(self, movement_id: int) -> dt.datetime | None:
-        """When the movement that gave the holder its goods happened."""
-        async with self.ctx.db.read() as tx:
-            row = await tx.fetchrow(
-                "SELECT at FROM territories_movements WHERE id = ?", movement_id
-            )
-        return row_time(row["at"]) if row else None
 
     # -- inbound scans of another dealer's goods -----------------------------------------
     async def check_receipt(

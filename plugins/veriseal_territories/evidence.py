@@ -222,6 +222,6 @@ def classify(role: str, channel: str, scanner_path: str | None, holder_path: str
 
 
 def same_line(a: str, b: str) -> bool:
-    pa, pb = a.strip("/").split("/"), b.strip("/").split("/")
-    n = min(len(pa), len(pb))
-    return pa[:n] == pb[:n]
+    """Whether two organisation paths (``/1/4/``, ending in ``/`` as the accounts tree
+    writes them) are of one line: one contains the other (``Org.contains``)."""
+    return a.startswith(b) or b.startswith(a)

@@ -44,6 +44,7 @@ from veriseal import (
 from veriseal.extend import PluginContext
 from veriseal_territories import ranges
 from veriseal_territories.dealers import Dealer, DealerService
+from veriseal_territories.grants import row_time
 
 register_messages(
     {
@@ -513,12 +514,13 @@ class ShipmentService:
                 result.movement_ids.append(await _append(tx, request, empty))
         return result
 
-    async def holder(self, batch_id: int, index: int) -> tuple[int, int, str] | None:
-        """(holder org id, movement id, "out" in transit / "in" received) or None when
-        the brand holds the unit."""
+    async def holder(self, batch_id: int, index: int) -> tuple[int, int, str, dt.datetime] | None:
+        """(holder org id, movement id, "out" in transit / "in" received, when that
+        movement happened) or None when the brand holds the unit."""
         async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
-                "SELECT h.last_index, h.org_id, h.movement_id, m.kind FROM territories_holdings h"
+                "SELECT h.last_index, h.org_id, h.movement_id, m.kind, m.at"
+                " FROM territories_holdings h"
                 " JOIN territories_movements m ON m.id = h.movement_id"
                 " WHERE h.batch_id = ? AND h.first_index <= ? ORDER BY h.first_index DESC LIMIT 1",
                 batch_id,
@@ -526,7 +528,7 @@ class ShipmentService:
             )
         if row is None or int(row["last_index"]) < index:
             return None
-        return int(row["org_id"]), int(row["movement_id"]), str(row["kind"])
+        return int(row["org_id"]), int(row["movement_id"]), str(row["kind"]), row_time(row["at"])
 
     async def holdings(self, brand_id: int, org_id: int) -> list[dict[str, Any]]:
         """The ranges a dealer holds now."""
