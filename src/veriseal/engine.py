@@ -26,7 +26,7 @@ from veriseal.extend.manager import load as load_plugins
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
-from veriseal.notifications import LedgerContactBook, Notifier
+from veriseal.notifications import LedgerContactBook, Notifier, NotifySettings, PushSubscriptions
 from veriseal.scanning.service import GroupCommitter, ScanService
 from veriseal.scanning.verification import Verifier
 
@@ -56,6 +56,8 @@ class Engine:
         """Open the ledger (applying pending migrations, the enabled plugins' too, unless
         ``migrate`` is False). ``extra_plugins`` registers plugin objects directly."""
         plugins = Plugins(load_plugins(config.plugins, extra_plugins))  # fails before I/O
+        # which push endpoints users may register ([notifications.push]): also before I/O
+        push_policy = NotifySettings.load(config.path).push_policy()
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -71,7 +73,7 @@ class Engine:
         committer = GroupCommitter(ledger)
         # the accounts' users are the people notifications reach
         contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
-        notifier = Notifier(ledger, contacts)
+        notifier = Notifier(ledger, contacts, push=PushSubscriptions(ledger, push_policy))
         account_notices = OutboxAccountNotifier(notifier)
         accounts = AccountService(
             ledger, account_notices, pepper=lambda: keyring.derive("otp-pepper")

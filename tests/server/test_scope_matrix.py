@@ -79,6 +79,11 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/preferences": "messages.own",
     "PUT /api/v1/me/preferences/{type}": "messages.own",
     "POST /api/v1/notifications": "notify.broadcast",
+    # web push
+    "GET /api/v1/push/vapid-key": PUBLIC,
+    "POST /api/v1/me/push-subscriptions": "messages.own",
+    "GET /api/v1/me/push-subscriptions": "messages.own",
+    "DELETE /api/v1/me/push-subscriptions/{id}": "messages.own",
     # territories plugin
     "GET /api/v1/territories/regions/locate": PUBLIC,
     "GET /api/v1/territories/regions/{code}": PUBLIC,

@@ -3,6 +3,8 @@ permission checks the notification system itself does not make.
 
 - Everybody reads, searches and marks their OWN history, and sets their own channel
   preferences and do-not-disturb windows (``messages.own``).
+- Everybody manages the Web Push subscriptions of their OWN browsers (``messages.own``):
+  register one, list theirs, remove one; another user's subscription is "not found".
 - Brand and platform admins send notices (every type registered as ``broadcast``) to the users of an
   organisation subtree of their brand (``notify.broadcast``).
 """
@@ -21,6 +23,7 @@ from veriseal.notifications.message_types import broadcastable
 from veriseal.notifications.message_types import known as known_types
 from veriseal.notifications.models import Channel, Message, MessageType
 from veriseal.notifications.preferences import Preference
+from veriseal.notifications.push_store import PushSubscription
 
 
 def preference_dict(p: Preference) -> dict[str, Any]:
@@ -70,6 +73,28 @@ class UserMessages:
         return await self.notifier.preferences.set(
             self._me(principal), mtype, channels=channels, dnd=dnd, clear_dnd=clear_dnd
         )
+
+    async def push_subscribe(
+        self,
+        principal: Principal,
+        endpoint: str,
+        p256dh: str,
+        auth: str,
+        *,
+        user_agent: str = "",
+        lang: str = "zh",
+    ) -> PushSubscription:
+        """Register this browser's push subscription for the caller (see
+        :class:`~veriseal.notifications.push.PushSubscriptions` for the rules)."""
+        return await self.notifier.push.add(
+            self._me(principal), endpoint, p256dh, auth, user_agent=user_agent, lang=lang
+        )
+
+    async def push_subscriptions(self, principal: Principal) -> list[PushSubscription]:
+        return await self.notifier.push.of_user(self._me(principal))
+
+    async def push_unsubscribe(self, principal: Principal, sub_id: int) -> None:
+        await self.notifier.push.remove(self._me(principal), sub_id)
 
     async def broadcast(
         self, principal: Principal, org_id: int, mtype: MessageType, title: str, body: str
