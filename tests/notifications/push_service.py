@@ -23,26 +23,29 @@ side shows. Each delivered plaintext is kept in ``received``; each refusal's rea
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
 import os
+import queue
 import secrets
 import struct
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDict
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from multidict import CIMultiDict
 
 from tests.notifications.conftest import free_port
 
@@ -247,3 +250,32 @@ async def push_service() -> AsyncIterator[PushService]:
         yield service
     finally:
         await runner.cleanup()
+
+
+@contextmanager
+def push_service_thread() -> Iterator[PushService]:
+    """:func:`push_service` on its own event loop in a thread, for synchronous tests
+    (the CLI runs its own loop)."""
+    loop = asyncio.new_event_loop()
+    ready: queue.Queue[PushService | BaseException] = queue.Queue()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        try:
+            async with push_service() as service:
+                ready.put(service)
+                await stop.wait()
+        except BaseException as exc:  # handed to the waiting test
+            ready.put(exc)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    got = ready.get(timeout=30)
+    if isinstance(got, BaseException):
+        raise got
+    try:
+        yield got
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()

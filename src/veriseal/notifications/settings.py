@@ -127,12 +127,13 @@ class NotifySettings:
         if self.sms:
             out[Channel.SMS] = SmsSender(self._sms_provider())
         if self.push is not None and self.push.get("subject"):
+            settings = self.push_settings()
             if push is None or keyring is None:
                 raise ConfigError(
                     "[notifications.push] needs the keyring (VERISEAL_PASSPHRASE or"
                     " VERISEAL_KEY_FILE): its VAPID key is derived from it"
                 )
-            out[Channel.PUSH] = WebPushSender(push, VapidKey.derive(keyring), self.push_settings())
+            out[Channel.PUSH] = WebPushSender(push, VapidKey.derive(keyring), settings)
         if self.wechat:
             out[Channel.WECHAT] = WechatSender(self.wechat_settings())
         return out

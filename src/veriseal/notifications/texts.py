@@ -46,10 +46,11 @@ register(
         ),
         "cli.notify.delivering": ("Delivering", "投递中"),
         "cli.notify.no_senders": (
-            "No channel is configured: set [notifications.email] / [notifications.sms]"
-            " in the config (webhooks need nothing)",
-            "未配置任何渠道：请在配置中设置 [notifications.email] / [notifications.sms]"
-            "（Webhook 无需配置）",
+            "No channel is configured: set [notifications.email] / [notifications.sms] /"
+            " [notifications.push] / [notifications.wechat] in the config (webhooks need"
+            " nothing)",
+            "未配置任何渠道：请在配置中设置 [notifications.email] / [notifications.sms] /"
+            " [notifications.push] / [notifications.wechat]（Webhook 无需配置）",
         ),
         "cli.notify.unread": ("{n} unread", "{n} 条未读"),
     }
