@@ -321,6 +321,12 @@ class AccountService:
         await self._require_over(principal, Action.USERS_VIEW, user)
         return user
 
+    @staticmethod
+    def grantable_roles(principal: Principal) -> list[Role]:
+        """The roles ``principal`` may give a user it creates or changes (the forms
+        offer these only; :meth:`create_user` and :meth:`set_role` check again)."""
+        return [role for role in Role if may_grant(principal, role)]
+
     async def _require_over(self, principal: Principal, action: Action, user: User) -> None:
         if user.id == principal.user_id:
             # seeing oneself is always allowed; changing oneself still needs the role
