@@ -140,6 +140,18 @@ def serve(
                 cfg = dataclasses.replace(
                     cfg, server={**cfg.server, "public_origin": f"http://{resolver}"}
                 )
+            if not _loopback(resolver) and "secure_cookies" not in cfg.section("console"):
+                # a phone on the LAN reaches the demo over plain http, where browsers
+                # drop Secure cookies: the console could not keep anyone signed in
+                cfg = dataclasses.replace(
+                    cfg, tables={**cfg.tables, "console": {**cfg.section("console"),
+                                                           "secure_cookies": False}}
+                )  # fmt: skip
+                click.echo(
+                    "The demo console runs over plain http on your network: its cookies are"
+                    " not Secure (serve it over HTTPS in production)"
+                    " / 演示后台在局域网上使用明文 http，Cookie 未设 Secure（生产环境请用 HTTPS）"
+                )
         return cfg, bind, listen_port, limits, n
 
     cfg, bind, listen_port, limits, n = run(opts, prepare)
@@ -165,6 +177,12 @@ def serve(
         for child in children:
             child.terminate()
             child.join(timeout=10)
+
+
+def _loopback(host_port: str) -> bool:
+    """Whether ``host:port`` names this machine (browsers treat it as a secure origin)."""
+    host = host_port.rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
 def _config_port(cfg: Config) -> int:
