@@ -89,21 +89,23 @@ class UserMessages:
     ) -> int:
         """Send to every active user of ``org_id``'s subtree; returns how many. The
         sending is audited (``notify.broadcast``: who, to which subtree, how many, the
-        title) in the brand's log."""
+        title) in the brand's log, in the transaction that accepts the messages."""
         users = await self.audience(principal, org_id, mtype)
-        if users:
-            await self.notifier.notify_many(users, mtype, title, body)
         root = await self.store.get_org(org_id)
-        await self.store.audit(
-            Audit(
-                principal.user_id,
-                root.brand_id,
-                "notify.broadcast",
-                f"org:{org_id}",
-                principal.client,
-                {"type": str(mtype), "recipients": len(users), "title": title[:200]},
-            )
+        plans = [await self.notifier.plan(u, mtype, title, body) for u in users]
+        audit = Audit(
+            principal.user_id,
+            root.brand_id,
+            "notify.broadcast",
+            f"org:{org_id}",
+            principal.client,
+            {"type": str(mtype), "recipients": len(users), "title": title[:200]},
         )
+        # the messages and the audit row in ONE transaction: none without the other
+        async with self.store.ledger.write() as tx:
+            for plan in plans:
+                await self.notifier.store(tx, plan)
+            await self.store.append_audit(tx, audit)
         return len(users)
 
 

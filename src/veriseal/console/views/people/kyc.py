@@ -19,7 +19,8 @@ from veriseal.accounts.models import AuditQuery, KycStatus, Submission
 from veriseal.accounts.permissions import Action
 from veriseal.console.call import ConsoleCall
 from veriseal.console.listing import page_cursor, page_size
-from veriseal.console.views.people.labels import Names, holds, text, who
+from veriseal.console.site import holds
+from veriseal.console.views.people.labels import Names, text, who
 from veriseal.errors import InvalidInput
 from veriseal.extend.console import Page
 

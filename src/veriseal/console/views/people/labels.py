@@ -10,20 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from veriseal.accounts.errors import Forbidden
-from veriseal.accounts.models import Org, OrgKind, Principal, Role, UserStatus
-from veriseal.accounts.permissions import MATRIX, Action
+from veriseal.accounts.models import Org, OrgKind, Principal, UserStatus
 from veriseal.console.call import ConsoleCall
+from veriseal.console.site import ROLE_NAMES
 from veriseal.errors import InvalidInput, NotFound
 
-ROLES: dict[str, tuple[str, str]] = {
-    Role.PLATFORM_ADMIN: ("Platform admin", "平台管理员"),
-    Role.BRAND_ADMIN: ("Brand admin", "品牌管理员"),
-    Role.FACTORY_OPERATOR: ("Factory operator", "工厂操作员"),
-    Role.DISTRIBUTOR: ("Distributor", "经销商"),
-    Role.RETAILER: ("Retailer", "零售商"),
-    Role.INSPECTOR: ("Inspector", "稽查员"),
-    Role.CONSUMER: ("Consumer", "消费者"),
-}
+#: role names in both languages: the console's own (the shell's ``role_name``)
+ROLES: dict[str, tuple[str, str]] = ROLE_NAMES
 STATUSES: dict[str, tuple[str, str]] = {
     UserStatus.PENDING: ("Pending", "待确认"),
     UserStatus.ACTIVE: ("Active", "正常"),
@@ -49,12 +42,6 @@ def options(
     """``(value, label)`` pairs for a ``<select>``, restricted to ``only`` if given."""
     keep = None if only is None else set(only)
     return [(k, call.t(*v)) for k, v in names.items() if keep is None or k in keep]
-
-
-def holds(principal: Principal, action: Action) -> bool:
-    """Whether the role holds ``action`` at all: decides which forms a page shows (the
-    services still decide what happens when one is posted)."""
-    return principal.role in MATRIX.get(action, frozenset())
 
 
 def who(call: ConsoleCall) -> Principal:

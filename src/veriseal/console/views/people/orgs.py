@@ -13,10 +13,10 @@ from veriseal.accounts.models import Org, OrgKind
 from veriseal.accounts.permissions import Action
 from veriseal.console.call import ConsoleCall
 from veriseal.console.listing import page_cursor
+from veriseal.console.site import holds
 from veriseal.console.views.people.labels import (
     KINDS,
     form_int,
-    holds,
     my_orgs,
     opt_int,
     options,

@@ -25,12 +25,12 @@ from veriseal.console.listing import (
     page_cursor,
     page_size,
 )
+from veriseal.console.site import holds
 from veriseal.console.views.people.labels import (
     ROLES,
     STATUSES,
     Names,
     form_int,
-    holds,
     my_orgs,
     opt_int,
     options,
