@@ -52,6 +52,10 @@ EXPECTED: dict[str, str] = {
     "GET /console/broadcast": "notify.broadcast",
     "POST /console/broadcast": "notify.broadcast",
     "GET /console/audit": "audit.read",
+    # web push (views/push.py)
+    "GET /console/sw.js": PUBLIC,
+    "POST /console/me/push": "messages.own",
+    "POST /console/me/push/remove": "messages.own",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

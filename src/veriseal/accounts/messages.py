@@ -96,6 +96,9 @@ class UserMessages:
     async def push_unsubscribe(self, principal: Principal, sub_id: int) -> None:
         await self.notifier.push.remove(self._me(principal), sub_id)
 
+    async def push_unsubscribe_endpoint(self, principal: Principal, endpoint: str) -> bool:
+        return await self.notifier.push.remove_endpoint(self._me(principal), endpoint)
+
     async def audience(self, principal: Principal, org_id: int, mtype: MessageType) -> list[int]:
         """The ids of the users a broadcast of ``mtype`` to ``org_id``'s subtree would
         reach (every active user there), after the same checks as :meth:`broadcast`:

@@ -99,6 +99,13 @@ class PushSubscriptions:
             if not await push_store.delete(tx, sub_id, user_id):
                 raise PushSubscriptionNotFound(f"no push subscription {sub_id}")
 
+    async def remove_endpoint(self, user_id: int, endpoint: str) -> bool:
+        """Forget ``user_id``'s subscription at ``endpoint`` (a browser that stopped
+        notifications knows its endpoint, not our id); whether there was one. Another
+        user's is left alone."""
+        async with self._ledger.write() as tx:
+            return await push_store.delete_endpoint(tx, endpoint, user_id)
+
     async def addresses(self, user_id: int) -> tuple[str, ...]:
         """The push addresses of ``user_id``: their subscriptions' ids, as text."""
         async with self._ledger.read() as tx:

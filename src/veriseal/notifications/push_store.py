@@ -140,6 +140,16 @@ async def delete(tx: Tx, sub_id: int, user_id: int | None = None) -> bool:
     return bool(found)
 
 
+async def delete_endpoint(tx: Tx, endpoint: str, user_id: int) -> bool:
+    """Delete ``user_id``'s subscription at ``endpoint``; whether a row went."""
+    found = await tx.fetch(
+        "DELETE FROM push_subscriptions WHERE endpoint = ? AND user_id = ? RETURNING id",
+        endpoint,
+        user_id,
+    )
+    return bool(found)
+
+
 async def succeeded(tx: Tx, sub_id: int, at: dt.datetime) -> None:
     await tx.execute(
         "UPDATE push_subscriptions SET last_ok_at = ?, failures = 0 WHERE id = ?", at, sub_id
