@@ -47,6 +47,7 @@ from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.my_scans import MAX_LIMIT, ScanPage, my_scan
+from veriseal.scanning.product_facts import ProductFacts, product_facts
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
@@ -405,6 +406,14 @@ class ScanService:
             found = await store.user_scans(tx, principal.user_id, cursor, limit)
         items = [my_scan(r) for r in found]
         return ScanPage(items, items[-1].id if len(items) == limit else None)
+
+    async def product(
+        self, principal: Principal, gtin: str, lot: str | None = None
+    ) -> ProductFacts:
+        """A product page reached from a verdict: the product's public facts and, with
+        ``lot``, that lot's dates and recall state (scanning.product_facts)."""
+        require(principal, Action.SCANS_OWN)
+        return await product_facts(self._ledger, gtin, lot)
 
     async def _verdict(self, text: str, pin: str | None, now: dt.datetime) -> Verification:
         """The verifier's verdict, with the PIN checked when one is given and the code

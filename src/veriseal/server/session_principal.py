@@ -6,19 +6,18 @@ a session token ``vst_...``) scans as that user, so the scan can name the user
 (``scans.user_id``) and show up in the user's own list of verifications.
 
 The cookie is a hint, never a requirement: a missing, malformed, unknown, expired or
-revoked token, a disabled user, or a token whose scopes do not include ``scans.own``
-gives ``None``, silently. Nothing here can fail a scan, and the verdict never depends
-on it.
+revoked token, a disabled user, or an API token planted in the cookie (only sign-in
+sessions count, as in the console) gives ``None``, silently. Nothing here can fail a
+scan, and the verdict never depends on it.
 
-Cookie names follow the console (``veriseal.console.session``): ``__Host-vs_session``
-when cookies are secure (the default), plain ``vs_session`` only when ``[console]
-secure_cookies = false`` (a LAN trial over http). A plain-named cookie is never read on
+Cookie names follow the console (``veriseal.console.session.CookiePolicy``, a layer
+above this one, hence spelled again here): ``__Host-vs_session`` when cookies are
+secure (the default), plain ``vs_session`` only when ``[console] secure_cookies =
+false`` (a LAN trial over http). A plain-named cookie is never read on
 a secure installation: any subdomain could plant one (the ``__Host-`` prefix forbids that).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiohttp import web
 
@@ -34,11 +33,8 @@ _MAX_TOKEN = 200  # far longer than any vst_<id>_<secret>
 
 
 def secure_cookies(engine: Engine) -> bool:
-    """``[console] secure_cookies`` (default true)."""
-    tables: Any = getattr(engine.config, "tables", {})
-    section = tables.get("console", {}) if isinstance(tables, dict) else {}
-    value = section.get("secure_cookies", True) if isinstance(section, dict) else True
-    return value is not False
+    """``[console] secure_cookies`` (default true), read as the console reads it."""
+    return engine.config.section("console").get("secure_cookies", True) is not False
 
 
 def session_token(request: web.Request, secure: bool) -> str | None:
@@ -59,7 +55,8 @@ async def optional_principal(request: web.Request, engine: Engine) -> Principal 
         who = await engine.accounts.authenticate(token, client(request))
     except VerisealError:  # unknown, revoked, expired, disabled, unstorable text, ...
         return None
-    return who if allowed(who, Action.SCANS_OWN) else None
+    session = who.scopes is None and who.user is not None
+    return who if session and allowed(who, Action.SCANS_OWN) else None
 
 
 async def scanning_user(request: web.Request, engine: Engine) -> int | None:
