@@ -144,6 +144,8 @@ class Sighting:
     province: str | None
     city: str | None
     km_outside: float | None = None
+    #: the receiver's registered home regions, when no position was taken
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -433,7 +435,8 @@ class NetworkView:
         async with self.ctx.db.read() as tx:
             rows = await store.alerts(tx, brand_id, scope.orgs, state=state, level=level,
                                       before_id=before_id, limit=limit)  # fmt: skip
-        out = [await self._redacted(scope, r, []) for r in rows]
+            fines = await store.alert_penalties(tx, [r.id for r in rows])
+        out = [await self._redacted(scope, r, [], fines.get(r.id, [])) for r in rows]
         return DealerAlerts(out, rows[-1].id if len(rows) == limit else None)
 
     async def alert(self, principal: Principal, brand_id: int, alert_id: int) -> DealerAlert:
@@ -447,11 +450,18 @@ class NetworkView:
         if row is None:
             raise AlertNotFound(f"no diversion alert {alert_id} in this brand")
         scope = await self.scope(principal, brand_id, row.org_id, False)
-        return await self._redacted(scope, row, events)
+        fines = [e.penalty for e in events if e.penalty]
+        return await self._redacted(scope, row, events, fines)
 
     async def _redacted(
-        self, scope: Scope, r: store.AlertRow, events: Sequence[store.AlertEvent]
+        self,
+        scope: Scope,
+        r: store.AlertRow,
+        events: Sequence[store.AlertEvent],
+        penalties: Sequence[dict[str, Any]],
     ) -> DealerAlert:
+        """The alert as a dealer reads it: ``events`` its workflow (none in lists),
+        ``penalties`` those recorded on it."""
         ev = r.evidence
         dealer = await self._party(scope.brand.id, scope.root_id, r.org_id)
         assert dealer is not None
@@ -467,7 +477,7 @@ class NetworkView:
             seen_list = [ev["seen"]]
         seen = tuple(
             Sighting(str(s.get("at", "")), s.get("country"), s.get("province"), s.get("city"),
-                     s.get("km_outside"))
+                     s.get("km_outside"), tuple(s.get("home_regions") or ()))
             for s in seen_list
         )  # fmt: skip
         territory = ev.get("territory", {}).get("regions", [])
@@ -478,8 +488,7 @@ class NetworkView:
         )  # fmt: skip
         return DealerAlert(
             r.id, r.at, r.source, r.level, r.state, r.items, r.code, r.gtin, dealer, seen,
-            receiver, tuple(str(x) for x in territory), history,
-            tuple(s.penalty for s in history if s.penalty),
+            receiver, tuple(str(x) for x in territory), history, tuple(penalties),
         )  # fmt: skip
 
 

@@ -327,3 +327,20 @@ async def alert_events(tx: Tx, alert_id: int) -> list[AlertEvent]:
         )
         for r in rows
     ]
+
+
+async def alert_penalties(tx: Tx, alert_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The penalties recorded on each alert's workflow, oldest first."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    wanted = sorted(set(alert_ids))
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        rows = await tx.fetch(
+            "SELECT alert_id, penalty FROM territories_alert_events WHERE "
+            + _in("alert_id", part)
+            + " AND penalty IS NOT NULL ORDER BY id",
+            *part,
+        )
+        for r in rows:
+            out.setdefault(int(r["alert_id"]), []).append(json.loads(r["penalty"]))
+    return out
