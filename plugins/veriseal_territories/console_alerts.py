@@ -1,11 +1,13 @@
 """Console pages of diversion alerts and the shipment policy.
 
-One list and one detail page serve everyone, each reader through the service meant
-for it: a reader holding ``alerts.read`` (brand admins, inspectors) reads the brand's
-alerts with their full evidence (:class:`.diversion.AlertWorkflow`), and one holding
-``territory.grant`` moves them on (investigate, confirm with a penalty and optionally
-suspending or revoking the dealer's grants, dismiss); a dealer reads the alerts that
-concern its subtree, redacted and read-only (:class:`.network.NetworkView`).
+- ``/console/territories/diversion``: the brand's alerts with their full evidence, for
+  readers holding ``alerts.read`` (brand admins, inspectors;
+  :class:`.diversion.AlertWorkflow`); those holding ``territory.grant`` move them on
+  (investigate, confirm with a penalty and optionally suspending or revoking the
+  dealer's grants, dismiss);
+- ``/console/territories/alerts``: a dealer's own, the alerts concerning its subtree,
+  redacted and read-only (:class:`.network.NetworkView`); a reader who holds
+  ``alerts.read`` too is sent on to the brand's pages.
 """
 
 from __future__ import annotations
@@ -62,45 +64,81 @@ def _dealer_row(a: DealerAlert, place: str) -> dict[str, Any]:
             "place": place, "penalties": a.penalties}  # fmt: skip
 
 
+BRAND_BASE = "/console/territories/diversion"
+DEALER_BASE = "/console/territories/alerts"
+
+
+def _filters(call: ConsoleCall, work_queue: bool) -> tuple[str | None, str | None]:
+    """``state`` and ``level`` from the query. The brand's work queue opens on what is
+    open; ``state=`` (empty) shows every state."""
+    state = query_choice(call, "state", STATES) if "state" in call.query else None
+    if work_queue and "state" not in call.query:
+        state = "open"
+    return state, query_choice(call, "level", LEVELS)
+
+
 async def alerts_page(call: ConsoleCall) -> Page | web.StreamResponse:
+    """A dealer's alerts: those concerning its subtree, redacted, read-only. A reader
+    who may read the brand's alerts is sent to the brand's list."""
+    who, brand, t = await services(call)
+    if t.ctx.allowed(who, Action.ALERTS_READ):
+        return call.redirect(BRAND_BASE + _query(call))
+    names = await labels(call, t, brand)
+    state, level = _filters(call, work_queue=False)
+    mine = await t.network.alerts(who, brand.id, org_id=query_int(call, "org"), state=state,
+                                  level=level, before_id=query_int(call, "cursor"),
+                                  limit=page_size(call))  # fmt: skip
+    rows = [_dealer_row(a, names.region(_seen_place(a))) for a in mine.alerts]
+    return _list_page(brand, rows, mine.next_cursor, False, state, level, "")
+
+
+async def diversion_page(call: ConsoleCall) -> Page | web.StreamResponse:
+    """The brand's alerts with their evidence (``alerts.read``): a work queue, oldest
+    first, filtered by state, level and dealer; CSV / Excel export."""
     who, brand, t = await services(call)
     names = await labels(call, t, brand)
-    # the brand's work queue opens on what is open; "state=" (empty) shows every state
-    state = query_choice(call, "state", STATES) if "state" in call.query else None
-    level = query_choice(call, "level", LEVELS)
-    brand_view = t.ctx.allowed(who, Action.ALERTS_READ)
-    if brand_view and "state" not in call.query:
-        state = "open"
-    cursor, limit = query_int(call, "cursor"), page_size(call)
+    state, level = _filters(call, work_queue=True)
     dealer = call.query.get("dealer", "")[:60]
-    next_cursor: int | None
-    if brand_view:
-        org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else query_int(call, "org")
-        filters: dict[str, Any] = {"state": state, "level": level, "org_id": org}
-        if export_format(call) is not None:
-            every: list[DiversionAlert] = []
-            while True:
-                page = await t.alerts.list(who, brand.id, **filters, limit=EXPORT_PAGE,
-                                           after_id=every[-1].id if every else None)  # fmt: skip
-                every += page
-                if len(page) < EXPORT_PAGE:
-                    break
-            rows = [_brand_row(a, names.region(_where(a.evidence))) for a in every]
-            return export_response(call, "diversion-alerts", _columns(), rows)
-        found = await t.alerts.list(who, brand.id, **filters, limit=limit, after_id=cursor)
-        rows = [_brand_row(a, names.region(_where(a.evidence))) for a in found]
-        next_cursor = found[-1].id if len(found) == limit else None
-    else:
-        mine = await t.network.alerts(who, brand.id, org_id=query_int(call, "org"), state=state,
-                                      level=level, before_id=cursor, limit=limit)  # fmt: skip
-        rows = [_dealer_row(a, names.region(_seen_place(a))) for a in mine.alerts]
-        next_cursor = mine.next_cursor
+    org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else query_int(call, "org")
+    filters: dict[str, Any] = {"state": state, "level": level, "org_id": org}
+    if export_format(call) is not None:
+        every: list[DiversionAlert] = []
+        while True:
+            page = await t.alerts.list(who, brand.id, **filters, limit=EXPORT_PAGE,
+                                       after_id=every[-1].id if every else None)  # fmt: skip
+            every += page
+            if len(page) < EXPORT_PAGE:
+                break
+        rows = [_brand_row(a, names.region(_where(a.evidence))) for a in every]
+        return export_response(call, "diversion-alerts", _columns(), rows)
+    limit = page_size(call)
+    found = await t.alerts.list(who, brand.id, **filters, limit=limit,
+                                after_id=query_int(call, "cursor"))  # fmt: skip
+    rows = [_brand_row(a, names.region(_where(a.evidence))) for a in found]
+    next_cursor = found[-1].id if len(found) == limit else None
+    return _list_page(brand, rows, next_cursor, True, state, level, dealer)
+
+
+def _list_page(
+    brand: Any,
+    rows: list[dict[str, Any]],
+    next_cursor: int | None,
+    brand_view: bool,
+    state: str | None,
+    level: str | None,
+    dealer: str,
+) -> Page:
     return Page(
         "veriseal_territories/alerts.html",
         {"brand": brand, "rows": rows, "next_cursor": next_cursor, "brand_view": brand_view,
-         "state": state or "", "level": level or "", "dealer": dealer, "states": STATES,
-         "levels": LEVELS},
+         "base": BRAND_BASE if brand_view else DEALER_BASE, "state": state or "",
+         "level": level or "", "dealer": dealer, "states": STATES, "levels": LEVELS},
     )  # fmt: skip
+
+
+def _query(call: ConsoleCall) -> str:
+    qs = call.request.query_string
+    return f"?{qs}" if qs else ""
 
 
 def _columns() -> list[Any]:
@@ -123,22 +161,31 @@ def _seen_place(a: DealerAlert) -> str | None:
     return None
 
 
-async def alert_page(call: ConsoleCall, error: str = "", status: int = 200,
-                     values: dict[str, str] | None = None) -> Page:  # fmt: skip
+async def alert_page(call: ConsoleCall) -> Page | web.StreamResponse:
+    """One alert concerning the dealer, redacted and read-only (a reader who may read
+    the brand's alerts is sent to the brand's page of it)."""
     who, brand, t = await services(call)
     alert_id = call.int_param("id")
-    names = await labels(call, t, brand)
-    if not t.ctx.allowed(who, Action.ALERTS_READ):
-        mine = await t.network.alert(who, brand.id, alert_id)
-        return Page("veriseal_territories/alert_dealer.html",
-                    {"brand": brand, "a": mine, "labels": names}, status)  # fmt: skip
+    if t.ctx.allowed(who, Action.ALERTS_READ):
+        return call.redirect(f"{BRAND_BASE}/{alert_id}")
+    mine = await t.network.alert(who, brand.id, alert_id)
+    return Page("veriseal_territories/alert_dealer.html",
+                {"brand": brand, "a": mine, "labels": await labels(call, t, brand)})  # fmt: skip
+
+
+async def diversion_alert(call: ConsoleCall, error: str = "", status: int = 200,
+                          values: dict[str, str] | None = None) -> Page:  # fmt: skip
+    """One of the brand's alerts with its evidence and, for ``territory.grant``, the
+    workflow's forms."""
+    who, brand, t = await services(call)
+    alert_id = call.int_param("id")
     a = await t.alerts.get(who, brand.id, alert_id)
     decide = t.ctx.allowed(who, TERRITORY_GRANT)
     return Page(
         "veriseal_territories/alert.html",
-        {"brand": brand, "a": a, "ev": a.evidence, "labels": names, "decide": decide,
-         "next": sorted(TRANSITIONS[a.state]) if decide else [], "error": error,
-         "values": values or {}},
+        {"brand": brand, "a": a, "ev": a.evidence, "labels": await labels(call, t, brand),
+         "decide": decide, "next": sorted(TRANSITIONS[a.state]) if decide else [],
+         "error": error, "values": values or {}},
         status,
     )  # fmt: skip
 
@@ -154,9 +201,9 @@ async def transition(call: ConsoleCall) -> Page | web.StreamResponse:
         await t.alerts.transition(who, brand.id, alert_id, values["to"], values["note"],
                                   penalty, action)  # fmt: skip
     except VerisealError as exc:
-        return await alert_page(call, message(call, exc), exc.http_status, values)
+        return await diversion_alert(call, message(call, exc), exc.http_status, values)
     en, zh = _DONE.get(values["to"], (values["to"], values["to"]))
-    return call.redirect(f"/console/territories/alerts/{alert_id}",
+    return call.redirect(f"{BRAND_BASE}/{alert_id}",
                          f"Alert {alert_id} {en}.", f"预警 {alert_id} {zh}。")  # fmt: skip
 
 

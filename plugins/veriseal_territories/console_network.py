@@ -98,6 +98,8 @@ async def org_status(call: ConsoleCall) -> Page | web.StreamResponse:
                          f"经销商 {d.code}：{_STATUS_ZH.get(d.status, d.status)}。")  # fmt: skip
 
 
+_DONE = {"revoke": ("revoked", "已撤销"), "suspend": ("suspended", "已暂停"),
+         "reinstate": ("reinstated", "已恢复")}  # fmt: skip
 _STATUS_ZH = {"active": "正常", "suspended": "暂停", "terminated": "终止"}
 
 
@@ -124,14 +126,15 @@ async def grants_page(call: ConsoleCall, error: str = "", status: int = 200) -> 
 
 async def grant_change(call: ConsoleCall) -> Page | web.StreamResponse:
     who, brand, t = await services(call)
-    grant_id, action = call.int_param("id"), call.match["action"]
-    note = await text(call, "note")
+    grant_id = call.int_param("id")
+    action, note = await text(call, "action", 20), await text(call, "note")
     try:
+        if action not in _DONE:
+            raise InvalidInput("action: suspend, revoke or reinstate")
         await t.grants.change(who, brand.id, grant_id, action, note)
     except VerisealError as exc:
         return await grants_page(call, message(call, exc), exc.http_status)
-    done = {"revoke": ("revoked", "已撤销"), "suspend": ("suspended", "已暂停"),
-            "reinstate": ("reinstated", "已恢复")}[action]  # fmt: skip
+    done = _DONE[action]
     return call.redirect("/console/territories/grants", f"Authorization {grant_id} {done[0]}.",
                          f"授权 {grant_id} {done[1]}。")  # fmt: skip
 

@@ -26,7 +26,11 @@ PAGES = [
     ConsolePage(f"{BASE}/receive", "Receive goods", "扫码收货", A.SCANS_RECORD, "channel", 60),
     ConsolePage(f"{BASE}/policy", "Shipment checks", "发货检查策略", TERRITORY_GRANT,
                 "channel", 90),
-    ConsolePage(f"{BASE}/alerts", "Diversion alerts", "窜货预警", A.ORGS_VIEW, "alerts", 20),
+    ConsolePage(f"{BASE}/diversion", "Diversion alerts", "窜货预警", A.ALERTS_READ, "alerts",
+                20),
+    # a dealer's own; a brand admin holds both actions and is sent on to the brand's list
+    ConsolePage(f"{BASE}/alerts", "Diversion alerts about me", "涉及我的窜货预警", A.ORGS_VIEW,
+                "alerts", 25),
 ]  # fmt: skip
 
 VIEWS = [
@@ -37,19 +41,18 @@ VIEWS = [
     ConsoleView("GET", f"{BASE}/grants", network.grants_page, A.ORGS_VIEW),
     ConsoleView("GET", f"{BASE}/grants/new", network.grant_form, TERRITORY_GRANT),
     ConsoleView("POST", f"{BASE}/grants/new", network.grant_add, TERRITORY_GRANT),
-    ConsoleView("POST", BASE + r"/grants/{id:\d+}/{action:suspend|revoke|reinstate}",
-                network.grant_change, TERRITORY_GRANT),
+    ConsoleView("POST", BASE + r"/grants/{id:\d+}", network.grant_change, TERRITORY_GRANT),
     ConsoleView("GET", f"{BASE}/holdings", goods.holdings, A.ORGS_VIEW),
     ConsoleView("GET", f"{BASE}/shipments", goods.shipments, A.ORGS_VIEW),
     ConsoleView("GET", f"{BASE}/ship", goods.ship_form, A.SCANS_RECORD),
     ConsoleView("POST", f"{BASE}/ship", goods.ship, A.SCANS_RECORD),
     ConsoleView("GET", f"{BASE}/receive", goods.receive_form, A.SCANS_RECORD),
     ConsoleView("POST", f"{BASE}/receive", goods.receive, A.SCANS_RECORD),
-    # any signed-in reader: dealers see theirs, alerts.read holders the brand's; the
-    # services refuse everybody else (a 403 page)
-    ConsoleView("GET", f"{BASE}/alerts", alerts.alerts_page),
-    ConsoleView("GET", BASE + r"/alerts/{id:\d+}", alerts.alert_page),
-    ConsoleView("POST", BASE + r"/alerts/{id:\d+}/transition", alerts.transition,
+    ConsoleView("GET", f"{BASE}/alerts", alerts.alerts_page, A.ORGS_VIEW),
+    ConsoleView("GET", BASE + r"/alerts/{id:\d+}", alerts.alert_page, A.ORGS_VIEW),
+    ConsoleView("GET", f"{BASE}/diversion", alerts.diversion_page, A.ALERTS_READ),
+    ConsoleView("GET", BASE + r"/diversion/{id:\d+}", alerts.diversion_alert, A.ALERTS_READ),
+    ConsoleView("POST", BASE + r"/diversion/{id:\d+}/transition", alerts.transition,
                 TERRITORY_GRANT),
     ConsoleView("GET", f"{BASE}/policy", alerts.policy_page, TERRITORY_GRANT),
     ConsoleView("POST", f"{BASE}/policy", alerts.policy_set, TERRITORY_GRANT),

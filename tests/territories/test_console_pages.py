@@ -209,14 +209,14 @@ async def test_brand_admin_confirms_with_a_penalty_and_the_dealer_sees_it(
     assert f'data-alert="{alert_id}"' not in page
     _, page = await admin.get(f"/console/territories/alerts/{alert_id}")
     assert 'id="investigate"' in page and 'id="confirm"' not in page and 'id="evidence"' in page
-    status, page = await admin.post(f"/console/territories/alerts/{alert_id}/transition",
+    status, page = await admin.post(f"/console/territories/diversion/{alert_id}/transition",
                                     {"to": "investigating", "note": "calling E01"})  # fmt: skip
     assert status == 200 and 'id="confirm"' in page
     # confirming needs a note: refused in the page, the penalty typed is kept
-    status, page = await admin.post(f"/console/territories/alerts/{alert_id}/transition", {
+    status, page = await admin.post(f"/console/territories/diversion/{alert_id}/transition", {
         "to": "confirmed", "note": "", "penalty_amount": "5000"})  # fmt: skip
     assert status == 409 and 'value="5000"' in page
-    status, page = await admin.post(f"/console/territories/alerts/{alert_id}/transition", {
+    status, page = await admin.post(f"/console/territories/diversion/{alert_id}/transition", {
         "to": "confirmed", "note": "sold to a Guangzhou wholesaler",
         "penalty_amount": "5,000.50", "penalty_currency": "cny",
         "penalty_reason": "contract clause 7", "action": ""})  # fmt: skip
@@ -227,12 +227,12 @@ async def test_brand_admin_confirms_with_a_penalty_and_the_dealer_sees_it(
     _, page = await dist.get(f"/console/territories/alerts/{alert_id}?lang=en")
     assert 'id="penalties"' in page and "contract clause 7" in page
     assert "sold to a Guangzhou wholesaler" in page and "the brand" in page
-    assert 'action="/console/territories/alerts' not in page  # read-only for the dealer
+    assert 'action="/console/territories/diversion' not in page  # read-only for the dealer
     assert "device:" not in page and "user:" not in page  # who scanned stays the brand's
     _, page = await dist.get(f"/console/territories/alerts/{alert_id}?lang=zh")
     assert "罚款" in page and "已确认" in page
     # a dealer cannot move an alert itself
-    status, _ = await dist.post(f"/console/territories/alerts/{alert_id}/transition",
+    status, _ = await dist.post(f"/console/territories/diversion/{alert_id}/transition",
                                 {"to": "dismissed", "note": "no"})  # fmt: skip
     assert status == 403
 
@@ -258,11 +258,11 @@ async def test_grants_region_picker_and_policy(console: ConsoleLive) -> None:
     assert status == 200 and "granted" in page, page[-2000:]
     grant = re.search(r'data-grant="(\d+)"', page)
     assert grant and "Shenzhen · Guangdong" in page and "Jan 1, 2031, 12:00:00" in page
-    status, page = await admin.post(f"/console/territories/grants/{grant.group(1)}/suspend",
-                                    {"note": "audit"})  # fmt: skip
+    status, page = await admin.post(f"/console/territories/grants/{grant.group(1)}",
+                                    {"action": "suspend", "note": "audit"})  # fmt: skip
     assert status == 200 and "suspended" in page
-    status, page = await admin.post(f"/console/territories/grants/{grant.group(1)}/revoke",
-                                    {"note": "contract ended"})  # fmt: skip
+    status, page = await admin.post(f"/console/territories/grants/{grant.group(1)}",
+                                    {"action": "revoke", "note": "contract ended"})  # fmt: skip
     assert status == 200 and f'data-grant="{grant.group(1)}"' not in page  # revoked: hidden
     _, page = await admin.get("/console/territories/grants?all=1")
     assert f'data-grant="{grant.group(1)}"' in page and "revoked" in page
@@ -307,7 +307,8 @@ async def test_every_post_form_has_the_csrf_field(console: ConsoleLive, role: st
     paths = sorted(set(re.findall(r'href="(/console/territories/[^"?]*)"', home)))
     if role in ("brand_admin", "distributor", "retailer"):
         assert "/console/territories/holdings" in paths
-    paths += [f"/console/territories/alerts/{alert_id}", "/console/territories/grants/new",
+    paths += [f"/console/territories/alerts/{alert_id}",
+              f"/console/territories/diversion/{alert_id}", "/console/territories/grants/new",
               "/console/territories/grants/new?q=CN-GD"]  # fmt: skip
     opened = 0
     for path in paths:
