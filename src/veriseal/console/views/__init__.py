@@ -12,6 +12,7 @@ MODULES = (
     "veriseal.console.views.auth",
     "veriseal.console.views.home",
     "veriseal.console.views.consumer",
+    "veriseal.console.views.people",
 )
 
 
