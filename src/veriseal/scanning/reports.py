@@ -189,17 +189,17 @@ class ReportService:
         )
         if not code and gtin is None and request.scan_id is None:
             raise ReportInvalid("name the item: its code, its product or your scan of it")
-        # decoding and re-encoding take a while per photo: off the event loop
-        prepared = [await asyncio.to_thread(prepare, data, i) for i, data in enumerate(photos, 1)]
-        target = await self._target(uid, code, gtin, lot, request.scan_id)
         now = dt.datetime.now(dt.UTC)
-        async with self._ledger.read() as tx:
+        async with self._ledger.read() as tx:  # before the photos cost any decoding
             recent = await report_store.count_since(tx, uid, now - dt.timedelta(days=1))
         if recent >= MAX_PER_DAY:
             raise RateLimited(
                 f"at most {MAX_PER_DAY} reports a day: thank you, the brand has yours",
                 retry_after=3600,
             )
+        # decoding and re-encoding take a while per photo: off the event loop
+        prepared = [await asyncio.to_thread(prepare, data, i) for i, data in enumerate(photos, 1)]
+        target = await self._target(uid, code, gtin, lot, request.scan_id)
         new = report_store.NewReport(
             now, target.brand_id, uid, code, target.gtin, target.lot, request.scan_id,
             place, note, contact, STATUS_OPEN,
