@@ -36,6 +36,19 @@ EXPECTED: dict[str, str] = {
     "POST /console/account/password": "profile.own",
     "POST /console/account/passkey/begin": "profile.own",
     "POST /console/account/passkey/finish": "profile.own",
+    # a consumer's pages (console/views/consumer.py)
+    "GET /console/scan": "scans.own",
+    "POST /console/scan": "scans.own",
+    "GET /console/my/scans": "scans.own",
+    "GET /console/product/{gtin}": "scans.own",
+    "GET /console/report": "reports.file",
+    "POST /console/report": "reports.file",
+    "GET /console/reports/{id}": SIGNED_IN,  # the reporter or the brand: the service decides
+    "GET /console/reports/{id}/photo/{n}": SIGNED_IN,
+    "GET /console/messages": "messages.own",
+    "POST /console/messages/read": "messages.own",
+    "GET /console/messages/settings": "messages.own",
+    "POST /console/messages/settings": "messages.own",
     # people (views/people/)
     "GET /console/users": "users.view",
     "GET /console/users/new": "orgs.manage",
@@ -56,6 +69,28 @@ EXPECTED: dict[str, str] = {
     "GET /console/sw.js": PUBLIC,
     "POST /console/me/push": "messages.own",
     "POST /console/me/push/remove": "messages.own",
+    # the territories plugin (plugins/veriseal_territories/console_pages.py)
+    "GET /console/territories/org": "orgs.view",
+    "POST /console/territories/org/add": "orgs.manage",
+    "POST /console/territories/org/adopt": "orgs.manage",
+    "POST /console/territories/org/status": "orgs.manage",
+    "GET /console/territories/grants": "orgs.view",
+    "GET /console/territories/grants/new": "territory.grant",
+    "POST /console/territories/grants/new": "territory.grant",
+    r"POST /console/territories/grants/{id:\d+}": "territory.grant",
+    "GET /console/territories/holdings": "orgs.view",
+    "GET /console/territories/shipments": "orgs.view",
+    "GET /console/territories/ship": "scans.record",
+    "POST /console/territories/ship": "scans.record",
+    "GET /console/territories/receive": "scans.record",
+    "POST /console/territories/receive": "scans.record",
+    "GET /console/territories/alerts": "orgs.view",
+    r"GET /console/territories/alerts/{id:\d+}": "orgs.view",
+    "GET /console/territories/diversion": "alerts.read",
+    r"GET /console/territories/diversion/{id:\d+}": "alerts.read",
+    r"POST /console/territories/diversion/{id:\d+}/transition": "territory.grant",
+    "GET /console/territories/policy": "territory.grant",
+    "POST /console/territories/policy": "territory.grant",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")
