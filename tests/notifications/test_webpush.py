@@ -273,7 +273,7 @@ async def test_a_long_message_is_cut_to_fit_and_still_decrypts(
     assert len(got.plaintext) <= MAX_PAYLOAD
     doc = json.loads(got.plaintext)
     assert doc["body"].endswith("…") and body.startswith(doc["body"][:-1])
-    assert doc["url"] == "/console/"  # not a path on this site: the default
+    assert doc["url"] == "/console/messages"  # not a path on this site: the inbox
 
 
 async def test_one_endpoint_belongs_to_the_last_user_who_registered_it(

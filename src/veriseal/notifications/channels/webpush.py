@@ -6,12 +6,12 @@ One delivery is one subscription: its outbox address is the subscription's id, l
 up at send time (keys are never copied into the outbox). The payload, at most
 :data:`MAX_PAYLOAD` bytes of JSON in the device's language::
 
-    {"title": "...", "body": "...", "url": "/console/...", "type": "clone_alert",
+    {"title": "...", "body": "...", "url": "/console/messages", "type": "clone_alert",
      "tag": "<idempotency key>"}
 
 ``tag`` lets the service worker replace rather than repeat a notification sent twice
 (the outbox sends at least once). ``url`` is the message data's ``url`` when it is a
-path on this site, else the configured default.
+path on this site, else the configured default (the console's inbox).
 
 Answers: 2xx delivered; 404/410 the subscription is gone (deleted, permanent); 429 and
 5xx, refused connections and timeouts are retried with the outbox's backoff; other 4xx
@@ -59,7 +59,7 @@ class PushSettings:
     subject: str
     ttl: int = 24 * 3600
     timeout: float = 10.0
-    default_url: str = "/console/"
+    default_url: str = "/console/messages"  # the console's inbox
     hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
     insecure_hosts: tuple[str, ...] = field(default_factory=tuple)
 
@@ -76,7 +76,7 @@ def _url(d: Delivery, default: str) -> str:
     return url if on_site and len(url) <= MAX_URL and url.isprintable() else default
 
 
-def payload(d: Delivery, lang: str, default_url: str = "/console/") -> bytes:
+def payload(d: Delivery, lang: str, default_url: str = "/console/messages") -> bytes:
     """The JSON a device gets for ``d``, in ``lang``, at most :data:`MAX_PAYLOAD` bytes
     (the body is shortened, with an ellipsis, when it does not fit)."""
     doc = {
