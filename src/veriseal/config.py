@@ -25,6 +25,11 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
 
+    [auth.providers.wechat]       # third-party sign-in: OpenID Connect, WeChat, Alipay
+    kind = "wechat"               # (veriseal.accounts.external.settings has every key)
+    appid = "wx0123456789abcdef"
+    secret_env = "WECHAT_SECRET"
+
 Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
 ``VERISEAL_BRAND``, ``VERISEAL_PLUGINS`` (comma-separated names).
 """
@@ -59,6 +64,9 @@ class Config:
     #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
     #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
     template_dirs: tuple[Path, ...] = ()
+    #: ``[auth]``: third-party sign-in providers (``[auth.providers.<name>]`` tables), read
+    #: by veriseal.accounts.external.settings
+    auth: dict[str, Any] = field(default_factory=dict)
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -115,7 +123,15 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         template_dirs=tuple(
             _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
         ),
+        auth=_table(data, "auth"),
     )
+
+
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return dict(value)
 
 
 def _plugins(data: dict[str, Any]) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from veriseal.accounts.external.service import ExternalSignIn
+from veriseal.accounts.external.settings import configured_providers
 from veriseal.accounts.kyc import KycService
 from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
@@ -47,6 +49,7 @@ class Engine:
     plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     accounts: AccountService
     kyc: KycService
+    external: ExternalSignIn  # third-party sign-in ([auth.providers.*] of the config)
     notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
 
     @classmethod
@@ -56,6 +59,7 @@ class Engine:
         """Open the ledger (applying pending migrations, the enabled plugins' too, unless
         ``migrate`` is False). ``extra_plugins`` registers plugin objects directly."""
         plugins = Plugins(load_plugins(config.plugins, extra_plugins))  # fails before I/O
+        sign_in_providers = configured_providers(config)  # so does a provider's config
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -92,6 +96,7 @@ class Engine:
             plugins=plugins,
             accounts=accounts,
             kyc=KycService(accounts.store, keyring, account_notices),
+            external=ExternalSignIn(accounts, sign_in_providers),
             notifier=notifier,
         )
         try:
