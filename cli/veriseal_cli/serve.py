@@ -25,7 +25,7 @@ from veriseal.errors import ConfigError, ListenFailed, VerisealError
 from veriseal.extend.stream import worker_for
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
-from veriseal.server import make_app
+from veriseal.console.site import make_site
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 from veriseal_cli.context import Options, pass_opts, run
@@ -210,7 +210,7 @@ def _serve_forever(
 
     async def go() -> None:
         engine = await Engine.open(cfg)
-        runner = ApiRunner(make_app(engine, limits), access_log=None)
+        runner = ApiRunner(make_site(engine, limits), access_log=None)
         stop = asyncio.Event()
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         # The event stream's consumers (diversion checks, ...) in the first process only:

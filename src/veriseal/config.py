@@ -25,6 +25,9 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
 
+    [console]
+    secure_cookies = true         # false only to try the console over plain http on a LAN
+
     [auth.providers.wechat]       # third-party sign-in: OpenID Connect, WeChat, Alipay
     kind = "wechat"               # (veriseal.accounts.external.settings has every key)
     appid = "wx0123456789abcdef"
@@ -64,9 +67,16 @@ class Config:
     #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
     #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
     template_dirs: tuple[Path, ...] = ()
-    #: ``[auth]``: third-party sign-in providers (``[auth.providers.<name>]`` tables), read
-    #: by veriseal.accounts.external.settings
-    auth: dict[str, Any] = field(default_factory=dict)
+    #: every table of the file, for modules that read a section of their own
+    #: (``[console]``, ``[auth]``, ``[notifications]``): ``section("console")``
+    tables: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of the file (dotted names reach nested tables), or {}."""
+        node: Any = self.tables
+        for part in name.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return dict(node) if isinstance(node, dict) else {}
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -123,15 +133,8 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         template_dirs=tuple(
             _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
         ),
-        auth=_table(data, "auth"),
+        tables=data,
     )
-
-
-def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table")
-    return dict(value)
 
 
 def _plugins(data: dict[str, Any]) -> tuple[str, ...]:

@@ -193,8 +193,7 @@ _KINDS: dict[str, tuple[set[str], Callable[[str, _Table], ExternalProvider]]] = 
 def configured_providers(config: Config) -> list[Configured]:
     """The providers of ``config``'s ``[auth.providers]`` tables, in file order.
     ``ConfigError`` for any mistake (reads the key files; no network)."""
-    auth = config.auth
-    providers = auth.get("providers", {})
+    providers = config.section("auth").get("providers", {})
     if not isinstance(providers, dict):
         raise ConfigError("[auth.providers] holds one table per provider")
     base = config.path.parent if config.path else Path.cwd()
