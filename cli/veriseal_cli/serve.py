@@ -20,12 +20,12 @@ from veriseal import config as config_mod
 from veriseal import demo
 from veriseal.catalog.keys import create_key_file
 from veriseal.config import Config
+from veriseal.console.site import make_site
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError, ListenFailed, VerisealError
 from veriseal.extend.stream import worker_for
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
-from veriseal.console.site import make_site
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 from veriseal_cli.context import Options, pass_opts, run
@@ -194,6 +194,27 @@ async def _print_demo(engine: Engine, resolver: str) -> None:
         path = Path(DEMO_DIR) / "demo-label-pin.png"
         demo.write_label(pin_code[1], path, demo.DEMO_PRODUCT, len(pin_code[0].pin))
         click.echo(f"Demo label with a PIN / 带验证码的演示标签: {path.absolute()}")
+    await _print_console_users(engine, resolver)
+
+
+async def _print_console_users(engine: Engine, resolver: str) -> None:
+    """The console's address and the demo users' sign-in (new passwords, shown once and
+    kept in a private file of the demo folder)."""
+    users = await demo.seed_people(engine)
+    fresh = [u for u in users if u.password]
+    click.echo(f"Web console / 管理后台: http://{resolver}/console/")
+    if fresh:
+        lines = [f"{u.login}  {u.password}  ({u.role})" for u in fresh]
+        config_mod.write_private(Path(DEMO_DIR) / "console-users.txt", "\n".join(lines) + "\n")
+        click.echo("Sign in as / 登录账号 (password / 密码):")
+        for line in lines:
+            click.echo(f"  {line}")
+    else:
+        click.echo(f"Demo sign-ins / 演示账号: {Path(DEMO_DIR) / 'console-users.txt'}")
+    click.echo(
+        "Consumers sign up at /console/signup (the code is printed here)"
+        " / 消费者在 /console/signup 注册（验证码打印在此）"
+    )
 
 
 def _serve_forever(
