@@ -62,15 +62,18 @@ class OidcServer:
     process: subprocess.Popen[str]
 
 
-def start_provider(tmp_path: Path) -> Iterator[OidcServer]:
+def start_provider(tmp_path: Path, redirect_uris: list[str] | None = None) -> Iterator[OidcServer]:
+    """The provider on loopback, its clients allowed to redirect to ``redirect_uris``
+    (default: :data:`REDIRECT`)."""
     node = node_or_skip()
+    uris = redirect_uris or [REDIRECT]
     proxy_port, port = free_port(), free_port()
     issuer = f"http://127.0.0.1:{proxy_port}"
     env = {
         **os.environ,
         "ISSUER": issuer,
         "PORT": str(port),
-        "CLIENTS": json.dumps([CLIENT, OTHER]),
+        "CLIENTS": json.dumps([{**c, "redirect_uris": uris} for c in (CLIENT, OTHER)]),
         "ACCOUNTS": json.dumps(ACCOUNTS),
     }
     log = (tmp_path / "oidc-provider.log").open("w")

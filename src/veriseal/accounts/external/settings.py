@@ -52,7 +52,7 @@ from veriseal.errors import ConfigError
 
 #: kind -> default titles (English, Chinese)
 TITLES = {
-    "oidc": ("Single sign-on", "单点登录"),
+    "oidc": ("single sign-on", "企业账号"),
     "wechat": ("WeChat", "微信"),
     "alipay": ("Alipay", "支付宝"),
 }
