@@ -260,8 +260,10 @@ class ExternalSignIn:
             user, created = await self._create(identity, client)
         else:
             async with self.ledger.write() as tx:
-                await store.touch_identity(tx, linked.id, now(), identity.display_name,
-                                           identity.claims)  # fmt: skip
+                # what the provider says now; a profile it withheld this time keeps the old
+                await store.touch_identity(tx, linked.id, now(),
+                                           identity.display_name or linked.display_name,
+                                           identity.claims or linked.claims)  # fmt: skip
             user = await self.accounts.store.get_user(linked.user_id)
         token = await self.accounts.external_session(user, client, device, provider_name)
         return SignedIn(token, user, created, request.return_to)
