@@ -135,11 +135,7 @@ def serve(
                     public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
                 )
                 await _print_demo(engine, resolver)
-            if not cfg.server.get("public_origin"):
-                # demo links are plain HTTP to this server: the linkset and passkeys too
-                cfg = dataclasses.replace(
-                    cfg, server={**cfg.server, "public_origin": f"http://{resolver}"}
-                )
+            cfg = _demo_config(cfg, resolver)
         return cfg, bind, listen_port, limits, n
 
     cfg, bind, listen_port, limits, n = run(opts, prepare)
@@ -165,6 +161,28 @@ def serve(
         for child in children:
             child.terminate()
             child.join(timeout=10)
+
+
+def _demo_config(cfg: Config, resolver: str) -> Config:
+    """The demo's links are plain http to this server (linkset and passkeys too); on a
+    LAN address browsers drop Secure cookies, so the console's cookies go without."""
+    if not cfg.server.get("public_origin"):
+        cfg = dataclasses.replace(cfg, server={**cfg.server, "public_origin": f"http://{resolver}"})
+    if not _loopback(resolver) and "secure_cookies" not in cfg.section("console"):
+        console = {**cfg.section("console"), "secure_cookies": False}
+        cfg = dataclasses.replace(cfg, tables={**cfg.tables, "console": console})
+        click.echo(
+            "The demo console runs over plain http on your network: its cookies are"
+            " not Secure (serve it over HTTPS in production)"
+            " / 演示后台在局域网上使用明文 http，Cookie 未设 Secure（生产环境请用 HTTPS）"
+        )
+    return cfg
+
+
+def _loopback(host_port: str) -> bool:
+    """Whether ``host:port`` names this machine (browsers treat it as a secure origin)."""
+    host = host_port.rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
 def _config_port(cfg: Config) -> int:

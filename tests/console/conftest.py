@@ -83,6 +83,7 @@ class ConsoleLive:
     users: dict[str, tuple[str, str]]  # role name -> (login, password)
     orgs: dict[str, int]  # "brand", "dist", "shop", "dist2", "shop2" -> org id
     user_ids: dict[str, int] = field(default_factory=dict)
+    app: web.Application | None = None
     _clients: list[ConsoleClient] = field(default_factory=list)
 
     async def anonymous(self) -> ConsoleClient:
@@ -148,10 +149,11 @@ async def console(tmp_path: Path) -> AsyncIterator[ConsoleLive]:
     port = free_port()
     codes = await demo.seed(engine, f"127.0.0.1:{port}")
     users, orgs, ids = await seed_people(engine)
-    runner = ApiRunner(make_site(engine, Limits(per_minute=0)))
+    app = make_site(engine, Limits(per_minute=0))
+    runner = ApiRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    live = ConsoleLive(f"http://127.0.0.1:{port}", engine, codes, users, orgs, ids)
+    live = ConsoleLive(f"http://127.0.0.1:{port}", engine, codes, users, orgs, ids, app)
     try:
         yield live
     finally:

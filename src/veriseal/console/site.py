@@ -52,6 +52,15 @@ from veriseal.server.auth import client
 
 log = logging.getLogger("veriseal.console")
 
+ROLE_NAMES = {
+    "platform_admin": ("Platform admin", "平台管理员"),
+    "brand_admin": ("Brand admin", "品牌管理员"),
+    "factory_operator": ("Factory operator", "产线操作员"),
+    "distributor": ("Distributor", "经销商"),
+    "retailer": ("Retailer", "零售商"),
+    "inspector": ("Inspector", "稽查员"),
+    "consumer": ("Consumer", "消费者"),
+}
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -282,6 +291,7 @@ def globals_for(call: ConsoleCall, console: Console) -> dict[str, Any]:
         "csrf_field": lambda: hidden_input("_csrf", call.csrf),
         "static": assets.static_url,
         "has_static": lambda name: assets.locate(name) is not None,
+        "role_name": lambda role: call.t(*ROLE_NAMES.get(str(role), (str(role), str(role)))),
         "flash": call.t(*call.flash) if call.flash else "",
         "switch_url": str(request.rel_url.update_query(lang=other)),
         "menu": menu_for(call, console.pages),
