@@ -152,5 +152,7 @@ async def test_the_only_way_in_is_not_unlinked(live: ConsoleLive) -> None:
     status, page = await c.get(await _provider_login(
         await _to_provider(c, "GET", "/console/signin/ext/corp"), "carol"))  # fmt: skip
     assert status == 200 and "/console/signout" in page
+    status, page = await c.get("/console/account")
+    assert status == 200 and "None" not in page  # an account without e-mail or phone
     status, page = await c.post("/console/account/ext/corp/unlink")
     assert status == 409 and "your only way to sign in" in page
