@@ -163,7 +163,8 @@ async def test_linking_and_unlinking(
     assert [i.provider for i in await ext.identities(me)] == ["wxmp"]
     with pytest.raises(ExternalLastSignIn):
         await ext.unlink(me, "wxmp")
-    actions = [e.action for e in await accounts.audit_log(SYSTEM, actor_id=only.user.id)]
+    entries = await accounts.audit_log(SYSTEM)
+    actions = [e.action for e in entries if e.actor_id == only.user.id]
     assert actions.count("external.link") == 2 and actions.count("external.unlink") == 1
 
     # another account cannot take the identity over
