@@ -36,6 +36,11 @@ EXPECTED: dict[str, str] = {
     "POST /console/account/password": "profile.own",
     "POST /console/account/passkey/begin": "profile.own",
     "POST /console/account/passkey/finish": "profile.own",
+    # third-party sign-in (views/external.py)
+    "GET /console/signin/ext/{provider}": PUBLIC,
+    "GET /console/signin/ext/{provider}/callback": PUBLIC,
+    "POST /console/account/ext/{provider}/link": "profile.own",
+    "POST /console/account/ext/{provider}/unlink": "profile.own",
     # people (views/people/)
     "GET /console/users": "users.view",
     "GET /console/users/new": "orgs.manage",
