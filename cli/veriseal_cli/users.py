@@ -75,7 +75,7 @@ def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
             return
         for u in found:
             click.echo(
-                f"{u.id}\t{u.email or u.phone}\t{u.display_name}\t{u.role}\t"
+                f"{u.id}\t{u.email or u.phone or '-'}\t{u.display_name}\t{u.role}\t"
                 f"org={u.org_id}\t{u.status}"
             )
 

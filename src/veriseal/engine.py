@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from veriseal.accounts.external.service import ExternalSignIn
+from veriseal.accounts.external.settings import configured_providers
 from veriseal.accounts.kyc import KycService
 from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
@@ -48,6 +50,7 @@ class Engine:
     plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     accounts: AccountService
     kyc: KycService
+    external: ExternalSignIn  # third-party sign-in ([auth.providers.*] of the config)
     notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
     reports: ReportService  # consumers' suspected-fake reports (alerts for the brand)
 
@@ -60,6 +63,7 @@ class Engine:
         plugins = Plugins(load_plugins(config.plugins, extra_plugins))  # fails before I/O
         # which push endpoints users may register ([notifications.push]): also before I/O
         push_policy = NotifySettings.load(config.path).push_policy()
+        sign_in_providers = configured_providers(config)  # so does a provider's config
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -97,6 +101,7 @@ class Engine:
             plugins=plugins,
             accounts=accounts,
             kyc=KycService(accounts.store, keyring, account_notices),
+            external=ExternalSignIn(accounts, sign_in_providers),
             notifier=notifier,
             reports=ReportService(ledger, keyring, verifier, scans, accounts.store, notifier),
         )

@@ -49,6 +49,11 @@ EXPECTED: dict[str, str] = {
     "POST /console/messages/read": "messages.own",
     "GET /console/messages/settings": "messages.own",
     "POST /console/messages/settings": "messages.own",
+    # third-party sign-in (views/external.py)
+    "GET /console/signin/ext/{provider}": PUBLIC,
+    "GET /console/signin/ext/{provider}/callback": PUBLIC,
+    "POST /console/account/ext/{provider}/link": "profile.own",
+    "POST /console/account/ext/{provider}/unlink": "profile.own",
     # people (views/people/)
     "GET /console/users": "users.view",
     "GET /console/users/new": "orgs.manage",

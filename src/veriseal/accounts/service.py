@@ -593,6 +593,14 @@ class AccountService:
             raise LoginFailed("this account cannot sign in")
         return await self._session(user, client, device, region, now(), "passkey")
 
+    async def external_session(self, user: User, client: str, device: str, method: str) -> str:
+        """A session after a verified third-party sign-in (``method``: the provider's
+        name), with the same notices and log as a password login. ``LoginFailed`` for a
+        disabled account."""
+        if user.status is not UserStatus.ACTIVE:
+            raise LoginFailed("this account cannot sign in")
+        return await self._session(user, client, device, network_region(client), now(), method)
+
     async def _session(
         self, user: User, client: str, device: str, region: str, at: dt.datetime, method: str
     ) -> str:

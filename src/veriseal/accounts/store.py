@@ -101,6 +101,19 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class NewUser:
+    """A user row to insert (:meth:`AccountStore.insert_user`)."""
+
+    email: str | None
+    phone: str | None
+    display_name: str
+    role: Role
+    org_id: int | None
+    status: UserStatus
+    password_hash: str | None
+
+
+@dataclass(frozen=True)
 class LoginAttempt:
     at: dt.datetime
     user_id: int | None
@@ -237,22 +250,32 @@ class AccountStore:
     ) -> User:
         """``Conflict`` if the e-mail or phone is taken."""
         async with self.ledger.write() as tx:
-            row = await tx.fetchrow(
-                "INSERT INTO users (email, phone, display_name, role, org_id, status,"
-                " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                email,
-                phone,
-                display_name,
-                str(role),
-                org_id,
-                str(status),
-                password_hash,
-                now(),
+            user_id = await self.insert_user(
+                tx, NewUser(email, phone, display_name, role, org_id, status, password_hash), audit
             )
-            assert row is not None
-            user_id = int(row["id"])
-            await self.append_audit(tx, replace(audit, target=f"user:{user_id}"))
         return await self.get_user(user_id)
+
+    @classmethod
+    async def insert_user(cls, tx: Tx, user: NewUser, audit: Audit) -> int:
+        """Insert a user and its audit row (target ``user:<id>``) inside the caller's
+        transaction, for a change that must commit together with the new user (a
+        linked sign-in identity); returns the id. ``Conflict`` if a contact is taken."""
+        row = await tx.fetchrow(
+            "INSERT INTO users (email, phone, display_name, role, org_id, status,"
+            " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            user.email,
+            user.phone,
+            user.display_name,
+            str(user.role),
+            user.org_id,
+            str(user.status),
+            user.password_hash,
+            now(),
+        )
+        assert row is not None
+        user_id = int(row["id"])
+        await cls.append_audit(tx, replace(audit, target=f"user:{user_id}"))
+        return user_id
 
     async def get_user(self, user_id: int) -> User:
         async with self.ledger.read() as tx:

@@ -14,6 +14,7 @@ MODULES = (
     "veriseal.console.views.consumer",
     "veriseal.console.views.people",
     "veriseal.console.views.push",
+    "veriseal.console.views.external",
 )
 
 
