@@ -25,6 +25,9 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
 
+    [console]
+    secure_cookies = true         # false only to try the console over plain http on a LAN
+
 Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
 ``VERISEAL_BRAND``, ``VERISEAL_PLUGINS`` (comma-separated names).
 """
@@ -59,6 +62,16 @@ class Config:
     #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
     #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
     template_dirs: tuple[Path, ...] = ()
+    #: every table of the file, for modules that read a section of their own
+    #: (``[console]``, ``[auth]``, ``[notifications]``): ``section("console")``
+    tables: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of the file (dotted names reach nested tables), or {}."""
+        node: Any = self.tables
+        for part in name.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return dict(node) if isinstance(node, dict) else {}
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -115,6 +128,7 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         template_dirs=tuple(
             _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
         ),
+        tables=data,
     )
 
 

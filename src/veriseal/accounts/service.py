@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,12 +41,14 @@ from veriseal.accounts.models import (
     SYSTEM,
     ApiToken,
     AuditEntry,
+    AuditQuery,
     Org,
     OrgKind,
     Principal,
     Role,
     TokenKind,
     User,
+    UserQuery,
     UserStatus,
 )
 from veriseal.accounts.notices import AccountNotifier
@@ -79,7 +82,7 @@ class LoginPolicy:
 
 #: Free-form profile fields a user may set on itself.
 PROFILE_FIELDS = frozenset(
-    {"contact_email", "contact_phone", "wechat", "address", "company", "title"}
+    {"contact_email", "contact_phone", "wechat", "address", "company", "title", "lang", "tz"}
 )
 
 #: Org kinds a dealer role belongs to, and the kind a child of each kind may have.
@@ -318,6 +321,12 @@ class AccountService:
         await self._require_over(principal, Action.USERS_VIEW, user)
         return user
 
+    @staticmethod
+    def grantable_roles(principal: Principal) -> list[Role]:
+        """The roles ``principal`` may give a user it creates or changes (the forms
+        offer these only; :meth:`create_user` and :meth:`set_role` check again)."""
+        return [role for role in Role if may_grant(principal, role)]
+
     async def _require_over(self, principal: Principal, action: Action, user: User) -> None:
         if user.id == principal.user_id:
             # seeing oneself is always allowed; changing oneself still needs the role
@@ -334,18 +343,32 @@ class AccountService:
         *,
         after_id: int | None = None,
         limit: int = 1000,
+        query: UserQuery | None = None,
     ) -> list[User]:
         """Users of ``org_id``'s subtree (default: the principal's org; the platform admin
-        without an org sees everyone), by id, ``limit`` of them after ``after_id``."""
+        without an org sees everyone) that match ``query`` (role, status, text), by id,
+        ``limit`` of them after ``after_id``."""
+        query = query or UserQuery()
         if org_id is None:
             if principal.org is None:
                 require_over(principal, Action.USERS_VIEW, None)
-                return await self.store.list_users(None, limit, after_id)
+                return await self.store.search_users(None, query, after_id=after_id, limit=limit)
             org_id = principal.org.id
         root = await self.store.get_org(org_id)
         require(principal, Action.USERS_VIEW, org=root)
-        orgs = await self.store.subtree(root)
-        return await self.store.list_users([o.id for o in orgs], limit, after_id)
+        return await self.store.search_users(root, query, after_id=after_id, limit=limit)
+
+    async def sign_ins(
+        self, principal: Principal, user_id: int, limit: int = 20
+    ) -> list[LoginAttempt]:
+        """The user's ``limit`` newest sign-in attempts (successes and failures, with
+        client address, device and network region), newest first. One's own, or a user
+        the principal manages (``users.manage`` over the user's organisation): where
+        somebody signs in from is not for every viewer of the user list."""
+        user = await self.store.get_user(user_id)
+        if user.id != principal.user_id:
+            await self._require_over(principal, Action.USERS_MANAGE, user)
+        return await self.store.attempts_of_user(user.id, max(1, min(limit, 200)))
 
     async def set_status(self, principal: Principal, user_id: int, status: UserStatus) -> User:
         user = await self.store.get_user(user_id)
@@ -643,6 +666,20 @@ class AccountService:
             token_id, self._audit(principal, principal.brand_id, "logout", f"token:{token_id}", {})
         )
 
+    async def sessions(self, principal: Principal) -> list[ApiToken]:
+        """The principal's own live sign-in sessions (devices signed in), newest first."""
+        user = self._own(principal)
+        return await self.store.list_sessions(user.id, now())
+
+    async def logout_everywhere(self, principal: Principal) -> int:
+        """End every sign-in session of the principal's user, this one included (a lost
+        phone, a shared computer). API tokens are credentials of programs and stay:
+        they are revoked one by one. Returns how many sessions ended."""
+        user = self._own(principal)
+        return await self.store.revoke_sessions(
+            user.id, self._audit(principal, principal.brand_id, "logout.all", f"user:{user.id}", {})
+        )
+
     # -- API tokens --------------------------------------------------------------------
     async def create_token(
         self,
@@ -747,6 +784,7 @@ class AccountService:
             bad = sorted(k for k in fields if k not in PROFILE_FIELDS)
             if bad:
                 raise InvalidInput(f"unknown profile fields {bad}; use {sorted(PROFILE_FIELDS)}")
+            _check_preferences(fields)
             columns["profile"] = {**user.profile, **fields}
         if not columns:
             return user
@@ -787,26 +825,26 @@ class AccountService:
     async def audit_log(
         self,
         principal: Principal,
+        query: AuditQuery | None = None,
         *,
         brand_id: int | None = None,
-        actor_id: int | None = None,
-        action: str | None = None,
-        since: dt.datetime | None = None,
         limit: int = 1000,
         after_id: int | None = None,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
         """Security events of the principal's brand (the platform admin: any brand, or
-        all with ``brand_id=None``)."""
+        all with ``brand_id=None``) that match ``query``. Oldest first by default;
+        ``newest_first`` pages downwards (``after_id`` is then the last id of the
+        previous page)."""
         require(principal, Action.AUDIT_READ, brand_id=brand_id)
         if principal.role is not Role.PLATFORM_ADMIN:
             brand_id = principal.brand_id
         return await self.store.list_audit(
             brand_id,
-            actor_id=actor_id,
-            action=action,
-            since=since,
+            query or AuditQuery(),
             limit=limit,
             after_id=after_id,
+            newest_first=newest_first,
         )
 
     @staticmethod
@@ -818,6 +856,19 @@ class AccountService:
         details: dict[str, object],
     ) -> Audit:
         return Audit(principal.user_id, brand_id, action, target, principal.client, details)
+
+
+def _check_preferences(fields: dict[str, str]) -> None:
+    """The console's preferences: ``lang`` (zh, en or empty: the browser's) and ``tz``
+    (an IANA time zone name or empty: the browser's)."""
+    if fields.get("lang", "") not in ("", "zh", "en"):
+        raise InvalidInput("lang is zh or en")
+    zone = fields.get("tz", "")
+    if zone:
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{zone[:64]!r} is not a time zone name (Asia/Shanghai)") from None
 
 
 def _redact(contact: str) -> str:
