@@ -16,8 +16,10 @@ axe-core accessibility checks, and fake camera video.
   Likewise give ``page.wait_for_function`` a function (``"() => x > 1"``): a bare
   expression is polled with ``eval`` inside the page, which the CSP refuses.
 - :func:`serve` runs an aiohttp app on loopback (for pages made up by a test);
-  :data:`CSP` is the console's policy, :func:`with_csp` a middleware sending it, and
-  :func:`page_errors` collects a page's console errors (CSP violations show there).
+  :func:`with_csp` is a middleware sending the console's security headers (its CSP and
+  Permissions-Policy), :func:`console_assets` mounts the console's static files and map
+  shapes, and :func:`page_errors` collects a page's console errors (CSP violations show
+  there).
 - :func:`write_y4m` writes a still image as a short Y4M video for ``fake_video``.
 """
 
@@ -37,6 +39,10 @@ import numpy.typing as npt
 import pytest
 from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, Playwright, ViewportSize
+
+from veriseal.console import assets
+from veriseal.console.geo import geo_handler
+from veriseal.console.site import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -177,17 +183,24 @@ def write_y4m(path: Path, gray: npt.NDArray[np.uint8], *, frames: int = 10, fps:
 
 
 #: The console's Content-Security-Policy (no inline script or style anywhere)
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+CSP = SECURITY_HEADERS["Content-Security-Policy"]
 
 
 @web.middleware
 async def with_csp(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The console's security headers (CSP, Permissions-Policy, ...) on every response."""
     response: web.StreamResponse = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
+
+
+def console_assets(app: web.Application) -> web.Application:
+    """Mount the console's real static files and the province shapes on a test app, at
+    their console paths (/console/static/..., /console/geo/cn-provinces.json)."""
+    app.router.add_get("/console/static/{name:.+}", assets.serve)
+    app.router.add_get("/console/geo/cn-provinces.json", geo_handler)
+    return app
 
 
 @asynccontextmanager

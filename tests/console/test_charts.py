@@ -10,11 +10,19 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
-from veriseal.console.geo import geo_handler
-
-from .browser import DESKTOP, PHONE, axe, describe, launch, page_errors, serious, serve, shot
+from .browser import (
+    DESKTOP,
+    PHONE,
+    axe,
+    console_assets,
+    describe,
+    launch,
+    page_errors,
+    serious,
+    serve,
+    shot,
+)
 from .browser import with_csp as csp
-from .test_scan import STATIC
 
 BLOCKS: dict[str, Any] = {
     "daily": {
@@ -58,8 +66,7 @@ def _app() -> web.Application:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=_page(request.match_info["lang"]), content_type="text/html")
 
-    app.router.add_get("/console/geo/cn-provinces.json", geo_handler)
-    app.router.add_static("/console/static/", STATIC)
+    console_assets(app)
     app.router.add_get("/{lang}", page)
     return app
 

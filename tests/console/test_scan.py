@@ -22,6 +22,7 @@ from veriseal.scanning.verification import parse_input
 from .browser import (
     PHONE,
     axe,
+    console_assets,
     describe,
     launch,
     page_errors,
@@ -33,7 +34,6 @@ from .browser import (
     write_y4m,
 )
 
-STATIC = Path(__file__).resolve().parents[2] / "src" / "veriseal" / "console" / "static"
 SERIAL = b"C017Q3K9M2XABCDEFGHJ"  # a compact v1 serial, as Veriseal prints them
 URI = f"https://id.veriseal.example/01/09506000134352/21/{SERIAL.decode()}?17=261231"
 ELEMENT = b"0109506000134352" + b"21" + SERIAL  # GS1: (01) GTIN, (21) serial
@@ -88,8 +88,7 @@ def _app(received: list[dict[str, str]], lang: str = "en", multi: bool = False,
 
     app.router.add_get("/", form)
     app.router.add_post("/check", check)
-    app.router.add_static("/console/static/", STATIC)
-    return app
+    return console_assets(app)
 
 
 Frame = Callable[[], npt.NDArray[np.uint8]]
@@ -213,8 +212,13 @@ async def test_the_stop_button_releases_the_camera(tmp_path: Path) -> None:
         try:
             page = await (await browser.new_context()).new_page()
             await page.goto(base)
+            # scan.js linked its stylesheet from beside itself, and it applies
+            sheet = "() => document.querySelector('link[data-scanner-css]').sheet.cssRules.length"
+            assert await page.evaluate(sheet) > 0
             await page.get_by_role("button", name="用相机扫描").click()
             await expect(page.locator("video")).to_be_visible()
+            video_width = "() => document.querySelector('video').getBoundingClientRect().width"
+            assert await page.evaluate(video_width) <= 32 * 16  # .scanner max-width: 32rem
             live = "() => document.querySelector('video').srcObject.getTracks()[0].readyState"
             assert await page.evaluate(live) == "live"
             track = await page.evaluate_handle(
