@@ -52,6 +52,28 @@ EXPECTED: dict[str, str] = {
     "GET /console/broadcast": "notify.broadcast",
     "POST /console/broadcast": "notify.broadcast",
     "GET /console/audit": "audit.read",
+    # the territories plugin (plugins/veriseal_territories/console_pages.py)
+    "GET /console/territories/org": "orgs.view",
+    "POST /console/territories/org/add": "orgs.manage",
+    "POST /console/territories/org/adopt": "orgs.manage",
+    "POST /console/territories/org/status": "orgs.manage",
+    "GET /console/territories/grants": "orgs.view",
+    "GET /console/territories/grants/new": "territory.grant",
+    "POST /console/territories/grants/new": "territory.grant",
+    r"POST /console/territories/grants/{id:\d+}": "territory.grant",
+    "GET /console/territories/holdings": "orgs.view",
+    "GET /console/territories/shipments": "orgs.view",
+    "GET /console/territories/ship": "scans.record",
+    "POST /console/territories/ship": "scans.record",
+    "GET /console/territories/receive": "scans.record",
+    "POST /console/territories/receive": "scans.record",
+    "GET /console/territories/alerts": "orgs.view",
+    r"GET /console/territories/alerts/{id:\d+}": "orgs.view",
+    "GET /console/territories/diversion": "alerts.read",
+    r"GET /console/territories/diversion/{id:\d+}": "alerts.read",
+    r"POST /console/territories/diversion/{id:\d+}/transition": "territory.grant",
+    "GET /console/territories/policy": "territory.grant",
+    "POST /console/territories/policy": "territory.grant",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")
