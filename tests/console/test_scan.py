@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import segno
 from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
+from tests.territories.test_console_pages import adopt
+from veriseal.console.assets import static_url
 from veriseal.printing.datamatrix import DataMatrixPlan
 from veriseal.printing.qr import column_alphabets
 from veriseal.scanning.verification import parse_input
@@ -33,6 +36,7 @@ from .browser import (
     with_csp,
     write_y4m,
 )
+from .conftest import ConsoleLive
 
 SERIAL = b"C017Q3K9M2XABCDEFGHJ"  # a compact v1 serial, as Veriseal prints them
 URI = f"https://id.veriseal.example/01/09506000134352/21/{SERIAL.decode()}?17=261231"
@@ -55,29 +59,40 @@ def datamatrix_frame() -> npt.NDArray[np.uint8]:
     return symbol_frame(modules, scale=12, quiet=2)
 
 
-def _form(lang: str, multi: bool, extra: str = "") -> str:
+def _form(lang: str, multi: bool, extra: str, preload: bool) -> str:
     field = (
         '<label for="codes">Codes</label><textarea id="codes" name="codes" rows="4"></textarea>'
         if multi
         else '<label for="code">Code</label><input id="code" name="code" autocomplete="off">'
     )
     scanner = "multi" if multi else ""
+    # as the console's templates write them: versioned URLs; the decoder only if preloaded
+    decoder = f'<script src="{static_url("vendor/zxing.min.js")}" defer></script>'
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>Scan</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-<script src="/console/static/vendor/zxing.min.js" defer></script>
-<script src="/console/static/scan.js" defer></script></head>
+{decoder if preload else ""}<script src="{static_url("scan.js")}" defer></script></head>
 <body><main><h1>Check</h1>
 <form data-scanner="{scanner}" action="/check" method="post" {extra}>
 {field} <button type="submit">Submit</button></form></main></body></html>"""
 
 
-def _app(received: list[dict[str, str]], lang: str = "en", multi: bool = False,
-         extra: str = "") -> web.Application:  # fmt: skip
+@dataclass
+class Setup:
+    lang: str = "en"
+    multi: bool = False
+    extra: str = ""  # more attributes of the form
+    preload: bool = False  # the page loads the decoder itself (else scan.js does)
+    no_decoder: bool = False  # the decoder's URL answers 404
+
+
+def _app(received: list[dict[str, str]], setup: Setup | None = None) -> web.Application:
+    s = setup or Setup()
     app = web.Application(middlewares=[with_csp])
 
     async def form(_: web.Request) -> web.Response:
-        return web.Response(text=_form(lang, multi, extra), content_type="text/html")
+        page = _form(s.lang, s.multi, s.extra, s.preload)
+        return web.Response(text=page, content_type="text/html")
 
     async def check(request: web.Request) -> web.Response:
         data = {k: str(v) for k, v in (await request.post()).items()}
@@ -86,8 +101,13 @@ def _app(received: list[dict[str, str]], lang: str = "en", multi: bool = False,
         head = '<!doctype html><html lang="en"><link rel="icon" href="data:,"><title>Got</title>'
         return web.Response(text=f'{head}<p id="got">{shown}</p>', content_type="text/html")
 
+    async def gone(_: web.Request) -> web.Response:
+        raise web.HTTPNotFound()
+
     app.router.add_get("/", form)
     app.router.add_post("/check", check)
+    if s.no_decoder:
+        app.router.add_get("/console/static/vendor/zxing.min.js", gone)
     return console_assets(app)
 
 
@@ -95,19 +115,19 @@ Frame = Callable[[], npt.NDArray[np.uint8]]
 
 
 @pytest.mark.parametrize(
-    ("frame", "expected", "lang", "button"),
+    ("frame", "expected", "setup", "button"),
     [
-        (qr_frame, URI, "zh-CN", "用相机扫描"),
-        (datamatrix_frame, SCANNED_ELEMENT, "en", "Scan with camera"),
+        (qr_frame, URI, Setup(lang="zh-CN"), "用相机扫描"),
+        (datamatrix_frame, SCANNED_ELEMENT, Setup(lang="en", preload=True), "Scan with camera"),
     ],
     ids=["qr", "datamatrix"],
 )
 async def test_the_camera_reads_the_code_and_submits(
-    tmp_path: Path, frame: Frame, expected: str, lang: str, button: str
+    tmp_path: Path, frame: Frame, expected: str, setup: Setup, button: str
 ) -> None:
     video = write_y4m(tmp_path / "camera.y4m", frame())
     received: list[dict[str, str]] = []
-    async with serve(_app(received, lang)) as base, async_playwright() as pw:
+    async with serve(_app(received, setup)) as base, async_playwright() as pw:
         browser = await launch(pw, fake_video=video)
         try:
             context = await browser.new_context(viewport=PHONE, is_mobile=True)
@@ -139,7 +159,7 @@ async def test_multi_collects_each_distinct_code_once(tmp_path: Path) -> None:
     received: list[dict[str, str]] = []
     extra = 'data-text-added="Added code: "'
     async with (
-        serve(_app(received, "en", multi=True, extra=extra)) as base,
+        serve(_app(received, Setup(multi=True, extra=extra))) as base,
         async_playwright() as pw,
     ):
         browser = await launch(pw, fake_video=video)
@@ -207,7 +227,7 @@ async def test_denied_permission_says_so_and_typing_still_works(tmp_path: Path) 
 
 async def test_the_stop_button_releases_the_camera(tmp_path: Path) -> None:
     video = write_y4m(tmp_path / "blank.y4m", np.full((480, 640), 200, np.uint8))
-    async with serve(_app([], "zh")) as base, async_playwright() as pw:
+    async with serve(_app([], Setup(lang="zh"))) as base, async_playwright() as pw:
         browser = await launch(pw, fake_video=video)
         try:
             page = await (await browser.new_context()).new_page()
@@ -244,5 +264,57 @@ async def test_without_javascript_the_form_is_plain(tmp_path: Path) -> None:
             await page.get_by_role("button", name="Submit").click()
             await page.wait_for_url(f"{base}/check")
             assert received == [{"code": "TYPED-456"}]
+        finally:
+            await browser.close()
+
+
+async def test_a_decoder_that_does_not_load_is_said_and_typing_goes_on(tmp_path: Path) -> None:
+    video = write_y4m(tmp_path / "qr.y4m", qr_frame())
+    async with serve(_app([], Setup(no_decoder=True))) as base, async_playwright() as pw:
+        browser = await launch(pw, fake_video=video)
+        try:
+            page = await (await browser.new_context()).new_page()
+            await page.goto(base)
+            assert await page.evaluate("() => typeof ZXing") == "undefined"  # not preloaded
+            await page.get_by_role("button", name="Scan with camera").click()
+            status = page.get_by_role("status")
+            await expect(status).to_contain_text("The barcode reader did not load")
+            await expect(page.locator("video")).to_be_hidden()
+            await expect(page.locator("input[name=code]")).to_be_focused()
+        finally:
+            await browser.close()
+
+
+async def test_on_the_territories_receive_page(console: ConsoleLive, tmp_path: Path) -> None:
+    """The plugin's real receive form (it includes scan.js only): a retailer scans a
+    demo code's printed QR with the camera and the link lands in its codes field."""
+    await adopt(console)
+    uri = console.codes[0].uri
+    modules = np.array(segno.make_qr(uri, error="m").matrix, dtype=bool)
+    scale = min(640, 480) // (len(modules) + 8)
+    video = write_y4m(tmp_path / "label.y4m", symbol_frame(modules, scale=scale, quiet=4))
+    login, password = console.users["retailer"]
+    async with async_playwright() as pw:
+        browser = await launch(pw, fake_video=video)
+        try:
+            page = await (await browser.new_context(viewport=PHONE, is_mobile=True)).new_page()
+            errors = page_errors(page)
+            await page.goto(f"{console.base}/console/signin?lang=zh")
+            await page.fill("input[name=identifier]", login)
+            await page.fill("input[name=password]", password)
+            await page.click("form[action='/console/signin'] button[type=submit]")
+            await page.wait_for_url("**/console/**")
+            await page.goto(f"{console.base}/console/territories/receive")
+            await page.get_by_role("button", name="用相机扫描").click()
+            codes = page.locator("textarea[name=codes]")
+            await expect(codes).to_have_value(f"{uri}\n", timeout=20_000)
+            await expect(page.get_by_role("status").first).to_be_visible()
+            # a long link in the status line wraps: the page does not grow sideways
+            overflow = "() => document.documentElement.scrollWidth - window.innerWidth"
+            assert await page.evaluate(overflow) <= 0
+            violations = await axe(page)
+            assert serious(violations) == [], describe(violations)
+            await shot(page, "scan-territories-receive")
+            assert errors == [], "\n".join(errors)
         finally:
             await browser.close()

@@ -6,9 +6,10 @@
  *   <form data-scanner ...>          <input name="code">  ... </form>
  *   <form data-scanner="multi" ...>  <textarea name="codes"></textarea> ... </form>
  *
- * Needs vendor/zxing.min.js (the global ZXing) loaded BEFORE this file; both as
- * <script src=... defer> (CSP script-src 'self': no inline script anywhere). This file
- * links its own stylesheet, scan.css, from next to itself.
+ * Include only this file: <script src="{{ static('scan.js') }}" defer> (CSP script-src
+ * 'self': no inline script anywhere). It links its stylesheet, scan.css, and on the first
+ * camera button press loads the decoder, vendor/zxing.min.js (global ZXing, 360 KB),
+ * both from beside itself; a page that already loaded ZXing is used as it is.
  *
  * - Adds a button "用相机扫描 / Scan with camera" after the field. A click opens the rear
  *   camera (facingMode environment, when the device has one) in a <video> and decodes
@@ -80,6 +81,27 @@
     document.head.insertBefore(link, document.head.firstChild);
   }
 
+  var decoder = null; // Promise of the ZXing global, loaded once per page
+
+  function loadDecoder() {
+    if (window.ZXing) return Promise.resolve(window.ZXing);
+    if (!decoder) {
+      decoder = new Promise(function (resolve, reject) {
+        if (!here) return reject(new Error('no script URL'));
+        var script = document.createElement('script');
+        script.src = new URL('vendor/zxing.min.js', here).href;
+        script.onload = function () {
+          if (window.ZXing) resolve(window.ZXing);
+          else reject(new Error('no ZXing'));
+        };
+        script.onerror = function () { reject(new Error('zxing did not load')); };
+        document.head.appendChild(script);
+      });
+      decoder.catch(function () { decoder = null; }); // the next press tries again
+    }
+    return decoder;
+  }
+
   function makeReader() {
     var hints = new Map();
     hints.set(ZXing.DecodeHintType.POSSIBLE_FORMATS,
@@ -98,6 +120,10 @@
     if (format === ZXing.BarcodeFormat.DATA_MATRIX) return ']d2' + text.slice(1);
     if (format === ZXing.BarcodeFormat.QR_CODE) return ']Q3' + text.slice(1);
     return text;
+  }
+
+  function release(stream) {
+    stream.getTracks().forEach(function (track) { track.stop(); });
   }
 
   function failureKey(err) {
@@ -193,21 +219,29 @@
   Scanner.prototype.start = function () {
     var self = this;
     if (this.stream || this.opening) return;
-    if (typeof ZXing === 'undefined') return this.fail('noreader');
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return this.fail(window.isSecureContext === false ? 'insecure' : 'nocamera');
     }
-    this.reader = this.reader || makeReader();
     this.opening = true; // stop() before the camera opens cancels it
     this.button.disabled = true;
     this.show(say(this.form, 'aim'));
-    navigator.mediaDevices.getUserMedia({
+    // the decoder loads while the camera opens (and the person answers the prompt)
+    var ready = loadDecoder().then(function () {
+      self.reader = self.reader || makeReader();
+    }, function () {
+      var err = new Error('the decoder did not load');
+      err.decoder = true;
+      throw err;
+    });
+    var camera = navigator.mediaDevices.getUserMedia({
       audio: false,
       video: { facingMode: { ideal: 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 } }
-    }).then(function (stream) {
+    });
+    Promise.all([camera, ready]).then(function (got) {
+      var stream = got[0];
       self.button.disabled = false;
       if (!self.opening) {
-        stream.getTracks().forEach(function (track) { track.stop(); });
+        release(stream);
         return;
       }
       self.opening = false;
@@ -221,7 +255,8 @@
       });
     }, function (err) {
       self.button.disabled = false;
-      if (self.opening) self.fail(failureKey(err));
+      if (err && err.decoder) camera.then(release, function () {}); // no use without it
+      if (self.opening) self.fail(err && err.decoder ? 'noreader' : failureKey(err));
     });
   };
 
@@ -299,7 +334,7 @@
     this.opening = false;
     clearTimeout(this.timer);
     if (this.stream) {
-      this.stream.getTracks().forEach(function (track) { track.stop(); });
+      release(this.stream);
       this.stream = null;
     }
     this.video.srcObject = null;
