@@ -27,6 +27,7 @@ from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
 from veriseal.notifications import LedgerContactBook, Notifier
+from veriseal.scanning.reports import ReportService
 from veriseal.scanning.service import GroupCommitter, ScanService
 from veriseal.scanning.verification import Verifier
 
@@ -48,6 +49,7 @@ class Engine:
     accounts: AccountService
     kyc: KycService
     notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
+    reports: ReportService  # consumers' suspected-fake reports (alerts for the brand)
 
     @classmethod
     async def open(
@@ -76,6 +78,7 @@ class Engine:
         accounts = AccountService(
             ledger, account_notices, pepper=lambda: keyring.derive("otp-pepper")
         )
+        scans = ScanService(ledger, verifier, committer, cache, plugins)
         committer.start()
         engine = cls(
             config=config,
@@ -86,13 +89,14 @@ class Engine:
             catalogue=Catalogue(ledger),
             batches=BatchService(ledger, keys),
             verifier=verifier,
-            scans=ScanService(ledger, verifier, committer, cache, plugins),
+            scans=scans,
             committer=committer,
             lifecycle=lifecycle,
             plugins=plugins,
             accounts=accounts,
             kyc=KycService(accounts.store, keyring, account_notices),
             notifier=notifier,
+            reports=ReportService(ledger, keyring, verifier, scans, accounts.store, notifier),
         )
         try:
             await plugins.startup(engine)

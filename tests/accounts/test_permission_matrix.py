@@ -61,6 +61,8 @@ EXPECTED: dict[Action, str] = {
     Action.ALERTS_READ: "P B I",
     Action.NOTIFY_BROADCAST: "P B",
     Action.MESSAGES_OWN: ALL,
+    Action.SCANS_OWN: ALL,
+    Action.REPORTS_FILE: ALL,
     Action("territory.grant"): "P B",  # the territories plugin's
 }
 LETTER = {
@@ -178,6 +180,12 @@ def _calls() -> dict[Action, Call]:
 
         return call
 
+    async def report(s: aiohttp.ClientSession, base: str, w: World) -> aiohttp.ClientResponse:
+        form = aiohttp.FormData()
+        form.add_field("code", "https://id.acme.example/01/09506000134352/21/FAKE1")
+        form.add_field("note", "标签模糊")
+        return await s.post(base + "/api/v1/reports", data=form)
+
     return {
         Action.USERS_MANAGE: send(
             "POST", lambda w: f"/api/v1/users/{w.shop_user}/status", lambda w: {"status": "active"}
@@ -213,6 +221,8 @@ def _calls() -> dict[Action, Call]:
         Action.SCANS_READ: get(lambda w: f"/api/v1/scans?brand={w.brand_slug}"),
         Action.ALERTS_READ: get(lambda w: f"/api/v1/alerts?brand={w.brand_slug}"),
         Action.MESSAGES_OWN: get(lambda w: "/api/v1/messages?q=%E7%AA%9C%E8%B4%A7"),
+        Action.SCANS_OWN: get(lambda w: "/api/v1/me/scans"),
+        Action.REPORTS_FILE: report,
         Action.NOTIFY_BROADCAST: send(
             "POST",
             lambda w: "/api/v1/notifications",

@@ -36,6 +36,19 @@ EXPECTED: dict[str, str] = {
     "POST /console/account/password": "profile.own",
     "POST /console/account/passkey/begin": "profile.own",
     "POST /console/account/passkey/finish": "profile.own",
+    # a consumer's pages (console/views/consumer.py)
+    "GET /console/scan": "scans.own",
+    "POST /console/scan": "scans.own",
+    "GET /console/my/scans": "scans.own",
+    "GET /console/product/{gtin}": "scans.own",
+    "GET /console/report": "reports.file",
+    "POST /console/report": "reports.file",
+    "GET /console/reports/{id}": SIGNED_IN,  # the reporter or the brand: the service decides
+    "GET /console/reports/{id}/photo/{n}": SIGNED_IN,
+    "GET /console/messages": "messages.own",
+    "POST /console/messages/read": "messages.own",
+    "GET /console/messages/settings": "messages.own",
+    "POST /console/messages/settings": "messages.own",
     # people (views/people/)
     "GET /console/users": "users.view",
     "GET /console/users/new": "orgs.manage",

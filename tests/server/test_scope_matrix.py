@@ -79,6 +79,11 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/preferences": "messages.own",
     "PUT /api/v1/me/preferences/{type}": "messages.own",
     "POST /api/v1/notifications": "notify.broadcast",
+    # a consumer's own scans and suspected-fake reports
+    "GET /api/v1/me/scans": "scans.own",
+    "POST /api/v1/reports": "reports.file",
+    "GET /api/v1/reports/{id}": CALLER,  # the reporter or the brand: the service decides
+    "GET /api/v1/reports/{id}/photos/{n}": CALLER,
     # territories plugin
     "GET /api/v1/territories/regions/locate": PUBLIC,
     "GET /api/v1/territories/regions/{code}": PUBLIC,

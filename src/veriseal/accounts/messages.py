@@ -56,6 +56,9 @@ class UserMessages:
     async def mark(self, principal: Principal, ids: list[int], read: bool) -> int:
         return await self.notifier.inbox.mark(self._me(principal), ids, read)
 
+    async def mark_all_read(self, principal: Principal) -> int:
+        return await self.notifier.inbox.mark_all_read(self._me(principal))
+
     async def preferences(self, principal: Principal) -> list[Preference]:
         return await self.notifier.preferences.all(self._me(principal))
 

@@ -11,6 +11,7 @@ from veriseal.extend.console import ConsolePage, ConsoleView
 MODULES = (
     "veriseal.console.views.auth",
     "veriseal.console.views.home",
+    "veriseal.console.views.consumer",
     "veriseal.console.views.people",
 )
 
