@@ -238,7 +238,7 @@ async def test_the_stop_button_releases_the_camera(tmp_path: Path) -> None:
             await page.get_by_role("button", name="用相机扫描").click()
             await expect(page.locator("video")).to_be_visible()
             video_width = "() => document.querySelector('video').getBoundingClientRect().width"
-            assert await page.evaluate(video_width) <= 32 * 16  # .scanner max-width: 32rem
+            assert await page.evaluate(video_width) <= 32 * 16  # .scanner-panel max-width: 32rem
             live = "() => document.querySelector('video').srcObject.getTracks()[0].readyState"
             assert await page.evaluate(live) == "live"
             track = await page.evaluate_handle(

@@ -28,6 +28,9 @@
  * - Texts: a form's data-text-<key> attribute (start, stop, aim, found, added, again,
  *   denied, nocamera, busy, insecure, noreader, failed) wins; otherwise Chinese when
  *   <html lang> starts with "zh", else English.
+ * - Classes (scan.css; the console's stylesheet, linked after it, wins): scanner-start,
+ *   scanner-panel (holds scanner-video, scanner-tick, scanner-stop), scanner-status
+ *   (+ scanner-error), scanner-tick-on while the tick shows.
  * - window.VerisealScan.enhance(root) enhances forms added later (htmx content is
  *   enhanced on its own: htmx:load / htmx:after:settle).
  */
@@ -167,7 +170,7 @@
     this.button.textContent = say(form, 'start');
 
     this.panel = document.createElement('div');
-    this.panel.className = 'scanner';
+    this.panel.className = 'scanner-panel';
     this.panel.hidden = true;
     this.video = document.createElement('video');
     this.video.className = 'scanner-video';
