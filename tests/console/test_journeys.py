@@ -11,6 +11,7 @@ axe-core on every page (no serious or critical violation).
 from __future__ import annotations
 
 import re
+
 from playwright.async_api import Page, async_playwright
 
 from tests.notifications.conftest import SmtpBox, smtp_server  # noqa: F401 - a fixture
@@ -166,7 +167,9 @@ async def test_admin_confirms_a_diversion_with_a_penalty_and_the_dealer_sees_it(
             await page.fill("#confirm [name=penalty_reason]", "合同第7条")
             await _checked(page, "admin-alert-confirm")
             await page.click("#confirm button[type=submit]")
-            await page.wait_for_selector("#penalties")
+            await page.wait_for_selector("#timeline")
+            assert await page.locator("#confirm").count() == 0  # decided: no more forms
+            assert "合同第7条" in await page.inner_text("#timeline")
             await _checked(page, "admin-alert-confirmed")
 
             phone = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
