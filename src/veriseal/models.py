@@ -195,7 +195,8 @@ class Scan:
 @dataclass(frozen=True, slots=True)
 class ScanQuery:
     """Which of a brand's scans ``Ledger.list_scans`` returns: those matching every
-    field that is set, at most ``limit``, in the order recorded (by id)."""
+    field that is set, at most ``limit``, in the order recorded (by id), or newest
+    first with ``newest_first``."""
 
     code: str | None = None  # the normalised serial
     batch_id: int | None = None
@@ -209,6 +210,10 @@ class ScanQuery:
     province: str | None = None  # ISO 3166-2, likewise (see Region)
     after_id: int | None = None  # only scans with a greater id: the page after it
     limit: int = 1000
+    outcome: str | None = None  # one verdict (a veriseal.scanning.verification.Outcome)
+    channel: str | None = None  # one ScanChannel
+    before_id: int | None = None  # only scans with a smaller id: newest-first paging
+    newest_first: bool = False  # by id descending (the console's lists)
 
 
 #: no filter: the first 1000 scans

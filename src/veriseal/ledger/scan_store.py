@@ -153,11 +153,17 @@ class ScanStore(abc.ABC):
             ("country = ?", query.country),
             ("province = ?", query.province),
             ("id > ?", query.after_id),
+            ("outcome = ?", query.outcome),
+            ("channel = ?", query.channel),
+            ("id < ?", query.before_id),
         ):
             if value is not None:
                 clauses.append(clause)
                 args.append(value)
-        sql = f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        order = "id DESC" if query.newest_first else "id"
+        sql = (
+            f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
+        )
         async with self.read() as tx:
             found = await tx.fetch(sql, *args, query.limit)
         return [rows.scan(r) for r in found]

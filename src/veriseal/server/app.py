@@ -39,6 +39,7 @@ from veriseal.scanning.verification import Outcome
 from veriseal.server import (
     accounts_routes,
     auth,
+    brandops_routes,
     lifecycle_routes,
     messages_routes,
     openapi,
@@ -282,6 +283,7 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     mount(app, accounts_routes.ROUTES, ENGINE)
     mount(app, scans_routes.ROUTES, ENGINE)
     mount(app, messages_routes.ROUTES, ENGINE)
+    mount(app, brandops_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.register_routes(app)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
