@@ -13,8 +13,10 @@ from veriseal_cli.context import Options, pass_opts, with_engine
 i18n.register(
     {
         "cli.dashboard_rebuilt": (
-            "Dashboard rollup rebuilt: {n} scans counted",
-            "看板汇总已重建：共统计 {n} 次扫码",
+            "Dashboard rollup rebuilt: {n} scans counted; {pending} recorded since are left"
+            " to the event consumer (veriseal serve, or veriseal events consume)",
+            "看板汇总已重建：共统计 {n} 次扫码；此后记录的 {pending} 次由事件消费者统计"
+            "（veriseal serve 或 veriseal events consume）",
         ),
     }
 )
@@ -36,8 +38,8 @@ def rebuild(opts: Options) -> None:
     """
 
     async def go(engine: Engine) -> None:
-        n = await engine.ops.dashboard.rebuild(SYSTEM)
-        click.echo(t("cli.dashboard_rebuilt", opts.lang, n=f"{n:,}"))
+        n, pending = await engine.ops.dashboard.rebuild(SYSTEM)
+        click.echo(t("cli.dashboard_rebuilt", opts.lang, n=f"{n:,}", pending=f"{pending:,}"))
 
     with_engine(opts, go)
 

@@ -163,8 +163,9 @@ class Dashboard:
             pending = await store.pending_scans(tx, CONSUMER, PENDING_COUNTED + 1)
         return summarise(today, cells, states, pending)
 
-    async def rebuild(self, principal: Principal) -> int:
-        """Recount the rollup of every brand from the scans; return the scans counted.
+    async def rebuild(self, principal: Principal) -> tuple[int, int]:
+        """Recount the rollup of every brand from the scans; return the scans counted
+        and those left to the consumer (recorded after its cursor).
         The platform's own business (the CLI's local operator, the platform admin): it
         holds the ledger's write lock while it counts (about a second per million scans
         on SQLite), and the consumer waits for it."""
@@ -174,7 +175,9 @@ class Dashboard:
         async with self._ledger.write() as tx:
             cursor = await stream_store.lock_cursor(tx, CONSUMER)
             await store.rebuild(tx, cursor)
-            return await store.total_all(tx)
+            counted = await store.total_all(tx)
+            pending = await store.pending_scans(tx, CONSUMER, 2**62)
+        return counted, pending
 
 
 def count(facts: Sequence[store.ScanFact]) -> Counter[store.Cell]:
