@@ -20,12 +20,12 @@ from veriseal import config as config_mod
 from veriseal import demo
 from veriseal.catalog.keys import create_key_file
 from veriseal.config import Config
+from veriseal.console.site import make_site
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError, ListenFailed, VerisealError
 from veriseal.extend.stream import worker_for
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
-from veriseal.server import make_app
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 from veriseal_cli.context import Options, pass_opts, run
@@ -135,11 +135,7 @@ def serve(
                     public_host or f"{'127.0.0.1' if bind == '0.0.0.0' else bind}:{listen_port}"
                 )
                 await _print_demo(engine, resolver)
-            if not cfg.server.get("public_origin"):
-                # demo links are plain HTTP to this server: the linkset and passkeys too
-                cfg = dataclasses.replace(
-                    cfg, server={**cfg.server, "public_origin": f"http://{resolver}"}
-                )
+            cfg = _demo_config(cfg, resolver)
         return cfg, bind, listen_port, limits, n
 
     cfg, bind, listen_port, limits, n = run(opts, prepare)
@@ -165,6 +161,28 @@ def serve(
         for child in children:
             child.terminate()
             child.join(timeout=10)
+
+
+def _demo_config(cfg: Config, resolver: str) -> Config:
+    """The demo's links are plain http to this server (linkset and passkeys too); on a
+    LAN address browsers drop Secure cookies, so the console's cookies go without."""
+    if not cfg.server.get("public_origin"):
+        cfg = dataclasses.replace(cfg, server={**cfg.server, "public_origin": f"http://{resolver}"})
+    if not _loopback(resolver) and "secure_cookies" not in cfg.section("console"):
+        console = {**cfg.section("console"), "secure_cookies": False}
+        cfg = dataclasses.replace(cfg, tables={**cfg.tables, "console": console})
+        click.echo(
+            "The demo console runs over plain http on your network: its cookies are"
+            " not Secure (serve it over HTTPS in production)"
+            " / 演示后台在局域网上使用明文 http，Cookie 未设 Secure（生产环境请用 HTTPS）"
+        )
+    return cfg
+
+
+def _loopback(host_port: str) -> bool:
+    """Whether ``host:port`` names this machine (browsers treat it as a secure origin)."""
+    host = host_port.rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
 def _config_port(cfg: Config) -> int:
@@ -194,6 +212,27 @@ async def _print_demo(engine: Engine, resolver: str) -> None:
         path = Path(DEMO_DIR) / "demo-label-pin.png"
         demo.write_label(pin_code[1], path, demo.DEMO_PRODUCT, len(pin_code[0].pin))
         click.echo(f"Demo label with a PIN / 带验证码的演示标签: {path.absolute()}")
+    await _print_console_users(engine, resolver)
+
+
+async def _print_console_users(engine: Engine, resolver: str) -> None:
+    """The console's address and the demo users' sign-in (new passwords, shown once and
+    kept in a private file of the demo folder)."""
+    users = await demo.seed_people(engine)
+    fresh = [u for u in users if u.password]
+    click.echo(f"Web console / 管理后台: http://{resolver}/console/")
+    if fresh:
+        lines = [f"{u.login}  {u.password}  ({u.role})" for u in fresh]
+        config_mod.write_private(Path(DEMO_DIR) / "console-users.txt", "\n".join(lines) + "\n")
+        click.echo("Sign in as / 登录账号 (password / 密码):")
+        for line in lines:
+            click.echo(f"  {line}")
+    else:
+        click.echo(f"Demo sign-ins / 演示账号: {Path(DEMO_DIR) / 'console-users.txt'}")
+    click.echo(
+        "Consumers sign up at /console/signup (the code is printed here)"
+        " / 消费者在 /console/signup 注册（验证码打印在此）"
+    )
 
 
 def _serve_forever(
@@ -210,7 +249,7 @@ def _serve_forever(
 
     async def go() -> None:
         engine = await Engine.open(cfg)
-        runner = ApiRunner(make_app(engine, limits), access_log=None)
+        runner = ApiRunner(make_site(engine, limits), access_log=None)
         stop = asyncio.Event()
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         # The event stream's consumers (diversion checks, ...) in the first process only:

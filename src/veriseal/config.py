@@ -27,6 +27,9 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
 
+    [console]
+    secure_cookies = true         # false only to try the console over plain http on a LAN
+
 Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
 ``VERISEAL_BRAND``, ``VERISEAL_PLUGINS`` (comma-separated names).
 """
@@ -66,6 +69,16 @@ class Config:
     #: ``[printing] spool_dir``: the folder of the console's print files (default
     #: ``print-spool`` beside the config file; None: a folder in the system's temp dir)
     print_spool: Path | None = None
+    #: every table of the file, for modules that read a section of their own
+    #: (``[console]``, ``[auth]``, ``[notifications]``): ``section("console")``
+    tables: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of the file (dotted names reach nested tables), or {}."""
+        node: Any = self.tables
+        for part in name.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return dict(node) if isinstance(node, dict) else {}
 
     def with_db(self, url: str | None) -> Config:
         return replace(self, db_url=url) if url else self
@@ -124,6 +137,7 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         ),
         key_rotation_days=_positive(data.get("keys", {}), "rotate_after_days", 365),
         print_spool=_resolve(base, str(data.get("printing", {}).get("spool_dir", "print-spool"))),
+        tables=data,
     )
 
 

@@ -6,12 +6,14 @@ Idempotent: seeding an already seeded ledger only reads what is there.
 from __future__ import annotations
 
 import io
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from veriseal.accounts.models import SYSTEM, OrgKind, Role
 from veriseal.catalog.batches import BatchRequest
 from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
@@ -84,6 +86,55 @@ async def seed(engine: Engine, resolver: str) -> list[DemoCode]:
             chunk = minter.chunk(0, 1)
         pin = chunk.pins.tobytes().decode() if chunk.pins is not None else None
         out.append(DemoCode(lot, str(profile), chunk.uris.tobytes().decode(), pin))
+    return out
+
+
+#: The demo's console users: login, name, role, and the organisation they act for
+#: (``brand``: the brand itself; else the dealer created under its parent).
+DEMO_ORGS = (
+    ("dist", "brand", OrgKind.DISTRIBUTOR, "华东经销商 East China Distributor"),
+    ("shop", "dist", OrgKind.RETAILER, "杭州西湖门店 Hangzhou West Lake Shop"),
+)
+DEMO_USERS = (
+    ("admin@demo.example", "品牌管理员 Brand Admin", Role.BRAND_ADMIN, "brand"),
+    ("factory@demo.example", "产线操作员 Line Operator", Role.FACTORY_OPERATOR, "brand"),
+    ("inspector@demo.example", "市场稽查 Inspector", Role.INSPECTOR, "brand"),
+    ("dealer@demo.example", "华东经销商 Distributor", Role.DISTRIBUTOR, "dist"),
+    ("shop@demo.example", "西湖门店 Retailer", Role.RETAILER, "shop"),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    role: str
+    password: str | None  # None: the user existed already (an earlier demo run)
+
+
+async def seed_people(engine: Engine) -> list[DemoUser]:
+    """The demo brand's dealer tree and one console user per role, each with a new
+    random password (returned once; a user of an earlier run keeps its password)."""
+    brand = await engine.brands.get(DEMO_BRAND)
+    accounts = engine.accounts
+    root = await accounts.brand_org(brand)
+    orgs = {"brand": root.id}
+    existing = {o.name: o.id for o in await accounts.org_tree(SYSTEM, root.id)}
+    for key, parent, kind, name in DEMO_ORGS:
+        found = existing.get(name)
+        if found is None:
+            found = (await accounts.create_org(SYSTEM, orgs[parent], kind, name)).id
+        orgs[key] = found
+    out = []
+    for login, name, role, org in DEMO_USERS:
+        if await accounts.store.find_user(login) is not None:
+            out.append(DemoUser(login, str(role), None))
+            continue
+        password = secrets.token_urlsafe(9)
+        await accounts.create_user(
+            SYSTEM, contact=login, display_name=name, role=role, org_id=orgs[org],
+            password=password,
+        )  # fmt: skip
+        out.append(DemoUser(login, str(role), password))
     return out
 
 

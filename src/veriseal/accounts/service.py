@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -79,7 +80,7 @@ class LoginPolicy:
 
 #: Free-form profile fields a user may set on itself.
 PROFILE_FIELDS = frozenset(
-    {"contact_email", "contact_phone", "wechat", "address", "company", "title"}
+    {"contact_email", "contact_phone", "wechat", "address", "company", "title", "lang", "tz"}
 )
 
 #: Org kinds a dealer role belongs to, and the kind a child of each kind may have.
@@ -643,6 +644,20 @@ class AccountService:
             token_id, self._audit(principal, principal.brand_id, "logout", f"token:{token_id}", {})
         )
 
+    async def sessions(self, principal: Principal) -> list[ApiToken]:
+        """The principal's own live sign-in sessions (devices signed in), newest first."""
+        user = self._own(principal)
+        return await self.store.list_sessions(user.id, now())
+
+    async def logout_everywhere(self, principal: Principal) -> int:
+        """End every sign-in session of the principal's user, this one included (a lost
+        phone, a shared computer). API tokens are credentials of programs and stay:
+        they are revoked one by one. Returns how many sessions ended."""
+        user = self._own(principal)
+        return await self.store.revoke_sessions(
+            user.id, self._audit(principal, principal.brand_id, "logout.all", f"user:{user.id}", {})
+        )
+
     # -- API tokens --------------------------------------------------------------------
     async def create_token(
         self,
@@ -747,6 +762,7 @@ class AccountService:
             bad = sorted(k for k in fields if k not in PROFILE_FIELDS)
             if bad:
                 raise InvalidInput(f"unknown profile fields {bad}; use {sorted(PROFILE_FIELDS)}")
+            _check_preferences(fields)
             columns["profile"] = {**user.profile, **fields}
         if not columns:
             return user
@@ -818,6 +834,19 @@ class AccountService:
         details: dict[str, object],
     ) -> Audit:
         return Audit(principal.user_id, brand_id, action, target, principal.client, details)
+
+
+def _check_preferences(fields: dict[str, str]) -> None:
+    """The console's preferences: ``lang`` (zh, en or empty: the browser's) and ``tz``
+    (an IANA time zone name or empty: the browser's)."""
+    if fields.get("lang", "") not in ("", "zh", "en"):
+        raise InvalidInput("lang is zh or en")
+    zone = fields.get("tz", "")
+    if zone:
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{zone[:64]!r} is not a time zone name (Asia/Shanghai)") from None
 
 
 def _redact(contact: str) -> str:

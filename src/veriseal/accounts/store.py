@@ -358,6 +358,30 @@ class AccountStore:
             )
         return [_token(r) for r in found]
 
+    async def list_sessions(self, user_id: int, at: dt.datetime) -> list[ApiToken]:
+        """The user's live sign-in sessions (not revoked, not expired), newest first."""
+        async with self.ledger.read() as tx:
+            found = await tx.fetch(
+                "SELECT * FROM api_tokens WHERE user_id = ? AND kind = 'session'"
+                " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
+                " ORDER BY id DESC LIMIT 200",
+                user_id,
+                at,
+            )
+        return [_token(r) for r in found]
+
+    async def revoke_sessions(self, user_id: int, audit: Audit) -> int:
+        """Revoke every live session of the user (API tokens stay); how many ended."""
+        async with self.ledger.write() as tx:
+            rows = await tx.fetch(
+                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session'"
+                " AND revoked_at IS NULL RETURNING id",
+                now(),
+                user_id,
+            )
+            await self.append_audit(tx, audit)
+        return len(rows)
+
     async def revoke_token(self, token_id: int, audit: Audit) -> None:
         async with self.ledger.write() as tx:
             await tx.execute(

@@ -8,6 +8,9 @@ markers does not load the server or the CLI.
 - services between plugins: :class:`ServiceKey`, :class:`Provided`, :class:`Unavailable`,
   :class:`ServiceMissing`;
 - open registries: :class:`Permission`, :class:`MessageTypeSpec`, :class:`ConsolePage`;
+- console views: :class:`ConsoleView`, :class:`Page`, :class:`ConsoleCall`, and for lists
+  :func:`page_size`, :func:`page_cursor`, :func:`export_format`, :class:`Column`,
+  :func:`export_response`;
 - the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`;
 - the event stream: :class:`Consumer`, :class:`Batch`, :class:`StreamEvent`, :func:`publish`,
   :func:`drain_events`;
@@ -26,12 +29,16 @@ from veriseal._lazy import lazy_exports
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Batch": ("veriseal.extend.stream", "Batch"),
     "Channel": ("veriseal.notifications.models", "Channel"),
+    "Column": ("veriseal.console.listing", "Column"),
+    "ConsoleCall": ("veriseal.console.call", "ConsoleCall"),
     "ConsolePage": ("veriseal.extend.console", "ConsolePage"),
+    "ConsoleView": ("veriseal.extend.console", "ConsoleView"),
     "Consumer": ("veriseal.extend.stream", "Consumer"),
     "Database": ("veriseal.extend.database", "Database"),
     "LedgerEvent": ("veriseal.scanning.hooks", "LedgerEvent"),
     "MessageTypeSpec": ("veriseal.notifications.message_types", "MessageTypeSpec"),
     "Options": ("veriseal.extend.cli", "Options"),
+    "Page": ("veriseal.extend.console", "Page"),
     "Permission": ("veriseal.accounts.permissions", "Permission"),
     "PluginContext": ("veriseal.extend.context", "PluginContext"),
     "Provided": ("veriseal.extend.services", "Provided"),
@@ -43,9 +50,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
     "drain_events": ("veriseal.extend.stream", "drain_events"),
     "echo_json": ("veriseal.extend.cli", "echo_json"),
+    "export_format": ("veriseal.console.listing", "export_format"),
+    "export_response": ("veriseal.console.listing", "export_response"),
     "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
     "json_body": ("veriseal.extend.web", "json_body"),
     "mount_plugin": ("veriseal.extend.web", "mount_plugin"),
+    "page_cursor": ("veriseal.console.listing", "page_cursor"),
+    "page_size": ("veriseal.console.listing", "page_size"),
     "pass_opts": ("veriseal.extend.cli", "pass_opts"),
     "plugin_context": ("veriseal.extend.web", "plugin_context"),
     "publish": ("veriseal.extend.stream", "publish"),
@@ -58,12 +69,16 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = [
     "Batch",
     "Channel",
+    "Column",
+    "ConsoleCall",
     "ConsolePage",
+    "ConsoleView",
     "Consumer",
     "Database",
     "LedgerEvent",
     "MessageTypeSpec",
     "Options",
+    "Page",
     "Permission",
     "PluginContext",
     "Provided",
@@ -75,9 +90,13 @@ __all__ = [
     "VerdictContribution",
     "drain_events",
     "echo_json",
+    "export_format",
+    "export_response",
     "hookimpl",
     "json_body",
     "mount_plugin",
+    "page_cursor",
+    "page_size",
     "pass_opts",
     "plugin_context",
     "publish",
@@ -93,8 +112,16 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)
 
 if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.accounts.permissions import Permission
+    from veriseal.console.call import ConsoleCall
+    from veriseal.console.listing import (
+        Column,
+        export_format,
+        export_response,
+        page_cursor,
+        page_size,
+    )
     from veriseal.extend.cli import Options, echo_json, pass_opts, run, with_context, with_engine
-    from veriseal.extend.console import ConsolePage
+    from veriseal.extend.console import ConsolePage, ConsoleView, Page
     from veriseal.extend.context import PluginContext
     from veriseal.extend.database import Database, Tx
     from veriseal.extend.hookspecs import hookimpl

@@ -1,18 +1,72 @@
-"""Console pages and menu entries that plugins bring (``register_console_pages``).
+"""Console pages, views and menu entries that plugins bring (``register_console_pages``).
 
-Data only: the web console renders them (its own module); this registry is what it
-reads. A page is reachable at ``path`` by a principal holding ``action``; its menu
-entry sits in ``menu_group`` at ``menu_order`` (lower first), titled in both languages.
+- :class:`ConsolePage`: a menu entry. A page is reachable at ``path`` by a principal
+  holding ``action``; its entry sits in ``menu_group`` at ``menu_order`` (lower first),
+  titled in both languages.
+- :class:`ConsoleView`: a route of the console (method, path, handler, who may open it);
+  the handler gets a :class:`~veriseal.console.call.ConsoleCall` and returns a
+  :class:`Page` (a template and its context) or any aiohttp response.
+
+This module is the registry the web console (:mod:`veriseal.console`) reads; the
+console checks sign-in, the role's permission and the CSRF token before a handler
+runs, and the services the handler calls check the rest (brand, dealer subtree, owner).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from veriseal.accounts.permissions import Action
 
 _PATH = re.compile(r"/console/[a-z0-9_/-]+")
+
+_VIEW_PATH = re.compile(r"/console(/[A-Za-z0-9_{}:\\+*.|()\[\]^$?-]*)*")
+METHODS = frozenset({"GET", "POST"})
+
+
+@dataclass(frozen=True)
+class Page:
+    """A template (``"base.html"``-extending, named ``"<package>/<file>.html"`` for a
+    plugin's) rendered with ``context`` (the console adds its globals) and a status."""
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    status: int = 200
+
+
+#: ``async def handler(call: ConsoleCall) -> Page | web.StreamResponse`` (ConsoleCall
+#: lives with the console itself, a layer above this registry)
+ViewHandler = Callable[[Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    """A console route. ``action``: the permission whose roles may open it (None: any
+    signed-in user); ``public``: no sign-in needed (sign-in and sign-up pages). A POST
+    view's CSRF token is checked before ``handler`` runs."""
+
+    method: str
+    path: str
+    handler: ViewHandler
+    action: Action | None = None
+    public: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"console view method {self.method!r}: GET or POST")
+        if not _VIEW_PATH.fullmatch(self.path):
+            raise ValueError(f"console view path {self.path!r} must be /console/...")
+        if self.public and self.action is not None:
+            raise ValueError(f"console view {self.path}: a public view has no action")
+
+    @property
+    def package(self) -> str:
+        """The top-level package of the handler: a plugin's templates live in its
+        ``pages/`` folder, named ``"<package>/..."``."""
+        return self.handler.__module__.split(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -48,9 +102,21 @@ class ConsoleRegistry:
 
     def __init__(self) -> None:
         self._pages: dict[str, tuple[str, ConsolePage]] = {}
+        self._views: dict[tuple[str, str], tuple[str, ConsoleView]] = {}
 
-    def add(self, plugin: str, page: ConsolePage) -> None:
-        """Record ``page`` of ``plugin``; ``ValueError`` for a path another plugin holds."""
+    def add(self, plugin: str, page: ConsolePage | ConsoleView) -> None:
+        """Record ``page`` (an entry or a view) of ``plugin``; ``ValueError`` for a path
+        (and method) another plugin holds."""
+        if isinstance(page, ConsoleView):
+            key = (page.method, page.path)
+            owner = self._views.get(key)
+            if owner is not None and owner[0] != plugin:
+                raise ValueError(
+                    f"console view {page.method} {page.path} is claimed by {owner[0]!r}"
+                    f" and {plugin!r}"
+                )
+            self._views[key] = (plugin, page)
+            return
         held = self._pages.get(page.path)
         if held is not None and held[0] != plugin:
             raise ValueError(f"console page {page.path} is claimed by {held[0]!r} and {plugin!r}")
@@ -58,6 +124,10 @@ class ConsoleRegistry:
 
     def pages(self) -> list[ConsolePage]:
         return [page for _, page in self._pages.values()]
+
+    def views(self) -> list[tuple[str, ConsoleView]]:
+        """``(plugin, view)`` for every registered view."""
+        return list(self._views.values())
 
     def menu(self, allowed: set[Action]) -> list[MenuEntry]:
         """The menu entries whose action is in ``allowed``, by group then order."""

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from veriseal.accounts.permissions import Permission
-    from veriseal.extend.console import ConsolePage
+    from veriseal.extend.console import ConsolePage, ConsoleView
     from veriseal.extend.context import PluginContext
     from veriseal.extend.services import Provided, ServiceKey
     from veriseal.notifications.message_types import MessageTypeSpec
@@ -130,8 +130,9 @@ def register_error_codes() -> Mapping[str, tuple[str, str]] | None:
 
 
 @hookspec
-def register_console_pages() -> Iterable[ConsolePage] | None:
-    """Console pages and menu entries the plugin brings (data; the console renders)."""
+def register_console_pages() -> Iterable[ConsolePage | ConsoleView] | None:
+    """Console menu entries (``ConsolePage``) and views (``ConsoleView``: method, path,
+    handler, access) the plugin brings; templates in the plugin's ``pages/`` folder."""
 
 
 @hookspec

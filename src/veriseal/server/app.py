@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import yarl
@@ -267,7 +267,13 @@ class Limits:
     flood_window_s: float = 600.0  # ... within this window raise an alert
 
 
-def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
+def make_app(
+    engine: Engine,
+    limits: Limits | None = None,
+    mounts: Sequence[Callable[[web.Application], None]] = (),
+) -> web.Application:
+    """The server's app. ``mounts`` add routes of the layers above the server (the web
+    console) before the resolver's catch-all pattern, so theirs win."""
     limits = limits or Limits()
     # bodies up to 16 MiB: a 10 MiB avatar or ID photo, base64-encoded in JSON
     app = web.Application(middlewares=[errors_middleware], client_max_size=16 * 1024 * 1024)
@@ -286,6 +292,8 @@ def make_app(engine: Engine, limits: Limits | None = None) -> web.Application:
     mount(app, brandops_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.register_routes(app)
+    for add in mounts:
+        add(app)
     app.router.add_get(r"/{prefix:.*}01/{rest:.*}", resolve)
     app.router.add_post(r"/{prefix:.*}01/{rest:.*}", resolve_post)
     _check_declared(app)

@@ -1,0 +1,157 @@
+"""One console request as a view handler sees it (:class:`ConsoleCall`)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from multidict import MultiDictProxy, MultiMapping
+
+from veriseal.accounts.models import Principal
+from veriseal.console import session
+from veriseal.engine import Engine
+from veriseal.errors import InvalidInput
+from veriseal.i18n import EN, ZH
+from veriseal.server.negotiation import language
+
+if TYPE_CHECKING:
+    from veriseal.extend.context import PluginContext
+
+DEFAULT_TZ = "Asia/Shanghai"
+FLASH = "vs_flash"
+
+
+@dataclass
+class ConsoleCall:
+    """The request, the engine, who is signed in (None only in public views), the
+    reader's language and time zone, and this session's CSRF token."""
+
+    request: web.Request
+    engine: Engine
+    principal: Principal | None
+    lang: str
+    tz: zoneinfo.ZoneInfo
+    csrf: str
+    cookies: session.CookiePolicy
+    token: str | None = None  # the session token, when signed in
+    flash: tuple[str, str] | None = None  # (en, zh) left by the previous redirect
+    _form: MultiDictProxy[Any] | None = field(default=None, repr=False)
+
+    def t(self, en: str, zh: str) -> str:
+        """The text in the reader's language."""
+        return zh if self.lang == ZH else en
+
+    @property
+    def query(self) -> MultiMapping[str]:
+        return self.request.query
+
+    @property
+    def match(self) -> dict[str, str]:
+        return dict(self.request.match_info)
+
+    def int_param(self, name: str) -> int:
+        """A path placeholder as an int (``invalid_input`` otherwise)."""
+        text = self.request.match_info.get(name, "")
+        if not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise InvalidInput(f"{name} must be a positive integer")
+        return int(text)
+
+    async def form(self) -> MultiDictProxy[Any]:
+        """The posted form (files as ``FileField``), read once."""
+        if self._form is None:
+            self._form = await self.request.post()
+        return self._form
+
+    def plugin(self, name: str) -> PluginContext:
+        """The context of plugin ``name`` (its views' database, config and services)."""
+        return self.engine.plugins.context(name)
+
+    def redirect(self, to: str, flash_en: str = "", flash_zh: str = "") -> web.Response:
+        """A 303 to ``to`` (a local path only), with a one-time message for the next page."""
+        response = web.Response(status=303, headers={"Location": local_path(to)})
+        if flash_en or flash_zh:
+            self.cookies.set(
+                response, FLASH, sign_flash(self._flash_key(), flash_en, flash_zh or flash_en), 60
+            )
+        return response
+
+    def start_session(self, token: str, to: str) -> web.Response:
+        """After a successful sign-in: the new session cookie (the only way one is
+        made: fixation-proof), the anonymous id dropped, then a 303 to ``to``."""
+        response = web.Response(status=303, headers={"Location": local_path(to)})
+        self.cookies.set(response, session.SESSION, token, session.SESSION_MAX_AGE)
+        self.cookies.clear(response, session.ANON)
+        return response
+
+    def end_session(self, to: str = "/console/signin") -> web.Response:
+        response = web.Response(status=303, headers={"Location": local_path(to)})
+        self.cookies.clear(response, session.SESSION)
+        return response
+
+    def _flash_key(self) -> bytes:
+        return self.engine.keyring.derive("console-flash")
+
+
+def local_path(to: str) -> str:
+    """``to`` if it is a path on this site (``/console/...``), else the console's home:
+    a ``next=`` parameter must never send a signed-in user to another site."""
+    if to.startswith("/") and not to.startswith("//") and "\\" not in to and "\n" not in to:
+        return to
+    return "/console/"
+
+
+def sign_flash(key: bytes, en: str, zh: str) -> str:
+    body = base64.urlsafe_b64encode(json.dumps([en[:300], zh[:300]]).encode()).decode()
+    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{body}.{mac}"
+
+
+def read_flash(key: bytes, value: str | None) -> tuple[str, str] | None:
+    """The message of a flash cookie this server signed; None for anything else."""
+    if not value or "." not in value:
+        return None
+    body, mac = value.rsplit(".", 1)
+    want = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(want, mac):
+        return None
+    try:
+        en, zh = json.loads(base64.urlsafe_b64decode(body.encode()))
+    except (ValueError, TypeError):
+        return None
+    return (str(en), str(zh))
+
+
+def pick_language(request: web.Request, principal: Principal | None, cookie: str | None) -> str:
+    """``?lang=`` wins, then the language cookie, then the user's profile, then the
+    browser's Accept-Language (Chinese when it names neither)."""
+    asked = request.query.get("lang", "")
+    if asked in (EN, ZH):
+        return asked
+    if cookie in (EN, ZH):
+        return cookie
+    if principal is not None and principal.user is not None:
+        own = principal.user.profile.get("lang", "")
+        if own in (EN, ZH):
+            return own
+    return language(request)
+
+
+def pick_zone(principal: Principal | None, cookie: str | None) -> zoneinfo.ZoneInfo:
+    """The user's profile time zone, else the browser's (cookie set by console.js),
+    else China Standard Time."""
+    for name in (
+        principal.user.profile.get("tz", "") if principal and principal.user else "",
+        cookie or "",
+    ):
+        if name and len(name) < 64:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo(DEFAULT_TZ)

@@ -1,0 +1,172 @@
+"""Every console view against every role, over real HTTP: the console's permission
+matrix, CSRF on every POST, and the page rules the CSP relies on.
+
+``EXPECTED`` is this test's own copy of who may open each view (an action name, or
+``public`` / ``signed-in``), written out independently of the view declarations on
+purpose: a new view without a row here fails the first test, and changing a view's
+access must change both. Which roles hold an action is the permission matrix's
+business (tests/accounts/test_permission_matrix.py keeps its own copy of that).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from veriseal.accounts.models import Role
+from veriseal.accounts.permissions import MATRIX, Action
+from veriseal.console.site import CONSOLE, Console
+
+from .conftest import USERS, ConsoleLive
+
+PUBLIC, SIGNED_IN = "public", "signed-in"
+EXPECTED: dict[str, str] = {
+    "GET /console/signin": PUBLIC,
+    "POST /console/signin": PUBLIC,
+    "POST /console/signin/passkey/begin": PUBLIC,
+    "POST /console/signin/passkey/finish": PUBLIC,
+    "GET /console/signup": PUBLIC,
+    "POST /console/signup": PUBLIC,
+    "POST /console/signup/confirm": PUBLIC,
+    "POST /console/signout": SIGNED_IN,
+    "POST /console/signout/everywhere": SIGNED_IN,
+    "GET /console/": SIGNED_IN,
+    "GET /console/account": "profile.own",
+    "POST /console/account/profile": "profile.own",
+    "POST /console/account/password": "profile.own",
+    "POST /console/account/passkey/begin": "profile.own",
+    "POST /console/account/passkey/finish": "profile.own",
+}
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")
+
+
+def _concrete(path: str) -> str:
+    """A view path with every placeholder filled with 1 (the access and CSRF checks run
+    before the handler reads any of them)."""
+    return _PLACEHOLDER.sub("1", path)
+
+
+def _app_console(console: ConsoleLive) -> Console:
+    assert console.app is not None
+    return console.app[CONSOLE]
+
+
+async def test_every_view_has_an_expected_access(console: ConsoleLive) -> None:
+    declared = {f"{v.method} {v.path}": v for _, v in _app_console(console).views}
+    assert set(declared) == set(EXPECTED), (
+        sorted(set(declared) - set(EXPECTED)),
+        sorted(set(EXPECTED) - set(declared)),
+    )
+    for key, view in declared.items():
+        want = EXPECTED[key]
+        if want == PUBLIC:
+            assert view.public, key
+        elif want == SIGNED_IN:
+            assert not view.public and view.action is None, key
+        else:
+            assert view.action == Action(want), key
+
+
+async def test_each_role_opens_exactly_the_pages_its_role_holds(console: ConsoleLive) -> None:
+    for role_name, (role, _org) in USERS.items():
+        client = await console.client(role_name)
+        for key, want in EXPECTED.items():
+            method, path = key.split(" ", 1)
+            if method != "GET" or want in (PUBLIC,):
+                continue
+            r = await client.raw("GET", _concrete(path))
+            allowed = want == SIGNED_IN or role in MATRIX[Action(want)]
+            if allowed:
+                assert r.status != 403 and r.status < 500, (role_name, key, r.status)
+            else:
+                assert r.status == 403, (role_name, key, r.status)
+
+
+async def test_not_signed_in_goes_to_sign_in(console: ConsoleLive) -> None:
+    anon = await console.anonymous()
+    for key, want in EXPECTED.items():
+        method, path = key.split(" ", 1)
+        if want == PUBLIC:
+            continue
+        r = await anon.raw(method, _concrete(path), data={})
+        assert r.status == 303 and r.headers["Location"].startswith("/console/signin"), key
+
+
+async def test_every_post_without_its_csrf_token_is_refused(console: ConsoleLive) -> None:
+    admin = await console.client("brand_admin")
+    anon = await console.anonymous()
+    await anon.get("/console/signin")
+    before = await _fingerprint(console)
+    for key, want in EXPECTED.items():
+        method, path = key.split(" ", 1)
+        if method != "POST":
+            continue
+        client = anon if want == PUBLIC else admin
+        for data in ({}, {"_csrf": "forged"}, {"_csrf": ""}):
+            r = await client.raw("POST", _concrete(path), data=data)
+            assert r.status == 403, (key, data, r.status)
+        # a token of another session is no better
+        other = anon if client is admin else admin
+        r = await client.raw("POST", _concrete(path), data={"_csrf": other.csrf})
+        assert r.status == 403, key
+    assert await _fingerprint(console) == before
+
+
+async def _fingerprint(console: ConsoleLive) -> dict[str, int]:
+    """Row counts of every table: a refused request changes none."""
+    async with console.engine.ledger.read() as tx:
+        names = [
+            r["name"]
+            for r in await tx.fetch(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name NOT LIKE '%_fts%'"
+            )
+        ]
+        counts = {}
+        for name in names:
+            row = await tx.fetchrow(f'SELECT count(*) AS n FROM "{name}"')
+            counts[name] = int(row["n"]) if row else 0
+    counts.pop("login_attempts", None)  # signing the test clients in is not the point here
+    return counts
+
+
+class _PageRules(HTMLParser):
+    """Finds what the CSP would block: inline scripts, style attributes, event handlers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {k for k, _ in attrs}
+        kinds = dict(attrs)
+        if tag == "script" and "src" not in names and kinds.get("type") != "application/json":
+            self.problems.append("inline <script>")
+        if "style" in names:
+            self.problems.append(f"style= on <{tag}>")
+        self.problems += [f"{k}= on <{tag}>" for k in names if k.startswith("on")]
+        if tag == "style":
+            self.problems.append("<style> element")
+
+
+async def test_pages_need_no_unsafe_inline(console: ConsoleLive) -> None:
+    for role_name, (role, _org) in USERS.items():
+        client = await console.client(role_name)
+        for key, want in EXPECTED.items():
+            method, path = key.split(" ", 1)
+            if method != "GET" or "{" in path:
+                continue
+            if want not in (PUBLIC, SIGNED_IN) and role not in MATRIX[Action(want)]:
+                continue
+            r = await client.raw("GET", path)
+            assert "script-src 'self'" in r.headers["Content-Security-Policy"], key
+            if "text/html" not in r.headers.get("Content-Type", ""):
+                continue
+            rules = _PageRules()
+            rules.feed(await r.text())
+            assert not rules.problems, (role_name, key, rules.problems)
+
+
+async def test_roles_cover_every_role() -> None:
+    assert {role for role, _ in USERS.values()} == set(Role)
