@@ -99,6 +99,7 @@ class AlertCase:
     row: AlertRow
     events: tuple[EventRow, ...]
     evidence: tuple[Scan, ...]
+    brand: Brand | None = None  # the alert's brand (None: the platform's own)
 
     @property
     def id(self) -> int:
@@ -192,7 +193,9 @@ class AlertDesk:
                 raise AlertNotFound(f"no alert {alert_id}")
             events = await store.events(tx, alert_id)
             evidence = await store.scans(tx, row.alert.alert.evidence[:EVIDENCE_SHOWN])
-        return AlertCase(row, tuple(events), tuple(evidence))
+        brand_id = row.alert.alert.brand_id
+        brand = None if brand_id is None else await self._ledger.get_brand_by_id(brand_id)
+        return AlertCase(row, tuple(events), tuple(evidence), brand)
 
     async def transition(
         self, principal: Principal, alert_id: int, to: str, note: str = ""

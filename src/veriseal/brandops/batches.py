@@ -64,10 +64,24 @@ class BatchDesk:
         """The brand the principal works on (``slug``: the platform admin's choice)."""
         return await brand_for(self._ledger, principal, READERS, slug)
 
-    async def all(self, principal: Principal, brand: Brand) -> list[Batch]:
-        """The brand's batches, newest first."""
+    async def all(
+        self,
+        principal: Principal,
+        brand: Brand,
+        *,
+        before_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[Batch]:
+        """The brand's batches, newest first (ids below ``before_id``, at most
+        ``limit``). A brand makes batches by the hundred, not the million: the list is
+        read whole and cut here."""
         check_brand(principal, READERS, brand)
-        return list(reversed(await self._batches.list(brand)))
+        found = [
+            b
+            for b in reversed(await self._batches.list(brand))
+            if before_id is None or b.id < before_id
+        ]
+        return found if limit is None else found[:limit]
 
     async def get(self, principal: Principal, brand: Brand, batch_id: int) -> Batch:
         """One batch of the brand; ``BatchNotFound`` for another brand's (its existence

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import Action
-from veriseal.brandops.scope import check_brand
+from veriseal.brandops.scope import brand_for, check_brand
 from veriseal.catalog.keys import KeyService
+from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, KeyRecord, KeyStatus
 
 #: What a brand key signs with (Ed25519, RFC 8032) and encrypts codes and PINs with
@@ -53,9 +54,14 @@ class KeyReport:
 
 
 class KeyDesk:
-    def __init__(self, keys: KeyService, rotate_after_days: int) -> None:
+    def __init__(self, ledger: Ledger, keys: KeyService, rotate_after_days: int) -> None:
+        self._ledger = ledger
         self._keys = keys
         self.rotate_after_days = rotate_after_days
+
+    async def brand(self, principal: Principal, slug: str | None = None) -> Brand:
+        """The brand whose keys the principal manages (``slug``: the platform admin's)."""
+        return await brand_for(self._ledger, principal, (Action.KEYS_MANAGE,), slug)
 
     async def status(
         self, principal: Principal, brand: Brand, now: dt.datetime | None = None

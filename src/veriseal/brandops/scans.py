@@ -23,7 +23,7 @@ from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
 from veriseal.ledger.base import Ledger
-from veriseal.models import Brand, Scan, ScanChannel, ScanQuery
+from veriseal.models import Brand, Product, Scan, ScanChannel, ScanQuery
 from veriseal.regions.china import province_key
 from veriseal.scanning.verification import Outcome
 
@@ -100,6 +100,11 @@ class ScanDesk:
 
     async def brand(self, principal: Principal, slug: str | None = None) -> Brand:
         return await brand_for(self._ledger, principal, (Action.SCANS_READ,), slug)
+
+    async def products(self, principal: Principal, brand: Brand) -> list[Product]:
+        """The brand's products, for the product filter."""
+        check_brand(principal, (Action.SCANS_READ,), brand)
+        return await self._ledger.list_products(brand.id)
 
     async def page(
         self,

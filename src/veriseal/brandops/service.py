@@ -52,7 +52,7 @@ class BrandOps:
         return cls(
             batches=desk,
             prints=PrintDesk(ledger, keys, desk, settings.template_dirs, settings.print_spool),
-            keys=KeyDesk(keys, settings.key_rotation_days),
+            keys=KeyDesk(ledger, keys, settings.key_rotation_days),
             dashboard=Dashboard(ledger),
             alerts=AlertDesk(ledger),
             scans=ScanDesk(ledger),

@@ -11,6 +11,11 @@ from veriseal.extend.console import ConsolePage, ConsoleView
 MODULES = (
     "veriseal.console.views.auth",
     "veriseal.console.views.home",
+    "veriseal.console.views.dashboard",
+    "veriseal.console.views.batches",
+    "veriseal.console.views.scans",
+    "veriseal.console.views.alerts",
+    "veriseal.console.views.keys",
 )
 
 
