@@ -195,8 +195,8 @@ class Scan:
 @dataclass(frozen=True, slots=True)
 class ScanQuery:
     """Which of a brand's scans ``Ledger.list_scans`` returns: those matching every
-    field that is set, at most ``limit``, in the order recorded (by id), or newest
-    first with ``newest_first``."""
+    field that is set, at most ``limit``, in the order recorded (by id), or with
+    ``newest_first`` by when they happened, newest first."""
 
     code: str | None = None  # the normalised serial
     batch_id: int | None = None
@@ -212,8 +212,10 @@ class ScanQuery:
     limit: int = 1000
     outcome: str | None = None  # one verdict (a veriseal.scanning.verification.Outcome)
     channel: str | None = None  # one ScanChannel
-    before_id: int | None = None  # only scans with a smaller id: newest-first paging
-    newest_first: bool = False  # by id descending (the console's lists)
+    #: by when the scans happened, newest first (``at`` then id, descending): the
+    #: console's lists, which a time range filters; page with ``before``
+    newest_first: bool = False
+    before: tuple[dt.datetime, int] | None = None  # newest first: only scans before (at, id)
 
 
 #: no filter: the first 1000 scans

@@ -8,7 +8,13 @@ import pytest
 
 from veriseal.accounts.errors import Forbidden
 from veriseal.brandops import scans as scan_search
-from veriseal.brandops.scans import ExportTooLarge, ScanFilter
+from veriseal.brandops.scans import (
+    ExportTooLarge,
+    ScanFilter,
+    cursor_of,
+    cursor_text,
+    parse_cursor,
+)
 from veriseal.errors import InvalidInput
 from veriseal.models import Scan, ScanChannel
 
@@ -23,7 +29,7 @@ async def _seed(w: World) -> list[int]:
         rows.append(
             scan(
                 w.brand,
-                T0 + dt.timedelta(hours=i),
+                T0 + dt.timedelta(hours=i // 2),  # pairs at one time: ties go by id
                 ["genuine", "suspected_clone", "invalid"][i % 3],
                 ["CN-GD", "CN-ZJ", None][i % 2 * (1 + i % 3 // 2)],
                 [ScanChannel.WEB, ScanChannel.HANDHELD][i % 4 == 0],
@@ -43,12 +49,13 @@ async def test_filters_match_the_rows(world: World) -> None:
     ids = await _seed(world)
     desk, inspector = world.engine.ops.scans, world.who["I"]
     everything = await desk.page(inspector, world.brand, ScanFilter(), limit=1000)
-    assert _ids(everything) == sorted(ids[:60], reverse=True)  # newest first, ours only
     by_id = {s.id: s.scan for s in everything}
+    newest = sorted(by_id, key=lambda i: (by_id[i].at, i), reverse=True)
+    assert _ids(everything) == newest and set(newest) == set(ids[:60])  # ours only
 
     async def check(flt: ScanFilter, keep: object) -> None:
         got = _ids(await desk.page(inspector, world.brand, flt, limit=1000))
-        want = [i for i in sorted(by_id, reverse=True) if keep(by_id[i])]  # type: ignore[operator]
+        want = [i for i in newest if keep(by_id[i])]  # type: ignore[operator]
         assert got == want and got, flt
 
     await check(ScanFilter(outcome="suspected_clone"), lambda s: s.outcome == "suspected_clone")
@@ -67,11 +74,11 @@ async def test_filters_match_the_rows(world: World) -> None:
     seen: list[int] = []
     before = None
     while True:
-        page = await desk.page(inspector, world.brand, ScanFilter(), limit=7, before_id=before)
+        page = await desk.page(inspector, world.brand, ScanFilter(), limit=7, before=before)
         seen += _ids(page)
         if len(page) < 7:
             break
-        before = page[-1].id
+        before = parse_cursor(cursor_text(cursor_of(page[-1])))
     assert seen == _ids(everything)
 
 
@@ -101,7 +108,11 @@ async def test_exports_page_through_everything(
     monkeypatch.setattr(scan_search, "EXPORT_PAGE", 8)
     pages = [p async for p in desk.export(world.who["B"], world.brand, ScanFilter())]
     assert [len(p) for p in pages] == [8] * 7 + [4]
-    assert [s.id for p in pages for s in p] == sorted(ids[:60], reverse=True)
+    flat = [s for p in pages for s in p]
+    assert [s.id for s in flat] == [
+        s.id for s in sorted(flat, key=lambda s: (s.scan.at, s.id), reverse=True)
+    ]
+    assert {s.id for s in flat} == set(ids[:60])
     capped = desk.export(world.who["B"], world.brand, ScanFilter(), max_rows=59)
     with pytest.raises(ExportTooLarge):
         async for _ in capped:

@@ -1,9 +1,11 @@
 """The console's scan list and its exports (``scans.read``).
 
 Filters: when the scan happened (``since`` inclusive, ``until`` exclusive), outcome,
-product (GTIN), batch, province, channel. The list pages newest first by id (keyset:
-``before_id``), through the ledger's :meth:`~veriseal.ledger.base.Ledger.list_scans`
-and the scan indexes of migration 0017.
+product (GTIN), batch, province, channel. The list goes newest first by when the scans
+happened (then by id), a page at a time after a keyset :data:`Cursor` (the last row's
+time and id), through the ledger's :meth:`~veriseal.ledger.base.Ledger.list_scans` and
+the (brand, [outcome | province,] time) indexes walked backwards: a page of a time
+range costs that page, not the range.
 
 Exports: CSV streams every matching row, a page at a time (memory stays flat however
 many); XLSX is refused above :data:`XLSX_MAX_ROWS` rows (a spreadsheet of more is
@@ -13,6 +15,7 @@ neither quick to build nor to open: narrow the filters, or take the CSV).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
@@ -31,6 +34,34 @@ from veriseal.scanning.verification import Outcome
 XLSX_MAX_ROWS = 100_000
 #: Rows read per query while exporting.
 EXPORT_PAGE = 2000
+
+
+#: Where a newest-first page ends: the last scan's time and id.
+Cursor = tuple[dt.datetime, int]
+_CURSOR = re.compile(r"([0-9]{1,17})\.([0-9]{1,18})")
+
+
+def cursor_of(scan: Scan) -> Cursor:
+    return (scan.scan.at, scan.id)
+
+
+def cursor_text(cursor: Cursor) -> str:
+    """The cursor in a URL: microseconds since 1970 (UTC), a dot, the scan id."""
+    at, scan_id = cursor
+    micros = (at - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"{micros}.{scan_id}"
+
+
+def parse_cursor(text: str) -> Cursor:
+    """A cursor from :func:`cursor_text` (``InvalidInput`` for anything else)."""
+    found = _CURSOR.fullmatch(text)
+    if found is None:
+        raise InvalidInput("cursor is not one this server gave out")
+    at = _EPOCH + dt.timedelta(microseconds=int(found.group(1)))
+    return (at, int(found.group(2)))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class ExportTooLarge(InvalidInput):
@@ -79,7 +110,7 @@ class ScanFilter:
             province=None if self.province is None else province_key(self.province),
         )
 
-    def query(self, limit: int, before_id: int | None = None) -> ScanQuery:
+    def query(self, limit: int, before: Cursor | None = None) -> ScanQuery:
         return ScanQuery(
             batch_id=self.batch_id,
             gtin=self.gtin,
@@ -88,7 +119,7 @@ class ScanFilter:
             province=self.province,
             outcome=self.outcome,
             channel=self.channel,
-            before_id=before_id,
+            before=before,
             newest_first=True,
             limit=limit,
         )
@@ -113,11 +144,12 @@ class ScanDesk:
         flt: ScanFilter,
         *,
         limit: int = 50,
-        before_id: int | None = None,
+        before: Cursor | None = None,
     ) -> list[Scan]:
-        """One page of the brand's matching scans, newest first."""
+        """One page of the brand's matching scans, newest first, after ``before`` (the
+        :func:`cursor_of` the previous page's last scan)."""
         check_brand(principal, (Action.SCANS_READ,), brand)
-        return await self._ledger.list_scans(brand.id, flt.checked().query(limit, before_id))
+        return await self._ledger.list_scans(brand.id, flt.checked().query(limit, before))
 
     async def export(
         self, principal: Principal, brand: Brand, flt: ScanFilter, *, max_rows: int | None = None
@@ -128,7 +160,7 @@ class ScanDesk:
         sent nothing yet."""
         check_brand(principal, (Action.SCANS_READ,), brand)
         checked = flt.checked()
-        before: int | None = None
+        before: Cursor | None = None
         sent = 0
         while True:
             found = await self._ledger.list_scans(brand.id, checked.query(EXPORT_PAGE, before))
@@ -143,4 +175,4 @@ class ScanDesk:
             yield found
             if len(found) < EXPORT_PAGE:
                 return
-            before = found[-1].id
+            before = cursor_of(found[-1])

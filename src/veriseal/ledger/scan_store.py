@@ -155,12 +155,17 @@ class ScanStore(abc.ABC):
             ("id > ?", query.after_id),
             ("outcome = ?", query.outcome),
             ("channel = ?", query.channel),
-            ("id < ?", query.before_id),
         ):
             if value is not None:
                 clauses.append(clause)
                 args.append(value)
-        order = "id DESC" if query.newest_first else "id"
+        order = "id"
+        if query.newest_first:
+            # the (brand, at) indexes walked backwards: a time range costs its page only
+            order = "at DESC, id DESC"
+            if query.before is not None:
+                clauses.append("(at < ? OR (at = ? AND id < ?))")
+                args += [query.before[0], query.before[0], query.before[1]]
         sql = (
             f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
         )

@@ -16,9 +16,15 @@ from typing import Any
 from aiohttp import web
 
 from veriseal.accounts.permissions import Action
-from veriseal.brandops.scans import XLSX_MAX_ROWS, ScanFilter
+from veriseal.brandops.scans import (
+    XLSX_MAX_ROWS,
+    ScanFilter,
+    cursor_of,
+    cursor_text,
+    parse_cursor,
+)
 from veriseal.console.call import ConsoleCall
-from veriseal.console.listing import Column, export_format, page_cursor, page_size
+from veriseal.console.listing import Column, export_format, page_size
 from veriseal.console.stream_export import stream_export
 from veriseal.console.views.brandpick import brand_params, pick_brand, reader
 from veriseal.errors import InvalidInput
@@ -124,7 +130,9 @@ async def scans(call: ConsoleCall) -> Page | web.StreamResponse:
         if fmt is not None:
             return await _export(call, picked, flt, fmt)
         limit = page_size(call)
-        found = await desk.page(who, picked, flt, limit=limit, before_id=page_cursor(call))
+        text = call.query.get("cursor", "")
+        before = parse_cursor(text) if text else None
+        found = await desk.page(who, picked, flt, limit=limit, before=before)
         error = ""
     except InvalidInput as exc:
         if fmt is not None and exc.code == "export_too_large":
@@ -133,7 +141,8 @@ async def scans(call: ConsoleCall) -> Page | web.StreamResponse:
     return Page("scans.html", {
         "brand": picked,
         "rows": [row(call, s) for s in found],
-        "next_cursor": found[-1].id if found and len(found) == limit else None,
+        "next_cursor": cursor_text(cursor_of(found[-1])) if found and len(found) == limit
+        else None,
         "error": error,
         "q": {k: call.query.get(k, "") for k in
               ("from", "to", "outcome", "product", "batch", "province", "channel")},

@@ -78,8 +78,9 @@ CREATE TABLE print_runs (
 );
 CREATE INDEX print_runs_batch ON print_runs(batch_id, id);
 
--- The console's scan list pages a brand's scans newest first, filtered by outcome or
--- province: without these, a brand's page sorted its every scan by id.
+-- A brand's scans in id order (the JSON API's pages): without it a page sorted every
+-- scan of the brand. The console's list goes newest first by when scans happened
+-- (scans_at, and these two for its verdict and province filters, walked backwards).
 CREATE INDEX scans_brand ON scans(brand_id, id);
-CREATE INDEX scans_brand_outcome ON scans(brand_id, outcome, id);
-CREATE INDEX scans_brand_province ON scans(brand_id, province, id);
+CREATE INDEX scans_brand_outcome ON scans(brand_id, outcome, at);
+CREATE INDEX scans_brand_province ON scans(brand_id, province, at);
