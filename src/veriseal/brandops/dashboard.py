@@ -156,12 +156,11 @@ class Dashboard:
         """The brand's dashboard: a few indexed reads, whatever the number of scans."""
         check_brand(principal, (Action.SCANS_READ,), brand)
         today = day_number(now or dt.datetime.now(dt.UTC))
-        first = today - WINDOW_DAYS + 1
         async with self._ledger.read() as tx:
-            cells = await store.cells_since(tx, brand.id, first)
+            sums = await store.sums(tx, brand.id, today - WINDOW_DAYS + 1, today - TREND_DAYS + 1)
             states = await workflow_store.count_states(tx, brand.id)
             pending = await store.pending_scans(tx, CONSUMER, PENDING_COUNTED + 1)
-        return summarise(today, cells, states, pending)
+        return summarise(today, sums, states, pending)
 
     async def rebuild(self, principal: Principal) -> tuple[int, int]:
         """Recount the rollup of every brand from the scans; return the scans counted
@@ -190,38 +189,26 @@ def count(facts: Sequence[store.ScanFact]) -> Counter[store.Cell]:
     return out
 
 
-def summarise(
-    today: int,
-    cells: Sequence[tuple[int, str, str, int]],
-    states: dict[str, int],
-    pending: int,
-) -> Figures:
-    """The figures of rollup ``cells`` (day, outcome, province, n) from the window's
-    first day on; ``states``: the alert counts of :func:`workflow_store.count_states`."""
-    verdicts: Counter[str] = Counter()
-    provinces: Counter[str] = Counter()
-    per_day: Counter[int] = Counter()
-    genuine: Counter[int] = Counter()
-    for day, outcome, province, n in cells:
-        verdicts[outcome] += n
-        provinces[province] += n
-        per_day[day] += n
-        if outcome == "genuine":
-            genuine[day] += n
+def summarise(today: int, sums: store.Sums, states: dict[str, int], pending: int) -> Figures:
+    """The figures of the rollup's ``sums`` on day ``today``; ``states``: the alert
+    counts of :func:`workflow_store.count_states`."""
+    per_day = {day: (n, genuine) for day, n, genuine in sums.by_day}
     trend = tuple(
-        (day_date(d), per_day[d], genuine[d]) for d in range(today - TREND_DAYS + 1, today + 1)
+        (day_date(d), *per_day.get(d, (0, 0))) for d in range(today - TREND_DAYS + 1, today + 1)
     )
     return Figures(
         today=day_date(today),
-        scans_today=per_day[today],
-        scans_window=sum(per_day.values()),
-        verdicts=tuple(sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        provinces=tuple(
-            province_count(p, n)
-            for p, n in sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0]))
-        ),
+        scans_today=per_day.get(today, (0, 0))[0],
+        scans_window=sum(n for _, n in sums.by_outcome),
+        verdicts=tuple(sorted(sums.by_outcome, key=_most)),
+        provinces=tuple(province_count(p, n) for p, n in sorted(sums.by_province, key=_most)),
         trend=trend,
         open_alerts=states.get("open", 0) + states.get("investigating", 0),
         investigating=states.get("investigating", 0),
         pending_scans=pending,
     )
+
+
+def _most(kv: tuple[str, int]) -> tuple[int, str]:
+    """Most first, then by name."""
+    return (-kv[1], kv[0])

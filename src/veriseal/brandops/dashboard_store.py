@@ -80,22 +80,42 @@ async def rebuild(tx: Tx, counted_after: int) -> None:
     )
 
 
-async def cells_since(tx: Tx, brand_id: int, first_day: int) -> list[tuple[int, str, str, int]]:
-    """``(day, outcome, province, n)`` of the brand from ``first_day`` on."""
-    found = await tx.fetch(
-        "SELECT day, outcome, province, n FROM scan_daily WHERE brand_id = ? AND day >= ?",
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """A brand's rollup summed three ways over a window (the database adds up the
+    cells: a few dozen rows reach Python, not the thousands of cells)."""
+
+    by_outcome: list[tuple[str, int]]
+    by_province: list[tuple[str, int]]
+    by_day: list[tuple[int, int, int]]  # (day, scans, of them genuine), from trend_from
+
+
+async def sums(tx: Tx, brand_id: int, window_from: int, trend_from: int) -> Sums:
+    """The brand's scans per outcome and per province from day ``window_from`` on, and
+    per day (with the genuine ones) from ``trend_from`` on."""
+    outcome = await tx.fetch(
+        "SELECT outcome, SUM(n) AS n FROM scan_daily WHERE brand_id = ? AND day >= ?"
+        " GROUP BY outcome",
         brand_id,
-        first_day,
+        window_from,
     )
-    return [(int(r["day"]), str(r["outcome"]), str(r["province"]), int(r["n"])) for r in found]
-
-
-async def total(tx: Tx, brand_id: int) -> int:
-    """Every scan of the brand the rollup has counted."""
-    row = await tx.fetchrow(
-        "SELECT COALESCE(SUM(n), 0) AS n FROM scan_daily WHERE brand_id = ?", brand_id
+    province = await tx.fetch(
+        "SELECT province, SUM(n) AS n FROM scan_daily WHERE brand_id = ? AND day >= ?"
+        " GROUP BY province",
+        brand_id,
+        window_from,
     )
-    return 0 if row is None else int(row["n"])
+    day = await tx.fetch(
+        "SELECT day, SUM(n) AS n, SUM(CASE WHEN outcome = 'genuine' THEN n ELSE 0 END) AS g"
+        " FROM scan_daily WHERE brand_id = ? AND day >= ? GROUP BY day",
+        brand_id,
+        trend_from,
+    )
+    return Sums(
+        [(str(r["outcome"]), int(r["n"])) for r in outcome],
+        [(str(r["province"]), int(r["n"])) for r in province],
+        [(int(r["day"]), int(r["n"]), int(r["g"])) for r in day],
+    )
 
 
 async def total_all(tx: Tx) -> int:
