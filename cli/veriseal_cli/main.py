@@ -7,6 +7,7 @@ import click
 from veriseal_cli import (
     batches,
     clones,
+    dashboard,
     keys,
     plugin_new,
     products,
@@ -42,6 +43,7 @@ def cli(
 
 for module in (setup, products, batches, keys, verify, serve, scans, clones, users, print_commands):
     module.register(cli)
+dashboard.register(cli)
 lifecycle_commands.register(cli)  # after batches: it adds to the batch group
 stream_commands.register(cli)  # after lifecycle: it adds to the events group
 notify_commands.register(cli)

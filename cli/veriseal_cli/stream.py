@@ -97,7 +97,7 @@ def lag_command(opts: Options, as_json: bool) -> None:
     """Each consumer's position, the stream's head and how far behind it is."""
 
     async def go(engine: Engine) -> None:
-        declared = [c.name for _, c in engine.plugins.consumers()]
+        declared = [c.name for _, c in engine.consumers()]
         found = await lag(engine.ledger, declared)
         if as_json:
             echo_json([x.to_dict() for x in found])

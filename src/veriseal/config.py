@@ -10,6 +10,7 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
 
     [keys]
     key_file = "veriseal.key"     # or leave it out and set VERISEAL_PASSPHRASE
+    rotate_after_days = 365       # the console flags an active key older than this
 
     [brand]
     default = "acme"              # the brand commands act on when --brand is not given
@@ -21,6 +22,7 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
 
     [printing]
     template_dirs = ["labels"]    # the brand's own print templates (see docs/printing.md)
+    spool_dir = "print-spool"     # where print runs started in the console write their files
 
     [plugins]
     enabled = ["territories"]     # the default: the bundled plugins; [] for none
@@ -67,6 +69,11 @@ class Config:
     #: ``[printing] template_dirs``: a brand's own print-template folders, searched before
     #: the shipped ``printer_templates/`` (relative paths: from the config file's folder)
     template_dirs: tuple[Path, ...] = ()
+    #: ``[keys] rotate_after_days``: an active key older than this is due for rotation
+    key_rotation_days: int = 365
+    #: ``[printing] spool_dir``: the folder of the console's print files (default
+    #: ``print-spool`` beside the config file; None: a folder in the system's temp dir)
+    print_spool: Path | None = None
     #: every table of the file, for modules that read a section of their own
     #: (``[console]``, ``[auth]``, ``[notifications]``): ``section("console")``
     tables: dict[str, Any] = field(default_factory=dict)
@@ -133,8 +140,17 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         template_dirs=tuple(
             _resolve(base, str(d)) for d in data.get("printing", {}).get("template_dirs", [])
         ),
+        key_rotation_days=_positive(data.get("keys", {}), "rotate_after_days", 365),
+        print_spool=_resolve(base, str(data.get("printing", {}).get("spool_dir", "print-spool"))),
         tables=data,
     )
+
+
+def _positive(table: dict[str, Any], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{key} must be a whole number of at least 1")
+    return value
 
 
 def _plugins(data: dict[str, Any]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from veriseal.accounts.kyc import KycService
 from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
 from veriseal.accounts.store import AccountStore
+from veriseal.brandops.service import BrandOps, OpsSettings
 from veriseal.cache import TtlCache
 from veriseal.catalog.batches import BatchService
 from veriseal.catalog.brands import BrandService
@@ -25,6 +26,7 @@ from veriseal.config import Config
 from veriseal.errors import BrandNotFound
 from veriseal.extend.manager import Plugins
 from veriseal.extend.manager import load as load_plugins
+from veriseal.extend.stream.consumer import Consumer
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
@@ -53,6 +55,7 @@ class Engine:
     external: ExternalSignIn  # third-party sign-in ([auth.providers.*] of the config)
     notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
     reports: ReportService  # consumers' suspected-fake reports (alerts for the brand)
+    ops: BrandOps  # the console's principal-checked services (veriseal.brandops)
 
     @classmethod
     async def open(
@@ -85,6 +88,16 @@ class Engine:
             ledger, account_notices, pepper=lambda: keyring.derive("otp-pepper")
         )
         scans = ScanService(ledger, verifier, committer, cache, plugins)
+        catalogue = Catalogue(ledger)
+        batches = BatchService(ledger, keys)
+        ops = BrandOps.build(
+            ledger,
+            keys,
+            batches,
+            catalogue,
+            lifecycle.activation,
+            OpsSettings(config.template_dirs, config.print_spool, config.key_rotation_days),
+        )
         committer.start()
         engine = cls(
             config=config,
@@ -92,8 +105,8 @@ class Engine:
             keyring=keyring,
             keys=keys,
             brands=BrandService(ledger, keys),
-            catalogue=Catalogue(ledger),
-            batches=BatchService(ledger, keys),
+            catalogue=catalogue,
+            batches=batches,
             verifier=verifier,
             scans=scans,
             committer=committer,
@@ -104,6 +117,7 @@ class Engine:
             external=ExternalSignIn(accounts, sign_in_providers),
             notifier=notifier,
             reports=ReportService(ledger, keyring, verifier, scans, accounts.store, notifier),
+            ops=ops,
         )
         try:
             await plugins.startup(engine)
@@ -122,8 +136,14 @@ class Engine:
             return brands[0]
         raise BrandNotFound("several brands share this ledger: name one with --brand")
 
+    def consumers(self) -> list[tuple[str | None, Consumer]]:
+        """Every event-stream consumer to run, with its owner: the core's (owner None),
+        then the enabled plugins'."""
+        return [(None, c) for c in self.ops.consumers()] + list(self.plugins.consumers())
+
     async def close(self) -> None:
-        """Commit queued scans, then release the ledger."""
+        """Stop background print runs, commit queued scans, then release the ledger."""
+        await self.ops.close()
         await self.committer.stop()
         await self.ledger.close()
 

@@ -200,7 +200,8 @@ class Scan:
 @dataclass(frozen=True, slots=True)
 class ScanQuery:
     """Which of a brand's scans ``Ledger.list_scans`` returns: those matching every
-    field that is set, at most ``limit``, in the order recorded (by id)."""
+    field that is set, at most ``limit``, in the order recorded (by id), or with
+    ``newest_first`` by when they happened, newest first."""
 
     code: str | None = None  # the normalised serial
     batch_id: int | None = None
@@ -214,6 +215,12 @@ class ScanQuery:
     province: str | None = None  # ISO 3166-2, likewise (see Region)
     after_id: int | None = None  # only scans with a greater id: the page after it
     limit: int = 1000
+    outcome: str | None = None  # one verdict (a veriseal.scanning.verification.Outcome)
+    channel: str | None = None  # one ScanChannel
+    #: by when the scans happened, newest first (``at`` then id, descending): the
+    #: console's lists, which a time range filters; page with ``before``
+    newest_first: bool = False
+    before: tuple[dt.datetime, int] | None = None  # newest first: only scans before (at, id)
 
 
 #: no filter: the first 1000 scans

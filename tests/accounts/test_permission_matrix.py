@@ -16,6 +16,7 @@ plugin registers (``territory.grant``) needs its row here too.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,6 +37,7 @@ from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.extend.manager import BUNDLED, load
+from veriseal.models import AlertKind, NewAlert
 from veriseal.server import make_app
 from veriseal.server.app import Limits
 
@@ -59,6 +61,7 @@ EXPECTED: dict[Action, str] = {
     Action.SCANS_RECORD: "P B F D R I",
     Action.SCANS_READ: "P B I",
     Action.ALERTS_READ: "P B I",
+    Action.ALERTS_MANAGE: "P B",
     Action.NOTIFY_BROADCAST: "P B",
     Action.MESSAGES_OWN: ALL,
     Action.SCANS_OWN: ALL,
@@ -95,6 +98,7 @@ class World:
     shop_user: int
     brand_slug: str
     batch_id: int
+    alert_id: int
 
 
 async def _world(engine: Engine) -> World:
@@ -118,6 +122,9 @@ async def _world(engine: Engine) -> World:
         tokens[letter], _ = await accounts.create_token(SYSTEM, "t", ["*"], for_user=user.id)
     await engine.catalogue.add(make_product(brand, "09506000134352", "Tea", shelf_life_days=365))
     batch = await engine.batches.create(brand, BatchRequest("09506000134352", "L1", 10))
+    alert = await engine.ledger.append_alert(
+        NewAlert(dt.datetime.now(dt.UTC), brand.id, AlertKind.CLONE_COUNT, "S", (), "{}")
+    )
     return World(
         engine,
         principals,
@@ -127,6 +134,7 @@ async def _world(engine: Engine) -> World:
         principals["R"].user_id or 0,
         brand.slug,
         batch.id,
+        alert,
     )
 
 
@@ -220,6 +228,12 @@ def _calls() -> dict[Action, Call]:
         ),
         Action.SCANS_READ: get(lambda w: f"/api/v1/scans?brand={w.brand_slug}"),
         Action.ALERTS_READ: get(lambda w: f"/api/v1/alerts?brand={w.brand_slug}"),
+        # the first allowed role moves the alert; the next gets 409 (past the check)
+        Action.ALERTS_MANAGE: send(
+            "POST",
+            lambda w: f"/api/v1/alerts/{w.alert_id}/transition",
+            lambda w: {"to": "investigating"},
+        ),
         Action.MESSAGES_OWN: get(lambda w: "/api/v1/messages?q=%E7%AA%9C%E8%B4%A7"),
         Action.SCANS_OWN: get(lambda w: "/api/v1/me/scans"),
         Action.REPORTS_FILE: report,

@@ -96,6 +96,19 @@ EXPECTED: dict[str, str] = {
     r"POST /console/territories/diversion/{id:\d+}/transition": "territory.grant",
     "GET /console/territories/policy": "territory.grant",
     "POST /console/territories/policy": "territory.grant",
+    # brand console (veriseal.brandops)
+    "GET /console/dashboard": "scans.read",
+    "GET /console/batches": "line.operate",
+    "POST /console/batches": "batches.write",
+    r"GET /console/batches/{id:\d+}": "line.operate",
+    r"POST /console/batches/{id:\d+}/activate": "line.operate",
+    r"POST /console/batches/{id:\d+}/print": "line.operate",
+    r"GET /console/batches/{id:\d+}/print/{run:\d+}/download": "line.operate",
+    "GET /console/scans": "scans.read",
+    "GET /console/alerts": "alerts.read",
+    r"GET /console/alerts/{id:\d+}": "alerts.read",
+    r"POST /console/alerts/{id:\d+}/transition": "alerts.manage",
+    "GET /console/keys": "keys.manage",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

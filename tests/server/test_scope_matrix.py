@@ -73,6 +73,11 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/scans": "scans.record",
     "GET /api/v1/scans": "scans.read",
     "GET /api/v1/alerts": "alerts.read",
+    # brand console
+    "GET /api/v1/dashboard": "scans.read",
+    "GET /api/v1/batches": "line.operate",
+    "GET /api/v1/alerts/{id}": "alerts.read",
+    "POST /api/v1/alerts/{id}/transition": "alerts.manage",
     # messages
     "GET /api/v1/messages": "messages.own",
     "POST /api/v1/messages/read": "messages.own",

@@ -74,6 +74,7 @@ class Action(str):
     SCANS_RECORD: ClassVar[Action]  # authenticated (handheld) scan upload
     SCANS_READ: ClassVar[Action]  # the brand's scan ledger and exports
     ALERTS_READ: ClassVar[Action]  # clone / diversion alerts
+    ALERTS_MANAGE: ClassVar[Action]  # move core alerts: investigate, confirm, dismiss
     NOTIFY_BROADCAST: ClassVar[Action]  # send notices to the users of an org subtree
     MESSAGES_OWN: ClassVar[Action]  # one's own inbox
     SCANS_OWN: ClassVar[Action]  # scan signed in (console) and list one's own verifications
@@ -99,6 +100,7 @@ _CORE: dict[str, tuple[str, frozenset[Role]]] = {
     "SCANS_RECORD": ("scans.record", frozenset({P, B, F, D, R, INS})),
     "SCANS_READ": ("scans.read", frozenset({P, B, INS})),
     "ALERTS_READ": ("alerts.read", frozenset({P, B, INS})),
+    "ALERTS_MANAGE": ("alerts.manage", frozenset({P, B})),
     "NOTIFY_BROADCAST": ("notify.broadcast", frozenset({P, B})),
     "MESSAGES_OWN": ("messages.own", EVERYONE),
     "SCANS_OWN": ("scans.own", EVERYONE),

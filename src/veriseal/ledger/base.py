@@ -263,8 +263,8 @@ class Ledger(abc.ABC):
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER
     ) -> list[Scan]:
         """The brand's scans matching ``query`` (:class:`veriseal.models.ScanQuery`), in
-        the order recorded (by id). ``brand_id=None`` lists the scans no brand could be
-        named for (fakes)."""
+        the order recorded (by id; by time, newest first, with ``query.newest_first``).
+        ``brand_id=None`` lists the scans no brand could be named for (fakes)."""
 
     @abc.abstractmethod
     async def count_received(

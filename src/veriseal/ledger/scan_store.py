@@ -153,11 +153,22 @@ class ScanStore(abc.ABC):
             ("country = ?", query.country),
             ("province = ?", query.province),
             ("id > ?", query.after_id),
+            ("outcome = ?", query.outcome),
+            ("channel = ?", query.channel),
         ):
             if value is not None:
                 clauses.append(clause)
                 args.append(value)
-        sql = f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        order = "id"
+        if query.newest_first:
+            # the (brand, at) indexes walked backwards: a time range costs its page only
+            order = "at DESC, id DESC"
+            if query.before is not None:
+                clauses.append("(at < ? OR (at = ? AND id < ?))")
+                args += [query.before[0], query.before[0], query.before[1]]
+        sql = (
+            f"SELECT id, {_COLS} FROM scans WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
+        )
         async with self.read() as tx:
             found = await tx.fetch(sql, *args, query.limit)
         return [rows.scan(r) for r in found]

@@ -39,6 +39,7 @@ from veriseal.scanning.verification import Outcome
 from veriseal.server import (
     accounts_routes,
     auth,
+    brandops_routes,
     consumer_routes,
     lifecycle_routes,
     messages_routes,
@@ -295,6 +296,7 @@ def make_app(
     mount(app, messages_routes.ROUTES, ENGINE)
     mount(app, push_routes.ROUTES, ENGINE)
     mount(app, consumer_routes.ROUTES, ENGINE)
+    mount(app, brandops_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.register_routes(app)
     for add in mounts:

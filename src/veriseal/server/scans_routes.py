@@ -13,32 +13,35 @@ route's input).
   and without ``scanned_at`` (a live scan) gets the location of the uploader's address
   (source ``ip``, see :mod:`veriseal.server.client_ip`); an offline scan does not: where
   the device is when it syncs says nothing about where it scanned.
-- ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=``
-  (``scans.read``): the brand's scans in the order recorded, a page at a time
-  (``limit``, ``cursor``); ``since``/``until`` filter on when each scan happened.
-- ``GET /api/v1/alerts?kind=&code=`` (``alerts.read``): the brand's alerts with their
-  evidence scans, oldest first, paged the same way.
+- ``GET /api/v1/scans?code=&batch=&product=<GTIN>&since=&until=&country=&province=
+  &outcome=&channel=`` (``scans.read``): the brand's scans in the order recorded, a page
+  at a time (``limit``, ``cursor``); ``since``/``until`` filter on when each scan happened.
+- ``GET /api/v1/alerts?kind=&code=&state=`` (``alerts.read``): the brand's alerts with
+  their evidence scans and workflow state (see :mod:`veriseal.brandops.alerts`), oldest
+  first, paged the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
 from veriseal.accounts.permissions import Action
+from veriseal.brandops.alerts import row_record
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import InvalidInput
-from veriseal.models import AlertKind, Location, LocationSource, ScanQuery
+from veriseal.models import AlertKind, Location, LocationSource, ScanChannel, ScanQuery
 from veriseal.regions.china import province_key
 from veriseal.scanning.handheld import HandheldScan, HandheldUploads, parse_scan_time
-from veriseal.scanning.records import alert_record, scan_record
+from veriseal.scanning.records import scan_record
+from veriseal.scanning.verification import Outcome
 from veriseal.server.brand_scope import brand_for
 from veriseal.server.client_ip import client_network
 from veriseal.server.endpoints import Call, Endpoint
 from veriseal.server.inputs import Code, Id, Latitude, Longitude, Model, Page, Short, after_id
-from veriseal.server.listing import page_schema, records
+from veriseal.server.listing import listing, page_schema, records
 
 MAX_UPLOAD = 500
 _CLIENT_ID_MAX = 64
@@ -74,12 +77,15 @@ class ScansQuery(Page):
     until: dt.datetime | None = None
     country: Annotated[str, Meta(pattern="^[A-Z]{2}$")] | None = None
     province: Short | None = None
+    outcome: Outcome | None = None
+    channel: ScanChannel | None = None
 
 
 class AlertsQuery(Page):
     brand: Short | None = None
     kind: AlertKind | None = None
     code: Code | None = None
+    state: Literal["open", "investigating", "confirmed", "dismissed"] | None = None
     #: true: the alerts no brand owns (invalid-code floods), for the platform admin
     platform: bool = False
 
@@ -133,25 +139,23 @@ async def list_scans(call: Call, query: ScansQuery) -> Schema:
         province=None if query.province is None else province_key(query.province),
         limit=query.limit,
         after_id=after_id(query),
+        outcome=None if query.outcome is None else str(query.outcome),
+        channel=None if query.channel is None else str(query.channel),
     )
     found = await call.engine.ledger.list_scans(brand.id, scans)
     return records("scans", found, query, scan_record)
 
 
 async def list_alerts(call: Call, query: AlertsQuery) -> Schema:
-    if query.platform:
-        # alerts no brand owns (invalid-code floods): the platform admin's to see
-        found = await call.engine.scans.platform_alerts(
-            call.who, kind=query.kind, code=query.code, limit=query.limit,
-            after_id=after_id(query),
-        )  # fmt: skip
-    else:
-        brand = await brand_for(call, query.brand, Action.ALERTS_READ)
-        found = await call.engine.ledger.list_alerts(
-            brand.id, kind=query.kind, code=query.code, limit=query.limit,
-            after_id=after_id(query),
-        )  # fmt: skip
-    return records("alerts", found, query, alert_record)
+    desk = call.engine.ops.alerts
+    # platform: the alerts no brand owns (invalid-code floods), the platform admin's
+    brand = None if query.platform else await desk.brand(call.who, query.brand)
+    found = await desk.page(
+        call.who, brand, kind=query.kind, code=query.code, state=query.state,
+        beyond=after_id(query), newest_first=False, limit=query.limit,
+    )  # fmt: skip
+    return listing("alerts", [row_record(a) for a in found], query,
+                   found[-1].alert.id if found else None)  # fmt: skip
 
 
 _SCAN = {"$ref": "#/components/schemas/ScanRecord"}
@@ -164,6 +168,10 @@ _ALERT: Schema = {
         "code": {"type": "string"},
         "evidence_scans": {"type": "array", "items": {"type": "integer"}},
         "details": {"type": "object"},
+        "brand_id": {"type": ["integer", "null"]},
+        "state": {"type": "string", "enum": ["open", "investigating", "confirmed", "dismissed"]},
+        "state_changed_at": {"type": ["string", "null"], "format": "date-time"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
 A = Action

@@ -15,6 +15,11 @@ MODULES = (
     "veriseal.console.views.people",
     "veriseal.console.views.push",
     "veriseal.console.views.external",
+    "veriseal.console.views.dashboard",
+    "veriseal.console.views.batches",
+    "veriseal.console.views.scans",
+    "veriseal.console.views.alerts",
+    "veriseal.console.views.keys",
 )
 
 

@@ -71,17 +71,17 @@ def worker_for(
     options: WorkerOptions | None = None,
     consumers: Sequence[Consumer] | None = None,
 ) -> StreamWorker:
-    """A worker for the engine's enabled plugins' consumers (or the core ``consumers``
-    given), each handed its context (:func:`consumer_context`)."""
+    """A worker for the engine's consumers, the core's and the enabled plugins' (or
+    the core ``consumers`` given), each handed its context (:func:`consumer_context`)."""
     owned: list[tuple[str | None, Consumer]] = (
-        list(engine.plugins.consumers()) if consumers is None else [(None, c) for c in consumers]
+        engine.consumers() if consumers is None else [(None, c) for c in consumers]
     )
     contexts = {c.name: consumer_context(engine, owner) for owner, c in owned}
     return StreamWorker(engine.ledger, [c for _, c in owned], contexts, options)
 
 
 async def drain_events(engine: Engine, names: Sequence[str] | None = None) -> int:
-    """Deliver the stream to the engine's enabled consumers (or those named)
+    """Deliver the stream to the engine's consumers (or those named)
     until each has caught up with the head, retrying and parking as the worker does, and
     return the number of events handled: ``veriseal events consume`` without ``--watch``.
     For plugins' tests and scripts; ``veriseal serve`` runs its own worker."""
