@@ -9,7 +9,6 @@ A failed sign-in re-renders the form with the service's message and status.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -178,22 +177,12 @@ def passkeys(call: ConsoleCall) -> Passkeys:
     return Passkeys(call.engine.accounts, RelyingParty(host, "Veriseal", origin))
 
 
-async def _json(call: ConsoleCall) -> dict[str, Any]:
-    try:
-        body = json.loads(await call.request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
 async def passkey_begin(call: ConsoleCall) -> web.StreamResponse:
     return web.json_response(await passkeys(call).begin_login())
 
 
 async def passkey_finish(call: ConsoleCall) -> web.StreamResponse:
-    body = await _json(call)
+    body = await call.json()
     credential = body.get("credential")
     if not isinstance(credential, dict):
         raise InvalidInput("field 'credential' must be an object")

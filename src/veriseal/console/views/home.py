@@ -12,7 +12,7 @@ from veriseal.accounts.errors import LoginFailed, PasswordWeak
 from veriseal.accounts.permissions import Action
 from veriseal.console import session
 from veriseal.console.call import ConsoleCall
-from veriseal.console.views.auth import _json, passkeys
+from veriseal.console.views.auth import passkeys
 from veriseal.errors import InvalidInput
 from veriseal.extend.console import ConsolePage, ConsoleView, Page
 
@@ -107,7 +107,7 @@ async def passkey_register_begin(call: ConsoleCall) -> web.StreamResponse:
 
 async def passkey_register_finish(call: ConsoleCall) -> web.StreamResponse:
     assert call.principal is not None
-    body = await _json(call)
+    body = await call.json()
     credential = body.get("credential")
     if not isinstance(credential, dict):
         raise InvalidInput("field 'credential' must be an object")

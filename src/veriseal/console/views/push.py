@@ -16,7 +16,6 @@ icons of the installable app are static files (``static/manifest.webmanifest``).
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +47,6 @@ async def service_worker(call: ConsoleCall) -> web.StreamResponse:
     )
 
 
-async def _body(call: ConsoleCall) -> dict[str, Any]:
-    try:
-        body = json.loads(await call.request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string")
@@ -78,7 +67,7 @@ def _error(exc: InvalidInput) -> web.Response:
 async def subscribe(call: ConsoleCall) -> web.StreamResponse:
     assert call.principal is not None
     try:
-        body = await _body(call)
+        body = await call.json()
         sub = body.get("subscription")
         if not isinstance(sub, dict) or not isinstance(sub.get("keys"), dict):
             raise InvalidInput("subscription must be a PushSubscription's JSON")
@@ -99,7 +88,7 @@ async def subscribe(call: ConsoleCall) -> web.StreamResponse:
 async def unsubscribe(call: ConsoleCall) -> web.StreamResponse:
     assert call.principal is not None
     try:
-        endpoint = _text((await _body(call)).get("endpoint"), "endpoint")
+        endpoint = _text((await call.json()).get("endpoint"), "endpoint")
     except InvalidInput as exc:
         return _error(exc)
     removed = await _messages(call).push_unsubscribe_endpoint(call.principal, endpoint)
