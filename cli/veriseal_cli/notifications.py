@@ -1,7 +1,9 @@
 """``veriseal notify``: send notices, read inboxes, set preferences, run the delivery worker.
 
 Commands parse input, call :mod:`veriseal.notifications` and render the result; they
-hold no SQL. They open the ledger only (no keyring needed). Users are reached at the contacts set
+hold no SQL. They open the ledger only (no keyring needed), except ``deliver`` with
+``[notifications.push]`` configured: Web Push signs with the installation's VAPID key,
+derived from the keyring. Users are reached at the contacts set
 with ``notify contacts set``, else at their account's own e-mail and phone (the same
 contact book the engine uses).
 """
@@ -22,6 +24,7 @@ import click
 
 from veriseal.accounts.notify_bridge import AccountContactBook
 from veriseal.accounts.store import AccountStore
+from veriseal.catalog.keys import Keyring
 from veriseal.extend.manager import Plugins
 from veriseal.extend.manager import load as load_plugins
 from veriseal.i18n import t
@@ -37,6 +40,7 @@ from veriseal.notifications import (
     Notifier,
     NotifyInputInvalid,
     NotifySettings,
+    PushSubscriptions,
     Report,
 )
 from veriseal.notifications.message_types import parse_type
@@ -62,7 +66,8 @@ def with_notifier(opts: Options, body: Callable[[Notifier, NotifySettings], Awai
             await ledger.migrate(plugins.migrations())
             settings = NotifySettings.load(config.path)
             book = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
-            return await body(Notifier(ledger, book), settings)
+            push = PushSubscriptions(ledger, settings.push_policy())
+            return await body(Notifier(ledger, book, push=push), settings)
         finally:
             await ledger.close()
 
@@ -440,7 +445,9 @@ def deliver(
             backoff_base=backoff_base,
             send_timeout=send_timeout,
         )
-        senders = s.senders(n.contacts)
+        # the keyring only where push needs it: the other channels run without a secret
+        keyring = Keyring(opts.load().key_source) if (s.push or {}).get("subject") else None
+        senders = s.senders(n.contacts, push=n.push, keyring=keyring)
         if set(senders) == {Channel.WEBHOOK}:
             click.echo(t("cli.notify.no_senders", opts.lang), err=True)
         worker = DeliveryWorker(n.ledger, senders, options)

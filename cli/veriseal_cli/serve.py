@@ -296,9 +296,10 @@ async def _deliver_until(stop: asyncio.Event, engine: Engine, cfg: Config) -> No
     """Send what the notification outbox holds (codes, notices) while the server runs.
     A failing pass is logged and retried: the outbox keeps every message meanwhile."""
     settings = NotifySettings.load(cfg.path)
-    worker = DeliveryWorker(
-        engine.ledger, settings.senders(engine.notifier.contacts), settings.worker_options()
+    senders = settings.senders(
+        engine.notifier.contacts, push=engine.notifier.push, keyring=engine.keyring
     )
+    worker = DeliveryWorker(engine.ledger, senders, settings.worker_options())
     while not stop.is_set():
         try:
             await worker.run(stop)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from veriseal.accounts.models import SYSTEM, OrgKind, Role, UserStatus
+from veriseal.accounts.models import SYSTEM, AuditQuery, OrgKind, Role, UserStatus
 from veriseal.engine import Engine
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.output import open_output, output_option
@@ -75,7 +75,7 @@ def list_(opts: Options, org_id: int | None, as_json: bool) -> None:
             return
         for u in found:
             click.echo(
-                f"{u.id}\t{u.email or u.phone}\t{u.display_name}\t{u.role}\t"
+                f"{u.id}\t{u.email or u.phone or '-'}\t{u.display_name}\t{u.role}\t"
                 f"org={u.org_id}\t{u.status}"
             )
 
@@ -396,10 +396,12 @@ def audit(
         brand_id = None if all_brands else (await engine.brand(opts.brand)).id
         found = await engine.accounts.audit_log(
             SYSTEM,
+            AuditQuery(
+                actor_id=actor_id,
+                action=action,
+                since=since.replace(tzinfo=dt.UTC) if since else None,
+            ),
             brand_id=brand_id,
-            actor_id=actor_id,
-            action=action,
-            since=since.replace(tzinfo=dt.UTC) if since else None,
             limit=limit,
         )
         echo_json([e.to_dict() for e in found])

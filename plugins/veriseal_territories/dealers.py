@@ -328,6 +328,20 @@ _NEWEST = (
 )
 
 
+_INSERT = (
+    "INSERT INTO territories_dealers (brand_id, org_id, code, name, contact,"
+    " phone, regions, status, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _version(
+    brand_id: int, org_id: int, r: DealerRow, at: dt.datetime, actor: str
+) -> tuple[Any, ...]:
+    """The values of a dealer version row for ``_INSERT``."""
+    return (brand_id, org_id, r.code, r.name, r.contact, r.phone, " ".join(r.regions),
+            r.status, at, actor)  # fmt: skip
+
+
 class DealerService:
     """Dealers of one engine's ledger (the accounts service owns the orgs)."""
 
@@ -395,6 +409,19 @@ class DealerService:
                 f"{len(errors)} bad row(s), nothing imported: {shown}{more}",
                 errors=[{"line": e.line, "reason": e.reason} for e in errors],
             )
+        await self._apply(principal, brand_id, ordered, existing, report)
+        return report
+
+    async def _apply(
+        self,
+        principal: Principal,
+        brand_id: int,
+        ordered: Sequence[DealerRow],
+        existing: dict[str, Dealer],
+        report: ImportReport,
+    ) -> None:
+        """Create the orgs of new rows (parents first) and append a version for every
+        row that changes something; counted in ``report``."""
         brand = await self.ctx.brand_by_id(brand_id)
         root = await self.ctx.brand_org(brand)
         org_of = {code: d.org_id for code, d in existing.items()}
@@ -424,28 +451,58 @@ class DealerService:
                     report.unchanged += 1
                     continue
                 report.updated += 1
-            versions.append(
-                (
-                    brand_id,
-                    org_of[r.code],
-                    r.code,
-                    r.name,
-                    r.contact,
-                    r.phone,
-                    " ".join(r.regions),
-                    r.status,
-                    now,
-                    actor,
-                )
-            )
+            versions.append(_version(brand_id, org_of[r.code], r, now, actor))
         if versions:
             async with self.ctx.db.write() as tx:
-                await tx.executemany(
-                    "INSERT INTO territories_dealers (brand_id, org_id, code, name, contact,"
-                    " phone, regions, status, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    versions,
-                )
-        return report
+                await tx.executemany(_INSERT, versions)
+
+    async def add(self, principal: Principal, brand_id: int, fields: dict[str, str]) -> Dealer:
+        """One new dealer from a form: the import's checks for one row (``fields`` as
+        the CSV's columns), and ``dealer_invalid`` for a code in use. Needs
+        ``orgs.manage`` on the parent (a distributor adds its own shops)."""
+        row = make_row(1, fields)
+        existing = await self.by_code(brand_id)
+        if row.code in existing:
+            raise DealerInvalid(f"dealer code {row.code} is in use")
+        ordered, errors = check_refs([row], existing)
+        if errors:
+            raise DealerInvalid(errors[0].reason)
+        await self._apply(principal, brand_id, ordered, existing, ImportReport())
+        return await self.find(brand_id, row.code)
+
+    async def adopt(
+        self, principal: Principal, brand_id: int, org_id: int, fields: dict[str, str]
+    ) -> Dealer:
+        """Dealer data (code, contact, phone, regions) for an organisation of the brand's
+        tree that has none yet (one made in the accounts pages): its name defaults to the
+        org's, its kind and parent are the org's. ``dealer_invalid`` for an org that is
+        not a distributor or retailer of the brand, one that is a dealer already, one
+        whose parent is an org without dealer data, or a code in use."""
+        org = await self.ctx.org(org_id)
+        require_permission(principal, Action.ORGS_MANAGE, org=org)
+        if org.brand_id != brand_id or org.kind not in (OrgKind.DISTRIBUTOR, OrgKind.RETAILER):
+            raise DealerInvalid(f"org {org_id} is not a distributor or retailer of this brand")
+        dealers = await self.all(brand_id)
+        if org_id in dealers:
+            raise DealerInvalid(f"org {org_id} is dealer {dealers[org_id].code} already")
+        brand = await self.ctx.brand_by_id(brand_id)
+        root = await self.ctx.brand_org(brand)
+        parent = "" if org.parent_id in (None, root.id) else None
+        if parent is None:
+            above = dealers.get(org.parent_id or 0)
+            if above is None:
+                raise DealerInvalid("its parent organisation is not a dealer yet: adopt it first")
+            parent = above.code
+        row = make_row(
+            1, {**fields, "name": fields.get("name", "").strip() or org.name,
+                "kind": str(org.kind), "parent": parent},
+        )  # fmt: skip
+        if row.code in {d.code for d in dealers.values()}:
+            raise DealerInvalid(f"dealer code {row.code} is in use")
+        version = _version(brand_id, org_id, row, dt.datetime.now(dt.UTC), _actor(principal))
+        async with self.ctx.db.write() as tx:
+            await tx.execute(_INSERT, *version)
+        return await self.get(brand_id, org_id)
 
     async def set_status(
         self, principal: Principal, brand_id: int, ref: str, status: str
@@ -458,8 +515,7 @@ class DealerService:
         require_permission(principal, Action.ORGS_MANAGE, org=org)
         async with self.ctx.db.write() as tx:
             await tx.execute(
-                "INSERT INTO territories_dealers (brand_id, org_id, code, name, contact,"
-                " phone, regions, status, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _INSERT,
                 brand_id,
                 dealer.org_id,
                 dealer.code,

@@ -43,6 +43,33 @@ from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.hierarchy import RegionNotFound, default_hierarchy
 from veriseal_territories.permissions import TERRITORY_GRANT
 
+#: Why ``authorize`` refuses (or allows), for people: ``Decision.reason`` -> (en, zh).
+REASON_TEXT: dict[str, tuple[str, str]] = {
+    "authorized": ("authorized", "已授权"),
+    "dealer_inactive": ("the dealer is not active", "经销商状态非正常"),
+    "no_grant": (
+        "the dealer has no authorization for this product",
+        "经销商无该产品的销售授权",
+    ),
+    "grant_not_in_force": (
+        "the dealer's authorization for this product is not in force",
+        "经销商该产品的授权未生效、已暂停、已撤销或已过期",
+    ),
+    "outside_territory": (
+        "the destination is outside the dealer's territory",
+        "目的地不在经销商授权区域内",
+    ),
+    # allowed by the shipment check (veriseal_territories.shipment_policy)
+    "destination_unknown": (
+        "no destination named: an authorization is in force",
+        "未指定目的地：有生效的授权",
+    ),
+    "overlaps_territory": (
+        "the home region contains part of the territory",
+        "经销商所在区域包含部分授权区域",
+    ),
+}
+
 register_messages(
     {
         "error.territory_unauthorized": (
@@ -52,20 +79,7 @@ register_messages(
         "error.grant_not_found": ("Authorization not found", "未找到该授权"),
         "error.grant_invalid": ("Invalid authorization", "授权内容无效"),
         "error.category_not_found": ("Category not found", "未找到该类目"),
-        "territories.reason.authorized": ("authorized", "已授权"),
-        "territories.reason.dealer_inactive": ("the dealer is not active", "经销商状态非正常"),
-        "territories.reason.no_grant": (
-            "the dealer has no authorization for this product",
-            "经销商无该产品的销售授权",
-        ),
-        "territories.reason.grant_not_in_force": (
-            "the dealer's authorization for this product is not in force",
-            "经销商该产品的授权未生效、已暂停、已撤销或已过期",
-        ),
-        "territories.reason.outside_territory": (
-            "the destination is outside the dealer's territory",
-            "目的地不在经销商授权区域内",
-        ),
+        **{f"territories.reason.{k}": v for k, v in REASON_TEXT.items()},
     }
 )
 

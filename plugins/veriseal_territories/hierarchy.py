@@ -20,6 +20,7 @@ country -> first-level division -> (China) prefecture-level city -> county. Code
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
 
@@ -42,6 +43,13 @@ class Node:
     children: list[str] = field(default_factory=list, compare=False, repr=False)
     name_local: str = ""
     name_en: str = ""
+
+    def label(self, lang: str) -> str:
+        """The name in the reader's language: the local name for ``zh`` (Chinese in
+        China, the local name abroad), else the English one."""
+        if lang == "zh":
+            return self.name_local or self.name
+        return self.name_en or self.name_local or self.name
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -157,6 +165,52 @@ class Hierarchy:
         while chain[-1].parent is not None:
             chain.append(self._nodes[chain[-1].parent])
         return chain
+
+    def label(self, code: str, lang: str) -> str:
+        """``深圳市 · 广东省`` / ``Shenzhen · Guangdong``: the region and its parents
+        below the country (the country alone for a country), in the reader's language;
+        a custom region or an unknown code as it is written."""
+        if code.startswith("custom:"):
+            return code[7:]
+        try:
+            chain = self.ancestors(code)
+        except RegionNotFound:
+            return code
+        shown = chain[:-1] if len(chain) > 1 else chain
+        return " · ".join(n.label(lang) for n in shown)
+
+    def search(self, text: str, limit: int = 20) -> list[Node]:
+        """Regions a picker offers for ``text``: the region with that code (ISO 3166,
+        GB/T 2260, a legacy city code) first, then those whose local or English name
+        contains it (case-insensitive), exact names before prefixes before the rest,
+        countries before provinces before cities before counties. At most ``limit``;
+        empty for blank text. Approximate legacy places are found by code only."""
+        query = " ".join(text.split()).casefold()
+        if not query or limit <= 0:
+            return []
+        found: list[Node] = []
+        with contextlib.suppress(RegionNotFound):
+            found.append(self.get(text.strip()))
+        ranked: list[tuple[int, int, str, Node]] = []
+        for node in self._nodes.values():
+            names = {node.name_local.casefold(), node.name_en.casefold()} - {""}
+            if any(query == n for n in names):
+                rank = 0
+            elif any(n.startswith(query) for n in names):
+                rank = 1
+            elif any(query in n for n in names):
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, _KINDS.index(node.kind), node.code, node))
+        seen = {n.code for n in found}
+        for *_, node in sorted(ranked, key=lambda r: r[:3]):
+            if len(found) >= limit:
+                break
+            if node.code not in seen:
+                seen.add(node.code)
+                found.append(node)
+        return found[:limit]
 
     def locate(self, lat: float, lon: float) -> dict[str, object]:
         """What ``regions locate`` shows: the resolved Region, the administrative chain

@@ -56,6 +56,15 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
+def register_console_pages() -> list[Any]:
+    """``/console/territories/...``: dealers, territories, goods held, shipments, the
+    ship and receive scanner forms, diversion alerts, the shipment policy."""
+    from veriseal_territories.console_pages import PAGES, VIEWS  # noqa: PLC0415
+
+    return [*PAGES, *VIEWS]
+
+
+@hookimpl
 def register_routes(app: Any, ctx: PluginContext) -> None:
     """``/api/v1/territories/...``: the plugin's endpoints, served like the core's
     (access, typed input, OpenAPI), with this plugin's context."""

@@ -15,6 +15,7 @@ from veriseal.extend import PluginContext
 from veriseal_territories.dealers import Dealer, DealerService
 from veriseal_territories.diversion import AlertWorkflow, DiversionService
 from veriseal_territories.grants import GrantService
+from veriseal_territories.network import NetworkView
 from veriseal_territories.shipment_policy import Destination, ShipmentChecks, Verdict
 from veriseal_territories.shipments import (
     NO_OPTIONS,
@@ -34,6 +35,7 @@ class Territories:
     diversion: DiversionService
     alerts: AlertWorkflow
     checks: ShipmentChecks
+    network: NetworkView  # a dealer's own views: goods held, movements, alerts
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Territories:
@@ -43,7 +45,8 @@ class Territories:
         diversion = DiversionService(ctx, dealers, grants, shipments)
         checks = ShipmentChecks(ctx, dealers, grants)
         alerts = AlertWorkflow(ctx, grants)
-        return cls(ctx, dealers, grants, shipments, diversion, alerts, checks)
+        network = NetworkView(ctx, dealers, grants)
+        return cls(ctx, dealers, grants, shipments, diversion, alerts, checks, network)
 
     async def ship(
         self,

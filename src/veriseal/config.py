@@ -30,6 +30,11 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     [console]
     secure_cookies = true         # false only to try the console over plain http on a LAN
 
+    [auth.providers.wechat]       # third-party sign-in: OpenID Connect, WeChat, Alipay
+    kind = "wechat"               # (veriseal.accounts.external.settings has every key)
+    appid = "wx0123456789abcdef"
+    secret_env = "WECHAT_SECRET"
+
 Environment overrides: ``VERISEAL_DB``, ``VERISEAL_PASSPHRASE``, ``VERISEAL_KEY_FILE``,
 ``VERISEAL_BRAND``, ``VERISEAL_PLUGINS`` (comma-separated names).
 """

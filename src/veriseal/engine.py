@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from veriseal.accounts.external.service import ExternalSignIn
+from veriseal.accounts.external.settings import configured_providers
 from veriseal.accounts.kyc import KycService
 from veriseal.accounts.notify_bridge import AccountContactBook, OutboxAccountNotifier
 from veriseal.accounts.service import AccountService
@@ -28,7 +30,8 @@ from veriseal.extend.stream.consumer import Consumer
 from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
-from veriseal.notifications import LedgerContactBook, Notifier
+from veriseal.notifications import LedgerContactBook, Notifier, NotifySettings, PushSubscriptions
+from veriseal.scanning.reports import ReportService
 from veriseal.scanning.service import GroupCommitter, ScanService
 from veriseal.scanning.verification import Verifier
 
@@ -49,7 +52,9 @@ class Engine:
     plugins: Plugins  # the enabled plugins (config [plugins] enabled)
     accounts: AccountService
     kyc: KycService
+    external: ExternalSignIn  # third-party sign-in ([auth.providers.*] of the config)
     notifier: Notifier  # accepts messages into the outbox; `notify deliver` sends them
+    reports: ReportService  # consumers' suspected-fake reports (alerts for the brand)
     ops: BrandOps  # the console's principal-checked services (veriseal.brandops)
 
     @classmethod
@@ -59,6 +64,9 @@ class Engine:
         """Open the ledger (applying pending migrations, the enabled plugins' too, unless
         ``migrate`` is False). ``extra_plugins`` registers plugin objects directly."""
         plugins = Plugins(load_plugins(config.plugins, extra_plugins))  # fails before I/O
+        # which push endpoints users may register ([notifications.push]): also before I/O
+        push_policy = NotifySettings.load(config.path).push_policy()
+        sign_in_providers = configured_providers(config)  # so does a provider's config
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -74,11 +82,12 @@ class Engine:
         committer = GroupCommitter(ledger)
         # the accounts' users are the people notifications reach
         contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
-        notifier = Notifier(ledger, contacts)
+        notifier = Notifier(ledger, contacts, push=PushSubscriptions(ledger, push_policy))
         account_notices = OutboxAccountNotifier(notifier)
         accounts = AccountService(
             ledger, account_notices, pepper=lambda: keyring.derive("otp-pepper")
         )
+        scans = ScanService(ledger, verifier, committer, cache, plugins)
         catalogue = Catalogue(ledger)
         batches = BatchService(ledger, keys)
         ops = BrandOps.build(
@@ -99,13 +108,15 @@ class Engine:
             catalogue=catalogue,
             batches=batches,
             verifier=verifier,
-            scans=ScanService(ledger, verifier, committer, cache, plugins),
+            scans=scans,
             committer=committer,
             lifecycle=lifecycle,
             plugins=plugins,
             accounts=accounts,
             kyc=KycService(accounts.store, keyring, account_notices),
+            external=ExternalSignIn(accounts, sign_in_providers),
             notifier=notifier,
+            reports=ReportService(ledger, keyring, verifier, scans, accounts.store, notifier),
             ops=ops,
         )
         try:

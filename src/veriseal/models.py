@@ -117,6 +117,7 @@ class ScanChannel(StrEnum):
     API = "api"  # an API client asking for JSON
     HANDHELD = "handheld"  # an authenticated dealer or inspector device
     CLI = "cli"
+    CONSOLE = "console"  # a signed-in consumer's scan page in the web console
 
 
 class LocationSource(StrEnum):
@@ -184,6 +185,10 @@ class NewScan:
     #: cookie-less client): a digest of its client network, so such scans can be told
     #: apart by where they came from (see veriseal.scanning.identities). None otherwise.
     client: str | None = None
+    #: The signed-in user who scanned (console session, console scan page, handheld),
+    #: for their own list of verifications; None for an anonymous scan. Never part of
+    #: the verdict: the same scan gets the same verdict signed in or not.
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +264,7 @@ class AlertKind(StrEnum):
     INVALID_FLOOD = "invalid_flood"  # one client trying many invalid codes: enumeration
     LOCAL_COPIES = "local_copies"  # one code scanned by more distinct devices than allowed
     UNACTIVATED_SCAN = "unactivated_scan"  # a batch's never-activated/voided codes scanned
+    CONSUMER_REPORT = "consumer_report"  # a consumer reported a suspected fake (with photos)
 
 
 @dataclass(frozen=True, slots=True)

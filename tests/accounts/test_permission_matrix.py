@@ -64,6 +64,8 @@ EXPECTED: dict[Action, str] = {
     Action.ALERTS_MANAGE: "P B",
     Action.NOTIFY_BROADCAST: "P B",
     Action.MESSAGES_OWN: ALL,
+    Action.SCANS_OWN: ALL,
+    Action.REPORTS_FILE: ALL,
     Action("territory.grant"): "P B",  # the territories plugin's
 }
 LETTER = {
@@ -186,6 +188,12 @@ def _calls() -> dict[Action, Call]:
 
         return call
 
+    async def report(s: aiohttp.ClientSession, base: str, w: World) -> aiohttp.ClientResponse:
+        form = aiohttp.FormData()
+        form.add_field("code", "https://id.acme.example/01/09506000134352/21/FAKE1")
+        form.add_field("note", "标签模糊")
+        return await s.post(base + "/api/v1/reports", data=form)
+
     return {
         Action.USERS_MANAGE: send(
             "POST", lambda w: f"/api/v1/users/{w.shop_user}/status", lambda w: {"status": "active"}
@@ -227,6 +235,8 @@ def _calls() -> dict[Action, Call]:
             lambda w: {"to": "investigating"},
         ),
         Action.MESSAGES_OWN: get(lambda w: "/api/v1/messages?q=%E7%AA%9C%E8%B4%A7"),
+        Action.SCANS_OWN: get(lambda w: "/api/v1/me/scans"),
+        Action.REPORTS_FILE: report,
         Action.NOTIFY_BROADCAST: send(
             "POST",
             lambda w: "/api/v1/notifications",

@@ -3,9 +3,10 @@ of each role with a known password; clients that sign in through the sign-in for
 
 from __future__ import annotations
 
+import os
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from veriseal.console.site import make_site
 from veriseal.engine import Engine
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
+
+from .browser import set_shots_dir
 
 PW = "correct horse battery staple"
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
@@ -161,3 +164,14 @@ async def console(tmp_path: Path) -> AsyncIterator[ConsoleLive]:
             await c.close()
         await runner.cleanup()
         await engine.close()
+
+
+@pytest.fixture(autouse=True)
+def shots_dir(tmp_path: Path) -> Iterator[Path]:
+    """Where this test's screenshots go: $VERISEAL_SCREENSHOTS, else tmp_path/screenshots
+    (browser.shot writes there)."""
+    env = os.environ.get("VERISEAL_SCREENSHOTS")
+    folder = Path(env) if env else tmp_path / "screenshots"
+    set_shots_dir(folder)
+    yield folder
+    set_shots_dir(None)

@@ -83,6 +83,7 @@ def test_plugin_migrations_stay_in_the_plugin_namespace() -> None:
         "territories/0003_movements_to",
         "territories/0004_shipment_policy",
         "territories/0005_evidence",
+        "territories/0006_dealer_views",
     ]
     # the same files under another prefix touch tables that are not that plugin's
     with pytest.raises(PluginMigrationInvalid, match="territories_custom_regions"):

@@ -84,6 +84,16 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/preferences": "messages.own",
     "PUT /api/v1/me/preferences/{type}": "messages.own",
     "POST /api/v1/notifications": "notify.broadcast",
+    # web push
+    "GET /api/v1/push/vapid-key": PUBLIC,
+    "POST /api/v1/me/push-subscriptions": "messages.own",
+    "GET /api/v1/me/push-subscriptions": "messages.own",
+    "DELETE /api/v1/me/push-subscriptions/{id}": "messages.own",
+    # a consumer's own scans and suspected-fake reports
+    "GET /api/v1/me/scans": "scans.own",
+    "POST /api/v1/reports": "reports.file",
+    "GET /api/v1/reports/{id}": CALLER,  # the reporter or the brand: the service decides
+    "GET /api/v1/reports/{id}/photos/{n}": CALLER,
     # territories plugin
     "GET /api/v1/territories/regions/locate": PUBLIC,
     "GET /api/v1/territories/regions/{code}": PUBLIC,

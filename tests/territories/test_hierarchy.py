@@ -62,3 +62,23 @@ def test_locate_shows_the_admin_chain(h: Hierarchy) -> None:
     assert got["region"]["city_code"] == "440300"  # type: ignore[index]
     sea = h.locate(0.0, -30.0)
     assert sea["chain"] == [] and sea["by"] in (None, "nearest_place")
+
+
+def test_search_by_code_and_by_name_in_both_languages(h: Hierarchy) -> None:
+    assert [n.code for n in h.search("440300")] == ["440300"]
+    assert h.search("cn-gd")[0].code == "CN-GD"
+    assert h.search("深圳")[0].code == "440300"
+    assert h.search("Shenzhen")[0].code == "440300"
+    # exact names first, then prefixes (provinces before cities), then the rest
+    found = [n.code for n in h.search("guang", 4)]
+    assert found[:2] == ["CN-GD", "CN-GX"] and "440100" in found
+    assert h.search("  ") == [] and h.search("no such place anywhere") == []
+    assert len(h.search("a", 7)) == 7
+
+
+def test_labels_in_the_readers_language(h: Hierarchy) -> None:
+    assert h.label("440305", "zh") == "南山区 · 深圳市 · 广东省"
+    assert h.label("440305", "en") == "Nanshan · Shenzhen · Guangdong"
+    assert h.label("CN", "zh") == "中国" and h.label("CN", "en") == "China"
+    assert h.label("custom:Pearl Delta", "zh") == "Pearl Delta"
+    assert h.label("XX-NOWHERE", "en") == "XX-NOWHERE"

@@ -29,6 +29,9 @@ from veriseal.accounts.store import AccountStore, Audit, now
 from veriseal.catalog.keys import Keyring
 from veriseal.errors import InvalidInput, NotFound
 
+#: Documents one submission holds (see :meth:`KycService.documents`).
+DOCUMENTS = 1
+
 
 class FaceMatcher(Protocol):
     async def match(self, id_photo: bytes, selfie: bytes) -> str:
@@ -175,6 +178,7 @@ class KycService:
             raise InvalidInput("a rejection needs a reason the applicant can act on")
         decision = KycStatus.APPROVED if approve else KycStatus.REJECTED
         reviewer = principal.user_id if principal.user_id is not None else sub.user_id
+        brand_id = await self._brand_of(sub, principal)
         async with self.store.ledger.write() as tx:
             await kyc_store.append_review(
                 tx, submission_id, reviewer, decision, reason.strip(), now()
@@ -183,7 +187,7 @@ class KycService:
                 tx,
                 Audit(
                     principal.user_id,
-                    principal.brand_id,
+                    brand_id,
                     f"kyc.{decision}",
                     f"kyc:{submission_id}",
                     principal.client,
@@ -195,26 +199,54 @@ class KycService:
         await self.notifier.security_notice(user, key, reason=reason.strip())
         return await self._load(submission_id)
 
-    async def document(self, principal: Principal, submission_id: int) -> tuple[bytes, str]:
-        """The unsealed document image; reviewers only; every read is audited."""
+    def documents(self, sub: Submission) -> list[int]:
+        """The numbers of ``sub``'s documents, from 1. A submission holds one document
+        today (the ID card photo or the business licence); numbering them keeps the
+        console's URLs and the audit rows stable when a second one (a card's back, a
+        selfie) is added."""
+        return list(range(1, DOCUMENTS + 1))
+
+    async def document(
+        self, principal: Principal, submission_id: int, number: int = 1
+    ) -> tuple[bytes, str]:
+        """Document ``number`` of the submission, unsealed, with its media type;
+        reviewers only (``Forbidden`` otherwise, ``NotFound`` for a number the
+        submission does not have).
+
+        Every read is audited (``kyc.document_read``: the reader, the submission, the
+        document's number, the owner, the reader's client address) in the SAME write
+        transaction that reads the sealed blob: no document leaves the ledger without
+        its audit row. The row is filed under the submission's brand (its owner's
+        organisation), so the brand's own log shows every reading of its people's
+        documents, the platform's staff included."""
         sub = await self._load(submission_id)
         await self._require_reviewer(principal, sub)
-        async with self.store.ledger.read() as tx:
+        if number not in self.documents(sub):
+            raise NotFound(f"real-name submission {submission_id} has no document {number}")
+        brand_id = await self._brand_of(sub, principal)
+        async with self.store.ledger.write() as tx:
             found = await kyc_store.sealed_document(tx, submission_id)
-        assert found is not None  # _load found the submission; none is ever deleted
-        sealed, media = found
-        data = self.keyring.unseal(f"kyc-document:{sub.user_id}", sealed)
-        await self.store.audit(
-            Audit(
-                principal.user_id,
-                principal.brand_id,
-                "kyc.document_read",
-                f"kyc:{submission_id}",
-                principal.client,
-                {},
+            assert found is not None  # _load found the submission; none is ever deleted
+            await self.store.append_audit(
+                tx,
+                Audit(
+                    principal.user_id,
+                    brand_id,
+                    "kyc.document_read",
+                    f"kyc:{submission_id}",
+                    principal.client,
+                    {"document": number, "owner": sub.user_id, "kind": str(sub.kind)},
+                ),
             )
-        )
-        return data, media
+        sealed, media = found
+        return self.keyring.unseal(f"kyc-document:{sub.user_id}", sealed), media
+
+    async def _brand_of(self, sub: Submission, principal: Principal) -> int | None:
+        """The brand a submission belongs to: its owner's organisation's, else (a
+        consumer) the acting principal's."""
+        if sub.org_id is None:
+            return principal.brand_id
+        return (await self.store.get_org(sub.org_id)).brand_id
 
     async def status_of_user(self, user: User) -> KycStatus:
         """``approved`` if the user's latest person submission is approved, else its

@@ -98,6 +98,30 @@ class User:
 
 
 @dataclass(frozen=True)
+class UserQuery:
+    """Filters of a user listing; None (or empty text) leaves a filter out. ``text``
+    is a substring of the display name, e-mail or phone number. (Which organisation's
+    subtree is listed is the listing's own argument.)"""
+
+    role: Role | None = None
+    status: UserStatus | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the audit log; None leaves a filter out. ``action`` is an exact name
+    (``kyc.document_read``) or a prefix ending in a dot (``kyc.``); ``target`` is exact
+    (``kyc:12``, ``user:7``); ``since`` is inclusive, ``until`` exclusive."""
+
+    actor_id: int | None = None
+    action: str | None = None
+    target: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who is acting: a user with the organisation it acts for (resolved once per
     request or command), or the local operator of the CLI (``system``)."""

@@ -77,6 +77,8 @@ class Action(str):
     ALERTS_MANAGE: ClassVar[Action]  # move core alerts: investigate, confirm, dismiss
     NOTIFY_BROADCAST: ClassVar[Action]  # send notices to the users of an org subtree
     MESSAGES_OWN: ClassVar[Action]  # one's own inbox
+    SCANS_OWN: ClassVar[Action]  # scan signed in (console) and list one's own verifications
+    REPORTS_FILE: ClassVar[Action]  # report a suspected fake; read one's own reports
 
 
 _ACTION_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
@@ -101,6 +103,8 @@ _CORE: dict[str, tuple[str, frozenset[Role]]] = {
     "ALERTS_MANAGE": ("alerts.manage", frozenset({P, B})),
     "NOTIFY_BROADCAST": ("notify.broadcast", frozenset({P, B})),
     "MESSAGES_OWN": ("messages.own", EVERYONE),
+    "SCANS_OWN": ("scans.own", EVERYONE),
+    "REPORTS_FILE": ("reports.file", EVERYONE),
 }
 
 #: action -> roles allowed: the core's actions, then those plugins register. Changing
@@ -211,7 +215,14 @@ def require_over(principal: Principal, action: Action, org: Org | None) -> None:
 
 
 _OWN_ONLY = frozenset(
-    {Action.TOKENS_OWN, Action.PROFILE_OWN, Action.MESSAGES_OWN, Action.KYC_SUBMIT}
+    {
+        Action.TOKENS_OWN,
+        Action.PROFILE_OWN,
+        Action.MESSAGES_OWN,
+        Action.KYC_SUBMIT,
+        Action.SCANS_OWN,
+        Action.REPORTS_FILE,
+    }
 )
 
 

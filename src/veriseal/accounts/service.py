@@ -41,12 +41,14 @@ from veriseal.accounts.models import (
     SYSTEM,
     ApiToken,
     AuditEntry,
+    AuditQuery,
     Org,
     OrgKind,
     Principal,
     Role,
     TokenKind,
     User,
+    UserQuery,
     UserStatus,
 )
 from veriseal.accounts.notices import AccountNotifier
@@ -319,6 +321,12 @@ class AccountService:
         await self._require_over(principal, Action.USERS_VIEW, user)
         return user
 
+    @staticmethod
+    def grantable_roles(principal: Principal) -> list[Role]:
+        """The roles ``principal`` may give a user it creates or changes (the forms
+        offer these only; :meth:`create_user` and :meth:`set_role` check again)."""
+        return [role for role in Role if may_grant(principal, role)]
+
     async def _require_over(self, principal: Principal, action: Action, user: User) -> None:
         if user.id == principal.user_id:
             # seeing oneself is always allowed; changing oneself still needs the role
@@ -335,18 +343,32 @@ class AccountService:
         *,
         after_id: int | None = None,
         limit: int = 1000,
+        query: UserQuery | None = None,
     ) -> list[User]:
         """Users of ``org_id``'s subtree (default: the principal's org; the platform admin
-        without an org sees everyone), by id, ``limit`` of them after ``after_id``."""
+        without an org sees everyone) that match ``query`` (role, status, text), by id,
+        ``limit`` of them after ``after_id``."""
+        query = query or UserQuery()
         if org_id is None:
             if principal.org is None:
                 require_over(principal, Action.USERS_VIEW, None)
-                return await self.store.list_users(None, limit, after_id)
+                return await self.store.search_users(None, query, after_id=after_id, limit=limit)
             org_id = principal.org.id
         root = await self.store.get_org(org_id)
         require(principal, Action.USERS_VIEW, org=root)
-        orgs = await self.store.subtree(root)
-        return await self.store.list_users([o.id for o in orgs], limit, after_id)
+        return await self.store.search_users(root, query, after_id=after_id, limit=limit)
+
+    async def sign_ins(
+        self, principal: Principal, user_id: int, limit: int = 20
+    ) -> list[LoginAttempt]:
+        """The user's ``limit`` newest sign-in attempts (successes and failures, with
+        client address, device and network region), newest first. One's own, or a user
+        the principal manages (``users.manage`` over the user's organisation): where
+        somebody signs in from is not for every viewer of the user list."""
+        user = await self.store.get_user(user_id)
+        if user.id != principal.user_id:
+            await self._require_over(principal, Action.USERS_MANAGE, user)
+        return await self.store.attempts_of_user(user.id, max(1, min(limit, 200)))
 
     async def set_status(self, principal: Principal, user_id: int, status: UserStatus) -> User:
         user = await self.store.get_user(user_id)
@@ -570,6 +592,14 @@ class AccountService:
         if user.status is not UserStatus.ACTIVE:
             raise LoginFailed("this account cannot sign in")
         return await self._session(user, client, device, region, now(), "passkey")
+
+    async def external_session(self, user: User, client: str, device: str, method: str) -> str:
+        """A session after a verified third-party sign-in (``method``: the provider's
+        name), with the same notices and log as a password login. ``LoginFailed`` for a
+        disabled account."""
+        if user.status is not UserStatus.ACTIVE:
+            raise LoginFailed("this account cannot sign in")
+        return await self._session(user, client, device, network_region(client), now(), method)
 
     async def _session(
         self, user: User, client: str, device: str, region: str, at: dt.datetime, method: str
@@ -803,26 +833,26 @@ class AccountService:
     async def audit_log(
         self,
         principal: Principal,
+        query: AuditQuery | None = None,
         *,
         brand_id: int | None = None,
-        actor_id: int | None = None,
-        action: str | None = None,
-        since: dt.datetime | None = None,
         limit: int = 1000,
         after_id: int | None = None,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
         """Security events of the principal's brand (the platform admin: any brand, or
-        all with ``brand_id=None``)."""
+        all with ``brand_id=None``) that match ``query``. Oldest first by default;
+        ``newest_first`` pages downwards (``after_id`` is then the last id of the
+        previous page)."""
         require(principal, Action.AUDIT_READ, brand_id=brand_id)
         if principal.role is not Role.PLATFORM_ADMIN:
             brand_id = principal.brand_id
         return await self.store.list_audit(
             brand_id,
-            actor_id=actor_id,
-            action=action,
-            since=since,
+            query or AuditQuery(),
             limit=limit,
             after_id=after_id,
+            newest_first=newest_first,
         )
 
     @staticmethod

@@ -17,11 +17,13 @@ from veriseal.accounts.errors import OrgNotFound, UserNotFound
 from veriseal.accounts.models import (
     ApiToken,
     AuditEntry,
+    AuditQuery,
     Org,
     OrgKind,
     Role,
     TokenKind,
     User,
+    UserQuery,
     UserStatus,
 )
 from veriseal.ledger import Ledger
@@ -32,6 +34,9 @@ _USER_COLS = (
     "id, email, phone, display_name, role, org_id, status, created_at, profile,"
     " password_hash IS NOT NULL AS has_password"
 )
+
+#: The same columns read through the alias ``u`` (queries that join ``orgs``).
+_USER_COLS_U = ", ".join(f"u.{c.strip()}" for c in _USER_COLS.split(","))
 
 
 def now() -> dt.datetime:
@@ -93,6 +98,19 @@ class Audit:
     target: str
     client: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user row to insert (:meth:`AccountStore.insert_user`)."""
+
+    email: str | None
+    phone: str | None
+    display_name: str
+    role: Role
+    org_id: int | None
+    status: UserStatus
+    password_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -232,22 +250,32 @@ class AccountStore:
     ) -> User:
         """``Conflict`` if the e-mail or phone is taken."""
         async with self.ledger.write() as tx:
-            row = await tx.fetchrow(
-                "INSERT INTO users (email, phone, display_name, role, org_id, status,"
-                " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                email,
-                phone,
-                display_name,
-                str(role),
-                org_id,
-                str(status),
-                password_hash,
-                now(),
+            user_id = await self.insert_user(
+                tx, NewUser(email, phone, display_name, role, org_id, status, password_hash), audit
             )
-            assert row is not None
-            user_id = int(row["id"])
-            await self.append_audit(tx, replace(audit, target=f"user:{user_id}"))
         return await self.get_user(user_id)
+
+    @classmethod
+    async def insert_user(cls, tx: Tx, user: NewUser, audit: Audit) -> int:
+        """Insert a user and its audit row (target ``user:<id>``) inside the caller's
+        transaction, for a change that must commit together with the new user (a
+        linked sign-in identity); returns the id. ``Conflict`` if a contact is taken."""
+        row = await tx.fetchrow(
+            "INSERT INTO users (email, phone, display_name, role, org_id, status,"
+            " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            user.email,
+            user.phone,
+            user.display_name,
+            str(user.role),
+            user.org_id,
+            str(user.status),
+            user.password_hash,
+            now(),
+        )
+        assert row is not None
+        user_id = int(row["id"])
+        await cls.append_audit(tx, replace(audit, target=f"user:{user_id}"))
+        return user_id
 
     async def get_user(self, user_id: int) -> User:
         async with self.ledger.read() as tx:
@@ -289,6 +317,52 @@ class AccountStore:
                     after,
                     limit,
                 )
+        return [_user(r) for r in found]
+
+    async def search_users(
+        self,
+        root: Org | None,
+        query: UserQuery,
+        *,
+        after_id: int | None = None,
+        limit: int | None = 1000,
+    ) -> list[User]:
+        """Users of ``root``'s subtree (None: every user, with or without an
+        organisation) that match ``query``, by id, ``limit`` (None: all) after
+        ``after_id``.
+
+        The subtree is a range of ``orgs.path`` (indexed), not a list of ids, so a
+        brand with thousands of dealers is one bounded query. ``query.text`` matches
+        a substring of the display name, e-mail or phone, ignoring ASCII case; ``%``
+        and ``_`` in it are literal."""
+        clauses = ["u.id > ?"]
+        args: list[object] = [0 if after_id is None else after_id]
+        join = ""
+        if root is not None:
+            join = " JOIN orgs o ON o.id = u.org_id"
+            low, high = subtree_bounds(root.path)
+            clauses.append("o.path >= ? AND o.path < ?")
+            args += [low, high]
+        if query.role is not None:
+            clauses.append("u.role = ?")
+            args.append(str(query.role))
+        if query.status is not None:
+            clauses.append("u.status = ?")
+            args.append(str(query.status))
+        if query.text:
+            pattern = "%" + _like_escape(query.text.strip().lower()) + "%"
+            clauses.append(
+                "(LOWER(u.display_name) LIKE ? ESCAPE '\\' OR LOWER(u.email) LIKE ? ESCAPE '\\'"
+                " OR u.phone LIKE ? ESCAPE '\\')"
+            )
+            args += [pattern, pattern, pattern]
+        where = " AND ".join(clauses)
+        sql = f"SELECT {_USER_COLS_U} FROM users u{join} WHERE {where} ORDER BY u.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        async with self.ledger.read() as tx:
+            found = await tx.fetch(sql, *args)
         return [_user(r) for r in found]
 
     async def update_user(self, user_id: int, audit: Audit, **columns: Any) -> User:
@@ -469,6 +543,17 @@ class AccountStore:
             )
         return [_attempt(r) for r in found]
 
+    async def attempts_of_user(self, user_id: int, limit: int) -> list[LoginAttempt]:
+        """The user's ``limit`` newest sign-in attempts (successes and failures),
+        newest first."""
+        async with self.ledger.read() as tx:
+            found = await tx.fetch(
+                "SELECT * FROM login_attempts WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                user_id,
+                limit,
+            )
+        return [_attempt(r) for r in found]
+
     async def client_failures(self, client: str, since: dt.datetime) -> int:
         async with self.ledger.read() as tx:
             row = await tx.fetchrow(
@@ -508,30 +593,46 @@ class AccountStore:
     async def list_audit(
         self,
         brand_id: int | None,
+        query: AuditQuery,
         *,
-        actor_id: int | None = None,
-        action: str | None = None,
-        since: dt.datetime | None = None,
         limit: int = 1000,
         after_id: int | None = None,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
-        """Entries oldest first, ``limit`` after ``after_id``; ``brand_id=None`` means
-        every brand (platform view)."""
-        clauses: list[str] = ["id > ?"]
-        args: list[object] = [0 if after_id is None else after_id]
-        for column, value in (("brand_id", brand_id), ("actor_id", actor_id)):
+        """Entries matching ``query``, oldest first (or newest first), ``limit`` past
+        ``after_id``; ``brand_id=None`` means every brand (platform view)."""
+        clauses: list[str] = ["1 = 1"]
+        args: list[object] = []
+        if after_id is not None:
+            clauses.append("id < ?" if newest_first else "id > ?")
+            args.append(after_id)
+        for column, value in (
+            ("brand_id", brand_id),
+            ("actor_id", query.actor_id),
+            ("target", query.target),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 args.append(value)
-        if action is not None:
+        action, since, until = query.action, query.since, query.until
+        if action is not None and action.endswith("."):
+            # LIKE, not a range: PostgreSQL's default collation ignores punctuation
+            clauses.append("action LIKE ? ESCAPE '\\'")
+            args.append(_like_escape(action) + "%")
+        elif action is not None:
             clauses.append("action = ?")
             args.append(action)
         if since is not None:
             clauses.append("at >= ?")
             args.append(since)
+        if until is not None:
+            clauses.append("at < ?")
+            args.append(until)
+        order = "DESC" if newest_first else ""
         async with self.ledger.read() as tx:
             found = await tx.fetch(
-                f"SELECT * FROM audit_log WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                f"SELECT * FROM audit_log WHERE {' AND '.join(clauses)} ORDER BY id {order}"
+                " LIMIT ?",
                 *args,
                 limit,
             )
@@ -548,6 +649,11 @@ class AccountStore:
             )
             for r in found
         ]
+
+
+def _like_escape(text: str) -> str:
+    """``text`` with the LIKE wildcards (and the escape character) made literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _attempt(row: Row) -> LoginAttempt:

@@ -39,6 +39,7 @@ from veriseal.console.call import (
     pick_zone,
     read_flash,
 )
+from veriseal.console.geo import geo_handler
 from veriseal.console.menu import menu_for
 from veriseal.console.render import Formats, environment, hidden_input, render
 from veriseal.console.views import core_views
@@ -133,6 +134,7 @@ def mount_console(app: web.Application, engine: Engine) -> None:
     app[CONSOLE] = console
     app.router.add_get("/console", _to_home)
     app.router.add_get("/console/static/{name:.+}", _static)
+    app.router.add_get("/console/geo/cn-provinces.json", geo_handler)
     for _, view in console.views:
         app.router.add_route(view.method, view.path, _bind(view))
 

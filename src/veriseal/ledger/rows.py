@@ -122,5 +122,6 @@ def scan(row: Row) -> Scan:
             region=region(row),
             received_at=None if row["received_at"] is None else ts(row["received_at"]),
             client=row["client"],
+            user_id=row["user_id"],
         ),
     )

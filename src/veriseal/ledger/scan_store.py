@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
     " lat, lon, accuracy_m, loc_source, client_scan_id, country, province, city, gb2260,"
-    " received_at, client"
+    " received_at, client, user_id"
 )
 # one placeholder per column of _COLS, plus the id
 _INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * (_COLS.count(',') + 2))})"
@@ -49,7 +49,7 @@ def _values(s: NewScan) -> tuple[Any, ...]:
         s.client_scan_id,
         reg.country if reg else None, reg.province if reg else None,
         reg.city if reg else None, reg.gb2260 if reg else None,
-        s.received_at, s.client,
+        s.received_at, s.client, s.user_id,
     )  # fmt: skip
 
 

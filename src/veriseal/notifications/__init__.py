@@ -1,4 +1,5 @@
-"""Notifications: in-app inbox, e-mail, SMS and signed webhooks through a durable outbox.
+"""Notifications: in-app inbox, e-mail, SMS, signed webhooks, Web Push and WeChat
+subscribe messages through a durable outbox.
 
 The API the rest of the system calls::
 
@@ -9,8 +10,10 @@ The API the rest of the system calls::
     await notifier.inbox.history(user_id, HistoryFilter(query="窜货", read=False))
     await notifier.inbox.mark(user_id, [message_id], read=True)
     await notifier.preferences.set(user_id, MessageType.SYSTEM_NOTICE, channels=(...), dnd=...)
+    await notifier.push.add(user_id, endpoint, p256dh, auth)   # a browser's PushSubscription
 
-    worker = DeliveryWorker(ledger, settings.senders(contact_book), settings.worker_options())
+    senders = settings.senders(contact_book, push=notifier.push, keyring=keyring)
+    worker = DeliveryWorker(ledger, senders, settings.worker_options())
     await worker.run_once()      # or: await worker.run(stop_event)
 
 See docs/notifications.md for the delivery guarantee.
@@ -23,6 +26,8 @@ from veriseal.notifications.errors import (
     MessageNotFound,
     NotifyInputInvalid,
     OutboxNotFound,
+    PushSubscriptionInvalid,
+    PushSubscriptionNotFound,
     SearchQueryInvalid,
     SendFailed,
 )
@@ -39,8 +44,12 @@ from veriseal.notifications.models import (
     DeliveryStatus,
     Message,
     MessageType,
+    WechatRecipients,
 )
 from veriseal.notifications.preferences import Preference
+from veriseal.notifications.push import PushSubscriptions
+from veriseal.notifications.push_input import EndpointPolicy
+from veriseal.notifications.push_store import PushSubscription
 from veriseal.notifications.service import Notifier
 from veriseal.notifications.settings import NotifySettings
 from veriseal.notifications.worker import DeliveryWorker, Report, Sender, WorkerOptions
@@ -57,6 +66,7 @@ __all__ = [
     "DeliveryStatus",
     "DeliveryWorker",
     "DndWindow",
+    "EndpointPolicy",
     "HistoryFilter",
     "Inbox",
     "LedgerContactBook",
@@ -69,10 +79,15 @@ __all__ = [
     "NotifySettings",
     "OutboxNotFound",
     "Preference",
+    "PushSubscription",
+    "PushSubscriptionInvalid",
+    "PushSubscriptionNotFound",
+    "PushSubscriptions",
     "Report",
     "SearchQueryInvalid",
     "SendFailed",
     "Sender",
+    "WechatRecipients",
     "WorkerOptions",
     "register_message_type",
 ]

@@ -7,6 +7,8 @@
     SearchQueryInvalid   (400) "search_query_invalid": a search with no searchable word
     MessageNotFound      (404) "message_not_found": no such message for this user
     OutboxNotFound       (404) "outbox_not_found": no such delivery
+    PushSubscriptionInvalid (400) "push_subscription_invalid": a malformed browser subscription
+    PushSubscriptionNotFound (404) "push_subscription_not_found": none of this user's
 
 Delivery failures are not errors raised to callers: a channel reports them to the
 worker as :class:`SendFailed` (permanent or not), and the worker records them.
@@ -38,6 +40,14 @@ class OutboxNotFound(NotFound):
     code = "outbox_not_found"
 
 
+class PushSubscriptionInvalid(InvalidInput):
+    code = "push_subscription_invalid"
+
+
+class PushSubscriptionNotFound(NotFound):
+    code = "push_subscription_not_found"
+
+
 class SendFailed(Exception):
     """A channel could not deliver. ``permanent``: retrying cannot help (a rejected
     address, a 4xx answer); otherwise the worker retries with backoff."""
@@ -55,5 +65,7 @@ register(
         "error.search_query_invalid": ("Invalid search", "搜索内容无效"),
         "error.message_not_found": ("Message not found", "未找到消息"),
         "error.outbox_not_found": ("Delivery not found", "未找到投递记录"),
+        "error.push_subscription_invalid": ("Invalid push subscription", "推送订阅无效"),
+        "error.push_subscription_not_found": ("Push subscription not found", "未找到推送订阅"),
     }
 )

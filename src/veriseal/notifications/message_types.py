@@ -16,6 +16,7 @@ from veriseal.notifications.errors import NotifyInputInvalid
 from veriseal.notifications.models import Channel, MessageType
 
 _I, _E, _S, _W = Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK
+_P = Channel.PUSH
 
 #: Where a message of an unregistered type goes: the inbox, nothing that costs money.
 UNREGISTERED_CHANNELS: tuple[Channel, ...] = (_I,)
@@ -89,11 +90,18 @@ def parse_type(text: str) -> MessageType:
     return mtype
 
 
+# Push is on by default: it reaches only browsers whose user asked for it on that device
+# (and costs nothing). WeChat is not: a subscribe message needs a template per type and
+# the user's consent in the mini-program, so a user turns it on per type.
 for _spec in (
-    MessageTypeSpec(MessageType.SYSTEM_NOTICE, "System notice", "系统通知", (_I, _E), True),
-    MessageTypeSpec(MessageType.CLONE_ALERT, "Clone alert", "仿冒预警", (_I, _E, _S, _W)),
+    MessageTypeSpec(MessageType.SYSTEM_NOTICE, "System notice", "系统通知", (_I, _E, _P), True),
+    MessageTypeSpec(MessageType.CLONE_ALERT, "Clone alert", "仿冒预警", (_I, _E, _S, _W, _P)),
     MessageTypeSpec(
-        MessageType.SECURITY_NOTICE, "Security notice", "安全提醒", (_I, _E, _S), never_held=True
+        MessageType.SECURITY_NOTICE,
+        "Security notice",
+        "安全提醒",
+        (_I, _E, _S, _P),
+        never_held=True,
     ),
 ):
     register_message_type(_spec)

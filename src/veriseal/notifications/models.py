@@ -52,10 +52,12 @@ class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WEBHOOK = "webhook"
+    PUSH = "push"  # Web Push to each browser the user subscribed (channels/webpush.py)
+    WECHAT = "wechat"  # WeChat mini-program subscribe messages (channels/wechat.py)
 
 
 #: Channels that go through the outbox (the inbox is written when a message is accepted).
-OUTBOX_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK)
+OUTBOX_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.PUSH, Channel.WECHAT)
 
 
 class DeliveryStatus(StrEnum):
@@ -74,12 +76,15 @@ class AttemptOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Contacts:
-    """Where a user can be reached; ``None`` where they cannot (that channel is skipped)."""
+    """Where a user can be reached; ``None`` where they cannot (that channel is skipped).
+    Push has no address here: a user's push addresses are their browsers' subscriptions
+    (:mod:`veriseal.notifications.push`), one delivery each."""
 
     email: str | None = None
     phone: str | None = None  # E.164
     webhook_url: str | None = None
     webhook_secret: bytes | None = None
+    wechat_openid: str | None = None  # the user's openid in the configured mini-program
 
     def address(self, channel: Channel) -> str | None:
         if channel is Channel.EMAIL:
@@ -88,6 +93,8 @@ class Contacts:
             return self.phone
         if channel is Channel.WEBHOOK:
             return self.webhook_url if self.webhook_secret else None
+        if channel is Channel.WECHAT:
+            return self.wechat_openid
         return None
 
 
@@ -97,6 +104,14 @@ class ContactBook(Protocol):
     An unknown user MUST give empty ``Contacts()``, not an error: the inbox still works."""
 
     async def contacts(self, user_id: int) -> Contacts: ...
+
+
+class WechatRecipients(Protocol):
+    """Finds a user's openid in the configured WeChat mini-program (what a subscribe
+    message is addressed to), or None. The accounts module implements it; a contact
+    book that knows WeChat users fills :attr:`Contacts.wechat_openid` from it."""
+
+    async def openid(self, user_id: int) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ either fully accepted or not at all, and the delivery worker
 Nothing is sent from here: sending is the worker's job.
 
 Which channels a message goes to: the user's preference for its type (else the
-defaults), minus channels the user has no address for. A do-not-disturb window holds
-e-mail, SMS and webhook deliveries until the window ends; the inbox entry is stored at
-once (reading the inbox is the user's own action, nothing rings). Security notices are
-never held and always reach the inbox.
+defaults), minus channels the user has no address for. Push has one address per
+browser the user subscribed (:class:`~veriseal.notifications.push.PushSubscriptions`):
+one delivery each, so one device's failure does not resend to the others. A
+do-not-disturb window holds every outbox delivery (e-mail, SMS, webhook, push, WeChat)
+until the window ends; the inbox entry is stored at once (reading the inbox is the
+user's own action, nothing rings). Security notices are never held and always reach
+the inbox.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from veriseal.notifications.models import (
     Accepted,
     Channel,
     ContactBook,
+    Contacts,
     Delivery,
     DeliveryStatus,
     MessageType,
@@ -39,6 +43,7 @@ from veriseal.notifications.models import (
 )
 from veriseal.notifications.outbox import Outbox
 from veriseal.notifications.preferences import PreferenceStore, effective
+from veriseal.notifications.push import PushSubscriptions
 from veriseal.notifications.texts import compose
 
 MAX_TITLE = 200
@@ -86,7 +91,9 @@ def _check_content(title: str, body: str, data: dict[str, Any] | None) -> dict[s
 class Notifier:
     """Accepts messages for users or raw addresses; holds their preferences and inbox.
 
-    ``clock`` returns the aware "now" (tests pass a fixed one to exercise windows).
+    ``clock`` returns the aware "now" (tests pass a fixed one to exercise windows);
+    ``push`` holds the users' browser subscriptions (default: over ``ledger``, with the
+    default endpoint policy).
     """
 
     def __init__(
@@ -95,6 +102,7 @@ class Notifier:
         contacts: ContactBook,
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
+        push: PushSubscriptions | None = None,
     ) -> None:
         self.ledger = ledger
         self.contacts = contacts
@@ -102,6 +110,7 @@ class Notifier:
         self.preferences = PreferenceStore(ledger)
         self.inbox = Inbox(ledger)
         self.outbox = Outbox(ledger)
+        self.push = push or PushSubscriptions(ledger)
 
     # -- planning (reads only) -----------------------------------------------------------
     async def plan(
@@ -122,13 +131,22 @@ class Notifier:
         for channel in pref.channels:
             if channel not in OUTBOX_CHANNELS:
                 continue
-            address = contacts.address(channel)
-            if address is None:
-                continue  # no address for this channel: the other channels still go
-            planned.append(PlannedDelivery(channel, address, release or now, release is not None))
+            # no address for a channel: the other channels still go
+            for address in await self._addresses(user_id, channel, contacts):
+                planned.append(
+                    PlannedDelivery(channel, address, release or now, release is not None)
+                )
         return Plan(
             user_id, mtype, title, body, clean, Channel.INBOX in pref.channels, tuple(planned)
         )
+
+    async def _addresses(
+        self, user_id: int, channel: Channel, contacts: Contacts
+    ) -> tuple[str, ...]:
+        if channel is Channel.PUSH:
+            return await self.push.addresses(user_id)
+        address = contacts.address(channel)
+        return () if address is None else (address,)
 
     # -- storing (inside the caller's transaction) ----------------------------------------
     async def store(self, tx: Tx, plan: Plan) -> Accepted:

@@ -46,10 +46,11 @@ register(
         ),
         "cli.notify.delivering": ("Delivering", "投递中"),
         "cli.notify.no_senders": (
-            "No channel is configured: set [notifications.email] / [notifications.sms]"
-            " in the config (webhooks need nothing)",
-            "未配置任何渠道：请在配置中设置 [notifications.email] / [notifications.sms]"
-            "（Webhook 无需配置）",
+            "No channel is configured: set [notifications.email] / [notifications.sms] /"
+            " [notifications.push] / [notifications.wechat] in the config (webhooks need"
+            " nothing)",
+            "未配置任何渠道：请在配置中设置 [notifications.email] / [notifications.sms] /"
+            " [notifications.push] / [notifications.wechat]（Webhook 无需配置）",
         ),
         "cli.notify.unread": ("{n} unread", "{n} 条未读"),
     }
@@ -67,3 +68,36 @@ def compose(key: str, **values: object) -> tuple[str, str]:
         t(f"notify.{key}.body", "zh", **values),
     )
     return f"{title_en} / {title_zh}", f"{body_en}\n\n{body_zh}"
+
+
+#: How a bilingual text joins its halves: :func:`veriseal.i18n.bilingual` and titles of
+#: :func:`compose` with " / ", bodies of :func:`compose` with a blank line.
+_SEPARATORS = (" / ", "\n\n")
+#: A half is Chinese when at least this share of its letters are Han characters (an
+#: English half may quote a Chinese place or product name).
+_HAN_SHARE = 0.3
+
+
+def _han_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    han = sum(1 for c in letters if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+    return han / len(letters)
+
+
+def in_language(text: str, lang: str) -> str:
+    """The ``lang`` ("zh"/"en") half of a bilingual text, for channels that show one
+    language (a phone's notification, a WeChat card). A text is bilingual when ONE
+    separator splits it into a Chinese half and a non-Chinese half, in either order
+    ("Order shipped / 订单已发货", "订单已发货 / Order shipped"); any other text is
+    returned as it is, so nothing is ever lost by guessing."""
+    for sep in _SEPARATORS:
+        if text.count(sep) != 1:
+            continue
+        a, b = (part.strip() for part in text.split(sep))
+        a_zh, b_zh = _han_share(a) >= _HAN_SHARE, _han_share(b) >= _HAN_SHARE
+        if a and b and a_zh != b_zh:
+            zh, en = (a, b) if a_zh else (b, a)
+            return zh if lang == "zh" else en
+    return text

@@ -150,6 +150,7 @@ class HandheldUploads:
                 location=item.location,
                 client_scan_id=item.client_scan_id,
                 observed_at=item.scanned_at,
+                user_id=principal.user_id,
             )
             result = await self.scans.scan(item.code, ctx, pin=item.pin)
             results[pos] = {

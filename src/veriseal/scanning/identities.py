@@ -7,6 +7,7 @@ buyer, in one place, at a pace and count the travel, regions and count rules nev
 Who scanned (an *identity*) is read from what a scan records:
 
 - a web/API scan whose device presented its cookie is that device (``device:<cookie>``);
+- a scan on the console's scan page is the signed-in consumer (``user:<id>``);
 - a scan whose device presented none (a first visit, a cookie-less client) got a fresh
   cookie and also keeps a digest of its client network (``NewScan.client``). Such a
   cookie is one identity with the same cookie seen presented later (the same phone's next
@@ -18,8 +19,10 @@ moves a cookie out of its network's group, or changes nothing), so judging each 
 it comes finds every window that ever holds too many identities.
 
 Staff do not count: handheld and CLI scans (dealers, inspectors, the line) are left out
-by their channel, and a signed-in user is not recorded on web scans. Accounts cannot be
-linked to cookies: the ledger records no account on a consumer's scan.
+by their channel; staff using the console's scan page are recorded as handheld scans
+(``ScanService.scan_as``). A web scan made in a browser holding a console session
+records the user too (``NewScan.user_id``, for the user's own list), but the rule still
+counts its device: the verdict is the same signed in or not.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from veriseal.models import AlertKind, ClonePolicy, ScanChannel
 from veriseal.scanning.clones import Finding
 
 #: The channels consumers scan through; the others are staff (handheld, CLI).
-CONSUMER_CHANNELS = frozenset({ScanChannel.WEB, ScanChannel.API})
+CONSUMER_CHANNELS = frozenset({ScanChannel.WEB, ScanChannel.API, ScanChannel.CONSOLE})
 MAX_SPAN = 1000  # scans of one code read for one judgement, newest first
 _EVIDENCE_PER_IDENTITY = 3
 _LISTED = 20  # identities, and scans of each, named in an alert's details

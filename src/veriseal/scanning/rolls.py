@@ -7,7 +7,7 @@ not one per scan, since a stolen roll is thousands of codes: the batch's *open*
 ``unactivated_scan`` alert is updated in place (evidence and figures grow) until no
 such scan came for :data:`QUIET` days; a scan after that opens a new alert.
 
-Only consumer scans count (web, API): the line and inspectors scan labels before
+Only consumer scans count (web, API, console): the line and inspectors scan labels before
 activation on purpose, through handhelds.
 """
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from veriseal.accounts.errors import Forbidden
 from veriseal.accounts.models import Principal, Role
-from veriseal.accounts.permissions import Action, require
+from veriseal.accounts.permissions import Action, allowed, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
 from veriseal.ledger import rows
@@ -46,6 +46,8 @@ from veriseal.models import (
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
+from veriseal.scanning.my_scans import MAX_LIMIT, ScanPage, my_scan
+from veriseal.scanning.product_facts import ProductFacts, product_facts
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
 
 _CLONE_MESSAGES = {
@@ -218,6 +220,8 @@ class ScanContext:
     observed_at: dt.datetime | None = None
     #: the client network's digest when the device presented no cookie (NewScan.client)
     client: str | None = None
+    #: the signed-in user scanning, if any (NewScan.user_id): recorded, never judged
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,7 @@ def _new_scan(
         region=region,
         received_at=None if ctx.observed_at is None else now,
         client=ctx.client,
+        user_id=ctx.user_id,
     )
 
 
@@ -360,6 +365,55 @@ class ScanService:
         if result.outcome in _WITHDRAWN and ctx.channel in identities.CONSUMER_CHANNELS:
             await self._roll_alert(info, now)
         return ScanResult(result, scan_id, check.previous, scan.region, facts)
+
+    async def scan_as(
+        self,
+        principal: Principal,
+        text: str,
+        location: Location | None = None,
+        pin: str | None = None,
+    ) -> ScanResult:
+        """A signed-in user's scan from the console's scan page: verified and recorded
+        exactly like a printed link opened in a browser (:meth:`scan`), naming the user.
+
+        A consumer's scan is a consumer verification (channel ``console``, identity
+        ``user:<id>``): the clone rules count it like a phone's. Staff (roles that record
+        handheld scans) are recorded as handheld scans: a dealer or an inspector checking
+        goods in the console must not count as a buyer (the devices rule, stolen rolls)."""
+        require(principal, Action.SCANS_OWN)
+        if principal.user_id is None:
+            raise Forbidden("the local operator scans with `veriseal verify`")
+        staff = allowed(principal, Action.SCANS_RECORD)
+        ctx = ScanContext(
+            channel=ScanChannel.HANDHELD if staff else ScanChannel.CONSOLE,
+            actor=f"user:{principal.user_id}",
+            location=location,
+            user_id=principal.user_id,
+        )
+        return await self.scan(text, ctx, pin=pin)
+
+    async def my_scans(
+        self, principal: Principal, cursor: int | None = None, limit: int = 50
+    ) -> ScanPage:
+        """The principal's own scans, newest first: ``limit`` (1..200) of them older
+        than scan ``cursor`` (the previous page's ``next_cursor``). Only scans that
+        name the principal's user (``scans.user_id``); nobody reads another's list."""
+        require(principal, Action.SCANS_OWN, owner_id=principal.user_id)
+        if principal.user_id is None:
+            return ScanPage([], None)
+        limit = max(1, min(limit, MAX_LIMIT))
+        async with self._ledger.read() as tx:
+            found = await store.user_scans(tx, principal.user_id, cursor, limit)
+        items = [my_scan(r) for r in found]
+        return ScanPage(items, items[-1].id if len(items) == limit else None)
+
+    async def product(
+        self, principal: Principal, gtin: str, lot: str | None = None
+    ) -> ProductFacts:
+        """A product page reached from a verdict: the product's public facts and, with
+        ``lot``, that lot's dates and recall state (scanning.product_facts)."""
+        require(principal, Action.SCANS_OWN)
+        return await product_facts(self._ledger, gtin, lot)
 
     async def _verdict(self, text: str, pin: str | None, now: dt.datetime) -> Verification:
         """The verifier's verdict, with the PIN checked when one is given and the code
@@ -501,6 +555,11 @@ class ScanService:
         alert_id = await self._ledger.append_alert(alert)
         await self._announce(alert_id, alert)
         return alert_id
+
+    async def announce(self, alert_id: int, alert: NewAlert) -> None:
+        """Tell the in-process plugins of an alert another service stored (a consumer's
+        report, in the same transaction as the report itself)."""
+        await self._announce(alert_id, alert)
 
     async def _announce(self, alert_id: int, alert: NewAlert) -> None:
         """Tell the in-process plugins of a stored alert (the stream has it already)."""

@@ -34,13 +34,14 @@ async def first_scan_per_province(tx: Tx, brand_id: int, code: str) -> dict[str,
 
 _CONSUMER_VERIFICATIONS = (
     "FROM scans WHERE brand_id = ? AND code = ? AND outcome IN ('genuine', 'suspected_clone')"
-    " AND channel IN ('web', 'api') ORDER BY id DESC LIMIT ?"
+    " AND channel IN ('web', 'api', 'console') ORDER BY id DESC LIMIT ?"
 )
 
 
 async def consumer_devices(tx: Tx, brand_id: int, code: str, limit: int) -> int:
-    """How many distinct actors (device cookies) the code's newest ``limit``
-    verifications through consumer channels have: one row back, not the scans."""
+    """How many distinct actors (device cookies, console users) the code's newest
+    ``limit`` verifications through consumer channels (web, API, console) have: one row
+    back, not the scans."""
     row = await tx.fetchrow(
         "SELECT COUNT(DISTINCT actor) AS n FROM (SELECT actor "
         + _CONSUMER_VERIFICATIONS
@@ -53,10 +54,10 @@ async def consumer_devices(tx: Tx, brand_id: int, code: str, limit: int) -> int:
 
 
 async def consumer_verifications(tx: Tx, brand_id: int, code: str, limit: int) -> list[Row]:
-    """The code's newest ``limit`` verifications through consumer channels (web, API),
-    newest first (index ``scans_code``). No time bounds in SQL on purpose: with one, the
-    planner may pick ``scans_at`` and read the brand's whole time range instead of the
-    code's rows (measured: 30x slower per scan); the caller cuts the window."""
+    """The code's newest ``limit`` verifications through consumer channels (web, API,
+    console), newest first (index ``scans_code``). No time bounds in SQL on purpose: with
+    one, the planner may pick ``scans_at`` and read the brand's whole time range instead
+    of the code's rows (measured: 30x slower per scan); the caller cuts the window."""
     return await tx.fetch(
         "SELECT id, at, actor, client, province " + _CONSUMER_VERIFICATIONS,
         brand_id,
@@ -68,12 +69,12 @@ async def consumer_verifications(tx: Tx, brand_id: int, code: str, limit: int) -
 async def withdrawn_codes_scanned(
     tx: Tx, batch_id: int, from_id: int | None, since: dt.datetime | None
 ) -> list[Row]:
-    """Per code of the batch, its consumer scans (web, API) whose verdict was
+    """Per code of the batch, its consumer scans (web, API, console) whose verdict was
     ``not_activated`` or ``decommissioned``, from scan ``from_id`` on (or that happened
     at or after ``since``): code, unit_index, outcome, n, first_id, last_id, first_at,
     last_at (index ``scans_batch``)."""
     clauses = ["batch_id = ?", "outcome IN ('not_activated', 'decommissioned')",
-               "channel IN ('web', 'api')"]  # fmt: skip
+               "channel IN ('web', 'api', 'console')"]  # fmt: skip
     args: list[Any] = [batch_id]
     if from_id is not None:
         clauses.append("id >= ?")
@@ -138,3 +139,23 @@ async def scan_ids_by_client_id(tx: Tx, actor: str, client_ids: Sequence[str]) -
 async def answers(tx: Tx) -> None:
     """A trivial read: returns when the ledger answers, raises ``StorageError`` when not."""
     await tx.fetch("SELECT 1 AS one")
+
+
+async def user_scans(tx: Tx, user_id: int, before_id: int | None, limit: int) -> list[Row]:
+    """The user's scans newest first, below scan ``before_id`` when given, at most
+    ``limit``, with the product's name and the batch's lot (index ``scans_user``; the
+    products and batches by their keys)."""
+    clauses = ["s.user_id = ?"]
+    args: list[Any] = [user_id]
+    if before_id is not None:
+        clauses.append("s.id < ?")
+        args.append(before_id)
+    return await tx.fetch(
+        "SELECT s.id, s.at, s.code, s.gtin, s.outcome, s.reason, s.channel, s.country,"
+        " s.province, s.city, s.lat, s.lon, p.name AS product, b.lot"
+        " FROM scans s LEFT JOIN products p ON p.gtin = s.gtin"
+        " LEFT JOIN batches b ON b.id = s.batch_id"
+        f" WHERE {' AND '.join(clauses)} ORDER BY s.id DESC LIMIT ?",
+        *args,
+        limit,
+    )

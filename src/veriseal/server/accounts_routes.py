@@ -18,7 +18,7 @@ import msgspec
 from aiohttp import web
 from msgspec import Meta
 
-from veriseal.accounts.models import OrgKind, Role, UserStatus
+from veriseal.accounts.models import AuditQuery, OrgKind, Role, UserQuery, UserStatus
 from veriseal.accounts.passkeys import Passkeys, RelyingParty
 from veriseal.accounts.permissions import Action
 from veriseal.engine import Engine
@@ -196,6 +196,10 @@ async def tokens_revoke(call: Call, path: TokenPath) -> Schema:
 # -- users and orgs ----------------------------------------------------------------
 class UsersQuery(Page):
     org: Id | None = None
+    role: Role | None = None
+    status: UserStatus | None = None
+    #: a part of the display name, e-mail or phone number
+    q: Line | None = None
 
 
 class UserCreate(Model):
@@ -226,7 +230,11 @@ class OrgPath(Model):
 
 async def users_list(call: Call, query: UsersQuery) -> Schema:
     found = await call.engine.accounts.list_users(
-        call.who, query.org, after_id=after_id(query), limit=query.limit
+        call.who,
+        query.org,
+        after_id=after_id(query),
+        limit=query.limit,
+        query=UserQuery(query.role, query.status, query.q),
     )
     return records("users", found, query)
 
@@ -321,23 +329,33 @@ async def kyc_review(call: Call, path: KycPath, body: KycReview) -> Schema:
 
 async def kyc_document(call: Call, path: KycPath) -> web.Response:
     data, media = await call.engine.kyc.document(call.who, path.sub)
-    return web.Response(body=data, content_type=media, headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=data,
+        content_type=media,
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": "inline",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
-class AuditQuery(Page):
+class AuditFilter(Page):
     brand: Id | None = None
     actor: Id | None = None
+    #: an action name, or a prefix ending in "." (``kyc.``)
     action: Short | None = None
+    #: e.g. ``kyc:12``, ``user:7``
+    target: Short | None = None
     since: dt.datetime | None = None
+    until: dt.datetime | None = None
 
 
-async def audit(call: Call, query: AuditQuery) -> Schema:
+async def audit(call: Call, query: AuditFilter) -> Schema:
     found = await call.engine.accounts.audit_log(
         call.who,
+        AuditQuery(query.actor, query.action, query.target, query.since, query.until),
         brand_id=query.brand,
-        actor_id=query.actor,
-        action=query.action,
-        since=query.since,
         limit=query.limit,
         after_id=after_id(query),
     )

@@ -40,11 +40,14 @@ from veriseal.server import (
     accounts_routes,
     auth,
     brandops_routes,
+    consumer_routes,
     lifecycle_routes,
     messages_routes,
     openapi,
+    push_routes,
     scan_context,
     scans_routes,
+    session_principal,
 )
 from veriseal.server.abuse import FloodDetector, RateLimiter
 from veriseal.server.client_ip import CLIENT_NETWORK, ClientNetwork
@@ -137,8 +140,10 @@ async def _scan(
             retry_after=wait,
         )
     device, new = scan_context.device_id(request)
-    ctx = scan_context.context(request, channel, device, new)
     engine = request.app[ENGINE]
+    # a console session names the scanning user (their own list); never the verdict
+    user_id = await session_principal.scanning_user(request, engine)
+    ctx = scan_context.context(request, channel, device, new, user_id)
     # The scan is committed before this line returns: the response acknowledges it.
     result = await engine.scans.scan(text, ctx, pin=pin)
     if result.verification.outcome is Outcome.INVALID:
@@ -289,6 +294,8 @@ def make_app(
     mount(app, accounts_routes.ROUTES, ENGINE)
     mount(app, scans_routes.ROUTES, ENGINE)
     mount(app, messages_routes.ROUTES, ENGINE)
+    mount(app, push_routes.ROUTES, ENGINE)
+    mount(app, consumer_routes.ROUTES, ENGINE)
     mount(app, brandops_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.register_routes(app)

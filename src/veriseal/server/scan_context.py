@@ -73,13 +73,20 @@ def location(request: web.Request) -> Location | None:
 
 
 def context(
-    request: web.Request, channel: ScanChannel, device: str, new: bool = False
+    request: web.Request,
+    channel: ScanChannel,
+    device: str,
+    new: bool = False,
+    user_id: int | None = None,
 ) -> ScanContext:
     """The scan's context. A device fix always wins; without one, the client address's
     place (source ``ip``, weak evidence) when ``[server] ip_location`` is on. For a
     device that presented no cookie (``new``), also its client network's digest (see
-    veriseal.scanning.identities), from the same client address the IP location uses."""
+    veriseal.scanning.identities), from the same client address the IP location uses.
+    ``user_id``: the signed-in user (a console session), recorded with the scan only."""
     network = client_network(request)
     found = location(request) or network.ip_location(request)
     client = client_key(network.client_address(request)) if new else None
-    return ScanContext(channel=channel, actor=f"device:{device}", location=found, client=client)
+    return ScanContext(
+        channel=channel, actor=f"device:{device}", location=found, client=client, user_id=user_id
+    )

@@ -11,6 +11,10 @@ from veriseal.extend.console import ConsolePage, ConsoleView
 MODULES = (
     "veriseal.console.views.auth",
     "veriseal.console.views.home",
+    "veriseal.console.views.consumer",
+    "veriseal.console.views.people",
+    "veriseal.console.views.push",
+    "veriseal.console.views.external",
     "veriseal.console.views.dashboard",
     "veriseal.console.views.batches",
     "veriseal.console.views.scans",

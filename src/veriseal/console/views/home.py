@@ -3,6 +3,9 @@ preferences, password, passkeys, devices signed in, sign out everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from veriseal.accounts.errors import LoginFailed, PasswordWeak
@@ -18,14 +21,23 @@ async def home(call: ConsoleCall) -> Page:
     return Page("home.html", {})
 
 
+#: Functions adding to the account page's context, for its ``account_extra.html``
+#: sections (the linked accounts of veriseal.console.views.external append theirs).
+ACCOUNT_SECTIONS: list[Callable[[ConsoleCall], Awaitable[dict[str, Any]]]] = []
+
+
 async def account(call: ConsoleCall, error: str = "", status: int = 200) -> Page:
     who = call.principal
     assert who is not None and who.user is not None
     sessions = await call.engine.accounts.sessions(who)
     current = call.token.split("_")[1] if call.token else ""
+    extra: dict[str, Any] = {}
+    for section in ACCOUNT_SECTIONS:
+        extra |= await section(call)
     return Page(
         "account.html",
         {
+            **extra,
             "user": who.user,
             "org": who.org,
             "sessions": sessions,
