@@ -337,6 +337,8 @@ async def main(args: argparse.Namespace) -> int:
             finally:
                 server.terminate()
                 server.wait(30)
+                if server.stdout is not None:
+                    server.stdout.close()
         finally:
             if args.backend == "postgres":
                 await _drop(args.pg, url)
