@@ -22,7 +22,6 @@ from veriseal_territories.console_common import (
     labels,
     message,
     query_choice,
-    query_int,
     services,
     text,
 )
@@ -85,8 +84,8 @@ async def alerts_page(call: ConsoleCall) -> Page | web.StreamResponse:
         return call.redirect(BRAND_BASE + _query(call))
     names = await labels(call, t, brand)
     state, level = _filters(call, work_queue=False)
-    mine = await t.network.alerts(who, brand.id, org_id=query_int(call, "org"), state=state,
-                                  level=level, before_id=query_int(call, "cursor"),
+    mine = await t.network.alerts(who, brand.id, org_id=call.query_int("org"), state=state,
+                                  level=level, before_id=call.query_int("cursor"),
                                   limit=page_size(call))  # fmt: skip
     rows = [_dealer_row(a, names.region(_seen_place(a))) for a in mine.alerts]
     return _list_page(brand, rows, mine.next_cursor, False, state, level, "")
@@ -99,7 +98,7 @@ async def diversion_page(call: ConsoleCall) -> Page | web.StreamResponse:
     names = await labels(call, t, brand)
     state, level = _filters(call, work_queue=True)
     dealer = call.query.get("dealer", "")[:60]
-    org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else query_int(call, "org")
+    org = (await t.dealers.find(brand.id, dealer)).org_id if dealer else call.query_int("org")
     filters: dict[str, Any] = {"state": state, "level": level, "org_id": org}
     if export_format(call) is not None:
         every: list[DiversionAlert] = []
@@ -110,10 +109,10 @@ async def diversion_page(call: ConsoleCall) -> Page | web.StreamResponse:
             if len(page) < EXPORT_PAGE:
                 break
         rows = [_brand_row(a, names.region(_where(a.evidence))) for a in every]
-        return export_response(call, "diversion-alerts", _columns(), rows)
+        return await export_response(call, "diversion-alerts", _columns(), rows)
     limit = page_size(call)
     found = await t.alerts.list(who, brand.id, **filters, limit=limit,
-                                after_id=query_int(call, "cursor"))  # fmt: skip
+                                after_id=call.query_int("cursor"))  # fmt: skip
     rows = [_brand_row(a, names.region(_where(a.evidence))) for a in found]
     next_cursor = found[-1].id if len(found) == limit else None
     return _list_page(brand, rows, next_cursor, True, state, level, dealer)

@@ -111,16 +111,6 @@ def client_id() -> str:
     return "console-" + secrets.token_urlsafe(12)
 
 
-def query_int(call: ConsoleCall, name: str) -> int | None:
-    """A whole number from the query string, or None when absent."""
-    value = call.query.get(name, "")
-    if not value:
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise InvalidInput(f"{name} must be a whole number")
-    return int(value)
-
-
 def query_choice(call: ConsoleCall, name: str, choices: Iterable[str]) -> str | None:
     value = call.query.get(name, "")
     if not value:

@@ -20,7 +20,6 @@ from veriseal_territories.console_common import (
     labels,
     message,
     query_choice,
-    query_int,
     reason,
     services,
     text,
@@ -40,7 +39,7 @@ EXPORT_PAGE = 200  # rows read per query by an export
 
 def _scope(call: ConsoleCall) -> tuple[int | None, str | None]:
     """``?org=`` (one organisation of mine) and ``?scope=mine|subtree``."""
-    org = query_int(call, "org")
+    org = call.query_int("org")
     scope = query_choice(call, "scope", ("mine", "subtree"))
     return org, scope
 
@@ -75,9 +74,9 @@ async def holdings(call: ConsoleCall) -> Page | web.StreamResponse:
             if page.next_cursor is None:
                 break
             after = page.next_cursor
-        return export_response(call, "holdings", _columns(HOLDING_COLUMNS), rows)
+        return await export_response(call, "holdings", _columns(HOLDING_COLUMNS), rows)
     found = await t.network.holdings(
-        who, brand.id, org_id=org, subtree=subtree, after_batch=query_int(call, "cursor"),
+        who, brand.id, org_id=org, subtree=subtree, after_batch=call.query_int("cursor"),
         limit=page_size(call),
     )  # fmt: skip
     tree = await t.dealers.tree(who, brand.id, limit=500)
@@ -143,10 +142,10 @@ async def shipments(call: ConsoleCall) -> Page | web.StreamResponse:
             if page.next_cursor is None:
                 break
             before = page.next_cursor
-        return export_response(call, "shipments", _columns(MOVEMENT_COLUMNS), rows)
+        return await export_response(call, "shipments", _columns(MOVEMENT_COLUMNS), rows)
     found = await t.network.movements(
         who, brand.id, org_id=org, subtree=subtree, direction=direction,
-        before_id=query_int(call, "cursor"), limit=page_size(call),
+        before_id=call.query_int("cursor"), limit=page_size(call),
     )  # fmt: skip
     tree = await t.dealers.tree(who, brand.id, limit=500)
     return Page(

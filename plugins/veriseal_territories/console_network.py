@@ -16,7 +16,6 @@ from veriseal_territories.console_common import (
     labels,
     local_day,
     message,
-    query_int,
     services,
     text,
 )
@@ -38,7 +37,7 @@ GRANT_FIELDS = ("dealer", "product", "region", "valid_from", "valid_until", "not
 async def org_page(call: ConsoleCall, error: str = "", status: int = 200,
                    values: dict[str, str] | None = None) -> Page:  # fmt: skip
     who, brand, t = await services(call)
-    after = query_int(call, "cursor")
+    after = call.query_int("cursor")
     rows = await t.dealers.tree(who, brand.id, after_org=after, limit=ORG_PAGE)
     nodes = [{"depth": d, "org": o, "dealer": x} for d, o, x in rows]
     ctx = t.ctx
@@ -106,7 +105,7 @@ _STATUS_ZH = {"active": "正常", "suspended": "暂停", "terminated": "终止"}
 # -- territories ---------------------------------------------------------------------------
 async def grants_page(call: ConsoleCall, error: str = "", status: int = 200) -> Page:
     who, brand, t = await services(call)
-    org = query_int(call, "org")
+    org = call.query_int("org")
     every = call.query.get("all") == "1"
     found = await t.network.territories(who, brand.id, org_id=org, include_inactive=every)
     return Page(

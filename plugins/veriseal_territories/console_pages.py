@@ -28,9 +28,10 @@ PAGES = [
                 "channel", 90),
     ConsolePage(f"{BASE}/diversion", "Diversion alerts", "窜货预警", A.ALERTS_READ, "alerts",
                 20),
-    # a dealer's own; a brand admin holds both actions and is sent on to the brand's list
+    # a dealer's own; a brand admin holds both actions, reads the brand's list instead
+    # (and is sent on to it from this page)
     ConsolePage(f"{BASE}/alerts", "Diversion alerts about me", "涉及我的窜货预警", A.ORGS_VIEW,
-                "alerts", 25),
+                "alerts", 25, unless=A.ALERTS_READ),
 ]  # fmt: skip
 
 VIEWS = [

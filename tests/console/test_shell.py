@@ -82,3 +82,16 @@ async def test_static_files_are_versioned_and_cached(console: ConsoleLive) -> No
     assert r.status == 200 and "immutable" in r.headers["Cache-Control"]
     r = await c.raw("GET", "/console/static/../site.py")
     assert r.status == 404
+
+
+async def test_the_menu_leaves_out_a_dealers_view_for_roles_that_see_it_whole(
+    console: ConsoleLive,
+) -> None:
+    admin = await console.client("brand_admin")
+    _, html = await admin.get("/console/")
+    assert 'href="/console/territories/diversion"' in html
+    assert 'href="/console/territories/alerts"' not in html
+    dealer = await console.client("distributor")
+    _, html = await dealer.get("/console/")
+    assert 'href="/console/territories/alerts"' in html
+    assert 'href="/console/territories/diversion"' not in html

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from veriseal.extend.context import PluginContext
 
 DEFAULT_TZ = "Asia/Shanghai"
+#: role names in both languages
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "platform_admin": ("Platform admin", "平台管理员"),
+    "brand_admin": ("Brand admin", "品牌管理员"),
+    "factory_operator": ("Factory operator", "产线操作员"),
+    "distributor": ("Distributor", "经销商"),
+    "retailer": ("Retailer", "零售商"),
+    "inspector": ("Inspector", "稽查员"),
+    "consumer": ("Consumer", "消费者"),
+}
 FLASH = "vs_flash"
 
 
@@ -47,6 +57,10 @@ class ConsoleCall:
         """The text in the reader's language."""
         return zh if self.lang == ZH else en
 
+    def role_name(self, role: object) -> str:
+        """A role's name in the reader's language (the role's own value if unknown)."""
+        return self.t(*ROLE_NAMES.get(str(role), (str(role), str(role))))
+
     @property
     def query(self) -> MultiMapping[str]:
         return self.request.query
@@ -57,10 +71,15 @@ class ConsoleCall:
 
     def int_param(self, name: str) -> int:
         """A path placeholder as an int (``invalid_input`` otherwise)."""
-        text = self.request.match_info.get(name, "")
-        if not text.isascii() or not text.isdigit() or len(text) > 18:
-            raise InvalidInput(f"{name} must be a positive integer")
-        return int(text)
+        value = whole_number(self.request.match_info.get(name, ""), name)
+        if value is None:
+            raise InvalidInput(f"{name} must be a positive whole number")
+        return value
+
+    def query_int(self, name: str) -> int | None:
+        """A whole number from the query string (``?org=12``), None when absent or empty;
+        ``invalid_input`` for anything else."""
+        return whole_number(self.query.get(name, ""), name)
 
     async def form(self) -> MultiDictProxy[Any]:
         """The posted form (files as ``FileField``), read once."""
@@ -96,9 +115,14 @@ class ConsoleCall:
         """After a successful sign-in: the new session cookie (the only way one is
         made: fixation-proof), the anonymous id dropped, then a 303 to ``to``."""
         response = web.Response(status=303, headers={"Location": local_path(to)})
+        self.set_session(response, token)
+        return response
+
+    def set_session(self, response: web.StreamResponse, token: str) -> None:
+        """Put a new session's token in ``response``'s cookie and drop the anonymous id
+        (for a sign-in answered otherwise than by a redirect: the passkey's JSON)."""
         self.cookies.set(response, session.SESSION, token, session.SESSION_MAX_AGE)
         self.cookies.clear(response, session.ANON)
-        return response
 
     def end_session(self, to: str = "/console/signin") -> web.Response:
         response = web.Response(status=303, headers={"Location": local_path(to)})
@@ -107,6 +131,17 @@ class ConsoleCall:
 
     def _flash_key(self) -> bytes:
         return self.engine.keyring.derive("console-flash")
+
+
+def whole_number(value: object, name: str) -> int | None:
+    """A form or query value as a non-negative int (at most 18 ASCII digits, so it
+    fits a 64-bit id), None when empty; ``invalid_input`` naming ``name`` otherwise."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise InvalidInput(f"{name} must be a positive whole number")
+    return int(text)
 
 
 def local_path(to: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from veriseal.accounts.permissions import MATRIX
 from veriseal.console.call import ConsoleCall
 from veriseal.extend.console import ConsolePage
 
@@ -40,7 +39,7 @@ def menu_for(call: ConsoleCall, pages: Iterable[ConsolePage]) -> list[MenuGroup]
     who = call.principal
     if who is None:
         return []
-    mine = [p for p in pages if p.menu_group and who.role in MATRIX.get(p.action, frozenset())]
+    mine = [p for p in pages if p.shown_to(who.role)]
     order = list(GROUPS)
     mine.sort(key=lambda p: (order.index(p.menu_group) if p.menu_group in GROUPS else 99,
                              p.menu_group, p.menu_order, p.path))  # fmt: skip

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-SESSION = "vs_session"
+from veriseal.server.session_principal import SESSION_COOKIE
+
+SESSION = SESSION_COOKIE  # read by the resolver too (server.session_principal)
 ANON = "vs_anon"
 LANG = "vs_lang"
 TZ = "vs_tz"

@@ -28,7 +28,6 @@ import jinja2
 import yarl
 from aiohttp import web
 
-from veriseal.accounts.errors import Unauthenticated
 from veriseal.accounts.models import Principal
 from veriseal.accounts.permissions import MATRIX, Action
 from veriseal.console import assets, session
@@ -49,19 +48,10 @@ from veriseal.extend.console import ConsolePage, ConsoleView, Page
 from veriseal.i18n import t as message
 from veriseal.ledger.failures import REQUEST_ID
 from veriseal.server.app import Limits, make_app, request_id
-from veriseal.server.auth import client
+from veriseal.server.session_principal import secure_cookies, session_principal
 
 log = logging.getLogger("veriseal.console")
 
-ROLE_NAMES = {
-    "platform_admin": ("Platform admin", "平台管理员"),
-    "brand_admin": ("Brand admin", "品牌管理员"),
-    "factory_operator": ("Factory operator", "产线操作员"),
-    "distributor": ("Distributor", "经销商"),
-    "retailer": ("Retailer", "零售商"),
-    "inspector": ("Inspector", "稽查员"),
-    "consumer": ("Consumer", "消费者"),
-}
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -108,13 +98,12 @@ class Console:
         plugin_views = registry.views()
         views = [("core", v) for v in core.views] + plugin_views
         packages = {v.package for _, v in plugin_views}
-        secure = engine.config.section("console").get("secure_cookies", True)
         return cls(
             engine=engine,
             env=environment(packages),
             views=views,
             pages=core.pages + registry.pages(),
-            cookies=session.CookiePolicy(secure=secure is not False),
+            cookies=session.CookiePolicy(secure=secure_cookies(engine)),
             csrf_key=engine.keyring.derive("console-csrf"),
             flash_key=engine.keyring.derive("console-flash"),
         )
@@ -192,10 +181,8 @@ def _sets(response: web.StreamResponse, base: str) -> bool:
 async def _call(request: web.Request, console: Console) -> tuple[ConsoleCall, str | None]:
     REQUEST_ID.set(request_id(request))
     cookies = console.cookies
-    token = cookies.read(request, session.SESSION)
-    who = await _signed_in(console.engine, token, client(request)) if token else None
-    if who is None:
-        token = None
+    found = await session_principal(request, console.engine, cookies.secure)
+    who, token = found if found is not None else (None, None)
     anon = cookies.read(request, session.ANON)
     new_anon = None
     if token is None and anon is None:
@@ -214,18 +201,6 @@ async def _call(request: web.Request, console: Console) -> tuple[ConsoleCall, st
         flash=read_flash(console.flash_key, cookies.read(request, FLASH)),
     )
     return call, new_anon
-
-
-async def _signed_in(engine: Engine, token: str, at: str) -> Principal | None:
-    """The principal of a console session cookie; None for anything else (expired,
-    revoked, malformed, or an API token planted in the cookie: only sessions here)."""
-    try:
-        who = await engine.accounts.authenticate(token, at)
-    except Unauthenticated:
-        return None
-    except VerisealError:
-        return None
-    return who if who.scopes is None and who.user is not None else None
 
 
 async def _run(view: ConsoleView, call: ConsoleCall, console: Console) -> web.StreamResponse:
@@ -293,7 +268,7 @@ def globals_for(call: ConsoleCall, console: Console) -> dict[str, Any]:
         "csrf_field": lambda: hidden_input("_csrf", call.csrf),
         "static": assets.static_url,
         "has_static": lambda name: assets.locate(name) is not None,
-        "role_name": lambda role: call.t(*ROLE_NAMES.get(str(role), (str(role), str(role)))),
+        "role_name": call.role_name,
         "flash": call.t(*call.flash) if call.flash else "",
         "switch_url": str(request.rel_url.update_query(lang=other)),
         "menu": menu_for(call, console.pages),

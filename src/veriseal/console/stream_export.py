@@ -2,7 +2,8 @@
 time from an async source.
 
 - CSV streams every row as it is read (UTF-8 with a byte-order mark, cells that look
-  like formulas quoted, as :func:`veriseal.console.listing.export_response` writes them).
+  like formulas quoted); :func:`veriseal.console.listing.export_response` writes its
+  in-memory rows through the same code.
 - XLSX is built with openpyxl in write-only mode (rows go to a temporary file, not to
   memory), off the event loop, then sent; a source that raises while it is built (a row
   cap) sends nothing, and the error becomes the console's error page.
@@ -17,15 +18,45 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from veriseal.console.call import ConsoleCall
-from veriseal.console.listing import _XLSX, Column, _csv_text, _xlsx_cell
 
 Rows = AsyncIterator[Sequence[Mapping[str, Any]]]
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    """An exported column: the row's key and its heading in both languages."""
+
+    key: str
+    title_en: str
+    title_zh: str
+
+
+def _cell(value: object) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(tzinfo=None)  # spreadsheets: naive UTC
+    if value is None or isinstance(value, int | float | str | dt.date):
+        return value
+    return str(value)
+
+
+def _csv_text(value: object) -> str:
+    text = "" if value is None else str(_cell(value))
+    # a cell starting with = + - @ is a formula to a spreadsheet: quote it (CSV injection)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _xlsx_cell(value: object) -> Any:
+    cell = _cell(value)
+    # openpyxl stores a string starting with "=" as a formula: keep it text
+    return "'" + cell if isinstance(cell, str) and cell.startswith("=") else cell
 
 
 def _disposition(stem: str, fmt: str) -> str:

@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from veriseal.accounts.permissions import Action
+from veriseal.accounts.models import Role
+from veriseal.accounts.permissions import MATRIX, Action
 
 _PATH = re.compile(r"/console/[a-z0-9_/-]+")
 
@@ -72,7 +73,8 @@ class ConsoleView:
 @dataclass(frozen=True)
 class ConsolePage:
     """One console page of a plugin, and its menu entry (``menu_group`` empty: no entry,
-    the page is linked from another one)."""
+    the page is linked from another one). ``unless``: the entry is not shown to roles
+    that hold this action too (a dealer's own view of what such roles see whole)."""
 
     path: str
     title_en: str
@@ -80,21 +82,17 @@ class ConsolePage:
     action: Action
     menu_group: str = ""
     menu_order: int = 100
+    unless: Action | None = None
+
+    def shown_to(self, role: Role) -> bool:
+        """Whether ``role`` gets this menu entry."""
+        if not self.menu_group or role not in MATRIX.get(self.action, frozenset()):
+            return False
+        return self.unless is None or role not in MATRIX.get(self.unless, frozenset())
 
     def __post_init__(self) -> None:
         if not _PATH.fullmatch(self.path):
             raise ValueError(f"console page path {self.path!r} must be /console/<name>")
-
-
-@dataclass(frozen=True)
-class MenuEntry:
-    """A menu line as the console shows it to one principal."""
-
-    group: str
-    order: int
-    path: str
-    title_en: str
-    title_zh: str
 
 
 class ConsoleRegistry:
@@ -128,12 +126,3 @@ class ConsoleRegistry:
     def views(self) -> list[tuple[str, ConsoleView]]:
         """``(plugin, view)`` for every registered view."""
         return list(self._views.values())
-
-    def menu(self, allowed: set[Action]) -> list[MenuEntry]:
-        """The menu entries whose action is in ``allowed``, by group then order."""
-        entries = [
-            MenuEntry(p.menu_group, p.menu_order, p.path, p.title_en, p.title_zh)
-            for p in self.pages()
-            if p.menu_group and p.action in allowed
-        ]
-        return sorted(entries, key=lambda e: (e.group, e.order, e.path))

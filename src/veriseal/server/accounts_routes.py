@@ -373,11 +373,16 @@ class PasskeyLogin(Model):
 
 
 def _passkeys(call: Call) -> Passkeys:
+    return passkeys_for(call.engine, call.request)
+
+
+def passkeys_for(engine: Engine, request: web.Request) -> Passkeys:
     """Passkeys for this site: ``[server] public_origin`` from the config when set (a
-    deployment behind a proxy must set it), else the configured resolver origin."""
-    origin = public_origin(call.engine, call.request)
+    deployment behind a proxy must set it), else the origin the request came to. The
+    JSON API and the console both ask here."""
+    origin = public_origin(engine, request)
     host = origin.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    return Passkeys(call.engine.accounts, RelyingParty(host, "Veriseal", origin))
+    return Passkeys(engine.accounts, RelyingParty(host, "Veriseal", origin))
 
 
 def public_origin(engine: Engine, request: web.Request) -> str:

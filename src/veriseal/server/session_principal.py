@@ -45,18 +45,29 @@ def session_token(request: web.Request, secure: bool) -> str | None:
     return value
 
 
-async def optional_principal(request: web.Request, engine: Engine) -> Principal | None:
-    """The user the request's console session stands for, or None (see the module
-    docstring: never raises for anything a client can send)."""
-    token = session_token(request, secure_cookies(engine))
+async def session_principal(
+    request: web.Request, engine: Engine, secure: bool
+) -> tuple[Principal, str] | None:
+    """The signed-in user of the request's console session and the session token, or
+    None (see the module docstring: never raises for anything a client can send). The
+    console and the resolver both read the cookie through this."""
+    token = session_token(request, secure)
     if token is None:
         return None
     try:
         who = await engine.accounts.authenticate(token, client(request))
     except VerisealError:  # unknown, revoked, expired, disabled, unstorable text, ...
         return None
-    session = who.scopes is None and who.user is not None
-    return who if session and allowed(who, Action.SCANS_OWN) else None
+    return (who, token) if who.scopes is None and who.user is not None else None
+
+
+async def optional_principal(request: web.Request, engine: Engine) -> Principal | None:
+    """The user the request's console session stands for when that user may keep
+    their own scans, or None."""
+    found = await session_principal(request, engine, secure_cookies(engine))
+    if found is None:
+        return None
+    return found[0] if allowed(found[0], Action.SCANS_OWN) else None
 
 
 async def scanning_user(request: web.Request, engine: Engine) -> int | None:

@@ -21,12 +21,11 @@ from veriseal.accounts.errors import (
     OtpInvalid,
     PasswordWeak,
 )
-from veriseal.accounts.passkeys import Passkeys, RelyingParty
-from veriseal.console import session
+from veriseal.accounts.passkeys import Passkeys
 from veriseal.console.call import ConsoleCall, local_path
 from veriseal.errors import Conflict, InvalidInput, RateLimited, VerisealError
 from veriseal.extend.console import ConsoleView, Page
-from veriseal.server.accounts_routes import public_origin
+from veriseal.server.accounts_routes import passkeys_for
 from veriseal.server.auth import client
 
 HOME = "/console/"
@@ -172,9 +171,7 @@ async def signup_confirm(call: ConsoleCall) -> Page | web.StreamResponse:
 # -- passkeys (WebAuthn; static/passkey.js drives the browser's side) -----------------
 def passkeys(call: ConsoleCall) -> Passkeys:
     """Passkeys for this site's origin (``[server] public_origin`` behind a proxy)."""
-    origin = public_origin(call.engine, call.request)
-    host = origin.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    return Passkeys(call.engine.accounts, RelyingParty(host, "Veriseal", origin))
+    return passkeys_for(call.engine, call.request)
 
 
 async def passkey_begin(call: ConsoleCall) -> web.StreamResponse:
@@ -189,8 +186,7 @@ async def passkey_finish(call: ConsoleCall) -> web.StreamResponse:
     token, _user = await passkeys(call).finish_login(credential, _client(call), _device(call))
     to = local_path(str(body.get("next") or HOME))
     response = web.json_response({"to": to})
-    call.cookies.set(response, session.SESSION, token, session.SESSION_MAX_AGE)
-    call.cookies.clear(response, session.ANON)
+    call.set_session(response, token)
     return response
 
 

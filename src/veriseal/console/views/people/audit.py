@@ -20,7 +20,7 @@ from veriseal.console.listing import (
     page_cursor,
     page_size,
 )
-from veriseal.console.views.people.labels import Names, day_start, opt_int, text, who
+from veriseal.console.views.people.labels import Names, day_start, text, who
 from veriseal.errors import InvalidInput
 from veriseal.extend.console import Page
 
@@ -55,8 +55,8 @@ def _filters(call: ConsoleCall) -> tuple[AuditQuery, int | None, dict[str, str]]
     until = day_start(call, until_text, "until", next_day=True) if until_text else None
     if since and until and until <= since:
         raise InvalidInput("the 'to' date is before the 'from' date")
-    actor = opt_int(call, "actor")
-    brand = opt_int(call, "brand")
+    actor = call.query_int("actor")
+    brand = call.query_int("brand")
     shown = {
         "action": action or "",
         "target": target or "",
@@ -99,7 +99,7 @@ async def audit_page(call: ConsoleCall) -> Page | web.StreamResponse:
             if len(batch) < _BATCH:
                 break
             after = batch[-1].id
-        return export_response(call, "audit", COLUMNS, rows)
+        return await export_response(call, "audit", COLUMNS, rows)
     limit = page_size(call)
     found = await accounts.audit_log(
         principal, query, brand_id=brand, limit=limit, after_id=page_cursor(call), newest_first=True

@@ -8,8 +8,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from veriseal.accounts.messages import UserMessages, bilingual_message
-from veriseal.console.call import ConsoleCall
-from veriseal.console.views.people.labels import form_int, my_orgs, org_choices, text, who
+from veriseal.console.call import ConsoleCall, whole_number
+from veriseal.console.views.people.labels import my_orgs, org_choices, text, who
 from veriseal.errors import InvalidInput
 from veriseal.extend.console import Page
 from veriseal.notifications.message_types import broadcastable, known, parse_type, spec
@@ -57,7 +57,7 @@ async def send(call: ConsoleCall) -> Page | web.StreamResponse:
     values = {k: text(form.get(k), LIMITS.get(k, 200)) for k in FIELDS}
     messages = _messages(call)
     try:
-        org_id = form_int(values["org"], "org")
+        org_id = whole_number(values["org"], "org")
         if org_id is None:
             raise InvalidInput(call.t("Choose the organisation.", "请选择组织。"))
         mtype = parse_type(values["type"] or "system_notice")

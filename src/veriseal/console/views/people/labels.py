@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from veriseal.accounts.errors import Forbidden
 from veriseal.accounts.models import Org, OrgKind, Principal, UserStatus
-from veriseal.console.call import ConsoleCall
-from veriseal.console.site import ROLE_NAMES
+from veriseal.console.call import ROLE_NAMES, ConsoleCall
 from veriseal.errors import InvalidInput, NotFound
 
 #: role names in both languages: the console's own (the shell's ``role_name``)
@@ -30,10 +29,6 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 #: Organisations offered in a picker (beyond, the reader types a number in the URL).
 PICKER_MAX = 500
-
-
-def role_name(call: ConsoleCall, role: object) -> str:
-    return call.t(*ROLES.get(str(role), (str(role), str(role))))
 
 
 def options(
@@ -109,25 +104,6 @@ def text(value: object, limit: int) -> str:
     """A form or query value as text of at most ``limit`` characters, NUL removed: no
     person types one, and PostgreSQL refuses it in text (a 500 otherwise)."""
     return str(value if value is not None else "").replace("\x00", "")[:limit]
-
-
-def opt_int(call: ConsoleCall, name: str) -> int | None:
-    """A whole number from the query (``?org=12``), None when absent or empty."""
-    text = call.query.get(name, "").strip()
-    if not text:
-        return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise InvalidInput(f"{name} must be a positive whole number")
-    return int(text)
-
-
-def form_int(value: object, name: str) -> int | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise InvalidInput(f"{name} must be a positive whole number")
-    return int(text)
 
 
 def day_start(call: ConsoleCall, text: str, name: str, *, next_day: bool = False) -> dt.datetime:

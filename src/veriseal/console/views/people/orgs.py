@@ -11,14 +11,12 @@ from aiohttp import web
 
 from veriseal.accounts.models import Org, OrgKind
 from veriseal.accounts.permissions import Action
-from veriseal.console.call import ConsoleCall
+from veriseal.console.call import ConsoleCall, whole_number
 from veriseal.console.listing import page_cursor
 from veriseal.console.site import holds
 from veriseal.console.views.people.labels import (
     KINDS,
-    form_int,
     my_orgs,
-    opt_int,
     options,
     org_choices,
     text,
@@ -55,7 +53,7 @@ async def tree_page(
     call: ConsoleCall, error: str = "", status: int = 200, values: dict[str, str] | None = None
 ) -> Page:
     principal = who(call)
-    root_id = opt_int(call, "root")
+    root_id = call.query_int("root")
     found: list[Org] = []
     if root_id is not None or principal.org is not None:
         found = await call.engine.accounts.org_tree(
@@ -85,7 +83,7 @@ async def add_org(call: ConsoleCall) -> Page | web.StreamResponse:
     form = await call.form()
     values = {k: text(form.get(k), 200) for k in ("parent", "kind", "name")}
     try:
-        parent = form_int(values["parent"], "parent")
+        parent = whole_number(values["parent"], "parent")
         if parent is None:
             raise InvalidInput("choose where the new organisation goes")
         if values["kind"] not in DEALER_KINDS:

@@ -16,7 +16,7 @@ from aiohttp import web
 from veriseal.accounts.errors import Forbidden, IdentityInvalid, PasswordWeak
 from veriseal.accounts.models import Role, User, UserQuery, UserStatus
 from veriseal.accounts.permissions import Action
-from veriseal.console.call import ConsoleCall
+from veriseal.console.call import ConsoleCall, whole_number
 from veriseal.console.listing import (
     EXPORT_MAX,
     Column,
@@ -30,12 +30,9 @@ from veriseal.console.views.people.labels import (
     ROLES,
     STATUSES,
     Names,
-    form_int,
     my_orgs,
-    opt_int,
     options,
     org_choices,
-    role_name,
     text,
     who,
 )
@@ -68,7 +65,7 @@ def _filters(call: ConsoleCall) -> tuple[int | None, UserQuery, dict[str, str]]:
     role = _choice(call, "role", ROLES)
     status = _choice(call, "status", STATUSES)
     words = text(call.query.get("q"), 100).strip()
-    org = opt_int(call, "org")
+    org = call.query_int("org")
     query = UserQuery(
         None if role is None else Role(role),
         None if status is None else UserStatus(status),
@@ -90,7 +87,7 @@ async def _row(call: ConsoleCall, user: User, names: Names) -> dict[str, Any]:
         "email": user.email or "",
         "phone": user.phone or "",
         "role": str(user.role),
-        "role_label": role_name(call, user.role),
+        "role_label": call.role_name(user.role),
         "org": await names.org(user.org_id),
         "org_id": user.org_id,
         "status": str(user.status),
@@ -116,7 +113,7 @@ async def users_list(call: ConsoleCall) -> Page | web.StreamResponse:
             if len(batch) < _BATCH:
                 break
             after = batch[-1].id
-        return export_response(call, "users", COLUMNS, rows)
+        return await export_response(call, "users", COLUMNS, rows)
     limit = page_size(call)
     found = await accounts.list_users(
         principal, org_id, after_id=page_cursor(call), limit=limit, query=query
@@ -168,7 +165,7 @@ async def create_user(call: ConsoleCall) -> Page | web.StreamResponse:
             contact=values["contact"],
             display_name=values["display_name"],
             role=Role(values["role"]),
-            org_id=form_int(values["org"], "org"),
+            org_id=whole_number(values["org"], "org"),
             password=password or None,
         )
     except (IdentityInvalid, PasswordWeak, Conflict, InvalidInput) as exc:
