@@ -25,7 +25,7 @@ Lookup of the file: the ``--config`` option, else ``$VERISEAL_CONFIG``, else
     spool_dir = "print-spool"     # where print runs started in the console write their files
 
     [plugins]
-    enabled = ["territories"]     # the default: the bundled plugins; [] for none
+    enabled = ["territories", "commerce"]  # the default: the bundled plugins; [] for none
 
     [console]
     secure_cookies = true         # false only to try the console over plain http on a LAN
@@ -53,7 +53,7 @@ from veriseal.errors import ConfigError
 DEFAULT_FILE = "veriseal.toml"
 #: Enabled when the config says nothing: the plugins bundled with Veriseal (keep in
 #: step with veriseal.extend.manager.BUNDLED, which the tests check).
-DEFAULT_PLUGINS: tuple[str, ...] = ("territories",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("territories", "commerce")
 
 
 @dataclass(frozen=True)

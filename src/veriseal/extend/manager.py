@@ -57,7 +57,7 @@ log = logging.getLogger("veriseal.plugins")
 
 ENTRY_POINT_GROUP = "veriseal.plugins"
 #: Plugins that ship with Veriseal and are enabled by the default config.
-BUNDLED: tuple[str, ...] = ("territories",)
+BUNDLED: tuple[str, ...] = ("territories", "commerce")
 
 
 class PluginNotFound(ConfigError):

@@ -1,0 +1,15 @@
+"""``veriseal prices|promotions|orders|payments ...``: the plugin's click groups.
+
+The CLI runs on the core's public API and shared CLI plumbing only (``veriseal.extend``);
+each group lives in its own ``cli_*`` module."""
+
+from __future__ import annotations
+
+import click
+
+NAME = "commerce"  # the plugin whose context the commands use
+
+
+def groups() -> list[click.Group]:
+    """Every command group of the plugin."""
+    return []

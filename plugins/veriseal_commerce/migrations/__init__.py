@@ -1,0 +1,1 @@
+"""The commerce plugin's schema: ``commerce_*`` tables, one numbered file per dialect."""

@@ -1,0 +1,72 @@
+"""Hookimpls of the commerce plugin (entry point ``commerce``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veriseal import PluginMigrations, hookimpl
+from veriseal.extend import Consumer, MessageTypeSpec, Permission, PluginContext, Provided
+from veriseal_commerce.permissions import MESSAGE_TYPES, PERMISSIONS
+
+
+@hookimpl
+def ledger_migrations() -> PluginMigrations:
+    """The plugin's tables: ``commerce_*`` (see migrations/)."""
+    return PluginMigrations(prefix="commerce", package="veriseal_commerce.migrations")
+
+
+@hookimpl
+def register_permissions() -> tuple[Permission, ...]:
+    """``prices.manage``, ``prices.view``, ``orders.place``, ``orders.review``,
+    ``orders.fulfil``, ``payments.confirm`` (see :mod:`.permissions`)."""
+    return PERMISSIONS
+
+
+@hookimpl
+def register_message_types() -> tuple[MessageTypeSpec, ...]:
+    """``order_status``: every change of an order, to its dealer and the reviewers."""
+    return MESSAGE_TYPES
+
+
+@hookimpl
+def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
+    """What other plugins may ask of commerce (see :mod:`.provided`)."""
+    from veriseal_commerce.provided import services  # noqa: PLC0415
+
+    return services(ctx)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """``veriseal prices|promotions|orders|payments ...``."""
+    from veriseal_commerce.commands import groups  # noqa: PLC0415 (click: CLI only)
+
+    for group in groups():
+        cli.add_command(group)
+
+
+@hookimpl
+def register_console_pages() -> list[Any]:
+    """``/console/commerce/...``: the catalogue with my prices, orders, payments for
+    dealers; prices, promotions, review, fulfilment and payments for the brand."""
+    from veriseal_commerce.console_pages import PAGES, VIEWS  # noqa: PLC0415
+
+    return [*PAGES, *VIEWS]
+
+
+@hookimpl
+def register_routes(app: Any, ctx: PluginContext) -> None:
+    """``/api/v1/commerce/...`` (and the payment providers' notify endpoints), served
+    like the core's (access, typed input, OpenAPI), with this plugin's context."""
+    from veriseal.extend import mount_plugin  # noqa: PLC0415 (aiohttp: server only)
+    from veriseal_commerce.routes import ROUTES  # noqa: PLC0415
+
+    mount_plugin(app, ctx, ROUTES)
+
+
+@hookimpl
+def event_consumers() -> list[Consumer]:
+    """What commerce reacts to on the event stream (see :mod:`.consumers`)."""
+    from veriseal_commerce.consumers import CONSUMERS  # noqa: PLC0415
+
+    return list(CONSUMERS)
