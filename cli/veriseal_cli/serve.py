@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -158,9 +159,20 @@ def serve(
     except KeyboardInterrupt:
         click.echo("stopped / 已停止")
     finally:
-        for child in children:
-            child.terminate()
-            child.join(timeout=10)
+        _stop_workers(children)
+
+
+def _stop_workers(children: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    """SIGTERM every worker, give each 10 s to finish its requests and commit, then kill
+    what is still running: a worker stuck in its shutdown must never outlive the parent
+    as an orphan holding the port."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
 
 
 def _demo_config(cfg: Config, resolver: str) -> Config:
