@@ -231,6 +231,8 @@ async def _print_console_users(engine: Engine, resolver: str) -> None:
     """The console's address and the demo users' sign-in (new passwords, shown once and
     kept in a private file of the demo folder)."""
     users = await demo.seed_people(engine)
+    await demo.seed_verifications(engine)
+    await engine.plugins.seed_demo(await engine.brands.get(demo.DEMO_BRAND))
     fresh = [u for u in users if u.password]
     click.echo(f"Web console / 管理后台: http://{resolver}/console/")
     if fresh:

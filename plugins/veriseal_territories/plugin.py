@@ -47,6 +47,14 @@ def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
 
 
 @hookimpl
+async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
+    """The demo brand's dealer organisations become dealers with territories."""
+    from veriseal_territories.demo import seed  # noqa: PLC0415
+
+    await seed(ctx, brand)
+
+
+@hookimpl
 def register_commands(cli: Any) -> None:
     """``veriseal territory|dealers|shipments|diversion ...``."""
     from veriseal_territories.commands import groups  # noqa: PLC0415 (click: CLI only)

@@ -13,6 +13,7 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from veriseal.accounts.identity import uscc_check
 from veriseal.accounts.models import SYSTEM, OrgKind, Role
 from veriseal.catalog.batches import BatchRequest
 from veriseal.catalog.minting import Minter
@@ -136,6 +137,30 @@ async def seed_people(engine: Engine) -> list[DemoUser]:
         )  # fmt: skip
         out.append(DemoUser(login, str(role), password))
     return out
+
+
+async def seed_verifications(engine: Engine) -> None:
+    """Give each demo dealer organisation an approved enterprise verification (a
+    generated licence image and a valid 统一社会信用代码), as a real dealer gets through
+    the console's review: dealers must be verified to hold territories and to order."""
+    brand = await engine.brands.get(DEMO_BRAND)
+    root = await engine.accounts.brand_org(brand)
+    orgs = [o for o in await engine.accounts.org_tree(SYSTEM, root.id) if o.id != root.id]
+    for n, org in enumerate(orgs, 1):
+        if await engine.kyc.org_verified(org):
+            continue
+        users = await engine.accounts.list_users(SYSTEM, org.id)
+        members = [u for u in users if u.org_id == org.id]
+        if not members:
+            continue
+        first17 = f"91330100MA{n:07d}"
+        principal = await engine.accounts.principal(members[0])
+        licence = io.BytesIO()
+        Image.new("RGB", (800, 560), (235, 230, 220)).save(licence, "JPEG")
+        sub = await engine.kyc.submit_enterprise(
+            principal, org.name, first17 + uscc_check(first17), licence.getvalue()
+        )
+        await engine.kyc.review(SYSTEM, sub.id, True, "demo / 演示")
 
 
 #: Fonts with Chinese glyphs, tried in order for the label's text; without one the

@@ -59,6 +59,13 @@ def startup(ctx: PluginContext) -> Awaitable[None] | None:
 
 
 @hookspec
+def seed_demo(ctx: PluginContext, brand: Brand) -> Awaitable[None] | None:
+    """``veriseal serve --demo``: add this plugin's demo data to the demo ``brand`` (whose
+    dealer organisations and console users exist already); async-capable. Runs at every
+    demo start, so it MUST be idempotent: find what an earlier run made before making it."""
+
+
+@hookspec
 def register_commands(cli: Any) -> None:
     """Add click command groups to the ``veriseal`` command: ``cli.add_command(group)``."""
 

@@ -159,6 +159,7 @@ async def _settle(value: Any) -> Any:
 #: Hooks whose implementations run once per plugin, each with that plugin's context.
 _PER_PLUGIN = (
     "startup",
+    "seed_demo",
     "register_routes",
     "verdict_contribution",
     "scan_recorded",
@@ -240,6 +241,12 @@ class Plugins:
         self.bind(core)
         for name, call in self._callers["startup"]:
             await _settle(_one(call(ctx=self._contexts[name])))
+
+    async def seed_demo(self, brand: Brand) -> None:
+        """Each plugin's ``seed_demo`` with its own context, in load order (a plugin's
+        demo data may build on an earlier plugin's: territories' dealers, then orders)."""
+        for name, call in self._callers["seed_demo"]:
+            await _settle(_one(call(ctx=self._contexts[name], brand=brand)))
 
     def register_routes(self, app: Any) -> None:
         """Each plugin's ``register_routes`` with its own context."""
