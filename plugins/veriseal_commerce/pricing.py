@@ -242,6 +242,16 @@ class PricingService:
             await store.usage(tx, brand_id, org_id),
         )
 
+    async def dealer_org(self, principal: Principal, brand: Brand, ref: str | int) -> int:
+        """The organisation id of a dealer named by its org id or its dealer code, among
+        the organisations ``principal`` may see (``price_invalid`` otherwise)."""
+        text = str(ref).strip()
+        for org in await self.ctx.org_tree(principal, None):
+            named = text in (str(org.id), org.profile.get("dealer_code"))
+            if named and org.brand_id == brand.id and _dealer(org):
+                return org.id
+        raise PriceInvalid(f"no dealer {text[:40]!r} that you may see")
+
     async def _org(self, org_id: int) -> Any:
         try:
             return await self.ctx.org(org_id)
@@ -292,7 +302,7 @@ class PricingService:
 
     # -- price lists and rows -------------------------------------------------------------
     async def lists(self, principal: Principal, brand: Brand) -> list[PriceList]:
-        self.ctx.require(principal, PRICES_VIEW, brand_id=brand.id)
+        self.ctx.require(principal, PRICES_MANAGE, brand_id=brand.id)
         async with self.ctx.db.read() as tx:
             return await store.lists(tx, brand.id)
 

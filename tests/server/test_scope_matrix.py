@@ -94,6 +94,20 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/reports": "reports.file",
     "GET /api/v1/reports/{id}": CALLER,  # the reporter or the brand: the service decides
     "GET /api/v1/reports/{id}/photos/{n}": CALLER,
+    # commerce plugin: prices and promotions
+    "GET /api/v1/commerce/prices/lists": "prices.manage",
+    "POST /api/v1/commerce/prices/lists": "prices.manage",
+    "GET /api/v1/commerce/prices/rows": "prices.manage",
+    "POST /api/v1/commerce/prices/rows": "prices.manage",
+    "PUT /api/v1/commerce/prices/rows/{id}": "prices.manage",
+    "DELETE /api/v1/commerce/prices/rows/{id}": "prices.manage",
+    "GET /api/v1/commerce/promotions": "prices.manage",
+    "POST /api/v1/commerce/promotions": "prices.manage",
+    "GET /api/v1/commerce/promotions/{id}": "prices.manage",
+    "POST /api/v1/commerce/promotions/{id}/disable": "prices.manage",
+    "POST /api/v1/commerce/promotions/{id}/enable": "prices.manage",
+    "DELETE /api/v1/commerce/promotions/{id}": "prices.manage",
+    "POST /api/v1/commerce/quote": "prices.view",
     # territories plugin
     "GET /api/v1/territories/regions/locate": PUBLIC,
     "GET /api/v1/territories/regions/{code}": PUBLIC,
