@@ -37,7 +37,8 @@ def _opt_text(value: Any) -> str | None:
     return text or None
 
 
-def _time(value: Any) -> dt.datetime | None:
+def when(value: Any) -> dt.datetime | None:
+    """A date or ISO date-time (naive = UTC), None for nothing."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -75,8 +76,8 @@ def price_row(data: Mapping[str, Any], currency: str = "CNY", row_id: int = 0) -
         org_id=_opt_int(data.get("org_id"), "org_id"),
         region=_opt_text(data.get("region")),
         min_qty=_opt_int(data.get("min_qty"), "min_qty") or 1,
-        valid_from=_time(data.get("valid_from")),
-        valid_until=_time(data.get("valid_until")),
+        valid_from=when(data.get("valid_from")),
+        valid_until=when(data.get("valid_until")),
         amount=_amount(data.get("price"), currency),
         base_list_id=base,
         percent=percent(data.get("percent", 100) or 100),
@@ -130,8 +131,8 @@ def promotion(data: Mapping[str, Any]) -> Promotion:
         min_amount=_amount(data.get("min_amount"), currency),
         levels=_texts(data.get("levels")),
         regions=_texts(data.get("regions")),
-        starts=_time(data.get("starts")),
-        ends=_time(data.get("ends")),
+        starts=when(data.get("starts")),
+        ends=when(data.get("ends")),
         first_order=bool(data.get("first_order", False)),
         percent=percent(data.get("percent") or 0),
         amount=_amount(data.get("amount"), currency),
