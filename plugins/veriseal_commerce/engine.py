@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from veriseal import NotFound, register_messages
-from veriseal_commerce.money import percent_of, split_by_weight
+from veriseal_commerce.money import format_amount, percent_of, split_by_weight
 from veriseal_commerce.pricing_models import (
     BENEFITS,
     PriceList,
@@ -295,7 +295,8 @@ def _price_from(
         return None
     unit = round_price(percent_of(base.unit, row.percent), row.rounding, rules.currency)
     name = rules.list_names.get(row.base_list_id, str(row.base_list_id))
-    return _Priced(unit, row, f"{why}; {row.percent}% of {name} ({base.unit})")
+    base_price = format_amount(base.unit, rules.currency)
+    return _Priced(unit, row, f"{why}; {row.percent}% of {name} ({base_price})")
 
 
 def _explain(row: PriceRow, rank: tuple[int, ...]) -> str:
@@ -505,7 +506,7 @@ def _gift(
         list_name = index.list_names[priced.row.list_id]
         source = PriceSource(priced.row.id, priced.row.list_id, list_name, priced.why)
     line = _Line(promo.gift_gtin, count, (), unit, source, True)
-    reason = f"buy {promo.buy_qty} get {promo.gift_qty}: {sets} x"
+    reason = f"buy {promo.buy_qty} get {promo.gift_qty} of {promo.gift_gtin}, {sets} times"
     line.discounts.append(AppliedDiscount(promo.id, "gift", promo.name, unit * count, reason))
     state.lines.append(line)
     _used(promo, state, unit * count)

@@ -246,7 +246,11 @@ class PricingService:
         """The organisation id of a dealer named by its org id or its dealer code, among
         the organisations ``principal`` may see (``price_invalid`` otherwise)."""
         text = str(ref).strip()
-        for org in await self.ctx.org_tree(principal, None):
+        own = principal.org
+        root = own.id if own is not None and own.brand_id == brand.id else None
+        if root is None:
+            root = (await self.ctx.brand_org(brand)).id
+        for org in await self.ctx.org_tree(principal, root):
             named = text in (str(org.id), org.profile.get("dealer_code"))
             if named and org.brand_id == brand.id and _dealer(org):
                 return org.id

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from veriseal_commerce.money import precision
+from veriseal_commerce.money import format_amount, precision
 
 LEVELS = ("distributor", "sub_distributor", "retailer", "consumer")
 ROUNDINGS = ("none", "end_8", "end_9_9")
@@ -156,13 +156,15 @@ class Promotion:
         return max(reached) if reached else Decimal(0)
 
     def reason(self, quantity: int, amount: int) -> str:
+        """Why it applied, for people (amounts in the promotion's currency)."""
+        money = format_amount  # minor units -> "12.50"
         what = {
             "percent_off": f"{self.percent}% off",
-            "amount_off": f"{self.amount} off",
-            "fixed_price": f"unit price {self.amount}",
+            "amount_off": f"{money(self.amount, self.currency)} off",
+            "fixed_price": f"unit price {money(self.amount, self.currency)}",
             "tiered": f"{self.tier_percent(quantity)}% off at {quantity} units",
         }.get(self.benefit, self.benefit)
-        return f"{what} (covered: {quantity} units, {amount})"
+        return f"{what} (on {quantity} units, {money(amount, self.currency)})"
 
 
 @dataclass(frozen=True)
