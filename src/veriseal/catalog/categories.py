@@ -15,6 +15,7 @@ import unicodedata
 
 from veriseal.catalog.category_store import CategoryStore
 from veriseal.catalog.errors import CategoryNameInvalid
+from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import CategoryNotFound
 from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, Category
@@ -91,4 +92,4 @@ class Categories:
 
     async def place(self, brand: Brand, gtin: str, category_id: int | None) -> None:
         """Put a product in ``category_id`` (None: no category)."""
-        await self._store.place_product(brand.id, gtin, category_id)
+        await self._store.place_product(brand.id, normalize_gtin(gtin), category_id)
