@@ -179,6 +179,16 @@ class ProductStore:
             return None
         return bytes(row["data"]), str(row["media_type"]), str(row["sha256"])
 
+    async def public_image(self, image_id: int) -> tuple[bytes, str, str] | None:
+        """(bytes, media type, sha256) of any product image (public catalogue data)."""
+        async with self._ledger.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT data, media_type, sha256 FROM product_images WHERE id = ?", image_id
+            )
+        if row is None:
+            return None
+        return bytes(row["data"]), str(row["media_type"]), str(row["sha256"])
+
     async def search(self, query: SearchQuery) -> list[Product]:
         """One page of the brand's products matching ``query`` (without details)."""
         where = ["p.brand_id = ?"]
