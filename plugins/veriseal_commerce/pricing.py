@@ -112,11 +112,6 @@ async def _no_history(brand_id: int, org_id: int) -> int:
     return 0
 
 
-async def _no_categories(brand: Brand, gtin: str) -> tuple[int, ...]:
-    del brand, gtin
-    return ()
-
-
 def region_code(text: str) -> str:
     """A region's canonical code (``CN-GD``, ``440100``; ``440000`` -> ``CN-GD``)."""
     try:
@@ -150,7 +145,7 @@ class PricingService:
     def __init__(self, ctx: PluginContext) -> None:
         self.ctx = ctx
         self.history: History = _no_history
-        self.categories: Categories = _no_categories
+        self.categories: Categories = ctx.category_chain
 
     # -- buyers and quotes ----------------------------------------------------------------
     async def buyer(
@@ -354,12 +349,19 @@ class PricingService:
             row = replace(row, gtin=(await self.ctx.product(brand, row.gtin)).gtin)
         if row.region is not None:
             row = replace(row, region=region_code(row.region))
+        if row.category_id is not None:
+            await self._check_categories(brand, (row.category_id,))
         if row.org_id is not None:
             org = await self._org(row.org_id)
             if org.brand_id != brand.id:
                 raise PriceInvalid("the organisation is not in this brand")
         _check_row_values(row)
         return row
+
+    async def _check_categories(self, brand: Brand, ids: Sequence[int]) -> None:
+        known = {c.id for c in await self.ctx.categories(brand)} if ids else set()
+        for missing in set(ids) - known:
+            raise PriceInvalid(f"no category {missing} in this brand")
 
     async def delete_row(self, principal: Principal, brand: Brand, row_id: int) -> None:
         self.ctx.require(principal, PRICES_MANAGE, brand_id=brand.id)
@@ -391,6 +393,7 @@ class PricingService:
         promo = replace(promo, regions=tuple(region_code(r) for r in promo.regions))
         if promo.gift_gtin is not None:
             promo = replace(promo, gift_gtin=(await self.ctx.product(brand, promo.gift_gtin)).gtin)
+        await self._check_categories(brand, promo.category_ids)
         gtins = [(await self.ctx.product(brand, g)).gtin for g in promo.gtins]
         promo = replace(promo, gtins=tuple(gtins))
         check_promotion(promo)

@@ -169,3 +169,24 @@ async def test_bad_baskets_are_refused(shop: Shop) -> None:
             await p.quote(gd, shop.brand, None, lines, None)
     q = await p.quote(gd, shop.brand, None, [(TEA, 1), (TEA, 2)], None)
     assert [(ln.gtin, ln.quantity) for ln in q.lines] == [(TEA, 3)]
+
+
+async def test_rows_and_promotions_on_the_category_tree(shop: Shop) -> None:
+    p, admin = shop.c.pricing, shop.people["admin"]
+    cats = {"/".join(c.path): c.id for c in await shop.ctx.categories(shop.brand)}
+    retail = await p.add_list(admin, shop.brand, "retail")
+    await p.set_row(admin, shop.brand, PriceRow(0, retail.id, amount=10000))
+    on_tea = PriceRow(0, retail.id, amount=8000, category_id=cats["Beverages/Tea"])
+    tea = await p.set_row(admin, shop.brand, on_tea)
+    q = await p.quote(admin, shop.brand, None, [(TEA, 1), (WINE, 1)], None)
+    # a row on Beverages/Tea covers Green tea (a sub-category), not the wine
+    sources = [ln.price.row_id if ln.price else None for ln in q.lines]
+    assert [ln.unit_price for ln in q.lines] == [8000, 10000]
+    assert sources[0] == tea.id and sources[1] != tea.id
+    await p.add_promotion(admin, shop.brand, Promotion(
+        0, 0, "drinks", "percent_off", percent=Decimal(10),
+        category_ids=(cats["Beverages"],)))  # fmt: skip
+    q = await p.quote(admin, shop.brand, None, [(TEA, 1), (WINE, 1)], None)
+    assert [ln.line_total for ln in q.lines] == [7200, 9000]
+    with pytest.raises(PriceInvalid):
+        await p.set_row(admin, shop.brand, PriceRow(0, retail.id, amount=1, category_id=10**6))
