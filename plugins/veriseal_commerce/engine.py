@@ -238,7 +238,7 @@ def _rank_chain(value: Any, chain: Sequence[Any]) -> int | None:
     if value is None:
         return 0
     try:
-        return len(chain) - list(chain).index(value) + 1
+        return len(chain) - chain.index(value) + 1
     except ValueError:
         return None
 
@@ -280,8 +280,8 @@ def _price_from(
     list_id: int | None,
     depth: int,
 ) -> _Priced | None:
-    rows = rules.rows if list_id is None else rules.by_list.get(list_id, ())
-    found = _best_row(rows, line, buyer, at)
+    scoped = rules.rows if list_id is None else rules.by_list.get(list_id)
+    found = None if scoped is None else _best_row(scoped.candidates(line), line, buyer, at)
     if found is None or depth > MAX_DERIVATION:
         return None
     row, rank = found
@@ -319,24 +319,47 @@ def _explain(row: PriceRow, rank: tuple[int, ...]) -> str:
     return "row " + str(row.id) + ": " + ", ".join(parts) + f" (rank {list(rank)})"
 
 
+class _Scoped:
+    """Rows by product scope (a GTIN, a category id, or every product), so a line
+    looks only at the rows that can cover it (the result is the same as scanning all)."""
+
+    def __init__(self, rows: Sequence[PriceRow]) -> None:
+        self.by_gtin: dict[str, list[PriceRow]] = {}
+        self.by_category: dict[int, list[PriceRow]] = {}
+        self.every: list[PriceRow] = []
+        for r in rows:
+            if r.gtin is not None:
+                self.by_gtin.setdefault(r.gtin, []).append(r)
+            elif r.category_id is not None:
+                self.by_category.setdefault(r.category_id, []).append(r)
+            else:
+                self.every.append(r)
+
+    def candidates(self, line: BasketLine) -> list[PriceRow]:
+        found = list(self.by_gtin.get(line.gtin, ()))
+        for category in line.category_chain:
+            found += self.by_category.get(category, ())
+        return found + self.every
+
+
 @dataclass
 class _Index:
     currency: str
-    rows: tuple[PriceRow, ...]
-    by_list: dict[int, tuple[PriceRow, ...]]
+    rows: _Scoped
+    by_list: dict[int, _Scoped]
     list_names: dict[int, str]
 
 
 def _index(rules: Rules, currency: str) -> _Index:
     lists = {pl.id: pl for pl in rules.lists if pl.currency == currency}
-    rows = tuple(r for r in rules.rows if r.list_id in lists)
+    rows = [r for r in rules.rows if r.list_id in lists]
     by_list: dict[int, list[PriceRow]] = {}
     for r in rows:
         by_list.setdefault(r.list_id, []).append(r)
     return _Index(
         currency,
-        rows,
-        {k: tuple(v) for k, v in by_list.items()},
+        _Scoped(rows),
+        {k: _Scoped(v) for k, v in by_list.items()},
         {k: v.name for k, v in lists.items()},
     )
 
