@@ -251,6 +251,18 @@ class PricingService:
                 return org.id
         raise PriceInvalid(f"no dealer {text[:40]!r} that you may see")
 
+    async def tier_quantities(self, brand: Brand, gtin: str) -> list[int]:
+        """The volume tiers (minimum quantities above 1) of rows that may price
+        ``gtin``: the quantities at which a console shows the price again."""
+        chain = set(await self.categories(brand, gtin))
+        async with self.ctx.db.read() as tx:
+            rows = await store.rows(tx, brand.id)
+        return sorted(
+            {r.min_qty for r in rows
+             if r.min_qty > 1 and (r.gtin in (None, gtin)) and (r.category_id is None
+                                                                 or r.category_id in chain)}
+        )  # fmt: skip
+
     async def _org(self, org_id: int) -> Any:
         try:
             return await self.ctx.org(org_id)
