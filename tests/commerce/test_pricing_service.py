@@ -5,6 +5,7 @@ re-checked, refused when exhausted and given back on release."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from decimal import Decimal
 
@@ -190,3 +191,37 @@ async def test_rows_and_promotions_on_the_category_tree(shop: Shop) -> None:
     assert [ln.line_total for ln in q.lines] == [7200, 9000]
     with pytest.raises(PriceInvalid):
         await p.set_row(admin, shop.brand, PriceRow(0, retail.id, amount=1, category_id=10**6))
+
+
+async def test_concurrent_orders_never_exceed_the_limit(shop: Shop) -> None:
+    """Eight orders at once against a promotion usable three times: exactly three
+    record their use (the row lock serializes the re-check), the rest get
+    ``promotion_exhausted`` and their transactions leave nothing behind."""
+    await _lists(shop)
+    p, admin = shop.c.pricing, shop.people["admin"]
+    await p.add_promotion(admin, shop.brand, Promotion(
+        0, 0, "three", "amount_off", amount=100, overall=3))  # fmt: skip
+    buyer = await p.buyer(shop.brand, shop.orgs["GD01"], None, dt.datetime.now(dt.UTC))
+    # every order was quoted before any was placed: the quotes all offer the promotion
+    stale = await p.quote(shop.people["gd"], shop.brand, None, [(TEA, 1)], None)
+    assert stale.total == 8960 - 100
+
+    async def order(order_id: int) -> bool:
+        try:
+            async with shop.ctx.db.write() as tx:
+                fresh = await p.quote_in(tx, shop.brand, buyer, [(TEA, 1)])
+                assert fresh.total in (8960, 8960 - 100)  # offered while uses are left
+                await p.record_usage(tx, shop.brand.id, stale, order_id, shop.orgs["GD01"])
+        except PromotionExhausted:
+            return False
+        return True
+
+    results = await asyncio.gather(*(order(n) for n in range(1, 9)))
+    assert sum(results) == 3
+    async with shop.ctx.db.read() as tx:
+        uses = await tx.fetch("SELECT order_id FROM commerce_promotion_uses")
+        counted = await tx.fetchrow("SELECT used_orders FROM commerce_promotions")
+    assert len(uses) == 3 and counted is not None and int(counted["used_orders"]) == 3
+    assert sorted(int(u["order_id"]) for u in uses) == [n for n, ok in enumerate(results, 1) if ok]
+    async with shop.ctx.db.read() as tx:
+        assert (await p.quote_in(tx, shop.brand, buyer, [(TEA, 1)])).total == 8960  # used up
