@@ -224,14 +224,10 @@ async def catalogue_page(call: ConsoleCall) -> Page:
     search = call.query.get("q", "")[:100]
     category = call.query_int("category") if call.query.get("category") else None
     products = await ctx.search_products(brand, search, category_id=category, limit=50)
-    prices: dict[str, int | None] = {}
-    currency = "CNY"
-    for product in products:
-        try:
-            quote = await p.quote(who, brand, None, [(product.gtin, 1)], None)
-            prices[product.gtin], currency = quote.total, quote.currency
-        except VerisealError:
-            prices[product.gtin] = None  # no row applies to me: "ask the brand"
+    quotes = await p.unit_quotes(who, brand, [x.gtin for x in products])
+    # no row applies to me: None, shown as "ask the brand"
+    prices = {g: None if q is None else q.total for g, q in quotes.items()}
+    currency = next((q.currency for q in quotes.values() if q is not None), "CNY")
     return Page(
         "veriseal_commerce/catalogue.html",
         {"brand": brand, "products": products, "prices": prices, "currency": currency,

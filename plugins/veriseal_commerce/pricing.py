@@ -36,7 +36,15 @@ from veriseal import (
 )
 from veriseal.extend import PluginContext, Tx
 from veriseal_commerce import pricing_store as store
-from veriseal_commerce.engine import Basket, BasketLine, Buyer, Quote, Rules, price_basket
+from veriseal_commerce.engine import (
+    Basket,
+    BasketLine,
+    Buyer,
+    PriceNotFound,
+    Quote,
+    Rules,
+    price_basket,
+)
 from veriseal_commerce.money import MAX_MINOR, currency_code
 from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 from veriseal_commerce.pricing_models import (
@@ -181,16 +189,44 @@ class PricingService:
     ) -> Quote:
         """The price of ``lines`` (GTIN, quantity) for ``org_id`` (``prices.view``: a
         dealer for its own subtree; None from a dealer means its own organisation)."""
+        org_id = await self._buyer_org(principal, brand, org_id)
+        when = at or dt.datetime.now(dt.UTC)
+        buyer = await self.buyer(brand, org_id, region, when)
+        async with self.ctx.db.read() as tx:
+            return await self._quote(tx, brand, buyer, lines, when)
+
+    async def _buyer_org(
+        self, principal: Principal, brand: Brand, org_id: int | None
+    ) -> int | None:
+        """``org_id`` checked against the caller's scope (``prices.view``); None from a
+        dealer is its own organisation."""
         self.ctx.require(principal, PRICES_VIEW, brand_id=brand.id)
         own = principal.org
         if org_id is None and own is not None and own.brand_id == brand.id and _dealer(own):
             org_id = own.id
         if org_id is not None:
             self.ctx.require(principal, PRICES_VIEW, brand_id=brand.id, org=await self._org(org_id))
-        when = at or dt.datetime.now(dt.UTC)
-        buyer = await self.buyer(brand, org_id, region, when)
+        return org_id
+
+    async def unit_quotes(
+        self, principal: Principal, brand: Brand, gtins: Sequence[str]
+    ) -> dict[str, Quote | None]:
+        """The caller's own quote for one unit of each product (None: no price row
+        applies), the rules read once: what a catalogue page lists."""
+        org_id = await self._buyer_org(principal, brand, None)
+        when = dt.datetime.now(dt.UTC)
+        buyer = await self.buyer(brand, org_id, None, when)
         async with self.ctx.db.read() as tx:
-            return await self._quote(tx, brand, buyer, lines, when)
+            rules = await self.rules(tx, brand.id, org_id)
+        currency = rules.lists[0].currency if rules.lists else "CNY"
+        out: dict[str, Quote | None] = {}
+        for gtin in gtins:
+            lines = await self.basket_lines(brand, [(gtin, 1)])
+            try:
+                out[gtin] = price_basket(Basket(brand.id, currency, lines, buyer, when), rules)
+            except PriceNotFound:
+                out[gtin] = None
+        return out
 
     async def quote_in(
         self, tx: Tx, brand: Brand, buyer: Buyer, lines: Sequence[tuple[str, int]]
