@@ -4,8 +4,26 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_prices as prices
+from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 
 BASE = "/console/commerce"
 
-PAGES: list[ConsolePage] = []
-VIEWS: list[ConsoleView] = []
+PAGES: list[ConsolePage] = [
+    ConsolePage(f"{BASE}/catalogue", "Catalogue", "商品目录", PRICES_VIEW, "channel", 110),
+    ConsolePage(f"{BASE}/prices", "Price lists", "价格表", PRICES_MANAGE, "channel", 120),
+    ConsolePage(f"{BASE}/promotions", "Promotions", "促销活动", PRICES_MANAGE, "channel", 130),
+    ConsolePage(f"{BASE}/quote", "Quote", "报价", PRICES_MANAGE, "channel", 140),
+]
+VIEWS: list[ConsoleView] = [
+    ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),
+    ConsoleView("GET", BASE + r"/catalogue/{gtin:\d+}", prices.product_page, PRICES_VIEW),
+    ConsoleView("GET", f"{BASE}/prices", prices.prices_page, PRICES_MANAGE),
+    ConsoleView("POST", f"{BASE}/prices/lists", prices.list_add, PRICES_MANAGE),
+    ConsoleView("POST", f"{BASE}/prices/rows", prices.row_save, PRICES_MANAGE),
+    ConsoleView("POST", BASE + r"/prices/rows/{id:\d+}/delete", prices.row_delete, PRICES_MANAGE),
+    ConsoleView("GET", f"{BASE}/promotions", prices.promotions_page, PRICES_MANAGE),
+    ConsoleView("POST", f"{BASE}/promotions", prices.promotion_add, PRICES_MANAGE),
+    ConsoleView("POST", BASE + r"/promotions/{id:\d+}", prices.promotion_change, PRICES_MANAGE),
+    ConsoleView("GET", f"{BASE}/quote", prices.quote_page, PRICES_MANAGE),
+]

@@ -9,15 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_commerce.pricing import PricingService
 
 
 @dataclass
 class Commerce:
     ctx: PluginContext
+    pricing: PricingService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
-        return cls(ctx)
+        return cls(ctx, PricingService(ctx))
 
 
 _STATE = "services"

@@ -74,6 +74,17 @@ EXPECTED: dict[str, str] = {
     "GET /console/sw.js": PUBLIC,
     "POST /console/me/push": "messages.own",
     "POST /console/me/push/remove": "messages.own",
+    # the commerce plugin's prices (plugins/veriseal_commerce/console_pages.py)
+    "GET /console/commerce/catalogue": "prices.view",
+    r"GET /console/commerce/catalogue/{gtin:\d+}": "prices.view",
+    "GET /console/commerce/prices": "prices.manage",
+    "POST /console/commerce/prices/lists": "prices.manage",
+    "POST /console/commerce/prices/rows": "prices.manage",
+    r"POST /console/commerce/prices/rows/{id:\d+}/delete": "prices.manage",
+    "GET /console/commerce/promotions": "prices.manage",
+    "POST /console/commerce/promotions": "prices.manage",
+    r"POST /console/commerce/promotions/{id:\d+}": "prices.manage",
+    "GET /console/commerce/quote": "prices.manage",
     # the territories plugin (plugins/veriseal_territories/console_pages.py)
     "GET /console/territories/org": "orgs.view",
     "POST /console/territories/org/add": "orgs.manage",
