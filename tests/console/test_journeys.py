@@ -41,7 +41,8 @@ async def _sign_in(page: Page, console: ConsoleLive, role: str) -> None:
 
 
 async def test_consumer_signs_up_scans_and_reads_history(
-    console: ConsoleLive, smtp_server: tuple[SmtpBox, int]  # noqa: F811
+    console: ConsoleLive,
+    smtp_server: tuple[SmtpBox, int],  # noqa: F811
 ) -> None:
     box, port = smtp_server
     settings = NotifySettings(email={"host": "127.0.0.1", "port": port, "starttls": False,
@@ -124,7 +125,8 @@ async def test_dealer_ships_a_case_by_typing_its_code_and_sees_the_holding(
             await _checked(page, "dealer-shipped")
             await page.goto(console.base + "/console/territories/holdings")
             assert _held(await page.content()) == {"E01": 0, "E01-R1": 12} or _held(
-                await page.content()) == {"E01-R1": 12}
+                await page.content()
+            ) == {"E01-R1": 12}
             await _checked(page, "dealer-holdings-after")
             await page.goto(console.base + "/console/territories/shipments")
             await _checked(page, "dealer-shipments")
