@@ -6,18 +6,26 @@ with the engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from veriseal.extend import PluginContext
+from veriseal_commerce.fulfilment import Fulfilment
+from veriseal_commerce.orders import OrderService
+from veriseal_commerce.payable import PaymentListener
 
 
 @dataclass
 class Commerce:
     ctx: PluginContext
+    orders: OrderService
+    fulfilment: Fulfilment
+    #: called by payments inside the transaction that changed an order's payment ledger
+    payment_listeners: list[PaymentListener] = field(default_factory=list)
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
-        return cls(ctx)
+        orders = OrderService(ctx)
+        return cls(ctx, orders, Fulfilment(ctx, orders), [orders.on_payment])
 
 
 _STATE = "services"
