@@ -186,7 +186,7 @@ class OrderService:
             await self.ctx.product(brand, gtin)  # product_not_found for unknown GTINs
         now = dt.datetime.now(dt.UTC)
         async with self.ctx.db.write() as tx:
-            priced = await self.pricer.price(tx, brand, org.id, lines)
+            priced = await self.pricer.price(tx, brand, (org.id, request.region.strip()), lines)
             new = store.NewOrder(brand.id, org.id, _order_no(now), priced.currency,
                                  priced.total, request.region.strip(),
                                  request.address.strip(), actor_of(principal), now)  # fmt: skip
@@ -219,7 +219,7 @@ class OrderService:
         async with self.ctx.db.write() as tx:
             current = await store.get(tx, order.id, lock=True)
             requested = [(g, q) for g, _, q in sub.lines]
-            priced = await self.pricer.price(tx, brand, order.org_id, requested)
+            priced = await self.pricer.price(tx, brand, (order.org_id, order.region), requested)
             await store.replace_lines(tx, order.id, priced.lines)
             await self.pricer.record(tx, order.brand_id, priced, order.id, order.org_id)
             change = Change(territory_check=outcome.territory, total=priced.total,
@@ -373,6 +373,12 @@ class OrderService:
         staff = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
         found += [u.id for u in staff if u.org_id == root.id and u.role == Role.BRAND_ADMIN]
         return found
+
+    async def placed(self, brand_id: int, org_id: int) -> int:
+        """How many orders the dealer placed with the brand (submitted and not
+        withdrawn, rejected or expired): pricing's "first order" condition."""
+        async with self.ctx.db.read() as tx:
+            return await store.placed(tx, brand_id, org_id)
 
     # -- listings ------------------------------------------------------------------
     async def list(self, principal: Principal, brand: Brand, status: str | None = None,

@@ -427,3 +427,12 @@ async def open_deliveries(tx: Tx, brand_id: int, org_id: int) -> list[int]:
         brand_id, org_id,
     )  # fmt: skip
     return [int(r["id"]) for r in rows]
+
+
+async def placed(tx: Tx, brand_id: int, org_id: int) -> int:
+    row = await tx.fetchrow(
+        "SELECT COUNT(*) AS n FROM commerce_orders WHERE brand_id = ? AND org_id = ?"
+        " AND status NOT IN ('draft', 'cancelled', 'rejected', 'expired')",
+        brand_id, org_id,
+    )  # fmt: skip
+    return 0 if row is None else int(row["n"])

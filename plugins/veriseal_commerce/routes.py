@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-BASE = "/api/v1/commerce"
+from veriseal_commerce.api_prices import ENDPOINTS as PRICES
 
-ROUTES: list[Any] = []
+BASE = "/api/v1/commerce"  # the same in each api_* module
+
+ROUTES: list[Any] = [*PRICES]

@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 
 from veriseal.extend import PluginContext
 from veriseal_commerce.fulfilment import Fulfilment
+from veriseal_commerce.order_pricing import EnginePricer
 from veriseal_commerce.orders import OrderService
 from veriseal_commerce.payable import PaymentListener
+from veriseal_commerce.pricing import PricingService
 
 
 @dataclass
 class Commerce:
     ctx: PluginContext
+    pricing: PricingService
     orders: OrderService
     fulfilment: Fulfilment
     #: called by payments inside the transaction that changed an order's payment ledger
@@ -24,8 +27,11 @@ class Commerce:
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
+        pricing = PricingService(ctx)
         orders = OrderService(ctx)
-        return cls(ctx, orders, Fulfilment(ctx, orders), [orders.on_payment])
+        orders.pricer = EnginePricer(ctx, pricing)
+        pricing.history = orders.placed  # the "first order" condition
+        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), [orders.on_payment])
 
 
 _STATE = "services"

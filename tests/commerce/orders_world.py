@@ -1,52 +1,45 @@
-"""Helpers of the order tests: placing orders in the ``shop`` world.
-
-:class:`ListPrices` prices every unit at a fixed list price with no promotions. It
-stands in for the pricing engine (built on another branch) behind the orders' real
-:class:`~veriseal_commerce.order_pricing.Pricer` interface until that engine is merged;
-it records what was recorded and released so tests can check the orders side calls it.
-"""
+"""Helpers of the order tests: a price list and a promotion in the ``shop`` world (the
+real pricing engine), and orders placed in it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from tests.commerce.conftest import TEA, WINE, Shop
-from veriseal.extend import Tx
-from veriseal.models import Brand
-from veriseal_commerce.order_pricing import Priced
+from veriseal_commerce.engine import PriceRow, Promotion
 from veriseal_commerce.orders import OrderRequest
-from veriseal_commerce.orders_store import Order, OrderLine
+from veriseal_commerce.orders_store import Order
 
-UNIT = {TEA: 1250, WINE: 8800}  # 分
+UNIT = {TEA: 1250, WINE: 8800}  # 分, every dealer level
+PROMO_OFF = 100  # 分 off every order while the promotion lasts
 
 
-@dataclass
-class ListPrices:
-    recorded: list[int] = field(default_factory=list)
-    released: list[int] = field(default_factory=list)
+async def priced(shop: Shop, overall: int | None = None) -> int:
+    """A dealer price list with :data:`UNIT` and an order promotion of
+    :data:`PROMO_OFF` (``overall``: how many orders may use it); the promotion's id."""
+    p, admin = shop.c.pricing, shop.people["admin"]
+    if any(pl.name == "dealer" for pl in await p.lists(admin, shop.brand)):  # set up already
+        return (await p.promotions(admin, shop.brand))[0].id
+    dealer = await p.add_list(admin, shop.brand, "dealer")
+    for gtin, amount in UNIT.items():
+        for level in ("distributor", "retailer"):
+            await p.set_row(admin, shop.brand, PriceRow(0, dealer.id, gtin=gtin, level=level,
+                                                        amount=amount))  # fmt: skip
+    promo = await p.add_promotion(
+        admin, shop.brand, Promotion(0, 0, "开业立减", "amount_off", amount=PROMO_OFF,
+                                     overall=overall))  # fmt: skip
+    return promo.id
 
-    async def price(
-        self, tx: Tx, brand: Brand, org_id: int, lines: Sequence[tuple[str, int]]
-    ) -> Priced:
-        priced = tuple(
-            OrderLine(n, g, g, q, UNIT[g], "list price", (), False, UNIT[g] * q)
-            for n, (g, q) in enumerate(lines, 1)
+
+async def uses(shop: Shop, order_id: int) -> list[tuple[int, bool]]:
+    """(promotion id, released) of the order's promotion uses."""
+    async with shop.engine.ledger.read() as tx:
+        rows = await tx.fetch(
+            "SELECT promotion_id, released_at FROM commerce_promotion_uses WHERE order_id = ?"
+            " ORDER BY promotion_id",
+            order_id,
         )
-        return Priced(priced, sum(ln.amount for ln in priced), "CNY", None)
-
-    async def record(self, tx: Tx, brand_id: int, priced: Priced, order_id: int,
-                     org_id: int) -> None:  # fmt: skip
-        self.recorded.append(order_id)
-
-    async def release(self, tx: Tx, order_id: int) -> None:
-        self.released.append(order_id)
-
-
-def priced(shop: Shop) -> ListPrices:
-    pricer = ListPrices()
-    shop.c.orders.pricer = pricer
-    return pricer
+    return [(int(r["promotion_id"]), r["released_at"] is not None) for r in rows]
 
 
 async def draft(shop: Shop, who: str = "gd", region: str = "440100",

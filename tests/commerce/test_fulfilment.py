@@ -51,7 +51,7 @@ async def _movements(shop: Shop) -> int:
 
 
 async def test_the_whole_flow_to_closed(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await _approved(shop, [(TEA, 12), (WINE, 2)])
     case = await _case(shop, 1, TEA, 0, 9)  # ten tea items
     operator = shop.people["operator"]
@@ -92,7 +92,7 @@ async def test_the_whole_flow_to_closed(shop: Shop) -> None:
 
 
 async def test_delivered_but_unpaid_closes_when_paid(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await _approved(shop, [(TEA, 2)])
     # a refund after approval leaves the order approved, the payment axis refunded
     async with shop.ctx.db.write() as tx:
@@ -110,7 +110,7 @@ async def test_delivered_but_unpaid_closes_when_paid(shop: Shop) -> None:
 
 
 async def test_refusals_write_nothing(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await _approved(shop, [(TEA, 12)])
     operator = shop.people["operator"]
     case = await _case(shop, 2, TEA, 0, 9)

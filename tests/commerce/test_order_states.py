@@ -91,7 +91,7 @@ async def _do(shop: Shop, order_no: str, action: str) -> None:
 )
 @given(st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=6))
 async def test_random_sequences_follow_the_model(shop: Shop, actions: list[str]) -> None:
-    priced(shop)
+    await priced(shop)
     order = await draft(shop)
     state = "draft"
     for action in actions:

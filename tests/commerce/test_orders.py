@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.commerce.conftest import TEA, WINE, Shop
-from tests.commerce.orders_world import UNIT, draft, priced, submitted
+from tests.commerce.orders_world import PROMO_OFF, UNIT, draft, priced, submitted, uses
 from veriseal import SYSTEM_PRINCIPAL, Forbidden, NotVerified
 from veriseal.notifications.inbox import Inbox
 from veriseal_commerce.order_checks import DealerSuspended, OrderNotAuthorized
@@ -37,15 +37,19 @@ async def _pay(shop: Shop, order_no: str, amount: int) -> None:
 
 
 async def test_draft_submit_pay_review(shop: Shop) -> None:
-    pricer = priced(shop)
+    promo = await priced(shop)
     gd, admin = shop.people["gd"], shop.people["admin"]
     order = await draft(shop)
     assert order.status == "draft" and order.org_id == shop.orgs["GD01"]
-    assert order.total == 12 * 1250 + 2 * 8800 and order.currency == "CNY"
+    assert order.total == 12 * 1250 + 2 * 8800 - PROMO_OFF and order.currency == "CNY"
+    assert [(ln.unit_price, ln.quantity) for ln in order.lines] == [(1250, 12), (8800, 2)]
+    assert sum(d["amount"] for ln in order.lines for d in ln.discounts) == PROMO_OFF
+    assert {d["name"] for ln in order.lines for d in ln.discounts} == {"开业立减"}
+    assert sum(ln.amount for ln in order.lines) == order.total
     order = await shop.c.orders.submit(gd, order.order_no)
     assert (order.status, order.territory_check, order.availability_check) == (
         "submitted", "passed", "not_checked")  # fmt: skip
-    assert pricer.recorded == [order.id] and order.pay_by is not None
+    assert await uses(shop, order.id) == [(promo, False)] and order.pay_by is not None
     payable = await shop.c.orders.payable(gd, order.order_no)
     assert (payable.amount, payable.org_id, payable.order_no) == (
         order.total, shop.orgs["GD01"], order.order_no)  # fmt: skip
@@ -76,13 +80,18 @@ async def test_draft_submit_pay_review(shop: Shop) -> None:
         assert uid is not None
         titles = [m.title for m in await Inbox(shop.engine.ledger).history(uid)]
         assert sum(order.order_no in t for t in titles) == 4
-    assert pricer.released == []
+    assert await uses(shop, order.id) == [(promo, False)]
+    # the order keeps its prices and discounts when the promotion is deleted
+    await shop.c.pricing.delete_promotion(admin, shop.brand, promo)
+    kept = await shop.c.orders.load(gd, order.order_no)
+    assert kept.lines == approved.lines and kept.total == order.total
 
 
 async def test_lines_merge_and_bad_input_changes_nothing(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await draft(shop, lines=[(TEA, 3), (TEA, 4)])
-    assert [(ln.gtin, ln.quantity, ln.amount) for ln in order.lines] == [(TEA, 7, 7 * UNIT[TEA])]
+    assert [(ln.gtin, ln.quantity) for ln in order.lines] == [(TEA, 7)]
+    assert order.total == 7 * UNIT[TEA] - PROMO_OFF
     for bad in ([], [(TEA, 0)], [(TEA, -1)], [(TEA, 10**7)], [(TEA, True)], [(TEA, 1.5)]):
         with pytest.raises(OrderInvalid):
             await draft(shop, lines=bad)  # type: ignore[arg-type]
@@ -90,7 +99,7 @@ async def test_lines_merge_and_bad_input_changes_nothing(shop: Shop) -> None:
 
 
 async def test_territory_refusal_names_product_and_region(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await draft(shop, region="CN-ZJ")  # GD01 is granted CN-GD only
     with pytest.raises(OrderNotAuthorized) as caught:
         await shop.c.orders.submit(shop.people["gd"], order.order_no)
@@ -104,7 +113,7 @@ async def test_territory_refusal_names_product_and_region(shop: Shop) -> None:
 
 
 async def test_suspended_dealer_cannot_submit(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await draft(shop)
     await shop.t.dealers.set_status(SYSTEM_PRINCIPAL, shop.brand.id, "GD01", "suspended")
     with pytest.raises(DealerSuspended):
@@ -113,7 +122,7 @@ async def test_suspended_dealer_cannot_submit(shop: Shop) -> None:
 
 
 async def test_unverified_dealer_cannot_submit(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     new = await shop.t.dealers.add(SYSTEM_PRINCIPAL, shop.brand.id, {
         "code": "GD02", "name": "未认证", "kind": "distributor", "regions": "CN-GD"})  # fmt: skip
     from veriseal.accounts.models import Role  # noqa: PLC0415
@@ -130,7 +139,7 @@ async def test_unverified_dealer_cannot_submit(shop: Shop) -> None:
 
 
 async def test_illegal_transitions_are_coded_and_write_nothing(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await draft(shop)
     with pytest.raises(IllegalTransition):
         await shop.c.orders.approve(shop.people["admin"], order.order_no)
@@ -143,10 +152,10 @@ async def test_illegal_transitions_are_coded_and_write_nothing(shop: Shop) -> No
 
 
 async def test_reject_with_reason_tells_the_dealer_and_releases(shop: Shop) -> None:
-    pricer = priced(shop)
+    promo = await priced(shop)
     order = await submitted(shop)
     rejected = await shop.c.orders.reject(shop.people["admin"], order.order_no, "价格有误")
-    assert rejected.status == "rejected" and pricer.released == [order.id]
+    assert rejected.status == "rejected" and await uses(shop, order.id) == [(promo, True)]
     uid = shop.people["gd"].user_id
     assert uid is not None
     bodies = [m.body for m in await Inbox(shop.engine.ledger).history(uid)]
@@ -154,18 +163,18 @@ async def test_reject_with_reason_tells_the_dealer_and_releases(shop: Shop) -> N
 
 
 async def test_cancel_only_by_own_org(shop: Shop) -> None:
-    pricer = priced(shop)
+    promo = await priced(shop)
     order = await submitted(shop, "shop")  # GZ-R1, a retailer under GD01
     with pytest.raises(Forbidden):  # the parent distributor reads, does not act
         await shop.c.orders.cancel(shop.people["gd"], order.order_no)
     cancelled = await shop.c.orders.cancel(shop.people["shop"], order.order_no, "不要了")
-    assert cancelled.status == "cancelled" and pricer.released == [order.id]
+    assert cancelled.status == "cancelled" and await uses(shop, order.id) == [(promo, True)]
     with pytest.raises(IllegalTransition):
         await shop.c.orders.cancel(shop.people["shop"], order.order_no)
 
 
 async def test_siblings_never_see_each_other(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     gd_order = await draft(shop, "gd")
     shop_order = await draft(shop, "shop")
     zj, gd, rshop = shop.people["zj"], shop.people["gd"], shop.people["shop"]
@@ -188,7 +197,7 @@ async def test_siblings_never_see_each_other(shop: Shop) -> None:
 
 
 async def test_question_thread_both_sides(shop: Shop) -> None:
-    priced(shop)
+    await priced(shop)
     order = await submitted(shop)
     await shop.c.orders.post(shop.people["admin"], order.order_no, "地址是否正确？")
     await shop.c.orders.post(shop.people["gd"], order.order_no, "正确 / correct")
@@ -203,7 +212,7 @@ async def test_question_thread_both_sides(shop: Shop) -> None:
 
 
 async def test_unpaid_orders_expire_and_release(shop: Shop) -> None:
-    pricer = priced(shop)
+    promo = await priced(shop)
     late = await submitted(shop)
     paid = await submitted(shop)
     await _pay(shop, paid.order_no, paid.total)
@@ -213,5 +222,6 @@ async def test_unpaid_orders_expire_and_release(shop: Shop) -> None:
     assert expired == [late.order_no]
     assert (await shop.c.orders.load(SYSTEM_PRINCIPAL, late.order_no)).status == "expired"
     assert (await shop.c.orders.load(SYSTEM_PRINCIPAL, paid.order_no)).status == "awaiting_review"
-    assert pricer.released == [late.id]
+    assert await uses(shop, late.id) == [(promo, True)]
+    assert await uses(shop, paid.id) == [(promo, False)]
     assert await shop.c.orders.expire(late.pay_by + dt.timedelta(days=9)) == []  # idempotent
