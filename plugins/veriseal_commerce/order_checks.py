@@ -29,7 +29,6 @@ register_messages(
             "This dealer is not active and cannot order",
             "该经销商已停用，不能下单",
         ),
-        "error.stock_unavailable": ("Not enough stock for this order", "库存不足"),
     }
 )
 
