@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from veriseal_commerce.api_orders import ENDPOINTS as ORDERS
 from veriseal_commerce.api_prices import ENDPOINTS as PRICES
 
 BASE = "/api/v1/commerce"  # the same in each api_* module
 
-ROUTES: list[Any] = [*PRICES]
+ROUTES: list[Any] = [*PRICES, *ORDERS]

@@ -6,9 +6,13 @@ with the engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from veriseal.extend import PluginContext
+from veriseal_commerce.fulfilment import Fulfilment
+from veriseal_commerce.order_pricing import EnginePricer
+from veriseal_commerce.orders import OrderService
+from veriseal_commerce.payable import PaymentListener
 from veriseal_commerce.pricing import PricingService
 
 
@@ -16,10 +20,18 @@ from veriseal_commerce.pricing import PricingService
 class Commerce:
     ctx: PluginContext
     pricing: PricingService
+    orders: OrderService
+    fulfilment: Fulfilment
+    #: called by payments inside the transaction that changed an order's payment ledger
+    payment_listeners: list[PaymentListener] = field(default_factory=list)
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
-        return cls(ctx, PricingService(ctx))
+        pricing = PricingService(ctx)
+        orders = OrderService(ctx)
+        orders.pricer = EnginePricer(ctx, pricing)
+        pricing.history = orders.placed  # the "first order" condition
+        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), [orders.on_payment])
 
 
 _STATE = "services"

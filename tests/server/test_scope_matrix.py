@@ -123,6 +123,17 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/commerce/promotions/{id}/enable": "prices.manage",
     "DELETE /api/v1/commerce/promotions/{id}": "prices.manage",
     "POST /api/v1/commerce/quote": "prices.view",
+    # commerce plugin: orders
+    "POST /api/v1/commerce/orders": "orders.place",
+    "GET /api/v1/commerce/orders": "orders.place",
+    "GET /api/v1/commerce/order-stats": "orders.review",
+    "GET /api/v1/commerce/orders/{order_no}": "orders.place",
+    "POST /api/v1/commerce/orders/{order_no}/submit": "orders.place",
+    "POST /api/v1/commerce/orders/{order_no}/cancel": "orders.place",
+    "POST /api/v1/commerce/orders/{order_no}/messages": "orders.place",
+    "POST /api/v1/commerce/orders/{order_no}/approve": "orders.review",
+    "POST /api/v1/commerce/orders/{order_no}/reject": "orders.review",
+    "POST /api/v1/commerce/orders/{order_no}/fulfil": "orders.fulfil",
     # territories plugin
     "GET /api/v1/territories/regions/locate": PUBLIC,
     "GET /api/v1/territories/regions/{code}": PUBLIC,
