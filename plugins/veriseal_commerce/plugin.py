@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veriseal import PluginMigrations, hookimpl
+from veriseal import Brand, PluginMigrations, hookimpl
 from veriseal.extend import Consumer, MessageTypeSpec, Permission, PluginContext, Provided
 from veriseal_commerce.permissions import MESSAGE_TYPES, PERMISSIONS
 
@@ -34,6 +34,14 @@ def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
     from veriseal_commerce.provided import services  # noqa: PLC0415
 
     return services(ctx)
+
+
+@hookimpl
+async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
+    """Retail and wholesale price lists and two promotions for the demo brand."""
+    from veriseal_commerce.demo import seed  # noqa: PLC0415
+
+    await seed(ctx, brand)
 
 
 @hookimpl
