@@ -12,4 +12,6 @@ NAME = "commerce"  # the plugin whose context the commands use
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
-    return []
+    from veriseal_commerce.cli_payments import payments  # noqa: PLC0415
+
+    return [payments]

@@ -8,4 +8,6 @@ from typing import Any
 
 BASE = "/api/v1/commerce"
 
-ROUTES: list[Any] = []
+from veriseal_commerce.api_payments import ROUTES as PAYMENT_ROUTES  # noqa: E402
+
+ROUTES: list[Any] = [*PAYMENT_ROUTES]

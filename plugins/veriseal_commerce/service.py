@@ -9,15 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_commerce.payment_settings import providers
+from veriseal_commerce.payments import PaymentService
 
 
 @dataclass
 class Commerce:
     ctx: PluginContext
+    payments: PaymentService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
-        return cls(ctx)
+        payments = PaymentService(ctx)
+        for provider in providers(ctx.config):
+            payments.add_provider(provider)
+        return cls(ctx, payments)
 
 
 _STATE = "services"
