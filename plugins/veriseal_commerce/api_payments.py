@@ -112,8 +112,18 @@ async def check(call: Call, path: IdPath) -> Schema:
     return {"outcome": await _svc(call).check(path.id, call.who)}
 
 
-async def receipt(call: Call, path: IdPath) -> web.Response:
-    found = await _svc(call).receipt(call.who, path.id)
+async def finance_receipt(call: Call, path: IdPath) -> web.Response:
+    plugin_context(call, NAME).require(call.who, PAYMENTS_CONFIRM)  # finance's route
+    return await _receipt(call, path.id)
+
+
+async def my_receipt(call: Call, path: IdPath) -> web.Response:
+    plugin_context(call, NAME).require(call.who, ORDERS_PLACE)  # the payer's route
+    return await _receipt(call, path.id)
+
+
+async def _receipt(call: Call, receipt_id: int) -> web.Response:
+    found = await _svc(call).receipt(call.who, receipt_id)
     return web.Response(
         body=found.data, content_type=found.content_type,
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
@@ -138,10 +148,10 @@ ROUTES = [
     Endpoint("POST", f"{BASE}/{{id}}/refunds", refund, PAYMENTS_CONFIRM,
              "Refund (part of) a payment's order, idempotent by out_refund_no",
              tag="commerce"),
-    Endpoint("GET", f"{BASE}/receipts/{{id}}", receipt, PAYMENTS_CONFIRM,
+    Endpoint("GET", f"{BASE}/receipts/{{id}}", finance_receipt, PAYMENTS_CONFIRM,
              "A transfer receipt (finance), not cached", tag="commerce"),
     Endpoint("POST", f"{BASE}/{{id}}/check", check, ORDERS_PLACE,
              "Back from paying: ask the provider and record its answer", tag="commerce"),
-    Endpoint("GET", f"{BASE}/mine/receipts/{{id}}", receipt, ORDERS_PLACE,
+    Endpoint("GET", f"{BASE}/mine/receipts/{{id}}", my_receipt, ORDERS_PLACE,
              "A transfer receipt of my organisation, not cached", tag="commerce"),
 ]  # fmt: skip
