@@ -4,8 +4,23 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_payments as pay
+from veriseal_commerce.permissions import PAYMENTS_CONFIRM
 
 BASE = "/console/commerce"
+_PAY = f"{BASE}/payments"
 
-PAGES: list[ConsolePage] = []
-VIEWS: list[ConsoleView] = []
+PAGES: list[ConsolePage] = [
+    ConsolePage(_PAY, "Payments", "付款记录", PAYMENTS_CONFIRM, "channel", 120),
+    ConsolePage(f"{_PAY}/transfers", "Transfers to confirm", "待确认转账", PAYMENTS_CONFIRM,
+                "channel", 121),
+]  # fmt: skip
+VIEWS: list[ConsoleView] = [
+    ConsoleView("GET", _PAY, pay.payments_page, PAYMENTS_CONFIRM),
+    ConsoleView("GET", f"{_PAY}/transfers", pay.transfers_page, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _PAY + r"/{id:\d+}", pay.payment_page, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/confirm", pay.confirm, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/reject", pay.reject, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/refunds", pay.refund, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _PAY + r"/receipts/{id:\d+}", pay.receipt, PAYMENTS_CONFIRM),
+]  # fmt: skip
