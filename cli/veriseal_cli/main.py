@@ -6,6 +6,7 @@ import click
 
 from veriseal_cli import (
     batches,
+    categories,
     clones,
     dashboard,
     keys,
@@ -48,6 +49,7 @@ lifecycle_commands.register(cli)  # after batches: it adds to the batch group
 stream_commands.register(cli)  # after lifecycle: it adds to the events group
 notify_commands.register(cli)
 plugin_new.register(cli)
+categories.register(cli)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from veriseal.accounts.images import product_image
 from veriseal.catalog.errors import CsvInvalid
 from veriseal.catalog.products import make_product, parse_csv
 from veriseal.engine import Engine
@@ -117,6 +118,103 @@ def list_(opts: Options, as_json: bool) -> None:
             return
         for p in items:
             click.echo(f"{p.gtin}\t{p.name}\t{p.spec}\t{p.category_path}")
+
+    with_engine(opts, go)
+
+
+@product.command("set-category")
+@click.argument("gtin")
+@click.argument("category_id", type=int, required=False)
+@pass_opts
+def set_category(opts: Options, gtin: str, category_id: int | None) -> None:
+    """Put a product in a category (no id: in none). 设置商品类目。"""
+
+    async def go(engine: Engine) -> None:
+        brand = await engine.brand(opts.brand)
+        await engine.catalogue.categories.place(brand, gtin, category_id)
+
+    with_engine(opts, go)
+
+
+@product.command("specs")
+@click.argument("gtin")
+@click.argument("pairs", nargs=-1)
+@pass_opts
+def specs(opts: Options, gtin: str, pairs: tuple[str, ...]) -> None:
+    """Replace the specifications: NAME=VALUE ... in order (none: clear). 设置规格参数。"""
+    parsed = []
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="PAIRS")
+        parsed.append((name, value))
+
+    async def go(engine: Engine) -> None:
+        await engine.catalogue.details.set_specs(await engine.brand(opts.brand), gtin, parsed)
+
+    with_engine(opts, go)
+
+
+@product.command("units")
+@click.argument("gtin")
+@click.option("--case", "case_of", type=int, default=None, help="Items per case. 每箱件数。")
+@click.option("--case-gtin", default=None, help="The case's own GTIN. 箱码 GTIN。")
+@click.option("--pallet", "pallet_of", type=int, default=None, help="Items per pallet. 每托件数。")
+@click.option("--pallet-gtin", default=None, help="The pallet's own GTIN. 托盘 GTIN。")
+@pass_opts
+def units(
+    opts: Options,
+    gtin: str,
+    case_of: int | None,
+    case_gtin: str | None,
+    pallet_of: int | None,
+    pallet_gtin: str | None,
+) -> None:
+    """Replace the units: the item, and a case and/or pallet of N items. 设置包装单位。"""
+    given: list[tuple[str, int, str | None]] = [("item", 1, None)]
+    if case_of is not None:
+        given.append(("case", case_of, case_gtin))
+    if pallet_of is not None:
+        given.append(("pallet", pallet_of, pallet_gtin))
+
+    async def go(engine: Engine) -> None:
+        await engine.catalogue.details.set_units(await engine.brand(opts.brand), gtin, given)
+
+    with_engine(opts, go)
+
+
+@product.command("image-add")
+@click.argument("gtin")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_opts
+def image_add(opts: Options, gtin: str, image: Path) -> None:
+    """Add a JPEG/PNG/WebP photo (re-encoded, metadata dropped). 添加商品图片。"""
+
+    async def go(engine: Engine) -> None:
+        encoded = product_image(image.read_bytes())
+        image_id = await engine.catalogue.details.add_image(
+            await engine.brand(opts.brand), gtin, encoded
+        )
+        click.echo(str(image_id))
+
+    with_engine(opts, go)
+
+
+@product.command("search")
+@click.argument("query", default="")
+@click.option("--category", type=int, default=None, help="Category id (sub-categories too). 类目。")
+@click.option("--limit", type=click.IntRange(1, 200), default=50)
+@click.option("--after", default=None, help="The last GTIN of the previous page. 上一页末尾。")
+@pass_opts
+def search(opts: Options, query: str, category: int | None, limit: int, after: str | None) -> None:
+    """Search products by words, Chinese included (none: browse). 搜索商品。"""
+
+    async def go(engine: Engine) -> None:
+        found = await engine.catalogue.search(
+            await engine.brand(opts.brand), query, category_id=category, limit=limit, after=after
+        )
+        for p in found:
+            click.echo(f"{p.gtin}\t{p.name}\t{p.category_path}")
 
     with_engine(opts, go)
 

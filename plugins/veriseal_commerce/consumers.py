@@ -5,5 +5,6 @@ Each keeps its cursor in the transaction of its effects, so redelivery is harmle
 from __future__ import annotations
 
 from veriseal.extend import Consumer
+from veriseal_commerce.fulfilment import DELIVERIES
 
-CONSUMERS: list[Consumer] = []
+CONSUMERS: list[Consumer] = [DELIVERIES]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-BASE = "/api/v1/commerce"
+from veriseal_commerce.api_payments import ROUTES as PAYMENTS
+from veriseal_commerce.api_prices import ENDPOINTS as PRICES
 
-from veriseal_commerce.api_payments import ROUTES as PAYMENT_ROUTES  # noqa: E402
+BASE = "/api/v1/commerce"  # the same in each api_* module
 
-ROUTES: list[Any] = [*PAYMENT_ROUTES]
+ROUTES: list[Any] = [*PRICES, *PAYMENTS]

@@ -6,24 +6,40 @@ with the engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from veriseal.extend import PluginContext
+from veriseal_commerce.fulfilment import Fulfilment
+from veriseal_commerce.order_pricing import EnginePricer
+from veriseal_commerce.orders import OrderService
+from veriseal_commerce.payable import PaymentListener
 from veriseal_commerce.payment_settings import providers
 from veriseal_commerce.payments import PaymentService
+from veriseal_commerce.pricing import PricingService
 
 
 @dataclass
 class Commerce:
     ctx: PluginContext
+    pricing: PricingService
+    orders: OrderService
+    fulfilment: Fulfilment
     payments: PaymentService
+    #: called by payments inside the transaction that changed an order's payment ledger
+    #: (the payments service's own list: appending here registers a listener)
+    payment_listeners: list[PaymentListener] = field(default_factory=list)
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Commerce:
-        payments = PaymentService(ctx)
+        pricing = PricingService(ctx)
+        orders = OrderService(ctx)
+        orders.pricer = EnginePricer(ctx, pricing)
+        pricing.history = orders.placed  # the "first order" condition
+        listeners: list[PaymentListener] = [orders.on_payment]
+        payments = PaymentService(ctx, listeners=listeners)
         for provider in providers(ctx.config):
             payments.add_provider(provider)
-        return cls(ctx, payments)
+        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), payments, listeners)
 
 
 _STATE = "services"

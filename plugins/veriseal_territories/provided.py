@@ -18,16 +18,45 @@ each other): it declares the same key with its own protocol::
                            at: dt.datetime | None = None) -> Authorization: ...
 
     AUTHORIZE = ServiceKey[Authorize]("territories.authorize")
+
+``territories.dealer``: a dealer as territories knows it, for (brand_id, org_id): an
+object with ``code``, ``kind``, ``status`` (active | suspended | terminated) and
+``regions`` (``dealer_not_found`` for an organisation that is not the brand's dealer).
+Territories owns dealers' status; an orders module refuses orders of inactive dealers::
+
+    class DealerLookup(Protocol):
+        async def __call__(self, brand_id: int, org_id: int) -> DealerInfo: ...
+
+    DEALER = ServiceKey[DealerLookup]("territories.dealer")
+
+``territories.ship``: ship scanned ``items`` (item, case or pallet codes) to the dealer
+organisation ``to_org_id`` for ``reference`` (an order number), through the shipment
+service, so the shipment policy and holdings apply (``not_held``,
+``shipment_not_authorized``, ... refuse it with nothing written). ``client_id`` makes a
+retry a replay. The answer has ``movement_ids`` and ``items``; the movement is
+published as ``territories.shipped`` and its receipt as ``territories.received``
+(payload: ``movements``, ``from_org``, ``to_org``, ``units`` per GTIN, ``reference``)::
+
+    class Ship(Protocol):
+        async def __call__(self, principal: Principal, brand_id: int, to_org_id: int,
+                           items: Sequence[str], *, reference: str,
+                           client_id: str | None = None) -> Shipped: ...
+
+    SHIP = ServiceKey[Ship]("territories.ship")
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
+from veriseal import Principal
 from veriseal.extend import PluginContext, Provided, ServiceKey
+from veriseal_territories.dealers import Dealer
 from veriseal_territories.grants import Decision
 from veriseal_territories.service import of
+from veriseal_territories.shipments import MoveOptions, MoveResult
 
 
 class Authorize(Protocol):
@@ -66,5 +95,66 @@ def authorizer(ctx: PluginContext) -> Authorize:
     return authorize
 
 
+class DealerLookup(Protocol):
+    """The ``territories.dealer`` service (see the module docstring)."""
+
+    async def __call__(self, brand_id: int, org_id: int) -> Dealer: ...
+
+
+DEALER: ServiceKey[DealerLookup] = ServiceKey("territories.dealer")
+
+
+def dealer_lookup(ctx: PluginContext) -> DealerLookup:
+    """The newest version of a dealer (its status included)."""
+
+    async def lookup(brand_id: int, org_id: int) -> Dealer:
+        return await of(ctx).dealers.get(brand_id, org_id)
+
+    return lookup
+
+
+class Ship(Protocol):
+    """The ``territories.ship`` service (see the module docstring)."""
+
+    async def __call__(
+        self,
+        principal: Principal,
+        brand_id: int,
+        to_org_id: int,
+        items: Sequence[str],
+        *,
+        reference: str,
+        client_id: str | None = None,
+    ) -> MoveResult: ...
+
+
+SHIP: ServiceKey[Ship] = ServiceKey("territories.ship")
+
+
+def shipper(ctx: PluginContext) -> Ship:
+    """Shipments to a dealer by its organisation, through :meth:`Territories.ship`."""
+
+    async def ship(
+        principal: Principal,
+        brand_id: int,
+        to_org_id: int,
+        items: Sequence[str],
+        *,
+        reference: str,
+        client_id: str | None = None,
+    ) -> MoveResult:
+        t = of(ctx)
+        dealer = await t.dealers.get(brand_id, to_org_id)
+        brand = await ctx.brand_by_id(brand_id)
+        options = MoveOptions(client_id=client_id, note=reference, reference=reference)
+        return await t.ship(principal, brand, dealer.code, items, options=options)
+
+    return ship
+
+
 def services(ctx: PluginContext) -> list[Provided[Any]]:
-    return [Provided(AUTHORIZE, authorizer(ctx))]
+    return [
+        Provided(AUTHORIZE, authorizer(ctx)),
+        Provided(DEALER, dealer_lookup(ctx)),
+        Provided(SHIP, shipper(ctx)),
+    ]

@@ -101,6 +101,8 @@ class MoveOptions:
     location: Point | None = None  # where the handheld was
     note: str = ""  # kept cut to 500 characters
     at: dt.datetime | None = None  # when the goods moved (default: now)
+    #: what the movement is for (an order number): carried by its stream event
+    reference: str = ""
 
 
 #: every option at its default: no client id, no location, no note, now
@@ -462,6 +464,7 @@ class ShipmentService:
             await vet(from_org, to, by_batch)
         root = (await self.ctx.brand_org(brand)).id
         move = _Movement("out", from_org, to.org_id, by_batch, named=items)
+        units = _count(by_batch, await self._gtins(by_batch))
         async with self.ctx.db.write() as tx:
             touched = {
                 batch_id: await _held_by_shipper(tx, batch_id, spans, from_org, root)
@@ -472,6 +475,8 @@ class ShipmentService:
                 await _assign(
                     tx, brand.id, batch_id, spans, touched[batch_id], (to.org_id, movement_id)
                 )
+            payload = _event([movement_id], from_org, to.org_id, units, options.reference)
+            await self.ctx.publish(tx, "territories.shipped", brand.id, movement_id, payload)
         return MoveResult("out", [movement_id], to.org_id, from_org, move.items)
 
     async def receive(
@@ -496,6 +501,7 @@ class ShipmentService:
         require_permission(principal, Action.SCANS_RECORD, org=await self.ctx.org(org_id))
         by_batch = await self.resolve(brand, items)
         result = MoveResult("in", [], org_id, None, sum(ranges.count(r) for r in by_batch.values()))
+        gtins = await self._gtins(by_batch)
         async with self.ctx.db.write() as tx:
             plan = await _receipt_plan(tx, org_id, by_batch, result)
             for part, source in enumerate(sorted(plan, key=lambda k: -2 if k is None else k)):
@@ -512,7 +518,14 @@ class ShipmentService:
                 # everything was received before: still remember the upload
                 empty = _Movement("in", None, org_id, {})
                 result.movement_ids.append(await _append(tx, request, empty))
+            await _announce_receipt(
+                tx, self.ctx, (brand.id, gtins), plan, result, options.reference
+            )
         return result
+
+    async def _gtins(self, by_batch: dict[int, list[IndexRange]]) -> dict[int, str]:
+        """The GTIN of each batch (read before a write transaction opens)."""
+        return {b: (await self.ctx.batch(b)).gtin for b in sorted(by_batch)}
 
     async def holder(self, batch_id: int, index: int) -> tuple[int, int, str, dt.datetime] | None:
         """(holder org id, movement id, "out" in transit / "in" received, when that
@@ -575,6 +588,45 @@ class ShipmentService:
             }
             for r in found
         ]
+
+
+def _count(by_batch: dict[int, list[IndexRange]], gtins: dict[int, str]) -> dict[str, int]:
+    """Unit counts per GTIN of item ranges by batch."""
+    out: dict[str, int] = {}
+    for batch_id, spans in by_batch.items():
+        out[gtins[batch_id]] = out.get(gtins[batch_id], 0) + ranges.count(spans)
+    return out
+
+
+async def _announce_receipt(
+    tx: Any, ctx: PluginContext, brand: tuple[int, dict[int, str]],
+    plan: dict[int | None, dict[int, list[IndexRange]]], result: MoveResult, reference: str,
+) -> None:  # fmt: skip
+    """Publish ``territories.received`` (the transaction's last statement) when the
+    receipt moved units; ``brand``: its id and the GTIN of each batch."""
+    brand_id, gtins = brand
+    units: dict[str, int] = {}
+    for by_batch in plan.values():
+        for gtin, n in _count(by_batch, gtins).items():
+            units[gtin] = units.get(gtin, 0) + n
+    if not units or not result.movement_ids:
+        return
+    payload = _event(result.movement_ids, None, result.to_org, units, reference)
+    await ctx.publish(tx, "territories.received", brand_id, result.movement_ids[0], payload)
+
+
+def _event(
+    movement_ids: list[int], from_org: int | None, to_org: int, units: dict[str, int],
+    reference: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The payload of ``territories.shipped`` / ``territories.received``."""
+    return {
+        "movements": movement_ids,
+        "from_org": from_org,
+        "to_org": to_org,
+        "units": units,
+        "reference": reference,
+    }
 
 
 def _client(client_id: str | None) -> str | None:

@@ -91,6 +91,12 @@ class ProductNotFound(NotFound):
     code = "product_not_found"
 
 
+class CategoryNotFound(NotFound):
+    """No category with this id in the brand's tree."""
+
+    code = "category_not_found"
+
+
 class BatchNotFound(NotFound):
     code = "batch_not_found"
 

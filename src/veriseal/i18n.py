@@ -105,6 +105,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.not_found": ("Not found", "未找到"),
     "error.brand_not_found": ("Brand not found", "未找到品牌"),
     "error.product_not_found": ("Product not found", "未找到商品"),
+    "error.category_not_found": ("Category not found", "未找到该类目"),
     "error.batch_not_found": ("Batch not found", "未找到批次"),
     "error.key_not_found": ("Key not found", "未找到密钥"),
     "error.conflict": ("Already exists", "已存在"),

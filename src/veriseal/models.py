@@ -65,11 +65,67 @@ class Product:
     spec: str = ""  # specification / model (规格型号)
     manufacturer: str = ""
     shelf_life_days: int | None = None
+    #: names root -> leaf of its category, derived from the tree (``category_id``)
     category: tuple[str, ...] = field(default_factory=tuple)  # ("Beverages", "Tea", "Green")
+    category_id: int | None = None  # its leaf in the brand's category tree, None: none
+    specs: tuple[ProductSpec, ...] = ()  # ordered specifications (规格参数)
+    units: tuple[ProductUnit, ...] = ()  # item, case of N, pallet of N; () = item only
+    images: tuple[ProductImage, ...] = ()  # in display order, without their bytes
 
     @property
     def category_path(self) -> str:
         return "/".join(self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A node of a brand's category tree. ``chain`` is the ids root -> self and ``path``
+    the names root -> self (what ``Product.category`` holds for a product here)."""
+
+    id: int
+    brand_id: int
+    parent_id: int | None  # None at the top level
+    name: str
+    name_en: str  # "" when not given
+    position: int  # among its siblings, 0 first
+    chain: tuple[int, ...]
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSpec:
+    """One specification of a product: 净含量 = 250 g."""
+
+    name: str
+    value: str
+
+
+class UnitKind(StrEnum):
+    ITEM = "item"  # one consumer unit; always quantity 1
+    CASE = "case"  # a case of ``quantity`` items
+    PALLET = "pallet"  # a pallet of ``quantity`` items
+
+
+@dataclass(frozen=True, slots=True)
+class ProductUnit:
+    """A unit a product is counted in: ``quantity`` items, optionally with its own GTIN
+    (a case's ITF-14), unique in the ledger."""
+
+    kind: UnitKind
+    quantity: int
+    gtin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductImage:
+    """A stored product image (re-encoded on upload): fetch its bytes by ``id``."""
+
+    id: int
+    sha256: str  # of the stored (re-encoded) bytes
+    media_type: str
+    width: int
+    height: int
+    position: int
 
 
 @dataclass(frozen=True, slots=True)

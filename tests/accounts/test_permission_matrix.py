@@ -55,6 +55,7 @@ EXPECTED: dict[Action, str] = {
     Action.TOKENS_OWN: ALL,
     Action.PROFILE_OWN: ALL,
     Action.CATALOGUE_WRITE: "P B",
+    Action.CATALOGUE_READ: "P B D R",
     Action.BATCHES_WRITE: "P B",
     Action.KEYS_MANAGE: "P B",
     Action.LINE_OPERATE: "P B F",
@@ -75,7 +76,6 @@ LETTER = {
 
 #: Actions no HTTP endpoint exposes yet, and why (the service-level check covers them).
 NOT_ON_THE_API = {
-    Action.CATALOGUE_WRITE: "products are managed with the CLI (local operator) so far",
     Action.BATCHES_WRITE: "batches are managed with the CLI (local operator) so far",
     Action.KEYS_MANAGE: "keys are managed with the CLI (local operator) so far",
     # on the API (POST /api/v1/territories/grants) but needs an imported, verified dealer:
@@ -241,6 +241,13 @@ def _calls() -> dict[Action, Call]:
             "POST",
             lambda w: "/api/v1/notifications",
             lambda w: {"org_id": w.shop_org, "type": "system_notice", "title": "T", "body": "B"},
+        ),
+        Action.CATALOGUE_READ: get(lambda w: f"/api/v1/products?brand={w.brand_slug}"),
+        # the first allowed role creates it; the next gets 409 name taken (past the check)
+        Action.CATALOGUE_WRITE: send(
+            "POST",
+            lambda w: "/api/v1/categories",
+            lambda w: {"brand": w.brand_slug, "name": "茶"},
         ),
         Action.LINE_OPERATE: send(
             "POST",

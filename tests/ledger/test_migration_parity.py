@@ -47,10 +47,18 @@ ONLY_SQLITE = {
     "notify_messages_fts_data",
     "notify_messages_fts_docsize",
     "notify_messages_fts_idx",
+    "product_search_fts",  # product search (not contentless: tokens are replaced)
+    "product_search_fts_config",
+    "product_search_fts_content",
+    "product_search_fts_data",
+    "product_search_fts_docsize",
+    "product_search_fts_idx",
 }
 ONLY_POSTGRES = {
     "notify_messages.search",  # the tsvector twin of notify_messages_fts
     "index:notify_messages_search",  # its GIN index
+    "product_search.search",  # the tsvector twin of product_search_fts
+    "index:product_search_tokens",  # its GIN index
 }
 
 

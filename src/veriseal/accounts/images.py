@@ -62,3 +62,18 @@ def document(data: bytes) -> tuple[bytes, str]:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=92)
     return out.getvalue(), "image/jpeg"
+
+
+#: longest side of a stored product image (catalogue photos, shown on phones)
+PRODUCT_IMAGE_SIDE = 1600
+
+
+def product_image(data: bytes) -> tuple[bytes, str, int, int]:
+    """A product (catalogue) photo re-encoded as JPEG, at most
+    ``PRODUCT_IMAGE_SIDE`` pixels on its longest side: (bytes, media type, width,
+    height). Public catalogue data, so like every upload it carries no metadata."""
+    image = _open(data).convert("RGB")
+    image.thumbnail((PRODUCT_IMAGE_SIDE, PRODUCT_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue(), "image/jpeg", image.width, image.height

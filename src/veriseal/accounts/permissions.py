@@ -68,6 +68,7 @@ class Action(str):
     TOKENS_OWN: ClassVar[Action]  # create, list, revoke one's own API tokens
     PROFILE_OWN: ClassVar[Action]  # edit one's own profile and avatar
     CATALOGUE_WRITE: ClassVar[Action]  # products and prices
+    CATALOGUE_READ: ClassVar[Action]  # browse and search the brand's catalogue
     BATCHES_WRITE: ClassVar[Action]  # create, recall, reinstate batches
     KEYS_MANAGE: ClassVar[Action]  # rotate, revoke keys
     LINE_OPERATE: ClassVar[Action]  # print, activate, decommission, pack
@@ -94,6 +95,7 @@ _CORE: dict[str, tuple[str, frozenset[Role]]] = {
     "TOKENS_OWN": ("tokens.own", EVERYONE),
     "PROFILE_OWN": ("profile.own", EVERYONE),
     "CATALOGUE_WRITE": ("catalogue.write", frozenset({P, B})),
+    "CATALOGUE_READ": ("catalogue.read", frozenset({P, B, D, R})),
     "BATCHES_WRITE": ("batches.write", frozenset({P, B})),
     "KEYS_MANAGE": ("keys.manage", frozenset({P, B})),
     "LINE_OPERATE": ("line.operate", frozenset({P, B, F})),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from veriseal.brandops.alerts import AlertDesk
 from veriseal.brandops.batches import BatchDesk
+from veriseal.brandops.catalogue import CatalogueDesk
 from veriseal.brandops.dashboard import Dashboard
 from veriseal.brandops.keys import KeyDesk
 from veriseal.brandops.print_runs import PrintDesk
@@ -37,6 +38,7 @@ class BrandOps:
     dashboard: Dashboard
     alerts: AlertDesk
     scans: ScanDesk
+    catalogue: CatalogueDesk
 
     @classmethod
     def build(
@@ -56,6 +58,7 @@ class BrandOps:
             dashboard=Dashboard(ledger),
             alerts=AlertDesk(ledger),
             scans=ScanDesk(ledger),
+            catalogue=CatalogueDesk(ledger, catalogue),
         )
 
     def consumers(self) -> list[Consumer]:

@@ -12,11 +12,14 @@ transaction and the bad ones reported.
 
 from __future__ import annotations
 
+import builtins
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from veriseal.catalog.categories import Categories
 from veriseal.catalog.csv_import import RowError, parse_rows
+from veriseal.catalog.product_details import ProductDetails
 from veriseal.codes.gtin import normalize_gtin
 from veriseal.errors import Conflict, InvalidInput, NotFound
 from veriseal.ledger.base import Ledger
@@ -122,8 +125,13 @@ def parse_csv(
 
 
 class Catalogue:
+    """Products of a brand; its category tree (``categories``) and the products'
+    specifications, units, images and search (``details``)."""
+
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
+        self.categories = Categories(ledger)
+        self.details = ProductDetails(ledger)
 
     async def add(self, product: Product) -> Product:
         await self._ledger.add_products([product])
@@ -157,7 +165,35 @@ class Catalogue:
         return report
 
     async def get(self, brand: Brand, gtin: str) -> Product:
-        return await self._ledger.get_product(brand.id, normalize_gtin(gtin))
+        """The product with its specifications, units and images."""
+        found = await self._ledger.get_product(brand.id, normalize_gtin(gtin))
+        return (await self.details.store.with_details([found]))[0]
 
     async def list(self, brand: Brand) -> list[Product]:
+        """The brand's products by GTIN (without details: see :meth:`get`)."""
         return await self._ledger.list_products(brand.id)
+
+    async def category_chain(self, brand: Brand, gtin: str) -> tuple[int, ...]:
+        """The category ids of the product leaf -> root (``()``: in no category)."""
+        found = await self._ledger.get_product(brand.id, normalize_gtin(gtin))
+        if found.category_id is None:
+            return ()
+        category = await self.categories.get(brand, found.category_id)
+        return tuple(reversed(category.chain))
+
+    async def search(
+        self,
+        brand: Brand,
+        query: str = "",
+        *,
+        category_id: int | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> builtins.list[Product]:
+        """Products whose name, spec, manufacturer, GTIN, category names or
+        specifications hold every word of ``query`` ("" browses everything), within
+        ``category_id`` and its sub-categories, by GTIN after ``after``."""
+        tree = await self.categories.tree(brand) if category_id is not None else []
+        return await self.details.search(
+            brand, query, tree, category_id=category_id, limit=limit, after=after
+        )

@@ -38,7 +38,7 @@ from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.lifecycle.service import Lifecycle
-from veriseal.models import Alert, Batch, Brand, Product, Scan, ScanQuery
+from veriseal.models import Alert, Batch, Brand, Category, Product, Scan, ScanQuery
 from veriseal.notifications import Accepted, MessageType, Notifier
 from veriseal.scanning.hooks import LedgerEvent
 from veriseal.scanning.items import resolve_items
@@ -129,6 +129,31 @@ class PluginContext:
 
     async def products(self, brand: Brand) -> list[Product]:
         return await self._core.catalogue.list(brand)
+
+    async def categories(self, brand: Brand) -> list[Category]:
+        """The brand's category tree, depth first, siblings by position; each with its
+        ``chain`` of ids root -> self."""
+        return await self._core.catalogue.categories.tree(brand)
+
+    async def category_chain(self, brand: Brand, gtin: str) -> tuple[int, ...]:
+        """The category ids of a product, leaf -> root (``()``: in no category)."""
+        return await self._core.catalogue.category_chain(brand, gtin)
+
+    async def search_products(
+        self,
+        brand: Brand,
+        query: str = "",
+        *,
+        category_id: int | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> list[Product]:
+        """Full-text product search (Chinese included; ``""`` browses), within
+        ``category_id`` and its sub-categories, ordered by GTIN; ``after``: the last
+        GTIN of the previous page. Products come with specs, units and images."""
+        return await self._core.catalogue.search(
+            brand, query, category_id=category_id, limit=limit, after=after
+        )
 
     async def batch(self, batch_id: int) -> Batch:
         return await self._core.ledger.get_batch(batch_id)

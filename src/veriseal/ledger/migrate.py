@@ -12,6 +12,12 @@ File format, kept deliberately simple so no SQL parser is needed:
   pending migration and its ``schema_migrations`` row in one transaction, so a failing
   migration leaves nothing half applied.
 
+A core migration may have a **data step**: Python run right after the file's
+statements, in the same transaction, for what SQL cannot do the same way on both
+dialects (``0018_categories`` splits the old free-text category paths into tree nodes
+and tokenizes every product for search). The steps are listed in
+``veriseal.ledger.sql.DATA_STEPS``; like a file, a step runs once, with its migration.
+
 A file, once released, MUST NOT change: fix a schema with a new, higher-numbered file.
 
 Plugins ship their own folders (:class:`PluginMigrations`), applied after

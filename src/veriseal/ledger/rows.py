@@ -61,6 +61,7 @@ def product(row: Row) -> Product:
         manufacturer=row["manufacturer"],
         shelf_life_days=row["shelf_life_days"],
         category=tuple(p for p in row["category"].split("/") if p),
+        category_id=row["category_id"],
     )
 
 

@@ -22,6 +22,7 @@ from veriseal.codes.layout import MAX_SEQ
 from veriseal.errors import (
     BatchNotFound,
     BrandNotFound,
+    CategoryNotFound,
     Conflict,
     KeyNotFound,
     KeySpaceExhausted,
@@ -30,6 +31,12 @@ from veriseal.errors import (
 from veriseal.ledger import rows
 from veriseal.ledger.alert_store import AlertStore
 from veriseal.ledger.base import Ledger, ManifestSealer, Tx
+from veriseal.ledger.catalog_sql import (
+    categories_from_paths,
+    category_chain,
+    ensure_category_path,
+    reindex_products,
+)
 from veriseal.ledger.migrate import Migration, migrations, plugin_migrations
 from veriseal.ledger.scan_store import ScanStore
 from veriseal.models import (
@@ -52,6 +59,13 @@ _BATCH_COLS = (
     " expiry_date, factory, line, status, manifest, manifest_sig, created_at"
 )
 
+
+#: Data steps of core migrations: run right after the file's statements, in the same
+#: transaction (see :mod:`veriseal.ledger.migrate`). Like a file, a released step MUST
+#: NOT change what it writes.
+DATA_STEPS: dict[str, Callable[[Tx], Awaitable[None]]] = {
+    "0018_categories": categories_from_paths,
+}
 
 #: Arbitrary but fixed key of the advisory lock that serialises migrate() ("veriseas").
 _MIGRATION_LOCK = 0x7665726973656173
@@ -94,6 +108,9 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
                     continue
                 for statement in statements:
                     await tx.execute(statement)
+                step = DATA_STEPS.get(name)
+                if step is not None:
+                    await step(tx)
                 await tx.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     name,
@@ -258,7 +275,32 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
                     for p in products
                 ],
             )
+            await self._place_in_tree(tx, products)
+            await reindex_products(tx, gtins)
         return len(products)
+
+    @staticmethod
+    async def _place_in_tree(tx: Tx, products: Sequence[Product]) -> None:
+        """Point each new product at its category: ``category_id`` when given (it must be
+        a category of the product's brand), else the node of its ``category`` path
+        (created as needed); ``products.category`` then holds that node's path."""
+        for p in products:
+            if p.category_id is not None:
+                chain = await category_chain(tx, p.category_id)
+                if not chain or chain[-1]["brand_id"] != p.brand_id:
+                    raise CategoryNotFound(f"no category {p.category_id} in this brand")
+                names = [str(r["name"]) for r in chain]
+                leaf: int | None = p.category_id
+            else:
+                names = list(p.category)
+                leaf = await ensure_category_path(tx, p.brand_id, names)
+            if leaf is not None:
+                await tx.execute(
+                    "UPDATE products SET category_id = ?, category = ? WHERE gtin = ?",
+                    leaf,
+                    "/".join(names),
+                    p.gtin,
+                )
 
     async def get_product(self, brand_id: int, gtin: str) -> Product:
         async with self.read() as tx:

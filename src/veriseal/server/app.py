@@ -40,6 +40,7 @@ from veriseal.server import (
     accounts_routes,
     auth,
     brandops_routes,
+    catalogue_routes,
     consumer_routes,
     lifecycle_routes,
     messages_routes,
@@ -297,6 +298,7 @@ def make_app(
     mount(app, push_routes.ROUTES, ENGINE)
     mount(app, consumer_routes.ROUTES, ENGINE)
     mount(app, brandops_routes.ROUTES, ENGINE)
+    mount(app, catalogue_routes.ROUTES, ENGINE)
     # plugins' routes before the resolver's catch-all pattern, so theirs win
     engine.plugins.register_routes(app)
     for add in mounts:

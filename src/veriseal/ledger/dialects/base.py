@@ -194,6 +194,14 @@ class Dialect(abc.ABC):
         Rows get their text through :meth:`insert_returning_id` (``search=``)."""
 
     @abc.abstractmethod
+    async def replace_search(self, tx: Tx, table: str, row_id: int, search: str) -> None:
+        """Replace the indexed text of the row ``row_id`` of ``table`` by ``search``, in
+        ``tx``: for rows whose text changes after they were inserted. On SQLite the
+        ``<table>_fts`` table must NOT be contentless (``content=''`` forbids deleting a
+        row's tokens): create it as ``fts5(tokens, tokenize='unicode61
+        remove_diacritics 0')``."""
+
+    @abc.abstractmethod
     def _search_column(self, tokens: Sequence[str]) -> tuple[str, str, Any] | None:
         """(column, value SQL, argument) stored with the row itself, or None."""
 

@@ -90,6 +90,14 @@ class PostgresDialect(Dialect):
             [tsquery_literal(terms)],
         )
 
+    async def replace_search(self, tx: Tx, table: str, row_id: int, search: str) -> None:
+        await tx.execute(
+            f"UPDATE {identifier(table)} SET search = CAST(CAST(? AS TEXT) AS tsvector)"
+            " WHERE id = ?",
+            tsvector_literal(search),
+            row_id,
+        )
+
     def _search_column(self, tokens: Sequence[str]) -> tuple[str, str, Any] | None:
         return ("search", "CAST(CAST(? AS TEXT) AS tsvector)", _tsvector(tokens))
 

@@ -67,6 +67,12 @@ class SqliteDialect(Dialect):
             [fts5_query(terms)],
         )
 
+    async def replace_search(self, tx: Tx, table: str, row_id: int, search: str) -> None:
+        await tx.execute(f"DELETE FROM {identifier(table)}_fts WHERE rowid = ?", row_id)
+        tokens = document_tokens(search)
+        if tokens:
+            await self._index_search(tx, table, row_id, tokens)
+
     def _search_column(self, tokens: Sequence[str]) -> tuple[str, str, Any] | None:
         return None  # the tokens go to the FTS table, after the row
 
