@@ -6,18 +6,17 @@ every notification travels sandbox -> HTTP -> Veriseal's notify route."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.commerce.conftest import Shop
+from tests.commerce.conftest import TEA, WINE, Shop
+from tests.commerce.orders_world import PROMO_OFF, UNIT, priced, submitted
 from veriseal.extend import Tx
 from veriseal.server.app import Limits, make_app
 from veriseal_commerce import payment_store
@@ -27,7 +26,9 @@ from veriseal_commerce.sandbox.keys import KeySet
 from veriseal_commerce.sandbox.server import Sandbox, make_sandbox_app, settings_toml
 
 _KEYS: list[KeySet] = []  # RSA key generation is slow: one set per test session
-_ORDER_IDS = count(7001)
+#: what each order of :meth:`PayWorld.payable` costs, in 分 (the price list's units and
+#: promotion, added up here rather than asked of the pricing engine)
+TOTAL = 12 * UNIT[TEA] + 2 * UNIT[WINE] - PROMO_OFF
 
 
 def keyset() -> KeySet:
@@ -46,14 +47,14 @@ class PayWorld:
     #: (order id, summary) per listener call, in order
     heard: list[tuple[int, PaymentSummary]] = field(default_factory=list)
 
-    def payable(self, org: str = "GD01", amount: int = 12345) -> Payable:
-        n = next(_ORDER_IDS)
-        return Payable(
-            order_id=n, order_no=f"SO-{n}", brand_id=self.shop.brand.id,
-            org_id=self.shop.orgs[org], amount=amount, currency="CNY",
-            description=f"Acme order SO-{n}",
-            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2),
-        )  # fmt: skip
+    async def payable(self, who: str = "gd") -> Payable:
+        """A real order submitted by ``who`` (12 tea, 2 wine, the promotion: :data:`TOTAL`)
+        and what the orders service says is to be paid for it."""
+        await priced(self.shop)
+        order = await submitted(self.shop, who)
+        payable = await self.shop.c.orders.payable(self.shop.people[who], order.order_no)
+        assert payable.amount == TOTAL
+        return payable
 
     async def buyer_pays(self, provider: str, out_trade_no: str, **extra: Any) -> None:
         body = {"provider": provider, "out_trade_no": out_trade_no, **extra}

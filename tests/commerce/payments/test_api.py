@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.commerce.payments.conftest import PayWorld
+from tests.commerce.payments.conftest import TOTAL, PayWorld
 from tests.commerce.payments.test_ledger import RECEIPT
 
 BASE = "/api/v1/commerce/payments"
@@ -28,7 +28,7 @@ async def _call(pay: PayWorld, method: str, path: str, headers: dict[str, str],
 async def test_finance_and_payer_over_http(pay: PayWorld) -> None:
     svc = pay.shop.c.payments
     admin, gd, zj = [await _token(pay, w) for w in ("admin", "gd", "zj")]
-    payable = pay.payable(amount=20000)
+    payable = await pay.payable()
     t = await svc.start_transfer(pay.shop.people["gd"], payable, RECEIPT)
     pid = t.payment.id
     status, body = await _call(pay, "GET", f"{BASE}/transfers", admin)
@@ -62,7 +62,7 @@ async def test_finance_and_payer_over_http(pay: PayWorld) -> None:
         status, body = await _call(pay, "POST", f"{BASE}/{pid}/refunds", admin, json=bad)
         assert status == 400, bad
     status, body = await _call(pay, "POST", f"{BASE}/{pid}/refunds", admin,
-                               json={"out_refund_no": "R1", "amount": 20001})  # fmt: skip
+                               json={"out_refund_no": "R1", "amount": TOTAL + 1})  # fmt: skip
     assert status == 409 and body["error"]["code"] == "refund_too_large"
     status, body = await _call(pay, "POST", f"{BASE}/{pid}/refunds", admin,
                                json={"out_refund_no": "R1", "amount": 5000})  # fmt: skip
@@ -81,7 +81,7 @@ async def test_finance_and_payer_over_http(pay: PayWorld) -> None:
 async def test_receipts_no_store_to_the_payer_and_finance_only(pay: PayWorld) -> None:
     svc = pay.shop.c.payments
     admin, gd, zj = [await _token(pay, w) for w in ("admin", "gd", "zj")]
-    payable = pay.payable()
+    payable = await pay.payable()
     await svc.start_transfer(pay.shop.people["gd"], payable, RECEIPT)
     rid = next(e for e in await pay.events(payable.order_id) if e.kind == "receipt").reference
     for path, headers in ((f"{BASE}/receipts/{rid}", admin), (f"{BASE}/mine/receipts/{rid}", gd)):

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.commerce.payments.conftest import PayWorld
+from tests.commerce.payments.conftest import TOTAL, PayWorld
 from veriseal import Conflict, Forbidden, VerisealError
 from veriseal_commerce.payable import PaymentStatus
 from veriseal_commerce.payments import Receipt, RefundAsk
@@ -28,7 +28,7 @@ async def test_transfer_confirmed_once_even_when_finance_clicks_twice_at_once(
     pay: PayWorld,
 ) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable(amount=88800)
+    payable = await pay.payable()
     started = await svc.start_transfer(people["gd"], payable, RECEIPT)
     assert [p.id for p in await svc.transfers(people["admin"], pay.shop.brand.id)] == [
         started.payment.id
@@ -51,7 +51,7 @@ async def test_transfer_confirmed_once_even_when_finance_clicks_twice_at_once(
 
 async def test_rejected_transfer_cannot_be_confirmed(pay: PayWorld) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable()
+    payable = await pay.payable()
     started = await svc.start_transfer(people["gd"], payable, RECEIPT)
     assert await _code(svc.reject_transfer(people["admin"], started.payment.id, " ")) == (
         "refund_invalid"
@@ -62,25 +62,25 @@ async def test_rejected_transfer_cannot_be_confirmed(pay: PayWorld) -> None:
     )
     kinds = [e.kind for e in await pay.events(payable.order_id)]
     assert kinds == ["started", "receipt", "rejected"]
-    assert (await svc.summary(payable.order_id, 12345, "CNY")).status is PaymentStatus.UNPAID
+    assert (await svc.summary(payable.order_id, TOTAL, "CNY")).status is PaymentStatus.UNPAID
 
 
 async def test_offline_refund_is_a_credit_note_bounded_by_what_was_paid(pay: PayWorld) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable(amount=10000)
+    payable = await pay.payable()
     started = await svc.start_transfer(people["gd"], payable, RECEIPT)
     await svc.confirm_transfer(people["admin"], started.payment.id, "BANK-1")
     first = await svc.refund(people["admin"], payable.order_id, RefundAsk("R1", 3000, "damaged"))
     assert (first.kind, first.amount, first.details) == ("refunded", 3000, {"credit_note": True})
     again = await svc.refund(people["admin"], payable.order_id, RefundAsk("R1", 3000))
     assert again.id == first.id
-    assert await _code(svc.refund(people["admin"], payable.order_id, RefundAsk("R2", 7001))) == (
-        "refund_too_large"
-    )
-    await svc.refund(people["admin"], payable.order_id, RefundAsk("R3", 7000))
-    summary = await svc.summary(payable.order_id, 10000, "CNY")
+    assert await _code(
+        svc.refund(people["admin"], payable.order_id, RefundAsk("R2", TOTAL - 3000 + 1))
+    ) == ("refund_too_large")
+    await svc.refund(people["admin"], payable.order_id, RefundAsk("R3", TOTAL - 3000))
+    summary = await svc.summary(payable.order_id, TOTAL, "CNY")
     assert (summary.paid, summary.refunded, summary.status) == (
-        10000, 10000, PaymentStatus.REFUNDED,
+        TOTAL, TOTAL, PaymentStatus.REFUNDED,
     )  # fmt: skip
     statuses = [s.status for o, s in pay.heard if o == payable.order_id]
     assert statuses == [PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED,
@@ -90,18 +90,19 @@ async def test_offline_refund_is_a_credit_note_bounded_by_what_was_paid(pay: Pay
 @pytest.mark.parametrize("provider", ["wechatpay", "alipay"])
 async def test_concurrent_duplicate_refunds_never_exceed_paid(pay: PayWorld, provider: str) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable(amount=10000)
+    payable = await pay.payable()
     started = await svc.start(people["gd"], payable, provider)
     await pay.buyer_pays(provider, started.payment.out_trade_no, notify=False)
     assert await svc.check(started.payment.id) == "captured"
-    asks = [RefundAsk("SAME", 4000)] * 5 + [RefundAsk(f"R{i}", 4000) for i in range(5)]
+    part = TOTAL * 2 // 5  # two fit, a third does not
+    asks = [RefundAsk("SAME", part)] * 5 + [RefundAsk(f"R{i}", part) for i in range(5)]
     codes = await asyncio.gather(*(_code(svc.refund(people["admin"], payable.order_id, a))
                                    for a in asks))  # fmt: skip
     assert set(codes) <= {"ok", "refund_too_large"}
     events = await pay.events(payable.order_id)
     refunded = [e for e in events if e.kind == "refunded"]
     total = sum(e.amount for e in refunded)
-    assert total <= 10000 and len(refunded) == 2 and total == 8000
+    assert total <= TOTAL and len(refunded) == 2 and total == 2 * part
     assert len({e.reference for e in refunded}) == len(refunded)
     trade = pay.box.trades[(provider, started.payment.out_trade_no)]
     assert sum(trade.refunds.values()) == total  # the provider agrees, once per number
@@ -109,8 +110,8 @@ async def test_concurrent_duplicate_refunds_never_exceed_paid(pay: PayWorld, pro
 
 async def test_dealers_see_only_their_subtree_and_cannot_act_as_finance(pay: PayWorld) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    gd_payable = pay.payable("GD01")
-    shop_payable = pay.payable("GZ-R1")
+    gd_payable = await pay.payable("gd")
+    shop_payable = await pay.payable("shop")
     with pytest.raises(Forbidden):
         await svc.start_transfer(people["zj"], gd_payable, RECEIPT)
     with pytest.raises(Forbidden):
@@ -139,7 +140,7 @@ async def test_dealers_see_only_their_subtree_and_cannot_act_as_finance(pay: Pay
 
 async def test_receipts_are_checked_and_private(pay: PayWorld) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable()
+    payable = await pay.payable()
     before = await pay.all_events()
     for bad in (Receipt("text/html", "x.html", b"<script>"), Receipt("image/png", "x", b""),
                 Receipt("image/png", "big", b"x" * (5 * 1024 * 1024 + 1))):  # fmt: skip
@@ -157,7 +158,7 @@ async def test_receipts_are_checked_and_private(pay: PayWorld) -> None:
 
 async def test_unknown_provider_and_bad_refunds_change_nothing(pay: PayWorld) -> None:
     svc, people = pay.shop.c.payments, pay.shop.people
-    payable = pay.payable()
+    payable = await pay.payable()
     assert await _code(svc.start(people["gd"], payable, "paypal")) == "payment_provider_unknown"
     started = await svc.start_transfer(people["gd"], payable, RECEIPT)
     await svc.confirm_transfer(people["admin"], started.payment.id, "B")
@@ -170,4 +171,4 @@ async def test_unknown_provider_and_bad_refunds_change_nothing(pay: PayWorld) ->
     )
     assert await pay.all_events() == before
     with pytest.raises(Conflict):
-        await svc.refund(people["admin"], payable.order_id, RefundAsk("R9", 12346))
+        await svc.refund(people["admin"], payable.order_id, RefundAsk("R9", TOTAL + 1))

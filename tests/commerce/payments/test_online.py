@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.commerce.payments.conftest import PayWorld
+from tests.commerce.payments.conftest import TOTAL, PayWorld
 from veriseal_commerce.payable import PaymentStatus
 from veriseal_commerce.sandbox.keys import new_key, sign
 from veriseal_commerce.sandbox.server import ALIPAY_RETRIES, WECHAT_RETRIES, Trade
@@ -29,7 +29,7 @@ async def test_paid_exactly_once_despite_duplicates_and_the_return_page(
     pay: PayWorld, provider: str
 ) -> None:
     svc = pay.shop.c.payments
-    payable = pay.payable()
+    payable = await pay.payable()
     started = await svc.start(pay.shop.people["gd"], payable, provider)
     assert started.code_url and len(started.payment.out_trade_no) <= 32
     await pay.buyer_pays(provider, started.payment.out_trade_no, duplicates=4)
@@ -47,11 +47,11 @@ async def test_paid_exactly_once_despite_duplicates_and_the_return_page(
     await asyncio.sleep(0.2)  # let every racing copy finish
     events = await pay.events(payable.order_id)
     assert len(_captured(events)) == 1
-    assert _captured(events)[0].amount == 12345
+    assert _captured(events)[0].amount == TOTAL
     mine = [s for o, s in pay.heard if o == payable.order_id]
     assert [s.status for s in mine] == [PaymentStatus.PAID]
-    assert (mine[0].paid, mine[0].outstanding) == (12345, 0)
-    summary = await svc.summary(payable.order_id, 12345, "CNY")
+    assert (mine[0].paid, mine[0].outstanding) == (TOTAL, 0)
+    summary = await svc.summary(payable.order_id, TOTAL, "CNY")
     assert summary.status is PaymentStatus.PAID
     # a duplicate a second later is acknowledged, and changes nothing
     before = await pay.all_events()
@@ -64,7 +64,7 @@ async def test_paid_exactly_once_despite_duplicates_and_the_return_page(
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_a_different_amount_is_a_failure_never_paid(pay: PayWorld, provider: str) -> None:
     svc = pay.shop.c.payments
-    payable = pay.payable(amount=50000)
+    payable = await pay.payable()
     started = await svc.start(pay.shop.people["gd"], payable, provider)
     await pay.buyer_pays(provider, started.payment.out_trade_no, amount=100, duplicates=2)
 
@@ -76,8 +76,8 @@ async def test_a_different_amount_is_a_failure_never_paid(pay: PayWorld, provide
     events = await pay.events(payable.order_id)
     assert _captured(events) == []
     fails = [e for e in events if e.kind == "capture_failed"]
-    assert len(fails) == 1 and fails[0].amount == 100 and fails[0].details["expected"] == 50000
-    assert (await svc.summary(payable.order_id, 50000, "CNY")).status is PaymentStatus.UNPAID
+    assert len(fails) == 1 and fails[0].amount == 100 and fails[0].details["expected"] == TOTAL
+    assert (await svc.summary(payable.order_id, TOTAL, "CNY")).status is PaymentStatus.UNPAID
     assert not [s for o, s in pay.heard if o == payable.order_id]
 
 
@@ -86,7 +86,7 @@ async def test_poller_finds_a_payment_whose_notification_never_came(
     pay: PayWorld, provider: str
 ) -> None:
     svc = pay.shop.c.payments
-    payable = pay.payable()
+    payable = await pay.payable()
     started = await svc.start(pay.shop.people["gd"], payable, provider)
     assert (await svc.poll()).get("pending", 0) >= 1  # not paid yet: nothing recorded
     assert _captured(await pay.events(payable.order_id)) == []
@@ -109,7 +109,7 @@ async def _forged_wechat(pay: PayWorld, out_trade_no: str) -> tuple[dict[str, st
 
 async def test_bad_signatures_are_refused_in_each_providers_format(pay: PayWorld) -> None:
     svc = pay.shop.c.payments
-    payable = pay.payable()
+    payable = await pay.payable()
     started = await svc.start(pay.shop.people["gd"], payable, "wechatpay")
     before = await pay.all_events()
     url = f"{pay.app_url}/api/v1/commerce/payments/notify/"
@@ -172,7 +172,7 @@ async def test_unknown_order_is_refused_and_retried_on_the_providers_schedule(
 
 
 async def test_notifications_stop_once_answered(pay: PayWorld) -> None:
-    started = await pay.shop.c.payments.start(pay.shop.people["gd"], pay.payable(), "alipay")
+    started = await pay.shop.c.payments.start(pay.shop.people["gd"], await pay.payable(), "alipay")
     await pay.buyer_pays("alipay", started.payment.out_trade_no)
 
     async def answered() -> bool:
