@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -18,11 +20,13 @@ from msgspec import Meta
 
 from veriseal import Call, Endpoint, Gate, Id, Model, Note, Page, Short, page_after, page_listing
 from veriseal.extend import plugin_context
-from veriseal_commerce.payments import PaymentService, RefundAsk
+from veriseal_commerce.payment_errors import ReceiptInvalid
+from veriseal_commerce.payments import OFFLINE, PaymentService, Receipt, RefundAsk
 from veriseal_commerce.permissions import ORDERS_PLACE, PAYMENTS_CONFIRM
 from veriseal_commerce.service import of
 
 BASE = "/api/v1/commerce/payments"
+ORDERS = "/api/v1/commerce/orders"
 NAME = "commerce"
 Schema = dict[str, Any]
 _OBJ: Schema = {"type": "object"}
@@ -55,6 +59,20 @@ class RefundBody(Model):
     out_refund_no: RefundNo
     amount: Minor
     reason: Note = ""
+
+
+class OrderPath(Model):
+    no: Short
+
+
+class PayBody(Model):
+    """Online (``wechatpay`` / ``alipay``: answered with the QR's ``code_url``) or an
+    offline transfer with its receipt (PNG, JPEG or PDF, base64, at most 5 MB)."""
+
+    provider: Literal["wechatpay", "alipay", "offline"]
+    receipt_base64: Annotated[str, Meta(max_length=7_000_000)] = ""
+    content_type: Literal["image/png", "image/jpeg", "application/pdf", ""] = ""
+    filename: Annotated[str, Meta(max_length=200, pattern="^[^\\x00/\\\\]*$")] = ""
 
 
 def _svc(call: Call) -> PaymentService:
@@ -131,7 +149,34 @@ async def _receipt(call: Call, receipt_id: int) -> web.Response:
     )  # fmt: skip
 
 
+async def pay_order(call: Call, path: OrderPath, body: PayBody) -> Schema:
+    commerce = of(plugin_context(call, NAME))
+    payable = await commerce.orders.payable(call.who, path.no)
+    if body.provider != OFFLINE:
+        return (await commerce.payments.start(call.who, payable, body.provider)).to_dict()
+    try:
+        data = base64.b64decode(body.receipt_base64, validate=True)
+    except binascii.Error:
+        raise ReceiptInvalid("the receipt is not base64") from None
+    receipt = Receipt(body.content_type, body.filename or "receipt", data)
+    return (await commerce.payments.start_transfer(call.who, payable, receipt)).to_dict()
+
+
+async def order_payments(call: Call, path: OrderPath) -> Schema:
+    commerce = of(plugin_context(call, NAME))
+    order = await commerce.orders.load(call.who, path.no)
+    events = await commerce.payments.history(call.who, order.id)
+    summary = await commerce.payments.summary(order.id, order.total, order.currency)
+    return {"order_no": order.order_no, "summary": summary.to_dict(),
+            "events": [e.to_dict() for e in events]}  # fmt: skip
+
+
 ROUTES = [
+    Endpoint("POST", f"{ORDERS}/{{no}}/payments", pay_order, ORDERS_PLACE,
+             "Pay an order: a QR code_url (WeChat Pay, Alipay) or a transfer with its receipt",
+             tag="commerce", status=201),
+    Endpoint("GET", f"{ORDERS}/{{no}}/payments", order_payments, ORDERS_PLACE,
+             "An order's payment ledger and summary (its dealer)", tag="commerce"),
     Endpoint("POST", f"{BASE}/notify/{{provider}}", notify, Gate.PUBLIC,
              "A payment provider's notification (signed by the provider)",
              tag="commerce", raw_body="application/json"),

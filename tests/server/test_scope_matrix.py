@@ -145,6 +145,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/territories/diversion/scan": "alerts.read",
     # commerce plugin: payments (notify is authenticated by the provider's signature)
     "POST /api/v1/commerce/payments/notify/{provider}": PUBLIC,
+    "POST /api/v1/commerce/orders/{no}/payments": "orders.place",
+    "GET /api/v1/commerce/orders/{no}/payments": "orders.place",
     "GET /api/v1/commerce/payments": "payments.confirm",
     "GET /api/v1/commerce/payments/transfers": "payments.confirm",
     "GET /api/v1/commerce/payments/{id}": "payments.confirm",
