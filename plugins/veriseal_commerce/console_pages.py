@@ -4,11 +4,13 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_pay as dealer
 from veriseal_commerce import console_payments as pay
-from veriseal_commerce.permissions import PAYMENTS_CONFIRM
+from veriseal_commerce.permissions import ORDERS_PLACE, PAYMENTS_CONFIRM
 
 BASE = "/console/commerce"
 _PAY = f"{BASE}/payments"
+_ORDER = BASE + "/orders/{no}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(_PAY, "Payments", "付款记录", PAYMENTS_CONFIRM, "channel", 120),
@@ -23,4 +25,9 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("POST", _PAY + r"/{id:\d+}/reject", pay.reject, PAYMENTS_CONFIRM),
     ConsoleView("POST", _PAY + r"/{id:\d+}/refunds", pay.refund, PAYMENTS_CONFIRM),
     ConsoleView("GET", _PAY + r"/receipts/{id:\d+}", pay.receipt, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _ORDER + "/pay", dealer.pay_page, ORDERS_PLACE),
+    ConsoleView("GET", _ORDER + "/pay/qr.svg", dealer.pay_qr, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/online", dealer.pay_online, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/transfer", dealer.pay_transfer, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/check", dealer.pay_check, ORDERS_PLACE),
 ]  # fmt: skip

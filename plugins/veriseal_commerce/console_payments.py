@@ -96,7 +96,7 @@ async def confirm(call: ConsoleCall) -> Page | web.StreamResponse:
         ref = await _field(call, "bank_reference", 101)
         await svc.confirm_transfer(who, call.int_param("id"), ref)
     except VerisealError as exc:
-        return await transfers_page(call, _message(call, exc), exc.http_status)
+        return await transfers_page(call, form_message(call, exc), exc.http_status)
     return call.redirect(f"{BASE}/transfers", "Transfer confirmed.", "已确认转账。")
 
 
@@ -105,7 +105,7 @@ async def reject(call: ConsoleCall) -> Page | web.StreamResponse:
     try:
         await svc.reject_transfer(who, call.int_param("id"), await _field(call, "reason", 501))
     except VerisealError as exc:
-        return await transfers_page(call, _message(call, exc), exc.http_status)
+        return await transfers_page(call, form_message(call, exc), exc.http_status)
     return call.redirect(f"{BASE}/transfers", "Transfer rejected.", "已驳回转账。")
 
 
@@ -119,7 +119,7 @@ async def refund(call: ConsoleCall) -> Page | web.StreamResponse:
                         await _field(call, "reason", 500))  # fmt: skip
         await svc.refund(who, p.order_id, ask)
     except VerisealError as exc:
-        return await payment_page(call, _message(call, exc), exc.http_status)
+        return await payment_page(call, form_message(call, exc), exc.http_status)
     return call.redirect(f"{BASE}/{pid}", "Refund recorded.", "已记录退款。")
 
 
@@ -133,7 +133,7 @@ async def receipt(call: ConsoleCall) -> web.StreamResponse:
     )  # fmt: skip
 
 
-def _message(call: ConsoleCall, exc: VerisealError) -> str:
+def form_message(call: ConsoleCall, exc: VerisealError) -> str:
     """A coded error for a form: its title in the reader's language, then the detail."""
     title = MESSAGES.get(f"error.{exc.code}")
     return f"{call.t(*title)}: {exc.message}" if title else exc.message

@@ -117,6 +117,11 @@ EXPECTED: dict[str, str] = {
     r"POST /console/commerce/payments/{id:\d+}/reject": "payments.confirm",
     r"POST /console/commerce/payments/{id:\d+}/refunds": "payments.confirm",
     r"GET /console/commerce/payments/receipts/{id:\d+}": "payments.confirm",
+    "GET /console/commerce/orders/{no}/pay": "orders.place",
+    "GET /console/commerce/orders/{no}/pay/qr.svg": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/online": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/transfer": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/check": "orders.place",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")
