@@ -292,6 +292,12 @@ class PaymentService:
                     await store.append(tx, p, "refund_failed", request.refund,
                                        ask.out_refund_no, key, {}, "provider")  # fmt: skip
             raise
+        if not outcome.done:  # the provider is still processing: asked, kept reserved;
+            # the same refund number asked again re-asks the provider (idempotent there)
+            async with self.ctx.db.read() as tx:
+                asked = await store.by_dedupe(tx, f"refund:{order_id}:{ask.out_refund_no}")
+            assert asked is not None
+            return asked
         return await self._record_refund(p, request, outcome.refund_id, _actor(principal))
 
     async def _reserve(
