@@ -13,6 +13,7 @@ NAME = "commerce"  # the plugin whose context the commands use
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
     from veriseal_commerce.cli_orders import orders  # noqa: PLC0415
+    from veriseal_commerce.cli_payments import payments  # noqa: PLC0415
     from veriseal_commerce.cli_prices import prices, promotions  # noqa: PLC0415
 
-    return [prices, promotions, orders]
+    return [prices, promotions, orders, payments]

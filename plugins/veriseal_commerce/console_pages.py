@@ -4,17 +4,29 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_pay as dealer
+from veriseal_commerce import console_payments as pay
 from veriseal_commerce import console_prices as prices
-from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
+from veriseal_commerce.permissions import (
+    ORDERS_PLACE,
+    PAYMENTS_CONFIRM,
+    PRICES_MANAGE,
+    PRICES_VIEW,
+)
 
 BASE = "/console/commerce"
+_PAY = f"{BASE}/payments"
+_ORDER = BASE + "/orders/{no}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/catalogue", "Catalogue", "商品目录", PRICES_VIEW, "channel", 110),
     ConsolePage(f"{BASE}/prices", "Price lists", "价格表", PRICES_MANAGE, "channel", 120),
     ConsolePage(f"{BASE}/promotions", "Promotions", "促销活动", PRICES_MANAGE, "channel", 130),
     ConsolePage(f"{BASE}/quote", "Quote", "报价", PRICES_MANAGE, "channel", 140),
-]
+    ConsolePage(_PAY, "Payments", "付款记录", PAYMENTS_CONFIRM, "channel", 150),
+    ConsolePage(f"{_PAY}/transfers", "Transfers to confirm", "待确认转账", PAYMENTS_CONFIRM,
+                "channel", 151),
+]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),
     ConsoleView("GET", BASE + r"/catalogue/{gtin:\d+}", prices.product_page, PRICES_VIEW),
@@ -26,4 +38,16 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("POST", f"{BASE}/promotions", prices.promotion_add, PRICES_MANAGE),
     ConsoleView("POST", BASE + r"/promotions/{id:\d+}", prices.promotion_change, PRICES_MANAGE),
     ConsoleView("GET", f"{BASE}/quote", prices.quote_page, PRICES_MANAGE),
-]
+    ConsoleView("GET", _PAY, pay.payments_page, PAYMENTS_CONFIRM),
+    ConsoleView("GET", f"{_PAY}/transfers", pay.transfers_page, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _PAY + r"/{id:\d+}", pay.payment_page, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/confirm", pay.confirm, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/reject", pay.reject, PAYMENTS_CONFIRM),
+    ConsoleView("POST", _PAY + r"/{id:\d+}/refunds", pay.refund, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _PAY + r"/receipts/{id:\d+}", pay.receipt, PAYMENTS_CONFIRM),
+    ConsoleView("GET", _ORDER + "/pay", dealer.pay_page, ORDERS_PLACE),
+    ConsoleView("GET", _ORDER + "/pay/qr.svg", dealer.pay_qr, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/online", dealer.pay_online, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/transfer", dealer.pay_transfer, ORDERS_PLACE),
+    ConsoleView("POST", _ORDER + "/pay/check", dealer.pay_check, ORDERS_PLACE),
+]  # fmt: skip

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal_commerce.api_orders import ENDPOINTS as ORDERS
+from veriseal_commerce.api_payments import ROUTES as PAYMENTS
 from veriseal_commerce.api_prices import ENDPOINTS as PRICES
 
 BASE = "/api/v1/commerce"  # the same in each api_* module
 
-ROUTES: list[Any] = [*PRICES, *ORDERS]
+ROUTES: list[Any] = [*PRICES, *ORDERS, *PAYMENTS]

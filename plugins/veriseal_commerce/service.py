@@ -13,6 +13,8 @@ from veriseal_commerce.fulfilment import Fulfilment
 from veriseal_commerce.order_pricing import EnginePricer
 from veriseal_commerce.orders import OrderService
 from veriseal_commerce.payable import PaymentListener
+from veriseal_commerce.payment_settings import providers
+from veriseal_commerce.payments import PaymentService
 from veriseal_commerce.pricing import PricingService
 
 
@@ -22,7 +24,9 @@ class Commerce:
     pricing: PricingService
     orders: OrderService
     fulfilment: Fulfilment
+    payments: PaymentService
     #: called by payments inside the transaction that changed an order's payment ledger
+    #: (the payments service's own list: appending here registers a listener)
     payment_listeners: list[PaymentListener] = field(default_factory=list)
 
     @classmethod
@@ -31,7 +35,11 @@ class Commerce:
         orders = OrderService(ctx)
         orders.pricer = EnginePricer(ctx, pricing)
         pricing.history = orders.placed  # the "first order" condition
-        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), [orders.on_payment])
+        listeners: list[PaymentListener] = [orders.on_payment]
+        payments = PaymentService(ctx, listeners=listeners)
+        for provider in providers(ctx.config):
+            payments.add_provider(provider)
+        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), payments, listeners)
 
 
 _STATE = "services"

@@ -120,6 +120,19 @@ EXPECTED: dict[str, str] = {
     r"GET /console/alerts/{id:\d+}": "alerts.read",
     r"POST /console/alerts/{id:\d+}/transition": "alerts.manage",
     "GET /console/keys": "keys.manage",
+    # the commerce plugin's payments (plugins/veriseal_commerce/console_pages.py)
+    "GET /console/commerce/payments": "payments.confirm",
+    "GET /console/commerce/payments/transfers": "payments.confirm",
+    r"GET /console/commerce/payments/{id:\d+}": "payments.confirm",
+    r"POST /console/commerce/payments/{id:\d+}/confirm": "payments.confirm",
+    r"POST /console/commerce/payments/{id:\d+}/reject": "payments.confirm",
+    r"POST /console/commerce/payments/{id:\d+}/refunds": "payments.confirm",
+    r"GET /console/commerce/payments/receipts/{id:\d+}": "payments.confirm",
+    "GET /console/commerce/orders/{no}/pay": "orders.place",
+    "GET /console/commerce/orders/{no}/pay/qr.svg": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/online": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/transfer": "orders.place",
+    "POST /console/commerce/orders/{no}/pay/check": "orders.place",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -154,6 +154,19 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/territories/diversion/alerts/{id}": "alerts.read",
     "POST /api/v1/territories/diversion/alerts/{id}/transition": "territory.grant",
     "GET /api/v1/territories/diversion/scan": "alerts.read",
+    # commerce plugin: payments (notify is authenticated by the provider's signature)
+    "POST /api/v1/commerce/payments/notify/{provider}": PUBLIC,
+    "POST /api/v1/commerce/orders/{no}/payments": "orders.place",
+    "GET /api/v1/commerce/orders/{no}/payments": "orders.place",
+    "GET /api/v1/commerce/payments": "payments.confirm",
+    "GET /api/v1/commerce/payments/transfers": "payments.confirm",
+    "GET /api/v1/commerce/payments/{id}": "payments.confirm",
+    "POST /api/v1/commerce/payments/{id}/confirm": "payments.confirm",
+    "POST /api/v1/commerce/payments/{id}/reject": "payments.confirm",
+    "POST /api/v1/commerce/payments/{id}/refunds": "payments.confirm",
+    "GET /api/v1/commerce/payments/receipts/{id}": "payments.confirm",
+    "POST /api/v1/commerce/payments/{id}/check": "orders.place",
+    "GET /api/v1/commerce/payments/mine/receipts/{id}": "orders.place",
 }
 
 
