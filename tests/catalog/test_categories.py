@@ -4,6 +4,7 @@ Chinese words (bigrams) and respects the category filter, descendants included."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from veriseal import (
     Category,
     CategoryNotFound,
+    ProductNotFound,
     ProductSpec,
     ProductUnit,
     UnitKind,
@@ -24,7 +26,7 @@ from veriseal.catalog.errors import (
     ProductDetailInvalid,
     SearchInvalid,
 )
-from veriseal.catalog.products import make_product
+from veriseal.catalog.products import make_product, parse_csv
 from veriseal.engine import Engine
 from veriseal.ledger import open_ledger
 from veriseal.ledger.base import Tx
@@ -310,3 +312,30 @@ async def test_plugin_context_reads_the_tree_and_searches(engine: Engine, brand:
     assert [p.gtin for p in found] == ["09506000134352"]
     assert found[0].category_id == leaf.id
     assert (await ctx.product(brand, "09506000134352")).category_id == leaf.id
+
+
+async def test_add_by_category_id_and_csv_import_land_in_the_tree(
+    engine: Engine, brand: Brand
+) -> None:
+    cats = engine.catalogue.categories
+    tree = _by_path(await cats.tree(brand))
+    green = tree[("Beverages", "Tea", "Green")]
+    g = gtin(40)
+    await engine.catalogue.add(
+        dataclasses.replace(make_product(brand, g, "By id"), category_id=green.id)
+    )
+    assert (await engine.catalogue.get(brand, g)).category == ("Beverages", "Tea", "Green")
+    other = await engine.brands.create("other", "Other", "id.other.example")
+    theirs = await cats.create(other, "Theirs")
+    with pytest.raises(CategoryNotFound):  # never another brand's node
+        await engine.catalogue.add(
+            dataclasses.replace(make_product(brand, gtin(41), "X"), category_id=theirs.id)
+        )
+    with pytest.raises(ProductNotFound):  # and nothing of it was stored
+        await engine.catalogue.get(brand, gtin(41))
+    rows, errors = parse_csv(brand, f"gtin,name,类目\n{gtin(42)},乌龙,饮料/茶/乌龙\n")
+    report = await engine.catalogue.import_products(brand, rows, errors, skip_bad=False)
+    assert report.imported == 1
+    paths = {c.path for c in await cats.tree(brand)}
+    assert ("饮料", "茶", "乌龙") in paths
+    assert [p.gtin for p in await engine.catalogue.search(brand, "乌龙")] == [gtin(42)]

@@ -133,6 +133,17 @@ EXPECTED: dict[str, str] = {
     "POST /console/commerce/orders/{no}/pay/online": "orders.place",
     "POST /console/commerce/orders/{no}/pay/transfer": "orders.place",
     "POST /console/commerce/orders/{no}/pay/check": "orders.place",
+    # the catalogue (console/views/catalogue.py)
+    "GET /console/catalogue": "catalogue.read",
+    r"GET /console/catalogue/{gtin:\d+}": "catalogue.read",
+    r"POST /console/catalogue/{gtin:\d+}/category": "catalogue.write",
+    r"POST /console/catalogue/{gtin:\d+}/specs": "catalogue.write",
+    r"POST /console/catalogue/{gtin:\d+}/units": "catalogue.write",
+    r"POST /console/catalogue/{gtin:\d+}/photo": "catalogue.write",
+    r"POST /console/catalogue/{gtin:\d+}/photo-delete": "catalogue.write",
+    "GET /console/categories": "catalogue.read",
+    "POST /console/categories/new": "catalogue.write",
+    r"POST /console/categories/{id:\d+}": "catalogue.write",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veriseal.errors import ProductNotFound
-from veriseal.ledger.base import Ledger, Tx
+from veriseal.ledger.base import Ledger, Row, Tx
 from veriseal.ledger.catalog_sql import reindex_products
 from veriseal.ledger.dialects.search import SearchTerm
 from veriseal.ledger.rows import product as product_row
@@ -53,6 +53,17 @@ _SUBTREE = (
 )
 
 
+def _image(r: Row) -> ProductImage:
+    return ProductImage(
+        int(r["id"]),
+        r["sha256"],
+        r["media_type"],
+        int(r["width"]),
+        int(r["height"]),
+        int(r["position"]),
+    )
+
+
 async def _owned(tx: Tx, brand_id: int, gtin: str) -> None:
     row = await tx.fetchrow(
         "SELECT gtin FROM products WHERE brand_id = ? AND gtin = ?", brand_id, gtin
@@ -68,45 +79,45 @@ class ProductStore:
         self._ledger = ledger
 
     async def with_details(self, products: Sequence[Product]) -> list[Product]:
-        """``products`` with their specifications, units and images filled in."""
+        """``products`` with their specifications, units and images filled in (three
+        queries for the lot, however many products)."""
         if not products:
             return []
+        gtins = [p.gtin for p in products]
+        marks = ", ".join("?" * len(gtins))
         async with self._ledger.read() as tx:
-            return [await self._details(tx, p) for p in products]
-
-    @staticmethod
-    async def _details(tx: Tx, p: Product) -> Product:
-        specs = await tx.fetch(
-            "SELECT name, value FROM product_specs WHERE gtin = ? ORDER BY position", p.gtin
-        )
-        units = await tx.fetch(
-            "SELECT kind, quantity, unit_gtin FROM product_units WHERE gtin = ?"
-            " ORDER BY quantity, kind",
-            p.gtin,
-        )
-        images = await tx.fetch(
-            "SELECT id, sha256, media_type, width, height, position FROM product_images"
-            " WHERE gtin = ? ORDER BY position, id",
-            p.gtin,
-        )
-        return dataclasses.replace(
-            p,
-            specs=tuple(ProductSpec(r["name"], r["value"]) for r in specs),
-            units=tuple(
-                ProductUnit(UnitKind(r["kind"]), int(r["quantity"]), r["unit_gtin"]) for r in units
-            ),
-            images=tuple(
-                ProductImage(
-                    int(r["id"]),
-                    r["sha256"],
-                    r["media_type"],
-                    int(r["width"]),
-                    int(r["height"]),
-                    int(r["position"]),
-                )
-                for r in images
-            ),
-        )
+            specs = await tx.fetch(
+                f"SELECT gtin, name, value FROM product_specs WHERE gtin IN ({marks})"
+                " ORDER BY gtin, position",
+                *gtins,
+            )
+            units = await tx.fetch(
+                f"SELECT gtin, kind, quantity, unit_gtin FROM product_units"
+                f" WHERE gtin IN ({marks}) ORDER BY gtin, quantity, kind",
+                *gtins,
+            )
+            images = await tx.fetch(
+                "SELECT id, gtin, sha256, media_type, width, height, position FROM"
+                f" product_images WHERE gtin IN ({marks}) ORDER BY gtin, position, id",
+                *gtins,
+            )
+        by_gtin: dict[str, dict[str, list[Any]]] = {g: {"s": [], "u": [], "i": []} for g in gtins}
+        for r in specs:
+            by_gtin[r["gtin"]]["s"].append(ProductSpec(r["name"], r["value"]))
+        for r in units:
+            unit = ProductUnit(UnitKind(r["kind"]), int(r["quantity"]), r["unit_gtin"])
+            by_gtin[r["gtin"]]["u"].append(unit)
+        for r in images:
+            by_gtin[r["gtin"]]["i"].append(_image(r))
+        return [
+            dataclasses.replace(
+                p,
+                specs=tuple(by_gtin[p.gtin]["s"]),
+                units=tuple(by_gtin[p.gtin]["u"]),
+                images=tuple(by_gtin[p.gtin]["i"]),
+            )
+            for p in products
+        ]
 
     async def set_specs(self, brand_id: int, gtin: str, specs: Sequence[ProductSpec]) -> None:
         """Replace the product's specifications (and its search tokens)."""

@@ -13,6 +13,7 @@ from veriseal.extend.console import ConsolePage
 GROUPS: dict[str, tuple[str, str]] = {
     "home": ("Home", "首页"),
     "codes": ("Codes", "码与批次"),
+    "catalogue": ("Catalogue", "商品"),
     "channel": ("Channel", "渠道"),
     "alerts": ("Alerts", "预警"),
     "people": ("People", "人员"),

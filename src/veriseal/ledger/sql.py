@@ -284,6 +284,9 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         """Point each new product at its category: ``category_id`` when given (it must be
         a category of the product's brand), else the node of its ``category`` path
         (created as needed); ``products.category`` then holds that node's path."""
+        # the category store's lock: a concurrent rename or move cannot interleave
+        for brand_id in sorted({p.brand_id for p in products if p.category or p.category_id}):
+            await tx.advisory_lock(f"categories:{brand_id}")
         for p in products:
             if p.category_id is not None:
                 chain = await category_chain(tx, p.category_id)

@@ -20,6 +20,7 @@ MODULES = (
     "veriseal.console.views.scans",
     "veriseal.console.views.alerts",
     "veriseal.console.views.keys",
+    "veriseal.console.views.catalogue",
 )
 
 
