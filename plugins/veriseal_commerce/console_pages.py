@@ -19,7 +19,7 @@ _PAY = f"{BASE}/payments"
 _ORDER = BASE + "/orders/{no}"
 
 PAGES: list[ConsolePage] = [
-    ConsolePage(f"{BASE}/catalogue", "Catalogue", "商品目录", PRICES_VIEW, "channel", 110),
+    ConsolePage(f"{BASE}/catalogue", "Order catalogue", "订货目录", PRICES_VIEW, "channel", 110),
     ConsolePage(f"{BASE}/prices", "Price lists", "价格表", PRICES_MANAGE, "channel", 120),
     ConsolePage(f"{BASE}/promotions", "Promotions", "促销活动", PRICES_MANAGE, "channel", 130),
     ConsolePage(f"{BASE}/quote", "Quote", "报价", PRICES_MANAGE, "channel", 140),

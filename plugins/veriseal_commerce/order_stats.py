@@ -110,6 +110,7 @@ async def order_stats(ctx: PluginContext, principal: Principal, q: StatsQuery) -
     if ctx.allowed(principal, ORDERS_REVIEW):
         ctx.require(principal, ORDERS_REVIEW, brand_id=q.brand_id)
     else:
+        ctx.require(principal, ORDERS_PLACE)  # the role first: a 403 for anyone else
         if principal.org is None:
             raise StatsInvalid("no organisation")
         ctx.require(principal, ORDERS_PLACE, org=principal.org)

@@ -177,6 +177,7 @@ class OrderService:
     # -- the dealer's side -----------------------------------------------------------
     async def create(self, principal: Principal, brand: Brand, request: OrderRequest) -> Order:
         """A priced draft for the principal's own organisation."""
+        self.ctx.require(principal, ORDERS_PLACE)  # the role first: a 403, whatever the input
         org = principal.org
         if org is None or org.brand_id != brand.id:
             raise OrderInvalid("orders are placed by a dealer of the brand")

@@ -68,6 +68,13 @@ EXPECTED: dict[Action, str] = {
     Action.SCANS_OWN: ALL,
     Action.REPORTS_FILE: ALL,
     Action("territory.grant"): "P B",  # the territories plugin's
+    # the commerce plugin's
+    Action("prices.manage"): "P B",
+    Action("prices.view"): "P B D R",
+    Action("orders.place"): "D R",
+    Action("orders.review"): "P B",
+    Action("orders.fulfil"): "P B F",
+    Action("payments.confirm"): "P B",
 }
 LETTER = {
     "P": Role.PLATFORM_ADMIN, "B": Role.BRAND_ADMIN, "F": Role.FACTORY_OPERATOR,
@@ -81,6 +88,15 @@ NOT_ON_THE_API = {
     # on the API (POST /api/v1/territories/grants) but needs an imported, verified dealer:
     # tests/territories/test_api_cli.py drives roles through it over HTTP
     Action("territory.grant"): "covered by the territories plugin's own HTTP tests",
+    # the commerce plugin's routes need its price lists, verified dealers and orders:
+    # tests/commerce/test_pricing_api.py, test_orders_api.py and payments/test_api.py
+    # drive roles through them over HTTP
+    Action("prices.manage"): "covered by tests/commerce/test_pricing_api.py",
+    Action("prices.view"): "covered by tests/commerce/test_pricing_api.py",
+    Action("orders.place"): "covered by tests/commerce/test_orders_api.py",
+    Action("orders.review"): "covered by tests/commerce/test_orders_api.py",
+    Action("orders.fulfil"): "covered by tests/commerce/test_orders_api.py",
+    Action("payments.confirm"): "covered by tests/commerce/payments/test_api.py",
 }
 
 

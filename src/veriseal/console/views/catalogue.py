@@ -250,6 +250,7 @@ VIEWS = [
     ConsoleView("POST", r"/console/categories/{id:\d+}", category_change, A.CATALOGUE_WRITE),
 ]  # fmt: skip
 PAGES = [
-    ConsolePage("/console/catalogue", "Products", "商品目录", A.CATALOGUE_READ, "catalogue", 10),
-    ConsolePage("/console/categories", "Categories", "商品类目", A.CATALOGUE_READ, "catalogue", 20),
+    ConsolePage("/console/catalogue", "Products", "商品管理", A.CATALOGUE_WRITE, "catalogue", 10),
+    ConsolePage("/console/categories", "Categories", "商品类目", A.CATALOGUE_WRITE,
+                "catalogue", 20),
 ]  # fmt: skip
