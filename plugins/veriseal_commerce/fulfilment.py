@@ -186,13 +186,14 @@ class Fulfilment:
     async def ship(self, principal: Principal, order_no: str, entries: Sequence[str],
                    client_id: str | None = None) -> Order:  # fmt: skip
         """Ship ``entries`` for the order (reserve, ship, confirm: the module docstring)."""
+        order = await self.orders.load(principal, order_no)
+        self.ctx.require(principal, ORDERS_FULFIL, brand_id=order.brand_id)
         ship = self.ctx.optional(SHIP)
         if isinstance(ship, Unavailable):
             raise FulfilmentUnavailable(ship.reason)
         key = client_id if client_id is not None else f"fulfil-{uuid.uuid4().hex}"
         attempt = await self.reserve(principal, order_no, entries, key)
         if attempt.status == "reserved":
-            order = await self.orders.load(principal, order_no)
             try:
                 shipped = await ship(principal, order.brand_id, order.org_id, entries,
                                      reference=order.order_no, client_id=key)  # fmt: skip
