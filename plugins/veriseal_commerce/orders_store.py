@@ -418,17 +418,6 @@ async def add_units(tx: Tx, order_id: int, spread: Sequence[tuple[int, int]],
     return await lines_of(tx, order_id)
 
 
-async def open_deliveries(tx: Tx, brand_id: int, org_id: int) -> list[int]:
-    """The dealer's orders with shipped units not yet delivered, oldest first."""
-    rows = await tx.fetch(
-        "SELECT DISTINCT o.id FROM commerce_orders o JOIN commerce_order_lines l"
-        " ON l.order_id = o.id WHERE o.brand_id = ? AND o.org_id = ?"
-        " AND l.shipped > l.delivered ORDER BY o.id",
-        brand_id, org_id,
-    )  # fmt: skip
-    return [int(r["id"]) for r in rows]
-
-
 async def placed(tx: Tx, brand_id: int, org_id: int) -> int:
     row = await tx.fetchrow(
         "SELECT COUNT(*) AS n FROM commerce_orders WHERE brand_id = ? AND org_id = ?"

@@ -35,7 +35,9 @@ service, so the shipment policy and holdings apply (``not_held``,
 ``shipment_not_authorized``, ... refuse it with nothing written). ``client_id`` makes a
 retry a replay. The answer has ``movement_ids`` and ``items``; the movement is
 published as ``territories.shipped`` and its receipt as ``territories.received``
-(payload: ``movements``, ``from_org``, ``to_org``, ``units`` per GTIN, ``reference``)::
+(payload: ``movements``, ``from_org``, ``to_org``, ``units`` per GTIN, ``reference``;
+a receipt adds ``shipments``: the outbound movement that put the received units in
+transit to the receiver, its id as a string -> units per GTIN)::
 
     class Ship(Protocol):
         async def __call__(self, principal: Principal, brand_id: int, to_org_id: int,

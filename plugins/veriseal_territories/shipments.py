@@ -180,6 +180,9 @@ class MoveResult:
     received: int = 0  # "in": units shipped to the receiver
     already: int = 0  # "in": units the receiver had received before
     taken: list[Taken] = field(default_factory=list)
+    #: "in": the units shipped to the receiver, by the outbound movement that put them
+    #: in transit (movement id -> item ranges by batch)
+    shipped_by: dict[int, dict[int, list[IndexRange]]] = field(default_factory=dict)
     diversion_alerts: list[int] = field(default_factory=list)
     #: "out": what the shipment check found (veriseal_territories.shipment_policy)
     check: dict[str, Any] | None = None
@@ -311,6 +314,8 @@ async def _receipt_plan(
                 result.already += r.last - r.first + 1
                 continue
             source = None if holder == receiver else holder
+            if source is None:  # in transit to the receiver since ``movement``
+                result.shipped_by.setdefault(movement, {}).setdefault(batch_id, []).append(r)
             plan.setdefault(source, {}).setdefault(batch_id, []).append(r)
         for r in free:
             plan.setdefault(_BRAND, {}).setdefault(batch_id, []).append(r)
@@ -603,7 +608,9 @@ async def _announce_receipt(
     plan: dict[int | None, dict[int, list[IndexRange]]], result: MoveResult, reference: str,
 ) -> None:  # fmt: skip
     """Publish ``territories.received`` (the transaction's last statement) when the
-    receipt moved units; ``brand``: its id and the GTIN of each batch."""
+    receipt moved units; ``brand``: its id and the GTIN of each batch. Its payload adds
+    ``shipments``: for the units shipped to the receiver, the outbound movement that put
+    them in transit (id as a string) -> units per GTIN."""
     brand_id, gtins = brand
     units: dict[str, int] = {}
     for by_batch in plan.values():
@@ -612,6 +619,10 @@ async def _announce_receipt(
     if not units or not result.movement_ids:
         return
     payload = _event(result.movement_ids, None, result.to_org, units, reference)
+    payload["shipments"] = {
+        str(movement_id): _count(by_batch, gtins)
+        for movement_id, by_batch in sorted(result.shipped_by.items())
+    }
     await ctx.publish(tx, "territories.received", brand_id, result.movement_ids[0], payload)
 
 

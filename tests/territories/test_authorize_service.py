@@ -46,4 +46,8 @@ async def test_authorize_through_the_registry(network: World) -> None:
         brand, "GD01", GTIN, region="CN-GD", at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     )
     assert not before.allowed
-    assert network.engine.plugins.services.names() == {"territories.authorize": "territories"}
+    assert network.engine.plugins.services.names() == {
+        "territories.authorize": "territories",
+        "territories.dealer": "territories",
+        "territories.ship": "territories",
+    }
