@@ -4,17 +4,32 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_orders as orders
 from veriseal_commerce import console_prices as prices
-from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
+from veriseal_commerce import console_review as review
+from veriseal_commerce.permissions import (
+    ORDERS_FULFIL,
+    ORDERS_PLACE,
+    ORDERS_REVIEW,
+    PRICES_MANAGE,
+    PRICES_VIEW,
+)
 
 BASE = "/console/commerce"
+#: an order number in a path (``SO20261204-1A2B3C4D``)
+NO = r"{no:[A-Za-z0-9-]+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/catalogue", "Catalogue", "商品目录", PRICES_VIEW, "channel", 110),
     ConsolePage(f"{BASE}/prices", "Price lists", "价格表", PRICES_MANAGE, "channel", 120),
     ConsolePage(f"{BASE}/promotions", "Promotions", "促销活动", PRICES_MANAGE, "channel", 130),
     ConsolePage(f"{BASE}/quote", "Quote", "报价", PRICES_MANAGE, "channel", 140),
-]
+    ConsolePage(f"{BASE}/orders/new", "Order", "下单", ORDERS_PLACE, "channel", 150),
+    ConsolePage(f"{BASE}/orders", "My orders", "我的订单", ORDERS_PLACE, "channel", 160),
+    ConsolePage(f"{BASE}/review", "Orders", "订单审核", ORDERS_REVIEW, "channel", 170),
+    ConsolePage(f"{BASE}/order-stats", "Order statistics", "订单统计", ORDERS_REVIEW,
+                "channel", 180),
+]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),
     ConsoleView("GET", BASE + r"/catalogue/{gtin:\d+}", prices.product_page, PRICES_VIEW),
@@ -26,4 +41,19 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("POST", f"{BASE}/promotions", prices.promotion_add, PRICES_MANAGE),
     ConsoleView("POST", BASE + r"/promotions/{id:\d+}", prices.promotion_change, PRICES_MANAGE),
     ConsoleView("GET", f"{BASE}/quote", prices.quote_page, PRICES_MANAGE),
-]
+    # a dealer's orders
+    ConsoleView("GET", f"{BASE}/orders/new", orders.new_order_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/new", orders.order_create, ORDERS_PLACE),
+    ConsoleView("GET", f"{BASE}/orders", orders.my_orders, ORDERS_PLACE),
+    ConsoleView("GET", f"{BASE}/orders/{NO}", orders.order_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/submit", orders.order_submit, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/cancel", orders.order_cancel, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/messages", orders.order_reply, ORDERS_PLACE),
+    # the brand's review, fulfilment and statistics
+    ConsoleView("GET", f"{BASE}/review", review.review_list, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/review/{NO}", review.review_page, ORDERS_REVIEW),
+    ConsoleView("POST", f"{BASE}/review/{NO}", review.review_act, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/review/{NO}/fulfil", review.fulfil_page, ORDERS_FULFIL),
+    ConsoleView("POST", f"{BASE}/review/{NO}/fulfil", review.fulfil_post, ORDERS_FULFIL),
+    ConsoleView("GET", f"{BASE}/order-stats", review.stats_page, ORDERS_REVIEW),
+]  # fmt: skip
