@@ -48,7 +48,7 @@ STATUSES = tuple(str(s) for s in OrderStatus)
 async def new_order_page(call: ConsoleCall, error: str = "", status: int = 200,
                          quote: Quote | None = None) -> Page:  # fmt: skip
     """The form; ``?add=<gtin>`` (the product page's "add to order") starts with one."""
-    who, brand, ctx = await context(call)
+    _, brand, ctx = await context(call)
     products = await ctx.products(brand)
     values = await _values(call, [p.gtin for p in products])
     return Page(
@@ -160,4 +160,3 @@ async def order_reply(call: ConsoleCall) -> Page | web.StreamResponse:
     except VerisealError as exc:
         return await order_page(call, message(call, exc), exc.http_status)
     return call.redirect(f"{BASE}/orders/{no}#thread", "Message sent.", "留言已发送。")
-

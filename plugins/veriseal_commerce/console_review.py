@@ -30,6 +30,7 @@ from veriseal_commerce.console_order_common import (
 from veriseal_commerce.fulfilment import MAX_ENTRIES
 from veriseal_commerce.order_stats import GROUPS, StatsQuery, order_stats
 from veriseal_commerce.orders import OrderQuery
+from veriseal_commerce.orders_store import Order
 from veriseal_commerce.service import of
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ async def _dealer(ctx: PluginContext, who: Principal, brand: Brand, text: str) -
 async def review_list(call: ConsoleCall) -> Page:
     who, brand, ctx = await context(call)
     values = {k: call.query.get(k, "")[:64] for k in ("status", "dealer", "since", "until")}
-    error, found, more = "", [], None
+    error, more = "", None
+    found: list[Order] = []
     try:
         q = OrderQuery(values["status"] if values["status"] in STATUSES else None,
                        await _dealer(ctx, who, brand, values["dealer"]), _day(call, "since"),

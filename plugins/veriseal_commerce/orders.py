@@ -22,6 +22,7 @@ Contracts:
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import secrets
 from collections.abc import Sequence
@@ -400,7 +401,9 @@ class OrderService:
         """Brand staff: the brand's orders; a dealer: its subtree's (siblings never)."""
         return await self.search(principal, brand, OrderQuery(status, limit=limit))
 
-    async def search(self, principal: Principal, brand: Brand, q: OrderQuery) -> list[Order]:
+    async def search(
+        self, principal: Principal, brand: Brand, q: OrderQuery
+    ) -> builtins.list[Order]:
         """:meth:`list` narrowed by ``q`` (newest first; ``q.after_id`` pages on: the
         orders older than that one). A dealer naming an org outside its subtree gets
         nothing, never another's orders."""
