@@ -15,13 +15,15 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
+from playwright.async_api import async_playwright
 
 from tests.commerce.conftest import TEA, WINE, Shop
 from tests.commerce.orders_world import PROMO_OFF, UNIT, draft, priced
+from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
 from tests.console.conftest import ConsoleLive, free_port
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.console.site import make_site
-from veriseal.server.app import Limits
+from veriseal.server.app import Limits, make_app
 from veriseal.server.runner import ApiRunner
 from veriseal_commerce.payable import summarize
 
@@ -69,8 +71,6 @@ def _axis(page: str, axis: str) -> str:
 
 async def _api_quote_total(shop: Shop, basket: list[tuple[str, int]]) -> int:
     token, _ = await shop.engine.accounts.create_token(shop.people["gd"], "t", ["*"])
-    from veriseal.server.app import make_app  # noqa: PLC0415
-
     runner = ApiRunner(make_app(shop.engine, Limits(per_minute=0)))
     await runner.setup()
     port = free_port()
@@ -199,10 +199,6 @@ async def test_order_pages_at_phone_width(shop: Shop, live: ConsoleLive) -> None
     """The new-order form (with a preview), a dealer's order page, the brand's review,
     fulfil and statistics pages in Chromium at 412 px: axe finds nothing serious, no CSP
     violation or script error, nothing wider than the phone."""
-    from playwright.async_api import async_playwright  # noqa: PLC0415
-
-    from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
-
     await priced(shop)
     order = await draft(shop)
     order = await shop.c.orders.submit(shop.people["gd"], order.order_no)
