@@ -80,4 +80,6 @@ async def order_context(
         "due": max(order.total - order.paid, 0),
         "region_label": region_name(call, order.region),
         "dealer": await ctx.org(order.org_id),
+        # a distributor reads its retailers' orders but acts only on its own
+        "own": who.org is not None and who.org.id == order.org_id,
     }  # fmt: skip

@@ -38,7 +38,8 @@ async def live(shop: Shop) -> AsyncIterator[ConsoleLive]:
     root = (await shop.engine.accounts.brand_org(shop.brand)).id
     people = {"admin": (Role.BRAND_ADMIN, root), "operator": (Role.FACTORY_OPERATOR, root),
               "gd": (Role.DISTRIBUTOR, shop.orgs["GD01"]),
-              "zj": (Role.DISTRIBUTOR, shop.orgs["ZJ01"])}  # fmt: skip
+              "zj": (Role.DISTRIBUTOR, shop.orgs["ZJ01"]),
+              "shop": (Role.RETAILER, shop.orgs["GZ-R1"])}  # fmt: skip
     users = {}
     for name, (role, org) in people.items():
         login = f"{name}@orders.example"
@@ -193,6 +194,27 @@ async def test_dealer_orders_and_brand_reviews(shop: Shop, live: ConsoleLive) ->
     assert f'data-gtin="{TEA}" data-left="0"' in page
     order = await shop.c.orders.load(shop.people["admin"], no)
     assert {ln.gtin: ln.shipped for ln in order.lines} == {TEA: 4, WINE: 1}
+
+
+async def test_a_distributor_reads_its_retailers_order_without_acting(
+    shop: Shop, live: ConsoleLive
+) -> None:
+    await priced(shop)
+    order = await draft(shop, who="shop")
+    path = f"/console/commerce/orders/{order.order_no}"
+    retailer, gd = await live.client("shop"), await live.client("gd")
+    status, page = await retailer.get(path)
+    assert status == 200 and f'action="{path}/submit"' in page
+    status, page = await gd.get(path)
+    assert status == 200 and _axis(page, "status") == "draft"
+    assert f'action="{path}/submit"' not in page and f'action="{path}/messages"' not in page
+    status, page = await gd.post(f"{path}/submit", {})
+    assert status == 403 and _axis(page, "status") == "draft"
+    status, page = await gd.get("/console/commerce/orders")
+    assert status == 200 and f'data-order="{order.order_no}"' in page
+    zj = await live.client("zj")
+    status, page = await zj.get("/console/commerce/orders")
+    assert status == 200 and order.order_no not in page
 
 
 async def test_order_pages_at_phone_width(shop: Shop, live: ConsoleLive) -> None:
