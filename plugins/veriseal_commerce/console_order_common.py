@@ -16,6 +16,7 @@ from veriseal import (
 )
 from veriseal.extend import PluginContext
 from veriseal_commerce.order_states import OrderAction, OrderStatus, allowed_actions
+from veriseal_commerce.orders import PAYABLE
 from veriseal_commerce.service import of
 
 if TYPE_CHECKING:
@@ -82,4 +83,17 @@ async def order_context(
         "dealer": await ctx.org(order.org_id),
         # a distributor reads its retailers' orders but acts only on its own
         "own": who.org is not None and who.org.id == order.org_id,
+        "pay": pay_link(order.order_no) if order.status in PAYABLE else None,
     }  # fmt: skip
+
+
+def pay_link(order_no: str) -> str | None:
+    """The dealer's pay page of the order when the console has one (the payments part
+    adds ``GET /console/commerce/orders/{no}/pay``); None: the page shows the amount
+    due only."""
+    from veriseal_commerce import console_pages  # noqa: PLC0415  (it imports this module)
+
+    pattern = f"{BASE}/orders/{{no}}/pay"
+    if any(v.method == "GET" and v.path == pattern for v in console_pages.VIEWS):
+        return f"{BASE}/orders/{order_no}/pay"
+    return None

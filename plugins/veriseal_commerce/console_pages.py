@@ -24,11 +24,11 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/prices", "Price lists", "价格表", PRICES_MANAGE, "channel", 120),
     ConsolePage(f"{BASE}/promotions", "Promotions", "促销活动", PRICES_MANAGE, "channel", 130),
     ConsolePage(f"{BASE}/quote", "Quote", "报价", PRICES_MANAGE, "channel", 140),
-    ConsolePage(f"{BASE}/orders/new", "Order", "下单", ORDERS_PLACE, "channel", 150),
-    ConsolePage(f"{BASE}/orders", "My orders", "我的订单", ORDERS_PLACE, "channel", 160),
-    ConsolePage(f"{BASE}/review", "Orders", "订单审核", ORDERS_REVIEW, "channel", 170),
+    ConsolePage(f"{BASE}/orders/new", "Order", "下单", ORDERS_PLACE, "channel", 155),
+    ConsolePage(f"{BASE}/orders", "My orders", "我的订单", ORDERS_PLACE, "channel", 156),
+    ConsolePage(f"{BASE}/review", "Orders", "订单审核", ORDERS_REVIEW, "channel", 160),
     ConsolePage(f"{BASE}/order-stats", "Order statistics", "订单统计", ORDERS_REVIEW,
-                "channel", 180),
+                "channel", 165),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),

@@ -135,6 +135,9 @@ async def test_dealer_orders_and_brand_reviews(shop: Shop, live: ConsoleLive) ->
     status, page = await gd.post(f"/console/commerce/orders/{no}/submit", {})
     assert status == 200 and _axis(page, "status") == "submitted"
     assert 'id="due"' in page and _money(expected) in page
+    # a link to the pay page exactly when the console has one (payments' part)
+    pay_status, _ = await gd.get(f"/console/commerce/orders/{no}/pay")
+    assert ('id="pay-link"' in page) == (pay_status == 200)
 
     # a sibling dealer sees none of it
     zj = await live.client("zj")
