@@ -4,11 +4,15 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_commerce import console_orders as orders
 from veriseal_commerce import console_pay as dealer
 from veriseal_commerce import console_payments as pay
 from veriseal_commerce import console_prices as prices
+from veriseal_commerce import console_review as review
 from veriseal_commerce.permissions import (
+    ORDERS_FULFIL,
     ORDERS_PLACE,
+    ORDERS_REVIEW,
     PAYMENTS_CONFIRM,
     PRICES_MANAGE,
     PRICES_VIEW,
@@ -17,6 +21,8 @@ from veriseal_commerce.permissions import (
 BASE = "/console/commerce"
 _PAY = f"{BASE}/payments"
 _ORDER = BASE + "/orders/{no}"
+#: an order number in a path (``SO20261204-1A2B3C4D``)
+NO = r"{no:[A-Za-z0-9-]+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/catalogue", "Order catalogue", "订货目录", PRICES_VIEW, "channel", 110),
@@ -26,6 +32,11 @@ PAGES: list[ConsolePage] = [
     ConsolePage(_PAY, "Payments", "付款记录", PAYMENTS_CONFIRM, "channel", 150),
     ConsolePage(f"{_PAY}/transfers", "Transfers to confirm", "待确认转账", PAYMENTS_CONFIRM,
                 "channel", 151),
+    ConsolePage(f"{BASE}/orders/new", "Order", "下单", ORDERS_PLACE, "channel", 155),
+    ConsolePage(f"{BASE}/orders", "My orders", "我的订单", ORDERS_PLACE, "channel", 156),
+    ConsolePage(f"{BASE}/review", "Orders", "订单审核", ORDERS_REVIEW, "channel", 160),
+    ConsolePage(f"{BASE}/order-stats", "Order statistics", "订单统计", ORDERS_REVIEW,
+                "channel", 165),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),
@@ -38,6 +49,21 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("POST", f"{BASE}/promotions", prices.promotion_add, PRICES_MANAGE),
     ConsoleView("POST", BASE + r"/promotions/{id:\d+}", prices.promotion_change, PRICES_MANAGE),
     ConsoleView("GET", f"{BASE}/quote", prices.quote_page, PRICES_MANAGE),
+    # a dealer's orders
+    ConsoleView("GET", f"{BASE}/orders/new", orders.new_order_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/new", orders.order_create, ORDERS_PLACE),
+    ConsoleView("GET", f"{BASE}/orders", orders.my_orders, ORDERS_PLACE),
+    ConsoleView("GET", f"{BASE}/orders/{NO}", orders.order_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/submit", orders.order_submit, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/cancel", orders.order_cancel, ORDERS_PLACE),
+    ConsoleView("POST", f"{BASE}/orders/{NO}/messages", orders.order_reply, ORDERS_PLACE),
+    # the brand's review, fulfilment and statistics
+    ConsoleView("GET", f"{BASE}/review", review.review_list, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/review/{NO}", review.review_page, ORDERS_REVIEW),
+    ConsoleView("POST", f"{BASE}/review/{NO}", review.review_act, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/review/{NO}/fulfil", review.fulfil_page, ORDERS_FULFIL),
+    ConsoleView("POST", f"{BASE}/review/{NO}/fulfil", review.fulfil_post, ORDERS_FULFIL),
+    ConsoleView("GET", f"{BASE}/order-stats", review.stats_page, ORDERS_REVIEW),
     ConsoleView("GET", _PAY, pay.payments_page, PAYMENTS_CONFIRM),
     ConsoleView("GET", f"{_PAY}/transfers", pay.transfers_page, PAYMENTS_CONFIRM),
     ConsoleView("GET", _PAY + r"/{id:\d+}", pay.payment_page, PAYMENTS_CONFIRM),

@@ -23,6 +23,7 @@ from veriseal import Brand, InvalidInput, Principal, VerisealError
 from veriseal.extend import Page, ServiceKey, Unavailable
 from veriseal_commerce import pricing_input
 from veriseal_commerce.engine import Quote
+from veriseal_commerce.permissions import ORDERS_PLACE
 from veriseal_commerce.pricing import PricingService
 from veriseal_commerce.pricing_models import BENEFITS, LEVELS, ROUNDINGS
 from veriseal_commerce.service import of
@@ -249,7 +250,8 @@ async def product_page(call: ConsoleCall) -> Page:
     return Page(
         "veriseal_commerce/product.html",
         {"brand": brand, "product": product, "tiers": tiers, "available": available,
-         "tracked": not isinstance(avail, Unavailable)},
+         "tracked": not isinstance(avail, Unavailable),
+         "can_order": ctx.allowed(who, ORDERS_PLACE)},
     )  # fmt: skip
 
 

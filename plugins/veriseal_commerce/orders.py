@@ -22,6 +22,7 @@ Contracts:
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import secrets
 from collections.abc import Sequence
@@ -83,6 +84,20 @@ class OrderRequest:
     lines: Sequence[tuple[str, int]]
     region: str
     address: str
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Which orders a listing shows: a status, one dealer org, a creation period
+    (``since`` inclusive, ``until`` exclusive), and keyset paging (older than
+    ``after_id``)."""
+
+    status: str | None = None
+    org_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    after_id: int | None = None
+    limit: int = 100
 
 
 @dataclass(frozen=True)
@@ -385,6 +400,14 @@ class OrderService:
     async def list(self, principal: Principal, brand: Brand, status: str | None = None,
                    limit: int = 100) -> list[Order]:  # fmt: skip
         """Brand staff: the brand's orders; a dealer: its subtree's (siblings never)."""
+        return await self.search(principal, brand, OrderQuery(status, limit=limit))
+
+    async def search(
+        self, principal: Principal, brand: Brand, q: OrderQuery
+    ) -> builtins.list[Order]:
+        """:meth:`list` narrowed by ``q`` (newest first; ``q.after_id`` pages on: the
+        orders older than that one). A dealer naming an org outside its subtree gets
+        nothing, never another's orders."""
         org_ids: tuple[int, ...] | None = None
         if principal.role not in _DEALERS:
             action = ORDERS_REVIEW if self.ctx.allowed(principal, ORDERS_REVIEW) else ORDERS_FULFIL
@@ -395,8 +418,11 @@ class OrderService:
             self.ctx.require(principal, ORDERS_PLACE, org=principal.org)
             tree = await self.ctx.org_tree(principal, principal.org.id)
             org_ids = tuple(o.id for o in tree)
+        if q.org_id is not None:
+            org_ids = tuple(i for i in (org_ids or (q.org_id,)) if i == q.org_id)
+        f = store.Filter(brand.id, org_ids, q.status, q.after_id, q.limit, q.since, q.until)
         async with self.ctx.db.read() as tx:
-            return await store.listing(tx, store.Filter(brand.id, org_ids, status, None, limit))
+            return await store.listing(tx, f)
 
 
 def _closable(order: Order) -> bool:

@@ -340,6 +340,8 @@ class Filter:
     status: str | None = None
     after_id: int | None = None
     limit: int = 100
+    since: dt.datetime | None = None  # created at or after
+    until: dt.datetime | None = None  # created before
 
 
 async def listing(tx: Tx, f: Filter) -> list[Order]:
@@ -356,6 +358,10 @@ async def listing(tx: Tx, f: Filter) -> list[Order]:
     if f.after_id is not None:
         where.append("id < ?")
         args.append(f.after_id)
+    for clause, value in (("created_at >= ?", f.since), ("created_at < ?", f.until)):
+        if value is not None:
+            where.append(clause)
+            args.append(value)  # type: ignore[arg-type]
     rows = await tx.fetch(
         f"SELECT {_COLUMNS} FROM commerce_orders WHERE {' AND '.join(where)}"
         " ORDER BY id DESC LIMIT ?",
