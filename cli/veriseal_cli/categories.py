@@ -9,19 +9,6 @@ from veriseal.models import Category
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 
 
-def category_record(c: Category) -> dict[str, object]:
-    """A category as ``--json`` prints it."""
-    return {
-        "id": c.id,
-        "parent_id": c.parent_id,
-        "name": c.name,
-        "name_en": c.name_en,
-        "position": c.position,
-        "chain": list(c.chain),
-        "path": "/".join(c.path),
-    }
-
-
 @click.group("categories")
 def categories() -> None:
     """The category tree of a brand. 品牌的类目树。"""
@@ -36,7 +23,7 @@ def list_(opts: Options, as_json: bool) -> None:
     async def go(engine: Engine) -> None:
         tree = await engine.catalogue.categories.tree(await engine.brand(opts.brand))
         if as_json:
-            echo_json([category_record(c) for c in tree])
+            echo_json([c.to_dict() for c in tree])
             return
         for c in tree:
             indent = "  " * (len(c.chain) - 1)

@@ -91,6 +91,18 @@ class Category:
     chain: tuple[int, ...]
     path: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, object]:
+        """The category as the JSON API and ``veriseal categories --json`` show it."""
+        return {
+            "id": self.id,
+            "parent_id": self.parent_id,
+            "name": self.name,
+            "name_en": self.name_en,
+            "position": self.position,
+            "chain": list(self.chain),
+            "path": list(self.path),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ProductSpec:

@@ -30,7 +30,7 @@ def test_categories_and_product_details(
     )
     run("product", "add", "--gtin", "9506000134369", "--name", "正山小种")
     tree = json.loads(run("categories", "list", "--json"))
-    assert [c["path"] for c in tree] == ["饮料", "饮料/茶", "饮料/茶/绿茶"]
+    assert [c["path"] for c in tree] == [["饮料"], ["饮料", "茶"], ["饮料", "茶", "绿茶"]]
     tea = tree[1]["id"]
     red = run("categories", "add", "红茶", "--parent", str(tea), "--name-en", "Black tea")
     red_id = int(red.split("\t")[0])

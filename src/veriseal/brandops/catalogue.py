@@ -24,15 +24,7 @@ WRITE = (Action.CATALOGUE_WRITE,)
 
 def category_record(c: Category) -> dict[str, Any]:
     """A category as the JSON API shows it."""
-    return {
-        "id": c.id,
-        "parent_id": c.parent_id,
-        "name": c.name,
-        "name_en": c.name_en,
-        "position": c.position,
-        "chain": list(c.chain),
-        "path": list(c.path),
-    }
+    return c.to_dict()
 
 
 def product_record(p: Product) -> dict[str, Any]:
