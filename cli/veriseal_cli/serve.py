@@ -24,6 +24,7 @@ from veriseal.config import Config
 from veriseal.console.site import make_site
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError, ListenFailed, VerisealError
+from veriseal.extend.periodic import run_periodic
 from veriseal.extend.stream import worker_for
 from veriseal.notifications import DeliveryWorker
 from veriseal.notifications.settings import NotifySettings
@@ -270,6 +271,10 @@ def _serve_forever(
         # off the request path, in their own tasks; more processes would only queue on
         # the consumers' cursor locks.
         consuming = asyncio.create_task(worker_for(engine).run(stop)) if announce else None
+        # plugins' periodic work (expiring unpaid orders, ...), in the first process too
+        periodic = (
+            asyncio.create_task(run_periodic(engine.plugins.periodic(), stop)) if announce else None
+        )
         try:
             await runner.setup()
             try:
@@ -298,9 +303,10 @@ def _serve_forever(
             # ledger must still be closed (queued scans committed, threads released)
             with contextlib.suppress(asyncio.CancelledError):
                 await delivery
-            if consuming is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await consuming
+            for task in (consuming, periodic):
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await engine.close()
 
     run(opts, go)

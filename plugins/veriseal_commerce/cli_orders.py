@@ -10,7 +10,7 @@
     veriseal orders ask ORDER_NO TEXT | reply ORDER_NO TEXT --user ID
     veriseal orders fulfil ORDER_NO [CODE ...] [--items FILE] [--client-id X]
     veriseal orders stats [--by status|product|dealer|region|day|month] [--since --until]
-    veriseal orders expire                       # cron: */10 * * * * veriseal orders expire
+    veriseal orders expire                       # what `veriseal serve` does every minute
 
 Brand-side commands act as the local operator; dealer-side ones (create, submit,
 cancel, reply) act as the dealer user named by ``--user`` (orders are placed by a

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal import Brand, PluginMigrations, hookimpl
-from veriseal.extend import Consumer, MessageTypeSpec, Permission, PluginContext, Provided
+from veriseal.extend import (
+    Consumer,
+    MessageTypeSpec,
+    PeriodicTask,
+    Permission,
+    PluginContext,
+    Provided,
+)
 from veriseal_commerce.permissions import MESSAGE_TYPES, PERMISSIONS
 
 
@@ -42,6 +49,23 @@ async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
     from veriseal_commerce.demo import seed  # noqa: PLC0415
 
     await seed(ctx, brand)
+
+
+async def _settle(ctx: PluginContext) -> None:
+    """Ask the providers about online payments whose notification never came, THEN
+    expire what is still unpaid past its deadline (an order paid at the last minute is
+    found paid, not expired)."""
+    from veriseal_commerce.service import of  # noqa: PLC0415
+
+    commerce = of(ctx)
+    await commerce.payments.poll()
+    await commerce.orders.expire()
+
+
+@hookimpl
+def periodic_tasks() -> list[PeriodicTask]:
+    """``commerce.settle`` every minute: payments polled, unpaid orders expired."""
+    return [PeriodicTask("commerce.settle", 60, _settle)]
 
 
 @hookimpl

@@ -11,7 +11,8 @@ markers does not load the server or the CLI.
 - console views: :class:`ConsoleView`, :class:`Page`, :class:`ConsoleCall`, and for lists
   :func:`page_size`, :func:`page_cursor`, :func:`export_format`, :class:`Column`,
   :func:`export_response`;
-- the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`;
+- the hooks: :data:`hookimpl`, :class:`LedgerEvent`, :class:`VerdictContribution`,
+  :class:`PeriodicTask`;
 - the event stream: :class:`Consumer`, :class:`Batch`, :class:`StreamEvent`, :func:`publish`,
   :func:`drain_events`;
 - CLI helpers: :class:`Options`, :data:`pass_opts`, :func:`with_context`,
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MessageTypeSpec": ("veriseal.notifications.message_types", "MessageTypeSpec"),
     "Options": ("veriseal.extend.cli", "Options"),
     "Page": ("veriseal.extend.console", "Page"),
+    "PeriodicTask": ("veriseal.extend.periodic", "PeriodicTask"),
     "Permission": ("veriseal.accounts.permissions", "Permission"),
     "PluginContext": ("veriseal.extend.context", "PluginContext"),
     "Provided": ("veriseal.extend.services", "Provided"),
@@ -79,6 +81,7 @@ __all__ = [
     "MessageTypeSpec",
     "Options",
     "Page",
+    "PeriodicTask",
     "Permission",
     "PluginContext",
     "Provided",
@@ -125,6 +128,7 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.extend.context import PluginContext
     from veriseal.extend.database import Database, Tx
     from veriseal.extend.hookspecs import hookimpl
+    from veriseal.extend.periodic import PeriodicTask
     from veriseal.extend.services import Provided, ServiceKey, ServiceMissing, Unavailable
     from veriseal.extend.stream import Batch, Consumer, StreamEvent, drain_events, publish
     from veriseal.extend.web import json_body, mount_plugin, plugin_context, request_principal

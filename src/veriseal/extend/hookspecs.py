@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from veriseal.accounts.permissions import Permission
     from veriseal.extend.console import ConsolePage, ConsoleView
     from veriseal.extend.context import PluginContext
+    from veriseal.extend.periodic import PeriodicTask
     from veriseal.extend.services import Provided, ServiceKey
     from veriseal.notifications.message_types import MessageTypeSpec
     from veriseal.scanning.verification import Verification
@@ -63,6 +64,13 @@ def seed_demo(ctx: PluginContext, brand: Brand) -> Awaitable[None] | None:
     """``veriseal serve --demo``: add this plugin's demo data to the demo ``brand`` (whose
     dealer organisations and console users exist already); async-capable. Runs at every
     demo start, so it MUST be idempotent: find what an earlier run made before making it."""
+
+
+@hookspec
+def periodic_tasks() -> Sequence[PeriodicTask] | None:
+    """Work to run every so often while ``veriseal serve`` runs (expiring what is due,
+    polling an outside service): :class:`~veriseal.extend.periodic.PeriodicTask` s, run
+    in the server's first process, one at a time; each must be idempotent."""
 
 
 @hookspec

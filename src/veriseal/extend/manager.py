@@ -43,6 +43,7 @@ from veriseal.extend import hookspecs
 from veriseal.extend.console import ConsoleRegistry
 from veriseal.extend.context import Core, PluginContext
 from veriseal.extend.database import database_for
+from veriseal.extend.periodic import PeriodicTask
 from veriseal.extend.services import ServiceRegistry
 from veriseal.extend.stream.consumer import Consumer
 from veriseal.i18n import register
@@ -160,6 +161,7 @@ async def _settle(value: Any) -> Any:
 _PER_PLUGIN = (
     "startup",
     "seed_demo",
+    "periodic_tasks",
     "register_routes",
     "verdict_contribution",
     "scan_recorded",
@@ -247,6 +249,18 @@ class Plugins:
         demo data may build on an earlier plugin's: territories' dealers, then orders)."""
         for name, call in self._callers["seed_demo"]:
             await _settle(_one(call(ctx=self._contexts[name], brand=brand)))
+
+    def periodic(self) -> list[tuple[PluginContext, PeriodicTask]]:
+        """Every enabled plugin's periodic tasks with that plugin's context."""
+        found: list[tuple[PluginContext, PeriodicTask]] = []
+        for name, call in self._callers["periodic_tasks"]:
+            for task in _one(call()) or ():
+                if not isinstance(task, PeriodicTask):
+                    raise PluginInvalid(
+                        f"plugin {name!r}: periodic_tasks gave {type(task).__name__}"
+                    )
+                found.append((self._contexts[name], task))
+        return found
 
     def register_routes(self, app: Any) -> None:
         """Each plugin's ``register_routes`` with its own context."""
