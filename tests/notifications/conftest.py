@@ -29,21 +29,22 @@ from veriseal.notifications import (
 from veriseal.notifications.channels.webhook import verify_signature
 from veriseal.notifications.message_types import MessageTypeSpec, register_message_type
 from veriseal.notifications.models import Channel, MessageType
+from veriseal_commerce.permissions import MESSAGE_TYPES as COMMERCE_TYPES
 
 WEBHOOK_SECRET = b"s3cret-webhook-key"
 
 
-#: Message types of plugins-to-come, registered as those plugins will (the notification
-#: system is exercised with them); ``diversion_alert`` exactly as the territories plugin
-#: registers it, so loading that plugin too is no conflict.
+#: Message types the notification system is exercised with: those of plugins-to-come,
+#: registered as those plugins will, and the bundled plugins' own exactly as they
+#: register them (``diversion_alert``, ``order_status``), so loading them too is no
+#: conflict.
 PROMOTION = MessageType("promotion")
-ORDER_STATUS = MessageType("order_status")
 LOW_STOCK = MessageType("low_stock")
 DIVERSION_ALERT = MessageType("diversion_alert")
 _I, _E, _S, _W = Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK
 for _spec in (
     MessageTypeSpec(PROMOTION, "Promotion", "促销", (_I,), broadcast=True),
-    MessageTypeSpec(ORDER_STATUS, "Order status", "订单状态", (_I, _E, _W)),
+    *COMMERCE_TYPES,
     MessageTypeSpec(LOW_STOCK, "Low stock", "库存不足", (_I, _E, _W)),
     MessageTypeSpec(DIVERSION_ALERT, "Diversion alert", "窜货预警", (_I, _E, _S, _W)),
 ):
