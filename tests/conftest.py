@@ -19,12 +19,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.ledger import Ledger, open_ledger
 from veriseal_cli.main import cli
+
+#: No hypothesis deadline: timings are measured in benchmarks/, never asserted in tests,
+#: and a shared machine under load made 200 ms examples fail as "too slow".
+settings.register_profile("veriseal", deadline=None)
+settings.load_profile("veriseal")
 
 #: The maintenance database the suite connects to in order to create and drop its own.
 PG_ADMIN = os.environ.get("VERISEAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

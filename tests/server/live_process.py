@@ -27,13 +27,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def running(pid: int) -> bool:
-    """``pid`` exists and is not a zombie."""
+def running(pid: int, port: int) -> bool:
+    """``pid`` is still our server on ``port``: it exists, is not a zombie, and its
+    command line is that server's (on a busy machine a freed pid is soon reused)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except FileNotFoundError:
         return False
-    return fields[0] != "Z"
+    return fields[0] != "Z" and b"serve" in cmdline and str(port).encode() in cmdline
 
 
 def start_server(
