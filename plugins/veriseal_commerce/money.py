@@ -9,7 +9,8 @@ Contracts:
 - :func:`percent_of` is the ONE rounding of a share of an amount: half away from zero to
   the minor unit (12.345 -> 12.35, 0.5 分 -> 1 分), on exact decimals;
 - :func:`split_by_weight` shares an amount across weights: each share is rounded down
-  and the remainder goes to the last share, so the shares always add up to the amount.
+  and the remainder goes to the last share (spilling to the shares before it so that no
+  share exceeds its weight when the amount fits), so the shares always add up.
 """
 
 from __future__ import annotations
@@ -154,6 +155,16 @@ def split_by_weight(amount: int, weights: Sequence[int]) -> list[int]:
     if total == 0:
         return [0] * (len(weights) - 1) + [amount]
     shares = [int(Decimal(amount) * w / total) for w in weights]  # toward zero, exact
+    rest = amount - sum(shares)
+    if 0 <= amount <= total:
+        # the remainder goes on the last line, and on the ones before it only where the
+        # last cannot take it all: a share never exceeds its weight (a discount split
+        # over amounts never takes a line below zero)
+        for i in reversed(range(len(weights))):
+            add = min(rest, weights[i] - shares[i])
+            shares[i] += add
+            rest -= add
+        return shares
     last = max(i for i, w in enumerate(weights) if w > 0)
-    shares[last] += amount - sum(shares)
+    shares[last] += rest
     return shares

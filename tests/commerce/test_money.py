@@ -66,3 +66,10 @@ def test_split_always_adds_up(amount: int, weights: list[int]) -> None:
         # no share goes to a line of weight 0, and none is negative
         assert all(s == 0 for s, w in zip(shares, weights, strict=True) if w == 0)
         assert all(s >= 0 for s in shares)
+    if 0 <= amount <= sum(weights):  # a discount over line amounts: no line below zero
+        assert all(s <= w for s, w in zip(shares, weights, strict=True))
+
+
+def test_the_remainder_never_takes_a_small_last_line_below_zero() -> None:
+    # 2 分 off three lines of 1 分: the last line cannot take the whole remainder
+    assert split_by_weight(2, [1, 1, 1]) == [0, 1, 1]

@@ -78,6 +78,6 @@ def stop_server(proc: subprocess.Popen[str], kill: bool = False) -> None:
         proc.kill()
     else:
         proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=30)
     if proc.stdout is not None:
         proc.stdout.close()
