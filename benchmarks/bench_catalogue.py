@@ -28,13 +28,11 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
-
+from bench_ledgers import drop, fresh_ledger
 from veriseal.catalog.products import Catalogue, make_product
-from veriseal.ledger import Ledger, open_ledger
+from veriseal.ledger import Ledger
 from veriseal.models import Brand
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEAS = ["绿茶", "红茶", "乌龙", "白茶", "普洱", "花茶"]
 PLACES = ["杭州", "福建", "云南", "安徽", "四川"]
 WORDS = ["礼盒", "散装", "特级", "明前", "高山"]
@@ -44,28 +42,6 @@ def gtin(n: int) -> str:
     body = f"0691{n:09d}"
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
-
-
-async def fresh_ledger(backend: str, tmp: Path, i: int) -> tuple[Ledger, str | None]:
-    if backend == "sqlite":
-        led = await open_ledger(f"sqlite:///{tmp / f'bench{i}.sqlite3'}")
-        await led.migrate()
-        return led, None
-    name = f"veriseal_bench_catalogue_{i}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    led = await open_ledger(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
-    await led.migrate()
-    return led, name
-
-
-async def drop(name: str | None) -> None:
-    if name:
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 async def rate(n: int, step: Callable[[int], Awaitable[object]]) -> float:
@@ -120,7 +96,7 @@ async def read_figures(ledger: Ledger, catalogue: Catalogue, brand: Brand, queri
 
 
 async def one_run(backend: str, args: argparse.Namespace, tmp: Path, i: int) -> dict[str, float]:
-    ledger, name = await fresh_ledger(backend, tmp, i)
+    ledger, name = await fresh_ledger(backend, tmp, f"veriseal_bench_catalogue_{i}")
     try:
         catalogue = Catalogue(ledger)
         brand = await ledger.create_brand("bench", "Bench", "id.bench.example")

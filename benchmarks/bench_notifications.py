@@ -28,10 +28,9 @@ import time
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
-from veriseal.ledger import Ledger, open_ledger
+from bench_ledgers import drop, fresh_ledger
 from veriseal.notifications import (
     Channel,
     Contacts,
@@ -43,7 +42,6 @@ from veriseal.notifications import (
 )
 from veriseal.notifications.channels.webhook import WebhookSender
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 USERS = 50
 
 
@@ -67,30 +65,8 @@ async def receiver() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/h"
 
 
-async def fresh_ledger(backend: str, tmp: Path, i: int) -> tuple[Ledger, str | None]:
-    if backend == "sqlite":
-        led = await open_ledger(f"sqlite:///{tmp / f'bench{i}.sqlite3'}")
-        await led.migrate()
-        return led, None
-    name = f"veriseal_bench_notify_{i}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    led = await open_ledger(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
-    await led.migrate()
-    return led, name
-
-
-async def drop(name: str | None) -> None:
-    if name:
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-
 async def one_run(backend: str, n: int, tmp: Path, i: int, url: str) -> dict[str, float]:
-    ledger, name = await fresh_ledger(backend, tmp, i)
+    ledger, name = await fresh_ledger(backend, tmp, f"veriseal_bench_notify_{i}")
     try:
         book = LedgerContactBook(ledger)
         for u in range(1, USERS + 1):

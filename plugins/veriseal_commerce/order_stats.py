@@ -110,10 +110,10 @@ async def order_stats(ctx: PluginContext, principal: Principal, q: StatsQuery) -
     if ctx.allowed(principal, ORDERS_REVIEW):
         ctx.require(principal, ORDERS_REVIEW, brand_id=q.brand_id)
     else:
-        ctx.require(principal, ORDERS_PLACE)  # the role first: a 403 for anyone else
+        # the role first (no org: the role alone is checked): a 403 for anyone else
+        ctx.require(principal, ORDERS_PLACE, org=principal.org)
         if principal.org is None:
             raise StatsInvalid("no organisation")
-        ctx.require(principal, ORDERS_PLACE, org=principal.org)
         tree = await ctx.org_tree(principal, principal.org.id)
         q = StatsQuery(q.brand_id, q.by, q.since, q.until, tuple(o.id for o in tree))
     async with ctx.db.read() as tx:
