@@ -57,12 +57,15 @@ class Reservations:
         self.ctx = ctx
         self.stock = stock
 
-    async def _sources(self, tx: Tx, brand_id: int, org_id: int | None = None) -> list[int]:
+    async def _root(self, brand_id: int) -> int:
+        """The brand's own organisation (looked up BEFORE a transaction opens: a lookup
+        inside one would wait for a second pooled connection)."""
+        return (await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))).id
+
+    @staticmethod
+    async def _sources(tx: Tx, brand_id: int, root: int) -> list[int]:
         """The warehouses a brand sells from: its own organisation's, in id order."""
-        if org_id is None:
-            brand = await self.ctx.brand_by_id(brand_id)
-            org_id = (await self.ctx.brand_org(brand)).id
-        return [w.id for w in await wstore.of_brand(tx, brand_id, [org_id])]
+        return [w.id for w in await wstore.of_brand(tx, brand_id, [root])]
 
     async def reserve(self, brand_id: int, reference: str, lines: Sequence[tuple[str, int]],
                       expires_at: dt.datetime) -> list[Reservation]:  # fmt: skip
@@ -75,8 +78,9 @@ class Reservations:
             wanted[gtin] = wanted.get(gtin, 0) + qty
         if not wanted:
             raise StockInvalid("a reservation has at least one line")
+        root = await self._root(brand_id)
         async with self.ctx.db.write() as tx:
-            sources = await self._sources(tx, brand_id)
+            sources = await self._sources(tx, brand_id, root)
             # Lock every level the reservation reads, in key order, before reading:
             # two submissions for the last units queue here.
             keys = [(w, g) for w in sources for g in wanted]
@@ -177,8 +181,9 @@ class Reservations:
         """What the brand can promise of ``gtin`` from its own warehouses. ``org_id`` is
         the asking buyer's organisation (all buyers see the same figure today)."""
         del org_id
+        root = await self._root(brand_id)
         async with self.ctx.db.read() as tx:
-            sources = await self._sources(tx, brand_id)
+            sources = await self._sources(tx, brand_id, root)
             levels = await stock_store.levels(tx, brand_id, sources, gtin)
         return Availability(
             gtin, sum(lv.available for lv in levels), sum(lv.sellable for lv in levels),
