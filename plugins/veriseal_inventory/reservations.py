@@ -32,6 +32,8 @@ from veriseal_inventory.stock import StockService
 from veriseal_inventory.warehouses import location_in
 
 _SYSTEM = "system"
+#: how long past its expiry a reservation waits for its order's own end or payment
+GRACE = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,10 @@ class Reservations:
         await self.stock.post(tx, brand_id, postings, Meta(kind, _SYSTEM, reference, reason))
         return sum(r.remaining for r in held)
 
+    async def extend_in(self, tx: Tx, brand_id: int, reference: str, until: dt.datetime) -> None:
+        """Hold what ``reference`` holds until ``until`` at least (a paid order)."""
+        await store.extend(tx, brand_id, reference, until)
+
     async def consume(self, tx: Tx, brand_id: int, reference: str, warehouse_id: int,
                       counts: dict[str, int]) -> list[Posting]:  # fmt: skip
         """The postings that take ``counts`` (GTIN -> units shipped from the warehouse)
@@ -163,10 +169,13 @@ class Reservations:
         return out
 
     async def expire(self, now: dt.datetime | None = None) -> int:
-        """Release every reservation past its expiry; how many references."""
+        """Release every reservation more than :data:`GRACE` past its expiry; how many
+        references. (Commerce expires an unpaid order at the same deadline and its
+        event releases the hold at once; a payment at the last minute extends it. The
+        grace keeps this fallback from racing either.)"""
         now = now or dt.datetime.now(dt.UTC)
         async with self.ctx.db.read() as tx:
-            due = await store.due(tx, now)
+            due = await store.due(tx, now - GRACE)
         for brand_id, reference in due:
             async with self.ctx.db.write() as tx:
                 await self._release_in(tx, brand_id, reference, "expired", "expired")

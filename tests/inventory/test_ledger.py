@@ -16,6 +16,7 @@ from tests.inventory.conftest import TEA, WINE, World
 from veriseal import VerisealError
 from veriseal_inventory.models import Meta, MovementKind, Posting, StockLine
 from veriseal_inventory.rebuild import rebuild
+from veriseal_inventory.reservations import GRACE
 from veriseal_inventory.stock import MoveRequest
 
 NOW = dt.datetime.now
@@ -84,7 +85,8 @@ async def test_reservations_expire(world: World) -> None:
     soon = NOW(dt.UTC) + dt.timedelta(minutes=1)
     await world.inv.reservations.reserve(brand.id, "SO-9", [(WINE, 4)], soon)
     assert await world.inv.reservations.expire(NOW(dt.UTC)) == 0
-    assert await world.inv.reservations.expire(soon + dt.timedelta(seconds=1)) == 1
+    assert await world.inv.reservations.expire(soon + dt.timedelta(seconds=1)) == 0  # grace
+    assert await world.inv.reservations.expire(soon + GRACE + dt.timedelta(seconds=1)) == 1
     assert [r.status for r in await world.inv.reservations.held(brand.id, "SO-9")] == ["expired"]
     assert await _level(world, w.id, WINE) == (4, 0, 4)
 
