@@ -14,20 +14,26 @@ from veriseal.ledger import Ledger, open_ledger
 PG_ADMIN = os.environ.get("VERISEAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-async def fresh_ledger(backend: str, tmp: Path, name: str) -> tuple[Ledger, str | None]:
-    """A migrated, empty ledger: ``tmp/<name>.sqlite3`` or the database ``name`` (made
-    anew); with the database's name to :func:`drop` (``None`` for SQLite)."""
+async def fresh_url(backend: str, tmp: Path, name: str) -> tuple[str, str | None]:
+    """The URL of an empty ledger (not migrated): ``tmp/<name>.sqlite3`` or the database
+    ``name`` (made anew), for an :class:`~veriseal.engine.Engine` that migrates its
+    plugins' tables too; with the database's name to :func:`drop` (``None`` for SQLite)."""
     if backend == "sqlite":
-        led = await open_ledger(f"sqlite:///{tmp / f'{name}.sqlite3'}")
-        await led.migrate()
-        return led, None
+        return f"sqlite:///{tmp / f'{name}.sqlite3'}", None
     conn = await asyncpg.connect(PG_ADMIN)
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    led = await open_ledger(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
+
+
+async def fresh_ledger(backend: str, tmp: Path, name: str) -> tuple[Ledger, str | None]:
+    """A migrated, empty ledger: ``tmp/<name>.sqlite3`` or the database ``name`` (made
+    anew); with the database's name to :func:`drop` (``None`` for SQLite)."""
+    url, dropped = await fresh_url(backend, tmp, name)
+    led = await open_ledger(url)
     await led.migrate()
-    return led, name
+    return led, dropped
 
 
 async def drop(name: str | None) -> None:
