@@ -23,8 +23,8 @@ async def _gtin(console: ConsoleLive) -> str:
 async def test_staff_move_stock_and_dealers_see_their_own(console: ConsoleLive) -> None:
     gtin = await _gtin(console)
     admin = await console.client("brand_admin")
-    status, page = await admin.post("/console/inventory/warehouses",
-                                    {"code": "SH1", "name": "上海一号仓", "address": "浦东"})  # fmt: skip
+    new = {"code": "SH1", "name": "上海一号仓", "address": "浦东"}
+    status, page = await admin.post("/console/inventory/warehouses", new)
     assert status == 200 and 'data-location="quarantine"' in page
     move = {"kind": "receive", "warehouse": "SH1", "gtin": gtin, "qty": "12", "lot": "L9",
             "document": "IN-7", "reason": "production", "client_id": "form-1"}  # fmt: skip
@@ -32,8 +32,8 @@ async def test_staff_move_stock_and_dealers_see_their_own(console: ConsoleLive) 
     assert status == 200 and 'id="done"' in page
     status, page = await admin.post("/console/inventory/move", move)  # a resubmitted form
     assert status == 200
-    status, page = await admin.post("/console/inventory/move",
-                                    {**move, "kind": "issue", "qty": "13", "client_id": "f2"})  # fmt: skip
+    too_many = {**move, "kind": "issue", "qty": "13", "client_id": "f2"}
+    status, page = await admin.post("/console/inventory/move", too_many)
     assert status == 409 and "[stock_insufficient]" in page
     status, page = await admin.get("/console/inventory/stock")
     row = re.search(rf'data-warehouse="SH1" data-gtin="{gtin}">(.*?)</tr>', page, re.S)
