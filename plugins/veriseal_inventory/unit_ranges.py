@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from veriseal import (
     IndexRange,
@@ -43,6 +44,7 @@ register_messages(
 
 #: batch id -> inclusive index ranges of that batch
 Units = Mapping[int, Sequence[IndexRange]]
+V = TypeVar("V")
 
 #: the most characters :func:`describe` returns before cutting (messages stay short)
 DESCRIBE_LIMIT = 200
@@ -134,6 +136,26 @@ def describe(units: Units, limit: int = DESCRIBE_LIMIT) -> str:
         used += piece
     rest = count(units) - count(shown)
     return f"{to_text(shown)} (+{rest} more)"
+
+
+def assign(
+    rows: Sequence[tuple[IndexRange, V]], spans: Sequence[IndexRange], value: V | None
+) -> list[tuple[IndexRange, V]]:
+    """One batch's stock rows (disjoint ranges, each with where it is held) after
+    ``spans`` are put at ``value`` (None: taken out of stock). Parts of ``rows`` outside
+    ``spans`` keep their place; touching pieces with equal places are merged, so goods
+    received a case at a time still end up one row per consecutive run."""
+    pieces = [(piece, v) for r, v in rows for piece in subtract_ranges([r], spans)]
+    if value is not None:
+        pieces += [(r, value) for r in normalise_ranges(spans)]
+    pieces.sort(key=lambda p: p[0].first)
+    out: list[tuple[IndexRange, V]] = []
+    for r, v in pieces:
+        if out and out[-1][1] == v and out[-1][0].last + 1 == r.first:
+            out[-1] = (IndexRange(out[-1][0].first, r.last), v)
+        else:
+            out.append((r, v))
+    return out
 
 
 # re.ASCII: \d must not match other scripts' digits, which int() would then read

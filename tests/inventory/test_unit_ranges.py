@@ -84,3 +84,22 @@ def test_bad_text_is_refused(text: str) -> None:
     with pytest.raises(ur.UnitsInvalid) as e:
         ur.parse_text(text)
     assert e.value.code == "stock_units_invalid"
+
+
+@given(st.lists(st.tuples(spans, st.one_of(st.none(), st.integers(1, 3))), max_size=6))
+def test_assign_matches_a_per_index_model(
+    history: list[tuple[list[IndexRange], int | None]],
+) -> None:
+    rows: list[tuple[IndexRange, int]] = []
+    truth: dict[int, int] = {}
+    for moved, place in history:
+        rows = ur.assign(rows, moved, place)
+        for i in model({0: moved}):
+            if place is None:
+                truth.pop(i[1], None)
+            else:
+                truth[i[1]] = place
+        assert {i: v for r, v in rows for i in range(r.first, r.last + 1)} == truth
+        # ordered, disjoint, and no two touching rows with the same place
+        for (r1, v1), (r2, v2) in itertools.pairwise(rows):
+            assert r1.last < r2.first and not (r1.last + 1 == r2.first and v1 == v2)
