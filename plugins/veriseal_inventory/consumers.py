@@ -5,13 +5,17 @@ Each keeps its cursor in the transaction of its effects, so redelivery is harmle
 ``inventory.orders`` reads the commerce plugin's ``commerce.order`` events: an order
 that ends unfulfilled (rejected, cancelled, expired) gives back the stock reserved for
 it. Releasing is idempotent: a reservation released once holds nothing the second
-time."""
+time.
+
+``inventory.shipments`` moves code-tracked units with territories' shipments and
+receipts (see :mod:`.unit_events`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from veriseal.extend import Batch, Consumer, Tx
+from veriseal_inventory.unit_events import SHIPMENTS
 
 #: order statuses that end an order before it ships (commerce's RELEASES_USAGE)
 ENDED = frozenset({"rejected", "cancelled", "expired"})
@@ -33,4 +37,4 @@ async def _on_order(ctx: Any, batch: Batch, tx: Tx) -> None:
 
 ORDERS = Consumer("inventory.orders", frozenset({"commerce.order"}), _on_order)
 
-CONSUMERS: list[Consumer] = [ORDERS]
+CONSUMERS: list[Consumer] = [ORDERS, SHIPMENTS]
