@@ -5,6 +5,7 @@ stream, exactly; untracked outbound; redelivery of a stream batch changes nothin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -183,3 +184,26 @@ async def test_a_brand_shipment_consumes_its_reservation(world: World) -> None:
 
 def _b(w: World, gtin: str) -> int:
     return w.shop.batches[gtin].id
+
+
+async def test_concurrent_receipts_of_one_unit_place_it_once(world: World) -> None:
+    """Four receipts of overlapping codes into four warehouses at once (real concurrent
+    transactions on PostgreSQL): exactly one places each unit, the others are refused."""
+    w, admin = world, world.shop.people["admin"]
+    homes = [w.main, *[await w.warehouse_of(d) for d in ("GD01", "ZJ01", "GZ-R1")]]
+    codes = w.shop.codes(TEA, 0, 12)
+
+    async def receive(i: int) -> str:
+        try:
+            await w.inv.units.receive_codes(admin, homes[i], codes[i * 2 : i * 2 + 6])
+        except VerisealError as exc:
+            return exc.code
+        return "ok"
+
+    outcomes = await asyncio.gather(*(receive(i) for i in range(4)))
+    assert set(outcomes) <= {"ok", "stock_duplicate_code"} and "ok" in outcomes
+    held = [r for h in homes for r in await rows(w, h)]
+    indexes = [i for first, last in held for i in range(first, last + 1)]
+    assert len(indexes) == len(set(indexes))  # no unit in two places
+    total = sum([await sellable(w, h) for h in homes])
+    assert total == len(indexes) == 6 * outcomes.count("ok")
