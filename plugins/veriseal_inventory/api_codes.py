@@ -62,7 +62,8 @@ async def receive_codes(call: Call, path: WarehousePath, query: BrandQuery,
     who, brand, inv = await context(call, query.brand)
     w = await warehouse(inv, brand, path.warehouse)
     done = await inv.units.receive_codes(who, w, body.codes, location=body.location,
-                                         document=body.document, client_id=body.client_id)  # fmt: skip
+                                         document=body.document,
+                                         client_id=body.client_id)  # fmt: skip
     return done.to_dict()
 
 

@@ -133,8 +133,9 @@ def code_alerts(opts: Options, status: str | None, kind: str | None, warehouse: 
             echo_json([a.to_dict() for a in found])
             return
         for a in found:
-            click.echo(f"{a.id}\t{a.at:%Y-%m-%d %H:%M}\t{a.kind}\t{a.units}\twh {a.warehouse_id}"
-                       f"\theld {a.held_warehouse_id or '-'}\t{a.document}\t{a.status}")  # fmt: skip
+            click.echo(f"{a.id}\t{a.at:%Y-%m-%d %H:%M}\t{a.kind}\t{a.units}\t"
+                       f"wh {a.warehouse_id}\theld {a.held_warehouse_id or '-'}\t"
+                       f"{a.document}\t{a.status}")  # fmt: skip
 
     with_context(opts, NAME, go)
 

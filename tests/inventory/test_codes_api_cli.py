@@ -37,14 +37,20 @@ async def test_codes_over_http(world: World) -> None:
             r = await c.request(method, BASE + path, headers=h, json=body)
             return r.status, await r.json()
 
-        status, done = await call("POST", "/warehouses/MAIN/receive-codes", admin,
-                                  {"codes": [case], "document": "GRN-1", "client_id": "a1"})  # fmt: skip
+        first = {"codes": [case], "document": "GRN-1", "client_id": "a1"}
+        status, done = await call("POST", "/warehouses/MAIN/receive-codes", admin, first)
         assert status == 201 and (done["units"], done["ranges"]) == (24, f"{batch}:0-23")
-        status, again = await call("POST", "/warehouses/MAIN/receive-codes", admin,
-                                   {"codes": [case], "document": "GRN-1", "client_id": "a1"})  # fmt: skip
+        status, again = await call("POST", "/warehouses/MAIN/receive-codes", admin, first)
         assert status == 201 and again["replayed"] and again["movements"] == done["movements"]
-        for bad in ({}, {"codes": []}, {"codes": ["x" * 5000]}, {"codes": "abc"},
-                    {"codes": ["not a code"]}, {"codes": [case], "document": "d" * 65}):  # fmt: skip
+        bads: list[Any] = [
+            {},
+            {"codes": []},
+            {"codes": ["x" * 5000]},
+            {"codes": "abc"},
+            {"codes": ["not a code"]},
+            {"codes": [case], "document": "d" * 65},
+        ]
+        for bad in bads:
             status, body = await call("POST", "/warehouses/MAIN/receive-codes", admin, bad)
             assert 400 <= status < 500 and body["error"]["code"], bad
         # a dealer may not receive into the brand's warehouse, nor into another dealer's
