@@ -284,6 +284,7 @@ class CodeStock:
                           note: str) -> store.CodeAlert:  # fmt: skip
         """Close an alert with what was found (``stock.manage`` on a warehouse it names;
         a brand-wide alert needs brand staff)."""
+        self.ctx.require(principal, STOCK_MANAGE, brand_id=brand.id)  # the role, first
         note = note.strip()
         if not note or len(note) > 500:
             raise StockInvalid("say what was found (1 to 500 characters)")
