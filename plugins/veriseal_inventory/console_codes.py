@@ -86,7 +86,7 @@ async def scan(call: ConsoleCall) -> Page | web.StreamResponse:
         text = message(call, exc) + (
             "" if not held else " — " + "; ".join(f"{k}: {v}" for k, v in held.items())
         )
-        return await scan_page(call, text, values=values, status=409 if held else 400)
+        return await scan_page(call, text, values=values, status=exc.http_status)
     kept = {"direction": values["direction"], "warehouse": values["warehouse"],
             "location": values["location"]}  # fmt: skip
     return await scan_page(call, done=done.to_dict(), values=kept)
@@ -95,14 +95,14 @@ async def scan(call: ConsoleCall) -> Page | web.StreamResponse:
 async def where_page(call: ConsoleCall) -> Page:
     who, brand, _, inv = await context(call)
     code = field(call.query, "code", 2000)
-    found, error = None, ""
+    found, error, status = None, "", 200
     if code:
         try:
             found = (await inv.units.where(who, brand, code)).to_dict()
         except VerisealError as exc:
-            error = message(call, exc)
+            error, status = message(call, exc), exc.http_status
     return Page(_T + "where.html", {"brand": brand, "code": code, "found": found,
-                                    "error": error}, 400 if error else 200)  # fmt: skip
+                                    "error": error}, status)  # fmt: skip
 
 
 async def alerts_page(call: ConsoleCall, error: str = "") -> Page:
