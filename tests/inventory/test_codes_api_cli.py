@@ -114,3 +114,13 @@ def test_codes_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "2 unit(s)" in ok("stock", "issue-codes", "MAIN", codes[0], codes[1])
     assert "not in stock" in ok("stock", "where", codes[0])
     assert "sellable" in ok("stock", "levels") and "\t8\t" in ok("stock", "levels")
+
+
+async def test_a_warehouse_named_by_other_digits_is_not_found(world: World) -> None:
+    """ "²" passes str.isdigit() but is no id: a 404, never a 500 (found by the API fuzz)."""
+    admin = await _headers(world, "admin")
+    async with TestClient(TestServer(make_app(world.engine, Limits(per_minute=0)))) as c:
+        for ref in ("%C2%B2", "%D9%A1"):  # superscript two, Arabic-Indic one
+            r = await c.post(f"{BASE}/warehouses/{ref}/issue-codes", headers=admin,
+                             json={"codes": ["x"]})  # fmt: skip
+            assert r.status == 404 and (await r.json())["error"]["code"] == "warehouse_not_found"
