@@ -3,7 +3,9 @@
 
 ``prepare`` (before the transaction) asks territories which units each event's
 movements moved (the ``territories.movement_ranges`` service; without it the batch is
-passed over with nothing done) and reads their batches. ``handle`` then, per event:
+passed over with nothing done) and makes every core lookup the batch needs (batches,
+the organisation's default warehouse, the keepers to tell): none is made inside the
+transaction. ``handle`` then, per event:
 
 - **shipped** by organisation A: the units are taken out of A's warehouses, wherever
   they are in A, with one outbound post (document: the payload's reference, else
@@ -13,8 +15,8 @@ passed over with nothing done) and reads their batches. ``handle`` then, per eve
   ``untracked_outbound`` alert records them for A's keepers.
 - **received** at organisation B: the units are placed in B's default warehouse, main
   stock location, with one inbound post. Units in stock elsewhere are not placed: a
-  ``duplicate_code`` alert names them and where they are; units already in B's stock are
-  left as they are.
+  ``duplicate_code`` alert names them and where they are; units already in one of B's
+  warehouses are left as they are.
 
 Each event is applied once: its key ``stream:<position>`` is remembered with its
 movements in the same transaction (a redelivered batch changes nothing), and the post's
@@ -35,8 +37,11 @@ from veriseal_inventory import unit_ranges as ur
 from veriseal_inventory import units_store as store
 from veriseal_inventory import warehouse_store as wstore
 from veriseal_inventory.errors import StockInsufficient
-from veriseal_inventory.models import LocationKind, Meta, MovementKind
-from veriseal_inventory.units import Alerts, move_units, placed, postings_of
+from veriseal_inventory.models import LocationKind, Meta, MovementKind, Warehouse
+from veriseal_inventory.reservations import Reservations
+from veriseal_inventory.stock import StockService
+from veriseal_inventory.unit_alerts import CodeAlerts, Keepers, duplicates
+from veriseal_inventory.units import move_units, placed, postings_of
 from veriseal_inventory.warehouses import location_in
 
 ACTOR = "system:territories"
@@ -55,30 +60,58 @@ MOVEMENT_RANGES: ServiceKey[MovementRanges] = ServiceKey("territories.movement_r
 
 
 @dataclass(frozen=True)
+class Step:
+    """What ``prepare`` learnt of one event: the units it moved, the organisation's
+    default warehouse (shipped: the shipper's, for its alerts; received: where the units
+    go) and whether that organisation is the brand's own."""
+
+    units: dict[int, list[IndexRange]]
+    home: Warehouse
+    brand_own: bool
+
+
+@dataclass(frozen=True)
 class Prepared:
-    units: dict[int, dict[int, list[IndexRange]]]  # event position -> units it moved
+    steps: dict[int, Step]  # by event position
     batches: dict[int, ItemBatch]
+    keepers: Keepers  # of every warehouse the batch's alerts may name
 
 
 async def prepare(ctx: PluginContext, events: Sequence[StreamEvent]) -> Prepared | None:
-    """The units of each event (None when territories offers no ranges)."""
+    """Every lookup the batch needs, before its transaction opens (see the module
+    docstring); None when territories offers no ranges."""
+    from veriseal_inventory.service import of  # noqa: PLC0415 (the bundle imports this module)
+
     lookup = ctx.optional(MOVEMENT_RANGES)
     if isinstance(lookup, Unavailable):
         return None
-    units: dict[int, dict[int, list[IndexRange]]] = {}
+    inv = of(ctx)
+    steps: dict[int, Step] = {}
     batches: dict[int, ItemBatch] = {}
+    named: set[int] = set()
     for e in events:
-        ids = [int(m) for m in (e.payload or {}).get("movements") or []]
-        if e.brand_id is None or not ids:
+        payload = e.payload or {}
+        ids = [int(m) for m in payload.get("movements") or []]
+        org = payload.get("from_org" if e.kind == "territories.shipped" else "to_org")
+        if e.brand_id is None or not ids or org is None:
             continue
         found = await lookup(e.brand_id, ids)
         moved = ur.of_pairs((b, IndexRange(lo, hi)) for by_batch in found.values()
                             for b, spans in by_batch.items() for lo, hi in spans)  # fmt: skip
+        if not moved:
+            continue
         for b in moved:
             if b not in batches:
                 batches[b] = await ctx.batch(b)
-        units[e.position] = moved
-    return Prepared(units, batches)
+        root = (await ctx.brand_org(await ctx.brand_by_id(e.brand_id))).id
+        home = await inv.warehouses.of_org(e.brand_id, int(org))
+        steps[e.position] = Step(moved, home, int(org) == root)
+        async with ctx.db.read() as tx:
+            named |= {home.id, *(h.place.warehouse_id for h in await store.held(tx, e.brand_id,
+                                                                               moved))}  # fmt: skip
+            named |= {w.id for w in await wstore.of_brand(tx, e.brand_id, [int(org)])}
+    keepers = await CodeAlerts(ctx, inv.warehouses).keepers_of(named)
+    return Prepared(steps, batches, keepers)
 
 
 async def handle(ctx: Any, batch: Batch, tx: Tx) -> None:
@@ -87,37 +120,39 @@ async def handle(ctx: Any, batch: Batch, tx: Tx) -> None:
     prepared = batch.prepared
     if not isinstance(prepared, Prepared):
         return
-    moves = UnitMoves(ctx, Alerts(ctx, of(ctx).warehouses))
+    inv = of(ctx)
+    moves = UnitMoves(inv.stock, inv.reservations, CodeAlerts(ctx, inv.warehouses), prepared)
     for event in batch:
-        units = prepared.units.get(event.position)
-        if not units or event.brand_id is None:
+        step = prepared.steps.get(event.position)
+        if step is None or event.brand_id is None:
             continue
         key = f"stream:{event.position}"
         if await store.applied(tx, event.brand_id, key) is not None:
             continue  # applied by an earlier delivery
         if event.kind == "territories.shipped":
-            ids = await moves.shipped(tx, event, units, prepared.batches)
+            ids = await moves.shipped(tx, event, step)
         else:
-            ids = await moves.received(tx, event, units, prepared.batches)
+            ids = await moves.received(tx, event, step)
         await store.remember(tx, event.brand_id, key, ids)
 
 
 class UnitMoves:
-    def __init__(self, ctx: PluginContext, alerts: Alerts) -> None:
-        self.ctx = ctx
+    """One event's effects, inside the consumer's transaction (no core lookups here:
+    ``prepare`` made them)."""
+
+    def __init__(self, stock: StockService, reservations: Reservations, alerts: CodeAlerts,
+                 prepared: Prepared) -> None:  # fmt: skip
+        self.stock = stock
+        self.reservations = reservations
         self.alerts = alerts
+        self.prepared = prepared
 
-    async def shipped(self, tx: Tx, event: StreamEvent, units: ur.Units,
-                      batches: dict[int, ItemBatch]) -> list[int]:  # fmt: skip
-        from veriseal_inventory.service import of  # noqa: PLC0415
-
+    async def shipped(self, tx: Tx, event: StreamEvent, step: Step) -> list[int]:
         payload = event.payload or {}
-        brand_id, org = int(event.brand_id or 0), payload.get("from_org")
-        if org is None:
-            return []
+        brand_id, units = int(event.brand_id or 0), step.units
         document = _document(payload)
         evidence = _evidence(event, "shipped")
-        warehouses = {w.id: w for w in await wstore.of_brand(tx, brand_id, [int(org)])}
+        warehouses = {w.id for w in await wstore.of_brand(tx, brand_id, [step.home.org_id])}
         await store.lock_batches(tx, units)
         found = await store.held(tx, brand_id, units)
         ours = [h for h in found if h.place.warehouse_id in warehouses]
@@ -126,56 +161,49 @@ class UnitMoves:
         ids: list[int] = []
         if ours:
             postings = postings_of(ours, -1)
-            brand = await self.ctx.brand_by_id(brand_id)
-            if int(org) == (await self.ctx.brand_org(brand)).id and payload.get("reference"):
+            reference = str(payload.get("reference") or "")[:64]
+            if step.brand_own and reference:
                 for wid in sorted({h.place.warehouse_id for h in ours}):
                     counts = _counts([h for h in ours if h.place.warehouse_id == wid])
-                    postings += await of(self.ctx).reservations.consume(
-                        tx, brand_id, str(payload["reference"])[:64], wid, counts
-                    )
+                    postings += await self.reservations.consume(tx, brand_id, reference, wid,
+                                                                counts)  # fmt: skip
             meta = Meta(MovementKind.OUTBOUND, ACTOR, document, "shipped (territories)",
                         None, f"stream:{event.position}:0")  # fmt: skip
             try:
-                ids = await of(self.ctx).stock.post(tx, brand_id, postings, meta,
-                                                    check_available=False)  # fmt: skip
+                # the goods have left: the record follows them (never a refusal for
+                # stock promised to orders), but never below zero on hand
+                ids = await self.stock.post(tx, brand_id, postings, meta, check_available=False)
             except StockInsufficient as exc:
                 evidence = {**evidence, "refused": exc.code, "detail": exc.message}
                 untracked, ours = ur.normalise(units), []
             else:
                 await move_units(tx, brand_id, ours, None)
         if untracked:
-            home = await of(self.ctx).warehouses.of_org_in(tx, brand_id, int(org))
             held_at = {(h.batch_id, h.span): h.place.warehouse_id for h in elsewhere}
-            new = [store.NewAlert("untracked_outbound", b, r, home.id,
+            new = [store.NewAlert("untracked_outbound", b, r, step.home.id,
                                   _holder(held_at, b, r), document, evidence)
                    for b, r in ur.pairs(untracked)]  # fmt: skip
-            await self.alerts.record(tx, brand_id, new)
+            await self.alerts.record(tx, brand_id, new, self.prepared.keepers)
         return ids
 
-    async def received(self, tx: Tx, event: StreamEvent, units: ur.Units,
-                       batches: dict[int, ItemBatch]) -> list[int]:  # fmt: skip
-        from veriseal_inventory.service import of  # noqa: PLC0415
-
-        payload = event.payload or {}
-        brand_id, org = int(event.brand_id or 0), payload.get("to_org")
-        if org is None:
-            return []
-        document = _document(payload)
-        home = await of(self.ctx).warehouses.of_org_in(tx, brand_id, int(org))
+    async def received(self, tx: Tx, event: StreamEvent, step: Step) -> list[int]:
+        brand_id, units, home = int(event.brand_id or 0), step.units, step.home
+        document = _document(event.payload or {})
         main = await location_in(tx, home, None, LocationKind.STOCK)
         await store.lock_batches(tx, units)
         found = await store.held(tx, brand_id, units)
-        elsewhere = [h for h in found if h.place.warehouse_id != home.id]
+        own = {w.id for w in await wstore.of_brand(tx, brand_id, [home.org_id])}
+        elsewhere = [h for h in found if h.place.warehouse_id not in own]
         new = ur.subtract(units, ur.of_pairs((h.batch_id, h.span) for h in found))
         if elsewhere:
-            await self.alerts.duplicates_in(tx, brand_id, home, elsewhere, document,
-                                            _evidence(event, "received"))  # fmt: skip
+            alerts = duplicates(home, elsewhere, document, _evidence(event, "received"))
+            await self.alerts.record(tx, brand_id, alerts, self.prepared.keepers)
         if not new:
             return []
-        rows = placed(new, batches, home.id, main.id)
+        rows = placed(new, self.prepared.batches, home.id, main.id)
         meta = Meta(MovementKind.INBOUND, ACTOR, document, "received (territories)", None,
                     f"stream:{event.position}:0")  # fmt: skip
-        ids = await of(self.ctx).stock.post(tx, brand_id, postings_of(rows, 1), meta)
+        ids = await self.stock.post(tx, brand_id, postings_of(rows, 1), meta)
         await move_units(tx, brand_id, rows, rows[0].place)
         return ids
 

@@ -35,8 +35,9 @@ from veriseal_inventory import units_store as store
 from veriseal_inventory import warehouse_store as wstore
 from veriseal_inventory.errors import StockInvalid
 from veriseal_inventory.models import Meta, MovementKind, Posting, Warehouse
-from veriseal_inventory.permissions import STOCK_ALERT, STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
+from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 from veriseal_inventory.stock import StockService, actor_of
+from veriseal_inventory.unit_alerts import CodeAlerts
 from veriseal_inventory.warehouses import WarehouseService, location_in
 
 register_messages(
@@ -193,7 +194,7 @@ class CodeStock:
                 await _remember(tx, brand.id, client_id, ids)
                 return CodeResult(warehouse.code, ur.count(units), ur.to_text(units), ids)
         # refused: the alert commits on its own, then the refusal is raised
-        alerts = Alerts(self.ctx, self.warehouses)
+        alerts = CodeAlerts(self.ctx, self.warehouses)
         evidence = {"scanned_by": meta.actor, "entries": len(texts), "document": document,
                     "client_id": client_id}  # fmt: skip
         ids = await alerts.duplicates(brand.id, warehouse, taken, document, evidence)
@@ -303,66 +304,6 @@ class CodeStock:
             closed = await store.alert(tx, brand.id, alert_id)
         assert closed is not None
         return closed
-
-
-class Alerts:
-    """Recording code alerts and telling the keepers (``stock_alert``)."""
-
-    def __init__(self, ctx: PluginContext, warehouses: WarehouseService) -> None:
-        self.ctx = ctx
-        self.warehouses = warehouses
-
-    async def duplicates(self, brand_id: int, warehouse: Warehouse, taken: Sequence[store.Held],
-                         document: str, evidence: dict[str, Any]) -> list[int]:  # fmt: skip
-        """Record (own transaction) a duplicate_code alert per range of ``taken``."""
-        async with self.ctx.db.write() as tx:
-            return await self.duplicates_in(tx, brand_id, warehouse, taken, document, evidence)
-
-    async def duplicates_in(self, tx: Tx, brand_id: int, warehouse: Warehouse,
-                            taken: Sequence[store.Held], document: str,
-                            evidence: dict[str, Any]) -> list[int]:  # fmt: skip
-        new = [store.NewAlert("duplicate_code", h.batch_id, h.span, warehouse.id,
-                              h.place.warehouse_id, document, evidence) for h in taken]  # fmt: skip
-        return await self.record(tx, brand_id, new)
-
-    async def record(self, tx: Tx, brand_id: int, new: Sequence[store.NewAlert]) -> list[int]:
-        """Store ``new`` (repeats of open alerts skipped) and send one ``stock_alert``
-        message to the keepers of every warehouse they name (a brand admin keeping both
-        warehouses hears once)."""
-        ids: list[int] = []
-        stored: list[store.NewAlert] = []
-        for a in new:
-            alert_id = await store.add_alert(tx, brand_id, a)
-            if alert_id is not None:
-                ids.append(alert_id)
-                stored.append(a)
-        if stored:
-            await self._notify(tx, stored, ids)
-        return ids
-
-    async def _notify(self, tx: Tx, alerts: Sequence[store.NewAlert],
-                      ids: Sequence[int]) -> None:  # fmt: skip
-        named = sorted({wid for a in alerts for wid in (a.warehouse_id, a.held_warehouse_id)
-                        if wid is not None})  # fmt: skip
-        users: list[int] = []
-        codes: list[str] = []
-        for wid in named:
-            w = await wstore.get(tx, wid)
-            if w is not None:
-                codes.append(w.code)
-                users += await self.warehouses.keepers(w)
-        if not users:
-            return
-        units = ur.describe(ur.of_pairs((a.batch_id, a.span) for a in alerts))
-        kind = alerts[0].kind
-        zh, en = (("疑似重复码（已在他处入库）", "Suspected duplicate codes (in stock elsewhere)")
-                  if kind == "duplicate_code" else
-                  ("出库的码不在库存中", "Codes shipped that were not in stock"))  # fmt: skip
-        where = ", ".join(codes)
-        title = f"{zh} / {en}: {where}"
-        body = f"{zh}（{where}）：{units}\n{en} ({where}): {units}"
-        data = {"warehouses": codes, "kind": kind, "units": units, "alerts": list(ids)}
-        await self.ctx.notify(list(dict.fromkeys(users)), STOCK_ALERT, title, body, data, tx=tx)
 
 
 def _units_of(rows: Sequence[store.Held]) -> dict[int, list[IndexRange]]:
