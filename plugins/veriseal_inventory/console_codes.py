@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from veriseal import InvalidInput, VerisealError
+from veriseal import Brand, InvalidInput, Principal, VerisealError
 from veriseal.extend import Page
 from veriseal_inventory.console_common import BASE, context, field, message
 from veriseal_inventory.permissions import STOCK_MANAGE
@@ -51,11 +51,10 @@ async def scan_page(call: ConsoleCall, error: str = "", done: dict[str, Any] | N
     who, brand, _, inv = await context(call)
     chosen = call.query.get("direction", "receive")
     warehouses = await inv.warehouses.in_scope(who, brand)
-    if not warehouses and who.org is not None and who.org.brand_id == brand.id:
-        # every organisation that holds stock has a default warehouse, made on first use
-        warehouses = [await inv.warehouses.of_org(brand.id, who.org.id)]
     return Page(_T + "scan.html", {
         "brand": brand, "warehouses": warehouses,
+        # no warehouse yet: the organisation's default one is made by the first receipt
+        "own_default": not warehouses and _own_org(who, brand) is not None,
         "error": error, "done": done, "directions": DIRECTIONS,
         "values": values or {"direction": chosen if chosen in DIRECTIONS else "receive"},
         "client_id": "console-" + secrets.token_urlsafe(12),  # a resent form replays
@@ -71,7 +70,11 @@ async def scan(call: ConsoleCall) -> Page | web.StreamResponse:
     try:
         if values["direction"] not in DIRECTIONS:
             raise InvalidInput("choose receive or issue")
-        w = await inv.warehouses.find(brand, values["warehouse"])
+        org_id = _own_org(who, brand)
+        if not values["warehouse"] and org_id is not None:
+            w = await inv.warehouses.of_org(brand.id, org_id)  # made on first use
+        else:
+            w = await inv.warehouses.find(brand, values["warehouse"])
         texts = entries(form)
         if values["direction"] == "receive":
             done = await inv.units.receive_codes(who, w, texts,
@@ -90,6 +93,11 @@ async def scan(call: ConsoleCall) -> Page | web.StreamResponse:
     kept = {"direction": values["direction"], "warehouse": values["warehouse"],
             "location": values["location"]}  # fmt: skip
     return await scan_page(call, done=done.to_dict(), values=kept)
+
+
+def _own_org(who: Principal, brand: Brand) -> int | None:
+    """The caller's organisation when it is one of the brand's (it may hold stock)."""
+    return who.org.id if who.org is not None and who.org.brand_id == brand.id else None
 
 
 async def where_page(call: ConsoleCall) -> Page:
