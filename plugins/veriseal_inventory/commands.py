@@ -8,6 +8,7 @@ import click
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
+    from veriseal_inventory import cli_codes  # noqa: F401, PLC0415 (adds stock receive-codes ...)
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415
 
     return [warehouses, stock]

@@ -4,6 +4,7 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_inventory import console_codes as codes
 from veriseal_inventory import console_stock as stock
 from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 
@@ -14,6 +15,10 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/move", "Receive / issue", "出入库", STOCK_MOVE, "stock", 110),
     ConsolePage(f"{BASE}/movements", "Movements", "出入库流水", STOCK_VIEW, "stock", 120),
     ConsolePage(f"{BASE}/warehouses", "Warehouses", "仓库", STOCK_VIEW, "stock", 130),
+    # code-tracked stock (console_codes)
+    ConsolePage(f"{BASE}/scan", "Scan in / out", "扫码出入库", STOCK_MOVE, "stock", 112),
+    ConsolePage(f"{BASE}/where", "Where is a code?", "查询码的位置", STOCK_VIEW, "stock", 114),
+    ConsolePage(f"{BASE}/code-alerts", "Code alerts", "库存码异常", STOCK_VIEW, "stock", 125),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
@@ -23,4 +28,10 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/movements", stock.movements_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/move", stock.move_page, STOCK_MOVE),
     ConsoleView("POST", f"{BASE}/move", stock.move, STOCK_MOVE),
+    # code-tracked stock (console_codes)
+    ConsoleView("GET", f"{BASE}/scan", codes.scan_page, STOCK_MOVE),
+    ConsoleView("POST", f"{BASE}/scan", codes.scan, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/where", codes.where_page, STOCK_VIEW),
+    ConsoleView("GET", f"{BASE}/code-alerts", codes.alerts_page, STOCK_VIEW),
+    ConsoleView("POST", BASE + r"/code-alerts/{id:\d+}/close", codes.close_alert, STOCK_MANAGE),
 ]  # fmt: skip

@@ -11,7 +11,10 @@ Each keeps its cursor in the transaction of its effects, so redelivery is harmle
   deadline it was made with: until it ships or ends (:data:`PAID_HOLD` as a safety net).
 
 Both are idempotent: a reservation released once holds nothing the second time, and
-extending twice sets the same kind of deadline."""
+extending twice sets the same kind of deadline.
+
+``inventory.shipments`` moves code-tracked units with territories' shipments and
+receipts (see :mod:`.unit_events`)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import datetime as dt
 from typing import Any
 
 from veriseal.extend import Batch, Consumer, Tx
+from veriseal_inventory.unit_events import SHIPMENTS
 
 #: order statuses after which nothing more ships under the order's reservation
 ENDED = frozenset({"rejected", "cancelled", "expired", "fulfilled", "closed"})
@@ -47,4 +51,4 @@ async def _on_order(ctx: Any, batch: Batch, tx: Tx) -> None:
 
 ORDERS = Consumer("inventory.orders", frozenset({"commerce.order"}), _on_order)
 
-CONSUMERS: list[Consumer] = [ORDERS]
+CONSUMERS: list[Consumer] = [ORDERS, SHIPMENTS]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from veriseal.extend import PluginContext
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
+from veriseal_inventory.units import CodeStock
 from veriseal_inventory.warehouses import WarehouseService
 
 
@@ -19,12 +20,14 @@ class Inventory:
     warehouses: WarehouseService
     stock: StockService
     reservations: Reservations
+    units: CodeStock
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock))
+        units = CodeStock(ctx, warehouses, stock)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units)
 
 
 _STATE = "services"

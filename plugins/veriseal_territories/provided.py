@@ -45,6 +45,19 @@ transit to the receiver, its id as a string -> units per GTIN)::
                            client_id: str | None = None) -> Shipped: ...
 
     SHIP = ServiceKey[Ship]("territories.ship")
+
+``territories.movement_ranges``: exactly which units the brand's movements moved (the
+ids of a ``territories.shipped`` / ``territories.received`` payload's ``movements``):
+movement id -> batch id -> item ranges as inclusive ``(first, last)`` index pairs,
+sorted, disjoint and merged where adjacent. Ids of other brands' movements and unknown
+ids are left out; a movement that moved nothing maps to ``{}``. A stock keeper uses it to
+move exactly the units scanned::
+
+    class MovementRanges(Protocol):
+        async def __call__(self, brand_id: int, movement_ids: Sequence[int]
+                           ) -> dict[int, dict[int, list[tuple[int, int]]]]: ...
+
+    MOVEMENT_RANGES = ServiceKey[MovementRanges]("territories.movement_ranges")
 """
 
 from __future__ import annotations
@@ -154,9 +167,36 @@ def shipper(ctx: PluginContext) -> Ship:
     return ship
 
 
+class MovementRanges(Protocol):
+    """The ``territories.movement_ranges`` service (see the module docstring)."""
+
+    async def __call__(
+        self, brand_id: int, movement_ids: Sequence[int]
+    ) -> dict[int, dict[int, list[tuple[int, int]]]]: ...
+
+
+MOVEMENT_RANGES: ServiceKey[MovementRanges] = ServiceKey("territories.movement_ranges")
+
+
+def movement_ranges(ctx: PluginContext) -> MovementRanges:
+    """The ranges of movements, as plain tuples (no territories type crosses over)."""
+
+    async def lookup(
+        brand_id: int, movement_ids: Sequence[int]
+    ) -> dict[int, dict[int, list[tuple[int, int]]]]:
+        found = await of(ctx).shipments.ranges_of(brand_id, movement_ids)
+        return {
+            m: {b: [(r.first, r.last) for r in spans] for b, spans in by_batch.items()}
+            for m, by_batch in found.items()
+        }
+
+    return lookup
+
+
 def services(ctx: PluginContext) -> list[Provided[Any]]:
     return [
         Provided(AUTHORIZE, authorizer(ctx)),
         Provided(DEALER, dealer_lookup(ctx)),
         Provided(SHIP, shipper(ctx)),
+        Provided(MOVEMENT_RANGES, movement_ranges(ctx)),
     ]

@@ -569,6 +569,36 @@ class ShipmentService:
             for r in found
         ]
 
+    async def ranges_of(
+        self, brand_id: int, movement_ids: Sequence[int]
+    ) -> dict[int, dict[int, list[IndexRange]]]:
+        """The units each of the brand's movements moved: movement id -> batch id ->
+        normalised item ranges. Ids of other brands' movements, or of none, are left
+        out; a movement that moved nothing (a replayed receipt) maps to ``{}``."""
+        wanted = sorted({int(m) for m in movement_ids})
+        out: dict[int, dict[int, list[IndexRange]]] = {}
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            async with self.ctx.db.read() as tx:
+                found = await tx.fetch(
+                    "SELECT m.id, r.batch_id, r.first_index, r.last_index"
+                    " FROM territories_movements m LEFT JOIN territories_movement_ranges r"
+                    f" ON r.movement_id = m.id WHERE m.brand_id = ? AND m.id IN ({marks})",
+                    brand_id,
+                    *chunk,
+                )
+            for row in found:
+                by_batch = out.setdefault(int(row["id"]), {})
+                if row["batch_id"] is not None:
+                    by_batch.setdefault(int(row["batch_id"]), []).append(
+                        IndexRange(int(row["first_index"]), int(row["last_index"]))
+                    )
+        return {
+            m: {b: ranges.normalise(r) for b, r in sorted(by_batch.items())}
+            for m, by_batch in sorted(out.items())
+        }
+
     async def movements(
         self, brand_id: int, since: dt.datetime | None = None, limit: int = 1000
     ) -> list[dict[str, Any]]:

@@ -166,6 +166,12 @@ EXPECTED: dict[str, str] = {
     "GET /console/categories": "catalogue.read",
     "POST /console/categories/new": "catalogue.write",
     r"POST /console/categories/{id:\d+}": "catalogue.write",
+    # the inventory plugin's code-tracked stock (plugins/veriseal_inventory/console_codes.py)
+    "GET /console/inventory/scan": "stock.move",
+    "POST /console/inventory/scan": "stock.move",
+    "GET /console/inventory/where": "stock.view",
+    "GET /console/inventory/code-alerts": "stock.view",
+    r"POST /console/inventory/code-alerts/{id:\d+}/close": "stock.manage",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -50,4 +50,5 @@ async def test_authorize_through_the_registry(network: World) -> None:
         "territories.authorize": "territories",
         "territories.dealer": "territories",
         "territories.ship": "territories",
+        "territories.movement_ranges": "territories",
     }
