@@ -1,0 +1,1 @@
+"""Veriseal inventory plugin: stock per warehouse from an append-only movement ledger."""
