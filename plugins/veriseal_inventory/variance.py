@@ -1,31 +1,34 @@
 """A stocktake's variance: what was expected, what was counted, what to adjust. Pure.
 
 A count freezes the expected quantity of each line (location, GTIN, lot) from the
-balances at its start and remembers where the movement ledger stood then. Stock keeps
-moving while people count; each movement posted since the freeze is a :class:`Move`,
-and each counted figure remembers the last movement visible when it was recorded
-(its watermark, :attr:`Counted.seq`).
+balances at its start. Stock keeps moving while people count, so each counted figure
+keeps the ledger's quantity of its line at the moment it was recorded
+(:attr:`Counted.expected`), and the report reads the line's quantity now. Balances are
+the sum of the movements (``veriseal stock rebuild --check``), so ``expected_now -
+expected_at_start`` is the net of every movement posted since the freeze.
 
 Contracts of :func:`compute`:
 
-- ``expected_now = expected_at_start + moved_since`` (every move since the freeze);
-- a counted line's difference is ``counted - expected_at_count``, where
-  ``expected_at_count`` is the expected quantity including only the moves up to the
-  count's watermark. Moves after the count changed the shelf and the ledger alike, so
-  the adjustment posted now against ``expected_now`` brings the ledger to
-  ``counted + moved after the count``: no movement is counted twice;
+- ``moved_since = expected_now - expected_at_start``;
+- a counted line's difference is ``counted - expected_at_count``: moves before the count
+  are in both figures, moves after it changed the shelf and the ledger alike, so the
+  adjustment posted on ``expected_now`` brings the ledger to ``counted + moved after the
+  count``: no movement is counted twice;
 - a line not counted (``counted is None``) has no difference, no value and NEVER
   produces an adjustment: an empty count changes nothing (Odoo once zeroed stock when
   an empty count was applied);
-- a line that any move touched since the freeze is ``outdated``: its counters should
-  check it again (a picked-but-not-posted move is invisible to the arithmetic);
+- a line that any movement touched since the freeze (``moved``, even when the moves
+  net to zero) is ``outdated``: its counters should check it again, since a
+  picked-but-not-posted move is invisible to the arithmetic;
 - ``value = difference * unit_cost`` in fen when the unit cost is known, else ``None``;
-- lines come out sorted by key; a line exists for every key frozen, moved or counted.
+- lines come out sorted by key; a line exists for every key frozen, present now, moved
+  or counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -44,35 +47,27 @@ class LineKey(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Move:
-    """One posted movement's change of one line's on-hand quantity since the freeze."""
-
-    seq: int  # the movement's position in the ledger (its id): later is larger
-    key: LineKey
-    quantity: int  # signed: + in, - out
-
-
-@dataclass(frozen=True)
 class Counted:
-    """A counted figure and the last movement ``seq`` visible when it was recorded."""
+    """A counted figure and the ledger's on-hand quantity of its line when it was recorded."""
 
     quantity: int
-    seq: int
+    expected: int
 
 
 @dataclass(frozen=True)
 class VarianceLine:
     key: LineKey
     expected_at_start: int
-    moved_since: int  # net change of every move since the freeze
+    expected_now: int
     counted: int | None
     expected_at_count: int | None  # None when not counted
     unit_cost: int | None  # fen per unit, None when unknown
     outdated: bool
 
     @property
-    def expected_now(self) -> int:
-        return self.expected_at_start + self.moved_since
+    def moved_since(self) -> int:
+        """The net of the movements posted on the line since the freeze."""
+        return self.expected_now - self.expected_at_start
 
     @property
     def difference(self) -> int | None:
@@ -155,43 +150,34 @@ def check_counted(quantity: object) -> int:
 
 def compute(
     frozen: Mapping[LineKey, int],
-    moves: Iterable[Move],
+    now: Mapping[LineKey, int],
+    moved: AbstractSet[LineKey],
     counts: Mapping[LineKey, Counted],
     unit_costs: Mapping[str, int],
 ) -> VarianceReport:
     """The variance of a count (see the module's contracts).
 
-    ``frozen``: expected on-hand per line at the start; ``moves``: every movement posted
-    since the freeze on the count's lines; ``counts``: the latest counted figure per line;
-    ``unit_costs``: fen per unit by GTIN (a GTIN missing has no value).
+    ``frozen``: expected on-hand per line at the start; ``now``: on-hand per line now (a
+    line missing is 0); ``moved``: lines a movement touched since the freeze; ``counts``:
+    the latest counted figure per line; ``unit_costs``: fen per unit by GTIN (a GTIN
+    missing has no value).
     """
     for figure in counts.values():
         check_counted(figure.quantity)
-    moved: dict[LineKey, int] = {}
-    touched: set[LineKey] = set()
-    before_count: dict[LineKey, int] = {}
-    for move in moves:
-        if move.quantity == 0:
-            continue  # a reservation-only posting leaves the shelf as it was
-        moved[move.key] = moved.get(move.key, 0) + move.quantity
-        touched.add(move.key)
-        seen = counts.get(move.key)
-        if seen is not None and move.seq <= seen.seq:
-            before_count[move.key] = before_count.get(move.key, 0) + move.quantity
-    keys = sorted(set(frozen) | touched | set(counts))
+    keys = sorted(set(frozen) | set(now) | set(moved) | set(counts))
     lines = []
     for key in keys:
-        start = frozen.get(key, 0)
+        start, current = frozen.get(key, 0), now.get(key, 0)
         counted = counts.get(key)
         lines.append(
             VarianceLine(
                 key=key,
                 expected_at_start=start,
-                moved_since=moved.get(key, 0),
+                expected_now=current,
                 counted=None if counted is None else counted.quantity,
-                expected_at_count=None if counted is None else start + before_count.get(key, 0),
+                expected_at_count=None if counted is None else counted.expected,
                 unit_cost=unit_costs.get(key.gtin),
-                outdated=key in touched,
+                outdated=key in moved or current != start,
             )
         )
     return VarianceReport(tuple(lines))

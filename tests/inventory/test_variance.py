@@ -15,7 +15,8 @@ from veriseal_inventory.variance import (
     MAX_QUANTITY,
     Counted,
     LineKey,
-    Move,
+    VarianceLine,
+    VarianceReport,
     adjustments,
     check_counted,
     compute,
@@ -28,76 +29,87 @@ B = LineKey(1, WINE, "")
 C = LineKey(2, TEA, "L1")
 
 
+def line_of(report: VarianceReport, key: LineKey) -> VarianceLine:
+    (found,) = [line for line in report.lines if line.key == key]
+    return found
+
+
 def test_an_empty_count_changes_nothing() -> None:
-    report = compute({A: 10, B: 5}, [], {}, {TEA: 150})
+    report = compute({A: 10, B: 5}, {A: 10, B: 5}, set(), {}, {TEA: 150})
     assert adjustments(report) == []
-    assert report.uncounted == 2 and report.counted == 0
+    assert report.uncounted == 2 and report.counted == 0 and report.outdated == 0
     assert all(line.difference is None and line.value is None for line in report.lines)
     assert {line.key: line.after_apply for line in report.lines} == {A: 10, B: 5}
     assert (report.gain_value, report.loss_value, report.net_value) == (0, 0, 0)
 
 
 def test_lines_come_sorted_by_key() -> None:
-    report = compute({C: 1, A: 2}, [Move(1, B, 1)], {}, {})
+    report = compute({C: 1, A: 2}, {C: 1, A: 2, B: 1}, {B}, {}, {})
     assert [line.key for line in report.lines] == sorted([A, B, C])
 
 
 def test_a_shortfall_with_its_value() -> None:
-    report = compute({A: 10, B: 5}, [], {A: Counted(8, 0)}, {TEA: 150})
+    report = compute({A: 10, B: 5}, {A: 10, B: 5}, set(), {A: Counted(8, 10)}, {TEA: 150})
     (adj,) = adjustments(report)
     assert (adj.key, adj.quantity, adj.value) == (A, -2, -300)
     assert report.loss_value == 300 and report.gain_value == 0 and report.net_value == -300
-    line_b = next(line for line in report.lines if line.key == B)
-    assert line_b.counted is None  # B was not counted: left alone
+    assert line_of(report, B).counted is None  # B was not counted: left alone
 
 
 def test_a_surplus_on_a_line_nobody_expected() -> None:
-    report = compute({A: 10}, [], {C: Counted(4, 0)}, {TEA: 150})
+    report = compute({A: 10}, {A: 10}, set(), {C: Counted(4, 0)}, {TEA: 150})
     (adj,) = adjustments(report)
     assert (adj.key, adj.quantity, adj.value) == (C, 4, 600)
-    line_c = next(line for line in report.lines if line.key == C)
-    assert line_c.expected_at_start == 0 and line_c.expected_at_count == 0
+    assert line_of(report, C).expected_at_start == 0
+    assert line_of(report, C).expected_at_count == 0
 
 
 def test_a_move_before_the_line_was_counted() -> None:
-    # 10 frozen; 3 shipped (movement 5); then counted 7 with movement 5 visible
-    report = compute({A: 10}, [Move(5, A, -3)], {A: Counted(7, 5)}, {})
+    # 10 frozen; 3 shipped; then counted 7 while the ledger said 7
+    report = compute({A: 10}, {A: 7}, {A}, {A: Counted(7, 7)}, {})
     (line,) = report.lines
     assert (line.expected_at_start, line.moved_since, line.expected_now) == (10, -3, 7)
     assert line.difference == 0 and line.outdated and adjustments(report) == []
 
 
 def test_a_move_after_the_line_was_counted_is_not_counted_twice() -> None:
-    # 10 frozen and counted 10 (movement 4 the last); then 3 shipped (movement 5)
-    report = compute({A: 10}, [Move(5, A, -3)], {A: Counted(10, 4)}, {})
+    # 10 frozen and counted 10; then 3 shipped
+    report = compute({A: 10}, {A: 7}, {A}, {A: Counted(10, 10)}, {})
     (line,) = report.lines
     assert line.expected_now == 7 and line.expected_at_count == 10
     assert line.difference == 0 and line.after_apply == 7 and line.outdated
 
 
 def test_a_real_loss_found_while_stock_moves() -> None:
-    # 10 frozen, 2 received (m3), counted 9 (m3 visible: 12 expected), 4 shipped (m7)
-    moves = [Move(3, A, 2), Move(7, A, -4)]
-    report = compute({A: 10}, moves, {A: Counted(9, 3)}, {TEA: 100})
+    # 10 frozen, 2 received, counted 9 (the ledger said 12), 4 shipped (8 now)
+    report = compute({A: 10}, {A: 8}, {A}, {A: Counted(9, 12)}, {TEA: 100})
     (line,) = report.lines
     assert (line.expected_now, line.expected_at_count, line.difference) == (8, 12, -3)
     assert line.after_apply == 5 and line.value == -300  # 9 on the shelf, then 4 left
 
 
-def test_reservation_only_postings_do_not_outdate_a_line() -> None:
-    report = compute({A: 10}, [Move(3, A, 0)], {}, {})
-    assert not report.lines[0].outdated and report.outdated == 0
+def test_moves_netting_to_zero_still_outdate_a_line() -> None:
+    report = compute({A: 10}, {A: 10}, {A}, {}, {})
+    assert report.lines[0].outdated and report.lines[0].moved_since == 0
 
 
-def test_moves_on_lines_not_frozen_show_up_uncounted() -> None:
-    report = compute({A: 10}, [Move(3, B, 6)], {}, {})
-    line_b = next(line for line in report.lines if line.key == B)
-    assert line_b.outdated and line_b.expected_now == 6
+def test_a_changed_balance_outdates_a_line_without_a_move_seen() -> None:
+    # (a post committing as the count froze: its movement id may sort before the freeze)
+    report = compute({A: 10}, {A: 12}, set(), {}, {})
+    assert report.lines[0].outdated
+
+
+def test_lines_not_frozen_show_up_uncounted() -> None:
+    report = compute({A: 10}, {A: 10, B: 6}, {B}, {}, {})
+    line_b = line_of(report, B)
+    assert line_b.outdated and line_b.expected_now == 6 and line_b.expected_at_start == 0
     assert adjustments(report) == []
 
 
 def test_unknown_costs_are_counted_apart() -> None:
-    report = compute({A: 10, B: 5}, [], {A: Counted(11, 0), B: Counted(3, 0)}, {TEA: 20})
+    report = compute(
+        {A: 10, B: 5}, {A: 10, B: 5}, set(), {A: Counted(11, 10), B: Counted(3, 5)}, {TEA: 20}
+    )
     assert report.gain_value == 20 and report.loss_value == 0 and report.unvalued == 1
     assert {a.key: a.value for a in adjustments(report)} == {A: 20, B: None}
 
@@ -111,7 +123,7 @@ def test_counted_figures_are_whole_and_in_range(bad: object) -> None:
 
 def test_compute_refuses_a_negative_count() -> None:
     with pytest.raises(StocktakeInvalid):
-        compute({A: 1}, [], {A: Counted(-1, 0)}, {})
+        compute({A: 1}, {A: 1}, set(), {A: Counted(-1, 1)}, {})
 
 
 # ---- a simulated warehouse ---------------------------------------------------------
@@ -125,8 +137,7 @@ class World:
 
     shelf: dict[LineKey, int]
     ledger: dict[LineKey, int]
-    seq: int = 100
-    moves: list[Move] = field(default_factory=list)
+    moved: set[LineKey] = field(default_factory=set)
     counts: dict[LineKey, Counted] = field(default_factory=dict)
 
 
@@ -152,18 +163,17 @@ def test_applying_makes_counted_lines_true_and_leaves_the_rest(
         shelf={k: max(0, ledger0[k] + drift[k]) for k in KEYS},  # shrinkage, miscounts
         ledger=dict(ledger0),
     )
-    frozen = dict(ledger0)
     for kind, key, wanted in plan:
-        if kind == "count":
-            world.counts[key] = Counted(world.shelf[key], world.seq)  # what a counter sees
+        if kind == "count":  # what a counter sees, and what the ledger said then
+            world.counts[key] = Counted(world.shelf[key], world.ledger[key])
             continue
         qty = max(wanted, -world.shelf[key], -world.ledger[key])  # nothing goes below 0
-        world.seq += 1
-        world.shelf[key] += qty  # a real move changes the shelf and the ledger alike
-        world.ledger[key] += qty
-        world.moves.append(Move(world.seq, key, qty))
+        if qty:
+            world.shelf[key] += qty  # a real move changes the shelf and the ledger alike
+            world.ledger[key] += qty
+            world.moved.add(key)
     costs = {TEA: 7, WINE: 3} if with_costs else {}
-    report = compute(frozen, world.moves, world.counts, costs)
+    report = compute(ledger0, world.ledger, world.moved, world.counts, costs)
     after = dict(world.ledger)
     for adj in adjustments(report):
         assert adj.key in world.counts and adj.quantity != 0
@@ -173,10 +183,10 @@ def test_applying_makes_counted_lines_true_and_leaves_the_rest(
             assert after[key] == world.shelf[key]  # the ledger now tells the truth
         else:
             assert after[key] == world.ledger[key]  # never zeroed, never touched
-        line = next(line for line in report.lines if line.key == key)
-        assert line.expected_now == world.ledger[key]
+        line = line_of(report, key)
+        assert line.moved_since == world.ledger[key] - ledger0[key]
         assert line.after_apply == after[key]
-        assert line.outdated == any(m.key == key and m.quantity for m in world.moves)
+        assert line.outdated == (key in world.moved)
     if with_costs:
         assert report.net_value == sum(a.value or 0 for a in adjustments(report))
         assert report.unvalued == 0
