@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from veriseal.extend import PluginContext
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
+from veriseal_inventory.stocktake import Counts
 from veriseal_inventory.warehouses import WarehouseService
 
 
@@ -19,12 +20,13 @@ class Inventory:
     warehouses: WarehouseService
     stock: StockService
     reservations: Reservations
+    counts: Counts
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock))
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), Counts(ctx, warehouses, stock))
 
 
 _STATE = "services"
