@@ -9,5 +9,6 @@ import click
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415
+    from veriseal_inventory.cli_stocktake import stocktake  # noqa: PLC0415
 
-    return [warehouses, stock]
+    return [warehouses, stock, stocktake]

@@ -7,5 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal_inventory.api_stock import ENDPOINTS as STOCK
+from veriseal_inventory.api_stocktake import ENDPOINTS as STOCKTAKE
 
-ROUTES: list[Any] = [*STOCK]
+ROUTES: list[Any] = [*STOCK, *STOCKTAKE]
