@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
 from veriseal_inventory import console_stock as stock
-from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
+from veriseal_inventory import console_stocktake as stocktake
+from veriseal_inventory.permissions import (
+    STOCK_APPROVE,
+    STOCK_COUNT,
+    STOCK_MANAGE,
+    STOCK_MOVE,
+    STOCK_VIEW,
+)
 
 BASE = "/console/inventory"
+_ST = BASE + r"/stocktakes/{id:\d+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/stock", "Stock", "库存", STOCK_VIEW, "stock", 100),
     ConsolePage(f"{BASE}/move", "Receive / issue", "出入库", STOCK_MOVE, "stock", 110),
     ConsolePage(f"{BASE}/movements", "Movements", "出入库流水", STOCK_VIEW, "stock", 120),
     ConsolePage(f"{BASE}/warehouses", "Warehouses", "仓库", STOCK_VIEW, "stock", 130),
+    ConsolePage(f"{BASE}/stocktakes", "Stocktakes", "盘点", STOCK_COUNT, "stock", 140),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
@@ -23,4 +32,13 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/movements", stock.movements_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/move", stock.move_page, STOCK_MOVE),
     ConsoleView("POST", f"{BASE}/move", stock.move, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/stocktakes", stocktake.list_page, STOCK_COUNT),
+    ConsoleView("POST", f"{BASE}/stocktakes", stocktake.open_count, STOCK_COUNT),
+    ConsoleView("GET", _ST, stocktake.count_page, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/count", stocktake.count, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/scan", stocktake.scan, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/submit", stocktake.submit, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/end", stocktake.end, STOCK_COUNT),
+    ConsoleView("GET", _ST + "/report", stocktake.report_page, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/decide", stocktake.decide, STOCK_APPROVE),
 ]  # fmt: skip
