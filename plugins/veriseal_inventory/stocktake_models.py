@@ -118,7 +118,7 @@ class StocktakeView:
         return [ln for ln in self.report.lines if ln.counted is not None or ln.outdated]
 
     def line_dict(self, line: VarianceLine) -> dict[str, Any]:
-        row = self.rows.get(tuple(line.key))  # type: ignore[arg-type]
+        row = self.rows.get(line.key)
         out: dict[str, Any] = {
             "location_id": line.key.location_id,
             "location": self.locations.get(line.key.location_id, ""),
