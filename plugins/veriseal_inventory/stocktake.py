@@ -30,7 +30,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from veriseal import SYSTEM_PRINCIPAL, Brand, Principal
+from veriseal import SYSTEM_PRINCIPAL, Action, Brand, Principal
 from veriseal.extend import PluginContext, Tx
 from veriseal_inventory import stocktake_store as store
 from veriseal_inventory import warehouse_store as wstore
@@ -117,9 +117,17 @@ class Counts:
             raise StocktakeNotFound(f"no stocktake {stocktake_id}", stocktake=stocktake_id)
         return found, await self.warehouses.get(found.warehouse_id)
 
-    async def show(self, principal: Principal, brand: Brand, stocktake_id: int) -> StocktakeView:
+    async def _load(self, principal: Principal, brand: Brand, stocktake_id: int,
+                    action: Action) -> tuple[Stocktake, Warehouse]:  # fmt: skip
+        """:meth:`load` for ``principal`` doing ``action``: the role is checked first, so
+        who may not act learns nothing of which counts exist; then the warehouse's scope."""
+        self.ctx.require(principal, action, brand_id=brand.id)
         st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_COUNT, w)
+        await self.warehouses.require(principal, action, w)
+        return st, w
+
+    async def show(self, principal: Principal, brand: Brand, stocktake_id: int) -> StocktakeView:
+        st, _ = await self._load(principal, brand, stocktake_id, STOCK_COUNT)
         async with self.ctx.db.read() as tx:
             return await self._view(tx, principal, st)
 
@@ -164,8 +172,7 @@ class Counts:
     # -- counting ----------------------------------------------------------------------
     async def _counting(self, principal: Principal, brand: Brand, stocktake_id: int
                         ) -> tuple[Stocktake, Warehouse]:  # fmt: skip
-        st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_COUNT, w)
+        st, w = await self._load(principal, brand, stocktake_id, STOCK_COUNT)
         next_status(st.status, CountAction.COUNT)  # refused early: nothing resolved
         return st, w
 
@@ -225,8 +232,7 @@ class Counts:
     async def submit(self, principal: Principal, brand: Brand, stocktake_id: int, reason: str,
                      unit_costs: Mapping[str, int] | None = None) -> StocktakeView:  # fmt: skip
         """Propose the variance with a reason (and unit costs in fen, for its value)."""
-        st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_COUNT, w)
+        st, w = await self._load(principal, brand, stocktake_id, STOCK_COUNT)
         reason = checked_reason(reason)
         costs = _costs(unit_costs or {})
         me = actor_of(principal)
@@ -245,8 +251,7 @@ class Counts:
     async def approve(self, principal: Principal, brand: Brand, stocktake_id: int,
                       note: str = "") -> StocktakeView:  # fmt: skip
         """Apply the proposal: one ``adjustment`` movement per counted difference."""
-        st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_APPROVE, w)
+        st, w = await self._load(principal, brand, stocktake_id, STOCK_APPROVE)
         note = checked_reason(note, required=False)
         actor = actor_of(principal)
         async with self.ctx.db.write() as tx:
@@ -272,8 +277,7 @@ class Counts:
     async def reject(self, principal: Principal, brand: Brand, stocktake_id: int,
                      reason: str) -> StocktakeView:  # fmt: skip
         """Refuse the proposal with a reason; the count goes back for a recount (or close)."""
-        st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_APPROVE, w)
+        st, w = await self._load(principal, brand, stocktake_id, STOCK_APPROVE)
         reason = checked_reason(reason)
         actor = actor_of(principal)
         async with self.ctx.db.write() as tx:
@@ -292,8 +296,7 @@ class Counts:
         """``cancel`` a count not yet submitted, or ``close`` a rejected one."""
         if action not in (CountAction.CANCEL, CountAction.CLOSE):
             raise StocktakeInvalid("a count ends by cancel or close")
-        st, w = await self.load(brand, stocktake_id)
-        await self.warehouses.require(principal, STOCK_COUNT, w)
+        st, _ = await self._load(principal, brand, stocktake_id, STOCK_COUNT)
         async with self.ctx.db.write() as tx:
             locked = await self._locked(tx, st.id, action)
             await store.transition(tx, st.id, locked.status, next_status(locked.status, action),
