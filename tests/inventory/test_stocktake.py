@@ -4,6 +4,7 @@ changes nothing, scanned codes, and random action sequences against the machine.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -239,3 +240,21 @@ async def test_random_sequences_follow_the_model(world: World, actions: list[str
         assert (await counts.show(admin, brand, count.id)).stocktake.status == state
     after = await on_hand(world, w)
     assert after == ({**before, (TEA, "L1"): 9} if applied else before)
+
+
+async def test_two_approvers_at_once_apply_it_once(world: World) -> None:
+    """Real concurrent transactions (PostgreSQL: the count's row lock): one approval
+    wins, the other is refused, and the adjustment is posted once."""
+    w = await stocked(world)
+    brand, counts, op = world.shop.brand, world.inv.counts, world.shop.people["operator"]
+    st = await counts.open(op, w)
+    await counts.count(op, brand, st.id, [CountLine(TEA, 6, "L1")])
+    await counts.submit(op, brand, st.id, "concurrent")
+    first, second = world.shop.people["admin"], await person(world, Role.BRAND_ADMIN)
+    results = await asyncio.gather(counts.approve(first, brand, st.id),
+                                   counts.approve(second, brand, st.id),
+                                   return_exceptions=True)  # fmt: skip
+    assert sorted(type(r).__name__ for r in results) == ["StocktakeTransition", "StocktakeView"]
+    assert await on_hand(world, w) == {(TEA, "L1"): 6, (WINE, ""): 5}
+    moves = await world.inv.stock.movements(SYSTEM, brand, MovementQuery(document=st.number))
+    assert [m.quantity for m in moves] == [-4]
