@@ -105,10 +105,11 @@ async def count(call: ConsoleCall) -> Page | web.StreamResponse:
 async def scan(call: ConsoleCall) -> Page | web.StreamResponse:
     who, brand, _, inv = await context(call)
     form = await call.form()
-    values = {"codes": field(form, "codes", 400_000), "code": field(form, "code", 300),
-              "location": field(form, "location", 32)}  # fmt: skip
-    texts = [t for t in [*values["codes"].splitlines(), values["code"]] if t.strip()]
+    values: dict[str, str] = {}
     try:
+        values = {"codes": field(form, "codes", 400_000), "code": field(form, "code", 300),
+                  "location": field(form, "location", 32)}  # fmt: skip
+        texts = [t for t in [*values["codes"].splitlines(), values["code"]] if t.strip()]
         if not texts:
             raise InvalidInput("scan or type at least one code")
         got = await inv.counts.count_codes(who, brand, call.int_param("id"), texts,
