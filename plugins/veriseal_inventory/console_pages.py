@@ -6,9 +6,17 @@ from __future__ import annotations
 from veriseal.extend import ConsolePage, ConsoleView
 from veriseal_inventory import console_codes as codes
 from veriseal_inventory import console_stock as stock
-from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
+from veriseal_inventory import console_stocktake as stocktake
+from veriseal_inventory.permissions import (
+    STOCK_APPROVE,
+    STOCK_COUNT,
+    STOCK_MANAGE,
+    STOCK_MOVE,
+    STOCK_VIEW,
+)
 
 BASE = "/console/inventory"
+_ST = BASE + r"/stocktakes/{id:\d+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/stock", "Stock", "库存", STOCK_VIEW, "stock", 100),
@@ -19,6 +27,7 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/scan", "Scan in / out", "扫码出入库", STOCK_MOVE, "stock", 112),
     ConsolePage(f"{BASE}/where", "Where is a code?", "查询码的位置", STOCK_VIEW, "stock", 114),
     ConsolePage(f"{BASE}/code-alerts", "Code alerts", "库存码异常", STOCK_VIEW, "stock", 125),
+    ConsolePage(f"{BASE}/stocktakes", "Stocktakes", "盘点", STOCK_COUNT, "stock", 140),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
@@ -34,4 +43,13 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/where", codes.where_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/code-alerts", codes.alerts_page, STOCK_VIEW),
     ConsoleView("POST", BASE + r"/code-alerts/{id:\d+}/close", codes.close_alert, STOCK_MANAGE),
+    ConsoleView("GET", f"{BASE}/stocktakes", stocktake.list_page, STOCK_COUNT),
+    ConsoleView("POST", f"{BASE}/stocktakes", stocktake.open_count, STOCK_COUNT),
+    ConsoleView("GET", _ST, stocktake.count_page, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/count", stocktake.count, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/scan", stocktake.scan, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/submit", stocktake.submit, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/end", stocktake.end, STOCK_COUNT),
+    ConsoleView("GET", _ST + "/report", stocktake.report_page, STOCK_COUNT),
+    ConsoleView("POST", _ST + "/decide", stocktake.decide, STOCK_APPROVE),
 ]  # fmt: skip

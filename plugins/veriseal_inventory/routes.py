@@ -8,5 +8,6 @@ from typing import Any
 
 from veriseal_inventory.api_codes import ENDPOINTS as CODES
 from veriseal_inventory.api_stock import ENDPOINTS as STOCK
+from veriseal_inventory.api_stocktake import ENDPOINTS as STOCKTAKE
 
-ROUTES: list[Any] = [*STOCK, *CODES]
+ROUTES: list[Any] = [*STOCK, *CODES, *STOCKTAKE]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from veriseal.extend import PluginContext
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
+from veriseal_inventory.stocktake import Counts
 from veriseal_inventory.units import CodeStock
 from veriseal_inventory.warehouses import WarehouseService
 
@@ -21,13 +22,15 @@ class Inventory:
     stock: StockService
     reservations: Reservations
     units: CodeStock
+    counts: Counts
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
         units = CodeStock(ctx, warehouses, stock)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units)
+        counts = Counts(ctx, warehouses, stock)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts)
 
 
 _STATE = "services"

@@ -99,6 +99,16 @@ EXPECTED: dict[str, str] = {
     "GET /console/commerce/review/{no:[A-Za-z0-9-]+}/fulfil": "orders.fulfil",
     "POST /console/commerce/review/{no:[A-Za-z0-9-]+}/fulfil": "orders.fulfil",
     "GET /console/commerce/order-stats": "orders.review",
+    # the inventory plugin's stocktakes (plugins/veriseal_inventory/console_stocktake.py)
+    "GET /console/inventory/stocktakes": "stock.count",
+    "POST /console/inventory/stocktakes": "stock.count",
+    r"GET /console/inventory/stocktakes/{id:\d+}": "stock.count",
+    r"POST /console/inventory/stocktakes/{id:\d+}/count": "stock.count",
+    r"POST /console/inventory/stocktakes/{id:\d+}/scan": "stock.count",
+    r"POST /console/inventory/stocktakes/{id:\d+}/submit": "stock.count",
+    r"POST /console/inventory/stocktakes/{id:\d+}/end": "stock.count",
+    r"GET /console/inventory/stocktakes/{id:\d+}/report": "stock.count",
+    r"POST /console/inventory/stocktakes/{id:\d+}/decide": "stock.approve",
     # the territories plugin (plugins/veriseal_territories/console_pages.py)
     "GET /console/territories/org": "orgs.view",
     "POST /console/territories/org/add": "orgs.manage",

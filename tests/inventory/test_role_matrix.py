@@ -32,6 +32,8 @@ ROUTES: dict[str, tuple[str, str, Any]] = {
     "stock.view": ("GET", "/stock", None),
     "stock.move": ("POST", "/warehouses/{w}/receive", {"lines": [{"gtin": TEA, "quantity": 1}]}),
     "stock.manage": ("POST", "/warehouses", {"code": "W2", "name": "二号仓"}),
+    "stock.count": ("GET", "/stocktakes", None),
+    "stock.approve": ("POST", "/stocktakes/999999/approve", {}),  # holders: 404
 }
 
 

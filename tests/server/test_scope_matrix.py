@@ -109,6 +109,17 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/reports": "reports.file",
     "GET /api/v1/reports/{id}": CALLER,  # the reporter or the brand: the service decides
     "GET /api/v1/reports/{id}/photos/{n}": CALLER,
+    # inventory plugin: stocktakes (plugins/veriseal_inventory/api_stocktake.py)
+    "GET /api/v1/inventory/stocktakes": "stock.count",
+    "POST /api/v1/inventory/stocktakes": "stock.count",
+    "GET /api/v1/inventory/stocktakes/{id}": "stock.count",
+    "POST /api/v1/inventory/stocktakes/{id}/count": "stock.count",
+    "POST /api/v1/inventory/stocktakes/{id}/scan": "stock.count",
+    "POST /api/v1/inventory/stocktakes/{id}/submit": "stock.count",
+    "POST /api/v1/inventory/stocktakes/{id}/approve": "stock.approve",
+    "POST /api/v1/inventory/stocktakes/{id}/reject": "stock.approve",
+    "POST /api/v1/inventory/stocktakes/{id}/cancel": "stock.count",
+    "POST /api/v1/inventory/stocktakes/{id}/close": "stock.count",
     # commerce plugin: prices and promotions
     "GET /api/v1/commerce/prices/lists": "prices.manage",
     "POST /api/v1/commerce/prices/lists": "prices.manage",
