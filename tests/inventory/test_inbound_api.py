@@ -50,9 +50,10 @@ async def test_inbound_over_http(world: World) -> None:
         assert status == 200 and (s["required"], s["aql"], s["level"]) == (True, "1.0", "II")
         status, body = await call("PUT", f"/inspection-settings/{TEA}", gd, {"required": False})
         assert status == 403
-        new = {"warehouse": "MAIN", "supplier": "茶厂",
+        new: dict[str, Any] = {"warehouse": "MAIN", "supplier": "茶厂",
                "lines": [{"gtin": TEA, "quantity": 400, "lot": "L9"},
                          {"gtin": WINE, "quantity": 6}]}  # fmt: skip
+        bad: Any
         for bad in ({}, {**new, "lines": []}, {**new, "lines": [{"gtin": TEA, "quantity": 0}]},
                     {**new, "lines": [{"gtin": "123", "quantity": 1}]},
                     {**new, "warehouse": "NOPE"}, {**new, "supplier": "x" * 201},
@@ -145,7 +146,7 @@ async def test_every_role_against_every_inbound_endpoint(world: World) -> None:
             wh = (await w.warehouse_of(own)).code if own else "MAIN"
             made = await w.inv.inbound.receive(SYSTEM, w.shop.brand, wh, [StockLine(TEA, 2)])
             no = made.receipt.receipt_no
-            routes = {
+            routes: dict[str, list[tuple[str, str, Any]]] = {
                 "stock.view": [("GET", f"/inbound{q}", None), ("GET", f"/inbound/{no}{q}", None),
                                ("GET", f"/inbound/{no}/lines/1/plan{q}", None),
                                ("GET", f"/inspection-settings{q}", None)],
