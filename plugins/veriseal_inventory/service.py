@@ -26,8 +26,8 @@ class Inventory:
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock),
-                   InboundService(ctx, warehouses, stock))
+        inbound = InboundService(ctx, warehouses, stock)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), inbound)
 
 
 _STATE = "services"
