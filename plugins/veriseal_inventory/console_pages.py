@@ -4,8 +4,9 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_inventory import console_inbound as inbound
 from veriseal_inventory import console_stock as stock
-from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
+from veriseal_inventory.permissions import STOCK_INSPECT, STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 
 BASE = "/console/inventory"
 
@@ -14,7 +15,9 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/move", "Receive / issue", "出入库", STOCK_MOVE, "stock", 110),
     ConsolePage(f"{BASE}/movements", "Movements", "出入库流水", STOCK_VIEW, "stock", 120),
     ConsolePage(f"{BASE}/warehouses", "Warehouses", "仓库", STOCK_VIEW, "stock", 130),
+    ConsolePage(f"{BASE}/inbound", "Inbound & inspection", "入库质检", STOCK_VIEW, "stock", 140),
 ]  # fmt: skip
+_NO = "{no:[A-Za-z0-9-]+}"
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/warehouses", stock.warehouses_page, STOCK_VIEW),
@@ -23,4 +26,9 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/movements", stock.movements_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/move", stock.move_page, STOCK_MOVE),
     ConsoleView("POST", f"{BASE}/move", stock.move, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/inbound", inbound.list_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/inbound", inbound.receive, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/inbound/{_NO}", inbound.receipt_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/inbound/{_NO}/inspect", inbound.inspect, STOCK_INSPECT),
+    ConsoleView("POST", f"{BASE}/inbound/{_NO}/release", inbound.release, STOCK_MOVE),
 ]  # fmt: skip
