@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.inventory.conftest import TEA, WINE, World
 from veriseal import Forbidden, ProductNotFound
@@ -20,6 +22,7 @@ from veriseal_inventory.errors import StockInsufficient, StockInvalid
 from veriseal_inventory.inbound_errors import InboundInvalid, InboundNotFound, InboundState
 from veriseal_inventory.inbound_models import DecisionKind, InspectRequest, LineStatus
 from veriseal_inventory.models import Level, StockLine
+from veriseal_inventory.rebuild import rebuild
 from veriseal_inventory.stock import MoveRequest
 from veriseal_inventory.stock_store import MovementQuery
 
@@ -231,3 +234,45 @@ def _query(document: str) -> MovementQuery:
 
 def _move_from(location: str) -> MoveRequest:
     return MoveRequest(location=location)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.integers(1, 3000), st.sampled_from(["0.65", "1.0", "2.5", "6.5"]), st.data())
+async def test_any_decision_splits_exactly_the_line(world: World, qty: int, aql: str,
+                                                   data: st.DataObject) -> None:  # fmt: skip
+    """Whatever the lot and the defects found: the decision is recorded with the line's
+    plan (lot size = its quantity), ``accept_all`` is allowed exactly when the sample
+    accepts (defects <= Ac), the whole quantity leaves quarantine split between stock
+    and the rejected location, and the caches still equal the movements."""
+    w, brand, admin = world, world.shop.brand, world.shop.people["admin"]
+    await require_inspection(w, TEA, aql)
+    before = await level(w, TEA)
+    no = (await w.inv.inbound.receive(admin, brand, "MAIN",
+                                      [StockLine(TEA, qty)])).receipt.receipt_no  # fmt: skip
+    p = await w.inv.inbound.plan(admin, brand, no, 1)
+    assert (p.lot_size, str(p.aql), p.level) == (qty, aql, "II")
+    assert 1 <= p.sample_size <= qty and p.reject == p.accept + 1
+    defects = data.draw(st.integers(0, p.sample_size), label="defects")
+    if defects > p.accept:
+        with pytest.raises(InboundInvalid):
+            accept = InspectRequest(DecisionKind.ACCEPT_ALL, defects)
+            await w.inv.inbound.inspect(admin, brand, no, 1, accept)
+    if defects <= p.accept:
+        req = InspectRequest(DecisionKind.ACCEPT_ALL, defects)
+    elif qty >= 2:
+        good = data.draw(st.integers(1, qty - 1), label="accepted")
+        req = InspectRequest(DecisionKind.ACCEPT_PART, defects, accepted=good,
+                             rejected=qty - good, reason="sorted / 挑选")  # fmt: skip
+    else:
+        req = InspectRequest(DecisionKind.REJECT_ALL, defects, reason="defect / 不合格")
+    view = await w.inv.inbound.inspect(admin, brand, no, 1, req)
+    x = view.inspections[view.lines[0].id]
+    assert (x.sample_size, x.accept_no, x.reject_no, x.defects) == (
+        p.sample_size, p.accept, p.reject, defects)  # fmt: skip
+    assert x.outcome == ("accept" if defects <= p.accept else "reject")
+    after = await level(w, TEA)
+    assert after[1] == before[1]  # nothing left in quarantine
+    assert (after[0] - before[0], after[2] - before[2]) == (x.accepted, x.rejected)
+    assert x.accepted + x.rejected == qty
+    assert await rebuild(w.ctx, check_only=True) == []
