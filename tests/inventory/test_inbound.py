@@ -9,6 +9,7 @@ code letter H (n 50); at AQL 1.0 Re 2 (Ac 1); lot 91-150 is F (n 20), at 2.5 Re 
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -276,3 +277,29 @@ async def test_any_decision_splits_exactly_the_line(world: World, qty: int, aql:
     assert (after[0] - before[0], after[2] - before[2]) == (x.accepted, x.rejected)
     assert x.accepted + x.rejected == qty
     assert await rebuild(w.ctx, check_only=True) == []
+
+
+async def test_concurrent_receipts_and_decisions(world: World) -> None:
+    """Real concurrent transactions: receipts received at once get distinct numbers;
+    two inspectors deciding one line at once: one decision wins, the other is refused
+    (``inbound_state``) and the goods move once."""
+    w, brand, admin = world, world.shop.brand, world.shop.people["admin"]
+    await require_inspection(w, TEA)
+    one = [StockLine(TEA, 10)]
+    made = await asyncio.gather(*[w.inv.inbound.receive(admin, brand, "MAIN", one)
+                                  for _ in range(5)])  # fmt: skip
+    numbers = [v.receipt.receipt_no for v in made]
+    assert len(set(numbers)) == 5 and all(NUMBER.match(n) for n in numbers)
+    assert await level(w, TEA) == (0, 50, 0)
+    no = numbers[0]
+    operator = w.shop.people["operator"]
+    results = await asyncio.gather(
+        w.inv.inbound.inspect(admin, brand, no, 1, ACCEPT),
+        w.inv.inbound.inspect(operator, brand, no, 1,
+                              InspectRequest(DecisionKind.REJECT_ALL, 0, reason="x")),
+        return_exceptions=True,
+    )  # fmt: skip
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], InboundState), results
+    sellable, quarantine, rejected = await level(w, TEA)
+    assert quarantine == 40 and sellable + rejected == 10
