@@ -166,6 +166,7 @@ class InboundService:
     async def release(self, principal: Principal, brand: Brand, receipt_no: str) -> ReceiptView:
         """Every awaiting line whose product needs no inspection: quarantine -> stock
         without sampling. ``inbound_state`` when there is none."""
+        self.ctx.require(principal, STOCK_MOVE, brand_id=brand.id)  # the role, first
         view = await self.get(principal, brand, receipt_no)
         warehouse = await self.warehouses.get(view.receipt.warehouse_id)
         await self.warehouses.require(principal, STOCK_MOVE, warehouse)
@@ -216,6 +217,7 @@ class InboundService:
     async def inspect(self, principal: Principal, brand: Brand, receipt_no: str, line_no: int,
                       req: InspectRequest) -> ReceiptView:  # fmt: skip
         """Decide one awaiting line (see the module docstring)."""
+        self.ctx.require(principal, STOCK_INSPECT, brand_id=brand.id)  # the role, first
         view = await self.get(principal, brand, receipt_no)
         warehouse = await self.warehouses.get(view.receipt.warehouse_id)
         await self.warehouses.require(principal, STOCK_INSPECT, warehouse)
@@ -285,6 +287,7 @@ class InboundService:
     # -- reading -------------------------------------------------------------------------
     async def get(self, principal: Principal, brand: Brand, receipt_no: str) -> ReceiptView:
         """A receipt of the brand that ``principal`` may see (``inbound_not_found``)."""
+        self.ctx.require(principal, STOCK_VIEW, brand_id=brand.id)  # the role, first
         async with self.ctx.db.read() as tx:
             rid = await store.receipt_id(tx, brand.id, receipt_no.strip()[:64])
         if rid is None:

@@ -32,6 +32,12 @@ ROUTES: dict[str, tuple[str, str, Any]] = {
     "stock.view": ("GET", "/stock", None),
     "stock.move": ("POST", "/warehouses/{w}/receive", {"lines": [{"gtin": TEA, "quantity": 1}]}),
     "stock.manage": ("POST", "/warehouses", {"code": "W2", "name": "二号仓"}),
+    # no such receipt: allowed roles hear 404 inbound_not_found, the others 403
+    "stock.inspect": (
+        "POST",
+        "/inbound/IN20000101-0001/lines/1/inspection",
+        {"decision": "accept_all", "defects": 0},
+    ),
 }
 
 
