@@ -59,7 +59,7 @@ def _lines(form: Any) -> list[StockLine]:
         qty = str(qtys[i]).strip() if i < len(qtys) else ""
         if not str(gtin).strip() and not qty:
             continue
-        if not qty.isdigit() or len(qty) > 10:
+        if not (qty.isascii() and qty.isdigit()) or len(qty) > 10:
             raise InvalidInput(f"line {i + 1}: a quantity is a whole number / 数量须为整数")
         lot = str(lots[i]).strip() if i < len(lots) else ""
         out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:41]))
@@ -118,7 +118,7 @@ def _count(form: Any, name: str) -> int | None:
     text = field(form, name, 10)
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"{name}: a whole number / 须为整数")
     return int(text)
 

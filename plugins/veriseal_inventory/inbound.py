@@ -128,7 +128,8 @@ class InboundService:
                 return await self._view_by_id(seen)
         required = []
         for line in lines:
-            if not (line.gtin.isdigit() and len(line.gtin) == 14) or len(line.lot) > 40:
+            gtin_ok = line.gtin.isascii() and line.gtin.isdigit() and len(line.gtin) == 14
+            if not gtin_ok or len(line.lot) > 40:
                 raise InboundInvalid(
                     f"{line.gtin[:20]!r}: a line has a 14-digit GTIN and a lot of at most 40"
                     " characters / 商品条码或批号无效", gtin=line.gtin[:20],

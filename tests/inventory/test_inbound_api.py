@@ -56,7 +56,8 @@ async def test_inbound_over_http(world: World) -> None:
         bad: Any
         for bad in ({}, {**new, "lines": []}, {**new, "lines": [{"gtin": TEA, "quantity": 0}]},
                     {**new, "lines": [{"gtin": "123", "quantity": 1}]},
-                    {**new, "warehouse": "NOPE"}, {**new, "supplier": "x" * 201},
+                    {**new, "warehouse": "NOPE"}, {**new, "warehouse": "³²7"},
+                    {**new, "supplier": "x" * 201},
                     {**new, "lines": [{"gtin": "09506000134376", "quantity": 1}]},
                     [1, 2], "x"):  # fmt: skip
             status, body = await call("POST", "/inbound", admin, bad)
