@@ -14,6 +14,9 @@ from veriseal_inventory.permissions import (
     STOCK_MOVE,
     STOCK_VIEW,
 )
+from veriseal_inventory import console_inbound as inbound
+from veriseal_inventory import console_stock as stock
+from veriseal_inventory.permissions import STOCK_INSPECT, STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 
 BASE = "/console/inventory"
 _ST = BASE + r"/stocktakes/{id:\d+}"
@@ -28,7 +31,9 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/where", "Where is a code?", "查询码的位置", STOCK_VIEW, "stock", 114),
     ConsolePage(f"{BASE}/code-alerts", "Code alerts", "库存码异常", STOCK_VIEW, "stock", 125),
     ConsolePage(f"{BASE}/stocktakes", "Stocktakes", "盘点", STOCK_COUNT, "stock", 140),
+    ConsolePage(f"{BASE}/inbound", "Inbound & inspection", "入库质检", STOCK_VIEW, "stock", 140),
 ]  # fmt: skip
+_NO = "{no:[A-Za-z0-9-]+}"
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/warehouses", stock.warehouses_page, STOCK_VIEW),
@@ -52,4 +57,9 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("POST", _ST + "/end", stocktake.end, STOCK_COUNT),
     ConsoleView("GET", _ST + "/report", stocktake.report_page, STOCK_COUNT),
     ConsoleView("POST", _ST + "/decide", stocktake.decide, STOCK_APPROVE),
+    ConsoleView("GET", f"{BASE}/inbound", inbound.list_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/inbound", inbound.receive, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/inbound/{_NO}", inbound.receipt_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/inbound/{_NO}/inspect", inbound.inspect, STOCK_INSPECT),
+    ConsoleView("POST", f"{BASE}/inbound/{_NO}/release", inbound.release, STOCK_MOVE),
 ]  # fmt: skip

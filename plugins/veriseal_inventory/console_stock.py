@@ -120,7 +120,7 @@ def _lines(form: Any) -> list[StockLine]:
         qty = str(qtys[i]).strip() if i < len(qtys) else ""
         if not str(gtin).strip() and not qty:
             continue
-        if not qty.isdigit() or len(qty) > 10:
+        if not (qty.isascii() and qty.isdigit()) or len(qty) > 10:
             raise InvalidInput(f"line {i + 1}: a quantity is a whole number")
         lot = str(lots[i]).strip() if i < len(lots) else ""
         out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:40]))

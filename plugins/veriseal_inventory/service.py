@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_inventory.inbound import InboundService
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.stocktake import Counts
@@ -23,6 +24,7 @@ class Inventory:
     reservations: Reservations
     units: CodeStock
     counts: Counts
+    inbound: InboundService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
@@ -30,7 +32,8 @@ class Inventory:
         stock = StockService(ctx, warehouses)
         units = CodeStock(ctx, warehouses, stock)
         counts = Counts(ctx, warehouses, stock)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts)
+        inbound = InboundService(ctx, warehouses, stock)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts, inbound)
 
 
 _STATE = "services"

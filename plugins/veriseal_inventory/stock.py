@@ -56,7 +56,8 @@ class MoveRequest:
 def parse_line(text: str) -> StockLine:
     """``GTIN:QTY`` or ``GTIN:QTY:LOT`` (the CLI's and forms' line format)."""
     parts = [p.strip() for p in text.split(":")]
-    if len(parts) not in (2, 3) or not parts[1].lstrip("-").isdigit() or len(parts[1]) > 13:
+    qty = parts[1].lstrip("-") if len(parts) in (2, 3) else ""
+    if not (qty.isascii() and qty.isdigit()) or len(parts[1]) > 13:
         raise StockInvalid(f"{text!r}: a line is GTIN:QTY or GTIN:QTY:LOT", line=text[:60])
     return StockLine(parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "")
 

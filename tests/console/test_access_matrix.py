@@ -131,6 +131,12 @@ EXPECTED: dict[str, str] = {
     r"POST /console/territories/diversion/{id:\d+}/transition": "territory.grant",
     "GET /console/territories/policy": "territory.grant",
     "POST /console/territories/policy": "territory.grant",
+    # the inventory plugin's inbound receipts (plugins/veriseal_inventory/console_pages.py)
+    "GET /console/inventory/inbound": "stock.view",
+    "POST /console/inventory/inbound": "stock.move",
+    "GET /console/inventory/inbound/{no:[A-Za-z0-9-]+}": "stock.view",
+    "POST /console/inventory/inbound/{no:[A-Za-z0-9-]+}/inspect": "stock.inspect",
+    "POST /console/inventory/inbound/{no:[A-Za-z0-9-]+}/release": "stock.move",
     # brand console (veriseal.brandops)
     "GET /console/dashboard": "scans.read",
     "GET /console/batches": "line.operate",
