@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_inventory.outbound import OutboundService
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.warehouses import WarehouseService
@@ -19,12 +20,14 @@ class Inventory:
     warehouses: WarehouseService
     stock: StockService
     reservations: Reservations
+    outbound: OutboundService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock))
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock),
+                   OutboundService(ctx, warehouses, stock))
 
 
 _STATE = "services"
