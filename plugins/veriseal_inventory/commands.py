@@ -8,6 +8,7 @@ import click
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
+    from veriseal_inventory.cli_outbound import outbound  # noqa: PLC0415
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415
 
-    return [warehouses, stock]
+    return [warehouses, stock, outbound]

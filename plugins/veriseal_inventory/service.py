@@ -26,8 +26,13 @@ class Inventory:
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock),
-                   OutboundService(ctx, warehouses, stock))
+        return cls(
+            ctx,
+            warehouses,
+            stock,
+            Reservations(ctx, stock),
+            OutboundService(ctx, warehouses, stock),
+        )
 
 
 _STATE = "services"

@@ -77,8 +77,10 @@ async def test_full_flow(world: World) -> None:
     assert await movements(w, sheet.number) == sorted([
         ("outbound", w.main.id, TEA, "L0", -60), ("outbound", w.main.id, TEA, "L1", -10),
         ("outbound", w.main.id, WINE, "", -4)])  # fmt: skip
-    levels = {lv.gtin: lv.sellable for lv in await w.inv.stock.levels(admin, w.shop.brand,
-                                                                        warehouse=w.main)}
+    levels = {
+        lv.gtin: lv.sellable
+        for lv in await w.inv.stock.levels(admin, w.shop.brand, warehouse=w.main)
+    }
     assert levels == {TEA: 90, WINE: 6}
     # the consignee's keepers heard of it
     titles = [m.title for m in await Inbox(w.engine.ledger).history(gd.user_id or 0)]
