@@ -4,16 +4,20 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_inventory import console_outbound as outbound
 from veriseal_inventory import console_stock as stock
 from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 
 BASE = "/console/inventory"
+_SHEET = BASE + "/outbound/{no:[A-Za-z0-9-]+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/stock", "Stock", "库存", STOCK_VIEW, "stock", 100),
     ConsolePage(f"{BASE}/move", "Receive / issue", "出入库", STOCK_MOVE, "stock", 110),
     ConsolePage(f"{BASE}/movements", "Movements", "出入库流水", STOCK_VIEW, "stock", 120),
     ConsolePage(f"{BASE}/warehouses", "Warehouses", "仓库", STOCK_VIEW, "stock", 130),
+    ConsolePage(f"{BASE}/outbound", "Outbound sheets", "出库单", STOCK_VIEW, "stock", 140),
+    ConsolePage(f"{BASE}/receive", "Check in goods", "扫码收货", STOCK_MOVE, "stock", 150),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/stock", stock.stock_page, STOCK_VIEW),
@@ -23,4 +27,12 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/movements", stock.movements_page, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/move", stock.move_page, STOCK_MOVE),
     ConsoleView("POST", f"{BASE}/move", stock.move, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/outbound", outbound.list_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/outbound", outbound.create, STOCK_MOVE),
+    ConsoleView("GET", _SHEET, outbound.sheet_page, STOCK_VIEW),
+    ConsoleView("POST", _SHEET + "/issue", outbound.issue, STOCK_MOVE),
+    ConsoleView("POST", _SHEET + "/cancel", outbound.cancel, STOCK_MOVE),
+    ConsoleView("GET", _SHEET + "/pdf", outbound.pdf, STOCK_VIEW),
+    ConsoleView("GET", f"{BASE}/receive", outbound.receive_page, STOCK_MOVE),
+    ConsoleView("POST", f"{BASE}/receive", outbound.receive, STOCK_MOVE),
 ]  # fmt: skip

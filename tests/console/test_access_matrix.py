@@ -121,6 +121,15 @@ EXPECTED: dict[str, str] = {
     r"POST /console/territories/diversion/{id:\d+}/transition": "territory.grant",
     "GET /console/territories/policy": "territory.grant",
     "POST /console/territories/policy": "territory.grant",
+    # the inventory plugin's outbound sheets (plugins/veriseal_inventory/console_outbound.py)
+    "GET /console/inventory/outbound": "stock.view",
+    "POST /console/inventory/outbound": "stock.move",
+    "GET /console/inventory/outbound/{no:[A-Za-z0-9-]+}": "stock.view",
+    "POST /console/inventory/outbound/{no:[A-Za-z0-9-]+}/issue": "stock.move",
+    "POST /console/inventory/outbound/{no:[A-Za-z0-9-]+}/cancel": "stock.move",
+    "GET /console/inventory/outbound/{no:[A-Za-z0-9-]+}/pdf": "stock.view",
+    "GET /console/inventory/receive": "stock.move",
+    "POST /console/inventory/receive": "stock.move",
     # brand console (veriseal.brandops)
     "GET /console/dashboard": "scans.read",
     "GET /console/batches": "line.operate",
