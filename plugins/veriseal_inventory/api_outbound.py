@@ -73,7 +73,7 @@ class CancelBody(Model, kw_only=True):
 
 async def list_sheets(call: Call, query: ListQuery) -> Schema:
     who, brand, inv = await context(call, query.brand)
-    found = await inv.outbound.list(who, brand, status=query.status, limit=query.limit)
+    found = await inv.outbound.sheets(who, brand, status=query.status, limit=query.limit)
     return {"sheets": [s.to_dict() for s in found]}
 
 

@@ -94,7 +94,7 @@ def list_sheets(opts: Options, status: str | None, limit: int, as_json: bool,
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
-        found = await of(ctx).outbound.list(await acting(ctx, user_id), brand, status=status,
+        found = await of(ctx).outbound.sheets(await acting(ctx, user_id), brand, status=status,
                                             limit=limit)  # fmt: skip
         if as_json:
             echo_json([s.to_dict() for s in found])

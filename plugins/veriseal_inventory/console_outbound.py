@@ -56,7 +56,7 @@ async def list_page(call: ConsoleCall, error: VerisealError | None = None,
     status = field(call.query, "status", 16) or None
     if status not in (None, *STATUSES):
         raise InvalidInput("status: picking, issued or cancelled")
-    sheets = await inv.outbound.list(who, brand, status=status, limit=100)
+    sheets = await inv.outbound.sheets(who, brand, status=status, limit=100)
     can_move = ctx.allowed(who, STOCK_MOVE)
     orgs = []
     if can_move and who.org is not None:

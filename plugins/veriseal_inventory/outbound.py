@@ -218,7 +218,7 @@ class OutboundService:
         wanted = [StockLine(ln.gtin, ln.quantity, ln.lot) for ln in sheet.lines]
         return plan_picks(wanted, balances, locations)
 
-    async def list(self, principal: Principal, brand: Brand, *, status: str | None = None,
+    async def sheets(self, principal: Principal, brand: Brand, *, status: str | None = None,
                    limit: int = 100) -> list[OutboundSheet]:  # fmt: skip
         """Sheets newest first: from the warehouses ``principal`` sees, or addressed to
         its organisation's subtree (dealers); every sheet of the brand for its staff."""
@@ -248,6 +248,9 @@ class OutboundService:
         goods over (default: the acting user's name)."""
         sheet, warehouse = await self._for_move(principal, brand, number)
         name = _text(handler if handler is not None else self._name(principal), "handler", 100)
+        # who hears of it, looked up before the write transaction: core lookups inside
+        # one would hold a pooled connection while waiting for another
+        recipients = await self._recipients(brand, sheet)
         now = dt.datetime.now(dt.UTC)
         async with self.ctx.db.write() as tx:
             locked = await store.get(tx, brand.id, sheet.number, lock=True)
@@ -274,7 +277,7 @@ class OutboundService:
             await self.stock.post(tx, brand.id, postings, meta)
             await store.insert_picks(tx, locked.id, plan.picks)
             await store.issued(tx, locked.id, name, actor_of(principal), now)
-            await self._announce(tx, brand, locked, warehouse)
+            await self._announce(tx, locked, warehouse, recipients)
         return await self._get(brand, sheet.number)
 
     @staticmethod
@@ -284,12 +287,18 @@ class OutboundService:
             return "system"
         return user.display_name or user.email or user.phone or f"user {user.id}"
 
-    async def _announce(self, tx: Tx, brand: Brand, sheet: OutboundSheet,
-                        source: Warehouse) -> None:  # fmt: skip
+    async def _recipients(self, brand: Brand, sheet: OutboundSheet) -> list[int]:
+        """The keepers of the consignee organisation's warehouse (none for a consignee
+        outside the system)."""
         if sheet.consignee.org_id is None:
+            return []
+        target = await self.warehouses.of_org(brand.id, sheet.consignee.org_id)
+        return await self.warehouses.keepers(target)
+
+    async def _announce(self, tx: Tx, sheet: OutboundSheet, source: Warehouse,
+                        keepers: list[int]) -> None:  # fmt: skip
+        if not keepers:
             return
-        target = await self.warehouses.of_org_in(tx, brand.id, sheet.consignee.org_id)
-        keepers = await self.warehouses.keepers(target)
         units = sum(ln.quantity for ln in sheet.lines)
         await self.ctx.notify(
             keepers, STOCK_REVIEW,

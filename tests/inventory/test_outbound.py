@@ -99,9 +99,9 @@ async def test_full_flow(world: World) -> None:
     assert inbound == sorted([("inbound", gd_wh.id, TEA, "L0", 60),
                               ("inbound", gd_wh.id, TEA, "L1", 10),
                               ("inbound", gd_wh.id, WINE, "", 4)])  # fmt: skip
-    listed = await w.inv.outbound.list(gd, w.shop.brand)
+    listed = await w.inv.outbound.sheets(gd, w.shop.brand)
     assert [s.number for s in listed] == [sheet.number]
-    assert await w.inv.outbound.list(w.shop.people["zj"], w.shop.brand) == []
+    assert await w.inv.outbound.sheets(w.shop.people["zj"], w.shop.brand) == []
 
 
 async def test_shortage_refused_with_nothing_written(world: World) -> None:

@@ -69,7 +69,7 @@ async def test_outbound_pages(world: World, live: ConsoleLive) -> None:
                 {**good, "warehouse": "NOPE"}):  # fmt: skip
         status, page = await admin.post(LIST, bad)
         assert 400 <= status < 500 and re.search(r"\[[a-z_]+\]", page), bad
-    assert await w.inv.outbound.list(w.shop.people["admin"], w.shop.brand) == []
+    assert await w.inv.outbound.sheets(w.shop.people["admin"], w.shop.brand) == []
     status, page = await admin.post(LIST, _new(w, 5))
     found = NUMBER.search(page)
     assert status == 200 and found and 'id="picking"' in page, page[-2000:]
