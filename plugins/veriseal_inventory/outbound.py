@@ -17,7 +17,9 @@ then available) or ``cancelled`` (only before issuing).
   in, typically by scanning the sheet's QR code: exactly what was issued is posted as
   an ``inbound`` into the organisation's default warehouse (main stock location),
   document = the sheet's number. A second check-in changes nothing (idempotent).
-- **Who.** Creating, issuing, cancelling: ``stock.move`` over the sending warehouse.
+- **Who.** The role is checked before a sheet is looked up (a role without the action
+  learns nothing, not even whether a number exists). Creating, issuing, cancelling:
+  ``stock.move`` over the sending warehouse.
   Seeing a sheet, its picking list and its PDF: ``stock.view`` over the sending
   warehouse, or over the consignee organisation.
 - **Notices.** Issuing a sheet to an organisation sends ``stock_review`` to the keepers
@@ -196,6 +198,7 @@ class OutboundService:
         return warehouse
 
     async def get(self, principal: Principal, brand: Brand, number: str) -> OutboundSheet:
+        self.ctx.require(principal, STOCK_VIEW, brand_id=brand.id)  # the role first
         sheet = await self._get(brand, number)
         await self._may_view(principal, sheet)
         return sheet
@@ -237,6 +240,7 @@ class OutboundService:
     # -- issuing and cancelling ---------------------------------------------------------
     async def _for_move(self, principal: Principal, brand: Brand, number: str
                         ) -> tuple[OutboundSheet, Warehouse]:  # fmt: skip
+        self.ctx.require(principal, STOCK_MOVE, brand_id=brand.id)  # the role first
         sheet = await self._get(brand, number)
         warehouse = await self.warehouses.get(sheet.warehouse_id)
         await self.warehouses.require(principal, STOCK_MOVE, warehouse)
@@ -327,6 +331,7 @@ class OutboundService:
         """Post what was issued into the consignee organisation's default warehouse,
         once (see the module docstring)."""
         parsed = sheet_pdf.number_of(number)
+        self.ctx.require(principal, STOCK_MOVE, brand_id=brand.id)  # the role first
         sheet = await self._get(brand, parsed or number)
         if sheet.consignee.org_id is None:
             raise OutboundNotReceivable(f"sheet {sheet.number} goes to {sheet.consignee.name}",
@@ -356,6 +361,7 @@ class OutboundService:
     # -- the PDF -----------------------------------------------------------------------
     async def pdf(self, principal: Principal, brand: Brand, number: str) -> bytes:
         """The issued sheet as PDF (``outbound_state`` before it is issued)."""
+        self.ctx.require(principal, STOCK_VIEW, brand_id=brand.id)  # the role first
         sheet = await self._get(brand, number)
         warehouse = await self._may_view(principal, sheet)
         if sheet.status != "issued" or sheet.issued_at is None:
