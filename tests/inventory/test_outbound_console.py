@@ -3,7 +3,7 @@ backends: the brand creates a sheet to a dealer, reads the picking list, issues 
 prints the PDF (its QR decoded by a real barcode reader); the dealer checks it in on
 the scan page by the QR's text, twice, booking the goods once; a sibling dealer cannot
 open it; a shortage is shown and refused; a post without the CSRF token changes
-nothing."""
+nothing. The pages also pass axe in Chromium at a phone's width."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from playwright.async_api import async_playwright
 
+from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
 from tests.console.conftest import ConsoleLive, free_port
 from tests.inventory.conftest import TEA, World
 from tests.printing.readback import pdf_pages, zxing
@@ -21,6 +23,8 @@ from veriseal.console.site import make_site
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 from veriseal_inventory.models import StockLine
+from veriseal_inventory.outbound import NewLine
+from veriseal_inventory.outbound_store import Consignee
 from veriseal_inventory.stock_store import MovementQuery
 
 PW = "correct horse battery staple 42"
@@ -115,3 +119,53 @@ async def test_outbound_pages(world: World, live: ConsoleLive) -> None:
     assert out == []
     status, page = await admin.post(f"{LIST}/{short.group(0)}/cancel", {"reason": "缺货"})
     assert status == 200 and "缺货" in page and 'id="issue"' not in page
+
+
+async def test_outbound_pages_at_phone_width(world: World, live: ConsoleLive) -> None:
+    """A sheet's page while picking (with a shortage), once issued, the list and the
+    check-in page, in Chromium at a phone's width: axe finds nothing serious, no CSP
+    violation or script error (scan.js loads), nothing wider than the phone."""
+    w = world
+    admin_p = w.shop.people["admin"]
+    await w.inv.stock.receive(admin_p, w.main, [StockLine(TEA, 8, "L1")])
+    to_gd = Consignee("", "广州市天河区体育西路 1 号", "张三", w.shop.orgs["GD01"])
+    issued = await w.inv.outbound.create(admin_p, w.shop.brand, w.main, to_gd,
+                                         [NewLine(TEA, 5, codes="batch 1: 1-5")])  # fmt: skip
+    await w.inv.outbound.issue(admin_p, w.shop.brand, issued.number)
+    short = await w.inv.outbound.create(admin_p, w.shop.brand, w.main, to_gd,
+                                        [NewLine(TEA, 9)])  # fmt: skip
+    pages = {"admin": [f"{LIST}/{short.number}", f"{LIST}/{issued.number}", LIST],
+             "gd": [f"{LIST}/{issued.number}", "/console/inventory/receive"]}  # fmt: skip
+    failures: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            for who, paths in pages.items():
+                context = await browser.new_context(viewport=PHONE, is_mobile=True,
+                                                    locale="zh-CN")  # fmt: skip
+                page = await context.new_page()
+                errors = page_errors(page)
+                login, password = live.users[who]
+                await page.goto(live.base + "/console/signin")
+                await page.fill("#identifier", login)
+                await page.fill("#password", password)
+                await page.click("form[action='/console/signin'] button[type=submit]")
+                await page.wait_for_url("**/console/**")
+                for path in paths:
+                    response = await page.goto(live.base + path)
+                    assert response is not None and response.status == 200, path
+                    bad = serious(await axe(page))
+                    if bad:
+                        failures.append(f"{path}: {describe(bad)}")
+                    wide = await page.evaluate(
+                        "() => document.documentElement.scrollWidth - window.innerWidth"
+                    )
+                    if wide > 1:
+                        failures.append(f"{path}: {wide}px wider than the phone")
+                if who == "gd":  # the check-in page offers the camera (scan.js ran)
+                    await page.wait_for_selector(".scanner-start")
+                failures += [f"{who}: {e}" for e in errors]
+                await context.close()
+        finally:
+            await browser.close()
+    assert not failures, "\n".join(failures)
