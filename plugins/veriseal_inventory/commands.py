@@ -10,7 +10,8 @@ def groups() -> list[click.Group]:
     """Every command group of the plugin."""
     from veriseal_inventory import cli_codes  # noqa: F401, PLC0415 (adds stock receive-codes ...)
     from veriseal_inventory.cli_inbound import inbound  # noqa: PLC0415
+    from veriseal_inventory.cli_outbound import outbound  # noqa: PLC0415
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415
     from veriseal_inventory.cli_stocktake import stocktake  # noqa: PLC0415
 
-    return [warehouses, stock, stocktake, inbound]
+    return [warehouses, stock, stocktake, inbound, outbound]

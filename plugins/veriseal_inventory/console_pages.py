@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
 from veriseal_inventory import console_codes as codes
+from veriseal_inventory import console_outbound as outbound
 from veriseal_inventory import console_stock as stock
 from veriseal_inventory import console_stocktake as stocktake
 from veriseal_inventory.permissions import (
@@ -20,6 +21,7 @@ from veriseal_inventory.permissions import STOCK_INSPECT, STOCK_MANAGE, STOCK_MO
 
 BASE = "/console/inventory"
 _ST = BASE + r"/stocktakes/{id:\d+}"
+_SHEET = BASE + "/outbound/{no:[A-Za-z0-9-]+}"
 
 PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/stock", "Stock", "库存", STOCK_VIEW, "stock", 100),
@@ -31,7 +33,9 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/where", "Where is a code?", "查询码的位置", STOCK_VIEW, "stock", 114),
     ConsolePage(f"{BASE}/code-alerts", "Code alerts", "库存码异常", STOCK_VIEW, "stock", 125),
     ConsolePage(f"{BASE}/stocktakes", "Stocktakes", "盘点", STOCK_COUNT, "stock", 140),
-    ConsolePage(f"{BASE}/inbound", "Inbound & inspection", "入库质检", STOCK_VIEW, "stock", 140),
+    ConsolePage(f"{BASE}/inbound", "Inbound & inspection", "入库质检", STOCK_VIEW, "stock", 135),
+    ConsolePage(f"{BASE}/outbound", "Outbound sheets", "出库单", STOCK_VIEW, "stock", 145),
+    ConsolePage(f"{BASE}/receive", "Check in goods", "扫码收货", STOCK_MOVE, "stock", 150),
 ]  # fmt: skip
 _NO = "{no:[A-Za-z0-9-]+}"
 VIEWS: list[ConsoleView] = [
@@ -62,4 +66,12 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/inbound/{_NO}", inbound.receipt_page, STOCK_VIEW),
     ConsoleView("POST", f"{BASE}/inbound/{_NO}/inspect", inbound.inspect, STOCK_INSPECT),
     ConsoleView("POST", f"{BASE}/inbound/{_NO}/release", inbound.release, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/outbound", outbound.list_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/outbound", outbound.create, STOCK_MOVE),
+    ConsoleView("GET", _SHEET, outbound.sheet_page, STOCK_VIEW),
+    ConsoleView("POST", _SHEET + "/issue", outbound.issue, STOCK_MOVE),
+    ConsoleView("POST", _SHEET + "/cancel", outbound.cancel, STOCK_MOVE),
+    ConsoleView("GET", _SHEET + "/pdf", outbound.pdf, STOCK_VIEW),
+    ConsoleView("GET", f"{BASE}/receive", outbound.receive_page, STOCK_MOVE),
+    ConsoleView("POST", f"{BASE}/receive", outbound.receive, STOCK_MOVE),
 ]  # fmt: skip

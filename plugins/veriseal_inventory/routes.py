@@ -8,7 +8,8 @@ from typing import Any
 
 from veriseal_inventory.api_codes import ENDPOINTS as CODES
 from veriseal_inventory.api_inbound import ENDPOINTS as INBOUND
+from veriseal_inventory.api_outbound import ENDPOINTS as OUTBOUND
 from veriseal_inventory.api_stock import ENDPOINTS as STOCK
 from veriseal_inventory.api_stocktake import ENDPOINTS as STOCKTAKE
 
-ROUTES: list[Any] = [*STOCK, *CODES, *STOCKTAKE, *INBOUND]
+ROUTES: list[Any] = [*STOCK, *CODES, *STOCKTAKE, *INBOUND, *OUTBOUND]

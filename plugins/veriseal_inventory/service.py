@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
 from veriseal_inventory.inbound import InboundService
+from veriseal_inventory.outbound import OutboundService
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.stocktake import Counts
@@ -25,6 +26,7 @@ class Inventory:
     units: CodeStock
     counts: Counts
     inbound: InboundService
+    outbound: OutboundService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
@@ -33,7 +35,9 @@ class Inventory:
         units = CodeStock(ctx, warehouses, stock)
         counts = Counts(ctx, warehouses, stock)
         inbound = InboundService(ctx, warehouses, stock)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts, inbound)
+        outbound = OutboundService(ctx, warehouses, stock)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts, inbound,
+                   outbound)  # fmt: skip
 
 
 _STATE = "services"

@@ -137,6 +137,15 @@ EXPECTED: dict[str, str] = {
     "GET /console/inventory/inbound/{no:[A-Za-z0-9-]+}": "stock.view",
     "POST /console/inventory/inbound/{no:[A-Za-z0-9-]+}/inspect": "stock.inspect",
     "POST /console/inventory/inbound/{no:[A-Za-z0-9-]+}/release": "stock.move",
+    # the inventory plugin's outbound sheets (plugins/veriseal_inventory/console_outbound.py)
+    "GET /console/inventory/outbound": "stock.view",
+    "POST /console/inventory/outbound": "stock.move",
+    "GET /console/inventory/outbound/{no:[A-Za-z0-9-]+}": "stock.view",
+    "POST /console/inventory/outbound/{no:[A-Za-z0-9-]+}/issue": "stock.move",
+    "POST /console/inventory/outbound/{no:[A-Za-z0-9-]+}/cancel": "stock.move",
+    "GET /console/inventory/outbound/{no:[A-Za-z0-9-]+}/pdf": "stock.view",
+    "GET /console/inventory/receive": "stock.move",
+    "POST /console/inventory/receive": "stock.move",
     # brand console (veriseal.brandops)
     "GET /console/dashboard": "scans.read",
     "GET /console/batches": "line.operate",
