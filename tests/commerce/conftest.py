@@ -7,6 +7,7 @@ that takes part in ordering."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,18 +72,24 @@ class Shop:
         return await worker_for(self.engine).drain()
 
 
-@pytest.fixture
-async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
+@asynccontextmanager
+async def open_engine(ledger_url: str, tmp_path: Path, plugins: tuple[str, ...]
+                      ) -> AsyncIterator[Engine]:  # fmt: skip
+    """A real engine on ``ledger_url`` with a fresh key file and ``plugins`` enabled."""
     key_file = tmp_path / "test.key"
     create_key_file(key_file)
-    cfg = Config(
-        None, ledger_url, KeySource(key_file=key_file), plugins=("territories", "commerce")
-    )
+    cfg = Config(None, ledger_url, KeySource(key_file=key_file), plugins=plugins)
     eng = await Engine.open(cfg)
     try:
         yield eng
     finally:
         await eng.close()
+
+
+@pytest.fixture
+async def engine(ledger_url: str, tmp_path: Path) -> AsyncIterator[Engine]:
+    async with open_engine(ledger_url, tmp_path, ("territories", "commerce")) as eng:
+        yield eng
 
 
 async def _person(engine: Engine, role: Role, org_id: int | None, n: int) -> Principal:
@@ -94,6 +101,11 @@ async def _person(engine: Engine, role: Role, org_id: int | None, n: int) -> Pri
 
 @pytest.fixture
 async def shop(engine: Engine, tmp_path: Path) -> Shop:
+    return await make_shop(engine, tmp_path)
+
+
+async def make_shop(engine: Engine, tmp_path: Path) -> Shop:
+    """The world of the module docstring on ``engine``."""
     brand = await engine.brands.create("acme", "Acme Tea", "id.acme.example")
     await engine.catalogue.add(
         make_product(brand, TEA, "绿茶 Green tea", category="Beverages/Tea/Green")

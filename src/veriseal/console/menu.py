@@ -15,6 +15,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "codes": ("Codes", "码与批次"),
     "catalogue": ("Catalogue", "商品"),
     "channel": ("Channel", "渠道"),
+    "stock": ("Stock", "库存"),
     "alerts": ("Alerts", "预警"),
     "people": ("People", "人员"),
     "messages": ("Messages", "消息"),

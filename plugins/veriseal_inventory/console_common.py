@@ -1,0 +1,51 @@
+"""What the inventory console pages share: the caller, its brand and the plugin's
+services; a refusal's message; bounded form fields; product names by GTIN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from veriseal import Brand, InvalidInput, Principal, VerisealError
+from veriseal.extend import PluginContext
+from veriseal_inventory.service import Inventory, of
+
+if TYPE_CHECKING:
+    from veriseal.extend import ConsoleCall
+
+PLUGIN = "inventory"
+BASE = "/console/inventory"
+
+
+async def context(call: ConsoleCall) -> tuple[Principal, Brand, PluginContext, Inventory]:
+    """The signed-in caller, its brand (a platform admin names it with ``?brand=``),
+    the plugin's context and services."""
+    who = call.principal
+    assert who is not None  # every view here needs a sign-in
+    ctx = call.plugin(PLUGIN)
+    if who.brand_id is not None:
+        return who, await ctx.brand_by_id(who.brand_id), ctx, of(ctx)
+    slug = call.query.get("brand") or None
+    if slug is None and call.request.method == "POST":
+        value = (await call.form()).get("brand")
+        slug = value if isinstance(value, str) and value else None
+    return who, await ctx.brand(slug), ctx, of(ctx)
+
+
+def message(call: ConsoleCall, exc: VerisealError) -> str:
+    """A refusal as the reader sees it: its message and its stable code."""
+    return f"{call.t('Refused', '未能完成')}: {exc.message} [{exc.code}]"
+
+
+def field(form: Any, name: str, limit: int) -> str:
+    """A posted (or queried) text field, stripped; ``invalid_input`` when longer than
+    ``limit`` or holding a NUL."""
+    value = form.get(name, "")
+    text = value if isinstance(value, str) else ""
+    if len(text) > limit or "\x00" in text:
+        raise InvalidInput(f"{name}: at most {limit} characters, no NUL")
+    return text.strip()
+
+
+async def product_names(ctx: PluginContext, brand: Brand) -> dict[str, str]:
+    """The brand's product names by GTIN (for tables of stock)."""
+    return {p.gtin: p.name for p in await ctx.products(brand)}

@@ -1,0 +1,150 @@
+"""Console pages of stock (phone first):
+
+- ``/console/inventory/stock``: every product's level in the warehouses I may see
+  (sellable, reserved, available, quarantine, rejected), filtered by warehouse/product;
+- ``/console/inventory/warehouses``: the warehouses, and a form to add one
+  (``stock.manage``); ``/console/inventory/warehouses/{id}``: its locations, stock per
+  location and lot, and its latest movements;
+- ``/console/inventory/movements``: movements newest first (who, when, why, document),
+  keyset paging;
+- ``/console/inventory/move``: receive, issue or transfer by quantity.
+
+Views parse, call the services with the caller and render; every rule and scope check
+is the services'."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from veriseal import InvalidInput, VerisealError
+from veriseal.extend import Page
+from veriseal_inventory.console_common import BASE, context, field, message, product_names
+from veriseal_inventory.models import StockLine
+from veriseal_inventory.permissions import STOCK_MANAGE
+from veriseal_inventory.stock import MoveRequest
+from veriseal_inventory.stock_store import MovementQuery
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from veriseal.extend import ConsoleCall
+
+_T = "veriseal_inventory/"
+MOVES = ("receive", "issue", "transfer")
+
+
+async def stock_page(call: ConsoleCall) -> Page:
+    who, brand, ctx, inv = await context(call)
+    gtin = field(call.query, "product", 14) or None
+    ref = field(call.query, "warehouse", 32)
+    warehouses = await inv.warehouses.in_scope(who, brand)
+    chosen = next((w for w in warehouses if ref in (w.code, str(w.id))), None) if ref else None
+    levels = await inv.stock.levels(who, brand, gtin=gtin, warehouse=chosen)
+    return Page(_T + "stock.html", {
+        "brand": brand, "levels": levels, "warehouses": {w.id: w for w in warehouses},
+        "names": await product_names(ctx, brand), "product": gtin or "",
+        "warehouse": chosen.code if chosen else "",
+    })  # fmt: skip
+
+
+async def warehouses_page(call: ConsoleCall, error: str = "") -> Page:
+    who, brand, ctx, inv = await context(call)
+    found = await inv.warehouses.in_scope(who, brand)
+    return Page(_T + "warehouses.html", {
+        "brand": brand, "warehouses": found, "error": error,
+        "can_manage": ctx.allowed(who, STOCK_MANAGE),
+    }, 409 if error else 200)  # fmt: skip
+
+
+async def warehouse_add(call: ConsoleCall) -> Page | web.StreamResponse:
+    who, brand, _, inv = await context(call)
+    form = await call.form()
+    try:
+        made = await inv.warehouses.create(
+            who, brand, field(form, "code", 32), field(form, "name", 200),
+            address=field(form, "address", 500),
+        )  # fmt: skip
+    except VerisealError as exc:
+        return await warehouses_page(call, message(call, exc))
+    return call.redirect(f"{BASE}/warehouses/{made.id}", "Warehouse created", "仓库已创建")
+
+
+async def warehouse_page(call: ConsoleCall) -> Page:
+    who, brand, ctx, inv = await context(call)
+    w = await inv.warehouses.find(brand, call.int_param("id"))
+    balances = await inv.stock.balances(who, w)
+    locations = {loc.id: loc for loc in await inv.warehouses.locations(w.id)}
+    recent = await inv.stock.movements(who, brand, MovementQuery([w.id], limit=20))
+    return Page(_T + "warehouse.html", {
+        "brand": brand, "w": w, "balances": balances, "locations": locations,
+        "movements": recent, "names": await product_names(ctx, brand),
+    })  # fmt: skip
+
+
+async def movements_page(call: ConsoleCall) -> Page:
+    who, brand, ctx, inv = await context(call)
+    gtin = field(call.query, "product", 14) or None
+    document = field(call.query, "document", 64) or None
+    ref = field(call.query, "warehouse", 32)
+    warehouses = {w.id: w for w in await inv.warehouses.in_scope(who, brand)}
+    ids = [i for i, w in warehouses.items() if ref in (w.code, str(i))] if ref else None
+    q = MovementQuery(ids, gtin, document, call.query_int("before"), 50)
+    found = await inv.stock.movements(who, brand, q)
+    return Page(_T + "movements.html", {
+        "brand": brand, "movements": found, "warehouses": warehouses,
+        "names": await product_names(ctx, brand),
+        "values": {"product": gtin or "", "document": document or "", "warehouse": ref},
+        "more": found[-1].id if len(found) == 50 else None,
+    })  # fmt: skip
+
+
+async def move_page(call: ConsoleCall, error: str = "", done: list[int] | None = None,
+                    values: dict[str, str] | None = None) -> Page:  # fmt: skip
+    who, brand, ctx, inv = await context(call)
+    return Page(_T + "move.html", {
+        "brand": brand, "warehouses": await inv.warehouses.in_scope(who, brand),
+        "products": await ctx.products(brand), "error": error, "done": done or [],
+        "values": values or {"kind": call.query.get("kind", "receive")}, "moves": MOVES,
+        "client_id": secrets.token_hex(12),  # a resubmitted form replays, not repeats
+    }, 409 if error else 200)  # fmt: skip
+
+
+def _lines(form: Any) -> list[StockLine]:
+    gtins, qtys, lots = form.getall("gtin", []), form.getall("qty", []), form.getall("lot", [])
+    out = []
+    for i, gtin in enumerate(gtins[:50]):
+        qty = str(qtys[i]).strip() if i < len(qtys) else ""
+        if not str(gtin).strip() and not qty:
+            continue
+        if not qty.isdigit() or len(qty) > 10:
+            raise InvalidInput(f"line {i + 1}: a quantity is a whole number")
+        lot = str(lots[i]).strip() if i < len(lots) else ""
+        out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:40]))
+    return out
+
+
+async def move(call: ConsoleCall) -> Page | web.StreamResponse:
+    who, brand, _, inv = await context(call)
+    form = await call.form()
+    values = {k: field(form, k, 64) for k in ("kind", "warehouse", "to", "document",
+                                               "location", "client_id")}  # fmt: skip
+    values["reason"] = field(form, "reason", 500)
+    try:
+        if values["kind"] not in MOVES:
+            raise InvalidInput("choose receive, issue or transfer")
+        w = await inv.warehouses.find(brand, values["warehouse"])
+        req = MoveRequest(values["document"], values["reason"], None,
+                          values["client_id"] or None, values["location"] or None)  # fmt: skip
+        lines = _lines(form)
+        if values["kind"] == "receive":
+            ids = await inv.stock.receive(who, w, lines, req)
+        elif values["kind"] == "issue":
+            ids = await inv.stock.issue(who, w, lines, req)
+        else:
+            target = await inv.warehouses.find(brand, values["to"])
+            ids = await inv.stock.transfer(who, w, target, lines, req)
+    except VerisealError as exc:
+        return await move_page(call, message(call, exc), values=values)
+    return await move_page(call, done=ids, values={"kind": values["kind"],
+                                                   "warehouse": values["warehouse"]})  # fmt: skip

@@ -1,0 +1,11 @@
+"""``/api/v1/inventory/...``: the plugin's JSON API, every endpoint declared once with
+its access gate and typed input (OpenAPI comes from the same declarations). Each area's
+endpoints live in its own ``api_*`` module; this list joins them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veriseal_inventory.api_stock import ENDPOINTS as STOCK
+
+ROUTES: list[Any] = [*STOCK]

@@ -1,0 +1,39 @@
+"""The plugin's services bundled per engine: ``of(ctx)`` gives the one instance.
+
+Each area is a service class with its own store; they are built here in dependency
+order and kept in the context's state, so they live and die with the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from veriseal.extend import PluginContext
+from veriseal_inventory.reservations import Reservations
+from veriseal_inventory.stock import StockService
+from veriseal_inventory.warehouses import WarehouseService
+
+
+@dataclass
+class Inventory:
+    ctx: PluginContext
+    warehouses: WarehouseService
+    stock: StockService
+    reservations: Reservations
+
+    @classmethod
+    def build(cls, ctx: PluginContext) -> Inventory:
+        warehouses = WarehouseService(ctx)
+        stock = StockService(ctx, warehouses)
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock))
+
+
+_STATE = "services"
+
+
+def of(ctx: PluginContext) -> Inventory:
+    """The plugin's services in this engine (one instance per context)."""
+    found = ctx.state.get(_STATE)
+    if not isinstance(found, Inventory):
+        found = Inventory.build(ctx)
+        ctx.state[_STATE] = found
+    return found
