@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_inventory.alerts import AlertService
+from veriseal_inventory.planning import Planning
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.warehouses import WarehouseService
@@ -19,12 +21,17 @@ class Inventory:
     warehouses: WarehouseService
     stock: StockService
     reservations: Reservations
+    alerts: AlertService
+    planning: Planning
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
         warehouses = WarehouseService(ctx)
         stock = StockService(ctx, warehouses)
-        return cls(ctx, warehouses, stock, Reservations(ctx, stock))
+        alerts = AlertService(ctx, warehouses)
+        stock.listeners.append(alerts.after_post)  # low-stock alerts in each post's tx
+        return cls(ctx, warehouses, stock, Reservations(ctx, stock), alerts=alerts,
+                   planning=Planning(ctx, warehouses))  # fmt: skip
 
 
 _STATE = "services"
