@@ -39,6 +39,14 @@ class Setting:
     updated_by: str = ""
     id: int = 0
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "warehouse_id": self.warehouse_id, "gtin": self.gtin,
+            **{k: getattr(self.policy, k) for k in _POLICY},
+            "updated_at": None if self.updated_at is None else self.updated_at.isoformat(),
+            "updated_by": self.updated_by,
+        }  # fmt: skip
+
 
 @dataclass(frozen=True)
 class LowStock:
@@ -58,6 +66,15 @@ class LowStock:
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "warehouse_id": self.warehouse_id, "gtin": self.gtin,
+            "safety_stock": self.safety_stock, "close_at": self.close_at,
+            "opened_at": self.opened_at.isoformat(), "opened_level": self.opened_level,
+            "closed_at": None if self.closed_at is None else self.closed_at.isoformat(),
+            "closed_level": self.closed_level, "open": self.is_open,
+        }  # fmt: skip
 
 
 def _setting(tx: Tx, r: Row) -> Setting:

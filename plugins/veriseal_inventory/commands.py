@@ -8,6 +8,7 @@ import click
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
+    from veriseal_inventory import cli_alerts  # noqa: F401, PLC0415 (adds to ``stock``)
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415
 
     return [warehouses, stock]

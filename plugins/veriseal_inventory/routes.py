@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from veriseal_inventory.api_alerts import ENDPOINTS as ALERTS
 from veriseal_inventory.api_stock import ENDPOINTS as STOCK
 
-ROUTES: list[Any] = [*STOCK]
+ROUTES: list[Any] = [*STOCK, *ALERTS]
