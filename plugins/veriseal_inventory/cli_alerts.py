@@ -103,15 +103,17 @@ def show(opts: Options, gtin: str | None, warehouse: str | None, user_id: int | 
         inv = of(ctx)
         brand = await ctx.brand(opts.brand)
         w = None if warehouse is None else await inv.warehouses.find(brand, warehouse)
-        found = await inv.alerts.settings(await acting(ctx, user_id), brand, gtin=gtin,
-                                          warehouse=w)  # fmt: skip
+        who = await acting(ctx, user_id)
+        found = await inv.alerts.settings(who, brand, gtin=gtin, warehouse=w)
+        codes = {x.id: x.code for x in await inv.warehouses.in_scope(who, brand)}
         if as_json:
             echo_json([s.to_dict() for s in found])
             return
         click.echo("warehouse\tgtin\tsafety\treorder_point\treorder_qty\tlead\treview\tpack")
         for s in found:
             p = s.policy
-            click.echo(f"{s.warehouse_id or 'default'}\t{s.gtin}\t{p.safety_stock}\t"
+            where = "default" if s.warehouse_id is None else codes.get(s.warehouse_id)
+            click.echo(f"{where}\t{s.gtin}\t{p.safety_stock}\t"
                        f"{p.reorder_point}\t{p.reorder_qty}\t{p.lead_time_days}\t"
                        f"{p.review_days}\t{p.pack_size}")  # fmt: skip
 
@@ -132,14 +134,15 @@ def alerts(opts: Options, open_only: bool, warehouse: str | None, user_id: int |
         inv = of(ctx)
         brand = await ctx.brand(opts.brand)
         w = None if warehouse is None else await inv.warehouses.find(brand, warehouse)
-        found = await inv.alerts.alerts(await acting(ctx, user_id), brand,
-                                        open_only=open_only, warehouse=w)  # fmt: skip
+        who = await acting(ctx, user_id)
+        found = await inv.alerts.alerts(who, brand, open_only=open_only, warehouse=w)
+        codes = {x.id: x.code for x in await inv.warehouses.in_scope(who, brand)}
         if as_json:
             echo_json([a.to_dict() for a in found])
             return
         for a in found:
             state = "OPEN" if a.is_open else f"closed {a.closed_at:%Y-%m-%d %H:%M} at {a.closed_level}"
-            click.echo(f"{a.opened_at:%Y-%m-%d %H:%M}\twh {a.warehouse_id}\t{a.gtin}\t"
+            click.echo(f"{a.opened_at:%Y-%m-%d %H:%M}\t{codes.get(a.warehouse_id)}\t{a.gtin}\t"
                        f"{a.opened_level} < {a.safety_stock}\t{state}")  # fmt: skip
 
     with_context(opts, NAME, go)
