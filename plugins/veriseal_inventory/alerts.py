@@ -115,8 +115,9 @@ class AlertService:
         if warehouse is not None:
             await self.warehouses.require(principal, STOCK_VIEW, warehouse)
         async with self.ctx.db.read() as tx:
-            found = await store.settings(tx, brand.id, gtin=gtin,
-                                         warehouse_id=None if warehouse is None else warehouse.id)
+            found = await store.settings(
+                tx, brand.id, gtin=gtin, warehouse_id=None if warehouse is None else warehouse.id
+            )
         return [s for s in found if s.warehouse_id is None or s.warehouse_id in visible]
 
     async def _keys(self, tx: Tx, brand_id: int, gtin: str, warehouse_id: int | None
@@ -148,7 +149,8 @@ class AlertService:
         now = dt.datetime.now(dt.UTC)
         for key in relevant:
             s = settings.get(key)
-            lines = Thresholds(s.policy.safety_stock, s.policy.reorder_point) if s else Thresholds(0)
+            p = s.policy if s else Policy()
+            lines = Thresholds(p.safety_stock, p.reorder_point)
             available = levels[key].available if key in levels else 0
             change = step(key in open_now, available, lines)
             if change is Transition.OPENED:
@@ -175,26 +177,35 @@ class AlertService:
         if not recipients:
             return
         if change is Transition.OPENED:
-            title = (f"库存不足：{name} 在 {w.code} 仅剩 {level} / "
-                     f"Low stock: {name} at {w.code}, {level} left")
-            body = (f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存 {level}，"
-                    f"低于安全库存 {lines.safety_stock}。\n"
-                    f"{name} ({gtin}) in {w.name} ({w.code}): {level} available,"
-                    f" below the safety stock of {lines.safety_stock}.")
+            title = (
+                f"库存不足：{name} 在 {w.code} 仅剩 {level} / "
+                f"Low stock: {name} at {w.code}, {level} left"
+            )
+            body = (
+                f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存 {level}，"
+                f"低于安全库存 {lines.safety_stock}。\n"
+                f"{name} ({gtin}) in {w.name} ({w.code}): {level} available,"
+                f" below the safety stock of {lines.safety_stock}."
+            )
         else:
-            title = (f"库存已恢复：{name} 在 {w.code} 现有 {level} / "
-                     f"Back in stock: {name} at {w.code}, {level} available")
-            body = (f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存已回升至 {level}"
-                    f"（不低于 {lines.close_at}），预警已关闭。\n"
-                    f"{name} ({gtin}) in {w.name} ({w.code}) is back above the line:"
-                    f" {level} available (at least {lines.close_at}); the alert is closed.")
+            title = (
+                f"库存已恢复：{name} 在 {w.code} 现有 {level} / "
+                f"Back in stock: {name} at {w.code}, {level} available"
+            )
+            body = (
+                f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存已回升至 {level}"
+                f"（不低于 {lines.close_at}），预警已关闭。\n"
+                f"{name} ({gtin}) in {w.name} ({w.code}) is back above the line:"
+                f" {level} available (at least {lines.close_at}); the alert is closed."
+            )
         data = {"warehouse": w.code, "gtin": gtin, "state": str(change), "available": level,
                 "safety_stock": lines.safety_stock}  # fmt: skip
         await self.ctx.notify(recipients, STOCK_LOW, title, body, data, tx=tx)  # fmt: skip
 
     # -- reading -----------------------------------------------------------------------
     async def alerts(self, principal: Principal, brand: Brand, *, open_only: bool = False,
-                     warehouse: Warehouse | None = None, limit: int = 500) -> list[LowStock]:  # fmt: skip
+                     warehouse: Warehouse | None = None,
+                     limit: int = 500) -> list[LowStock]:  # fmt: skip
         """Alerts of the warehouses in scope (or one), newest first."""
         ids = await self._visible(principal, brand, warehouse)
         async with self.ctx.db.read() as tx:

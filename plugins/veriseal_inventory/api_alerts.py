@@ -12,8 +12,8 @@ from msgspec import Meta
 
 from veriseal import Call, Endpoint, Model, Short
 from veriseal_inventory.api_common import BASE, TAG, BrandQuery, Gtin, Schema, context, warehouse
-from veriseal_inventory.planning import PlanRequest
 from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_VIEW
+from veriseal_inventory.planning import PlanRequest
 from veriseal_inventory.replenish import DEFAULT_REVIEW_DAYS, DEFAULT_WINDOW_DAYS, Policy
 
 Units = Annotated[int, Meta(ge=0, le=10**12)]

@@ -38,18 +38,48 @@ def settings() -> None:
 @settings.command("set")
 @click.argument("gtin")
 @_warehouse
-@click.option("--safety", "safety_stock", type=_units, default=0, show_default=True,
-              help="Safety stock: below it an alert opens. 安全库存。")
-@click.option("--reorder-point", type=_units, default=0, show_default=True,
-              help="Reorder below it; the alert closes at it. 再订货点。")
-@click.option("--reorder-qty", type=_units, default=0, show_default=True,
-              help="Smallest order. 最小补货量。")
-@click.option("--lead-time", "lead_time_days", type=_days, default=0, show_default=True,
-              help="Days from order to arrival. 交货期（天）。")
-@click.option("--review", "review_days", type=_days, default=DEFAULT_REVIEW_DAYS,
-              show_default=True, help="Days between reviews. 盘点周期（天）。")
-@click.option("--pack", "pack_size", type=click.IntRange(1, 10**12), default=1,
-              show_default=True, help="Order in whole packs of. 每包件数。")
+@click.option(
+    "--safety",
+    "safety_stock",
+    type=_units,
+    default=0,
+    show_default=True,
+    help="Safety stock: below it an alert opens. 安全库存。",
+)
+@click.option(
+    "--reorder-point",
+    type=_units,
+    default=0,
+    show_default=True,
+    help="Reorder below it; the alert closes at it. 再订货点。",
+)
+@click.option(
+    "--reorder-qty", type=_units, default=0, show_default=True, help="Smallest order. 最小补货量。"
+)
+@click.option(
+    "--lead-time",
+    "lead_time_days",
+    type=_days,
+    default=0,
+    show_default=True,
+    help="Days from order to arrival. 交货期（天）。",
+)
+@click.option(
+    "--review",
+    "review_days",
+    type=_days,
+    default=DEFAULT_REVIEW_DAYS,
+    show_default=True,
+    help="Days between reviews. 盘点周期（天）。",
+)
+@click.option(
+    "--pack",
+    "pack_size",
+    type=click.IntRange(1, 10**12),
+    default=1,
+    show_default=True,
+    help="Order in whole packs of. 每包件数。",
+)
 @user_option
 @pass_opts
 def set_(opts: Options, /, gtin: str, warehouse: str | None, user_id: int | None,
@@ -141,7 +171,9 @@ def alerts(opts: Options, open_only: bool, warehouse: str | None, user_id: int |
             echo_json([a.to_dict() for a in found])
             return
         for a in found:
-            state = "OPEN" if a.is_open else f"closed {a.closed_at:%Y-%m-%d %H:%M} at {a.closed_level}"
+            state = "OPEN"
+            if a.closed_at is not None:
+                state = f"closed {a.closed_at:%Y-%m-%d %H:%M} at {a.closed_level}"
             click.echo(f"{a.opened_at:%Y-%m-%d %H:%M}\t{codes.get(a.warehouse_id)}\t{a.gtin}\t"
                        f"{a.opened_level} < {a.safety_stock}\t{state}")  # fmt: skip
 
@@ -151,10 +183,20 @@ def alerts(opts: Options, open_only: bool, warehouse: str | None, user_id: int |
 @stock.command("replenish")
 @_warehouse
 @click.option("--product", "gtin", help="GTIN. 商品条码。")
-@click.option("--days", type=click.IntRange(1, 3660), default=DEFAULT_WINDOW_DAYS,
-              show_default=True, help="Velocity window. 销售速度统计天数。")
-@click.option("--basis", type=click.Choice(BASES), default="outbound", show_default=True,
-              help="Sales: the warehouse's outbound, or consumer scans. 销量依据。")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=DEFAULT_WINDOW_DAYS,
+    show_default=True,
+    help="Velocity window. 销售速度统计天数。",
+)
+@click.option(
+    "--basis",
+    type=click.Choice(BASES),
+    default="outbound",
+    show_default=True,
+    help="Sales: the warehouse's outbound, or consumer scans. 销量依据。",
+)
 @click.option("--all", "show_all", is_flag=True, help="Also rows with nothing to order. 全部。")
 @user_option
 @_json

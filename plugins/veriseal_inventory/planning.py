@@ -134,9 +134,9 @@ class Planning:
             s = settings.get(key)
             position = Position(available=lv.available, incoming=lv.quarantine,
                                 outflow=sales.get(key) or [0] * r.window_days)  # fmt: skip
-            found = suggest(s.policy if s else Policy(), position)
-            if found.needed or not r.only_needed:
-                rows.append(PlanRow(by_id[key[0]], lv, s, r.basis, found))
+            suggestion = suggest(s.policy if s else Policy(), position)
+            if suggestion.needed or not r.only_needed:
+                rows.append(PlanRow(by_id[key[0]], lv, s, r.basis, suggestion))
         return rows
 
     async def consumer_sales(self, brand: Brand, gtins: Sequence[str], since: dt.datetime,

@@ -112,9 +112,7 @@ async def test_a_refused_movement_leaves_no_alert(world: World) -> None:
     assert await inv.alerts.alerts(admin, brand) == []
     # a warehouse's own setting applies before the first receipt
     await inv.alerts.save(admin, brand, WINE, Policy(safety_stock=3), w)
-    assert [(a.gtin, a.opened_level) for a in await inv.alerts.alerts(admin, brand)] == [
-        (WINE, 0)
-    ]
+    assert [(a.gtin, a.opened_level) for a in await inv.alerts.alerts(admin, brand)] == [(WINE, 0)]
     await inv.stock.receive(admin, w, [StockLine(TEA, 12), StockLine(WINE, 3)])
     assert await _low_notices(world, "admin") == ["opened", "closed"]
     with pytest.raises(StockInsufficient):  # TEA would fall below, WINE is short

@@ -29,8 +29,16 @@ async def test_safety_stock_and_replenishment_pages(console: ConsoleLive) -> Non
     await inv.stock.issue(SYSTEM, main, [StockLine(GTIN, 26)])  # 4 left, 26 sold
 
     admin = await console.client("brand_admin")
-    form = {"gtin": GTIN, "warehouse": "", "safety_stock": "5", "reorder_point": "8",
-            "reorder_qty": "10", "lead_time_days": "0", "review_days": "7", "pack_size": "1"}
+    form = {
+        "gtin": GTIN,
+        "warehouse": "",
+        "safety_stock": "5",
+        "reorder_point": "8",
+        "reorder_qty": "10",
+        "lead_time_days": "0",
+        "review_days": "7",
+        "pack_size": "1",
+    }
     status, page = await admin.post("/console/inventory/safety-stock", {**form, "pack_size": "x"})
     assert status == 409 and "invalid_input" in page
     assert (await admin.get("/console/inventory/safety-stock"))[1].count('data-state="unset"') == 2

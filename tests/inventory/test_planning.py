@@ -45,13 +45,15 @@ async def test_suggestion_numbers_on_a_constructed_history(world: World) -> None
     assert (s.horizon_demand, s.target, s.position, s.shortfall, s.quantity) == (18, 38, 17, 21, 24)
     shown = row.to_dict("zh")
     assert (shown["velocity"], shown["days_of_cover"], shown["quantity"]) == ("6.00", "2.00", 24)
-    assert shown["explanation"][0] == "销售速度：3 天出库 18 件 = 每天 6.00 件"
+    assert s.explain("zh")[0] == "销售速度：3 天出库 18 件 = 每天 6.00 件"
+    assert shown["explanation"] == s.explain("zh")
     # the window's start moves on: 60 h ago falls out of a 2-day window -> 12 in 2 days
     [row2] = await inv.planning.plan(admin, brand, PlanRequest(w, TEA, window_days=2, now=now))
     assert (row2.suggestion.sold, row2.suggestion.velocity) == (12, Fraction(6))
     # GD01 received by transfer and sold nothing: no velocity, no setting -> nothing
     [gd_row] = await inv.planning.plan(admin, brand, PlanRequest(gd_wh, TEA, now=now))
-    assert (gd_row.suggestion.velocity, gd_row.suggestion.quantity, gd_row.setting) == (0, 0, None)
+    assert gd_row.setting is None
+    assert (gd_row.suggestion.velocity, gd_row.suggestion.quantity) == (Fraction(0), 0)
     only = await inv.planning.plan(admin, brand, PlanRequest(window_days=3, now=now,
                                                              only_needed=True))  # fmt: skip
     assert [(r.warehouse.code, r.level.gtin) for r in only] == [(w.code, TEA)]
@@ -81,7 +83,8 @@ async def test_consumer_scans_count_each_unit_once(world: World) -> None:
 
 
 async def test_a_dealer_plans_its_own_warehouses_only(world: World) -> None:
-    gd, zj, inv, brand = world.shop.people["gd"], world.shop.people["zj"], world.inv, world.shop.brand
+    gd, zj = world.shop.people["gd"], world.shop.people["zj"]
+    inv, brand = world.inv, world.shop.brand
     gd_wh = await world.warehouse_of("GD01")
     await inv.stock.receive(world.shop.people["admin"], gd_wh, [StockLine(TEA, 3)])
     await inv.stock.receive(world.shop.people["admin"], world.main, [StockLine(TEA, 3)])
