@@ -63,3 +63,11 @@ async def due(tx: Tx, now: dt.datetime) -> list[tuple[int, str]]:
         now,
     )
     return [(int(r["brand_id"]), r["reference"]) for r in rows]
+
+
+async def extend(tx: Tx, brand_id: int, reference: str, until: dt.datetime) -> None:
+    await tx.execute(
+        "UPDATE inventory_reservations SET expires_at = ?, updated_at = ?"
+        " WHERE brand_id = ? AND reference = ? AND status = 'held' AND expires_at < ?",
+        until, dt.datetime.now(dt.UTC), brand_id, reference, until,
+    )  # fmt: skip

@@ -32,6 +32,8 @@ from veriseal_inventory.stock import StockService
 from veriseal_inventory.warehouses import location_in
 
 _SYSTEM = "system"
+#: how long past its expiry a reservation waits for its order's own end or payment
+GRACE = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,15 @@ class Reservations:
         self.ctx = ctx
         self.stock = stock
 
-    async def _sources(self, tx: Tx, brand_id: int, org_id: int | None = None) -> list[int]:
+    async def _root(self, brand_id: int) -> int:
+        """The brand's own organisation (looked up BEFORE a transaction opens: a lookup
+        inside one would wait for a second pooled connection)."""
+        return (await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))).id
+
+    @staticmethod
+    async def _sources(tx: Tx, brand_id: int, root: int) -> list[int]:
         """The warehouses a brand sells from: its own organisation's, in id order."""
-        if org_id is None:
-            brand = await self.ctx.brand_by_id(brand_id)
-            org_id = (await self.ctx.brand_org(brand)).id
-        return [w.id for w in await wstore.of_brand(tx, brand_id, [org_id])]
+        return [w.id for w in await wstore.of_brand(tx, brand_id, [root])]
 
     async def reserve(self, brand_id: int, reference: str, lines: Sequence[tuple[str, int]],
                       expires_at: dt.datetime) -> list[Reservation]:  # fmt: skip
@@ -75,8 +80,9 @@ class Reservations:
             wanted[gtin] = wanted.get(gtin, 0) + qty
         if not wanted:
             raise StockInvalid("a reservation has at least one line")
+        root = await self._root(brand_id)
         async with self.ctx.db.write() as tx:
-            sources = await self._sources(tx, brand_id)
+            sources = await self._sources(tx, brand_id, root)
             # Lock every level the reservation reads, in key order, before reading:
             # two submissions for the last units queue here.
             keys = [(w, g) for w in sources for g in wanted]
@@ -140,6 +146,10 @@ class Reservations:
         await self.stock.post(tx, brand_id, postings, Meta(kind, _SYSTEM, reference, reason))
         return sum(r.remaining for r in held)
 
+    async def extend_in(self, tx: Tx, brand_id: int, reference: str, until: dt.datetime) -> None:
+        """Hold what ``reference`` holds until ``until`` at least (a paid order)."""
+        await store.extend(tx, brand_id, reference, until)
+
     async def consume(self, tx: Tx, brand_id: int, reference: str, warehouse_id: int,
                       counts: dict[str, int]) -> list[Posting]:  # fmt: skip
         """The postings that take ``counts`` (GTIN -> units shipped from the warehouse)
@@ -159,10 +169,13 @@ class Reservations:
         return out
 
     async def expire(self, now: dt.datetime | None = None) -> int:
-        """Release every reservation past its expiry; how many references."""
+        """Release every reservation more than :data:`GRACE` past its expiry; how many
+        references. (Commerce expires an unpaid order at the same deadline and its
+        event releases the hold at once; a payment at the last minute extends it. The
+        grace keeps this fallback from racing either.)"""
         now = now or dt.datetime.now(dt.UTC)
         async with self.ctx.db.read() as tx:
-            due = await store.due(tx, now)
+            due = await store.due(tx, now - GRACE)
         for brand_id, reference in due:
             async with self.ctx.db.write() as tx:
                 await self._release_in(tx, brand_id, reference, "expired", "expired")
@@ -177,8 +190,9 @@ class Reservations:
         """What the brand can promise of ``gtin`` from its own warehouses. ``org_id`` is
         the asking buyer's organisation (all buyers see the same figure today)."""
         del org_id
+        root = await self._root(brand_id)
         async with self.ctx.db.read() as tx:
-            sources = await self._sources(tx, brand_id)
+            sources = await self._sources(tx, brand_id, root)
             levels = await stock_store.levels(tx, brand_id, sources, gtin)
         return Availability(
             gtin, sum(lv.available for lv in levels), sum(lv.sellable for lv in levels),

@@ -91,27 +91,17 @@ class WarehouseService:
 
     # -- the default warehouse of an organisation --------------------------------------
     async def of_org(self, brand_id: int, org_id: int) -> Warehouse:
-        """The organisation's default warehouse, created on first use."""
-        async with self.ctx.db.write() as tx:
-            return await self.of_org_in(tx, brand_id, org_id)
-
-    async def of_org_in(self, tx: Tx, brand_id: int, org_id: int) -> Warehouse:
-        """:meth:`of_org` inside an open write transaction (an event consumer's)."""
-        found = await store.default_of(tx, brand_id, org_id)
+        """The organisation's default warehouse, created on first use. (An event
+        consumer calls this in its ``prepare`` step, outside its transaction: the
+        lookups here use pooled connections of their own.)"""
+        async with self.ctx.db.read() as tx:
+            found = await store.default_of(tx, brand_id, org_id)
         if found is not None:
             return found
         org = await self.ctx.org(org_id)
-        brand = await self.ctx.brand_by_id(brand_id)
-        root = (await self.ctx.brand_org(brand)).id
-        code = default_code(org_id, org_id == root)
-        await store.insert(tx, brand_id, org_id, code, org.name, "", is_default=True)
-        made = await store.default_of(tx, brand_id, org_id)
-        if made is None:  # the code is taken by a warehouse created by hand
-            await store.insert(tx, brand_id, org_id, f"{code}-{org_id}", org.name, "",
-                               is_default=True)  # fmt: skip
-            made = await store.default_of(tx, brand_id, org_id)
-        assert made is not None
-        return made
+        root = (await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))).id
+        async with self.ctx.db.write() as tx:
+            return await _default_in(tx, brand_id, org_id, org.name, org_id == root)
 
     # -- management --------------------------------------------------------------------
     async def create(self, principal: Principal, brand: Brand, code: str, name: str,
@@ -182,3 +172,19 @@ async def location_in(tx: Tx, warehouse: Warehouse, ref: str | int | None,
                 return loc
     raise LocationNotFound(f"no location {ref!r} ({kind}) in warehouse {warehouse.code}",
                            warehouse=warehouse.code, location=str(ref))  # fmt: skip
+
+
+async def _default_in(tx: Tx, brand_id: int, org_id: int, name: str, root: bool) -> Warehouse:
+    """The organisation's default warehouse, made in ``tx`` when missing (a concurrent
+    creator's row wins; a hand-made warehouse holding the code gets a suffixed code)."""
+    found = await store.default_of(tx, brand_id, org_id)
+    if found is not None:
+        return found
+    code = default_code(org_id, root)
+    await store.insert(tx, brand_id, org_id, code, name, "", is_default=True)
+    made = await store.default_of(tx, brand_id, org_id)
+    if made is None:  # the code is taken by a warehouse created by hand
+        await store.insert(tx, brand_id, org_id, f"{code}-{org_id}", name, "", is_default=True)
+        made = await store.default_of(tx, brand_id, org_id)
+    assert made is not None
+    return made
