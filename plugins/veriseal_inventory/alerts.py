@@ -11,20 +11,21 @@ Contracts:
 - :meth:`AlertService.after_post` runs in every post's transaction with the touched
   (warehouse, product) pairs and applies :mod:`.thresholds`: an alert opens when the
   available level falls below the safety stock and closes when it is back at the
-  closing line, with ONE ``stock_low`` notice to the warehouse's keepers each time,
-  accepted in the same transaction (their preferences choose inbox, push, SMS, e-mail);
-  many movements below the line send nothing more;
+  closing line, recorded in that transaction (a refused or rolled-back movement leaves
+  no alert); it reads only the plugin's own rows, never the core (a lookup inside an
+  open write transaction waits for a second pooled connection: under concurrent posts
+  every connection can end up waiting);
+- ONE ``stock_low`` notice per opening and one per closing goes to the warehouse's
+  keepers after the commit (:mod:`.alert_notices`, the ``inventory.low_stock`` periodic
+  task), exactly once; many movements below the line send nothing more;
 - saving or clearing a setting evaluates the product's levels at once, in the same
   transaction (raising a safety stock above the stock opens the alert now, not at the
   next movement);
-- a failure to look up the recipients never refuses the movement (the alert is still
-  recorded; the failure is logged).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,16 +34,15 @@ from veriseal.extend import PluginContext, Tx
 from veriseal_inventory import alerts_store as store
 from veriseal_inventory import stock_store
 from veriseal_inventory import warehouse_store as wstore
+from veriseal_inventory.alert_notices import send_notices
 from veriseal_inventory.alerts_store import LowStock, Opening, Setting
 from veriseal_inventory.errors import StockInvalid
 from veriseal_inventory.models import Level, Warehouse
-from veriseal_inventory.permissions import STOCK_LOW, STOCK_MANAGE, STOCK_VIEW
+from veriseal_inventory.permissions import STOCK_MANAGE, STOCK_VIEW
 from veriseal_inventory.replenish import Policy
 from veriseal_inventory.stock import actor_of
 from veriseal_inventory.thresholds import Thresholds, Transition, step
 from veriseal_inventory.warehouses import WarehouseService
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -157,50 +157,13 @@ class AlertService:
                 opening = Opening(brand_id, key[0], key[1], lines.safety_stock, lines.close_at,
                                   available)  # fmt: skip
                 await store.open_alert(tx, opening, now)
-                await self._notify(tx, key, change, available, lines)
             elif change is Transition.CLOSED:
                 await store.close_alert(tx, open_now[key].id, now, available)
-                await self._notify(tx, key, change, available, lines)
 
-    async def _notify(self, tx: Tx, key: tuple[int, str], change: Transition, level: int,
-                      lines: Thresholds) -> None:  # fmt: skip
-        warehouse_id, gtin = key
-        w = await wstore.get(tx, warehouse_id)
-        assert w is not None  # the ledger checked it in this transaction
-        try:
-            recipients = await self.warehouses.keepers(w)
-            brand = await self.ctx.brand_by_id(w.brand_id)
-            name = (await self.ctx.product(brand, gtin)).name
-        except Exception:  # a lookup problem must not refuse the movement
-            log.exception("could not notify the keepers of warehouse %s", w.code)
-            return
-        if not recipients:
-            return
-        if change is Transition.OPENED:
-            title = (
-                f"库存不足：{name} 在 {w.code} 仅剩 {level} / "
-                f"Low stock: {name} at {w.code}, {level} left"
-            )
-            body = (
-                f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存 {level}，"
-                f"低于安全库存 {lines.safety_stock}。\n"
-                f"{name} ({gtin}) in {w.name} ({w.code}): {level} available,"
-                f" below the safety stock of {lines.safety_stock}."
-            )
-        else:
-            title = (
-                f"库存已恢复：{name} 在 {w.code} 现有 {level} / "
-                f"Back in stock: {name} at {w.code}, {level} available"
-            )
-            body = (
-                f"{w.name}（{w.code}）的 {name}（{gtin}）可用库存已回升至 {level}"
-                f"（不低于 {lines.close_at}），预警已关闭。\n"
-                f"{name} ({gtin}) in {w.name} ({w.code}) is back above the line:"
-                f" {level} available (at least {lines.close_at}); the alert is closed."
-            )
-        data = {"warehouse": w.code, "gtin": gtin, "state": str(change), "available": level,
-                "safety_stock": lines.safety_stock}  # fmt: skip
-        await self.ctx.notify(recipients, STOCK_LOW, title, body, data, tx=tx)  # fmt: skip
+    async def send_notices(self, limit: int = 100) -> int:
+        """Send the notices of alerts opened or closed since the last round (the
+        ``inventory.low_stock`` periodic task); how many went out."""
+        return await send_notices(self.ctx, self.warehouses, limit)
 
     # -- reading -----------------------------------------------------------------------
     async def alerts(self, principal: Principal, brand: Brand, *, open_only: bool = False,

@@ -20,7 +20,8 @@ _POLICY = ("safety_stock", "reorder_point", "reorder_qty", "lead_time_days", "re
            "pack_size")  # fmt: skip
 _SETTING = ("id", "brand_id", "warehouse_id", "gtin", *_POLICY, "updated_at", "updated_by")
 _ALERT = ("id", "brand_id", "warehouse_id", "gtin", "safety_stock", "close_at", "opened_at",
-          "opened_level", "closed_at", "closed_level")  # fmt: skip
+          "opened_level", "closed_at", "closed_level", "open_notified",
+          "close_notified")  # fmt: skip
 #: movement kinds whose negative quantities are goods leaving the warehouse to a buyer
 #: (transfers and adjustments are not sales: they do not count towards a velocity)
 SALES_KINDS = ("outbound", "consume")
@@ -62,6 +63,8 @@ class LowStock:
     opened_level: int
     closed_at: dt.datetime | None
     closed_level: int | None
+    open_notified: bool = False
+    close_notified: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -102,6 +105,8 @@ def _alert(tx: Tx, r: Row) -> LowStock:
         opened_level=int(r["opened_level"]),
         closed_at=None if closed is None else tx.dialect.timestamp(closed),
         closed_level=None if r["closed_level"] is None else int(r["closed_level"]),
+        open_notified=r["open_notified"] is not None,
+        close_notified=r["close_notified"] is not None,
     )
 
 
@@ -271,6 +276,33 @@ async def alerts(
         sql += " AND closed_at IS NULL"
     sql += " ORDER BY opened_at DESC, id DESC LIMIT ?"
     return [_alert(tx, r) for r in await tx.fetch(sql, *args, limit)]
+
+
+async def unsent(tx: Tx, limit: int) -> list[LowStock]:
+    """Alerts whose opening or closing notice has not gone out, oldest first."""
+    found = await tx.fetch(
+        "SELECT " + ", ".join(_ALERT) + " FROM inventory_low_stock WHERE open_notified IS NULL"
+        " OR (closed_at IS NOT NULL AND close_notified IS NULL) ORDER BY id LIMIT ?",
+        limit,
+    )
+    return [_alert(tx, r) for r in found]
+
+
+async def locked(tx: Tx, alert_id: int) -> LowStock | None:
+    """One alert, its row held until the transaction ends (the sender's claim)."""
+    found = await tx.fetchrow(
+        "SELECT "
+        + ", ".join(_ALERT)
+        + " FROM inventory_low_stock WHERE id = ?"
+        + tx.dialect.for_update,
+        alert_id,
+    )
+    return None if found is None else _alert(tx, found)
+
+
+async def mark_notified(tx: Tx, alert_id: int, column: str, at: dt.datetime) -> None:
+    assert column in ("open_notified", "close_notified")
+    await tx.execute(f"UPDATE inventory_low_stock SET {column} = ? WHERE id = ?", at, alert_id)
 
 
 # -- outflow -----------------------------------------------------------------------------

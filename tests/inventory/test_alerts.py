@@ -6,6 +6,7 @@ dealers can neither set the brand default nor see other dealers' rows."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -20,6 +21,8 @@ from veriseal_inventory.stock import MoveRequest
 
 
 async def _low_notices(world: World, who: str) -> list[str]:
+    """The stock_low notices ``who`` got, oldest first, after a round of the sender."""
+    await world.inv.alerts.send_notices()
     uid = world.shop.people[who].user_id
     assert uid is not None
     history = await Inbox(world.engine.ledger).history(uid)
@@ -125,3 +128,32 @@ async def test_a_refused_movement_leaves_no_alert(world: World) -> None:
 def test_bad_policies_are_refused() -> None:
     with pytest.raises(ReplenishInvalid):
         Policy(safety_stock=-5)
+
+
+async def test_concurrent_issues_across_the_line_open_one_alert_without_waiting(
+    world: World,
+) -> None:
+    # more concurrent posts than the PostgreSQL pool has connections (10), all queueing
+    # on the same levels row while the one that crosses the line records the alert: the
+    # listener must not need a second connection (no core lookup inside the post)
+    admin, inv, w = world.shop.people["admin"], world.inv, world.main
+    await inv.stock.receive(admin, w, [StockLine(TEA, 20)])
+    await inv.alerts.save(admin, world.shop.brand, TEA, Policy(safety_stock=20))  # the first
+    issues = [inv.stock.issue(admin, w, [StockLine(TEA, 1)]) for _ in range(16)]
+    results = await asyncio.wait_for(asyncio.gather(*issues, return_exceptions=True), 120)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert [a.opened_level for a in await inv.alerts.alerts(admin, world.shop.brand)] == [19]
+    assert (await inv.stock.levels(admin, world.shop.brand, warehouse=w))[0].sellable == 4
+    assert await _low_notices(world, "admin") == ["opened"]
+
+
+async def test_each_notice_goes_out_once(world: World) -> None:
+    admin, inv, w = world.shop.people["admin"], world.inv, world.main
+    await inv.stock.receive(admin, w, [StockLine(TEA, 5)])
+    await inv.alerts.save(admin, world.shop.brand, TEA, Policy(safety_stock=10))  # opens
+    await inv.stock.receive(admin, w, [StockLine(TEA, 5)])  # closes before any round
+    sent = await asyncio.gather(*(inv.alerts.send_notices() for _ in range(4)))
+    recipients = len(await inv.warehouses.keepers(w))
+    assert sum(sent) == 2 and recipients >= 1
+    assert await _low_notices(world, "admin") == ["opened", "closed"]
+    assert await inv.alerts.send_notices() == 0

@@ -23,6 +23,7 @@ CREATE UNIQUE INDEX inventory_settings_warehouse ON inventory_settings(warehouse
     WHERE warehouse_id IS NOT NULL;
 -- A low-stock alert: opened when the available level fell below the safety stock,
 -- closed when it was back at the closing line; at most one open per (warehouse, gtin).
+-- The movement's transaction writes the row; the notices go out after the commit.
 CREATE TABLE inventory_low_stock (
     id              BIGSERIAL PRIMARY KEY,
     brand_id        BIGINT NOT NULL REFERENCES brands(id),
@@ -33,8 +34,13 @@ CREATE TABLE inventory_low_stock (
     opened_at       TIMESTAMPTZ NOT NULL,
     opened_level    BIGINT NOT NULL,
     closed_at       TIMESTAMPTZ,
-    closed_level    BIGINT
+    closed_level    BIGINT,
+    -- when the opening / closing notice went out (the sender, after the commit)
+    open_notified   TIMESTAMPTZ,
+    close_notified  TIMESTAMPTZ
 );
 CREATE UNIQUE INDEX inventory_low_stock_open ON inventory_low_stock(warehouse_id, gtin)
     WHERE closed_at IS NULL;
 CREATE INDEX inventory_low_stock_brand ON inventory_low_stock(brand_id, opened_at);
+CREATE INDEX inventory_low_stock_unsent ON inventory_low_stock(id)
+    WHERE open_notified IS NULL OR (closed_at IS NOT NULL AND close_notified IS NULL);
