@@ -54,7 +54,7 @@ async def safety_page(call: ConsoleCall, error: str = "",
 def _number(text: str, name: str, low: int) -> int:
     if not text:
         return low
-    if not text.isdigit() or len(text) > 12 or int(text) < low:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) < low:
         raise InvalidInput(f"{name}: a whole number of at least {low}")
     return int(text)
 
@@ -80,7 +80,7 @@ async def replenish_page(call: ConsoleCall) -> Page:
     ref = field(call.query, "warehouse", 32)
     basis = field(call.query, "basis", 16) or "outbound"
     days_text = field(call.query, "days", 4) or str(DEFAULT_WINDOW_DAYS)
-    if basis not in BASES or not days_text.isdigit():
+    if basis not in BASES or not (days_text.isascii() and days_text.isdigit()):
         raise InvalidInput("basis: outbound or scans; days: a whole number")
     show_all = call.query.get("all") == "1"
     chosen = next((w for w in warehouses if ref in (w.code, str(w.id))), None) if ref else None

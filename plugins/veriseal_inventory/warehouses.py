@@ -72,7 +72,7 @@ class WarehouseService:
         text = str(ref).strip()
         async with self.ctx.db.read() as tx:
             found = await store.by_code(tx, brand.id, text)
-            if found is None and text.isdigit() and len(text) < 19:
+            if found is None and text.isascii() and text.isdigit() and len(text) < 19:
                 found = await store.get(tx, int(text))
         if found is None or found.brand_id != brand.id:
             raise WarehouseNotFound(f"no warehouse {text!r} in brand {brand.slug}",

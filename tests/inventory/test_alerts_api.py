@@ -65,7 +65,8 @@ async def test_settings_alerts_and_replenishment_over_http(world: World) -> None
             status, body = await call("PUT", "/settings", admin, bad)
             assert 400 <= status < 500 and "error" in body, bad
             assert "sql" not in str(body).lower() and "traceback" not in str(body).lower()
-        for bad_query in ("?days=0", "?basis=guess", "?warehouse=NOPE", "?gtin=1", "?all=maybe"):
+        for bad_query in ("?days=0", "?basis=guess", "?warehouse=NOPE", "?gtin=1", "?all=maybe",
+                          "?warehouse=²", "?warehouse=١"):  # fmt: skip
             status, body = await call("GET", "/replenishment" + bad_query, admin)
             assert 400 <= status < 500 and "error" in body, bad_query
         status, body = await call("GET", "/settings", admin)

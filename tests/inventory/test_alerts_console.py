@@ -41,6 +41,11 @@ async def test_safety_stock_and_replenishment_pages(console: ConsoleLive) -> Non
     }
     status, page = await admin.post("/console/inventory/safety-stock", {**form, "pack_size": "x"})
     assert status == 409 and "invalid_input" in page
+    for odd in ("²", "١٢", "-1", "1" * 13):  # digits of other scripts are not numbers here
+        status, page = await admin.post(
+            "/console/inventory/safety-stock", {**form, "safety_stock": odd}
+        )
+        assert status == 409 and "invalid_input" in page, odd
     assert (await admin.get("/console/inventory/safety-stock"))[1].count('data-state="unset"') == 2
     status, page = await admin.post("/console/inventory/safety-stock", form)
     assert status == 200
