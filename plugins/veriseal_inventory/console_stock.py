@@ -48,13 +48,13 @@ async def stock_page(call: ConsoleCall) -> Page:
     })  # fmt: skip
 
 
-async def warehouses_page(call: ConsoleCall, error: str = "") -> Page:
+async def warehouses_page(call: ConsoleCall, error: str = "", status: int = 200) -> Page:
     who, brand, ctx, inv = await context(call)
     found = await inv.warehouses.in_scope(who, brand)
     return Page(_T + "warehouses.html", {
         "brand": brand, "warehouses": found, "error": error,
         "can_manage": ctx.allowed(who, STOCK_MANAGE),
-    }, 409 if error else 200)  # fmt: skip
+    }, status)  # fmt: skip
 
 
 async def warehouse_add(call: ConsoleCall) -> Page | web.StreamResponse:
@@ -66,7 +66,7 @@ async def warehouse_add(call: ConsoleCall) -> Page | web.StreamResponse:
             address=field(form, "address", 500),
         )  # fmt: skip
     except VerisealError as exc:
-        return await warehouses_page(call, message(call, exc))
+        return await warehouses_page(call, message(call, exc), exc.http_status)
     return call.redirect(f"{BASE}/warehouses/{made.id}", "Warehouse created", "仓库已创建")
 
 
@@ -100,14 +100,17 @@ async def movements_page(call: ConsoleCall) -> Page:
 
 
 async def move_page(call: ConsoleCall, error: str = "", done: list[int] | None = None,
-                    values: dict[str, str] | None = None) -> Page:  # fmt: skip
+                    values: dict[str, str] | None = None, status: int = 200) -> Page:  # fmt: skip
     who, brand, ctx, inv = await context(call)
+    fields = dict.fromkeys(("kind", "warehouse", "to", "location", "document", "reason"), "")
+    fields["kind"] = call.query.get("kind", "receive")[:16]
+    fields.update(values or {})
     return Page(_T + "move.html", {
         "brand": brand, "warehouses": await inv.warehouses.in_scope(who, brand),
         "products": await ctx.products(brand), "error": error, "done": done or [],
-        "values": values or {"kind": call.query.get("kind", "receive")}, "moves": MOVES,
+        "values": fields, "moves": MOVES,
         "client_id": secrets.token_hex(12),  # a resubmitted form replays, not repeats
-    }, 409 if error else 200)  # fmt: skip
+    }, status)  # fmt: skip
 
 
 def _lines(form: Any) -> list[StockLine]:
@@ -145,6 +148,6 @@ async def move(call: ConsoleCall) -> Page | web.StreamResponse:
             target = await inv.warehouses.find(brand, values["to"])
             ids = await inv.stock.transfer(who, w, target, lines, req)
     except VerisealError as exc:
-        return await move_page(call, message(call, exc), values=values)
+        return await move_page(call, message(call, exc), values=values, status=exc.http_status)
     return await move_page(call, done=ids, values={"kind": values["kind"],
                                                    "warehouse": values["warehouse"]})  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veriseal import PluginMigrations, hookimpl
+from veriseal import Brand, PluginMigrations, hookimpl
 from veriseal.extend import (
     Consumer,
     MessageTypeSpec,
@@ -41,6 +41,14 @@ def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
     from veriseal_inventory.provided import services  # noqa: PLC0415
 
     return services(ctx)
+
+
+@hookimpl
+async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
+    """Opening stock of each demo product in the brand's main warehouse."""
+    from veriseal_inventory.demo import seed  # noqa: PLC0415
+
+    await seed(ctx, brand)
 
 
 async def _expire(ctx: PluginContext) -> None:

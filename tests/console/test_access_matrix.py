@@ -134,6 +134,14 @@ EXPECTED: dict[str, str] = {
     r"GET /console/alerts/{id:\d+}": "alerts.read",
     r"POST /console/alerts/{id:\d+}/transition": "alerts.manage",
     "GET /console/keys": "keys.manage",
+    # the inventory plugin's stock (plugins/veriseal_inventory/console_pages.py)
+    "GET /console/inventory/stock": "stock.view",
+    "GET /console/inventory/warehouses": "stock.view",
+    "POST /console/inventory/warehouses": "stock.manage",
+    r"GET /console/inventory/warehouses/{id:\d+}": "stock.view",
+    "GET /console/inventory/movements": "stock.view",
+    "GET /console/inventory/move": "stock.move",
+    "POST /console/inventory/move": "stock.move",
     # the commerce plugin's payments (plugins/veriseal_commerce/console_pages.py)
     "GET /console/commerce/payments": "payments.confirm",
     "GET /console/commerce/payments/transfers": "payments.confirm",

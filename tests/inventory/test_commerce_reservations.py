@@ -11,10 +11,10 @@ import datetime as dt
 import pytest
 
 from tests.commerce.orders_world import draft, priced
-from veriseal_commerce.payable import summarize
 from tests.inventory.conftest import TEA, WINE, World
 from veriseal import VerisealError
 from veriseal.extend.stream import worker_for
+from veriseal_commerce.payable import summarize
 from veriseal_inventory.models import StockLine
 from veriseal_inventory.reservations import GRACE
 
@@ -35,7 +35,9 @@ async def test_submission_reserves_and_cancelling_releases(world: World) -> None
     assert await _levels(world) == {TEA: (20, 12), WINE: (5, 2)}
     held = await world.inv.reservations.held(shop.brand.id, order.order_no)
     assert sorted((r.gtin, r.remaining, r.status) for r in held) == [
-        (TEA, 12, "held"), (WINE, 2, "held")]
+        (TEA, 12, "held"),
+        (WINE, 2, "held"),
+    ]
     await shop.c.orders.cancel(shop.people["gd"], order.order_no, "changed my mind")
     await worker_for(world.engine).drain()
     assert await _levels(world) == {TEA: (20, 0), WINE: (5, 0)}

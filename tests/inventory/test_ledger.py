@@ -148,10 +148,14 @@ async def test_rebuild_catches_and_repairs_a_corrupted_cache(world: World) -> No
         await tx.execute("DELETE FROM inventory_levels WHERE gtin = ?", WINE)
     found = await rebuild(world.ctx, check_only=True)
     assert {(d.table, d.key[-2] if d.table == "balances" else d.key[-1]) for d in found} == {
-        ("balances", TEA), ("levels", WINE)
+        ("balances", TEA),
+        ("levels", WINE),
     }
     tea = next(d for d in found if d.table == "balances")
-    assert (tea.cached, tea.truth) == ({"on_hand": 10, "reserved": 0}, {"on_hand": 7, "reserved": 0})
+    assert (tea.cached, tea.truth) == (
+        {"on_hand": 10, "reserved": 0},
+        {"on_hand": 7, "reserved": 0},
+    )
     assert await rebuild(world.ctx, check_only=True) == found  # --check changes nothing
     assert await rebuild(world.ctx, check_only=False) == found
     assert await rebuild(world.ctx, check_only=True) == []
