@@ -52,6 +52,11 @@ async def test_safety_stock_and_replenishment_pages(console: ConsoleLive) -> Non
     rows = dict(re.findall(r'data-warehouse="([^"]+)" data-gtin="\d+" data-state="(\w+)"', page))
     assert rows == {main.code: "low", dist_wh.code: "ok"}
     assert 'data-open="yes"' in page
+    # the stock page shows the same state next to each level
+    status, page = await admin.get("/console/inventory/stock")
+    assert status == 200
+    states = re.findall(r'class="state" data-state="(\w+)"', page)
+    assert sorted(states) == ["low", "ok"]
     status, page = await admin.get("/console/inventory/replenish", params={"warehouse": main.code})
     assert status == 200 and f'data-warehouse="{main.code}"' in page
     text = re.sub(r"\s+", " ", page)
