@@ -8,7 +8,8 @@ import click
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
-    from veriseal_inventory import cli_codes  # noqa: F401, PLC0415 (adds stock receive-codes ...)
+    # these two add commands to the ``stock`` group when imported
+    from veriseal_inventory import cli_alerts, cli_codes  # noqa: F401, PLC0415
     from veriseal_inventory.cli_inbound import inbound  # noqa: PLC0415
     from veriseal_inventory.cli_outbound import outbound  # noqa: PLC0415
     from veriseal_inventory.cli_stock import stock, warehouses  # noqa: PLC0415

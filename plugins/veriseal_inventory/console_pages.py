@@ -4,20 +4,20 @@ area's views live in its own ``console_*`` module; these lists join them."""
 from __future__ import annotations
 
 from veriseal.extend import ConsolePage, ConsoleView
+from veriseal_inventory import console_alerts as alerts
 from veriseal_inventory import console_codes as codes
+from veriseal_inventory import console_inbound as inbound
 from veriseal_inventory import console_outbound as outbound
 from veriseal_inventory import console_stock as stock
 from veriseal_inventory import console_stocktake as stocktake
 from veriseal_inventory.permissions import (
     STOCK_APPROVE,
     STOCK_COUNT,
+    STOCK_INSPECT,
     STOCK_MANAGE,
     STOCK_MOVE,
     STOCK_VIEW,
 )
-from veriseal_inventory import console_inbound as inbound
-from veriseal_inventory import console_stock as stock
-from veriseal_inventory.permissions import STOCK_INSPECT, STOCK_MANAGE, STOCK_MOVE, STOCK_VIEW
 
 BASE = "/console/inventory"
 _ST = BASE + r"/stocktakes/{id:\d+}"
@@ -36,6 +36,8 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/inbound", "Inbound & inspection", "入库质检", STOCK_VIEW, "stock", 135),
     ConsolePage(f"{BASE}/outbound", "Outbound sheets", "出库单", STOCK_VIEW, "stock", 145),
     ConsolePage(f"{BASE}/receive", "Check in goods", "扫码收货", STOCK_MOVE, "stock", 150),
+    ConsolePage(f"{BASE}/safety-stock", "Safety stock", "安全库存", STOCK_VIEW, "stock", 160),
+    ConsolePage(f"{BASE}/replenish", "Replenishment", "补货建议", STOCK_VIEW, "stock", 165),
 ]  # fmt: skip
 _NO = "{no:[A-Za-z0-9-]+}"
 VIEWS: list[ConsoleView] = [
@@ -74,4 +76,7 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", _SHEET + "/pdf", outbound.pdf, STOCK_VIEW),
     ConsoleView("GET", f"{BASE}/receive", outbound.receive_page, STOCK_MOVE),
     ConsoleView("POST", f"{BASE}/receive", outbound.receive, STOCK_MOVE),
+    ConsoleView("GET", f"{BASE}/safety-stock", alerts.safety_page, STOCK_VIEW),
+    ConsoleView("POST", f"{BASE}/safety-stock", alerts.safety_save, STOCK_MANAGE),
+    ConsoleView("GET", f"{BASE}/replenish", alerts.replenish_page, STOCK_VIEW),
 ]  # fmt: skip

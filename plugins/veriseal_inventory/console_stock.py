@@ -40,9 +40,12 @@ async def stock_page(call: ConsoleCall) -> Page:
     ref = field(call.query, "warehouse", 32)
     warehouses = await inv.warehouses.in_scope(who, brand)
     chosen = next((w for w in warehouses if ref in (w.code, str(w.id))), None) if ref else None
-    levels = await inv.stock.levels(who, brand, gtin=gtin, warehouse=chosen)
+    # each level with its safety stock and alert state (the alerts area's overview)
+    rows = await inv.alerts.overview(who, brand, gtin=gtin, warehouse=chosen)
     return Page(_T + "stock.html", {
-        "brand": brand, "levels": levels, "warehouses": {w.id: w for w in warehouses},
+        "brand": brand, "levels": [r.level for r in rows],
+        "states": {(r.level.warehouse_id, r.level.gtin): r for r in rows},
+        "warehouses": {w.id: w for w in warehouses},
         "names": await product_names(ctx, brand), "product": gtin or "",
         "warehouse": chosen.code if chosen else "",
     })  # fmt: skip

@@ -57,10 +57,19 @@ async def _expire(ctx: PluginContext) -> None:
     await of(ctx).reservations.expire()
 
 
+async def _low_stock(ctx: PluginContext) -> None:
+    from veriseal_inventory.service import of  # noqa: PLC0415
+
+    await of(ctx).alerts.send_notices()
+
+
 @hookimpl
 def periodic_tasks() -> list[PeriodicTask]:
-    """``inventory.expire`` every minute: reservations past their expiry released."""
-    return [PeriodicTask("inventory.expire", 60, _expire)]
+    """``inventory.expire`` every minute: reservations past their expiry released;
+    ``inventory.low_stock`` every 10 s: the notices of low-stock alerts opened or
+    closed since (recorded by the movements; sent once, after their commit)."""
+    return [PeriodicTask("inventory.expire", 60, _expire),
+            PeriodicTask("inventory.low_stock", 10, _low_stock)]  # fmt: skip
 
 
 @hookimpl

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
+from veriseal_inventory.alerts import AlertService
 from veriseal_inventory.inbound import InboundService
 from veriseal_inventory.outbound import OutboundService
+from veriseal_inventory.planning import Planning
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.stocktake import Counts
@@ -27,6 +29,8 @@ class Inventory:
     counts: Counts
     inbound: InboundService
     outbound: OutboundService
+    alerts: AlertService
+    planning: Planning
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
@@ -36,8 +40,10 @@ class Inventory:
         counts = Counts(ctx, warehouses, stock)
         inbound = InboundService(ctx, warehouses, stock)
         outbound = OutboundService(ctx, warehouses, stock)
+        alerts = AlertService(ctx, warehouses)
+        stock.listeners.append(alerts.after_post)  # low-stock alerts in each post's tx
         return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts, inbound,
-                   outbound)  # fmt: skip
+                   outbound, alerts, Planning(ctx, warehouses))  # fmt: skip
 
 
 _STATE = "services"

@@ -175,6 +175,10 @@ EXPECTED: dict[str, str] = {
     r"POST /console/commerce/payments/{id:\d+}/reject": "payments.confirm",
     r"POST /console/commerce/payments/{id:\d+}/refunds": "payments.confirm",
     r"GET /console/commerce/payments/receipts/{id:\d+}": "payments.confirm",
+    # the inventory plugin's safety stock and replenishment (console_alerts.py)
+    "GET /console/inventory/safety-stock": "stock.view",
+    "POST /console/inventory/safety-stock": "stock.manage",
+    "GET /console/inventory/replenish": "stock.view",
     "GET /console/commerce/orders/{no}/pay": "orders.place",
     "GET /console/commerce/orders/{no}/pay/qr.svg": "orders.place",
     "POST /console/commerce/orders/{no}/pay/online": "orders.place",
