@@ -35,7 +35,7 @@ class CodesBody(Model, kw_only=True):
     client_id: Ref | None = None
 
 
-class IssueBody(Model, kw_only=True):
+class IssueCodesBody(Model, kw_only=True):
     codes: Codes
     document: Document = ""
     client_id: Ref | None = None
@@ -68,7 +68,7 @@ async def receive_codes(call: Call, path: WarehousePath, query: BrandQuery,
 
 
 async def issue_codes(call: Call, path: WarehousePath, query: BrandQuery,
-                      body: IssueBody) -> Schema:  # fmt: skip
+                      body: IssueCodesBody) -> Schema:  # fmt: skip
     who, brand, inv = await context(call, query.brand)
     w = await warehouse(inv, brand, path.warehouse)
     done = await inv.units.issue_codes(who, w, body.codes, document=body.document,

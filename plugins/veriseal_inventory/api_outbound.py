@@ -63,7 +63,7 @@ class CreateBody(Model, kw_only=True):
     note: Text = ""
 
 
-class IssueBody(Model, kw_only=True):
+class IssueSheetBody(Model, kw_only=True):
     handler: Annotated[str, Meta(max_length=100, pattern=_PLAIN)] | None = None
 
 
@@ -93,7 +93,7 @@ async def show(call: Call, path: SheetPath, query: BrandQuery) -> Schema:
     return {**sheet.to_dict(), "picking": plan.to_dict()}
 
 
-async def issue(call: Call, path: SheetPath, query: BrandQuery, body: IssueBody) -> Schema:
+async def issue(call: Call, path: SheetPath, query: BrandQuery, body: IssueSheetBody) -> Schema:
     who, brand, inv = await context(call, query.brand)
     return (await inv.outbound.issue(who, brand, path.no, body.handler)).to_dict()
 
