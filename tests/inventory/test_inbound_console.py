@@ -14,20 +14,14 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from playwright.async_api import async_playwright
 
-from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
-from tests.console.conftest import ConsoleClient, ConsoleLive, free_port
+from tests.console.conftest import ConsoleClient, ConsoleLive
 from tests.inventory.conftest import TEA, WINE, World
-from veriseal.accounts.models import SYSTEM, Role
-from veriseal.console.site import make_site
-from veriseal.server.app import Limits
-from veriseal.server.runner import ApiRunner
+from tests.inventory.console_live import phone_sweep, serve
+from veriseal.accounts.models import Role
 from veriseal_inventory.inbound_models import LineStatus
 from veriseal_inventory.models import StockLine
 
-PW = "correct horse battery staple 42"
 NUMBER = re.compile(r"IN\d{8}-\d{4}")
 LIST = "/console/inventory/inbound"
 
@@ -38,23 +32,8 @@ async def live(world: World) -> AsyncIterator[ConsoleLive]:
     root = (await world.engine.accounts.brand_org(world.shop.brand)).id
     people = {"admin": (Role.BRAND_ADMIN, root), "operator": (Role.FACTORY_OPERATOR, root),
               "gd": (Role.DISTRIBUTOR, world.shop.orgs["GD01"])}  # fmt: skip
-    users = {}
-    for name, (role, org) in people.items():
-        login = f"{name}@inbound.example"
-        await world.engine.accounts.create_user(SYSTEM, contact=login, display_name=name,
-                                                role=role, org_id=org, password=PW)  # fmt: skip
-        users[name] = (login, PW)
-    port = free_port()
-    runner = ApiRunner(make_site(world.engine, Limits(per_minute=0)))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    served = ConsoleLive(f"http://127.0.0.1:{port}", world.engine, [], users, {})
-    try:
+    async with serve(world.engine, people, "inbound.example") as served:
         yield served
-    finally:
-        for c in served._clients:
-            await c.close()
-        await runner.cleanup()
 
 
 async def _post_lines(c: ConsoleClient, form: list[tuple[str, str]]) -> tuple[int, str]:
@@ -152,32 +131,5 @@ async def test_inbound_pages_at_phone_width(world: World, live: ConsoleLive) -> 
     view = await w.inv.inbound.receive(w.shop.people["admin"], w.shop.brand, "MAIN",
                                        [StockLine(TEA, 120, "L1"), StockLine(WINE, 3)])  # fmt: skip
     paths = [LIST, f"{LIST}/{view.receipt.receipt_no}"]
-    failures: list[str] = []
-    async with async_playwright() as pw:
-        browser = await launch(pw)
-        try:
-            context = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
-            page = await context.new_page()
-            errors = page_errors(page)
-            login, password = live.users["admin"]
-            await page.goto(live.base + "/console/signin")
-            await page.fill("#identifier", login)
-            await page.fill("#password", password)
-            await page.click("form[action='/console/signin'] button[type=submit]")
-            await page.wait_for_url("**/console/**")
-            for path in paths:
-                response = await page.goto(live.base + path)
-                assert response is not None and response.status == 200, path
-                bad = serious(await axe(page))
-                if bad:
-                    failures.append(f"{path}: {describe(bad)}")
-                wide = await page.evaluate(
-                    "() => document.documentElement.scrollWidth - window.innerWidth"
-                )
-                if wide > 1:
-                    failures.append(f"{path}: {wide}px wider than the phone")
-            failures += errors
-            await context.close()
-        finally:
-            await browser.close()
+    failures = await phone_sweep(live, "admin", paths)
     assert not failures, "\n".join(failures)

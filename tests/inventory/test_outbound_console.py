@@ -11,23 +11,17 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from playwright.async_api import async_playwright
 
-from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
-from tests.console.conftest import ConsoleLive, free_port
+from tests.console.conftest import ConsoleLive
 from tests.inventory.conftest import TEA, World
+from tests.inventory.console_live import phone_sweep, serve
 from tests.printing.readback import pdf_pages, zxing
-from veriseal.accounts.models import SYSTEM, Role
-from veriseal.console.site import make_site
-from veriseal.server.app import Limits
-from veriseal.server.runner import ApiRunner
+from veriseal.accounts.models import Role
 from veriseal_inventory.models import StockLine
 from veriseal_inventory.outbound import NewLine
 from veriseal_inventory.outbound_store import Consignee
 from veriseal_inventory.stock_store import MovementQuery
 
-PW = "correct horse battery staple 42"
 NUMBER = re.compile(r"OUT\d{8}-\d{4,}")
 LIST = "/console/inventory/outbound"
 
@@ -37,23 +31,8 @@ async def live(world: World) -> AsyncIterator[ConsoleLive]:
     root = (await world.engine.accounts.brand_org(world.shop.brand)).id
     people = {"admin": (Role.BRAND_ADMIN, root), "gd": (Role.DISTRIBUTOR, world.shop.orgs["GD01"]),
               "zj": (Role.DISTRIBUTOR, world.shop.orgs["ZJ01"])}  # fmt: skip
-    users = {}
-    for name, (role, org) in people.items():
-        login = f"{name}@outbound.example"
-        await world.engine.accounts.create_user(SYSTEM, contact=login, display_name=name,
-                                                role=role, org_id=org, password=PW)  # fmt: skip
-        users[name] = (login, PW)
-    port = free_port()
-    runner = ApiRunner(make_site(world.engine, Limits(per_minute=0)))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    served = ConsoleLive(f"http://127.0.0.1:{port}", world.engine, [], users, {})
-    try:
+    async with serve(world.engine, people, "outbound.example") as served:
         yield served
-    finally:
-        for c in served._clients:
-            await c.close()
-        await runner.cleanup()
 
 
 def _new(w: World, qty: int) -> dict[str, str]:
@@ -136,36 +115,7 @@ async def test_outbound_pages_at_phone_width(world: World, live: ConsoleLive) ->
                                         [NewLine(TEA, 9)])  # fmt: skip
     pages = {"admin": [f"{LIST}/{short.number}", f"{LIST}/{issued.number}", LIST],
              "gd": [f"{LIST}/{issued.number}", "/console/inventory/receive"]}  # fmt: skip
-    failures: list[str] = []
-    async with async_playwright() as pw:
-        browser = await launch(pw)
-        try:
-            for who, paths in pages.items():
-                context = await browser.new_context(viewport=PHONE, is_mobile=True,
-                                                    locale="zh-CN")  # fmt: skip
-                page = await context.new_page()
-                errors = page_errors(page)
-                login, password = live.users[who]
-                await page.goto(live.base + "/console/signin")
-                await page.fill("#identifier", login)
-                await page.fill("#password", password)
-                await page.click("form[action='/console/signin'] button[type=submit]")
-                await page.wait_for_url("**/console/**")
-                for path in paths:
-                    response = await page.goto(live.base + path)
-                    assert response is not None and response.status == 200, path
-                    bad = serious(await axe(page))
-                    if bad:
-                        failures.append(f"{path}: {describe(bad)}")
-                    wide = await page.evaluate(
-                        "() => document.documentElement.scrollWidth - window.innerWidth"
-                    )
-                    if wide > 1:
-                        failures.append(f"{path}: {wide}px wider than the phone")
-                if who == "gd":  # the check-in page offers the camera (scan.js ran)
-                    await page.wait_for_selector(".scanner-start")
-                failures += [f"{who}: {e}" for e in errors]
-                await context.close()
-        finally:
-            await browser.close()
+    failures = await phone_sweep(live, "admin", pages["admin"])
+    # the check-in page offers the camera (scan.js ran)
+    failures += await phone_sweep(live, "gd", pages["gd"], then=".scanner-start")
     assert not failures, "\n".join(failures)

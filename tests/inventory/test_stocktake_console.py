@@ -9,20 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from playwright.async_api import async_playwright
 
-from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious
-from tests.console.conftest import ConsoleLive, free_port
+from tests.console.conftest import ConsoleLive
 from tests.inventory.conftest import TEA, WINE, World
+from tests.inventory.console_live import phone_sweep, serve
 from tests.inventory.test_stocktake import on_hand, stocked
 from veriseal.accounts.models import SYSTEM, Role
-from veriseal.console.site import make_site
-from veriseal.server.app import Limits
-from veriseal.server.runner import ApiRunner
 from veriseal_inventory.stocktake_models import CountLine
 
-PW = "correct horse battery staple 42"
 S = "/console/inventory/stocktakes"
 
 
@@ -34,23 +28,8 @@ async def live(world: World) -> AsyncIterator[ConsoleLive]:
     people = {"admin": (Role.BRAND_ADMIN, root), "admin2": (Role.BRAND_ADMIN, root),
               "operator": (Role.FACTORY_OPERATOR, root),
               "zj": (Role.DISTRIBUTOR, shop.orgs["ZJ01"])}  # fmt: skip
-    users = {}
-    for name, (role, org) in people.items():
-        login = f"{name}@stocktake.example"
-        await shop.engine.accounts.create_user(SYSTEM, contact=login, display_name=name,
-                                               role=role, org_id=org, password=PW)  # fmt: skip
-        users[name] = (login, PW)
-    port = free_port()
-    runner = ApiRunner(make_site(shop.engine, Limits(per_minute=0)))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    served = ConsoleLive(f"http://127.0.0.1:{port}", shop.engine, [], users, {})
-    try:
+    async with serve(shop.engine, people, "stocktake.example") as served:
         yield served
-    finally:
-        for c in served._clients:
-            await c.close()
-        await runner.cleanup()
 
 
 async def test_a_blind_count_proposed_and_approved(world: World, live: ConsoleLive) -> None:
@@ -127,32 +106,5 @@ async def test_stocktake_pages_at_phone_width(world: World, live: ConsoleLive) -
     other = await world.inv.warehouses.create(admin, brand, "PHONE", "手机仓")
     st2 = await counts.open(admin, other)
     pages = [S, f"{S}/{st.id}", f"{S}/{st.id}/report", f"{S}/{st2.id}"]
-    failures: list[str] = []
-    async with async_playwright() as pw:
-        browser = await launch(pw)
-        try:
-            context = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
-            page = await context.new_page()
-            errors = page_errors(page)
-            login, password = live.users["admin"]
-            await page.goto(live.base + "/console/signin")
-            await page.fill("#identifier", login)
-            await page.fill("#password", password)
-            await page.click("form[action='/console/signin'] button[type=submit]")
-            await page.wait_for_url("**/console/**")
-            for path in pages:
-                response = await page.goto(live.base + path)
-                assert response is not None and response.status == 200, path
-                bad = serious(await axe(page))
-                if bad:
-                    failures.append(f"{path}: {describe(bad)}")
-                wide = await page.evaluate(
-                    "() => document.documentElement.scrollWidth - window.innerWidth"
-                )
-                if wide > 1:
-                    failures.append(f"{path}: {wide}px wider than the phone")
-            failures += errors
-            await context.close()
-        finally:
-            await browser.close()
+    failures = await phone_sweep(live, "admin", pages)
     assert not failures, "\n".join(failures)
