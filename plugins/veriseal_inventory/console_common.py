@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from veriseal import Brand, InvalidInput, Principal, VerisealError
 from veriseal.extend import PluginContext
+from veriseal_inventory.models import StockLine
 from veriseal_inventory.service import Inventory, of
 
 if TYPE_CHECKING:
@@ -49,3 +50,20 @@ def field(form: Any, name: str, limit: int) -> str:
 async def product_names(ctx: PluginContext, brand: Brand) -> dict[str, str]:
     """The brand's product names by GTIN (for tables of stock)."""
     return {p.gtin: p.name for p in await ctx.products(brand)}
+
+
+def form_lines(form: Any, limit: int = 50) -> list[StockLine]:
+    """The repeated ``gtin`` / ``qty`` / ``lot`` fields of a form as lines (blank rows
+    skipped); ``invalid_input`` for a quantity that is not a whole number in ASCII
+    digits (``"²"`` is a digit to ``str.isdigit`` but not to ``int``)."""
+    gtins, qtys, lots = form.getall("gtin", []), form.getall("qty", []), form.getall("lot", [])
+    out = []
+    for i, gtin in enumerate(gtins[:limit]):
+        qty = str(qtys[i]).strip() if i < len(qtys) else ""
+        if not str(gtin).strip() and not qty:
+            continue
+        if not (qty.isascii() and qty.isdigit()) or len(qty) > 10:
+            raise InvalidInput(f"line {i + 1}: a quantity is a whole number / 数量须为整数")
+        lot = str(lots[i]).strip() if i < len(lots) else ""
+        out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:41]))
+    return out

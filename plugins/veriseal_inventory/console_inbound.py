@@ -19,9 +19,15 @@ from typing import TYPE_CHECKING, Any
 from veriseal import InvalidInput, VerisealError
 from veriseal.extend import Page
 from veriseal_inventory import sampling
-from veriseal_inventory.console_common import BASE, context, field, message, product_names
+from veriseal_inventory.console_common import (
+    BASE,
+    context,
+    field,
+    form_lines,
+    message,
+    product_names,
+)
 from veriseal_inventory.inbound_models import DecisionKind, InspectRequest, LineStatus
-from veriseal_inventory.models import StockLine
 from veriseal_inventory.permissions import STOCK_INSPECT, STOCK_MOVE
 
 if TYPE_CHECKING:
@@ -52,20 +58,6 @@ async def list_page(call: ConsoleCall, error: str = "",
     }, 409 if error else 200)  # fmt: skip
 
 
-def _lines(form: Any) -> list[StockLine]:
-    gtins, qtys, lots = form.getall("gtin", []), form.getall("qty", []), form.getall("lot", [])
-    out = []
-    for i, gtin in enumerate(gtins[:50]):
-        qty = str(qtys[i]).strip() if i < len(qtys) else ""
-        if not str(gtin).strip() and not qty:
-            continue
-        if not (qty.isascii() and qty.isdigit()) or len(qty) > 10:
-            raise InvalidInput(f"line {i + 1}: a quantity is a whole number / 数量须为整数")
-        lot = str(lots[i]).strip() if i < len(lots) else ""
-        out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:41]))
-    return out
-
-
 async def receive(call: ConsoleCall) -> Page | web.StreamResponse:
     who, brand, _, inv = await context(call)
     form = await call.form()
@@ -73,7 +65,7 @@ async def receive(call: ConsoleCall) -> Page | web.StreamResponse:
     values["note"] = field(form, "note", 500)
     try:
         view = await inv.inbound.receive(
-            who, brand, values["warehouse"], _lines(form), supplier=values["supplier"],
+            who, brand, values["warehouse"], form_lines(form), supplier=values["supplier"],
             note=values["note"], client_id=values["client_id"][:64] or None,
             release=form.get("release") == "1",
         )  # fmt: skip

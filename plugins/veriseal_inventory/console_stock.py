@@ -15,12 +15,18 @@ is the services'."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from veriseal import InvalidInput, VerisealError
 from veriseal.extend import Page
-from veriseal_inventory.console_common import BASE, context, field, message, product_names
-from veriseal_inventory.models import StockLine
+from veriseal_inventory.console_common import (
+    BASE,
+    context,
+    field,
+    form_lines,
+    message,
+    product_names,
+)
 from veriseal_inventory.permissions import STOCK_MANAGE
 from veriseal_inventory.stock import MoveRequest
 from veriseal_inventory.stock_store import MovementQuery
@@ -116,20 +122,6 @@ async def move_page(call: ConsoleCall, error: str = "", done: list[int] | None =
     }, status)  # fmt: skip
 
 
-def _lines(form: Any) -> list[StockLine]:
-    gtins, qtys, lots = form.getall("gtin", []), form.getall("qty", []), form.getall("lot", [])
-    out = []
-    for i, gtin in enumerate(gtins[:50]):
-        qty = str(qtys[i]).strip() if i < len(qtys) else ""
-        if not str(gtin).strip() and not qty:
-            continue
-        if not (qty.isascii() and qty.isdigit()) or len(qty) > 10:
-            raise InvalidInput(f"line {i + 1}: a quantity is a whole number")
-        lot = str(lots[i]).strip() if i < len(lots) else ""
-        out.append(StockLine(str(gtin).strip()[:14], int(qty), lot[:40]))
-    return out
-
-
 async def move(call: ConsoleCall) -> Page | web.StreamResponse:
     who, brand, _, inv = await context(call)
     form = await call.form()
@@ -142,7 +134,7 @@ async def move(call: ConsoleCall) -> Page | web.StreamResponse:
         w = await inv.warehouses.find(brand, values["warehouse"])
         req = MoveRequest(values["document"], values["reason"], None,
                           values["client_id"] or None, values["location"] or None)  # fmt: skip
-        lines = _lines(form)
+        lines = form_lines(form)
         if values["kind"] == "receive":
             ids = await inv.stock.receive(who, w, lines, req)
         elif values["kind"] == "issue":
