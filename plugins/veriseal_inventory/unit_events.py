@@ -11,8 +11,9 @@ transaction. ``handle`` then, per event:
   they are in A, with one outbound post (document: the payload's reference, else
   ``territories:<movement id>``). When A is the brand's own organisation and a
   reservation is held for the reference, the shipped units consume it in the same post.
-  Units not in A's stock change nothing (stock never goes negative): an
-  ``untracked_outbound`` alert records them for A's keepers.
+  Units never received by code are taken from A's stock kept by quantity
+  (:mod:`.bulk_ship`: the batch's lot first). Units in neither change nothing (stock
+  never goes negative): an ``untracked_outbound`` alert records them for A's keepers.
 - **received** at organisation B: the units are placed in B's default warehouse, main
   stock location, with one inbound post. Units in stock elsewhere are not placed: a
   ``duplicate_code`` alert names them and where they are; units already in one of B's
@@ -36,8 +37,9 @@ from veriseal.extend import Batch, Consumer, PluginContext, ServiceKey, StreamEv
 from veriseal_inventory import unit_ranges as ur
 from veriseal_inventory import units_store as store
 from veriseal_inventory import warehouse_store as wstore
+from veriseal_inventory.bulk_ship import take_bulk
 from veriseal_inventory.errors import StockInsufficient
-from veriseal_inventory.models import LocationKind, Meta, MovementKind, Warehouse
+from veriseal_inventory.models import LocationKind, Meta, MovementKind, Posting, Warehouse
 from veriseal_inventory.reservations import Reservations
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.unit_alerts import CodeAlerts, Keepers, duplicates
@@ -152,21 +154,21 @@ class UnitMoves:
         brand_id, units = int(event.brand_id or 0), step.units
         document = _document(payload)
         evidence = _evidence(event, "shipped")
-        warehouses = {w.id for w in await wstore.of_brand(tx, brand_id, [step.home.org_id])}
+        warehouses = sorted(w.id for w in await wstore.of_brand(tx, brand_id, [step.home.org_id]))
         await store.lock_batches(tx, units)
         found = await store.held(tx, brand_id, units)
         ours = [h for h in found if h.place.warehouse_id in warehouses]
         elsewhere = [h for h in found if h.place.warehouse_id not in warehouses]
-        untracked = ur.subtract(units, ur.of_pairs((h.batch_id, h.span) for h in ours))
+        rest = ur.subtract(units, ur.of_pairs((h.batch_id, h.span) for h in ours))
+        # units never received by code leave the shipper's stock kept by quantity
+        bulk = await take_bulk(tx, rest, warehouses, self.prepared.batches)
+        untracked = bulk.uncovered
         ids: list[int] = []
-        if ours:
-            postings = postings_of(ours, -1)
+        postings = postings_of(ours, -1) + bulk.postings
+        if postings:
             reference = str(payload.get("reference") or "")[:64]
             if step.brand_own and reference:
-                for wid in sorted({h.place.warehouse_id for h in ours}):
-                    counts = _counts([h for h in ours if h.place.warehouse_id == wid])
-                    postings += await self.reservations.consume(tx, brand_id, reference, wid,
-                                                                counts)  # fmt: skip
+                postings += await self._consume(tx, brand_id, reference, postings)
             meta = Meta(MovementKind.OUTBOUND, ACTOR, document, "shipped (territories)",
                         None, f"stream:{event.position}:0")  # fmt: skip
             try:
@@ -185,6 +187,19 @@ class UnitMoves:
                    for b, r in ur.pairs(untracked)]  # fmt: skip
             await self.alerts.record(tx, brand_id, new, self.prepared.keepers)
         return ids
+
+    async def _consume(self, tx: Tx, brand_id: int, reference: str,
+                       outbound: list[Posting]) -> list[Posting]:  # fmt: skip
+        """The postings consuming ``reference``'s reservation for the units shipped
+        from each warehouse (in the outbound's own post)."""
+        out: list[Posting] = []
+        for wid in sorted({p.warehouse_id for p in outbound}):
+            counts: dict[str, int] = {}
+            for p in outbound:
+                if p.warehouse_id == wid:
+                    counts[p.gtin] = counts.get(p.gtin, 0) - p.quantity
+            out += await self.reservations.consume(tx, brand_id, reference, wid, counts)
+        return out
 
     async def received(self, tx: Tx, event: StreamEvent, step: Step) -> list[int]:
         brand_id, units, home = int(event.brand_id or 0), step.units, step.home
@@ -219,13 +234,6 @@ def _evidence(event: StreamEvent, what: str) -> dict[str, Any]:
     return {"event": what, "position": event.position, "movements": payload.get("movements"),
             "from_org": payload.get("from_org"), "to_org": payload.get("to_org"),
             "reference": payload.get("reference") or ""}  # fmt: skip
-
-
-def _counts(rows: Sequence[store.Held]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for h in rows:
-        out[h.place.gtin] = out.get(h.place.gtin, 0) + h.span.count
-    return out
 
 
 def _holder(held_at: dict[tuple[int, IndexRange], int], batch_id: int, r: IndexRange

@@ -14,6 +14,8 @@ from tests.inventory.codes_world import pack, pallet, redeliver, rows, sellable,
 from tests.inventory.conftest import TEA, WINE, World
 from veriseal import Conflict, VerisealError
 from veriseal.notifications.inbox import Inbox
+from veriseal_inventory.models import StockLine
+from veriseal_inventory.rebuild import rebuild
 from veriseal_inventory.stock_store import MovementQuery
 from veriseal_inventory.units_store import AlertQuery
 from veriseal_territories.shipments import MoveOptions
@@ -207,3 +209,34 @@ async def test_concurrent_receipts_of_one_unit_place_it_once(world: World) -> No
     assert len(indexes) == len(set(indexes))  # no unit in two places
     total = sum([await sellable(w, h) for h in homes])
     assert total == len(indexes) == 6 * outcomes.count("ok")
+
+
+async def test_goods_kept_by_quantity_leave_by_quantity_when_scanned_out(world: World) -> None:
+    """Stock received by quantity (no unit codes) that territories ships by scanning is
+    taken from the shipper's bulk, the batch's lot first, consuming the order's
+    reservation; only what the bulk cannot cover raises untracked_outbound."""
+    w, admin, gd = world, world.shop.people["admin"], world.shop.people["gd"]
+    brand, t = w.shop.brand, w.shop.t
+    lot = w.shop.batches[TEA].lot
+    await w.inv.stock.receive(admin, w.main, [StockLine(TEA, 5, "OTHER"), StockLine(TEA, 15, lot)])
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    await w.inv.reservations.reserve(brand.id, "PO-Q", [(TEA, 6)], until)
+    await t.ship(admin, brand, "GD01", w.shop.codes(TEA, 500, 4),
+                 options=MoveOptions(reference="PO-Q"))  # fmt: skip
+    await w.shop.drain()
+    levels = await w.inv.stock.levels(admin, brand, gtin=TEA, warehouse=w.main)
+    assert (levels[0].sellable, levels[0].reserved) == (16, 2)
+    lots = {b.lot: b.on_hand for b in await w.inv.stock.balances(admin, w.main, TEA) if b.lot}
+    assert lots == {"OTHER": 5, lot: 11}  # the batch's own lot went first
+    assert await w.inv.units.alerts(admin, brand) == []
+    await t.receive(gd, brand, w.shop.codes(TEA, 500, 4), at_ref="GD01")
+    await w.shop.drain()
+    gd_home = await w.warehouse_of("GD01")
+    assert await rows(w, gd_home) == [(500, 503)] and await sellable(w, gd_home) == 4
+    # 20 more scanned out: the 16 in bulk go, the last 4 were never in stock
+    await t.ship(admin, brand, "GD01", w.shop.codes(TEA, 600, 20))
+    await w.shop.drain()
+    assert await sellable(w, w.main) == 0
+    [alert] = await w.inv.units.alerts(admin, brand)
+    assert (alert.kind, alert.units) == ("untracked_outbound", f"{_b(w, TEA)}:616-619")
+    assert await rebuild(w.ctx, check_only=True) == []
