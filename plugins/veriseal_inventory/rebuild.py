@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veriseal.extend import PluginContext, Tx
-from veriseal_inventory.ledger_store import lock_levels
+from veriseal_inventory.ledger_store import LEVEL_COLUMN, lock_levels
 
 _FROM_MOVEMENTS = (
     "SELECT warehouse_id, location_id, gtin, lot, MAX(brand_id) AS brand_id,"
@@ -27,6 +27,9 @@ _LEVELS_FROM_BALANCES = (
     " FROM ({src}) b JOIN inventory_locations l ON l.id = b.location_id"
     " GROUP BY b.warehouse_id, b.gtin"
 )
+
+
+_LEVEL_COLS = ("sellable", "reserved", "quarantine", "rejected")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def _nonzero(values: dict[str, int]) -> bool:
 def _compare(table: str, cached: dict[tuple[Any, ...], dict[str, int]],
              truth: dict[tuple[Any, ...], dict[str, int]]) -> list[Difference]:  # fmt: skip
     out = []
-    for key in sorted(set(cached) | set(truth), key=repr):
+    for key in sorted(set(cached) | set(truth)):  # one table's keys: same-typed tuples
         c, t = cached.get(key), truth.get(key)
         if c == t:
             continue
@@ -64,8 +67,7 @@ def _compare(table: str, cached: dict[tuple[Any, ...], dict[str, int]],
 
 
 async def _read(tx: Tx) -> list[Difference]:
-    balances = await tx.fetch(_FROM_MOVEMENTS)
-    levels = await tx.fetch(_LEVELS_FROM_BALANCES.format(src=_FROM_MOVEMENTS))
+    balances = await tx.fetch(_FROM_MOVEMENTS)  # the movements, aggregated once
     cached_b = {
         (int(r["warehouse_id"]), int(r["location_id"]), r["gtin"], r["lot"]):
             {"on_hand": int(r["on_hand"]), "reserved": int(r["reserved"])}
@@ -76,12 +78,23 @@ async def _read(tx: Tx) -> list[Difference]:
             {"on_hand": int(r["on_hand"]), "reserved": int(r["reserved"])}
         for r in balances
     }  # fmt: skip
-    cols = ("sellable", "reserved", "quarantine", "rejected")
-    cached_l = {(int(r["warehouse_id"]), r["gtin"]): {c: int(r[c]) for c in cols}
+    cached_l = {(int(r["warehouse_id"]), r["gtin"]): {c: int(r[c]) for c in _LEVEL_COLS}
                 for r in await tx.fetch("SELECT * FROM inventory_levels")}  # fmt: skip
-    true_l = {(int(r["warehouse_id"]), r["gtin"]): {c: int(r[c]) for c in cols}
-              for r in levels}  # fmt: skip
-    return _compare("balances", cached_b, true_b) + _compare("levels", cached_l, true_l)
+    return (_compare("balances", cached_b, true_b)
+            + _compare("levels", cached_l, await _levels_of(tx, true_b)))  # fmt: skip
+
+
+async def _levels_of(tx: Tx, balances: dict[Any, dict[str, int]]
+                     ) -> dict[tuple[Any, ...], dict[str, int]]:  # fmt: skip
+    """Levels summed from balances by their locations' kinds (as the ledger does)."""
+    kinds = {int(r["id"]): r["kind"] for r in await tx.fetch(
+        "SELECT id, kind FROM inventory_locations")}  # fmt: skip
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for (warehouse_id, location_id, gtin, _), b in balances.items():
+        level = out.setdefault((warehouse_id, gtin), dict.fromkeys(_LEVEL_COLS, 0))
+        level[LEVEL_COLUMN[kinds[location_id]]] += b["on_hand"]
+        level["reserved"] += b["reserved"]
+    return out
 
 
 async def rebuild(ctx: PluginContext, *, check_only: bool) -> list[Difference]:
@@ -121,8 +134,7 @@ async def _repair(tx: Tx, warehouse_id: int, gtin: str) -> None:
         _LEVELS_FROM_BALANCES.format(src="SELECT * FROM inventory_balances" + where),
         warehouse_id, gtin,
     )  # fmt: skip
-    cols = ("sellable", "reserved", "quarantine", "rejected")
-    values = [0, 0, 0, 0] if level is None else [int(level[c]) for c in cols]
+    values = [0, 0, 0, 0] if level is None else [int(level[c]) for c in _LEVEL_COLS]
     await tx.execute(
         "UPDATE inventory_levels SET sellable = ?, reserved = ?, quarantine = ?, rejected = ?"
         + where, *values, warehouse_id, gtin,
