@@ -40,11 +40,30 @@ PERMISSIONS = (
 #: the brand's reviewers.
 ORDER_STATUS = MessageType("order_status")
 
+#: Every change of a return or exchange request, and messages on its thread: to the
+#: dealer's users and the brand's reviewers.
+RETURN_STATUS = MessageType("return_status")
+#: A return refused for a suspicious unit (a fake code, a unit shipped elsewhere, a unit
+#: returned before): to the brand's reviewers, with the evidence.
+RETURN_ALERT = MessageType("return_alert")
+
 MESSAGE_TYPES = (
     MessageTypeSpec(
         ORDER_STATUS,
         "Order status",
         "订单状态",
+        (Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.PUSH),
+    ),
+    MessageTypeSpec(
+        RETURN_STATUS,
+        "Returns and exchanges",
+        "退换货",
+        (Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.PUSH),
+    ),
+    MessageTypeSpec(
+        RETURN_ALERT,
+        "Suspicious returns",
+        "退货异常预警",
         (Channel.INBOX, Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.PUSH),
     ),
 )

@@ -62,10 +62,19 @@ async def _settle(ctx: PluginContext) -> None:
     await commerce.orders.expire()
 
 
+async def _resume_returns(ctx: PluginContext) -> None:
+    """Finish returned goods' receipts a crash cut short (see :mod:`.returns_goods`)."""
+    from veriseal_commerce.service import of  # noqa: PLC0415
+
+    await of(ctx).return_goods.resume()
+
+
 @hookimpl
 def periodic_tasks() -> list[PeriodicTask]:
-    """``commerce.settle`` every minute: payments polled, unpaid orders expired."""
-    return [PeriodicTask("commerce.settle", 60, _settle)]
+    """``commerce.settle`` every minute: payments polled, unpaid orders expired;
+    ``commerce.returns_resume`` every minute: cut-short receipts of returns finished."""
+    return [PeriodicTask("commerce.settle", 60, _settle),
+            PeriodicTask("commerce.returns_resume", 60, _resume_returns)]  # fmt: skip
 
 
 @hookimpl

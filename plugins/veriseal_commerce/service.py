@@ -1,6 +1,6 @@
 """The plugin's services bundled per engine: ``of(ctx)`` gives the one instance.
 
-Each area (pricing, orders, payments) is a service class with its own store; they are
+Each area (pricing, orders, payments, returns) is a service class with its own store; they are
 built here in dependency order and kept in the context's state, so they live and die
 with the engine."""
 
@@ -16,6 +16,9 @@ from veriseal_commerce.payable import PaymentListener
 from veriseal_commerce.payment_settings import providers
 from veriseal_commerce.payments import PaymentService
 from veriseal_commerce.pricing import PricingService
+from veriseal_commerce.returns import ReturnService
+from veriseal_commerce.returns_goods import ReturnGoods
+from veriseal_commerce.returns_resolve import Resolution
 
 
 @dataclass
@@ -25,6 +28,9 @@ class Commerce:
     orders: OrderService
     fulfilment: Fulfilment
     payments: PaymentService
+    returns: ReturnService
+    return_goods: ReturnGoods
+    resolution: Resolution
     #: called by payments inside the transaction that changed an order's payment ledger
     #: (the payments service's own list: appending here registers a listener)
     payment_listeners: list[PaymentListener] = field(default_factory=list)
@@ -39,7 +45,10 @@ class Commerce:
         payments = PaymentService(ctx, listeners=listeners)
         for provider in providers(ctx.config):
             payments.add_provider(provider)
-        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), payments, listeners)
+        returns = ReturnService(ctx, orders)
+        return cls(ctx, pricing, orders, Fulfilment(ctx, orders), payments, returns,
+                   ReturnGoods(ctx, returns), Resolution(ctx, returns, payments),
+                   listeners)  # fmt: skip
 
 
 _STATE = "services"

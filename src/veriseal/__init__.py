@@ -106,6 +106,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "intersect_ranges": ("veriseal.lifecycle.index_ranges", "intersect"),
     "total_ranges": ("veriseal.lifecycle.index_ranges", "total"),
     "resolve_items": ("veriseal.scanning.items", "resolve_items"),
+    "looks_like_sscc": ("veriseal.lifecycle.logistic_units", "looks_like_sscc"),
     "Unauthenticated": ("veriseal.accounts.errors", "Unauthenticated"),
     # plugins' HTTP routes: the same caller and body handling as the core's routes
     "request_principal": ("veriseal.extend.web", "request_principal"),
@@ -239,6 +240,7 @@ __all__ = [
     "intersect_ranges",
     "json_body",
     "load_config",
+    "looks_like_sscc",
     "mount",
     "normalise_ranges",
     "page_after",
@@ -305,6 +307,7 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.lifecycle.index_ranges import normalise as normalise_ranges
     from veriseal.lifecycle.index_ranges import subtract as subtract_ranges
     from veriseal.lifecycle.index_ranges import total as total_ranges
+    from veriseal.lifecycle.logistic_units import looks_like_sscc
     from veriseal.models import (
         AlertKind,
         Batch,

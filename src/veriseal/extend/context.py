@@ -36,6 +36,7 @@ from veriseal.extend.services import ServiceKey, ServiceRegistry, Unavailable
 from veriseal.extend.stream.consumer import publish
 from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.aggregation import Children
+from veriseal.lifecycle.events import Where
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Alert, Batch, Brand, Category, Product, Scan, ScanQuery
@@ -225,6 +226,24 @@ class PluginContext:
         """A new organisation under ``parent_id`` (the accounts service checks
         ``orgs.manage`` over the parent)."""
         return await self._core.accounts.create_org(principal, parent_id, kind, name, profile)
+
+    async def decommission(
+        self,
+        batch: Batch,
+        ranges: Sequence[IndexRange],
+        reason: str,
+        *,
+        actor: str,
+        destroyed: bool = False,
+    ) -> int:
+        """Void ``ranges`` of ``batch`` for ``reason`` (the lifecycle's decommissioning:
+        final, such codes never verify again; units voided already are skipped, so a
+        retry changes nothing). Returns how many units this call voided. The caller
+        checks its own permission first: this acts as ``actor``."""
+        change = await self._core.lifecycle.activation.decommission(
+            batch, ranges, reason, Where(actor=actor), destroyed=destroyed
+        )
+        return change.changed
 
     async def notify(
         self,
