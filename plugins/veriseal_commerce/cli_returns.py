@@ -158,11 +158,11 @@ def open_(opts: Options, order_no: str, form: _OpenForm, user_id: int | None,
           as_json: bool) -> None:  # fmt: skip
     """Ask to return or exchange units of a delivered order, each by its code (codes from
     --code, --codes-file or standard input). 按防伪码申请退换货。"""
-    entries = _codes(form.codes, form.files, stdin=True)
-    ask = ReturnAsk(order_no, form.kind, form.reason, entries, form.detail, form.opened,
-                    form.client_id)  # fmt: skip
 
     async def go(ctx: PluginContext) -> None:
+        entries = _codes(form.codes, form.files, stdin=True)
+        ask = ReturnAsk(order_no, form.kind, form.reason, entries, form.detail, form.opened,
+                        form.client_id)  # fmt: skip
         _done(await of(ctx).returns.open(await _as(ctx, user_id), ask), as_json)
 
     with_context(opts, NAME, go)
@@ -252,9 +252,9 @@ def approve(opts: Options, return_no: str, codes: tuple[str, ...], files: tuple[
             note: str, user_id: int | None, as_json: bool) -> None:  # fmt: skip
     """Approve every unit, or only the named ones (the others are declined).
     批准全部或部分商品（未列出的不予退换）。"""
-    named = _codes(codes, files)
 
     async def go(ctx: PluginContext) -> None:
+        named = _codes(codes, files)
         who = await _as(ctx, user_id)
         r = await of(ctx).returns.approve(who, return_no, named if named else None, note)
         _done(r, as_json)
@@ -335,14 +335,14 @@ def exchange(opts: Options, return_no: str, user_id: int | None, as_json: bool) 
 def photo(opts: Options, return_no: str, file: Path, user_id: int | None) -> None:
     """Add a photo of the goods (PNG or JPEG, at most 5 MB; the dealer, --user).
     上传商品照片。"""
-    try:
-        with file.open("rb") as f:
-            data = f.read(MAX_PHOTO + 1)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {file}: {exc} / 无法读取文件") from None
-    kind = next((t for t, magic in PHOTO_TYPES.items() if data.startswith(magic)), "")
 
     async def go(ctx: PluginContext) -> None:
+        try:
+            with file.open("rb") as f:
+                data = f.read(MAX_PHOTO + 1)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file.name}: {exc} / 无法读取文件") from None
+        kind = next((t for t, magic in PHOTO_TYPES.items() if data.startswith(magic)), "")
         who = await _as(ctx, user_id)
         photo_id = await of(ctx).returns.add_photo(who, return_no, kind, file.name, data)
         click.echo(f"photo {photo_id} / 照片 {photo_id}")
@@ -364,9 +364,9 @@ def receive(opts: Options, return_no: str, codes: tuple[str, ...], files: tuple[
             as_json: bool) -> None:  # fmt: skip
     """Scan returned units in: into the warehouse's quarantine for inspection.
     扫码收货：退回商品进入待检区。"""
-    entries = _codes(codes, files, stdin=True)
 
     async def go(ctx: PluginContext) -> None:
+        entries = _codes(codes, files, stdin=True)
         who = await _as(ctx, user_id)
         r = await of(ctx).return_goods.receive(who, return_no, entries, warehouse=warehouse,
                                                client_id=client_id)  # fmt: skip
@@ -412,9 +412,9 @@ def scrap(opts: Options, return_no: str, codes: tuple[str, ...], files: tuple[IO
           reason: str, client_id: str | None, user_id: int | None,
           as_json: bool) -> None:  # fmt: skip
     """Scrap rejected units: codes decommissioned, goods out of stock. 报废不合格商品。"""
-    entries = _codes(codes, files)
 
     async def go(ctx: PluginContext) -> None:
+        entries = _codes(codes, files)
         r = await of(ctx).return_goods.scrap(await _as(ctx, user_id), return_no, entries,
                                              reason=reason, client_id=client_id)  # fmt: skip
         _done(r, as_json)
@@ -435,9 +435,9 @@ def send_back(opts: Options, return_no: str, codes: tuple[str, ...], files: tupl
               note: str, client_id: str | None, user_id: int | None,
               as_json: bool) -> None:  # fmt: skip
     """Ship rejected units back to the dealer. 将不合格商品退回经销商。"""
-    entries = _codes(codes, files)
 
     async def go(ctx: PluginContext) -> None:
+        entries = _codes(codes, files)
         r = await of(ctx).return_goods.send_back(await _as(ctx, user_id), return_no, entries,
                                                  note=note, client_id=client_id)  # fmt: skip
         _done(r, as_json)
@@ -455,6 +455,21 @@ def _reasons(path: Path | None) -> list[dict[str, Any]] | None:
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise InvalidInput('reasons: a JSON list of {"code", "en", "zh"} / 原因须为 JSON 列表')
     return data
+
+
+def _changes(rules: _Rules) -> dict[str, Any]:
+    """The keyword arguments of ``set_settings`` for what the options change (none: show)."""
+    if (rules.clear_no_return and rules.no_return) or (
+        rules.clear_sealed_only and rules.sealed_only
+    ):
+        raise InvalidInput("a list is either cleared or given / 列表不能同时清空和设置")
+    change: dict[str, Any] = {
+        "window_days": rules.window_days,
+        "no_return": [] if rules.clear_no_return else (list(rules.no_return) or None),
+        "sealed_only": [] if rules.clear_sealed_only else (list(rules.sealed_only) or None),
+        "reasons": _reasons(rules.reasons_file),
+    }
+    return {k: v for k, v in change.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -496,24 +511,12 @@ class _Rules:
 @pass_opts
 def settings(opts: Options, rules: _Rules, user_id: int | None, as_json: bool) -> None:
     """Show the brand's return rules, or change the ones given. 查看或修改退换货规则。"""
-    reasons = _reasons(rules.reasons_file)
-    if (rules.clear_no_return and rules.no_return) or (
-        rules.clear_sealed_only and rules.sealed_only
-    ):
-        raise InvalidInput("a list is either cleared or given / 列表不能同时清空和设置")
-    nr = [] if rules.clear_no_return else (list(rules.no_return) or None)
-    so = [] if rules.clear_sealed_only else (list(rules.sealed_only) or None)
-    window = rules.window_days
-    change = window is not None or nr is not None or so is not None or reasons is not None
 
     async def go(ctx: PluginContext) -> None:
         brand, who = await ctx.brand(opts.brand), await _as(ctx, user_id)
         svc = of(ctx).returns
-        if change:
-            s = await svc.set_settings(who, brand, window_days=window, no_return=nr,
-                                       sealed_only=so, reasons=reasons)  # fmt: skip
-        else:
-            s = await svc.settings(who, brand)
+        change = _changes(rules)
+        s = await (svc.set_settings(who, brand, **change) if change else svc.settings(who, brand))
         if as_json:
             echo_json(s.to_dict())
             return
@@ -558,10 +561,10 @@ def alerts(opts: Options, limit: int, user_id: int | None, as_json: bool) -> Non
 def stats(opts: Options, since: str | None, until: str | None, user_id: int | None,
           as_json: bool) -> None:  # fmt: skip
     """Return rates by product and dealer, units by reason and month. 退货率统计。"""
-    start = _when(since, EPOCH)
-    end = _when(until, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
 
     async def go(ctx: PluginContext) -> None:
+        start = _when(since, EPOCH)
+        end = _when(until, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
         brand = await ctx.brand(opts.brand)
         found = await return_stats(ctx, await _as(ctx, user_id), brand, start, end)
         if as_json:
