@@ -128,8 +128,8 @@ class Order:
     #: the return that approved it (None on ordinary orders)
     replaces_order_id: int | None = None
     return_no: str | None = None
-    #: filled by :func:`get` only: the replaced order's number, and this order's own
-    #: replacements (order number, return number), oldest first
+    #: the replaced order's number (:func:`get` and :func:`listing`), and this order's
+    #: own replacements (order number, return number), oldest first (:func:`get` only)
     replaces: str | None = None
     replacements: tuple[tuple[str, str], ...] = field(default=())
 
@@ -396,7 +396,7 @@ class Filter:
 
 
 async def listing(tx: Tx, f: Filter) -> list[Order]:
-    """Orders (without lines) newest first."""
+    """Orders (without lines, with the number of the order each replaces) newest first."""
     where, args = ["brand_id = ?"], [f.brand_id]
     if f.org_ids is not None:
         if not f.org_ids:
@@ -414,11 +414,12 @@ async def listing(tx: Tx, f: Filter) -> list[Order]:
             where.append(clause)
             args.append(value)  # type: ignore[arg-type]
     rows = await tx.fetch(
-        f"SELECT {_COLUMNS} FROM commerce_orders WHERE {' AND '.join(where)}"
-        " ORDER BY id DESC LIMIT ?",
+        f"SELECT {_COLUMNS}, (SELECT r.order_no FROM commerce_orders r"
+        " WHERE r.id = commerce_orders.replaces_order_id) AS replaces_no"
+        f" FROM commerce_orders WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
         *args, f.limit,
     )  # fmt: skip
-    return [_order(tx, r, ()) for r in rows]
+    return [replace(_order(tx, r, ()), replaces=r["replaces_no"]) for r in rows]
 
 
 async def due_to_expire(tx: Tx, now: dt.datetime) -> list[int]:

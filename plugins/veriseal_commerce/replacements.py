@@ -24,23 +24,25 @@ the return (``return_no``). Contracts:
   original's (same dealer, goods and region);
 - idempotent by ``return_no`` (per brand): calling again returns the same order, whatever
   the lines; a return number used for another order is ``replacement_return_reused``.
-  Two concurrent calls queue on the original order's row lock; the loser gives its
-  reservation back and returns the winner's order.
+  The replacement's number derives from the brand and the return (:func:`replacement_no`),
+  so concurrent calls reserve under one reference; they queue on the original order's
+  row lock and the later ones return the first one's order.
 - it is not an order the dealer placed: pricing's "first order" condition ignores it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from veriseal import Conflict, InvalidInput, Principal, VerisealError, register_messages
+from veriseal import Conflict, InvalidInput, Principal, register_messages
 from veriseal.extend import Tx
 from veriseal_commerce import order_checks
 from veriseal_commerce import orders_store as store
 from veriseal_commerce.order_states import OrderAction, OrderStatus, entry_status
-from veriseal_commerce.orders import MAX_LINES, MAX_QUANTITY, actor_of, new_order_no
+from veriseal_commerce.orders import MAX_LINES, MAX_QUANTITY, actor_of
 from veriseal_commerce.orders_store import Change, NewOrder, Order, OrderEvent, OrderLine
 from veriseal_commerce.payable import summarize
 from veriseal_commerce.permissions import ORDER_STATUS, ORDERS_REVIEW
@@ -131,7 +133,7 @@ async def replace(svc: OrderService, principal: Principal, order_no: str, return
     exchange = Exchange(original.order_no, number)
     planned = replacement_lines(original.lines, exchanged, wanted, exchange)  # fail early
     now = dt.datetime.now(dt.UTC)
-    new_no = new_order_no(now)
+    new_no = replacement_no(original.brand_id, number)
     recipients = await svc.recipients_of(original)
     sub = order_checks.Submission(
         original.brand_id, original.org_id, new_no, original.region,
@@ -147,13 +149,23 @@ async def replace(svc: OrderService, principal: Principal, order_no: str, return
                                current.region, current.address, actor_of(principal),
                                now)  # fmt: skip
                 await _write(svc, tx, current, new, exchange, wanted, availability, recipients)
-    except VerisealError:
-        await order_checks.release_stock(ctx, original.brand_id, new_no, "replacement refused")
+    except Exception:  # refused or failed: unless a concurrent call made the order, no
+        async with ctx.db.read() as tx:  # order holds the reservation: give it back
+            made = await store.by_return(tx, original.brand_id, number)
+        if made is None:
+            await order_checks.release_stock(ctx, original.brand_id, new_no, "replacement refused")
         raise
-    if raced is not None:  # a concurrent call made it first: ours holds nothing
-        await order_checks.release_stock(ctx, original.brand_id, new_no, "replacement replayed")
+    if raced is not None:  # a concurrent call made it first; the hold (same number) is its
         return _same(raced, original)
     return await svc.load(principal, new_no)
+
+
+def replacement_no(brand_id: int, return_no: str) -> str:
+    """``SR-`` and 16 hex digits of SHA-256 over the brand and the return number: the same
+    return always gives the same order number, so concurrent calls reserve stock under ONE
+    reference (inventory replaces a reference's hold) instead of each holding its own."""
+    digest = hashlib.sha256(f"{brand_id}:{return_no}".encode()).hexdigest()
+    return f"SR-{digest[:16].upper()}"
 
 
 def _name(lines: Sequence[OrderLine], gtin: str) -> str:

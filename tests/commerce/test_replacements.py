@@ -140,6 +140,8 @@ async def test_priced_at_the_original_net_prices_nothing_due(shop: Shop) -> None
     assert (old.order.status, old.events[-1].action, old.events[-1].to_status) == (
         "closed", "replaced", "closed")  # fmt: skip
     assert old.order.version == original.version + 1
+    listed = {o.order_no: o.replaces for o in await shop.c.orders.list(admin, shop.brand)}
+    assert listed == {new.order_no: original.order_no, original.order_no: None}
 
 
 async def test_idempotent_by_return_and_successive_replacements_add_up(shop: Shop) -> None:
@@ -201,6 +203,30 @@ async def test_short_stock_and_dealers_create_nothing(shop: Shop) -> None:
     await _stock(shop, 0, 1)  # the wine arrives: the same return now goes through
     new = await shop.c.orders.replace(admin, no, "RT-1", [(TEA, 2), (WINE, 1)])
     assert new.return_no == "RT-1" and await _levels(shop) == {TEA: (2, 2), WINE: (1, 1)}
+
+
+async def test_concurrent_calls_make_one_order_and_hold_its_stock_only(shop: Shop) -> None:
+    await _stock(shop, 40, 5)
+    original = await _delivered(shop)  # leaves TEA 28
+    admin, no = shop.people["admin"], original.order_no
+    count = await _count_orders(shop)
+    same = await asyncio.gather(*(shop.c.orders.replace(admin, no, "RT-1", [(TEA, 12)])
+                                  for _ in range(3)))  # fmt: skip
+    assert len({o.order_no for o in same}) == 1
+    assert await _count_orders(shop) == count + 1
+    assert (await _levels(shop))[TEA] == (28, 12)  # one hold: the order's
+    # two returns racing for the same units: one gets them, the other nothing at all
+    await _stock(shop, 0, 5)  # enough for both holds: the order is what refuses
+    other = await draft(shop, lines=[(WINE, 1)])
+    assert other.status == "draft"
+    results = await asyncio.gather(shop.c.orders.replace(admin, no, "RT-2", [(WINE, 2)]),
+                                   shop.c.orders.replace(admin, no, "RT-3", [(WINE, 2)]),
+                                   return_exceptions=True)  # fmt: skip
+    made = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, VerisealError)]
+    assert (len(made), [r.code for r in refused]) == (1, ["replacement_exceeds_order"])
+    assert (await _levels(shop))[WINE] == (8, 2)  # the refused one gave its hold back
+    assert await _count_orders(shop) == count + 3  # the draft, and one replacement
 
 
 async def test_ships_by_scanning_and_closes_on_delivery(shop: Shop) -> None:
