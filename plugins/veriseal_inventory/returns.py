@@ -168,20 +168,20 @@ class Returns:
         keepers = await self.warehouses.keepers(place)
         now = dt.datetime.now(dt.UTC)
         actor = actor_of(principal)
-        taken: list[ustore.Held] = []
-        rid = None
         async with self.ctx.db.write() as tx:
             await ustore.lock_batches(tx, wanted)
+            # a concurrent retry that committed while we waited for the locks: its receipt
+            rid = await istore.by_client_id(tx, brand.id, client_id)
             # checked before the receipt is written: a refusal writes nothing
-            taken = await ustore.held(tx, brand.id, wanted)
-            if not taken:
+            taken = [] if rid is not None else await ustore.held(tx, brand.id, wanted)
+            if rid is None and not taken:
                 rid = await self._receive_in(tx, brand.id, place, sorted(groups.items()),
                                              (supplier, reference, actor, client_id), batches,
                                              keepers, now)  # fmt: skip
         if taken:
-            held = {str(h.place.warehouse_id) for h in taken}
+            held = sorted({h.place.warehouse_id for h in taken})
             async with self.ctx.db.read() as tx:
-                codes = [await self._code(tx, int(w)) for w in sorted(held)]
+                codes = [await self._code(tx, wid) for wid in held]
             text = ur.describe(_held_units(taken))
             raise StockDuplicateCode(
                 f"{text} in stock already at {', '.join(codes)} / 这些码已在库：{'、'.join(codes)}",

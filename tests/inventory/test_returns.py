@@ -8,6 +8,8 @@ out of the dealer's stock. ``stock rebuild --check`` is clean after each flow.""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import pytest
@@ -267,4 +269,89 @@ async def test_territories_returned_takes_the_units_out_of_the_dealer(world: Wor
                                               supplier="GD01", client_id="ret-5")  # fmt: skip
     assert made.lines == [(1, TEA, "L1", 10)]
     assert await _placed(w, w.main) == [(b, 40, 49, "quarantine")]
+    await _clean(w)
+
+
+async def test_concurrent_retries_of_one_return_make_one_receipt(world: World) -> None:
+    w, admin = world, world.shop.people["admin"]
+    units = {_b(w): [(60, 69)]}
+
+    async def receive(reference: str) -> str:
+        made = await w.inv.returns.receive_return(admin, w.shop.brand.id, reference, units,
+                                                  supplier="GD01", client_id="ret-6")  # fmt: skip
+        return made.receipt_no
+
+    first, second = await asyncio.gather(receive("RMA-6"), receive("RMA-6"))
+    assert first == second
+    assert await _placed(w, w.main) == [(_b(w), 60, 69, "quarantine")]
+    assert await _levels(w, w.main) == (0, 10, 0)
+    await _clean(w)
+
+
+def _spans(indexes: set[int]) -> list[tuple[int, int]]:
+    """Sorted indexes -> inclusive runs."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(indexes):
+        if out and out[-1][1] + 1 == i:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+async def test_random_decisions_and_scraps_match_a_model(world: World) -> None:
+    """A seeded random sequence of decide_return / scrap calls on one return receipt
+    (some naming units not at that step) against a model of each unit's state: a call
+    is refused exactly when the model says so, with nothing written; after each step
+    the units are where the model says and the quantities agree; rebuild is clean."""
+    w, admin, b = world, world.shop.people["admin"], _b(world)
+    brand_id = w.shop.brand.id
+    made = await w.inv.returns.receive_return(admin, brand_id, "RMA-M", {b: [(0, 29)]},
+                                              supplier="GD01", client_id="ret-m")  # fmt: skip
+    state = dict.fromkeys(range(30), "quarantine")  # index -> quarantine|stock|rejected|gone
+    rng = random.Random(1204)
+    seen: set[tuple[str, bool]] = set()  # (call, applied) outcomes met
+    for step in range(30):
+        deciding = rng.random() < 0.7
+        pool = [i for i, s in state.items() if s == ("quarantine" if deciding else "rejected")]
+        if pool and rng.random() < 0.7:  # mostly units at the right step
+            picked = set(rng.sample(pool, min(len(pool), rng.randrange(1, 5))))
+        else:  # any units, 30-33 never on the receipt
+            picked = {rng.randrange(0, 34) for _ in range(rng.randrange(1, 6))}
+        before = await snapshot(w)
+        if deciding:
+            split = {i for i in picked if rng.random() < 0.6}
+            ok = all(state.get(i) == "quarantine" for i in picked)
+            call = w.inv.returns.decide_return(
+                admin, brand_id, made.receipt_no, {b: _spans(split)} if split else {},
+                {b: _spans(picked - split)} if picked - split else {}, reason="bad",
+                client_id=f"m-{step}",
+            )  # fmt: skip
+            after = {i: "stock" if i in split else "rejected" for i in picked}
+            seen.add(("decide", ok))
+        else:
+            ok = all(state.get(i) == "rejected" for i in picked)
+            call = w.inv.returns.scrap(admin, brand_id, made.receipt_no, {b: _spans(picked)},
+                                       reason="crushed", client_id=f"m-{step}")  # fmt: skip
+            after = dict.fromkeys(picked, "gone")
+            seen.add(("scrap", ok))
+        if ok:
+            await call
+            state.update(after)
+        else:
+            with pytest.raises(VerisealError) as e:
+                await call
+            assert e.value.code == "inbound_return_units", e.value
+            assert await snapshot(w) == before
+        expected = [(b, lo, hi, kind) for kind in ("quarantine", "stock", "rejected")
+                    for lo, hi in _spans({i for i, s in state.items() if s == kind})]  # fmt: skip
+        placed = await _placed(w, w.main)
+        assert sorted(placed) == sorted(expected), step
+        counts = [sum(1 for s in state.values() if s == k)
+                  for k in ("stock", "quarantine", "rejected")]  # fmt: skip
+        assert list(await _levels(w, w.main)) == counts
+    # the sequence met every outcome (the seed is fixed: this guards a changed range)
+    assert seen == {("decide", True), ("decide", False), ("scrap", True), ("scrap", False)}
+    view = await w.inv.inbound.get(admin, w.shop.brand, made.receipt_no)
+    assert (view.receipt.status == "done") == ("quarantine" not in state.values())
     await _clean(w)
