@@ -9,6 +9,7 @@ out of the dealer's stock. ``stock rebuild --check`` is clean after each flow.""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 from typing import Any
 
@@ -20,7 +21,14 @@ from veriseal import VerisealError
 from veriseal.ledger import stream_store
 from veriseal_inventory import units_store
 from veriseal_inventory import warehouse_store as wstore
-from veriseal_inventory.inbound_models import DecisionKind, InspectRequest, LineStatus
+from veriseal_inventory.cli_inbound import _echo
+from veriseal_inventory.inbound_models import (
+    DecisionKind,
+    InspectRequest,
+    LineStatus,
+    Receipt,
+    ReceiptView,
+)
 from veriseal_inventory.models import StockLine, Warehouse
 from veriseal_inventory.provided import DECIDE_RETURN, RECEIVE_RETURN, SCRAP
 from veriseal_inventory.rebuild import rebuild
@@ -355,3 +363,16 @@ async def test_random_decisions_and_scraps_match_a_model(world: World) -> None:
     view = await w.inv.inbound.get(admin, w.shop.brand, made.receipt_no)
     assert (view.receipt.status == "done") == ("quarantine" not in state.values())
     await _clean(w)
+
+
+def test_the_cli_shows_a_receipts_reference_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    at = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
+    receipt = Receipt(1, 1, 3, "IN20261204-0001", "GD01", "", "open", "user:1", at, at,
+                      "RMA-8", "return")  # fmt: skip
+    _echo(ReceiptView(receipt, [], {}))
+    out = capsys.readouterr().out
+    assert "IN20261204-0001\topen\twh 3\tGD01" in out
+    assert "reference / 单据: RMA-8\treturned goods / 退货" in out
+    _echo(ReceiptView(Receipt(2, 1, 3, "IN20261204-0002", "", "", "done", "system", at, at),
+                      [], {}))  # fmt: skip
+    assert "reference" not in capsys.readouterr().out  # an ordinary receipt: as before
