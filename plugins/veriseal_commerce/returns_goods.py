@@ -8,7 +8,9 @@ for scrapping; the other plugins check their own permissions too: territories'
 - :meth:`ReturnGoods.receive`: the brand scans returned units in at a warehouse. Each
   code must be genuine (a fake one is refused with ``return_unit_fake`` and kept as an
   alert: a fake sent back in place of a genuine unit) and an approved unit of this
-  request not received yet (``return_unit_state``). The call is written down first (an
+  request not received yet (``return_unit_state``); the warehouse must exist and be one
+  ``principal`` may receive at (``inventory.receiving_at``: ``warehouse_not_found`` /
+  ``forbidden``). All is checked before anything starts. The call is written down first (an
   *intake*, ``pending``), then territories takes the units back from the dealer
   (``territories.take_back``), then inventory takes them out of the dealer's stock and
   puts exactly those units in the warehouse's quarantine on a receipt that must be
@@ -79,6 +81,7 @@ class ReturnReceipt(Protocol):
 
 TAKE_BACK: ServiceKey[TakeBack] = ServiceKey("territories.take_back")
 RECEIVE_RETURN: ServiceKey[Any] = ServiceKey("inventory.receive_return")
+RECEIVING_AT: ServiceKey[Any] = ServiceKey("inventory.receiving_at")
 DECIDE_RETURN: ServiceKey[Any] = ServiceKey("inventory.decide_return")
 SCRAP: ServiceKey[Any] = ServiceKey("inventory.scrap")
 
@@ -182,6 +185,10 @@ class ReturnGoods:
             done = await store.intake(tx, request.id, client)
         if done is None:
             next_status(ReturnStatus(request.status), ReturnAction.RECEIVE_PART)  # fail early
+            # the warehouse and the right to receive there, before anything is started
+            where = await _service(self.ctx, RECEIVING_AT, "inventory")(
+                principal, request.brand_id, where
+            )
             found = await self._units(request, codes, principal, UnitStatus.APPROVED)
             keys = sorted(u.key for u in found)
             async with self.ctx.db.write() as tx:

@@ -41,6 +41,11 @@ was consumed first); units in stock anywhere else in the brand:
                              ) -> ReturnReceipt   # receipt_no, warehouse (code),
                                                   # lines [(line_no, gtin, lot, qty)], to_dict()
 
+``inventory.receiving_at``: ``async (principal, brand_id, warehouse: str | None) -> str``
+the code of the warehouse ``receive_return`` would use, if ``principal`` may receive
+there (``warehouse_not_found`` / ``forbidden``), for a caller to ask before it starts
+anything it cannot take back.
+
 ``inventory.decide_return``: per unit of that receipt, accepted -> STOCK, rejected ->
 REJECTED (``reason`` required), in one or several calls (``stock.inspect``); units not
 awaiting on the receipt: ``inbound_return_units``; idempotent by ``client_id``;
@@ -76,6 +81,7 @@ RESERVE: ServiceKey[Any] = ServiceKey("inventory.reserve")
 RELEASE: ServiceKey[Any] = ServiceKey("inventory.release")
 AVAILABILITY: ServiceKey[Any] = ServiceKey("inventory.availability")
 RECEIVE_RETURN: ServiceKey[Any] = ServiceKey("inventory.receive_return")
+RECEIVING_AT: ServiceKey[Any] = ServiceKey("inventory.receiving_at")
 DECIDE_RETURN: ServiceKey[Any] = ServiceKey("inventory.decide_return")
 SCRAP: ServiceKey[Any] = ServiceKey("inventory.scrap")
 
@@ -87,6 +93,7 @@ def services(ctx: PluginContext) -> list[Provided[Any]]:
         Provided(RELEASE, inventory.reservations.release),
         Provided(AVAILABILITY, inventory.reservations.availability),
         Provided(RECEIVE_RETURN, inventory.returns.receive_return),
+        Provided(RECEIVING_AT, inventory.returns.receiving_at),
         Provided(DECIDE_RETURN, inventory.returns.decide_return),
         Provided(SCRAP, inventory.returns.scrap),
     ]

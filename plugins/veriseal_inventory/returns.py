@@ -176,6 +176,23 @@ class Returns:
         return out
 
     # -- receiving ---------------------------------------------------------------------
+    async def receiving_at(self, principal: Principal, brand_id: int,
+                           warehouse: str | None = None) -> str:  # fmt: skip
+        """The code of the warehouse ``receive_return`` would use, if ``principal`` may
+        receive there (``warehouse_not_found`` / ``forbidden`` otherwise): asked before
+        a caller starts anything it could not take back."""
+        self.ctx.require(principal, STOCK_MOVE, brand_id=brand_id)
+        place = await self._place(brand_id, warehouse)
+        await self.warehouses.require(principal, STOCK_MOVE, place)
+        return place.code
+
+    async def _place(self, brand_id: int, warehouse: str | None) -> Warehouse:
+        brand = await self.ctx.brand_by_id(brand_id)
+        if warehouse:
+            return await self.warehouses.find(brand, warehouse)
+        root = await self.ctx.brand_org(brand)
+        return await self.warehouses.of_org(brand.id, root.id)
+
     async def receive_return(self,  # noqa: PLR0913 - the service signature agreed between plugins
                              principal: Principal, brand_id: int, reference: str,
                              units: UnitsIn, *, supplier: str, client_id: str,
@@ -187,11 +204,7 @@ class Returns:
         event of those movements was applied already (see :func:`take_from_dealer`)."""
         self.ctx.require(principal, STOCK_MOVE, brand_id=brand_id)  # the role, first
         brand = await self.ctx.brand_by_id(brand_id)
-        if warehouse:
-            place = await self.warehouses.find(brand, warehouse)
-        else:
-            root = await self.ctx.brand_org(brand)
-            place = await self.warehouses.of_org(brand.id, root.id)
+        place = await self._place(brand_id, warehouse)
         await self.warehouses.require(principal, STOCK_MOVE, place)
         reference, supplier = _text(reference, "reference", 64), _text(supplier, "supplier", 200)
         client_id = _client(client_id)

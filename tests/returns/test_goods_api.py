@@ -7,8 +7,6 @@ what was paid."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.inventory.conftest import World
 from tests.returns.conftest import TEA, WINE, deliver
 from tests.returns.test_api import client, coded, counts, headers
@@ -118,12 +116,6 @@ async def test_receive_inspect_scrap_and_refund_over_http(world: World) -> None:
             assert step in actions, (step, actions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="returns_goods.receive writes its intake and takes the"
-    " units back before inventory refuses the warehouse: the intake stays"
-    " pending and blocks the units (reported to the lead)",
-)
 async def test_a_receive_refused_for_its_warehouse_leaves_the_units_receivable(
     world: World,
 ) -> None:
