@@ -44,7 +44,7 @@ from veriseal_commerce.fulfilment import SHIP
 from veriseal_commerce.orders import actor_of
 from veriseal_commerce.permissions import ORDERS_FULFIL, ORDERS_REVIEW
 from veriseal_commerce.returns import ReturnService, Step, text
-from veriseal_commerce.returns_errors import ReturnNotEligible, ReturnUnitState
+from veriseal_commerce.returns_errors import ReturnNotEligible, ReturnNotFound, ReturnUnitState
 from veriseal_commerce.returns_states import ReturnAction, ReturnStatus, UnitStatus, next_status
 from veriseal_commerce.returns_store import Intake, ReturnRequest
 from veriseal_commerce.returns_units import Where as AlertWhere
@@ -343,7 +343,7 @@ class ReturnGoods:
                 )
         try:
             request_id = await store.id_of(tx, return_no)
-        except Exception:
+        except ReturnNotFound:  # a receipt of no return this module knows: nothing to do
             return False
         return await self._apply(tx, request_id, accepted, rejected, reason, actor, [])
 

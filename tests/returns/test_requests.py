@@ -188,3 +188,31 @@ async def test_another_dealer_cannot_open_or_read(world: World) -> None:
         assert (
             await returns_store.get(tx, await returns_store.id_of(tx, r.return_no))
         ).status == "requested"
+
+
+async def test_two_requests_for_the_same_unit_at_once_one_wins(world: World) -> None:
+    """Real concurrent transactions: requests on one order queue on its lock."""
+    import asyncio  # noqa: PLC0415
+
+    shop, gd = world.shop, world.shop.people["gd"]
+    got = await deliver(world)
+    code = got.codes[TEA][0]
+    done = await asyncio.gather(
+        *(shop.c.returns.open(gd, _ask(got.order.order_no, [code])) for _ in range(3)),
+        return_exceptions=True,
+    )
+    won = [x for x in done if not isinstance(x, BaseException)]
+    lost = [x for x in done if isinstance(x, BaseException)]
+    assert len(won) == 1, done
+    assert all(isinstance(x, VerisealError) and x.code == "return_unit_returned" for x in lost)
+    assert (await _counts(world))[:2] == (1, 1)
+
+
+async def test_a_retried_form_is_one_request(world: World) -> None:
+    shop, gd = world.shop, world.shop.people["gd"]
+    got = await deliver(world)
+    ask = _ask(got.order.order_no, got.codes[TEA][:2], client_id="form-1")
+    first = await shop.c.returns.open(gd, ask)
+    again = await shop.c.returns.open(gd, ask)
+    assert again.return_no == first.return_no
+    assert (await _counts(world))[:2] == (1, 2)
