@@ -17,8 +17,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.console.conftest import ConsoleLive
+from tests.inventory.conftest import World
 from tests.inventory.console_live import phone_sweep, serve
-from tests.returns.conftest import PNG, TEA, WINE, World, deliver
+from tests.returns.conftest import PNG, TEA, WINE, deliver
 from veriseal.accounts.models import Role
 
 RETURN_NO = re.compile(r"RT\d{8}[0-9A-F]{8}")
@@ -209,3 +210,24 @@ async def test_the_request_page_at_phone_width(world: World, live: ConsoleLive) 
     await shop.c.returns.ask(shop.people["admin"], r.return_no, "请说明 / please explain")
     failures = await phone_sweep(live, "gd", [f"{MINE}/{r.return_no}"])
     assert not failures, "\n".join(failures)
+
+
+async def test_a_distributor_reads_its_retailers_request_without_acting(
+    world: World, live: ConsoleLive
+) -> None:
+    got = await deliver(world, "shop", lines=((TEA, 2),))
+    retailer, gd = await live.client("shop"), await live.client("gd")
+    status, page = await retailer.post(f"{MINE}/new", _form(got.order.order_no, got.codes[TEA]))
+    found = RETURN_NO.search(page)
+    assert status == 200 and found
+    here = f"{MINE}/{found.group(0)}"
+    status, page = await gd.get(MINE)
+    assert status == 200 and f'data-return="{found.group(0)}"' in page
+    status, page = await gd.get(here)
+    assert status == 200 and _status(page) == "requested"
+    assert f'action="{here}/cancel"' not in page and f'action="{here}/messages"' not in page
+    status, page = await gd.post(f"{here}/cancel", {})
+    assert status == 403 and _status(page) == "requested"
+    # nor may it open a request on its retailer's order
+    status, page = await gd.post(f"{MINE}/new", _form(got.order.order_no, got.codes[TEA]))
+    assert status == 403 and "[forbidden]" in page
