@@ -199,8 +199,10 @@ async def create(call: ConsoleCall) -> Page | web.StreamResponse:
             values["opened"], text_field(form, "client_id", 64) or None,
         )  # fmt: skip
         request = await of(ctx).returns.open(who, ask)
-        for kind, name, data in pictures:
-            await of(ctx).returns.add_photo(who, request.return_no, kind, name, data)
+        # a resent form (same client_id) replays the request: its photos are there
+        if pictures and not (await of(ctx).returns.view(who, request.return_no)).photos:
+            for kind, name, data in pictures:
+                await of(ctx).returns.add_photo(who, request.return_no, kind, name, data)
     except VerisealError as exc:
         return await new_page(call, message(call, exc), exc.http_status, values)
     return call.redirect(f"{MINE}/{request.return_no}", "Request sent to the brand.",
