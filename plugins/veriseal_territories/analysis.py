@@ -1,7 +1,7 @@
 """Batch analysis over history: dealers whose goods cluster outside their territory.
 
-``veriseal diversion scan --since T`` replays every movement (shipments and receipts,
-from the beginning, so the holder of each unit is known at every moment) and walks the
+``veriseal diversion scan --since T`` replays every movement (shipments, receipts and
+take-backs, from the beginning, so the holder of each unit is known at every moment) and walks the
 brand's scans since ``T`` in ledger order. Each genuine, located scan of a unit a dealer
 held at that moment is judged against that dealer's territory at that moment, with the
 same tolerances as the live check (:mod:`.diversion`). The result ranks dealers by the
@@ -65,11 +65,13 @@ class DealerFinding:
 
 async def _movements(
     ctx: PluginContext, brand_id: int
-) -> list[tuple[dt.datetime, int, int, int, IndexRange]]:
-    """(at, movement id, holder org, batch id, range) of every movement, in order."""
+) -> list[tuple[dt.datetime, int, int | None, int, IndexRange]]:
+    """(at, movement id, holder org, batch id, range) of every movement, in order. A
+    take-back (``back``) leaves its units with nobody (None: the brand), never with the
+    brand's root org as if it were a dealer: a return is not a sale to the brand."""
     async with ctx.db.read() as tx:
         found = await tx.fetch(
-            "SELECT m.id, m.at, m.to_org, r.batch_id, r.first_index, r.last_index"
+            "SELECT m.id, m.kind, m.at, m.to_org, r.batch_id, r.first_index, r.last_index"
             " FROM territories_movements m JOIN territories_movement_ranges r"
             " ON r.movement_id = m.id WHERE m.brand_id = ? ORDER BY m.id",
             brand_id,
@@ -80,7 +82,7 @@ async def _movements(
             (
                 row_time(r["at"]),
                 int(r["id"]),
-                int(r["to_org"]),
+                None if r["kind"] == "back" else int(r["to_org"]),
                 int(r["batch_id"]),
                 IndexRange(int(r["first_index"]), int(r["last_index"])),
             )
@@ -119,10 +121,10 @@ class _Holders:
     Moments must not go back: each :meth:`advance` applies the movements dated at or
     before ``at`` that earlier calls have not applied, in movement id order."""
 
-    def __init__(self, moves: list[tuple[dt.datetime, int, int, int, IndexRange]]) -> None:
+    def __init__(self, moves: list[tuple[dt.datetime, int, int | None, int, IndexRange]]) -> None:
         self._moves = moves
         self._next = 0
-        self._by_batch: dict[int, RangeMap[int]] = {}
+        self._by_batch: dict[int, RangeMap[int | None]] = {}
 
     def advance(self, at: dt.datetime) -> None:
         while self._next < len(self._moves) and self._moves[self._next][0] <= at:

@@ -12,6 +12,7 @@
                            [--destination CN-ZJ | --destination LAT,LON]
     veriseal shipments policy [--check refuse|flag|off] [--warehouse-check refuse|flag|off]
     veriseal shipments in --at CODE [ITEM ...] [--items FILE] [--lat --lon --accuracy-m]
+    veriseal shipments take-back --from CODE [ITEM ...] [--items FILE] [--reference RMA-1]
     veriseal shipments sync uploads.jsonl                # offline handheld batches
     veriseal shipments holder CODE | holdings CODE | list
     veriseal diversion alerts [--state open] | show ID | export -o alerts.csv
@@ -27,7 +28,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -412,6 +413,26 @@ def ship_in(opts: Options, at: str, scanned: Scanned) -> None:
         brand = await ctx.brand(opts.brand)
         r = await of(ctx).receive(
             SYSTEM_PRINCIPAL, brand, scanned.entries(), at_ref=at, options=scanned.options()
+        )
+        echo_json(r.to_dict())
+
+    with_context(opts, NAME, go)
+
+
+@shipments.command("take-back")
+@click.option("--from", "from_", required=True, help="The dealer the goods come back from.")
+@click.option("--reference", default="", help="What it is for (a return number).")
+@_with_items
+@pass_opts
+def take_back(opts: Options, from_: str, reference: str, scanned: Scanned) -> None:
+    """The brand takes goods back from a dealer (a return): the dealer must hold them;
+    afterwards the brand holds them as if never shipped. 品牌方从经销商收回货品（退货）。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        options = replace(scanned.options(), reference=reference, note=scanned.note or reference)
+        r = await of(ctx).take_back(
+            SYSTEM_PRINCIPAL, brand, from_, scanned.entries(), options=options
         )
         echo_json(r.to_dict())
 

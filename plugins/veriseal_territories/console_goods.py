@@ -96,6 +96,7 @@ _STATES = {
     "in_transit": ("in transit", "在途"),
     "partly_received": ("partly received", "部分收货"),
     "taken": ("taken by another dealer", "被其他经销商收走"),
+    "returned": ("returned to the brand", "已退回品牌方"),
 }
 
 

@@ -9,7 +9,11 @@ Every movement (:mod:`veriseal_territories.shipments`) that moved goods is one
   where the goods came from, destinationList: the receiver. The source is the dealer
   the goods were taken from; for goods shipped to the receiver, the shipper of the
   latest shipment to the receiver that named each range before the receipt (several
-  shippers may be listed); for goods nobody had shipped, the brand's own organisation.
+  shippers may be listed); for goods nobody had shipped, the brand's own organisation;
+- a take-back (the brand takes goods back from a dealer, a return): bizStep
+  ``receiving``, disposition ``returned`` (CBV: the object was sent back by a party
+  further down the chain); sourceList: the dealer, destinationList: the brand's own
+  organisation.
 
 A party is named by its organisation, as ``owning_party``, ``possessing_party`` and
 ``location`` (CBV source/destination types), with :func:`org_urn`:
@@ -37,7 +41,11 @@ from veriseal_territories.grants import row_time
 PAGE = 500
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FAR = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-_STEP = {"out": ("shipping", "in_transit"), "in": ("receiving", "in_progress")}
+_STEP = {
+    "out": ("shipping", "in_transit"),
+    "in": ("receiving", "in_progress"),
+    "back": ("receiving", "returned"),
+}
 
 
 def org_urn(brand: Brand, org_id: int) -> str:

@@ -104,14 +104,14 @@ class MovementView:
     ``in`` (goods reached it) or ``within`` (both ends in it)."""
 
     id: int
-    kind: str  # out: a shipment; in: a scan-in
+    kind: str  # out: a shipment; in: a scan-in; back: taken back by the brand (a return)
     direction: str
     at: dt.datetime
     items: int
     sender: Party | None  # None: a receipt of goods shipped to the receiver
     receiver: Party
     #: out: in_transit | partly_received | received; in: received | taken (another
-    #: dealer scanned in goods the scope held)
+    #: dealer scanned in goods the scope held); back: returned
     status: str
     pending: int  # units of a shipment not scanned in yet
     cases: tuple[str, ...]
@@ -351,6 +351,8 @@ class NetworkView:
                     "in_transit" if left >= m.items else "received" if left == 0
                     else "partly_received"
                 )  # fmt: skip
+            elif m.kind == "back":  # the dealer's goods went back to the brand
+                left, status = 0, "returned"
             else:
                 left = 0
                 status = "taken" if leaves and not reaches else "received"

@@ -46,8 +46,29 @@ transit to the receiver, its id as a string -> units per GTIN)::
 
     SHIP = ServiceKey[Ship]("territories.ship")
 
+``territories.take_back``: the brand takes back (a return) from the dealer organisation
+``from_org_id`` the units named by ``items`` (item URIs, case or pallet SSCCs, as
+``territories.ship`` accepts) that this dealer holds. ``principal`` needs ``scans.record``
+on the brand's root organisation (brand staff; a dealer's user is ``forbidden``). One
+movement of kind ``back`` from the dealer to the brand's root org; afterwards nobody
+holds the units (the brand has them exactly as units never shipped: it can ship them
+again, the dealer cannot). Units the dealer does not hold: ``not_held``, nothing
+written; an org that is not the brand's dealer: ``dealer_not_found``. ``client_id``
+makes a retry a replay. Published as ``territories.returned`` (payload: ``movements``,
+``from_org`` the dealer, ``to_org`` the root org, ``units`` per GTIN, ``reference``). A
+take-back is not a sale: diversion checks and analysis never treat the brand as a
+holder, and the EPCIS export shows it as bizStep ``receiving``, disposition
+``returned``::
+
+    class TakeBack(Protocol):
+        async def __call__(self, principal: Principal, brand_id: int, from_org_id: int,
+                           items: Sequence[str], *, reference: str,
+                           client_id: str | None = None) -> Shipped: ...
+
+    TAKE_BACK = ServiceKey[TakeBack]("territories.take_back")
+
 ``territories.movement_ranges``: exactly which units the brand's movements moved (the
-ids of a ``territories.shipped`` / ``territories.received`` payload's ``movements``):
+ids of a ``territories.shipped`` / ``.received`` / ``.returned`` payload's ``movements``):
 movement id -> batch id -> item ranges as inclusive ``(first, last)`` index pairs,
 sorted, disjoint and merged where adjacent. Ids of other brands' movements and unknown
 ids are left out; a movement that moved nothing maps to ``{}``. A stock keeper uses it to
@@ -167,6 +188,46 @@ def shipper(ctx: PluginContext) -> Ship:
     return ship
 
 
+class TakeBack(Protocol):
+    """The ``territories.take_back`` service (see the module docstring)."""
+
+    async def __call__(
+        self,
+        principal: Principal,
+        brand_id: int,
+        from_org_id: int,
+        items: Sequence[str],
+        *,
+        reference: str,
+        client_id: str | None = None,
+    ) -> MoveResult: ...
+
+
+TAKE_BACK: ServiceKey[TakeBack] = ServiceKey("territories.take_back")
+
+
+def taker(ctx: PluginContext) -> TakeBack:
+    """Take-backs from a dealer by its organisation, through
+    :meth:`ShipmentService.take_back` (the reference is kept as the movement's note)."""
+
+    async def take_back(
+        principal: Principal,
+        brand_id: int,
+        from_org_id: int,
+        items: Sequence[str],
+        *,
+        reference: str,
+        client_id: str | None = None,
+    ) -> MoveResult:
+        brand = await ctx.brand_by_id(brand_id)
+        options = MoveOptions(client_id=client_id, note=reference, reference=reference)
+        return await of(ctx).shipments.take_back(
+            principal, brand, from_org_id, items, options=options
+        )
+
+    return take_back
+
+
 class MovementRanges(Protocol):
     """The ``territories.movement_ranges`` service (see the module docstring)."""
 
@@ -198,5 +259,6 @@ def services(ctx: PluginContext) -> list[Provided[Any]]:
         Provided(AUTHORIZE, authorizer(ctx)),
         Provided(DEALER, dealer_lookup(ctx)),
         Provided(SHIP, shipper(ctx)),
+        Provided(TAKE_BACK, taker(ctx)),
         Provided(MOVEMENT_RANGES, movement_ranges(ctx)),
     ]

@@ -51,6 +51,14 @@ def reassign(
     return out
 
 
+def release(
+    held: Sequence[tuple[IndexRange, V]], spans: Sequence[IndexRange]
+) -> list[tuple[IndexRange, V]]:
+    """Holdings after ``spans`` go back to nobody (the brand): the parts of ``held``
+    outside ``spans`` keep their value, merged as :func:`reassign` merges them."""
+    return [(r, v) for r, v in reassign(held, spans, None) if v is not None]
+
+
 def split_by_holder(
     held: Sequence[tuple[IndexRange, V]], spans: Sequence[IndexRange]
 ) -> tuple[list[tuple[IndexRange, V]], list[IndexRange]]:

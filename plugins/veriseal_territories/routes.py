@@ -6,11 +6,11 @@ the core's middleware.
   region's chain of parents; ``GET regions/{code}``: one region and its children. Both
   public: they read the bundled administrative divisions, nothing of any brand.
 - dealers, grants, the order-time ``authorize`` check, shipments and receipts (with
-  offline ``sync``), the holder of a unit, and diversion alerts with their workflow and
-  history analysis: see docs/territories.md. These need an API token
-  (``Authorization: Bearer vst_...``) whose scopes hold the route's action; the
-  services check the role and the dealer subtree. A platform admin names the brand
-  with ``?brand=<slug>``.
+  offline ``sync``), take-backs (returns to the brand), the holder of a unit, and
+  diversion alerts with their workflow and history analysis: see docs/territories.md.
+  These need an API token (``Authorization: Bearer vst_...``) whose scopes hold the
+  route's action; the services check the role and the dealer subtree. A platform
+  admin names the brand with ``?brand=<slug>``.
 
 Lists answer ``{<key>: [...], "next_cursor": ...}``: ask again with ``?cursor=`` until
 it is null.
@@ -245,6 +245,17 @@ class ReceiveBody(Model):
     note: Note = ""
 
 
+class TakeBackBody(Model):
+    """The brand takes goods back from a dealer (a return)."""
+
+    from_: Short = msgspec.field(name="from")
+    items: Items
+    reference: Note = ""  # what the take-back is for (a return number)
+    client_id: Short | None = None
+    location: Position | None = None
+    note: Note = ""
+
+
 class SyncOperation(Model):
     client_id: Short
     kind: Literal["out", "in"]
@@ -298,6 +309,16 @@ async def ship(call: Call, query: BrandQuery, body: ShipBody) -> web.Response:
 async def receive(call: Call, query: BrandQuery, body: ReceiveBody) -> web.Response:
     who, brand, t = await _context(call, query.brand)
     r = await t.receive(who, brand, body.items, at_ref=body.at, options=_options(body))
+    return _moved(r)
+
+
+async def take_back(call: Call, query: BrandQuery, body: TakeBackBody) -> web.Response:
+    who, brand, t = await _context(call, query.brand)
+    options = MoveOptions(
+        client_id=body.client_id, location=_point(body.location),
+        note=body.note or body.reference, reference=body.reference,
+    )  # fmt: skip
+    r = await t.take_back(who, brand, body.from_, body.items, options=options)
     return _moved(r)
 
 
@@ -453,6 +474,9 @@ ROUTES = [
     Endpoint("POST", f"{BASE}/receipts", receive, A.SCANS_RECORD,
              "Scan goods in at a dealer (201; 200 for a replayed client_id)", 201,
              tag="territories"),
+    Endpoint("POST", f"{BASE}/takebacks", take_back, A.SCANS_RECORD,
+             "The brand takes goods back from a dealer, a return (brand staff; 201; 200"
+             " for a replayed client_id)", 201, tag="territories"),
     Endpoint("POST", f"{BASE}/sync", sync, A.SCANS_RECORD,
              "Apply a handheld's offline shipments and receipts in order, one result each",
              tag="territories"),

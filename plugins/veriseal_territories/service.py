@@ -108,6 +108,23 @@ class Territories:
                 result.diversion_alerts.append(alert)
         return result
 
+    async def take_back(
+        self,
+        principal: Principal,
+        brand: Brand,
+        from_ref: str,
+        items: Sequence[str],
+        *,
+        options: MoveOptions = NO_OPTIONS,
+    ) -> MoveResult:
+        """The brand takes goods back from dealer ``from_ref`` (its code or ``org:<id>``;
+        see :meth:`ShipmentService.take_back`). Nothing is judged: goods going back up
+        to the brand are no diversion."""
+        dealer = await self.dealers.find(brand.id, from_ref)
+        return await self.shipments.take_back(
+            principal, brand, dealer.org_id, items, options=options
+        )
+
 
 def _actor(principal: Principal) -> str:
     return f"user:{principal.user_id}" if principal.user_id is not None else principal.client

@@ -1,7 +1,8 @@
 """Shipments: goods scanned out to a dealer and scanned in by the receiver.
 
-A *movement* is appended for every scan-out (``out``: from the shipper to the consignee)
-and scan-in (``in``: the receiver takes the units from whoever held them). Items are
+A *movement* is appended for every scan-out (``out``: from the shipper to the consignee),
+scan-in (``in``: the receiver takes the units from whoever held them) and take-back
+(``back``: the brand takes units back from a dealer, a return). Items are
 named as scanned: item codes, and case / pallet SSCCs, which ship everything inside
 them through the packaging hierarchy (``engine.lifecycle.aggregation``). Units are
 stored as ranges of consecutive indexes of a batch, so a pallet of 10,000 consecutive
@@ -19,6 +20,12 @@ Contracts:
   become *received*; units the receiver scans in that were held by ANOTHER dealer pass
   to the receiver too (it has them in hand) and are reported in ``taken`` so the
   diversion check can judge them;
+- taking back needs ``scans.record`` on the brand's root org (brand staff: a dealer
+  never takes goods from another dealer this way). The dealer MUST hold every unit
+  (``not_held``, nothing written); afterwards nobody holds them: the brand has them
+  exactly as if they had never been shipped (no holding row), so it can ship them
+  again and the dealer cannot. A take-back is not a sale: the diversion checks never
+  judge the brand as a dealer holding them;
 - a movement with a ``client_id`` is recorded once per (brand, actor, client_id): a
   handheld retrying an upload gets ``replayed: true`` and nothing is written again.
 """
@@ -144,7 +151,7 @@ class _Request:
 class _Movement:
     """One movement row with its ranges: who moved what to whom."""
 
-    kind: str  # "out" | "in"
+    kind: str  # "out" | "in" | "back"
     from_org: int | None
     to_org: int
     by_batch: dict[int, list[IndexRange]]
@@ -171,7 +178,7 @@ class Taken:
 
 @dataclass
 class MoveResult:
-    kind: str  # "out" | "in"
+    kind: str  # "out" | "in" | "back"
     movement_ids: list[int]
     to_org: int
     from_org: int | None
@@ -292,6 +299,26 @@ async def _held_by_shipper(
             holder=org,
         )
     return held
+
+
+async def _release(
+    tx: Any,
+    brand_id: int,
+    batch_id: int,
+    spans: list[IndexRange],
+    held: list[tuple[IndexRange, Held]],
+) -> None:
+    """Rewrite the touched holding rows: nobody holds ``spans`` any more (the brand has
+    them as units never shipped, which have no holding row)."""
+    await tx.executemany(
+        "DELETE FROM territories_holdings WHERE batch_id = ? AND first_index = ?",
+        [(batch_id, r.first) for r, _ in held],
+    )
+    await tx.executemany(
+        "INSERT INTO territories_holdings (brand_id, batch_id, first_index, last_index,"
+        " org_id, movement_id) VALUES (?, ?, ?, ?, ?, ?)",
+        [(brand_id, batch_id, r.first, r.last, v[0], v[1]) for r, v in ranges.release(held, spans)],
+    )
 
 
 #: a receipt plan's key for units no dealer held (never shipped: straight from the brand)
@@ -528,6 +555,42 @@ class ShipmentService:
             )
         return result
 
+    async def take_back(
+        self,
+        principal: Principal,
+        brand: Brand,
+        from_org_id: int,
+        items: Sequence[str],
+        *,
+        options: MoveOptions = NO_OPTIONS,
+    ) -> MoveResult:
+        """The brand takes the units named by ``items`` back from dealer org
+        ``from_org_id`` (a return; see the module docstring): one ``back`` movement
+        from the dealer to the brand's root org, published as ``territories.returned``.
+        ``dealer_not_found`` for an org that is not the brand's dealer; a terminated
+        dealer's goods can still be taken back."""
+        request = _Request.of(principal, brand.id, options)
+        replay = await self._replay(brand.id, request.actor, request.client_id)
+        if replay is not None:
+            return replay
+        root = await self.ctx.brand_org(brand)
+        require_permission(principal, Action.SCANS_RECORD, org=root)
+        dealer = await self.dealers.get(brand.id, from_org_id)
+        by_batch = await self.resolve(brand, items)
+        move = _Movement("back", dealer.org_id, root.id, by_batch, named=items)
+        units = _count(by_batch, await self._gtins(by_batch))
+        async with self.ctx.db.write() as tx:
+            touched = {
+                batch_id: await _held_by_shipper(tx, batch_id, spans, dealer.org_id, root.id)
+                for batch_id, spans in sorted(by_batch.items())
+            }
+            movement_id = await _append(tx, request, move)
+            for batch_id, spans in sorted(by_batch.items()):
+                await _release(tx, brand.id, batch_id, spans, touched[batch_id])
+            payload = _event([movement_id], dealer.org_id, root.id, units, options.reference)
+            await self.ctx.publish(tx, "territories.returned", brand.id, movement_id, payload)
+        return MoveResult("back", [movement_id], root.id, dealer.org_id, move.items)
+
     async def _gtins(self, by_batch: dict[int, list[IndexRange]]) -> dict[int, str]:
         """The GTIN of each batch (read before a write transaction opens)."""
         return {b: (await self.ctx.batch(b)).gtin for b in sorted(by_batch)}
@@ -660,7 +723,7 @@ def _event(
     movement_ids: list[int], from_org: int | None, to_org: int, units: dict[str, int],
     reference: str,
 ) -> dict[str, Any]:  # fmt: skip
-    """The payload of ``territories.shipped`` / ``territories.received``."""
+    """The payload of ``territories.shipped`` / ``.received`` / ``.returned``."""
     return {
         "movements": movement_ids,
         "from_org": from_org,

@@ -195,6 +195,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/territories/shipments/policy": "territory.grant",
     "POST /api/v1/territories/shipments/policy": "territory.grant",
     "POST /api/v1/territories/receipts": "scans.record",
+    "POST /api/v1/territories/takebacks": "scans.record",
     "POST /api/v1/territories/sync": "scans.record",
     "GET /api/v1/territories/holder": "scans.read",
     "GET /api/v1/territories/diversion/alerts": "alerts.read",

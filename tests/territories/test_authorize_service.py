@@ -50,5 +50,6 @@ async def test_authorize_through_the_registry(network: World) -> None:
         "territories.authorize": "territories",
         "territories.dealer": "territories",
         "territories.ship": "territories",
+        "territories.take_back": "territories",
         "territories.movement_ranges": "territories",
     }

@@ -62,6 +62,27 @@ def test_reassign_matches_a_per_index_model(
     assert as_set(free) == {i for i in as_set(probe) if i not in model}
 
 
+@given(st.lists(st.tuples(spans, st.integers(0, 3)), max_size=8))
+def test_release_matches_a_per_index_model(history: list[tuple[list[IndexRange], int]]) -> None:
+    """Shipments (holder 1-3) and take-backs (0: the units go back to nobody, the brand)
+    in any order: the holdings are always the per-index model, in canonical rows."""
+    held: list[tuple[IndexRange, int]] = []
+    model: dict[int, int] = {}
+    for moved, holder in history:
+        if not moved:
+            continue
+        if holder == 0:
+            held = ranges.release(held, moved)
+            for i in as_set(moved):
+                model.pop(i, None)
+        else:
+            held = ranges.reassign(held, moved, holder)
+            model.update({i: holder for i in as_set(moved)})
+        assert {i: v for r, v in held for i in range(r.first, r.last + 1)} == model
+        for (r1, v1), (r2, v2) in itertools.pairwise(held):
+            assert r1.last < r2.first and not (r1.last + 1 == r2.first and v1 == v2)
+
+
 codes = st.from_regex(r"[A-Z][A-Z0-9]{1,7}", fullmatch=True)
 names = st.text(st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=20).filter(
     lambda s: s.strip() != ""
