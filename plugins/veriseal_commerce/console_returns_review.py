@@ -64,7 +64,9 @@ async def review_page(call: ConsoleCall, error: str = "", status: int = 200,
     return Page(
         "veriseal_commerce/returns_request.html",
         {**data, "brand": brand, "error": error, "values": values or {},
-         "restocked": restocked, "client_id": client_id()},
+         "restocked": restocked,
+         # a refused receive keeps its id: sent again, it finishes that same intake
+         "client_id": (values or {}).get("client_id") or client_id()},
         status,
     )  # fmt: skip
 
@@ -104,6 +106,7 @@ async def receive(call: ConsoleCall) -> Page | web.StreamResponse:
     no = call.match["no"]
     form = await call.form()
     values = {k: str(form.get(k, ""))[:20000] for k in ("codes", "code", "warehouse")}
+    values["client_id"] = str(form.get("client_id", ""))[:64]
     try:
         await of(ctx).return_goods.receive(
             who, no, codes_of(form), warehouse=text_field(form, "warehouse", 40) or None,
