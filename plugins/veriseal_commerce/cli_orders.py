@@ -9,6 +9,7 @@
     veriseal orders approve ORDER_NO [--note TEXT] | reject ORDER_NO --reason TEXT
     veriseal orders ask ORDER_NO TEXT | reply ORDER_NO TEXT --user ID
     veriseal orders fulfil ORDER_NO [CODE ...] [--items FILE] [--client-id X]
+    veriseal orders replace ORDER_NO --return-no R --line GTIN:QTY [--line ...]  # exchange
     veriseal orders stats [--by status|product|dealer|region|day|month] [--since --until]
     veriseal orders expire                       # what `veriseal serve` does every minute
 
@@ -187,6 +188,33 @@ def fulfil(opts: Options, order_no: str, codes: tuple[str, ...], files: tuple[Pa
     async def go(ctx: PluginContext) -> None:
         order = await of(ctx).fulfilment.ship(SYSTEM_PRINCIPAL, order_no, entries, client_id)
         click.echo(_line(order))
+
+    with_context(opts, NAME, go)
+
+
+def _gtin_qty(text: str) -> tuple[str, int]:
+    """``GTIN:QTY`` (``invalid_input`` otherwise; the service checks the values)."""
+    gtin, sep, qty = text.partition(":")
+    if not sep or not gtin.strip() or not qty.strip().isdigit():
+        raise InvalidInput(f"{text!r}: a line is GTIN:QTY / 格式应为 商品条码:数量")
+    return gtin.strip(), int(qty)
+
+
+@orders.command("replace")
+@click.argument("order_no")
+@click.option("--return-no", required=True, help="The return approving it. 退货单号。")
+@click.option("--line", "lines", multiple=True, required=True,
+              help="GTIN:QTY to exchange (repeatable). 换货商品条码:数量（可重复）。")  # fmt: skip
+@pass_opts
+def replace(opts: Options, order_no: str, return_no: str, lines: tuple[str, ...]) -> None:
+    """Exchange returned goods of an order: an approved replacement order at the
+    original's net unit prices, nothing due (the same return number gives the same
+    order). 换货：按原订单实付单价生成已审核的换货订单，无需付款。"""
+
+    async def go(ctx: PluginContext) -> None:
+        parsed = [_gtin_qty(t) for t in lines]  # here: a refusal becomes a message
+        order = await of(ctx).orders.replace(SYSTEM_PRINCIPAL, order_no, return_no, parsed)
+        click.echo(f"{_line(order)}\treplaces {order.replaces}")
 
     with_context(opts, NAME, go)
 

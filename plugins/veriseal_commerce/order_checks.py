@@ -78,9 +78,16 @@ class Reserve(Protocol):
     ) -> Any: ...  # fmt: skip
 
 
+class Release(Protocol):
+    """``inventory.release``: give back what ``reference`` holds now (units released)."""
+
+    async def __call__(self, brand_id: int, reference: str, reason: str = "") -> int: ...
+
+
 AUTHORIZE: ServiceKey[Authorize] = ServiceKey("territories.authorize")
 DEALER: ServiceKey[DealerLookup] = ServiceKey("territories.dealer")
 RESERVE: ServiceKey[Reserve] = ServiceKey("inventory.reserve")
+RELEASE: ServiceKey[Release] = ServiceKey("inventory.release")
 
 PASSED, NOT_CHECKED, RESERVED = "passed", "not_checked", "reserved"
 
@@ -141,6 +148,13 @@ async def reserve_stock(ctx: PluginContext, s: Submission) -> str:
         return NOT_CHECKED
     await reserve(s.brand_id, s.order_no, [(g, q) for g, _, q in s.lines], s.pay_by)
     return RESERVED
+
+
+async def release_stock(ctx: PluginContext, brand_id: int, reference: str, reason: str) -> None:
+    """Give back a reservation that no order came to hold (nothing without inventory)."""
+    release = ctx.optional(RELEASE)
+    if not isinstance(release, Unavailable):
+        await release(brand_id, reference, reason)
 
 
 async def check(ctx: PluginContext, s: Submission) -> Outcome:

@@ -10,6 +10,8 @@ Contracts:
 - :data:`TRANSITIONS` maps ``(status, action)`` to the next status; any pair not in it
   is refused with the coded error ``order_transition`` (nothing written);
 - the terminal statuses (:data:`FINAL`) have no way out;
+- an order enters the machine through :data:`ENTRIES` (a draft, or an approved
+  replacement order);
 - ``fulfilled`` means every ordered unit was shipped; ``closed`` means every shipped
   unit was received by the dealer AND the payment status is paid (or over-paid);
 - a submitted order waits for its payment: when the payment status becomes paid it
@@ -55,6 +57,8 @@ class OrderAction(StrEnum):
     SHIP_PART = "ship_part"  # a shipment leaves some units still to ship
     SHIP_ALL = "ship_all"  # a shipment completes the order's units
     CLOSE = "close"  # everything delivered and paid
+    CREATE = "create"  # a dealer starts a draft (an entry, not a transition)
+    REPLACE = "replace"  # a reviewer exchanges returned goods (an entry, not a transition)
 
 
 S, A = OrderStatus, OrderAction
@@ -77,6 +81,16 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.FULFILLED, A.CLOSE): S.CLOSED,
 }
 
+#: How an order comes into being: the action of its first timeline event -> its first
+#: status. A dealer's order starts as a draft; a replacement order (an exchange of
+#: returned goods, :mod:`.replacements`) starts approved: the return's review approved
+#: it, and nothing is due. Neither is in :data:`TRANSITIONS`: no existing order can
+#: ``create`` or ``replace``.
+ENTRIES: dict[OrderAction, OrderStatus] = {
+    A.CREATE: S.DRAFT,
+    A.REPLACE: S.APPROVED,
+}
+
 #: No transition leaves these.
 FINAL = frozenset({S.CLOSED, S.REJECTED, S.CANCELLED, S.EXPIRED})
 
@@ -93,6 +107,15 @@ def next_status(status: OrderStatus, action: OrderAction) -> OrderStatus:
     found = TRANSITIONS.get((status, action))
     if found is None:
         raise IllegalTransition(f"an order that is {status} cannot {action}")
+    return found
+
+
+def entry_status(action: OrderAction) -> OrderStatus:
+    """The first status of an order created by ``action`` (:data:`ENTRIES`);
+    ``order_transition`` for an action that creates nothing."""
+    found = ENTRIES.get(action)
+    if found is None:
+        raise IllegalTransition(f"{action} does not create an order")
     return found
 
 

@@ -38,6 +38,7 @@ from veriseal_commerce.order_states import (
     RELEASES_USAGE,
     OrderAction,
     OrderStatus,
+    entry_status,
     fulfilment_status,
     next_status,
 )
@@ -200,15 +201,17 @@ class OrderService:
         for gtin, _ in lines:
             await self.ctx.product(brand, gtin)  # product_not_found for unknown GTINs
         now = dt.datetime.now(dt.UTC)
+        first = entry_status(OrderAction.CREATE)
         async with self.ctx.db.write() as tx:
             priced = await self.pricer.price(tx, brand, (org.id, request.region.strip()), lines)
-            new = store.NewOrder(brand.id, org.id, _order_no(now), priced.currency,
+            new = store.NewOrder(brand.id, org.id, new_order_no(now), priced.currency,
                                  priced.total, request.region.strip(),
                                  request.address.strip(), actor_of(principal), now)  # fmt: skip
             order_id = await store.insert(tx, new)
             await store.replace_lines(tx, order_id, priced.lines)
             await store.append_event(
-                tx, order_id, OrderEvent(1, "create", "draft", "draft", new.created_by, "",
+                tx, order_id, OrderEvent(1, str(OrderAction.CREATE), str(first), str(first),
+                                         new.created_by, "",
                                          {"total": priced.total}, now),
             )  # fmt: skip
             await self.ctx.publish(tx, "commerce.order", brand.id, order_id,
@@ -268,6 +271,19 @@ class OrderService:
             raise OrderInvalid("a rejection states its reason")
         order = await self._reviewable(principal, order_no)
         return await self._act(order, Move(OrderAction.REJECT, actor_of(principal), reason))
+
+    async def replace(self, principal: Principal, order_no: str, return_no: str,
+                      lines: Sequence[tuple[str, int]]) -> Order:  # fmt: skip
+        """A replacement order exchanging the returned goods ``lines`` (GTIN, quantity) of
+        ``order_no`` under the return ``return_no``: for the same dealer and address, at
+        the original's net unit prices with an equal exchange credit (nothing due, paid),
+        approved, its stock reserved (``stock_insufficient``: nothing created), shipped
+        by scanning like any order. Brand reviewers only (``orders.review``). Calling
+        again with the same ``return_no`` returns the same order. See
+        :mod:`.replacements`."""
+        from veriseal_commerce.replacements import replace  # noqa: PLC0415 (builds on this)
+
+        return await replace(self, principal, order_no, return_no, lines)
 
     # -- messages ------------------------------------------------------------------
     async def post(self, principal: Principal, order_no: str, body: str) -> OrderMessage:
@@ -434,6 +450,6 @@ def _closable(order: Order) -> bool:
     )
 
 
-def _order_no(now: dt.datetime) -> str:
+def new_order_no(now: dt.datetime) -> str:
     """``SO20261204-1A2B3C4D``: the day and 32 random bits (≤ 32 characters)."""
     return f"SO{now:%Y%m%d}-{secrets.token_hex(4).upper()}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriseal import Conflict, NotFound, register_messages
@@ -124,6 +124,14 @@ class Order:
     updated_at: dt.datetime
     version: int
     lines: tuple[OrderLine, ...] = field(default=())
+    #: a replacement order (an exchange of returned goods): the order it replaces and
+    #: the return that approved it (None on ordinary orders)
+    replaces_order_id: int | None = None
+    return_no: str | None = None
+    #: the replaced order's number (:func:`get` and :func:`listing`), and this order's
+    #: own replacements (order number, return number), oldest first (:func:`get` only)
+    replaces: str | None = None
+    replacements: tuple[tuple[str, str], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,7 +151,10 @@ class Order:
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat(),
             "lines": [line.to_dict() for line in self.lines],
-        }
+            "replaces": (None if self.replaces is None
+                         else {"order_no": self.replaces, "return_no": self.return_no}),
+            "replacements": [{"order_no": no, "return_no": r} for no, r in self.replacements],
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,7 @@ class NewOrder:
 _COLUMNS = (
     "id, brand_id, org_id, order_no, status, payment_status, fulfilment_status, currency,"
     " total, paid, region, address, territory_check, availability_check, pay_by,"
-    " created_by, created_at, updated_at, version"
+    " created_by, created_at, updated_at, version, replaces_order_id, return_no"
 )
 _LINE_COLUMNS = (
     "line_no, gtin, name, quantity, unit_price, price_note, discounts, gift, amount,"
@@ -186,6 +197,9 @@ def _order(tx: Tx, row: Any, lines: tuple[OrderLine, ...]) -> Order:
         pay_by=_time(tx, row["pay_by"]) if row["pay_by"] is not None else None,
         created_by=row["created_by"], created_at=_time(tx, row["created_at"]),
         updated_at=_time(tx, row["updated_at"]), version=int(row["version"]), lines=lines,
+        replaces_order_id=(None if row["replaces_order_id"] is None
+                           else int(row["replaces_order_id"])),
+        return_no=row["return_no"],
     )  # fmt: skip
 
 
@@ -200,8 +214,9 @@ def _line(tx: Tx, row: Any) -> OrderLine:
     )  # fmt: skip
 
 
-async def insert(tx: Tx, new: NewOrder) -> int:
-    """A draft order's row (its lines: :func:`replace_lines`)."""
+async def insert(tx: Tx, new: NewOrder, state: dict[str, Any] | None = None) -> int:
+    """A draft order's row (its lines: :func:`replace_lines`); ``state``: other initial
+    values of its columns (a replacement order starts approved and linked)."""
     return await tx.insert_returning_id(
         "commerce_orders",
         {
@@ -211,7 +226,7 @@ async def insert(tx: Tx, new: NewOrder) -> int:
             "total": new.total, "paid": 0, "region": new.region, "address": new.address,
             "territory_check": "not_checked", "availability_check": "not_checked",
             "pay_by": None, "created_by": new.created_by, "created_at": new.at,
-            "updated_at": new.at, "version": 0,
+            "updated_at": new.at, "version": 0, **(state or {}),
         },
     )  # fmt: skip
 
@@ -248,7 +263,43 @@ async def get(tx: Tx, order_id: int, *, lock: bool = False) -> Order:
     )
     if row is None:
         raise OrderNotFound(f"order {order_id}")
-    return _order(tx, row, await lines_of(tx, order_id))
+    order = _order(tx, row, await lines_of(tx, order_id))
+    return await _linked(tx, order)
+
+
+async def _linked(tx: Tx, order: Order) -> Order:
+    """``order`` with the numbers of the order it replaces and of its replacements."""
+    replaces = None
+    if order.replaces_order_id is not None:
+        found = await tx.fetchrow("SELECT order_no FROM commerce_orders WHERE id = ?",
+                                  order.replaces_order_id)  # fmt: skip
+        replaces = None if found is None else str(found["order_no"])
+    rows = await tx.fetch(
+        "SELECT order_no, return_no FROM commerce_orders WHERE replaces_order_id = ? ORDER BY id",
+        order.id,
+    )
+    links = tuple((str(r["order_no"]), str(r["return_no"])) for r in rows)
+    return replace(order, replaces=replaces, replacements=links)
+
+
+async def by_return(tx: Tx, brand_id: int, return_no: str) -> Order | None:
+    """The brand's replacement order made for the return ``return_no``, if any."""
+    row = await tx.fetchrow(
+        "SELECT id FROM commerce_orders WHERE brand_id = ? AND return_no = ?",
+        brand_id, return_no,
+    )  # fmt: skip
+    return None if row is None else await get(tx, int(row["id"]))
+
+
+async def exchanged(tx: Tx, order_id: int) -> dict[str, int]:
+    """Units per GTIN that the replacements of ``order_id`` exchanged so far."""
+    rows = await tx.fetch(
+        "SELECT l.gtin, SUM(l.quantity) AS n FROM commerce_order_lines l"
+        " JOIN commerce_orders o ON o.id = l.order_id"
+        " WHERE o.replaces_order_id = ? GROUP BY l.gtin",
+        order_id,
+    )
+    return {str(r["gtin"]): int(r["n"]) for r in rows}
 
 
 async def id_of(tx: Tx, order_no: str) -> int:
@@ -345,7 +396,7 @@ class Filter:
 
 
 async def listing(tx: Tx, f: Filter) -> list[Order]:
-    """Orders (without lines) newest first."""
+    """Orders (without lines, with the number of the order each replaces) newest first."""
     where, args = ["brand_id = ?"], [f.brand_id]
     if f.org_ids is not None:
         if not f.org_ids:
@@ -363,11 +414,12 @@ async def listing(tx: Tx, f: Filter) -> list[Order]:
             where.append(clause)
             args.append(value)  # type: ignore[arg-type]
     rows = await tx.fetch(
-        f"SELECT {_COLUMNS} FROM commerce_orders WHERE {' AND '.join(where)}"
-        " ORDER BY id DESC LIMIT ?",
+        f"SELECT {_COLUMNS}, (SELECT r.order_no FROM commerce_orders r"
+        " WHERE r.id = commerce_orders.replaces_order_id) AS replaces_no"
+        f" FROM commerce_orders WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
         *args, f.limit,
     )  # fmt: skip
-    return [_order(tx, r, ()) for r in rows]
+    return [replace(_order(tx, r, ()), replaces=r["replaces_no"]) for r in rows]
 
 
 async def due_to_expire(tx: Tx, now: dt.datetime) -> list[int]:
@@ -427,7 +479,8 @@ async def add_units(tx: Tx, order_id: int, spread: Sequence[tuple[int, int]],
 async def placed(tx: Tx, brand_id: int, org_id: int) -> int:
     row = await tx.fetchrow(
         "SELECT COUNT(*) AS n FROM commerce_orders WHERE brand_id = ? AND org_id = ?"
-        " AND status NOT IN ('draft', 'cancelled', 'rejected', 'expired')",
+        " AND status NOT IN ('draft', 'cancelled', 'rejected', 'expired')"
+        " AND replaces_order_id IS NULL",  # an exchange is not an order the dealer placed
         brand_id, org_id,
     )  # fmt: skip
     return 0 if row is None else int(row["n"])

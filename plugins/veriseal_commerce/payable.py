@@ -70,9 +70,12 @@ class PaymentSummary:
 
 def summarize(due: int, paid: int, refunded: int, currency: str) -> PaymentSummary:
     """The status of an order owed ``due`` that received ``paid`` and gave back
-    ``refunded`` (all minor units): refunds first, then how much arrived."""
+    ``refunded`` (all minor units): refunds first, then how much arrived. An order that
+    owes nothing (``due <= 0``, a replacement order's exchange) is paid with nothing paid."""
     if refunded > 0:
         status = PaymentStatus.REFUNDED if refunded >= paid else PaymentStatus.PARTIALLY_REFUNDED
+    elif paid == 0 and due <= 0:
+        status = PaymentStatus.PAID
     elif paid == 0:
         status = PaymentStatus.UNPAID
     elif paid < due:

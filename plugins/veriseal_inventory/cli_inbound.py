@@ -46,6 +46,9 @@ def inbound() -> None:
 def _echo(view: ReceiptView, plans: dict[int, sampling.Plan] | None = None) -> None:
     r = view.receipt
     click.echo(f"{r.receipt_no}\t{r.status}\twh {r.warehouse_id}\t{r.supplier}")
+    if r.reference or r.kind != "inbound":
+        kind = "returned goods / 退货" if r.kind == "return" else r.kind
+        click.echo(f"  reference / 单据: {r.reference or '-'}\t{kind}")
     for line in view.lines:
         need = "inspect / 需质检" if line.required else "no inspection / 免检"
         text = (f"  {line.line_no}\t{line.gtin}\t{line.lot or '-'}\t{line.quantity}\t"

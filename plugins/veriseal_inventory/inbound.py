@@ -18,6 +18,14 @@
   ``release`` decision; ``receive(..., release=True)`` does it in the receipt's own
   transaction.
 
+Every decision (inspection or release) publishes ``inventory.inspected`` as the last
+statement of its transaction (:func:`publish_inspected`; payload: ``receipt_no``,
+``reference``, ``warehouse`` (code), ``decisions`` (one per line decided: ``line_no``,
+``gtin``, ``lot``, ``accepted``, ``rejected``, ``reason``, ``accepted_units`` /
+``rejected_units`` (batch id as text -> ``[[first, last], ...]``; empty for goods
+received by quantity)), ``actor``). A return receipt (:mod:`.returns`) is decided unit
+by unit there, never by :meth:`InboundService.inspect` (``inbound_state``).
+
 Every refusal (``inbound_invalid``, ``inbound_state``, ``stock_insufficient``,
 ``forbidden``...) happens before anything is written or rolls the transaction back:
 nothing changes."""
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from veriseal import Brand, Principal
 from veriseal.extend import PluginContext, Tx
@@ -63,6 +72,26 @@ from veriseal_inventory.stock import StockService, actor_of, checked_lines
 from veriseal_inventory.warehouses import WarehouseService, location_in
 
 MAX_TEXT = 500
+INSPECTED = "inventory.inspected"
+
+
+def decision_of(line: ReceiptLine, accepted: int, rejected: int, reason: str,
+                accepted_units: dict[str, list[list[int]]] | None = None,
+                rejected_units: dict[str, list[list[int]]] | None = None
+                ) -> dict[str, Any]:  # fmt: skip
+    """One entry of ``inventory.inspected``'s ``decisions``."""
+    return {"line_no": line.line_no, "gtin": line.gtin, "lot": line.lot,
+            "accepted": accepted, "rejected": rejected, "reason": reason,
+            "accepted_units": accepted_units or {},
+            "rejected_units": rejected_units or {}}  # fmt: skip
+
+
+async def publish_inspected(ctx: PluginContext, tx: Tx, receipt: Receipt, warehouse: str,
+                            decisions: list[dict[str, Any]], actor: str) -> None:  # fmt: skip
+    """Publish ``inventory.inspected`` (call it as the last statement of ``tx``)."""
+    payload = {"receipt_no": receipt.receipt_no, "reference": receipt.reference,
+               "warehouse": warehouse, "decisions": decisions, "actor": actor}  # fmt: skip
+    await ctx.publish(tx, INSPECTED, receipt.brand_id, receipt.id, payload)
 
 
 def _text(value: str, name: str, limit: int = MAX_TEXT) -> str:
@@ -141,7 +170,8 @@ class InboundService:
         actor = actor_of(principal)
         async with self.ctx.db.write() as tx:
             made = await store.insert_receipt(tx, brand.id, warehouse.id, f"IN{now:%Y%m%d}",
-                                              (supplier, note, actor), client_id, now)  # fmt: skip
+                                              store.ReceiptTexts(supplier, note, actor),
+                                              client_id, now)  # fmt: skip
             if made is None:  # the same client id committed meanwhile
                 assert client_id is not None
                 rid = await store.by_client_id(tx, brand.id, client_id)
@@ -154,14 +184,15 @@ class InboundService:
                         for x in lines]  # fmt: skip
             await self.stock.post(tx, brand.id, postings,
                                   Meta(MovementKind.INBOUND, actor, number, note))  # fmt: skip
-            if release:
-                await self._release(tx, warehouse, rid, principal, now)
+            released = await self._release(tx, warehouse, rid, principal, now) if release else []
             view = await self._view(tx, rid)
             waiting = [x for x in view.lines if x.status is LineStatus.AWAITING]
             if waiting:
                 n = len(waiting)
                 await self._notify(tx, keepers, warehouse, view.receipt, "awaits inspection",
                                    "待质检", f"{n} line(s) / {n} 行")  # fmt: skip
+            if released:
+                await self._released(tx, warehouse, view.receipt, released, actor)
         return view
 
     async def release(self, principal: Principal, brand: Brand, receipt_no: str) -> ReceiptView:
@@ -173,12 +204,21 @@ class InboundService:
         await self.warehouses.require(principal, STOCK_MOVE, warehouse)
         async with self.ctx.db.write() as tx:
             now = dt.datetime.now(dt.UTC)
-            if not await self._release(tx, warehouse, view.receipt.id, principal, now):
+            released = await self._release(tx, warehouse, view.receipt.id, principal, now)
+            if not released:
                 raise InboundState(
                     f"{receipt_no}: no line may be accepted without inspection"
                     f" / {receipt_no} 无可免检入库的行", receipt=receipt_no,
                 )  # fmt: skip
-            return await self._view(tx, view.receipt.id)
+            after = await self._view(tx, view.receipt.id)
+            await self._released(tx, warehouse, after.receipt, released, actor_of(principal))
+            return after
+
+    async def _released(self, tx: Tx, warehouse: Warehouse, receipt: Receipt,
+                        lines: list[ReceiptLine], actor: str) -> None:  # fmt: skip
+        """``inventory.inspected`` for released lines (last statement of ``tx``)."""
+        decisions = [decision_of(x, x.quantity, 0, "") for x in lines]
+        await publish_inspected(self.ctx, tx, receipt, warehouse.code, decisions, actor)
 
     async def _release(self, tx: Tx, warehouse: Warehouse, rid: int, principal: Principal,
                        now: dt.datetime) -> list[ReceiptLine]:  # fmt: skip
@@ -223,6 +263,9 @@ class InboundService:
         warehouse = await self.warehouses.get(view.receipt.warehouse_id)
         await self.warehouses.require(principal, STOCK_INSPECT, warehouse)
         line = _line(view, line_no)
+        if view.receipt.kind == "return":  # its units are decided one by one
+            raise InboundState(f"{receipt_no} holds returned goods: decide them by unit"
+                               f" / 退货入库单须按单品判定", receipt=receipt_no)  # fmt: skip
         if line.status is not LineStatus.AWAITING:
             raise InboundState(f"line {line_no} of {receipt_no} is {line.status} already"
                                f" / 该行已处理", line=line_no, status=str(line.status))  # fmt: skip
@@ -254,7 +297,11 @@ class InboundService:
                 f"{line.gtin} {line.lot or '-'}: +{accepted} stock / 合格入库, {rejected}"
                 f" rejected / 不合格 ({reason or '-'})",
             )  # fmt: skip
-            return await self._view(tx, view.receipt.id)
+            after = await self._view(tx, view.receipt.id)
+            await publish_inspected(self.ctx, tx, after.receipt, warehouse.code,
+                                    [decision_of(line, accepted, rejected, reason)],
+                                    actor)  # fmt: skip
+            return after
 
     async def _move(self, tx: Tx, warehouse: Warehouse, receipt: Receipt,
                     moves: list[tuple[ReceiptLine, int, int]], actor: str,

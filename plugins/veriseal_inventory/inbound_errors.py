@@ -13,6 +13,10 @@ register_messages(
             "The receipt line is not awaiting this step",
             "入库单行当前不能进行此操作",
         ),
+        "error.inbound_return_units": (
+            "These returned units are not at this step on the receipt",
+            "这些退货单品在该入库单上不处于此环节",
+        ),
     }
 )
 
@@ -32,3 +36,11 @@ class InboundState(Conflict):
     """A line already decided (or not awaiting inspection) cannot be decided again."""
 
     code = "inbound_state"
+
+
+class ReturnUnitsState(Conflict):
+    """Returned units named that are not awaiting a decision on the receipt
+    (``decide_return``) or not rejected and in the rejected location (``scrap``).
+    ``details``: ``receipt``, ``units`` (compact text)."""
+
+    code = "inbound_return_units"

@@ -61,10 +61,13 @@ class Receipt:
     actor: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    reference: str = ""  # the document it answers (a return number, a delivery note)
+    kind: str = "inbound"  # "return": returned goods, decided unit by unit (.returns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "receipt_no": self.receipt_no, "warehouse_id": self.warehouse_id,
+            "kind": self.kind, "reference": self.reference,
             "supplier": self.supplier, "note": self.note, "status": self.status,
             "actor": self.actor, "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),

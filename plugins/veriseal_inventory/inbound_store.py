@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from veriseal.extend import Tx
 from veriseal_inventory.inbound_models import (
@@ -20,7 +20,7 @@ from veriseal_inventory.inbound_models import (
 from veriseal_inventory.models import StockLine
 
 _RECEIPT = ("id, brand_id, warehouse_id, receipt_no, supplier, note, status, actor,"
-            " created_at, updated_at")  # fmt: skip
+            " created_at, updated_at, reference, kind")  # fmt: skip
 _LINE = "id, receipt_id, line_no, gtin, lot, quantity, required, status"
 _INSPECTION = ("line_id, decision, aql, level, code_letter, sample_size, accept_no, reject_no,"
                " defects, outcome, accepted, rejected, reason, actor, decided_at")  # fmt: skip
@@ -30,7 +30,8 @@ def _receipt(tx: Tx, r: Any) -> Receipt:
     return Receipt(int(r["id"]), int(r["brand_id"]), int(r["warehouse_id"]), r["receipt_no"],
                    r["supplier"], r["note"], r["status"], r["actor"],
                    tx.dialect.timestamp(r["created_at"]),
-                   tx.dialect.timestamp(r["updated_at"]))  # fmt: skip
+                   tx.dialect.timestamp(r["updated_at"]), r["reference"],
+                   r["kind"])  # fmt: skip
 
 
 def _line(r: Any) -> ReceiptLine:
@@ -89,6 +90,17 @@ async def put_setting(tx: Tx, s: InspectionSetting, at: dt.datetime) -> None:
 
 
 # -- receipts ------------------------------------------------------------------------
+class ReceiptTexts(NamedTuple):
+    """A new receipt's words: who supplied, a note, who received, the document it
+    answers (a return number) and its kind (``inbound`` | ``return``)."""
+
+    supplier: str
+    note: str
+    actor: str
+    reference: str = ""
+    kind: str = "inbound"
+
+
 async def by_client_id(tx: Tx, brand_id: int, client_id: str) -> int | None:
     r = await tx.fetchrow(
         "SELECT id FROM inventory_receipts WHERE brand_id = ? AND client_id = ?",
@@ -98,12 +110,11 @@ async def by_client_id(tx: Tx, brand_id: int, client_id: str) -> int | None:
 
 
 async def insert_receipt(tx: Tx, brand_id: int, warehouse_id: int, prefix: str,
-                         texts: tuple[str, str, str], client_id: str | None,
+                         texts: ReceiptTexts, client_id: str | None,
                          now: dt.datetime) -> tuple[int, str] | None:  # fmt: skip
     """A new open receipt numbered ``<prefix>-NNNN`` (the next free number of the day
-    in the brand; ``texts``: supplier, note, actor): its id and number; None when
-    ``client_id`` was used already."""
-    supplier, note, actor = texts
+    in the brand): its id and number; None when ``client_id`` was used already."""
+    supplier, note, actor, reference, kind = texts
     r = await tx.fetchrow(
         "SELECT COUNT(*) AS n FROM inventory_receipts WHERE brand_id = ? AND receipt_no LIKE ?",
         brand_id, prefix + "-%",
@@ -117,9 +128,11 @@ async def insert_receipt(tx: Tx, brand_id: int, warehouse_id: int, prefix: str,
             continue
         row = await tx.fetchrow(
             "INSERT INTO inventory_receipts (brand_id, warehouse_id, receipt_no, supplier,"
-            " note, status, actor, client_id, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            " note, status, actor, client_id, created_at, updated_at, reference, kind)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            " RETURNING id",
             brand_id, warehouse_id, number, supplier, note, actor, client_id, now, now,
+            reference, kind,
         )  # fmt: skip
         if row is not None:
             return int(row["id"]), number

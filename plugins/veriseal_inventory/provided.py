@@ -21,7 +21,45 @@ now (units released).
 
 ``inventory.availability``: ``async (brand_id, gtin, org_id | None) -> Availability``
 what the brand can still promise of a product (``available``, ``sellable``,
-``reserved``, ``warehouses``; ``str()`` is a bilingual one-liner)."""
+``reserved``, ``warehouses``; ``str()`` is a bilingual one-liner).
+
+Returned goods (:mod:`.returns`; units are ``{batch id: [(first, last), ...]}``,
+inclusive index ranges):
+
+``inventory.receive_return``: the units a dealer returned into a warehouse's quarantine
+(default: the brand's default warehouse) on a new inbound receipt whose lines all
+require inspection (``stock.move``); idempotent by ``client_id``; units in stock
+anywhere in the brand: ``stock_duplicate_code``, nothing written::
+
+    async def receive_return(principal, brand_id: int, reference: str,
+                             units: dict[int, list[tuple[int, int]]], *, supplier: str,
+                             client_id: str, warehouse: str | None = None
+                             ) -> ReturnReceipt   # receipt_no, warehouse (code),
+                                                  # lines [(line_no, gtin, lot, qty)], to_dict()
+
+``inventory.decide_return``: per unit of that receipt, accepted -> STOCK, rejected ->
+REJECTED (``reason`` required), in one or several calls (``stock.inspect``); units not
+awaiting on the receipt: ``inbound_return_units``; idempotent by ``client_id``;
+publishes ``inventory.inspected``::
+
+    async def decide_return(principal, brand_id: int, receipt_no: str,
+                            accepted: dict[int, list[tuple[int, int]]],
+                            rejected: dict[int, list[tuple[int, int]]], *, reason: str,
+                            client_id: str) -> None
+
+``inventory.scrap``: units rejected on that receipt leave its warehouse's REJECTED
+location (an adjustment post, document = receipt_no; ``stock.move``); others:
+``inbound_return_units``; idempotent by ``client_id``::
+
+    async def scrap(principal, brand_id: int, receipt_no: str,
+                    units: dict[int, list[tuple[int, int]]], *, reason: str,
+                    client_id: str) -> None
+
+Every inspection decision (these and the ordinary inbound inspection / release)
+publishes ``inventory.inspected``: ``{"receipt_no", "reference", "warehouse",
+"decisions": [{"line_no", "gtin", "lot", "accepted", "rejected", "reason",
+"accepted_units": {"<batch>": [[first, last]]}, "rejected_units": {...}}], "actor"}``
+(the units maps are empty for goods received by quantity)."""
 
 from __future__ import annotations
 
@@ -33,6 +71,9 @@ from veriseal_inventory.service import of
 RESERVE: ServiceKey[Any] = ServiceKey("inventory.reserve")
 RELEASE: ServiceKey[Any] = ServiceKey("inventory.release")
 AVAILABILITY: ServiceKey[Any] = ServiceKey("inventory.availability")
+RECEIVE_RETURN: ServiceKey[Any] = ServiceKey("inventory.receive_return")
+DECIDE_RETURN: ServiceKey[Any] = ServiceKey("inventory.decide_return")
+SCRAP: ServiceKey[Any] = ServiceKey("inventory.scrap")
 
 
 def services(ctx: PluginContext) -> list[Provided[Any]]:
@@ -41,4 +82,7 @@ def services(ctx: PluginContext) -> list[Provided[Any]]:
         Provided(RESERVE, inventory.reservations.reserve),
         Provided(RELEASE, inventory.reservations.release),
         Provided(AVAILABILITY, inventory.reservations.availability),
+        Provided(RECEIVE_RETURN, inventory.returns.receive_return),
+        Provided(DECIDE_RETURN, inventory.returns.decide_return),
+        Provided(SCRAP, inventory.returns.scrap),
     ]

@@ -13,6 +13,7 @@ from veriseal_inventory.inbound import InboundService
 from veriseal_inventory.outbound import OutboundService
 from veriseal_inventory.planning import Planning
 from veriseal_inventory.reservations import Reservations
+from veriseal_inventory.returns import Returns
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.stocktake import Counts
 from veriseal_inventory.units import CodeStock
@@ -31,6 +32,7 @@ class Inventory:
     outbound: OutboundService
     alerts: AlertService
     planning: Planning
+    returns: Returns
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Inventory:
@@ -43,7 +45,8 @@ class Inventory:
         alerts = AlertService(ctx, warehouses)
         stock.listeners.append(alerts.after_post)  # low-stock alerts in each post's tx
         return cls(ctx, warehouses, stock, Reservations(ctx, stock), units, counts, inbound,
-                   outbound, alerts, Planning(ctx, warehouses))  # fmt: skip
+                   outbound, alerts, Planning(ctx, warehouses),
+                   Returns(ctx, warehouses, stock, inbound))  # fmt: skip
 
 
 _STATE = "services"

@@ -1,5 +1,5 @@
 """Units moving with territories' shipments: the ``inventory.shipments`` consumer of
-``territories.shipped`` and ``territories.received`` events.
+``territories.shipped``, ``territories.received`` and ``territories.returned`` events.
 
 ``prepare`` (before the transaction) asks territories which units each event's
 movements moved (the ``territories.movement_ranges`` service; without it the batch is
@@ -14,6 +14,10 @@ transaction. ``handle`` then, per event:
   Units never received by code are taken from A's stock kept by quantity
   (:mod:`.bulk_ship`: the batch's lot first). Units in neither change nothing (stock
   never goes negative): an ``untracked_outbound`` alert records them for A's keepers.
+- **returned** by dealer A to the brand (``territories.take_back``): the units leave
+  A's warehouses exactly as for a shipment by A (no reservation is consumed); nothing
+  is placed at the brand: ``inventory.receive_return`` puts the units in quarantine
+  when the warehouse scans them (:mod:`.returns`).
 - **received** at organisation B: the units are placed in B's default warehouse, main
   stock location, with one inbound post. Units in stock elsewhere are not placed: a
   ``duplicate_code`` alert names them and where they are; units already in one of B's
@@ -47,7 +51,9 @@ from veriseal_inventory.units import move_units, placed, postings_of
 from veriseal_inventory.warehouses import location_in
 
 ACTOR = "system:territories"
-KINDS = frozenset({"territories.shipped", "territories.received"})
+KINDS = frozenset({"territories.shipped", "territories.received", "territories.returned"})
+#: the events whose units leave their ``from_org``'s warehouses
+OUTGOING = frozenset({"territories.shipped", "territories.returned"})
 
 
 class MovementRanges(Protocol):
@@ -94,7 +100,7 @@ async def prepare(ctx: PluginContext, events: Sequence[StreamEvent]) -> Prepared
     for e in events:
         payload = e.payload or {}
         ids = [int(m) for m in payload.get("movements") or []]
-        org = payload.get("from_org" if e.kind == "territories.shipped" else "to_org")
+        org = payload.get("from_org" if e.kind in OUTGOING else "to_org")
         if e.brand_id is None or not ids or org is None:
             continue
         found = await lookup(e.brand_id, ids)
@@ -131,7 +137,7 @@ async def handle(ctx: Any, batch: Batch, tx: Tx) -> None:
         key = f"stream:{event.position}"
         if await store.applied(tx, event.brand_id, key) is not None:
             continue  # applied by an earlier delivery
-        if event.kind == "territories.shipped":
+        if event.kind in OUTGOING:
             ids = await moves.shipped(tx, event, step)
         else:
             ids = await moves.received(tx, event, step)
@@ -153,7 +159,8 @@ class UnitMoves:
         payload = event.payload or {}
         brand_id, units = int(event.brand_id or 0), step.units
         document = _document(payload)
-        evidence = _evidence(event, "shipped")
+        returned = event.kind == "territories.returned"
+        evidence = _evidence(event, "returned" if returned else "shipped")
         warehouses = sorted(w.id for w in await wstore.of_brand(tx, brand_id, [step.home.org_id]))
         await store.lock_batches(tx, units)
         found = await store.held(tx, brand_id, units)
@@ -167,10 +174,11 @@ class UnitMoves:
         postings = postings_of(ours, -1) + bulk.postings
         if postings:
             reference = str(payload.get("reference") or "")[:64]
-            if step.brand_own and reference:
+            if step.brand_own and reference and not returned:
                 postings += await self._consume(tx, brand_id, reference, postings)
-            meta = Meta(MovementKind.OUTBOUND, ACTOR, document, "shipped (territories)",
-                        None, f"stream:{event.position}:0")  # fmt: skip
+            note = "returned to the brand (territories)" if returned else "shipped (territories)"
+            meta = Meta(MovementKind.OUTBOUND, ACTOR, document, note, None,
+                        f"stream:{event.position}:0")  # fmt: skip
             try:
                 # the goods have left: the record follows them (never a refusal for
                 # stock promised to orders), but never below zero on hand

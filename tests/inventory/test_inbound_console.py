@@ -133,3 +133,25 @@ async def test_inbound_pages_at_phone_width(world: World, live: ConsoleLive) -> 
     paths = [LIST, f"{LIST}/{view.receipt.receipt_no}"]
     failures = await phone_sweep(live, "admin", paths)
     assert not failures, "\n".join(failures)
+
+
+async def test_a_return_receipt_shows_its_reference_without_the_quantity_form(
+    world: World, live: ConsoleLive
+) -> None:
+    w, b = world, world.shop.batches[TEA].id
+    made = await w.inv.returns.receive_return(w.shop.people["admin"], w.shop.brand.id, "RMA-7",
+                                              {b: [(0, 4)]}, supplier="GD01",
+                                              client_id="ret-7")  # fmt: skip
+    admin = await live.client("admin")
+    status, page = await admin.get(f"{LIST}/{made.receipt_no}")
+    assert status == 200
+    assert re.search(r'id="receipt-reference">RMA-7<', page) and 'id="receipt-kind"' in page
+    # decided unit by unit through the return: no inspection by quantity here
+    assert f"{made.receipt_no}/inspect" not in page and "按单品判定" in page
+    # an ordinary receipt: no reference ("-"), no kind, the inspection form
+    await w.inv.inbound.set_setting(w.shop.people["admin"], w.shop.brand, WINE, required=True)
+    plain = await w.inv.inbound.receive(w.shop.people["admin"], w.shop.brand, "MAIN",
+                                        [StockLine(WINE, 5, "L1")])  # fmt: skip
+    status, page = await admin.get(f"{LIST}/{plain.receipt.receipt_no}")
+    assert status == 200 and 'id="receipt-reference">-<' in page
+    assert 'id="receipt-kind"' not in page and f"{plain.receipt.receipt_no}/inspect" in page
