@@ -10,9 +10,9 @@ for scrapping; the other plugins check their own permissions too: territories'
   alert: a fake sent back in place of a genuine unit) and an approved unit of this
   request not received yet (``return_unit_state``). The call is written down first (an
   *intake*, ``pending``), then territories takes the units back from the dealer
-  (``territories.take_back``), then inventory puts exactly those units in the
-  warehouse's quarantine on a receipt that must be inspected
-  (``inventory.receive_return``), then the intake is ``done`` and the units
+  (``territories.take_back``), then inventory takes them out of the dealer's stock and
+  puts exactly those units in the warehouse's quarantine on a receipt that must be
+  inspected (``inventory.receive_return``), then the intake is ``done`` and the units
   ``received`` in one transaction. Both calls carry the intake's client id, so a call
   cut short (a crash, a SIGKILL) is finished by its retry with the same ``client_id``
   or by the ``commerce.returns_resume`` task, with nothing done twice and nothing lost;
@@ -218,7 +218,7 @@ class ReturnGoods:
         receive = _service(self.ctx, RECEIVE_RETURN, "inventory")
         key = f"{request.return_no}:in:{intake.id}"
         dealer = await self.ctx.org(request.org_id)
-        await take_back(
+        back = await take_back(
             principal,
             request.brand_id,
             request.org_id,
@@ -234,6 +234,8 @@ class ReturnGoods:
             supplier=dealer.name,
             client_id=key,
             warehouse=intake.warehouse,
+            from_org=request.org_id,
+            movements=back.movement_ids,
         )
         failpoint("returns.after_receipt")
         recipients = await self.returns.recipients(request.org_id, request.brand_id)
@@ -266,8 +268,18 @@ class ReturnGoods:
         async with self.ctx.db.read() as tx:
             pending = await store.pending_intakes(tx, dt.datetime.now(dt.UTC) - older_than)
         for intake in pending:
-            await self.finish(SYSTEM_PRINCIPAL, intake)
+            await self.finish(await self._as(intake.actor), intake)
         return len(pending)
+
+    async def _as(self, actor: str) -> Principal:
+        """The principal who made an intake (its calls are replayed by actor and client
+        id: the other plugins' retries must be theirs); the system for other actors."""
+        kind, _, ident = actor.partition(":")
+        if kind != "user" or not ident.isdigit():
+            return SYSTEM_PRINCIPAL
+        user = await self.ctx.user(int(ident))
+        org = None if user.org_id is None else await self.ctx.org(user.org_id)
+        return Principal(user, org, None, "resume")
 
     # -- inspection ----------------------------------------------------------------------
     async def inspect(

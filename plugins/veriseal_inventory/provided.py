@@ -28,12 +28,16 @@ inclusive index ranges):
 
 ``inventory.receive_return``: the units a dealer returned into a warehouse's quarantine
 (default: the brand's default warehouse) on a new inbound receipt whose lines all
-require inspection (``stock.move``); idempotent by ``client_id``; units in stock
-anywhere in the brand: ``stock_duplicate_code``, nothing written::
+require inspection (``stock.move``); idempotent by ``client_id``; given the dealer
+``from_org`` and territories' take-back ``movements``, the units leave that dealer's
+stock in the same transaction (once, whether or not the ``territories.returned`` event
+was consumed first); units in stock anywhere else in the brand:
+``stock_duplicate_code``, nothing written::
 
     async def receive_return(principal, brand_id: int, reference: str,
                              units: dict[int, list[tuple[int, int]]], *, supplier: str,
-                             client_id: str, warehouse: str | None = None
+                             client_id: str, warehouse: str | None = None,
+                             from_org: int | None = None, movements: Sequence[int] = ()
                              ) -> ReturnReceipt   # receipt_no, warehouse (code),
                                                   # lines [(line_no, gtin, lot, qty)], to_dict()
 

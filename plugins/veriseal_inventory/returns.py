@@ -11,9 +11,12 @@ Units are ``batch id -> [(first, last), ...]`` (inclusive index ranges).
   the warehouse's QUARANTINE location with one ``inbound`` post (document: the receipt
   number). The keepers are told (``stock_review``). A ``client_id`` used before gives
   that receipt back, nothing written. Units in stock anywhere in the brand (any
-  warehouse, the dealers' too): ``stock_duplicate_code``, nothing written. So the
-  dealer's warehouses must have given the units up first: the ``inventory.shipments``
-  consumer does it when it reads ``territories.returned`` (:mod:`.unit_events`).
+  warehouse, the dealers' too): ``stock_duplicate_code``, nothing written. Given the
+  dealer (``from_org``) and territories' take-back ``movements``, the units first leave
+  that dealer's warehouses in the same transaction (by code, else from its stock kept by
+  quantity), unless the ``inventory.shipments`` consumer already applied the
+  ``territories.returned`` event of those movements; whichever comes first remembers it
+  under the movements' key, under the batches' locks, so the units leave once.
 - :meth:`Returns.decide_return` (``stock.inspect``): the named units of the receipt go
   QUARANTINE -> STOCK (accepted) and -> REJECTED (rejected; a reason is required) in
   one ``transfer`` post. A line may be decided over several calls; once all its units
@@ -43,6 +46,8 @@ from veriseal_inventory import inbound_store as istore
 from veriseal_inventory import returns_store as rstore
 from veriseal_inventory import unit_ranges as ur
 from veriseal_inventory import units_store as ustore
+from veriseal_inventory import warehouse_store as wstore
+from veriseal_inventory.bulk_ship import take_bulk
 from veriseal_inventory.inbound import InboundService, decision_of, publish_inspected
 from veriseal_inventory.inbound_errors import InboundInvalid, InboundState, ReturnUnitsState
 from veriseal_inventory.inbound_models import DecisionKind, Inspection, LineStatus, ReceiptView
@@ -117,6 +122,40 @@ def _client(client_id: str) -> str:
     return client_id
 
 
+def back_key(movements: Sequence[int]) -> str:
+    """The key under which the units of a take-back (territories' movements) are
+    remembered as gone from the dealer: by whichever comes first, the return receipt
+    (:func:`take_from_dealer`) or the ``territories.returned`` event's consumer."""
+    return f"back:{min(movements)}"
+
+
+async def take_from_dealer(tx: Tx, stock: StockService, who: tuple[int, int, str],
+                           units: Units, batches: Mapping[int, Batch],
+                           movements: Sequence[int]) -> list[int]:  # fmt: skip
+    """Take ``units`` out of dealer ``who[1]``'s warehouses (by code where it holds them,
+    else from its stock kept by quantity) with one outbound post, and remember it under
+    :func:`back_key`, unless the consumer did so first. Callers hold the batches' locks
+    (so the two never both take). ``who``: (brand id, dealer org id, document)."""
+    brand_id, org_id, document = who
+    key = back_key(movements)
+    if await ustore.applied(tx, brand_id, key) is not None:
+        return []
+    dealer = sorted(w.id for w in await wstore.of_brand(tx, brand_id, [org_id]))
+    held = await ustore.held(tx, brand_id, units)
+    ours = [h for h in held if h.place.warehouse_id in dealer]
+    rest = ur.subtract(units, _held_units(held))
+    bulk = await take_bulk(tx, rest, dealer, batches)
+    ids: list[int] = []
+    postings = postings_of(ours, -1) + bulk.postings
+    if postings:
+        meta = Meta(MovementKind.OUTBOUND, "system:returns", document[:64],
+                    "returned to the brand / 退回品牌方")  # fmt: skip
+        ids = await stock.post(tx, brand_id, postings, meta, check_available=False)
+        await move_units(tx, brand_id, ours, None)
+    await ustore.remember(tx, brand_id, key, ids)
+    return ids
+
+
 class Returns:
     def __init__(self, ctx: PluginContext, warehouses: WarehouseService, stock: StockService,
                  inbound: InboundService) -> None:  # fmt: skip
@@ -137,10 +176,15 @@ class Returns:
         return out
 
     # -- receiving ---------------------------------------------------------------------
-    async def receive_return(self, principal: Principal, brand_id: int, reference: str,
+    async def receive_return(self,  # noqa: PLR0913 - the service signature agreed between plugins
+                             principal: Principal, brand_id: int, reference: str,
                              units: UnitsIn, *, supplier: str, client_id: str,
-                             warehouse: str | None = None) -> ReturnReceipt:  # fmt: skip
-        """Returned units into quarantine on a new receipt (see the module docstring)."""
+                             warehouse: str | None = None, from_org: int | None = None,
+                             movements: Sequence[int] = ()) -> ReturnReceipt:  # fmt: skip
+        """Returned units into quarantine on a new receipt (see the module docstring).
+        ``from_org`` and ``movements`` (territories' take-back): the units leave that
+        dealer's warehouses in the same transaction unless the ``territories.returned``
+        event of those movements was applied already (see :func:`take_from_dealer`)."""
         self.ctx.require(principal, STOCK_MOVE, brand_id=brand_id)  # the role, first
         brand = await self.ctx.brand_by_id(brand_id)
         if warehouse:
@@ -172,6 +216,9 @@ class Returns:
             await ustore.lock_batches(tx, wanted)
             # a concurrent retry that committed while we waited for the locks: its receipt
             rid = await istore.by_client_id(tx, brand.id, client_id)
+            if rid is None and from_org is not None and movements:
+                await take_from_dealer(tx, self.stock, (brand.id, from_org, reference),
+                                       wanted, batches, movements)  # fmt: skip
             # checked before the receipt is written: a refusal writes nothing
             taken = [] if rid is not None else await ustore.held(tx, brand.id, wanted)
             if rid is None and not taken:

@@ -17,7 +17,8 @@ transaction. ``handle`` then, per event:
 - **returned** by dealer A to the brand (``territories.take_back``): the units leave
   A's warehouses exactly as for a shipment by A (no reservation is consumed); nothing
   is placed at the brand: ``inventory.receive_return`` puts the units in quarantine
-  when the warehouse scans them (:mod:`.returns`).
+  when the warehouse scans them (:mod:`.returns`). When that receipt took the units out
+  of A's warehouses first (same take-back movements), the event changes nothing.
 - **received** at organisation B: the units are placed in B's default warehouse, main
   stock location, with one inbound post. Units in stock elsewhere are not placed: a
   ``duplicate_code`` alert names them and where they are; units already in one of B's
@@ -45,6 +46,7 @@ from veriseal_inventory.bulk_ship import take_bulk
 from veriseal_inventory.errors import StockInsufficient
 from veriseal_inventory.models import LocationKind, Meta, MovementKind, Posting, Warehouse
 from veriseal_inventory.reservations import Reservations
+from veriseal_inventory.returns import back_key
 from veriseal_inventory.stock import StockService
 from veriseal_inventory.unit_alerts import CodeAlerts, Keepers, duplicates
 from veriseal_inventory.units import move_units, placed, postings_of
@@ -163,6 +165,10 @@ class UnitMoves:
         evidence = _evidence(event, "returned" if returned else "shipped")
         warehouses = sorted(w.id for w in await wstore.of_brand(tx, brand_id, [step.home.org_id]))
         await store.lock_batches(tx, units)
+        if returned:  # the return receipt may have taken them already (under these locks)
+            ids_moved = [int(m) for m in payload.get("movements") or []]
+            if await store.applied(tx, brand_id, back_key(ids_moved)) is not None:
+                return []
         found = await store.held(tx, brand_id, units)
         ours = [h for h in found if h.place.warehouse_id in warehouses]
         elsewhere = [h for h in found if h.place.warehouse_id not in warehouses]
@@ -188,6 +194,9 @@ class UnitMoves:
                 untracked, ours = ur.normalise(units), []
             else:
                 await move_units(tx, brand_id, ours, None)
+        if returned:  # the return receipt will not take them again
+            await store.remember(tx, brand_id, back_key(
+                [int(m) for m in payload.get("movements") or []]), ids)  # fmt: skip
         if untracked:
             held_at = {(h.batch_id, h.span): h.place.warehouse_id for h in elsewhere}
             new = [store.NewAlert("untracked_outbound", b, r, step.home.id,
