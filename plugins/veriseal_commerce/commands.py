@@ -1,4 +1,4 @@
-"""``veriseal prices|promotions|orders|payments ...``: the plugin's click groups.
+"""``veriseal prices|promotions|orders|payments|returns ...``: the plugin's click groups.
 
 The CLI runs on the core's public API and shared CLI plumbing only (``veriseal.extend``);
 each group lives in its own ``cli_*`` module."""
@@ -15,5 +15,6 @@ def groups() -> list[click.Group]:
     from veriseal_commerce.cli_orders import orders  # noqa: PLC0415
     from veriseal_commerce.cli_payments import payments  # noqa: PLC0415
     from veriseal_commerce.cli_prices import prices, promotions  # noqa: PLC0415
+    from veriseal_commerce.cli_returns import returns  # noqa: PLC0415
 
-    return [prices, promotions, orders, payments]
+    return [prices, promotions, orders, payments, returns]

@@ -9,7 +9,8 @@ from typing import Any
 from veriseal_commerce.api_orders import ENDPOINTS as ORDERS
 from veriseal_commerce.api_payments import ROUTES as PAYMENTS
 from veriseal_commerce.api_prices import ENDPOINTS as PRICES
+from veriseal_commerce.api_returns import ENDPOINTS as RETURNS
 
 BASE = "/api/v1/commerce"  # the same in each api_* module
 
-ROUTES: list[Any] = [*PRICES, *ORDERS, *PAYMENTS]
+ROUTES: list[Any] = [*PRICES, *ORDERS, *PAYMENTS, *RETURNS]
