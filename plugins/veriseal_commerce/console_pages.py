@@ -8,6 +8,8 @@ from veriseal_commerce import console_orders as orders
 from veriseal_commerce import console_pay as dealer
 from veriseal_commerce import console_payments as pay
 from veriseal_commerce import console_prices as prices
+from veriseal_commerce import console_returns as returns
+from veriseal_commerce import console_returns_review as return_review
 from veriseal_commerce import console_review as review
 from veriseal_commerce.permissions import (
     ORDERS_FULFIL,
@@ -21,6 +23,8 @@ from veriseal_commerce.permissions import (
 BASE = "/console/commerce"
 _PAY = f"{BASE}/payments"
 _ORDER = BASE + "/orders/{no}"
+_RET = f"{BASE}/returns"
+_RREV = f"{BASE}/return-review"
 #: an order number in a path (``SO20261204-1A2B3C4D``)
 NO = r"{no:[A-Za-z0-9-]+}"
 
@@ -37,6 +41,12 @@ PAGES: list[ConsolePage] = [
     ConsolePage(f"{BASE}/review", "Orders", "订单审核", ORDERS_REVIEW, "channel", 160),
     ConsolePage(f"{BASE}/order-stats", "Order statistics", "订单统计", ORDERS_REVIEW,
                 "channel", 165),
+    ConsolePage(_RET, "My returns", "我的退换货", ORDERS_PLACE, "channel", 157),
+    ConsolePage(_RREV, "Returns", "退换货审核", ORDERS_REVIEW, "channel", 166),
+    ConsolePage(f"{BASE}/return-alerts", "Suspicious returns", "退货异常", ORDERS_REVIEW,
+                "channel", 167),
+    ConsolePage(f"{BASE}/return-stats", "Return statistics", "退换货统计", ORDERS_REVIEW,
+                "channel", 168),
 ]  # fmt: skip
 VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/catalogue", prices.catalogue_page, PRICES_VIEW),
@@ -64,6 +74,26 @@ VIEWS: list[ConsoleView] = [
     ConsoleView("GET", f"{BASE}/review/{NO}/fulfil", review.fulfil_page, ORDERS_FULFIL),
     ConsoleView("POST", f"{BASE}/review/{NO}/fulfil", review.fulfil_post, ORDERS_FULFIL),
     ConsoleView("GET", f"{BASE}/order-stats", review.stats_page, ORDERS_REVIEW),
+    # returns and exchanges: the dealer's (console_returns.py), the brand's
+    # (console_returns_review.py); a photo for whoever may read its request (the service)
+    ConsoleView("GET", _RET, returns.my_returns, ORDERS_PLACE),
+    ConsoleView("GET", f"{_RET}/new", returns.new_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{_RET}/new", returns.create, ORDERS_PLACE),
+    ConsoleView("GET", f"{_RET}/{NO}", returns.request_page, ORDERS_PLACE),
+    ConsoleView("POST", f"{_RET}/{NO}/cancel", returns.cancel, ORDERS_PLACE),
+    ConsoleView("POST", f"{_RET}/{NO}/messages", returns.reply, ORDERS_PLACE),
+    ConsoleView("POST", f"{_RET}/{NO}/photos", returns.add_photos, ORDERS_PLACE),
+    ConsoleView("GET", _RET + "/" + NO + r"/photos/{id:\d+}", returns.photo),
+    ConsoleView("GET", _RREV, return_review.queue, ORDERS_REVIEW),
+    ConsoleView("GET", f"{_RREV}/{NO}", return_review.review_page, ORDERS_REVIEW),
+    ConsoleView("POST", f"{_RREV}/{NO}", return_review.review_act, ORDERS_REVIEW),
+    ConsoleView("POST", f"{_RREV}/{NO}/receive", return_review.receive, ORDERS_FULFIL),
+    ConsoleView("POST", f"{_RREV}/{NO}/inspect", return_review.inspect, ORDERS_FULFIL),
+    ConsoleView("POST", f"{_RREV}/{NO}/scrap", return_review.scrap, ORDERS_REVIEW),
+    ConsoleView("POST", f"{_RREV}/{NO}/send-back", return_review.send_back, ORDERS_FULFIL),
+    ConsoleView("POST", f"{_RREV}/{NO}/resolve", return_review.resolve, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/return-alerts", return_review.alerts_page, ORDERS_REVIEW),
+    ConsoleView("GET", f"{BASE}/return-stats", return_review.stats_page, ORDERS_REVIEW),
     ConsoleView("GET", _PAY, pay.payments_page, PAYMENTS_CONFIRM),
     ConsoleView("GET", f"{_PAY}/transfers", pay.transfers_page, PAYMENTS_CONFIRM),
     ConsoleView("GET", _PAY + r"/{id:\d+}", pay.payment_page, PAYMENTS_CONFIRM),
