@@ -40,7 +40,13 @@ from veriseal_commerce import returns_store as store
 from veriseal_commerce import returns_units as units_mod
 from veriseal_commerce.orders import OrderService, actor_of
 from veriseal_commerce.orders_store import Order
-from veriseal_commerce.permissions import ORDERS_PLACE, ORDERS_REVIEW, RETURN_ALERT, RETURN_STATUS
+from veriseal_commerce.permissions import (
+    ORDERS_FULFIL,
+    ORDERS_PLACE,
+    ORDERS_REVIEW,
+    RETURN_ALERT,
+    RETURN_STATUS,
+)
 from veriseal_commerce.returns_errors import ReturnInvalid, ReturnNotEligible
 from veriseal_commerce.returns_policy import (
     ReturnSettings,
@@ -130,9 +136,11 @@ class ReturnService:
 
     # -- access --------------------------------------------------------------------------
     async def readable(self, principal: Principal, request: ReturnRequest) -> None:
-        """Brand staff of the request's brand, or a dealer over the request's org."""
+        """Brand staff of the request's brand (reviewers, and the warehouse's people who
+        receive and inspect the goods), or a dealer over the request's org."""
         if principal.role not in _DEALERS:
-            self.ctx.require(principal, ORDERS_REVIEW, brand_id=request.brand_id)
+            action = ORDERS_REVIEW if self.ctx.allowed(principal, ORDERS_REVIEW) else ORDERS_FULFIL
+            self.ctx.require(principal, action, brand_id=request.brand_id)
             return
         self.ctx.require(principal, ORDERS_PLACE, org=await self.ctx.org(request.org_id))
 

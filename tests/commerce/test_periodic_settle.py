@@ -20,7 +20,7 @@ async def test_commerce_expires_unpaid_orders_periodically(shop: Shop) -> None:
             late.id,
         )
     tasks = [(ctx, t) for ctx, t in shop.engine.plugins.periodic() if ctx.name == "commerce"]
-    assert [t.name for _, t in tasks] == ["commerce.settle"]
+    assert [t.name for _, t in tasks] == ["commerce.settle", "commerce.returns_resume"]
     ctx, task = tasks[0]
     await task.run(ctx)
     assert (await shop.c.orders.load(SYSTEM, late.order_no)).status == "expired"

@@ -168,3 +168,24 @@ async def test_a_fake_sent_back_in_place_of_a_genuine_unit_is_refused_at_receivi
     alerts = await shop.c.returns.alerts(admin, shop.brand)
     assert (alerts[0].kind, alerts[0].code) == ("fake_code", forged)
     assert (await shop.c.returns.load(admin, r.return_no)).status == "approved"
+
+
+async def test_the_warehouse_people_receive_and_inspect_but_do_not_review(world: World) -> None:
+    """A factory operator (``orders.fulfil``) reads the brand's requests, receives and
+    inspects their goods, and may neither approve nor refund."""
+    shop, admin, op = world.shop, world.shop.people["admin"], world.shop.people["operator"]
+    got = await deliver(world)
+    codes = got.codes[TEA][:1]
+    r = await shop.c.returns.open(
+        shop.people["gd"], ReturnAsk(got.order.order_no, "return", "damaged", codes)
+    )
+    with pytest.raises(VerisealError) as refused:
+        await shop.c.returns.approve(op, r.return_no)
+    assert refused.value.code == "forbidden"
+    await shop.c.returns.approve(admin, r.return_no)
+    assert (await shop.c.return_goods.receive(op, r.return_no, codes)).status == "received"
+    r = await shop.c.return_goods.inspect(op, r.return_no, accepted=codes)
+    assert r.status == "inspected"
+    with pytest.raises(VerisealError) as refused:
+        await shop.c.resolution.refund(op, r.return_no)
+    assert refused.value.code == "forbidden"
