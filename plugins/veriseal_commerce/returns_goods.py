@@ -106,6 +106,16 @@ def ranges_of(keys: Sequence[tuple[int, int]]) -> Ranges:
     }
 
 
+def by_receipt(request: ReturnRequest, units: Sequence[units_mod.Unit]
+               ) -> dict[str, list[tuple[int, int]]]:  # fmt: skip
+    """``units`` (of the request) grouped by the inventory receipt they came back on."""
+    receipt_of = {(u.batch_id, u.index): u.receipt_no or "" for u in request.units}
+    out: dict[str, list[tuple[int, int]]] = {}
+    for u in units:
+        out.setdefault(receipt_of[u.key], []).append(u.key)
+    return out
+
+
 def keys_of(ranges: Ranges) -> set[tuple[int, int]]:
     return {
         (int(b), i) for b, spans in ranges.items() for f, last in spans for i in range(f, last + 1)
@@ -314,21 +324,16 @@ class ReturnGoods:
             raise ReturnUnitState(
                 "a unit cannot be both accepted and rejected / 同一商品不能既合格又不合格"
             )
-        by_receipt: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
-        receipt_of = {(u.batch_id, u.index): u.receipt_no or "" for u in request.units}
-        for u in good:
-            by_receipt.setdefault(receipt_of[u.key], ([], []))[0].append(u.key)
-        for u in bad:
-            by_receipt.setdefault(receipt_of[u.key], ([], []))[1].append(u.key)
+        good_at, bad_at = by_receipt(request, good), by_receipt(request, bad)
         decide = _service(self.ctx, DECIDE_RETURN, "inventory")
         client = text(client_id or uuid.uuid4().hex, "client_id", 56, required=True)
-        for n, (receipt_no, (ok, ko)) in enumerate(sorted(by_receipt.items())):
+        for n, receipt_no in enumerate(sorted(good_at.keys() | bad_at.keys())):
             await decide(
                 principal,
                 request.brand_id,
                 receipt_no,
-                ranges_of(ok),
-                ranges_of(ko),
+                ranges_of(good_at.get(receipt_no, [])),
+                ranges_of(bad_at.get(receipt_no, [])),
                 reason=why,
                 client_id=f"{client}:{n}",
             )
@@ -411,11 +416,8 @@ class ReturnGoods:
         units = await self._units(request, codes, principal, UnitStatus.REJECTED)
         client = text(client_id or uuid.uuid4().hex, "client_id", 56, required=True)
         scrap = _service(self.ctx, SCRAP, "inventory")
-        receipt_of = {(u.batch_id, u.index): u.receipt_no or "" for u in request.units}
-        by_receipt: dict[str, list[tuple[int, int]]] = {}
-        for u in units:
-            by_receipt.setdefault(receipt_of[u.key], []).append(u.key)
-        for n, (receipt_no, keys) in enumerate(sorted(by_receipt.items())):
+        at = by_receipt(request, units)
+        for n, (receipt_no, keys) in enumerate(sorted(at.items())):
             await scrap(
                 principal,
                 request.brand_id,

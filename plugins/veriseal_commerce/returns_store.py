@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veriseal.extend import Tx
+from veriseal_commerce.orders_store import OrderEvent, OrderMessage
 from veriseal_commerce.returns_errors import ReturnNotFound
 from veriseal_commerce.returns_policy import Reason, ReturnSettings
 from veriseal_commerce.returns_states import UnitStatus
@@ -100,44 +101,10 @@ class ReturnRequest:
         }
 
 
-@dataclass(frozen=True)
-class ReturnEvent:
-    seq: int
-    action: str
-    from_status: str
-    to_status: str
-    actor: str
-    note: str
-    data: dict[str, Any]
-    at: dt.datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "action": self.action,
-            "from": self.from_status,
-            "to": self.to_status,
-            "actor": self.actor,
-            "note": self.note,
-            "data": self.data,
-            "at": self.at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class ReturnMessage:
-    side: str
-    author: str
-    body: str
-    at: dt.datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "side": self.side,
-            "author": self.author,
-            "body": self.body,
-            "at": self.at.isoformat(),
-        }
+#: A request's timeline and thread have the shape of an order's (one type each, so the
+#: console and the API render both alike).
+ReturnEvent = OrderEvent
+ReturnMessage = OrderMessage
 
 
 @dataclass(frozen=True)
