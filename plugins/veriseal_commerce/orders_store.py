@@ -128,8 +128,9 @@ class Order:
     #: the return that approved it (None on ordinary orders)
     replaces_order_id: int | None = None
     return_no: str | None = None
-    #: the replaced order's number (:func:`get` and :func:`listing`), and this order's
-    #: own replacements (order number, return number), oldest first (:func:`get` only)
+    #: the replaced order's number (:func:`get` unlocked and :func:`listing`), and this
+    #: order's own replacements (order number, return number), oldest first (:func:`get`
+    #: unlocked only)
     replaces: str | None = None
     replacements: tuple[tuple[str, str], ...] = field(default=())
 
@@ -255,8 +256,9 @@ async def lines_of(tx: Tx, order_id: int) -> tuple[OrderLine, ...]:
 
 
 async def get(tx: Tx, order_id: int, *, lock: bool = False) -> Order:
-    """The order with its lines; ``lock``: hold its row until ``tx`` ends (PostgreSQL;
-    SQLite's writer already holds the database)."""
+    """The order with its lines and (unless ``lock``) its replacement links; ``lock``:
+    hold its row until ``tx`` ends (PostgreSQL; SQLite's writer already holds the
+    database)."""
     suffix = f" {tx.dialect.for_update}" if lock else ""
     row = await tx.fetchrow(
         f"SELECT {_COLUMNS} FROM commerce_orders WHERE id = ?{suffix}", order_id
@@ -264,7 +266,9 @@ async def get(tx: Tx, order_id: int, *, lock: bool = False) -> Order:
     if row is None:
         raise OrderNotFound(f"order {order_id}")
     order = _order(tx, row, await lines_of(tx, order_id))
-    return await _linked(tx, order)
+    # the links are for people (pages, API, CLI): a locked read is a write path, which
+    # keeps its lock as short as it can
+    return order if lock else await _linked(tx, order)
 
 
 async def _linked(tx: Tx, order: Order) -> Order:
