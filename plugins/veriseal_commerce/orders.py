@@ -25,6 +25,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,9 @@ register_messages(
 
 #: How long a submitted order waits for its payment before it expires (configurable:
 #: ``[plugins.commerce] pay_within_hours``).
+#: How long the recipients of an order's notices are remembered (a user added to a
+#: dealer meanwhile gets its orders' notices at most this much later).
+RECIPIENTS_TTL = 60.0
 PAY_WITHIN = dt.timedelta(hours=72)
 MAX_LINES = 200
 MAX_QUANTITY = 1_000_000
@@ -158,6 +162,8 @@ class OrderService:
         self.pricer: Pricer = NoPricer()
         hours = ctx.config.get("pay_within_hours")
         self.pay_within = dt.timedelta(hours=float(hours)) if hours else PAY_WITHIN
+        #: (org, brand) -> (looked up at, user ids): see :meth:`recipients_of`
+        self._recipients: dict[tuple[int, int], tuple[float, list[int]]] = {}
 
     # -- access --------------------------------------------------------------------
     async def _readable(self, principal: Principal, order: Order) -> None:
@@ -397,13 +403,29 @@ class OrderService:
                                 "from": order.status, "to": to})  # fmt: skip
 
     async def recipients_of(self, order: Order) -> list[int]:
-        """The dealer organisation's users and the brand's reviewers."""
+        """The dealer organisation's users and the brand's reviewers, remembered for
+        :data:`RECIPIENTS_TTL` seconds: the payment listener runs inside payments' write
+        transaction, where a lookup would need a second pooled connection (ten
+        concurrent refunds on a pool of ten would wait on each other), so payments
+        :meth:`warm` it before their transaction opens."""
+        key = (order.org_id, order.brand_id)
+        now = time.monotonic()
+        cached = self._recipients.get(key)
+        if cached is not None and now - cached[0] < RECIPIENTS_TTL:
+            return list(cached[1])
         users = await self.ctx.users(SYSTEM_PRINCIPAL, order.org_id)
         found = [u.id for u in users if u.org_id == order.org_id]
         root = await self.ctx.brand_org(await self.ctx.brand_by_id(order.brand_id))
         staff = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
         found += [u.id for u in staff if u.org_id == root.id and u.role == Role.BRAND_ADMIN]
-        return found
+        self._recipients[key] = (now, found)
+        return list(found)
+
+    async def warm(self, order_id: int) -> None:
+        """Look up the order's recipients now, outside any write transaction."""
+        async with self.ctx.db.read() as tx:
+            order = await store.get(tx, order_id)
+        await self.recipients_of(order)
 
     async def placed(self, brand_id: int, org_id: int) -> int:
         """How many orders the dealer placed with the brand (submitted and not

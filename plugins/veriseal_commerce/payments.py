@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,9 @@ class PaymentService:
     ctx: PluginContext
     providers: dict[str, Provider] = field(default_factory=dict)
     listeners: list[PaymentListener] = field(default_factory=list)
+    #: called with an order id before a write transaction that may call the listeners,
+    #: so they find what they look up ready (no lookup inside the transaction)
+    warm: Callable[[int], Awaitable[None]] | None = None
 
     def register(self, listener: PaymentListener) -> None:
         """Call ``listener`` in every transaction that changes an order's summary."""
@@ -165,6 +169,7 @@ class PaymentService:
         """Record the provider's word on a payment: ``captured``, ``duplicate``,
         ``mismatch`` (recorded as ``capture_failed``) or ``pending`` (not paid yet).
         ``payment_not_found`` for an unknown ``out_trade_no`` (nothing stored)."""
+        await self._warm_payment(trade_no=notice.out_trade_no)
         async with self.ctx.db.write() as tx:
             p = await store.payment_by_trade_no(tx, notice.out_trade_no)
             if p is None:
@@ -258,6 +263,7 @@ class PaymentService:
         ref = bank_reference.strip()
         if not 0 < len(ref) <= 100:
             raise RefundInvalid("a bank reference is 1 to 100 characters")
+        await self._warm_payment(payment_id=payment_id)
         async with self.ctx.db.write() as tx:
             p = await self._transfer(tx, principal, payment_id)
             e = await store.append(tx, p, "captured", p.amount, ref, f"captured:{p.id}",
@@ -279,6 +285,8 @@ class PaymentService:
         """Refund ``ask.amount`` of an order's payments (see the module docstring).
         The same ``out_refund_no`` again returns the first refund's outcome."""
         _check_ask(ask)
+        if self.warm is not None:
+            await self.warm(order_id)
         p, request, done = await self._reserve(principal, order_id, ask)
         if done is not None:
             return done
@@ -341,6 +349,17 @@ class PaymentService:
                                    key, {"refund_id": refund_id}, actor)  # fmt: skip
             await self._changed(tx, p, e)
             return e
+
+    async def _warm_payment(self, *, payment_id: int | None = None,
+                            trade_no: str | None = None) -> None:  # fmt: skip
+        """:attr:`warm` the order of a payment (by id or trade number), if known."""
+        if self.warm is None:
+            return
+        async with self.ctx.db.read() as tx:
+            p = (await store.payment(tx, payment_id) if payment_id is not None
+                 else await store.payment_by_trade_no(tx, trade_no or ""))  # fmt: skip
+        if p is not None:
+            await self.warm(p.order_id)
 
     # -- reading --------------------------------------------------------------------------
     async def summary(self, order_id: int, due: int, currency: str) -> PaymentSummary:

@@ -42,7 +42,7 @@ class Commerce:
         orders.pricer = EnginePricer(ctx, pricing)
         pricing.history = orders.placed  # the "first order" condition
         listeners: list[PaymentListener] = [orders.on_payment]
-        payments = PaymentService(ctx, listeners=listeners)
+        payments = PaymentService(ctx, listeners=listeners, warm=orders.warm)
         for provider in providers(ctx.config):
             payments.add_provider(provider)
         returns = ReturnService(ctx, orders)
