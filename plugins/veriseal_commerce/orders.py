@@ -422,9 +422,13 @@ class OrderService:
         return list(found)
 
     async def warm(self, order_id: int) -> None:
-        """Look up the order's recipients now, outside any write transaction."""
+        """Look up the order's recipients now, outside any write transaction (nothing
+        for a payable that is not an order)."""
         async with self.ctx.db.read() as tx:
-            order = await store.get(tx, order_id)
+            try:
+                order = await store.get(tx, order_id)
+            except store.OrderNotFound:
+                return
         await self.recipients_of(order)
 
     async def placed(self, brand_id: int, org_id: int) -> int:
