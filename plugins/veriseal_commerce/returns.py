@@ -523,8 +523,8 @@ class ReturnService:
         recipients = await self.recipients(request.org_id, request.brand_id)
         async with self.ctx.db.write() as tx:
             current = await store.get(tx, request.id, lock=True)
-            if drop:
-                if current.count(*_BACK_AT_BRAND):
+            if drop:  # never while goods are back, or on their way in (a pending intake)
+                if current.count(*_BACK_AT_BRAND) or await store.pending_units(tx, current.id):
                     raise ReturnInvalid(
                         "units are back already: cancel is no longer possible"
                         " / 已有商品退回，不能撤销"

@@ -14,8 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.returns.conftest import TEA, World, deliver
 from tests.returns.flow import rebuild_clean, stock
+from veriseal import VerisealError
 from veriseal_commerce.returns import ReturnAsk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +52,10 @@ async def test_sigkill_after_the_receipt_loses_nothing(world: World) -> None:
     # killed: the goods are in quarantine, the request does not know yet
     assert (await stock(world, TEA)).get("quarantine") == 3
     assert (await shop.c.returns.load(admin, r.return_no)).status == "approved"
+    # the dealer cannot withdraw a request whose goods are on their way in
+    with pytest.raises(VerisealError) as refused:
+        await shop.c.returns.cancel(gd, r.return_no, "changed my mind")
+    assert refused.value.code == "return_invalid"
     # the resume task finishes it; running it (or the retried call) again changes nothing
     assert await shop.c.return_goods.resume(older_than=dt.timedelta(0)) == 1
     assert await shop.c.return_goods.resume(older_than=dt.timedelta(0)) == 0
