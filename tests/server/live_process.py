@@ -7,10 +7,35 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from veriseal.catalog.keys import create_key_file
+
+#: pid -> (the thread reading a running server's output, the lines it read)
+_READERS: dict[int, tuple[threading.Thread, list[str]]] = {}
+
+
+def _keep_reading(proc: subprocess.Popen[str], lines: list[str]) -> None:
+    """Read the server's output until it exits, in a thread: a pipe nobody reads fills
+    up (64 KiB) and the server then blocks on its next log line, so it could neither
+    serve nor stop when told (the intermittent 30 s timeouts of stop_server)."""
+
+    def run() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=run, name=f"server-{proc.pid}-output", daemon=True)
+    reader.start()
+    _READERS[proc.pid] = (reader, lines)
+
+
+def output_of(proc: subprocess.Popen[str]) -> str:
+    """What the server printed so far (for a failing test's message)."""
+    found = _READERS.get(proc.pid)
+    return "".join(found[1]) if found else ""
 
 
 def free_port() -> int:
@@ -68,6 +93,7 @@ def start_server(
             urls = [
                 m.group(0) for text in lines for m in [re.search(r"http://\S+/01/\S+", text)] if m
             ]
+            _keep_reading(proc, lines)
             return proc, urls
     stop_server(proc)
     raise AssertionError("server did not start:\n" + "".join(lines))
@@ -79,5 +105,8 @@ def stop_server(proc: subprocess.Popen[str], kill: bool = False) -> None:
     else:
         proc.terminate()
     proc.wait(timeout=30)
+    found = _READERS.pop(proc.pid, None)
+    if found is not None:
+        found[0].join(timeout=10)  # the pipe ends with the process
     if proc.stdout is not None:
         proc.stdout.close()
