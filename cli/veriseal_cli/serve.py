@@ -156,7 +156,10 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_term)
     try:
+        # returns when SIGTERM / Ctrl+C arrive while serving; a signal during start-up
+        # (before the loop handles them) is the handler's KeyboardInterrupt
         _serve_forever(opts, cfg, bind, listen_port, limits, n > 1, announce=n)
+        click.echo("stopped / 已停止")
     except KeyboardInterrupt:
         click.echo("stopped / 已停止")
     finally:
@@ -266,6 +269,14 @@ def _serve_forever(
         engine = await Engine.open(cfg)
         runner = ApiRunner(make_site(engine, limits), access_log=None)
         stop = asyncio.Event()
+        # SIGTERM and Ctrl+C end the wait below from inside the loop. A KeyboardInterrupt
+        # raised by a signal handler lands wherever the loop happens to be (in a database
+        # driver's reply callback, say), and the shutdown then waited forever on a reply
+        # that callback never delivered (seen as a worker pool that would not stop).
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         # The event stream's consumers (diversion checks, ...) in the first process only:
         # off the request path, in their own tasks; more processes would only queue on
@@ -295,7 +306,7 @@ def _serve_forever(
                     f"Serving on http://{bind}:{port}/ with {announce} worker(s)"
                     "  (Ctrl+C to stop / 按 Ctrl+C 停止)"
                 )
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             stop.set()
             await runner.cleanup()  # answers in flight first, then commits queued scans
