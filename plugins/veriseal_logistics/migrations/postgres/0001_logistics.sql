@@ -1,0 +1,90 @@
+-- The logistics plugin (veriseal_logistics.store): waybills of shipments, their carrier
+-- events (the timeline, idempotent by key), the history samples the ETAs and the stall
+-- rule learn from, alerts, and each brand's settings.
+CREATE TABLE logistics_waybills (
+    id              BIGSERIAL PRIMARY KEY,
+    brand_id        BIGINT NOT NULL REFERENCES brands(id),
+    carrier         TEXT NOT NULL,
+    tracking_no     TEXT NOT NULL,
+    reference       TEXT NOT NULL DEFAULT '',
+    movement_id     BIGINT,
+    from_org        BIGINT,
+    to_org          BIGINT,
+    origin          TEXT NOT NULL,          -- JSON Place
+    destination     TEXT NOT NULL,          -- JSON Place
+    waypoints       TEXT NOT NULL DEFAULT '[]',
+    lane            TEXT NOT NULL,
+    promised_at     TIMESTAMPTZ,
+    status          TEXT NOT NULL,
+    last_event_at   TIMESTAMPTZ,
+    picked_up_at    TIMESTAMPTZ,
+    delivered_at    TIMESTAMPTZ,
+    delivered_place TEXT,                   -- JSON Place
+    eta             TEXT,                   -- JSON Eta
+    next_poll_at    TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL,
+    created_by      TEXT NOT NULL,
+    UNIQUE (brand_id, carrier, tracking_no)
+);
+CREATE INDEX logistics_waybills_status ON logistics_waybills(brand_id, status);
+CREATE INDEX logistics_waybills_reference ON logistics_waybills(brand_id, reference);
+CREATE INDEX logistics_waybills_movement ON logistics_waybills(movement_id);
+CREATE INDEX logistics_waybills_tracking ON logistics_waybills(carrier, tracking_no);
+
+CREATE TABLE logistics_events (
+    id           BIGSERIAL PRIMARY KEY,
+    waybill_id   BIGINT NOT NULL REFERENCES logistics_waybills(id),
+    event_key    TEXT NOT NULL,
+    at           TIMESTAMPTZ NOT NULL,
+    status       TEXT NOT NULL,
+    raw_status   TEXT NOT NULL DEFAULT '',
+    description  TEXT NOT NULL DEFAULT '',
+    place        TEXT NOT NULL,             -- JSON Place
+    source       TEXT NOT NULL,
+    received_at  TIMESTAMPTZ NOT NULL,
+    UNIQUE (waybill_id, event_key)
+);
+CREATE INDEX logistics_events_timeline ON logistics_events(waybill_id, at, id);
+
+-- What delivered waybills teach: per (carrier, lane, status) the hours a status lasted
+-- before the next event (dwell) and the hours from its first event to delivery
+-- (remaining; status 'picked_up' is the whole transit). One row per waybill and kind.
+CREATE TABLE logistics_samples (
+    id           BIGSERIAL PRIMARY KEY,
+    carrier      TEXT NOT NULL,
+    lane         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    measure      TEXT NOT NULL CHECK (measure IN ('dwell', 'remaining')),
+    hours        DOUBLE PRECISION NOT NULL,
+    waybill_id   BIGINT NOT NULL REFERENCES logistics_waybills(id),
+    seq          BIGINT NOT NULL,
+    recorded_at  TIMESTAMPTZ NOT NULL,
+    UNIQUE (waybill_id, measure, status, seq)
+);
+CREATE INDEX logistics_samples_key ON logistics_samples(carrier, measure, status, lane, id);
+
+CREATE TABLE logistics_alerts (
+    id          BIGSERIAL PRIMARY KEY,
+    brand_id    BIGINT NOT NULL REFERENCES brands(id),
+    waybill_id  BIGINT NOT NULL REFERENCES logistics_waybills(id),
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    opened_at   TIMESTAMPTZ NOT NULL,
+    closed_at   TIMESTAMPTZ,
+    closed_by   TEXT,
+    evidence    TEXT NOT NULL,
+    notified_at TIMESTAMPTZ
+);
+-- at most one open alert of a kind per waybill
+CREATE UNIQUE INDEX logistics_alerts_open ON logistics_alerts(waybill_id, kind)
+    WHERE status = 'open';
+CREATE INDEX logistics_alerts_brand ON logistics_alerts(brand_id, status, id);
+
+CREATE TABLE logistics_settings (
+    brand_id        BIGINT PRIMARY KEY REFERENCES brands(id),
+    rules           TEXT NOT NULL DEFAULT '{}',
+    kuaidi100_salt  TEXT NOT NULL DEFAULT '',
+    webhook_secret  TEXT NOT NULL DEFAULT '',
+    updated_at      TIMESTAMPTZ NOT NULL,
+    updated_by      TEXT NOT NULL
+);
