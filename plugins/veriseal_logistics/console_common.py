@@ -58,12 +58,16 @@ async def open_alerts(lg: Logistics, who: Principal, brand: Brand) -> dict[int, 
     """The brand's open alerts in the caller's scope (the service scopes them), by
     waybill id, newest first, at most :data:`ALERTS_MAX`."""
     out: dict[int, list[Alert]] = {}
+    seen: set[int] = set()
     after: int | None = None
     for _ in range(ALERTS_MAX // ALERT_PAGE):
         page = await lg.alerts.listing(who, brand, status="open", limit=ALERT_PAGE, after=after)
-        for a in page:
+        fresh = [a for a in page if a.id not in seen]
+        for a in fresh:
+            seen.add(a.id)
             out.setdefault(a.waybill_id, []).append(a)
-        if len(page) < ALERT_PAGE:
+        # a dealer's listing is one page whatever ``after`` says: no new alert, the end
+        if len(page) < ALERT_PAGE or not fresh:
             break
         after = page[-1].id
     return out

@@ -33,21 +33,26 @@ SOURCE_LABELS: dict[str, tuple[str, str]] = {
     "manual": ("entered by hand", "手工录入"),
 }
 
-#: evidence keys shown first in a summary, with their names
+#: evidence keys shown first in a summary (rules.py's findings), with their names
 _EVIDENCE_NAMES: dict[str, tuple[str, str]] = {
-    "hours": ("hours", "小时"),
-    "idle_hours": ("idle hours", "停滞小时"),
+    "checkpoints": ("off the route", "偏离的轨迹点"),
+    "delivered_place": ("delivered at", "签收地"),
+    "silent_hours": ("hours without news", "无更新小时"),
+    "hours_late": ("hours late", "延误小时"),
     "threshold_hours": ("threshold hours", "阈值小时"),
-    "late_hours": ("hours late", "延误小时"),
-    "distance_km": ("km from route", "偏离公里"),
+    "distance_km": ("km away", "距离公里"),
     "corridor_km": ("corridor km", "走廊公里"),
-    "limit_km": ("limit km", "阈值公里"),
-    "km": ("km", "公里"),
+    "tolerance_km": ("tolerance km", "容差公里"),
     "status": ("status", "状态"),
-    "place": ("place", "地点"),
-    "province": ("province", "省份"),
+    "basis": ("basis", "依据"),
     "samples": ("samples", "样本数"),
 }
+#: the values of an evidence's ``basis``
+_BASES: dict[str, tuple[str, str]] = {
+    "history": ("past deliveries", "历史送达"), "default": ("default", "默认值"),
+    "promised": ("promised date", "承诺日期"), "eta": ("ETA", "预计送达"),
+    "coordinates": ("coordinates", "坐标"), "codes": ("area codes", "区划代码"),
+}  # fmt: skip
 _SUMMARY_ITEMS = 4
 
 
@@ -110,29 +115,45 @@ def eta_basis(eta: Eta, lang: str) -> str:
 
 
 def _value(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.1f}" if math.isfinite(value) else str(value)
     if isinstance(value, Mapping):
         return str(value.get("name") or "")
+    if isinstance(value, list | tuple):
+        return ", ".join(_stray(v) if isinstance(v, Mapping) else str(v) for v in value[:3])
     return str(value)
 
 
+def _stray(item: Mapping[str, Any]) -> str:
+    """An off-route checkpoint of the evidence: its place and how far off."""
+    km = item.get("distance_km")
+    where = str(item.get("place") or item.get("province") or "?")
+    return where if km is None else f"{where} {_value(km)} km"
+
+
 def evidence_summary(evidence: Mapping[str, Any], lang: str) -> str:
-    """The gist of an alert's evidence: its known numbers first (named in the reader's
-    language), then other plain values, at most four; nested records skipped except a
-    place's name. The page shows the whole evidence beside it."""
+    """The gist of an alert's evidence: its known entries first (named in the reader's
+    language), then other plain values, at most four; a place by its name, off-route
+    checkpoints by place and distance, other nested records skipped. The page shows
+    the whole evidence beside it."""
     known = [k for k in _EVIDENCE_NAMES if k in evidence]
     other = sorted(k for k, v in evidence.items() if k not in _EVIDENCE_NAMES
-                   and isinstance(v, str | int | float | bool))  # fmt: skip
-    items = []
-    for key in [*known, *other][:_SUMMARY_ITEMS]:
+                   and isinstance(v, str | int | float) and not isinstance(v, bool))  # fmt: skip
+    items: list[str] = []
+    for key in [*known, *other]:
         name = pick(lang, _EVIDENCE_NAMES[key]) if key in _EVIDENCE_NAMES else key
         value = evidence[key]
         if key == "status":
             value = status_label(str(value), lang)
+        elif key == "basis" and value in _BASES:
+            value = pick(lang, _BASES[value])
         text = _value(value)
         if text:
             items.append(f"{name}: {text}"[:120])
+        if len(items) == _SUMMARY_ITEMS:
+            break
     return " · ".join(items)

@@ -10,9 +10,7 @@
 - a map (:mod:`.console_map`, drawn on the server from the shipped boundary data): the
   provinces the planned route's corridor crosses and those the checkpoints lie in, the
   route (origin, waypoints, destination), the corridor and the checkpoints, those off
-  the route marked. A checkpoint is off the route as the off-route rule reads it
-  (docs: :class:`.models.Rules`): farther from the planned route than the corridor, or
-  in a province the corridor does not cross.
+  the route marked: the checkpoints the off-route rule names (:func:`.rules.off_route`).
 
 The service checks the reader's scope (``get`` / ``timeline``); the map is drawn in a
 worker thread (simplifying provinces takes a few milliseconds each)."""
@@ -25,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from veriseal.extend import Page
-from veriseal_logistics.console_common import context, labels, open_alerts
+from veriseal_logistics.console_common import context, labels
 from veriseal_logistics.console_format import (
     eta_basis,
     eta_text,
@@ -37,6 +35,7 @@ from veriseal_logistics.console_map import MapPoint, province_shapes, route_map
 from veriseal_logistics.models import Checkpoint, Place, Rules, Waybill
 from veriseal_logistics.permissions import LOGISTICS_MANAGE
 from veriseal_logistics.route import Route
+from veriseal_logistics.rules import off_route
 
 if TYPE_CHECKING:
     from veriseal.extend import ConsoleCall
@@ -44,14 +43,13 @@ if TYPE_CHECKING:
 _T = "veriseal_logistics/"
 
 
-def off_route(route: Route, rules: Rules, place: Place) -> bool:
-    """Whether a located checkpoint lies off the planned route (the module docstring)."""
-    if place.lat is None or place.lon is None:
-        return False
-    if route.distance_km(place.lat, place.lon) > route.corridor_km(rules):
-        return True
-    return bool(route.provinces) and place.province is not None \
-        and place.province not in route.provinces  # fmt: skip
+def off_route_flags(timeline: Sequence[Checkpoint], route: Route, rules: Rules) -> list[bool]:
+    """Which checkpoints the off-route rule names (:func:`.rules.off_route`, so the map
+    and the alert agree): beyond the corridor, or, without coordinates, in a province
+    the corridor does not cross. Delivery checkpoints are the wrong-destination rule's."""
+    finding = off_route(timeline, route, rules)
+    strays = {s.get("id") for s in finding.evidence.get("checkpoints", [])} if finding else set()
+    return [c.id in strays for c in timeline]
 
 
 def _located(places: Sequence[Place]) -> list[tuple[float, float]]:
@@ -79,7 +77,7 @@ def draw(w: Waybill, timeline: Sequence[Checkpoint], route: Route, rules: Rules,
         if lang == "zh"
         else f"{len(points)} checkpoints, {sum(p.off_route for p in points)} off the route"
     )
-    corridor = route.corridor_km(rules) if len(line) >= 2 else 0.0
+    corridor = (route.corridor_km(rules) or 0.0) if len(line) >= 2 else 0.0
     return route_map(province_shapes(codes, lang), line, corridor, points, title=title,
                      description=description)  # fmt: skip
 
@@ -90,21 +88,21 @@ async def waybill_page(call: ConsoleCall, error: str = "", status: int = 200) ->
     w = await lg.waybills.get(who, waybill_id)
     timeline = await lg.waybills.timeline(who, waybill_id)
     rules = await lg.settings.rules(w.brand_id)
-    route = Route.plan(w.origin, w.destination, w.waypoints)
-    flags = [off_route(route, rules, c.place) for c in timeline]
+    route = Route.plan(w.origin, w.destination, w.waypoints, rules)
+    flags = off_route_flags(timeline, route, rules)
     svg = await asyncio.to_thread(draw, w, timeline, route, rules, call.lang, flags)
-    alerts = (await open_alerts(lg, who, brand)).get(w.id, [])
+    alerts = await lg.alerts.listing(who, brand, status="open", waybill_id=w.id, limit=100)
     today = dt.datetime.now(call.tz).date()
     eta: dict[str, Any] | None = None
     if w.eta is not None:
         eta = {"text": eta_text(w.eta, call.tz, call.lang, today),
-               "basis": eta_basis(w.eta, call.lang), "p50": w.eta.p50, "p90": w.eta.p90}  # fmt: skip
+               "basis": eta_basis(w.eta, call.lang)}  # fmt: skip
     return Page(_T + "waybill.html", {
         "brand": brand, "w": w, "status_text": status_label(w.status, call.lang),
         "timeline": [(n, c, off) for n, (c, off) in enumerate(zip(timeline, flags,
                                                                    strict=True), start=1)],
         "eta": eta, "map": svg, "route_km": route.length_km,
-        "corridor_km": route.corridor_km(rules),
+        "corridor_km": route.corridor_km(rules) or 0.0,
         "alerts": [(a, kind_label(a.kind, call.lang), evidence_summary(a.evidence, call.lang))
                    for a in alerts],
         "can_close": ctx.allowed(who, LOGISTICS_MANAGE), "error": error, **labels(),

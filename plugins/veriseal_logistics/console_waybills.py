@@ -32,8 +32,8 @@ from veriseal_logistics.console_common import (
 from veriseal_logistics.console_format import eta_text, kind_label, status_label
 from veriseal_logistics.models import Alert, Waybill
 from veriseal_logistics.permissions import LOGISTICS_MANAGE
-from veriseal_logistics.service import NewWaybill
 from veriseal_logistics.statuses import Status
+from veriseal_logistics.waybills import NewWaybill
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -87,7 +87,7 @@ async def list_page(call: ConsoleCall) -> Page | web.StreamResponse:
     """The waybills of the module docstring."""
     who, brand, ctx, lg = await context(call)
     status, alerted, reference = _filters(call)
-    query = {"status": status, "alerted": alerted, "reference": reference or None}
+    query: dict[str, Any] = {"status": status, "alerted": alerted, "reference": reference or None}
     by_waybill = await open_alerts(lg, who, brand)
     today = dt.datetime.now(call.tz).date()
     if export_format(call) is not None:

@@ -77,16 +77,32 @@ def test_basis_labels_and_evidence() -> None:
     assert status_label("teleported", "en") == "teleported"
     assert kind_label("off_route", "zh") == "偏离路线" and kind_label("x", "en") == "x"
     assert source_label("kuaidi100", "en") == "快递100 push"
-    summary = evidence_summary(
-        {
-            "distance_km": 212.345,
-            "corridor_km": 160.0,
-            "status": "in_transit",
-            "place": {"name": "长沙"},
-            "checkpoint_id": 7,
-            "nested": [1],
-        },
-        "zh",
+    off = {
+        "checkpoints": [
+            {
+                "id": 3,
+                "place": "成都转运中心",
+                "province": "CN-SC",
+                "distance_km": 912.345,
+                "reason": "distance",
+            }
+        ],
+        "corridor_km": 160.0,
+        "route_km": 590.1,
+        "provinces": None,
+    }
+    assert evidence_summary(off, "zh") == (
+        "偏离的轨迹点: 成都转运中心 912.3 km · 走廊公里: 160.0 · route_km: 590.1"
     )
-    assert summary == "偏离公里: 212.3 · 走廊公里: 160.0 · 状态: 运输中 · 地点: 长沙"
+    stalled = {
+        "last_event_at": "2026-12-01T00:00:00+00:00",
+        "status": "in_transit",
+        "silent_hours": 80.25,
+        "threshold_hours": 48,
+        "basis": "default",
+        "samples": 0,
+    }
+    assert evidence_summary(stalled, "en") == (
+        "hours without news: 80.2 · threshold hours: 48 · status: In transit · basis: default"
+    )
     assert evidence_summary({}, "en") == ""
