@@ -42,6 +42,7 @@ _EVIDENCE_NAMES: dict[str, tuple[str, str]] = {
     "threshold_hours": ("threshold hours", "阈值小时"),
     "distance_km": ("km away", "距离公里"),
     "corridor_km": ("corridor km", "走廊公里"),
+    "route_km": ("route km", "路线公里"),
     "tolerance_km": ("tolerance km", "容差公里"),
     "status": ("status", "状态"),
     "basis": ("basis", "依据"),

@@ -43,10 +43,10 @@ import shapely
 from veriseal import RegionNotFound, default_boundaries
 
 KM_PER_DEGREE = 111.195  # km per degree of latitude (mean Earth radius 6371.0088 km)
-WIDTH = 640.0  # drawing units across
-MAX_HEIGHT = 720.0  # drawing units down, at most
+WIDTH = 400.0  # drawing units across: about a phone's CSS pixels, so dots read there
+MAX_HEIGHT = 480.0  # drawing units down, at most
 PAD = 0.04  # of the frame's larger span, on each side
-CLUSTER = 9.0  # drawing units: checkpoints closer than this share a dot
+CLUSTER = 16.0  # drawing units: checkpoints closer than this share a dot
 DOT = 9.0  # a dot's radius in drawing units
 DECIMALS = 1  # coordinates written to a tenth of a unit
 

@@ -5,45 +5,15 @@ page, the waybill's timeline, ETA, alerts and map, and the forms (CSRF; a refusa
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from tests.console import conftest as shell
 from tests.console.conftest import ConsoleLive
+from tests.logistics.console_world import BASE, waybill
 from veriseal.accounts.models import SYSTEM
-from veriseal_logistics.models import EventIn, Waybill
-from veriseal_logistics.places import locate
 from veriseal_logistics.service import of
-from veriseal_logistics.statuses import Status
-from veriseal_logistics.waybills import NewWaybill
 
 console = shell.console  # the console shell's fixture, used here by its name
-BASE = "/console/logistics"
-#: (lat, lon, name, status) of a Shenzhen -> Changsha trip with a detour via Chengdu
-TRIP = [
-    (22.543, 114.058, "深圳转运中心", Status.PICKED_UP),
-    (23.129, 113.264, "广州转运中心", Status.IN_TRANSIT),
-    (30.659, 104.066, "成都转运中心", Status.IN_TRANSIT),  # ~900 km off the route
-    (28.228, 112.939, "长沙转运中心", Status.AT_DESTINATION_CITY),
-]
-
-
-async def _waybill(live: ConsoleLive, number: str, reference: str = "SO-1",
-                   events: bool = True) -> Waybill:  # fmt: skip
-    """A waybill of the demo brand to the distributor "dist", with :data:`TRIP`."""
-    lg = of(live.engine.plugins.context("logistics"))
-    brand = (await live.engine.brands.list())[0]
-    new = NewWaybill(carrier="shunfeng", tracking_no=number, origin="深圳", destination="长沙",
-                     reference=reference, to_org=live.orgs["dist"])  # fmt: skip
-    w = await lg.waybills.create(SYSTEM, brand, new)
-    if events:
-        start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
-        got = [EventIn(start + dt.timedelta(hours=6 * i), status, raw_status=f"raw-{i}",
-                       description=f"快件到达 {name}", place=locate(lat, lon, name))
-               for i, (lat, lon, name, status) in enumerate(TRIP)]  # fmt: skip
-        # out of order on purpose: the timeline is ordered by event time
-        await lg.waybills.ingest(brand.id, "shunfeng", number, got[::-1], "manual")
-    return w
 
 
 def _checkpoints(page: str) -> list[tuple[str, str]]:
@@ -52,7 +22,7 @@ def _checkpoints(page: str) -> list[tuple[str, str]]:
 
 
 async def test_roles_see_the_pages_they_hold(console: ConsoleLive) -> None:
-    w = await _waybill(console, "SF1000000001")
+    w = await waybill(console, "SF1000000001")
     pages = [BASE, f"{BASE}/waybills/{w.id}", f"{BASE}/alerts", f"{BASE}/new",
              f"{BASE}/settings"]  # fmt: skip
     allowed = {
@@ -78,7 +48,7 @@ async def test_roles_see_the_pages_they_hold(console: ConsoleLive) -> None:
 
 
 async def test_the_waybill_page_timeline_eta_and_map(console: ConsoleLive) -> None:
-    w = await _waybill(console, "SF1000000002")
+    w = await waybill(console, "SF1000000002")
     admin = await console.client("brand_admin")
     status, page = await admin.get(f"{BASE}/waybills/{w.id}", params={"lang": "zh"})
     assert status == 200
@@ -105,7 +75,7 @@ async def test_the_waybill_page_timeline_eta_and_map(console: ConsoleLive) -> No
 
 async def test_the_list_filters_pages_and_exports(console: ConsoleLive) -> None:
     for i in range(3):
-        await _waybill(console, f"SF20000000{i:02d}", reference=f"SO-{i}", events=i == 0)
+        await waybill(console, f"SF20000000{i:02d}", reference=f"SO-{i}", events=i == 0)
     admin = await console.client("brand_admin")
     status, page = await admin.get(BASE, params={"limit": "2"})
     assert status == 200 and page.count('data-waybill="') == 2
@@ -164,7 +134,7 @@ async def test_the_waybill_form(console: ConsoleLive) -> None:
 
 
 async def test_alerts_are_listed_and_closed_with_a_note(console: ConsoleLive) -> None:
-    w = await _waybill(console, "SF4000000001")
+    w = await waybill(console, "SF4000000001")
     lg = of(console.engine.plugins.context("logistics"))
     brand = (await console.engine.brands.list())[0]
     await lg.alerts.check(brand.id)

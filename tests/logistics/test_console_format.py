@@ -92,7 +92,7 @@ def test_basis_labels_and_evidence() -> None:
         "provinces": None,
     }
     assert evidence_summary(off, "zh") == (
-        "偏离的轨迹点: 成都转运中心 912.3 km · 走廊公里: 160.0 · route_km: 590.1"
+        "偏离的轨迹点: 成都转运中心 912.3 km · 走廊公里: 160.0 · 路线公里: 590.1"
     )
     stalled = {
         "last_event_at": "2026-12-01T00:00:00+00:00",
