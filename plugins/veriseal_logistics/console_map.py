@@ -30,6 +30,7 @@ Contract:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -255,16 +256,29 @@ def _n(value: float) -> str:
     return "0" if text in ("-0.0", "0.0") else text.rstrip("0").rstrip(".")
 
 
+#: degrees: provinces are kept pre-simplified to this (about 1 km: under one drawing unit
+#: even on the map of a single small province), so a page only simplifies further
+PRE_TOLERANCE = 0.01
+
+
+@functools.lru_cache(maxsize=64)  # China has 34 provincial units
+def _shape(code: str) -> tuple[str, str, shapely.Geometry] | None:
+    b = default_boundaries()  # loaded on first use
+    try:
+        area, shape = b.area(code), b.geometry(code)
+    except RegionNotFound:
+        return None
+    return area.name, area.name_en, shapely.simplify(shape, PRE_TOLERANCE, preserve_topology=True)
+
+
 def province_shapes(codes: Sequence[str], lang: str) -> list[Province]:
     """The shipped boundary data's shapes of ``codes`` (first-level divisions such as
-    ``CN-GD``; unknown codes are skipped), named in ``lang`` ("zh": the local name)."""
-    b = default_boundaries()  # loaded on first use
+    ``CN-GD``; unknown codes are skipped), named in ``lang`` ("zh": the local name),
+    pre-simplified to :data:`PRE_TOLERANCE` (cached per code)."""
     out = []
     for code in dict.fromkeys(codes):  # once each, in order
-        try:
-            area = b.area(code)
-            shape = b.geometry(code)
-        except RegionNotFound:
-            continue
-        out.append(Province(code, area.name if lang == "zh" else area.name_en, shape))
+        found = _shape(code)
+        if found is not None:
+            zh, en, shape = found
+            out.append(Province(code, zh if lang == "zh" else en, shape))
     return out

@@ -6,7 +6,8 @@
   alerts" and by reference; paged by cursor; the same rows as CSV or Excel
   (``?export=csv|xlsx``);
 - ``/console/logistics/new``: register a waybill (carrier, tracking number, origin,
-  destination, promised date, reference), for ``logistics.manage``. A refusal (a place
+  destination, the places it goes via, promised date, reference, and the receiving
+  organisation, picked from the caller's subtree), for ``logistics.manage``. A refusal (a place
   not known, a bad tracking number, the number already registered with other details)
   is shown with its message and stable code, the form keeps what was typed, and
   nothing is stored.
@@ -17,10 +18,18 @@ is the services'."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, Any
 
-from veriseal import InvalidInput, VerisealError
-from veriseal.extend import Column, Page, export_format, export_response, page_size
+from veriseal import Brand, Forbidden, InvalidInput, Org, Principal, VerisealError
+from veriseal.extend import (
+    Column,
+    Page,
+    PluginContext,
+    export_format,
+    export_response,
+    page_size,
+)
 from veriseal_logistics.console_common import (
     BASE,
     context,
@@ -113,15 +122,40 @@ async def list_page(call: ConsoleCall) -> Page | web.StreamResponse:
 
 
 _FIELDS = {"carrier": 40, "tracking_no": 40, "origin": 100, "destination": 100,
-           "promised": 10, "reference": 64}  # fmt: skip
+           "via": 1000, "promised": 10, "reference": 64, "to_org": 19}  # fmt: skip
+MAX_VIA = 10  # waypoints, as the service allows
+_VIA_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+async def receivers(ctx: PluginContext, who: Principal, brand: Brand) -> list[Org]:
+    """The organisations the caller may name as the receiver: those of its subtree
+    (brand staff: the brand's whole tree), without the brand's own root; none for a
+    role that may not list organisations."""
+    root = who.org.id if who.org is not None else (await ctx.brand_org(brand)).id
+    try:
+        found = await ctx.org_tree(who, root)
+    except Forbidden:
+        return []
+    return [o for o in found if o.parent_id is not None]
+
+
+def waypoints(text: str) -> tuple[str, ...]:
+    """The "via" field: places separated by commas (also ，、;), at most
+    :data:`MAX_VIA`."""
+    places = tuple(p.strip() for p in _VIA_SPLIT.split(text) if p.strip())
+    if len(places) > MAX_VIA:
+        raise InvalidInput(f"via: at most {MAX_VIA} places / 途经地最多 {MAX_VIA} 个")
+    return places
 
 
 async def new_page(call: ConsoleCall, error: str = "", status: int = 200,
                    values: dict[str, str] | None = None) -> Page:  # fmt: skip
     """The form (``values``: what was typed, shown again after a refusal)."""
-    _, brand, _, _ = await context(call)
-    return Page(_T + "waybill_new.html",
-                {"brand": brand, "error": error, "values": values or {}}, status)  # fmt: skip
+    who, brand, ctx, _ = await context(call)
+    return Page(_T + "waybill_new.html", {
+        "brand": brand, "error": error, "values": values or {},
+        "receivers": await receivers(ctx, who, brand), "max_via": MAX_VIA,
+    }, status)  # fmt: skip
 
 
 def _date(text: str) -> dt.date | None:
@@ -145,9 +179,14 @@ async def create(call: ConsoleCall) -> Page | web.StreamResponse:
         promised = _date(got["promised"])
         if got["promised"] and promised is None:
             raise InvalidInput("promised: a date as YYYY-MM-DD / 承诺日期格式为 YYYY-MM-DD")
+        to_org = got["to_org"]
+        if to_org and not (to_org.isascii() and to_org.isdigit()):
+            raise InvalidInput("to_org: an organisation's number / 收货单位无效")
         new = NewWaybill(carrier=got["carrier"], tracking_no=got["tracking_no"],
                          origin=got["origin"], destination=got["destination"] or None,
-                         promised=promised, reference=got["reference"])  # fmt: skip
+                         promised=promised, reference=got["reference"],
+                         to_org=int(to_org) if to_org else None,
+                         waypoints=waypoints(got["via"]))  # fmt: skip
         w = await lg.waybills.create(who, brand, new)
     except VerisealError as exc:
         return await new_page(call, message(call, exc), exc.http_status, values)

@@ -105,8 +105,15 @@ async def test_the_waybill_form(console: ConsoleLive) -> None:
     op = await console.client("factory_operator")
     status, page = await op.get(f"{BASE}/new")
     assert status == 200 and 'name="_csrf"' in page
+    admin = await console.client("brand_admin")
+    page = (await admin.get(f"{BASE}/new"))[1]  # the receivers: the brand's dealers
+    assert f'<option value="{console.orgs["shop2"]}">' in page
+    page = (await (await console.client("distributor")).get(f"{BASE}/new"))[1]  # its subtree
+    assert f'<option value="{console.orgs["shop"]}">' in page
+    assert f'<option value="{console.orgs["shop2"]}">' not in page
     form = {"carrier": "yuantong", "tracking_no": "YT3000000001", "origin": "Shenzhen",
-            "destination": "440300", "promised": "2026-12-20", "reference": "SO-9"}  # fmt: skip
+            "destination": "440300", "via": "广州，韶关", "promised": "2026-12-20",
+            "reference": "SO-9", "to_org": str(console.orgs["dist"])}  # fmt: skip
     # without the CSRF token: refused, nothing stored
     status, page = await op.post(f"{BASE}/new", form, csrf=False)
     assert status == 403 and "csrf_failed" in page
@@ -115,7 +122,10 @@ async def test_the_waybill_form(console: ConsoleLive) -> None:
                       ({"promised": "20/12/2026"}, "invalid_input"),
                       ({"tracking_no": "x"}, "logistics_waybill_invalid"),
                       ({"carrier": "Yuan Tong!"}, "logistics_waybill_invalid"),
-                      ({"reference": "r" * 65}, "invalid_input")]:  # fmt: skip
+                      ({"reference": "r" * 65}, "invalid_input"),
+                      ({"via": ",".join(["广州"] * 11)}, "invalid_input"),
+                      ({"via": "广州, Atlantis"}, "logistics_place_unknown"),
+                      ({"to_org": "dist"}, "invalid_input")]:  # fmt: skip
         status, page = await op.post(f"{BASE}/new", {**form, **bad})
         assert status == 400 and code in page, (bad, status)
         assert 'value="Shenzhen"' in page  # the form keeps what was typed
@@ -124,6 +134,7 @@ async def test_the_waybill_form(console: ConsoleLive) -> None:
     assert status == 200 and "YT3000000001" in page and 'id="timeline-h"' in page
     w = await lg.waybills.find(brand.id, "yuantong", "YT3000000001")
     assert w is not None and w.reference == "SO-9" and w.destination.city == "440300"
+    assert w.to_org == console.orgs["dist"] and len(w.waypoints) == 2
     # the same again is the same waybill; other details are a conflict
     status, _ = await op.post(f"{BASE}/new", form)
     assert status == 200
@@ -146,6 +157,7 @@ async def test_alerts_are_listed_and_closed_with_a_note(console: ConsoleLive) ->
     status, page = await dist.get(f"{BASE}/alerts", params={"lang": "en"})
     assert status == 200 and f'data-alert="{alert.id}"' in page and "Off route" in page
     assert "SF4000000001" in page
+    assert "place: 成都转运中心" in page  # the evidence, the stray checkpoint named
     status, page = await dist.get(f"{BASE}/waybills/{w.id}")
     assert f'id="alert-{alert.id}"' in page
     status, page = await dist.get(BASE, params={"alert": "open"})
