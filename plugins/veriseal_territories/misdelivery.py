@@ -43,7 +43,7 @@ async def _prepare(ctx: PluginContext, events: Sequence[StreamEvent]) -> list[Fi
     for e in events:
         p = e.payload or {}
         to_org = p.get("to_org")
-        if e.kind != KIND or not isinstance(to_org, int):
+        if e.kind != KIND or not isinstance(to_org, int) or e.brand_id is None:
             continue
         try:
             dealer = await t.dealers.get(e.brand_id, to_org)
@@ -55,6 +55,7 @@ async def _prepare(ctx: PluginContext, events: Sequence[StreamEvent]) -> list[Fi
 
 
 def _finding(e: StreamEvent, code: str, name: str, p: dict[str, Any]) -> Finding:
+    assert e.brand_id is not None
     place = p.get("place") or {}
     evidence = {
         "code": f"waybill {p.get('carrier')} {p.get('tracking_no')}",
