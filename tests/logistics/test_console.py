@@ -227,3 +227,40 @@ async def test_settings_rules_and_secrets(console: ConsoleLive) -> None:
     assert status == 403
     dist = await console.client("distributor")
     assert (await dist.post(f"{BASE}/settings", form))[0] == 403
+
+
+async def test_hostile_input_is_a_4xx_with_a_code_and_changes_nothing(console: ConsoleLive) -> None:
+    w = await waybill(console, "SF6000000001")
+    lg = of(console.engine.plugins.context("logistics"))
+    brand = (await console.engine.brands.list())[0]
+    admin = await console.client("brand_admin")
+    huge = "9" * 30
+    for path, params in [
+        (f"{BASE}/waybills/{huge}", {}),
+        (BASE, {"cursor": huge}),
+        (BASE, {"cursor": "-1"}),
+        (BASE, {"reference": "x" * 65}),
+        (BASE, {"reference": "a\x00b"}),
+        (f"{BASE}/alerts", {"cursor": "abc"}),
+        (f"{BASE}/alerts", {"status": "'; DROP TABLE logistics_alerts; --"}),
+    ]:
+        status, page = await admin.get(path, params=params)
+        assert status == 400 and "invalid_input" in page, (path, params, status)
+    before = await lg.waybills.listing(SYSTEM, brand, limit=500)
+    good = {"carrier": "sf", "tracking_no": "SF6000000002", "origin": "深圳", "destination": "长沙"}
+    for data in [
+        {**good, "carrier": "a\x00"},
+        {**good, "origin": "深圳" * 60},
+        {**good, "origin": "", "destination": ""},
+        {**good, "to_org": huge},
+    ]:  # fmt: skip
+        status, page = await admin.post(f"{BASE}/new", data)
+        assert 400 <= status < 500 and re.search(r"\[[a-z_]+\]", page), (data, status)
+        assert "Traceback" not in page and "sqlite" not in page.lower()
+    assert await lg.waybills.listing(SYSTEM, brand, limit=500) == before
+    status, page = await admin.post(f"{BASE}/alerts/{huge}/close", {"note": "x"})
+    assert 400 <= status < 500, status
+    status, page = await admin.post(f"{BASE}/alerts/424242/close", {"note": "x"})
+    assert status == 404 and "logistics_alert_unknown" in page
+    status, page = await admin.get(f"{BASE}/waybills/{w.id}")
+    assert status == 200
