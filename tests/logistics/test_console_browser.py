@@ -9,7 +9,16 @@ from __future__ import annotations
 from playwright.async_api import Page, async_playwright
 
 from tests.console import conftest as shell
-from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious, shot
+from tests.console.browser import (
+    DESKTOP,
+    PHONE,
+    axe,
+    describe,
+    launch,
+    page_errors,
+    serious,
+    shot,
+)
 from tests.console.conftest import ConsoleLive
 from tests.logistics.console_world import BASE, waybill
 from veriseal_logistics.service import of
@@ -63,6 +72,17 @@ async def test_pages_and_the_map_at_phone_width(console: ConsoleLive) -> None:
                         await _map_is_drawn(page)
                 failures += [f"{role}: {e}" for e in errors]
                 await context.close()
+            # on a desktop the map keeps a readable size beside the sidebar
+            context = await browser.new_context(viewport=DESKTOP, locale="en-GB")
+            page = await context.new_page()
+            errors = page_errors(page)
+            await _sign_in(page, console, "brand_admin")
+            await page.goto(f"{console.base}{BASE}/waybills/{w.id}?lang=en")
+            await _check(page, "logistics-desktop-waybill", failures)
+            box = await page.locator("svg.route-map").bounding_box()
+            assert box is not None and 300 < box["width"] <= 640
+            failures += [f"desktop: {e}" for e in errors]
+            await context.close()
         finally:
             await browser.close()
     assert not failures, "\n".join(failures)
@@ -74,7 +94,7 @@ async def _map_is_drawn(page: Page) -> None:
     svg = page.locator("svg.route-map")
     await svg.wait_for()
     box = await svg.bounding_box()
-    assert box is not None and 0 < box["width"] <= PHONE["width"] and box["height"] > 50
+    assert box is not None and 300 < box["width"] <= PHONE["width"] and box["height"] > 50
     dots = await page.eval_on_selector_all(
         "svg.route-map g.checkpoint",
         """gs => gs.map(g => {
