@@ -76,7 +76,9 @@ class Route:
     ) -> Route:
         """The route through ``waypoints`` in the order given."""
         places = (origin, *waypoints, destination)
-        points = tuple(_latlon(p) for p in places if p.located)
+        points = tuple(
+            (float(p.lat), float(p.lon)) for p in places if p.lat is not None and p.lon is not None
+        )
         known = origin.located and destination.located
         length = (
             sum(great_circle_km(a, b) for a, b in itertools.pairwise(points)) if known else None
@@ -95,7 +97,8 @@ class Route:
 
     def remaining_km(self, lat: float, lon: float) -> float | None:
         """The length of the route from the point's nearest position on it to the
-        destination (the way still to go); None for an unknown route."""
+        destination (the way still to go; where the route passes the same place twice,
+        the first pass counts); None for an unknown route."""
         if not self.known:
             return None
         _, leg, t = _nearest(self.points, lat, lon)
@@ -129,11 +132,6 @@ class Route:
         if not self.known or width_km is None:
             return declared
         return declared | _corridor_divisions(self.points, round(float(width_km), 6))
-
-
-def _latlon(place: Place) -> LatLon:
-    assert place.lat is not None and place.lon is not None  # located
-    return (float(place.lat), float(place.lon))
 
 
 def _nearest(points: Sequence[LatLon], lat: float, lon: float) -> tuple[float, int, float]:
