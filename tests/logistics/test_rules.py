@@ -361,3 +361,27 @@ def test_several_findings_and_determinism() -> None:
     again = evaluate(wb, list(reversed(line)), EMPTY, Route.plan(SHENZHEN, BEIJING), RULES, now)
     assert again == first
     assert all(isinstance(f, Finding) for f in first)
+
+
+undelivered = st.sampled_from([s for s in Status if s not in FINAL])
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 100), undelivered), max_size=6),
+    st.one_of(st.none(), st.floats(0, 200)),
+    st.floats(0, 300),
+    st.floats(0, 300),
+)
+def test_stalled_and_late_stay_once_found_while_nothing_happens(
+    steps: list[tuple[float, Status]], promise: float | None, first: float, wait: float
+) -> None:
+    """Without news, time only makes a waybill more stalled and more late."""
+    line = timeline(*[(h, s, None) for h, s in steps])
+    promised = None if promise is None else T0 + hours(promise)
+    wb = waybill(SHENZHEN, BEIJING, promised_at=promised)
+    latest = max((c.at for c in line), default=T0)
+    earlier = run(wb, line, latest + hours(first))
+    later = run(wb, line, latest + hours(first + wait))
+    for kind in (AlertKind.STALLED, AlertKind.LATE):
+        assert kind not in earlier or kind in later
+    assert (AlertKind.OFF_ROUTE in earlier) == (AlertKind.OFF_ROUTE in later)
