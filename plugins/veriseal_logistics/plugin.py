@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veriseal import PluginMigrations, hookimpl
+from veriseal import Brand, PluginMigrations, hookimpl
 from veriseal.extend import (
     ConsolePage,
     ConsoleView,
@@ -60,3 +60,11 @@ def register_console_pages() -> list[ConsolePage | ConsoleView]:
     from veriseal_logistics.console_pages import PAGES, VIEWS  # noqa: PLC0415
 
     return [*PAGES, *VIEWS]
+
+
+@hookimpl
+async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
+    """Five parcels to the demo's dealers, one of each alert kind (see :mod:`.demo`)."""
+    from veriseal_logistics.demo import seed  # noqa: PLC0415
+
+    await seed(ctx, brand)
