@@ -185,8 +185,8 @@ async def import_csv(lx: Any, who: Principal, brand: Brand, text: str) -> Import
         if waybill is None:
             errors.append(RowError(members[0].line, f"unknown waybill {carrier} {number}"))
             continue
-        try:
-            await lx.waybills.get(who, waybill.id)  # the caller's view of it (a dealer's subtree)
+        try:  # the caller may manage it (a distributor: within its subtree)
+            await lx.waybills.require(who, LOGISTICS_MANAGE, waybill)
         except VerisealError as exc:
             errors.append(RowError(members[0].line, exc.message))
     if errors:
