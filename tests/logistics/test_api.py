@@ -187,8 +187,13 @@ async def test_a_brand_without_a_salt_accepts_no_push(world: World) -> None:
     admin = await _token(world, "admin")
     async with serving(world) as c:
         call = caller(c)
-        new = {"carrier": "shunfeng", "tracking_no": "SF1001", "origin": "深圳"}
-        await call("POST", "/waybills", admin, new)
+        new = {
+            "carrier": "shunfeng",
+            "tracking_no": "SF1001",
+            "origin": "深圳",
+            "destination": "广州",
+        }
+        assert (await call("POST", "/waybills", admin, new))[0] == 201
         before = await counts(world)
         status, answer = await call("POST", f"/push/kuaidi100/{world.shop.brand.slug}", FORM,
                                     data=form(param([PICKED]), salt=""))  # fmt: skip

@@ -8,9 +8,11 @@ import datetime as dt
 
 import pytest
 
+from tests.logistics.conftest import World
 from veriseal_logistics import pollers
 from veriseal_logistics.intake_errors import PollFailed
 from veriseal_logistics.statuses import Status
+from veriseal_logistics.waybills import NewWaybill
 
 from .kuaidi100_standin import CUSTOMER, KEY, serving
 
@@ -71,3 +73,40 @@ def test_configuration_builds_the_pollers() -> None:
     assert pollers.interval_minutes({}) == 30
     assert pollers.interval_minutes({"poll_minutes": 45}) == 45
     assert pollers.interval_minutes({"poll_minutes": "x"}) == 30
+
+
+async def test_the_periodic_poll_over_the_service(world: World) -> None:
+    """Due waybills are asked once per interval (never below 快递100's 30 minutes), their
+    events stored once (source ``poll``), a carrier that is down not hammered, on both
+    backends."""
+    admin = world.shop.people["admin"]
+    brand = world.shop.brand
+    known = await world.lg.waybills.create(admin, brand, NewWaybill("shunfeng", "SF2001", "深圳",
+                                                                    "广州"))  # fmt: skip
+    await world.lg.waybills.create(admin, brand, NewWaybill("shunfeng", "SF2002", "深圳", "上海"))
+    async with serving() as standin:
+        standin.tracks[("shunfeng", "SF2001")] = ROWS
+        got = pollers.configured({"kuaidi100_customer": CUSTOMER, "kuaidi100_key": KEY,
+                                  "kuaidi100_url": standin.url})  # fmt: skip
+        now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+
+        async def poll(minutes_later: float, every: int = 5) -> pollers.Polled:
+            at = now + dt.timedelta(minutes=minutes_later)
+            return await pollers.poll_due(world.lg, got, at, minutes=every)
+
+        assert await poll(0) == pollers.Polled(asked=2, added=2)
+        timeline = await world.lg.waybills.timeline(admin, known.id)
+        assert [(c.status, c.source) for c in timeline] == [
+            (Status.PICKED_UP, "poll"), (Status.AT_DESTINATION_CITY, "poll")]  # fmt: skip
+        assert await poll(29) == pollers.Polled()  # 5 minutes asked for, 30 kept
+        assert await poll(31) == pollers.Polled(asked=2)  # nothing new
+        standin.down = True
+        assert await poll(62) == pollers.Polled(asked=2, failed=2)
+        assert await poll(63) == pollers.Polled()  # not hammered
+        assert len(standin.queries) == 4
+    # no poller for a carrier: looked at again a day later
+    only_ems = pollers.Pollers({"ems": pollers.Kuaidi100Poller("c", "k", "http://127.0.0.1:9")})
+    at = now + dt.timedelta(minutes=100)
+    assert await pollers.poll_due(world.lg, only_ems, at, minutes=30) == pollers.Polled(
+        unserved=2)  # fmt: skip
+    assert await world.lg.waybills.due_for_poll(at + dt.timedelta(hours=23)) == []
