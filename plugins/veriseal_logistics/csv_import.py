@@ -63,6 +63,15 @@ class EventRow:
 def read_csv(text: str) -> list[EventRow]:
     """Every row of the file; :class:`CsvEventsInvalid` (``details.rows``: line and
     reason of each bad row) or ``csv_invalid`` (the header) if any is wrong."""
+    rows, errors = read_rows(text)
+    if errors:
+        raise rows_invalid(errors)
+    return rows
+
+
+def read_rows(text: str) -> tuple[list[EventRow], list[RowError]]:
+    """The good rows and the bad rows' errors (the header's problems raise
+    ``csv_invalid``; an empty file too)."""
     if unstorable(text):
         reason = "a NUL or invalid character"
         raise CsvEventsInvalid(f"the file holds {reason}", rows=[{"line": 0, "reason": reason}])
@@ -72,11 +81,9 @@ def read_csv(text: str) -> list[EventRow]:
     )  # fmt: skip
     if len(rows) > MAX_ROWS:
         errors.append(RowError(rows[MAX_ROWS][0], f"more than {MAX_ROWS} rows"))
-    if errors:
-        raise rows_invalid(errors)
-    if not rows:
+    if not rows and not errors:
         raise CsvInvalid("the file has no rows")
-    return [r for _, r in rows]
+    return [r for _, r in rows], errors
 
 
 def rows_invalid(errors: Sequence[RowError]) -> CsvEventsInvalid:
@@ -175,11 +182,10 @@ async def import_csv(lx: Any, who: Principal, brand: Brand, text: str) -> Import
     from veriseal_logistics.permissions import LOGISTICS_MANAGE  # noqa: PLC0415
 
     require_permission(who, LOGISTICS_MANAGE, brand_id=brand.id)
-    rows = read_csv(text)
+    rows, errors = read_rows(text)  # every problem of the file is reported at once
     groups: dict[tuple[str, str], list[EventRow]] = {}
     for r in rows:
         groups.setdefault((r.carrier, r.tracking_no), []).append(r)
-    errors: list[RowError] = []
     for (carrier, number), members in groups.items():
         waybill = await lx.waybills.find(brand.id, carrier, number)
         if waybill is None:
