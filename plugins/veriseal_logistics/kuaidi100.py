@@ -82,8 +82,10 @@ def success() -> dict[str, Any]:
 
 
 def failure(status: int, code: str, message: str) -> dict[str, Any]:
-    """A refusal in 快递100's shape (it retries later), with our stable ``code``."""
-    return {"result": False, "returnCode": str(status), "message": message, "code": code}
+    """A refusal in 快递100's shape (it retries later), with our stable ``code``, and our
+    API's ``error`` object too (快递100 ignores it; every API client reads errors alike)."""
+    return {"result": False, "returnCode": str(status), "message": message, "code": code,
+            "error": {"code": code, "message": message}}  # fmt: skip
 
 
 # -- signature -------------------------------------------------------------------------

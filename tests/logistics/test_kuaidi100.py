@@ -145,6 +145,7 @@ def test_answers_are_in_kuaidi100s_shape() -> None:
     assert kuaidi100.success() == {"result": True, "returnCode": "200", "message": "成功"}
     no = kuaidi100.failure(403, "logistics_signature_invalid", "bad")
     assert no["result"] is False and no["returnCode"] == "403"
+    assert no["code"] == no["error"]["code"] == "logistics_signature_invalid"
 
 
 _scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30))
