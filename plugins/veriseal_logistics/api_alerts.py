@@ -24,7 +24,7 @@ class LogisticsAlertClose(Model, kw_only=True):
     note: Note = ""
 
 
-async def listing(call: Call, query: LogisticsAlertQuery) -> Schema:
+async def list_logistics_alerts(call: Call, query: LogisticsAlertQuery) -> Schema:
     who, brand, lx = await brand_context(call, query.brand)
     status = None if query.status == "all" else query.status
     found = await lx.alerts.listing(who, brand, status=status, kind=query.kind,
@@ -32,14 +32,16 @@ async def listing(call: Call, query: LogisticsAlertQuery) -> Schema:
     return page_records("alerts", found, query)
 
 
-async def close(call: Call, path: LogisticsAlertPath, body: LogisticsAlertClose) -> Schema:
+async def close_logistics_alert(
+    call: Call, path: LogisticsAlertPath, body: LogisticsAlertClose
+) -> Schema:
     closed = await services(call).alerts.close(call.who, path.id, body.note)
     return closed.to_dict()
 
 
 ENDPOINTS = [
-    Endpoint("GET", f"{BASE}/alerts", listing, LOGISTICS_VIEW,
+    Endpoint("GET", f"{BASE}/alerts", list_logistics_alerts, LOGISTICS_VIEW,
              "Logistics alerts (status open|closed|all, kind), a page at a time", tag=TAG),
-    Endpoint("POST", f"{BASE}/alerts/{{id}}/close", close, LOGISTICS_MANAGE,
+    Endpoint("POST", f"{BASE}/alerts/{{id}}/close", close_logistics_alert, LOGISTICS_MANAGE,
              "Close an alert with a note", tag=TAG),
 ]  # fmt: skip

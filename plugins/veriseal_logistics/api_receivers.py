@@ -94,7 +94,7 @@ async def _push(call: Call, slug: str) -> Schema:
 
 
 # -- the signed webhook ---------------------------------------------------------------------
-async def push_webhook(call: Call, path: LogisticsBrandPath) -> Schema:
+async def logistics_webhook(call: Call, path: LogisticsBrandPath) -> Schema:
     try:
         body = await _read(call, webhook.MAX_BODY)
     except InvalidInput as exc:
@@ -108,7 +108,7 @@ async def push_webhook(call: Call, path: LogisticsBrandPath) -> Schema:
 
 
 # -- CSV import -----------------------------------------------------------------------------
-async def import_events(call: Call, query: LogisticsBrandQuery) -> Schema:
+async def import_logistics_events(call: Call, query: LogisticsBrandQuery) -> Schema:
     who, brand, lx = await context(call, query.brand)
     raw = await _read(call, MAX_BYTES)
     try:
@@ -123,9 +123,9 @@ ENDPOINTS = [
              "快递100's subscription push (form: param, sign = MD5(param + salt)); answers"
              " in 快递100's format", tag=TAG, response=_RESULT,
              raw_body="application/x-www-form-urlencoded"),
-    Endpoint("POST", f"{BASE}/webhook/{{brand}}", push_webhook, Gate.PUBLIC,
+    Endpoint("POST", f"{BASE}/webhook/{{brand}}", logistics_webhook, Gate.PUBLIC,
              "Carrier events as signed JSON (X-Veriseal-Signature: t=..,v1=HMAC-SHA256)",
              tag=TAG, response=_INGESTED, raw_body="application/json"),
-    Endpoint("POST", f"{BASE}/events/import", import_events, LOGISTICS_MANAGE,
+    Endpoint("POST", f"{BASE}/events/import", import_logistics_events, LOGISTICS_MANAGE,
              "Import carrier events from CSV (all or nothing)", tag=TAG, raw_body="text/csv"),
 ]  # fmt: skip

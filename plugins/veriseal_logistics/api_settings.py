@@ -58,13 +58,15 @@ async def _shown(lx: Logistics, brand: Brand, rules: Rules | None = None) -> Sch
     }  # fmt: skip
 
 
-async def show(call: Call, query: LogisticsBrandQuery) -> Schema:
+async def show_logistics_settings(call: Call, query: LogisticsBrandQuery) -> Schema:
     who, brand, lx = await context(call, query.brand)
     require_permission(who, LOGISTICS_CONFIGURE, brand_id=brand.id)
     return await _shown(lx, brand)
 
 
-async def set_rules(call: Call, query: LogisticsBrandQuery, body: LogisticsRulesBody) -> Schema:
+async def set_logistics_rules(
+    call: Call, query: LogisticsBrandQuery, body: LogisticsRulesBody
+) -> Schema:
     who, brand, lx = await context(call, query.brand)
     changes = body.changes()
     if not changes:
@@ -72,7 +74,7 @@ async def set_rules(call: Call, query: LogisticsBrandQuery, body: LogisticsRules
     return await _shown(lx, brand, await lx.settings.set_rules(who, brand, changes))
 
 
-async def set_secrets(call: Call, query: LogisticsBrandQuery,
+async def set_logistics_secrets(call: Call, query: LogisticsBrandQuery,
                       body: LogisticsSecretsBody) -> Schema:  # fmt: skip
     who, brand, lx = await context(call, query.brand)
     given = {k: v for k in ("kuaidi100_salt", "webhook_secret")
@@ -86,11 +88,11 @@ async def set_secrets(call: Call, query: LogisticsBrandQuery,
 
 
 ENDPOINTS = [
-    Endpoint("GET", f"{BASE}/settings", show, LOGISTICS_CONFIGURE,
+    Endpoint("GET", f"{BASE}/settings", show_logistics_settings, LOGISTICS_CONFIGURE,
              "The brand's anomaly rules, whether each secret is set, the receivers' URLs",
              tag=TAG),
-    Endpoint("PUT", f"{BASE}/settings", set_rules, LOGISTICS_CONFIGURE,
+    Endpoint("PUT", f"{BASE}/settings", set_logistics_rules, LOGISTICS_CONFIGURE,
              "Change anomaly rules (fields left out stay)", tag=TAG),
-    Endpoint("PUT", f"{BASE}/settings/secrets", set_secrets, LOGISTICS_CONFIGURE,
+    Endpoint("PUT", f"{BASE}/settings/secrets", set_logistics_secrets, LOGISTICS_CONFIGURE,
              "Set the 快递100 salt and/or the webhook secret (never shown back)", tag=TAG),
 ]  # fmt: skip

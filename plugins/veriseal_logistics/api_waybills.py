@@ -80,12 +80,14 @@ def new_waybill(b: LogisticsWaybillBody) -> NewWaybill:
     )  # fmt: skip
 
 
-async def create(call: Call, query: LogisticsBrandQuery, body: LogisticsWaybillBody) -> Schema:
+async def create_waybill(
+    call: Call, query: LogisticsBrandQuery, body: LogisticsWaybillBody
+) -> Schema:
     who, brand, lx = await context(call, query.brand)
     return (await lx.waybills.create(who, brand, new_waybill(body))).to_dict()
 
 
-async def listing(call: Call, query: LogisticsWaybillQuery) -> Schema:
+async def list_waybills(call: Call, query: LogisticsWaybillQuery) -> Schema:
     who, brand, lx = await context(call, query.brand)
     status = None if query.status is None else Status(query.status)
     found = await lx.waybills.listing(who, brand, status=status, reference=query.reference,
@@ -94,11 +96,11 @@ async def listing(call: Call, query: LogisticsWaybillQuery) -> Schema:
     return page_records("waybills", found, query)
 
 
-async def show(call: Call, path: LogisticsWaybillPath) -> Schema:
+async def show_waybill(call: Call, path: LogisticsWaybillPath) -> Schema:
     return (await services(call).waybills.get(call.who, path.id)).to_dict()
 
 
-async def timeline(call: Call, path: LogisticsWaybillPath) -> Schema:
+async def waybill_timeline(call: Call, path: LogisticsWaybillPath) -> Schema:
     lx = services(call)
     waybill = await lx.waybills.get(call.who, path.id)
     points = await lx.waybills.timeline(call.who, path.id)
@@ -106,13 +108,13 @@ async def timeline(call: Call, path: LogisticsWaybillPath) -> Schema:
 
 
 ENDPOINTS = [
-    Endpoint("POST", f"{BASE}/waybills", create, LOGISTICS_MANAGE,
+    Endpoint("POST", f"{BASE}/waybills", create_waybill, LOGISTICS_MANAGE,
              "Register a waybill (the same carrier and number with the same data again"
              " returns it)", tag=TAG, status=201),
-    Endpoint("GET", f"{BASE}/waybills", listing, LOGISTICS_VIEW,
+    Endpoint("GET", f"{BASE}/waybills", list_waybills, LOGISTICS_VIEW,
              "Waybills, a page at a time (filters: status, reference, alerted)", tag=TAG),
-    Endpoint("GET", f"{BASE}/waybills/{{id}}", show, LOGISTICS_VIEW,
+    Endpoint("GET", f"{BASE}/waybills/{{id}}", show_waybill, LOGISTICS_VIEW,
              "A waybill: status, ETA, places", tag=TAG),
-    Endpoint("GET", f"{BASE}/waybills/{{id}}/timeline", timeline, LOGISTICS_VIEW,
+    Endpoint("GET", f"{BASE}/waybills/{{id}}/timeline", waybill_timeline, LOGISTICS_VIEW,
              "A waybill's carrier events in the order they happened", tag=TAG),
 ]  # fmt: skip
