@@ -11,6 +11,7 @@ a refusal has ``result`` false, ``returnCode`` the HTTP status and our ``code``)
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from aiohttp import web
@@ -30,6 +31,7 @@ from veriseal_logistics.api_common import (
 from veriseal_logistics.csv_import import MAX_BYTES, import_csv
 from veriseal_logistics.intake_errors import PushInvalid, SignatureInvalid, WebhookInvalid
 from veriseal_logistics.permissions import LOGISTICS_MANAGE
+from veriseal_logistics.pollers import interval_minutes
 from veriseal_logistics.service import Logistics, of
 
 MAX_PUSH = 2 * 1024 * 1024  # a waybill's whole history is a few kB
@@ -89,8 +91,18 @@ async def _push(call: Call, slug: str) -> Schema:
             carrier = code
             break
     # an unknown waybill: WaybillUnknown (404), nothing stored
-    await lx.waybills.ingest(brand_id, carrier, push.tracking_no, push.events, "kuaidi100")
+    done = await lx.waybills.ingest(brand_id, carrier, push.tracking_no, push.events,
+                                    "kuaidi100")  # fmt: skip
+    await _pushed(call, lx, done.waybill.id)
     return kuaidi100.success()
+
+
+async def _pushed(call: Call, lx: Logistics, waybill_id: int) -> None:
+    """A carrier that pushes needs no polling while its news flows: the waybill's next
+    poll (a paid query at 快递100) moves a poll interval on from now. Pollers stay the
+    backup for a subscription that went quiet."""
+    minutes = interval_minutes(plugin_context(call, NAME).config)
+    await lx.waybills.polled(waybill_id, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes))
 
 
 # -- the signed webhook ---------------------------------------------------------------------
@@ -104,6 +116,7 @@ async def logistics_webhook(call: Call, path: LogisticsBrandPath) -> Schema:
     delivery = webhook.read(body)
     done = await lx.waybills.ingest(brand_id, delivery.carrier, delivery.tracking_no,
                                     delivery.events, "webhook")  # fmt: skip
+    await _pushed(call, lx, done.waybill.id)
     return {"waybill_id": done.waybill.id, "added": done.added, "duplicates": done.duplicates}
 
 

@@ -121,6 +121,10 @@ async def test_the_kuaidi100_push_receiver(world: World) -> None:
         assert (status, answer) == (200, {"result": True, "returnCode": "200", "message": "成功"})
         before = await counts(world)
         assert before["logistics_events"] == 2
+        # news flows by push: no paid query for a poll interval
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=29)
+        assert await world.lg.waybills.due_for_poll(soon) == []
+        assert await world.lg.waybills.due_for_poll(soon + dt.timedelta(minutes=2)) != []
         # the same push again (快递100 resends the whole history): nothing added
         assert (await call("POST", push, FORM, data=form(param([TRANSIT, PICKED]))))[0] == 200
         assert await counts(world) == before
