@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal import PluginMigrations, hookimpl
-from veriseal.extend import Consumer, MessageTypeSpec, PeriodicTask, Permission, PluginContext
+from veriseal.extend import (
+    ConsolePage,
+    ConsoleView,
+    Consumer,
+    MessageTypeSpec,
+    PeriodicTask,
+    Permission,
+    PluginContext,
+)
 from veriseal_logistics.permissions import MESSAGE_TYPES, PERMISSIONS
 
 
@@ -72,3 +80,12 @@ def event_consumers() -> list[Consumer]:
     from veriseal_logistics.shipments import SHIPMENTS  # noqa: PLC0415
 
     return [SHIPMENTS]
+
+
+@hookimpl
+def register_console_pages() -> list[ConsolePage | ConsoleView]:
+    """``/console/logistics/...``: waybills, a waybill's timeline and map, alerts, rules
+    (console_pages.py)."""
+    from veriseal_logistics.console_pages import PAGES, VIEWS  # noqa: PLC0415
+
+    return [*PAGES, *VIEWS]

@@ -221,6 +221,16 @@ EXPECTED: dict[str, str] = {
     "GET /console/inventory/where": "stock.view",
     "GET /console/inventory/code-alerts": "stock.view",
     r"POST /console/inventory/code-alerts/{id:\d+}/close": "stock.manage",
+    # the logistics plugin (plugins/veriseal_logistics/console_pages.py)
+    "GET /console/logistics": "logistics.view",
+    "GET /console/logistics/new": "logistics.manage",
+    "POST /console/logistics/new": "logistics.manage",
+    r"GET /console/logistics/waybills/{id:\d+}": "logistics.view",
+    "GET /console/logistics/alerts": "logistics.view",
+    r"POST /console/logistics/alerts/{id:\d+}/close": "logistics.manage",
+    "GET /console/logistics/settings": "logistics.configure",
+    "POST /console/logistics/settings": "logistics.configure",
+    "POST /console/logistics/settings/secrets": "logistics.configure",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

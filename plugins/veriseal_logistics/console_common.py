@@ -1,0 +1,80 @@
+"""What the logistics console pages share: the caller, its brand and the plugin's
+services; a refusal's message; bounded form fields; the open alerts of a brand by
+waybill; the labels templates need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from veriseal import Brand, InvalidInput, Principal, VerisealError
+from veriseal.extend import PluginContext
+from veriseal_logistics.console_format import KIND_LABELS, SOURCE_LABELS
+from veriseal_logistics.models import Alert
+from veriseal_logistics.service import Logistics, of
+from veriseal_logistics.statuses import LABELS
+
+if TYPE_CHECKING:
+    from veriseal.extend import ConsoleCall
+
+PLUGIN = "logistics"
+BASE = "/console/logistics"
+#: open alerts read per call of the service while grouping them by waybill, and the
+#: most read in all (a brand with more open alerts than this sees the newest)
+ALERT_PAGE = 200
+ALERTS_MAX = 2000
+
+
+async def context(call: ConsoleCall) -> tuple[Principal, Brand, PluginContext, Logistics]:
+    """The signed-in caller, its brand (a platform admin names it with ``?brand=``),
+    the plugin's context and services."""
+    who = call.principal
+    assert who is not None  # every view here needs a sign-in
+    ctx = call.plugin(PLUGIN)
+    if who.brand_id is not None:
+        return who, await ctx.brand_by_id(who.brand_id), ctx, of(ctx)
+    slug = call.query.get("brand") or None
+    if slug is None and call.request.method == "POST":
+        value = (await call.form()).get("brand")
+        slug = value if isinstance(value, str) and value else None
+    return who, await ctx.brand(slug), ctx, of(ctx)
+
+
+def message(call: ConsoleCall, exc: VerisealError) -> str:
+    """A refusal as the reader sees it: its message and its stable code."""
+    return f"{call.t('Refused', '未能完成')}: {exc.message} [{exc.code}]"
+
+
+def field(form: Any, name: str, limit: int) -> str:
+    """A posted (or queried) text field, stripped; ``invalid_input`` when longer than
+    ``limit`` or holding a NUL."""
+    value = form.get(name, "")
+    text = value if isinstance(value, str) else ""
+    if len(text) > limit or "\x00" in text:
+        raise InvalidInput(f"{name}: at most {limit} characters, no NUL")
+    return text.strip()
+
+
+async def open_alerts(lg: Logistics, who: Principal, brand: Brand) -> dict[int, list[Alert]]:
+    """The brand's open alerts in the caller's scope (the service scopes them), by
+    waybill id, newest first, at most :data:`ALERTS_MAX`."""
+    out: dict[int, list[Alert]] = {}
+    seen: set[int] = set()
+    after: int | None = None
+    for _ in range(ALERTS_MAX // ALERT_PAGE):
+        page = await lg.alerts.listing(who, brand, status="open", limit=ALERT_PAGE, after=after)
+        fresh = [a for a in page if a.id not in seen]
+        for a in fresh:
+            seen.add(a.id)
+            out.setdefault(a.waybill_id, []).append(a)
+        # a dealer's listing is one page whatever ``after`` says: no new alert, the end
+        if len(page) < ALERT_PAGE or not fresh:
+            break
+        after = page[-1].id
+    return out
+
+
+def labels() -> dict[str, Any]:
+    """What templates need to name statuses, alert kinds and sources in both languages
+    (``t(*statuses[s])``)."""
+    return {"statuses": {s.value: pair for s, pair in LABELS.items()},
+            "kinds": KIND_LABELS, "sources": SOURCE_LABELS}  # fmt: skip
