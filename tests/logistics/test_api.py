@@ -185,6 +185,15 @@ async def test_the_kuaidi100_push_receiver(world: World) -> None:
         assert status == 200
         status, w = await call("GET", f"/waybills/{wid}", admin)
         assert (w["status"], w["delivered_at"]) == ("delivered", "2026-12-03T02:00:00+00:00")
+        # 快递100 corrected the carrier code: the push finds the waybill by the one we sent
+        other = {"carrier": "shunfeng", "tracking_no": "SF1003", "origin": "深圳",
+                 "destination": "广州"}  # fmt: skip
+        status, w3 = await call("POST", "/waybills", admin, other)
+        corrected = param([PICKED], com="yuantong", nu="SF1003", autoCheck="1",
+                          comOld="shunfeng", comNew="yuantong")  # fmt: skip
+        assert (await call("POST", push, FORM, data=form(corrected)))[0] == 200
+        status, tl = await call("GET", f"/waybills/{w3['id']}/timeline", admin)
+        assert [x["status"] for x in tl["checkpoints"]] == ["picked_up"]
 
 
 async def test_a_brand_without_a_salt_accepts_no_push(world: World) -> None:
