@@ -149,25 +149,24 @@ class AlertService:
     # -- people ----------------------------------------------------------------------------
     async def listing(
         self, principal: Principal, brand: Brand, *, status: str | None = "open",
-        kind: str | None = None, waybill_id: int | None = None, limit: int = 50,
-        after: int | None = None,
+        kind: str | None = None, waybill_id: int | None = None,
+        waybill_ids: Sequence[int] | None = None, limit: int = 50, after: int | None = None,
     ) -> list[Alert]:  # fmt: skip
-        """The brand's alerts (brand staff), or those of a waybill in ``principal``'s
-        scope (dealers: theirs only)."""
+        """The brand's alerts in ``principal``'s scope (a dealer: those of waybills
+        shipped from or to its subtree), newest first; ``waybill_id`` (checked) or
+        ``waybill_ids`` narrow them; ``after``: the last id of the previous page."""
         self.ctx.require(principal, LOGISTICS_VIEW, brand_id=brand.id)
         if waybill_id is not None:
             await self.waybills.get(principal, waybill_id)
-        elif principal.role in (Role.DISTRIBUTOR, Role.RETAILER):
-            mine = await self.waybills.listing(principal, brand, alerted=True, limit=500)
-            found: list[Alert] = []
-            for w in mine:
-                found += await self.listing(principal, brand, status=status, kind=kind,
-                                            waybill_id=w.id, limit=limit)  # fmt: skip
-            return sorted(found, key=lambda a: -a.id)[:limit]
+            waybill_ids = [waybill_id]
+        where, args = await self.waybills.scope_sql(principal)
         async with self.ctx.db.read() as tx:
-            return await store.alerts(tx, brand.id, status=status, kind=kind,
-                                      waybill_id=waybill_id, limit=max(1, min(limit, 500)),
-                                      after=after)  # fmt: skip
+            return await store.alerts(
+                tx, brand.id, status=status, kind=kind,
+                waybill_ids=None if waybill_ids is None else list(waybill_ids)[:1000],
+                scope=(where, args) if where else None, limit=max(1, min(limit, 500)),
+                after=after,
+            )  # fmt: skip
 
     async def close(self, principal: Principal, alert_id: int, note: str = "") -> Alert:
         """Close an open alert (``logistics.manage`` on its waybill); it never reopens."""

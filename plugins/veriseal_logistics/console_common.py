@@ -4,12 +4,13 @@ waybill; the labels templates need."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from veriseal import Brand, InvalidInput, Principal, VerisealError
 from veriseal.extend import PluginContext
 from veriseal_logistics.console_format import KIND_LABELS, SOURCE_LABELS
-from veriseal_logistics.models import Alert
+from veriseal_logistics.models import Alert, AlertKind, Waybill
 from veriseal_logistics.service import Logistics, of
 from veriseal_logistics.statuses import LABELS
 
@@ -21,7 +22,6 @@ BASE = "/console/logistics"
 #: open alerts read per call of the service while grouping them by waybill, and the
 #: most read in all (a brand with more open alerts than this sees the newest)
 ALERT_PAGE = 200
-ALERTS_MAX = 2000
 
 
 async def context(call: ConsoleCall) -> tuple[Principal, Brand, PluginContext, Logistics]:
@@ -54,22 +54,19 @@ def field(form: Any, name: str, limit: int) -> str:
     return text.strip()
 
 
-async def open_alerts(lg: Logistics, who: Principal, brand: Brand) -> dict[int, list[Alert]]:
-    """The brand's open alerts in the caller's scope (the service scopes them), by
-    waybill id, newest first, at most :data:`ALERTS_MAX`."""
+async def open_alerts(
+    lg: Logistics, who: Principal, brand: Brand, waybills: Sequence[Waybill]
+) -> dict[int, list[Alert]]:
+    """The open alerts of ``waybills`` (those a page shows), by waybill id, newest
+    first: one narrow query per :data:`ALERT_PAGE` waybills (at most one open alert
+    per kind and waybill, so a page of ids fits a page of alerts)."""
     out: dict[int, list[Alert]] = {}
-    seen: set[int] = set()
-    after: int | None = None
-    for _ in range(ALERTS_MAX // ALERT_PAGE):
-        page = await lg.alerts.listing(who, brand, status="open", limit=ALERT_PAGE, after=after)
-        fresh = [a for a in page if a.id not in seen]
-        for a in fresh:
-            seen.add(a.id)
+    ids = [w.id for w in waybills]
+    for start in range(0, len(ids), ALERT_PAGE // len(AlertKind.ALL)):
+        chunk = ids[start : start + ALERT_PAGE // len(AlertKind.ALL)]
+        for a in await lg.alerts.listing(who, brand, status="open", waybill_ids=chunk,
+                                         limit=ALERT_PAGE):  # fmt: skip
             out.setdefault(a.waybill_id, []).append(a)
-        # a dealer's listing is one page whatever ``after`` says: no new alert, the end
-        if len(page) < ALERT_PAGE or not fresh:
-            break
-        after = page[-1].id
     return out
 
 

@@ -97,7 +97,6 @@ async def list_page(call: ConsoleCall) -> Page | web.StreamResponse:
     who, brand, ctx, lg = await context(call)
     status, alerted, reference = _filters(call)
     query: dict[str, Any] = {"status": status, "alerted": alerted, "reference": reference or None}
-    by_waybill = await open_alerts(lg, who, brand)
     today = dt.datetime.now(call.tz).date()
     if export_format(call) is not None:
         every: list[Waybill] = []
@@ -107,12 +106,14 @@ async def list_page(call: ConsoleCall) -> Page | web.StreamResponse:
             every += page
             if len(page) < EXPORT_PAGE:
                 break
+        by_waybill = await open_alerts(lg, who, brand, every)
         rows = [_row(call, w, by_waybill.get(w.id, []), today) for w in every]
         columns = [Column(k, en, zh) for k, en, zh in _COLUMNS]
         return await export_response(call, "waybills", columns, rows)
     limit = page_size(call)
     found = await lg.waybills.listing(who, brand, **query, limit=limit,
                                       after=call.query_int("cursor"))  # fmt: skip
+    by_waybill = await open_alerts(lg, who, brand, found)
     return Page(_T + "waybills.html", {
         "brand": brand, "rows": [_row(call, w, by_waybill.get(w.id, []), today) for w in found],
         "next_cursor": found[-1].id if len(found) == limit else None,

@@ -45,8 +45,11 @@ class HistoryCache:
                 " WHERE carrier = ? ORDER BY id DESC LIMIT ?",
                 carrier, PER_CARRIER,
             )  # fmt: skip
-        found = [Sample(str(r["carrier"]), str(r["lane"]), Status(r["status"]), _measure(r["measure"]),
-                        float(r["hours"]), int(r["seq"])) for r in rows]  # fmt: skip
+        found = [
+            Sample(str(r["carrier"]), str(r["lane"]), Status(r["status"]),
+                   _measure(r["measure"]), float(r["hours"]), int(r["seq"]))
+            for r in rows
+        ]  # fmt: skip
         self._by_carrier[carrier] = (now, found)
         return found
 

@@ -302,19 +302,31 @@ async def alert(tx: Tx, alert_id: int) -> Alert | None:
 
 
 async def alerts(
-    tx: Tx, brand_id: int, *, status: str | None, kind: str | None, waybill_id: int | None,
-    limit: int, after: int | None,
+    tx: Tx, brand_id: int, *, status: str | None, kind: str | None,
+    waybill_ids: Sequence[int] | None, scope: tuple[str, Sequence[Any]] | None, limit: int,
+    after: int | None,
 ) -> list[Alert]:  # fmt: skip
-    sql = f"SELECT {_ALERT} FROM logistics_alerts WHERE brand_id = ?"
+    """The brand's alerts, newest first; ``waybill_ids`` limits them to those waybills,
+    ``scope`` to waybills matching an SQL condition on ``logistics_waybills`` (a
+    dealer's reach) with its arguments; ``after``: the last id of the previous page."""
+    cols = ", ".join(f"a.{c.strip()}" for c in _ALERT.split(","))
+    sql = f"SELECT {cols} FROM logistics_alerts a WHERE a.brand_id = ?"
     params: list[Any] = [brand_id]
-    for column, value in (("status", status), ("kind", kind), ("waybill_id", waybill_id)):
+    for column, value in (("status", status), ("kind", kind)):
         if value is not None:
-            sql += f" AND {column} = ?"
+            sql += f" AND a.{column} = ?"
             params.append(value)
+    if waybill_ids is not None:
+        sql += " AND a.waybill_id IN (" + ", ".join("?" * len(waybill_ids) or "NULL") + ")"
+        params += list(waybill_ids)
+    if scope is not None:
+        sql += (" AND a.waybill_id IN (SELECT id FROM logistics_waybills WHERE brand_id = ?"
+                f" AND ({scope[0]}))")  # fmt: skip
+        params += [brand_id, *scope[1]]
     if after is not None:
-        sql += " AND id < ?"
+        sql += " AND a.id < ?"
         params.append(after)
-    sql += " ORDER BY id DESC LIMIT ?"
+    sql += " ORDER BY a.id DESC LIMIT ?"
     params.append(limit)
     return [alert_of(tx, r) for r in await tx.fetch(sql, *params)]
 

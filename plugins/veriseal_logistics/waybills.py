@@ -35,7 +35,7 @@ from veriseal_logistics.dealers import DEALER
 from veriseal_logistics.errors import WaybillExists, WaybillInvalid, WaybillUnknown
 from veriseal_logistics.eta import estimate
 from veriseal_logistics.history import MemoryHistory, samples_of
-from veriseal_logistics.models import Checkpoint, EventIn, Place, Rules, Waybill
+from veriseal_logistics.models import Checkpoint, EventIn, Place, Waybill
 from veriseal_logistics.permissions import LOGISTICS_MANAGE, LOGISTICS_UPDATE, LOGISTICS_VIEW
 from veriseal_logistics.places import resolve_place
 from veriseal_logistics.route import Route
@@ -143,7 +143,9 @@ class WaybillService:
                 return
         raise Forbidden("this waybill is not your organisation's")
 
-    async def _scope_sql(self, principal: Principal) -> tuple[str, list[int]]:
+    async def scope_sql(self, principal: Principal) -> tuple[str, list[int]]:
+        """An SQL condition on ``logistics_waybills`` for ``principal``'s reach (empty
+        for brand staff) and its arguments."""
         if principal.role not in _DEALERS or principal.org is None:
             return "", []
         ids = [o.id for o in await self.ctx.org_tree(principal, principal.org.id)] or [-1]
@@ -166,7 +168,8 @@ class WaybillService:
                 raise WaybillExists(f"{carrier} {number} is already a waybill",
                                     waybill=found.id)  # fmt: skip
             route = Route.plan(draft.origin, draft.destination, draft.waypoints)
-            draft = replace(draft, eta=estimate(draft, [], history, route, draft.created_at))  # fmt: skip
+            eta = estimate(draft, [], history, route, draft.created_at)
+            draft = replace(draft, eta=eta)
             waybill_id = await store.insert_waybill(tx, draft)
         return replace(draft, id=waybill_id)
 
@@ -185,10 +188,8 @@ class WaybillService:
         for org_id in (from_org, to_org):
             if org_id is not None and (await self.ctx.org(org_id)).brand_id != brand.id:
                 raise WaybillInvalid("the shipper or receiver is not the brand's", field="to_org")
-        if principal.role in _DEALERS:  # a dealer registers what it ships itself
-            own = principal.org
-            if own is None or from_org is None or not own.contains(await self.ctx.org(from_org)):
-                raise Forbidden("a dealer registers waybills of its own shipments")
+        if principal.role in _DEALERS:
+            await self._dealer_may_ship(principal, from_org, to_org)
         if len(new.waypoints) > 10 or len(reference) > 64:
             raise WaybillInvalid("at most 10 waypoints and a reference of 64 characters")
         origin = resolve_place(new.origin)
@@ -205,6 +206,19 @@ class WaybillService:
             last_event_at=None, picked_up_at=None, delivered_at=None, delivered_place=None,
             eta=None, created_at=at, created_by=_actor(principal),
         )  # fmt: skip
+
+    async def _dealer_may_ship(
+        self, principal: Principal, from_org: int | None, to_org: int | None
+    ) -> None:
+        """A dealer registers waybills of its own shipments (from its subtree), to its
+        own line: down its subtree or back up to its suppliers."""
+        own = principal.org
+        if own is None or from_org is None or not own.contains(await self.ctx.org(from_org)):
+            raise Forbidden("a dealer registers waybills of its own shipments")
+        if to_org is not None:
+            to = await self.ctx.org(to_org)
+            if not (own.contains(to) or to.contains(own)):
+                raise Forbidden("a dealer ships within its own line")
 
     async def _shipment(self, brand: Brand, new: NewWaybill) -> Shipment | None:
         """The shipment named by ``movement_id``, or the one shipment of the order named
@@ -266,7 +280,7 @@ class WaybillService:
     ) -> list[Waybill]:  # fmt: skip
         """The brand's waybills in ``principal``'s scope, newest first."""
         self.ctx.require(principal, LOGISTICS_VIEW, brand_id=brand.id)
-        scope, args = await self._scope_sql(principal)
+        scope, args = await self.scope_sql(principal)
         parts = [f"({scope})"] if scope else []
         if status is not None:
             parts.append("status = ?")
@@ -309,7 +323,7 @@ class WaybillService:
             added = await store.insert_events(tx, w.id, events, source, at)
             after = locked
             if added:
-                after = await self._recompute(tx, locked, (rules, history), at)
+                after = await self._recompute(tx, locked, history, at)
         if added and after.status != locked.status and after.status in _TELL and receivers:
             en, zh = LABELS[after.status]
             await self.ctx.notify(
@@ -321,9 +335,10 @@ class WaybillService:
         return Ingested(after, added, len(events) - added)
 
     async def _recompute(
-        self, tx: Tx, w: Waybill, known: tuple[Rules, MemoryHistory], at: dt.datetime
+        self, tx: Tx, w: Waybill, history: MemoryHistory, at: dt.datetime
     ) -> Waybill:
-        rules, history = known
+        """Progress, history samples and ETA from the whole timeline, stored; a status
+        change published (in ``tx``, under the waybill's row lock)."""
         timeline = await store.timeline(tx, w.id)
         after = progress(w, timeline)
         route = Route.plan(after.origin, after.destination, after.waypoints)

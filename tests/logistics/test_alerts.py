@@ -97,3 +97,28 @@ async def test_silent_waybills_expire(world: World) -> None:
     assert checked.expired == [wb.id]
     assert (await world.lg.waybills.load(wb.id)).status is Status.EXPIRED
     assert (await world.lg.alerts.check(now=at(24 * 32))).expired == []
+
+
+async def test_a_dealer_sees_its_own_alerts_open_and_closed_page_by_page(world: World) -> None:
+    s = world.shop
+    mine = [await shipped(world, f"SF31000000{n:02d}") for n in range(3)]
+    other = await shipped(world, "SF3200000000", to_org=s.orgs["ZJ01"], destination="杭州")
+    for wb in [*mine, other]:  # each silent after pick-up, then late
+        await push(world, wb, [event(0, Status.PICKED_UP, "shenzhen")])
+    opened = (await world.lg.alerts.check(now=at(90))).opened
+    assert len(opened) == 8  # stalled and late, four waybills
+    first = next(a for a in opened if a.waybill_id == mine[0].id)
+    await world.lg.alerts.close(s.people["admin"], first.id, "called the carrier")
+    seen: list[int] = []
+    after = None
+    while True:  # the retailer pages through every alert of its waybills, closed too
+        page = await world.lg.alerts.listing(s.people["shop"], s.brand, status=None, limit=2,
+                                             after=after)  # fmt: skip
+        seen += [a.id for a in page]
+        if len(page) < 2:
+            break
+        after = page[-1].id
+    assert len(seen) == len(set(seen)) == 6
+    theirs = {a.id for a in opened if a.waybill_id == other.id}
+    assert not theirs & set(seen)
+    assert first.id in seen

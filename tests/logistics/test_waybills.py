@@ -165,3 +165,14 @@ async def test_eta_learns_from_history(world: World) -> None:
     assert eta is not None and eta.basis == "history"
     assert eta.p50 == at(40)  # the four earlier trips took 40 h from pick-up
     assert dataclasses.asdict(got.waybill)["carrier"] == "shunfeng" and CITY
+
+
+async def test_a_dealer_ships_within_its_own_line(world: World) -> None:
+    s = world.shop
+    with pytest.raises(Forbidden):  # GD01 registering a parcel to Zhejiang's dealer
+        await world.lg.waybills.create(s.people["gd"], s.brand,
+                                       new("YT0000000009", to_org=s.orgs["ZJ01"]))  # fmt: skip
+    with pytest.raises(Forbidden):  # nor from another dealer's premises
+        await world.lg.waybills.create(s.people["gd"], s.brand,
+                                       new("YT0000000008", from_org=s.orgs["ZJ01"]))  # fmt: skip
+    assert await count(world, "logistics_waybills") == 0
