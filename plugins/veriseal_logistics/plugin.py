@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from veriseal import Brand, PluginMigrations, hookimpl
 from veriseal.extend import (
     ConsolePage,
@@ -39,10 +41,37 @@ async def _check(ctx: PluginContext) -> None:
     await of(ctx).alerts.check()
 
 
+async def _poll(ctx: PluginContext) -> None:
+    from veriseal_logistics.pollers import run  # noqa: PLC0415
+
+    await run(ctx)
+
+
 @hookimpl
 def periodic_tasks() -> list[PeriodicTask]:
-    """``logistics.check`` every 5 minutes: the anomaly rules over waybills in flight."""
-    return [PeriodicTask("logistics.check", 300, _check)]
+    """``logistics.check`` every 5 minutes: the anomaly rules over waybills in flight;
+    ``logistics.poll`` every minute: carriers asked about the waybills that are due (each
+    at most every ``[plugins.logistics] poll_minutes``; nothing without a poller)."""
+    return [PeriodicTask("logistics.check", 300, _check),
+            PeriodicTask("logistics.poll", 60, _poll)]  # fmt: skip
+
+
+@hookimpl
+def register_routes(app: Any, ctx: PluginContext) -> None:
+    """``/api/v1/logistics/...``, served like the core's (access, typed input, OpenAPI)."""
+    from veriseal.extend import mount_plugin  # noqa: PLC0415 (aiohttp: server only)
+    from veriseal_logistics.routes import ROUTES  # noqa: PLC0415
+
+    mount_plugin(app, ctx, ROUTES)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """``veriseal waybills ...`` and ``veriseal logistics ...``."""
+    from veriseal_logistics.commands import groups  # noqa: PLC0415 (click: CLI only)
+
+    for group in groups():
+        cli.add_command(group)
 
 
 @hookimpl

@@ -238,6 +238,20 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/commerce/returns/{return_no}/refund": "orders.review",
     "POST /api/v1/commerce/returns/{return_no}/exchange": "orders.review",
     "POST /api/v1/commerce/returns/{return_no}/settle": "orders.review",
+    # logistics plugin (plugins/veriseal_logistics/api_*.py); the receivers are public,
+    # authenticated by the carrier's signature (the brand's salt / webhook secret)
+    "POST /api/v1/logistics/push/kuaidi100/{brand}": PUBLIC,
+    "POST /api/v1/logistics/webhook/{brand}": PUBLIC,
+    "POST /api/v1/logistics/events/import": "logistics.manage",
+    "POST /api/v1/logistics/waybills": "logistics.manage",
+    "GET /api/v1/logistics/waybills": "logistics.view",
+    "GET /api/v1/logistics/waybills/{id}": "logistics.view",
+    "GET /api/v1/logistics/waybills/{id}/timeline": "logistics.view",
+    "GET /api/v1/logistics/alerts": "logistics.view",
+    "POST /api/v1/logistics/alerts/{id}/close": "logistics.manage",
+    "GET /api/v1/logistics/settings": "logistics.configure",
+    "PUT /api/v1/logistics/settings": "logistics.configure",
+    "PUT /api/v1/logistics/settings/secrets": "logistics.configure",
 }
 
 
