@@ -25,8 +25,8 @@ async def _on_inspected(ctx: Any, batch: Batch, tx: Tx) -> None:
     for event in batch:
         payload = event.payload or {}
         reference = str(payload.get("reference") or "")
-        if not reference.startswith("RT"):
-            continue  # not a return's receipt
+        if not reference:
+            continue  # an ordinary receipt (a reference no return knows is passed over)
         for d in payload.get("decisions") or []:
             accepted, rejected = _ranges(d.get("accepted_units")), _ranges(d.get("rejected_units"))
             if accepted or rejected:

@@ -403,23 +403,31 @@ class OrderService:
                                 "from": order.status, "to": to})  # fmt: skip
 
     async def recipients_of(self, order: Order) -> list[int]:
-        """The dealer organisation's users and the brand's reviewers, remembered for
-        :data:`RECIPIENTS_TTL` seconds: the payment listener runs inside payments' write
-        transaction, where a lookup would need a second pooled connection (ten
+        """The order's notice recipients (see :meth:`recipients`)."""
+        return await self.recipients(order.org_id, order.brand_id)
+
+    async def recipients(self, org_id: int, brand_id: int) -> list[int]:
+        """The dealer organisation's users and the brand's reviewers (admins), remembered
+        for :data:`RECIPIENTS_TTL` seconds: the payment listener runs inside payments'
+        write transaction, where a lookup would need a second pooled connection (ten
         concurrent refunds on a pool of ten would wait on each other), so payments
-        :meth:`warm` it before their transaction opens."""
-        key = (order.org_id, order.brand_id)
+        :meth:`warm` it before their transaction opens. Returns share it."""
+        key = (org_id, brand_id)
         now = time.monotonic()
         cached = self._recipients.get(key)
         if cached is not None and now - cached[0] < RECIPIENTS_TTL:
             return list(cached[1])
-        users = await self.ctx.users(SYSTEM_PRINCIPAL, order.org_id)
-        found = [u.id for u in users if u.org_id == order.org_id]
-        root = await self.ctx.brand_org(await self.ctx.brand_by_id(order.brand_id))
-        staff = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
-        found += [u.id for u in staff if u.org_id == root.id and u.role == Role.BRAND_ADMIN]
+        users = await self.ctx.users(SYSTEM_PRINCIPAL, org_id)
+        found = [u.id for u in users if u.org_id == org_id]
+        found += await self.reviewers(brand_id)
         self._recipients[key] = (now, found)
         return list(found)
+
+    async def reviewers(self, brand_id: int) -> list[int]:
+        """The brand's admins (its root organisation's brand_admin users)."""
+        root = await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))
+        staff = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
+        return [u.id for u in staff if u.org_id == root.id and u.role == Role.BRAND_ADMIN]
 
     async def warm(self, order_id: int) -> None:
         """Look up the order's recipients now, outside any write transaction (nothing

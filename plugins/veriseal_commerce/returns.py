@@ -361,9 +361,12 @@ class ReturnService:
     async def _returned(
         self, tx: Tx, order_id: int, found: Sequence[units_mod.Unit]
     ) -> list[Finding]:
+        """``already_returned`` findings for the units another request on the order
+        holds (one query for the order's requested units, however many are scanned)."""
+        holders = await store.holders(tx, order_id)
         out = []
         for u in found:
-            held = await store.holder_of(tx, order_id, u.batch_id, u.index)
+            held = holders.get(u.key)
             if held is not None:
                 out.append(
                     Finding(
@@ -608,16 +611,9 @@ class ReturnService:
         )
 
     async def recipients(self, org_id: int, brand_id: int) -> list[int]:
-        """The dealer organisation's users and the brand's reviewers (looked up before
-        any transaction opens)."""
-        users = await self.ctx.users(SYSTEM_PRINCIPAL, org_id)
-        found = [u.id for u in users if u.org_id == org_id]
-        return found + await self.reviewers(brand_id)
-
-    async def reviewers(self, brand_id: int) -> list[int]:
-        root = await self.ctx.brand_org(await self.ctx.brand_by_id(brand_id))
-        staff = await self.ctx.users(SYSTEM_PRINCIPAL, root.id)
-        return [u.id for u in staff if u.org_id == root.id and u.role == Role.BRAND_ADMIN]
+        """The dealer organisation's users and the brand's reviewers: the orders' own
+        recipients (looked up before any transaction opens)."""
+        return await self.orders.recipients(org_id, brand_id)
 
     async def alert(self, where: Where, findings: Sequence[Finding]) -> None:
         """Keep the findings as alerts and tell the brand's reviewers (``return_alert``)."""
@@ -625,7 +621,7 @@ class ReturnService:
         kinds = sorted({f.kind for f in findings})
         body = "; ".join(f"{f.kind}: {f.code}" for f in findings[:20])
         await self.ctx.notify(
-            await self.reviewers(where.brand_id),
+            await self.orders.reviewers(where.brand_id),
             RETURN_ALERT,
             f"退货异常 / Suspicious return on {where.order_no}: {', '.join(kinds)}",
             body,

@@ -246,7 +246,7 @@ async def insert_lines(tx: Tx, return_id: int, lines: Sequence[ReturnLine]) -> N
 
 
 async def claim_units(tx: Tx, return_id: int, order_id: int, units: Sequence[ReturnUnit]) -> None:
-    """Insert the request's units (the caller checked :func:`holder_of` under the order's
+    """Insert the request's units (the caller checked :func:`holders` under the order's
     lock; the UNIQUE key refuses a unit twice per order regardless)."""
     await tx.executemany(
         "INSERT INTO commerce_return_units (return_id, order_id, batch_id, idx, gtin, code,"
@@ -255,17 +255,16 @@ async def claim_units(tx: Tx, return_id: int, order_id: int, units: Sequence[Ret
     )
 
 
-async def holder_of(tx: Tx, order_id: int, batch_id: int, index: int) -> tuple[str, str] | None:
-    """(return number, unit status) of the request that holds a unit of the order, if any."""
-    row = await tx.fetchrow(
-        "SELECT r.return_no, u.status FROM commerce_return_units u"
-        " JOIN commerce_returns r ON r.id = u.return_id"
-        " WHERE u.order_id = ? AND u.batch_id = ? AND u.idx = ?",
+async def holders(tx: Tx, order_id: int) -> dict[tuple[int, int], tuple[str, str]]:
+    """(batch id, index) -> (return number, unit status) of every unit of the order held
+    by a request (an order's units in requests are bounded by the order: one query)."""
+    rows = await tx.fetch(
+        "SELECT u.batch_id, u.idx, r.return_no, u.status FROM commerce_return_units u"
+        " JOIN commerce_returns r ON r.id = u.return_id WHERE u.order_id = ?",
         order_id,
-        batch_id,
-        index,
     )
-    return None if row is None else (str(row["return_no"]), str(row["status"]))
+    return {(int(r["batch_id"]), int(r["idx"])): (str(r["return_no"]), str(r["status"]))
+            for r in rows}  # fmt: skip
 
 
 async def id_of(tx: Tx, return_no: str) -> int:
