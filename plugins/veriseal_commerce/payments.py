@@ -25,13 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from veriseal import Principal
 from veriseal.extend import PluginContext, Tx
 from veriseal_commerce import payment_store as store
+from veriseal_commerce.keyed_lock import KeyedLock
 from veriseal_commerce.payable import Payable, PaymentListener, PaymentSummary
 from veriseal_commerce.payment_errors import (
     NotDue,
@@ -101,6 +103,17 @@ class PaymentService:
     #: called with an order id before a write transaction that may call the listeners,
     #: so they find what they look up ready (no lookup inside the transaction)
     warm: Callable[[int], Awaitable[None]] | None = None
+    #: one payment write per order at a time in this process, queued before it takes a
+    #: pooled connection (:mod:`.keyed_lock`)
+    orders: KeyedLock = field(default_factory=KeyedLock)
+
+    @asynccontextmanager
+    async def _write(self, order_id: int) -> AsyncIterator[Tx]:
+        """A write transaction holding the order's payment lock (in this process first,
+        then the database's advisory lock)."""
+        async with self.orders.hold(order_id), self.ctx.db.write() as tx:
+            await store.lock_order(tx, order_id)
+            yield tx
 
     def register(self, listener: PaymentListener) -> None:
         """Call ``listener`` in every transaction that changes an order's summary."""
@@ -121,8 +134,7 @@ class PaymentService:
         self.ctx.require(principal, ORDERS_PLACE, brand_id=payable.brand_id, org=org)
         if payable.currency != "CNY" and provider != OFFLINE:
             raise ProviderUnknown("online providers take CNY only")
-        async with self.ctx.db.write() as tx:
-            await store.lock_order(tx, payable.order_id)
+        async with self._write(payable.order_id) as tx:
             entries = await store.events_of_order(tx, payable.order_id)
             if summary_of(payable.amount, payable.currency, entries).outstanding <= 0:
                 raise NotDue(f"order {payable.order_no} owes nothing")
@@ -169,8 +181,8 @@ class PaymentService:
         """Record the provider's word on a payment: ``captured``, ``duplicate``,
         ``mismatch`` (recorded as ``capture_failed``) or ``pending`` (not paid yet).
         ``payment_not_found`` for an unknown ``out_trade_no`` (nothing stored)."""
-        await self._warm_payment(trade_no=notice.out_trade_no)
-        async with self.ctx.db.write() as tx:
+        order_id = await self._warm_payment(trade_no=notice.out_trade_no)
+        async with self.orders.hold(order_id), self.ctx.db.write() as tx:
             p = await store.payment_by_trade_no(tx, notice.out_trade_no)
             if p is None:
                 raise PaymentNotFound(f"no payment {notice.out_trade_no!r}")
@@ -263,8 +275,8 @@ class PaymentService:
         ref = bank_reference.strip()
         if not 0 < len(ref) <= 100:
             raise RefundInvalid("a bank reference is 1 to 100 characters")
-        await self._warm_payment(payment_id=payment_id)
-        async with self.ctx.db.write() as tx:
+        order_id = await self._warm_payment(payment_id=payment_id)
+        async with self.orders.hold(order_id), self.ctx.db.write() as tx:
             p = await self._transfer(tx, principal, payment_id)
             e = await store.append(tx, p, "captured", p.amount, ref, f"captured:{p.id}",
                                    {"via": "bank"}, _actor(principal))  # fmt: skip
@@ -275,7 +287,8 @@ class PaymentService:
         why = reason.strip()
         if not 0 < len(why) <= 500:
             raise RefundInvalid("a reason is 1 to 500 characters")
-        async with self.ctx.db.write() as tx:
+        order_id = await self._warm_payment(payment_id=payment_id)
+        async with self.orders.hold(order_id), self.ctx.db.write() as tx:
             p = await self._transfer(tx, principal, payment_id)
             await store.append(tx, p, "rejected", 0, "", f"rejected:{p.id}",
                                {"reason": why}, _actor(principal))  # fmt: skip
@@ -293,8 +306,7 @@ class PaymentService:
         try:
             outcome = await self.provider(p.provider).refund(request)
         except ProviderError:
-            async with self.ctx.db.write() as tx:
-                await store.lock_order(tx, order_id)
+            async with self._write(order_id) as tx:
                 key = f"refund_failed:{order_id}:{ask.out_refund_no}"
                 if await store.by_dedupe(tx, key) is None:
                     await store.append(tx, p, "refund_failed", request.refund,
@@ -311,8 +323,7 @@ class PaymentService:
     async def _reserve(
         self, principal: Principal, order_id: int, ask: RefundAsk
     ) -> tuple[Payment, RefundRequest, Event | None]:
-        async with self.ctx.db.write() as tx:
-            await store.lock_order(tx, order_id)
+        async with self._write(order_id) as tx:
             entries = await store.events_of_order(tx, order_id)
             payments = {p.id: p for p in await store.payments_of_order(tx, order_id)}
             if not payments:
@@ -339,8 +350,7 @@ class PaymentService:
     async def _record_refund(
         self, p: Payment, request: RefundRequest, refund_id: str, actor: str
     ) -> Event:
-        async with self.ctx.db.write() as tx:
-            await store.lock_order(tx, p.order_id)
+        async with self._write(p.order_id) as tx:
             key = f"refunded:{p.order_id}:{request.out_refund_no}"
             found = await store.by_dedupe(tx, key)
             if found is not None:
@@ -351,15 +361,17 @@ class PaymentService:
             return e
 
     async def _warm_payment(self, *, payment_id: int | None = None,
-                            trade_no: str | None = None) -> None:  # fmt: skip
-        """:attr:`warm` the order of a payment (by id or trade number), if known."""
-        if self.warm is None:
-            return
+                            trade_no: str | None = None) -> int | None:  # fmt: skip
+        """:attr:`warm` the order of a payment (by id or trade number), if known; the
+        order's id (None for an unknown payment: the write then refuses it)."""
         async with self.ctx.db.read() as tx:
             p = (await store.payment(tx, payment_id) if payment_id is not None
                  else await store.payment_by_trade_no(tx, trade_no or ""))  # fmt: skip
-        if p is not None:
+        if p is None:
+            return None
+        if self.warm is not None:
             await self.warm(p.order_id)
+        return p.order_id
 
     # -- reading --------------------------------------------------------------------------
     async def summary(self, order_id: int, due: int, currency: str) -> PaymentSummary:
