@@ -1,8 +1,10 @@
-"""Anomaly alerts: the rules run over the waybills in flight (and those delivered in the
-last :data:`JUDGED_AFTER_DELIVERY`), each finding an alert with its evidence.
+"""Anomaly alerts: the rules run over the waybills in flight (and the delivered ones not
+judged since their delivery), each finding an alert with its evidence.
 
 Contracts:
 
+- a delivered waybill is judged once, when its delivery is known (again after a later
+  event), however old its events are;
 - at most one open alert per (waybill, kind); a finding already open changes nothing;
 - an open alert whose rule no longer finds it (events resumed after a stall) is closed
   by the rules (``closed_by`` ``rules``) and may open again later; one a person closed
@@ -36,7 +38,6 @@ from veriseal_logistics.sqlhistory import HistoryCache
 from veriseal_logistics.statuses import FINAL, Status
 from veriseal_logistics.waybills import WaybillService, now_utc
 
-JUDGED_AFTER_DELIVERY = dt.timedelta(days=7)
 PAGE = 200
 _TITLES = {
     AlertKind.STALLED: ("Shipment stalled", "物流停滞"),
@@ -70,8 +71,7 @@ class AlertService:
         after = 0
         while True:
             async with self.ctx.db.read() as tx:
-                page = await store.open_waybills(tx, brand_id, at - JUDGED_AFTER_DELIVERY,
-                                                 after, PAGE)  # fmt: skip
+                page = await store.open_waybills(tx, brand_id, after, PAGE)
             if not page:
                 return done
             for brand in sorted({w.brand_id for w in page}):
@@ -111,6 +111,7 @@ class AlertService:
                 if _expired(w, rules, at):
                     await store.set_status(tx, w.id, Status.EXPIRED)
                     done.expired.append(w.id)
+            await store.judged(tx, [w.id for w in page if w.status == Status.DELIVERED], at)
             for kind, ref, payload in events:
                 await self.ctx.publish(tx, kind, brand_id, ref, payload)
         done.opened += [a for a, _ in opened]

@@ -61,6 +61,9 @@ def _point(opts: Options, c: Checkpoint) -> str:
 @click.option("--reference", default="", help="Order number. 订单号。")
 @click.option("--via", "waypoints", multiple=True, help="A planned waypoint. 途经地。")
 @click.option("--to-org", type=click.IntRange(1), help="Receiving organisation id. 收货机构。")
+@click.option("--shipment", "movement_id", type=click.IntRange(1),
+              help="The territories shipment it carries (its shipper, receiver, order)."
+                   " 所属发货单。")  # fmt: skip
 @user_option
 @json_option
 @pass_opts

@@ -127,15 +127,14 @@ async def waybills(
     return [waybill_of(tx, r) for r in await tx.fetch(sql, *params)]
 
 
-async def open_waybills(
-    tx: Tx, brand_id: int | None, delivered_since: dt.datetime, after: int, limit: int
-) -> list[Waybill]:
-    """Waybills the rules look at: not final, or delivered since ``delivered_since``
-    (a misdelivery or a late delivery is judged once it is known), by id."""
+async def open_waybills(tx: Tx, brand_id: int | None, after: int, limit: int) -> list[Waybill]:
+    """Waybills the rules look at, by id: not final, or delivered and not judged since
+    (a misdelivery or a late delivery is judged once it is known, however old the
+    events: an import of last month's is judged too; a new event judges it again)."""
     sql = (f"SELECT {_WAYBILL} FROM logistics_waybills WHERE id > ?"
            " AND (status NOT IN ('delivered', 'returned', 'expired')"
-           " OR (status = 'delivered' AND delivered_at >= ?))")  # fmt: skip
-    params: list[Any] = [after, delivered_since]
+           " OR (status = 'delivered' AND judged_at IS NULL))")  # fmt: skip
+    params: list[Any] = [after]
     if brand_id is not None:
         sql += " AND brand_id = ?"
         params.append(brand_id)
@@ -149,7 +148,7 @@ async def update_progress(tx: Tx, w: Waybill) -> None:
     enc = tx.dialect.encode_json
     await tx.execute(
         "UPDATE logistics_waybills SET status = ?, last_event_at = ?, picked_up_at = ?,"
-        " delivered_at = ?, delivered_place = ?, eta = ? WHERE id = ?",
+        " delivered_at = ?, delivered_place = ?, eta = ?, judged_at = NULL WHERE id = ?",
         w.status.value, w.last_event_at, w.picked_up_at, w.delivered_at,
         None if w.delivered_place is None else enc(w.delivered_place.to_dict()),
         None if w.eta is None else enc(w.eta.to_dict()), w.id,
@@ -394,3 +393,9 @@ async def closed_by_people(tx: Tx, waybill_ids: Sequence[int]) -> set[tuple[int,
 async def set_status(tx: Tx, waybill_id: int, status: Status) -> None:
     await tx.execute("UPDATE logistics_waybills SET status = ? WHERE id = ?", status.value,
                      waybill_id)  # fmt: skip
+
+
+async def judged(tx: Tx, waybill_ids: Sequence[int], at: dt.datetime) -> None:
+    """Delivered waybills the rules have judged (not looked at again until a new event)."""
+    await tx.executemany("UPDATE logistics_waybills SET judged_at = ? WHERE id = ?",
+                         [(at, i) for i in waybill_ids])  # fmt: skip

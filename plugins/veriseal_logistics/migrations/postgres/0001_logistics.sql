@@ -21,6 +21,7 @@ CREATE TABLE logistics_waybills (
     delivered_at    TIMESTAMPTZ,
     delivered_place TEXT,                   -- JSON Place
     eta             TEXT,                   -- JSON Eta
+    judged_at       TIMESTAMPTZ,                   -- when the rules last judged it after delivery
     next_poll_at    TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     created_by      TEXT NOT NULL,

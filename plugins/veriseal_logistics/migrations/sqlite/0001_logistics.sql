@@ -21,6 +21,7 @@ CREATE TABLE logistics_waybills (
     delivered_at    TEXT,
     delivered_place TEXT,                   -- JSON Place
     eta             TEXT,                   -- JSON Eta
+    judged_at       TEXT,                   -- when the rules last judged it after delivery
     next_poll_at    TEXT,
     created_at      TEXT NOT NULL,
     created_by      TEXT NOT NULL,
