@@ -43,8 +43,7 @@ async def context(call: Call, slug: str | None) -> tuple[Principal, Brand, Inven
     ``?brand=``) and the plugin's services."""
     who = call.who
     ctx = plugin_context(call, NAME)
-    brand = await (ctx.brand_by_id(who.brand_id) if who.brand_id is not None else ctx.brand(slug))
-    return who, brand, of(ctx)
+    return who, await ctx.brand_for(who, slug), of(ctx)
 
 
 async def warehouse(inv: Inventory, brand: Brand, ref: str) -> Warehouse:

@@ -39,8 +39,7 @@ async def context(call: Call, slug: str | None) -> tuple[Principal, Brand, Logis
     ``?brand=``) and the plugin's services."""
     who = call.who
     ctx = plugin_context(call, NAME)
-    brand = await (ctx.brand_by_id(who.brand_id) if who.brand_id is not None else ctx.brand(slug))
-    return who, brand, of(ctx)
+    return who, await ctx.brand_for(who, slug), of(ctx)
 
 
 def services(call: Call) -> Logistics:

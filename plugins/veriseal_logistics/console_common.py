@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from veriseal import Brand, InvalidInput, Principal, VerisealError
+from veriseal import Brand, Principal, VerisealError
 from veriseal.extend import PluginContext
 from veriseal_logistics.console_format import KIND_LABELS, SOURCE_LABELS
 from veriseal_logistics.models import Alert, AlertKind, Waybill
@@ -30,28 +30,19 @@ async def context(call: ConsoleCall) -> tuple[Principal, Brand, PluginContext, L
     who = call.principal
     assert who is not None  # every view here needs a sign-in
     ctx = call.plugin(PLUGIN)
-    if who.brand_id is not None:
-        return who, await ctx.brand_by_id(who.brand_id), ctx, of(ctx)
-    slug = call.query.get("brand") or None
-    if slug is None and call.request.method == "POST":
-        value = (await call.form()).get("brand")
-        slug = value if isinstance(value, str) and value else None
-    return who, await ctx.brand(slug), ctx, of(ctx)
+    return who, await ctx.brand_for(who, await call.brand_slug()), ctx, of(ctx)
 
 
 def message(call: ConsoleCall, exc: VerisealError) -> str:
-    """A refusal as the reader sees it: its message and its stable code."""
-    return f"{call.t('Refused', '未能完成')}: {exc.message} [{exc.code}]"
+    """A refusal as the reader sees it (:meth:`ConsoleCall.refused`)."""
+    return call.refused(exc)
 
 
 def field(form: Any, name: str, limit: int) -> str:
-    """A posted (or queried) text field, stripped; ``invalid_input`` when longer than
-    ``limit`` or holding a NUL."""
-    value = form.get(name, "")
-    text = value if isinstance(value, str) else ""
-    if len(text) > limit or "\x00" in text:
-        raise InvalidInput(f"{name}: at most {limit} characters, no NUL")
-    return text.strip()
+    """A posted (or queried) text field (:meth:`ConsoleCall.text`)."""
+    from veriseal.extend import ConsoleCall  # noqa: PLC0415 (the console's, loaded with it)
+
+    return ConsoleCall.text(form, name, limit)
 
 
 async def open_alerts(

@@ -16,7 +16,7 @@ from multidict import MultiDictProxy, MultiMapping
 from veriseal.accounts.models import Principal
 from veriseal.console import session
 from veriseal.engine import Engine
-from veriseal.errors import InvalidInput
+from veriseal.errors import InvalidInput, VerisealError
 from veriseal.i18n import EN, ZH
 from veriseal.server.negotiation import language
 
@@ -101,6 +101,29 @@ class ConsoleCall:
     def plugin(self, name: str) -> PluginContext:
         """The context of plugin ``name`` (its views' database, config and services)."""
         return self.engine.plugins.context(name)
+
+    async def brand_slug(self) -> str | None:
+        """The brand a platform admin names: ``?brand=``, else a POSTed ``brand`` field
+        (staff of a brand act for their own: :meth:`PluginContext.brand_for`)."""
+        slug = self.query.get("brand") or None
+        if slug is None and self.request.method == "POST":
+            value = (await self.form()).get("brand")
+            slug = value if isinstance(value, str) and value else None
+        return slug
+
+    def refused(self, exc: VerisealError) -> str:
+        """A refusal as the reader sees it: its message and its stable code."""
+        return f"{self.t('Refused', '未能完成')}: {exc.message} [{exc.code}]"
+
+    @staticmethod
+    def text(form: Any, name: str, limit: int) -> str:
+        """A posted (or queried) text field, stripped; ``invalid_input`` when longer than
+        ``limit`` characters or holding a NUL (which no database stores)."""
+        value = form.get(name, "")
+        found = value if isinstance(value, str) else ""
+        if len(found) > limit or "\x00" in found:
+            raise InvalidInput(f"{name}: at most {limit} characters, no NUL")
+        return found.strip()
 
     def redirect(self, to: str, flash_en: str = "", flash_zh: str = "") -> web.Response:
         """A 303 to ``to`` (a local path only), with a one-time message for the next page."""

@@ -125,6 +125,14 @@ class PluginContext:
     async def brand_by_id(self, brand_id: int) -> Brand:
         return await self._core.ledger.get_brand_by_id(brand_id)
 
+    async def brand_for(self, principal: Principal, slug: str | None = None) -> Brand:
+        """The brand ``principal`` acts for: its own (a brand's staff and dealers; ``slug``
+        is then ignored), else (a platform admin, the CLI's operator) the one ``slug``
+        names, as :meth:`brand` finds it."""
+        if principal.brand_id is not None:
+            return await self.brand_by_id(principal.brand_id)
+        return await self.brand(slug)
+
     async def product(self, brand: Brand, gtin: str) -> Product:
         return await self._core.catalogue.get(brand, gtin)
 
