@@ -186,8 +186,11 @@ async def import_csv(lx: Any, who: Principal, brand: Brand, text: str) -> Import
     groups: dict[tuple[str, str], list[EventRow]] = {}
     for r in rows:
         groups.setdefault((r.carrier, r.tracking_no), []).append(r)
+    found = []
     for (carrier, number), members in groups.items():
         waybill = await lx.waybills.find(brand.id, carrier, number)
+        if waybill is not None:
+            found.append((waybill, [m.event for m in members]))
         if waybill is None:
             errors.append(RowError(members[0].line, f"unknown waybill {carrier} {number}"))
             continue
@@ -197,10 +200,6 @@ async def import_csv(lx: Any, who: Principal, brand: Brand, text: str) -> Import
             errors.append(RowError(members[0].line, exc.message))
     if errors:
         raise rows_invalid(sorted(errors, key=lambda e: e.line))
-    added = duplicates = 0
-    for (carrier, number), members in groups.items():
-        done = await lx.waybills.ingest(brand.id, carrier, number,
-                                        [m.event for m in members], "csv")  # fmt: skip
-        added += done.added
-        duplicates += done.duplicates
-    return Imported(len(rows), added, duplicates, len(groups))
+    done = await lx.waybills.ingest_many(found, "csv")  # one transaction: all or nothing
+    return Imported(len(rows), sum(d.added for d in done), sum(d.duplicates for d in done),
+                    len(groups))  # fmt: skip

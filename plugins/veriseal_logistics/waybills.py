@@ -311,28 +311,49 @@ class WaybillService:
         return await self.ingest_into(found, events, source)
 
     async def ingest_into(self, w: Waybill, events: Sequence[EventIn], source: str) -> Ingested:
+        """Store events of a waybill found already (see :meth:`ingest_many`)."""
+        return (await self.ingest_many([(w, events)], source))[0]
+
+    async def ingest_many(
+        self, groups: Sequence[tuple[Waybill, Sequence[EventIn]]], source: str
+    ) -> list[Ingested]:
+        """Store the events of several waybills of one brand in ONE transaction (a CSV
+        import is all or nothing), each waybill under its row lock (taken in id order,
+        so two imports never wait on each other in a cycle); the receivers are told of
+        status changes after the commit."""
         if source not in SOURCES:
             raise WaybillInvalid(f"unknown event source {source!r}")
-        rules = await self.settings.rules(w.brand_id)
-        history = await self.history.get(rules, [w.carrier])
-        receivers = await self._receivers(w)
+        if not groups:
+            return []
+        rules = await self.settings.rules(groups[0][0].brand_id)
+        history = await self.history.get(rules, {w.carrier for w, _ in groups})
+        receivers = {w.id: await self._receivers(w) for w, _ in groups}
         at = now_utc()
+        done: dict[int, tuple[Waybill, Ingested]] = {}
         async with self.ctx.db.write() as tx:
-            locked = await store.waybill(tx, w.id, lock=True)
-            assert locked is not None
-            added = await store.insert_events(tx, w.id, events, source, at)
-            after = locked
-            if added:
-                after = await self._recompute(tx, locked, history, at)
-        if added and after.status != locked.status and after.status in _TELL and receivers:
-            en, zh = LABELS[after.status]
-            await self.ctx.notify(
-                receivers, LOGISTICS_UPDATE,
-                f"物流动态 / Shipment {w.carrier} {w.tracking_no}: {zh} / {en}",
-                f"{w.reference or w.tracking_no}: {zh} / {en}",
-                {"waybill_id": w.id, "status": after.status.value, "reference": w.reference},
-            )  # fmt: skip
-        return Ingested(after, added, len(events) - added)
+            for w, events in sorted(groups, key=lambda g: g[0].id):
+                locked = await store.waybill(tx, w.id, lock=True)
+                assert locked is not None
+                added = await store.insert_events(tx, w.id, events, source, at)
+                after = await self._recompute(tx, locked, history, at) if added else locked
+                done[w.id] = (locked, Ingested(after, added, len(events) - added))
+        for before, result in done.values():
+            after = result.waybill
+            if result.added and after.status != before.status and after.status in _TELL:
+                await self._tell(receivers[after.id], after)
+        return [done[w.id][1] for w, _ in groups]
+
+    async def _tell(self, receivers: Sequence[int], w: Waybill) -> None:
+        """The receiving organisation's users: where their goods are now."""
+        if not receivers:
+            return
+        en, zh = LABELS[w.status]
+        await self.ctx.notify(
+            receivers, LOGISTICS_UPDATE,
+            f"物流动态 / Shipment {w.carrier} {w.tracking_no}: {zh} / {en}",
+            f"{w.reference or w.tracking_no}: {zh} / {en}",
+            {"waybill_id": w.id, "status": w.status.value, "reference": w.reference},
+        )  # fmt: skip
 
     async def _recompute(
         self, tx: Tx, w: Waybill, history: MemoryHistory, at: dt.datetime

@@ -14,6 +14,7 @@ from tests.logistics.conftest import World
 from tests.logistics.helpers import CITY, at, event, journey
 from veriseal import SYSTEM_PRINCIPAL, Forbidden, InvalidInput
 from veriseal.notifications.inbox import Inbox
+from veriseal_logistics import store
 from veriseal_logistics.errors import WaybillExists, WaybillUnknown
 from veriseal_logistics.places import PlaceUnknown
 from veriseal_logistics.statuses import Status
@@ -176,3 +177,32 @@ async def test_a_dealer_ships_within_its_own_line(world: World) -> None:
         await world.lg.waybills.create(s.people["gd"], s.brand,
                                        new("YT0000000008", from_org=s.orgs["ZJ01"]))  # fmt: skip
     assert await count(world, "logistics_waybills") == 0
+
+
+async def test_several_waybills_ingest_in_one_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure on the second waybill leaves the first untouched too (a CSV import is
+    all or nothing, down to the database)."""
+    s = world.shop
+    a = await world.lg.waybills.create(s.people["admin"], s.brand, new("SF4000000001"))
+    b = await world.lg.waybills.create(s.people["admin"], s.brand, new("SF4000000002"))
+    real = store.insert_events
+    calls = []
+
+    async def failing(tx, waybill_id, events, source, at):  # type: ignore[no-untyped-def]
+        calls.append(waybill_id)
+        if len(calls) == 2:
+            raise RuntimeError("the disk filled up")
+        return await real(tx, waybill_id, events, source, at)
+
+    monkeypatch.setattr(store, "insert_events", failing)
+    with pytest.raises(RuntimeError):
+        await world.lg.waybills.ingest_many([(a, journey()), (b, journey())], "csv")
+    assert calls == [a.id, b.id]
+    assert await count(world, "logistics_events") == 0
+    assert (await world.lg.waybills.load(a.id)).status is Status.INFO_RECEIVED
+    monkeypatch.setattr(store, "insert_events", real)
+    done = await world.lg.waybills.ingest_many([(b, journey()), (a, journey())], "csv")
+    assert [d.waybill.id for d in done] == [b.id, a.id]
+    assert all(d.added == len(journey()) for d in done)
