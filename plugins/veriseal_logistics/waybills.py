@@ -160,7 +160,9 @@ class WaybillService:
         draft = await self._draft(principal, brand, new, carrier, number)
         rules = await self.settings.rules(brand.id)
         history = await self.history.get(rules, [carrier])
+        key = self.ctx.db.lock_key(f"waybill:{brand.id}:{carrier}:{number}")
         async with self.ctx.db.write() as tx:
+            await tx.advisory_lock(key)  # two registrations at once: the second finds the first
             found = await store.waybill_by_number(tx, brand.id, carrier, number)
             if found is not None:
                 if _same(found, draft):

@@ -4,6 +4,7 @@ history, notices and stream events."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import random
@@ -206,3 +207,12 @@ async def test_several_waybills_ingest_in_one_transaction(
     done = await world.lg.waybills.ingest_many([(b, journey()), (a, journey())], "csv")
     assert [d.waybill.id for d in done] == [b.id, a.id]
     assert all(d.added == len(journey()) for d in done)
+
+
+async def test_concurrent_registrations_of_one_number_make_one_waybill(world: World) -> None:
+    s = world.shop
+    got = await asyncio.gather(*(  # a retried form sent six times at once: all succeed
+        world.lg.waybills.create(s.people["admin"], s.brand, new("SF5000000001"))
+        for _ in range(6)))  # fmt: skip
+    assert len({w.id for w in got}) == 1
+    assert await count(world, "logistics_waybills") == 1
