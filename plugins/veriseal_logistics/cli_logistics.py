@@ -6,6 +6,7 @@ the pollers by hand, and a brand's settings.
     veriseal logistics alerts [--status open|closed|all] [--kind K] [--json]
     veriseal logistics alerts close ID [--note TEXT]
     veriseal logistics check [--json]          # run the rules now (the periodic task's job)
+    veriseal logistics performance [--days 30] [--json]   # carriers and lanes: on time, transit
     veriseal logistics poll [--json]           # ask the configured pollers now
     veriseal logistics settings [--set NAME=VALUE]... [--json]
     veriseal logistics secret kuaidi100_salt|webhook_secret   # read from a hidden prompt
@@ -103,6 +104,35 @@ def check(opts: Options, as_json: bool) -> None:
         else:
             click.echo(say(opts, f"{opened} alerts opened, {closed} closed",
                            f"新开预警 {opened} 条，关闭 {closed} 条"))  # fmt: skip
+
+    with_context(opts, NAME, go)
+
+
+@logistics.command("performance")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True,
+              help="Parcels delivered in the last DAYS days. 统计最近天数。")  # fmt: skip
+@user_option
+@json_option
+@pass_opts
+def performance(opts: Options, days: int, user_id: int | None, as_json: bool) -> None:
+    """How carriers and lanes perform: on time, transit hours, in flight, open alerts.
+    承运商与线路表现：准时率、时效、在途与预警。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        until = dt.datetime.now(dt.UTC)
+        got = await of(ctx).performance.report(await acting(ctx, user_id), brand,
+                                               until - dt.timedelta(days=days), until)  # fmt: skip
+        if as_json:
+            echo_json(got.to_dict())
+            return
+        click.echo(say(opts, "carrier  lane  delivered  on time  median h  p90 h",
+                       "承运商  线路  已签收  准时率  中位时效(小时)  P90时效(小时)"))  # fmt: skip
+        for x in got.lanes:
+            click.echo(f"{x.carrier}  {x.lane}  {x.delivered}  {x.on_time_rate:.0%}"
+                       f"  {x.median_hours}  {x.p90_hours}")  # fmt: skip
+        click.echo(say(opts, "in flight: ", "在途：") + json.dumps(got.in_flight))
+        click.echo(say(opts, "open alerts: ", "未关闭预警：") + json.dumps(got.open_alerts))
 
     with_context(opts, NAME, go)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from veriseal.extend import PluginContext
 from veriseal_logistics.alerts import AlertService
+from veriseal_logistics.performance import PerformanceService
 from veriseal_logistics.settings import SettingsService
 from veriseal_logistics.sqlhistory import HistoryCache
 from veriseal_logistics.waybills import WaybillService
@@ -18,6 +19,7 @@ class Logistics:
     history: HistoryCache
     waybills: WaybillService
     alerts: AlertService
+    performance: PerformanceService
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Logistics:
@@ -25,7 +27,8 @@ class Logistics:
         history = HistoryCache(ctx)
         waybills = WaybillService(ctx, settings, history)
         return cls(ctx, settings, history, waybills,
-                   AlertService(ctx, waybills, settings, history))  # fmt: skip
+                   AlertService(ctx, waybills, settings, history),
+                   PerformanceService(ctx, waybills))  # fmt: skip
 
 
 _STATE = "services"

@@ -143,14 +143,15 @@ class WaybillService:
                 return
         raise Forbidden("this waybill is not your organisation's")
 
-    async def scope_sql(self, principal: Principal) -> tuple[str, list[int]]:
-        """An SQL condition on ``logistics_waybills`` for ``principal``'s reach (empty
-        for brand staff) and its arguments."""
+    async def scope_sql(self, principal: Principal, alias: str = "") -> tuple[str, list[int]]:
+        """An SQL condition on ``logistics_waybills`` (named ``alias`` in the query, if
+        given) for ``principal``'s reach (empty for brand staff) and its arguments."""
         if principal.role not in _DEALERS or principal.org is None:
             return "", []
         ids = [o.id for o in await self.ctx.org_tree(principal, principal.org.id)] or [-1]
         marks = ", ".join("?" * len(ids))
-        return f"from_org IN ({marks}) OR to_org IN ({marks})", [*ids, *ids]
+        at = f"{alias}." if alias else ""
+        return f"{at}from_org IN ({marks}) OR {at}to_org IN ({marks})", [*ids, *ids]
 
     # -- waybills ------------------------------------------------------------------------
     async def create(self, principal: Principal, brand: Brand, new: NewWaybill) -> Waybill:

@@ -26,7 +26,11 @@ EXPECTED = {
 WAYBILL = {"carrier": "shunfeng", "tracking_no": "SF5001", "origin": "深圳", "destination": "广州"}
 #: the routes each action is tried on
 ROUTES: dict[str, list[tuple[str, str, Any]]] = {
-    "logistics.view": [("GET", "/waybills", None), ("GET", "/alerts", None)],
+    "logistics.view": [
+        ("GET", "/waybills", None),
+        ("GET", "/alerts", None),
+        ("GET", "/performance", None),
+    ],
     "logistics.manage": [("POST", "/waybills", WAYBILL)],
     "logistics.configure": [
         ("GET", "/settings", None),

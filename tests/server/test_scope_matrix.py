@@ -249,6 +249,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/logistics/waybills/{id}/timeline": "logistics.view",
     "GET /api/v1/logistics/alerts": "logistics.view",
     "POST /api/v1/logistics/alerts/{id}/close": "logistics.manage",
+    "GET /api/v1/logistics/performance": "logistics.view",
     "GET /api/v1/logistics/settings": "logistics.configure",
     "PUT /api/v1/logistics/settings": "logistics.configure",
     "PUT /api/v1/logistics/settings/secrets": "logistics.configure",
