@@ -692,6 +692,11 @@ class DiversionService:
             elif e.kind == "alert":
                 await self.on_core_alert(e.brand_id, e.ref, e.payload, tx)
 
+    async def warm(self, brand_id: int) -> None:
+        """Look up the brand's admins now (kept 60 s), before a consumer's transaction
+        in which :meth:`announce` tells them."""
+        await self._brand_admins(brand_id)
+
     async def _brand_admins(self, brand_id: int) -> list[int]:
         hit = self._admins.get(brand_id)
         if hit is not None and time.monotonic() - hit[0] < 60:

@@ -105,7 +105,11 @@ async def _apply(ctx: PluginContext, batch: Batch, tx: Tx) -> None:
 
 @hookimpl
 def event_consumers() -> list[Consumer]:
-    """``territories.diversion``: scans and core alerts, see :func:`_apply`."""
+    """``territories.diversion``: scans and core alerts, see :func:`_apply`;
+    ``territories.misdeliveries``: the logistics plugin's misdelivered shipments as
+    diversion evidence (:mod:`.misdelivery`)."""
+    from veriseal_territories.misdelivery import CONSUMER  # noqa: PLC0415
+
     return [
         Consumer(
             DIVERSION_CONSUMER,
@@ -113,7 +117,8 @@ def event_consumers() -> list[Consumer]:
             _apply,
             batch_size=200,
             prepare=_judge,
-        )
+        ),
+        CONSUMER,
     ]
 
 

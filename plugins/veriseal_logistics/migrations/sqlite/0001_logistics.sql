@@ -88,3 +88,17 @@ CREATE TABLE logistics_settings (
     updated_at      TEXT NOT NULL,
     updated_by      TEXT NOT NULL
 );
+
+-- The territories shipments (outbound movements) waybills may belong to, as the
+-- ``territories.shipped`` events announced them: a waybill for a shipment takes its
+-- shipper, receiver and order number from here.
+CREATE TABLE logistics_shipments (
+    movement_id  INTEGER PRIMARY KEY,
+    brand_id     INTEGER NOT NULL REFERENCES brands(id),
+    from_org     INTEGER,
+    to_org       INTEGER NOT NULL,
+    reference    TEXT NOT NULL DEFAULT '',
+    units        TEXT NOT NULL,              -- JSON: GTIN -> units
+    at           TEXT NOT NULL
+);
+CREATE INDEX logistics_shipments_reference ON logistics_shipments(brand_id, reference);
