@@ -18,8 +18,8 @@ resolver or route code.
 - Events of a shipment: ``info_received`` and ``picked_up`` at the sender's address,
   ``in_transit`` at the origin hub (the origin city), ``in_transit`` at each hub,
   ``at_destination_city``, ``out_for_delivery`` and ``delivered`` at the receiver's
-  address (city centre + up to 8 km). The gap after an event is that status's dwell plus,
-  on a linehaul leg, the travel time.
+  address (city centre + up to 8 km; 1-3 km in coastal cities, so none is offshore).
+  The gap after an event is that status's dwell plus, on a leg, the travel time.
 - Reception: events reach Veriseal after a lag (90 % within the hour, 8 % 1-4 h, 2 %
   4-12 h), so some arrive out of order, and 3 % are sent twice.
 - The shipper promises a delivery date: the end of the day (Beijing time) on which the
@@ -88,7 +88,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +117,20 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 
 @dataclass(frozen=True, slots=True)
 class City:
+    """A city of the sim: ``hub`` a carrier sorting hub; ``address_km`` how far from the
+    centre its addresses lie (less than ADDRESS_KM where the sea or a border is near the
+    centre: no parcel is delivered offshore)."""
+
     name: str
     province: str
     lat: float
     lon: float
     hub: bool = False
+    address_km: float = 0.0  # 0: ADDRESS_KM
+
+    @property
+    def radius_km(self) -> float:
+        return self.address_km or ADDRESS_KM
 
 
 # fmt: off
@@ -129,20 +138,20 @@ CITIES: tuple[City, ...] = (
     City("北京", "北京", 39.90, 116.40, True), City("天津", "天津", 39.13, 117.20),
     City("石家庄", "河北", 38.04, 114.51), City("太原", "山西", 37.87, 112.55),
     City("呼和浩特", "内蒙古", 40.84, 111.75), City("沈阳", "辽宁", 41.80, 123.43, True),
-    City("大连", "辽宁", 38.91, 121.61), City("长春", "吉林", 43.82, 125.32),
+    City("大连", "辽宁", 38.91, 121.61, address_km=3), City("长春", "吉林", 43.82, 125.32),
     City("哈尔滨", "黑龙江", 45.80, 126.53), City("上海", "上海", 31.23, 121.47, True),
     City("南京", "江苏", 32.06, 118.80, True), City("苏州", "江苏", 31.30, 120.58),
     City("徐州", "江苏", 34.26, 117.18), City("杭州", "浙江", 30.27, 120.15, True),
     City("宁波", "浙江", 29.87, 121.55), City("温州", "浙江", 28.00, 120.70),
     City("合肥", "安徽", 31.82, 117.23), City("福州", "福建", 26.07, 119.30),
-    City("厦门", "福建", 24.48, 118.09), City("南昌", "江西", 28.68, 115.86),
+    City("厦门", "福建", 24.48, 118.09, address_km=1), City("南昌", "江西", 28.68, 115.86),
     City("赣州", "江西", 25.83, 114.93), City("济南", "山东", 36.65, 117.12, True),
-    City("青岛", "山东", 36.07, 120.38), City("郑州", "河南", 34.75, 113.63, True),
+    City("青岛", "山东", 36.07, 120.38, address_km=1), City("郑州", "河南", 34.75, 113.63, True),
     City("洛阳", "河南", 34.62, 112.45), City("武汉", "湖北", 30.59, 114.31, True),
     City("宜昌", "湖北", 30.69, 111.29), City("长沙", "湖南", 28.23, 112.94, True),
-    City("广州", "广东", 23.13, 113.26, True), City("深圳", "广东", 22.54, 114.06),
+    City("广州", "广东", 23.13, 113.26, True), City("深圳", "广东", 22.54, 114.06, address_km=3),
     City("东莞", "广东", 23.02, 113.75), City("南宁", "广西", 22.82, 108.37),
-    City("海口", "海南", 20.04, 110.20), City("重庆", "重庆", 29.56, 106.55, True),
+    City("海口", "海南", 20.04, 110.20, address_km=3), City("重庆", "重庆", 29.56, 106.55, True),
     City("成都", "四川", 30.57, 104.07, True), City("贵阳", "贵州", 26.65, 106.63),
     City("昆明", "云南", 25.04, 102.71), City("拉萨", "西藏", 29.65, 91.14),
     City("西安", "陕西", 34.34, 108.94, True), City("兰州", "甘肃", 36.06, 103.83, True),
@@ -303,8 +312,9 @@ class Shipment:
         return next((e.at for e in self.events if e.status == "delivered"), None)
 
 
-def jitter(rng: random.Random, city: City, km: float) -> Point:
-    d, a = km * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+def jitter(rng: random.Random, city: City) -> Point:
+    """An address in ``city``: uniform over the disc of its radius_km."""
+    d, a = city.radius_km * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
     return (
         city.lat + d * math.cos(a) / 111.32,
         city.lon + d * math.sin(a) / (111.32 * math.cos(math.radians(city.lat))),
@@ -419,7 +429,7 @@ def generate(
     count = min(len(lane_hubs), pick.randint(least, 2))
     hubs = sorted(pick.sample(lane_hubs, count), key=lane_hubs.index)
     s = Shipment(n, f"SIM{n:07d}", carrier, origin, destination, hubs, start, 1.0, warmup)
-    s.origin_at, s.dest_at = jitter(rng, origin, ADDRESS_KM), jitter(rng, destination, ADDRESS_KM)
+    s.origin_at, s.dest_at = jitter(rng, origin), jitter(rng, destination)
     if not warmup:
         for kind in ("stall", "detour", "misdelivery", "delay", "slow"):
             if rng.random() < getattr(rates, kind):
@@ -504,7 +514,7 @@ def build_events(model: Model, rng: random.Random, s: Shipment, rates: Rates) ->
     end_city, end_at = s.destination, s.dest_at
     wrong = misdelivery_city(rng, s) if "misdelivery" in s.injected else None
     if wrong is not None:
-        end_city, end_at = wrong, jitter(rng, wrong, ADDRESS_KM)
+        end_city, end_at = wrong, jitter(rng, wrong)
         s.note["misdelivered"] = wrong.name
     j.wait("at_destination_city")
     j.emit("out_for_delivery", end_city, end_at, f"【{end_city.name}】 快递员正在派件")
@@ -866,6 +876,19 @@ def describe(s: Shipment, clock0: dt.datetime) -> str:
             f" {s.note}")  # fmt: skip
 
 
+def cause(s: Shipment, at: float) -> str:
+    """Why a stalled or late alert at ``at`` (hours) was false: an event had happened
+    but not yet reached Veriseal (the carrier's reporting lag), or the shipment was
+    truly silent that long (a normal gap in the distribution's tail); the latter split
+    by whether the shipment carries another anomaly."""
+    known = max((e.at for e in s.arrivals if e.arrives <= at), default=s.start)
+    if any(known < e.at <= at for e in s.events):
+        return "reporting lag (an event had happened, not yet received)"
+    if other(s):
+        return "silent that long, on a shipment with another anomaly"
+    return "silent that long, normal (the dwell distribution's tail)"
+
+
 def explain(run: Run, scores: dict[str, Score], clock0: dt.datetime, n: int) -> None:
     """A few false positives and misses of each kind, with their numbers."""
     evidence: dict[tuple[str, str], dict[str, Any]] = {}
@@ -877,6 +900,11 @@ def explain(run: Run, scores: dict[str, Score], clock0: dt.datetime, n: int) -> 
         for what, ships in (("false", fps), ("missed", sc.fn)):
             if ships:
                 print(f"\n{what} {sc.kind} ({KINDS[sc.kind]}): {len(ships)}")
+            if what == "false" and ships and sc.kind in ("stall", "late"):
+                causes = Counter(
+                    cause(s, evidence[(s.tracking, KINDS[sc.kind])]["at_h"]) for s in ships
+                )
+                print("  causes: " + ", ".join(f"{k} {v}" for k, v in causes.most_common()))
             for s in ships[:n]:
                 print(f"  {describe(s, clock0)}")
                 ev = evidence.get((s.tracking, KINDS[sc.kind]))
