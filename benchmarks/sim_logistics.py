@@ -8,9 +8,10 @@ resolver or route code.
 
 **The world** (seeded):
 
-- Lanes between the cities. A lane passes through 0-2 *hub* cities lying within
-  ``HUB_KM`` of the origin-destination great circle (between 10 % and 90 % of the way);
-  its *route* is the polyline origin -> hubs -> destination.
+- Lanes between the cities. A carrier routes a lane through 0-2 (over 1,200 km: 1-2)
+  *hub* cities between 10 % and 90 % of the way that lie within ``HUB_KM`` (80 km) of
+  the origin-destination great circle or lengthen it by at most ``HUB_DETOUR`` (5 %);
+  the shipment's *route* is the polyline origin -> hubs -> destination.
 - Five carriers (顺丰 shunfeng, 中通 zhongtong, 圆通 yuantong, EMS, 京东 jd), each with
   its own linehaul speed (shunfeng flies lanes over 1,200 km) and a log-normal dwell per
   status (median hours and sigma). Each shipment's times are also scaled by its *day
@@ -21,7 +22,9 @@ resolver or route code.
   address (city centre + up to 8 km; 1-3 km in coastal cities, so none is offshore).
   The gap after an event is that status's dwell plus, on a leg, the travel time.
 - Reception: events reach Veriseal after a lag (90 % within the hour, 8 % 1-4 h, 2 %
-  4-12 h), so some arrive out of order, and 3 % are sent twice.
+  4-12 h), so some arrive out of order, and 3 % are sent twice (1-24 h later). Each is
+  read as a 快递100 push reads a checkpoint with ``areaCenter``: its place is located
+  with Veriseal's own ``place_from_area`` (that is the input, not the truth).
 - The shipper promises a delivery date: the end of the day (Beijing time) on which the
   sim's own 99th percentile of the carrier-lane transit time (200 draws of its normal
   model) falls.
@@ -57,14 +60,18 @@ that starts ``--days-ago`` days before now. Every ``--check-hours`` (2-6 h, draw
 loop creates the waybills whose first event has happened, ingests the events that have
 arrived (``of(ctx).waybills.ingest(..., source="kuaidi100")``), then runs
 ``of(ctx).alerts.check(now=clock)`` and records the alerts opened. The engine is real,
-on a temporary SQLite ledger (or ``--pg-url``), with the logistics plugin enabled.
+on a temporary SQLite ledger (or ``--backend postgres``: a database made and dropped),
+with the logistics plugin enabled; ``--rules key=value`` overrides the brand's rules.
 
 **Scoring** (evaluated shipments only): a shipment counts as flagged for a kind if an
 alert of that kind opened for it at any time: stall -> ``stalled``, detour ->
 ``off_route``, misdelivery -> ``wrong_destination``, late -> ``late``. Printed per kind:
 truth count, alerts, TP, FP, FN, precision, recall and the median detection delay (hours
-from the anomaly's beginning to the alert); then the normal slow shipments flagged; then
-a few false positives and misses of each kind with their numbers.
+from the anomaly's beginning to the alert), with the false positives on shipments that
+carry another anomaly counted apart; then the normal slow shipments flagged; then the
+causes of false stalled and late alerts (an event that had happened but not reached
+Veriseal, or a real silence) and a few false positives and misses of each kind with
+their numbers.
 
 ``--detector naive`` swaps Veriseal for a small threshold detector of this file (no
 Veriseal at all): a check of the simulation itself.
