@@ -197,7 +197,7 @@ class Rules:
 
     stalled: bool = True
     stall_quantile: float = 0.95
-    stall_factor: float = 1.5
+    stall_factor: float = 2.5
     stall_default_hours: float = 48.0
     late: bool = True
     late_grace_hours: float = 0.0

@@ -106,7 +106,9 @@ class PerformanceService:
                      None if r["promised_at"] is None else ts(r["promised_at"]))
                     for r in delivered]  # fmt: skip
         return Performance(
-            since, until, lanes_of(rows),
+            since,
+            until,
+            lanes_of(rows),
             dict(Counter({str(r["status"]): int(r["n"]) for r in flying})),
             {str(r["kind"]): int(r["n"]) for r in alerts},
         )

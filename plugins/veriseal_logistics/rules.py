@@ -147,6 +147,11 @@ def late(
     })  # fmt: skip
 
 
+#: the statuses of the hand-over: judged by the wrong-destination rule, not this one (a
+#: misdelivery's out-for-delivery scan in the wrong city would otherwise be both)
+_LAST_MILE = frozenset({Status.OUT_FOR_DELIVERY, Status.FAILED_ATTEMPT, Status.DELIVERED})
+
+
 def off_route(line: Sequence[Checkpoint], route: Route, rules: Rules) -> Finding | None:
     width = route.corridor_km(rules)
     if not route.known or width is None:
@@ -154,8 +159,8 @@ def off_route(line: Sequence[Checkpoint], route: Route, rules: Rules) -> Finding
     allowed: frozenset[str] | None = None  # computed only if a checkpoint needs it
     strays: list[dict[str, Any]] = []
     for c in line:
-        if c.status is Status.DELIVERED:
-            continue
+        if c.status in _LAST_MILE:
+            continue  # where goods are handed over is the wrong-destination rule's
         p = c.place
         if p.lat is not None and p.lon is not None:
             km = route.distance_km(p.lat, p.lon)

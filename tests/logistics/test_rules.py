@@ -4,6 +4,7 @@ stalls whatever event comes after, the result depends on its inputs only."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -93,11 +94,12 @@ def dwell_history(values: list[float], status: Status = Status.IN_TRANSIT) -> Me
 
 
 def test_stalled_by_the_lanes_dwell_history() -> None:
-    # in-transit dwells of 1..20 h: the 95th percentile is 19.05 h, the threshold 28.6 h
+    # in-transit dwells of 1..20 h: the 95th percentile is 19.05 h; with a factor of
+    # 1.5 the threshold is 28.6 h
     history = dwell_history([float(h) for h in range(1, 21)])
     wb = waybill(SHENZHEN, WUHAN)
     line = timeline((0, Status.IN_TRANSIT, GUANGZHOU))
-    rules = ONLY[AlertKind.STALLED]
+    rules = dataclasses.replace(ONLY[AlertKind.STALLED], stall_factor=1.5)
     assert run(wb, line, T0 + hours(28), rules=rules, history=history) == {}
     got = run(wb, line, T0 + hours(29), rules=rules, history=history)[AlertKind.STALLED]
     assert (got["basis"], got["samples"], got["threshold_hours"]) == ("history", 20, 28.6)
