@@ -37,11 +37,7 @@ NAME = "commerce"
 
 async def _as(ctx: PluginContext, user_id: int | None) -> Principal:
     """The dealer user ``user_id`` as a principal (the local operator without one)."""
-    if user_id is None:
-        return SYSTEM_PRINCIPAL
-    user = await ctx.user(user_id)
-    org = await ctx.org(user.org_id) if user.org_id is not None else None
-    return Principal(user=user, org=org, client="cli")
+    return await ctx.acting(user_id)
 
 
 def _line(o: Order) -> str:

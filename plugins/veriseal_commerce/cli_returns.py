@@ -36,7 +36,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from veriseal import SYSTEM_PRINCIPAL, InvalidInput, Principal
+from veriseal import InvalidInput, Principal
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
 from veriseal_commerce.money import format_amount
 from veriseal_commerce.returns import MAX_PHOTO, PHOTO_TYPES, ReturnAsk, ReturnView
@@ -53,11 +53,7 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 async def _as(ctx: PluginContext, user_id: int | None) -> Principal:
     """The user ``user_id`` as a principal (the local operator without one)."""
-    if user_id is None:
-        return SYSTEM_PRINCIPAL
-    user = await ctx.user(user_id)
-    org = await ctx.org(user.org_id) if user.org_id is not None else None
-    return Principal(user=user, org=org, client="cli")
+    return await ctx.acting(user_id)
 
 
 def _line(r: ReturnRequest) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from veriseal import SYSTEM_PRINCIPAL, InvalidInput, Principal
+from veriseal import InvalidInput, Principal
 from veriseal.extend import PluginContext
 from veriseal_inventory.models import StockLine
 from veriseal_inventory.stock import parse_line
@@ -21,11 +21,7 @@ user_option = click.option(
 
 async def acting(ctx: PluginContext, user_id: int | None) -> Principal:
     """The user ``user_id`` as a principal (the local operator without one)."""
-    if user_id is None:
-        return SYSTEM_PRINCIPAL
-    user = await ctx.user(user_id)
-    org = await ctx.org(user.org_id) if user.org_id is not None else None
-    return Principal(user=user, org=org, client="cli")
+    return await ctx.acting(user_id)
 
 
 def lines_of(texts: tuple[str, ...]) -> list[StockLine]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from veriseal import SYSTEM_PRINCIPAL, Principal
+from veriseal import Principal
 from veriseal.extend import Options, PluginContext
 from veriseal_logistics.statuses import LABELS, Status
 
@@ -21,11 +21,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="As JSON. 以
 
 async def acting(ctx: PluginContext, user_id: int | None) -> Principal:
     """The user ``user_id`` as a principal (the local operator without one)."""
-    if user_id is None:
-        return SYSTEM_PRINCIPAL
-    user = await ctx.user(user_id)
-    org = await ctx.org(user.org_id) if user.org_id is not None else None
-    return Principal(user=user, org=org, client="cli")
+    return await ctx.acting(user_id)
 
 
 def zh(opts: Options) -> bool:

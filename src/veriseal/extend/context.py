@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from veriseal.accounts.kyc import KycService
-from veriseal.accounts.models import Org, OrgKind, Principal, User
+from veriseal.accounts.models import SYSTEM, Org, OrgKind, Principal, User
 from veriseal.accounts.permissions import Action, allowed, require
 from veriseal.accounts.service import AccountService
 from veriseal.catalog.brands import BrandService
@@ -124,6 +124,15 @@ class PluginContext:
 
     async def brand_by_id(self, brand_id: int) -> Brand:
         return await self._core.ledger.get_brand_by_id(brand_id)
+
+    async def acting(self, user_id: int | None, client: str = "cli") -> Principal:
+        """User ``user_id`` as a principal acting for its organisation (a command's
+        ``--user``); the local operator (``SYSTEM_PRINCIPAL``) without one."""
+        if user_id is None:
+            return SYSTEM
+        user = await self.user(user_id)
+        org = await self.org(user.org_id) if user.org_id is not None else None
+        return Principal(user=user, org=org, client=client)
 
     async def brand_for(self, principal: Principal, slug: str | None = None) -> Brand:
         """The brand ``principal`` acts for: its own (a brand's staff and dealers; ``slug``
