@@ -82,7 +82,9 @@ class RecommenderConfig:
     in the item similarity (the rest is same-dealer). ``neighbours``: similar products
     kept per product. ``co_weight`` and ``pop_weight``: weight of the co-ordering and of
     the popularity score against the re-order score (which is in 0..1). ``lapse_cycles``:
-    a product not bought for more than this many of its cycles fades.
+    a product not bought for more than this many of its cycles fades. ``due_at``: the
+    share of its cycle at which a product counts as half due; ``due_floor``: the weight
+    of a product not due at all (dealers also top up early).
     """
 
     half_life_days: float = 120.0
@@ -92,6 +94,8 @@ class RecommenderConfig:
     co_weight: float = 0.05
     pop_weight: float = 0.02
     lapse_cycles: float = 3.0
+    due_at: float = 0.8
+    due_floor: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -343,10 +347,10 @@ class Recommender:
         cycles = np.where(cnt >= 2, (last - first) / np.maximum(cnt - 1, 1), np.nan)
         elapsed = nxt - last
         ratio = elapsed / np.where(np.isnan(cycles), np.inf, np.maximum(cycles, 1.0))
-        due = np.where(np.isnan(cycles), 0.5, 1.0 / (1.0 + np.exp(-6.0 * (ratio - 0.8))))
+        due = np.where(np.isnan(cycles), 0.5, 1.0 / (1.0 + np.exp(-6.0 * (ratio - cfg.due_at))))
         lapsed = np.exp(-np.maximum(ratio - cfg.lapse_cycles, 0.0) / cfg.lapse_cycles)
         reorder = np.zeros(n)
-        reorder[items] = share * (0.3 + 0.7 * due) * lapsed
+        reorder[items] = share * (cfg.due_floor + (1.0 - cfg.due_floor) * due) * lapsed
         profile = w / max(float(w.sum()), 1e-12)
         co = np.asarray(self.sim[items].T @ profile).ravel() if len(items) else np.zeros(n)
         top = float(co.max()) if len(co) else 0.0

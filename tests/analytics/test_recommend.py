@@ -183,3 +183,20 @@ def test_evaluate_scores_the_staple_dealer() -> None:
     assert 0.0 <= report.baseline.map <= 1.0
     assert report.recommender.hit_rate >= report.baseline.hit_rate
     assert report.fit_seconds >= 0.0
+
+
+def test_the_due_product_comes_before_the_one_just_bought() -> None:
+    # orders every 7 days alternate "b" and "a" (each every 14 days); "a" was bought
+    # in the last order, so "b" is due at the next one despite the gtin tie-break
+    p = [Purchase(1, n, day(7 * n), "b" if n % 2 == 0 else "a", 1) for n in range(6)]
+    model = Recommender.fit(p)
+    assert gtins(model.recommend(1, 2)) == ["b", "a"]
+    assert "every 14 days" in model.recommend(1, 1)[0].reason_en
+
+
+def test_a_long_lapsed_staple_fades() -> None:
+    p = [Purchase(1, n, day(7 * n), S, 1) for n in range(6)]
+    now = Recommender.fit(p, as_of=day(42)).recommend(1, 1)[0]
+    later = Recommender.fit(p, as_of=day(400)).recommend(1, 1)[0]
+    assert now.gtin == later.gtin == S
+    assert later.score < now.score / 2
