@@ -98,7 +98,7 @@ class RecommenderConfig:
     due_floor: float = 0.3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Lines:
     """Purchase lines as arrays, one row per distinct (order, product)."""
 
@@ -182,7 +182,7 @@ def _similarity(
     return _prune(sp.csr_matrix(sim), cfg.neighbours)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _History:
     """Per dealer-product statistics as CSR matrices sharing one sparsity pattern."""
 
@@ -277,7 +277,7 @@ def _reason_pop(dealers: int) -> tuple[str, str]:
     return (f"popular: ordered by {dealers} dealers", f"热销：{dealers} 家经销商订购过")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Scored:
     reorder: FloatArray
     co: FloatArray
@@ -288,7 +288,7 @@ class _Scored:
     last_days: IntArray  # per hist item
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Recommender:
     """A fitted recommender (immutable). Build with :meth:`fit`."""
 
