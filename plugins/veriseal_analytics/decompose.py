@@ -247,12 +247,14 @@ def _explain(
         hi, lo = int(np.argmax(season)), int(np.argmin(season))
         en.append(
             f"Season: the average distance from the trend at each {pos_en} (period"
-            f" {period}), centred on zero; highest at position {hi + 1}"
+            f" {period}), centred on zero; counting positions from the first point,"
+            f" highest at position {hi + 1}"
             f" ({_num(float(season[hi]))}), lowest at position {lo + 1}"
             f" ({_num(float(season[lo]))})."
         )
         zh.append(
             f"季节性：每个{pos_zh}（周期 {period}）相对趋势的平均偏离，总和为零；"
+            "位置从第一个点起算，"
             f"第 {hi + 1} 位最高（{_num(float(season[hi]))}），"
             f"第 {lo + 1} 位最低（{_num(float(season[lo]))}）。"
         )

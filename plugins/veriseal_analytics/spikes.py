@@ -41,6 +41,8 @@ FLAT_SCORE = 1e6
 _MAD_K = 0.6745  # the 0.75 quantile of the standard normal: MAD / 0.6745 estimates sigma
 _MEANAD_K = 1.253314  # sqrt(pi / 2): the mean absolute deviation's ratio to sigma
 _TOL = 1e-9
+_MAX_REPLACED = 100  # a series is not all anomalies: stop cleaning after this many
+_SETTLE = 3  # rounds re-estimating the replaced points once none is new
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,46 +118,91 @@ def detect(
     x = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise ValueError("values must be finite numbers")
-    if len(x) < 2 * season:
-        return [a for _, a in _scan(x, np.zeros(len(x)), x, dates, window, threshold, min_points)]
-    fitted = x - np.asarray(decompose(values, season).residual)  # trend + season
-    first = _scan(x, fitted, x - fitted, dates, window, threshold, min_points)
-    if not first:
-        return []
-    # A big spike leaks into the moving average around it (1/period of its size) and
-    # into its weekday's season, so its neighbours look like drops. Fit again with the
-    # flagged points replaced by what was expected, then score the real values.
-    cleaned = x.copy()
-    for i, anomaly in first:
-        cleaned[i] = anomaly.expected
-    fitted = cleaned - np.asarray(decompose(list(cleaned), season).residual)
-    return [a for _, a in _scan(x, fitted, x - fitted, dates, window, threshold, min_points)]
-
-
-def _scan(
-    x: np.ndarray,
-    fitted: np.ndarray,
-    residual: np.ndarray,
-    dates: Sequence[dt.date],
-    window: int,
-    threshold: float,
-    min_points: int,
-) -> list[tuple[int, Anomaly]]:
     tol = _TOL * float(np.max(np.abs(x)))
-    found: list[tuple[int, Anomaly]] = []
-    for i in range(min_points, len(x)):
-        past = residual[max(0, i - window) : i]
-        score, med = _score(float(residual[i]), past, tol)
-        if abs(score) > threshold:
-            anomaly = Anomaly(
-                date=dates[i],
-                value=float(x[i]),
-                expected=float(fitted[i] + med),
-                score=score,
-                kind="spike" if score > 0 else "drop",
+    if len(x) < 2 * season:
+        scores, medians = _scores(x, window, min_points, tol)
+        return _anomalies(x, medians, scores, dates, threshold)
+    expected, scores = _robust_fit(x, season, window, min_points, threshold, tol)
+    return _anomalies(x, expected, scores, dates, threshold)
+
+
+def _robust_fit(
+    x: np.ndarray, season: int, window: int, min_points: int, threshold: float, tol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(expected values, scores) of a series of at least two periods."""
+    # A big spike leaks into the moving average around it (1/period of its size) and
+    # into its position's season, so other points look like drops. So the most extreme
+    # flagged point is replaced by what the fit expected and the series fitted again,
+    # one point a round (a leak never scores above its cause); every replaced point is
+    # re-estimated each round, since its first estimate still held part of the leak
+    # (a third of it for a season seen three times). Once no new point is flagged,
+    # _SETTLE more rounds shrink that remainder; then the real values are scored.
+    cleaned = x.copy()
+    replaced: list[int] = []
+    settled = 0
+    while True:
+        fitted = cleaned - np.asarray(decompose(list(cleaned), season).residual)
+        scores, medians = _scores(x - fitted, window, min_points, tol)
+        flagged = np.flatnonzero(np.abs(scores) > threshold).tolist()
+        fresh = [i for i in flagged if i not in replaced]
+        if fresh and len(replaced) < _MAX_REPLACED:
+            replaced.append(max(fresh, key=lambda i: abs(float(scores[i]))))
+        elif not replaced or settled >= _SETTLE:
+            break
+        else:
+            settled += 1
+        for i in replaced:
+            cleaned[i] = fitted[i] + medians[i]
+    return fitted + medians, scores
+
+
+def _scores(
+    residual: np.ndarray, window: int, min_points: int, tol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's modified z-score against the ``window`` residuals before it, and
+    their median; NaN where fewer than ``min_points`` precede it."""
+    n = len(residual)
+    scores = np.full(n, np.nan)
+    medians = np.full(n, np.nan)
+    for i in range(min_points, min(window, n)):
+        scores[i], medians[i] = _score(float(residual[i]), residual[:i], tol)
+    if n > window:
+        # the full windows at once: row k is residual[k : k + window], scoring k + window
+        rows = np.lib.stride_tricks.sliding_window_view(residual, window)[: n - window]
+        med = np.median(rows, axis=1)
+        spread = np.abs(rows - med[:, None])
+        mad = np.median(spread, axis=1)
+        mean_ad = spread.mean(axis=1)
+        dev = residual[window:] - med
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(
+                mad > tol,
+                _MAD_K * dev / mad,
+                np.where(mean_ad > tol, dev / (_MEANAD_K * mean_ad), np.sign(dev) * FLAT_SCORE),
             )
-            found.append((i, anomaly))
-    return found
+        score[np.abs(dev) <= tol] = 0.0
+        scores[window:] = score
+        medians[window:] = med
+    return scores, medians
+
+
+def _anomalies(
+    x: np.ndarray,
+    expected: np.ndarray,
+    scores: np.ndarray,
+    dates: Sequence[dt.date],
+    threshold: float,
+) -> list[Anomaly]:
+    return [
+        Anomaly(
+            date=dates[i],
+            value=float(x[i]),
+            expected=float(expected[i]),
+            score=float(scores[i]),
+            kind="spike" if scores[i] > 0 else "drop",
+        )
+        for i in np.flatnonzero(np.abs(scores) > threshold).tolist()
+    ]
 
 
 def change(current: float, previous: float) -> float | None:
