@@ -11,7 +11,8 @@ column              required  content
                               ``industry_units``, ``competitor_price``,
                               ``competitor_share``, ``own_share``, ``search_index``
 ``value``           yes       a plain decimal (``1234.5``; no thousands separators, no
-                              exponent), >= 0; a share is at most 100
+                              exponent, at most 18 + 6 digits), >= 0; a percentage is at
+                              most 100
 ``unit``            yes       ``CNY``, ``units``, ``percent`` or ``index``; each metric
                               allows the units in :data:`UNITS`
 ``region``          no        a province/city name or a GB/T 2260 code, kept as text
@@ -27,8 +28,9 @@ column              required  content
 Contract of :func:`parse_market_csv`: whatever the bytes, it returns the rows or raises
 :class:`MarketCsvInvalid` (code ``market_csv_invalid``); no other exception escapes. It
 is all-or-nothing: one bad line refuses the whole file, and the error's
-``details["problems"]`` lists up to 20 problems as ``{"line", "en", "zh"}`` (line 1 is
-the header), ``details["problem_count"]`` counts them all.
+``details["problems"]`` lists up to 20 problems as ``{"line", "en", "zh"}`` (the file's
+physical line numbers, the header's included), ``details["problem_count"]`` counts them
+all.
 
 The header is required; column names are matched without case or surrounding spaces;
 an unknown or repeated column is refused. The text is UTF-8 (with or without a BOM) or,
