@@ -118,8 +118,8 @@ MAX_PROBLEMS = 20
 _MAX_LEN = {"note": 1000, "source": 200}
 _MAX_TEXT = 100
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")
-# [0-9], not \d (which takes full-width and other Unicode digits); at most 18 + 6 digits
-# so a value always fits the ledger's NUMERIC(24, 6)-sized columns.
+# [0-9], not \d (which takes full-width and other Unicode digits); at most 18 + 6 digits,
+# so every value fits one NUMERIC(24, 6) column and a typo of 40 digits is caught.
 _DECIMAL = re.compile(r"(-?)([0-9]{1,18})(?:\.([0-9]{1,6}))?")
 _GTIN = re.compile(r"[0-9]{8}|[0-9]{12,14}")
 _BOM = b"\xef\xbb\xbf"

@@ -164,3 +164,17 @@ def test_change() -> None:
     assert change(-5.0, -10.0) == pytest.approx(0.5)  # a smaller loss is a rise
     assert change(3.0, 0.0) is None
     assert change(0.0, 4.0) == -1.0
+
+
+def test_a_huge_spike_does_not_make_its_neighbours_drops() -> None:
+    """A spike of 100 noise sigmas moves the 7-day average around it by 14 sigmas and
+    its weekday's season by 5: fitted once, its neighbours and its weekday all look like
+    drops. The refit after replacing it must leave them alone."""
+    clean = weekly_sales()
+    values = clean.copy()
+    values[70] += 300
+    found = detect(list(values), dates=days(140))
+    assert [(a.date, a.kind) for a in found if a.date != days(140)[70]] == [
+        (a.date, a.kind) for a in detect(list(clean), dates=days(140))
+    ]
+    assert any(a.date == days(140)[70] and a.kind == "spike" for a in found)
