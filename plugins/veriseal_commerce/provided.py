@@ -11,6 +11,7 @@ from veriseal.extend import PluginContext, Provided
 
 
 def services(ctx: PluginContext) -> list[Provided[Any]]:
-    """None yet: inventory and analytics will ask for orders here."""
-    del ctx
-    return []
+    """``commerce.sales_facts``: paid orders and completed returns as facts (analytics)."""
+    from veriseal_commerce.sales_facts import provided  # noqa: PLC0415
+
+    return [provided(ctx)]

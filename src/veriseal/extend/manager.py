@@ -58,7 +58,7 @@ log = logging.getLogger("veriseal.plugins")
 
 ENTRY_POINT_GROUP = "veriseal.plugins"
 #: Plugins that ship with Veriseal and are enabled by the default config.
-BUNDLED: tuple[str, ...] = ("territories", "commerce", "inventory", "logistics")
+BUNDLED: tuple[str, ...] = ("territories", "commerce", "inventory", "logistics", "analytics")
 
 
 class PluginNotFound(ConfigError):

@@ -1,0 +1,86 @@
+"""Sales, reversals and returns booked from commerce's facts into the rollups.
+
+Contracts:
+
+- :meth:`Booker.order` books a paid order's sale on the day it was paid and, once it
+  was rejected, cancelled or expired after that, its reversal on that day (negative
+  units, revenue and orders); :meth:`Booker.return_` books a completed return's units
+  and refund on its completion day. Each booking happens once (``analytics_booked``),
+  whoever asks first: the stream consumer or the rebuild;
+- a line's dimensions are looked up when it is booked: the product's leaf category,
+  the dealer's organisation kind (the channel) and the order's region (province and
+  city); later changes to them do not rewrite booked history;
+- days and hours are in ``[plugins.analytics] tz`` (default ``Asia/Shanghai``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from veriseal import NotFound
+from veriseal.extend import PluginContext, Tx
+from veriseal_analytics import rollup_store
+from veriseal_analytics.booking import RETURN, REVERSAL, SALE, Line, Where, local, place
+from veriseal_analytics.facts import OrderFact, ReturnFact
+
+
+@dataclass
+class Booker:
+    """Books facts; caches the lookups of one run (an event batch, a rebuild)."""
+
+    ctx: PluginContext
+    tz: str = "Asia/Shanghai"
+    _channels: dict[int, str] = field(default_factory=dict)
+    _categories: dict[tuple[int, str], int | None] = field(default_factory=dict)
+    _places: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    async def order(self, tx: Tx, fact: OrderFact) -> int:
+        """Book the sale and the reversal ``fact`` calls for; the number of bookings made."""
+        made = 0
+        for kind, at, sign in ((SALE, fact.paid_at, 1), (REVERSAL, fact.undone_at, -1)):
+            if at is None or await rollup_store.booked(tx, kind, fact.id):
+                continue
+            day, hour = local(at, self.tz)
+            where = await self._where(fact.org_id, fact.region)
+            lines = [Line(kind, fact.id, fact.id, day, hour, x.gtin,
+                          await self._category(fact.brand_id, x.gtin), where,
+                          sign * x.units, sign * x.amount) for x in fact.lines]  # fmt: skip
+            made += await rollup_store.book(tx, fact.brand_id, kind, fact.id, day, at, lines)
+        return made
+
+    async def return_(self, tx: Tx, fact: ReturnFact, order: OrderFact | None) -> int:
+        """Book a completed return (its order gives dealer and region); 0 or 1."""
+        at = fact.completed_at
+        if at is None or order is None or await rollup_store.booked(tx, RETURN, fact.id):
+            return 0
+        day, hour = local(at, self.tz)
+        where = await self._where(order.org_id, order.region)
+        lines = [Line(RETURN, fact.id, fact.order_id, day, hour, x.gtin,
+                      await self._category(fact.brand_id, x.gtin), where, x.units, x.amount)
+                 for x in fact.lines]  # fmt: skip
+        return int(await rollup_store.book(tx, fact.brand_id, RETURN, fact.id, day, at, lines))
+
+    async def _where(self, org_id: int, region: str) -> Where:
+        if org_id not in self._channels:
+            try:
+                self._channels[org_id] = str((await self.ctx.org(org_id)).kind)
+            except NotFound:
+                self._channels[org_id] = ""
+        if region not in self._places:
+            self._places[region] = place(region)
+        province, city = self._places[region]
+        return Where(org_id, self._channels[org_id], province, city)
+
+    async def _category(self, brand_id: int, gtin: str) -> int | None:
+        key = (brand_id, gtin)
+        if key not in self._categories:
+            try:
+                brand = await self.ctx.brand_by_id(brand_id)
+                chain = await self.ctx.category_chain(brand, gtin)
+            except NotFound:
+                chain = ()
+            self._categories[key] = chain[0] if chain else None
+        return self._categories[key]
+
+
+def booker(ctx: PluginContext) -> Booker:
+    return Booker(ctx, str(ctx.config.get("tz", "Asia/Shanghai")))

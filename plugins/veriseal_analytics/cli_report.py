@@ -1,0 +1,191 @@
+"""``veriseal report ...``: sales statistics and the rollups' upkeep from the shell.
+
+::
+
+    veriseal report sales [--period 30d] [--compare previous|year|none] [--json]
+    veriseal report top product|category|dealer|province|city|city_dealer|channel
+                        [--period 30d] [--top 10] [--order revenue|units|orders]
+                        [--within CODE] [--json]
+    veriseal report trend [--period 90d] [--step day|week|month] [--json]
+    veriseal report rebuild [--check] [--json]   # rollups against commerce's records
+
+Periods: ``30d``, ``mtd``, ``ytd``, ``2026-11``, ``2026``, ``2026-11-01..2026-11-30``
+(days in ``[plugins.analytics] tz``). Commands act as the local operator unless
+``--user`` names a user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import get_args
+from zoneinfo import ZoneInfo
+
+import click
+
+from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
+from veriseal_analytics.periods import Compare, Period, Step, period_of
+from veriseal_analytics.permissions import ANALYTICS_MANAGE
+from veriseal_analytics.rebuild import rebuild as run_rebuild
+from veriseal_analytics.sales import By, Metric, Ranking
+from veriseal_analytics.service import of
+
+NAME = "analytics"
+user_option = click.option(
+    "--user", "user_id", type=int,
+    help="Act as this user (default: the local operator). 以该用户身份操作（默认本机管理员）。",
+)  # fmt: skip
+json_option = click.option("--json", "as_json", is_flag=True, help="As JSON. 以 JSON 输出。")
+period_option = click.option(
+    "--period", default="30d", show_default=True,
+    help="30d, mtd, ytd, 2026-11, 2026 or FROM..TO. 统计周期。")  # fmt: skip
+
+
+def _zh(opts: Options) -> bool:
+    return (opts.lang or "").lower().startswith("zh")
+
+
+def _period(ctx: PluginContext, text: str) -> Period:
+    tz = ZoneInfo(str(ctx.config.get("tz", "Asia/Shanghai")))
+    return period_of(text, dt.datetime.now(tz).date())
+
+
+def _money(v: float | None) -> str:
+    return "-" if v is None else f"{v / 100:,.2f}"
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.1%}"
+
+
+@click.group("report")
+def report() -> None:
+    """Sales statistics and reports. 销售统计与报表。"""
+
+
+@report.command("sales")
+@period_option
+@click.option("--compare", type=click.Choice(["previous", "year", "none"]), default="previous",
+              show_default=True)  # fmt: skip
+@user_option
+@json_option
+@pass_opts
+def sales(opts: Options, period: str, compare: Compare, user_id: int | None, as_json: bool) -> None:
+    """Revenue, units, orders, average order value, return rate.
+    销售额、销量、订单数、客单价、退货率。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        who = await ctx.acting(user_id)
+        got = await of(ctx).sales.summary(who, brand, _period(ctx, period), compare)
+        if as_json:
+            echo_json(got)
+            return
+        zh = _zh(opts)
+        ch = got.get("change", {})
+        click.echo(f"{got['period']['from']} .. {got['period']['to']}")
+        rows = [("Revenue", "销售额", _money(got["revenue"]), ch.get("revenue")),
+                ("Units", "销量", f"{got['units']:,}", ch.get("units")),
+                ("Orders", "订单数", f"{got['orders']:,}", ch.get("orders")),
+                ("Average order", "客单价", _money(got["aov"]), ch.get("aov")),
+                ("Return rate", "退货率", "-" if got["return_rate"] is None
+                 else f"{got['return_rate']:.2%}", ch.get("return_rate"))]  # fmt: skip
+        for en, cn, value, delta in rows:
+            click.echo(
+                f"  {(cn if zh else en):<14}{value:>16}   {_pct(delta) if 'change' in got else ''}"
+            )
+
+    with_context(opts, NAME, go)
+
+
+@report.command("top")
+@click.argument("by", type=click.Choice(list(get_args(By))))
+@period_option
+@click.option("--top", "top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--order", type=click.Choice(["revenue", "units", "orders"]), default="revenue",
+              show_default=True)  # fmt: skip
+@click.option("--within", help="Drill down: a province (city) or a city (city_dealer). 下钻范围。")
+@click.option("--compare", type=click.Choice(["previous", "year", "none"]), default="previous",
+              show_default=True)  # fmt: skip
+@user_option
+@json_option
+@pass_opts
+def top(  # noqa: PLR0913 - one parameter per option
+    opts: Options, by: By, period: str, top: int, order: Metric, within: str | None,
+    compare: Compare, user_id: int | None, as_json: bool,
+) -> None:  # fmt: skip
+    """A ranking with period-over-period change. 排行榜（含环比/同比）。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        lang = "zh" if _zh(opts) else "en"
+        q = Ranking(by, _period(ctx, period), top, compare, order, within, lang)
+        found = await of(ctx).sales.ranking(await ctx.acting(user_id), brand, q)
+        if as_json:
+            echo_json([r.to_dict() for r in found])
+            return
+        for i, r in enumerate(found, 1):
+            d = r.to_dict()
+            delta = _pct(d["change"][order]) if "change" in d else ""
+            click.echo(f"{i:>3}. {r.label[:30]:<30} {_money(d['revenue']):>16} {d['units']:>10,}"
+                       f" {d['orders']:>8,}  {delta}")  # fmt: skip
+
+    with_context(opts, NAME, go)
+
+
+@report.command("trend")
+@click.option("--period", default="90d", show_default=True, help="As for sales. 统计周期。")
+@click.option("--step", type=click.Choice(["day", "week", "month"]), default="day",
+              show_default=True)  # fmt: skip
+@user_option
+@json_option
+@pass_opts
+def trend(opts: Options, period: str, step: Step, user_id: int | None, as_json: bool) -> None:
+    """Revenue, units and orders per day, week or month. 销售趋势。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        who = await ctx.acting(user_id)
+        rows = await of(ctx).sales.trend(who, brand, _period(ctx, period), step)
+        if as_json:
+            echo_json(rows)
+            return
+        for r in rows:
+            click.echo(
+                f"{r['bucket']:<12}{_money(r['revenue']):>16}{r['units']:>10,}{r['orders']:>8,}"
+            )
+
+    with_context(opts, NAME, go)
+
+
+@report.command("rebuild")
+@click.option("--check", is_flag=True, help="Only report differences (exit 1 if any). 只检查。")
+@user_option
+@json_option
+@pass_opts
+def rebuild(opts: Options, check: bool, user_id: int | None, as_json: bool) -> None:
+    """Check the rollups against commerce's orders and returns, and repair them.
+    核对汇总数据与订单、退货记录，并修复。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        ctx.require(await ctx.acting(user_id), ANALYTICS_MANAGE, brand_id=brand.id)
+
+        def progress(what: str, n: int) -> None:
+            click.echo(f"  {what}: {n:,}", err=True)
+
+        got = await run_rebuild(ctx, brand, repair=not check, progress=progress)
+        if as_json:
+            echo_json(got.to_dict())
+        else:
+            zh = _zh(opts)
+            click.echo((f"汇总行 {got.cube_rows:,}；未入账 {len(got.missing):,}；来源不明"
+                        f" {len(got.unknown):,}；不一致 {got.difference_count:,}") if zh else
+                       (f"{got.cube_rows:,} rollup rows; {len(got.missing):,} not booked;"
+                        f" {len(got.unknown):,} unknown to commerce;"
+                        f" {got.difference_count:,} differing"))  # fmt: skip
+            if got.repaired:
+                click.echo("已修复。" if zh else "Repaired.")
+        if check and not got.clean:
+            sys.exit(1)
+
+    with_context(opts, NAME, go)

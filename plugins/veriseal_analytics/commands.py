@@ -1,0 +1,12 @@
+"""``veriseal report ...``: the plugin's click group (cli_report.py)."""
+
+from __future__ import annotations
+
+import click
+
+
+def groups() -> list[click.Group]:
+    """Every command group of the plugin."""
+    from veriseal_analytics.cli_report import report  # noqa: PLC0415
+
+    return [report]

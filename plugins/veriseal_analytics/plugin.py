@@ -1,0 +1,56 @@
+"""Hookimpls of the analytics plugin (entry point ``analytics``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veriseal import PluginMigrations, hookimpl
+from veriseal.extend import ConsolePage, ConsoleView, Consumer, Permission, PluginContext
+
+
+@hookimpl
+def ledger_migrations() -> PluginMigrations:
+    """The plugin's tables: ``analytics_*`` (see migrations/)."""
+    return PluginMigrations(prefix="analytics", package="veriseal_analytics.migrations")
+
+
+@hookimpl
+def register_permissions() -> tuple[Permission, ...]:
+    """``analytics.view``, ``analytics.export``, ``analytics.manage``, ``analytics.suggest``."""
+    from veriseal_analytics.permissions import PERMISSIONS  # noqa: PLC0415
+
+    return PERMISSIONS
+
+
+@hookimpl
+def event_consumers() -> list[Consumer]:
+    """``analytics.sales``: commerce's paid, undone and returned orders into the rollups."""
+    from veriseal_analytics.consumers import SALES  # noqa: PLC0415
+
+    return [SALES]
+
+
+@hookimpl
+def register_routes(app: Any, ctx: PluginContext) -> None:
+    """``/api/v1/analytics/...``, served like the core's (access, typed input, OpenAPI)."""
+    from veriseal.extend import mount_plugin  # noqa: PLC0415 (aiohttp: server only)
+    from veriseal_analytics.routes import ROUTES  # noqa: PLC0415
+
+    mount_plugin(app, ctx, ROUTES)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """``veriseal report ...``."""
+    from veriseal_analytics.commands import groups  # noqa: PLC0415 (click: CLI only)
+
+    for group in groups():
+        cli.add_command(group)
+
+
+@hookimpl
+def register_console_pages() -> list[ConsolePage | ConsoleView]:
+    """``/console/analytics``: the sales dashboard (console_pages.py)."""
+    from veriseal_analytics.console_pages import PAGES, VIEWS  # noqa: PLC0415
+
+    return [*PAGES, *VIEWS]
