@@ -4,19 +4,17 @@ and the rollups' check and repair (``analytics.manage``). Request models are nam
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from msgspec import Meta
 
 from veriseal import Brand, Call, Endpoint, Model, Principal, Short
 from veriseal.extend import PluginContext, plugin_context
-from veriseal_analytics.periods import Period, period_of
-from veriseal_analytics.permissions import ANALYTICS_MANAGE, ANALYTICS_VIEW
+from veriseal_analytics.permissions import ANALYTICS_MANAGE, ANALYTICS_SUGGEST, ANALYTICS_VIEW
 from veriseal_analytics.rebuild import rebuild
 from veriseal_analytics.sales import Ranking
-from veriseal_analytics.service import of
+from veriseal_analytics.service import of, period_in
+from veriseal_analytics.suggest import evaluation, of_engine
 
 NAME = "analytics"
 BASE = "/api/v1/analytics"
@@ -46,6 +44,17 @@ class AnalyticsTrendQuery(Model, kw_only=True):
     step: Literal["day", "week", "month"] = "day"
 
 
+class AnalyticsSuggestQuery(Model, kw_only=True):
+    brand: Short | None = None
+    dealer: Annotated[int, Meta(ge=1)]
+    k: Annotated[int, Meta(ge=1, le=100)] = 10
+
+
+class AnalyticsEvaluateQuery(Model, kw_only=True):
+    brand: Short | None = None
+    k: Annotated[int, Meta(ge=1, le=100)] = 10
+
+
 class AnalyticsRebuild(Model, kw_only=True):
     brand: Short | None = None
     check: bool = True
@@ -57,23 +66,16 @@ async def context(call: Call, slug: str | None) -> tuple[Principal, Brand, Plugi
     return call.who, await ctx.brand_for(call.who, slug), ctx
 
 
-def period(ctx: PluginContext, text: str) -> Period:
-    """``text`` as a period of the brand's calendar (``analytics_period_invalid``)."""
-    return period_of(
-        text, dt.datetime.now(ZoneInfo(str(ctx.config.get("tz", "Asia/Shanghai")))).date()
-    )
-
-
 async def sales_summary(call: Call, query: AnalyticsSalesQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await of(ctx).sales.summary(who, brand, period(ctx, query.period), query.compare)
+    return await of(ctx).sales.summary(who, brand, period_in(ctx, query.period), query.compare)
 
 
 async def sales_top(call: Call, query: AnalyticsTopQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
     q = Ranking(
         query.by,
-        period(ctx, query.period),
+        period_in(ctx, query.period),
         query.top,
         query.compare,
         query.order,
@@ -86,9 +88,20 @@ async def sales_top(call: Call, query: AnalyticsTopQuery) -> Schema:
 
 async def sales_trend(call: Call, query: AnalyticsTrendQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    p = period(ctx, query.period)
+    p = period_in(ctx, query.period)
     return {"period": p.to_dict(), "step": query.step,
             "rows": await of(ctx).sales.trend(who, brand, p, query.step)}  # fmt: skip
+
+
+async def suggestions(call: Call, query: AnalyticsSuggestQuery) -> Schema:
+    who, brand, ctx = await context(call, query.brand)
+    rows = await of_engine(ctx).for_dealer(who, brand, query.dealer, query.k)
+    return {"dealer": query.dealer, "suggestions": rows}
+
+
+async def evaluate_suggestions(call: Call, query: AnalyticsEvaluateQuery) -> Schema:
+    who, brand, ctx = await context(call, query.brand)
+    return evaluation(await of_engine(ctx).evaluate(who, brand, query.k))
 
 
 async def rebuild_rollups(call: Call, body: AnalyticsRebuild) -> Schema:
@@ -106,6 +119,12 @@ ENDPOINTS = [
              " a city's dealers or channels, with the change", tag=TAG),
     Endpoint("GET", f"{BASE}/sales/trend", sales_trend, ANALYTICS_VIEW,
              "Revenue, units and orders per day, week or month", tag=TAG),
+    Endpoint("GET", f"{BASE}/suggestions", suggestions, ANALYTICS_SUGGEST,
+             "Products a dealer is likely to order next, with the reason (a dealer: its own)",
+             tag=TAG),
+    Endpoint("GET", f"{BASE}/suggestions/evaluation", evaluate_suggestions, ANALYTICS_VIEW,
+             "The suggestions' hit-rate@k and MAP@k on each dealer's latest order held out,"
+             " against the popularity baseline", tag=TAG),
     Endpoint("POST", f"{BASE}/rollups/rebuild", rebuild_rollups, ANALYTICS_MANAGE,
              "Check the rollups against commerce's records (check: true) or repair them", tag=TAG),
 ]  # fmt: skip

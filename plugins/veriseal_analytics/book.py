@@ -83,4 +83,4 @@ class Booker:
 
 
 def booker(ctx: PluginContext) -> Booker:
-    return Booker(ctx, str(ctx.config.get("tz", "Asia/Shanghai")))
+    return Booker(ctx, str(ctx.config.get("tz", "Asia/Shanghai")))  # = service.tz(ctx)

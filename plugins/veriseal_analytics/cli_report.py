@@ -15,19 +15,18 @@ Periods: ``30d``, ``mtd``, ``ytd``, ``2026-11``, ``2026``, ``2026-11-01..2026-11
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import get_args
-from zoneinfo import ZoneInfo
 
 import click
 
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
-from veriseal_analytics.periods import Compare, Period, Step, period_of
+from veriseal_analytics.periods import Compare, Step
 from veriseal_analytics.permissions import ANALYTICS_MANAGE
 from veriseal_analytics.rebuild import rebuild as run_rebuild
 from veriseal_analytics.sales import By, Metric, Ranking
-from veriseal_analytics.service import of
+from veriseal_analytics.service import of, period_in
+from veriseal_analytics.suggest import evaluation, of_engine
 
 NAME = "analytics"
 user_option = click.option(
@@ -42,11 +41,6 @@ period_option = click.option(
 
 def _zh(opts: Options) -> bool:
     return (opts.lang or "").lower().startswith("zh")
-
-
-def _period(ctx: PluginContext, text: str) -> Period:
-    tz = ZoneInfo(str(ctx.config.get("tz", "Asia/Shanghai")))
-    return period_of(text, dt.datetime.now(tz).date())
 
 
 def _money(v: float | None) -> str:
@@ -76,7 +70,7 @@ def sales(opts: Options, period: str, compare: Compare, user_id: int | None, as_
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         who = await ctx.acting(user_id)
-        got = await of(ctx).sales.summary(who, brand, _period(ctx, period), compare)
+        got = await of(ctx).sales.summary(who, brand, period_in(ctx, period), compare)
         if as_json:
             echo_json(got)
             return
@@ -118,7 +112,7 @@ def top(  # noqa: PLR0913 - one parameter per option
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         lang = "zh" if _zh(opts) else "en"
-        q = Ranking(by, _period(ctx, period), top, compare, order, within, lang)
+        q = Ranking(by, period_in(ctx, period), top, compare, order, within, lang)
         found = await of(ctx).sales.ranking(await ctx.acting(user_id), brand, q)
         if as_json:
             echo_json([r.to_dict() for r in found])
@@ -145,7 +139,7 @@ def trend(opts: Options, period: str, step: Step, user_id: int | None, as_json: 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
         who = await ctx.acting(user_id)
-        rows = await of(ctx).sales.trend(who, brand, _period(ctx, period), step)
+        rows = await of(ctx).sales.trend(who, brand, period_in(ctx, period), step)
         if as_json:
             echo_json(rows)
             return
@@ -187,5 +181,58 @@ def rebuild(opts: Options, check: bool, user_id: int | None, as_json: bool) -> N
                 click.echo("已修复。" if zh else "Repaired.")
         if check and not got.clean:
             sys.exit(1)
+
+    with_context(opts, NAME, go)
+
+
+@report.command("suggest")
+@click.option(
+    "--dealer",
+    "dealer",
+    type=int,
+    required=True,
+    help="The dealer's organisation id. 经销商机构 ID。",
+)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@user_option
+@json_option
+@pass_opts
+def suggest(opts: Options, dealer: int, k: int, user_id: int | None, as_json: bool) -> None:
+    """Products a dealer is likely to order next. 经销商可能下次订购的商品。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        rows = await of_engine(ctx).for_dealer(await ctx.acting(user_id), brand, dealer, k)
+        if as_json:
+            echo_json(rows)
+            return
+        zh = _zh(opts)
+        for i, r in enumerate(rows, 1):
+            why = r["reason_zh"] if zh else r["reason_en"]
+            click.echo(f"{i:>3}. {r['gtin']}  {r['name'][:30]:<30} {why}")
+
+    with_context(opts, NAME, go)
+
+
+@report.command("evaluate")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@user_option
+@json_option
+@pass_opts
+def evaluate(opts: Options, k: int, user_id: int | None, as_json: bool) -> None:
+    """The suggestions against popularity on each dealer's latest order held out.
+    推荐效果离线评估（对比热销基线）。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        got = evaluation(await of_engine(ctx).evaluate(await ctx.acting(user_id), brand, k))
+        if as_json:
+            echo_json(got)
+            return
+        click.echo(f"dealers {got['dealers']:,}, training lines {got['train_lines']:,}, k={k}")
+        for name in ("recommender", "baseline", "ratio"):
+            s = got[name]
+            click.echo(f"  {name:<12} hit-rate {s['hit_rate']:.3f}  MAP {s['map']:.3f}"
+                       f"  precision {s['precision']:.3f}  NDCG {s['ndcg']:.3f}")  # fmt: skip
 
     with_context(opts, NAME, go)

@@ -7,15 +7,14 @@ the console's export limit, separate from the display limit."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from veriseal import Brand, VerisealError
 from veriseal.extend import Column, Page, export_format, export_response
-from veriseal_analytics.periods import Compare, Period, Step, choice, period_of
+from veriseal_analytics.periods import Compare, Period, Step, choice
 from veriseal_analytics.permissions import ANALYTICS_EXPORT
 from veriseal_analytics.sales import By, Ranking
-from veriseal_analytics.service import of
+from veriseal_analytics.service import of, period_in
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -58,7 +57,7 @@ async def sales_page(call: ConsoleCall) -> Page | web.StreamResponse:
         compare: Compare = _query(call, "compare", Compare, "previous")
         values["compare"] = compare
         values["within"] = call.text(call.query, "within", 16)
-        period = period_of(values["period"], dt.datetime.now(call.tz).date())
+        period = period_in(ctx, values["period"])
         fmt = export_format(call)
         if fmt is not None:
             return await _export(call, brand, Ranking(

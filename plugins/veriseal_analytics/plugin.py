@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal import PluginMigrations, hookimpl
-from veriseal.extend import ConsolePage, ConsoleView, Consumer, Permission, PluginContext
+from veriseal.extend import (
+    ConsolePage,
+    ConsoleView,
+    Consumer,
+    PeriodicTask,
+    Permission,
+    PluginContext,
+    Provided,
+)
 
 
 @hookimpl
@@ -54,3 +62,24 @@ def register_console_pages() -> list[ConsolePage | ConsoleView]:
     from veriseal_analytics.console_pages import PAGES, VIEWS  # noqa: PLC0415
 
     return [*PAGES, *VIEWS]
+
+
+@hookimpl
+def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
+    """``analytics.suggestions``: a dealer's product suggestions (commerce's catalogue)."""
+    from veriseal_analytics.suggest import provided  # noqa: PLC0415
+
+    return [provided(ctx)]
+
+
+async def _suggest(ctx: PluginContext) -> None:
+    from veriseal_analytics.suggest import refresh_all  # noqa: PLC0415
+
+    await refresh_all(ctx)
+
+
+@hookimpl
+def periodic_tasks() -> list[PeriodicTask]:
+    """``analytics.suggest`` every 15 minutes: refit the suggestion models of brands
+    whose orders changed (off the request path)."""
+    return [PeriodicTask("analytics.suggest", 900, _suggest)]

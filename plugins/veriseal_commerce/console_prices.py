@@ -27,6 +27,7 @@ from veriseal_commerce.permissions import ORDERS_PLACE
 from veriseal_commerce.pricing import PricingService
 from veriseal_commerce.pricing_models import BENEFITS, LEVELS, ROUNDINGS
 from veriseal_commerce.service import of
+from veriseal_commerce.suggestions import for_me
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -225,14 +226,18 @@ async def catalogue_page(call: ConsoleCall) -> Page:
     search = call.query.get("q", "")[:100]
     category = call.query_int("category") if call.query.get("category") else None
     products = await ctx.search_products(brand, search, category_id=category, limit=50)
-    quotes = await p.unit_quotes(who, brand, [x.gtin for x in products])
+    suggested = [] if search or category else await for_me(ctx, who, brand.id)
+    names = {x.gtin: x.name for x in await ctx.products(brand)} if suggested else {}
+    gtins = list(dict.fromkeys([x.gtin for x in products] + [s.gtin for s in suggested]))
+    quotes = await p.unit_quotes(who, brand, gtins)
     # no row applies to me: None, shown as "ask the brand"
     prices = {g: None if q is None else q.total for g, q in quotes.items()}
     currency = next((q.currency for q in quotes.values() if q is not None), "CNY")
     return Page(
         "veriseal_commerce/catalogue.html",
         {"brand": brand, "products": products, "prices": prices, "currency": currency,
-         "categories": await ctx.categories(brand), "q": search, "category": category},
+         "categories": await ctx.categories(brand), "q": search, "category": category,
+         "suggested": [(s, names.get(s.gtin, s.gtin)) for s in suggested]},
     )  # fmt: skip
 
 

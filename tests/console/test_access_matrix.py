@@ -231,6 +231,8 @@ EXPECTED: dict[str, str] = {
     "GET /console/logistics/settings": "logistics.configure",
     "POST /console/logistics/settings": "logistics.configure",
     "POST /console/logistics/settings/secrets": "logistics.configure",
+    # the analytics plugin (plugins/veriseal_analytics/console_pages.py)
+    "GET /console/analytics": "analytics.view",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -253,6 +253,13 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/logistics/settings": "logistics.configure",
     "PUT /api/v1/logistics/settings": "logistics.configure",
     "PUT /api/v1/logistics/settings/secrets": "logistics.configure",
+    # analytics plugin (plugins/veriseal_analytics/api_*.py)
+    "GET /api/v1/analytics/sales": "analytics.view",
+    "GET /api/v1/analytics/sales/top": "analytics.view",
+    "GET /api/v1/analytics/sales/trend": "analytics.view",
+    "GET /api/v1/analytics/suggestions": "analytics.suggest",
+    "GET /api/v1/analytics/suggestions/evaluation": "analytics.view",
+    "POST /api/v1/analytics/rollups/rebuild": "analytics.manage",
 }
 
 

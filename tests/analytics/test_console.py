@@ -1,0 +1,126 @@
+"""The sales dashboard on a real console server over loopback HTTP, on both backends
+(the analytics world): the KPIs are commerce's own order totals, the drill-down goes
+province -> city -> dealer, a ranking exports as CSV (``analytics.export``), a bad
+period is a 400 with its code and nothing else; in Chromium at a phone's width the
+charts draw and axe finds nothing serious; a dealer's catalogue page shows its
+suggestions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from playwright.async_api import async_playwright
+
+from tests.analytics.conftest import World
+from tests.commerce.conftest import TEA, WINE
+from tests.console.browser import PHONE, axe, describe, launch, page_errors, serious, shot
+from tests.console.conftest import ConsoleLive, free_port
+from veriseal.accounts.models import SYSTEM, Role
+from veriseal.console.site import make_site
+from veriseal.server.app import Limits
+from veriseal.server.runner import ApiRunner
+
+PW = "correct horse battery staple 42"
+
+
+@pytest.fixture
+async def live(world: World) -> AsyncIterator[ConsoleLive]:
+    shop = world.shop
+    root = (await shop.engine.accounts.brand_org(shop.brand)).id
+    people = {"admin": (Role.BRAND_ADMIN, root), "gd": (Role.DISTRIBUTOR, shop.orgs["GD01"])}
+    users = {}
+    for name, (role, org) in people.items():
+        login = f"{name}@analytics.example"
+        await shop.engine.accounts.create_user(SYSTEM, contact=login, display_name=name,
+                                               role=role, org_id=org, password=PW)  # fmt: skip
+        users[name] = (login, PW)
+    port = free_port()
+    runner = ApiRunner(make_site(shop.engine, Limits(per_minute=0)))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    served = ConsoleLive(f"http://127.0.0.1:{port}", shop.engine, [], users, {})
+    try:
+        yield served
+    finally:
+        for c in served._clients:
+            await c.close()
+        await runner.cleanup()
+
+
+async def _sold(world: World) -> int:
+    one = await world.paid("gd", "440300", [(TEA, 12), (WINE, 2)])
+    two = await world.paid("shop", "440100", [(TEA, 5)])
+    await world.shop.drain()
+    return one.total + two.total
+
+
+async def test_the_dashboard_drills_down_and_exports(world: World, live: ConsoleLive) -> None:
+    total = await _sold(world)
+    admin = await live.client("admin")
+    status, html = await admin.get("/console/analytics?period=7d&compare=none")
+    assert status == 200, html[:500]
+    assert f"¥{total / 100:,.2f}" in html
+    for chart in ("chart-trend", "chart-product", "chart-map"):
+        assert f'data-source="{chart}"' in html, chart
+    assert 'data-key="CN-GD"' in html and "within=CN-GD" in html
+    status, html = await admin.get("/console/analytics?period=7d&within=CN-GD")
+    assert status == 200 and 'data-key="440100"' in html and 'data-key="440300"' in html
+    status, html = await admin.get("/console/analytics?period=7d&within=440100")
+    assert f'data-key="440100|{world.shop.orgs["GZ-R1"]}"' in html
+    status, body = await admin.get("/console/analytics?period=7d&by=product&export=csv")
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    by_gtin = {r[0]: r for r in rows[1:]}
+    assert set(by_gtin) == {TEA, WINE}
+    assert int(by_gtin[TEA][3]) == 17  # units column
+    status, html = await admin.get("/console/analytics?period=forever")
+    assert status == 400 and "[invalid_input]" in html
+
+
+async def test_a_dealer_cannot_open_it_but_sees_its_suggestions(
+    world: World, live: ConsoleLive
+) -> None:
+    await _sold(world)
+    gd = await live.client("gd")
+    status, _ = await gd.get("/console/analytics")
+    assert status == 403
+    status, html = await gd.get("/console/commerce/catalogue")
+    assert status == 200 and 'id="suggested"' in html
+    assert f'data-gtin="{TEA}"' in html.split('id="suggested"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+async def test_the_dashboard_in_the_browser(world: World, live: ConsoleLive) -> None:
+    await _sold(world)
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await (await browser.new_context(viewport=PHONE, is_mobile=True,
+                                                    locale="zh-CN")).new_page()  # fmt: skip
+            errors = page_errors(page)
+            login, password = live.users["admin"]
+            await page.goto(f"{live.base}/console/signin?lang=zh")
+            await page.fill("#identifier", login)
+            await page.fill("#password", password)
+            await page.click("form[action='/console/signin'] button[type=submit]")
+            await page.wait_for_url("**/console/**")
+            await page.goto(f"{live.base}/console/analytics?period=7d")
+            for chart in ("chart-trend", "chart-product", "chart-map"):
+                div = page.locator(f'div[data-source="{chart}"]')
+                await div.wait_for(state="attached")
+                await page.wait_for_function(
+                    "el => el.hasAttribute('data-chart-ready') || el.hasAttribute('data-chart-error')",
+                    arg=await div.element_handle(), timeout=20_000)  # fmt: skip
+                assert await div.get_attribute("data-chart-error") is None, chart
+            bad = serious(await axe(page))
+            assert bad == [], describe(bad)
+            wide = "() => document.documentElement.scrollWidth - window.innerWidth"
+            assert await page.evaluate(wide) <= 1
+            await shot(page, "analytics-sales")
+            assert errors == [], "\n".join(errors)
+        finally:
+            await browser.close()
