@@ -40,10 +40,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
-    LongTable,
+    Flowable,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
+    Table,
     TableStyle,
 )
 
@@ -66,6 +67,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: relative column widths by kind (text gets the room it needs to wrap)
 _WEIGHT = {"text": 3.0, "datetime": 2.2, "date": 1.7, "int": 1.4, "money": 1.6,
            "decimal": 1.4, "percent": 1.2}  # fmt: skip
+_MAX_CELL = 400
 _NUMERIC = frozenset({"int", "money", "decimal", "percent"})
 
 
@@ -138,23 +140,7 @@ class _Styles:
                                    textColor=colors.HexColor("#555555"), spaceBefore=3)  # fmt: skip
 
 
-def _table(cols: Sequence[Col], rows: Sequence[Mapping[str, object]], lang: str,
-           tz: ZoneInfo, s: _Styles, width: float) -> LongTable:  # fmt: skip
-    weights = [_WEIGHT.get(c.kind, 1.5) for c in cols]
-    widths = [width * w / sum(weights) for w in weights]
-    head = [Paragraph(_clean(c.title(lang)), s.head_num if c.kind in _NUMERIC else s.head)
-            for c in cols]  # fmt: skip
-    data: list[list[Any]] = [head]
-    # Only text cells become Paragraphs (they wrap); numbers and dates are plain strings,
-    # which lay out far faster for tables of tens of thousands of rows.
-    text_cols = [c.kind == "text" for c in cols]
-    for row in rows:
-        line: list[Any] = []
-        for c, is_text in zip(cols, text_cols, strict=True):
-            value = cell_text(c.kind, row.get(c.key), tz)
-            line.append(Paragraph(escape(value), s.cell) if is_text and value else value)
-        data.append(line)
-    t = LongTable(data, colWidths=widths, repeatRows=1)
+def _table_style(cols: Sequence[Col]) -> TableStyle:
     style: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -169,8 +155,88 @@ def _table(cols: Sequence[Col], rows: Sequence[Mapping[str, object]], lang: str,
     for i, c in enumerate(cols):
         if c.kind in _NUMERIC:
             style.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
-    t.setStyle(TableStyle(style))
-    return t
+    return TableStyle(style)
+
+
+def _row_heights(data: list[list[Any]], widths: list[float], style: TableStyle) -> list[float]:
+    """Each row's height, measured in tables of 500 rows (reportlab's measure has a step
+    quadratic in a table's rows; no row spans, so a row's height is its own)."""
+    heights: list[float] = []
+    for i in range(0, len(data), 500):
+        probe = Table(data[i : i + 500], colWidths=widths)
+        probe.setStyle(style)
+        probe.wrap(sum(widths), 1e9)
+        heights += probe._rowHeights
+    return heights
+
+
+class _FlowingTable(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """A table that flows over pages with its header row on each, in linear time.
+
+    reportlab's own split re-measures every remaining row at each page break, which is
+    quadratic in the rows (20,000 rows took 22 s, 5,000 rows 2.3 s). Here the row heights are
+    measured once; each page break cuts the rows that fit (by those heights) into a
+    plain table of its own, headed by the header row."""
+
+    def __init__(self, data: list[list[Any]], widths: list[float], style: TableStyle,
+                 heights: list[float] | None = None, start: int = 1) -> None:  # fmt: skip
+        super().__init__()
+        self.data, self.widths, self.style, self.start = data, widths, style, start
+        self.heights = _row_heights(data, widths, style) if heights is None else heights
+
+    def _rest_height(self) -> float:
+        return self.heights[0] + sum(self.heights[self.start :])
+
+    def _part(self, stop: int) -> Table:
+        rows = [self.data[0], *self.data[self.start : stop]]
+        heights = [self.heights[0], *self.heights[self.start : stop]]
+        t = Table(rows, colWidths=self.widths, rowHeights=heights)
+        t.setStyle(self.style)
+        return t
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return sum(self.widths), self._rest_height()
+
+    def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        used = self.heights[0]
+        stop = self.start
+        while stop < len(self.data) and used + self.heights[stop] <= avail_height:
+            used += self.heights[stop]
+            stop += 1
+        if stop == self.start:
+            return []  # not even one row: the next page
+        parts: list[Any] = [self._part(stop)]
+        if stop < len(self.data):
+            parts.append(_FlowingTable(self.data, self.widths, self.style, self.heights, stop))
+        return parts
+
+    def draw(self) -> None:
+        t = self._part(len(self.data))
+        t.wrapOn(self.canv, sum(self.widths), self._rest_height())
+        t.drawOn(self.canv, 0, 0)
+
+
+def _table(cols: Sequence[Col], rows: Sequence[Mapping[str, object]], lang: str,
+           tz: ZoneInfo, s: _Styles, width: float) -> _FlowingTable:  # fmt: skip
+    weights = [_WEIGHT.get(c.kind, 1.5) for c in cols]
+    widths = [width * w / sum(weights) for w in weights]
+    head = [Paragraph(_clean(c.title(lang)), s.head_num if c.kind in _NUMERIC else s.head)
+            for c in cols]  # fmt: skip
+    data: list[list[Any]] = [head]
+    # Only text cells become Paragraphs (they wrap); numbers and dates are plain strings,
+    # which lay out far faster for tables of tens of thousands of rows. A text cell is
+    # cut at _MAX_CELL characters so that no row is taller than a page.
+    text_cols = [c.kind == "text" for c in cols]
+    for row in rows:
+        line: list[Any] = []
+        for c, is_text in zip(cols, text_cols, strict=True):
+            value = cell_text(c.kind, row.get(c.key), tz)
+            if is_text and value:
+                line.append(Paragraph(escape(value[:_MAX_CELL]), s.cell))
+            else:
+                line.append(value)
+        data.append(line)
+    return _FlowingTable(data, widths, _table_style(cols))
 
 
 def _numbered_canvas(footer_text: str, zh: bool) -> type[Canvas]:

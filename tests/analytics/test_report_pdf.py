@@ -93,6 +93,11 @@ def test_page_count_grows_with_rows_and_header_repeats(tmp_path: Path) -> None:
     text = _text(pdfium.PdfDocument(tmp_path / "b.pdf"))
     assert all("Revenue" in page for page in text)  # the header row on every page
     assert "1,399" in text[-1]
+    # every row printed exactly once across the page breaks, in order
+    everything = "\n".join(text)
+    positions = [everything.index(f"Milk {i} ") for i in range(400)]
+    assert positions == sorted(positions)
+    assert all(everything.count(f"Milk {i} ") == 1 for i in range(400))
 
 
 def test_charts_are_vector(tmp_path: Path) -> None:
@@ -163,3 +168,20 @@ def test_axis_labels_have_thousands_separators() -> None:
 def test_series_length_must_match_categories() -> None:
     with pytest.raises(ValueError, match="values"):
         ChartSpec("bar", "x", ["a", "b"], [Series("s", [1.0])])
+
+
+class _Broken(list[dict[str, object]]):
+    """Rows that fail halfway through, as a lost database cursor would."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from list.__iter__(self)
+        raise RuntimeError("cursor lost")
+
+
+def test_partial_pdf_removed_on_failure(tmp_path: Path) -> None:
+    path = tmp_path / "r.pdf"
+    (tmp_path / "r.pdf.part").write_bytes(b"%PDF- left by a crashed run")
+    with pytest.raises(RuntimeError, match="cursor lost"):
+        write_pdf(path, title="x", subtitle_lines=[], lang="en", generated_at=AT,
+                  sections=[ReportSection("h", None, COLS, _Broken(_rows(5)))])  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
