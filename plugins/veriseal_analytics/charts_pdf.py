@@ -126,6 +126,8 @@ def _style_category_axis(axis: Any, spec: ChartSpec, slant: bool) -> None:
     axis.categoryNames = [c[:24] for c in _category_names(spec.categories)]
     axis.labels.fontName = FONT
     axis.labels.fontSize = 7
+    # at the plot's edge, not where the axis crosses 0: negative bars would hide them
+    axis.labelAxisMode = "low"
     if slant:
         axis.labels.angle = 30
         axis.labels.boxAnchor = "ne"

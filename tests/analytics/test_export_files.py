@@ -245,3 +245,11 @@ def test_progress_reported_once_for_no_rows_and_exact_multiple(tmp_path: Path) -
 def test_csv_header_language(tmp_path: Path) -> None:
     write_csv(tmp_path / "r.csv", COLS, [], lang="zh-CN")
     assert _read_csv(tmp_path / "r.csv") == [[c.title_zh for c in COLS]]
+
+
+def test_error_like_text_stays_text_in_xlsx(tmp_path: Path) -> None:
+    write_xlsx(tmp_path / "r.xlsx", [Col("t", "T", "T")], [{"t": "#N/A"}, {"t": "#REF!"}],
+               lang="en")  # fmt: skip
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    assert ws is not None
+    assert [(c.value, c.data_type) for c in ws["A"][1:]] == [("#N/A", "s"), ("#REF!", "s")]
