@@ -28,10 +28,13 @@ COLS = [
 ]
 # XML 1.0 cannot hold these; the XLSX writer drops them (tested separately)
 _XML_BAD = {chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32))}
-texts = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
-                max_size=40)  # fmt: skip
-xml_texts = st.text(st.characters(blacklist_categories=["Cs"],
-                                  blacklist_characters="".join(_XML_BAD)), max_size=40)  # fmt: skip
+_CHINESE = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)  # always in the mix
+_FORMULA = st.sampled_from("=+-@\t\r")  # the starts the guard is about
+texts = st.text(st.one_of(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+                          _CHINESE, _FORMULA), max_size=40)  # fmt: skip
+xml_texts = st.text(st.one_of(st.characters(blacklist_categories=["Cs"],
+                                            blacklist_characters="".join(_XML_BAD)),
+                              _CHINESE, _FORMULA), max_size=40)  # fmt: skip
 days = st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31))
 # Excel keeps times to the millisecond; whole seconds round-trip exactly
 times = st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 31)).map(
