@@ -3,7 +3,8 @@
 Usage::
 
     PYTHONPATH=src:plugins .venv/bin/python benchmarks/bench_export.py [--rows 1000000]
-        [--rounds 3] [--xlsx-rounds 1] [--only csv,csv_bare,xlsx,xlsx_bare]
+        [--rounds 3] [--xlsx-rounds 1] [--only csv,csv_bare,xlsx,xlsx_bare,pdf]
+        [--pdf-rows 50000]
 
 The rows (date, region, dealer, GTIN, a Chinese product name, units, revenue in cents,
 share) are generated on the fly, never held in a list, so the figures are the writer's.
@@ -16,7 +17,10 @@ before writing (``idle``). Writers:
 - ``csv_bare``: the baseline, a bare ``csv.writer`` writing the same rows' raw values;
 - ``xlsx``: :func:`~veriseal_analytics.export_files.write_xlsx` (typed cells with number
   formats, frozen header, injection guard, sheet split at 1,048,575 rows);
-- ``xlsx_bare``: the baseline, bare openpyxl ``write_only`` appending the raw values.
+- ``xlsx_bare``: the baseline, bare openpyxl ``write_only`` appending the raw values;
+- ``pdf``: :func:`veriseal_analytics.report_pdf.write_pdf` with one line chart and a
+  table of ``--pdf-rows`` rows (its default export limit, 50,000; a PDF is not for 1M
+  rows), no baseline.
 
 It prints the MEDIAN of the rounds per writer and the ratios writer / baseline.
 Progress goes to stderr.
@@ -40,12 +44,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from veriseal_analytics.charts_pdf import ChartSpec, Series
 from veriseal_analytics.export_files import Col, write_csv, write_xlsx
+from veriseal_analytics.report_pdf import ReportSection, write_pdf
 
 REGIONS = ("华东", "华南", "华北", "西南", "东北", "西北", "华中")
 PRODUCTS = ("有机纯牛奶 250ml", "婴儿配方奶粉 900g", "高钙奶酪棒", "Organic yogurt 1L",
             "低脂酸奶 200g×12", "Premium butter 250g")  # fmt: skip
-WRITERS = ("csv", "csv_bare", "xlsx", "xlsx_bare")
+WRITERS = ("csv", "csv_bare", "xlsx", "xlsx_bare", "pdf")
 
 
 def _cols() -> list[Col]:
@@ -111,6 +117,15 @@ def _child(writer: str, n: int, out: Path) -> dict[str, float]:
         for r in rows(n):
             ws.append(list(r.values()))
         wb.save(str(out))
+    elif writer == "pdf":
+        months = [f"2026-{m:02d}" for m in range(1, 13)]
+        chart = ChartSpec("line", "月度收入 Monthly revenue", months,
+                          [Series(r, [1e6 * (m + i) for m in range(12)])
+                           for i, r in enumerate(REGIONS[:3])])  # fmt: skip
+        table = list(rows(n))
+        write_pdf(out, title="销售报表 Sales report", subtitle_lines=["2026"], lang="zh",
+                  sections=[ReportSection("明细 Detail", chart, cols, table)],
+                  generated_at=dt.datetime.now(dt.UTC), max_rows=n)  # fmt: skip
     else:
         raise SystemExit(f"unknown writer {writer}")
     seconds = time.perf_counter() - t0
@@ -120,7 +135,7 @@ def _child(writer: str, n: int, out: Path) -> dict[str, float]:
 
 
 def _run(writer: str, n: int, tmp: Path) -> dict[str, float]:
-    out = tmp / f"bench_{writer}.{'xlsx' if writer.startswith('xlsx') else 'csv'}"
+    out = tmp / f"bench_{writer}.{writer.removesuffix('_bare')}"
     cmd = [sys.executable, __file__, "--child", writer, "--rows", str(n), "--out", str(out)]
     done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
     out.unlink(missing_ok=True)
@@ -133,6 +148,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3, help="rounds for the CSV writers")
     ap.add_argument("--xlsx-rounds", type=int, default=1, help="rounds for the XLSX writers")
+    ap.add_argument("--pdf-rows", type=int, default=50_000, help="table rows of the PDF")
     ap.add_argument("--only", default=",".join(WRITERS))
     ap.add_argument("--child", choices=WRITERS, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -144,19 +160,21 @@ def main() -> None:
     medians: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench_export.") as tmp:
         for writer in writers:
-            rounds = args.xlsx_rounds if writer.startswith("xlsx") else args.rounds
+            rounds = args.rounds if writer.startswith("csv") else args.xlsx_rounds
+            n = args.pdf_rows if writer == "pdf" else args.rows
             runs = []
             for r in range(rounds):
                 print(f"{writer} round {r + 1}/{rounds}", file=sys.stderr, flush=True)
-                runs.append(_run(writer, args.rows, Path(tmp)))
+                runs.append(_run(writer, n, Path(tmp)))
             medians[writer] = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
             medians[writer]["rounds"] = rounds
+            medians[writer]["rows"] = n
     print(f"rows={args.rows:,} columns=8 python={sys.version.split()[0]} cpus={os.cpu_count()}")
-    print(f"{'writer':<10} {'rounds':>6} {'seconds':>9} {'rows/s':>10} {'peak MB':>8} "
-          f"{'idle MB':>8} {'file MB':>8}")  # fmt: skip
+    print(f"{'writer':<10} {'rows':>10} {'rounds':>6} {'seconds':>9} {'rows/s':>10} "
+          f"{'peak MB':>8} {'idle MB':>8} {'file MB':>8}")  # fmt: skip
     for writer, m in medians.items():
-        print(f"{writer:<10} {int(m['rounds']):>6} {m['seconds']:>9.2f} "
-              f"{args.rows / m['seconds']:>10,.0f} {m['peak_mb']:>8.1f} {m['idle_mb']:>8.1f} "
+        print(f"{writer:<10} {int(m['rows']):>10,} {int(m['rounds']):>6} {m['seconds']:>9.2f} "
+              f"{m['rows'] / m['seconds']:>10,.0f} {m['peak_mb']:>8.1f} {m['idle_mb']:>8.1f} "
               f"{m['file_mb']:>8.1f}")  # fmt: skip
     for mine, bare in (("csv", "csv_bare"), ("xlsx", "xlsx_bare")):
         if mine in medians and bare in medians:

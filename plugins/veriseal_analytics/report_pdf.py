@@ -37,6 +37,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -68,6 +69,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WEIGHT = {"text": 3.0, "datetime": 2.2, "date": 1.7, "int": 1.4, "money": 1.6,
            "decimal": 1.4, "percent": 1.2}  # fmt: skip
 _MAX_CELL = 400
+_CELL_SIZE = 7.5  # table text, points
 _NUMERIC = frozenset({"int", "money", "decimal", "percent"})
 
 
@@ -133,7 +135,7 @@ class _Styles:
         )
         self.heading = ParagraphStyle("heading", parent=base, fontSize=12, leading=16,
                                       spaceBefore=8, spaceAfter=4)  # fmt: skip
-        self.cell = ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9)
+        self.cell = ParagraphStyle("cell", parent=base, fontSize=_CELL_SIZE, leading=9)
         self.head = ParagraphStyle("head", parent=self.cell, textColor=colors.white)
         self.head_num = ParagraphStyle("head_num", parent=self.head, alignment=TA_RIGHT)
         self.note = ParagraphStyle("note", parent=base, fontSize=8, leading=10,
@@ -144,7 +146,7 @@ def _table_style(cols: Sequence[Col]) -> TableStyle:
     style: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
         ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), 7.5),
+        ("FONTSIZE", (0, 1), (-1, -1), _CELL_SIZE),
         ("LEADING", (0, 1), (-1, -1), 9),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
@@ -226,12 +228,18 @@ def _table(cols: Sequence[Col], rows: Sequence[Mapping[str, object]], lang: str,
     # Only text cells become Paragraphs (they wrap); numbers and dates are plain strings,
     # which lay out far faster for tables of tens of thousands of rows. A text cell is
     # cut at _MAX_CELL characters so that no row is taller than a page.
-    text_cols = [c.kind == "text" for c in cols]
+    # A text that fits its column on one line stays a plain string too (most do): a
+    # Paragraph per cell would cost ~10 kB and its layout time for each of them.
+    room = [w - 12 if c.kind == "text" else None for c, w in zip(cols, widths, strict=True)]
     for row in rows:
         line: list[Any] = []
-        for c, is_text in zip(cols, text_cols, strict=True):
+        for c, fit in zip(cols, room, strict=True):
             value = cell_text(c.kind, row.get(c.key), tz)
-            if is_text and value:
+            if (
+                fit is not None
+                and value
+                and ("\n" in value or stringWidth(value, FONT, _CELL_SIZE) > fit)
+            ):
                 line.append(Paragraph(escape(value[:_MAX_CELL]), s.cell))
             else:
                 line.append(value)

@@ -185,3 +185,13 @@ def test_partial_pdf_removed_on_failure(tmp_path: Path) -> None:
         write_pdf(path, title="x", subtitle_lines=[], lang="en", generated_at=AT,
                   sections=[ReportSection("h", None, COLS, _Broken(_rows(5)))])  # fmt: skip
     assert list(tmp_path.iterdir()) == []
+
+
+def test_long_text_wraps_inside_its_column(tmp_path: Path) -> None:
+    path = tmp_path / "r.pdf"
+    name = " ".join(f"word{i}" for i in range(40))
+    write_pdf(path, title="x", subtitle_lines=[], lang="en", generated_at=AT,
+              sections=[ReportSection("h", None, COLS, [{"name": name, "units": 7}])])  # fmt: skip
+    text = _text(pdfium.PdfDocument(path))[0]
+    assert all(f"word{i}" in text for i in range(40))
+    assert name not in text  # broken over several lines, not run over the next column
