@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from veriseal.extend import PluginContext
 from veriseal_analytics.periods import Period, period_of
+from veriseal_analytics.reports import Reports
 from veriseal_analytics.sales import Sales
 
 
@@ -26,10 +27,11 @@ def period_in(ctx: PluginContext, text: str) -> Period:
 class Analytics:
     ctx: PluginContext
     sales: Sales
+    reports: Reports
 
     @classmethod
     def build(cls, ctx: PluginContext) -> Analytics:
-        return cls(ctx, Sales(ctx))
+        return cls(ctx, Sales(ctx), Reports(ctx))
 
 
 _STATE = "services"
