@@ -173,3 +173,15 @@ VERDICTS: dict[str, tuple[str, str]] = {
     "not_activated": ("Not activated", "未激活"), "decommissioned": ("Void", "已作废"),
     "needs_online_check": ("Needs online check", "需联网核验"),
 }  # fmt: skip
+
+
+_STATE = "scan_stats"
+
+
+def scan_stats(ctx: PluginContext) -> ScanStats:
+    """The one :class:`ScanStats` of this context (kept in ``ctx.state``)."""
+    found = ctx.state.get(_STATE)
+    if not isinstance(found, ScanStats):
+        found = ScanStats(ctx)
+        ctx.state[_STATE] = found
+    return found
