@@ -1,31 +1,44 @@
 """Scan analytics on both backends: real scans recorded through the scan service, the
 stream drained, every figure equal to counts made here from the scans themselves;
 redelivery counts nothing twice; the check finds drift and the repair mends it; the
-first-scan delay is measured from a shipment made here, from either side."""
+first-scan delay is measured from a shipment made here, from either side; the API and
+the console page show the rollups to the brand and refuse a dealer."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import Counter
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner
 
 from tests.analytics.conftest import World
 from tests.commerce.conftest import TEA, WINE
+from tests.inventory.console_live import serve
 from tests.territories.conftest import GUANGZHOU, HANGZHOU, SHENZHEN
 from veriseal import Scan
-from veriseal.accounts.models import SYSTEM
+from veriseal.accounts.models import SYSTEM, Role
 from veriseal.extend.stream import consumer_context
 from veriseal.extend.stream.worker import StreamWorker
 from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.scanning.service import ScanContext
+from veriseal.server.app import Limits, make_app
 from veriseal_analytics.periods import Period
 from veriseal_analytics.scan_consumer import SCANS, SHIPPED
 from veriseal_analytics.scan_rebuild import rebuild
 from veriseal_analytics.scan_stats import ScanRanking, ScanStats
+from veriseal_cli.main import cli
 from veriseal_territories.shipments import MoveOptions
 
 TZ = ZoneInfo("Asia/Shanghai")
+FAKE = "https://id.acme.example/01/0950600013435X/21/nonsense"  # names no brand
+API, PAGE = "/api/v1/analytics", "/console/analytics/scans"
 #: the verdicts of live authentic codes, and the flagged ones (the clone rate's terms)
 AUTHENTIC = {"genuine", "pin_required"}
 CLONE = {"suspected_clone"}
@@ -49,7 +62,8 @@ async def scan(world: World, code: str, where: tuple[float, float] | None = None
                actor: str = "device:phone", at: dt.datetime | None = None) -> str:  # fmt: skip
     loc = None if where is None else Location(where[0], where[1], 20.0, LocationSource.GPS)
     got = await world.shop.engine.scans.scan(
-        code, ScanContext(ScanChannel.WEB, actor, loc, observed_at=at))
+        code, ScanContext(ScanChannel.WEB, actor, loc, observed_at=at)
+    )
     return str(got.verification.outcome)
 
 
@@ -65,7 +79,7 @@ async def test_figures_equal_counts_of_the_scans(world: World) -> None:
     outcomes += [await scan(world, tea[1], HANGZHOU), await scan(world, tea[2], SHENZHEN),
                  await scan(world, tea[3]), await scan(world, wine[0], HANGZHOU),
                  await scan(world, wine[0], HANGZHOU, actor="device:other"),
-                 await scan(world, "https://id.acme.example/01/0950600013435X/21/nonsense")]  # fmt: skip
+                 await scan(world, FAKE)]  # fmt: skip
     assert "suspected_clone" in outcomes and "genuine" in outcomes  # the rates can fail
     await drain(world)
     admin, brand, p = s.people["admin"], s.brand, _period()
@@ -99,7 +113,8 @@ async def test_figures_equal_counts_of_the_scans(world: World) -> None:
     assert {r["key"]: r["scans"] for r in provinces} == dict(want_prov)
     assert want_prov["CN-GD"] == 5 and want_prov["CN-ZJ"] == 3
     cities = await stats.ranking(admin, brand, ScanRanking("city", p, 40, "none"))
-    assert {r["key"]: r["scans"] for r in cities} == {"440100": 4, "440300": 1, "330100": 3, "": 1}  # fmt: skip
+    want_cities = {"440100": 4, "440300": 1, "330100": 3, "": 1}  # Guangzhou, Shenzhen, Hangzhou
+    assert {r["key"]: r["scans"] for r in cities} == want_cities
     products = await stats.ranking(admin, brand, ScanRanking("product", p, 10, "none"))
     want_products = Counter(x.scan.gtin or "" for x in mine)
     assert {r["key"]: r["scans"] for r in products} == dict(want_products)
@@ -114,7 +129,13 @@ async def test_redelivery_counts_nothing_twice_and_repair_mends_drift(world: Wor
         await scan(world, code, GUANGZHOU)
         await scan(world, code, GUANGZHOU)
     await drain(world)
-    admin, brand, ctx, stats, p = s.people["admin"], s.brand, world.ctx, ScanStats(world.ctx), _period()
+    admin, brand, ctx, stats, p = (
+        s.people["admin"],
+        s.brand,
+        world.ctx,
+        ScanStats(world.ctx),
+        _period(),
+    )
     before = await stats.summary(admin, brand, p, "none")
     assert (before["scans"], before["first_scans"], before["repeats"]) == (6, 3, 3)
     async with s.engine.ledger.write() as tx:  # every scan event is delivered again
@@ -169,3 +190,60 @@ async def test_first_scan_delay_after_shipment(world: World) -> None:
     assert got["all"] == {"units": 4, "median": _rank(days, 0.5), "p90": _rank(days, 0.9)}
     assert [(r["key"], r["units"]) for r in got["products"]] == [(TEA, 4)]
     assert (await rebuild(world.ctx, brand)).clean
+
+
+async def test_api_and_console_show_the_rollups(world: World) -> None:
+    """Needs the wiring (routes, console pages): the lead's plugin.py and friends."""
+    s = world.shop
+    for code in s.codes(WINE, 200, 2):
+        await scan(world, code, HANGZHOU)
+    await scan(world, s.codes(WINE, 200, 1)[0], HANGZHOU)
+    await drain(world)
+    admin_t, _ = await s.engine.accounts.create_token(s.people["admin"], "t", ["*"])
+    gd_t, _ = await s.engine.accounts.create_token(s.people["gd"], "t", ["*"])
+    async with TestClient(TestServer(make_app(s.engine, Limits(per_minute=0)))) as c:
+
+        async def get(path: str, token: str) -> tuple[int, Any]:
+            r = await c.get(API + path, headers={"Authorization": f"Bearer {token}"})
+            return r.status, await r.json()
+
+        status, got = await get("/scans?period=7d&compare=none", admin_t)
+        assert status == 200 and (got["scans"], got["repeats"]) == (3, 1)
+        status, got = await get("/scans/top?by=province&period=7d", admin_t)
+        assert status == 200 and [(r["key"], r["scans"]) for r in got["rows"]] == [("CN-ZJ", 3)]
+        status, got = await get("/scans/delay?period=7d", admin_t)
+        assert status == 200 and got["all"]["units"] == 0
+        status, got = await get("/scans/top?by=nonsense", admin_t)
+        assert 400 <= status < 500
+        status, got = await get("/scans", gd_t)
+        assert status == 403
+    root = (await s.engine.accounts.brand_org(s.brand)).id
+    people = {"admin": (Role.BRAND_ADMIN, root), "gd": (Role.DISTRIBUTOR, s.orgs["GD01"])}
+    async with serve(s.engine, people, "scans.example") as live:
+        status, page = await (await live.client("admin")).get(PAGE + "?period=7d")
+        assert status == 200
+        assert 'id="kpi-scans">3<' in page and 'data-key="CN-ZJ" data-scans="3"' in page
+        for block in ("chart-hour", "chart-map", "chart-product", "chart-outcome", "delay-table"):
+            assert f'id="{block}"' in page, block
+        status, _ = await (await live.client("gd")).get(PAGE)
+        assert status == 403
+
+
+def test_report_scans_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Needs the wiring (the ``report`` group's commands); an empty ledger."""
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke
+    init = run(cli, ["init", "--brand", "acme", "--name", "Acme", "--resolver", "id.acme.example"])
+    assert init.exit_code == 0, init.output
+    got = run(cli, ["report", "scans", "--json", "--compare", "none"])
+    assert got.exit_code == 0, got.output
+    summary = json.loads(got.output)
+    assert (summary["scans"], summary["repeat_rate"]) == (0, None)
+    hours = run(cli, ["report", "scans", "--by", "hour", "--json"])
+    assert hours.exit_code == 0 and len(json.loads(hours.output)) == 24
+    delay = run(cli, ["report", "scans", "--by", "delay"])
+    assert delay.exit_code == 0 and delay.output.split()[:2] == ["All", "0"]
+    check = run(cli, ["report", "scans-rebuild", "--check", "--json"])
+    assert check.exit_code == 0 and json.loads(check.output)["clean"]
+    bad = run(cli, ["report", "scans", "--period", "yesterday"])
+    assert bad.exit_code != 0 and "[analytics_period_invalid]" in bad.output
