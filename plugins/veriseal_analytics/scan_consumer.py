@@ -118,6 +118,18 @@ async def _prepare_scans(ctx: PluginContext, events: Sequence[StreamEvent]) -> S
     return out
 
 
+async def _shipped(
+    tx: Tx, brand_id: int, units: Sequence[tuple[int, int]]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """The shipped ranges over the new units, per code batch (one query per batch)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for b, i in units:
+        lo, hi = spans.get(b, (i, i))
+        spans[b] = (min(lo, i), max(hi, i))
+    return {b: await scan_store.shipped_ranges(tx, brand_id, b, lo, hi)
+            for b, (lo, hi) in sorted(spans.items())}  # fmt: skip
+
+
 async def book_scans(tx: Tx, facts: Sequence[ScanFact], tz: str) -> int:
     """Book ``facts`` (in booking order) into the cubes, the units and the delay
     histogram; the number booked. No idempotency here: the caller decides what to book."""
@@ -126,6 +138,7 @@ async def book_scans(tx: Tx, facts: Sequence[ScanFact], tz: str) -> int:
         by_brand.setdefault(f.brand_id, []).append(f)
     for brand_id, mine in by_brand.items():
         seen = await scan_store.units_seen(tx, brand_id, [u for f in mine if (u := f.unit)])
+        shipped = await _shipped(tx, brand_id, [u for f in mine if (u := f.unit) and u not in seen])
         pairs: list[tuple[ScanFact, bool | None]] = []
         new: list[scan_store.Unit] = []
         delays: dict[tuple[str, str, int], int] = {}
@@ -140,8 +153,8 @@ async def book_scans(tx: Tx, facts: Sequence[ScanFact], tz: str) -> int:
                 seen.add(u)
                 at = int(f.at.timestamp())
                 day = local(f.at, tz)[0]
-                shipped = await scan_store.shipped_at(tx, brand_id, u[0], u[1], at)
-                days = None if shipped is None else delay_days(shipped, at)
+                out = scan_store.first_shipped(shipped.get(u[0], ()), u[1], at)
+                days = None if out is None else delay_days(out, at)
                 if days is not None:
                     delays[(day, f.gtin, days)] = delays.get((day, f.gtin, days), 0) + 1
                 new.append(scan_store.Unit(brand_id, u[0], u[1], f.gtin, f.id, at, day, days))

@@ -120,13 +120,22 @@ async def add_units(tx: Tx, units: Sequence[Unit]) -> None:
           u.delay_days) for u in units])  # fmt: skip
 
 
-async def shipped_at(tx: Tx, brand_id: int, batch_id: int, index: int, before: int) -> int | None:
-    """When the unit was first shipped at or before ``before`` (epoch seconds), if known."""
-    row = await tx.fetchrow(
-        "SELECT MIN(at) AS at FROM analytics_shipped WHERE brand_id = ? AND batch_id = ?"
-        " AND first_idx <= ? AND last_idx >= ? AND at <= ?",
-        brand_id, batch_id, index, index, before)  # fmt: skip
-    return None if row is None or row["at"] is None else int(row["at"])
+async def shipped_ranges(
+    tx: Tx, brand_id: int, batch_id: int, lo: int, hi: int
+) -> list[tuple[int, int, int]]:
+    """``(first, last, at)`` of the batch's shipped ranges that overlap ``lo..hi`` (one
+    query for a consumer batch's units of one code batch, not one per unit)."""
+    rows = await tx.fetch(
+        "SELECT first_idx, last_idx, at FROM analytics_shipped WHERE brand_id = ?"
+        " AND batch_id = ? AND first_idx <= ? AND last_idx >= ?",
+        brand_id, batch_id, hi, lo)  # fmt: skip
+    return [(int(r["first_idx"]), int(r["last_idx"]), int(r["at"])) for r in rows]
+
+
+def first_shipped(ranges: Sequence[tuple[int, int, int]], index: int, before: int) -> int | None:
+    """The earliest shipment of ``ranges`` holding ``index`` at or before ``before``."""
+    found = [at for lo, hi, at in ranges if lo <= index <= hi and at <= before]
+    return min(found) if found else None
 
 
 async def add(

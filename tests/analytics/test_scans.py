@@ -172,7 +172,7 @@ async def test_first_scan_delay_after_shipment(world: World) -> None:
     shipped = dt.datetime.now(dt.UTC)
     await drain(world)
     hour = dt.timedelta(hours=1)
-    await scan(world, items[0], GUANGZHOU, at=shipped + dt.timedelta(days=3) + hour)
+    await scan(world, items[0], GUANGZHOU, at=shipped + dt.timedelta(days=3, hours=23))
     await scan(world, items[1], GUANGZHOU, at=shipped + hour)
     await scan(world, items[1], GUANGZHOU, at=shipped + dt.timedelta(days=2))  # a repeat
     await scan(world, items[2], GUANGZHOU, at=shipped + hour)
