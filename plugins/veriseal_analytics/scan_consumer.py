@@ -80,7 +80,8 @@ def facts_of(scans: Sequence[Scan]) -> list[ScanFact]:
             continue
         province = n.region.province if n.region is not None else ""
         out.append(ScanFact(s.id, n.brand_id, n.at, str(n.outcome), n.gtin or "", province,
-                            cities.get(s.id, ""), n.batch_id, n.index))  # fmt: skip
+                            cities.get(s.id, ""), n.batch_id, n.index,
+                            str(n.channel)))  # fmt: skip
     return out
 
 

@@ -10,7 +10,9 @@ Contracts:
 - every scan adds 1 to ``scans`` and 1 to exactly one verdict group of :data:`GROUPS`;
   a scan of an identified unit (batch and index known) adds 1 to ``first_scans`` when
   it is the unit's first booked scan, else 1 to ``repeats``; a scan of no unit (a fake,
-  an unreadable code) adds to neither;
+  an unreadable code) and a staff scan (handheld, CLI: :data:`CONSUMER_CHANNELS` only
+  count, as in the core's clone rules) add to neither, so an inspector's check neither
+  makes the unit's first scan nor a repeat;
 - the clone-suspect rate is ``clone / (genuine + clone)``: of the scans of live,
   authentic codes, the share the clone rules flagged."""
 
@@ -30,6 +32,8 @@ _GROUP_OF = {
     "decommissioned": "withdrawn", "key_revoked": "withdrawn", "invalid": "invalid",
     "pin_wrong": "invalid",
 }  # fmt: skip
+#: the channels of consumers' scans (the core's ``identities.CONSUMER_CHANNELS``)
+CONSUMER_CHANNELS = frozenset({"web", "api", "console"})
 #: the measures of a cube row, in column order
 COLUMNS = ("scans", *GROUPS, "repeats", "first_scans")
 
@@ -52,11 +56,13 @@ class ScanFact:
     city: str
     batch_id: int | None = None
     index: int | None = None
+    channel: str = "web"
 
     @property
     def unit(self) -> tuple[int, int] | None:
-        """``(batch_id, index)`` of the scanned unit, None for a scan of no unit."""
-        if self.batch_id is None or self.index is None:
+        """``(batch_id, index)`` of the unit a consumer scanned; None for a scan of no
+        unit or a staff scan (see the module)."""
+        if self.batch_id is None or self.index is None or self.channel not in CONSUMER_CHANNELS:
             return None
         return self.batch_id, self.index
 
