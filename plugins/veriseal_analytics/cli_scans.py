@@ -80,10 +80,15 @@ def _print(by: str | None, got: Any, zh: bool) -> None:
             click.echo(f"{r['bucket']:<12}{r['scans']:>10,}{r['first_scans']:>10,}"
                        f"{_rate(r['clone_rate']):>10}")  # fmt: skip
     elif by == "delay":
+        head = ("商品", "件数", "中位天数", "P90天数") if zh else ("Product", "Units", "Median",
+                                                              "P90")  # fmt: skip
+        click.echo(f"{head[0]:<30}{head[1]:>10}{head[2]:>8}{head[3]:>8}")
         for r in [{"label": "全部" if zh else "All", **got["all"]}, *got["products"]]:
             click.echo(f"{r['label'][:30]:<30}{r['units']:>10,}{_days(r['median']):>8}"
                        f"{_days(r['p90']):>8}")  # fmt: skip
     else:
+        cols = ("扫码次数", "重复率", "疑似克隆") if zh else ("Scans", "Repeat", "Clone")
+        click.echo(f"{'':<30}{cols[0]:>10}{cols[1]:>10}{cols[2]:>10}")
         for r in got:
             rates = f"{_rate(r['repeat_rate']):>10}{_rate(r['clone_rate']):>10}"
             click.echo(f"{(r['label'] or '-')[:30]:<30}{r['scans']:>10,}{rates}")
