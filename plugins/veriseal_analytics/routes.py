@@ -5,5 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
+from veriseal_analytics.api_scans import ENDPOINTS as SCANS
 
-ROUTES: list[Any] = [*SALES]
+ROUTES: list[Any] = [*SALES, *SCANS]
