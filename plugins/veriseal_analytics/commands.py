@@ -8,5 +8,8 @@ import click
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
     from veriseal_analytics.cli_report import report  # noqa: PLC0415
+    from veriseal_analytics.cli_scans import register  # noqa: PLC0415
 
+    if "scans" not in report.commands:
+        register(report)
     return [report]

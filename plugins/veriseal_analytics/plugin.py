@@ -34,8 +34,9 @@ def register_permissions() -> tuple[Permission, ...]:
 def event_consumers() -> list[Consumer]:
     """``analytics.sales``: commerce's paid, undone and returned orders into the rollups."""
     from veriseal_analytics.consumers import SALES  # noqa: PLC0415
+    from veriseal_analytics.scan_consumer import SCANS, SHIPPED  # noqa: PLC0415
 
-    return [SALES]
+    return [SALES, SCANS, SHIPPED]
 
 
 @hookimpl

@@ -6,5 +6,6 @@ from typing import Any
 
 from veriseal_analytics.api_reports import ENDPOINTS as REPORTS
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
+from veriseal_analytics.api_scans import ENDPOINTS as SCANS
 
-ROUTES: list[Any] = [*SALES, *REPORTS]
+ROUTES: list[Any] = [*SALES, *REPORTS, *SCANS]

@@ -1,0 +1,89 @@
+"""``/console/analytics/scans``: the scan dashboard, read from the scan rollups only.
+
+KPIs (scans, first scans, repeat-scan and clone-suspect rates) with their change, the
+daily trend, scans by hour of day, a province heat map, top products, the verdict
+split and the first-scan delay after shipment per product. Every chart has its numbers
+in a table beside it. The lead lists :data:`PAGES` and :data:`VIEWS` in console_pages.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, get_args
+
+from veriseal import VerisealError
+from veriseal.extend import ConsolePage, ConsoleView, Page
+from veriseal_analytics.console_sales import PLUGIN, SHOWN, PeriodChoice, _query
+from veriseal_analytics.periods import Compare, Period, Step, period_of
+from veriseal_analytics.permissions import ANALYTICS_VIEW
+from veriseal_analytics.scan_stats import ScanBy, ScanRanking, scan_stats
+
+if TYPE_CHECKING:
+    from veriseal.extend import ConsoleCall
+
+BASE = "/console/analytics/scans"
+
+
+async def scans_page(call: ConsoleCall) -> Page:
+    """The dashboard (see the module)."""
+    who = call.principal
+    assert who is not None
+    ctx = call.plugin(PLUGIN)
+    brand = await ctx.brand_for(who, await call.brand_slug())
+    stats = scan_stats(ctx)
+    lang = "zh" if call.lang.startswith("zh") else "en"
+    error, values = "", {"period": "30d", "compare": "previous"}
+    period: Period | None = None
+    data: dict[str, Any] = {}
+    try:
+        values["period"] = _query(call, "period", PeriodChoice, "30d")
+        compare: Compare = _query(call, "compare", Compare, "previous")
+        values["compare"] = compare
+        period = period_of(values["period"], dt.datetime.now(call.tz).date())
+        data["summary"] = await stats.summary(who, brand, period, compare)
+        step: Step = "day" if period.days <= 92 else "week"
+        data["trend"] = await stats.trend(who, brand, period, step)
+        tops: tuple[tuple[ScanBy, int], ...] = (
+            ("hour", 24), ("province", 40), ("product", SHOWN), ("outcome", 20))  # fmt: skip
+        for by, n in tops:
+            data[by] = await stats.ranking(who, brand, ScanRanking(by, period, n, compare, lang))
+        delay = await stats.delay(who, brand, period, lang)
+        everything = {"key": "", "label": call.t("All products", "全部商品"), **delay["all"]}
+        data["delay"] = [everything, *delay["products"]]
+    except VerisealError as exc:
+        error = call.refused(exc)
+    return Page("veriseal_analytics/scans.html",
+                {"brand": brand, "values": values, "error": error, "d": data,
+                 "periods": get_args(PeriodChoice), "charts": charts(call, data) if data else {},
+                 "period": period.to_dict() if period else None},
+                400 if error else 200)  # fmt: skip
+
+
+def charts(call: ConsoleCall, d: dict[str, Any]) -> dict[str, Any]:
+    """The chart data blocks (static/charts.js) of the page's figures."""
+    scans = call.t("Scans", "扫码次数")
+    return {
+        "trend": {"title": call.t("Scans per day", "每日扫码"),
+                  "x": [r["bucket"] for r in d["trend"]],
+                  "series": [{"name": scans, "data": [r["scans"] for r in d["trend"]]},
+                             {"name": call.t("First scans", "首次扫码"),
+                              "data": [r["first_scans"] for r in d["trend"]]}]},
+        "hour": {"title": call.t("Scans by hour of day", "各时段扫码"),
+                 "x": [r["key"] for r in d["hour"]],
+                 "series": [{"name": scans, "data": [r["scans"] for r in d["hour"]]}]},
+        "map": {"title": call.t("Scans by province", "各省扫码热力图"), "name": scans,
+                "data": [{"code": r["key"], "value": r["scans"]} for r in d["province"]
+                         if r["key"]]},
+        "product": {"title": call.t("Top products by scans", "商品扫码排行"),
+                    "x": [r["label"] for r in d["product"]],
+                    "series": [{"name": scans, "data": [r["scans"] for r in d["product"]]}]},
+        "outcome": {"title": call.t("Verdicts", "验证结果"),
+                    "data": [{"name": r["label"], "value": r["scans"]} for r in d["outcome"]]},
+    }  # fmt: skip
+
+
+PAGES: list[ConsolePage] = [
+    ConsolePage(BASE, "Scan analytics", "扫码分析", ANALYTICS_VIEW, "home", 21),
+]
+VIEWS: list[ConsoleView] = [
+    ConsoleView("GET", BASE, scans_page, ANALYTICS_VIEW),
+]
