@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from veriseal import Call, Endpoint, Model, Short
-from veriseal_analytics.api_sales import BASE, TAG, CompareText, PeriodText, Schema, context, period
+from veriseal_analytics.api_sales import BASE, TAG, CompareText, PeriodText, Schema, context
 from veriseal_analytics.permissions import ANALYTICS_MANAGE, ANALYTICS_VIEW
 from veriseal_analytics.scan_rebuild import rebuild
 from veriseal_analytics.scan_stats import ScanRanking, scan_stats
+from veriseal_analytics.service import period_in
 
 
 class AnalyticsScanQuery(Model, kw_only=True):
@@ -46,25 +47,25 @@ class AnalyticsScanRebuild(Model, kw_only=True):
 
 async def scans_summary(call: Call, query: AnalyticsScanQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await scan_stats(ctx).summary(who, brand, period(ctx, query.period), query.compare)
+    return await scan_stats(ctx).summary(who, brand, period_in(ctx, query.period), query.compare)
 
 
 async def scans_top(call: Call, query: AnalyticsScanTopQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    q = ScanRanking(query.by, period(ctx, query.period), query.top, query.compare, query.lang)
+    q = ScanRanking(query.by, period_in(ctx, query.period), query.top, query.compare, query.lang)
     return {"by": query.by, "rows": await scan_stats(ctx).ranking(who, brand, q)}
 
 
 async def scans_trend(call: Call, query: AnalyticsScanTrendQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    p = period(ctx, query.period)
+    p = period_in(ctx, query.period)
     return {"period": p.to_dict(), "step": query.step,
             "rows": await scan_stats(ctx).trend(who, brand, p, query.step)}  # fmt: skip
 
 
 async def scans_delay(call: Call, query: AnalyticsScanDelayQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await scan_stats(ctx).delay(who, brand, period(ctx, query.period), query.lang)
+    return await scan_stats(ctx).delay(who, brand, period_in(ctx, query.period), query.lang)
 
 
 async def scans_rebuild(call: Call, body: AnalyticsScanRebuild) -> Schema:

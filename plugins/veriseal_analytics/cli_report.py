@@ -39,15 +39,15 @@ period_option = click.option(
     help="30d, mtd, ytd, 2026-11, 2026 or FROM..TO. 统计周期。")  # fmt: skip
 
 
-def _zh(opts: Options) -> bool:
+def zh(opts: Options) -> bool:
     return (opts.lang or "").lower().startswith("zh")
 
 
-def _money(v: float | None) -> str:
+def money(v: float | None) -> str:
     return "-" if v is None else f"{v / 100:,.2f}"
 
 
-def _pct(v: float | None) -> str:
+def pct(v: float | None) -> str:
     return "-" if v is None else f"{v:+.1%}"
 
 
@@ -74,18 +74,18 @@ def sales(opts: Options, period: str, compare: Compare, user_id: int | None, as_
         if as_json:
             echo_json(got)
             return
-        zh = _zh(opts)
+        cn = zh(opts)
         ch = got.get("change", {})
         click.echo(f"{got['period']['from']} .. {got['period']['to']}")
-        rows = [("Revenue", "销售额", _money(got["revenue"]), ch.get("revenue")),
+        rows = [("Revenue", "销售额", money(got["revenue"]), ch.get("revenue")),
                 ("Units", "销量", f"{got['units']:,}", ch.get("units")),
                 ("Orders", "订单数", f"{got['orders']:,}", ch.get("orders")),
-                ("Average order", "客单价", _money(got["aov"]), ch.get("aov")),
+                ("Average order", "客单价", money(got["aov"]), ch.get("aov")),
                 ("Return rate", "退货率", "-" if got["return_rate"] is None
                  else f"{got['return_rate']:.2%}", ch.get("return_rate"))]  # fmt: skip
-        for en, cn, value, delta in rows:
+        for en, cn_, value, delta in rows:
             click.echo(
-                f"  {(cn if zh else en):<14}{value:>16}   {_pct(delta) if 'change' in got else ''}"
+                f"  {(cn_ if cn else en):<14}{value:>16}   {pct(delta) if 'change' in got else ''}"
             )
 
     with_context(opts, NAME, go)
@@ -111,7 +111,7 @@ def top(  # noqa: PLR0913 - one parameter per option
 
     async def go(ctx: PluginContext) -> None:
         brand = await ctx.brand(opts.brand)
-        lang = "zh" if _zh(opts) else "en"
+        lang = "zh" if zh(opts) else "en"
         q = Ranking(by, period_in(ctx, period), top, compare, order, within, lang)
         found = await of(ctx).sales.ranking(await ctx.acting(user_id), brand, q)
         if as_json:
@@ -119,8 +119,8 @@ def top(  # noqa: PLR0913 - one parameter per option
             return
         for i, r in enumerate(found, 1):
             d = r.to_dict()
-            delta = _pct(d["change"][order]) if "change" in d else ""
-            click.echo(f"{i:>3}. {r.label[:30]:<30} {_money(d['revenue']):>16} {d['units']:>10,}"
+            delta = pct(d["change"][order]) if "change" in d else ""
+            click.echo(f"{i:>3}. {r.label[:30]:<30} {money(d['revenue']):>16} {d['units']:>10,}"
                        f" {d['orders']:>8,}  {delta}")  # fmt: skip
 
     with_context(opts, NAME, go)
@@ -145,7 +145,7 @@ def trend(opts: Options, period: str, step: Step, user_id: int | None, as_json: 
             return
         for r in rows:
             click.echo(
-                f"{r['bucket']:<12}{_money(r['revenue']):>16}{r['units']:>10,}{r['orders']:>8,}"
+                f"{r['bucket']:<12}{money(r['revenue']):>16}{r['units']:>10,}{r['orders']:>8,}"
             )
 
     with_context(opts, NAME, go)
@@ -171,14 +171,14 @@ def rebuild(opts: Options, check: bool, user_id: int | None, as_json: bool) -> N
         if as_json:
             echo_json(got.to_dict())
         else:
-            zh = _zh(opts)
+            cn = zh(opts)
             click.echo((f"汇总行 {got.cube_rows:,}；未入账 {len(got.missing):,}；来源不明"
-                        f" {len(got.unknown):,}；不一致 {got.difference_count:,}") if zh else
+                        f" {len(got.unknown):,}；不一致 {got.difference_count:,}") if cn else
                        (f"{got.cube_rows:,} rollup rows; {len(got.missing):,} not booked;"
                         f" {len(got.unknown):,} unknown to commerce;"
                         f" {got.difference_count:,} differing"))  # fmt: skip
             if got.repaired:
-                click.echo("已修复。" if zh else "Repaired.")
+                click.echo("已修复。" if cn else "Repaired.")
         if check and not got.clean:
             sys.exit(1)
 
@@ -206,9 +206,9 @@ def suggest(opts: Options, dealer: int, k: int, user_id: int | None, as_json: bo
         if as_json:
             echo_json(rows)
             return
-        zh = _zh(opts)
+        cn = zh(opts)
         for i, r in enumerate(rows, 1):
-            why = r["reason_zh"] if zh else r["reason_en"]
+            why = r["reason_zh"] if cn else r["reason_en"]
             click.echo(f"{i:>3}. {r['gtin']}  {r['name'][:30]:<30} {why}")
 
     with_context(opts, NAME, go)

@@ -20,19 +20,12 @@ from typing import Any
 import click
 
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
-from veriseal_analytics.cli_report import (
-    NAME,
-    _pct,
-    _period,
-    _zh,
-    json_option,
-    period_option,
-    user_option,
-)
+from veriseal_analytics.cli_report import NAME, json_option, pct, period_option, user_option, zh
 from veriseal_analytics.periods import Compare
 from veriseal_analytics.permissions import ANALYTICS_MANAGE
 from veriseal_analytics.scan_rebuild import rebuild
 from veriseal_analytics.scan_stats import ScanBy, ScanRanking, scan_stats
+from veriseal_analytics.service import period_in
 
 BY = ("hour", "province", "city", "product", "outcome", "trend", "delay")
 
@@ -45,7 +38,7 @@ def _days(v: float | None) -> str:
     return "-" if v is None else f"{v:g}"
 
 
-def _summary(got: dict[str, Any], zh: bool) -> None:
+def _summary(got: dict[str, Any], cn: bool) -> None:
     ch = got.get("change", {})
     click.echo(f"{got['period']['from']} .. {got['period']['to']}")
     rows = [("Scans", "扫码次数", f"{got['scans']:,}", ch.get("scans")),
@@ -53,15 +46,15 @@ def _summary(got: dict[str, Any], zh: bool) -> None:
             ("Repeat-scan rate", "重复扫码率", _rate(got["repeat_rate"]), ch.get("repeat_rate")),
             ("Clone-suspect rate", "疑似克隆率", _rate(got["clone_rate"]),
              ch.get("clone_rate"))]  # fmt: skip
-    for en, cn, value, delta in rows:
-        click.echo(f"  {(cn if zh else en):<20}{value:>14}   {_pct(delta) if ch else ''}")
+    for en, cn_, value, delta in rows:
+        click.echo(f"  {(cn_ if cn else en):<20}{value:>14}   {pct(delta) if ch else ''}")
 
 
 async def _fetch(ctx: PluginContext, opts: Options, q: _Ask) -> Any:
     brand = await ctx.brand(opts.brand)
     who = await ctx.acting(q.user_id)
-    stats, p = scan_stats(ctx), _period(ctx, q.period)
-    lang = "zh" if _zh(opts) else "en"
+    stats, p = scan_stats(ctx), period_in(ctx, q.period)
+    lang = "zh" if zh(opts) else "en"
     if q.by is None:
         return await stats.summary(who, brand, p, q.compare)
     if q.by == "trend":
@@ -72,22 +65,22 @@ async def _fetch(ctx: PluginContext, opts: Options, q: _Ask) -> Any:
     return await stats.ranking(who, brand, ScanRanking(by, p, q.top, q.compare, lang))
 
 
-def _print(by: str | None, got: Any, zh: bool) -> None:
+def _print(by: str | None, got: Any, cn: bool) -> None:
     if by is None:
-        _summary(got, zh)
+        _summary(got, cn)
     elif by == "trend":
         for r in got:
             click.echo(f"{r['bucket']:<12}{r['scans']:>10,}{r['first_scans']:>10,}"
                        f"{_rate(r['clone_rate']):>10}")  # fmt: skip
     elif by == "delay":
-        head = ("商品", "件数", "中位天数", "P90天数") if zh else ("Product", "Units", "Median",
+        head = ("商品", "件数", "中位天数", "P90天数") if cn else ("Product", "Units", "Median",
                                                               "P90")  # fmt: skip
         click.echo(f"{head[0]:<30}{head[1]:>10}{head[2]:>8}{head[3]:>8}")
-        for r in [{"label": "全部" if zh else "All", **got["all"]}, *got["products"]]:
+        for r in [{"label": "全部" if cn else "All", **got["all"]}, *got["products"]]:
             click.echo(f"{r['label'][:30]:<30}{r['units']:>10,}{_days(r['median']):>8}"
                        f"{_days(r['p90']):>8}")  # fmt: skip
     else:
-        cols = ("扫码次数", "重复率", "疑似克隆") if zh else ("Scans", "Repeat", "Clone")
+        cols = ("扫码次数", "重复率", "疑似克隆") if cn else ("Scans", "Repeat", "Clone")
         click.echo(f"{'':<30}{cols[0]:>10}{cols[1]:>10}{cols[2]:>10}")
         for r in got:
             rates = f"{_rate(r['repeat_rate']):>10}{_rate(r['clone_rate']):>10}"
@@ -125,7 +118,7 @@ def scans(
         if as_json:
             echo_json(got)
         else:
-            _print(by, got, _zh(opts))
+            _print(by, got, zh(opts))
 
     with_context(opts, NAME, go)
 
@@ -149,13 +142,13 @@ def scans_rebuild(opts: Options, check: bool, user_id: int | None, as_json: bool
         if as_json:
             echo_json(got.to_dict())
         else:
-            zh = _zh(opts)
+            cn = zh(opts)
             click.echo(f"扫码 {got.scans:,}；汇总行 {got.cube_rows:,}；不一致"
-                       f" {got.difference_count:,}" if zh else
+                       f" {got.difference_count:,}" if cn else
                        f"{got.scans:,} scans; {got.cube_rows:,} rollup rows;"
                        f" {got.difference_count:,} differing")  # fmt: skip
             if got.repaired:
-                click.echo("已修复。" if zh else "Repaired.")
+                click.echo("已修复。" if cn else "Repaired.")
         if check and not got.clean:
             sys.exit(1)
 

@@ -8,8 +8,10 @@ import click
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
     from veriseal_analytics.cli_report import report  # noqa: PLC0415
-    from veriseal_analytics.cli_scans import register  # noqa: PLC0415
+    from veriseal_analytics.cli_reports import register as reports  # noqa: PLC0415
+    from veriseal_analytics.cli_scans import register as scans  # noqa: PLC0415
 
-    if "scans" not in report.commands:
-        register(report)
+    if "scans" not in report.commands:  # once per process, however often the CLI is built
+        scans(report)
+        reports(report)
     return [report]

@@ -29,7 +29,7 @@ SHOWN = 10
 EXPORTED = 10_000
 
 
-def _query(call: ConsoleCall, name: str, options: Any, default: str) -> Any:
+def query_choice(call: ConsoleCall, name: str, options: Any, default: str) -> Any:
     """A query parameter that must be one of the ``Literal`` ``options`` (else 400)."""
     return choice(call.query.get(name, "") or default, options, name)
 
@@ -53,15 +53,15 @@ async def sales_page(call: ConsoleCall) -> Page | web.StreamResponse:
     period: Period | None = None
     data: dict[str, Any] = {}
     try:
-        values["period"] = _query(call, "period", PeriodChoice, "30d")
-        compare: Compare = _query(call, "compare", Compare, "previous")
+        values["period"] = query_choice(call, "period", PeriodChoice, "30d")
+        compare: Compare = query_choice(call, "compare", Compare, "previous")
         values["compare"] = compare
         values["within"] = call.text(call.query, "within", 16)
         period = period_in(ctx, values["period"])
         fmt = export_format(call)
         if fmt is not None:
             return await _export(call, brand, Ranking(
-                _query(call, "by", By, "product"), period, EXPORTED, compare,
+                query_choice(call, "by", By, "product"), period, EXPORTED, compare,
                 within=values["within"] or None, lang=lang))  # fmt: skip
         data["summary"] = await sales.summary(who, brand, period, compare)
         step: Step = "day" if period.days <= 92 else "week"

@@ -7,15 +7,15 @@ in a table beside it. The lead lists :data:`PAGES` and :data:`VIEWS` in console_
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, get_args
 
 from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
-from veriseal_analytics.console_sales import PLUGIN, SHOWN, PeriodChoice, _query
-from veriseal_analytics.periods import Compare, Period, Step, period_of
+from veriseal_analytics.console_sales import PLUGIN, SHOWN, PeriodChoice, query_choice
+from veriseal_analytics.periods import Compare, Period, Step
 from veriseal_analytics.permissions import ANALYTICS_VIEW
 from veriseal_analytics.scan_stats import ScanBy, ScanRanking, scan_stats
+from veriseal_analytics.service import period_in
 
 if TYPE_CHECKING:
     from veriseal.extend import ConsoleCall
@@ -35,10 +35,10 @@ async def scans_page(call: ConsoleCall) -> Page:
     period: Period | None = None
     data: dict[str, Any] = {}
     try:
-        values["period"] = _query(call, "period", PeriodChoice, "30d")
-        compare: Compare = _query(call, "compare", Compare, "previous")
+        values["period"] = query_choice(call, "period", PeriodChoice, "30d")
+        compare: Compare = query_choice(call, "compare", Compare, "previous")
         values["compare"] = compare
-        period = period_of(values["period"], dt.datetime.now(call.tz).date())
+        period = period_in(call.plugin(PLUGIN), values["period"])
         data["summary"] = await stats.summary(who, brand, period, compare)
         step: Step = "day" if period.days <= 92 else "week"
         data["trend"] = await stats.trend(who, brand, period, step)

@@ -127,12 +127,11 @@ NOT_ON_THE_API = {
     Action("logistics.manage"): "covered by tests/logistics/test_role_matrix.py",
     Action("logistics.configure"): "covered by tests/logistics/test_role_matrix.py",
     # the analytics plugin's routes: tests/analytics/test_role_matrix.py drives every role
-    # through them over HTTP; analytics.export guards the console's exports
-    # (tests/analytics/test_console.py)
+    # through them over HTTP
     Action("analytics.view"): "covered by tests/analytics/test_role_matrix.py",
     Action("analytics.manage"): "covered by tests/analytics/test_role_matrix.py",
     Action("analytics.suggest"): "covered by tests/analytics/test_role_matrix.py",
-    Action("analytics.export"): "covered by tests/analytics/test_console.py",
+    Action("analytics.export"): "covered by tests/analytics/test_role_matrix.py",
 }
 
 

@@ -22,6 +22,7 @@ EXPECTED = {
     "analytics.view": "P B",
     "analytics.manage": "P B",
     "analytics.suggest": "P B D R",
+    "analytics.export": "P B",
 }
 #: the routes each action is tried on ("{org}": the caller's own organisation)
 ROUTES: dict[str, list[tuple[str, str, Any]]] = {
@@ -30,8 +31,17 @@ ROUTES: dict[str, list[tuple[str, str, Any]]] = {
         ("GET", "/sales/top?by=product", None),
         ("GET", "/sales/trend", None),
         ("GET", "/suggestions/evaluation", None),
+        ("POST", "/reports/run", {"spec": {"dimensions": ["product"]}}),
+        ("GET", "/scans", None),
+        ("GET", "/scans/top?by=hour", None),
+        ("GET", "/scans/trend", None),
+        ("GET", "/scans/delay", None),
     ],
-    "analytics.manage": [("POST", "/rollups/rebuild", {"check": True})],
+    "analytics.manage": [
+        ("POST", "/rollups/rebuild", {"check": True}),
+        ("POST", "/scans/rebuild", {"check": True}),
+    ],
+    "analytics.export": [("GET", "/exports", None), ("GET", "/exports/999999", None)],
     "analytics.suggest": [("GET", "/suggestions?dealer={org}", None)],
 }
 

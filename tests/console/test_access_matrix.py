@@ -233,6 +233,7 @@ EXPECTED: dict[str, str] = {
     "POST /console/logistics/settings/secrets": "logistics.configure",
     # the analytics plugin (plugins/veriseal_analytics/console_pages.py)
     "GET /console/analytics": "analytics.view",
+    "GET /console/analytics/scans": "analytics.view",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -260,6 +260,16 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/analytics/suggestions": "analytics.suggest",
     "GET /api/v1/analytics/suggestions/evaluation": "analytics.view",
     "POST /api/v1/analytics/rollups/rebuild": "analytics.manage",
+    "POST /api/v1/analytics/reports/run": "analytics.view",
+    "POST /api/v1/analytics/exports": "analytics.export",
+    "GET /api/v1/analytics/exports": "analytics.export",
+    "GET /api/v1/analytics/exports/{id}": "analytics.export",
+    "GET /api/v1/analytics/exports/{id}/file": "analytics.export",
+    "GET /api/v1/analytics/scans": "analytics.view",
+    "GET /api/v1/analytics/scans/top": "analytics.view",
+    "GET /api/v1/analytics/scans/trend": "analytics.view",
+    "GET /api/v1/analytics/scans/delay": "analytics.view",
+    "POST /api/v1/analytics/scans/rebuild": "analytics.manage",
 }
 
 
