@@ -282,7 +282,7 @@ class Behaviour:
             mine = sorted((s for s in scored if s.segment == rule.code),
                           key=lambda s: (-s.monetary, s.org_id))  # fmt: skip
             groups.append({"code": rule.code, "name": rule.zh if zh else rule.en,
-                           "when": rule.when, "count": len(mine),
+                           "when": rule.when_zh if zh else rule.when, "count": len(mine),
                            "dealers": [row(s) for s in mine]})  # fmt: skip
         dormant = sorted((s for s in scored if s.dormant), key=lambda s: (-s.recency, s.org_id))
         return {"period": period.to_dict(), "dealers": len(scored), "rules": rules_table(lang),

@@ -155,7 +155,12 @@ def register(group: click.Group) -> None:
         with_context(opts, NAME, go)
 
     @group.command("consumers")
-    @click.option("--period", default="30d", show_default=True, help="统计周期。")
+    @click.option(
+        "--period",
+        default="30d",
+        show_default=True,
+        help="30d, mtd, ytd, 2026-11, 2026 or FROM..TO. 统计周期。",
+    )
     @user_option
     @json_option
     @pass_opts

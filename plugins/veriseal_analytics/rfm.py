@@ -72,13 +72,14 @@ class Scored:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A segment: its code, names (EN, ZH), the condition in words and as a test of
-    (r, f, m, dormant, new)."""
+    """A segment: its code, names (EN, ZH), the condition in words (EN, ZH) and as a
+    test of (r, f, m, dormant, new)."""
 
     code: str
     en: str
     zh: str
     when: str
+    when_zh: str
     test: Callable[[int, int, int, bool, bool], bool]
 
 
@@ -86,21 +87,23 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("dormant", "Dormant", "沉睡客户",
          "no order for more than max(60 days, 3 x the usual gap)",
+         "超过 max(60 天, 3 倍平常下单间隔) 未下单",
          lambda r, f, m, dormant, new: dormant),
     Rule("new", "New", "新客户", f"first order in the last {NEW_DAYS} days",
-         lambda r, f, m, dormant, new: new),
+         f"首单在最近 {NEW_DAYS} 天内", lambda r, f, m, dormant, new: new),
     Rule("champions", "Champions", "核心客户", "R >= 4, F >= 4 and M >= 4",
-         lambda r, f, m, dormant, new: r >= 4 and f >= 4 and m >= 4),
-    Rule("loyal", "Loyal", "忠诚客户", "R >= 3 and F >= 4",
+         "R ≥ 4、F ≥ 4 且 M ≥ 4", lambda r, f, m, dormant, new: r >= 4 and f >= 4 and m >= 4),
+    Rule("loyal", "Loyal", "忠诚客户", "R >= 3 and F >= 4", "R ≥ 3 且 F ≥ 4",
          lambda r, f, m, dormant, new: r >= 3 and f >= 4),
     Rule("at_risk", "At risk", "流失风险", "R <= 2 and (F >= 3 or M >= 3)",
+         "R ≤ 2 且（F ≥ 3 或 M ≥ 3）",
          lambda r, f, m, dormant, new: r <= 2 and (f >= 3 or m >= 3)),
-    Rule("promising", "Promising", "潜力客户", "R >= 4",
+    Rule("promising", "Promising", "潜力客户", "R >= 4", "R ≥ 4",
          lambda r, f, m, dormant, new: r >= 4),
-    Rule("attention", "Needs attention", "需要关注", "R = 3",
+    Rule("attention", "Needs attention", "需要关注", "R = 3", "R = 3",
          lambda r, f, m, dormant, new: r == 3),
     Rule("hibernating", "Low activity", "低活跃客户", "everyone else (R <= 2, F <= 2, M <= 2)",
-         lambda r, f, m, dormant, new: True),
+         "其余（R ≤ 2、F ≤ 2、M ≤ 2）", lambda r, f, m, dormant, new: True),
 )  # fmt: skip
 SEGMENTS: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
@@ -180,4 +183,5 @@ def score(facts: Iterable[OrderFact], today: dt.date, window_days: int = 365) ->
 def rules_table(lang: str = "en") -> list[dict[str, str]]:
     """The rule table in order, for a page or a report: code, name, condition."""
     zh = lang.startswith("zh")
-    return [{"code": r.code, "name": r.zh if zh else r.en, "when": r.when} for r in RULES]
+    return [{"code": r.code, "name": r.zh if zh else r.en, "when": r.when_zh if zh else r.when}
+            for r in RULES]  # fmt: skip

@@ -173,3 +173,5 @@ def test_rule_table_names_both_languages() -> None:
     assert zh["dormant"] == "沉睡客户" and zh["at_risk"] == "流失风险"
     assert zh["new"] == "新客户" and zh["loyal"] == "忠诚客户" and zh["promising"] == "潜力客户"
     assert list(zh) == [r.code for r in RULES]
+    conditions = {r["code"]: r["when"] for r in rules_table("zh")}
+    assert "天" in conditions["dormant"] and "倍" in conditions["dormant"]
