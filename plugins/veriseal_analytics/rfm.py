@@ -28,14 +28,14 @@ import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MIN_DORMANT_DAYS = 60
 DORMANT_GAP_FACTOR = 3
 NEW_DAYS = 30  # a dealer whose first order is fewer days old than this is new
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFact:
+class OrderFact(NamedTuple):
     """One order of a dealer: its organisation, day (the brand's calendar) and value."""
 
     org_id: int
