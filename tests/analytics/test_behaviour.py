@@ -105,6 +105,18 @@ async def test_dealer_habits_segments_and_dormancy(world: World) -> None:
     loyal = by_code["loyal"]["dealers"][0]
     assert (loyal["r"], loyal["f"], loyal["m"]) == (3, 5, 5)
 
+    # a short window: the history still says who is new and who is dormant
+    month = Period(today - dt.timedelta(days=29), today)
+    short = await b.segments(admin, s.brand, month, "en")
+    scored = {d["org_id"]: (x["code"], d) for x in short["segments"] for d in x["dealers"]}
+    code, g30 = scored[s.orgs["GD01"]]
+    # by hand: gd has no order in the month (F, M 0 and 0 for zj: 2 each), recency 40
+    # between 2 and 80 (R 3), first ordered 100 days ago: needs attention, not new
+    assert (code, g30["frequency"], g30["monetary"], g30["r"]) == ("attention", 0, 0, 3)
+    assert scored[s.orgs["ZJ01"]][0] == "dormant" and scored[s.orgs["GZ-R1"]][0] == "new"
+    habits30 = await b.dealers(admin, s.brand, month)
+    assert [d["org_id"] for d in habits30["dealers"]] == [s.orgs["GZ-R1"]]
+
     with pytest.raises(Forbidden):
         await b.dealers(s.people["gd"], s.brand, period)
     with pytest.raises(Forbidden):
