@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from veriseal_analytics.api_behaviour import ENDPOINTS as BEHAVIOUR
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
 
-ROUTES: list[Any] = [*SALES]
+ROUTES: list[Any] = [*SALES, *BEHAVIOUR]
