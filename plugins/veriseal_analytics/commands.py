@@ -1,4 +1,5 @@
-"""``veriseal report ...``: the plugin's click group (cli_report.py)."""
+"""``veriseal report ...``: the plugin's click group (cli_report.py) with the commands of
+each area added (cli_scans, cli_reports, cli_behaviour)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import click
 
 def groups() -> list[click.Group]:
     """Every command group of the plugin."""
+    from veriseal_analytics.cli_behaviour import register as behaviour  # noqa: PLC0415
     from veriseal_analytics.cli_report import report  # noqa: PLC0415
     from veriseal_analytics.cli_reports import register as reports  # noqa: PLC0415
     from veriseal_analytics.cli_scans import register as scans  # noqa: PLC0415
@@ -14,4 +16,5 @@ def groups() -> list[click.Group]:
     if "scans" not in report.commands:  # once per process, however often the CLI is built
         scans(report)
         reports(report)
+        behaviour(report)
     return [report]
