@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from veriseal import Call, Endpoint, Model, Short
-from veriseal_analytics.api_sales import BASE, TAG, PeriodText, context, period
+from veriseal_analytics.api_sales import BASE, TAG, PeriodText, context
 from veriseal_analytics.behaviour import behaviour_of
 from veriseal_analytics.permissions import ANALYTICS_VIEW
+from veriseal_analytics.service import period_in
 
 Schema = dict[str, Any]
 
@@ -33,17 +34,17 @@ class AnalyticsConsumersQuery(Model, kw_only=True):
 
 async def dealers_behaviour(call: Call, query: AnalyticsBehaviourQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await behaviour_of(ctx).dealers(who, brand, period(ctx, query.period), query.lang)
+    return await behaviour_of(ctx).dealers(who, brand, period_in(ctx, query.period), query.lang)
 
 
 async def dealers_segments(call: Call, query: AnalyticsSegmentsQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await behaviour_of(ctx).segments(who, brand, period(ctx, query.period), query.lang)
+    return await behaviour_of(ctx).segments(who, brand, period_in(ctx, query.period), query.lang)
 
 
 async def consumers_behaviour(call: Call, query: AnalyticsConsumersQuery) -> Schema:
     who, brand, ctx = await context(call, query.brand)
-    return await behaviour_of(ctx).consumers(who, brand, period(ctx, query.period))
+    return await behaviour_of(ctx).consumers(who, brand, period_in(ctx, query.period))
 
 
 ENDPOINTS = [

@@ -24,7 +24,7 @@ at most :data:`MAX_SCANS`; ``truncated`` says when more were left):
   a repeat scanner scanned on more than one local day;
 - conversion: a device whose first scan in the period was anonymous **converted** when
   a later scan from it carries a consumer account created after that first scan. Only
-  an account that later scans on the same device is seen (see NOTES_behaviour.md)."""
+  an account that later scans on the same device is seen (see docs/analytics.md)."""
 
 from __future__ import annotations
 

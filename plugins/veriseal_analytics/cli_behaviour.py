@@ -11,16 +11,14 @@ segments and consumer scan behaviour from the shell (``analytics.view``).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
 from veriseal_analytics.behaviour import behaviour_of
 from veriseal_analytics.cli_report import json_option, user_option
-from veriseal_analytics.periods import Period, period_of
+from veriseal_analytics.service import period_in
 
 NAME = "analytics"
 _WEEKDAYS = (
@@ -32,11 +30,6 @@ _WEEKDAYS = (
     ("Sat", "六"),
     ("Sun", "日"),
 )
-
-
-def _period(ctx: PluginContext, text: str) -> Period:
-    tz = ZoneInfo(str(ctx.config.get("tz", "Asia/Shanghai")))
-    return period_of(text, dt.datetime.now(tz).date())
 
 
 def _money(v: float | None) -> str:
@@ -142,7 +135,7 @@ def register(group: click.Group) -> None:
         async def go(ctx: PluginContext) -> None:
             brand = await ctx.brand(opts.brand)
             who = await ctx.acting(user_id)
-            p = _period(ctx, period or ("365d" if segments else "90d"))
+            p = period_in(ctx, period or ("365d" if segments else "90d"))
             b, lang = behaviour_of(ctx), "zh" if zh else "en"
             got = await (b.segments if segments else b.dealers)(who, brand, p, lang)
             if as_json:
@@ -172,7 +165,7 @@ def register(group: click.Group) -> None:
         async def go(ctx: PluginContext) -> None:
             brand = await ctx.brand(opts.brand)
             got = await behaviour_of(ctx).consumers(
-                await ctx.acting(user_id), brand, _period(ctx, period)
+                await ctx.acting(user_id), brand, period_in(ctx, period)
             )
             if as_json:
                 echo_json(got)

@@ -7,14 +7,14 @@ habits and the dormant dealers. ``?period=`` sets the habits' period (default 90
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
 from veriseal_analytics.behaviour import behaviour_of
-from veriseal_analytics.periods import choice, period_of
+from veriseal_analytics.periods import choice
 from veriseal_analytics.permissions import ANALYTICS_VIEW
+from veriseal_analytics.service import period_in
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -41,9 +41,8 @@ async def behaviour_page(call: ConsoleCall) -> Page | web.StreamResponse:
     try:
         values["period"] = choice(call.query.get("period", "") or "90d", PeriodChoice, "period")
         values["window"] = choice(call.query.get("window", "") or "365d", PeriodChoice, "window")
-        today = dt.datetime.now(call.tz).date()
-        data["habits"] = await b.dealers(who, brand, period_of(values["period"], today), lang)
-        data["segments"] = await b.segments(who, brand, period_of(values["window"], today), lang)
+        data["habits"] = await b.dealers(who, brand, period_in(ctx, values["period"]), lang)
+        data["segments"] = await b.segments(who, brand, period_in(ctx, values["window"]), lang)
     except VerisealError as exc:
         error = call.refused(exc)
     weekdays = [zh if lang == "zh" else en for en, zh in WEEKDAYS]

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from veriseal import Brand, NotFound, Principal
+from veriseal import Brand, NotFound, Principal, register_messages
 from veriseal.extend import PluginContext
 from veriseal_analytics.charts_pdf import ChartSpec, Series
 from veriseal_analytics.export_files import write_csv, write_xlsx
@@ -44,6 +44,16 @@ PROGRESS_EVERY = 10_000
 KEEP_DAYS = 7
 PDF_MAX = 50_000
 _END = object()
+
+
+register_messages(
+    {
+        "error.analytics_export_not_found": (
+            "No such export, or its file is not ready",
+            "没有该导出任务，或其文件尚未生成",
+        )
+    }
+)
 
 
 class ExportNotFound(NotFound):

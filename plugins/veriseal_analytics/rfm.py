@@ -18,7 +18,7 @@ Contracts:
   the usual gap being the median gap between its consecutive order days (60 days
   when it has ordered on one day only);
 - the segment is the first rule of :data:`RULES` the dealer meets (the table is the
-  documentation; NOTES_behaviour.md prints it)."""
+  documentation; docs/analytics.md prints it)."""
 
 from __future__ import annotations
 

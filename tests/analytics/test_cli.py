@@ -32,8 +32,9 @@ async def test_report_commands(world: World, ledger_url: str, tmp_path: Path,
     await world.shop.drain()
     run = cli_runner(world.shop.tmp, monkeypatch, ("--db", ledger_url, "--brand", "acme"))
     monkeypatch.setenv("VERISEAL_KEY_FILE", str(world.shop.tmp / "test.key"))
-    (tmp_path / "spec.json").write_text(json.dumps(
-        {"dimensions": ["product"], "measures": ["revenue", "units"], "period": "7d"}))
+    (tmp_path / "spec.json").write_text(
+        json.dumps({"dimensions": ["product"], "measures": ["revenue", "units"], "period": "7d"})
+    )
     (tmp_path / "market.csv").write_text(MARKET, encoding="utf-8")
     (tmp_path / "bad.csv").write_text(MARKET + "2026-12,competitor_price,-1,CNY,,,\n")
     gd = world.shop.orgs["GD01"]
@@ -50,7 +51,16 @@ def _commands(run: CliRun, tmp: Path, total: int, gd: int) -> None:
     top = json.loads(run("report", "top", "product", "--period", "7d", "--json"))
     assert [r["key"] for r in top] == [TEA, WINE] or [r["key"] for r in top] == [WINE, TEA]
     assert {r["key"]: r["units"] for r in top} == {TEA: 17, WINE: 2}
-    assert "Revenue" in run("report", "sales")
+    assert "Revenue" in run("report", "sales", "--compare", "year")
+    cities = json.loads(run("report", "top", "city", "--within", "CN-GD", "--json"))
+    assert {r["key"] for r in cities} == {"440100", "440300"}
+    dealers = json.loads(run("report", "top", "city_dealer", "--within", "440300", "--json"))
+    assert [r["key"] for r in dealers] == [f"440300|{gd}"]
+    assert "Guangzhou" in run("report", "top", "city", "--within", "CN-GD")
+    weeks = json.loads(run("report", "trend", "--period", "90d", "--step", "week", "--json"))
+    assert sum(r["orders"] for r in weeks) == 2
+    assert "segment" in run("report", "dealers", "--segments", "--json")
+    json.loads(run("report", "scans", "--by", "hour", "--json"))
     trend = json.loads(run("report", "trend", "--period", "7d", "--json"))
     assert sum(r["revenue"] for r in trend) == total
     suggested = json.loads(run("report", "suggest", "--dealer", str(gd), "--json"))

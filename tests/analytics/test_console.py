@@ -25,6 +25,8 @@ from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 
 PW = "correct horse battery staple 42"
+#: charts.js marks each chart drawn, or failed with its reason
+DRAWN = "el => el.hasAttribute('data-chart-ready') || el.hasAttribute('data-chart-error')"
 
 
 @pytest.fixture
@@ -112,9 +114,7 @@ async def test_the_dashboard_in_the_browser(world: World, live: ConsoleLive) -> 
             for chart in ("chart-trend", "chart-product", "chart-map"):
                 div = page.locator(f'div[data-source="{chart}"]')
                 await div.wait_for(state="attached")
-                await page.wait_for_function(
-                    "el => el.hasAttribute('data-chart-ready') || el.hasAttribute('data-chart-error')",
-                    arg=await div.element_handle(), timeout=20_000)  # fmt: skip
+                await page.wait_for_function(DRAWN, arg=await div.element_handle(), timeout=20_000)
                 assert await div.get_attribute("data-chart-error") is None, chart
             bad = serious(await axe(page))
             assert bad == [], describe(bad)

@@ -234,6 +234,7 @@ EXPECTED: dict[str, str] = {
     # the analytics plugin (plugins/veriseal_analytics/console_pages.py)
     "GET /console/analytics": "analytics.view",
     "GET /console/analytics/scans": "analytics.view",
+    "GET /console/analytics/behaviour": "analytics.view",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")

@@ -270,6 +270,12 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/analytics/scans/trend": "analytics.view",
     "GET /api/v1/analytics/scans/delay": "analytics.view",
     "POST /api/v1/analytics/scans/rebuild": "analytics.manage",
+    "POST /api/v1/analytics/market/import": "analytics.manage",
+    "GET /api/v1/analytics/market": "analytics.view",
+    "GET /api/v1/analytics/trends": "analytics.view",
+    "GET /api/v1/analytics/dealers/behaviour": "analytics.view",
+    "GET /api/v1/analytics/dealers/segments": "analytics.view",
+    "GET /api/v1/analytics/consumers/behaviour": "analytics.view",
 }
 
 
