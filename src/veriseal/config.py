@@ -53,7 +53,13 @@ from veriseal.errors import ConfigError
 DEFAULT_FILE = "veriseal.toml"
 #: Enabled when the config says nothing: the plugins bundled with Veriseal (keep in
 #: step with veriseal.extend.manager.BUNDLED, which the tests check).
-DEFAULT_PLUGINS: tuple[str, ...] = ("territories", "commerce", "inventory", "logistics", "analytics")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "territories",
+    "commerce",
+    "inventory",
+    "logistics",
+    "analytics",
+)
 
 
 @dataclass(frozen=True)
