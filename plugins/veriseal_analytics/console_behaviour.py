@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
 from veriseal_analytics.behaviour import behaviour_of
-from veriseal_analytics.periods import choice
+from veriseal_analytics.console_common import dashboard, query_choice, reader
 from veriseal_analytics.permissions import ANALYTICS_VIEW
 from veriseal_analytics.service import period_in
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from veriseal.extend import ConsoleCall
 
-PLUGIN = "analytics"
 BASE = "/console/analytics/behaviour"
 PeriodChoice = Literal["30d", "90d", "180d", "365d"]
 WEEKDAYS = (("Mon", "周一"), ("Tue", "周二"), ("Wed", "周三"), ("Thu", "周四"), ("Fri", "周五"),
@@ -30,27 +29,30 @@ WEEKDAYS = (("Mon", "周一"), ("Tue", "周二"), ("Wed", "周三"), ("Thu", "�
 
 async def behaviour_page(call: ConsoleCall) -> Page | web.StreamResponse:
     """The page (see the module)."""
-    who = call.principal
-    assert who is not None
-    ctx = call.plugin(PLUGIN)
-    brand = await ctx.brand_for(who, await call.brand_slug())
+    r = await reader(call)
+    who, ctx, brand, lang = r.who, r.ctx, r.brand, r.lang
     b = behaviour_of(ctx)
-    lang = "zh" if call.lang.startswith("zh") else "en"
     error, values = "", {"period": "90d", "window": "365d"}
     data: dict[str, Any] = {}
     try:
-        values["period"] = choice(call.query.get("period", "") or "90d", PeriodChoice, "period")
-        values["window"] = choice(call.query.get("window", "") or "365d", PeriodChoice, "window")
+        values["period"] = query_choice(call, "period", PeriodChoice, "90d")
+        values["window"] = query_choice(call, "window", PeriodChoice, "365d")
         data["habits"] = await b.dealers(who, brand, period_in(ctx, values["period"]), lang)
         data["segments"] = await b.segments(who, brand, period_in(ctx, values["window"]), lang)
     except VerisealError as exc:
         error = call.refused(exc)
     weekdays = [zh if lang == "zh" else en for en, zh in WEEKDAYS]
-    return Page("veriseal_analytics/behaviour.html",
-                {"brand": brand, "values": values, "error": error, "d": data,
-                 "periods": get_args(PeriodChoice), "weekdays": weekdays,
-                 "charts": _charts(call, data, weekdays) if data else {}},
-                400 if error else 200)  # fmt: skip
+    return dashboard(
+        call,
+        "veriseal_analytics/behaviour.html",
+        r,
+        values,
+        error,
+        data,
+        lambda c, d: _charts(c, d, weekdays),
+        weekdays=weekdays,
+        periods=get_args(PeriodChoice),
+    )
 
 
 def _charts(call: ConsoleCall, d: dict[str, Any], weekdays: list[str]) -> dict[str, Any]:

@@ -7,11 +7,19 @@ the console's export limit, separate from the display limit."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 from veriseal import Brand, VerisealError
 from veriseal.extend import Column, Page, export_format, export_response
-from veriseal_analytics.periods import Compare, Period, Step, choice
+from veriseal_analytics.console_common import (
+    PLUGIN,
+    SHOWN,
+    PeriodChoice,
+    dashboard,
+    query_choice,
+    reader,
+)
+from veriseal_analytics.periods import Compare, Period, Step
 from veriseal_analytics.permissions import ANALYTICS_EXPORT
 from veriseal_analytics.sales import By, Ranking
 from veriseal_analytics.service import of, period_in
@@ -21,17 +29,8 @@ if TYPE_CHECKING:
 
     from veriseal.extend import ConsoleCall
 
-PLUGIN = "analytics"
 BASE = "/console/analytics"
-PeriodChoice = Literal["7d", "30d", "90d", "mtd", "ytd", "365d"]
-#: rows a ranking shows on the page; exports have their own, larger limit
-SHOWN = 10
 EXPORTED = 10_000
-
-
-def query_choice(call: ConsoleCall, name: str, options: Any, default: str) -> Any:
-    """A query parameter that must be one of the ``Literal`` ``options`` (else 400)."""
-    return choice(call.query.get(name, "") or default, options, name)
 
 
 def _region_level(within: str) -> By:
@@ -43,12 +42,9 @@ def _region_level(within: str) -> By:
 
 async def sales_page(call: ConsoleCall) -> Page | web.StreamResponse:
     """The dashboard (see the module); ``?export=csv|xlsx&by=`` exports a ranking."""
-    who = call.principal
-    assert who is not None
-    ctx = call.plugin(PLUGIN)
-    brand = await ctx.brand_for(who, await call.brand_slug())
+    r = await reader(call)
+    who, ctx, brand, lang = r.who, r.ctx, r.brand, r.lang
     sales = of(ctx).sales
-    lang = "zh" if call.lang.startswith("zh") else "en"
     error, values = "", {"period": "30d", "compare": "previous", "within": ""}
     period: Period | None = None
     data: dict[str, Any] = {}
@@ -76,11 +72,7 @@ async def sales_page(call: ConsoleCall) -> Page | web.StreamResponse:
         data["regions"] = [r.to_dict() for r in await sales.ranking(who, brand, q)]
     except VerisealError as exc:
         error = call.refused(exc)
-    return Page("veriseal_analytics/sales.html",
-                {"brand": brand, "values": values, "error": error, "d": data,
-                 "periods": get_args(PeriodChoice), "charts": _charts(call, data) if data else {},
-                 "period": period.to_dict() if period else None},
-                400 if error else 200)  # fmt: skip
+    return dashboard(call, "veriseal_analytics/sales.html", r, values, error, data, _charts, period)
 
 
 def _charts(call: ConsoleCall, d: dict[str, Any]) -> dict[str, Any]:

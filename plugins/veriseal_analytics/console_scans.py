@@ -7,11 +7,17 @@ in a table beside it. The lead lists :data:`PAGES` and :data:`VIEWS` in console_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
-from veriseal_analytics.console_sales import PLUGIN, SHOWN, PeriodChoice, query_choice
+from veriseal_analytics.console_common import (
+    SHOWN,
+    PeriodChoice,
+    dashboard,
+    query_choice,
+    reader,
+)
 from veriseal_analytics.periods import Compare, Period, Step
 from veriseal_analytics.permissions import ANALYTICS_VIEW
 from veriseal_analytics.scan_stats import ScanBy, ScanRanking, scan_stats
@@ -25,12 +31,9 @@ BASE = "/console/analytics/scans"
 
 async def scans_page(call: ConsoleCall) -> Page:
     """The dashboard (see the module)."""
-    who = call.principal
-    assert who is not None
-    ctx = call.plugin(PLUGIN)
-    brand = await ctx.brand_for(who, await call.brand_slug())
-    stats = scan_stats(ctx)
-    lang = "zh" if call.lang.startswith("zh") else "en"
+    r = await reader(call)
+    who, brand, lang = r.who, r.brand, r.lang
+    stats = scan_stats(r.ctx)
     error, values = "", {"period": "30d", "compare": "previous"}
     period: Period | None = None
     data: dict[str, Any] = {}
@@ -38,7 +41,7 @@ async def scans_page(call: ConsoleCall) -> Page:
         values["period"] = query_choice(call, "period", PeriodChoice, "30d")
         compare: Compare = query_choice(call, "compare", Compare, "previous")
         values["compare"] = compare
-        period = period_in(call.plugin(PLUGIN), values["period"])
+        period = period_in(r.ctx, values["period"])
         data["summary"] = await stats.summary(who, brand, period, compare)
         step: Step = "day" if period.days <= 92 else "week"
         data["trend"] = await stats.trend(who, brand, period, step)
@@ -51,11 +54,7 @@ async def scans_page(call: ConsoleCall) -> Page:
         data["delay"] = [everything, *delay["products"]]
     except VerisealError as exc:
         error = call.refused(exc)
-    return Page("veriseal_analytics/scans.html",
-                {"brand": brand, "values": values, "error": error, "d": data,
-                 "periods": get_args(PeriodChoice), "charts": charts(call, data) if data else {},
-                 "period": period.to_dict() if period else None},
-                400 if error else 200)  # fmt: skip
+    return dashboard(call, "veriseal_analytics/scans.html", r, values, error, data, charts, period)
 
 
 def charts(call: ConsoleCall, d: dict[str, Any]) -> dict[str, Any]:
