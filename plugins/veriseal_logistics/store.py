@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any
 
 from veriseal.extend import Tx
@@ -175,8 +175,8 @@ async def insert_events(
     known = {
         str(r["event_key"])
         for r in await tx.fetch(
-            "SELECT event_key FROM logistics_events WHERE waybill_id = ? AND event_key IN ("
-            + ", ".join("?" * len(keys)) + ")",
+            "SELECT event_key FROM logistics_events WHERE waybill_id = ?"
+            f" AND event_key {_in(keys)}",
             waybill_id, *keys,
         )
     }  # fmt: skip
@@ -202,13 +202,18 @@ async def timeline(tx: Tx, waybill_id: int) -> list[Checkpoint]:
     return [checkpoint_of(tx, r) for r in rows]
 
 
+def _in(values: Sized) -> str:
+    """``IN (?, ?, ...)`` for ``values`` (``IN (NULL)``, true of no row, when empty)."""
+    return "IN (" + (", ".join("?" * len(values)) or "NULL") + ")"
+
+
 async def timelines(tx: Tx, waybill_ids: Sequence[int]) -> dict[int, list[Checkpoint]]:
     out: dict[int, list[Checkpoint]] = {i: [] for i in waybill_ids}
     if not waybill_ids:
         return out
     rows = await tx.fetch(
-        f"SELECT {_EVENT} FROM logistics_events WHERE waybill_id IN ("
-        + ", ".join("?" * len(waybill_ids)) + ") ORDER BY waybill_id, at, id",
+        f"SELECT {_EVENT} FROM logistics_events WHERE waybill_id {_in(waybill_ids)}"
+        " ORDER BY waybill_id, at, id",
         *waybill_ids,
     )  # fmt: skip
     for r in rows:
@@ -265,8 +270,8 @@ async def open_alerts_of(tx: Tx, waybill_ids: Sequence[int]) -> dict[int, dict[s
     if not waybill_ids:
         return out
     rows = await tx.fetch(
-        f"SELECT {_ALERT} FROM logistics_alerts WHERE status = 'open' AND waybill_id IN ("
-        + ", ".join("?" * len(waybill_ids)) + ")",
+        f"SELECT {_ALERT} FROM logistics_alerts WHERE status = 'open'"
+        f" AND waybill_id {_in(waybill_ids)}",
         *waybill_ids,
     )  # fmt: skip
     for r in rows:
@@ -316,7 +321,7 @@ async def alerts(
             sql += f" AND a.{column} = ?"
             params.append(value)
     if waybill_ids is not None:
-        sql += " AND a.waybill_id IN (" + ", ".join("?" * len(waybill_ids) or "NULL") + ")"
+        sql += f" AND a.waybill_id {_in(waybill_ids)}"
         params += list(waybill_ids)
     if scope is not None:
         sql += (" AND a.waybill_id IN (SELECT id FROM logistics_waybills WHERE brand_id = ?"
@@ -384,7 +389,7 @@ async def closed_by_people(tx: Tx, waybill_ids: Sequence[int]) -> set[tuple[int,
         return set()
     rows = await tx.fetch(
         "SELECT waybill_id, kind FROM logistics_alerts WHERE status = 'closed'"
-        " AND closed_by <> 'rules' AND waybill_id IN (" + ", ".join("?" * len(waybill_ids)) + ")",
+        f" AND closed_by <> 'rules' AND waybill_id {_in(waybill_ids)}",
         *waybill_ids,
     )  # fmt: skip
     return {(int(r["waybill_id"]), str(r["kind"])) for r in rows}
