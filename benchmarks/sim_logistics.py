@@ -73,8 +73,10 @@ causes of false stalled and late alerts (an event that had happened but not reac
 Veriseal, or a real silence) and a few false positives and misses of each kind with
 their numbers.
 
-``--detector naive`` swaps Veriseal for a small threshold detector of this file (no
-Veriseal at all): a check of the simulation itself.
+By default the same world is run twice: first through a small threshold detector of this
+file (no Veriseal at all: a check of the simulation itself and the baseline), then
+through Veriseal, and the F1 of each kind is printed for both with their ratio.
+``--detector naive`` or ``--detector veriseal`` runs one of them.
 
     .venv/bin/python benchmarks/sim_logistics.py [--shipments 2000] [--warmup 1500]
         [--seed 18] [--rules stall_factor=1.0 --rules late_grace_hours=12]
@@ -955,7 +957,9 @@ def parser() -> argparse.ArgumentParser:
                         help="rate (share of evaluated shipments)")  # fmt: skip
     ap.add_argument("--rules", action="append", default=[], metavar="KEY=VALUE",
                     help="override a Rules field, e.g. stall_factor=1.0 (repeatable)")  # fmt: skip
-    ap.add_argument("--detector", choices=["veriseal", "naive"], default="veriseal")
+    ap.add_argument("--detector", choices=["both", "veriseal", "naive"], default="both",
+                    help="both: the naive baseline first, on the same simulated world, then"
+                    " Veriseal, and the F1 ratio per kind")  # fmt: skip
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--pg-url", default=None,
                     help="PostgreSQL admin URL for --backend postgres (a database is made"
@@ -966,6 +970,29 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    if args.detector != "both":
+        return await one(args)
+    naive = await one(argparse.Namespace(**{**vars(args), "detector": "naive"}))
+    ours = await one(argparse.Namespace(**{**vars(args), "detector": "veriseal"}))
+    print("\nsame world, same run: Veriseal against the naive detector (F1 = harmonic mean of"
+          " precision and recall)")  # fmt: skip
+    print(f"{'kind':<18} {'veriseal F1':>11} {'naive F1':>9} {'ratio':>6}")
+    for kind, v in ours["kinds"].items():
+        a, b = _f1(v), _f1(naive["kinds"][kind])
+        ratio = "-" if a is None or not b else f"{a / b:.2f}"
+        print(f"{kind:<18} {rate(a):>11} {rate(b):>9} {ratio:>6}")
+    return {**ours, "naive": naive}
+
+
+def _f1(k: dict[str, Any]) -> float | None:
+    p, r = k["precision"], k["recall"]
+    if p is None or r is None:
+        return None
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+async def one(args: argparse.Namespace) -> dict[str, Any]:
+    """One detector's run on the simulated world (the seed makes it the same world)."""
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     clock0 = now - dt.timedelta(days=args.days_ago)
     progress("generating the world")

@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from veriseal import Call, Endpoint, Id, Model, Short
 from veriseal_analytics.api_sales import BASE, TAG, Schema, context
-from veriseal_analytics.exports import Exports
+from veriseal_analytics.exports import jobs
 from veriseal_analytics.permissions import ANALYTICS_EXPORT, ANALYTICS_VIEW
 from veriseal_analytics.reports import ReportSpec, spec_of
 from veriseal_analytics.service import of, period_in
@@ -37,15 +37,6 @@ class AnalyticsExportPath(Model):
 class AnalyticsBrandQuery(Model, kw_only=True):
     brand: Short | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
-
-
-def jobs(ctx: Any) -> Exports:
-    """The engine's export jobs (one per plugin context)."""
-    found = ctx.state.get("exports")
-    if not isinstance(found, Exports):
-        found = Exports(ctx)
-        ctx.state["exports"] = found
-    return found
 
 
 async def run_report(call: Call, body: AnalyticsReportRun) -> Schema:

@@ -9,8 +9,9 @@ Contracts:
   file). ``rows_done`` grows as it writes, every :data:`PROGRESS_EVERY` rows;
 - files live in ``[plugins.analytics] export_dir`` (default:
   ``$XDG_DATA_HOME/veriseal/exports``), the folder 0700 and each file 0600: exports
-  hold dealers' names and figures. :meth:`Exports.sweep` deletes files older than
-  :data:`KEEP_DAYS` and fails jobs a stopped server left ``running``;
+  hold dealers' names and figures. :meth:`Exports.sweep` (the periodic task
+  ``analytics.exports``, hourly) deletes files older than :data:`KEEP_DAYS` and fails
+  jobs a stopped server left unfinished;
 - only brand staff holding ``analytics.export`` start, see and download a brand's
   jobs; a job id of another brand is ``not_found``;
 - a detail export stops at :data:`reports.EXPORT_MAX` rows; an XLSX beyond one sheet
@@ -42,6 +43,8 @@ from veriseal_analytics.service import period_in, tz
 Format = Literal["csv", "xlsx", "pdf"]
 PROGRESS_EVERY = 10_000
 KEEP_DAYS = 7
+#: an export unfinished after this long was cut short by a stopped server
+STALE_HOURS = 6
 PDF_MAX = 50_000
 _END = object()
 
@@ -214,17 +217,30 @@ class Exports:
         return got.rows
 
     async def sweep(self) -> None:
-        """Delete files past :data:`KEEP_DAYS`; fail jobs no task of this process runs."""
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DAYS)
+        """Delete files past :data:`KEEP_DAYS`; fail jobs left unfinished for
+        :data:`STALE_HOURS` (their server stopped: any worker may sweep, so a job another
+        worker is still writing is never touched before then)."""
+        now = dt.datetime.now(dt.UTC)
+        cutoff = now - dt.timedelta(days=KEEP_DAYS)
         folder = export_dir(self.ctx)
         for f in folder.iterdir():
             if f.is_file() and dt.datetime.fromtimestamp(f.stat().st_mtime, dt.UTC) < cutoff:
                 f.unlink(missing_ok=True)
-        if not self._tasks:
-            async with self.ctx.db.write() as tx:
-                await tx.execute("UPDATE analytics_exports SET status = 'failed', error = ?"
-                                 " WHERE status IN ('queued', 'running')",
-                                 "the server stopped before the export ended")  # fmt: skip
+        async with self.ctx.db.write() as tx:
+            await tx.execute("UPDATE analytics_exports SET status = 'failed', error = ?,"
+                             " finished_at = ? WHERE status IN ('queued', 'running')"
+                             " AND created_at < ?",
+                             "the server stopped before the export ended", now,
+                             now - dt.timedelta(hours=STALE_HOURS))  # fmt: skip
+
+
+def jobs(ctx: PluginContext) -> Exports:
+    """The engine's export jobs (one per plugin context)."""
+    found = ctx.state.get("exports")
+    if not isinstance(found, Exports):
+        found = Exports(ctx)
+        ctx.state["exports"] = found
+    return found
 
 
 async def _once(rows: Sequence[Mapping[str, Any]]) -> Any:

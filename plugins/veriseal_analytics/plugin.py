@@ -79,8 +79,16 @@ async def _suggest(ctx: PluginContext) -> None:
     await refresh_all(ctx)
 
 
+async def _sweep(ctx: PluginContext) -> None:
+    from veriseal_analytics.exports import jobs  # noqa: PLC0415
+
+    await jobs(ctx).sweep()
+
+
 @hookimpl
 def periodic_tasks() -> list[PeriodicTask]:
     """``analytics.suggest`` every 15 minutes: refit the suggestion models of brands
-    whose orders changed (off the request path)."""
-    return [PeriodicTask("analytics.suggest", 900, _suggest)]
+    whose orders changed (off the request path); ``analytics.exports`` hourly: delete
+    export files past their week, fail jobs a stopped server left unfinished."""
+    return [PeriodicTask("analytics.suggest", 900, _suggest),
+            PeriodicTask("analytics.exports", 3600, _sweep)]  # fmt: skip

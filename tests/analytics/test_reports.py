@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.analytics.conftest import World
 from tests.commerce.conftest import TEA, WINE
 from veriseal.server.app import Limits, make_app
+from veriseal_analytics.exports import KEEP_DAYS, STALE_HOURS, export_dir, jobs
 
 SPEC = {"dimensions": ["province", "product"], "measures": ["revenue", "units", "orders"],
         "period": "7d", "sort": "revenue"}  # fmt: skip
@@ -101,3 +104,29 @@ async def test_reports_and_their_exports(world: World, tmp_path: Path,
     folder = tmp_path / "data" / "veriseal" / "exports"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in folder.iterdir())
+
+
+async def test_the_sweep_fails_stale_jobs_and_deletes_old_files(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    now = dt.datetime.now(dt.UTC)
+    ids = {}
+    async with world.ctx.db.write() as tx:
+        for name, age in (("stale", STALE_HOURS + 1), ("fresh", 0)):
+            ids[name] = await tx.insert_returning_id("analytics_exports", {
+                "brand_id": world.shop.brand.id, "spec": "{}", "format": "csv",
+                "status": "running", "created_at": now - dt.timedelta(hours=age)})  # fmt: skip
+    folder = export_dir(world.ctx)
+    old, new = folder / "1.csv", folder / "2.csv"
+    for f in (old, new):
+        f.write_text("x")
+    gone = (now - dt.timedelta(days=KEEP_DAYS + 1)).timestamp()
+    os.utime(old, (gone, gone))
+    await jobs(world.ctx).sweep()
+    admin = world.shop.people["admin"]
+    stale = await jobs(world.ctx).get(admin, world.shop.brand, ids["stale"])
+    fresh = await jobs(world.ctx).get(admin, world.shop.brand, ids["fresh"])
+    assert (stale.status, fresh.status) == ("failed", "running")
+    assert "stopped" in stale.error
+    assert not old.exists() and new.exists()

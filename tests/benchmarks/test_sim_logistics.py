@@ -6,6 +6,7 @@ the benchmark's business, not this test's."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,11 @@ async def test_a_tiny_run_through_the_logistics_service(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = sim.parser().parse_args([*TINY, "--backend", backend, "--rules", "min_samples=5"])
-    result = await sim.main(args)
+    result = await sim.main(args)  # by default: the naive baseline, then Veriseal
     out = capsys.readouterr().out
     check_report(result, out)
+    check_report(result["naive"], out)
     assert "'min_samples': 5" in out  # --rules reached the brand's settings
+    assert "Veriseal against the naive detector" in out
+    for kind in ("stall", "detour", "misdelivery", "late"):
+        assert re.search(rf"^{kind} +\S+ +\S+ +\S+$", out, re.M), kind
