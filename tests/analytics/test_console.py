@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -23,6 +25,7 @@ from veriseal.accounts.models import SYSTEM, Role
 from veriseal.console.site import make_site
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
+from veriseal_analytics.exports import jobs
 
 PW = "correct horse battery staple 42"
 #: charts.js marks each chart drawn, or failed with its reason
@@ -124,3 +127,32 @@ async def test_the_dashboard_in_the_browser(world: World, live: ConsoleLive) -> 
             assert errors == [], "\n".join(errors)
         finally:
             await browser.close()
+
+
+async def test_a_report_built_in_the_console_exports_in_the_background(
+    world: World, live: ConsoleLive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    await _sold(world)
+    admin = await live.client("admin")
+    ask = "dim1=province&dim2=product&m_units=1&m_revenue=1&period=7d&compare=none"
+    status, html = await admin.get(f"/console/analytics/reports?{ask}")
+    assert status == 200, html[:500]
+    result = html.split('id="result"')[1].split("</section>")[0]
+    assert "CN-GD" in result and TEA in result and result.count("<tr>") == 1 + 2
+    form = {"dim1": "province", "dim2": "product", "m_units": "1", "period": "7d",
+            "compare": "none", "format": "csv"}  # fmt: skip
+    status, html = await admin.post("/console/analytics/reports/exports", form)
+    assert status == 200 and "export-" in html
+    await jobs(world.ctx).wait()
+    status, html = await admin.get("/console/analytics/reports")
+    job = re.search(r'id="export-(\d+)" data-status="done"', html)
+    assert job, html[:3000]
+    r = await admin.raw("GET", f"/console/analytics/reports/exports/{job.group(1)}")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv")
+    # a bad definition is refused with its code, on the page, and starts nothing
+    status, html = await admin.get("/console/analytics/reports?dim1=nonsense")
+    assert (status == 400 and "[invalid_input]" in html) or "[analytics_report_invalid]" in html
+    gd = await live.client("gd")
+    assert (await gd.get("/console/analytics/reports"))[0] == 403
+    assert (await gd.raw("GET", f"/console/analytics/reports/exports/{job.group(1)}")).status == 403

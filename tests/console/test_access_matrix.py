@@ -235,6 +235,9 @@ EXPECTED: dict[str, str] = {
     "GET /console/analytics": "analytics.view",
     "GET /console/analytics/scans": "analytics.view",
     "GET /console/analytics/behaviour": "analytics.view",
+    "GET /console/analytics/reports": "analytics.view",
+    "POST /console/analytics/reports/exports": "analytics.export",
+    r"GET /console/analytics/reports/exports/{id:\d+}": "analytics.export",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(:[^}]*)?\}")
