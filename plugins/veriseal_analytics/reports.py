@@ -80,6 +80,9 @@ class ReportSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         bad = [k for k in self.filters if k not in FILTERS]
         if bad or any(len(v) > 500 or any(len(x) > 40 for x in v) for v in self.filters.values()):
             raise ReportInvalid(f"filters: {', '.join(FILTERS)}, at most 500 values each")
+        for name in ("dealer", "category"):
+            if not all(v.isdigit() and len(v) <= 18 for v in self.filters.get(name, ())):
+                raise ReportInvalid(f"filters: {name} values are ids (digits)")
         if self.sort not in (*self.measures, *self.dimensions):
             raise ReportInvalid("sort: one of the report's measures or dimensions")
         if not 1 <= self.limit <= 10_000:
@@ -141,7 +144,7 @@ def _where(brand_id: int, spec: ReportSpec, period: Period) -> tuple[str, list[A
         column = DIMENSIONS[name][0]
         sql += f" AND {column} IN ({', '.join('?' * len(values))})"
         ints = column in ("org_id", "category_id")
-        args += [int(v) if ints and v.isdigit() else v for v in values]
+        args += [int(v) if ints else v for v in values]  # ints: digits (check())
     return sql, args
 
 

@@ -66,7 +66,8 @@ async def test_reports_and_their_exports(world: World, tmp_path: Path,
         assert [x["province"] for x in (await r.json())["rows"]] == ["CN-ZJ"]
         # a bad definition: 400 with its code, no job stored
         for bad in ({**SPEC, "measures": ["profit"]}, {**SPEC, "dimensions": ["a", "b", "c"]},
-                    {**SPEC, "period": "forever"}, {**SPEC, "extra": 1}):  # fmt: skip
+                    {**SPEC, "period": "forever"}, {**SPEC, "extra": 1},
+                    {**SPEC, "filters": {"dealer": ["12; DROP TABLE x"]}}):  # fmt: skip
             r = await c.post("/api/v1/analytics/exports", headers=admin,
                              json={"spec": bad, "format": "csv"})  # fmt: skip
             body = await r.json()
