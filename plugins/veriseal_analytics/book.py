@@ -21,6 +21,7 @@ from veriseal.extend import PluginContext, Tx
 from veriseal_analytics import rollup_store
 from veriseal_analytics.booking import RETURN, REVERSAL, SALE, Line, Where, local, place
 from veriseal_analytics.facts import OrderFact, ReturnFact
+from veriseal_analytics.service import tz
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Booker:
         """Book the sale and the reversal ``fact`` calls for; the number of bookings made."""
         made = 0
         for kind, at, sign in ((SALE, fact.paid_at, 1), (REVERSAL, fact.undone_at, -1)):
-            if at is None or await rollup_store.booked(tx, kind, fact.id):
+            if at is None:  # book() below skips what is booked already (one read, not two)
                 continue
             day, hour = local(at, self.tz)
             where = await self._where(fact.org_id, fact.region)
@@ -50,7 +51,7 @@ class Booker:
     async def return_(self, tx: Tx, fact: ReturnFact, order: OrderFact | None) -> int:
         """Book a completed return (its order gives dealer and region); 0 or 1."""
         at = fact.completed_at
-        if at is None or order is None or await rollup_store.booked(tx, RETURN, fact.id):
+        if at is None or order is None:  # book() skips a return booked already
             return 0
         day, hour = local(at, self.tz)
         where = await self._where(order.org_id, order.region)
@@ -83,4 +84,4 @@ class Booker:
 
 
 def booker(ctx: PluginContext) -> Booker:
-    return Booker(ctx, str(ctx.config.get("tz", "Asia/Shanghai")))  # = service.tz(ctx)
+    return Booker(ctx, tz(ctx))
