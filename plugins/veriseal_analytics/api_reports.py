@@ -11,13 +11,10 @@ from msgspec import Meta
 
 from veriseal import Call, Endpoint, Id, Model, Short
 from veriseal_analytics.api_sales import BASE, TAG, Schema, context
-from veriseal_analytics.exports import jobs
+from veriseal_analytics.exports import DOWNLOAD_TYPES, jobs
 from veriseal_analytics.permissions import ANALYTICS_EXPORT, ANALYTICS_VIEW
 from veriseal_analytics.reports import ReportSpec, spec_of
 from veriseal_analytics.service import of, period_in
-
-_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
 
 
 class AnalyticsReportRun(Model, kw_only=True):
@@ -69,7 +66,7 @@ async def download_export(
     who, brand, ctx = await context(call, query.brand)
     file, job = await jobs(ctx).file(who, brand, path.id)
     return web.FileResponse(file, headers={
-        "Content-Type": _TYPES[job.format], "Cache-Control": "no-store",
+        "Content-Type": DOWNLOAD_TYPES[job.format], "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'attachment; filename="{job.file_name}"'})  # fmt: skip
 

@@ -29,9 +29,10 @@ from veriseal_analytics.cli_report import NAME, json_option, period_option, user
 from veriseal_analytics.export_files import write_csv, write_xlsx
 from veriseal_analytics.market import Market
 from veriseal_analytics.market_data import Metric
+from veriseal_analytics.periods import Period
 from veriseal_analytics.permissions import ANALYTICS_EXPORT
 from veriseal_analytics.report_pdf import ReportSection, write_pdf
-from veriseal_analytics.reports import DETAIL_COLUMNS, columns, spec_of
+from veriseal_analytics.reports import DETAIL_COLUMNS, ReportSpec, columns, spec_of
 from veriseal_analytics.service import of, period_in
 
 
@@ -60,15 +61,21 @@ def run(opts: Options, spec: Path, user_id: int | None, as_json: bool) -> None:
         lang = "zh" if zh(opts) else "en"
         rows = await of(ctx).reports.run(await ctx.acting(user_id), brand, s, period, lang,
                                          limit=s.limit)  # fmt: skip
-        if as_json:
-            echo_json({"period": period.to_dict(), "rows": rows})
-            return
-        cols = columns(s)
-        click.echo("\t".join(c.title(lang) for c in cols))
-        for r in rows:
-            click.echo("\t".join("" if r.get(c.key) is None else str(r[c.key]) for c in cols))
+        show_rows(s, period, rows, lang, as_json)
 
     with_context(opts, NAME, go)
+
+
+def show_rows(spec: ReportSpec, period: Period, rows: list[dict[str, Any]], lang: str,
+              as_json: bool) -> None:  # fmt: skip
+    """A report's rows as JSON, or as a tab-separated table with its headings."""
+    if as_json:
+        echo_json({"period": period.to_dict(), "rows": rows})
+        return
+    cols = columns(spec)
+    click.echo("\t".join(c.title(lang) for c in cols))
+    for r in rows:
+        click.echo("\t".join("" if r.get(c.key) is None else str(r[c.key]) for c in cols))
 
 
 @click.command("export")

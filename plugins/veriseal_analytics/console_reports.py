@@ -4,28 +4,33 @@ PDF, follow the job and download the file when done.
 
 The form is a GET (a report's address can be bookmarked and shared); starting an export
 is a POST (CSRF-checked, ``analytics.export``); downloads go through the same checks as
-the API. The display limit (rows shown) and the export (every row) stay separate."""
+the API. The display limit (rows shown) and the export (every row) stay separate.
+A definition is saved under a name (``analytics.view``), shared with the brand's admins
+(``analytics.manage``) and e-mailed on a schedule (``analytics.export``): see
+:mod:`.saved`; the list links each saved report back into the builder."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+import msgspec
 from aiohttp import web
 
 from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
 from veriseal_analytics.console_common import reader
-from veriseal_analytics.exports import jobs
-from veriseal_analytics.permissions import ANALYTICS_EXPORT, ANALYTICS_VIEW
+from veriseal_analytics.exports import DOWNLOAD_TYPES, jobs
+from veriseal_analytics.permissions import ANALYTICS_EXPORT, ANALYTICS_MANAGE, ANALYTICS_VIEW
 from veriseal_analytics.reports import DIMENSIONS, FILTERS, MEASURES, ReportSpec, columns, spec_of
+from veriseal_analytics.saved import SavedInput, saved_reports
+from veriseal_analytics.schedules import CADENCES
 from veriseal_analytics.service import of, period_in
 
 if TYPE_CHECKING:
     from veriseal.extend import ConsoleCall
 
 BASE = "/console/analytics/reports"
-_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
 
 
 def _spec(query: Any) -> ReportSpec:
@@ -39,6 +44,14 @@ def _spec(query: Any) -> ReportSpec:
                     "period": str(query.get("period", "") or "30d")[:40],
                     "compare": str(query.get("compare", "") or "none"),
                     "filters": filters, "sort": sort, "limit": 100})  # fmt: skip
+
+
+def _query_of(spec: ReportSpec) -> dict[str, str]:
+    """The builder's query that describes ``spec`` (the inverse of :func:`_spec`)."""
+    q = {f"m_{m}": "1" for m in spec.measures}
+    q.update({f"dim{n}": d for n, d in enumerate(spec.dimensions, 1)})
+    q.update({f"f_{f}": ",".join(v) for f, v in spec.filters.items()})
+    return {**q, "period": spec.period, "compare": spec.compare, "sort": spec.sort}
 
 
 async def reports_page(call: ConsoleCall) -> Page:
@@ -57,12 +70,54 @@ async def reports_page(call: ConsoleCall) -> Page:
         error = call.refused(exc)
     can_export = r.ctx.allowed(r.who, ANALYTICS_EXPORT)
     recent = [j.to_dict() for j in await jobs(r.ctx).listing(r.who, r.brand)] if can_export else []
+    saved = [{**s.to_dict(), "mine": s.owner_id == r.who.user_id,
+              "href": f"{BASE}?{urlencode({**_query_of(s.spec), 'brand': r.brand.slug})}"}
+             for s in await saved_reports(r.ctx).listing(r.who, r.brand)]  # fmt: skip
     return Page("veriseal_analytics/reports.html",
                 {"brand": r.brand, "error": error, "rows": rows, "cols": cols, "asked": asked,
                  "q": dict(call.query), "measures": MEASURES, "dimensions": DIMENSIONS,
                  "filters": FILTERS, "jobs": recent, "can_export": can_export,
+                 "can_share": r.ctx.allowed(r.who, ANALYTICS_MANAGE), "saved": saved,
                  "spec": spec},
                 400 if error else 200)  # fmt: skip
+
+
+async def save_report(call: ConsoleCall) -> web.Response:
+    """Save the posted definition under a name (shared with the brand's admins and
+    scheduled when asked); back to the page, where it is listed."""
+    r = await reader(call)
+    form = await call.form()
+    back = f"{BASE}?brand={r.brand.slug}"
+    try:
+        data = SavedInput(
+            name=str(form.get("name", ""))[:80], spec=msgspec.to_builtins(_spec(form)),
+            schedule=_choice(form.get("schedule"), ("", *CADENCES)),  # type: ignore[arg-type]
+            format=_choice(form.get("format"), ("xlsx", "csv", "pdf")),  # type: ignore[arg-type]
+            lang="zh" if r.lang.startswith("zh") else "en",
+            share_roles=("brand_admin",) if form.get("share") == "brand_admin" else (),
+            recipients=(),
+        )  # fmt: skip
+        saved = await saved_reports(r.ctx).save(r.who, r.brand, data)
+    except (VerisealError, msgspec.ValidationError) as exc:
+        text = call.refused(exc) if isinstance(exc, VerisealError) else str(exc)
+        return call.redirect(back, text, text)
+    return call.redirect(f"{back}#saved-{saved.id}", f"Saved “{saved.name}”",
+                         f"已保存“{saved.name}”")  # fmt: skip
+
+
+async def delete_report(call: ConsoleCall) -> web.Response:
+    """Delete a saved report (its owner, or a manager who sees it)."""
+    r = await reader(call)
+    back = f"{BASE}?brand={r.brand.slug}#saved"
+    try:
+        await saved_reports(r.ctx).delete(r.who, r.brand, call.int_param("id"))
+    except VerisealError as exc:
+        return call.redirect(back, call.refused(exc), call.refused(exc))
+    return call.redirect(back, "Deleted", "已删除")
+
+
+def _choice(value: object, allowed: tuple[str, ...]) -> str:
+    return str(value) if str(value) in allowed else allowed[0]
 
 
 async def start_export(call: ConsoleCall) -> web.Response:
@@ -70,7 +125,7 @@ async def start_export(call: ConsoleCall) -> web.Response:
     r = await reader(call)
     form = await call.form()
     fmt = str(form.get("format", "csv"))
-    if fmt not in _TYPES:
+    if fmt not in DOWNLOAD_TYPES:
         fmt = "csv"
     try:
         job = await jobs(r.ctx).start(r.who, r.brand, _spec(form), fmt, r.lang)  # type: ignore[arg-type]
@@ -85,7 +140,7 @@ async def download(call: ConsoleCall) -> web.StreamResponse:
     r = await reader(call)
     file, job = await jobs(r.ctx).file(r.who, r.brand, call.int_param("id"))
     return web.FileResponse(file, headers={
-        "Content-Type": _TYPES[job.format], "Cache-Control": "no-store",
+        "Content-Type": DOWNLOAD_TYPES[job.format], "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'attachment; filename="{job.file_name}"'})  # fmt: skip
 
@@ -94,5 +149,7 @@ PAGES = [ConsolePage(BASE, "Custom reports", "自定义报表", ANALYTICS_VIEW, 
 VIEWS = [
     ConsoleView("GET", BASE, reports_page, ANALYTICS_VIEW),
     ConsoleView("POST", f"{BASE}/exports", start_export, ANALYTICS_EXPORT),
+    ConsoleView("POST", f"{BASE}/saved", save_report, ANALYTICS_VIEW),
+    ConsoleView("POST", BASE + r"/saved/{id:\d+}/delete", delete_report, ANALYTICS_VIEW),
     ConsoleView("GET", BASE + r"/exports/{id:\d+}", download, ANALYTICS_EXPORT),
 ]

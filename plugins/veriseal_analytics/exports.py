@@ -41,6 +41,12 @@ from veriseal_analytics.reports import DETAIL_COLUMNS, MEASURES, Reports, Report
 from veriseal_analytics.service import period_in, tz
 
 Format = Literal["csv", "xlsx", "pdf"]
+#: each format's media type (a download adds CSV's charset)
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv", "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}  # fmt: skip
+DOWNLOAD_TYPES = {**MEDIA_TYPES, "csv": "text/csv; charset=utf-8"}
 PROGRESS_EVERY = 10_000
 KEEP_DAYS = 7
 #: an export unfinished after this long was cut short by a stopped server
@@ -117,18 +123,29 @@ class Exports:
                     lang: str = "zh") -> Job:  # fmt: skip
         """Queue the export and start it (see the module)."""
         self.ctx.require(who, ANALYTICS_EXPORT, brand_id=brand.id)
-        spec.check()
-        period_in(self.ctx, spec.period)  # a bad period fails the request, not the job
-        now = dt.datetime.now(dt.UTC)
-        async with self.ctx.db.write() as tx:
-            job_id = await tx.insert_returning_id("analytics_exports", {
-                "brand_id": brand.id, "requested_by": who.user_id,
-                "spec": msgspec.json.encode(spec).decode(), "format": fmt, "status": "queued",
-                "created_at": now})  # fmt: skip
+        job_id = await self._queue(brand, spec, fmt, who.user_id)
         task = asyncio.get_running_loop().create_task(self._run(job_id, brand, spec, fmt, lang))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return await self.get(who, brand, job_id)
+
+    async def run_now(self, brand: Brand, spec: ReportSpec, fmt: Format, lang: str,
+                      requested_by: int | None) -> Job:  # fmt: skip
+        """Export and wait for the end (a scheduled delivery; the caller checked who may
+        see it). The job is recorded like any other: it shows in the brand's list."""
+        job_id = await self._queue(brand, spec, fmt, requested_by)
+        await self._run(job_id, brand, spec, fmt, lang)
+        return await self._load(brand.id, job_id)
+
+    async def _queue(self, brand: Brand, spec: ReportSpec, fmt: Format,
+                     requested_by: int | None) -> int:  # fmt: skip
+        spec.check()
+        period_in(self.ctx, spec.period)  # a bad period fails the request, not the job
+        async with self.ctx.db.write() as tx:
+            return await tx.insert_returning_id("analytics_exports", {
+                "brand_id": brand.id, "requested_by": requested_by,
+                "spec": msgspec.json.encode(spec).decode(), "format": fmt, "status": "queued",
+                "created_at": dt.datetime.now(dt.UTC)})  # fmt: skip
 
     async def wait(self) -> None:
         """Until every job this process started has ended (tests, shutdown)."""
@@ -137,9 +154,12 @@ class Exports:
 
     async def get(self, who: Principal, brand: Brand, job_id: int) -> Job:
         self.ctx.require(who, ANALYTICS_EXPORT, brand_id=brand.id)
+        return await self._load(brand.id, job_id)
+
+    async def _load(self, brand_id: int, job_id: int) -> Job:
         async with self.ctx.db.read() as tx:
             r = await tx.fetchrow("SELECT * FROM analytics_exports WHERE id = ? AND brand_id = ?",
-                                  job_id, brand.id)  # fmt: skip
+                                  job_id, brand_id)  # fmt: skip
         if r is None:
             raise ExportNotFound(f"no export {job_id}")
         return self._job(r)
@@ -154,10 +174,15 @@ class Exports:
     async def file(self, who: Principal, brand: Brand, job_id: int) -> tuple[Path, Job]:
         """The finished file of a job (``analytics_export_not_found`` until it is done)."""
         job = await self.get(who, brand, job_id)
+        return self.path_of(job), job
+
+    def path_of(self, job: Job) -> Path:
+        """The file of a finished job (``analytics_export_not_found`` until it is done,
+        or once the sweep deleted it)."""
         path = export_dir(self.ctx) / f"{job.id}.{job.format}"
         if job.status != "done" or not path.is_file():
-            raise ExportNotFound(f"export {job_id} has no file (status {job.status})")
-        return path, job
+            raise ExportNotFound(f"export {job.id} has no file (status {job.status})")
+        return path
 
     async def _set(self, job_id: int, **values: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)

@@ -9,6 +9,7 @@ from veriseal.extend import (
     ConsolePage,
     ConsoleView,
     Consumer,
+    MessageTypeSpec,
     PeriodicTask,
     Permission,
     PluginContext,
@@ -85,10 +86,26 @@ async def _sweep(ctx: PluginContext) -> None:
     await jobs(ctx).sweep()
 
 
+async def _deliver(ctx: PluginContext) -> None:
+    from veriseal_analytics.deliveries import deliver_due  # noqa: PLC0415
+
+    await deliver_due(ctx)
+
+
 @hookimpl
 def periodic_tasks() -> list[PeriodicTask]:
     """``analytics.suggest`` every 15 minutes: refit the suggestion models of brands
     whose orders changed (off the request path); ``analytics.exports`` hourly: delete
-    export files past their week, fail jobs a stopped server left unfinished."""
+    export files past their week, fail jobs a stopped server left unfinished;
+    ``analytics.deliver`` every 5 minutes: e-mail the saved reports that are due."""
     return [PeriodicTask("analytics.suggest", 900, _suggest),
-            PeriodicTask("analytics.exports", 3600, _sweep)]  # fmt: skip
+            PeriodicTask("analytics.exports", 3600, _sweep),
+            PeriodicTask("analytics.deliver", 300, _deliver)]  # fmt: skip
+
+
+@hookimpl
+def register_message_types() -> tuple[MessageTypeSpec, ...]:
+    """``analytics_report``: a scheduled report (inbox and e-mail, with its file)."""
+    from veriseal_analytics.deliveries import MESSAGE_TYPES  # noqa: PLC0415
+
+    return MESSAGE_TYPES

@@ -8,6 +8,7 @@ from veriseal_analytics.api_behaviour import ENDPOINTS as BEHAVIOUR
 from veriseal_analytics.api_market import ENDPOINTS as MARKET
 from veriseal_analytics.api_reports import ENDPOINTS as REPORTS
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
+from veriseal_analytics.api_saved import ENDPOINTS as SAVED
 from veriseal_analytics.api_scans import ENDPOINTS as SCANS
 
-ROUTES: list[Any] = [*SALES, *REPORTS, *SCANS, *MARKET, *BEHAVIOUR]
+ROUTES: list[Any] = [*SALES, *REPORTS, *SAVED, *SCANS, *MARKET, *BEHAVIOUR]

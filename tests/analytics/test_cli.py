@@ -75,6 +75,7 @@ def _commands(run: CliRun, tmp: Path, total: int, gd: int) -> None:
     sheet = openpyxl.load_workbook(tmp / "top.xlsx", read_only=True).worksheets[0]
     cells = list(sheet.iter_rows(values_only=True))
     assert {r[0]: r[3] for r in cells[1:]} == {TEA: 17, WINE: 2}
+    _saved(run, tmp)
     assert "[market_csv_invalid]" in run("report", "market-import", str(tmp / "bad.csv"), code=2)
     assert "3 rows imported (3 new" in run("report", "market-import", str(tmp / "market.csv"))
     assert "(0 new, 3 replaced)" in run("report", "market-import", str(tmp / "market.csv"))
@@ -88,6 +89,23 @@ def _commands(run: CliRun, tmp: Path, total: int, gd: int) -> None:
     assert "Rival" not in text  # the market section shows metrics, not competitor rows
     assert "competitor_price" in text and "112.50" in text
     assert "Revenue" in text
+
+
+def _saved(run: CliRun, tmp: Path) -> None:
+    """Saved reports: save, list, run (the figures of ``report run``), a refused share,
+    a schedule, the due delivery (not due yet: nothing sent), delete."""
+    spec = str(tmp / "spec.json")
+    made = json.loads(run("report", "saved", "save", "每周商品", spec, "--schedule", "weekly",
+                          "--format", "csv", "--json"))  # fmt: skip
+    assert made["schedule"] == "weekly" and made["next_run_at"] is not None
+    assert "每周商品" in run("report", "saved", "list")
+    rows = json.loads(run("report", "saved", "run", str(made["id"]), "--json"))["rows"]
+    assert {r["product"]: r["units"] for r in rows} == {TEA: 17, WINE: 2}
+    out = run("report", "saved", "save", "x", spec, "--share-role", "ceo", code=2)
+    assert "[analytics_report_invalid]" in out
+    assert "0 delivered" in run("report", "saved", "deliver")
+    assert "deleted" in run("report", "saved", "delete", str(made["id"]))
+    assert json.loads(run("report", "saved", "list", "--json"))["reports"] == []
 
 
 def _rebuild(run: CliRun) -> None:

@@ -26,6 +26,7 @@ from veriseal.console.site import make_site
 from veriseal.server.app import Limits
 from veriseal.server.runner import ApiRunner
 from veriseal_analytics.exports import jobs
+from veriseal_analytics.saved import saved_reports
 
 PW = "correct horse battery staple 42"
 #: charts.js marks each chart drawn, or failed with its reason
@@ -156,3 +157,33 @@ async def test_a_report_built_in_the_console_exports_in_the_background(
     gd = await live.client("gd")
     assert (await gd.get("/console/analytics/reports"))[0] == 403
     assert (await gd.raw("GET", f"/console/analytics/reports/exports/{job.group(1)}")).status == 403
+
+
+async def test_a_report_is_saved_scheduled_and_reopened_from_the_console(
+    world: World, live: ConsoleLive
+) -> None:
+    await _sold(world)
+    admin = await live.client("admin")
+    form = {"dim1": "province", "m_units": "1", "period": "30d", "compare": "none",
+            "name": "各省销量", "schedule": "weekly", "format": "pdf",
+            "share": "brand_admin"}  # fmt: skip
+    status, html = await admin.post("/console/analytics/reports/saved", form)
+    assert status == 200 and "各省销量" in html, html[:2000]
+    [saved] = await saved_reports(world.ctx).listing(SYSTEM, world.shop.brand)
+    assert (saved.schedule, saved.format, saved.share_roles) == ("weekly", "pdf", ("brand_admin",))
+    assert saved.spec.dimensions == ("province",) and saved.spec.measures == ("units",)
+    # its link reopens the builder on the same definition, with the same rows
+    link = re.search(rf'id="saved-{saved.id}"><a href="([^"]+)"', html)
+    assert link, html[:3000]
+    status, page = await admin.get(link.group(1).replace("&amp;", "&"))
+    assert status == 200 and "CN-GD" in page.split('id="result"')[1]
+    # the same name again is refused with its code and saves nothing
+    status, html = await admin.post("/console/analytics/reports/saved", form)
+    assert "[analytics_saved_exists]" in html
+    assert len(await saved_reports(world.ctx).listing(SYSTEM, world.shop.brand)) == 1
+    # a dealer cannot save one
+    gd = await live.client("gd")
+    assert (await gd.post("/console/analytics/reports/saved", form))[0] == 403
+    status, html = await admin.post(f"/console/analytics/reports/saved/{saved.id}/delete", {})
+    assert status == 200 and await saved_reports(world.ctx).listing(
+        SYSTEM, world.shop.brand) == []  # fmt: skip

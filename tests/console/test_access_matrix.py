@@ -237,6 +237,8 @@ EXPECTED: dict[str, str] = {
     "GET /console/analytics/behaviour": "analytics.view",
     "GET /console/analytics/reports": "analytics.view",
     "POST /console/analytics/reports/exports": "analytics.export",
+    "POST /console/analytics/reports/saved": "analytics.view",
+    r"POST /console/analytics/reports/saved/{id:\d+}/delete": "analytics.view",
     r"GET /console/analytics/reports/exports/{id:\d+}": "analytics.export",
 }
 

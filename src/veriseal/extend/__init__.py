@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from veriseal._lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Attachment": ("veriseal.notifications.models", "Attachment"),
     "Batch": ("veriseal.extend.stream", "Batch"),
     "Channel": ("veriseal.notifications.models", "Channel"),
     "Column": ("veriseal.console.listing", "Column"),
@@ -69,6 +70,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "Attachment",
     "Batch",
     "Channel",
     "Column",
@@ -133,5 +135,5 @@ if TYPE_CHECKING:  # static checkers see the real names
     from veriseal.extend.stream import Batch, Consumer, StreamEvent, drain_events, publish
     from veriseal.extend.web import json_body, mount_plugin, plugin_context, request_principal
     from veriseal.notifications.message_types import MessageTypeSpec
-    from veriseal.notifications.models import Channel
+    from veriseal.notifications.models import Attachment, Channel
     from veriseal.scanning.hooks import LedgerEvent, VerdictContribution

@@ -40,7 +40,7 @@ from veriseal.lifecycle.events import Where
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Alert, Batch, Brand, Category, Product, Scan, ScanQuery
-from veriseal.notifications import Accepted, MessageType, Notifier
+from veriseal.notifications import Accepted, Attachment, MessageType, Notifier
 from veriseal.scanning.hooks import LedgerEvent
 from veriseal.scanning.items import resolve_items
 from veriseal.scanning.verification import Verification, Verifier
@@ -271,15 +271,20 @@ class PluginContext:
         data: dict[str, Any] | None = None,
         *,
         tx: Tx | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> list[Accepted]:
         """Send a message of ``mtype`` (register it: ``register_message_types``) to each
         user, over their chosen (else the type's default) channels. With ``tx`` the
         messages are accepted inside that open transaction, so they commit with the
-        change they report (an event consumer's handler passes its own)."""
+        change they report (an event consumer's handler passes its own).
+        ``attachments`` (files the server made, at most 10 MB in all) go by e-mail only."""
         notifier = self._core.notifier
         if tx is None:
-            return await notifier.notify_many(user_ids, mtype, title, body, data)
-        plans = [await notifier.plan(u, mtype, title, body, data) for u in dict.fromkeys(user_ids)]
+            return await notifier.notify_many(user_ids, mtype, title, body, data, attachments)
+        plans = [
+            await notifier.plan(u, mtype, title, body, data, attachments)
+            for u in dict.fromkeys(user_ids)
+        ]
         return [await notifier.store(tx, plan) for plan in plans]
 
     async def announce(self, event: LedgerEvent) -> None:

@@ -35,6 +35,7 @@ from veriseal.notifications.inbox import HistoryFilter, Inbox
 from veriseal.notifications.message_types import MessageTypeSpec, register_message_type
 from veriseal.notifications.models import (
     Accepted,
+    Attachment,
     Attempt,
     AttemptOutcome,
     Channel,
@@ -57,6 +58,7 @@ from veriseal.notifications.worker import DeliveryWorker, Report, Sender, Worker
 __all__ = [
     "Accepted",
     "AddressInvalid",
+    "Attachment",
     "Attempt",
     "AttemptOutcome",
     "Channel",

@@ -144,6 +144,17 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a message carries by e-mail (other channels carry the message without
+    it). Made by the server only (a scheduled report); checked by
+    :func:`veriseal.notifications.attachments.check`."""
+
+    name: str  # a file name, no folders
+    media_type: str  # "type/subtype"
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class PlannedDelivery:
     channel: Channel
     address: str
@@ -181,6 +192,8 @@ class Delivery:
     last_error: str | None = None
     created_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    #: loaded by the worker just before an e-mail is sent (never held in a claim batch)
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

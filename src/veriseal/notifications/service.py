@@ -26,13 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from veriseal.ledger.base import Ledger, Tx
-from veriseal.notifications import store
+from veriseal.notifications import attachment_store, store
+from veriseal.notifications import attachments as attached
 from veriseal.notifications.addresses import normalise_email, normalise_phone
 from veriseal.notifications.errors import NotifyInputInvalid
 from veriseal.notifications.inbox import Inbox
 from veriseal.notifications.models import (
     OUTBOX_CHANNELS,
     Accepted,
+    Attachment,
     Channel,
     ContactBook,
     Contacts,
@@ -71,6 +73,8 @@ class Plan:
     data: dict[str, Any]
     in_inbox: bool
     deliveries: tuple[PlannedDelivery, ...]
+    #: stored only when a delivery is an e-mail (see :mod:`.attachments`)
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _check_content(title: str, body: str, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -120,9 +124,12 @@ class Notifier:
         title: str,
         body: str,
         data: dict[str, Any] | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Plan:
-        """Validate a message for ``user_id`` and decide its channels and due times."""
+        """Validate a message for ``user_id`` and decide its channels and due times
+        (``attachments`` go by e-mail only; see :mod:`.attachments`)."""
         clean = _check_content(title, body, data)
+        files = attached.check(attachments)
         pref = effective(await self.preferences.get(user_id, mtype))
         contacts = await self.contacts.contacts(user_id)
         now = self.clock()
@@ -137,8 +144,9 @@ class Notifier:
                     PlannedDelivery(channel, address, release or now, release is not None)
                 )
         return Plan(
-            user_id, mtype, title, body, clean, Channel.INBOX in pref.channels, tuple(planned)
-        )
+            user_id, mtype, title, body, clean, Channel.INBOX in pref.channels, tuple(planned),
+            files,
+        )  # fmt: skip
 
     async def _addresses(
         self, user_id: int, channel: Channel, contacts: Contacts
@@ -163,6 +171,8 @@ class Notifier:
             in_inbox=plan.in_inbox,
             now=now,
         )
+        if plan.attachments and any(p.channel is Channel.EMAIL for p in plan.deliveries):
+            await attachment_store.insert(tx, message_id, plan.attachments)
         out = []
         for p in plan.deliveries:
             key = new_idempotency_key()
@@ -196,9 +206,10 @@ class Notifier:
         title: str,
         body: str,
         data: dict[str, Any] | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Accepted:
         """Accept a message for a user: durable when this returns (delivery follows)."""
-        plan = await self.plan(user_id, mtype, title, body, data)
+        plan = await self.plan(user_id, mtype, title, body, data, attachments)
         async with self.ledger.write() as tx:
             return await self.store(tx, plan)
 
@@ -209,9 +220,13 @@ class Notifier:
         title: str,
         body: str,
         data: dict[str, Any] | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> list[Accepted]:
         """The same message to several users, all accepted in one transaction or none."""
-        plans = [await self.plan(u, mtype, title, body, data) for u in dict.fromkeys(user_ids)]
+        plans = [
+            await self.plan(u, mtype, title, body, data, attachments)
+            for u in dict.fromkeys(user_ids)
+        ]
         async with self.ledger.write() as tx:
             return [await self.store(tx, p) for p in plans]
 

@@ -32,11 +32,11 @@ import os
 import random
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from veriseal.ledger.base import Ledger, Tx
-from veriseal.notifications import delivery_store
+from veriseal.notifications import attachment_store, delivery_store
 from veriseal.notifications.errors import NotifyInputInvalid, SendFailed
 from veriseal.notifications.models import AttemptOutcome, Channel, Delivery, DeliveryStatus
 
@@ -224,6 +224,9 @@ class DeliveryWorker:
         started = self.clock()
         outcome, error, retry_at = AttemptOutcome.DELIVERED, "", None
         try:
+            if d.channel is Channel.EMAIL:  # files travel by e-mail only (see .attachments)
+                async with self.ledger.read() as tx:
+                    d = replace(d, attachments=await attachment_store.load(tx, d.message_id))
             await asyncio.wait_for(sender.send(d), self.options.send_timeout)
         except SendFailed as exc:
             error = exc.reason
@@ -270,6 +273,7 @@ class DeliveryWorker:
             await delivery_store.reschedule(tx, outbox_id, self.worker_id, retry_at, error)
         if outcome is not AttemptOutcome.RETRY:
             await self._erase_raw_text(tx, outbox_id)
+            await attachment_store.drop_sent(tx, outbox_id)
 
     async def _erase_raw_text(self, tx: Tx, outbox_id: int) -> None:
         """A raw-address message (a one-time code) is erased once no delivery of it is

@@ -44,6 +44,9 @@ def build_message(settings: SmtpSettings, d: Delivery) -> EmailMessage:
     msg["X-Veriseal-Delivery"] = d.idempotency_key
     msg["X-Veriseal-Type"] = str(d.type)
     msg.set_content(d.body or d.title)
+    for a in d.attachments:  # checked when accepted: plain names, type/subtype
+        maintype, _, subtype = a.media_type.partition("/")
+        msg.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.name)
     return msg
 
 
