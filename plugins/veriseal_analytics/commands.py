@@ -1,5 +1,5 @@
 """``veriseal report ...``: the plugin's click group (cli_report.py) with the commands of
-each area added (cli_scans, cli_reports, cli_behaviour)."""
+each area added (cli_scans, cli_stock, cli_reports, cli_behaviour)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ def groups() -> list[click.Group]:
     from veriseal_analytics.cli_report import report  # noqa: PLC0415
     from veriseal_analytics.cli_reports import register as reports  # noqa: PLC0415
     from veriseal_analytics.cli_scans import register as scans  # noqa: PLC0415
+    from veriseal_analytics.cli_stock import register as stock  # noqa: PLC0415
 
     if "scans" not in report.commands:  # once per process, however often the CLI is built
         scans(report)
+        stock(report)
         reports(report)
         behaviour(report)
     return [report]

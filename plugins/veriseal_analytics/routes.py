@@ -9,5 +9,6 @@ from veriseal_analytics.api_market import ENDPOINTS as MARKET
 from veriseal_analytics.api_reports import ENDPOINTS as REPORTS
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
 from veriseal_analytics.api_scans import ENDPOINTS as SCANS
+from veriseal_analytics.api_stock import ENDPOINTS as STOCK
 
-ROUTES: list[Any] = [*SALES, *REPORTS, *SCANS, *MARKET, *BEHAVIOUR]
+ROUTES: list[Any] = [*SALES, *REPORTS, *SCANS, *STOCK, *MARKET, *BEHAVIOUR]
