@@ -24,7 +24,10 @@ In the same run it measures:
   (``Booker.order``, 200 per write transaction, a fresh ``Booker`` per transaction as
   the ``analytics.sales`` consumer does) and the same scans through ``book_scans``
   (1,000 per transaction, as ``analytics.scans``), in events/s with the ratio to the
-  bare insert of the same rows;
+  bare insert of the same rows; and one stock post per order (an outbound of its lines
+  from one of five warehouses, every tenth an inbound) booked through ``book_post``
+  (500 per transaction, as ``analytics.stock``) against a bare insert of its movement
+  rows into a scratch table;
 - **dashboard**: per period (7d, 30d, 90d, 365d ending on the data's last day) and
   ``--rounds`` rounds, ``Sales.summary``, ``Sales.ranking`` by product, dealer and
   province, ``Sales.trend`` on the rollups, and the same figures by GROUP BY over
@@ -67,6 +70,7 @@ from veriseal_analytics.periods import Period
 from veriseal_analytics.sales import By, Ranking, Sales, figures
 from veriseal_analytics.scan_consumer import book_scans
 from veriseal_analytics.scan_rollup import ScanFact
+from veriseal_analytics.stock_consumer import book_post
 
 TZ = "Asia/Shanghai"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # no DST since 1991: the same days as TZ
@@ -79,7 +83,7 @@ REGIONS = ("440100", "440300", "440104", "440305", "440600", "441900", "330100",
            "340100")  # fmt: skip
 OUTCOMES = ("genuine",) * 90 + ("suspected_clone",) * 4 + ("invalid",) * 4 + ("recalled",) * 2
 PROVINCES = ("CN-GD", "CN-ZJ", "CN-SH", "CN-BJ", "CN-JS", "CN-SC", "CN-HB", "CN-FJ")
-BOOK_ORDERS, BOOK_SCANS, INSERT_BATCH = 200, 1000, 20_000
+BOOK_ORDERS, BOOK_SCANS, BOOK_POSTS, INSERT_BATCH = 200, 1000, 500, 20_000
 PERIODS = (7, 30, 90, 365)
 RANKED: tuple[By, ...] = ("product", "dealer", "province")
 
@@ -113,6 +117,40 @@ class OrderF:
     paid_at: dt.datetime | None
     undone_at: dt.datetime | None
     lines: Sequence[LineF]
+
+
+@dataclass(frozen=True, slots=True)
+class MoveF:
+    """A ``MoveFact`` (veriseal_analytics.stock_facts) of a generated stock post."""
+
+    warehouse_id: int
+    location_kind: str
+    gtin: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostF:
+    """A ``PostFact`` (veriseal_analytics.stock_facts): an order's goods going out."""
+
+    id: int
+    brand_id: int
+    kind: str
+    at: dt.datetime
+    lines: Sequence[MoveF]
+
+
+def posts_of(orders: Sequence[OrderF]) -> list[PostF]:
+    """One stock post per order: its lines out of one of five warehouses (every tenth
+    post an inbound of the same lines instead)."""
+    out = []
+    for o in orders:
+        inbound = o.id % 10 == 0
+        sign, kind = (1, "inbound") if inbound else (-1, "outbound")
+        at = o.paid_at or dt.datetime.now(dt.UTC)
+        lines = [MoveF(1 + o.org_id % 5, "stock", x.gtin, sign * x.units) for x in o.lines]
+        out.append(PostF(o.id, o.brand_id, kind, at, lines))
+    return out
 
 
 @dataclass
@@ -209,6 +247,15 @@ async def insert_orders(ctx: PluginContext, orders: list[OrderF]) -> None:
                 e_rows)  # fmt: skip
 
 
+async def insert_posts(ctx: PluginContext, posts: list[PostF]) -> None:
+    """The movement rows of ``posts`` into a scratch table (inventory is not loaded)."""
+    for part in chunks(posts, INSERT_BATCH // 3):
+        rows = [(p.id, x.warehouse_id, x.gtin, x.quantity, p.kind, int(p.at.timestamp()))
+                for p in part for x in p.lines]  # fmt: skip
+        async with ctx.db.write() as tx:
+            await tx.executemany("INSERT INTO bench_movements VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
 async def insert_scans(ctx: PluginContext, scans: list[ScanFact]) -> None:
     # batch_id stays NULL in the raw rows (it references batches); the facts booked carry
     # a unit so the first-scan / repeat bookkeeping runs as for real units
@@ -237,6 +284,14 @@ async def book_all_scans(ctx: PluginContext, scans: list[ScanFact]) -> None:
     for part in chunks(scans, BOOK_SCANS):
         async with ctx.db.write() as tx:
             await book_scans(tx, part, TZ)
+
+
+async def book_posts(ctx: PluginContext, posts: list[PostF]) -> None:
+    for part in chunks(posts, BOOK_POSTS):
+        booker = Booker(ctx, TZ)
+        async with ctx.db.write() as tx:
+            for p in part:
+                await book_post(tx, booker, p)
 
 
 async def timed(what: Callable[[], Awaitable[None]]) -> float:
@@ -391,6 +446,10 @@ async def run(url: str, args: argparse.Namespace, key: Path) -> int:
                              " province TEXT NOT NULL)")  # fmt: skip
             await tx.executemany("INSERT INTO bench_region VALUES (?, ?)",
                                  [(r, place(r)[0]) for r in REGIONS])  # fmt: skip
+            await tx.execute("CREATE TABLE bench_movements (post_id BIGINT NOT NULL,"
+                             " warehouse_id BIGINT NOT NULL, gtin TEXT NOT NULL,"
+                             " quantity BIGINT NOT NULL, kind TEXT NOT NULL,"
+                             " at BIGINT NOT NULL)")  # fmt: skip
         say("generating rows")
         orders, scans = generate(brand, dealers, gtins, args, 1)
         n_lines = sum(len(o.lines) for o in orders)
@@ -402,6 +461,11 @@ async def run(url: str, args: argparse.Namespace, key: Path) -> int:
         t_book_o = await timed(lambda: book_orders(ctx, orders))
         say("booking scans (book_scans, 1000 per transaction)")
         t_book_s = await timed(lambda: book_all_scans(ctx, scans))
+        posts = posts_of(orders)
+        say(f"bare insert: {len(posts)} stock posts")
+        t_ins_p = await timed(lambda: insert_posts(ctx, posts))
+        say("booking stock posts (book_post, 500 per transaction)")
+        t_book_p = await timed(lambda: book_posts(ctx, posts))
         say("dashboard queries")
         try:
             times = await dashboard(ctx, brand, args.rounds, postgres)
@@ -412,7 +476,8 @@ async def run(url: str, args: argparse.Namespace, key: Path) -> int:
         async with ctx.db.read() as tx:
             for t in ("commerce_orders", "commerce_order_lines", "commerce_order_events",
                       "analytics_lines", "analytics_cube", "scans", "analytics_scan_cube",
-                      "analytics_scanned_codes"):  # fmt: skip
+                      "analytics_scanned_codes", "bench_movements",
+                      "analytics_stock_cube"):  # fmt: skip
                 r = await tx.fetchrow(f"SELECT COUNT(*) AS n FROM {t}")
                 sizes[t] = int(r["n"]) if r else 0
     finally:
@@ -423,7 +488,8 @@ async def run(url: str, args: argparse.Namespace, key: Path) -> int:
           f" {args.days} days")  # fmt: skip
     print("ingest (one run each; baseline = bare executemany insert of the same rows):")
     for name, n, ins, book in (("orders", len(orders), t_ins_o, t_book_o),
-                               ("scans", len(scans), t_ins_s, t_book_s)):  # fmt: skip
+                               ("scans", len(scans), t_ins_s, t_book_s),
+                               ("stock", len(posts), t_ins_p, t_book_p)):  # fmt: skip
         print(f"  {name:6} bare insert {n / ins:12,.0f} events/s | rollup booking"
               f" {n / book:10,.0f} events/s | ratio booking/insert {ins / book:.3f}")  # fmt: skip
     print(f"dashboard (ms, p50 / p99 of {args.rounds} rounds; ratio = raw p50 / rollup p50):")

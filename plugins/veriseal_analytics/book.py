@@ -43,7 +43,7 @@ class Booker:
             day, hour = local(at, self.tz)
             where = await self._where(fact.org_id, fact.region)
             lines = [Line(kind, fact.id, fact.id, day, hour, x.gtin,
-                          await self._category(fact.brand_id, x.gtin), where,
+                          await self.category(fact.brand_id, x.gtin), where,
                           sign * x.units, sign * x.amount) for x in fact.lines]  # fmt: skip
             made += await rollup_store.book(tx, fact.brand_id, kind, fact.id, day, at, lines)
         return made
@@ -56,7 +56,7 @@ class Booker:
         day, hour = local(at, self.tz)
         where = await self._where(order.org_id, order.region)
         lines = [Line(RETURN, fact.id, fact.order_id, day, hour, x.gtin,
-                      await self._category(fact.brand_id, x.gtin), where, x.units, x.amount)
+                      await self.category(fact.brand_id, x.gtin), where, x.units, x.amount)
                  for x in fact.lines]  # fmt: skip
         return int(await rollup_store.book(tx, fact.brand_id, RETURN, fact.id, day, at, lines))
 
@@ -71,7 +71,8 @@ class Booker:
         province, city = self._places[region]
         return Where(org_id, self._channels[org_id], province, city)
 
-    async def _category(self, brand_id: int, gtin: str) -> int | None:
+    async def category(self, brand_id: int, gtin: str) -> int | None:
+        """The product's leaf category now (None: none or no such product), cached."""
         key = (brand_id, gtin)
         if key not in self._categories:
             try:

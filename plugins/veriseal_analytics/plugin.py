@@ -33,11 +33,14 @@ def register_permissions() -> tuple[Permission, ...]:
 
 @hookimpl
 def event_consumers() -> list[Consumer]:
-    """``analytics.sales``: commerce's paid, undone and returned orders into the rollups."""
+    """``analytics.sales``: commerce's paid, undone and returned orders into the rollups;
+    ``analytics.scans`` / ``analytics.shipped``: scans and shipments into the scan
+    rollups; ``analytics.stock``: inventory's stock posts into the stock cube."""
     from veriseal_analytics.consumers import SALES  # noqa: PLC0415
     from veriseal_analytics.scan_consumer import SCANS, SHIPPED  # noqa: PLC0415
+    from veriseal_analytics.stock_consumer import STOCK  # noqa: PLC0415
 
-    return [SALES, SCANS, SHIPPED]
+    return [SALES, SCANS, SHIPPED, STOCK]
 
 
 @hookimpl

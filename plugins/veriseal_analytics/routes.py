@@ -10,5 +10,6 @@ from veriseal_analytics.api_reports import ENDPOINTS as REPORTS
 from veriseal_analytics.api_sales import ENDPOINTS as SALES
 from veriseal_analytics.api_saved import ENDPOINTS as SAVED
 from veriseal_analytics.api_scans import ENDPOINTS as SCANS
+from veriseal_analytics.api_stock import ENDPOINTS as STOCK
 
-ROUTES: list[Any] = [*SALES, *REPORTS, *SAVED, *SCANS, *MARKET, *BEHAVIOUR]
+ROUTES: list[Any] = [*SALES, *REPORTS, *SAVED, *SCANS, *STOCK, *MARKET, *BEHAVIOUR]

@@ -43,12 +43,17 @@ def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
     return services(ctx)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
-    """Retail and wholesale price lists and two promotions for the demo brand."""
+    """Retail and wholesale price lists and two promotions for the demo brand, then its
+    sales history (demo_orders.py: orders of the last 60 days, paid). Last of the
+    plugins' demo data (``trylast``): the orders need territories' dealers and
+    inventory's opening stock."""
     from veriseal_commerce.demo import seed  # noqa: PLC0415
+    from veriseal_commerce.demo_orders import seed_orders  # noqa: PLC0415
 
     await seed(ctx, brand)
+    await seed_orders(ctx, brand)
 
 
 async def _settle(ctx: PluginContext) -> None:

@@ -23,7 +23,8 @@ so the caller's rollback loses nothing else):
 
 After the movements are written each listener (:class:`Listener`) runs in the same
 transaction with the (warehouse, product) pairs touched: low-stock alerts open and close
-with the change that causes them."""
+with the change that causes them. Last, ``announce`` (if given) is told of the new post
+(:class:`Posted`; never of a replay), so an event published there commits with it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,23 @@ from veriseal_inventory.models import Meta, MovementKind, Posting
 
 #: called in the post's transaction with (tx, brand id, touched (warehouse, gtin) pairs)
 Listener = Callable[[Tx, int, frozenset[tuple[int, str]]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A new post as written: its id, what it is, its effective time, its merged
+    postings and the kind of each posting's location (location id -> kind)."""
+
+    brand_id: int
+    post_id: int
+    meta: Meta
+    at: dt.datetime
+    postings: tuple[Posting, ...]
+    location_kinds: dict[int, str]
+
+
+#: called last in a new post's transaction (e.g. to publish it on the event stream)
+Announcer = Callable[[Tx, Posted], Awaitable[None]]
 
 #: how far in the past a movement may be dated unless configured
 DEFAULT_BACKDATE = dt.timedelta(hours=72)
@@ -74,7 +92,8 @@ def merge(postings: Sequence[Posting]) -> list[Posting]:
 
 async def post(tx: Tx, brand_id: int, postings: Sequence[Posting], meta: Meta, *,
                rules: Rules = Rules(),
-               listeners: Sequence[Listener] = ()) -> list[int]:  # fmt: skip
+               listeners: Sequence[Listener] = (),
+               announce: Announcer | None = None) -> list[int]:  # fmt: skip
     """Append ``postings`` as one post (see the module docstring); the movement ids."""
     merged = merge(postings)
     now = dt.datetime.now(dt.UTC)
@@ -99,6 +118,8 @@ async def post(tx: Tx, brand_id: int, postings: Sequence[Posting], meta: Meta, *
     touched = frozenset((p.warehouse_id, p.gtin) for p in merged)
     for listener in listeners:
         await listener(tx, brand_id, touched)
+    if announce is not None:
+        await announce(tx, Posted(brand_id, post_id, meta, at, tuple(merged), kinds))
     return ids
 
 

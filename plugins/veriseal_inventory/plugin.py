@@ -37,7 +37,8 @@ def register_message_types() -> tuple[MessageTypeSpec, ...]:
 
 @hookimpl
 def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
-    """``inventory.reserve``, ``inventory.release``, ``inventory.availability``."""
+    """``inventory.reserve``, ``inventory.release``, ``inventory.availability``, the
+    returns' services and ``inventory.stock_facts`` (see :mod:`.provided`)."""
     from veriseal_inventory.provided import services  # noqa: PLC0415
 
     return services(ctx)

@@ -68,7 +68,25 @@ Every inspection decision (these and the ordinary inbound inspection / release)
 publishes ``inventory.inspected``: ``{"receipt_no", "reference", "warehouse",
 "decisions": [{"line_no", "gtin", "lot", "accepted", "rejected", "reason",
 "accepted_units": {"<batch>": [[first, last]]}, "rejected_units": {...}}], "actor"}``
-(the units maps are empty for goods received by quantity)."""
+(the units maps are empty for goods received by quantity).
+
+Stock movements (:mod:`.stock_facts`): every post that changes on-hand stock (any kind
+but reservation-only posts) publishes ``inventory.posted`` in its own transaction,
+``ref`` = the post id: ``{"post_id", "kind", "at" (ISO, effective time), "document",
+"warehouses": [ids], "lines": [{"warehouse", "location_kind", "gtin", "quantity"}],
+"line_count", "complete"}``; ``quantity`` is the signed on-hand change summed per
+(warehouse, location kind, GTIN) (a transfer from quarantine to stock: two lines);
+at most 30 lines ride along (``complete`` false beyond: read the post).
+
+``inventory.stock_facts``: the same posts as facts (``PostFact``: ``id``, ``brand_id``,
+``kind``, ``at``, ``document``, ``lines`` of ``MoveFact``), for a reader that books
+from them and checks itself against them::
+
+    class StockFacts(Protocol):
+        async def posts(self, brand_id: int, after_id: int = 0,
+                        limit: int = 1000) -> Sequence[PostFact]: ...   # by id
+        async def by_ids(self, brand_id: int, ids: Sequence[int]) -> Sequence[PostFact]: ...
+        async def warehouses(self, brand_id: int) -> dict[int, str]: ...  # id -> CODE name"""
 
 from __future__ import annotations
 
@@ -76,6 +94,7 @@ from typing import Any
 
 from veriseal.extend import PluginContext, Provided, ServiceKey
 from veriseal_inventory.service import of
+from veriseal_inventory.stock_facts import provided as stock_facts
 
 RESERVE: ServiceKey[Any] = ServiceKey("inventory.reserve")
 RELEASE: ServiceKey[Any] = ServiceKey("inventory.release")
@@ -96,4 +115,5 @@ def services(ctx: PluginContext) -> list[Provided[Any]]:
         Provided(RECEIVING_AT, inventory.returns.receiving_at),
         Provided(DECIDE_RETURN, inventory.returns.decide_return),
         Provided(SCRAP, inventory.returns.scrap),
+        stock_facts(ctx),
     ]

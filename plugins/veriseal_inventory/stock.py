@@ -31,6 +31,7 @@ from veriseal_inventory.models import (
     Warehouse,
 )
 from veriseal_inventory.permissions import STOCK_MOVE, STOCK_VIEW
+from veriseal_inventory.stock_facts import publish_posted
 from veriseal_inventory.stock_store import MovementQuery
 from veriseal_inventory.warehouses import WarehouseService, location_in
 
@@ -88,10 +89,15 @@ class StockService:
 
     async def post(self, tx: Tx, brand_id: int, postings: Sequence[Posting], meta: Meta,
                    *, check_available: bool = True) -> list[int]:  # fmt: skip
-        """:func:`ledger.post` with this installation's rules and listeners."""
+        """:func:`ledger.post` with this installation's rules and listeners; a new post
+        that changes on-hand stock publishes ``inventory.posted`` in ``tx``."""
         rules = ledger.Rules(self.rules.backdate, check_available)
         return await ledger.post(tx, brand_id, postings, meta, rules=rules,
-                                 listeners=self.listeners)  # fmt: skip
+                                 listeners=self.listeners, announce=self._announce)  # fmt: skip
+
+    async def _announce(self, tx: Tx, posted: ledger.Posted) -> None:
+        """Every new stock post on the event stream (``inventory.posted``)."""
+        await publish_posted(self.ctx, tx, posted)
 
     def _meta(self, kind: MovementKind, principal: Principal, r: MoveRequest) -> Meta:
         if len(r.document) > 64 or len(r.reason) > 500 or len(r.client_id or "") > 64:

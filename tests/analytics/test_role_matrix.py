@@ -42,6 +42,9 @@ ROUTES: dict[str, list[tuple[str, str, Any]]] = {
         ("GET", "/scans/top?by=hour", None),
         ("GET", "/scans/trend", None),
         ("GET", "/scans/delay", None),
+        ("GET", "/stock", None),
+        ("GET", "/stock/top?by=warehouse", None),
+        ("GET", "/stock/trend", None),
         ("GET", "/market?metric=market_size", None),
         ("GET", "/trends", None),
         ("GET", "/dealers/behaviour", None),
@@ -51,6 +54,7 @@ ROUTES: dict[str, list[tuple[str, str, Any]]] = {
     "analytics.manage": [
         ("POST", "/rollups/rebuild", {"check": True}),
         ("POST", "/scans/rebuild", {"check": True}),
+        ("POST", "/stock/rebuild", {"check": True}),
         ("POST", "/market/import", None),
     ],
     "analytics.export": [("GET", "/exports", None), ("GET", "/exports/999999", None)],

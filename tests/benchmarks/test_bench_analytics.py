@@ -27,6 +27,7 @@ def test_a_tiny_analytics_benchmark_finds_equal_figures(capsys: pytest.CaptureFi
     assert "600 scans, 30 dealers, 8 products, 120 days" in out
     assert re.search(r"orders bare insert +[\d,]+ events/s \| rollup booking +[\d,]+ events/s", out)
     assert re.search(r"scans +bare insert +[\d,]+ events/s", out)
+    assert re.search(r"stock +bare insert +[\d,]+ events/s \| rollup booking +[\d,]+ events/s", out)
     for query in ("summary", "ranking by product", "ranking by dealer", "ranking by province",
                   "trend (day)"):  # fmt: skip
         for days in bench.PERIODS:

@@ -234,6 +234,7 @@ EXPECTED: dict[str, str] = {
     # the analytics plugin (plugins/veriseal_analytics/console_pages.py)
     "GET /console/analytics": "analytics.view",
     "GET /console/analytics/scans": "analytics.view",
+    "GET /console/analytics/stock": "analytics.view",
     "GET /console/analytics/behaviour": "analytics.view",
     "GET /console/analytics/reports": "analytics.view",
     "POST /console/analytics/reports/exports": "analytics.export",

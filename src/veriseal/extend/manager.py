@@ -245,8 +245,10 @@ class Plugins:
             await _settle(_one(call(ctx=self._contexts[name])))
 
     async def seed_demo(self, brand: Brand) -> None:
-        """Each plugin's ``seed_demo`` with its own context, in load order (a plugin's
-        demo data may build on an earlier plugin's: territories' dealers, then orders)."""
+        """Each plugin's ``seed_demo`` with its own context, in pluggy's call order:
+        ``tryfirst`` hookimpls, then the others (the last loaded first), then ``trylast``
+        ones. A plugin whose demo data builds on others' marks its hookimpl ``trylast``
+        (commerce's orders need territories' dealers and inventory's stock)."""
         for name, call in self._callers["seed_demo"]:
             await _settle(_one(call(ctx=self._contexts[name], brand=brand)))
 
