@@ -17,6 +17,7 @@ from veriseal.extend import plugin_context
 from veriseal_commerce import pricing_input
 from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 from veriseal_commerce.pricing import PricingService
+from veriseal_commerce.pricing_models import MAX_SUGGESTED_K
 from veriseal_commerce.service import of
 
 NAME = "commerce"
@@ -77,6 +78,8 @@ class PromotionBody(Model, kw_only=True):
     starts: dt.datetime | None = None
     ends: dt.datetime | None = None
     first_order: bool = False
+    suggested_only: bool = False  # only on the ordering dealer's suggested products
+    suggested_k: Annotated[int, Meta(ge=1, le=MAX_SUGGESTED_K)] = 10  # ... its top-k
     percent: Annotated[str, Meta(max_length=12)] | int | None = None
     amount: Amount | None = None
     tiers: Annotated[list[tuple[Quantity, str]], Meta(max_length=50)] = msgspec.field(

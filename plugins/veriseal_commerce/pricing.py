@@ -13,7 +13,11 @@ Contracts:
   not, with ``price_list_cycle``;
 - :meth:`PricingService.record_usage` locks each promotion row (in id order), re-checks
   the overall and per-dealer limits and the budget, and records the use, or raises
-  ``promotion_exhausted`` (the order's transaction then rolls back: nothing counted).
+  ``promotion_exhausted`` (the order's transaction then rolls back: nothing counted);
+- every quote (the quote tool, the catalogue, an order's pricing) reads a dealer's
+  suggestions once, only when an active promotion is limited to suggested products, from
+  ``analytics.suggestions`` (none without the analytics plugin: such a promotion then
+  never applies) and hands them to the engine, so a quote and its order agree.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from veriseal import (
 )
 from veriseal.extend import PluginContext, Tx
 from veriseal_commerce import pricing_store as store
+from veriseal_commerce import suggestions
 from veriseal_commerce.engine import (
     Basket,
     BasketLine,
@@ -50,6 +55,7 @@ from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 from veriseal_commerce.pricing_models import (
     BENEFITS,
     LEVELS,
+    MAX_SUGGESTED_K,
     ROUNDINGS,
     PriceList,
     PriceRow,
@@ -218,6 +224,7 @@ class PricingService:
         buyer = await self.buyer(brand, org_id, None, when)
         async with self.ctx.db.read() as tx:
             rules = await self.rules(tx, brand.id, org_id)
+        buyer = await self.with_suggestions(brand.id, buyer, rules.promotions)
         currency = rules.lists[0].currency if rules.lists else "CNY"
         out: dict[str, Quote | None] = {}
         for gtin in gtins:
@@ -244,8 +251,32 @@ class PricingService:
     ) -> Quote:
         basket_lines = await self.basket_lines(brand, lines)
         rules = await self.rules(tx, brand.id, buyer.org_id)
+        buyer = await self.with_suggestions(brand.id, buyer, rules.promotions)
         currency = rules.lists[0].currency if rules.lists else "CNY"
         return price_basket(Basket(brand.id, currency, basket_lines, buyer, at), rules)
+
+    async def with_suggestions(
+        self, brand_id: int, buyer: Buyer, promotions: Sequence[Promotion]
+    ) -> Buyer:
+        """``buyer`` with its suggested products (the largest top-k any active
+        suggested-only promotion needs: a shorter top-k is a prefix of it), read once;
+        as it is when no promotion needs them or the buyer is not a dealer."""
+        k = max((p.suggested_k for p in promotions if p.active and p.suggested_only), default=0)
+        if k <= 0 or buyer.org_id is None:
+            return buyer
+        found = await suggestions.suggested_gtins(self.ctx, brand_id, buyer.org_id, k)
+        return replace(buyer, suggested=found)
+
+    async def suggested_counts(
+        self, principal: Principal, brand: Brand, k: int = 10
+    ) -> list[suggestions.SuggestedCount]:
+        """For planning promotions (``prices.manage``): each product in some dealer's top
+        ``k`` suggestions with how many dealers have it there, most first; [] without
+        the analytics plugin."""
+        self.ctx.require(principal, PRICES_MANAGE, brand_id=brand.id)
+        if not 1 <= k <= MAX_SUGGESTED_K:
+            raise PriceInvalid(f"top-k is from 1 to {MAX_SUGGESTED_K}")
+        return await suggestions.suggested_counts(self.ctx, brand.id, k)
 
     async def basket_lines(
         self, brand: Brand, lines: Sequence[tuple[str, int]]
@@ -547,6 +578,8 @@ def check_promotion(p: Promotion) -> None:
             raise PriceInvalid("limits are not negative")
     if p.starts and p.ends and p.ends <= p.starts:
         raise PriceInvalid("a promotion ends after it starts")
+    if not 1 <= p.suggested_k <= MAX_SUGGESTED_K:
+        raise PriceInvalid(f"the suggested top-k is from 1 to {MAX_SUGGESTED_K}")
     _check_benefit(p)
 
 
