@@ -8,11 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from tests.analytics.conftest import World
 from tests.commerce.conftest import TEA, WINE
 from tests.commerce.orders_world import UNIT, draft, priced, uses
 from veriseal import Forbidden
+from veriseal.server.app import Limits, make_app
 from veriseal_commerce.engine import Promotion
 from veriseal_commerce.pricing import PriceInvalid
 from veriseal_commerce.pricing_models import SUGGESTED_REASON
@@ -69,3 +71,15 @@ async def test_a_suggested_only_promotion_follows_each_dealers_suggestions(world
         await p.suggested_counts(s.people["gd"], s.brand, 1)
     with pytest.raises(PriceInvalid):
         await p.suggested_counts(admin, s.brand, 51)
+    # the same over HTTP, for brand staff only
+    headers = {}
+    for who in ("admin", "gd"):
+        token, _ = await s.engine.accounts.create_token(s.people[who], "t", ["*"])
+        headers[who] = {"Authorization": f"Bearer {token}"}
+    async with TestClient(TestServer(make_app(s.engine, Limits(per_minute=0)))) as c:
+        url = "/api/v1/commerce/promotions/suggested?k=1"
+        r = await c.get(url, headers=headers["admin"])
+        plan = await r.json()
+        assert r.status == 200 and plan["available"] is True
+        assert sorted((x["gtin"], x["dealers"]) for x in plan["products"]) == [(TEA, 1), (WINE, 1)]
+        assert (await c.get(url, headers=headers["gd"])).status == 403

@@ -67,6 +67,11 @@ async def test_prices_and_quotes_over_http(shop: Shop) -> None:
             assert status == 400 and "error" in body
         assert len((await call("GET", "/promotions", admin))[1]["promotions"]) == 2
         assert (await call("DELETE", f"/promotions/{sp['id']}", admin))[0] == 200
+        # planning from suggestions: no analytics plugin here, so none (and it says so)
+        status, plan = await call("GET", "/promotions/suggested?k=5", admin)
+        assert status == 200 and plan == {"k": 5, "available": False, "products": []}
+        assert (await call("GET", "/promotions/suggested", gd))[0] == 403
+        assert (await call("GET", "/promotions/suggested?k=51", admin))[0] == 400
         lines = [{"gtin": TEA, "quantity": 2}, {"gtin": WINE, "quantity": 1}]
         status, q = await call("POST", "/quote", gd, {"lines": lines, "region": "440100"})
         assert status == 200

@@ -44,11 +44,13 @@ async def test_staff_keep_prices_and_dealers_see_theirs(console: ConsoleLive) ->
         "name": "For you", "benefit": "percent_off", "percent": "5", "suggested_only": "1",
         "suggested_k": "3"})  # fmt: skip
     assert status == 200 and 'data-suggested-only="3"' in page
-    status, page = await admin.post("/console/commerce/promotions", {
-        "name": "Bad k", "benefit": "percent_off", "suggested_only": "1", "suggested_k": "51"})
+    status, page = await admin.post(
+        "/console/commerce/promotions",
+        {"name": "Bad k", "benefit": "percent_off", "suggested_only": "1", "suggested_k": "51"},
+    )
     assert status == 400 and "price_invalid" in page and "Bad k" not in page
     status, page = await admin.post("/console/commerce/promotions/2", {"action": "delete"})
-    assert status == 200 and 'data-suggested-only' not in page
+    assert status == 200 and "data-suggested-only" not in page
     # the quote tool explains which row gave the price, for any dealer
     status, page = await admin.get("/console/commerce/quote", params={
         "dealer": str(console.orgs["dist"]), "lines": f"{GTIN} 2"})  # fmt: skip
