@@ -5,6 +5,7 @@ the promotion's use, and brand staff see how many dealers each product is sugges
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from tests.commerce.orders_world import UNIT, draft, priced, uses
 from veriseal import Forbidden
 from veriseal.server.app import Limits, make_app
 from veriseal_commerce.engine import Promotion
-from veriseal_commerce.pricing import PriceInvalid
+from veriseal_commerce.pricing import PriceInvalid, SuggestedFor
 from veriseal_commerce.pricing_models import SUGGESTED_REASON
 
 
@@ -47,6 +48,16 @@ async def test_a_suggested_only_promotion_follows_each_dealers_suggestions(world
     assert q.lines[1].discounts == ()
     zj = await p.quote(s.people["zj"], s.brand, None, basket, "330100")
     assert [ln.line_total for ln in zj.lines] == [UNIT[TEA] * 10, UNIT[WINE] * 2 * 9 // 10]
+
+    # an order reads them before its write transaction and prices with what it read
+    gd01 = s.orgs["GD01"]
+    assert await p.read_suggestions(s.brand.id, gd01) == SuggestedFor(gd01, 1, (TEA,))
+    buyer = await p.buyer(s.brand, gd01, "440100", dt.datetime.now(dt.UTC))
+    async with s.engine.ledger.read() as tx:
+        given = await p.quote_in(tx, s.brand, buyer, basket, SuggestedFor(gd01, 1, (WINE,)))
+        other = await p.quote_in(tx, s.brand, buyer, basket, SuggestedFor(-1, 1, (WINE,)))
+    assert [bool(ln.discounts) for ln in given.lines] == [False, True]  # used as given
+    assert [bool(ln.discounts) for ln in other.lines] == [True, False]  # not its: read now
 
     # the order is priced by the same engine with the same suggestions: it agrees
     order = await draft(s, "gd", "440100", basket)
