@@ -14,12 +14,14 @@ import pytest
 from tests.commerce.conftest import TEA, WINE, Shop
 from tests.commerce.orders_world import draft, priced
 from veriseal import Forbidden
+from veriseal_commerce import suggestions
 from veriseal_commerce.engine import PriceRow, Promotion
 from veriseal_commerce.pricing import (
     PriceInvalid,
     PriceListCycle,
     PriceRowTie,
     PromotionExhausted,
+    SuggestedFor,
 )
 
 
@@ -252,3 +254,7 @@ async def test_without_analytics_a_suggested_only_promotion_never_applies(shop: 
     assert order.total == q.total
     assert promo.id not in {d["rule_id"] for ln in order.lines for d in ln.discounts}
     assert await p.suggested_counts(admin, shop.brand, 10) == []
+    assert not suggestions.available(shop.ctx)  # what the form and the CLI warn about
+    assert await p.read_suggestions(shop.brand.id, shop.orgs["GD01"]) == SuggestedFor(
+        shop.orgs["GD01"], 5, ()
+    )  # needed, but nothing to read: an order prices with none
