@@ -71,10 +71,12 @@ def register_console_pages() -> list[ConsolePage | ConsoleView]:
 
 @hookimpl
 def provide_services(ctx: PluginContext) -> list[Provided[Any]]:
-    """``analytics.suggestions``: a dealer's product suggestions (commerce's catalogue)."""
-    from veriseal_analytics.suggest import provided  # noqa: PLC0415
+    """``analytics.suggestions``: a dealer's product suggestions (commerce's catalogue and
+    suggested-products-only promotions); ``analytics.suggested_counts``: per product, how
+    many dealers have it in their top-k (planning promotions)."""
+    from veriseal_analytics.suggest import provided, provided_counts  # noqa: PLC0415
 
-    return [provided(ctx)]
+    return [provided(ctx), provided_counts(ctx)]
 
 
 async def _suggest(ctx: PluginContext) -> None:

@@ -16,13 +16,17 @@ Contracts:
   ``benchmarks/sim_rec_channel.py`` runs it on the simulated channel.
 
 The service ``analytics.suggestions`` (:func:`provided`) lets the commerce plugin show
-them on the dealer's catalogue page without importing this plugin."""
+them on the dealer's catalogue page and limit promotions to them without importing this
+plugin; ``analytics.suggested_counts`` (:func:`provided_counts`) tells it, per product,
+how many dealers (those with order history) have it in their top-k: what brand staff
+plan promotions from. Counts are computed once per fitted model and k."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +54,21 @@ class Fitted:
     last_line: int  # the highest analytics_lines id when fitted
     fitted_at: float  # time.monotonic()
     lines: int
+
+
+@dataclass(frozen=True)
+class SuggestedCount:
+    gtin: str
+    dealers: int  # how many dealers have it in their top-k
+
+
+def count_suggested(model: Recommender, k: int) -> list[SuggestedCount]:
+    """For each product in some known dealer's top ``k``, how many dealers have it there;
+    most dealers first, then by gtin."""
+    tally: Counter[str] = Counter()
+    for dealer in model.dealer_index:
+        tally.update(s.gtin for s in model.recommend(dealer, k))
+    return [SuggestedCount(g, n) for g, n in sorted(tally.items(), key=lambda x: (-x[1], x[0]))]
 
 
 async def purchases(ctx: PluginContext, brand_id: int) -> tuple[list[Purchase], int]:
@@ -80,6 +99,8 @@ class Suggestions:
         self.ctx = ctx
         self._models: dict[int, Fitted] = ctx.state.setdefault(_STATE, {})
         self._lock = asyncio.Lock()
+        # (brand id, k) -> the model they were counted on, the counts
+        self._counts: dict[tuple[int, int], tuple[Fitted, list[SuggestedCount]]] = {}
 
     async def _last_line(self, brand_id: int) -> int:
         async with self.ctx.db.read() as tx:
@@ -121,6 +142,18 @@ class Suggestions:
         model = (await self.refresh(brand.id)).model
         return model.recommend(org_id, k)
 
+    async def counts(self, brand: Brand, k: int = 10) -> list[SuggestedCount]:
+        """:func:`count_suggested` on the brand's current model, no permission check
+        (the service other plugins call); recounted only when the model was refitted."""
+        fitted = await self.refresh(brand.id)
+        found = self._counts.get((brand.id, k))
+        if found is not None and found[0] is fitted:
+            return found[1]
+        # one ranking per dealer: CPU work on a large brand, off the event loop
+        counted = await asyncio.to_thread(count_suggested, fitted.model, k)
+        self._counts[(brand.id, k)] = (fitted, counted)
+        return counted
+
     async def evaluate(self, who: Principal, brand: Brand, k: int = 10) -> EvalReport:
         """Hit-rate@k and MAP@k on the brand's own held-out latest orders, against popularity."""
         self.ctx.require(who, ANALYTICS_VIEW, brand_id=brand.id)
@@ -154,6 +187,26 @@ SUGGESTIONS: ServiceKey[SuggestFor] = ServiceKey("analytics.suggestions")
 
 def provided(ctx: PluginContext) -> Provided[SuggestFor]:
     return Provided(SUGGESTIONS, SuggestFor(ctx))
+
+
+class CountSuggested:
+    """``analytics.suggested_counts``: ``await svc(brand_id, k)`` -> per product, how many
+    dealers have it in their top ``k`` (see :func:`count_suggested`), no permission
+    check: the caller decides who sees them (commerce: brand staff managing prices)."""
+
+    def __init__(self, ctx: PluginContext) -> None:
+        self.ctx = ctx
+
+    async def __call__(self, brand_id: int, k: int = 10) -> list[SuggestedCount]:
+        brand = await self.ctx.brand_by_id(brand_id)
+        return await of_engine(self.ctx).counts(brand, k)
+
+
+SUGGESTED_COUNTS: ServiceKey[CountSuggested] = ServiceKey("analytics.suggested_counts")
+
+
+def provided_counts(ctx: PluginContext) -> Provided[CountSuggested]:
+    return Provided(SUGGESTED_COUNTS, CountSuggested(ctx))
 
 
 async def refresh_all(ctx: PluginContext) -> None:

@@ -14,9 +14,10 @@ from msgspec import Meta
 
 from veriseal import Brand, Call, Endpoint, Id, Model, Name, Principal, Short
 from veriseal.extend import plugin_context
-from veriseal_commerce import pricing_input
+from veriseal_commerce import pricing_input, suggestions
 from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 from veriseal_commerce.pricing import PricingService
+from veriseal_commerce.pricing_models import MAX_SUGGESTED_K
 from veriseal_commerce.service import of
 
 NAME = "commerce"
@@ -33,6 +34,11 @@ class BrandQuery(Model):
 
 class RowsQuery(BrandQuery):
     list: Id | None = None
+
+
+class SuggestedQuery(BrandQuery):
+    k: Annotated[int, Meta(ge=1, le=MAX_SUGGESTED_K)] = 10
+    limit: Annotated[int, Meta(ge=1, le=1000)] = 50
 
 
 class IdPath(Model):
@@ -77,6 +83,8 @@ class PromotionBody(Model, kw_only=True):
     starts: dt.datetime | None = None
     ends: dt.datetime | None = None
     first_order: bool = False
+    suggested_only: bool = False  # only on the ordering dealer's suggested products
+    suggested_k: Annotated[int, Meta(ge=1, le=MAX_SUGGESTED_K)] = 10  # ... its top-k
     percent: Annotated[str, Meta(max_length=12)] | int | None = None
     amount: Amount | None = None
     tiers: Annotated[list[tuple[Quantity, str]], Meta(max_length=50)] = msgspec.field(
@@ -162,6 +170,19 @@ async def add_promotion(call: Call, query: BrandQuery, body: PromotionBody) -> S
     return pricing_input.promotion_dict(made)
 
 
+async def suggested(call: Call, query: SuggestedQuery) -> Schema:
+    """Per product, how many dealers have it in their top ``k`` suggestions (most first):
+    what to plan suggested-products promotions on; ``available`` is false (and the list
+    empty) without the analytics plugin."""
+    who, brand, p = await _context(call, query.brand)
+    ctx = plugin_context(call, NAME)
+    counts = (await p.suggested_counts(who, brand, query.k))[: query.limit]
+    names = {x.gtin: x.name for x in await ctx.products(brand)} if counts else {}
+    return {"k": query.k, "available": suggestions.available(ctx),
+            "products": [{"gtin": c.gtin, "name": names.get(c.gtin, c.gtin),
+                          "dealers": c.dealers} for c in counts]}  # fmt: skip
+
+
 async def promotion(call: Call, path: IdPath, query: BrandQuery) -> Schema:
     who, brand, p = await _context(call, query.brand)
     return pricing_input.promotion_dict(await p.promotion(who, brand, path.id))
@@ -213,6 +234,9 @@ ENDPOINTS = [
              tag=_T),
     Endpoint("POST", f"{BASE}/promotions", add_promotion, PRICES_MANAGE, "Add a promotion", 201,
              tag=_T),
+    Endpoint("GET", f"{BASE}/promotions/suggested", suggested, PRICES_MANAGE,
+             "Products most often in dealers' top-k suggestions (analytics plugin), to plan"
+             " suggested-products promotions on", tag=_T),
     Endpoint("GET", f"{BASE}/promotions/{{id}}", promotion, PRICES_MANAGE, "One promotion",
              tag=_T),
     Endpoint("POST", f"{BASE}/promotions/{{id}}/disable", disable_promotion, PRICES_MANAGE,

@@ -13,6 +13,8 @@
                           [--region R] [--at DATE] [--json]
     veriseal promotions list | show ID | disable ID | enable ID | delete ID
     veriseal promotions add NAME BENEFIT [--percent --amount --min-qty --min-amount ...]
+                            [--suggested-only [--suggested-k 10]]
+    veriseal promotions suggested [--k 10] [--limit 20]   # what to plan promotions on
 
 Every command acts as the local operator (the CLI holds the ledger and its keys).
 Amounts are typed as people write them (``12.50``); output shows minor units as money.
@@ -27,11 +29,11 @@ import click
 
 from veriseal import SYSTEM_PRINCIPAL, Brand
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
-from veriseal_commerce import pricing_input
+from veriseal_commerce import pricing_input, suggestions
 from veriseal_commerce.engine import Quote
 from veriseal_commerce.money import format_amount
 from veriseal_commerce.pricing import PriceInvalid, PricingService
-from veriseal_commerce.pricing_models import BENEFITS, LEVELS, ROUNDINGS
+from veriseal_commerce.pricing_models import BENEFITS, LEVELS, MAX_SUGGESTED_K, ROUNDINGS
 from veriseal_commerce.service import of
 
 NAME = "commerce"
@@ -276,6 +278,11 @@ def delete_promotion(opts: Options, promo_id: int) -> None:
 @click.option("--from", "starts", help="Start. 开始。")
 @click.option("--until", "ends", help="End, exclusive. 结束。")
 @click.option("--first-order", is_flag=True, help="Only a dealer's first order. 首单。")
+@click.option("--suggested-only", is_flag=True,
+              help="Only on the ordering dealer's suggested products (analytics plugin)."
+                   " 仅限订货经销商的推荐商品（需数据分析插件）。")  # fmt: skip
+@click.option("--suggested-k", type=int, default=10, show_default=True,
+              help="Among its top K suggestions (1-50). 取推荐前 K 名。")  # fmt: skip
 @click.option("--priority", type=int, default=0, show_default=True, help="Higher first. 优先级。")
 @click.option("--exclusive", is_flag=True, help="Never combined. 不可叠加。")
 @click.option("--combines-with", help="Only with these promotion ids. 仅可与之叠加。")
@@ -293,5 +300,39 @@ def add(opts: Options, /, **fields: Any) -> None:
         promo = pricing_input.promotion(fields)
         made = await of(ctx).pricing.add_promotion(SYSTEM_PRINCIPAL, brand, promo)
         echo_json(pricing_input.promotion_dict(made))
+        if made.suggested_only and not suggestions.available(ctx):
+            click.echo(NO_SUGGESTIONS, err=True)
+
+    with_context(opts, NAME, go)
+
+
+NO_SUGGESTIONS = ("warning: the analytics plugin is not enabled: a promotion limited to"
+                  " suggested products never applies. 警告：数据分析插件未启用，仅限推荐商品的"
+                  "促销不会生效。")  # fmt: skip
+
+
+@promotions.command("suggested")
+@click.option("--k", "k", type=click.IntRange(1, MAX_SUGGESTED_K), default=10,
+              show_default=True, help="A dealer's top K suggestions. 推荐前 K 名。")  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="How many products to show. 显示条数。")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+@pass_opts
+def suggested(opts: Options, k: int, limit: int, as_json: bool) -> None:
+    """Products most often suggested to the brand's dealers, to plan promotions on
+    (analytics plugin). 最常推荐给经销商的商品，用于策划促销。"""
+
+    async def go(ctx: PluginContext) -> None:
+        brand = await ctx.brand(opts.brand)
+        if not suggestions.available(ctx):
+            click.echo(NO_SUGGESTIONS, err=True)
+        counts = (await of(ctx).pricing.suggested_counts(SYSTEM_PRINCIPAL, brand, k))[:limit]
+        names = {x.gtin: x.name for x in await ctx.products(brand)} if counts else {}
+        for c in counts:
+            if as_json:
+                row = {"gtin": c.gtin, "name": names.get(c.gtin, c.gtin), "dealers": c.dealers}
+                click.echo(json.dumps(row, ensure_ascii=False))
+            else:
+                click.echo(f"{c.gtin}\t{c.dealers}\t{names.get(c.gtin, c.gtin)}")
 
     with_context(opts, NAME, go)

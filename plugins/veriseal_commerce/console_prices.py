@@ -7,7 +7,9 @@
   tracked" otherwise);
 - brand staff (``prices.manage``): ``/console/commerce/prices`` (lists and rows: add,
   edit, delete; a tie is refused with its message), ``/console/commerce/promotions``
-  (add, disable, enable, delete), ``/console/commerce/quote`` (a quote for any dealer
+  (add, disable, enable, delete; with the analytics plugin, the products most often
+  suggested across the brand's dealers, to plan "suggested products only" promotions
+  from), ``/console/commerce/quote`` (a quote for any dealer
   that explains each row).
 
 Views parse, call :class:`.pricing.PricingService` with the caller and render; every
@@ -27,6 +29,7 @@ from veriseal_commerce.permissions import ORDERS_PLACE
 from veriseal_commerce.pricing import PricingService
 from veriseal_commerce.pricing_models import BENEFITS, LEVELS, ROUNDINGS
 from veriseal_commerce.service import of
+from veriseal_commerce.suggestions import available as suggestions_available
 from veriseal_commerce.suggestions import for_me
 
 if TYPE_CHECKING:
@@ -137,16 +140,23 @@ async def row_delete(call: ConsoleCall) -> Page | web.StreamResponse:
 PROMO_FIELDS = ("name", "benefit", "percent", "amount", "tiers", "buy_qty", "gift_qty",
                 "gift_gtin", "gtins", "category_ids", "min_qty", "min_amount", "levels",
                 "regions", "starts", "ends", "priority", "combines_with", "per_order",
-                "per_dealer", "overall", "budget")  # fmt: skip
+                "per_dealer", "overall", "budget", "suggested_k")  # fmt: skip
+#: the planning list on the promotions page: its top-k and how many products it shows
+PLAN_K, PLAN_ROWS = 10, 20
 
 
 async def promotions_page(call: ConsoleCall, error: str = "", status: int = 200) -> Page:
     who, brand, p = await _services(call)
     found = await p.promotions(who, brand)
+    ctx = call.plugin(PLUGIN)
+    counts = (await p.suggested_counts(who, brand, PLAN_K))[:PLAN_ROWS]
+    names = {x.gtin: x.name for x in await ctx.products(brand)} if counts else {}
     return Page(
         "veriseal_commerce/promotions.html",
         {"brand": brand, "promotions": [pricing_input.promotion_dict(x) for x in found],
-         "benefits": BENEFITS, "levels": LEVELS, "error": error},
+         "benefits": BENEFITS, "levels": LEVELS, "error": error,
+         "suggestions_on": suggestions_available(ctx), "plan_k": PLAN_K,
+         "suggested": [(c.gtin, names.get(c.gtin, c.gtin), c.dealers) for c in counts]},
         status,
     )  # fmt: skip
 
@@ -158,6 +168,7 @@ async def promotion_add(call: ConsoleCall) -> Page | web.StreamResponse:
         form = await call.form()
         data["exclusive"] = form.get("exclusive") == "1"
         data["first_order"] = form.get("first_order") == "1"
+        data["suggested_only"] = form.get("suggested_only") == "1"
         await p.add_promotion(who, brand, pricing_input.promotion(data))
     except VerisealError as exc:
         return await promotions_page(call, _message(call, exc), exc.http_status)

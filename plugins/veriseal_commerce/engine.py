@@ -14,14 +14,17 @@ Contracts (see docs/commerce-prices.md for the worked examples):
 - a line never goes below zero; an order discount is split across its lines by weight
   with the remainder on the last line, so the lines always add up to the total;
 - every applied rule is recorded on the line as plain values (rule id, kind, name,
-  amount, reason): the record outlives the rule.
+  amount, reason): the record outlives the rule;
+- a ``suggested_only`` promotion covers only the lines whose product is in the top
+  ``suggested_k`` of ``Buyer.suggested`` (the dealer's suggestions, given by the caller:
+  the engine does no I/O); its reasons end with "suggested for you / 为您推荐".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +32,7 @@ from veriseal import NotFound, register_messages
 from veriseal_commerce.money import format_amount, percent_of, split_by_weight
 from veriseal_commerce.pricing_models import (
     BENEFITS,
+    SUGGESTED_REASON,
     PriceList,
     PriceRow,
     Promotion,
@@ -84,6 +88,10 @@ class Buyer:
     org_chain: tuple[int, ...] = ()  # own org id -> ... -> the brand's root org
     region_chain: tuple[str, ...] = ()  # most specific first: "440305", ..., "CN"
     first_order: bool = False
+    #: the products suggested for this dealer, best first (``analytics.suggestions``,
+    #: read once per quote by the pricing service; empty without the analytics plugin):
+    #: what a ``suggested_only`` promotion's top-k is taken from
+    suggested: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,7 +297,7 @@ def _price_from(
     if row.base_list_id is None:
         return _Priced(round_price(row.amount, row.rounding, rules.currency), row, why)
     # the base list is priced for the same line and buyer, whatever its rows' level
-    anyone = Buyer(buyer.org_id, ANY_LEVEL, buyer.org_chain, buyer.region_chain, buyer.first_order)
+    anyone = replace(buyer, level=ANY_LEVEL)
     base = _price_from(rules, line, anyone, at, row.base_list_id, depth + 1)
     if base is None:
         return None
@@ -455,7 +463,10 @@ def _eligible(promo: Promotion, basket: Basket, usage: Usage) -> bool:
 def _apply(promo: Promotion, basket: Basket, usage: Usage, state: _State, index: _Index) -> None:
     if not _eligible(promo, basket, usage) or not _compatible(promo, state.applied):
         return
-    targets = [ln for ln in state.lines if not ln.gift and promo.covers(ln.gtin, ln.chain)]
+    suggested = basket.buyer.suggested
+    targets = [
+        ln for ln in state.lines if not ln.gift and promo.covers(ln.gtin, ln.chain, suggested)
+    ]
     quantity = sum(ln.quantity for ln in targets)
     amount = sum(ln.current for ln in targets)
     if not targets or quantity < promo.min_qty or amount < promo.min_amount:
@@ -530,6 +541,8 @@ def _gift(
         source = PriceSource(priced.row.id, priced.row.list_id, list_name, priced.why)
     line = _Line(promo.gift_gtin, count, (), unit, source, True)
     reason = f"buy {promo.buy_qty} get {promo.gift_qty} of {promo.gift_gtin}, {sets} times"
+    if promo.suggested_only:
+        reason = f"{reason}; {SUGGESTED_REASON}"
     line.discounts.append(AppliedDiscount(promo.id, "gift", promo.name, unit * count, reason))
     state.lines.append(line)
     _used(promo, state, unit * count)

@@ -1,8 +1,9 @@
 """What orders need of the ONE pricing engine, as a protocol.
 
-Orders never compute a price: a :class:`Pricer` turns requested lines into priced
-lines (unit price, the price row's explanation, every discount applied, gift lines,
-the total), records a submitted order's promotion usage (which locks and may refuse
+Orders never compute a price: a :class:`Pricer` reads what it needs ahead of the order's
+transaction (:meth:`Pricer.prepare`: the dealer's suggestions), turns requested lines
+into priced lines (unit price, the price row's explanation, every discount applied,
+gift lines, the total), records a submitted order's promotion usage (which locks and may refuse
 with ``promotion_exhausted``) and gives it back when the order is cancelled, rejected
 or expires. The engine itself is the pricing area's (``of(ctx).pricing``); the adapter
 over it is set on the order service when the commerce services are built.
@@ -19,7 +20,7 @@ from veriseal import Brand, Conflict, register_messages
 from veriseal.extend import PluginContext, Tx
 from veriseal_commerce.engine import Quote, QuoteLine
 from veriseal_commerce.orders_store import OrderLine
-from veriseal_commerce.pricing import PricingService
+from veriseal_commerce.pricing import PricingService, SuggestedFor
 
 register_messages(
     {
@@ -47,11 +48,21 @@ class Priced:
 
 
 class Pricer(Protocol):
+    async def prepare(self, brand: Brand, org_id: int) -> Any:
+        """What pricing for dealer ``org_id`` reads outside a transaction (opaque to
+        orders; handed to :meth:`price`). Called before the order's write transaction."""
+        ...
+
     async def price(
-        self, tx: Tx, brand: Brand, buyer: tuple[int, str], lines: Sequence[tuple[str, int]]
+        self,
+        tx: Tx,
+        brand: Brand,
+        buyer: tuple[int, str],
+        lines: Sequence[tuple[str, int]],
+        ready: Any = None,
     ) -> Priced:
         """``lines`` (GTIN, quantity) priced now for ``buyer``: (dealer org id, delivery
-        region)."""
+        region); ``ready``: what :meth:`prepare` gave for that dealer."""
         ...
 
     async def record(self, tx: Tx, brand_id: int, priced: Priced, order_id: int,
@@ -67,8 +78,16 @@ class Pricer(Protocol):
 class NoPricer:
     """The pricer until the pricing engine is wired: refuses with a coded error."""
 
+    async def prepare(self, brand: Brand, org_id: int) -> Any:
+        return None
+
     async def price(
-        self, tx: Tx, brand: Brand, buyer: tuple[int, str], lines: Sequence[tuple[str, int]]
+        self,
+        tx: Tx,
+        brand: Brand,
+        buyer: tuple[int, str],
+        lines: Sequence[tuple[str, int]],
+        ready: Any = None,
     ) -> Priced:
         raise PricingUnavailable("no pricing engine")
 
@@ -101,12 +120,22 @@ class EnginePricer:
         self.ctx = ctx
         self.pricing = pricing
 
+    async def prepare(self, brand: Brand, org_id: int) -> SuggestedFor | None:
+        """The dealer's suggestions, if an active promotion needs them."""
+        return await self.pricing.read_suggestions(brand.id, org_id)
+
     async def price(
-        self, tx: Tx, brand: Brand, buyer: tuple[int, str], lines: Sequence[tuple[str, int]]
+        self,
+        tx: Tx,
+        brand: Brand,
+        buyer: tuple[int, str],
+        lines: Sequence[tuple[str, int]],
+        ready: Any = None,
     ) -> Priced:
         org_id, region = buyer
         who = await self.pricing.buyer(brand, org_id, region, dt.datetime.now(dt.UTC))
-        quote: Quote = await self.pricing.quote_in(tx, brand, who, lines)
+        given = ready if isinstance(ready, SuggestedFor) else None
+        quote: Quote = await self.pricing.quote_in(tx, brand, who, lines, given)
         names = {
             g: (await self.ctx.product(brand, g)).name for g in {ln.gtin for ln in quote.lines}
         }

@@ -208,8 +208,10 @@ class OrderService:
             await self.ctx.product(brand, gtin)  # product_not_found for unknown GTINs
         now = dt.datetime.now(dt.UTC)
         first = entry_status(OrderAction.CREATE)
+        ready = await self.pricer.prepare(brand, org.id)  # not inside the write transaction
         async with self.ctx.db.write() as tx:
-            priced = await self.pricer.price(tx, brand, (org.id, request.region.strip()), lines)
+            priced = await self.pricer.price(tx, brand, (org.id, request.region.strip()), lines,
+                                             ready)  # fmt: skip
             new = store.NewOrder(brand.id, org.id, new_order_no(now), priced.currency,
                                  priced.total, request.region.strip(),
                                  request.address.strip(), actor_of(principal), now)  # fmt: skip
@@ -240,10 +242,12 @@ class OrderService:
         )  # fmt: skip
         outcome = await order_checks.check(self.ctx, sub)
         recipients = await self.recipients_of(order)
+        ready = await self.pricer.prepare(brand, order.org_id)  # not inside the write
         async with self.ctx.db.write() as tx:
             current = await store.get(tx, order.id, lock=True)
             requested = [(g, q) for g, _, q in sub.lines]
-            priced = await self.pricer.price(tx, brand, (order.org_id, order.region), requested)
+            priced = await self.pricer.price(tx, brand, (order.org_id, order.region), requested,
+                                             ready)  # fmt: skip
             await store.replace_lines(tx, order.id, priced.lines)
             await self.pricer.record(tx, order.brand_id, priced, order.id, order.org_id)
             change = Change(territory_check=outcome.territory, total=priced.total,

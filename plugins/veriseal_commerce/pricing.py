@@ -13,14 +13,20 @@ Contracts:
   not, with ``price_list_cycle``;
 - :meth:`PricingService.record_usage` locks each promotion row (in id order), re-checks
   the overall and per-dealer limits and the budget, and records the use, or raises
-  ``promotion_exhausted`` (the order's transaction then rolls back: nothing counted).
+  ``promotion_exhausted`` (the order's transaction then rolls back: nothing counted);
+- every quote (the quote tool, the catalogue, an order's pricing) reads a dealer's
+  suggestions once, only when an active promotion is limited to suggested products, from
+  ``analytics.suggestions`` (none without the analytics plugin: such a promotion then
+  never applies) and hands them to the engine, so a quote and its order agree; an order
+  reads them before its write transaction (:meth:`PricingService.read_suggestions`: the
+  analytics model may need a refit, which must not hold the writer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,6 +42,7 @@ from veriseal import (
 )
 from veriseal.extend import PluginContext, Tx
 from veriseal_commerce import pricing_store as store
+from veriseal_commerce import suggestions
 from veriseal_commerce.engine import (
     Basket,
     BasketLine,
@@ -50,6 +57,7 @@ from veriseal_commerce.permissions import PRICES_MANAGE, PRICES_VIEW
 from veriseal_commerce.pricing_models import (
     BENEFITS,
     LEVELS,
+    MAX_SUGGESTED_K,
     ROUNDINGS,
     PriceList,
     PriceRow,
@@ -147,6 +155,21 @@ def percent(text: str | int | Decimal) -> Decimal:
     return value
 
 
+@dataclass(frozen=True)
+class SuggestedFor:
+    """A dealer's top ``k`` suggested GTINs, read ahead of a transaction."""
+
+    org_id: int
+    k: int
+    gtins: tuple[str, ...]
+
+
+def suggested_k(promotions: Sequence[Promotion]) -> int:
+    """How many suggestions the active suggested-only promotions need (the largest
+    top-k: a shorter top-k is a prefix of it); 0 when none is."""
+    return max((p.suggested_k for p in promotions if p.active and p.suggested_only), default=0)
+
+
 class PricingService:
     """See the module docstring."""
 
@@ -218,6 +241,7 @@ class PricingService:
         buyer = await self.buyer(brand, org_id, None, when)
         async with self.ctx.db.read() as tx:
             rules = await self.rules(tx, brand.id, org_id)
+        buyer = await self.with_suggestions(brand.id, buyer, rules.promotions)
         currency = rules.lists[0].currency if rules.lists else "CNY"
         out: dict[str, Quote | None] = {}
         for gtin in gtins:
@@ -229,10 +253,16 @@ class PricingService:
         return out
 
     async def quote_in(
-        self, tx: Tx, brand: Brand, buyer: Buyer, lines: Sequence[tuple[str, int]]
+        self,
+        tx: Tx,
+        brand: Brand,
+        buyer: Buyer,
+        lines: Sequence[tuple[str, int]],
+        ready: SuggestedFor | None = None,
     ) -> Quote:
-        """The quote inside the caller's (order's) transaction, at the current time."""
-        return await self._quote(tx, brand, buyer, lines, dt.datetime.now(dt.UTC))
+        """The quote inside the caller's (order's) transaction, at the current time;
+        ``ready``: the buyer's suggestions read before the transaction."""
+        return await self._quote(tx, brand, buyer, lines, dt.datetime.now(dt.UTC), ready)
 
     async def _quote(
         self,
@@ -241,11 +271,53 @@ class PricingService:
         buyer: Buyer,
         lines: Sequence[tuple[str, int]],
         at: dt.datetime,
+        ready: SuggestedFor | None = None,
     ) -> Quote:
         basket_lines = await self.basket_lines(brand, lines)
         rules = await self.rules(tx, brand.id, buyer.org_id)
+        buyer = await self.with_suggestions(brand.id, buyer, rules.promotions, ready)
         currency = rules.lists[0].currency if rules.lists else "CNY"
         return price_basket(Basket(brand.id, currency, basket_lines, buyer, at), rules)
+
+    async def with_suggestions(
+        self,
+        brand_id: int,
+        buyer: Buyer,
+        promotions: Sequence[Promotion],
+        ready: SuggestedFor | None = None,
+    ) -> Buyer:
+        """``buyer`` with its suggested products (:func:`suggested_k` of them), taken
+        from ``ready`` when it has enough for this buyer, else read now; as it is when
+        no promotion needs them or the buyer is not a dealer."""
+        k = suggested_k(promotions)
+        if k <= 0 or buyer.org_id is None:
+            return buyer
+        if ready is not None and ready.org_id == buyer.org_id and ready.k >= k:
+            return replace(buyer, suggested=ready.gtins)
+        found = await suggestions.suggested_gtins(self.ctx, brand_id, buyer.org_id, k)
+        return replace(buyer, suggested=found)
+
+    async def read_suggestions(self, brand_id: int, org_id: int) -> SuggestedFor | None:
+        """The dealer's suggestions as the brand's active promotions need them now (None
+        when none does), to price an order with inside its transaction without calling
+        analytics there. A promotion added meanwhile that needs more is read then."""
+        async with self.ctx.db.read() as tx:
+            k = suggested_k(await store.promotions(tx, brand_id, active_only=True))
+        if k <= 0:
+            return None
+        return SuggestedFor(org_id, k, await suggestions.suggested_gtins(self.ctx, brand_id,
+                                                                          org_id, k))  # fmt: skip
+
+    async def suggested_counts(
+        self, principal: Principal, brand: Brand, k: int = 10
+    ) -> list[suggestions.SuggestedCount]:
+        """For planning promotions (``prices.manage``): each product in some dealer's top
+        ``k`` suggestions with how many dealers have it there, most first; [] without
+        the analytics plugin."""
+        self.ctx.require(principal, PRICES_MANAGE, brand_id=brand.id)
+        if not 1 <= k <= MAX_SUGGESTED_K:
+            raise PriceInvalid(f"top-k is from 1 to {MAX_SUGGESTED_K}")
+        return await suggestions.suggested_counts(self.ctx, brand.id, k)
 
     async def basket_lines(
         self, brand: Brand, lines: Sequence[tuple[str, int]]
@@ -547,6 +619,8 @@ def check_promotion(p: Promotion) -> None:
             raise PriceInvalid("limits are not negative")
     if p.starts and p.ends and p.ends <= p.starts:
         raise PriceInvalid("a promotion ends after it starts")
+    if not 1 <= p.suggested_k <= MAX_SUGGESTED_K:
+        raise PriceInvalid(f"the suggested top-k is from 1 to {MAX_SUGGESTED_K}")
     _check_benefit(p)
 
 

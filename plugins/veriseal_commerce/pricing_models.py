@@ -26,6 +26,10 @@ from veriseal_commerce.money import format_amount, precision
 LEVELS = ("distributor", "sub_distributor", "retailer", "consumer")
 ROUNDINGS = ("none", "end_8", "end_9_9")
 BENEFITS = ("percent_off", "amount_off", "fixed_price", "tiered", "gift", "free_shipping")
+#: the most suggestions a "suggested products only" promotion may look at (its top-k)
+MAX_SUGGESTED_K = 50
+#: what a discount's reason says when it applied only because the product is suggested
+SUGGESTED_REASON = "suggested for you / 为您推荐"
 
 
 @lru_cache(maxsize=64)
@@ -107,7 +111,9 @@ class Promotion:
     """A condition and a benefit. Conditions: ``gtins`` / ``category_ids`` (the lines
     it covers; neither: every line), ``min_qty`` and ``min_amount`` over those lines
     (after earlier discounts), ``levels``, ``regions`` (a region covers its
-    sub-regions), the window [``starts``, ``ends``), ``first_order``. Benefits: see
+    sub-regions), the window [``starts``, ``ends``), ``first_order``, ``suggested_only``
+    (a line is covered only if its product is among the ordering dealer's top
+    ``suggested_k`` suggestions: see :meth:`covers`). Benefits: see
     :data:`BENEFITS`. Stacking: ``priority`` (higher first), ``exclusive`` (never with
     another), ``combines_with`` (when set, only with those promotions). Limits: uses per
     order (gift sets), per dealer and overall (orders), and a ``budget`` (total
@@ -130,6 +136,8 @@ class Promotion:
     starts: dt.datetime | None = None
     ends: dt.datetime | None = None
     first_order: bool = False
+    suggested_only: bool = False
+    suggested_k: int = 10
     percent: Decimal = Decimal(0)  # percent_off
     amount: int = 0  # amount_off: off the order; fixed_price: the unit price
     tiers: tuple[tuple[int, Decimal], ...] = ()  # tiered: (from quantity, percent off)
@@ -145,7 +153,13 @@ class Promotion:
     def in_window(self, at: dt.datetime) -> bool:
         return (self.starts is None or self.starts <= at) and (self.ends is None or at < self.ends)
 
-    def covers(self, gtin: str, chain: tuple[int, ...]) -> bool:
+    def covers(self, gtin: str, chain: tuple[int, ...], suggested: tuple[str, ...] = ()) -> bool:
+        """Whether a line of ``gtin`` (categories ``chain``) is one this promotion is on.
+        ``suggested``: the buyer's suggested GTINs, best first; a ``suggested_only``
+        promotion covers a line only when ``gtin`` is among the first ``suggested_k`` of
+        them (so with no suggestions, e.g. without the analytics plugin, never)."""
+        if self.suggested_only and gtin not in suggested[: self.suggested_k]:
+            return False
         if not self.gtins and not self.category_ids:
             return True
         return gtin in self.gtins or any(c in self.category_ids for c in chain)
@@ -164,7 +178,8 @@ class Promotion:
             "fixed_price": f"unit price {money(self.amount, self.currency)}",
             "tiered": f"{self.tier_percent(quantity)}% off at {quantity} units",
         }.get(self.benefit, self.benefit)
-        return f"{what} (on {quantity} units, {money(amount, self.currency)})"
+        why = f"{what} (on {quantity} units, {money(amount, self.currency)})"
+        return f"{why}; {SUGGESTED_REASON}" if self.suggested_only else why
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def promotion_of(tx: Tx, row: Row) -> Promotion:
         starts=_parse_time(spec.get("starts")),
         ends=_parse_time(spec.get("ends")),
         first_order=bool(spec.get("first_order", False)),
+        suggested_only=bool(spec.get("suggested_only", False)),
+        suggested_k=int(spec.get("suggested_k", 10)),
         percent=Decimal(str(spec.get("percent", "0"))),
         amount=int(spec.get("amount", 0)),
         tiers=tuple((int(q), Decimal(str(p))) for q, p in spec.get("tiers", ())),
@@ -95,7 +97,9 @@ def _parse_time(text: str | None) -> dt.datetime | None:
 
 
 def promotion_spec(p: Promotion) -> dict[str, Any]:
-    """The JSON ``spec`` column of a promotion (its conditions and benefit details)."""
+    """The JSON ``spec`` column of a promotion (its conditions and benefit details).
+    Conditions added later are read with their defaults from older rows (no migration:
+    ``suggested_only`` / ``suggested_k`` are absent from promotions saved before them)."""
     return {
         "combines_with": list(p.combines_with),
         "gtins": list(p.gtins),
@@ -107,6 +111,8 @@ def promotion_spec(p: Promotion) -> dict[str, Any]:
         "starts": p.starts.isoformat() if p.starts else None,
         "ends": p.ends.isoformat() if p.ends else None,
         "first_order": p.first_order,
+        "suggested_only": p.suggested_only,
+        "suggested_k": p.suggested_k,
         "percent": str(p.percent),
         "amount": p.amount,
         "tiers": [[q, str(pc)] for q, pc in p.tiers],

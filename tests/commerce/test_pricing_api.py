@@ -55,6 +55,23 @@ async def test_prices_and_quotes_over_http(shop: Shop) -> None:
                                {"name": "满200减20", "benefit": "amount_off", "amount": "20",
                                 "min_amount": "200"})  # fmt: skip
         assert status == 201 and (p["amount"], p["min_amount"]) == (2000, 20000)
+        assert (p["suggested_only"], p["suggested_k"]) == (False, 10)
+        mine = {"name": "为您推荐", "benefit": "percent_off", "percent": "5",
+                "suggested_only": True, "suggested_k": 3}  # fmt: skip
+        status, sp = await call("POST", "/promotions", admin, mine)
+        assert status == 201 and (sp["suggested_only"], sp["suggested_k"]) == (True, 3)
+        status, got = await call("GET", f"/promotions/{sp['id']}", admin)
+        assert status == 200 and (got["suggested_only"], got["suggested_k"]) == (True, 3)
+        for k in (0, 51, "x"):
+            status, body = await call("POST", "/promotions", admin, {**mine, "suggested_k": k})
+            assert status == 400 and "error" in body
+        assert len((await call("GET", "/promotions", admin))[1]["promotions"]) == 2
+        assert (await call("DELETE", f"/promotions/{sp['id']}", admin))[0] == 200
+        # planning from suggestions: no analytics plugin here, so none (and it says so)
+        status, plan = await call("GET", "/promotions/suggested?k=5", admin)
+        assert status == 200 and plan == {"k": 5, "available": False, "products": []}
+        assert (await call("GET", "/promotions/suggested", gd))[0] == 403
+        assert (await call("GET", "/promotions/suggested?k=51", admin))[0] == 400
         lines = [{"gtin": TEA, "quantity": 2}, {"gtin": WINE, "quantity": 1}]
         status, q = await call("POST", "/quote", gd, {"lines": lines, "region": "440100"})
         assert status == 200

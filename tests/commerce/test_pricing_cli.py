@@ -41,6 +41,14 @@ def test_prices_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     promo = json.loads(ok("promotions", "add", "满减", "amount_off", "--amount", "5",
                           "--min-amount", "100"))  # fmt: skip
     assert promo["amount"] == 500
+    mine = json.loads(ok("promotions", "add", "推荐", "percent_off", "--percent", "5",
+                         "--suggested-only", "--suggested-k", "3"))  # fmt: skip
+    assert (mine["suggested_only"], mine["suggested_k"]) == (True, 3)
+    bad = run(cli, ["promotions", "add", "x", "percent_off", "--suggested-only",
+                    "--suggested-k", "99"])  # fmt: skip
+    assert bad.exit_code != 0 and "[price_invalid]" in bad.output
+    assert ok("promotions", "suggested", "--k", "5") == ""  # no order yet: none suggested
+    ok("promotions", "delete", str(mine["id"]))
     out = ok("prices", "quote", "--product", TEA, "--qty", "2")
     # retail: 2 x 128.00 = 256.00, 满 100 减 5
     assert f"{TEA} x 2 @ 128.00 = 251.00" in out

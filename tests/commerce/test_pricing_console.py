@@ -38,6 +38,19 @@ async def test_staff_keep_prices_and_dealers_see_theirs(console: ConsoleLive) ->
     status, page = await admin.post("/console/commerce/promotions", {
         "name": "Spring", "benefit": "percent_off", "percent": "10", "priority": "1"})  # fmt: skip
     assert status == 200 and 'data-promotion="1"' in page
+    # analytics is enabled: the planning list is there (empty: no order yet), no warning
+    assert 'id="suggested-plan"' in page and 'id="suggestions-off"' not in page
+    status, page = await admin.post("/console/commerce/promotions", {
+        "name": "For you", "benefit": "percent_off", "percent": "5", "suggested_only": "1",
+        "suggested_k": "3"})  # fmt: skip
+    assert status == 200 and 'data-suggested-only="3"' in page
+    status, page = await admin.post(
+        "/console/commerce/promotions",
+        {"name": "Bad k", "benefit": "percent_off", "suggested_only": "1", "suggested_k": "51"},
+    )
+    assert status == 400 and "price_invalid" in page and "Bad k" not in page
+    status, page = await admin.post("/console/commerce/promotions/2", {"action": "delete"})
+    assert status == 200 and "data-suggested-only" not in page
     # the quote tool explains which row gave the price, for any dealer
     status, page = await admin.get("/console/commerce/quote", params={
         "dealer": str(console.orgs["dist"]), "lines": f"{GTIN} 2"})  # fmt: skip

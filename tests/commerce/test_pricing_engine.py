@@ -7,6 +7,7 @@ computed with the engine's helpers."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ from veriseal_commerce.engine import (
     Usage,
     price_basket,
 )
-from veriseal_commerce.pricing_models import round_price
+from veriseal_commerce.pricing_models import SUGGESTED_REASON, round_price
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 A, B, C = "09506000134352", "09506000134369", "09506000134376"
@@ -225,6 +226,25 @@ def test_exclusive_and_combinable_lists() -> None:
     assert q.total == 1000 - 100 - 100  # same priority: 3 (10% of 1000) first, then 4
 
 
+def test_suggested_only_covers_the_dealers_top_k_suggestions() -> None:
+    p = promo(1, "percent_off", percent=Decimal(10), suggested_only=True, suggested_k=1)
+    r = rules(flat(1000), p)
+    mine = replace(GD, suggested=(B, A))  # B first: only B is in the top 1
+
+    def off(buyer: Buyer) -> list[int]:
+        q = price_basket(basket((A, 1), (B, 2), buyer=buyer), r)
+        return [sum(d.amount for d in ln.discounts) for ln in q.lines]
+
+    assert off(mine) == [0, 200]
+    q = price_basket(basket((B, 1), buyer=mine), r)
+    assert q.lines[0].discounts[0].reason.endswith(SUGGESTED_REASON)
+    assert off(replace(GD, suggested=(A, B))) == [100, 0]
+    assert off(replace(mine, suggested=())) == [0, 0]  # no suggestions (no analytics): never
+    both = rules(flat(1000), replace(p, suggested_k=2, gtins=(A, C)))
+    q = price_basket(basket((A, 1), (B, 2), buyer=mine), both)  # and its own product list
+    assert [ln.line_total for ln in q.lines] == [900, 2000]
+
+
 # -- the known stacking bugs ----------------------------------------------------------------
 
 
@@ -275,6 +295,7 @@ def promotions(draw: st.DrawFn, pid: int) -> Promotion:
         tiers=((2, Decimal(draw(st.integers(0, 100)))), (5, Decimal(draw(st.integers(0, 100))))),
         buy_qty=draw(st.integers(1, 4)), gift_qty=1, gift_gtin=C,
         budget=draw(st.none() | st.integers(0, 20000)),
+        suggested_only=draw(st.booleans()), suggested_k=draw(st.integers(1, 3)),
     )  # fmt: skip
 
 
@@ -286,7 +307,8 @@ def cases(draw: st.DrawFn) -> tuple[Basket, Rules]:
     for i, g in enumerate(draw(st.lists(st.sampled_from(_GTINS), max_size=3, unique=True))):
         rows.append(PriceRow(i + 1, 1, gtin=g, amount=draw(st.integers(0, 100000))))
     promos = [draw(promotions(pid)) for pid in range(1, draw(st.integers(0, 5)) + 1)]
-    return basket(*lines), Rules((RETAIL,), tuple(rows), tuple(promos), {})
+    buyer = replace(GD, suggested=tuple(draw(st.permutations(_GTINS))[: draw(st.integers(0, 3))]))
+    return basket(*lines, buyer=buyer), Rules((RETAIL,), tuple(rows), tuple(promos), {})
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -312,3 +334,40 @@ def test_quote_properties(case: tuple[Basket, Rules]) -> None:
     for p in r.promotions:
         if p.budget is not None:
             assert sum(u.amount for u in q.promotions if u.promotion_id == p.id) <= p.budget
+    top = {p.id: b.buyer.suggested[: p.suggested_k] for p in r.promotions if p.suggested_only}
+    for ln in q.lines:
+        for d in ln.discounts:
+            if d.rule_id in top and not ln.gift:  # a gift line is the gift, not a covered line
+                assert ln.gtin in top[d.rule_id]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.sampled_from(_GTINS), st.integers(1, 50)), min_size=1, max_size=6),
+    st.permutations(_GTINS),
+    st.integers(0, 3),
+    st.integers(1, 3),
+    st.sets(st.sampled_from(_GTINS), max_size=2),
+    st.integers(1, 100),
+)
+def test_suggested_only_applies_iff_the_gtin_is_suggested(
+    lines: list[tuple[str, int]],
+    ranking: list[str],
+    shown: int,
+    k: int,
+    gtins: set[str],
+    pct: int,
+) -> None:
+    """A suggested-only discount is on a line exactly when its product is in the dealer's
+    top ``k`` (and in the promotion's own products, when it names some)."""
+    suggested = tuple(ranking[:shown])
+    p = promo(7, "percent_off", percent=Decimal(pct), gtins=tuple(sorted(gtins)),
+              suggested_only=True, suggested_k=k)  # fmt: skip
+    # unit price 100 (1.00): any 1% or more of a line is at least one minor unit
+    q = price_basket(basket(*lines, buyer=replace(GD, suggested=suggested)), rules(flat(100), p))
+    for ln in q.lines:
+        covered = ln.gtin in suggested[:k] and (not gtins or ln.gtin in gtins)
+        assert bool(ln.discounts) == covered
+        assert all(d.rule_id == 7 and d.reason.endswith(SUGGESTED_REASON) for d in ln.discounts)
+    assert bool(q.promotions) == any(ln.gtin in suggested[:k] and (not gtins or ln.gtin in gtins)
+                                     for ln in q.lines)  # fmt: skip

@@ -12,13 +12,16 @@ from decimal import Decimal
 import pytest
 
 from tests.commerce.conftest import TEA, WINE, Shop
+from tests.commerce.orders_world import draft, priced
 from veriseal import Forbidden
+from veriseal_commerce import suggestions
 from veriseal_commerce.engine import PriceRow, Promotion
 from veriseal_commerce.pricing import (
     PriceInvalid,
     PriceListCycle,
     PriceRowTie,
     PromotionExhausted,
+    SuggestedFor,
 )
 
 
@@ -225,3 +228,33 @@ async def test_concurrent_orders_never_exceed_the_limit(shop: Shop) -> None:
     assert sorted(int(u["order_id"]) for u in uses) == [n for n, ok in enumerate(results, 1) if ok]
     async with shop.ctx.db.read() as tx:
         assert (await p.quote_in(tx, shop.brand, buyer, [(TEA, 1)])).total == 8960  # used up
+
+
+async def test_without_analytics_a_suggested_only_promotion_never_applies(shop: Shop) -> None:
+    """No ``analytics.suggestions`` service (the plugin is not enabled): the promotion is
+    saved with its condition, but no quote or order ever gets it, and there is nothing
+    to plan from; a top-k outside 1..50 is refused with nothing written."""
+    await priced(shop)
+    p, admin = shop.c.pricing, shop.people["admin"]
+    for k in (0, 51):
+        with pytest.raises(PriceInvalid):
+            bad = Promotion(0, 0, "bad", "percent_off", percent=Decimal(10),
+                            suggested_only=True, suggested_k=k)  # fmt: skip
+            await p.add_promotion(admin, shop.brand, bad)
+    before = len(await p.promotions(admin, shop.brand))
+    promo = await p.add_promotion(admin, shop.brand, Promotion(
+        0, 0, "推荐五折", "percent_off", percent=Decimal(50), suggested_only=True,
+        suggested_k=5))  # fmt: skip
+    assert len(await p.promotions(admin, shop.brand)) == before + 1
+    saved = await p.promotion(admin, shop.brand, promo.id)
+    assert (saved.suggested_only, saved.suggested_k) == (True, 5)
+    q = await p.quote(shop.people["gd"], shop.brand, None, [(TEA, 2), (WINE, 1)], "440100")
+    assert promo.id not in {d.rule_id for ln in q.lines for d in ln.discounts}
+    order = await draft(shop, "gd", "440100", [(TEA, 2), (WINE, 1)])
+    assert order.total == q.total
+    assert promo.id not in {d["rule_id"] for ln in order.lines for d in ln.discounts}
+    assert await p.suggested_counts(admin, shop.brand, 10) == []
+    assert not suggestions.available(shop.ctx)  # what the form and the CLI warn about
+    assert await p.read_suggestions(shop.brand.id, shop.orgs["GD01"]) == SuggestedFor(
+        shop.orgs["GD01"], 5, ()
+    )  # needed, but nothing to read: an order prices with none

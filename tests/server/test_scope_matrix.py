@@ -165,6 +165,7 @@ EXPECTED: dict[str, str] = {
     "DELETE /api/v1/commerce/prices/rows/{id}": "prices.manage",
     "GET /api/v1/commerce/promotions": "prices.manage",
     "POST /api/v1/commerce/promotions": "prices.manage",
+    "GET /api/v1/commerce/promotions/suggested": "prices.manage",
     "GET /api/v1/commerce/promotions/{id}": "prices.manage",
     "POST /api/v1/commerce/promotions/{id}/disable": "prices.manage",
     "POST /api/v1/commerce/promotions/{id}/enable": "prices.manage",
