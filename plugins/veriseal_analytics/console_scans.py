@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
-from veriseal_analytics.console_common import (
-    SHOWN,
-    PeriodChoice,
-    dashboard,
-    query_choice,
-    reader,
-)
+from veriseal_analytics.console_common import SHOWN, Reader, period_dashboard
 from veriseal_analytics.periods import Compare, Period, Step
 from veriseal_analytics.permissions import ANALYTICS_VIEW
 from veriseal_analytics.scan_stats import ScanBy, ScanRanking, scan_stats
-from veriseal_analytics.service import period_in
 
 if TYPE_CHECKING:
     from veriseal.extend import ConsoleCall
@@ -31,30 +23,25 @@ BASE = "/console/analytics/scans"
 
 async def scans_page(call: ConsoleCall) -> Page:
     """The dashboard (see the module)."""
-    r = await reader(call)
-    who, brand, lang = r.who, r.brand, r.lang
-    stats = scan_stats(r.ctx)
-    error, values = "", {"period": "30d", "compare": "previous"}
-    period: Period | None = None
-    data: dict[str, Any] = {}
-    try:
-        values["period"] = query_choice(call, "period", PeriodChoice, "30d")
-        compare: Compare = query_choice(call, "compare", Compare, "previous")
-        values["compare"] = compare
-        period = period_in(r.ctx, values["period"])
-        data["summary"] = await stats.summary(who, brand, period, compare)
-        step: Step = "day" if period.days <= 92 else "week"
-        data["trend"] = await stats.trend(who, brand, period, step)
-        tops: tuple[tuple[ScanBy, int], ...] = (
-            ("hour", 24), ("province", 40), ("product", SHOWN), ("outcome", 20))  # fmt: skip
-        for by, n in tops:
-            data[by] = await stats.ranking(who, brand, ScanRanking(by, period, n, compare, lang))
-        delay = await stats.delay(who, brand, period, lang)
-        everything = {"key": "", "label": call.t("All products", "全部商品"), **delay["all"]}
-        data["delay"] = [everything, *delay["products"]]
-    except VerisealError as exc:
-        error = call.refused(exc)
-    return dashboard(call, "veriseal_analytics/scans.html", r, values, error, data, charts, period)
+    return await period_dashboard(call, "veriseal_analytics/scans.html", _figures, charts)
+
+
+async def _figures(r: Reader, period: Period, compare: Compare, step: Step) -> dict[str, Any]:
+    stats, who, brand, lang = scan_stats(r.ctx), r.who, r.brand, r.lang
+    data: dict[str, Any] = {"summary": await stats.summary(who, brand, period, compare),
+                            "trend": await stats.trend(who, brand, period, step)}  # fmt: skip
+    tops: tuple[tuple[ScanBy, int], ...] = (
+        ("hour", 24), ("province", 40), ("product", SHOWN), ("outcome", 20))  # fmt: skip
+    for by, n in tops:
+        data[by] = await stats.ranking(who, brand, ScanRanking(by, period, n, compare, lang))
+    delay = await stats.delay(who, brand, period, lang)
+    everything = {
+        "key": "",
+        "label": "全部商品" if lang == "zh" else "All products",
+        **delay["all"],
+    }
+    data["delay"] = [everything, *delay["products"]]
+    return data
 
 
 def charts(call: ConsoleCall, d: dict[str, Any]) -> dict[str, Any]:

@@ -10,18 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from veriseal import VerisealError
 from veriseal.extend import ConsolePage, ConsoleView, Page
-from veriseal_analytics.console_common import (
-    SHOWN,
-    PeriodChoice,
-    dashboard,
-    query_choice,
-    reader,
-)
+from veriseal_analytics.console_common import SHOWN, Reader, period_dashboard
 from veriseal_analytics.periods import Compare, Period, Step
 from veriseal_analytics.permissions import ANALYTICS_VIEW
-from veriseal_analytics.service import period_in
 from veriseal_analytics.stock_stats import StockRanking, stock_stats
 
 if TYPE_CHECKING:
@@ -32,26 +24,17 @@ BASE = "/console/analytics/stock"
 
 async def stock_page(call: ConsoleCall) -> Page:
     """The dashboard (see the module)."""
-    r = await reader(call)
-    who, brand, lang = r.who, r.brand, r.lang
-    stats = stock_stats(r.ctx)
-    error, values = "", {"period": "30d", "compare": "previous"}
-    period: Period | None = None
-    data: dict[str, Any] = {}
-    try:
-        values["period"] = query_choice(call, "period", PeriodChoice, "30d")
-        compare: Compare = query_choice(call, "compare", Compare, "previous")
-        values["compare"] = compare
-        period = period_in(r.ctx, values["period"])
-        data["summary"] = await stats.summary(who, brand, period, compare)
-        step: Step = "day" if period.days <= 92 else "week"
-        data["trend"] = await stats.trend(who, brand, period, step)
-        for by in ("product", "warehouse"):
-            data[by] = await stats.ranking(who, brand, StockRanking(by, period, SHOWN, compare,
-                                                                    lang))  # fmt: skip
-    except VerisealError as exc:
-        error = call.refused(exc)
-    return dashboard(call, "veriseal_analytics/stock.html", r, values, error, data, charts, period)
+    return await period_dashboard(call, "veriseal_analytics/stock.html", _figures, charts)
+
+
+async def _figures(r: Reader, period: Period, compare: Compare, step: Step) -> dict[str, Any]:
+    stats, who, brand = stock_stats(r.ctx), r.who, r.brand
+    data: dict[str, Any] = {"summary": await stats.summary(who, brand, period, compare),
+                            "trend": await stats.trend(who, brand, period, step)}  # fmt: skip
+    for by in ("product", "warehouse"):
+        data[by] = await stats.ranking(who, brand, StockRanking(by, period, SHOWN, compare,
+                                                                r.lang))  # fmt: skip
+    return data
 
 
 def charts(call: ConsoleCall, d: dict[str, Any]) -> dict[str, Any]:
