@@ -11,12 +11,16 @@ Contracts:
   order touches: an order of three products counts once in ``all`` and once in each
   product's row;
 - the cubes are :data:`CUBES`; ``city_dealer`` keys are ``<city>|<org id>`` (the
-  drill-down from a city to its dealers)."""
+  drill-down from a city to its dealers);
+- a batch of bookings is booked as if one by one (:func:`first_of_each`: a repeated
+  ``(kind, ref)`` counts once, the first; :func:`merged`: the cube rows' deltas are
+  the sums of each booking's :func:`deltas`), so a store can write one upsert per
+  distinct cube row of the whole batch."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -48,6 +52,28 @@ class Line:
     where: Where
     units: int
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """One booking ``(kind, ref)`` (a sale, a reversal or a return) of a brand: the day
+    and instant it is booked on and its lines (each of this kind and ref)."""
+
+    brand_id: int
+    kind: str
+    ref: int
+    day: str
+    at: dt.datetime
+    lines: tuple[Line, ...]
+
+    @property
+    def mark(self) -> tuple[str, int]:
+        """What makes a booking once only (``analytics_booked``'s key)."""
+        return self.kind, self.ref
+
+
+#: A cube row of a brand: ``(brand_id, cube, day, key)``.
+CubeRow = tuple[int, str, str, str]
 
 
 @dataclass(slots=True)
@@ -114,4 +140,27 @@ def deltas(lines: Iterable[Line]) -> dict[tuple[str, str, str], Measures]:
             if once not in counted:
                 counted.add(once)
                 m.orders += 1 if line.kind == SALE else -1
+    return out
+
+
+def first_of_each(bookings: Iterable[Booking]) -> list[Booking]:
+    """``bookings`` in order without a repeated ``(kind, ref)``: the first one stays, as
+    when they are booked one by one and the later ones find it booked."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Booking] = []
+    for b in bookings:
+        if b.mark not in seen:
+            seen.add(b.mark)
+            out.append(b)
+    return out
+
+
+def merged(bookings: Sequence[Booking]) -> dict[CubeRow, Measures]:
+    """What ``bookings`` (distinct ``(kind, ref)``: see :func:`first_of_each`) add to each
+    brand's cube row: the sum of each one's :func:`deltas`. A row whose deltas cancel
+    out stays (with zeros), as booking them one by one leaves it."""
+    out: dict[CubeRow, Measures] = {}
+    for b in bookings:
+        for (cube, day, key), m in deltas(b.lines).items():
+            out.setdefault((b.brand_id, cube, day, key), Measures()).add(m)
     return out
