@@ -12,7 +12,8 @@ One throwaway ledger (a temporary SQLite file, or a PostgreSQL database created 
 analytics plugins. ``--dealers`` dealer organisations are written straight into
 ``orgs``; ``--orders`` is the number of ORDER LINES (orders of 1 to 5 distinct
 products, 3 on average), each order paid once (a ``paid`` event) at a random instant
-of the last ``--days`` days; ``--scans`` scans rows (outcomes mostly genuine, units
+of the last ``--days`` days, ids in the order of those instants (as the stream delivers
+them); ``--scans`` scans rows (outcomes mostly genuine, units
 scanned about twice each). ``--full`` sets the issue's sizes: 10,000,000 scans,
 1,000,000 order lines, 10,000 dealers.
 
@@ -50,7 +51,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -165,6 +166,10 @@ def generate(brand: Brand, dealers: list[int], gtins: list[str], args: argparse.
         orders.append(OrderF(oid, brand.id, rnd.choice(dealers), rnd.choice(REGIONS),
                              paid.astimezone(dt.UTC), None, lines))  # fmt: skip
         made, oid = made + n, oid + 1
+    # ids follow the paid instants, as the stream delivers them: a delivery batch holds
+    # neighbouring orders (mostly of one day), as in production
+    orders = [replace(o, id=first_order + i)
+              for i, o in enumerate(sorted(orders, key=lambda o: (o.paid_at, o.id)))]  # fmt: skip
     # instants drawn first and sorted, so ids follow time as the ledger assigns them
     # (and 10M facts are built once: memory)
     offsets = sorted((rnd.randrange(1, span) for _ in range(args.scans)), reverse=True)

@@ -76,6 +76,28 @@ class Booker:
                             x.amount) for x in fact.lines])  # fmt: skip
         return Booking(fact.brand_id, RETURN, fact.id, day, at, lines)
 
+    async def prefetch(
+        self, orders: Sequence[OrderFact], returns: Sequence[ReturnFact] = ()
+    ) -> None:
+        """Look up the orders' dealers (one query; a return's dealer is its order's) and
+        the products' leaf categories (``ctx.products(brand, gtins)``, one query per
+        brand), so a batch's bookings find them cached rather than asking per dealer and
+        product; a dealer or GTIN not found is left to :meth:`_where` / :meth:`_category`
+        (which ask one by one, as before)."""
+        todo: dict[int, set[str]] = {}
+        facts: list[OrderFact | ReturnFact] = [*orders, *returns]
+        for f in facts:
+            for x in f.lines:
+                if (f.brand_id, x.gtin) not in self._categories:
+                    todo.setdefault(f.brand_id, set()).add(x.gtin)
+        for brand_id, gtins in todo.items():
+            brand = await self._brand(brand_id)
+            for p in [] if brand is None else await self.ctx.products(brand, gtins):
+                if p.gtin in gtins:  # the product's own category is its chain's leaf
+                    self._categories[(brand_id, p.gtin)] = p.category_id
+        found = await self.ctx.orgs({o.org_id for o in orders} - self._channels.keys())
+        self._channels.update((i, str(org.kind)) for i, org in found.items())
+
     async def book(self, tx: Tx, bookings: Sequence[Booking]) -> int:
         """Book ``bookings`` as one batch (:func:`.rollup_store.book`: each once, one
         upsert per distinct cube row); the number of bookings made."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from veriseal.regions.boundaries import RegionNotFound, default_boundaries
@@ -122,24 +123,34 @@ def keys(line: Line) -> list[tuple[str, str]]:
             ("city_dealer", f"{w.city}|{w.org_id}"), ("channel", w.channel)]  # fmt: skip
 
 
-def deltas(lines: Iterable[Line]) -> dict[tuple[str, str, str], Measures]:
-    """What ``lines`` add to each cube row ``(cube, day, key)`` (see the module)."""
-    out: dict[tuple[str, str, str], Measures] = {}
-    counted: set[tuple[str, int, str, str, str]] = set()
+def _add(out: dict[Any, Measures], lines: Iterable[Line], brand: tuple[int, ...] = ()) -> None:
+    """Add ``lines`` to ``out``, keyed ``(*brand, cube, day, key)`` (see :func:`deltas`);
+    one pass, no intermediate dicts: the consumer's hot loop."""
+    counted: set[tuple[Any, ...]] = set()
     for line in lines:
+        returned = line.kind == RETURN
+        step = 1 if line.kind == SALE else -1
         for cube, key in keys(line):
-            row = (cube, line.day, key)
-            m = out.setdefault(row, Measures())
-            if line.kind == RETURN:
+            row = (*brand, cube, line.day, key)
+            m = out.get(row)
+            if m is None:
+                m = out[row] = Measures()
+            if returned:
                 m.returned_units += line.units
                 m.refunded += line.amount
                 continue
             m.units += line.units
             m.revenue += line.amount
-            once = (line.kind, line.ref, *row)
+            once = (line.kind, line.ref, row)
             if once not in counted:
                 counted.add(once)
-                m.orders += 1 if line.kind == SALE else -1
+                m.orders += step
+
+
+def deltas(lines: Iterable[Line]) -> dict[tuple[str, str, str], Measures]:
+    """What ``lines`` add to each cube row ``(cube, day, key)`` (see the module)."""
+    out: dict[tuple[str, str, str], Measures] = {}
+    _add(out, lines)
     return out
 
 
@@ -161,6 +172,5 @@ def merged(bookings: Sequence[Booking]) -> dict[CubeRow, Measures]:
     out stays (with zeros), as booking them one by one leaves it."""
     out: dict[CubeRow, Measures] = {}
     for b in bookings:
-        for (cube, day, key), m in deltas(b.lines).items():
-            out.setdefault((b.brand_id, cube, day, key), Measures()).add(m)
+        _add(out, b.lines, (b.brand_id,))
     return out

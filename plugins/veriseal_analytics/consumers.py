@@ -50,6 +50,7 @@ async def _handle(ctx: PluginContext, batch: Batch, tx: Tx) -> None:
     if not isinstance(found, Facts):
         return
     b = booker(ctx)
+    await b.prefetch([o for o in found.orders.values() if o is not None], found.returns)
     bookings = [bk for order in found.orders.values() if order is not None
                 for bk in await b.order_bookings(order)]  # fmt: skip
     for r in found.returns:
