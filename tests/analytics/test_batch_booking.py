@@ -170,3 +170,19 @@ async def test_a_market_reimport_updates_its_rows_in_place(world: World) -> None
         ("2026-11-01", "day", "41000000")]  # fmt: skip
     assert (await market.import_csv(admin, brand, AGAIN.encode())).to_dict() == {
         "rows": 3, "new": 0, "replaced": 3}  # fmt: skip
+
+
+async def test_orgs_and_products_read_only_those_asked_for(world: World) -> None:
+    ctx, brand, orgs = world.ctx, world.shop.brand, world.shop.orgs
+    found = await ctx.orgs([orgs["GD01"], orgs["ZJ01"], orgs["GD01"], 10**9])
+    assert found == {i: await ctx.org(i) for i in (orgs["GD01"], orgs["ZJ01"])}
+    assert await ctx.orgs([]) == {}
+    every = await ctx.products(brand)
+    some = await ctx.products(brand, [every[-1].gtin, "00000000000000"])
+    assert some == [every[-1]]
+    names = await world.an.sales.labels(brand, "product", [every[0].gtin, "x"], "zh")
+    assert names == {every[0].gtin: every[0].name}
+    dealers = await world.an.sales.labels(
+        brand, "city_dealer", [f"440100|{orgs['GZ-R1']}", "440100|x", "440100|"], "zh"
+    )
+    assert dealers == {f"440100|{orgs['GZ-R1']}": (await ctx.org(orgs["GZ-R1"])).name}
