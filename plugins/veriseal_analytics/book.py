@@ -2,14 +2,13 @@
 
 Contracts:
 
-- :meth:`Booker.order` books a paid order's sale on the day it was paid and, once it
-  was rejected, cancelled or expired after that, its reversal on that day (negative
-  units, revenue and orders); :meth:`Booker.return_` books a completed return's units
-  and refund on its completion day. Each booking happens once (``analytics_booked``),
-  whoever asks first: the stream consumer or the rebuild;
-- :meth:`Booker.book` books a batch (the consumer's delivery, a rebuild's page) in one
-  go, exactly as booking its bookings one by one would (a repeated one once): the
-  bookings come from :meth:`Booker.order_bookings` / :meth:`Booker.return_booking`;
+- :meth:`Booker.order_bookings` gives a paid order's sale on the day it was paid and,
+  once it was rejected, cancelled or expired after that, its reversal on that day
+  (negative units, revenue and orders); :meth:`Booker.return_booking` a completed
+  return's units and refund on its completion day. :meth:`Booker.book` books them, a
+  batch (the consumer's delivery, a rebuild's page) in one go, exactly as booking them
+  one by one would: each booking happens once (``analytics_booked``; a repeated one in
+  the batch once), whoever asks first: the stream consumer or the rebuild;
 - a line's dimensions are looked up when it is booked: the product's leaf category,
   the dealer's organisation kind (the channel) and the order's region (province and
   city); later changes to them do not rewrite booked history;
@@ -102,15 +101,6 @@ class Booker:
         """Book ``bookings`` as one batch (:func:`.rollup_store.book`: each once, one
         upsert per distinct cube row); the number of bookings made."""
         return len(await rollup_store.book(tx, bookings))
-
-    async def order(self, tx: Tx, fact: OrderFact) -> int:
-        """Book the sale and the reversal ``fact`` calls for; the number of bookings made."""
-        return await self.book(tx, await self.order_bookings(fact))
-
-    async def return_(self, tx: Tx, fact: ReturnFact, order: OrderFact | None) -> int:
-        """Book a completed return (its order gives dealer and region); 0 or 1."""
-        found = await self.return_booking(fact, order)
-        return 0 if found is None else await self.book(tx, [found])
 
     async def _where(self, org_id: int, region: str) -> Where:
         if org_id not in self._channels:
