@@ -66,6 +66,7 @@ from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.extend import Batch, PluginContext
 from veriseal.models import Brand
+from veriseal_analytics.book import Booker
 from veriseal_analytics.booking import Measures, place
 from veriseal_analytics.consumers import SALES, Facts
 from veriseal_analytics.facts import OrderFact
