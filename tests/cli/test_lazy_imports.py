@@ -88,7 +88,7 @@ def test_offline_verify_imports_nothing_heavy(run, tmp_path: Path) -> None:  # t
     uri = first_uri(run, tmp_path, "--lot", "S1", "--size", "3", "--profile", "signed")
     run("keys", "export-public", "-o", "jwks.json")
     code, imported, out = imported_by(tmp_path, "verify", uri, "--jwks", "jwks.json")
-    assert (code == 0 and "[genuine" in out.lower()) or "offline check" in out, out
+    assert code == 0 and "offline check" in out, out
     assert imported == []
     # a forged code is refused the same way, with the same imports
     forged = uri.replace("/21/S", "/21/T", 1)

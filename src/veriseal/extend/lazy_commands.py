@@ -33,8 +33,9 @@ class LazyCommand:
 
     ``target`` is ``"module:attribute"`` naming the click command; ``summary`` is the
     first paragraph of its help (English and Chinese, as the docstring has it: a test
-    checks that the two agree); each of ``extend`` is ``"module:function"``, called once
-    with the loaded command to add subcommands that live in other modules."""
+    checks that the two agree); each of ``extend`` is ``"module:function"``, called with
+    the command when a group loads it, to add subcommands that live in other modules (so
+    it must be idempotent: a plugin's group is loaded once per invocation)."""
 
     target: str
     summary: str
