@@ -12,7 +12,8 @@ One throwaway ledger (a temporary SQLite file, or a PostgreSQL database created 
 analytics plugins. ``--dealers`` dealer organisations are written straight into
 ``orgs``; ``--orders`` is the number of ORDER LINES (orders of 1 to 5 distinct
 products, 3 on average), each order paid once (a ``paid`` event) at a random instant
-of the last ``--days`` days; ``--scans`` scans rows (outcomes mostly genuine, units
+of the last ``--days`` days, ids in the order of those instants (as the stream delivers
+them); ``--scans`` scans rows (outcomes mostly genuine, units
 scanned about twice each). ``--full`` sets the issue's sizes: 10,000,000 scans,
 1,000,000 order lines, 10,000 dealers.
 
@@ -20,9 +21,10 @@ In the same run it measures:
 
 - **bare insert** (the baseline): the generated rows written by ``executemany`` in
   big batches (orders + lines + paid event; scans rows);
-- **rollup ingest**: the same orders booked through the real booking code
-  (``Booker.order``, 200 per write transaction, a fresh ``Booker`` per transaction as
-  the ``analytics.sales`` consumer does) and the same scans through ``book_scans``
+- **rollup ingest**: the same orders booked through the real booking code (the
+  ``analytics.sales`` consumer's ``handle`` on batches of 200 orders' facts, one write
+  transaction each: one ``analytics_booked`` read and one upsert per distinct cube row
+  per batch) and the same scans through ``book_scans``
   (1,000 per transaction, as ``analytics.scans``), in events/s with the ratio to the
   bare insert of the same rows; and one stock post per order (an outbound of its lines
   from one of five warehouses, every tenth an inbound) booked through ``book_post``
@@ -52,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,10 +64,12 @@ from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.catalog.products import make_product
 from veriseal.config import Config
 from veriseal.engine import Engine
-from veriseal.extend import PluginContext
+from veriseal.extend import Batch, PluginContext
 from veriseal.models import Brand
 from veriseal_analytics.book import Booker
 from veriseal_analytics.booking import Measures, place
+from veriseal_analytics.consumers import SALES, Facts
+from veriseal_analytics.facts import OrderFact
 from veriseal_analytics.periods import Period
 from veriseal_analytics.sales import By, Ranking, Sales, figures
 from veriseal_analytics.scan_consumer import book_scans
@@ -201,6 +205,10 @@ def generate(brand: Brand, dealers: list[int], gtins: list[str], args: argparse.
         orders.append(OrderF(oid, brand.id, rnd.choice(dealers), rnd.choice(REGIONS),
                              paid.astimezone(dt.UTC), None, lines))  # fmt: skip
         made, oid = made + n, oid + 1
+    # ids follow the paid instants, as the stream delivers them: a delivery batch holds
+    # neighbouring orders (mostly of one day), as in production
+    orders = [replace(o, id=first_order + i)
+              for i, o in enumerate(sorted(orders, key=lambda o: (o.paid_at, o.id)))]  # fmt: skip
     # instants drawn first and sorted, so ids follow time as the ledger assigns them
     # (and 10M facts are built once: memory)
     offsets = sorted((rnd.randrange(1, span) for _ in range(args.scans)), reverse=True)
@@ -273,11 +281,12 @@ async def insert_scans(ctx: PluginContext, scans: list[ScanFact]) -> None:
 
 
 async def book_orders(ctx: PluginContext, orders: list[OrderF]) -> None:
+    """The orders booked by the ``analytics.sales`` consumer's own ``handle``, a delivery
+    batch (200 orders' facts, as ``prepare`` hands them) per write transaction."""
     for part in chunks(orders, BOOK_ORDERS):
-        booker = Booker(ctx, TZ)  # per transaction, as the consumer's handle makes one
+        facts: dict[int, OrderFact | None] = {o.id: o for o in part}
         async with ctx.db.write() as tx:
-            for o in part:
-                await booker.order(tx, o)
+            await SALES.handle(ctx, Batch((), Facts(facts)), tx)
 
 
 async def book_all_scans(ctx: PluginContext, scans: list[ScanFact]) -> None:
@@ -457,7 +466,7 @@ async def run(url: str, args: argparse.Namespace, key: Path) -> int:
         t_ins_o = await timed(lambda: insert_orders(ctx, orders))
         say(f"bare insert: {len(scans)} scans")
         t_ins_s = await timed(lambda: insert_scans(ctx, scans))
-        say("booking orders (Booker.order, 200 per transaction)")
+        say("booking orders (the analytics.sales consumer, 200 per transaction)")
         t_book_o = await timed(lambda: book_orders(ctx, orders))
         say("booking scans (book_scans, 1000 per transaction)")
         t_book_s = await timed(lambda: book_all_scans(ctx, scans))

@@ -255,7 +255,3 @@ batch.add_command(
     _status_command("recall", BatchStatus.RECALLED, "Recall a batch: its codes verify as recalled.")
 )
 batch.add_command(_status_command("reinstate", BatchStatus.ACTIVE, "Undo a recall."))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(batch)

@@ -108,7 +108,3 @@ def delete(opts: Options, category_id: int) -> None:
         await engine.catalogue.categories.delete(await engine.brand(opts.brand), category_id)
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(categories)

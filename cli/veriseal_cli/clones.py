@@ -164,8 +164,3 @@ def alerts_table(records: list[dict[str, Any]], lang: str | None) -> str:
 def _width(text: str) -> int:
     """Columns on a terminal: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(policy)
-    cli.add_command(alerts)

@@ -42,7 +42,3 @@ def rebuild(opts: Options) -> None:
         click.echo(t("cli.dashboard_rebuilt", opts.lang, n=f"{n:,}", pending=f"{pending:,}"))
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(dashboard)

@@ -87,7 +87,3 @@ def export_public(opts: Options, output: Path | None) -> None:
             echo_json(doc)
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(keys)

@@ -484,10 +484,9 @@ def events_export(
     with_engine(opts, go)
 
 
-def register(cli: click.Group) -> None:
-    batch = cli.commands["batch"]
+def add_batch_commands(batch: click.Command) -> None:
+    """Add ``activate``, ``decommission``, ``require-activation`` and ``states`` to the
+    ``batch`` group (they live here, with the other lifecycle commands)."""
     assert isinstance(batch, click.Group)
     for command in (activate, decommission, require_activation, states):
         batch.add_command(command)
-    for command in (pack, unpack, contents, sscc, events):
-        cli.add_command(command)

@@ -499,7 +499,3 @@ def _echo_report(r: Report, lang: str | None) -> None:
     )
     for e in r.errors[:20]:
         click.echo(f"  {e}", err=True)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(notify)

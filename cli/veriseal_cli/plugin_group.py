@@ -1,44 +1,59 @@
 """The ``veriseal`` group that enabled plugins extend with their own command groups.
 
-Plugins are loaded lazily, the first time click asks for a command it does not know (or
-for the full list, in ``--help``), after the global options are parsed: so ``--config``
-picks the plugins, and a command of the core never pays for loading them.
+The core's commands are imported lazily (:class:`~veriseal.extend.lazy_commands.LazyGroup`).
+Plugins are loaded lazily too, the first time click asks for a command the core does not
+have (or for the full list, in ``--help``), after the global options are parsed: so
+``--config`` picks the plugins, and a command of the core never pays for loading them.
+A plugin's ``register_commands`` hook may declare its groups lazily as well
+(``cli.add_lazy(...)``): the listing then imports none of the plugin's command modules.
 """
 
 from __future__ import annotations
 
 import click
 
-from veriseal import config as config_mod
-from veriseal.errors import VerisealError
-from veriseal.extend import manager as plugins
-from veriseal.i18n import t
+from veriseal.extend.lazy_commands import LazyGroup
 from veriseal_cli.global_options import add_global_options
 
+_PLUGINS = "veriseal.plugin_commands"  # root.meta key: this invocation's plugin commands
 
-class PluginGroup(click.Group):
-    """A click group whose extra commands come from the ``register_commands`` hook."""
 
-    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+class PluginGroup(LazyGroup):
+    """A lazy group whose extra commands come from the ``register_commands`` hook."""
+
+    def _plugin_commands(self, ctx: click.Context) -> LazyGroup:
+        """The enabled plugins' commands, gathered once per invocation into a group of
+        their own (eager ones and lazy entries alike)."""
         root = ctx.find_root()
-        cached = root.meta.get("veriseal.plugin_commands")
+        cached = root.meta.get(_PLUGINS)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
+        # Imported here: the config reader and the plugin manager are not needed by a
+        # core command (``veriseal verify`` starts without them).
+        from veriseal import config as config_mod  # noqa: PLC0415
+
+        holder = LazyGroup()
         enabled = config_mod.enabled_plugins(root.params.get("config"))
-        holder = click.Group()
-        try:
-            plugins.load(enabled).hook.register_commands(cli=holder)
-        except VerisealError as exc:
-            lang = root.params.get("lang")
-            title = t(f"error.{exc.code}", lang)
-            raise click.ClickException(f"{title} [{exc.code}]: {exc.message}") from None
-        found = dict(holder.commands)
-        root.meta["veriseal.plugin_commands"] = found
-        return found
+        if enabled:  # else there is nothing to ask: the plugin manager stays unimported
+            from veriseal.errors import VerisealError  # noqa: PLC0415
+            from veriseal.extend import manager as plugins  # noqa: PLC0415
+            from veriseal.i18n import t  # noqa: PLC0415
+
+            try:
+                plugins.load(enabled).hook.register_commands(cli=holder)
+            except VerisealError as exc:
+                lang = root.params.get("lang")
+                title = t(f"error.{exc.code}", lang)
+                raise click.ClickException(f"{title} [{exc.code}]: {exc.message}") from None
+        root.meta[_PLUGINS] = holder
+        return holder
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
+        plugin_names = self._plugin_commands(ctx).list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *plugin_names})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = super().get_command(ctx, cmd_name) or self._plugin_commands(ctx).get(cmd_name)
+        found = super().get_command(ctx, cmd_name) or self._plugin_commands(ctx).get_command(
+            ctx, cmd_name
+        )
         return None if found is None else add_global_options(found)

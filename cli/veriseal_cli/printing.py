@@ -184,8 +184,3 @@ def print_jobs(opts: Options, ref: str, as_json: bool) -> None:
             )
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(print_cmd)
-    cli.add_command(print_jobs)

@@ -217,7 +217,3 @@ def search(opts: Options, query: str, category: int | None, limit: int, after: s
             click.echo(f"{p.gtin}\t{p.name}\t{p.category_path}")
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(product)

@@ -147,7 +147,3 @@ def export(opts: Options, /, fmt: str, output: Path, filters: ScanFilters) -> No
     n = with_engine(opts, go)
     if not is_stdout(output):
         click.echo(f"Exported {n} scans to {output} / 已导出 {n} 条扫码记录", err=True)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(scans)

@@ -338,7 +338,3 @@ async def _deliver_until(stop: asyncio.Event, engine: Engine, cfg: Config) -> No
             log.warning("notification delivery paused: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)

@@ -132,9 +132,3 @@ def brand_list(opts: Options, as_json: bool) -> None:
             click.echo(f"{b.slug}\t{b.name}\t{b.resolver}")
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(init)
-    cli.add_command(migrate)
-    cli.add_command(brand)

@@ -161,8 +161,9 @@ def retry(opts: Options, consumer: str, position: int) -> None:
     with_engine(opts, go)
 
 
-def register(cli: click.Group) -> None:
-    events = cli.commands["events"]
+def add_event_commands(events: click.Command) -> None:
+    """Add the stream's commands (``consume``, ``lag``, ``parked``, ``retry``) to the
+    ``events`` group of :mod:`veriseal_cli.lifecycle`."""
     assert isinstance(events, click.Group)
     for command in (consume, lag_command, parked, retry):
         events.add_command(command)

@@ -407,7 +407,3 @@ def audit(
         echo_json([e.to_dict() for e in found])
 
     with_engine(opts, go)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(users)

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from veriseal.catalog.keys import public_keys_from_jwks, revoked_keys_from_jwks
-from veriseal.engine import Engine
 from veriseal.errors import InvalidInput
 from veriseal.i18n import ZH, keys, language, t
 from veriseal.scanning.verification import Outcome, Verification, verify_offline
 from veriseal_cli.context import Options, echo_json, pass_opts, run, with_engine
+
+if TYPE_CHECKING:
+    # only the online check opens an engine (with_engine imports it): the offline one
+    # starts without the engine's server-side services (issue 20)
+    from veriseal.engine import Engine
 
 #: Exit status per outcome: 0 only for a genuine code, so scripts can branch on it; 1
 #: only for a code found not genuine; 18 when an offline check could not judge the code.
@@ -106,7 +111,3 @@ def verify(
         return await engine.verifier.verify(code, pin=pin)
 
     show(with_engine(opts, online), as_json, opts.lang)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(verify)

@@ -11,13 +11,18 @@ Contracts:
   order touches: an order of three products counts once in ``all`` and once in each
   product's row;
 - the cubes are :data:`CUBES`; ``city_dealer`` keys are ``<city>|<org id>`` (the
-  drill-down from a city to its dealers)."""
+  drill-down from a city to its dealers);
+- a batch of bookings is booked as if one by one (:func:`first_of_each`: a repeated
+  ``(kind, ref)`` counts once, the first; :func:`merged`: the cube rows' deltas are
+  the sums of each booking's :func:`deltas`), so a store can write one upsert per
+  distinct cube row of the whole batch."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from veriseal.regions.boundaries import RegionNotFound, default_boundaries
@@ -48,6 +53,28 @@ class Line:
     where: Where
     units: int
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """One booking ``(kind, ref)`` (a sale, a reversal or a return) of a brand: the day
+    and instant it is booked on and its lines (each of this kind and ref)."""
+
+    brand_id: int
+    kind: str
+    ref: int
+    day: str
+    at: dt.datetime
+    lines: tuple[Line, ...]
+
+    @property
+    def mark(self) -> tuple[str, int]:
+        """What makes a booking once only (``analytics_booked``'s key)."""
+        return self.kind, self.ref
+
+
+#: A cube row of a brand: ``(brand_id, cube, day, key)``.
+CubeRow = tuple[int, str, str, str]
 
 
 @dataclass(slots=True)
@@ -96,22 +123,54 @@ def keys(line: Line) -> list[tuple[str, str]]:
             ("city_dealer", f"{w.city}|{w.org_id}"), ("channel", w.channel)]  # fmt: skip
 
 
-def deltas(lines: Iterable[Line]) -> dict[tuple[str, str, str], Measures]:
-    """What ``lines`` add to each cube row ``(cube, day, key)`` (see the module)."""
-    out: dict[tuple[str, str, str], Measures] = {}
-    counted: set[tuple[str, int, str, str, str]] = set()
+def _add(out: dict[Any, Measures], lines: Iterable[Line], brand: tuple[int, ...] = ()) -> None:
+    """Add ``lines`` to ``out``, keyed ``(*brand, cube, day, key)`` (see :func:`deltas`);
+    one pass, no intermediate dicts: the consumer's hot loop."""
+    counted: set[tuple[Any, ...]] = set()
     for line in lines:
+        returned = line.kind == RETURN
+        step = 1 if line.kind == SALE else -1
         for cube, key in keys(line):
-            row = (cube, line.day, key)
-            m = out.setdefault(row, Measures())
-            if line.kind == RETURN:
+            row = (*brand, cube, line.day, key)
+            m = out.get(row)
+            if m is None:
+                m = out[row] = Measures()
+            if returned:
                 m.returned_units += line.units
                 m.refunded += line.amount
                 continue
             m.units += line.units
             m.revenue += line.amount
-            once = (line.kind, line.ref, *row)
+            once = (line.kind, line.ref, row)
             if once not in counted:
                 counted.add(once)
-                m.orders += 1 if line.kind == SALE else -1
+                m.orders += step
+
+
+def deltas(lines: Iterable[Line]) -> dict[tuple[str, str, str], Measures]:
+    """What ``lines`` add to each cube row ``(cube, day, key)`` (see the module)."""
+    out: dict[tuple[str, str, str], Measures] = {}
+    _add(out, lines)
+    return out
+
+
+def first_of_each(bookings: Iterable[Booking]) -> list[Booking]:
+    """``bookings`` in order without a repeated ``(kind, ref)``: the first one stays, as
+    when they are booked one by one and the later ones find it booked."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Booking] = []
+    for b in bookings:
+        if b.mark not in seen:
+            seen.add(b.mark)
+            out.append(b)
+    return out
+
+
+def merged(bookings: Sequence[Booking]) -> dict[CubeRow, Measures]:
+    """What ``bookings`` (distinct ``(kind, ref)``: see :func:`first_of_each`) add to each
+    brand's cube row: the sum of each one's :func:`deltas`. A row whose deltas cancel
+    out stays (with zeros), as booking them one by one leaves it."""
+    out: dict[CubeRow, Measures] = {}
+    for b in bookings:
+        _add(out, b.lines, (b.brand_id,))
     return out

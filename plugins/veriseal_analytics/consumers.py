@@ -3,8 +3,9 @@ into the rollups (:mod:`.book`).
 
 ``prepare`` reads the facts of the batch's paid, undone and returned orders through
 ``commerce.sales_facts`` before the transaction opens (the slow part); ``handle`` books
-them in the transaction that moves the cursor, so a batch is booked exactly once, and a
-redelivered one books nothing (``analytics_booked``). Without the commerce plugin the
+them in the transaction that moves the cursor, all of the batch in one go (one read of
+``analytics_booked``, one upsert per distinct cube row), so a batch is booked exactly
+once, and a redelivered one books nothing (``analytics_booked``). Without the commerce plugin the
 consumer passes its events by."""
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ async def _handle(ctx: PluginContext, batch: Batch, tx: Tx) -> None:
     if not isinstance(found, Facts):
         return
     b = booker(ctx)
-    for order in found.orders.values():
-        if order is not None:
-            await b.order(tx, order)
+    await b.prefetch([o for o in found.orders.values() if o is not None], found.returns)
+    bookings = [bk for order in found.orders.values() if order is not None
+                for bk in await b.order_bookings(order)]  # fmt: skip
     for r in found.returns:
-        await b.return_(tx, r, found.orders.get(r.order_id))
+        if (bk := await b.return_booking(r, found.orders.get(r.order_id))) is not None:
+            bookings.append(bk)
+    await b.book(tx, bookings)
 
 
 SALES = Consumer("analytics.sales", frozenset({"commerce.order", "commerce.return"}), _handle,

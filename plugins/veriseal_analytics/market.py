@@ -6,7 +6,8 @@ Contracts:
 - :meth:`Market.import_csv` takes a file in the schema of :mod:`.market_data`, all or
   nothing: any bad line refuses the file (``market_csv_invalid`` with the lines), and a
   good file replaces the rows it repeats (same date, metric, region, category,
-  competitor and product) in one transaction; the counts of new and replaced rows;
+  competitor and product) in one transaction, one upsert per line (imports of one
+  brand one after the other); the counts of new and replaced rows;
 - :meth:`Market.series` reads a metric back (filters optional), oldest first;
 - :meth:`Market.trend` decomposes the brand's daily revenue (sales) or scans (scans)
   in a period, for all regions or one province, into trend + weekly season + residual
@@ -22,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from veriseal import Brand, Principal
-from veriseal.extend import PluginContext
+from veriseal.extend import PluginContext, Tx
 from veriseal_analytics.decompose import decompose, fill_calendar
 from veriseal_analytics.market_data import parse_market_csv
 from veriseal_analytics.periods import Period
@@ -32,9 +33,17 @@ from veriseal_analytics.spikes import detect
 Source = Literal["sales", "scans"]
 THRESHOLD = 5.0
 WINDOW = 56
+#: the table's unique key besides the brand (a month and its first day share the date)
 _KEY = ("date", "metric", "region", "category", "competitor", "product")
 _COLUMNS = ("date", "period", "metric", "value", "unit", "region", "category", "competitor",
             "product", "gtin", "source", "note")  # fmt: skip
+#: a line replaces the row of its key in place (one statement per line, both backends)
+_UPSERT = (
+    f"INSERT INTO analytics_market (brand_id, {', '.join(_COLUMNS)}, imported_at)"
+    f" VALUES (?, {', '.join('?' * len(_COLUMNS))}, ?)"
+    f" ON CONFLICT (brand_id, {', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS, "imported_at") if c not in _KEY)
+)
 
 
 @dataclass(frozen=True)
@@ -58,28 +67,24 @@ class Market:
         self.ctx.require(who, ANALYTICS_MANAGE, brand_id=brand.id)
         rows = parse_market_csv(data)
         now = dt.datetime.now(dt.UTC)
-        new = replaced = 0
-        where = " AND ".join(f"{k} = ?" for k in _KEY)
+        values = [(brand.id, r.date.isoformat(), r.period, str(r.metric), str(r.value),
+                   str(r.unit), r.region or "", r.category or "", r.competitor or "",
+                   r.product or "", r.gtin or "", r.source or "", r.note or "", now)
+                  for r in rows]  # fmt: skip
         async with self.ctx.db.write() as tx:
-            for r in rows:
-                values = {"date": r.date.isoformat(), "period": r.period, "metric": str(r.metric),
-                          "value": str(r.value), "unit": str(r.unit), "region": r.region or "",
-                          "category": r.category or "", "competitor": r.competitor or "",
-                          "product": r.product or "", "gtin": r.gtin or "",
-                          "source": r.source or "", "note": r.note or ""}  # fmt: skip
-                gone = await tx.fetchrow(f"SELECT id FROM analytics_market WHERE brand_id = ?"
-                                         f" AND {where}", brand.id,
-                                         *(values[k] for k in _KEY))  # fmt: skip
-                if gone is not None:
-                    await tx.execute("DELETE FROM analytics_market WHERE id = ?", gone["id"])
-                    replaced += 1
-                else:
-                    new += 1
-                await tx.execute(
-                    f"INSERT INTO analytics_market (brand_id, {', '.join(_COLUMNS)}, imported_at)"
-                    f" VALUES (?, {', '.join('?' * len(_COLUMNS))}, ?)",
-                    brand.id, *(values[c] for c in _COLUMNS), now)  # fmt: skip
+            # one import of the brand at a time, so the counts below are its own
+            await tx.advisory_lock(self.ctx.db.lock_key(f"market:{brand.id}"))
+            before = await self._count(tx, brand)
+            await tx.executemany(_UPSERT, values)
+            new = await self._count(tx, brand) - before
+        replaced = len(rows) - new
         return Imported(len(rows), new, replaced)
+
+    @staticmethod
+    async def _count(tx: Tx, brand: Brand) -> int:
+        row = await tx.fetchrow("SELECT COUNT(*) AS n FROM analytics_market WHERE brand_id = ?",
+                                brand.id)  # fmt: skip
+        return int(row["n"]) if row else 0
 
     async def series(self, who: Principal, brand: Brand, metric: str, *,
                      region: str | None = None, competitor: str | None = None,

@@ -55,10 +55,9 @@ def register_routes(app: Any, ctx: PluginContext) -> None:
 @hookimpl
 def register_commands(cli: Any) -> None:
     """``veriseal report ...``."""
-    from veriseal_analytics.commands import groups  # noqa: PLC0415 (click: CLI only)
+    from veriseal_analytics.commands import register  # noqa: PLC0415 (click: CLI only)
 
-    for group in groups():
-        cli.add_command(group)
+    register(cli)
 
 
 @hookimpl

@@ -4,8 +4,9 @@ Two checks, both read-only unless ``repair``:
 
 1. **sources**: every paid order and completed return commerce knows of
    (``commerce.sales_facts``) is booked, and nothing is booked that commerce does not
-   know; with ``repair`` the missing ones are booked (as the consumer would have) and
-   those commerce does not know are listed for a person (never deleted silently);
+   know; with ``repair`` the missing ones are booked (as the consumer would have; a
+   page of 500 in one transaction) and those commerce does not know are listed for a
+   person (never deleted silently);
 2. **cubes**: every cube row equals the sum of the booked lines
    (:func:`veriseal_analytics.booking.deltas`); with ``repair`` the brand's cube rows
    are rewritten from the lines in one transaction.
@@ -23,7 +24,16 @@ from veriseal import Brand
 from veriseal.extend import PluginContext, Tx, Unavailable
 from veriseal_analytics import rollup_store
 from veriseal_analytics.book import booker
-from veriseal_analytics.booking import RETURN, REVERSAL, SALE, Line, Measures, Where, deltas
+from veriseal_analytics.booking import (
+    RETURN,
+    REVERSAL,
+    SALE,
+    Booking,
+    Line,
+    Measures,
+    Where,
+    deltas,
+)
 from veriseal_analytics.facts import SALES_FACTS, SalesFacts
 
 Progress = Callable[[str, int], None]
@@ -74,14 +84,17 @@ async def _orders(ctx: PluginContext, facts: SalesFacts, brand: Brand,
     after, seen = 0, 0
     while orders := await facts.paid_orders(brand.id, after, 500):
         after = orders[-1].id
+        repairs: list[Booking] = []
         for o in orders:
             want = [(SALE, o.id)] + ([(REVERSAL, o.id)] if o.undone_at is not None else [])
             known.update(want)
             missing = [w for w in want if w not in booked]
             report.missing.extend(missing)
             if missing and repair:
-                async with ctx.db.write() as tx:
-                    await b.order(tx, o)
+                repairs += await b.order_bookings(o)
+        if repairs:  # a page's repairs in one transaction (the booked ones are skipped)
+            async with ctx.db.write() as tx:
+                await b.book(tx, repairs)
         seen += len(orders)
         if progress:
             progress("orders", seen)
@@ -97,13 +110,16 @@ async def _returns(ctx: PluginContext, facts: SalesFacts, brand: Brand,
     after = 0
     while returns := await facts.completed_returns(brand.id, after, 500):
         after = returns[-1].id
+        repairs: list[Booking] = []
         for r in returns:
             known.add((RETURN, r.id))
             if (RETURN, r.id) not in booked:
                 report.missing.append((RETURN, r.id))
-                if repair:
-                    async with ctx.db.write() as tx:
-                        await b.return_(tx, r, await facts.order(r.order_id))
+                if repair and (bk := await b.return_booking(r, await facts.order(r.order_id))):
+                    repairs.append(bk)
+        if repairs:
+            async with ctx.db.write() as tx:
+                await b.book(tx, repairs)
     return known
 
 

@@ -16,11 +16,12 @@ Contracts:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from veriseal import Brand, NotFound, Principal
+from veriseal import Brand, Principal
 from veriseal.extend import PluginContext
 from veriseal.regions.boundaries import RegionNotFound, default_boundaries
 from veriseal_analytics.booking import Measures
@@ -45,6 +46,14 @@ def figures(m: Measures) -> dict[str, Any]:
             "aov": m.revenue / m.orders if m.orders else None,
             "returned_units": m.returned_units, "refunded": m.refunded,
             "return_rate": m.returned_units / m.units if m.units > 0 else None}  # fmt: skip
+
+
+async def product_names(ctx: PluginContext, brand: Brand, gtins: Sequence[str]) -> dict[str, str]:
+    """The names of the products ``gtins`` (those the brand has): one query reading
+    only them, never the whole catalogue (a dashboard names its top 10 of thousands)."""
+    if not gtins:
+        return {}
+    return {p.gtin: p.name for p in await ctx.products(brand, gtins)}
 
 
 def change(now: float | None, before: float | None) -> float | None:
@@ -177,7 +186,7 @@ class Sales:
         en = lang.startswith("en")
         wanted = set(keys)
         if by == "product":
-            return {p.gtin: p.name for p in await self.ctx.products(brand) if p.gtin in wanted}
+            return await product_names(self.ctx, brand, keys)
         if by == "category":
             return {str(c.id): (c.name_en or c.name) if en else c.name
                     for c in await self.ctx.categories(brand) if str(c.id) in wanted}  # fmt: skip
@@ -188,13 +197,14 @@ class Sales:
         return {}
 
     async def _dealers(self, keys: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+        """Dealer names of ``dealer`` keys (org ids) or ``city_dealer`` keys
+        (``<city>|<org id>``), in one query; a key naming no organisation is left out."""
+        ids: dict[str, int] = {}
         for k in keys:
-            try:
-                out[k] = (await self.ctx.org(int(k.rsplit("|", 1)[-1]))).name
-            except (NotFound, ValueError):
-                continue
-        return out
+            with contextlib.suppress(ValueError):
+                ids[k] = int(k.rsplit("|", 1)[-1])
+        orgs = await self.ctx.orgs(ids.values())
+        return {k: orgs[i].name for k, i in ids.items() if i in orgs}
 
 
 def _regions(keys: Sequence[str], en: bool) -> dict[str, str]:

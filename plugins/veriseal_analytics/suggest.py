@@ -36,6 +36,7 @@ from veriseal_analytics.booking import SALE
 from veriseal_analytics.permissions import ANALYTICS_SUGGEST, ANALYTICS_VIEW
 from veriseal_analytics.rec_eval import EvalReport, evaluate
 from veriseal_analytics.recommend import Purchase, Recommender, Suggestion
+from veriseal_analytics.sales import product_names
 
 #: a model older than this is refitted even if no line changed (days move on: due-ness)
 MAX_AGE = 6 * 3600.0
@@ -133,7 +134,7 @@ class Suggestions:
         if not staff and (who.org is None or who.org.id != org_id):
             raise Forbidden("a dealer sees its own suggestions")
         found = await self.suggest(brand, org_id, k)
-        names = {p.gtin: p.name for p in await self.ctx.products(brand)}
+        names = await product_names(self.ctx, brand, [s.gtin for s in found])
         return [{"gtin": s.gtin, "name": names.get(s.gtin, s.gtin), "score": round(s.score, 6),
                  "reason_en": s.reason_en, "reason_zh": s.reason_zh} for s in found]  # fmt: skip
 

@@ -85,10 +85,9 @@ def periodic_tasks() -> list[PeriodicTask]:
 @hookimpl
 def register_commands(cli: Any) -> None:
     """``veriseal prices|promotions|orders|payments ...``."""
-    from veriseal_commerce.commands import groups  # noqa: PLC0415 (click: CLI only)
+    from veriseal_commerce.commands import register  # noqa: PLC0415 (click: CLI only)
 
-    for group in groups():
-        cli.add_command(group)
+    register(cli)
 
 
 @hookimpl

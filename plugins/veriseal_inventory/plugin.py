@@ -76,10 +76,9 @@ def periodic_tasks() -> list[PeriodicTask]:
 @hookimpl
 def register_commands(cli: Any) -> None:
     """``veriseal warehouses|stock|...``."""
-    from veriseal_inventory.commands import groups  # noqa: PLC0415 (click: CLI only)
+    from veriseal_inventory.commands import register  # noqa: PLC0415 (click: CLI only)
 
-    for group in groups():
-        cli.add_command(group)
+    register(cli)
 
 
 @hookimpl

@@ -6,15 +6,9 @@ here only; everything else is private and may change.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veriseal._lazy import lazy_exports
-
-try:
-    __version__ = version("veriseal")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+source"
 
 # Names are resolved on first use (PEP 562) so that importing a light part of the core,
 # such as veriseal.codes, does not load the ledger drivers and the server.
@@ -259,7 +253,23 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)
+_lazy_getattr, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)
+
+
+def __getattr__(name: str) -> Any:
+    """The lazy public names, and ``__version__``, read from the installed package's
+    metadata on first use: ``importlib.metadata`` costs tens of milliseconds, which
+    every start-up of the CLI would pay (issue 20)."""
+    if name != "__version__":
+        return _lazy_getattr(name)
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        found = version("veriseal")
+    except PackageNotFoundError:  # running from a source tree without installation
+        found = "0.0.0+source"
+    globals()["__version__"] = found
+    return found
 
 
 if TYPE_CHECKING:  # static checkers see the real names

@@ -196,6 +196,11 @@ async def test_products_all_or_nothing(ledger: Ledger) -> None:
         await ledger.add_products(twice)
     assert [p.gtin for p in await ledger.list_products(bolt.id)] == ["04006381333931"]
     assert await ledger.add_products([]) == 0
+    # only the GTINs asked for, of this brand (another brand's and unknown ones absent)
+    asked = ["09506000134352", "04006381333931", "00000000000000", "04006381333931"]
+    assert [p.gtin for p in await ledger.list_products(bolt.id, asked)] == ["04006381333931"]
+    assert [p.gtin for p in await ledger.list_products(acme.id, asked)] == ["09506000134352"]
+    assert await ledger.list_products(acme.id, []) == []
 
 
 async def test_batches_seq_per_key_slot(ledger: Ledger) -> None:

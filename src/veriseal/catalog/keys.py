@@ -27,7 +27,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nacl.pwhash
 from nacl.bindings import (
@@ -40,8 +40,12 @@ from nacl.signing import VerifyKey
 from veriseal.cache import LruDict
 from veriseal.codes.material import MAX_SLOT, SECRET_BYTES, KeyMaterial, PublicKey
 from veriseal.errors import KeyNotFound, KeyRevoked, KeyringLocked, KeySpaceExhausted
-from veriseal.ledger.base import Ledger
 from veriseal.models import Brand, KeyRecord, KeyStatus
+
+if TYPE_CHECKING:
+    # annotations only: importing the ledger interface loads its database layer,
+    # which the offline ``veriseal verify`` does without (issue 20)
+    from veriseal.ledger.base import Ledger
 
 _MAGIC = b"VSK1"
 _SALT = 16

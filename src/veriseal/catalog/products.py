@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from veriseal.catalog.categories import Categories
@@ -169,9 +169,10 @@ class Catalogue:
         found = await self._ledger.get_product(brand.id, normalize_gtin(gtin))
         return (await self.details.store.with_details([found]))[0]
 
-    async def list(self, brand: Brand) -> list[Product]:
-        """The brand's products by GTIN (without details: see :meth:`get`)."""
-        return await self._ledger.list_products(brand.id)
+    async def list(self, brand: Brand, gtins: Collection[str] | None = None) -> list[Product]:
+        """The brand's products by GTIN (without details: see :meth:`get`); with
+        ``gtins``, only those (GTINs as stored: 14 digits)."""
+        return await self._ledger.list_products(brand.id, gtins)
 
     async def category_chain(self, brand: Brand, gtin: str) -> tuple[int, ...]:
         """The category ids of the product leaf -> root (``()``: in no category)."""

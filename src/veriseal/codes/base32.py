@@ -16,13 +16,21 @@ in one call) are provided; they MUST agree, and the tests check that they do.
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+import functools
+from typing import TYPE_CHECKING
 
 from veriseal.codes.errors import CodeInvalid
 
+if TYPE_CHECKING:
+    # numpy serves the bulk (array) functions only, which import it themselves: the
+    # scalar path for one code (``veriseal verify``) starts without it (issue 20)
+    import numpy as np
+    import numpy.typing as npt
+
+    U64 = npt.NDArray[np.uint64]
+    U8 = npt.NDArray[np.uint8]
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 
 #: Characters a person may type for a symbol; applied after upper-casing.
 _CONFUSABLES = {"O": "0", "I": "1", "L": "1"}
@@ -30,16 +38,22 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _CANONICAL = frozenset(ALPHABET)
 _TO_PYTHON_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 
-#: ASCII byte -> value, 255 for "not in the alphabet". Lower case is accepted here too so
-#: the bulk decoder tolerates case like the scalar one; confusables are NOT (bulk input
-#: comes from machines, which print what we minted).
-_DECODE_TABLE = np.full(256, 255, dtype=np.uint8)
-for _i, _c in enumerate(ALPHABET):
-    _DECODE_TABLE[ord(_c)] = _i
-    _DECODE_TABLE[ord(_c.lower())] = _i
 
-U64 = npt.NDArray[np.uint64]
-U8 = npt.NDArray[np.uint8]
+@functools.cache
+def _tables() -> tuple[U8, U8]:
+    """The bulk codec's tables, built on first use (numpy is imported only then):
+    value -> ASCII byte, and ASCII byte -> value with 255 for "not in the alphabet".
+    Lower case is accepted there too so the bulk decoder tolerates case like the scalar
+    one; confusables are NOT (bulk input comes from machines, which print what we
+    minted)."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    alphabet_bytes = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+    decode = np.full(256, 255, dtype=np.uint8)
+    for i, c in enumerate(ALPHABET):
+        decode[ord(c)] = i
+        decode[ord(c.lower())] = i
+    return alphabet_bytes, decode
 
 
 def normalize(text: str) -> str:
@@ -79,16 +93,21 @@ def encode_int(value: int, width: int) -> str:
 
 def encode_array(values: U64, width: int, out: U8) -> None:
     """Write ``width`` ASCII symbols per value into ``out`` (shape ``(n, width)``)."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    alphabet_bytes = _tables()[0]
     v = values
     for col in range(width - 1, -1, -1):
-        out[:, col] = _ALPHABET_BYTES[(v & np.uint64(31)).astype(np.intp)]
+        out[:, col] = alphabet_bytes[(v & np.uint64(31)).astype(np.intp)]
         v = v >> np.uint64(5)
 
 
 def decode_array(chars: U8) -> tuple[U64, npt.NDArray[np.bool_]]:
     """Values of an ``(n, width)`` array of ASCII symbols and a mask of rows that held
     only alphabet characters (other rows' values are meaningless)."""
-    digits = _DECODE_TABLE[chars]
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    digits = _tables()[1][chars]
     ok = np.all(digits != 255, axis=1)
     values = np.zeros(chars.shape[0], dtype=np.uint64)
     for col in range(chars.shape[1]):

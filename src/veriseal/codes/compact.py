@@ -7,8 +7,7 @@ scalar path for one typed or scanned serial. Both MUST agree bit for bit (tested
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from veriseal.codes import base32
 from veriseal.codes.layout import (
@@ -24,14 +23,21 @@ from veriseal.codes.layout import (
 )
 from veriseal.codes.material import KeyMaterial
 
+if TYPE_CHECKING:
+    # numpy serves the bulk (array) functions only, which import it themselves: the
+    # scalar path for one code (``veriseal verify``) starts without it (issue 20)
+    import numpy as np
+    import numpy.typing as npt
+
 _TAG_DOMAIN = ord("T")
 _MASK_DOMAIN = ord("M")
 _VERSION = int(Version.COMPACT_V1)
-_U64 = np.uint64
 
 
 def _blocks(domain: int, slot: int, values: npt.NDArray[np.uint64]) -> bytes:
     """16-byte PRF inputs ``domain | version | slot(2) | 0^4 | value(8, big-endian)``."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
     blocks = np.zeros((values.shape[0], 16), dtype=np.uint8)
     blocks[:, 0] = domain
     blocks[:, 1] = _VERSION
@@ -43,16 +49,22 @@ def _blocks(domain: int, slot: int, values: npt.NDArray[np.uint64]) -> bytes:
 
 def _prf64(key: KeyMaterial, blocks: bytes) -> npt.NDArray[np.uint64]:
     """First 8 bytes of each encrypted block as a big-endian integer."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
     out = np.frombuffer(key.code_blocks(blocks), dtype=np.uint8).reshape(-1, 16)
-    return out[:, :8].copy().view(">u8").reshape(-1).astype(_U64)
+    return out[:, :8].copy().view(">u8").reshape(-1).astype(np.uint64)
 
 
 def _tags(key: KeyMaterial, payloads: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    return _prf64(key, _blocks(_TAG_DOMAIN, key.slot, payloads)) >> _U64(24)
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    return _prf64(key, _blocks(_TAG_DOMAIN, key.slot, payloads)) >> np.uint64(24)
 
 
 def _masks(key: KeyMaterial, tags: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    return _prf64(key, _blocks(_MASK_DOMAIN, key.slot, tags)) & _U64(PAYLOAD_MASK)
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    return _prf64(key, _blocks(_MASK_DOMAIN, key.slot, tags)) & np.uint64(PAYLOAD_MASK)
 
 
 def mint_compact(
@@ -63,7 +75,9 @@ def mint_compact(
     Deterministic: the same key, seq and index always give the same serial (so a jammed
     range can be reprinted). Callers MUST pass indexes within the batch size.
     """
-    payloads = (_U64(seq) << _U64(INDEX_BITS)) | indexes.astype(_U64)
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
+    payloads = (np.uint64(seq) << np.uint64(INDEX_BITS)) | indexes.astype(np.uint64)
     tags = _tags(key, payloads)
     masked = payloads ^ _masks(key, tags)
     out = np.empty((payloads.shape[0], COMPACT_LEN), dtype=np.uint8)
@@ -84,6 +98,8 @@ def open_compact_array(
     A row is valid only if every symbol is in the alphabet, the head is this key's, and the
     recomputed tag matches.
     """
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
     head_ok = (
         (serials[:, 0] == ord(base32.ALPHABET[_VERSION]))
         & (serials[:, 1] == ord(base32.ALPHABET[key.slot >> 5]))
@@ -93,7 +109,7 @@ def open_compact_array(
     masked, body_ok = base32.decode_array(serials[:, HEAD_LEN + TAG_SYMBOLS :])
     payloads = masked ^ _masks(key, tags)
     valid = head_ok & tags_ok & body_ok & (_tags(key, payloads) == tags)
-    return valid, payloads >> _U64(INDEX_BITS), payloads & _U64(MAX_INDEX)
+    return valid, payloads >> np.uint64(INDEX_BITS), payloads & np.uint64(MAX_INDEX)
 
 
 def _prf64_one(key: KeyMaterial, domain: int, value: int) -> int:

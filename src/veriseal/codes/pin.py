@@ -13,14 +13,18 @@ modulo bias is below 10^-10. A PIN is checked in constant time.
 from __future__ import annotations
 
 import hmac
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from veriseal.codes import base32
 from veriseal.codes.errors import PinInvalid
 from veriseal.codes.layout import HEAD_LEN, TAG_SYMBOLS, SerialFields, Version
 from veriseal.codes.material import KeyMaterial
+
+if TYPE_CHECKING:
+    # numpy serves the bulk (array) functions only, which import it themselves: the
+    # scalar path for one code (``veriseal verify``) starts without it (issue 20)
+    import numpy as np
+    import numpy.typing as npt
 
 MIN_DIGITS = 6
 MAX_DIGITS = 8
@@ -52,6 +56,8 @@ def pins_array(
 ) -> npt.NDArray[np.uint8]:
     """PINs of an ``(n, L)`` ASCII array of serials minted under ``key`` (one bulk call),
     as an ``(n, digits)`` ASCII array."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
     check_digits(digits)
     n = serials.shape[0]
     version = base32.decode_int(chr(serials[0, 0])) if n else 0

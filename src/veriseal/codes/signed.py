@@ -18,15 +18,20 @@ import base64
 import binascii
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from nacl.exceptions import BadSignatureError
 
 from veriseal.codes import base32
 from veriseal.codes.errors import CodeInvalid, SignatureNotCanonical
 from veriseal.codes.layout import HEAD_LEN, INDEX_BITS, PAYLOAD_SYMBOLS, SIGNED_LEN, Version
 from veriseal.codes.material import KeyMaterial, PublicKey
+
+if TYPE_CHECKING:
+    # numpy serves the bulk (array) functions only, which import it themselves: the
+    # scalar path for one code (``veriseal verify``) starts without it (issue 20)
+    import numpy as np
+    import numpy.typing as npt
 
 SIGNATURE_PARAM = "s"
 SIGNATURE_CHARS = 86
@@ -39,6 +44,8 @@ def mint_signed_serials(
     slot: int, seq: int, indexes: npt.NDArray[np.uint64]
 ) -> npt.NDArray[np.uint8]:
     """Clear signed-profile serials as an ``(n, 12)`` ASCII array."""
+    import numpy as np  # noqa: PLC0415 (see the imports)
+
     payloads = (np.uint64(seq) << np.uint64(INDEX_BITS)) | indexes.astype(np.uint64)
     out = np.empty((payloads.shape[0], SIGNED_LEN), dtype=np.uint8)
     out[:, 0] = ord(base32.ALPHABET[_VERSION])

@@ -24,15 +24,19 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from veriseal import config as config_mod
-from veriseal.engine import Engine
 from veriseal.errors import InvalidInput, VerisealError
-from veriseal.extend.context import PluginContext
 from veriseal.i18n import t
+
+if TYPE_CHECKING:
+    # Imported where they are used: a command that opens no ledger (``veriseal verify
+    # --jwks``, ``--help``) must not pay for the engine and the ledger drivers (issue 20).
+    from veriseal import config as config_mod
+    from veriseal.engine import Engine
+    from veriseal.extend.context import PluginContext
 
 T = TypeVar("T")
 INTERNAL_EXIT = 70  # EX_SOFTWARE
@@ -50,6 +54,8 @@ class Options:
     lang: str | None
 
     def load(self) -> config_mod.Config:
+        from veriseal import config as config_mod  # noqa: PLC0415 (see the imports)
+
         return config_mod.load(self.config, self.db)
 
 
@@ -100,6 +106,8 @@ def broken_pipe() -> NoReturn:
 
 def with_engine(opts: Options, body: Callable[[Engine], Awaitable[T]]) -> T:
     """Open the configured engine, run ``body`` with it, close it."""
+
+    from veriseal.engine import Engine  # noqa: PLC0415 (see the imports)
 
     async def go() -> T:
         engine = await Engine.open(opts.load())

@@ -20,7 +20,7 @@ The context never exposes the engine: what a plugin may do is exactly its method
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -145,8 +145,10 @@ class PluginContext:
     async def product(self, brand: Brand, gtin: str) -> Product:
         return await self._core.catalogue.get(brand, gtin)
 
-    async def products(self, brand: Brand) -> list[Product]:
-        return await self._core.catalogue.list(brand)
+    async def products(self, brand: Brand, gtins: Collection[str] | None = None) -> list[Product]:
+        """The brand's products by GTIN, without details; with ``gtins``, only those (one
+        query reading just them: for a few names out of a large catalogue)."""
+        return await self._core.catalogue.list(brand, gtins)
 
     async def categories(self, brand: Brand) -> list[Category]:
         """The brand's category tree, depth first, siblings by position; each with its
@@ -186,6 +188,11 @@ class PluginContext:
 
     async def org(self, org_id: int) -> Org:
         return await self._core.accounts.store.get_org(org_id)
+
+    async def orgs(self, org_ids: Iterable[int]) -> dict[int, Org]:
+        """The organisations of ``org_ids`` that exist, by id, in one query (a batch's
+        dealers; an id not found is absent, where :meth:`org` raises ``NotFound``)."""
+        return await self._core.accounts.store.get_orgs(org_ids)
 
     async def brand_org(self, brand: Brand) -> Org:
         """The root organisation of ``brand``'s dealer tree."""

@@ -75,7 +75,9 @@ def periodic_tasks() -> Sequence[PeriodicTask] | None:
 
 @hookspec
 def register_commands(cli: Any) -> None:
-    """Add click command groups to the ``veriseal`` command: ``cli.add_command(group)``."""
+    """Add click command groups to the ``veriseal`` command: ``cli.add_command(group)``,
+    or, so that start-up imports nothing of them, ``cli.add_lazy(name, "module:attr",
+    summary)`` (:class:`~veriseal.extend.lazy_commands.LazyGroup`)."""
 
 
 @hookspec

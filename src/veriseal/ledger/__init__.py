@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from veriseal.errors import ConfigError
 from veriseal.ledger.base import Ledger
-from veriseal.ledger.postgres import PostgresLedger
-from veriseal.ledger.sqlite import SqliteLedger
 
 __all__ = ["Ledger", "open_ledger"]
 
@@ -24,6 +22,12 @@ async def open_ledger(url: str) -> Ledger:
 
     ``StorageError`` if the database cannot be reached or opened.
     """
+    # The backends are imported here, not with the package: importing the interface
+    # (``veriseal.ledger.base``, which every service names) must not load asyncpg and
+    # the SQL layer, or a command that opens no ledger starts slowly (issue 20).
+    from veriseal.ledger.postgres import PostgresLedger  # noqa: PLC0415
+    from veriseal.ledger.sqlite import SqliteLedger  # noqa: PLC0415
+
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresLedger.open(url)
     if url.startswith("sqlite:"):

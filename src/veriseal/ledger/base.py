@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -213,8 +213,11 @@ class Ledger(abc.ABC):
         ``ProductNotFound`` if absent."""
 
     @abc.abstractmethod
-    async def list_products(self, brand_id: int) -> list[Product]:
-        """The brand's products ordered by GTIN."""
+    async def list_products(
+        self, brand_id: int, gtins: Collection[str] | None = None
+    ) -> list[Product]:
+        """The brand's products ordered by GTIN; with ``gtins``, only those of them (the
+        rows asked for are read, not the whole catalogue)."""
 
     # -- batches -----------------------------------------------------------------------
     @abc.abstractmethod

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from veriseal.codes.layout import MAX_SEQ
@@ -321,11 +321,24 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
             raise ProductNotFound(f"no product with GTIN {gtin}")
         return rows.product(row)
 
-    async def list_products(self, brand_id: int) -> list[Product]:
+    async def list_products(
+        self, brand_id: int, gtins: Collection[str] | None = None
+    ) -> list[Product]:
         async with self.read() as tx:
-            found = await tx.fetch(
-                "SELECT * FROM products WHERE brand_id = ? ORDER BY gtin", brand_id
-            )
+            if gtins is None:
+                found = await tx.fetch(
+                    "SELECT * FROM products WHERE brand_id = ? ORDER BY gtin", brand_id
+                )
+            else:
+                wanted, found = sorted(set(gtins)), []
+                for i in range(0, len(wanted), 500):  # far below any parameter limit
+                    part = wanted[i : i + 500]
+                    found += await tx.fetch(
+                        f"SELECT * FROM products WHERE brand_id = ?"
+                        f" AND gtin IN ({', '.join('?' * len(part))}) ORDER BY gtin",
+                        brand_id,
+                        *part,
+                    )
         return [rows.product(r) for r in found]
 
     # -- batches -----------------------------------------------------------------------

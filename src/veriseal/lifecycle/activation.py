@@ -26,11 +26,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from veriseal.cache import LruDict
 from veriseal.errors import InvalidInput
 from veriseal.i18n import register
-from veriseal.ledger.base import Ledger, Tx
 from veriseal.lifecycle import store
 from veriseal.lifecycle.errors import RangeInvalid, ReasonRequired
 from veriseal.lifecycle.events import (
@@ -46,6 +46,11 @@ from veriseal.lifecycle.events import (
 )
 from veriseal.lifecycle.index_ranges import IndexRange, RangeMap, normalise, subtract
 from veriseal.models import Batch, Brand
+
+if TYPE_CHECKING:
+    # annotations only: importing the ledger interface loads its database layer,
+    # which the offline ``veriseal verify`` does without (issue 20)
+    from veriseal.ledger.base import Ledger, Tx
 
 register(
     {

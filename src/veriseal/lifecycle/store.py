@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from veriseal.ledger.base import Tx
 from veriseal.lifecycle.events import BatchRange, UnitState
 from veriseal.lifecycle.index_ranges import IndexRange
+
+if TYPE_CHECKING:
+    # annotations only: importing the ledger interface loads its database layer,
+    # which the offline ``veriseal verify`` does without (issue 20)
+    from veriseal.ledger.base import Tx
 
 #: Ids per ``IN (...)`` list: under SQLite's bound-parameter limit.
 _IN_CHUNK = 500

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from veriseal.cache import TtlCache
 from veriseal.catalog.keys import KeyService
@@ -30,9 +30,13 @@ from veriseal.codes.pin import pin_matches
 from veriseal.errors import NotFound, VerisealError
 from veriseal.i18n import keys as message_keys
 from veriseal.i18n import register, t
-from veriseal.ledger.base import Ledger
 from veriseal.lifecycle.activation import CodeStatus
 from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+
+if TYPE_CHECKING:
+    # annotations only: importing the ledger interface loads its database layer,
+    # which the offline ``veriseal verify`` does without (issue 20)
+    from veriseal.ledger.base import Ledger
 
 
 class Outcome(StrEnum):
