@@ -5,8 +5,10 @@ Contracts:
 - the model (:class:`~veriseal_analytics.recommend.Recommender`) is fitted per brand on
   the paid orders that were not reversed, and kept until the brand's lines change
   (counted by the highest line id) or :data:`MAX_AGE` passes; the periodic task
-  ``analytics.suggest`` refits changed brands off the request path, so a page never
-  waits for a large fit unless no model exists yet;
+  ``analytics.suggest`` refits changed brands off the request path, but a request that
+  finds the brand's lines changed since the last fit refits too (in a thread, under a
+  lock; an order reads its suggestions before its write transaction), so the first
+  page after new orders waits for one fit (seconds on a large brand);
 - :meth:`Suggestions.for_dealer` answers brand staff for any dealer of the brand and a
   dealer's users for their own organisation only (``analytics.suggest``; another
   organisation is ``forbidden``); a dealer with no history gets the brand's popular
