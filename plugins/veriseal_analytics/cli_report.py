@@ -39,6 +39,13 @@ period_option = click.option(
     help="30d, mtd, ytd, 2026-11, 2026 or FROM..TO. 统计周期。")  # fmt: skip
 
 
+compare_option = click.option(
+    "--compare", type=click.Choice(["previous", "year", "none"]), default="previous",
+    show_default=True, help="Compared with. 对比周期。")  # fmt: skip
+top_option = click.option("--top", "top", type=click.IntRange(1, 1000), default=10,
+                          show_default=True)  # fmt: skip
+
+
 def zh(opts: Options) -> bool:
     return (opts.lang or "").lower().startswith("zh")
 
@@ -58,8 +65,7 @@ def report() -> None:
 
 @report.command("sales")
 @period_option
-@click.option("--compare", type=click.Choice(["previous", "year", "none"]), default="previous",
-              show_default=True)  # fmt: skip
+@compare_option
 @user_option
 @json_option
 @pass_opts
@@ -94,12 +100,11 @@ def sales(opts: Options, period: str, compare: Compare, user_id: int | None, as_
 @report.command("top")
 @click.argument("by", type=click.Choice(list(get_args(By))))
 @period_option
-@click.option("--top", "top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@top_option
 @click.option("--order", type=click.Choice(["revenue", "units", "orders"]), default="revenue",
               show_default=True)  # fmt: skip
 @click.option("--within", help="Drill down: a province (city) or a city (city_dealer). 下钻范围。")
-@click.option("--compare", type=click.Choice(["previous", "year", "none"]), default="previous",
-              show_default=True)  # fmt: skip
+@compare_option
 @user_option
 @json_option
 @pass_opts

@@ -18,7 +18,16 @@ from typing import Any
 import click
 
 from veriseal.extend import Options, PluginContext, echo_json, pass_opts, with_context
-from veriseal_analytics.cli_report import NAME, json_option, pct, period_option, user_option, zh
+from veriseal_analytics.cli_report import (
+    NAME,
+    compare_option,
+    json_option,
+    pct,
+    period_option,
+    top_option,
+    user_option,
+    zh,
+)
 from veriseal_analytics.periods import Compare
 from veriseal_analytics.permissions import ANALYTICS_MANAGE
 from veriseal_analytics.service import period_in
@@ -57,11 +66,10 @@ def _table(rows: list[dict[str, Any]], first: str, cn: bool) -> None:
 
 @click.command("stock")
 @period_option
-@click.option("--compare", type=click.Choice(["previous", "year", "none"]),
-              default="previous", show_default=True)  # fmt: skip
+@compare_option
 @click.option("--by", "by", type=click.Choice(BY), default=None,
               help="A ranking or the trend per day. 分组维度或每日趋势。")  # fmt: skip
-@click.option("--top", "top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@top_option
 @user_option
 @json_option
 @pass_opts

@@ -87,7 +87,7 @@ async def _deliver(ctx: PluginContext, report_id: int, now: dt.datetime) -> Deli
     brand = await ctx.brand_by_id(brand_id)
     saved = await store.get(SYSTEM_PRINCIPAL, brand, report_id)
     people = [u for u in dict.fromkeys((*_owner(saved), *saved.recipients))
-              if await _still_sees(ctx, saved, u)]  # fmt: skip
+              if await store.sees(u, saved)]  # fmt: skip
     if not people:
         return await _finish(ctx, saved, now, (), None, False,
                              "no recipient may see this report any more")  # fmt: skip
@@ -109,16 +109,6 @@ async def _deliver(ctx: PluginContext, report_id: int, now: dt.datetime) -> Deli
 
 def _owner(saved: Saved) -> tuple[int, ...]:
     return () if saved.owner_id is None else (saved.owner_id,)
-
-
-async def _still_sees(ctx: PluginContext, saved: Saved, user_id: int) -> bool:
-    try:
-        who = await ctx.acting(user_id, client="schedule")
-    except NotFound:
-        return False
-    if who.user is None or str(who.user.status) != "active":
-        return False
-    return await saved_reports(ctx).sees(who, saved)
 
 
 async def _brand_of(ctx: PluginContext, report_id: int) -> int:

@@ -34,32 +34,25 @@ from veriseal_analytics.booking import (
     Where,
     deltas,
 )
+from veriseal_analytics.cube_check import CubeCheck
 from veriseal_analytics.facts import SALES_FACTS, SalesFacts
 
 Progress = Callable[[str, int], None]
 
 
 @dataclass
-class Report:
-    brand: str
+class Report(CubeCheck):
     missing: list[tuple[str, int]] = field(default_factory=list)  # (kind, ref) not booked
     unknown: list[tuple[str, int]] = field(default_factory=list)  # booked, not in commerce
-    cube_rows: int = 0
-    differences: list[dict[str, Any]] = field(default_factory=list)
-    difference_count: int = 0
-    repaired: bool = False
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.unknown or self.difference_count)
+        return super().clean and not (self.missing or self.unknown)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"brand": self.brand, "clean": self.clean, "repaired": self.repaired,
-                "missing": [list(m) for m in self.missing[:100]],
+        return {**super().to_dict(), "missing": [list(m) for m in self.missing[:100]],
                 "missing_count": len(self.missing),
-                "unknown": [list(u) for u in self.unknown[:100]],
-                "cube_rows": self.cube_rows, "difference_count": self.difference_count,
-                "differences": self.differences}  # fmt: skip
+                "unknown": [list(u) for u in self.unknown[:100]]}  # fmt: skip
 
 
 async def _sources(ctx: PluginContext, brand: Brand, report: Report, repair: bool,

@@ -140,7 +140,7 @@ class SavedReports:
         async with self.ctx.db.read() as tx:
             rows = await tx.fetch(f"SELECT s.* FROM analytics_saved s WHERE s.brand_id = ?{where}"
                                   " ORDER BY s.name", brand.id, *args)  # fmt: skip
-            return [await self._saved(tx, r) for r in rows]
+            return await self._saved_many(tx, rows)
 
     async def get(self, who: Principal, brand: Brand, report_id: int) -> Saved:
         """Report ``report_id`` if ``who`` sees it, else ``analytics_saved_not_found``."""
@@ -153,22 +153,42 @@ class SavedReports:
             )  # fmt: skip
             if r is None:
                 raise SavedNotFound(f"no saved report {report_id}")
-            return await self._saved(tx, r)
+            return (await self._saved_many(tx, [r]))[0]
 
-    async def sees(self, who: Principal, saved: Saved) -> bool:
-        """Whether ``who`` (still) may see ``saved`` (a delivery's recipient check)."""
+    async def sees(self, user_id: int, saved: Saved) -> bool:
+        """Whether user ``user_id`` is (still) active and may see ``saved`` (a delivery's
+        recipient check)."""
+        who = await self.active(user_id)
+        if who is None:
+            return False
         try:
             await self.get(who, await self.ctx.brand_by_id(saved.brand_id), saved.id)
         except (Forbidden, SavedNotFound):
             return False
         return True
 
-    async def _saved(self, tx: Tx, r: Any) -> Saved:
+    async def _saved_many(self, tx: Tx, rows: Sequence[Any]) -> list[Saved]:
+        """The reports of ``rows`` with their shares and recipients (two queries in all,
+        not two per report: the reports page lists every report it shows)."""
+        if not rows:
+            return []
+        ids = [int(r["id"]) for r in rows]
+        marks = ", ".join("?" * len(ids))
+        shares: dict[int, list[Any]] = {i: [] for i in ids}
+        people: dict[int, list[Any]] = {i: [] for i in ids}
+        found = await tx.fetch("SELECT report_id, kind, target FROM analytics_saved_shares"
+                               f" WHERE report_id IN ({marks}) ORDER BY kind, target",
+                               *ids)  # fmt: skip
+        for x in found:
+            shares[int(x["report_id"])].append(x)
+        found = await tx.fetch("SELECT report_id, user_id FROM analytics_saved_recipients"
+                               f" WHERE report_id IN ({marks}) ORDER BY user_id", *ids)  # fmt: skip
+        for x in found:
+            people[int(x["report_id"])].append(x)
+        return [self._saved(r, shares[int(r["id"])], people[int(r["id"])]) for r in rows]
+
+    def _saved(self, r: Any, shares: Sequence[Any], recipients: Sequence[Any]) -> Saved:
         d = self.ctx.db.dialect
-        shares = await tx.fetch("SELECT kind, target FROM analytics_saved_shares"
-                                " WHERE report_id = ? ORDER BY kind, target", r["id"])  # fmt: skip
-        recipients = await tx.fetch("SELECT user_id FROM analytics_saved_recipients"
-                                    " WHERE report_id = ? ORDER BY user_id", r["id"])  # fmt: skip
 
         def at(v: Any) -> dt.datetime | None:
             return None if v is None else d.timestamp(v)
@@ -255,17 +275,23 @@ class SavedReports:
                 raise ReportInvalid(f"recipient {uid} is not shared the report: share it first")
 
     async def _may_view(self, brand: Brand, user_id: int) -> bool:
-        try:
-            who = await self.ctx.acting(user_id, client="schedule")
-        except NotFound:
-            return False
-        if who.user is None or str(who.user.status) != "active":
+        who = await self.active(user_id)
+        if who is None:
             return False
         try:
             self.ctx.require(who, ANALYTICS_VIEW, brand_id=brand.id)
         except Forbidden:
             return False
         return True
+
+    async def active(self, user_id: int) -> Principal | None:
+        """User ``user_id`` acting for its organisation, or None when there is no such
+        user or it is not active (pending, disabled): a share's and a delivery's check."""
+        try:
+            who = await self.ctx.acting(user_id, client="schedule")
+        except NotFound:
+            return None
+        return who if who.user is not None and str(who.user.status) == "active" else None
 
     async def _set_people(self, tx: Tx, report_id: int, data: SavedInput) -> None:
         for table in ("analytics_saved_shares", "analytics_saved_recipients"):

@@ -16,12 +16,13 @@ while it counts (scans wait), so run it off-peak."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from veriseal import Brand
 from veriseal.extend import PluginContext
 from veriseal_analytics import scan_store
+from veriseal_analytics.cube_check import CubeCheck
 from veriseal_analytics.scan_consumer import book_scans, facts_of, tz_of
 from veriseal_analytics.scan_rollup import COLUMNS, GROUPS, ScanMeasures, deltas
 
@@ -32,23 +33,11 @@ _EXACT = ("scans", *GROUPS)
 
 
 @dataclass
-class ScanReport:
-    brand: str
+class ScanReport(CubeCheck):
     scans: int = 0  # recounted
-    cube_rows: int = 0
-    differences: list[dict[str, Any]] = field(default_factory=list)
-    difference_count: int = 0
-    repaired: bool = False
-
-    @property
-    def clean(self) -> bool:
-        return not self.difference_count
 
     def to_dict(self) -> dict[str, Any]:
-        return {"brand": self.brand, "clean": self.clean, "repaired": self.repaired,
-                "scans": self.scans, "cube_rows": self.cube_rows,
-                "difference_count": self.difference_count,
-                "differences": self.differences}  # fmt: skip
+        return {**super().to_dict(), "scans": self.scans}
 
 
 def _compared(m: ScanMeasures) -> tuple[int, ...]:

@@ -25,6 +25,7 @@ from veriseal import Brand
 from veriseal.extend import PluginContext, Unavailable
 from veriseal_analytics import stock_store
 from veriseal_analytics.book import booker
+from veriseal_analytics.cube_check import CubeCheck
 from veriseal_analytics.stock_booking import Flow, StockKey, add_rows
 from veriseal_analytics.stock_consumer import book_post, categories, rows_of
 from veriseal_analytics.stock_facts import STOCK_FACTS, StockFacts
@@ -34,26 +35,18 @@ _PAGE = 1000
 
 
 @dataclass
-class StockReport:
-    brand: str
+class StockReport(CubeCheck):
     posts: int = 0  # inventory's stock posts seen
     missing: list[int] = field(default_factory=list)  # post ids not booked
     unknown: list[int] = field(default_factory=list)  # booked, not in inventory
-    cube_rows: int = 0
-    differences: list[dict[str, Any]] = field(default_factory=list)
-    difference_count: int = 0
-    repaired: bool = False
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.unknown or self.difference_count)
+        return super().clean and not (self.missing or self.unknown)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"brand": self.brand, "clean": self.clean, "repaired": self.repaired,
-                "posts": self.posts, "missing": self.missing[:100],
-                "missing_count": len(self.missing), "unknown": self.unknown[:100],
-                "cube_rows": self.cube_rows, "difference_count": self.difference_count,
-                "differences": self.differences}  # fmt: skip
+        return {**super().to_dict(), "posts": self.posts, "missing": self.missing[:100],
+                "missing_count": len(self.missing), "unknown": self.unknown[:100]}  # fmt: skip
 
 
 async def _recount(ctx: PluginContext, facts: StockFacts, brand: Brand, booked: set[int],
