@@ -320,7 +320,7 @@ def _serve_forever(
                         await task
             await engine.close()
 
-    run(opts, go)
+    run(opts, go, fast_loop=bool(cfg.server.get("uvloop", True)))
 
 
 async def _deliver_until(stop: asyncio.Event, engine: Engine, cfg: Config) -> None:

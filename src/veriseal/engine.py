@@ -6,7 +6,7 @@ one and call its services; nothing else names a backend (rule 2 of ARCHITECTURE.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -23,7 +23,7 @@ from veriseal.catalog.brands import BrandService
 from veriseal.catalog.keys import Keyring, KeyService
 from veriseal.catalog.products import Catalogue
 from veriseal.config import Config
-from veriseal.errors import BrandNotFound
+from veriseal.errors import BrandNotFound, ConfigError
 from veriseal.extend.manager import Plugins
 from veriseal.extend.manager import load as load_plugins
 from veriseal.extend.stream.consumer import Consumer
@@ -31,6 +31,7 @@ from veriseal.ledger import Ledger, open_ledger
 from veriseal.lifecycle.service import Lifecycle
 from veriseal.models import Brand
 from veriseal.notifications import LedgerContactBook, Notifier, NotifySettings, PushSubscriptions
+from veriseal.scanning.memory import CodeMemory
 from veriseal.scanning.reports import ReportService
 from veriseal.scanning.service import GroupCommitter, ScanService
 from veriseal.scanning.verification import Verifier
@@ -67,6 +68,7 @@ class Engine:
         # which push endpoints users may register ([notifications.push]): also before I/O
         push_policy = NotifySettings.load(config.path).push_policy()
         sign_in_providers = configured_providers(config)  # so does a provider's config
+        memory = code_memory(config)  # and the code memory's setting
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -79,7 +81,7 @@ class Engine:
         cache = TtlCache(version=lambda: ledger.metadata_version)
         lifecycle = Lifecycle.build(ledger, keys, plugins.epcis_events)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
-        committer = GroupCommitter(ledger)
+        committer = GroupCommitter(ledger, memory=memory(ledger.dialect.name))
         # the accounts' users are the people notifications reach
         contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
         notifier = Notifier(ledger, contacts, push=PushSubscriptions(ledger, push_policy))
@@ -154,3 +156,17 @@ class Engine:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def code_memory(config: Config) -> Callable[[str], CodeMemory | None]:
+    """The committer's memory of codes' histories (veriseal.scanning.memory) for a ledger
+    of the given dialect, per ``[server] code_memory``: ``"auto"`` (the default) trusts
+    it on SQLite, which one server process writes, and checks each entry against the
+    ledger on PostgreSQL, which several workers or servers may write; ``false`` reads
+    the ledger on every scan. A bad setting fails here, before any I/O."""
+    setting = config.server.get("code_memory", "auto")
+    if setting != "auto" and setting is not False:
+        raise ConfigError(f'[server] code_memory must be "auto" or false, not {setting!r}')
+    if setting is False:
+        return lambda _dialect: None
+    return lambda dialect: CodeMemory(checked=dialect != "sqlite")

@@ -262,6 +262,14 @@ class Ledger(abc.ABC):
         transaction as every append, equal at all times to a recount of the rows."""
 
     @abc.abstractmethod
+    async def scan_heads(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], tuple[int, int]]:
+        """For each (brand id, code) of ``keys`` with verifications: their count and the
+        id of the newest, in one query (at most 64 keys). Codes never verified are left
+        out. What :meth:`scan_summary` says of ``count`` and ``last_id``, without the rows."""
+
+    @abc.abstractmethod
     async def list_scans(
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER
     ) -> list[Scan]:

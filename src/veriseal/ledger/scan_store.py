@@ -28,6 +28,8 @@ _COLS = (
 )
 # one placeholder per column of _COLS, plus the id
 _INSERT = f"INSERT INTO scans (id, {_COLS}) VALUES ({', '.join('?' * (_COLS.count(',') + 2))})"
+#: The most codes one :meth:`ScanStore.scan_heads` reads.
+MAX_HEADS = 64
 #: Outcomes that count as a verification of the code (see Ledger.scan_summary).
 VERIFICATIONS = ("genuine", "suspected_clone")
 # Rows of one group go through executemany in order, so several scans of one code in
@@ -138,6 +140,29 @@ class ScanStore(abc.ABC):
             last_id=int(row["l_id"]),
             last_location=rows.location(row, "l_"),
         )
+
+    async def scan_heads(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], tuple[int, int]]:
+        if not keys:
+            return {}
+        if len(keys) > MAX_HEADS:
+            raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
+        # padded to a power of two with the last key: a handful of distinct statements,
+        # so the server keeps each prepared (a primary-key probe per key either way)
+        width = 1 << (len(keys) - 1).bit_length()
+        padded = [*keys, *[keys[-1]] * (width - len(keys))]
+        where = " OR ".join(["(brand_id = ? AND code = ?)"] * width)
+        args = [value for key in padded for value in key]
+        async with self.hot_read() as tx:
+            found = await tx.fetch(
+                f"SELECT brand_id, code, n, last_id FROM scan_codes WHERE {where}", *args
+            )
+        return {
+            (int(r["brand_id"]), str(r["code"])): (int(r["n"]), int(r["last_id"]))
+            for r in found
+            if r["n"]
+        }
 
     async def list_scans(
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER

@@ -45,7 +45,9 @@ from veriseal.models import (
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
+from veriseal.scanning.heads import HeadReader
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
+from veriseal.scanning.memory import CodeMemory
 from veriseal.scanning.my_scans import MAX_LIMIT, ScanPage, my_scan
 from veriseal.scanning.product_facts import ProductFacts, product_facts
 from veriseal.scanning.verification import CodeInfo, Outcome, Verification, Verifier
@@ -93,8 +95,11 @@ class GroupCommitter:
         ledger: Ledger,
         max_group: int = 512,
         resolver: Callable[[], RegionResolver] | None = default_resolver,
+        memory: CodeMemory | None = None,
     ) -> None:
         self._ledger = ledger
+        #: the codes' histories as committed here (scanning.memory); None: read each time
+        self.memory = memory
         self._max = max_group
         self.resolver = resolver  # None: store scans without resolving their regions
         self._queue: asyncio.Queue[_Waiter] = asyncio.Queue()
@@ -174,6 +179,8 @@ class GroupCommitter:
             await self._commit(group[:middle], budget)  # in order: ids keep queue order
             await self._commit(group[middle:], budget)
             return
+        if self.memory is not None:
+            self.memory.committed(ids, stored)
         self.groups += 1
         self.committed += len(group)
         for (_, future), scan_id, scan in zip(group, ids, stored, strict=True):
@@ -333,6 +340,7 @@ class ScanService:
         self._verifier = verifier
         self._committer = committer
         self._plugins = plugins
+        self._heads = HeadReader(ledger)  # a checked memory's confirmations (scanning.heads)
         # A plugin judging verdicts may look at the region: resolve before the commit then.
         self._eager_regions = plugins is not None and plugins.contributes
 
@@ -444,7 +452,7 @@ class ScanService:
         info = result.info
         if info is None or info.brand_id is None:
             return _CloneCheck(ScanSummary(count=0))
-        previous = await self._ledger.scan_summary(info.brand_id, info.serial)
+        previous = await self._summary(info.brand_id, info.serial)
         if result.outcome is not Outcome.GENUINE:
             return _CloneCheck(previous)
         brand_id, loc = info.brand_id, ctx.location
@@ -484,21 +492,62 @@ class ScanService:
             return None
         assert info.brand_id is not None
         window = dt.timedelta(days=policy.devices_window_days)
-        brand_id, code, span_max = info.brand_id, info.serial, identities.MAX_SPAN
-        async with self._ledger.hot_read() as tx:
-            # identities never outnumber cookies: one aggregate row settles most codes
-            if await store.consumer_devices(tx, brand_id, code, span_max) + 1 <= limit:
-                return None
-            found = await store.consumer_verifications(tx, brand_id, code, span_max)
-        span = [
-            identities.ConsumerScan(int(r["id"]), when, r["actor"], r["client"], r["province"])
-            for r in found
-            if abs((when := rows.ts(r["at"])) - at) <= window
-        ]
+        recent = await self._consumer_span(info.brand_id, info.serial, limit)
+        if recent is None:
+            return None
+        span = [s for s in recent if abs(s.at - at) <= window]
         current = identities.ConsumerScan(
             None, at, ctx.actor, ctx.client, region.province if region else None
         )
         return identities.local_copies(policy, span, current)
+
+    async def _summary(self, brand_id: int, code: str) -> ScanSummary:
+        """The code's earlier verifications: from the committer's memory when it holds
+        them, else from the ledger (and then remembered)."""
+        memory, key = self._committer.memory, (brand_id, code)
+        if memory is None:
+            return await self._ledger.scan_summary(brand_id, code)
+        found = memory.summary(key)
+        if found is not None and memory.checked:
+            head = await self._heads.get(key)  # batched with the other requests' (heads)
+            if head != ((found.count, found.last_id) if found.count else None):
+                found = None  # another process scanned the code: read it afresh
+        if found is None:
+            memory.drop(key)  # the span too: it is as old as the summary
+            generation = memory.generation
+            found = await self._ledger.scan_summary(brand_id, code)
+            memory.remember(key, found, generation)
+        return found
+
+    async def _consumer_span(
+        self, brand_id: int, code: str, limit: int
+    ) -> list[identities.ConsumerScan] | None:
+        """The code's newest consumer verifications (newest first), or None when they
+        hold too few cookies for the devices rule to fire (``limit``: the policy's)."""
+        key, span_max = (brand_id, code), identities.MAX_SPAN
+        memory = self._committer.memory
+        recent = None if memory is None else memory.span(key)
+        if recent is None:
+            generation = 0 if memory is None else memory.generation
+            async with self._ledger.hot_read() as tx:
+                # identities never outnumber cookies: one aggregate row settles most
+                # codes when nothing is remembered (the memory keeps the whole span)
+                if memory is None and (
+                    await store.consumer_devices(tx, brand_id, code, span_max) + 1 <= limit
+                ):
+                    return None
+                found = await store.consumer_verifications(tx, brand_id, code, span_max)
+            recent = [
+                identities.ConsumerScan(
+                    int(r["id"]), rows.ts(r["at"]), r["actor"], r["client"], r["province"]
+                )
+                for r in found
+            ]
+            if memory is not None:
+                memory.remember_span(key, recent, generation)
+        if len({s.actor for s in recent}) + 1 <= limit:
+            return None  # identities never outnumber cookies
+        return recent
 
     async def _roll_alert(self, info: CodeInfo | None, now: dt.datetime) -> None:
         """A consumer scanned a withdrawn code: the batch's alert (scanning.rolls)."""

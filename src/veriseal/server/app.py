@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import msgspec
 import yarl
 from aiohttp import web
 
@@ -114,7 +115,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 def _respond(request: web.Request, result: ScanResult, as_json: bool) -> web.Response:
     if as_json:
-        return web.json_response(result.to_dict(asked_language(request)))
+        # msgspec encodes the verdict in a fraction of json.dumps's time (the hot path)
+        body = msgspec.json.encode(result.to_dict(asked_language(request)))
+        return web.Response(body=body, content_type="application/json")
     lang = language(request)
     other = "en" if lang == "zh" else "zh"
     # The page's own links never carry a PIN: it is posted (see resolve_post), and one

@@ -36,8 +36,15 @@ log = logging.getLogger("veriseal.stream")
 @dataclass(frozen=True)
 class WorkerOptions:
     """``max_tries``: failures of one event before it is parked; the n-th retry waits
-    ``min(backoff_max, backoff_base * 2 ** (n - 1))`` seconds; a caught-up consumer
-    looks for new events every ``poll`` seconds."""
+    ``min(backoff_max, backoff_base * 2 ** (n - 1))`` seconds; a consumer that reached
+    the head looks for new events every ``poll`` seconds.
+
+    A delivery that reached the head, even with events, also waits ``poll`` before the
+    next: under a steady flow of scans, delivering again at once made every consumer
+    commit a transaction for the two or three events that arrived meanwhile (and one
+    to move its cursor past events it does not want), on the same single SQLite writer
+    the scans are committed by. Waiting lets a batch fill up: a reaction comes at most
+    ``poll`` seconds after its event. Only a full batch (more is waiting) goes on at once."""
 
     max_tries: int = 5
     backoff_base: float = 0.5
@@ -62,7 +69,8 @@ class _State:
 class Delivery:
     """What one delivery did: events handled, positions the cursor moved past, the
     seconds to wait before the next try (after a failure), whether to try again at
-    once (a failed batch is split up), and the positions parked."""
+    once (a failed batch is split up, or the batch was full: more is waiting), and the
+    positions parked."""
 
     handled: int = 0
     moved: int = 0
@@ -106,38 +114,40 @@ class StreamWorker:
         a handler's failure: it is counted, and parked after ``max_tries``."""
         state = self._state[consumer.name]
         try:
-            handled, moved = await self._step(consumer, state)
+            handled, moved, full = await self._step(consumer, state)
         except _Failed as failed:
             return await self._failed(consumer, state, failed)
         if state.failing and moved:
             state.failing = state.tries = 0
-        return Delivery(handled, moved)
+        return Delivery(handled, moved, again=full)
 
     def context(self, consumer: Consumer) -> Any:
         """The ``ctx`` the consumer's functions get."""
         return self.contexts.get(consumer.name)
 
-    async def _step(self, consumer: Consumer, state: _State) -> tuple[int, int]:
+    async def _step(self, consumer: Consumer, state: _State) -> tuple[int, int, bool]:
+        """(events handled, positions moved, whether the batch was full)."""
         ctx = self.context(consumer)
         async with self.ledger.read() as tx:
             after = await stream_store.cursor(tx, consumer.name)
             top = await stream_store.head(tx)
             if top <= after:
-                return 0, 0
+                return 0, 0, False
             limit = 1 if after < state.single_until else consumer.batch_size
             events = await stream_store.read_after(tx, after, top, consumer.kinds, limit)
-        upto = events[-1].position if len(events) == limit else top
+        full = len(events) == limit
+        upto = events[-1].position if full else top
         try:
             prepared = await consumer.prepare(ctx, events) if consumer.prepare and events else None
             async with self.ledger.write() as tx:
                 if await stream_store.lock_cursor(tx, consumer.name) != after:
-                    return 0, 1  # another worker delivered it meanwhile: look again
+                    return 0, 1, True  # another worker delivered it meanwhile: look again
                 if events:
                     await consumer.handle(ctx, Batch(tuple(events), prepared), tx)
                 await stream_store.set_cursor(tx, consumer.name, upto)
         except Exception as exc:
             raise _Failed(events, exc) from exc
-        return len(events), upto - after
+        return len(events), upto - after, full
 
     async def _failed(self, consumer: Consumer, state: _State, failed: _Failed) -> Delivery:
         events = failed.events
@@ -216,7 +226,8 @@ class StreamWorker:
             except Exception:  # reading the cursor failed: the ledger is away
                 log.exception("consumer %s: delivery failed", consumer.name)
                 done = Delivery(wait=self.options.backoff_max)
-            pause = done.wait or (self.options.poll if done.idle else 0.0)
+            # at once only when more is waiting: see WorkerOptions
+            pause = done.wait or (0.0 if done.again else self.options.poll)
             if pause:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), pause)

@@ -1,0 +1,169 @@
+"""What the writer process remembers of each code's history, so a scan reads no row.
+
+Every verification needs the code's earlier verifications (:class:`ScanSummary`: how
+many, where first and last) and, for a code verified more often than one item is, its
+consumers' recent scans (the distinct-devices rule, :mod:`veriseal.scanning.identities`).
+Read from the ledger, that is a query per scan (several for a much-scanned code, and
+reads that grow with it). The group committer is the process's only writer of scans, so
+it can keep both up to date itself: :class:`CodeMemory` holds them per code, filled by
+the first read and moved on by every committed group (:meth:`CodeMemory.committed`).
+
+Exactly once. An entry is filled from a ledger read that may or may not already see a
+group whose :meth:`~CodeMemory.committed` call has not run yet (SQLite's reads run on the
+event loop's thread while its commit finishes in another). Each entry therefore carries
+the newest scan id it accounts for, read from the data itself (the summary's last
+verification, the newest consumer scan), and a committed scan is applied only when its
+id is newer: ids grow in commit order, so nothing is counted twice or missed. A read
+that suspended while a group committed (PostgreSQL's reads do) is not remembered at all:
+:attr:`CodeMemory.generation` moved under it.
+
+Freshness. Scans written by ANOTHER process (another worker or server on the same
+PostgreSQL database, a CLI command) do not pass through this memory. A *checked* memory
+(the default on PostgreSQL, see ``[server] code_memory``) confirms each entry against the
+ledger's count and newest id of the code before it is used (one primary-key probe,
+batched across the requests in flight: :mod:`veriseal.scanning.heads`) and drops it when
+they differ, so another writer's scans count at once. An unchecked memory (SQLite, which
+one server process serves) drops an entry ``ttl`` seconds after it was read, so a CLI
+command's scans count within ``ttl``.
+
+Bounds: at most ``max_codes`` summaries and ``max_spans`` consumer spans (each at most
+:data:`identities.MAX_SPAN` scans), least recently used forgotten first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from veriseal.cache import LruDict
+from veriseal.models import NewScan, ScanSummary
+from veriseal.scanning.identities import CONSUMER_CHANNELS, MAX_SPAN, ConsumerScan
+
+#: Outcomes that count as a verification (as the ledger's ``scan_codes`` counts them).
+_VERIFICATIONS = frozenset({"genuine", "suspected_clone"})
+
+Key = tuple[int, str]  # (brand id, code)
+
+
+@dataclass(slots=True)
+class _Entry:
+    born: float  # when it was read from the ledger (monotonic seconds)
+    summary: ScanSummary
+
+
+@dataclass(slots=True)
+class _Span:
+    born: float
+    scans: list[ConsumerScan]  # newest first, at most MAX_SPAN
+
+
+class CodeMemory:
+    """Per-code summaries and consumer spans held by the process that commits the scans
+    (see the module docstring for the contract)."""
+
+    def __init__(
+        self,
+        max_codes: int = 100_000,
+        max_spans: int = 2_048,
+        ttl: float = 30.0,
+        checked: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        #: other processes write scans too: confirm an entry against the ledger's
+        #: (count, newest id) before using it (scanning.heads), drop it when they differ
+        self.checked = checked
+        self._clock = clock
+        self._codes: LruDict[Key, _Entry] = LruDict(max_codes)
+        self._spans: LruDict[Key, _Span] = LruDict(max_spans)
+        #: moves whenever a group was committed: a read that spans a move is not kept
+        self.generation = 0
+        self.hits = 0  # for tests and benchmarks
+        self.misses = 0
+
+    # -- reads ---------------------------------------------------------------------------
+    def summary(self, key: Key) -> ScanSummary | None:
+        """The code's summary, or None when it must be read from the ledger."""
+        entry = self._codes.get(key)
+        if entry is None or self._clock() - entry.born >= self.ttl:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry.summary
+
+    def span(self, key: Key) -> list[ConsumerScan] | None:
+        """The code's newest consumer verifications (newest first), or None."""
+        span = self._spans.get(key)
+        if span is None or self._clock() - span.born >= self.ttl:
+            return None
+        return span.scans
+
+    # -- fills -----------------------------------------------------------------------------
+    def remember(self, key: Key, summary: ScanSummary, generation: int) -> None:
+        """Keep ``summary`` as read from the ledger by a read that began at
+        ``generation`` (dropped if a group committed meanwhile)."""
+        if generation == self.generation:
+            self._codes[key] = _Entry(self._clock(), summary)
+
+    def remember_span(self, key: Key, scans: Sequence[ConsumerScan], generation: int) -> None:
+        """Keep the consumer span read from the ledger (newest first; see :meth:`remember`)."""
+        if generation == self.generation:
+            self._spans[key] = _Span(self._clock(), list(scans[:MAX_SPAN]))
+
+    # -- the writer ---------------------------------------------------------------------------
+    def committed(self, ids: Sequence[int], scans: Sequence[NewScan]) -> None:
+        """Move the remembered codes on by a committed group (``ids`` and ``scans`` as
+        stored, in commit order). Scans of codes not remembered cost a dict probe."""
+        self.generation += 1
+        for scan_id, scan in zip(ids, scans, strict=True):
+            if scan.brand_id is None or scan.outcome not in _VERIFICATIONS:
+                continue
+            key = (scan.brand_id, scan.code)
+            entry = self._codes.get(key)
+            if entry is not None:
+                entry.summary = _counted(entry.summary, scan_id, scan)
+            if scan.channel in CONSUMER_CHANNELS:
+                span = self._spans.get(key)
+                if span is not None and (not span.scans or scan_id > (span.scans[0].id or 0)):
+                    province = scan.region.province if scan.region else None
+                    at = scan.at.astimezone(dt.UTC)
+                    new = ConsumerScan(scan_id, at, scan.actor, scan.client, province)
+                    span.scans.insert(0, new)
+                    del span.scans[MAX_SPAN:]
+
+    def drop(self, key: Key) -> None:
+        """Forget one code (its summary and span): the ledger knows more than we do."""
+        self._codes.pop(key)
+        self._spans.pop(key)
+
+    def forget(self) -> None:
+        """Drop everything (the ledger was changed behind the writer's back)."""
+        self._codes.clear()
+        self._spans.clear()
+        self.generation += 1
+
+
+def _counted(summary: ScanSummary, scan_id: int, scan: NewScan) -> ScanSummary:
+    """``summary`` with the verification ``scan_id`` counted, unless it already is."""
+    if summary.last_id is not None and scan_id <= summary.last_id:
+        return summary  # the ledger read that filled the entry saw it already
+    at = scan.at.astimezone(dt.UTC)  # as the ledger gives it back (ledger.rows.ts)
+    if summary.count == 0:
+        return ScanSummary(
+            count=1,
+            first_at=at,
+            first_location=scan.location,
+            last_at=at,
+            first_id=scan_id,
+            last_id=scan_id,
+            last_location=scan.location,
+        )
+    return replace(
+        summary,
+        count=summary.count + 1,
+        last_at=at,
+        last_id=scan_id,
+        last_location=scan.location,
+    )

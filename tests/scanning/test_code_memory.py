@@ -1,0 +1,224 @@
+"""The committer's memory of codes' histories (scanning.memory) and the batched head reads
+(scanning.heads): what a scan is told of its code's earlier verifications must be what a
+recount of the stored scans says, whatever the memory held, on each backend.
+
+Ground truth here is never the memory or the ledger's ``scan_codes`` aggregate: the
+property test recounts a plain list of the scans it committed, and the engine tests
+recount the stored scan rows with :meth:`Ledger.list_scans`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.catalog.test_lifecycle import first_codes, make_batch
+from veriseal.catalog.keys import KeySource
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.errors import ConfigError
+from veriseal.models import (
+    Brand,
+    Location,
+    LocationSource,
+    NewScan,
+    ScanChannel,
+    ScanQuery,
+    ScanSummary,
+)
+from veriseal.scanning.identities import ConsumerScan
+from veriseal.scanning.memory import CodeMemory
+from veriseal.scanning.service import ScanContext
+
+T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+VERIFIED = ("genuine", "suspected_clone")
+
+
+def _scan(code: str, outcome: str, channel: ScanChannel, minute: int) -> NewScan:
+    return NewScan(
+        at=T0 + dt.timedelta(minutes=minute),
+        code=code,
+        outcome=outcome,
+        reason=outcome,
+        channel=channel,
+        actor=f"device:{minute}",
+        brand_id=1,
+        location=Location(31.0 + minute / 100, 121.0, 10.0, LocationSource.GPS),
+    )
+
+
+def _recount(stored: list[tuple[int, NewScan]], code: str) -> ScanSummary:
+    """The summary of ``code`` by counting ``stored`` (the test's own ground truth)."""
+    mine = [(i, s) for i, s in stored if s.code == code and s.outcome in VERIFIED]
+    if not mine:
+        return ScanSummary(count=0)
+    (fi, first), (li, last) = mine[0], mine[-1]
+    return ScanSummary(len(mine), first.at, first.location, last.at, fi, li, last.location)
+
+
+def _span(stored: list[tuple[int, NewScan]], code: str) -> list[ConsumerScan]:
+    consumer = (ScanChannel.WEB, ScanChannel.API, ScanChannel.CONSOLE)
+    return [
+        ConsumerScan(i, s.at, s.actor, s.client, None)
+        for i, s in reversed(stored)
+        if s.code == code and s.outcome in VERIFIED and s.channel in consumer
+    ]
+
+
+scan_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(["genuine", "suspected_clone", "invalid", "pin_wrong"]),
+        st.sampled_from([ScanChannel.WEB, ScanChannel.HANDHELD, ScanChannel.API]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    groups=st.lists(scan_steps, min_size=1, max_size=6),
+    fills=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1), st.booleans()), max_size=6),
+)
+def test_memory_counts_each_committed_scan_once(
+    groups: list[list[tuple[str, str, ScanChannel]]],
+    fills: list[tuple[int, int, bool]],
+) -> None:
+    """Groups commit one after another; the memory is filled at random points from a
+    "ledger read" that may already see the group being committed (SQLite's reads see
+    a commit before the committer hears of it). Afterwards it agrees with a recount."""
+    memory = CodeMemory()
+    stored: list[tuple[int, NewScan]] = []
+    next_id = 1
+    for number, group in enumerate(groups):
+        scans = [_scan(code, outcome, channel, next_id + k) for k, (code, outcome, channel) in
+                 enumerate(group)]  # fmt: skip
+        ids = list(range(next_id, next_id + len(scans)))
+        next_id += len(scans)
+        committing = stored + list(zip(ids, scans, strict=True))
+        for at_group, sees_commit, span in fills:
+            if at_group != number:
+                continue
+            seen = committing if sees_commit else stored  # the read before or after
+            for code in ("A", "B"):
+                memory.remember((1, code), _recount(seen, code), memory.generation)
+                if span:
+                    memory.remember_span((1, code), _span(seen, code), memory.generation)
+        stored = committing
+        memory.committed(ids, scans)
+    for code in ("A", "B"):
+        held = memory.summary((1, code))
+        if held is not None:
+            assert held == _recount(stored, code)
+        span = memory.span((1, code))
+        if span is not None:
+            assert [(s.id, s.actor) for s in span] == [(s.id, s.actor) for s in _span(stored, code)]
+
+
+def test_a_read_spanning_a_commit_is_not_kept() -> None:
+    memory = CodeMemory()
+    generation = memory.generation
+    memory.committed([1], [_scan("A", "genuine", ScanChannel.WEB, 1)])  # while reading
+    memory.remember((1, "A"), ScanSummary(count=0), generation)
+    assert memory.summary((1, "A")) is None
+
+
+def test_entries_expire_after_ttl() -> None:
+    now = [0.0]
+    memory = CodeMemory(ttl=30.0, clock=lambda: now[0])
+    memory.remember((1, "A"), ScanSummary(count=0), memory.generation)
+    now[0] = 29.9
+    assert memory.summary((1, "A")) == ScanSummary(count=0)
+    now[0] = 30.0
+    assert memory.summary((1, "A")) is None
+
+
+async def _verified_counts(engine: Engine, code: str, times: int) -> list[int]:
+    ctx = ScanContext(ScanChannel.API, actor="device:test")
+    counts = []
+    for _ in range(times):
+        result = await engine.scans.scan(code, ctx)
+        counts.append(result.previous.count)
+    return counts
+
+
+async def _recounted(engine: Engine, brand: Brand, serial: str) -> int:
+    found = await engine.ledger.list_scans(brand.id, ScanQuery(code=serial, limit=10_000))
+    return sum(s.scan.outcome in VERIFIED for s in found)
+
+
+async def test_each_scan_is_told_the_verifications_before_it(engine: Engine, brand: Brand) -> None:
+    """Sequential scans of one code see 0, 1, 2, ... earlier verifications, on each
+    backend (trusted memory on SQLite, checked memory on PostgreSQL), and the memory's
+    summary equals a recount of the rows."""
+    batch = await make_batch(engine, brand)
+    code, other = await first_codes(engine, brand, batch, 2)
+    assert await _verified_counts(engine, code, 5) == [0, 1, 2, 3, 4]
+    assert await _verified_counts(engine, other, 2) == [0, 1]
+    memory = engine.committer.memory
+    assert memory is not None and memory.checked == (engine.ledger.dialect.name != "sqlite")
+    serial = (await engine.verifier.verify(code)).info.serial  # type: ignore[union-attr]
+    held = memory.summary((brand.id, serial))
+    assert held is not None and held.count == await _recounted(engine, brand, serial) == 5
+    assert held == await engine.ledger.scan_summary(brand.id, serial)
+
+
+async def test_another_writer_is_seen_at_once_when_checked(
+    engine: Engine, brand: Brand, key_file: Path
+) -> None:
+    """A second engine on the same ledger (another worker) scans a code the first one
+    remembers: on PostgreSQL (checked memory) the first engine's next scan counts it at
+    once; on SQLite (trusted memory, one server process) within the memory's TTL."""
+    batch = await make_batch(engine, brand)
+    [code] = await first_codes(engine, brand, batch, 1)
+    assert await _verified_counts(engine, code, 2) == [0, 1]
+    cfg = Config(path=None, db_url=engine.ledger.url, key_source=KeySource(key_file=key_file))
+    async with await Engine.open(cfg) as other:
+        assert await _verified_counts(other, code, 1) == [2]
+    memory = engine.committer.memory
+    assert memory is not None
+    if not memory.checked:
+        memory.ttl = 0.0  # the TTL has passed
+    assert await _verified_counts(engine, code, 1) == [3]
+
+
+async def test_concurrent_scans_share_head_reads(engine: Engine, brand: Brand) -> None:
+    """Requests in flight together confirm their codes with one query (checked memory)."""
+    memory = engine.committer.memory
+    assert memory is not None
+    memory.checked = True  # on SQLite too: the reads are the same SQL
+    batch = await make_batch(engine, brand, size=100)
+    codes = await first_codes(engine, brand, batch, 40)
+    ctx = ScanContext(ScanChannel.API, actor="device:test")
+    await asyncio.gather(*(engine.scans.scan(c, ctx) for c in codes))  # fills the memory
+    heads = engine.scans._heads
+    before = heads.queries
+    results = await asyncio.gather(*(engine.scans.scan(c, ctx) for c in codes))
+    assert [r.previous.count for r in results] == [1] * len(codes)
+    assert 1 <= heads.queries - before < len(codes) // 4
+
+
+async def test_memory_off_reads_the_ledger(brand: Brand, engine: Engine, key_file: Path) -> None:
+    """``[server] code_memory = false``: no memory, the same answers."""
+    cfg = Config(
+        path=None,
+        db_url=engine.ledger.url,
+        key_source=KeySource(key_file=key_file),
+        server={"code_memory": False},
+    )
+    batch = await make_batch(engine, brand)
+    [code] = await first_codes(engine, brand, batch, 1)
+    async with await Engine.open(cfg) as plain:
+        assert plain.committer.memory is None
+        assert await _verified_counts(plain, code, 3) == [0, 1, 2]
+    assert await _verified_counts(engine, code, 1) == [3]
+    bad = Config(path=None, db_url=engine.ledger.url, key_source=KeySource(key_file=key_file),
+                 server={"code_memory": "yes"})  # fmt: skip
+    with pytest.raises(ConfigError):
+        await Engine.open(bad)
