@@ -5,20 +5,22 @@ Usage (needs ``wrk``: ``apt-get install wrk``)::
 
     PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py [--seconds 10]
         [--connections 32] [--rounds 3] [--backends sqlite,postgres] [--workers 1]
-        [--no-peer] [--pg postgresql://postgres@127.0.0.1/postgres]
+        [--codes 1000] [--no-peer] [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Three servers run on loopback, one process each (``--workers N``: N each on PostgreSQL):
 
 - hello: a bare aiohttp handler answering "hello" (the ceiling of the HTTP stack);
 - verify: ``veriseal serve``; the requests rotate over 1,000 distinct genuine codes of one
-  batch, ask for JSON, and every one is durably recorded (the response is sent after the
-  scan's group commit);
+  batch (``--codes``: 1,000 are each scanned hundreds of times in a run, so nearly every
+  request is judged a suspected copy by the count and devices rules, their worst case;
+  100,000 are mostly first scans, as a brand's consumers make them), ask for JSON, and
+  every one is durably recorded (the response is sent after the scan's group commit);
 - peer: ``benchmarks/peer/app.py``, the verification service as a typical peer writes it
   (FastAPI + uvicorn[standard] + SQLAlchemy 2.x async ORM; aiosqlite on SQLite with
   Veriseal's pragmas, WAL and synchronous=FULL; asyncpg on PostgreSQL, in its own
   database). It gets the same requests as verify and, per request, SELECTs the code's row
   (with its earlier scans' count), INSERTs a scan, COMMITs and answers a JSON verdict.
-  Its codes table holds the same 1,000 codes plus 100,000 others. It runs from its own
+  Its codes table holds the same codes plus 100,000 others. It runs from its own
   venv, ``benchmarks/.peer-venv/``, made on first run from ``benchmarks/peer/
   requirements.txt`` (and remade when that file changes); it never imports veriseal.
 
@@ -75,7 +77,8 @@ web.run_app(app, host="127.0.0.1", port={port}, access_log=None, print=None, reu
 """
 
 LUA = """
-local paths = {{{paths}}}
+local paths = {{}}
+for line in io.lines("{paths}") do paths[#paths + 1] = line end
 local i = 0
 request = function()
   i = i % #paths + 1
@@ -85,7 +88,7 @@ end
 
 PEER_APP = Path(__file__).with_name("peer")
 PEER_VENV = Path(__file__).with_name(".peer-venv")
-PEER_FILLER = 100_000  # codes besides the 1,000 requested, so the table is not tiny
+PEER_FILLER = 100_000  # codes besides the ones requested, so the table is not tiny
 
 STACK = """
 import importlib.metadata as m, importlib.util as u
@@ -145,21 +148,22 @@ def wait_port(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-async def prepare(url: str, key: Path, host: str) -> list[str]:
-    """A brand, a product, a batch; the paths of 1,000 of its codes."""
+async def prepare(url: str, key: Path, host: str, codes: int) -> list[str]:
+    """A brand, a product, a batch; the paths of ``codes`` of its codes."""
     cfg = Config(path=None, db_url=url, key_source=KeySource(key_file=key))
     async with await Engine.open(cfg) as engine:
         brand = await engine.brands.create("bench", "Bench", host)
         await engine.catalogue.add(
             make_product(brand, "09506000134352", "Tea", shelf_life_days=900)
         )
-        batch = await engine.batches.create(brand, BatchRequest("09506000134352", "B1", 100_000))
+        size = max(100_000, codes)
+        batch = await engine.batches.create(brand, BatchRequest("09506000134352", "B1", size))
         material = engine.keys.material(await engine.keys.active(brand))
         with Minter(brand, batch, material) as minter:
-            uris = minter.chunk(0, 1000).uris
+            uris = minter.chunk(0, codes).uris
     width = uris.shape[1]
     raw = uris.tobytes().decode()
-    return ["/01/" + raw[i * width : (i + 1) * width].split("/01/", 1)[1] for i in range(1000)]
+    return ["/01/" + raw[i * width : (i + 1) * width].split("/01/", 1)[1] for i in range(codes)]
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -239,9 +243,11 @@ def bench_backend(
     key = tmp / f"{name}.key"
     create_key_file(key)
     vport, hport, pport = free_port(), free_port(), free_port()
-    paths = asyncio.run(prepare(url, key, f"127.0.0.1:{vport}"))
+    paths = asyncio.run(prepare(url, key, f"127.0.0.1:{vport}", args.codes))
+    listing = tmp / f"{name}-paths.txt"
+    listing.write_text("\n".join(paths) + "\n")
     lua = tmp / f"{name}.lua"
-    lua.write_text(LUA.format(paths=", ".join(f'"{p}"' for p in paths)))
+    lua.write_text(LUA.format(paths=listing))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
     env |= {"VERISEAL_DB": url, "VERISEAL_KEY_FILE": str(key)}
     veriseal = str(Path(sys.executable).with_name("veriseal"))
@@ -363,6 +369,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--codes",
+        type=int,
+        default=1000,
+        help="distinct codes the requests rotate over (default 1,000: each is scanned"
+        " many times, the clone rules' worst case; 100,000: mostly first scans, as a"
+        " brand's consumers scan)",
+    )
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     ap.add_argument(

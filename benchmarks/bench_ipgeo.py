@@ -90,7 +90,7 @@ async def serve(folder: Path, on: bool) -> tuple[str, list[str], ApiRunner, Engi
     create_key_file(key)
     url = sqlite_url(folder / "l.sqlite3")
     port = free_port()
-    paths = await prepare(url, key, f"127.0.0.1:{port}")
+    paths = await prepare(url, key, f"127.0.0.1:{port}", 1000)
     settings = {"trusted_proxies": ["127.0.0.1/32"], "ip_location": on}
     engine = await Engine.open(Config(None, url, KeySource(key_file=key), server=settings))
     runner = ApiRunner(make_app(engine, Limits(per_minute=0)), access_log=None)

@@ -70,7 +70,7 @@ async def cpu_us(n: int, rounds: int, one: Callable[[int], Awaitable[object]]) -
 
 
 async def bench(name: str, url: str, key: Path, args: argparse.Namespace) -> None:
-    paths = await prepare(url, key, "bench.example")
+    paths = await prepare(url, key, "bench.example", 1000)
     cfg = Config(path=None, db_url=url, key_source=KeySource(key_file=key))
     n, rounds = args.n, args.rounds
     async with await Engine.open(cfg) as engine:

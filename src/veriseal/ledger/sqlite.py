@@ -47,6 +47,7 @@ from veriseal.ledger.base import Row, Tx
 from veriseal.ledger.dialects import SQLITE
 from veriseal.ledger.sql import SqlLedger
 from veriseal.ledger.text import check, storable
+from veriseal.ledger.write_lock import WriteLock
 
 log = logging.getLogger("veriseal.ledger")
 
@@ -208,7 +209,8 @@ class SqliteLedger(SqlLedger):
         self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="veriseal-sqlite-wal")
         self._checkpointing: asyncio.Task[None] | None = None
         self._since_checkpoint = 0
-        self._lock = asyncio.Lock()  # one write transaction at a time, on either writer
+        # one write transaction at a time, on either writer; the scans' group first
+        self._lock = WriteLock()
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteLedger:
@@ -248,7 +250,7 @@ class SqliteLedger(SqlLedger):
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
         """A ``BEGIN IMMEDIATE`` transaction on the single writer connection."""
-        async with self._lock:
+        async with self._lock.hold():
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -277,7 +279,7 @@ class SqliteLedger(SqlLedger):
         in the commit thread, so the loop serves other requests during the fsync."""
         conn = self._hot_writer
         loop = asyncio.get_running_loop()
-        async with self._lock:
+        async with self._lock.hold(hot=True):  # before waiting consumers: see write_lock
             try:
                 try:
                     conn.execute("BEGIN IMMEDIATE")  # busy_timeout 0: never blocks the loop
@@ -310,7 +312,7 @@ class SqliteLedger(SqlLedger):
         under the write lock: SQLite starts the WAL over only when a write transaction
         begins with every frame copied, which never happens while writes continue."""
         await loop.run_in_executor(self._checkpointer, _checkpoint, self._checkpoint_conn)
-        async with self._lock:  # only the frames committed meanwhile are left
+        async with self._lock.hold():  # only the frames committed meanwhile are left
             await loop.run_in_executor(self._checkpointer, _checkpoint, self._checkpoint_conn)
 
     async def _in_commit_thread(self, loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
