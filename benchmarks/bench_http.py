@@ -37,7 +37,9 @@ Besides requests/s it prints each SERVER's CPU time per request (user + system, 
 threads and worker processes, from /proc). Throughput on a shared machine is noisy; CPU
 per request is not, and its ratio hello/verify is the highest requests/s ratio the
 verify endpoint can reach while the server is CPU-bound (peer/verify likewise for the
-ratio verify/peer).
+ratio verify/peer). On PostgreSQL it also prints the database server's own CPU per
+request (every ``postgres`` process on the machine) and their sum: the figure that
+carries over to a larger machine (requests/s per core given to server and database).
 """
 
 from __future__ import annotations
@@ -192,6 +194,23 @@ def cpu_seconds(pid: int) -> float:
     return own(str(pid)) + sum(own(k) for k in kids)
 
 
+def postgres_cpu() -> float:
+    """User + system CPU seconds of every PostgreSQL server process on this machine
+    (the postmaster's backends serving the benchmark; idle ones add nothing)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
 def run_wrk(
     url: str, seconds: int, connections: int, script: Path | None
 ) -> tuple[float, float, float]:
@@ -227,7 +246,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-Figures = tuple[float, float, float, float]  # req/s, p50 ms, p99 ms, server CPU us/request
+#: req/s, p50 ms, p99 ms, server CPU us/request, PostgreSQL's own CPU us/request (0 on SQLite)
+Figures = tuple[float, float, float, float, float]
 
 TARGETS = {  # backend: (verify/hello, verify CPU us/request, verify/peer); p99 < 50 ms
     "sqlite": (0.25, 150.0, 10.0),
@@ -297,10 +317,12 @@ def bench_rounds(
 
     def measured(procs: list[subprocess.Popen[bytes]], url: str, script: Path | None) -> Figures:
         """wrk's figures and the servers' CPU microseconds per request."""
-        before = sum(cpu_seconds(p.pid) for p in procs)
+        before, db_before = sum(cpu_seconds(p.pid) for p in procs), postgres_cpu()
         rps, p50, p99 = run_wrk(url, args.seconds, args.connections, script)
         used = sum(cpu_seconds(p.pid) for p in procs) - before
-        return rps, p50, p99, 1e6 * used / (rps * args.seconds)
+        db = postgres_cpu() - db_before
+        per = 1e6 / (rps * args.seconds)
+        return rps, p50, p99, used * per, db * per
 
     for _, url, script in servers.values():
         if script:  # warm-up: imports, caches, connection pools
@@ -316,6 +338,7 @@ def bench_rounds(
             statistics.median(f[1] for f in v),
             statistics.median(f[2] for f in v),
             statistics.median(f[3] for f in v),
+            statistics.median(f[4] for f in v),
         )
         for n, v in results.items()
     }
@@ -332,12 +355,13 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
         "verify": "verify + durable scan record",
         "peer": "peer (FastAPI+SQLAlchemy)",
     }
-    for key, (rps, p50, p99, cpu) in med.items():
+    for key, (rps, p50, p99, cpu, db) in med.items():
         print(
             f"  {labels[key]:<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
             f"   server CPU {cpu:6.0f} us/request"
+            + (f"   PostgreSQL CPU {db:5.0f} us/request" if name == "postgres" else "")
         )
-    (h_rps, _, _, h_cpu), (v_rps, _, v99, v_cpu) = med["hello"], med["verify"]
+    (h_rps, _, _, h_cpu, _), (v_rps, _, v99, v_cpu, v_db) = med["hello"], med["verify"]
     min_hello, max_cpu, min_peer = TARGETS[name]
     ratio = v_rps / h_rps
     print(f"  ratio verify/hello {ratio:.3f}")
@@ -352,8 +376,15 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
     target(ratio >= min_hello, f"verify/hello >= {min_hello:.2f}")
     target(v_cpu <= max_cpu, f"server CPU per verify request <= {max_cpu:.0f} us")
     target(v99 < 50, "verify p99 < 50 ms")
+    if name == "postgres":
+        # what carries over to a larger machine: the CPU a verification costs in all
+        total = v_cpu + v_db
+        print(
+            f"  a verification costs {total:.0f} us of CPU in all (server + PostgreSQL):"
+            f" about {1e6 / total:,.0f} req/s per core a machine gives them, wrk apart"
+        )
     if "peer" in med:
-        p_rps, _, _, p_cpu = med["peer"]
+        p_rps, _, _, p_cpu, _ = med["peer"]
         print(f"  ratio verify/peer {v_rps / p_rps:.2f}")
         print(
             f"  server CPU per request, peer/verify {p_cpu / v_cpu:.2f}"

@@ -481,10 +481,11 @@ class ScanService:
         ctx: ScanContext,
         region: Region | None,
     ) -> clones.Finding | None:
-        """The distinct-devices rule on a consumer's scan (scanning.identities). Its query
-        runs only when the code has enough verifications for the rule to fire at all
-        (one identity per verification at most), so most scans cost nothing more; then
-        the scans are read only when the code has enough distinct cookies."""
+        """The distinct-devices rule on a consumer's scan (scanning.identities). It looks
+        at the code's consumer scans only when the code has enough verifications for
+        the rule to fire at all (one identity per verification at most), so most scans
+        cost nothing more; those scans come from the committer's memory when it holds
+        them (:meth:`_consumer_span`)."""
         limit = policy.max_devices
         if limit is None or ctx.channel not in identities.CONSUMER_CHANNELS:
             return None
