@@ -116,9 +116,11 @@ def test_memory_counts_each_committed_scan_once(
         held = memory.summary((1, code))
         if held is not None:
             assert held == _recount(stored, code)
-        span = memory.span((1, code))
-        if span is not None:
-            assert [(s.id, s.actor) for s in span] == [(s.id, s.actor) for s in _span(stored, code)]
+        held_span = memory.span((1, code))
+        if held_span is not None:
+            assert [(s.id, s.actor) for s in held_span] == [
+                (s.id, s.actor) for s in _span(stored, code)
+            ]
 
 
 def test_a_read_spanning_a_commit_is_not_kept() -> None:
@@ -188,20 +190,29 @@ async def test_another_writer_is_seen_at_once_when_checked(
     assert await _verified_counts(engine, code, 1) == [3]
 
 
-async def test_concurrent_scans_share_head_reads(engine: Engine, brand: Brand) -> None:
-    """Requests in flight together confirm their codes with one query (checked memory)."""
+async def test_concurrent_scans_share_reads(engine: Engine, brand: Brand) -> None:
+    """Requests in flight together read their codes' summaries, and later confirm them,
+    with one query for many (checked memory); the memory then holds what is stored."""
     memory = engine.committer.memory
     assert memory is not None
     memory.checked = True  # on SQLite too: the reads are the same SQL
     batch = await make_batch(engine, brand, size=100)
     codes = await first_codes(engine, brand, batch, 40)
     ctx = ScanContext(ScanChannel.API, actor="device:test")
-    await asyncio.gather(*(engine.scans.scan(c, ctx) for c in codes))  # fills the memory
-    heads = engine.scans._heads
+    summaries, heads = engine.scans._summaries, engine.scans._heads  # the batching tested
+    first = await asyncio.gather(*(engine.scans.scan(c, ctx) for c in codes))  # misses
+    assert [r.previous.count for r in first] == [0] * len(codes)
+    # not all in one round: each request awaits its own way there (caches, activation)
+    assert 1 <= summaries.queries <= len(codes) // 2
     before = heads.queries
     results = await asyncio.gather(*(engine.scans.scan(c, ctx) for c in codes))
     assert [r.previous.count for r in results] == [1] * len(codes)
     assert 1 <= heads.queries - before < len(codes) // 4
+    for result in results:
+        serial = result.verification.info.serial  # type: ignore[union-attr]
+        held = memory.summary((brand.id, serial))
+        assert held is not None and held.count == 2
+        assert held == await engine.ledger.scan_summary(brand.id, serial)
 
 
 async def test_memory_off_reads_the_ledger(brand: Brand, engine: Engine, key_file: Path) -> None:

@@ -262,6 +262,13 @@ class Ledger(abc.ABC):
         transaction as every append, equal at all times to a recount of the rows."""
 
     @abc.abstractmethod
+    async def scan_summaries(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], ScanSummary]:
+        """:meth:`scan_summary` of each (brand id, code) of ``keys`` (at most 64), in one
+        query: a summary for every key, ``count=0`` for a code never verified."""
+
+    @abc.abstractmethod
     async def scan_heads(
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], tuple[int, int]]:

@@ -19,7 +19,7 @@ from veriseal.ledger import rows, stream_store
 from veriseal.models import NO_SCAN_FILTER, NewScan, Scan, ScanQuery, ScanSummary
 
 if TYPE_CHECKING:
-    from veriseal.ledger.base import Tx
+    from veriseal.ledger.base import Row, Tx
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
@@ -118,51 +118,67 @@ class ScanStore(abc.ABC):
         return [out[-1 - i] if i < 0 else i for i in out]
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
-        # One round trip, three primary-key lookups: the aggregate, its first and last scan.
-        sql = (
-            "SELECT c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat, f.lon AS f_lon,"
-            " f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
+        return (await self.scan_summaries([(brand_id, code)]))[(brand_id, code)]
+
+    async def scan_summaries(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], ScanSummary]:
+        # One round trip, three primary-key lookups per code: the aggregate, its first
+        # and last scan.
+        found = await self._by_codes(
+            "SELECT c.brand_id, c.code, c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat,"
+            " f.lon AS f_lon, f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
             " l.id AS l_id, l.at AS l_at, l.lat AS l_lat, l.lon AS l_lon,"
             " l.accuracy_m AS l_accuracy_m, l.loc_source AS l_loc_source"
             " FROM scan_codes c JOIN scans f ON f.id = c.first_id"
-            " JOIN scans l ON l.id = c.last_id WHERE c.brand_id = ? AND c.code = ?"
+            " JOIN scans l ON l.id = c.last_id WHERE ",
+            "c.",
+            keys,
         )
-        async with self.hot_read() as tx:
-            row = await tx.fetchrow(sql, brand_id, code)
-        if row is None or not row["n"] or row["f_id"] is None:
-            return ScanSummary(count=0)
-        return ScanSummary(
-            count=int(row["n"]),
-            first_at=rows.ts(row["f_at"]),
-            first_location=rows.location(row, "f_"),
-            last_at=rows.ts(row["l_at"]),
-            first_id=int(row["f_id"]),
-            last_id=int(row["l_id"]),
-            last_location=rows.location(row, "l_"),
-        )
+        out = dict.fromkeys(keys, ScanSummary(count=0))
+        for row in found:
+            if not row["n"] or row["f_id"] is None:
+                continue
+            out[(int(row["brand_id"]), str(row["code"]))] = ScanSummary(
+                count=int(row["n"]),
+                first_at=rows.ts(row["f_at"]),
+                first_location=rows.location(row, "f_"),
+                last_at=rows.ts(row["l_at"]),
+                first_id=int(row["f_id"]),
+                last_id=int(row["l_id"]),
+                last_location=rows.location(row, "l_"),
+            )
+        return out
 
     async def scan_heads(
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], tuple[int, int]]:
-        if not keys:
-            return {}
-        if len(keys) > MAX_HEADS:
-            raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
-        # padded to a power of two with the last key: a handful of distinct statements,
-        # so the server keeps each prepared (a primary-key probe per key either way)
-        width = 1 << (len(keys) - 1).bit_length()
-        padded = [*keys, *[keys[-1]] * (width - len(keys))]
-        where = " OR ".join(["(brand_id = ? AND code = ?)"] * width)
-        args = [value for key in padded for value in key]
-        async with self.hot_read() as tx:
-            found = await tx.fetch(
-                f"SELECT brand_id, code, n, last_id FROM scan_codes WHERE {where}", *args
-            )
+        found = await self._by_codes(
+            "SELECT brand_id, code, n, last_id FROM scan_codes WHERE ", "", keys
+        )
         return {
             (int(r["brand_id"]), str(r["code"])): (int(r["n"]), int(r["last_id"]))
             for r in found
             if r["n"]
         }
+
+    async def _by_codes(
+        self, select: str, prefix: str, keys: Sequence[tuple[int, str]]
+    ) -> list[Row]:
+        """``select`` (ending in WHERE) for the ``scan_codes`` rows of ``keys`` (at most
+        MAX_HEADS), on the hot read connection. The key list is padded to a power of two
+        with its last key: a handful of distinct statements, so PostgreSQL keeps each
+        one prepared."""
+        if not keys:
+            return []
+        if len(keys) > MAX_HEADS:
+            raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
+        width = 1 << (len(keys) - 1).bit_length()
+        padded = [*keys, *[keys[-1]] * (width - len(keys))]
+        where = " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
+        args = [value for key in padded for value in key]
+        async with self.hot_read() as tx:
+            return await tx.fetch(select + where, *args)
 
     async def list_scans(
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER

@@ -1,12 +1,15 @@
-"""Reading many codes' heads (verification count, newest id) in one query.
+"""Reading many codes' histories in one query: the requests in flight ask together.
 
-When the committer's memory (:mod:`veriseal.scanning.memory`) is *checked* (another
-process may write scans: several PostgreSQL workers), each scan confirms its code's
-remembered summary against the ledger's ``scan_codes`` row before trusting it. Requests
-in flight together ask together: :class:`HeadReader` gathers the codes asked for while
-the event loop runs one round and reads them with one query
-(:meth:`veriseal.ledger.base.Ledger.scan_heads`), so under load a round trip serves
-dozens of scans instead of one.
+The committer's memory (:mod:`veriseal.scanning.memory`) is filled by reading a code's
+summary the first time it is scanned and, when *checked* (another process may write
+scans: several PostgreSQL workers), confirmed against the code's ``scan_codes`` row
+(count, newest id) before it is trusted. On PostgreSQL a query's fixed cost (a round
+trip, the server's parse-bind-execute, a snapshot) is most of a primary-key probe's.
+:class:`BatchedReads` gathers the codes asked for while the event loop runs one round and
+reads them with one query of up to :data:`MAX_HEADS` codes
+(:meth:`~veriseal.ledger.base.Ledger.scan_summaries`,
+:meth:`~veriseal.ledger.base.Ledger.scan_heads`), so under load a query serves dozens of
+scans instead of one.
 
 Failure: a read that fails fails the requests that were waiting on it, each with the
 ledger's error, as their own reads would have; the keys are a verified code's brand id
@@ -16,28 +19,30 @@ and serial, which no client chooses freely, so no client's input can fail the qu
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
-from veriseal.ledger.base import Ledger
 from veriseal.ledger.scan_store import MAX_HEADS
 
-Key = tuple[int, str]
-Head = tuple[int, int]  # (verifications, id of the newest)
+Key = tuple[int, str]  # (brand id, code)
+V = TypeVar("V")
 
 
-class HeadReader:
-    """Batches :meth:`get` calls made in one loop round into queries of up to
-    ``MAX_HEADS`` codes."""
+class BatchedReads(Generic[V]):
+    """Batches :meth:`get` calls made in one loop round into ``read(keys)`` calls of up
+    to ``MAX_HEADS`` keys each; a key ``read`` leaves out gets None."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
-        self._waiting: dict[Key, list[asyncio.Future[Head | None]]] = {}
+    def __init__(self, read: Callable[[Sequence[Key]], Awaitable[dict[Key, V]]]) -> None:
+        self._read_many = read
+        self._waiting: dict[Key, list[asyncio.Future[V | None]]] = {}
         self._reads: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self.queries = 0  # for tests and benchmarks
 
-    async def get(self, key: Key) -> Head | None:
-        """The code's (count, newest id), or None when it was never verified."""
+    async def get(self, key: Key) -> V | None:
+        """What ``read`` says of ``key``, read together with the other keys asked for
+        in this loop round."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Head | None] = loop.create_future()
+        future: asyncio.Future[V | None] = loop.create_future()
         if not self._waiting:
             # after the callbacks already due: the other requests of this round ask first
             loop.call_soon(self._flush)
@@ -53,10 +58,10 @@ class HeadReader:
             self._reads.add(task)
             task.add_done_callback(self._reads.discard)
 
-    async def _read(self, part: dict[Key, list[asyncio.Future[Head | None]]]) -> None:
+    async def _read(self, part: dict[Key, list[asyncio.Future[V | None]]]) -> None:
         self.queries += 1
         try:
-            heads = await self._ledger.scan_heads(list(part))
+            found = await self._read_many(list(part))
         except BaseException as exc:  # each waiter gets what its own read would have raised
             for futures in part.values():
                 for future in futures:
@@ -68,4 +73,4 @@ class HeadReader:
         for key, futures in part.items():
             for future in futures:
                 if not future.done():  # a cancelled request is not answered
-                    future.set_result(heads.get(key))
+                    future.set_result(found.get(key))

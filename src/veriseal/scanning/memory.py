@@ -103,8 +103,11 @@ class CodeMemory:
     # -- fills -----------------------------------------------------------------------------
     def remember(self, key: Key, summary: ScanSummary, generation: int) -> None:
         """Keep ``summary`` as read from the ledger by a read that began at
-        ``generation`` (dropped if a group committed meanwhile)."""
-        if generation == self.generation:
+        ``generation``: dropped if a group committed meanwhile, unless the memory is
+        checked (every use confirms the count and newest id first, so a summary that
+        missed a group is found out then; PostgreSQL's reads wait a loop round and a
+        query, during which groups nearly always commit under load)."""
+        if generation == self.generation or self.checked:
             self._codes[key] = _Entry(self._clock(), summary)
 
     def remember_span(self, key: Key, scans: Sequence[ConsumerScan], generation: int) -> None:

@@ -45,7 +45,7 @@ from veriseal.models import (
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
-from veriseal.scanning.heads import HeadReader
+from veriseal.scanning.heads import BatchedReads
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.memory import CodeMemory
 from veriseal.scanning.my_scans import MAX_LIMIT, ScanPage, my_scan
@@ -340,7 +340,9 @@ class ScanService:
         self._verifier = verifier
         self._committer = committer
         self._plugins = plugins
-        self._heads = HeadReader(ledger)  # a checked memory's confirmations (scanning.heads)
+        # a checked memory's reads, batched across the requests in flight (scanning.heads)
+        self._heads = BatchedReads(ledger.scan_heads)
+        self._summaries = BatchedReads(ledger.scan_summaries)
         # A plugin judging verdicts may look at the region: resolve before the commit then.
         self._eager_regions = plugins is not None and plugins.contributes
 
@@ -516,7 +518,10 @@ class ScanService:
         if found is None:
             memory.drop(key)  # the span too: it is as old as the summary
             generation = memory.generation
-            found = await self._ledger.scan_summary(brand_id, code)
+            if memory.checked:  # PostgreSQL: a query's fixed cost is most of it
+                found = await self._summaries.get(key) or ScanSummary(count=0)
+            else:  # SQLite: an inline read costs less than waiting a loop round
+                found = await self._ledger.scan_summary(brand_id, code)
             memory.remember(key, found, generation)
         return found
 
