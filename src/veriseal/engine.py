@@ -81,7 +81,7 @@ class Engine:
         cache = TtlCache(version=lambda: ledger.metadata_version)
         lifecycle = Lifecycle.build(ledger, keys, plugins.epcis_events)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
-        committer = GroupCommitter(ledger, memory=memory(ledger.dialect.name))
+        committer = GroupCommitter(ledger, memory=memory(ledger.dialect.one_writer))
         # the accounts' users are the people notifications reach
         contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
         notifier = Notifier(ledger, contacts, push=PushSubscriptions(ledger, push_policy))
@@ -158,15 +158,15 @@ class Engine:
         await self.close()
 
 
-def code_memory(config: Config) -> Callable[[str], CodeMemory | None]:
+def code_memory(config: Config) -> Callable[[bool], CodeMemory | None]:
     """The committer's memory of codes' histories (veriseal.scanning.memory) for a ledger
-    of the given dialect, per ``[server] code_memory``: ``"auto"`` (the default) trusts
-    it on SQLite, which one server process writes, and checks each entry against the
-    ledger on PostgreSQL, which several workers or servers may write; ``false`` reads
-    the ledger on every scan. A bad setting fails here, before any I/O."""
+    with one writer process or several, per ``[server] code_memory``: ``"auto"`` (the
+    default) trusts it where one server process writes (SQLite) and checks each entry
+    against the ledger where several workers or servers may write (PostgreSQL);
+    ``false`` reads the ledger on every scan. A bad setting fails here, before any I/O."""
     setting = config.server.get("code_memory", "auto")
     if setting != "auto" and setting is not False:
         raise ConfigError(f'[server] code_memory must be "auto" or false, not {setting!r}')
     if setting is False:
-        return lambda _dialect: None
-    return lambda dialect: CodeMemory(checked=dialect != "sqlite")
+        return lambda _one_writer: None
+    return lambda one_writer: CodeMemory(checked=not one_writer)

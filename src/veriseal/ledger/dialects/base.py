@@ -80,6 +80,10 @@ class Dialect(abc.ABC):
     skip_locked: ClassVar[str]
     #: Creates the migration bookkeeping table if absent (the one table no file creates).
     schema_migrations_ddl: ClassVar[str]
+    #: Whether one server process is the ledger's only writer of scans (SQLite: one
+    #: writer, ``veriseal serve`` refuses more workers), so what it remembers of them
+    #: needs no confirming (veriseal.scanning.memory).
+    one_writer: ClassVar[bool]
 
     def __str__(self) -> str:
         return self.name
