@@ -4,7 +4,10 @@ The core's commands are imported lazily (:class:`~veriseal.extend.lazy_commands.
 Plugins are loaded lazily too, the first time click asks for a command the core does not
 have (or for the full list, in ``--help``), after the global options are parsed: so
 ``--config`` picks the plugins, and a command of the core never pays for loading them.
-A plugin's ``register_commands`` hook may declare its groups lazily as well
+A plugin may declare its groups in a ``GROUPS`` table of its package's ``commands``
+module (:func:`~veriseal.extend.lazy_commands.declared_by_plugins`): the listing then
+imports neither the plugin manager nor the plugin. Other plugins are asked through the
+``register_commands`` hook, which may declare groups lazily as well
 (``cli.add_lazy(...)``): the listing then imports none of the plugin's command modules.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from veriseal.extend.lazy_commands import LazyGroup
+from veriseal.extend.lazy_commands import LazyGroup, declared_by_plugins
 from veriseal_cli.global_options import add_global_options
 
 _PLUGINS = "veriseal.plugin_commands"  # root.meta key: this invocation's plugin commands
@@ -34,13 +37,17 @@ class PluginGroup(LazyGroup):
 
         holder = LazyGroup()
         enabled = config_mod.enabled_plugins(root.params.get("config"))
-        if enabled:  # else there is nothing to ask: the plugin manager stays unimported
+        # the groups the plugins declare in their ``commands`` tables: listed without
+        # importing pluggy, the plugin manager or any plugin module (issue 20)
+        declared, rest = declared_by_plugins(enabled)
+        holder.lazy.update(declared)
+        if rest:  # else there is nothing to ask: the plugin manager stays unimported
             from veriseal.errors import VerisealError  # noqa: PLC0415
             from veriseal.extend import manager as plugins  # noqa: PLC0415
             from veriseal.i18n import t  # noqa: PLC0415
 
             try:
-                plugins.load(enabled).hook.register_commands(cli=holder)
+                plugins.load(rest).hook.register_commands(cli=holder)
             except VerisealError as exc:
                 lang = root.params.get("lang")
                 title = t(f"error.{exc.code}", lang)

@@ -57,10 +57,9 @@ async def seed_demo(ctx: PluginContext, brand: Brand) -> None:
 @hookimpl
 def register_commands(cli: Any) -> None:
     """``veriseal territory|dealers|shipments|diversion ...``."""
-    from veriseal_territories.commands import groups  # noqa: PLC0415 (click: CLI only)
+    from veriseal_territories.commands import register  # noqa: PLC0415 (click: CLI only)
 
-    for group in groups():
-        cli.add_command(group)
+    register(cli)
 
 
 @hookimpl

@@ -45,10 +45,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from veriseal.catalog.keys import KeySource
 from veriseal.errors import ConfigError
+
+if TYPE_CHECKING:
+    # annotations only: the key service loads the crypto stack, which the CLI's command
+    # list (enabled_plugins) does not need (issue 20); load() imports it
+    from veriseal.catalog.keys import KeySource
 
 DEFAULT_FILE = "veriseal.toml"
 #: Enabled when the config says nothing: the plugins bundled with Veriseal (keep in
@@ -128,6 +132,8 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
         raise ConfigError(f"no ledger configured: run 'veriseal init' first (looked for {path})")
     if "://" not in db and not db.startswith("sqlite:"):
         db = sqlite_url(_resolve(base, db))
+    from veriseal.catalog.keys import KeySource  # noqa: PLC0415 (see the import above)
+
     passphrase = os.environ.get("VERISEAL_PASSPHRASE")
     key_file_s = os.environ.get("VERISEAL_KEY_FILE") or data.get("keys", {}).get("key_file")
     key_file = _resolve(base, key_file_s) if key_file_s and not passphrase else None

@@ -30,6 +30,16 @@ class BatchStatus(StrEnum):
     RECALLED = "recalled"
 
 
+class CodeStatus(StrEnum):
+    """A code's lifecycle status as the verifier sees it (the lifecycle domain computes
+    it, :mod:`veriseal.lifecycle.activation`). It lives here, not there, so that the
+    verifier (and ``veriseal verify``) does not import the lifecycle package (issue 20)."""
+
+    LIVE = "live"  # may verify as genuine (subject to the other checks)
+    NOT_ACTIVATED = "not_activated"
+    DECOMMISSIONED = "decommissioned"
+
+
 @dataclass(frozen=True, slots=True)
 class Brand:
     id: int

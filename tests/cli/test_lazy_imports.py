@@ -3,12 +3,15 @@
 Behavioural, not timed (timing lives in benchmarks/bench_cli_startup.py): a fresh
 interpreter runs ``veriseal ...`` and reports which modules it imported; ``verify``
 (its help, and an offline check of a real code) and the command list must not load the
-server, the printing stack, the notifications, the engine or any plugin. The listing's
-summaries must read exactly as the commands' own help does.
+server, the printing stack, the notifications, the engine, the lifecycle domain or any
+plugin; the command list with the bundled plugins enabled reads their ``GROUPS`` tables
+and imports neither pluggy, the plugin manager nor a plugin's hookimpls or commands.
+The listing's summaries must read exactly as the commands' own help does.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -19,6 +22,7 @@ import click
 import pytest
 
 from veriseal.extend.lazy_commands import LazyCommand, resolve
+from veriseal.extend.manager import BUNDLED
 from veriseal_cli.main import COMMANDS, cli
 
 from .test_cli import setup_brand
@@ -31,6 +35,9 @@ FORBIDDEN = (
     "veriseal.notifications",
     "veriseal.engine",
     "veriseal.extend.manager",
+    "veriseal.lifecycle",
+    "veriseal.ledger",
+    "pluggy",
     "aiohttp",
     "reportlab",
     "numpy",
@@ -105,6 +112,48 @@ def test_listing_imports_no_command(tmp_path: Path) -> None:
         assert f"  {name} " in out
 
 
+def test_listing_with_the_bundled_plugins_imports_no_plugin_module(tmp_path: Path) -> None:
+    """With the default plugins enabled, ``veriseal --help`` lists their groups from the
+    ``GROUPS`` tables in their ``commands`` modules: no pluggy, no plugin manager, no
+    plugin module, no command module; a plugin left out of the config lists nothing."""
+    code, imported, out = imported_by(tmp_path, "--help")
+    assert code == 0, out
+    allowed = {f"veriseal_{p}" for p in BUNDLED} | {f"veriseal_{p}.commands" for p in BUNDLED}
+    assert [m for m in imported if m not in allowed] == []
+    listed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    for _, (name, _target, _summary) in plugin_entries():
+        assert name in listed
+    code, imported, out = imported_by(tmp_path, "--help", plugins="commerce")
+    assert code == 0 and [m for m in imported if m not in allowed] == []
+    listed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    for plugin, (name, _target, _summary) in plugin_entries():
+        assert (name in listed) == (plugin == "commerce"), name
+
+
+def test_plugin_without_a_table_is_asked_through_its_hook(tmp_path: Path) -> None:
+    """A plugin whose package has no ``commands.GROUPS`` (the hello example) still gets
+    its groups through ``register_commands``; a plugin not installed is still refused."""
+    from veriseal.extend.lazy_commands import declared_by_plugins  # noqa: PLC0415
+
+    declared, rest = declared_by_plugins(["territories", "nowhere", "commerce"])
+    assert rest == ["nowhere"]
+    assert {"territory", "dealers", "orders", "returns"} <= set(declared)
+    code, _, out = imported_by(tmp_path, "--help", plugins="nowhere")
+    assert code != 0 and "plugin_not_found" in out
+
+
+def test_bundled_hooks_declare_their_tables() -> None:
+    """The bundled plugins' ``register_commands`` hooks (what an embedding app or an
+    older CLI calls) declare exactly what their ``GROUPS`` tables do."""
+    from veriseal.extend import manager  # noqa: PLC0415
+    from veriseal.extend.lazy_commands import LazyGroup, declared_by_plugins  # noqa: PLC0415
+
+    holder = LazyGroup()
+    manager.load(BUNDLED).hook.register_commands(cli=holder)
+    declared, rest = declared_by_plugins(BUNDLED)
+    assert rest == [] and holder.commands == {} and holder.lazy == declared
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_summary_reads_as_the_command_help(name: str) -> None:
     """The table's summary gives the same short help as the imported command, at any
@@ -117,18 +166,17 @@ def test_summary_reads_as_the_command_help(name: str) -> None:
         assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit)
 
 
-def plugin_entries() -> list[tuple[str, str, str]]:
-    """The plugins' lazily declared groups: (name, target, summary)."""
-    from veriseal_analytics.commands import GROUPS as analytics  # noqa: PLC0415
-    from veriseal_commerce.commands import GROUPS as commerce  # noqa: PLC0415
-    from veriseal_inventory.commands import GROUPS as inventory  # noqa: PLC0415
-    from veriseal_logistics.commands import GROUPS as logistics  # noqa: PLC0415
+def plugin_entries() -> list[tuple[str, tuple[str, str, str]]]:
+    """The bundled plugins' lazily declared groups: (plugin, (name, target, summary))."""
+    tables = {p: importlib.import_module(f"veriseal_{p}.commands").GROUPS for p in BUNDLED}
+    return [
+        (plugin, (name, target, summary))
+        for plugin, table in tables.items()
+        for name, (target, summary, _) in table.items()
+    ]
 
-    tables = (analytics, commerce, inventory, logistics)
-    return [(name, target, summary) for t in tables for name, (target, summary, _) in t.items()]
 
-
-@pytest.mark.parametrize(("name", "target", "summary"), plugin_entries())
+@pytest.mark.parametrize(("name", "target", "summary"), [e for _, e in plugin_entries()])
 def test_plugin_summary_reads_as_the_group_help(name: str, target: str, summary: str) -> None:
     group = resolve(target)
     assert group.name == name

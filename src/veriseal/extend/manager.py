@@ -39,7 +39,7 @@ import pluggy
 
 from veriseal.accounts.permissions import register_action
 from veriseal.errors import ConfigError
-from veriseal.extend import hookspecs
+from veriseal.extend import hookspecs, lazy_commands
 from veriseal.extend.console import ConsoleRegistry
 from veriseal.extend.context import Core, PluginContext
 from veriseal.extend.database import database_for
@@ -56,7 +56,7 @@ from veriseal.scanning.verification import Verification
 
 log = logging.getLogger("veriseal.plugins")
 
-ENTRY_POINT_GROUP = "veriseal.plugins"
+ENTRY_POINT_GROUP = lazy_commands.ENTRY_POINT_GROUP  # "veriseal.plugins"
 #: Plugins that ship with Veriseal and are enabled by the default config.
 BUNDLED: tuple[str, ...] = ("territories", "commerce", "inventory", "logistics", "analytics")
 

@@ -25,7 +25,6 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from veriseal.cache import LruDict
@@ -45,7 +44,7 @@ from veriseal.lifecycle.events import (
     Where,
 )
 from veriseal.lifecycle.index_ranges import IndexRange, RangeMap, normalise, subtract
-from veriseal.models import Batch, Brand
+from veriseal.models import Batch, Brand, CodeStatus
 
 if TYPE_CHECKING:
     # annotations only: importing the ledger interface loads its database layer,
@@ -69,12 +68,6 @@ register(
         ),
     }
 )
-
-
-class CodeStatus(StrEnum):
-    LIVE = "live"  # may verify as genuine (subject to the other checks)
-    NOT_ACTIVATED = "not_activated"
-    DECOMMISSIONED = "decommissioned"
 
 
 @dataclass(frozen=True, slots=True)

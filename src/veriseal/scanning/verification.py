@@ -30,8 +30,16 @@ from veriseal.codes.pin import pin_matches
 from veriseal.errors import NotFound, VerisealError
 from veriseal.i18n import keys as message_keys
 from veriseal.i18n import register, t
-from veriseal.lifecycle.activation import CodeStatus
-from veriseal.models import Batch, BatchStatus, Brand, KeyRecord, KeyStatus, Product, Profile
+from veriseal.models import (
+    Batch,
+    BatchStatus,
+    Brand,
+    CodeStatus,
+    KeyRecord,
+    KeyStatus,
+    Product,
+    Profile,
+)
 
 if TYPE_CHECKING:
     # annotations only: importing the ledger interface loads its database layer,
