@@ -175,13 +175,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` (all threads) and its children that
     are still running (the server's forked workers)."""
 
-    def own(p: str) -> float:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / _TICK
-
     kids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -191,7 +184,7 @@ def cpu_seconds(pid: int) -> float:
                 continue
             if stat[1] == str(pid):
                 kids.append(entry.name)
-    return own(str(pid)) + sum(own(k) for k in kids)
+    return _proc_cpu(str(pid)) + sum(_proc_cpu(k) for k in kids)
 
 
 def postgres_cpu() -> float:
@@ -204,11 +197,19 @@ def postgres_cpu() -> float:
         try:
             if (entry / "comm").read_text().strip() != "postgres":
                 continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / _TICK
+        total += _proc_cpu(entry.name)
     return total
+
+
+def _proc_cpu(pid: str) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def run_wrk(

@@ -6,7 +6,7 @@ one and call its services; nothing else names a backend (rule 2 of ARCHITECTURE.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -68,7 +68,7 @@ class Engine:
         # which push endpoints users may register ([notifications.push]): also before I/O
         push_policy = NotifySettings.load(config.path).push_policy()
         sign_in_providers = configured_providers(config)  # so does a provider's config
-        memory = code_memory(config)  # and the code memory's setting
+        keep_memory = code_memory(config)  # and the code memory's setting
         ledger = await open_ledger(config.db_url)
         try:
             if migrate:
@@ -81,7 +81,10 @@ class Engine:
         cache = TtlCache(version=lambda: ledger.metadata_version)
         lifecycle = Lifecycle.build(ledger, keys, plugins.epcis_events)
         verifier = Verifier(ledger, keys, cache, states=lifecycle.activation.states)
-        committer = GroupCommitter(ledger, memory=memory(ledger.dialect.one_writer))
+        committer = GroupCommitter(
+            ledger,
+            memory=CodeMemory(checked=not ledger.dialect.one_writer) if keep_memory else None,
+        )
         # the accounts' users are the people notifications reach
         contacts = AccountContactBook(AccountStore(ledger), LedgerContactBook(ledger))
         notifier = Notifier(ledger, contacts, push=PushSubscriptions(ledger, push_policy))
@@ -158,15 +161,13 @@ class Engine:
         await self.close()
 
 
-def code_memory(config: Config) -> Callable[[bool], CodeMemory | None]:
-    """The committer's memory of codes' histories (veriseal.scanning.memory) for a ledger
-    with one writer process or several, per ``[server] code_memory``: ``"auto"`` (the
-    default) trusts it where one server process writes (SQLite) and checks each entry
-    against the ledger where several workers or servers may write (PostgreSQL);
-    ``false`` reads the ledger on every scan. A bad setting fails here, before any I/O."""
+def code_memory(config: Config) -> bool:
+    """Whether the committer keeps its memory of codes' histories
+    (veriseal.scanning.memory), per ``[server] code_memory``: ``"auto"`` (the default)
+    keeps one, trusted where one server process writes (SQLite) and checked against the
+    ledger where several may (PostgreSQL: ``Dialect.one_writer``); ``false`` reads the
+    ledger on every scan. A bad setting fails here, before any I/O."""
     setting = config.server.get("code_memory", "auto")
     if setting != "auto" and setting is not False:
         raise ConfigError(f'[server] code_memory must be "auto" or false, not {setting!r}')
-    if setting is False:
-        return lambda _one_writer: None
-    return lambda one_writer: CodeMemory(checked=not one_writer)
+    return bool(setting == "auto")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,13 @@ _COUNT = (
     " ON CONFLICT (brand_id, code) DO UPDATE SET n = scan_codes.n + 1,"
     " last_id = excluded.last_id"
 )
+
+
+@functools.lru_cache(maxsize=32)
+def _codes_where(prefix: str, width: int) -> str:
+    """The WHERE clause matching ``width`` (brand id, code) pairs: built once per width
+    (a first scan's summary read is on the hot path)."""
+    return " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
@@ -175,10 +183,9 @@ class ScanStore(abc.ABC):
             raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
         width = 1 << (len(keys) - 1).bit_length()
         padded = [*keys, *[keys[-1]] * (width - len(keys))]
-        where = " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
         args = [value for key in padded for value in key]
         async with self.hot_read() as tx:
-            return await tx.fetch(select + where, *args)
+            return await tx.fetch(select + _codes_where(prefix, width), *args)
 
     async def list_scans(
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER

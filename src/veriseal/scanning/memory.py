@@ -80,17 +80,13 @@ class CodeMemory:
         self._spans: LruDict[Key, _Span] = LruDict(max_spans)
         #: moves whenever a group was committed: a read that spans a move is not kept
         self.generation = 0
-        self.hits = 0  # for tests and benchmarks
-        self.misses = 0
 
     # -- reads ---------------------------------------------------------------------------
     def summary(self, key: Key) -> ScanSummary | None:
         """The code's summary, or None when it must be read from the ledger."""
         entry = self._codes.get(key)
         if entry is None or self._clock() - entry.born >= self.ttl:
-            self.misses += 1
             return None
-        self.hits += 1
         return entry.summary
 
     def span(self, key: Key) -> list[ConsumerScan] | None:
@@ -140,12 +136,6 @@ class CodeMemory:
         """Forget one code (its summary and span): the ledger knows more than we do."""
         self._codes.pop(key)
         self._spans.pop(key)
-
-    def forget(self) -> None:
-        """Drop everything (the ledger was changed behind the writer's back)."""
-        self._codes.clear()
-        self._spans.clear()
-        self.generation += 1
 
 
 def _counted(summary: ScanSummary, scan_id: int, scan: NewScan) -> ScanSummary:
