@@ -41,6 +41,10 @@ COMMANDS: dict[str, C] = {
     ),
     "init": C(_P + "setup:init", "Create the ledger (if needed) and a brand with its first key."),
     "keys": C(_P + "keys:keys", "The brand's code keys."),
+    "ledger": C(
+        _P + "ledger_storage:ledger",
+        "The ledger's storage: monthly partitions, retention and archives.",
+    ),
     "migrate": C(_P + "setup:migrate", "Apply pending ledger schema migrations."),
     "notify": C(
         _P + "notifications:notify", "Notifications: inbox, e-mail, SMS and webhooks. 消息通知。"

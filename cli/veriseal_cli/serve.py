@@ -33,8 +33,27 @@ from veriseal.server.runner import ApiRunner
 from veriseal_cli.context import Options, pass_opts, run
 
 DEMO_DIR = "veriseal-demo"
+UPKEEP_EVERY = 3600.0  # seconds between two ledger.maintain() runs while serving
 GC_YOUNG = 50_000  # allocations between young-generation collections while serving
 log = logging.getLogger("veriseal.serve")
+
+
+async def _upkeep(engine: Engine, stop: asyncio.Event, every: float = UPKEEP_EVERY) -> None:
+    """``ledger.maintain()`` every ``every`` seconds until ``stop``: a server running
+    across a month's end makes the new month's partitions and moves its ids into them
+    without a restart (veriseal.ledger.partition_store). A failure is logged and tried
+    again at the next turn; partitions are made two months ahead, so an hour's delay
+    costs nothing."""
+    while not stop.is_set():
+        try:
+            created = await engine.ledger.maintain()
+        except VerisealError:
+            log.exception("ledger upkeep failed; trying again in %.0f s", every)
+        else:
+            if created:
+                log.info("ledger partitions created: %s", ", ".join(created))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 def _prepare_demo_config(opts: Options, directory: Path, keep: bool) -> None:
@@ -287,6 +306,8 @@ def _serve_forever(
         periodic = (
             asyncio.create_task(run_periodic(engine.plugins.periodic(), stop)) if announce else None
         )
+        # the ledger's monthly partitions, made ahead (PostgreSQL), in the first process too
+        upkeep = asyncio.create_task(_upkeep(engine, stop)) if announce else None
         try:
             await runner.setup()
             try:
@@ -320,7 +341,7 @@ def _serve_forever(
             # ledger must still be closed (queued scans committed, threads released)
             with contextlib.suppress(asyncio.CancelledError):
                 await delivery
-            for task in (consuming, periodic):
+            for task in (consuming, periodic, upkeep):
                 if task is not None:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task

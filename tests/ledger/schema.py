@@ -138,7 +138,9 @@ _PG_CONSTRAINTS = (
     " FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
     " JOIN pg_namespace ns ON ns.oid = rel.relnamespace"
     " LEFT JOIN pg_class ref ON ref.oid = con.confrelid"
-    " WHERE ns.nspname = 'public'"
+    # a partitioned table's own constraints: those PostgreSQL copies onto (or towards)
+    # each partition carry the parent constraint's id
+    " WHERE ns.nspname = 'public' AND NOT rel.relispartition AND con.conparentid = 0"
 )
 _PG_INDEXES = (
     "SELECT i.relname AS name, t.relname AS tbl, x.indisunique AS uniq,"
@@ -149,7 +151,7 @@ _PG_INDEXES = (
     "   WHERE k.i <= x.indnkeyatts ORDER BY k.i) AS cols"
     " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
     " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace"
-    " WHERE ns.nspname = 'public'"
+    " WHERE ns.nspname = 'public' AND NOT t.relispartition"
     # indexes that back a primary key or unique constraint are compared as those
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid"
     "   AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u'))"
@@ -157,10 +159,13 @@ _PG_INDEXES = (
 
 
 async def _pg_tables(tx: Tx, schema: Schema) -> None:
-    """The public schema's base tables with their columns."""
+    """The public schema's base tables with their columns; a partitioned table once,
+    without its partitions (migration 0020)."""
     for t in await tx.fetch(
         "SELECT table_name FROM information_schema.tables"
-        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        " AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relname = table_name"
+        "   AND c.relispartition) ORDER BY table_name"
     ):
         schema.tables[t["table_name"]] = Table()
     for c in await tx.fetch(

@@ -55,6 +55,7 @@ ONLY_SQLITE = {
     "product_search_fts_idx",
 }
 ONLY_POSTGRES = {
+    "ledger_periods",  # when each partitioned table entered a month (0020: no partitions in SQLite)
     "notify_messages.search",  # the tsvector twin of notify_messages_fts
     "index:notify_messages_search",  # its GIN index
     "product_search.search",  # the tsvector twin of product_search_fts

@@ -77,7 +77,10 @@ def periodic_tasks() -> Sequence[PeriodicTask] | None:
 def register_commands(cli: Any) -> None:
     """Add click command groups to the ``veriseal`` command: ``cli.add_command(group)``,
     or, so that start-up imports nothing of them, ``cli.add_lazy(name, "module:attr",
-    summary)`` (:class:`~veriseal.extend.lazy_commands.LazyGroup`)."""
+    summary)`` (:class:`~veriseal.extend.lazy_commands.LazyGroup`). A plugin may also
+    list its groups in a ``GROUPS`` table in its package's ``commands`` module: then
+    ``veriseal --help`` reads them without loading the plugin at all, and this hook is
+    not called (docs/plugins.md, "register_commands")."""
 
 
 @hookspec

@@ -44,6 +44,7 @@ from veriseal.models import (
 
 if TYPE_CHECKING:
     from veriseal.ledger.migrate import PluginMigrations
+    from veriseal.ledger.partition_store import Partition
 
 Row = Mapping[str, Any]
 
@@ -155,6 +156,18 @@ class Ledger(abc.ABC):
     async def migrate(self, plugins: Sequence[PluginMigrations] = ()) -> list[str]:
         """Apply pending schema migrations, the core's then each enabled plugin's, in one
         transaction; return the names applied (idempotent)."""
+
+    async def maintain(self, now: dt.datetime | None = None) -> list[str]:
+        """Keep the storage ready for the coming months: on PostgreSQL, create the
+        monthly partitions of ``scans`` and ``stream_events`` ahead and move their ids into
+        the current month (:mod:`veriseal.ledger.partition_store`); the names created.
+        Idempotent; :meth:`migrate` runs it, ``veriseal serve`` every hour. Nothing to do
+        (``[]``) on a backend without partitions."""
+        return []
+
+    async def partitions(self) -> list[Partition]:
+        """The partitions of the partitioned tables (``[]`` where there are none)."""
+        return []
 
     @abc.abstractmethod
     async def schema_version(self) -> list[str]:

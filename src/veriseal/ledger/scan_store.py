@@ -99,10 +99,11 @@ class ScanStore(abc.ABC):
                     continue
                 key = (s.actor, s.client_scan_id)
                 known = await tx.fetchrow(
-                    "SELECT id FROM scans WHERE actor = ? AND client_scan_id = ?", *key
+                    "SELECT scan_id FROM scan_client_ids WHERE actor = ? AND client_scan_id = ?",
+                    *key,
                 )
                 if known is not None:
-                    ids[pos] = int(known["id"])
+                    ids[pos] = int(known["scan_id"])
                 elif key in fresh:
                     ids[pos] = -1 - fresh[key]  # resolved below to the first copy's id
                 else:
@@ -113,6 +114,13 @@ class ScanStore(abc.ABC):
                 ids[pos] = scan_id
             if new:
                 await tx.executemany(_INSERT, [(ids[pos], *_values(scans[pos])) for pos in new])
+                if fresh:
+                    # their own table (migration 0020): unique across every partition
+                    await tx.executemany(
+                        "INSERT INTO scan_client_ids (actor, client_scan_id, scan_id)"
+                        " VALUES (?, ?, ?)",
+                        [(actor, client_id, ids[pos]) for (actor, client_id), pos in fresh.items()],
+                    )
                 counted = [
                     (scans[pos].brand_id, scans[pos].code, ids[pos], ids[pos])
                     for pos in new
@@ -132,29 +140,31 @@ class ScanStore(abc.ABC):
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], ScanSummary]:
         # One round trip, three primary-key lookups per code: the aggregate, its first
-        # and last scan.
+        # and last scan. LEFT JOINs: a scan archived with its month's partition
+        # (veriseal.ledger.archive) takes its time and place along, not the count.
         found = await self._by_codes(
             "SELECT c.brand_id, c.code, c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat,"
             " f.lon AS f_lon, f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
             " l.id AS l_id, l.at AS l_at, l.lat AS l_lat, l.lon AS l_lon,"
             " l.accuracy_m AS l_accuracy_m, l.loc_source AS l_loc_source"
-            " FROM scan_codes c JOIN scans f ON f.id = c.first_id"
-            " JOIN scans l ON l.id = c.last_id WHERE ",
+            " FROM scan_codes c LEFT JOIN scans f ON f.id = c.first_id"
+            " LEFT JOIN scans l ON l.id = c.last_id WHERE ",
             "c.",
             keys,
         )
         out = dict.fromkeys(keys, ScanSummary(count=0))
         for row in found:
-            if not row["n"] or row["f_id"] is None:
+            if not row["n"]:
                 continue
+            first, last = row["f_id"] is not None, row["l_id"] is not None
             out[(int(row["brand_id"]), str(row["code"]))] = ScanSummary(
                 count=int(row["n"]),
-                first_at=rows.ts(row["f_at"]),
-                first_location=rows.location(row, "f_"),
-                last_at=rows.ts(row["l_at"]),
-                first_id=int(row["f_id"]),
-                last_id=int(row["l_id"]),
-                last_location=rows.location(row, "l_"),
+                first_at=rows.ts(row["f_at"]) if first else None,
+                first_location=rows.location(row, "f_") if first else None,
+                last_at=rows.ts(row["l_at"]) if last else None,
+                first_id=int(row["f_id"]) if first else None,
+                last_id=int(row["l_id"]) if last else None,
+                last_location=rows.location(row, "l_") if last else None,
             )
         return out
 

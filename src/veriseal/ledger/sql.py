@@ -28,7 +28,7 @@ from veriseal.errors import (
     KeySpaceExhausted,
     ProductNotFound,
 )
-from veriseal.ledger import rows
+from veriseal.ledger import partition_store, rows
 from veriseal.ledger.alert_store import AlertStore
 from veriseal.ledger.base import Ledger, ManifestSealer, Tx
 from veriseal.ledger.catalog_sql import (
@@ -117,7 +117,20 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
                     _now(),
                 )
                 applied.append(name)
+        await self.maintain()
         return applied
+
+    async def maintain(self, now: dt.datetime | None = None) -> list[str]:
+        if not self.dialect.partitioned:
+            return []
+        async with self.write() as tx:
+            return await partition_store.ensure(tx, now or _now())
+
+    async def partitions(self) -> list[partition_store.Partition]:
+        if not self.dialect.partitioned:
+            return []
+        async with self.read() as tx:
+            return await partition_store.partitions(tx)
 
     async def schema_version(self) -> list[str]:
         async with self.read() as tx:

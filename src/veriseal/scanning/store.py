@@ -129,11 +129,12 @@ async def scan_ids_by_client_id(tx: Tx, actor: str, client_ids: Sequence[str]) -
         return {}
     marks = ", ".join("?" * len(client_ids))
     found = await tx.fetch(
-        f"SELECT id, client_scan_id FROM scans WHERE actor = ? AND client_scan_id IN ({marks})",
+        "SELECT scan_id, client_scan_id FROM scan_client_ids"
+        f" WHERE actor = ? AND client_scan_id IN ({marks})",
         actor,
         *client_ids,
     )
-    return {str(r["client_scan_id"]): int(r["id"]) for r in found}
+    return {str(r["client_scan_id"]): int(r["scan_id"]) for r in found}
 
 
 async def answers(tx: Tx) -> None:

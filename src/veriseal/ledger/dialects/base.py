@@ -84,6 +84,9 @@ class Dialect(abc.ABC):
     #: writer, ``veriseal serve`` refuses more workers), so what it remembers of them
     #: needs no confirming (veriseal.scanning.memory).
     one_writer: ClassVar[bool]
+    #: Whether ``scans`` and ``stream_events`` are partitioned by month (PostgreSQL,
+    #: migration 0020; :mod:`veriseal.ledger.partition_store`).
+    partitioned: ClassVar[bool]
 
     def __str__(self) -> str:
         return self.name

@@ -46,6 +46,7 @@ class PostgresDialect(Dialect):
     name: ClassVar[str] = "postgres"
     for_update: ClassVar[str] = " FOR UPDATE"
     one_writer: ClassVar[bool] = False
+    partitioned: ClassVar[bool] = True
     skip_locked: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
     schema_migrations_ddl: ClassVar[str] = (
         "CREATE TABLE IF NOT EXISTS schema_migrations"

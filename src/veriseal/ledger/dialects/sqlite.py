@@ -36,6 +36,7 @@ class SqliteDialect(Dialect):
     name: ClassVar[str] = "sqlite"
     for_update: ClassVar[str] = ""
     one_writer: ClassVar[bool] = True
+    partitioned: ClassVar[bool] = False
     skip_locked: ClassVar[str] = ""
     schema_migrations_ddl: ClassVar[str] = (
         "CREATE TABLE IF NOT EXISTS schema_migrations"

@@ -1,0 +1,368 @@
+"""Verify cost as the PostgreSQL scan ledger grows: monthly partitions vs one table.
+
+Usage::
+
+    PYTHONPATH=src:cli:plugins python benchmarks/bench_partitions.py
+        [--sizes 1000000,10000000,100000000] [--months 12] [--scans 4000] [--rounds 3]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+Two databases are built side by side with the same data:
+
+- ``partitioned``: the ledger as migrated (``scans`` and ``stream_events`` partitioned by
+  month, migration 0020);
+- ``flat``: the same ledger with both tables turned back into one plain table each
+  (same columns, indexes, ids): the unpartitioned baseline.
+
+History is generated directly into the tables (``INSERT ... SELECT generate_series``),
+spread evenly over the ``--months`` months before this one, one stream event per scan,
+``scan_codes`` kept equal to the rows (the aggregate the verifier reads). Scans are of
+other codes of the same brand (``--codes-per`` scans per code), plus two scans of each
+measured code: one in the oldest month, one in the newest, so every verification reads a
+first and a last scan months apart. The ledger grows to each of ``--sizes`` scans in
+turn; at each size, both databases get the same rows, are vacuumed and analysed, and
+then a fresh engine (cold caches, as after a restart) verifies the 1,000 measured codes
+``--scans`` times with 32 in flight, ``--rounds`` times, alternating the two databases.
+
+Printed per size and layout: verifications/s, latency p50/p99 per verification,
+this process's CPU and PostgreSQL's own CPU per verification (from /proc), the database
+size, and partitioned/flat ratios from the same run. Flat is what "stays flat" means:
+the ratios of a size's figures to the smallest size's.
+
+Disk: about 500 bytes per scan per database with its stream event and indexes (both
+databases are kept until the end): 100 million scans need about 100 GB free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).parent))  # bench_http: a sibling script
+from bench_http import _proc_cpu, prepare
+from veriseal.catalog.keys import KeySource, create_key_file
+from veriseal.config import Config
+from veriseal.engine import Engine
+from veriseal.ledger import partition_store as ps
+from veriseal.models import ClonePolicy, ScanChannel
+from veriseal.scanning.service import ScanContext
+
+LAYOUTS = ("partitioned", "flat")
+CHUNK = 1_000_000  # rows per generating statement
+IN_FLIGHT = 32
+PROVINCES = ["CN-GD", "CN-ZJ", "CN-JS", "CN-SH", "CN-BJ", "CN-SC", "CN-HB", "CN-FJ"]
+
+
+@dataclasses.dataclass
+class Db:
+    layout: str
+    url: str
+    paths: list[str]
+    brand_id: int = 0
+    gtin: str = ""
+    serials: list[str] = dataclasses.field(default_factory=list)
+    filled: dict[int, int] = dataclasses.field(default_factory=dict)  # month -> rows
+
+
+def _url(base: str, name: str) -> str:
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+async def _flatten(conn: asyncpg.Connection) -> None:
+    """Turn the partitioned tables back into plain ones: same columns, defaults,
+    indexes and ids (the baseline)."""
+    await conn.execute("ALTER TABLE fake_reports DROP CONSTRAINT fake_reports_scan_id_fkey")
+    for table, (key, sequence) in ps.TABLES.items():
+        await conn.execute(
+            f"CREATE TABLE {table}_flat (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        await conn.execute(f"INSERT INTO {table}_flat SELECT * FROM {table}")
+        await conn.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+        await conn.execute(f"DROP TABLE {table}")
+        await conn.execute(f"ALTER TABLE {table}_flat RENAME TO {table}")
+        await conn.execute(f"ALTER SEQUENCE {sequence} OWNED BY {table}.{key}")
+    await conn.execute(
+        "ALTER TABLE fake_reports ADD CONSTRAINT fake_reports_scan_id_fkey"
+        " FOREIGN KEY (scan_id) REFERENCES scans(id)"
+    )
+
+
+async def setup(base: str, key: Path, months: list[int]) -> list[Db]:
+    dbs = []
+    for layout in LAYOUTS:
+        name = f"veriseal_bench_{layout}"
+        admin = await asyncpg.connect(base)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        url = _url(base, name)
+        paths = await prepare(url, key, "bench.example", 1000)
+        db = Db(layout, url, paths)
+        cfg = Config(path=None, db_url=url, key_source=KeySource(key_file=key))
+        async with await Engine.open(cfg) as engine:
+            infos = [(await engine.verifier.verify(p)).info for p in paths]
+            db.serials = [i.serial for i in infos]  # type: ignore[union-attr]
+            db.brand_id = infos[0].brand_id  # type: ignore[union-attr,assignment]
+            db.gtin = infos[0].gtin  # type: ignore[union-attr]
+            # every size verifies the same codes again: the count rule would turn them
+            # into suspected clones part way, and the sizes would take different paths
+            await engine.ledger.set_clone_policy(
+                db.brand_id, None, ClonePolicy(max_verifications=None)
+            )
+            if layout == "partitioned":
+                async with engine.ledger.write() as tx:
+                    for month in months:
+                        for table in ps.TABLES:
+                            await ps.create(tx, table, month)
+        conn = await asyncpg.connect(url)
+        try:
+            if layout == "flat":
+                await _flatten(conn)
+            # the same ids in both: the current month's range, as ensure() sets it
+            lo, _ = ps.bounds(ps.period_of(dt.datetime.now(dt.UTC)))
+            for _, sequence in ps.TABLES.values():
+                await conn.execute("SELECT setval($1, $2, false)", sequence, lo)
+        finally:
+            await conn.close()
+        dbs.append(db)
+    return dbs
+
+
+_SCANS = (
+    "INSERT INTO scans (id, at, brand_id, code, gtin, outcome, reason, channel, actor,"
+    " lat, lon, accuracy_m, loc_source, country, province, client)"
+    " SELECT $1::bigint + g, $2::timestamptz + g * $3::float8 * interval '1 microsecond', $4,"
+    " 'H' || (($5::bigint + g) % $6),"
+    " $7, CASE WHEN g % 50 = 0 THEN 'invalid' ELSE 'genuine' END,"
+    " CASE WHEN g % 50 = 0 THEN 'invalid' ELSE 'genuine' END,"
+    " CASE WHEN g % 7 = 0 THEN 'handheld' ELSE 'web' END, 'device:' || (g % 100000),"
+    " CASE WHEN g % 3 = 0 THEN 23.1 + (g % 100) / 100.0 END,"
+    " CASE WHEN g % 3 = 0 THEN 113.2 + (g % 100) / 100.0 END,"
+    " CASE WHEN g % 3 = 0 THEN 20.0 END, CASE WHEN g % 3 = 0 THEN 'gps' END,"
+    " CASE WHEN g % 3 = 0 THEN 'CN' END, CASE WHEN g % 3 = 0 THEN ($8::text[])[1 + g % 8] END,"
+    " md5(g::text) FROM generate_series(0, $9 - 1) g"
+)
+_EVENTS = (
+    "INSERT INTO stream_events (position, kind, brand_id, ref, payload, at)"
+    " SELECT $1::bigint + g, 'scan', $2, $1::bigint + g,"
+    ' \'{"outcome":"genuine","located":false}\','
+    " $3::timestamptz + g * $4::float8 * interval '1 microsecond'"
+    " FROM generate_series(0, $5 - 1) g"
+)
+_COUNT = (
+    "INSERT INTO scan_codes (brand_id, code, n, first_id, last_id)"
+    " SELECT brand_id, code, COUNT(*), MIN(id), MAX(id) FROM scans"
+    " WHERE id >= $1 AND id < $2 AND outcome = 'genuine' GROUP BY brand_id, code"
+    " ON CONFLICT (brand_id, code) DO UPDATE SET n = scan_codes.n + excluded.n,"
+    " first_id = LEAST(scan_codes.first_id, excluded.first_id),"
+    " last_id = GREATEST(scan_codes.last_id, excluded.last_id)"
+)
+
+
+async def grow(db: Db, months: list[int], target: int, codes_per: int) -> float:
+    """Add rows so ``db`` holds ``target`` generated scans, spread evenly over
+    ``months``; seconds taken. Deterministic: both layouts get identical rows."""
+    started = time.perf_counter()
+    per_month = target // len(months)
+    distinct = max(1, target // codes_per)
+    conn = await asyncpg.connect(db.url)
+    try:
+        # generated rows need no per-commit flush: they are checkpointed before measuring
+        await conn.execute("SET synchronous_commit = off")
+        for index, month in enumerate(months):
+            lo, _ = ps.bounds(month)
+            start = ps.period_start(month)
+            spacing = 28 * 86400 * 1e6 / per_month  # microseconds between two scans
+            have = db.filled.get(month, 0)
+            while have < per_month:
+                n = min(CHUNK, per_month - have)
+                first = lo + have
+                at = start + dt.timedelta(microseconds=have * spacing)
+                async with conn.transaction():
+                    await conn.execute(
+                        _SCANS, first, at, spacing, db.brand_id, index * per_month + have,
+                        distinct, db.gtin,
+                        PROVINCES, n,
+                    )  # fmt: skip
+                    await conn.execute(_EVENTS, first, db.brand_id, at, spacing, n)
+                    await conn.execute(_COUNT, first, first + n)
+                have += n
+                if sys.stderr.isatty():
+                    print(f"  {db.layout}: {ps.partition_name('scans', month)} {have:,}",
+                          end="\r", file=sys.stderr)  # fmt: skip
+            db.filled[month] = have
+        await _measured_history(conn, db, months)
+        await conn.execute("VACUUM (ANALYZE) scans, stream_events, scan_codes")
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def _measured_history(conn: asyncpg.Connection, db: Db, months: list[int]) -> None:
+    """Two earlier scans of each measured code, the oldest month's and the newest's
+    (once: after the first growth), counted in scan_codes."""
+    if await conn.fetchval("SELECT COUNT(*) FROM scan_codes WHERE code = $1", db.serials[0]):
+        return
+    for month in (months[0], months[-1]):
+        _, hi = ps.bounds(month)
+        first = hi - 2 * len(db.serials)  # the month's top ids: above generated ones
+        at = ps.period_start(month) + dt.timedelta(days=27)
+        await conn.executemany(
+            "INSERT INTO scans (id, at, brand_id, code, gtin, outcome, reason, channel, actor)"
+            " VALUES ($1, $2, $3, $4, $5, 'genuine', 'genuine', 'web', 'device:m')",
+            [(first + i, at, db.brand_id, s, db.gtin) for i, s in enumerate(db.serials)],
+        )
+        await conn.executemany(
+            "INSERT INTO scan_codes (brand_id, code, n, first_id, last_id)"
+            " VALUES ($1, $2, 1, $3, $3) ON CONFLICT (brand_id, code) DO UPDATE"
+            " SET n = scan_codes.n + 1, last_id = excluded.last_id",
+            [(db.brand_id, s, first + i) for i, s in enumerate(db.serials)],
+        )
+
+
+def database_cpu(name: str) -> float:
+    """CPU seconds of the PostgreSQL backends connected to database ``name`` (their
+    process titles name it): other databases' work on this machine is not counted."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {name} " in title:
+            total += _proc_cpu(entry.name)
+    return total
+
+
+@dataclasses.dataclass
+class Figures:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us: float
+    pg_us: float
+
+
+async def measure(db: Db, key: Path, scans: int) -> Figures:
+    """A fresh engine verifies the measured codes ``scans`` times, 32 in flight."""
+    cfg = Config(path=None, db_url=db.url, key_source=KeySource(key_file=key))
+    async with await Engine.open(cfg) as engine:
+        ctx = ScanContext(ScanChannel.API, "device:bench")
+        await engine.scans.scan(db.paths[0], ctx)  # loads plugins and metadata
+        latencies: list[float] = []
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(i: int) -> None:
+            async with gate:
+                t0 = time.perf_counter()
+                await engine.scans.scan(db.paths[(i * 7919) % len(db.paths)], ctx)
+                latencies.append(time.perf_counter() - t0)
+
+        name = db.url.rsplit("/", 1)[1]
+        cpu0, pg0, wall0 = time.process_time(), database_cpu(name), time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(scans)))
+        wall = time.perf_counter() - wall0
+        cpu, pg = time.process_time() - cpu0, database_cpu(name) - pg0
+    latencies.sort()
+    return Figures(
+        scans / wall,
+        1e3 * latencies[len(latencies) // 2],
+        1e3 * latencies[int(len(latencies) * 0.99)],
+        1e6 * cpu / scans,
+        1e6 * pg / scans,
+    )
+
+
+async def _size(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await conn.close()
+
+
+def _median(figures: list[Figures]) -> Figures:
+    return Figures(
+        *(statistics.median(getattr(f, k.name) for f in figures)
+          for k in dataclasses.fields(Figures))
+    )  # fmt: skip
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    now = ps.period_of(dt.datetime.now(dt.UTC))
+    months = list(range(now - args.months, now))
+    with tempfile.TemporaryDirectory() as tmp:
+        key = Path(tmp) / "bench.key"
+        create_key_file(key)
+        dbs = await setup(args.pg, key, months)
+        results: dict[tuple[int, str], Figures] = {}
+        for size in args.sizes:
+            print(f"\ngrowing to {size:,} scans over {len(months)} months ...")
+            for db in dbs:
+                took = await grow(db, months, size, args.codes_per)
+                print(f"  {db.layout}: {took:,.0f} s")
+            rounds: dict[str, list[Figures]] = {db.layout: [] for db in dbs}
+            for r in range(args.rounds):
+                for db in dbs if r % 2 == 0 else dbs[::-1]:
+                    rounds[db.layout].append(await measure(db, key, args.scans))
+            for db in dbs:
+                results[(size, db.layout)] = _median(rounds[db.layout])
+                f = results[(size, db.layout)]
+                print(
+                    f"  {db.layout:<12} {f.rate:7,.0f} verif/s  p50 {f.p50_ms:6.1f} ms"
+                    f"  p99 {f.p99_ms:6.1f} ms  CPU {f.cpu_us:5.0f} us + PostgreSQL"
+                    f" {f.pg_us:5.0f} us  db {await _size(db.url) / 1e9:6.1f} GB"
+                )
+            part, flat = results[(size, "partitioned")], results[(size, "flat")]
+            print(
+                f"  partitioned/flat: CPU {part.cpu_us / flat.cpu_us:.2f}"
+                f"  PostgreSQL {part.pg_us / flat.pg_us:.2f}  p50 {part.p50_ms / flat.p50_ms:.2f}"
+                f"  p99 {part.p99_ms / flat.p99_ms:.2f}"
+            )
+    smallest = args.sizes[0]
+    print(f"\nmedians of {args.rounds} rounds of {args.scans} verifications, {IN_FLIGHT} in flight")
+    print("size          layout       CPU us  PG us   p50 ms  p99 ms   vs smallest (CPU+PG, p99)")
+    for (size, layout), f in results.items():
+        base = results[(smallest, layout)]
+        growth = (f.cpu_us + f.pg_us) / (base.cpu_us + base.pg_us)
+        print(
+            f"{size:>12,}  {layout:<12} {f.cpu_us:6.0f} {f.pg_us:6.0f} {f.p50_ms:8.1f}"
+            f" {f.p99_ms:7.1f}   {growth:5.2f}  {f.p99_ms / base.p99_ms:5.2f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--sizes",
+        type=lambda s: [int(float(x)) for x in s.split(",")],
+        default=[1_000_000, 10_000_000, 100_000_000],
+    )
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--codes-per", type=int, default=10, help="generated scans per code")
+    ap.add_argument("--scans", type=int, default=4000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = ap.parse_args()
+    if sorted(args.sizes) != args.sizes:
+        ap.error("--sizes must grow")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
