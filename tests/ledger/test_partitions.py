@@ -112,6 +112,9 @@ async def test_crossing_a_month_moves_ids_on_and_closes_the_old_month(pg: Ledger
     parts = {p.name: p for p in await pg.partitions()}
     this = parts[f"scans_p{dt.datetime.now(dt.UTC):%Y%m}"]
     assert this.closed_at == later and parts[f"scans_p{later:%Y%m}"].closed_at is None
+    # reads of scans recorded from `later` on may skip the old month, not the new
+    assert old < pg.scan_ids_from(later) <= new
+    assert pg.scan_ids_from(later - dt.timedelta(minutes=1)) <= old
     # the summary still joins the two scans across partitions
     summary = await pg.scan_summary(b, "C00AAA")
     assert (summary.count, summary.first_id, summary.last_id) == (2, old, new)
@@ -257,3 +260,20 @@ async def test_sqlite_has_no_partitions(tmp_path: Path) -> None:
         assert await led.partitions() == [] and await led.maintain() == []
     finally:
         await led.close()
+
+
+async def test_a_group_across_a_months_end_goes_into_both_months(pg: Ledger) -> None:
+    """A group whose ids straddle two months' ranges is split between them."""
+    b = await _brand(pg)
+    now = dt.datetime.now(dt.UTC)
+    end = ps.bounds(ps.period_of(now))[1]  # the calendar's own arithmetic is tested above
+    async with pg.write() as tx:
+        await tx.execute("SELECT setval('scans_id_seq', ?, false)", end - 2)
+    ids = await pg.append_scans([scan(i, brand_id=b, code=f"E{i}") for i in range(4)])
+    assert ids == [end - 2, end - 1, end, end + 1]
+    where = [await _where(pg, "scans", "id", i) for i in ids]
+    nxt = _month_after(now, 1)
+    assert where == [f"scans_p{now:%Y%m}"] * 2 + [f"scans_p{nxt:%Y%m}"] * 2
+    # reads of recent scans may start a month before: no scan of this month is below
+    assert pg.scan_ids_from(now) <= min(ids) and pg.scan_ids_from(nxt) <= end
+    assert [s.scan.code for s in await pg.list_scans(b, ScanQuery())] == ["E0", "E1", "E2", "E3"]

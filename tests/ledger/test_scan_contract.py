@@ -11,6 +11,7 @@ import pytest
 from veriseal.errors import NotFound
 from veriseal.ledger import Ledger
 from veriseal.ledger.migrate import migrations
+from veriseal.ledger.scan_store import _COUNT
 from veriseal.models import Location, LocationSource, NewScan, ScanChannel, ScanQuery
 from veriseal.scanning.service import GroupCommitter
 
@@ -179,3 +180,16 @@ async def test_device_timed_scans_round_trip_and_page_by_id(ledger: Ledger) -> N
         seen += [s.id for s in page]
         last = page[-1].id
     assert seen == ids
+
+
+async def test_first_and_last_ids_hold_when_commits_come_out_of_id_order(
+    ledger: Ledger,
+) -> None:
+    """On PostgreSQL a scan with a smaller id may commit after one with a larger: the
+    aggregate still names the smallest and largest (the clone rules bound their reads of
+    a code's scans by first_id)."""
+    b = await brand_id(ledger)
+    async with ledger.write() as tx:
+        await tx.executemany(_COUNT, [(b, "C1", 20, 20), (b, "C1", 10, 10), (b, "C1", 15, 15)])
+        row = await tx.fetchrow("SELECT n, first_id, last_id FROM scan_codes WHERE code = 'C1'")
+    assert row is not None and (row["n"], row["first_id"], row["last_id"]) == (3, 10, 20)

@@ -165,6 +165,12 @@ class Ledger(abc.ABC):
         (``[]``) on a backend without partitions."""
         return []
 
+    def scan_ids_from(self, when: dt.datetime) -> int:
+        """An id at or below that of every scan recorded at or after ``when`` (0: ids say
+        nothing of time on this backend). Reads of recent scans add it as a lower bound,
+        so a partitioned ledger plans only the recent months."""
+        return 0
+
     async def partitions(self) -> list[Partition]:
         """The partitions of the partitioned tables (``[]`` where there are none)."""
         return []

@@ -161,6 +161,23 @@ async def _enter(tx: Tx, table: str, current: int, now: dt.datetime) -> None:
         )
 
 
+async def entered(tx: Tx, table: str) -> list[tuple[dt.datetime, int]]:
+    """When ``table`` entered each month it has been in, oldest first."""
+    found = await tx.fetch(
+        "SELECT period, entered_at FROM ledger_periods WHERE table_name = ? ORDER BY period",
+        table,
+    )
+    return [(_utc(r["entered_at"]), int(r["period"])) for r in found]
+
+
+def first_id_at(entries: list[tuple[dt.datetime, int]], when: dt.datetime) -> int:
+    """An id at or below that of every row recorded at or after ``when``, from
+    :func:`entered`'s list: the start of the last month entered at or before ``when``
+    (the sequence was in it or beyond from then on); 0 when none was."""
+    found = [period for at, period in entries if at <= when]
+    return bounds(max(found))[0] if found else 0
+
+
 async def partitions(tx: Tx) -> list[Partition]:
     """Every partition of the partitioned tables, by table and id range."""
     found = await tx.fetch(

@@ -140,6 +140,18 @@ class PostgresLedger(SqlLedger):
             await self._pool.release(conn)
 
     @asynccontextmanager
+    async def hot_write(self) -> AsyncIterator[Tx]:
+        """A group of scans' transaction (:meth:`ScanStore.append_scans`), on generic
+        plans: its statements are inserts and primary-key lookups, whose plans do not
+        depend on the values, and re-planning each row (``force_custom_plan``, see
+        :meth:`open`) cost PostgreSQL a quarter of every insert, more on the partitioned
+        scans (measured 53 vs 41 us a row on one table, 75 vs 53 on partitions).
+        ``SET LOCAL`` ends with the transaction."""
+        async with self.write() as tx:
+            await tx.execute("SET LOCAL plan_cache_mode = auto")
+            yield tx
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
         """A pooled connection in autocommit: each statement sees the last commit."""
         try:

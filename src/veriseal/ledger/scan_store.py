@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
-from veriseal.ledger import rows, stream_store
+from veriseal.ledger import partition_store, rows, stream_store
 from veriseal.models import NO_SCAN_FILTER, NewScan, Scan, ScanQuery, ScanSummary
 
 if TYPE_CHECKING:
@@ -34,11 +34,16 @@ MAX_HEADS = 64
 #: Outcomes that count as a verification of the code (see Ledger.scan_summary).
 VERIFICATIONS = ("genuine", "suspected_clone")
 # Rows of one group go through executemany in order, so several scans of one code in
-# a group count one after the other. Scan ids grow, so the newest is always the last.
+# a group count one after the other. first_id and last_id stay the smallest and largest
+# id even when concurrent writers (PostgreSQL) commit out of id order: the clone rules
+# bound their reads of a code's scans by them (veriseal.scanning.store).
 _COUNT = (
     "INSERT INTO scan_codes (brand_id, code, n, first_id, last_id) VALUES (?, ?, 1, ?, ?)"
     " ON CONFLICT (brand_id, code) DO UPDATE SET n = scan_codes.n + 1,"
-    " last_id = excluded.last_id"
+    " first_id = CASE WHEN excluded.first_id < scan_codes.first_id"
+    " THEN excluded.first_id ELSE scan_codes.first_id END,"
+    " last_id = CASE WHEN excluded.last_id > scan_codes.last_id"
+    " THEN excluded.last_id ELSE scan_codes.last_id END"
 )
 
 
@@ -47,6 +52,15 @@ def _codes_where(prefix: str, width: int) -> str:
     """The WHERE clause matching ``width`` (brand id, code) pairs: built once per width
     (a first scan's summary read is on the hot path)."""
     return " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
+
+
+_ENDS = ("first_id", "last_id")
+
+
+@functools.lru_cache(maxsize=16)
+def _ends_sql(width: int) -> str:
+    marks = ", ".join("?" * width)
+    return f"SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans WHERE id IN ({marks})"
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
@@ -77,6 +91,19 @@ class ScanStore(abc.ABC):
 
     @abc.abstractmethod
     def read(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    #: When ``scans`` entered each month (``ledger_periods``), oldest first: loaded by
+    #: ``SqlLedger.maintain`` where scans is partitioned, else empty. Replaced, never
+    #: changed in place.
+    scan_months: list[tuple[dt.datetime, int]] = []  # noqa: RUF012
+
+    def scan_ids_from(self, when: dt.datetime) -> int:
+        """An id at or below that of every scan recorded at or after ``when``: 0 where
+        ids say nothing of time (SQLite, an unpartitioned table). On partitioned
+        PostgreSQL, the start of the last month the scans had entered by ``when``
+        (``ledger_periods``, as of the last :meth:`maintain`: a month entered since only
+        makes the bound lower than it could be, never wrong)."""
+        return partition_store.first_id_at(self.scan_months, when)
 
     def hot_write(self) -> AbstractAsyncContextManager[Tx]:
         """A write transaction for the scan hot path: a few short indexed statements.
@@ -139,34 +166,44 @@ class ScanStore(abc.ABC):
     async def scan_summaries(
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], ScanSummary]:
-        # One round trip, three primary-key lookups per code: the aggregate, its first
-        # and last scan. LEFT JOINs: a scan archived with its month's partition
-        # (veriseal.ledger.archive) takes its time and place along, not the count.
-        found = await self._by_codes(
-            "SELECT c.brand_id, c.code, c.n, f.id AS f_id, f.at AS f_at, f.lat AS f_lat,"
-            " f.lon AS f_lon, f.accuracy_m AS f_accuracy_m, f.loc_source AS f_loc_source,"
-            " l.id AS l_id, l.at AS l_at, l.lat AS l_lat, l.lon AS l_lon,"
-            " l.accuracy_m AS l_accuracy_m, l.loc_source AS l_loc_source"
-            " FROM scan_codes c LEFT JOIN scans f ON f.id = c.first_id"
-            " LEFT JOIN scans l ON l.id = c.last_id WHERE ",
-            "c.",
-            keys,
-        )
+        # Primary-key lookups: the aggregates, then their first and last scans by id,
+        # in two statements rather than one join: scans is partitioned by id on
+        # PostgreSQL, and ids given as values let the planner open only the partitions
+        # holding them (a join plans every partition, measured 7x the planning time with
+        # a year of months, benchmarks/bench_partitions.py). A scan archived with its
+        # month (veriseal.ledger.archive) takes its time and place along, not the count.
         out = dict.fromkeys(keys, ScanSummary(count=0))
+        found = [
+            r
+            for r in await self._by_codes(
+                "SELECT brand_id, code, n, first_id, last_id FROM scan_codes WHERE ", "", keys
+            )
+            if r["n"]
+        ]
+        ends = await self._scan_ends(sorted({int(r[k]) for r in found for k in _ENDS}))
         for row in found:
-            if not row["n"]:
-                continue
-            first, last = row["f_id"] is not None, row["l_id"] is not None
+            first, last = ends.get(int(row["first_id"])), ends.get(int(row["last_id"]))
             out[(int(row["brand_id"]), str(row["code"]))] = ScanSummary(
                 count=int(row["n"]),
-                first_at=rows.ts(row["f_at"]) if first else None,
-                first_location=rows.location(row, "f_") if first else None,
-                last_at=rows.ts(row["l_at"]) if last else None,
-                first_id=int(row["f_id"]) if first else None,
-                last_id=int(row["l_id"]) if last else None,
-                last_location=rows.location(row, "l_") if last else None,
+                first_at=None if first is None else rows.ts(first["at"]),
+                first_location=None if first is None else rows.location(first),
+                last_at=None if last is None else rows.ts(last["at"]),
+                first_id=int(row["first_id"]),
+                last_id=int(row["last_id"]),
+                last_location=None if last is None else rows.location(last),
             )
         return out
+
+    async def _scan_ends(self, ids: Sequence[int]) -> dict[int, Row]:
+        """The time and place of the scans ``ids`` (at most 2 * MAX_HEADS), by id; the
+        list padded to a power of two, as in :meth:`_by_codes`."""
+        if not ids:
+            return {}
+        width = 1 << (len(ids) - 1).bit_length()
+        padded = [*ids, *[ids[-1]] * (width - len(ids))]
+        async with self.hot_read() as tx:
+            found = await tx.fetch(_ends_sql(width), *padded)
+        return {int(r["id"]): r for r in found}
 
     async def scan_heads(
         self, keys: Sequence[tuple[int, str]]

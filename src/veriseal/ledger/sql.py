@@ -124,7 +124,10 @@ class SqlLedger(ScanStore, AlertStore, Ledger):
         if not self.dialect.partitioned:
             return []
         async with self.write() as tx:
-            return await partition_store.ensure(tx, now or _now())
+            created = await partition_store.ensure(tx, now or _now())
+            if await partition_store.partitioned(tx, "scans"):
+                self.scan_months = await partition_store.entered(tx, "scans")
+        return created
 
     async def partitions(self) -> list[partition_store.Partition]:
         if not self.dialect.partitioned:

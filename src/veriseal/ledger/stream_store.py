@@ -98,10 +98,14 @@ def _event(row: Row) -> StreamEvent:
     )
 
 
-async def head(tx: Tx) -> int:
-    """The newest position (0: the stream is empty)."""
-    row = await tx.fetchrow("SELECT COALESCE(MAX(position), 0) AS head FROM stream_events")
-    return 0 if row is None else int(row["head"])
+async def head(tx: Tx, after: int = 0) -> int:
+    """The newest position (0: the stream is empty), or ``after`` when none is newer.
+    A consumer passes its cursor: on PostgreSQL the bound leaves the months it has read
+    out of the query's plan (stream_events is partitioned by position)."""
+    row = await tx.fetchrow(
+        "SELECT COALESCE(MAX(position), 0) AS head FROM stream_events WHERE position > ?", after
+    )
+    return after if row is None or not row["head"] else int(row["head"])
 
 
 async def read_after(

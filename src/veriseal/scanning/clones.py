@@ -140,8 +140,16 @@ def evaluate(
     return found
 
 
-async def regions_seen(ledger: Ledger, brand_id: int, code: str) -> dict[str, int]:
+async def regions_seen(
+    ledger: Ledger, brand_id: int, code: str, before: ScanSummary
+) -> dict[str, int]:
     """Each region the code was verified in (genuine or suspected-clone scans), with the
-    id of its first scan there. One indexed query (``scans_code_province``)."""
+    id of its first scan there. One indexed query (``scans_code_province``), between the
+    code's first and last verifications as ``before`` (its summary) names them; none
+    when it has none."""
+    if before.first_id is None or before.last_id is None:
+        return {}
     async with ledger.read() as tx:
-        return await store.first_scan_per_province(tx, brand_id, code)
+        return await store.first_scan_per_province(
+            tx, brand_id, code, before.first_id, before.last_id
+        )

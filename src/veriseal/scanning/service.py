@@ -462,7 +462,7 @@ class ScanService:
         resolved = self._eager_regions or policy.max_regions is not None
         region = await self._region_now(loc) if resolved else None
         seen = (
-            await clones.regions_seen(self._ledger, brand_id, info.serial)
+            await clones.regions_seen(self._ledger, brand_id, info.serial, previous)
             if policy.max_regions is not None and region is not None
             else None
         )
@@ -495,7 +495,14 @@ class ScanService:
             return None
         assert info.brand_id is not None
         window = dt.timedelta(days=policy.devices_window_days)
-        recent = await self._consumer_span(info.brand_id, info.serial, limit)
+        # scans recorded before the window (as seen from now or from a late upload's
+        # time) cannot be in it: on a partitioned ledger, their months stay unread
+        since = max(
+            previous.first_id or 0,
+            self._ledger.scan_ids_from(min(at, dt.datetime.now(dt.UTC)) - window),
+        )
+        until = previous.last_id if previous.last_id is not None else store.NO_ID
+        recent = await self._consumer_span(info.brand_id, info.serial, limit, (since, until))
         if recent is None:
             return None
         span = [s for s in recent if abs(s.at - at) <= window]
@@ -526,10 +533,11 @@ class ScanService:
         return found
 
     async def _consumer_span(
-        self, brand_id: int, code: str, limit: int
+        self, brand_id: int, code: str, limit: int, ids: tuple[int, int]
     ) -> list[identities.ConsumerScan] | None:
         """The code's newest consumer verifications (newest first), or None when they
-        hold too few cookies for the devices rule to fire (``limit``: the policy's)."""
+        hold too few cookies for the devices rule to fire (``limit``: the policy's;
+        ``ids``: the range of ids the read may find them in)."""
         key, span_max = (brand_id, code), identities.MAX_SPAN
         memory = self._committer.memory
         recent = None if memory is None else memory.span(key)
@@ -539,10 +547,10 @@ class ScanService:
                 # identities never outnumber cookies: one aggregate row settles most
                 # codes when nothing is remembered (the memory keeps the whole span)
                 if memory is None and (
-                    await store.consumer_devices(tx, brand_id, code, span_max) + 1 <= limit
+                    await store.consumer_devices(tx, brand_id, code, span_max, *ids) + 1 <= limit
                 ):
                     return None
-                found = await store.consumer_verifications(tx, brand_id, code, span_max)
+                found = await store.consumer_verifications(tx, brand_id, code, span_max, *ids)
             recent = [
                 identities.ConsumerScan(
                     int(r["id"]), rows.ts(r["at"]), r["actor"], r["client"], r["province"]

@@ -16,29 +16,45 @@ from veriseal.ledger import rows
 from veriseal.ledger.base import Row, Tx
 from veriseal.models import Alert, AlertKind, NewAlert
 
+#: No upper bound on ids.
+NO_ID = 2**63 - 1
 
-async def first_scan_per_province(tx: Tx, brand_id: int, code: str) -> dict[str, int]:
+
+# ``since_id``/``until_id`` below: the code's first and last verification
+# (``scan_codes.first_id``/``last_id``, the smallest and largest id of its
+# verifications, migration 0009), or a narrower range the caller needs. Every read here
+# is of verifications, so those bounds change no answer; on PostgreSQL, where scans is
+# partitioned by id, they leave the months outside them out of the plan (each month is a
+# partition the planner would otherwise consider on every read).
+async def first_scan_per_province(
+    tx: Tx, brand_id: int, code: str, since_id: int = 0, until_id: int = NO_ID
+) -> dict[str, int]:
     """Each province the code was verified in (genuine or suspected-clone scans placed by
     the device, not by the client's IP address: a carrier's gateway may sit provinces
     away), with the id of its first scan there (index ``scans_code_province``)."""
     found = await tx.fetch(
         "SELECT province, MIN(id) AS first_id FROM scans"
-        " WHERE brand_id = ? AND code = ? AND province IS NOT NULL"
+        " WHERE brand_id = ? AND code = ? AND id >= ? AND id <= ? AND province IS NOT NULL"
         " AND outcome IN ('genuine', 'suspected_clone') AND loc_source <> 'ip'"
         " GROUP BY province",
         brand_id,
         code,
+        since_id,
+        until_id,
     )
     return {str(r["province"]): int(r["first_id"]) for r in found}
 
 
 _CONSUMER_VERIFICATIONS = (
-    "FROM scans WHERE brand_id = ? AND code = ? AND outcome IN ('genuine', 'suspected_clone')"
+    "FROM scans WHERE brand_id = ? AND code = ? AND id >= ? AND id <= ?"
+    " AND outcome IN ('genuine', 'suspected_clone')"
     " AND channel IN ('web', 'api', 'console') ORDER BY id DESC LIMIT ?"
 )
 
 
-async def consumer_devices(tx: Tx, brand_id: int, code: str, limit: int) -> int:
+async def consumer_devices(
+    tx: Tx, brand_id: int, code: str, limit: int, since_id: int = 0, until_id: int = NO_ID
+) -> int:
     """How many distinct actors (device cookies, console users) the code's newest
     ``limit`` verifications through consumer channels (web, API, console) have: one row
     back, not the scans."""
@@ -48,12 +64,16 @@ async def consumer_devices(tx: Tx, brand_id: int, code: str, limit: int) -> int:
         + ") AS recent",
         brand_id,
         code,
+        since_id,
+        until_id,
         limit,
     )
     return 0 if row is None else int(row["n"])
 
 
-async def consumer_verifications(tx: Tx, brand_id: int, code: str, limit: int) -> list[Row]:
+async def consumer_verifications(
+    tx: Tx, brand_id: int, code: str, limit: int, since_id: int = 0, until_id: int = NO_ID
+) -> list[Row]:
     """The code's newest ``limit`` verifications through consumer channels (web, API,
     console), newest first (index ``scans_code``). No time bounds in SQL on purpose: with
     one, the planner may pick ``scans_at`` and read the brand's whole time range instead
@@ -62,6 +82,8 @@ async def consumer_verifications(tx: Tx, brand_id: int, code: str, limit: int) -
         "SELECT id, at, actor, client, province " + _CONSUMER_VERIFICATIONS,
         brand_id,
         code,
+        since_id,
+        until_id,
         limit,
     )
 

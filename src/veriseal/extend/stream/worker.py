@@ -130,7 +130,7 @@ class StreamWorker:
         ctx = self.context(consumer)
         async with self.ledger.read() as tx:
             after = await stream_store.cursor(tx, consumer.name)
-            top = await stream_store.head(tx)
+            top = await stream_store.head(tx, after)
             if top <= after:
                 return 0, 0, False
             limit = 1 if after < state.single_until else consumer.batch_size
