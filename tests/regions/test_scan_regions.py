@@ -81,7 +81,9 @@ async def test_scans_store_their_region_and_filter_by_it(open_engine: OpenEngine
     in_cn = await by(brand.id, ScanQuery(country="CN"))
     assert [s.id for s in in_cn] == [s1.scan_id, s2.scan_id]
     assert await by(brand.id, ScanQuery(country="JP")) == []
-    assert await regions_seen(engine.ledger, brand.id, stored.scan.code) == {"CN-SH": s1.scan_id}
+    code = stored.scan.code
+    summary = await engine.ledger.scan_summary(brand.id, code)
+    assert await regions_seen(engine.ledger, brand.id, code, summary) == {"CN-SH": s1.scan_id}
 
 
 async def test_more_than_m_regions_is_a_suspected_clone(open_engine: OpenEngine) -> None:
