@@ -187,9 +187,10 @@ def cpu_seconds(pid: int) -> float:
     return _proc_cpu(str(pid)) + sum(_proc_cpu(k) for k in kids)
 
 
-def postgres_cpu() -> float:
+def postgres_cpu(database: str | None = None) -> float:
     """User + system CPU seconds of every PostgreSQL server process on this machine
-    (the postmaster's backends serving the benchmark; idle ones add nothing)."""
+    (the postmaster's backends serving the benchmark; idle ones add nothing), or only of
+    the backends connected to ``database`` (their process titles name it)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -197,6 +198,10 @@ def postgres_cpu() -> float:
         try:
             if (entry / "comm").read_text().strip() != "postgres":
                 continue
+            if database is not None:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if f" {database} " not in title:
+                    continue
         except OSError:
             continue
         total += _proc_cpu(entry.name)

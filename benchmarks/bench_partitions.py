@@ -47,7 +47,7 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_http: a sibling script
-from bench_http import _proc_cpu, prepare
+from bench_http import postgres_cpu, prepare
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
@@ -242,22 +242,6 @@ async def _measured_history(conn: asyncpg.Connection, db: Db, months: list[int])
         )
 
 
-def database_cpu(name: str) -> float:
-    """CPU seconds of the PostgreSQL backends connected to database ``name`` (their
-    process titles name it): other databases' work on this machine is not counted."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if title.startswith("postgres: ") and f" {name} " in title:
-            total += _proc_cpu(entry.name)
-    return total
-
-
 @dataclasses.dataclass
 class Figures:
     rate: float
@@ -283,10 +267,10 @@ async def measure(db: Db, key: Path, scans: int) -> Figures:
                 latencies.append(time.perf_counter() - t0)
 
         name = db.url.rsplit("/", 1)[1]
-        cpu0, pg0, wall0 = time.process_time(), database_cpu(name), time.perf_counter()
+        cpu0, pg0, wall0 = time.process_time(), postgres_cpu(name), time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(scans)))
         wall = time.perf_counter() - wall0
-        cpu, pg = time.process_time() - cpu0, database_cpu(name) - pg0
+        cpu, pg = time.process_time() - cpu0, postgres_cpu(name) - pg0
     latencies.sort()
     return Figures(
         scans / wall,

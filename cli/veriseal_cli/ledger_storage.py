@@ -19,7 +19,7 @@ from veriseal import i18n
 from veriseal.engine import Engine
 from veriseal.i18n import t
 from veriseal.ledger import archive as archiving
-from veriseal.ledger.partition_store import Partition, period_of, period_start
+from veriseal.ledger.partition_store import Partition, period_start
 from veriseal_cli.context import Options, echo_json, pass_opts, with_engine
 from veriseal_cli.progress import progress_bar
 
@@ -164,8 +164,8 @@ def archive(
             if table is None or p.table == table
         ]
         if not found:
-            cutoff = period_start(period_of(now) - months)
-            click.echo(t("cli.ledger_none_due", opts.lang, cutoff=cutoff.date().isoformat()))
+            before = archiving.cutoff(now, months).date().isoformat()
+            click.echo(t("cli.ledger_none_due", opts.lang, cutoff=before))
             return
         for part in found:
             if dry_run:

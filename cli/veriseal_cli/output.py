@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import click
+
+from veriseal.files import atomic_file
 
 #: The ``-o/--output`` option shared by commands that export data.
 output_option = click.option(
@@ -36,15 +37,5 @@ def open_output(path: Path, private: bool = False) -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    tmp = path.with_name(path.name + ".part")
-    mode = 0o600 if private else 0o666  # 0o666 is narrowed by the umask, as open() does
-    try:
-        tmp.unlink(missing_ok=True)  # a leftover part file keeps its old mode otherwise
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path, private) as out:
+        yield out

@@ -213,6 +213,8 @@ async def test_archive_writes_every_row_then_drops_the_month(pg: Ledger, tmp_pat
     done = await archiving.archive(pg, target, tmp_path)
     rows = _archived_rows(done.path)
     assert [r["id"] for r in rows] == first and done.rows == 7
+    assert done.path.stat().st_mode & 0o777 == 0o600  # scans name devices and places
+    assert not list(tmp_path.glob("*.part"))
     assert [r["code"] for r in rows] == [f"C{i % 3}" for i in range(7)]
     manifest = json.loads((tmp_path / f"{target.name}.json").read_text())
     assert manifest["rows"] == 7

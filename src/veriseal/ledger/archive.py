@@ -6,7 +6,8 @@ partitions that closed more than N calendar months ago (:func:`due`) and, for ea
 
 1. writes every row to ``DIR/<partition>.jsonl.gz`` (one JSON object per row, the
    table's own column names, times in ISO 8601), in id order, page by page;
-2. syncs the file to disk under a temporary name, then renames it, and writes
+2. writes it through :func:`veriseal.files.atomic_file` (synced under a temporary name,
+   renamed, private to its owner: scans name devices, users and places), then
    ``DIR/<partition>.json``: table, month, id range, row count, the file's SHA-256;
 3. only then, in one transaction that re-counts the partition's rows against the file's,
    detaches and drops the partition (:func:`veriseal.ledger.partition_store.drop`).
@@ -25,13 +26,13 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import Conflict
+from veriseal.files import atomic_file
 from veriseal.i18n import register
 from veriseal.ledger import partition_store
 from veriseal.ledger.partition_store import Partition, period_of, period_start
@@ -66,13 +67,17 @@ class Archived:
     dropped: bool
 
 
-def due(parts: list[Partition], now: dt.datetime, keep_months: int) -> list[Partition]:
-    """The partitions of ``parts`` closed before the start of the calendar month
-    ``keep_months`` before ``now``'s (``keep_months`` >= 1): what retention archives."""
+def cutoff(now: dt.datetime, keep_months: int) -> dt.datetime:
+    """The start of the calendar month ``keep_months`` (>= 1) before ``now``'s."""
     if keep_months < 1:
         raise ValueError("keep at least one month")
-    cutoff = period_start(period_of(now) - keep_months)
-    return [p for p in parts if p.closed_at is not None and p.closed_at < cutoff]
+    return period_start(period_of(now) - keep_months)
+
+
+def due(parts: list[Partition], now: dt.datetime, keep_months: int) -> list[Partition]:
+    """The partitions of ``parts`` closed before :func:`cutoff`: what retention archives."""
+    before = cutoff(now, keep_months)
+    return [p for p in parts if p.closed_at is not None and p.closed_at < before]
 
 
 def _plain(value: object) -> Any:
@@ -105,27 +110,26 @@ async def archive(
         )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{part.name}.jsonl.gz"
-    partial = directory / f".{part.name}.jsonl.gz.partial"
     key, _ = partition_store.TABLES[part.table]
     written = 0
-    with partial.open("wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-            after: int | None = None
-            while True:
-                async with ledger.read() as tx:
-                    rows = await partition_store.page(tx, part, after, PAGE_ROWS)
-                if not rows:
-                    break
-                for row in rows:
-                    line = json.dumps(dict(row), default=_plain, ensure_ascii=False)
-                    out.write(line.encode("utf-8") + b"\n")
-                written += len(rows)
-                after = int(rows[-1][key])
-                advance(len(rows))
-        raw.flush()
-        os.fsync(raw.fileno())
-    digest = _sha256(partial)
-    partial.replace(path)
+    # scans name devices, users and places: the file is private, as the ledger is
+    with (
+        atomic_file(path, private=True) as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out,
+    ):
+        after: int | None = None
+        while True:
+            async with ledger.read() as tx:
+                rows = await partition_store.page(tx, part, after, PAGE_ROWS)
+            if not rows:
+                break
+            for row in rows:
+                line = json.dumps(dict(row), default=_plain, ensure_ascii=False)
+                out.write(line.encode("utf-8") + b"\n")
+            written += len(rows)
+            after = int(rows[-1][key])
+            advance(len(rows))
+    digest = _sha256(path)
     manifest = {
         "table": part.table,
         "partition": part.name,
@@ -136,8 +140,8 @@ async def archive(
         "file": path.name,
         "archived_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    (directory / f"{part.name}.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    _sync_dir(directory)
+    with atomic_file(directory / f"{part.name}.json") as out:
+        out.write((json.dumps(manifest, indent=2) + "\n").encode())
     if drop:
         async with ledger.write() as tx:
             await partition_store.lock(tx)
@@ -159,16 +163,3 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _sync_dir(directory: Path) -> None:
-    """Make the renames in ``directory`` durable (a no-op where directories cannot be
-    opened, as on Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

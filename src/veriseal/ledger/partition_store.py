@@ -96,7 +96,7 @@ class Partition:
 async def ensure(tx: Tx, now: dt.datetime, ahead: int = AHEAD) -> list[str]:
     """Create this month's and the next ``ahead`` months' missing partitions and move the
     id sequences into this month (see the module docstring); the names created."""
-    await tx.dialect.advisory_lock(tx, _LOCK)
+    await lock(tx)
     current = period_of(now)
     created: list[str] = []
     for table in TABLES:
