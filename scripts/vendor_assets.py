@@ -27,12 +27,15 @@ Why these packages (see also the commit that added this script):
   (tests/console/test_htmx.py checks both on the real console in Chromium).
 - ``echarts``: charts and the province map (``static/charts.js``); the full build because
   it holds the map series, visualMap and both the zh and en locales.
-- ``@zxing/library``: the camera scanner (``static/scan.js``) decodes QR AND DataMatrix
-  with its ``MultiFormatReader``, pure JavaScript (no WebAssembly, which ``script-src
-  'self'`` would block without ``'wasm-unsafe-eval'``), no eval, one UMD file (global
-  ``ZXing``). ``@zxing/browser`` only adds camera helpers on top of the same decoder
-  (scan.js drives the camera itself); ``html5-qrcode`` does decode DataMatrix (through a
-  bundled zxing-js), but it draws its own UI and has had no release since 2023.
+- ``zxing-wasm``: the camera scanner (``static/scan.js``) decodes QR and DataMatrix
+  with zxing-cpp compiled to WebAssembly (its ``reader`` build: the IIFE script, global
+  ``ZXingWASM``, and ``zxing_reader.wasm``, which scan.js points the loader at, so nothing
+  is fetched from a CDN). It replaced ``@zxing/library`` 0.23.0 (pure JavaScript), which
+  failed to find about one clean, axis-aligned QR code of our printed links in ten
+  (masks 2 and 5 mostly; upstream zxing-js/library#653, open) while zxing-cpp, zbar and
+  the Java ZXing read them all. WebAssembly needs ``'wasm-unsafe-eval'`` in the
+  console's ``script-src`` (compiling wasm only; JavaScript ``eval`` stays refused).
+  zxing-cpp itself is Apache-2.0; the package ships its own MIT licence only.
 """
 
 from __future__ import annotations
@@ -81,8 +84,10 @@ PINS = (
     Pin("echarts", "6.1.0", "dist/echarts.min.js", "echarts.min.js", "Apache-2.0",
         (("LICENSE", "echarts.LICENSE.txt"), ("NOTICE", "echarts.NOTICE.txt"),
          ("licenses/LICENSE-d3", "echarts.LICENSE-d3.txt"))),
-    Pin("@zxing/library", "0.23.0", "umd/index.min.js", "zxing.min.js", "Apache-2.0",
-        (("LICENSE", "zxing.LICENSE.txt"),)),
+    Pin("zxing-wasm", "3.1.8", "dist/iife/reader/index.js", "zxing-reader.js", "MIT",
+        (("LICENSE", "zxing-wasm.LICENSE.txt"),)),
+    Pin("zxing-wasm", "3.1.8", "dist/reader/zxing_reader.wasm", "zxing_reader.wasm", "MIT",
+        (("LICENSE", "zxing-wasm.LICENSE.txt"),)),
 )  # fmt: skip
 
 
@@ -131,9 +136,13 @@ def vendor(dest: Path) -> list[dict[str, object]]:
     """Fetch and write every pin into ``dest`` (emptied first); the manifest entries."""
     entries: list[dict[str, object]] = []
     files: dict[str, bytes] = {}
+    fetched: dict[str, tuple[bytes, str]] = {}  # one download per package@version
     with tempfile.TemporaryDirectory(prefix="veriseal-vendor-") as tmp:
         for pin in PINS:
-            tarball, integrity = fetch(pin, Path(tmp))
+            spec = f"{pin.package}@{pin.version}"
+            if spec not in fetched:
+                fetched[spec] = fetch(pin, Path(tmp))
+            tarball, integrity = fetched[spec]
             with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
                 pin.check_declared(member(tar, "package.json"))
                 runtime = member(tar, pin.member)

@@ -5,7 +5,6 @@ submits; the errors and the no-JavaScript path."""
 from __future__ import annotations
 
 import html
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +50,22 @@ B32 = frozenset(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 DECODE_MS = 60_000
 
 
+#: a printed link whose QR code (version 6, mask 2, as segno and our printer pick it) the
+#: earlier decoder, @zxing/library 0.23.0, could not find at any size, axis-aligned or
+#: not (zxing-js/library#653): about one link in ten was like it
+HARD_SERIAL = "C00G50XX5QYSH2PD5ZTM"
+HARD_URI = f"https://127.0.0.1:46623/01/09506000134352/10/DEMO-C1/21/{HARD_SERIAL}?17=280528"
+
+
 def qr_frame() -> npt.NDArray[np.uint8]:
     modules = np.array(segno.make_qr(URI, error="m").matrix, dtype=bool)
     return symbol_frame(modules, scale=8, quiet=4)
+
+
+def hard_qr_frame() -> npt.NDArray[np.uint8]:
+    symbol = segno.make_qr(HARD_URI, error="m")
+    assert (symbol.version, symbol.mask) == (6, 2)  # still the symbol that failed
+    return symbol_frame(np.array(symbol.matrix, dtype=bool), scale=9, quiet=4)
 
 
 def datamatrix_frame() -> npt.NDArray[np.uint8]:
@@ -72,7 +84,7 @@ def _form(lang: str, multi: bool, extra: str, preload: bool) -> str:
     )
     scanner = "multi" if multi else ""
     # as the console's templates write them: versioned URLs; the decoder only if preloaded
-    decoder = f'<script src="{static_url("vendor/zxing.min.js")}" defer></script>'
+    decoder = f'<script src="{static_url("vendor/zxing-reader.js")}" defer></script>'
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>Scan</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
@@ -88,7 +100,7 @@ class Setup:
     multi: bool = False
     extra: str = ""  # more attributes of the form
     preload: bool = False  # the page loads the decoder itself (else scan.js does)
-    no_decoder: bool = False  # the decoder's URL answers 404
+    missing: str = ""  # a vendored decoder file whose URL answers 404
 
 
 def _app(received: list[dict[str, str]], setup: Setup | None = None) -> web.Application:
@@ -111,8 +123,8 @@ def _app(received: list[dict[str, str]], setup: Setup | None = None) -> web.Appl
 
     app.router.add_get("/", form)
     app.router.add_post("/check", check)
-    if s.no_decoder:
-        app.router.add_get("/console/static/vendor/zxing.min.js", gone)
+    if s.missing:
+        app.router.add_get(f"/console/static/vendor/{s.missing}", gone)
     return console_assets(app)
 
 
@@ -120,15 +132,17 @@ Frame = Callable[[], npt.NDArray[np.uint8]]
 
 
 @pytest.mark.parametrize(
-    ("frame", "expected", "setup", "button"),
+    ("frame", "expected", "serial", "setup", "button"),
     [
-        (qr_frame, URI, Setup(lang="zh-CN"), "用相机扫描"),
-        (datamatrix_frame, SCANNED_ELEMENT, Setup(lang="en", preload=True), "Scan with camera"),
+        (qr_frame, URI, SERIAL.decode(), Setup(lang="zh-CN"), "用相机扫描"),
+        (datamatrix_frame, SCANNED_ELEMENT, SERIAL.decode(), Setup(lang="en", preload=True),
+         "Scan with camera"),
+        (hard_qr_frame, HARD_URI, HARD_SERIAL, Setup(lang="en"), "Scan with camera"),
     ],
-    ids=["qr", "datamatrix"],
+    ids=["qr", "datamatrix", "qr-zxing-js-missed"],
 )
 async def test_the_camera_reads_the_code_and_submits(
-    tmp_path: Path, frame: Frame, expected: str, setup: Setup, button: str
+    tmp_path: Path, frame: Frame, expected: str, serial: str, setup: Setup, button: str
 ) -> None:
     video = write_y4m(tmp_path / "camera.y4m", frame())
     received: list[dict[str, str]] = []
@@ -145,7 +159,7 @@ async def test_the_camera_reads_the_code_and_submits(
             await start.click()
             await page.wait_for_url(f"{base}/check", timeout=DECODE_MS)
             assert received == [{"code": expected}]
-            assert parse_input(expected).serial == SERIAL.decode()  # the server reads it
+            assert parse_input(expected).serial == serial  # the server reads it
             assert errors == []
             await shot(page, f"scan-{frame.__name__}")
         finally:
@@ -273,14 +287,17 @@ async def test_without_javascript_the_form_is_plain(tmp_path: Path) -> None:
             await browser.close()
 
 
-async def test_a_decoder_that_does_not_load_is_said_and_typing_goes_on(tmp_path: Path) -> None:
+@pytest.mark.parametrize("missing", ["zxing-reader.js", "zxing_reader.wasm"])
+async def test_a_decoder_that_does_not_load_is_said_and_typing_goes_on(
+    tmp_path: Path, missing: str
+) -> None:
     video = write_y4m(tmp_path / "qr.y4m", qr_frame())
-    async with serve(_app([], Setup(no_decoder=True))) as base, async_playwright() as pw:
+    async with serve(_app([], Setup(missing=missing))) as base, async_playwright() as pw:
         browser = await launch(pw, fake_video=video)
         try:
             page = await (await browser.new_context()).new_page()
             await page.goto(base)
-            assert await page.evaluate("() => typeof ZXing") == "undefined"  # not preloaded
+            assert await page.evaluate("() => typeof ZXingWASM") == "undefined"  # not preloaded
             await page.get_by_role("button", name="Scan with camera").click()
             status = page.get_by_role("status")
             await expect(status).to_contain_text("The barcode reader did not load")
@@ -298,7 +315,7 @@ async def _scanner_state(page: Page) -> str:
         const s = document.querySelector('.scanner-status');
         return {status: s && s.textContent, ready: v && v.readyState, w: v && v.videoWidth,
                 h: v && v.videoHeight, paused: v && v.paused, hidden: document.hidden,
-                zxing: typeof window.ZXing}; }"""
+                zxing: typeof window.ZXingWASM}; }"""
         )
     )
 
@@ -325,24 +342,13 @@ async def test_on_the_territories_receive_page(console: ConsoleLive, tmp_path: P
             await page.goto(f"{console.base}/console/territories/receive")
             await page.get_by_role("button", name="用相机扫描").click()
             codes = page.locator("textarea[name=codes]")
-            # the decoder (WebAssembly) reads the fake camera's frames: see DECODE_MS. In
-            # three full runs of the suite on 2 cores no frame was ever read (never alone,
-            # nor under CPU load): the person's remedy, closing the camera and opening it
-            # again, is tried once, and the scanner's state is kept as evidence either way
+            # the demo codes' serials are random: about one in ten of these links was a
+            # symbol the earlier decoder never found (see HARD_URI); the scanner's state is
+            # the evidence if a read fails
             try:
-                await expect(codes).to_have_value(f"{uri}\n", timeout=DECODE_MS // 2)
-            except AssertionError:
-                first = await _scanner_state(page)
-                await page.get_by_role("button", name="关闭相机").click()
-                await page.get_by_role("button", name="用相机扫描").click()
-                try:
-                    await expect(codes).to_have_value(f"{uri}\n", timeout=DECODE_MS // 2)
-                except AssertionError as exc:
-                    again = await _scanner_state(page)
-                    raise AssertionError(f"{exc}\nfirst: {first}\nagain: {again}") from None
-                # warnings are errors here: the evidence goes past the capture instead
-                print(f"\nscan: the camera read the code only once reopened: {first}",
-                      file=sys.__stderr__)  # fmt: skip
+                await expect(codes).to_have_value(f"{uri}\n", timeout=DECODE_MS)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\nscanner: {await _scanner_state(page)}") from None
             await expect(page.get_by_role("status").first).to_be_visible()
             # a long link in the status line wraps: the page does not grow sideways
             overflow = "() => document.documentElement.scrollWidth - window.innerWidth"

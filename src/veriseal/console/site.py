@@ -55,7 +55,7 @@ log = logging.getLogger("veriseal.console")
 CSP = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # the camera decoder (zxing-cpp as wasm)
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",
