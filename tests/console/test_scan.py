@@ -245,7 +245,8 @@ async def test_denied_permission_says_so_and_typing_still_works(tmp_path: Path) 
 
 
 async def test_the_stop_button_releases_the_camera(tmp_path: Path) -> None:
-    video = write_y4m(tmp_path / "blank.y4m", np.full((480, 640), 200, np.uint8))
+    # a 16:9 camera: the box stays 4:3 (object-fit crops)
+    video = write_y4m(tmp_path / "blank.y4m", np.full((360, 640), 200, np.uint8))
     async with serve(_app([], Setup(lang="zh"))) as base, async_playwright() as pw:
         browser = await launch(pw, fake_video=video)
         try:
@@ -256,8 +257,15 @@ async def test_the_stop_button_releases_the_camera(tmp_path: Path) -> None:
             assert await page.evaluate(sheet) > 0
             await page.get_by_role("button", name="用相机扫描").click()
             await expect(page.locator("video")).to_be_visible()
-            video_width = "() => document.querySelector('video').getBoundingClientRect().width"
-            assert await page.evaluate(video_width) <= 32 * 16  # .scanner-panel max-width: 32rem
+            box = "() => { const r = document.querySelector('video').getBoundingClientRect();"
+            box += " return [r.width, r.height]; }"
+            before = await page.evaluate(box)
+            await page.wait_for_function("() => document.querySelector('video').videoWidth > 0")
+            width, height = await page.evaluate(box)
+            assert width <= 32 * 16  # .scanner-panel max-width: 32rem
+            # the box is 4:3 before the first frame and stays so: the Stop button below it
+            # does not move under a finger (nor under the test's click)
+            assert before == [width, height] and abs(height - width * 3 / 4) <= 1
             live = "() => document.querySelector('video').srcObject.getTracks()[0].readyState"
             assert await page.evaluate(live) == "live"
             track = await page.evaluate_handle(
