@@ -31,7 +31,7 @@ from veriseal.models import (
     ScanQuery,
     ScanSummary,
 )
-from veriseal.scanning.identities import ConsumerScan
+from veriseal.scanning.identities import ConsumerScan, bound
 from veriseal.scanning.memory import CodeMemory
 from veriseal.scanning.service import ScanContext
 
@@ -118,9 +118,11 @@ def test_memory_counts_each_committed_scan_once(
             assert held == _recount(stored, code)
         held_span = memory.span((1, code))
         if held_span is not None:
-            assert [(s.id, s.actor) for s in held_span] == [
+            scans, most = held_span
+            assert [(s.id, s.actor) for s in scans] == [
                 (s.id, s.actor) for s in _span(stored, code)
             ]
+            assert most == bound(scans)  # kept scan by scan, as a pass would find it
 
 
 def test_a_read_spanning_a_commit_is_not_kept() -> None:

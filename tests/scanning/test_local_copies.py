@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from tests.catalog.test_lifecycle import first_codes, make_batch
 from veriseal.engine import Engine
 from veriseal.models import AlertKind, Brand, ClonePolicy, ScanChannel
-from veriseal.scanning.identities import ConsumerScan, client_key, identities, local_copies
+from veriseal.scanning.identities import (
+    ConsumerScan,
+    Tally,
+    bound,
+    client_key,
+    identities,
+    local_copies,
+)
 from veriseal.scanning.service import ScanContext
 from veriseal.scanning.verification import Outcome
 
@@ -80,6 +87,42 @@ def test_an_alert_is_raised_iff_some_window_holds_too_many_identities(
     scans = coherent
     raised = judge_in_arrival_order(scans, policy)
     assert any(raised) == oracle_fires(scans, limit, days)
+
+
+def _consumer(i: int, scan: tuple[float, str, str | None]) -> ConsumerScan:
+    day, cookie, net = scan
+    return ConsumerScan(i, T0 + day * DAY, f"device:{cookie}", net)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scans=SCANS, limit=st.integers(1, 5), days=st.sampled_from([7, 30]))
+def test_the_bound_never_hides_a_window_over_the_limit(
+    scans: list[tuple[float, str, str | None]], limit: int, days: int
+) -> None:
+    # any data, even a cookie fresh on two networks: the bound is at least the oracle's
+    # count of identities, so "bound + 1 <= limit" never skips a window over the limit
+    span = [_consumer(i, s) for i, s in enumerate(scans)]
+    assert bound(span) >= oracle_identities(scans)
+    if span and bound(span[1:]) + 1 <= limit:
+        policy = ClonePolicy(max_devices=limit, devices_window_days=days)
+        assert local_copies(policy, span[1:], span[0]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(scans=SCANS, keep=st.integers(1, 8))
+def test_a_tally_kept_scan_by_scan_is_the_bound_of_its_span(
+    scans: list[tuple[float, str, str | None]], keep: int
+) -> None:
+    # as the writer's memory keeps a span: the newest first, the oldest dropped past ``keep``
+    tally, span = Tally(), []
+    for i, s in enumerate(scans):
+        new = _consumer(i, s)
+        span.insert(0, new)
+        tally.add(new)
+        while len(span) > keep:
+            tally.remove(span.pop())
+        assert tally.bound() == bound(span)
+    assert all(tally.presented.values()) and all(tally.clients.values())  # no zero kept
 
 
 def test_identities_merge_a_fresh_cookie_with_its_later_presentation() -> None:

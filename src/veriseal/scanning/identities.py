@@ -79,6 +79,50 @@ def count(scans: Sequence[ConsumerScan]) -> int:
     return len(presented) + len({s.client for s in scans if s.actor not in presented})
 
 
+def bound(scans: Iterable[ConsumerScan]) -> int:
+    """An upper bound of :func:`count` over ``scans`` that a span can keep up to date
+    scan by scan (:class:`Tally`): the distinct presented cookies plus the distinct
+    networks of the other scans (every identity is one or the other). When ``bound(span)
+    + 1 <= limit`` no window of the span holding one more scan can be over ``limit``: the
+    devices rule is settled without a window. (Distinct cookies alone bound it only
+    while no cookie is ever fresh on two networks, which the data does not promise.)"""
+    tally = Tally()
+    for s in scans:
+        tally.add(s)
+    return tally.bound()
+
+
+class Tally:
+    """The counts behind :func:`bound`, kept under additions and removals (a span that
+    takes its newest scan and drops its oldest costs two updates, not a pass)."""
+
+    __slots__ = ("clients", "presented")
+
+    def __init__(self) -> None:
+        self.presented: dict[str, int] = {}
+        self.clients: dict[str, int] = {}
+
+    @staticmethod
+    def _move(counts: dict[str, int], key: str, by: int) -> None:
+        n = counts.get(key, 0) + by
+        if n:
+            counts[key] = n
+        else:
+            del counts[key]
+
+    def add(self, scan: ConsumerScan, by: int = 1) -> None:
+        if scan.client is None:
+            self._move(self.presented, scan.actor, by)
+        else:
+            self._move(self.clients, scan.client, by)
+
+    def remove(self, scan: ConsumerScan) -> None:
+        self.add(scan, -1)
+
+    def bound(self) -> int:
+        return len(self.presented) + len(self.clients)
+
+
 def identities(scans: Iterable[ConsumerScan]) -> dict[str, list[ConsumerScan]]:
     """The distinct identities among ``scans`` (see the module docstring), each with its
     scans in the order given. Labels are digests: ``device:…`` or ``net:…``."""

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 
 from veriseal.cache import LruDict
 from veriseal.models import NewScan, ScanSummary
-from veriseal.scanning.identities import CONSUMER_CHANNELS, MAX_SPAN, ConsumerScan
+from veriseal.scanning.identities import CONSUMER_CHANNELS, MAX_SPAN, ConsumerScan, Tally
 
 #: Outcomes that count as a verification (as the ledger's ``scan_codes`` counts them).
 _VERIFICATIONS = frozenset({"genuine", "suspected_clone"})
@@ -57,6 +57,14 @@ class _Entry:
 class _Span:
     born: float
     scans: list[ConsumerScan]  # newest first, at most MAX_SPAN
+    tally: Tally  # of ``scans``: the devices rule's bound without a pass over them
+
+    @classmethod
+    def of(cls, born: float, scans: list[ConsumerScan]) -> _Span:
+        tally = Tally()
+        for s in scans:
+            tally.add(s)
+        return cls(born, scans, tally)
 
 
 class CodeMemory:
@@ -89,12 +97,13 @@ class CodeMemory:
             return None
         return entry.summary
 
-    def span(self, key: Key) -> list[ConsumerScan] | None:
-        """The code's newest consumer verifications (newest first), or None."""
+    def span(self, key: Key) -> tuple[list[ConsumerScan], int] | None:
+        """The code's newest consumer verifications (newest first) and their
+        :func:`identities.bound`, or None."""
         span = self._spans.get(key)
         if span is None or self._clock() - span.born >= self.ttl:
             return None
-        return span.scans
+        return span.scans, span.tally.bound()
 
     # -- fills -----------------------------------------------------------------------------
     def remember(self, key: Key, summary: ScanSummary, generation: int) -> None:
@@ -109,7 +118,7 @@ class CodeMemory:
     def remember_span(self, key: Key, scans: Sequence[ConsumerScan], generation: int) -> None:
         """Keep the consumer span read from the ledger (newest first; see :meth:`remember`)."""
         if generation == self.generation:
-            self._spans[key] = _Span(self._clock(), list(scans[:MAX_SPAN]))
+            self._spans[key] = _Span.of(self._clock(), list(scans[:MAX_SPAN]))
 
     # -- the writer ---------------------------------------------------------------------------
     def committed(self, ids: Sequence[int], scans: Sequence[NewScan]) -> None:
@@ -130,7 +139,9 @@ class CodeMemory:
                     at = scan.at.astimezone(dt.UTC)
                     new = ConsumerScan(scan_id, at, scan.actor, scan.client, province)
                     span.scans.insert(0, new)
-                    del span.scans[MAX_SPAN:]
+                    span.tally.add(new)
+                    while len(span.scans) > MAX_SPAN:
+                        span.tally.remove(span.scans.pop())
 
     def drop(self, key: Key) -> None:
         """Forget one code (its summary and span): the ledger knows more than we do."""

@@ -540,8 +540,10 @@ class ScanService:
         ``ids``: the range of ids the read may find them in)."""
         key, span_max = (brand_id, code), identities.MAX_SPAN
         memory = self._committer.memory
-        recent = None if memory is None else memory.span(key)
-        if recent is None:
+        held = None if memory is None else memory.span(key)
+        if held is not None:
+            recent, most = held
+        else:
             generation = 0 if memory is None else memory.generation
             async with self._ledger.hot_read() as tx:
                 # identities never outnumber cookies: one aggregate row settles most
@@ -559,8 +561,9 @@ class ScanService:
             ]
             if memory is not None:
                 memory.remember_span(key, recent, generation)
-        if len({s.actor for s in recent}) + 1 <= limit:
-            return None  # identities never outnumber cookies
+            most = identities.bound(recent)
+        if most + 1 <= limit:
+            return None  # no window of the span, with this scan, can be over the limit
         return recent
 
     async def _roll_alert(self, info: CodeInfo | None, now: dt.datetime) -> None:
