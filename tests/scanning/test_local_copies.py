@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from tests.catalog.test_lifecycle import first_codes, make_batch
 from veriseal.engine import Engine
 from veriseal.models import AlertKind, Brand, ClonePolicy, ScanChannel
+from veriseal.scanning import store
 from veriseal.scanning.identities import (
+    MAX_SPAN,
     ConsumerScan,
     Tally,
     bound,
@@ -21,7 +23,7 @@ from veriseal.scanning.identities import (
     local_copies,
 )
 from veriseal.scanning.service import ScanContext
-from veriseal.scanning.verification import Outcome
+from veriseal.scanning.verification import Outcome, parse_input
 
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -208,3 +210,23 @@ async def test_the_window_and_the_policy_are_respected(engine: Engine, brand: Br
     stored = await engine.ledger.clone_policy(brand.id, batch.gtin)
     assert stored is not None and (stored.max_devices, stored.devices_window_days) == (8, 7)
     assert (await engine.scans.scan(uri_b, phone("y"))).verification.reason == "local_copies"
+
+
+async def test_the_ledger_counts_the_bound_as_the_rule_does(engine: Engine, brand: Brand) -> None:
+    # the aggregate read that settles a code when the writer's memory is off
+    # (``[server] code_memory = false``) against the pure bound of the same rows
+    batch = await make_batch(engine, brand)
+    [uri] = await first_codes(engine, brand, batch, 1)
+    for name in ("a", "b", "a"):
+        await engine.scans.scan(uri, phone(name))
+    for i, net in enumerate(("198.51.100.4", "198.51.100.4", "203.0.113.9")):
+        fresh = ScanContext(ScanChannel.API, f"device:fresh{i}", client=client_key(net))
+        await engine.scans.scan(uri, fresh)
+    await engine.scans.scan(uri, ScanContext(ScanChannel.HANDHELD, "user:7", client_scan_id="h"))
+    serial = parse_input(uri).serial
+    async with engine.ledger.read() as tx:
+        rows = await store.consumer_verifications(tx, brand.id, serial, MAX_SPAN)
+        aggregate = await store.consumer_identity_bound(tx, brand.id, serial, MAX_SPAN)
+    scans = [ConsumerScan(int(r["id"]), T0, r["actor"], r["client"]) for r in rows]
+    assert len(scans) == 6  # the handheld is staff, not a consumer
+    assert aggregate == bound(scans) == 4  # cookies a and b, two networks

@@ -536,8 +536,9 @@ class ScanService:
         self, brand_id: int, code: str, limit: int, ids: tuple[int, int]
     ) -> list[identities.ConsumerScan] | None:
         """The code's newest consumer verifications (newest first), or None when they
-        hold too few cookies for the devices rule to fire (``limit``: the policy's;
-        ``ids``: the range of ids the read may find them in)."""
+        hold too few identities for the devices rule to fire (their
+        :func:`identities.bound`; ``limit``: the policy's; ``ids``: the range of ids the
+        read may find them in)."""
         key, span_max = (brand_id, code), identities.MAX_SPAN
         memory = self._committer.memory
         held = None if memory is None else memory.span(key)
@@ -546,10 +547,11 @@ class ScanService:
         else:
             generation = 0 if memory is None else memory.generation
             async with self._ledger.hot_read() as tx:
-                # identities never outnumber cookies: one aggregate row settles most
-                # codes when nothing is remembered (the memory keeps the whole span)
+                # the identities' bound in one aggregate row settles most codes when
+                # nothing is remembered (the memory keeps the whole span)
                 if memory is None and (
-                    await store.consumer_devices(tx, brand_id, code, span_max, *ids) + 1 <= limit
+                    await store.consumer_identity_bound(tx, brand_id, code, span_max, *ids) + 1
+                    <= limit
                 ):
                     return None
                 found = await store.consumer_verifications(tx, brand_id, code, span_max, *ids)

@@ -52,14 +52,15 @@ _CONSUMER_VERIFICATIONS = (
 )
 
 
-async def consumer_devices(
+async def consumer_identity_bound(
     tx: Tx, brand_id: int, code: str, limit: int, since_id: int = 0, until_id: int = NO_ID
 ) -> int:
-    """How many distinct actors (device cookies, console users) the code's newest
-    ``limit`` verifications through consumer channels (web, API, console) have: one row
-    back, not the scans."""
+    """:func:`identities.bound` of the code's newest ``limit`` verifications through
+    consumer channels (web, API, console): the distinct actors that presented their
+    cookie plus the distinct networks of the others. One row back, not the scans."""
     row = await tx.fetchrow(
-        "SELECT COUNT(DISTINCT actor) AS n FROM (SELECT actor "
+        "SELECT COUNT(DISTINCT CASE WHEN client IS NULL THEN actor END)"
+        " + COUNT(DISTINCT client) AS n FROM (SELECT actor, client "
         + _CONSUMER_VERIFICATIONS
         + ") AS recent",
         brand_id,
