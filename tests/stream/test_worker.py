@@ -20,9 +20,11 @@ from veriseal.extend.stream import (
     WorkerOptions,
     lag,
     list_parked,
+    publish,
     retry_parked,
     worker_for,
 )
+from veriseal.ledger import stream_store
 
 FAST = WorkerOptions(max_tries=3, backoff_base=0.01, backoff_max=0.05, poll=0.01)
 
@@ -101,3 +103,48 @@ def test_cli_lists_lag_and_parked(
         "--lang", "zh", "events", "lag"
     )
     assert "consumer_invalid" in run("events", "retry", "probe.poison", "999", code=2)
+
+
+async def _others(engine: Engine, n: int) -> int:
+    """``n`` events no probe.poison wants; the head after them."""
+    async with engine.ledger.write() as tx:
+        for ref in range(n):
+            await publish(tx, "probe.other", None, ref, {})
+    async with engine.ledger.read() as tx:
+        return await stream_store.head(tx)
+
+
+async def _cursor(engine: Engine, name: str) -> int:
+    async with engine.ledger.read() as tx:
+        return await stream_store.cursor(tx, name)
+
+
+async def test_a_looping_consumer_passes_unwanted_events_in_memory(engine: Engine) -> None:
+    worker = worker_for(engine, WorkerOptions(settle=3600))
+    poison = worker.consumers["probe.poison"]  # wants probe.tick only
+    head = await _others(engine, 5)
+    done = await worker.deliver(poison, settle=False)
+    assert (done.handled, done.moved) == (0, head)  # positions (PostgreSQL's begin high)
+    assert await _cursor(engine, "probe.poison") == 0  # no write transaction for them
+    assert (await worker.deliver(poison, settle=False)).idle  # and no second read of them
+    # a wanted event: its batch moves the cursor past everything passed before it
+    ticks = await tick(engine, 2)
+    done = await worker.deliver(poison, settle=False)
+    assert done.handled == 2 and await _cursor(engine, "probe.poison") == ticks[-1]
+    assert await applied(engine, "probe.poison") == ticks
+    # a cursor set back (a replay) is honoured though positions were passed meanwhile
+    head = await _others(engine, 3)
+    assert (await worker.deliver(poison, settle=False)).handled == 0
+    async with engine.ledger.write() as tx:
+        await stream_store.set_cursor(tx, "probe.poison", 0)
+    assert (await worker.deliver(poison, settle=False)).handled == 2
+    assert await applied(engine, "probe.poison") == ticks + ticks
+    assert await _cursor(engine, "probe.poison") == head
+    # drain (tests, `events consume`) writes at once; so does a loop once ``settle`` passed
+    head = await _others(engine, 2)
+    assert await worker.drain(["probe.poison"]) == 0
+    assert await _cursor(engine, "probe.poison") == head
+    was, head = head, await _others(engine, 2)
+    eager = worker_for(engine, WorkerOptions(settle=0))
+    assert (await eager.deliver(eager.consumers["probe.poison"], settle=False)).moved == head - was
+    assert await _cursor(engine, "probe.poison") == head

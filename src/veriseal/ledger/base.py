@@ -326,7 +326,8 @@ class Ledger(abc.ABC):
 
     @abc.abstractmethod
     async def append_alert(self, alert: NewAlert) -> int:
-        """Store an alert; return its id."""
+        """Store an alert; return its id (in a :meth:`hot_write`: the scan that raised
+        it is waiting)."""
 
     @abc.abstractmethod
     async def list_alerts(
