@@ -14,10 +14,11 @@ import pytest
 
 from veriseal.errors import TextInvalid
 from veriseal.ledger import Ledger
-from veriseal.models import NewScan, ScanQuery
+from veriseal.ledger.base import AlertMaker
+from veriseal.models import AlertKind, NewAlert, NewScan, ScanQuery
 from veriseal.scanning.service import GroupCommitter
 
-from .test_scan_contract import scan
+from .test_scan_contract import T0, scan
 
 HONEST = 15
 
@@ -77,3 +78,39 @@ async def test_two_offenders_in_one_group(ledger: Ledger) -> None:
     failed = [i for i, o in enumerate(outcomes) if not isinstance(o, int)]
     assert failed == [2, 11]
     assert len(await ledger.list_scans(None, ScanQuery(limit=100))) == 12
+
+
+def _alert_of(code: str, details: str = '{"count": 21}') -> AlertMaker:
+    """The maker of one clone alert naming its scan (as the scan service makes them)."""
+
+    def make(scan_id: int) -> list[NewAlert]:
+        return [NewAlert(T0, None, AlertKind.CLONE_COUNT, code, (scan_id,), details)]
+
+    return make
+
+
+async def test_alerts_are_stored_with_their_scans_and_fail_with_them(ledger: Ledger) -> None:
+    committer = GroupCommitter(ledger, resolver=None)
+    committer.start()
+    try:
+        members = [(scan(i, code=f"C00GOOD{i}"), _alert_of(f"C00GOOD{i}")) for i in range(10)]
+        members[4] = (scan(4, code="C00GOOD4"), _alert_of("C00GOOD4", '{"x": "\x00"}'))
+        members[6] = (members[6][0], None)  # a scan that raised nothing
+        outcomes = await asyncio.gather(
+            *(committer.append_stored(s, a) for s, a in members), return_exceptions=True
+        )
+    finally:
+        await committer.stop()
+    assert isinstance(outcomes[4], TextInvalid)  # its alert could not be stored: nor its scan
+    stored = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(stored) == 9
+    alerts = {a.id: a.alert for a in await ledger.list_alerts(None, limit=100)}
+    for scan_id, new, raised in stored:
+        if new.code == "C00GOOD6":
+            assert raised == []
+            continue
+        [(alert_id, alert)] = raised
+        assert alerts[alert_id] == alert and alert.evidence == (scan_id,)  # names its scan
+    assert len(alerts) == 8
+    kept = {s.scan.code for s in await ledger.list_scans(None, ScanQuery(limit=100))}
+    assert "C00GOOD4" not in kept and len(kept) == 9

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 Row = Mapping[str, Any]
 
+#: A scan's alerts, made once its id is known (:meth:`Ledger.append_group`).
+AlertMaker = Callable[[int], Sequence[NewAlert]]
+
 
 class Tx(abc.ABC):
     """One open transaction (or a read-only connection) of a backend: the one object
@@ -272,6 +275,15 @@ class Ledger(abc.ABC):
         ``client_scan_id`` is already stored (for its actor) is not stored again: its
         existing id is returned, so a retried upload is idempotent. Returns only after
         the commit is durable."""
+
+    @abc.abstractmethod
+    async def append_group(
+        self, scans: Sequence[NewScan], alerts: Sequence[AlertMaker | None]
+    ) -> tuple[list[int], list[list[tuple[int, NewAlert]]]]:
+        """:meth:`append_scans`, and in the same transaction the alerts each scan raised:
+        ``alerts[i]`` (None: none) is called with scan i's id and gives its alerts. Returns
+        the scan ids and, per scan, the (id, alert) pairs stored. A scan and the alerts
+        it raised are durable together or not at all, at the cost of one commit."""
 
     @abc.abstractmethod
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:

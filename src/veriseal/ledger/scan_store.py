@@ -16,11 +16,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
-from veriseal.ledger import partition_store, rows, stream_store
-from veriseal.models import NO_SCAN_FILTER, NewScan, Scan, ScanQuery, ScanSummary
+from veriseal.ledger import alert_store, partition_store, rows, stream_store
+from veriseal.models import NO_SCAN_FILTER, NewAlert, NewScan, Scan, ScanQuery, ScanSummary
 
 if TYPE_CHECKING:
-    from veriseal.ledger.base import Row, Tx
+    from veriseal.ledger.base import AlertMaker, Row, Tx
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
@@ -85,6 +85,18 @@ def _announce(scan_id: int | None, s: NewScan) -> stream_store.NewStreamEvent:
     )
 
 
+async def _raised(
+    tx: Tx, alerts: Sequence[AlertMaker | None], ids: Sequence[int]
+) -> list[list[tuple[int, NewAlert]]]:
+    """Store the alerts each scan raised (``alerts[i]`` made with ``ids[i]``)."""
+    stored: list[list[tuple[int, NewAlert]]] = [[] for _ in ids]
+    for pos, make in enumerate(alerts):
+        if make is not None:
+            for alert in make(ids[pos]):
+                stored[pos].append((await alert_store.insert_alert(tx, alert), alert))
+    return stored
+
+
 class ScanStore(abc.ABC):
     @abc.abstractmethod
     def write(self) -> AbstractAsyncContextManager[Tx]: ...
@@ -116,6 +128,11 @@ class ScanStore(abc.ABC):
         return self.read()
 
     async def append_scans(self, scans: Sequence[NewScan]) -> list[int]:
+        return (await self.append_group(scans, ()))[0]
+
+    async def append_group(
+        self, scans: Sequence[NewScan], alerts: Sequence[AlertMaker | None]
+    ) -> tuple[list[int], list[list[tuple[int, NewAlert]]]]:
         # Ids are allocated first, then all new rows go in with ONE executemany: a group
         # of hundreds of scans costs two round trips, not hundreds.
         ids: list[int | None] = [None] * len(scans)
@@ -155,10 +172,12 @@ class ScanStore(abc.ABC):
                 ]
                 if counted:
                     await tx.executemany(_COUNT, counted)
-                # last: announced on the event stream in the same transaction
+                # announced on the event stream in the same transaction
                 await stream_store.append(tx, [_announce(ids[pos], scans[pos]) for pos in new])
-        out = [i for i in ids if i is not None]
-        return [out[-1 - i] if i < 0 else i for i in out]
+            out = [i for i in ids if i is not None]
+            resolved = [out[-1 - i] if i < 0 else i for i in out]
+            stored = await _raised(tx, alerts, resolved)  # last: they name their scans
+        return resolved, stored
 
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:
         return (await self.scan_summaries([(brand_id, code)]))[(brand_id, code)]

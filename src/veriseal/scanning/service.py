@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from veriseal.accounts.permissions import Action, allowed, require
 from veriseal.cache import TtlCache
 from veriseal.errors import StorageError
 from veriseal.ledger import rows
-from veriseal.ledger.base import Ledger
+from veriseal.ledger.base import AlertMaker, Ledger
 from veriseal.ledger.text import escape
 from veriseal.models import (
     Alert,
@@ -69,7 +70,9 @@ _PIN_THROTTLED = "too many wrong PINs for this code: try again in 15 minutes"
 
 log = logging.getLogger("veriseal.scanning.service")
 
-_Waiter = tuple[NewScan, "asyncio.Future[tuple[int, NewScan]]"]
+#: a scan as stored: its id, the scan (region resolved), and the alerts stored with it
+Stored = tuple[int, NewScan, list[tuple[int, NewAlert]]]
+_Waiter = tuple[NewScan, AlertMaker | None, "asyncio.Future[Stored]"]
 
 
 class _Budget:
@@ -116,13 +119,15 @@ class GroupCommitter:
         """Queue ``scan``; return its id once it is durably committed."""
         return (await self.append_stored(scan))[0]
 
-    async def append_stored(self, scan: NewScan) -> tuple[int, NewScan]:
-        """Queue ``scan``; once it is durably committed return its id and the scan as
-        stored (with its region resolved, if it had a location and no region yet)."""
+    async def append_stored(self, scan: NewScan, alerts: AlertMaker | None = None) -> Stored:
+        """Queue ``scan``; once it is durably committed return its id, the scan as stored
+        (with its region resolved, if it had a location and no region yet) and the
+        alerts ``alerts`` made from its id, stored in the same transaction (the group's:
+        a burst of alerts costs no commit of its own, and none outlives its scan)."""
         if self._task is None:
             raise RuntimeError("GroupCommitter.start() was not called")
-        future: asyncio.Future[tuple[int, NewScan]] = asyncio.get_running_loop().create_future()
-        await self._queue.put((scan, future))
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        await self._queue.put((scan, alerts, future))
         return await future
 
     async def _with_regions(self, scans: list[NewScan]) -> list[NewScan]:
@@ -164,14 +169,14 @@ class GroupCommitter:
         (a fault no member caused, which every retry would only repeat).
         """
         try:
-            stored = await self._with_regions([s for s, _ in group])
-            ids = await self._ledger.append_scans(stored)
+            stored = await self._with_regions([s for s, _, _ in group])
+            ids, alerts = await self._ledger.append_group(stored, [a for _, a, _ in group])
         except Exception as exc:
             budget.failures += 1
             if len(group) == 1 or budget.spent() or not await self._ledger_answers(exc):
                 if len(group) == 1:
                     log.warning("a scan was not stored: %s", type(exc).__name__)
-                for _, future in group:  # each waiter learns that its scan was not stored
+                for _, _, future in group:  # each waiter learns its scan was not stored
                     if not future.done():
                         future.set_exception(exc)
                 return
@@ -183,9 +188,9 @@ class GroupCommitter:
             self.memory.committed(ids, stored)
         self.groups += 1
         self.committed += len(group)
-        for (_, future), scan_id, scan in zip(group, ids, stored, strict=True):
+        for (_, _, future), scan_id, scan, raised in zip(group, ids, stored, alerts, strict=True):
             if not future.done():
-                future.set_result((scan_id, scan))
+                future.set_result((scan_id, scan, raised))
 
     async def _ledger_answers(self, exc: Exception) -> bool:
         """After a failed group: whether bisecting can help. A StorageError may be the
@@ -307,7 +312,7 @@ def _new_scan(
 
 
 def _clone_alerts(
-    findings: list[clones.Finding], info: CodeInfo | None, scan_id: int, now: dt.datetime
+    findings: list[clones.Finding], info: CodeInfo | None, scan_id: int, *, now: dt.datetime
 ) -> list[NewAlert]:
     """The alerts the clone findings raise, with the stored scan as their last evidence."""
     if info is None or info.brand_id is None:
@@ -366,12 +371,14 @@ class ScanService:
             # for the plugins' verdicts; not resolved by the clone check
             scan = replace(scan, region=await self._region_now(ctx.location))
         result, facts, scan = await self._contribute(scan, result)
-        scan_id, scan = await self._committer.append_stored(scan)
-        alerts = _clone_alerts(check.findings, info, scan_id, now)
+        raises = [f for f in check.findings if f.raise_alert]
+        maker = functools.partial(_clone_alerts, raises, info, now=now) if raises else None
+        scan_id, scan, raised = await self._committer.append_stored(scan, maker)
+        for alert_id, alert in raised:
+            await self._announce(alert_id, alert)
         if self._plugins is not None:
-            alerts += await self._plugins.after_scan(Scan(scan_id, scan), result)
-        for alert in alerts:
-            await self._store_alert(alert)
+            for alert in await self._plugins.after_scan(Scan(scan_id, scan), result):
+                await self._store_alert(alert)
         if result.outcome in _WITHDRAWN and ctx.channel in identities.CONSUMER_CHANNELS:
             await self._roll_alert(info, now)
         return ScanResult(result, scan_id, check.previous, scan.region, facts)
