@@ -86,10 +86,7 @@ def bound(scans: Iterable[ConsumerScan]) -> int:
     + 1 <= limit`` no window of the span holding one more scan can be over ``limit``: the
     devices rule is settled without a window. (Distinct cookies alone bound it only
     while no cookie is ever fresh on two networks, which the data does not promise.)"""
-    tally = Tally()
-    for s in scans:
-        tally.add(s)
-    return tally.bound()
+    return Tally.of(scans).bound()
 
 
 class Tally:
@@ -101,6 +98,14 @@ class Tally:
     def __init__(self) -> None:
         self.presented: dict[str, int] = {}
         self.clients: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, scans: Iterable[ConsumerScan]) -> Tally:
+        """The tally of ``scans``."""
+        tally = cls()
+        for s in scans:
+            tally.add(s)
+        return tally
 
     @staticmethod
     def _move(counts: dict[str, int], key: str, by: int) -> None:

@@ -59,13 +59,6 @@ class _Span:
     scans: list[ConsumerScan]  # newest first, at most MAX_SPAN
     tally: Tally  # of ``scans``: the devices rule's bound without a pass over them
 
-    @classmethod
-    def of(cls, born: float, scans: list[ConsumerScan]) -> _Span:
-        tally = Tally()
-        for s in scans:
-            tally.add(s)
-        return cls(born, scans, tally)
-
 
 class CodeMemory:
     """Per-code summaries and consumer spans held by the process that commits the scans
@@ -118,7 +111,8 @@ class CodeMemory:
     def remember_span(self, key: Key, scans: Sequence[ConsumerScan], generation: int) -> None:
         """Keep the consumer span read from the ledger (newest first; see :meth:`remember`)."""
         if generation == self.generation:
-            self._spans[key] = _Span.of(self._clock(), list(scans[:MAX_SPAN]))
+            kept = list(scans[:MAX_SPAN])
+            self._spans[key] = _Span(self._clock(), kept, Tally.of(kept))
 
     # -- the writer ---------------------------------------------------------------------------
     def committed(self, ids: Sequence[int], scans: Sequence[NewScan]) -> None:

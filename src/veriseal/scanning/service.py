@@ -371,8 +371,8 @@ class ScanService:
             # for the plugins' verdicts; not resolved by the clone check
             scan = replace(scan, region=await self._region_now(ctx.location))
         result, facts, scan = await self._contribute(scan, result)
-        raises = [f for f in check.findings if f.raise_alert]
-        maker = functools.partial(_clone_alerts, raises, info, now=now) if raises else None
+        raises = any(f.raise_alert for f in check.findings)  # _clone_alerts picks them
+        maker = functools.partial(_clone_alerts, check.findings, info, now=now) if raises else None
         scan_id, scan, raised = await self._committer.append_stored(scan, maker)
         for alert_id, alert in raised:
             await self._announce(alert_id, alert)
