@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -144,6 +144,33 @@ def _params(args: Sequence[Any]) -> list[Any]:
     return out
 
 
+#: ``[(description, names, first)]``: the statement whose rows were built last, its
+#: column names and, when a name repeats, the position of each name's first column (None
+#: otherwise). One tuple replaced whole, so a thread reading it sees a matching set.
+_NAMES: list[tuple[Any, tuple[str, ...], tuple[int, ...] | None]] = [((), (), None)]
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    """The row factory of every ledger connection: a row as the dict ``Tx.fetch``
+    returns, a repeated column name taking its first column's value (as
+    ``dict(sqlite3.Row)`` did). ``dict(sqlite3.Row)`` looked each column up by name,
+    case-insensitively (quadratic in the columns): a 23-column scan row took 4.3 us
+    against 2.3 us zipped with the names, which are built once per statement (its
+    ``description`` is one object for all its rows, and holding it keeps its identity
+    from being reused)."""
+    seen, names, first = _NAMES[0]
+    description = cursor.description
+    if description is not seen:
+        names = tuple(d[0] for d in description)
+        first = None
+        if len(set(names)) < len(names):
+            first = tuple(sorted({n: i for i, n in reversed(list(enumerate(names)))}.values()))
+        _NAMES[0] = (description, names, first)
+    if first is None:
+        return dict(zip(names, row, strict=True))
+    return {names[i]: row[i] for i in first}
+
+
 class _SqliteTx(Tx):
     """Statements on an aiosqlite connection: each one ONE hop to its thread, which runs
     the statement to its end before the connection takes the next.
@@ -164,7 +191,7 @@ class _SqliteTx(Tx):
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _MAPPED:
-            return [dict(r) for r in await self._conn.execute_fetchall(sql, _params(args))]
+            return cast(list[Row], await self._conn.execute_fetchall(sql, _params(args)))
 
     async def execute(self, sql: str, *args: Any) -> None:
         with _MAPPED:  # run to the end too (a RETURNING nobody reads included)
@@ -186,7 +213,7 @@ class _InlineTx(Tx):
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _MAPPED:
-            return [dict(r) for r in self._conn.execute(sql, _params(args))]
+            return self._conn.execute(sql, _params(args)).fetchall()
 
     async def execute(self, sql: str, *args: Any) -> None:
         with _MAPPED:
@@ -356,7 +383,7 @@ def _connect_inline(file: Path, busy_ms: int) -> sqlite3.Connection:
     # the same time as a statement (the write lock orders them).
     conn = sqlite3.connect(file, isolation_level=None, check_same_thread=False)
     try:
-        conn.row_factory = sqlite3.Row
+        conn.row_factory = _dict_row
         for pragma in _PRAGMAS:
             conn.execute(pragma)
         conn.execute(f"PRAGMA busy_timeout={busy_ms}")
@@ -388,7 +415,8 @@ async def _connect(file: Path) -> aiosqlite.Connection:
     # isolation_level=None: no implicit transactions; write() issues BEGIN IMMEDIATE itself
     conn = await aiosqlite.connect(file, isolation_level=None)
     try:
-        conn.row_factory = aiosqlite.Row
+        # aiosqlite types it as a class; sqlite3 takes any callable
+        conn.row_factory = _dict_row  # type: ignore[assignment]
         for pragma in _PRAGMAS:
             await conn.execute(pragma)
     except BaseException:
