@@ -40,6 +40,9 @@ verify endpoint can reach while the server is CPU-bound (peer/verify likewise fo
 ratio verify/peer). On PostgreSQL it also prints the database server's own CPU per
 request (every ``postgres`` process on the machine) and their sum: the figure that
 carries over to a larger machine (requests/s per core given to server and database).
+And the bytes written per request: on SQLite the server's own file writes (its WAL and
+database, the kernel's ``write_bytes``), on PostgreSQL the WAL the cluster wrote meanwhile
+(the other servers are idle: they take turns), which is what a disk and a replica get.
 """
 
 from __future__ import annotations
@@ -175,6 +178,11 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` (all threads) and its children that
     are still running (the server's forked workers)."""
 
+    return _proc_cpu(str(pid)) + sum(_proc_cpu(k) for k in _children(pid))
+
+
+def _children(pid: int) -> list[str]:
+    """The pids of the running children of ``pid``."""
     kids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -184,7 +192,7 @@ def cpu_seconds(pid: int) -> float:
                 continue
             if stat[1] == str(pid):
                 kids.append(entry.name)
-    return _proc_cpu(str(pid)) + sum(_proc_cpu(k) for k in kids)
+    return kids
 
 
 def postgres_cpu(database: str | None = None) -> float:
@@ -206,6 +214,37 @@ def postgres_cpu(database: str | None = None) -> float:
             continue
         total += _proc_cpu(entry.name)
     return total
+
+
+def written_bytes(pid: int) -> int:
+    """Bytes process ``pid`` and its running children have written to files (the
+    kernel's ``write_bytes``: a SQLite ledger's WAL and database; sockets do not count)."""
+    total = 0
+    for proc in [str(pid), *_children(pid)]:
+        try:
+            io = Path(f"/proc/{proc}/io").read_text()
+        except OSError:
+            continue
+        total += int(io.split("write_bytes: ", 1)[1].split()[0])
+    return total
+
+
+def wal_position(url: str) -> int:
+    """PostgreSQL's WAL insert position in bytes: the cluster's WAL written between two
+    readings (the other servers are idle meanwhile: they take turns)."""
+
+    async def read() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            return int(
+                await conn.fetchval(
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint"
+                )
+            )
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
 
 
 def _proc_cpu(pid: str) -> float:
@@ -252,8 +291,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-#: req/s, p50 ms, p99 ms, server CPU us/request, PostgreSQL's own CPU us/request (0 on SQLite)
-Figures = tuple[float, float, float, float, float]
+#: req/s, p50 ms, p99 ms, server CPU us/request, PostgreSQL's own CPU us/request (0 on
+#: SQLite), bytes written per request (SQLite: the server's file writes; PostgreSQL: WAL)
+Figures = tuple[float, float, float, float, float, float]
 
 TARGETS = {  # backend: (verify/hello, verify CPU us/request, verify/peer); p99 < 50 ms
     "sqlite": (0.25, 150.0, 10.0),
@@ -306,7 +346,7 @@ def bench_backend(
                 f"http://127.0.0.1:{pport}",
                 lua,
             )
-        results = bench_rounds(servers, args)
+        results = bench_rounds(servers, args, url if name == "postgres" else None)
     finally:
         for procs, _, _ in servers.values():
             for proc in procs:
@@ -317,18 +357,31 @@ def bench_backend(
 def bench_rounds(
     servers: dict[str, tuple[list[subprocess.Popen[bytes]], str, Path | None]],
     args: argparse.Namespace,
+    wal_url: str | None = None,
 ) -> dict[str, Figures]:
     """Each server's median figures over ``args.rounds`` rounds, the servers taking turns
-    within a round and the order rotating by one from round to round."""
+    within a round and the order rotating by one from round to round. ``wal_url``: a
+    PostgreSQL ledger, whose WAL counts as written (else the servers' file writes)."""
 
     def measured(procs: list[subprocess.Popen[bytes]], url: str, script: Path | None) -> Figures:
-        """wrk's figures and the servers' CPU microseconds per request."""
-        before, db_before = sum(cpu_seconds(p.pid) for p in procs), postgres_cpu()
+        """wrk's figures, the servers' CPU microseconds and bytes written per request."""
+
+        def written() -> int:
+            if wal_url:
+                return wal_position(wal_url)
+            return sum(written_bytes(p.pid) for p in procs)
+
+        before, db_before, w_before = (
+            sum(cpu_seconds(p.pid) for p in procs),
+            postgres_cpu(),
+            written(),
+        )
         rps, p50, p99 = run_wrk(url, args.seconds, args.connections, script)
         used = sum(cpu_seconds(p.pid) for p in procs) - before
         db = postgres_cpu() - db_before
+        w = written() - w_before
         per = 1e6 / (rps * args.seconds)
-        return rps, p50, p99, used * per, db * per
+        return rps, p50, p99, used * per, db * per, w * per / 1e6
 
     for _, url, script in servers.values():
         if script:  # warm-up: imports, caches, connection pools
@@ -345,6 +398,7 @@ def bench_rounds(
             statistics.median(f[2] for f in v),
             statistics.median(f[3] for f in v),
             statistics.median(f[4] for f in v),
+            statistics.median(f[5] for f in v),
         )
         for n, v in results.items()
     }
@@ -361,13 +415,16 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
         "verify": "verify + durable scan record",
         "peer": "peer (FastAPI+SQLAlchemy)",
     }
-    for key, (rps, p50, p99, cpu, db) in med.items():
+    for key, (rps, p50, p99, cpu, db, wrote) in med.items():
         print(
             f"  {labels[key]:<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
             f"   server CPU {cpu:6.0f} us/request"
             + (f"   PostgreSQL CPU {db:5.0f} us/request" if name == "postgres" else "")
+            + f"   written {wrote / 1000:5.1f} kB/request"
         )
-    (h_rps, _, _, h_cpu, _), (v_rps, _, v99, v_cpu, v_db) = med["hello"], med["verify"]
+    written = "WAL" if name == "postgres" else "the server's file writes"
+    print(f"  written: {written}")
+    (h_rps, _, _, h_cpu, _, _), (v_rps, _, v99, v_cpu, v_db, _) = med["hello"], med["verify"]
     min_hello, max_cpu, min_peer = TARGETS[name]
     ratio = v_rps / h_rps
     print(f"  ratio verify/hello {ratio:.3f}")
@@ -390,7 +447,7 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
             f" about {1e6 / total:,.0f} req/s per core a machine gives them, wrk apart"
         )
     if "peer" in med:
-        p_rps, _, _, p_cpu, _ = med["peer"]
+        p_rps, _, _, p_cpu, _, _ = med["peer"]
         print(f"  ratio verify/peer {v_rps / p_rps:.2f}")
         print(
             f"  server CPU per request, peer/verify {p_cpu / v_cpu:.2f}"

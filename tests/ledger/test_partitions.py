@@ -134,8 +134,8 @@ async def test_concurrent_maintenance_makes_each_partition_once(pg_url: str) -> 
 
 
 async def test_migration_keeps_old_rows_and_their_client_ids(pg_url: str) -> None:
-    """A ledger migrated to 0019 with scans, events and a fake report, then to 0020: the
-    rows stay (in the legacy partitions) with their ids, a retried upload is still
+    """A ledger migrated to 0019 with scans, events and a fake report, then to the end:
+    the rows stay (in the legacy partitions) with their ids, a retried upload is still
     recognised, the report still names its scan."""
     led = await open_ledger(pg_url)
     try:
@@ -166,7 +166,8 @@ async def test_migration_keeps_old_rows_and_their_client_ids(pg_url: str) -> Non
                 "INSERT INTO fake_reports (at, brand_id, code, scan_id, status)"
                 " VALUES (now(), 1, 'OLD1', 1, 'open')"
             )
-        assert await led.migrate() == ["0020_partitions"]
+        # 0021 rebuilds scans_code over the legacy partition too
+        assert await led.migrate() == ["0020_partitions", "0021_code_index"]
         assert await _where(led, "scans", "id", 1) == "scans_legacy"
         assert await _where(led, "stream_events", "position", 1) == "stream_events_legacy"
         assert (await led.get_scan(1)).scan.code == "OLD1"

@@ -144,7 +144,7 @@ async def regions_seen(
     ledger: Ledger, brand_id: int, code: str, before: ScanSummary
 ) -> dict[str, int]:
     """Each region the code was verified in (genuine or suspected-clone scans), with the
-    id of its first scan there. One indexed query (``scans_code_province``), between the
+    id of its first scan there. One query of the index ``scans_code`` alone, between the
     code's first and last verifications as ``before`` (its summary) names them; none
     when it has none."""
     if before.first_id is None or before.last_id is None:

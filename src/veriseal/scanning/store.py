@@ -31,7 +31,8 @@ async def first_scan_per_province(
 ) -> dict[str, int]:
     """Each province the code was verified in (genuine or suspected-clone scans placed by
     the device, not by the client's IP address: a carrier's gateway may sit provinces
-    away), with the id of its first scan there (index ``scans_code_province``)."""
+    away), with the id of its first scan there (read from the index ``scans_code`` alone,
+    which carries the columns it filters and groups by, migration 0021)."""
     found = await tx.fetch(
         "SELECT province, MIN(id) AS first_id FROM scans"
         " WHERE brand_id = ? AND code = ? AND id >= ? AND id <= ? AND province IS NOT NULL"
