@@ -164,7 +164,7 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
         names = tuple(d[0] for d in description)
         first = None
         if len(set(names)) < len(names):
-            first = tuple(sorted({n: i for i, n in reversed(list(enumerate(names)))}.values()))
+            first = tuple(i for i, n in enumerate(names) if n not in names[:i])
         _NAMES[0] = (description, names, first)
     if first is None:
         return dict(zip(names, row, strict=True))
