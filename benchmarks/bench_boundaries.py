@@ -14,12 +14,15 @@ the same run, with the ratio (figure / baseline):
   against raw ``shapely.contains_xy`` of the same points in ONE prepared polygon (the
   floor of any point-in-polygon work);
 - ``relation()`` for a 2 km disc against a city (440300, Shenzhen) and a province (CN-GD),
-  against raw ``shapely.contains(prepared area, disc)`` for the same discs;
+  and from Zhejiang against CN-GD (600-900 km outside: a diverted unit), and ``relate()``
+  (the verdict without the distance) against CN-GD, each against raw
+  ``shapely.contains(prepared area, disc)`` for the same discs;
 - loading (fresh ``Boundaries.load()``) against the place data's ``RegionResolver`` load,
   and the resident memory the first load adds.
 
 Points: GeoNames places drawn at random (seed 2026) plus up to ~10 km of noise, so they
-sit where scans happen; the relation() discs are centred within ~60 km of Shenzhen.
+sit where scans happen; the relation() discs are centred within ~60 km of Shenzhen, or
+of Hangzhou.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> float:
 def row(what: str, n: int, t: float, base_what: str, base_n: int, base_t: float) -> None:
     rate, base = n / t, base_n / base_t
     print(f"| {what} | {rate:,.0f}/s ({1e6 / rate:.1f} µs) | {base_what}: {base:,.0f}/s"
-          f" | {rate / base:.2f} |")  # fmt: skip
+          f" | {rate / base:.3g} |")  # fmt: skip
 
 
 def main() -> None:
@@ -108,20 +111,28 @@ def main() -> None:
     row("`resolve_many()` (boundary + nearest place), bulk", n, t_res_many,
         "old `resolve_many()`", n, t_old_many)  # fmt: skip
 
-    sz_lat = 22.6 + rng.uniform(-0.5, 0.5, m)
-    sz_lon = 114.0 + rng.uniform(-0.5, 0.5, m)
-    discs = [disc(y, x, 2.0) for y, x in zip(sz_lat.tolist(), sz_lon.tolist(), strict=True)]
-    for code in ("440300", "CN-GD"):
+    sz = (22.6 + rng.uniform(-0.5, 0.5, m), 114.0 + rng.uniform(-0.5, 0.5, m))
+    hz = (30.27 + rng.uniform(-0.5, 0.5, m), 120.16 + rng.uniform(-0.5, 0.5, m))
+    cases = [  # (what, centres, code, call)
+        ("`relation()` 2 km disc vs 440300", sz, "440300", b.relation),
+        ("`relation()` 2 km disc vs CN-GD", sz, "CN-GD", b.relation),
+        # a unit of a Guangdong dealer seen in Zhejiang: the diversion case, 600-900 km
+        # from the territory's edge
+        ("`relation()` 2 km disc in Zhejiang vs CN-GD", hz, "CN-GD", b.relation),
+    ]
+    if hasattr(b, "relate"):  # the verdict alone, as the diversion check asks first
+        cases.append(("`relate()` 2 km disc vs CN-GD", sz, "CN-GD", b.relate))
+    for what, (ys, xs), code, call in cases:
+        points = list(zip(ys.tolist(), xs.tolist(), strict=True))
+        discs = [disc(y, x, 2.0) for y, x in points]
         area = b.geometry(code)
         b.relation(22.6, 114.0, 2.0, [code])  # the union is cached: measure the steady state
         t_rel = median_seconds(
-            lambda c=code: [b.relation(y, x, 2.0, [c]) for y, x in
-                            zip(sz_lat.tolist(), sz_lon.tolist(), strict=True)],
-            repeat,
-        )  # fmt: skip
-        t_raw_rel = median_seconds(lambda a=area: [shapely.contains(a, d) for d in discs], repeat)
-        row(f"`relation()` 2 km disc vs {code}", m, t_rel, "raw `contains(area, disc)`", m,
-            t_raw_rel)  # fmt: skip
+            lambda c=code, f=call, pp=points: [f(y, x, 2.0, [c]) for y, x in pp], repeat
+        )
+        t_raw_rel = median_seconds(lambda a=area, d=discs: [shapely.contains(a, x) for x in d],
+                                   repeat)  # fmt: skip
+        row(what, m, t_rel, "raw `contains(area, disc)`", m, t_raw_rel)
     print(f"| `Boundaries.load()` | {load:.2f} s | `RegionResolver.load()` (places):"
           f" {places_load:.2f} s | {load / places_load:.2f} |")  # fmt: skip
 

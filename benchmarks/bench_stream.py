@@ -2,7 +2,7 @@
 
 Usage::
 
-    PYTHONPATH=src python benchmarks/bench_stream.py [--events 20000] [--batch 200]
+    PYTHONPATH=src:plugins python benchmarks/bench_stream.py [--events 20000] [--batch 200]
         [--rounds 3] [--backends sqlite,postgres] [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Per backend, one ledger is filled through the real services: a brand, a batch, a dealer
@@ -18,7 +18,10 @@ Then, ``--rounds`` times, in the same run:
   read, head, batch read, write transaction with the cursor lock and move);
 - **territories consumer**: ``territories.diversion`` (its cursor and its alerts reset
   each round): judging every located genuine scan (holder, grants, territory geometry)
-  and raising the alerts in the consumer's transaction.
+  and raising the alerts in the consumer's transaction;
+- **analytics consumer**: ``analytics.scans`` (its cursor, mark and rollups reset each
+  round): reading each scan's facts, locating its city and booking it into the scan
+  cubes, the units seen and the first-scan delays in the consumer's transaction.
 
 It prints the medians in events/s and their ratios to the bare read. On PostgreSQL it
 also prints what the append lock (the trigger that keeps positions commit-ordered)
@@ -56,6 +59,8 @@ from veriseal.lifecycle.aggregation import Children, PackRequest
 from veriseal.lifecycle.events import BatchRange, Where
 from veriseal.models import Location, LocationSource, ScanChannel
 from veriseal.scanning.service import ScanContext
+from veriseal_analytics import scan_store
+from veriseal_analytics.scan_consumer import SCANS_NAME
 from veriseal_territories.plugin import DIVERSION_CONSUMER
 from veriseal_territories.service import of
 
@@ -119,7 +124,8 @@ async def _scan_all(engine: Engine, codes: Sequence[str]) -> None:
     async def one(i: int, code: str) -> None:
         lat, lon = HANGZHOU if i % 10 == 0 else GUANGZHOU
         loc = Location(lat, lon, 20.0, LocationSource.GPS)
-        await engine.scans.scan(code, ScanContext(ScanChannel.WEB, "device:bench", loc))
+        # each unit bought and scanned by its own consumer: distinct witnesses
+        await engine.scans.scan(code, ScanContext(ScanChannel.WEB, f"device:c{i}", loc))
 
     for start in range(0, len(codes), 256):
         await asyncio.gather(*(one(i, c) for i, c in enumerate(codes[start : start + 256], start)))
@@ -148,17 +154,22 @@ async def _bare(engine: Engine, batch: int) -> tuple[float, int]:
     return time.perf_counter() - start, n
 
 
-async def _reset(engine: Engine, consumer: str, territories: bool) -> None:
+async def _reset(engine: Engine, consumer: str) -> None:
+    """Move ``consumer`` back to the stream's start and drop what it wrote."""
     async with engine.ledger.write() as tx:
         await tx.execute("DELETE FROM stream_cursors WHERE consumer = ?", consumer)
-        if territories:
-            for table in ("territories_alert_events", "territories_sightings"):
+        if consumer == DIVERSION_CONSUMER:
+            for table in ("territories_alert_events", "territories_evidence"):
                 await tx.execute(f"DELETE FROM {table}")
             await tx.execute("DELETE FROM territories_alerts")
+        elif consumer == SCANS_NAME:
+            await tx.execute("DELETE FROM analytics_marks WHERE consumer = ?", consumer)
+            for brand in await engine.brands.list():
+                await scan_store.forget(tx, brand.id)
 
 
 async def _consume(engine: Engine, consumer: str, batch: int) -> tuple[float, int]:
-    await _reset(engine, consumer, consumer == DIVERSION_CONSUMER)
+    await _reset(engine, consumer)
     worker = worker_for(engine, WorkerOptions(max_tries=1))
     start = time.perf_counter()
     n = await worker.drain([consumer])
@@ -200,14 +211,15 @@ async def _append_cost(engine: Engine, group: int, rounds: int) -> tuple[float, 
 
 
 async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
-    cfg = Config(None, url, KeySource(key_file=key), plugins=("territories",))
+    cfg = Config(None, url, KeySource(key_file=key), plugins=("territories", "analytics"))
     engine = await Engine.open(cfg, extra_plugins=[("bench", NoopPlugin(args.batch))])
     try:
         t0 = time.perf_counter()
         codes = await _world(engine, args.events)
         await _scan_all(engine, codes)
         setup = time.perf_counter() - t0
-        results: dict[str, list[float]] = {"bare": [], "noop": [], "territories": []}
+        results: dict[str, list[float]] = {"bare": [], "noop": [], "territories": [],
+                                           "analytics": []}  # fmt: skip
         for _ in range(args.rounds):
             seconds, n = await _bare(engine, args.batch)
             results["bare"].append(n / seconds)
@@ -215,6 +227,8 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
             results["noop"].append(n / seconds)
             seconds, n = await _consume(engine, DIVERSION_CONSUMER, args.batch)
             results["territories"].append(n / seconds)
+            seconds, n = await _consume(engine, SCANS_NAME, args.batch)
+            results["analytics"].append(n / seconds)
         alerts = await _alerts(engine)
         name = url.split(":", 1)[0]
         print(
@@ -226,6 +240,7 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
             ("bare SELECT ... WHERE position > ? LIMIT n", "bare"),
             ("no-op consumer (worker, cursor in tx)", "noop"),
             ("territories.diversion consumer", "territories"),
+            ("analytics.scans consumer", "analytics"),
         ):
             med = statistics.median(results[key_])
             print(f"  {label:<45} {med:>10,.0f} events/s   ratio to bare {med / bare:6.3f}")

@@ -3,7 +3,7 @@ the scan cubes) and ``analytics.shipped`` (territories' shipments, for the first
 delay).
 
 ``prepare`` reads outside the transaction what the batch needs (the scans through
-``ctx.scans``, their city from the location; a shipment's ranges through
+``ctx.scan_briefs``, their city from the location; a shipment's ranges through
 ``territories.movement_ranges``); ``handle`` books it in the transaction that moves the
 cursor. Each consumer also keeps the highest stream position it booked
 (``analytics_marks``) in that transaction and skips events at or below it, so a
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from veriseal import Scan
+from veriseal import ScanBrief
 from veriseal.extend import Batch, Consumer, PluginContext, ServiceKey, StreamEvent, Tx, Unavailable
 from veriseal.regions.boundaries import default_boundaries
 from veriseal_analytics import scan_store
@@ -29,7 +29,6 @@ from veriseal_analytics.scan_rollup import ScanFact, delay_days, deltas, local
 
 SCANS_NAME = "analytics.scans"
 SHIPPED_NAME = "analytics.shipped"
-_PAGE = 1000
 
 
 class MovementRanges(Protocol):
@@ -47,57 +46,30 @@ def tz_of(ctx: PluginContext) -> str:
     return str(ctx.config.get("tz", "Asia/Shanghai"))
 
 
-def _cities(scans: Sequence[Scan]) -> dict[int, str]:
-    """The GB/T 2260 city of each scan: the core's when it kept one, else located from
-    the scan's point (one vectorised lookup for the batch)."""
+def _cities(scans: Sequence[ScanBrief]) -> dict[int, str]:
+    """The GB/T 2260 city of each located scan, from its point (one vectorised lookup
+    for the batch; the ledger keeps no city code)."""
+    located = [(s.id, s.lat, s.lon) for s in scans if s.lat is not None and s.lon is not None]
+    if not located:
+        return {}
+    b = default_boundaries()
+    leaves = b.leaf_many([lat for _, lat, _ in located], [lon for _, _, lon in located])
     out: dict[int, str] = {}
-    todo: list[Scan] = []
-    for s in scans:
-        r = s.scan.region
-        if r is not None and r.city_code:
-            out[s.id] = r.city_code
-        elif s.scan.location is not None:
-            todo.append(s)
-        else:
-            out[s.id] = ""
-    if todo:
-        b = default_boundaries()
-        leaves = b.leaf_many([s.scan.location.lat for s in todo if s.scan.location],
-                             [s.scan.location.lon for s in todo if s.scan.location])  # fmt: skip
-        for s, leaf in zip(todo, leaves.tolist(), strict=True):
-            chain = b.chain_of_leaf(int(leaf))
-            out[s.id] = next((a.code for a in chain if a.level == 2), "")
+    for (scan_id, _, _), leaf in zip(located, leaves.tolist(), strict=True):
+        chain = b.chain_of_leaf(int(leaf))
+        out[scan_id] = next((a.code for a in chain if a.level == 2), "")
     return out
 
 
-def facts_of(scans: Sequence[Scan]) -> list[ScanFact]:
-    """The rollups' view of recorded scans (scans of no brand are left out)."""
+def facts_of(scans: Sequence[ScanBrief]) -> list[ScanFact]:
+    """The rollups' view of recorded scans."""
     cities = _cities(scans)
     out = []
     for s in scans:
-        n = s.scan
-        if n.brand_id is None:
-            continue
-        province = n.region.province if n.region is not None else ""
-        out.append(ScanFact(s.id, n.brand_id, n.at, str(n.outcome), n.gtin or "", province,
-                            cities.get(s.id, ""), n.batch_id, n.index,
-                            str(n.channel)))  # fmt: skip
+        province, city = s.province or "", cities.get(s.id, "")
+        out.append(ScanFact(s.id, s.brand_id, s.at, s.outcome, s.gtin or "", province, city,
+                            s.batch_id, s.index, s.channel))  # fmt: skip
     return out
-
-
-async def read_scans(ctx: PluginContext, brand_id: int, ids: Sequence[int]) -> list[Scan]:
-    """The brand's scans ``ids`` (those that exist), paging ``ctx.scans`` from just
-    below the smallest id: the brand's scans between are mostly the batch's own."""
-    wanted = set(ids)
-    top = max(wanted)
-    found: list[Scan] = []
-    after = min(wanted) - 1
-    while True:
-        page = await ctx.scans(brand_id, after_id=after, limit=max(_PAGE, len(wanted)))
-        found.extend(s for s in page if s.id in wanted)
-        if not page or page[-1].id >= top or len(page) < max(_PAGE, len(wanted)):
-            return found
-        after = page[-1].id
 
 
 @dataclass
@@ -113,7 +85,7 @@ async def _prepare_scans(ctx: PluginContext, events: Sequence[StreamEvent]) -> S
     out = ScanBatch()
     for brand_id, evs in sorted(by_brand.items()):
         position = {e.ref: e.position for e in evs}
-        scans = await read_scans(ctx, brand_id, list(position))
+        scans = await ctx.scan_briefs(brand_id, ids=list(position))
         out.facts.extend((position[f.id], f) for f in facts_of(scans))
     out.facts.sort(key=lambda pf: pf[0])
     return out

@@ -53,7 +53,9 @@ async def _recount(ctx: PluginContext, brand: Brand, through: int,
     counted as a repeat (first or not is checked against the units separately)."""
     tz, after, n = tz_of(ctx), 0, 0
     out: Rows = {}
-    while after < through and (page := await ctx.scans(brand.id, after_id=after, limit=_PAGE)):
+    while after < through and (
+        page := await ctx.scan_briefs(brand.id, after_id=after, limit=_PAGE)
+    ):
         after = page[-1].id
         facts = [f for f in facts_of(page) if f.id <= through]
         for key, m in deltas(((f, None if f.unit is None else False) for f in facts), tz).items():
@@ -102,7 +104,7 @@ async def repair(ctx: PluginContext, brand: Brand, progress: Progress | None = N
     async with ctx.db.write() as tx:
         await scan_store.forget(tx, brand.id)
         after = 0
-        while page := await ctx.scans(brand.id, after_id=after, limit=_PAGE):
+        while page := await ctx.scan_briefs(brand.id, after_id=after, limit=_PAGE):
             after = page[-1].id
             n += await book_scans(tx, facts_of(page), tz)
             if progress:

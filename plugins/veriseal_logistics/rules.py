@@ -200,11 +200,11 @@ def wrong_destination(
         return None
     km: float | None = None
     if place.lat is not None and place.lon is not None:
-        relation, km = default_boundaries().relation(
-            place.lat, place.lon, rules.destination_km, expected
-        )
+        boundaries = default_boundaries()
+        relation = boundaries.relate(place.lat, place.lon, rules.destination_km, expected)
         if relation is not Relation.OUTSIDE:
-            return None
+            return None  # measured only when it matters
+        km = boundaries.signed_km(place.lat, place.lon, expected)
         basis = "coordinates"
     elif not _outside_by_codes(place, expected):
         return None

@@ -37,6 +37,7 @@ note; confirming records a penalty and may suspend or revoke the dealer's grants
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import datetime as dt
@@ -65,14 +66,14 @@ from veriseal import (
     require_permission,
 )
 from veriseal.extend import Batch, PluginContext, StreamEvent, Tx
-from veriseal_territories.dealers import DealerNotFound, DealerService
+from veriseal_territories.consignments import AlertState, Consignments
+from veriseal_territories.dealers import Dealer, DealerNotFound, DealerService
 from veriseal_territories.evidence import (
     Assessment,
     Level,
     Observation,
     ScanClass,
     Tolerances,
-    assess,
     classify,
     same_line,
 )
@@ -80,7 +81,7 @@ from veriseal_territories.grants import Grant, GrantService, row_time
 from veriseal_territories.hierarchy import default_hierarchy
 from veriseal_territories.permissions import DIVERSION_ALERT, TERRITORY_GRANT
 from veriseal_territories.placement import Standing, Verdict, stand
-from veriseal_territories.shipments import Point, ShipmentService, Taken
+from veriseal_territories.shipments import Holding, Point, ShipmentService, Taken
 
 log = logging.getLogger("veriseal.territories")
 
@@ -110,10 +111,6 @@ CACHE_SECONDS = 5.0
 
 
 LEVEL_ZH = {"suspected": "疑似", "strong": "证据充分"}
-#: observations of one consignment weighed at most (a consignment is a shipment's worth)
-MAX_EVIDENCE_ROWS = 5000
-#: units listed in a consignment alert's evidence
-LISTED_UNITS = 200
 #: alerts read per query by an export (which takes every page)
 EXPORT_PAGE = 1000
 
@@ -179,6 +176,52 @@ class Finding:
     level: Level = Level.STRONG
 
 
+class _Reads:
+    """What judging a scan reads about its holder, read once per batch of scans: a
+    batch's scans mostly share a handful of dealers, whose rows and grants do not change
+    in the moment a batch takes. A scan judged alone gets a fresh one."""
+
+    def __init__(
+        self, dealers: DealerService, grants: GrantService, shipments: ShipmentService
+    ) -> None:
+        self._dealer_service = dealers
+        self._grant_service = grants
+        self._shipment_service = shipments
+        self._dealers: dict[tuple[int, int], Dealer | None] = {}
+        self._effective: dict[tuple[int, int], tuple[int, list[Grant]]] = {}
+        self._held: dict[int, list[Holding]] = {}  # by code batch, ordered by first unit
+
+    async def holder(self, batch_id: int, index: int) -> tuple[int, int, str, dt.datetime] | None:
+        """:meth:`.ShipmentService.holder`; units of a range read before cost no read
+        (a batch's scans are often of one consignment's cases)."""
+        held = self._held.setdefault(batch_id, [])
+        at = bisect.bisect_right(held, index, key=lambda h: h.first)
+        if at and (batch_id, index) in held[at - 1]:
+            return held[at - 1].holder
+        found = await self._shipment_service.holding(batch_id, index)
+        if found is None:
+            return None
+        bisect.insort(held, found, key=lambda h: h.first)
+        return found.holder
+
+    async def dealer(self, brand_id: int, org_id: int) -> Dealer | None:
+        """The dealer ``org_id`` of the brand, None if it is none."""
+        key = (brand_id, org_id)
+        if key not in self._dealers:
+            try:
+                self._dealers[key] = await self._dealer_service.get(brand_id, org_id)
+            except DealerNotFound:
+                self._dealers[key] = None
+        return self._dealers[key]
+
+    async def effective(self, brand_id: int, org_id: int) -> tuple[int, list[Grant]]:
+        """:meth:`.GrantService.effective`."""
+        key = (brand_id, org_id)
+        if key not in self._effective:
+            self._effective[key] = await self._grant_service.effective(brand_id, org_id)
+        return self._effective[key]
+
+
 class DiversionService:
     def __init__(
         self,
@@ -239,12 +282,13 @@ class DiversionService:
         return self._products[key]
 
     async def territory(
-        self, brand_id: int, org_id: int, gtin: str, *at: dt.datetime
+        self, brand_id: int, org_id: int, gtin: str, *at: dt.datetime, reads: _Reads | None = None
     ) -> tuple[int, list[Grant]]:
         """Whose grants define the dealer's territory, and those covering the product
         that were in force at any of the moments ``at`` (the rights as they stood when
         the dealer received the goods count as much as those at the scan)."""
-        owner, grants = await self.grants.effective(brand_id, org_id)
+        reads = reads or _Reads(self.dealers, self.grants, self.shipments)
+        owner, grants = await reads.effective(brand_id, org_id)
         code, category = await self.product(brand_id, gtin)
         return owner, [
             g for g in grants if any(g.in_force(t) for t in at) and g.covers_product(code, category)
@@ -271,12 +315,14 @@ class DiversionService:
         finding = await self.judge_scan(scan)
         return None if finding is None else await self._raise(finding)
 
-    async def judge_scan(self, scan: Scan) -> Finding | None:
+    async def judge_scan(self, scan: Scan, reads: _Reads | None = None) -> Finding | None:
         """What one recorded scan shows (reads only): a :class:`Finding` carrying an
         :class:`Observation` if a sale placed the unit outside its holder's territory,
         else None. Only a disc wholly outside counts; staff, inspectors and the holder's
-        own line are not sales (:func:`.evidence.classify`)."""
+        own line are not sales (:func:`.evidence.classify`). ``reads``: the batch's
+        (:meth:`prepare_batch`), else the scan's own."""
         s = scan.scan
+        reads = reads or _Reads(self.dealers, self.grants, self.shipments)
         if (
             s.outcome != "genuine"
             or s.brand_id is None
@@ -286,7 +332,7 @@ class DiversionService:
             or s.gtin is None
         ):
             return None
-        held = await self.shipments.holder(s.batch_id, s.index)
+        held = await reads.holder(s.batch_id, s.index)
         if held is None:
             return None  # still the brand's: no dealer's territory to leave
         org_id, movement_id, _, received = held
@@ -295,15 +341,14 @@ class DiversionService:
         weight, radius = tol.weigh(str(loc.source), loc.accuracy_m)
         if weight <= 0:
             return None
-        try:
-            dealer = await self.dealers.get(s.brand_id, org_id)
-        except DealerNotFound:
+        dealer = await reads.dealer(s.brand_id, org_id)
+        if dealer is None:
             return None
         role, scanner_path = await self._scanner(s.actor)
         kind = classify(role, str(s.channel), scanner_path, dealer.path)
         if kind in (ScanClass.INSPECTION, ScanClass.OWN_LINE):
             return None
-        owner, live = await self.territory(s.brand_id, org_id, s.gtin, s.at, received)
+        owner, live = await self.territory(s.brand_id, org_id, s.gtin, s.at, received, reads=reads)
         region = s.region
         where = await self.standing(s.brand_id, live, (loc.lat, loc.lon, radius), region)
         if where.verdict is not Verdict.OUTSIDE:
@@ -486,7 +531,7 @@ class DiversionService:
             return None  # a concurrent scan of the same unit raised it first
         return alert_id
 
-    async def store(self, tx: Tx, f: Finding) -> int | None:
+    async def store(self, tx: Tx, f: Finding, held: Consignments | None = None) -> int | None:
         """Store a finding in ``tx``; the id of the alert it raised or escalated to
         ``strong`` (to announce), else None.
 
@@ -495,9 +540,16 @@ class DiversionService:
         updated as the evidence adds up (:func:`.evidence.assess`). Any other finding is
         an alert of its own. Idempotent: a scan already counted or an alert already
         raised for the same key changes nothing, so a redelivered stream event never
-        doubles an alert."""
+        doubles an alert. ``held``: the consignments the transaction has read (a batch
+        shares them, and flushes them at its end); without it the finding is written
+        through at once."""
         if f.observation is not None:
-            return await self._add_evidence(tx, f, f.observation)
+            if held is not None:
+                return await self._add_evidence(tx, f, f.observation, held)
+            own = Consignments()
+            alert_id = await self._add_evidence(tx, f, f.observation, own)
+            await own.flush(tx)
+            return alert_id
         if await tx.fetchrow(
             "SELECT id FROM territories_alerts WHERE brand_id = ? AND dedup_key = ?",
             f.brand_id,
@@ -527,7 +579,9 @@ class DiversionService:
         await _append_event(tx, alert_id, "open", "system", f"raised ({level})", None, None)
         return alert_id
 
-    async def _add_evidence(self, tx: Tx, f: Finding, obs: Observation) -> int | None:
+    async def _add_evidence(
+        self, tx: Tx, f: Finding, obs: Observation, held: Consignments
+    ) -> int | None:
         """Count the observation once for its consignment, then raise, escalate or
         update the consignment's alert."""
         assert f.batch_id is not None and f.index is not None and f.movement_id is not None
@@ -537,63 +591,54 @@ class DiversionService:
             f.scan_id,
             f.org_id,
         ):
+            detail = _unit_detail(f.evidence)
             await tx.execute(
                 "INSERT INTO territories_evidence (brand_id, group_key, org_id, movement_id,"
                 " batch_id, idx, code, scan_id, witness, weight, km_outside, days_held, place,"
                 " at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 f.brand_id, f.key, f.org_id, f.movement_id, f.batch_id, f.index, f.code,
                 f.scan_id, obs.witness, obs.weight, obs.km_outside, obs.days_held, obs.place,
-                f.at,
-                json.dumps(_unit_detail(f.evidence), ensure_ascii=False, sort_keys=True),
+                f.at, json.dumps(detail, ensure_ascii=False, sort_keys=True),
             )  # fmt: skip
+            known = held.get(f.brand_id, f.key)
+            if known is not None:  # read before this row: add it (else the read has it)
+                known.add(obs, detail)
         tol = Tolerances.load(f.evidence.get("tolerances", {}))
-        return (await self._reassess(tx, f.brand_id, f.key, tol, f))[0]
+        return (await self._reassess(tx, f.brand_id, f.key, tol, held, f))[0]
 
     async def _reassess(
-        self, tx: Tx, brand_id: int, key: str, tol: Tolerances, f: Finding | None = None
+        self,
+        tx: Tx,
+        brand_id: int,
+        key: str,
+        tol: Tolerances,
+        held: Consignments,
+        f: Finding | None = None,
     ) -> tuple[int | None, Assessment]:
         """Weigh a consignment's evidence and bring its alert in line: raise it (with
-        ``f``, the finding that tipped it), escalate it, or update its evidence. The id
-        of an alert raised or escalated (else None) and the assessment."""
-        rows = await tx.fetch(
-            "SELECT idx, batch_id, witness, weight, km_outside, days_held, place, detail"
-            " FROM territories_evidence WHERE brand_id = ? AND group_key = ? AND excluded = 0"
-            " ORDER BY id LIMIT ?",
-            brand_id,
-            key,
-            MAX_EVIDENCE_ROWS,
-        )
-        verdict = assess(_observations(rows), tol)
-        alert = await tx.fetchrow(
-            "SELECT id, level, evidence FROM territories_alerts WHERE brand_id = ?"
-            " AND dedup_key = ?",
-            brand_id,
-            key,
-        )
-        if verdict.level is None and alert is None:
+        ``f``, the finding that tipped it) or escalate it, written at once; an update of
+        its evidence alone is written by ``held.flush``. The id of an alert raised or
+        escalated (else None) and the assessment."""
+        c = await held.read(tx, brand_id, key, tol)
+        verdict = c.weigh(tol)
+        if verdict.level is None and c.alert is None:
             return None, verdict
-        units = [json.loads(r["detail"]) for r in rows]
-        if alert is None:
+        if c.alert is None:
             assert f is not None and verdict.level is not None
-            evidence = _consignment_evidence(f.evidence, units, verdict)
+            evidence = c.evidence(f.evidence, verdict)
             raised = await self._insert_alert(tx, f, evidence, verdict.units, verdict.level)
+            c.alert = AlertState(raised, verdict.level, evidence)
             return raised, verdict
-        base = json.loads(alert["evidence"])
-        level = verdict.level or Level(str(alert["level"]))
-        await tx.execute(
-            "UPDATE territories_alerts SET level = ?, items = ?, evidence = ? WHERE id = ?",
-            str(level),
-            verdict.units,
-            json.dumps(_consignment_evidence(base, units, verdict), ensure_ascii=False,
-                       sort_keys=True),
-            int(alert["id"]),
-        )  # fmt: skip
-        if level is Level.STRONG and str(alert["level"]) != Level.STRONG:
-            state = await _state(tx, int(alert["id"]))
+        before = c.alert.level
+        c.alert.level = verdict.level or before
+        c.verdict, c.dirty = verdict, True
+        if c.alert.level is Level.STRONG and before is not Level.STRONG:
+            await held.write(tx, c)  # the message announcing it reads the stored evidence
+            state = await _state(tx, c.alert.id)
             if state in ("open", "investigating"):
                 note = f"escalated to strong: {verdict.units} units, {verdict.witnesses} witnesses"
-                await _append_event(tx, int(alert["id"]), state, "system", note, None, None)
-                return int(alert["id"]), verdict
+                await _append_event(tx, c.alert.id, state, "system", note, None, None)
+                return c.alert.id, verdict
         return None, verdict
 
     async def announce(
@@ -658,8 +703,9 @@ class DiversionService:
             and e.payload.get("located")  # no place: nothing to judge, no read of the scan
         ]
         found: list[Finding] = []
+        reads = _Reads(self.dealers, self.grants, self.shipments)
         for scan in await self._scans(wanted):
-            finding = await self.judge_scan(scan)
+            finding = await self.judge_scan(scan, reads)
             if finding is not None:
                 found.append(finding)
         return found
@@ -683,14 +729,18 @@ class DiversionService:
         """In the consumer's transaction, in stream order: store the findings of the
         batch's scans and let clone alerts dismiss the code's open diversion alerts."""
         findings = {f.scan_id: f for f in batch.prepared or ()}
+        held = Consignments()  # each consignment read once per batch
         for e in batch:
             if e.kind == "scan" and e.ref in findings:
                 f = findings[e.ref]
-                alert_id = await self.store(tx, f)
+                alert_id = await self.store(tx, f, held)
                 if alert_id is not None:
                     await self.announce(tx, f.brand_id, alert_id, f.evidence)
             elif e.kind == "alert":
+                await held.flush(tx)  # it sets evidence aside: what follows reads again
+                held = Consignments()
                 await self.on_core_alert(e.brand_id, e.ref, e.payload, tx)
+        await held.flush(tx)
 
     async def warm(self, brand_id: int) -> None:
         """Look up the brand's admins now (kept 60 s), before a consumer's transaction
@@ -742,10 +792,12 @@ class DiversionService:
         )
         dismissed = 0
         tol = await self.tolerances(brand_id)
+        held = Consignments()
         for key in groups:
-            _, left = await self._reassess(tx, brand_id, key, tol)
+            _, left = await self._reassess(tx, brand_id, key, tol, held)
             if left.level is None:
                 dismissed += await self._dismiss_open(tx, brand_id, key, note)
+        await held.flush(tx)
         # alerts of one unit (raised before evidence was grouped) are that code's alone
         for r in await tx.fetch(
             f"{_ALERT_SELECT} WHERE a.brand_id = ? AND a.code = ? AND a.dedup_key LIKE ?",
@@ -769,20 +821,6 @@ class DiversionService:
         return 1
 
 
-def _observations(rows: Sequence[Any]) -> list[Observation]:
-    return [
-        Observation(
-            (int(r["batch_id"]), int(r["idx"])),
-            str(r["witness"]),
-            float(r["weight"]),
-            float(r["km_outside"]),
-            float(r["days_held"]),
-            str(r["place"]),
-        )
-        for r in rows
-    ]
-
-
 async def _state(tx: Tx, alert_id: int) -> str:
     row = await tx.fetchrow(
         "SELECT state FROM territories_alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT 1",
@@ -802,27 +840,6 @@ def _unit_detail(evidence: dict[str, Any]) -> dict[str, Any]:
         "by": evidence["by"],
         "score": evidence.get("score"),
     }
-
-
-def _consignment_evidence(
-    base: dict[str, Any], units: list[dict[str, Any]], verdict: Assessment
-) -> dict[str, Any]:
-    """A consignment alert's evidence: the holder, territory and consignment of the
-    finding that raised it, what the evidence adds up to, and the units (the first
-    :data:`LISTED_UNITS` observations; ``units_seen`` counts them all)."""
-    out = {k: v for k, v in base.items() if k not in ("units", "assessment")}
-    out["assessment"] = {
-        "level": str(verdict.level) if verdict.level else None,
-        "score": round(verdict.score, 3),
-        "units": verdict.units,
-        "witnesses": verdict.witnesses,
-        "max_km_outside": round(verdict.max_km_outside, 3),
-    }
-    out["units"] = units[:LISTED_UNITS]
-    out["units_seen"] = len(units)
-    if units:
-        out["seen"] = units[-1]["seen"]  # the latest sighting, for messages
-    return out
 
 
 async def _append_event(

@@ -176,31 +176,53 @@ def assess(observations: Iterable[Observation], tol: Tolerances) -> Assessment:
 
     Contract: adding observations never lowers the score, the witness count or the
     level (tested as a property)."""
-    markets: dict[str, tuple[dict[tuple[int, int], float], set[str]]] = {}
-    units: set[tuple[int, int]] = set()
-    far = 0.0
-    for o in observations:
-        s = o.score(tol)
+    return Tally(tol).add_all(observations).result()
+
+
+class Tally:
+    """:func:`assess` kept one observation at a time, for evidence that grows a scan
+    at a time (weighing all of it again for each scan costs the square of its size).
+    ``result()`` after any sequence of ``add`` equals ``assess`` of that sequence."""
+
+    def __init__(self, tol: Tolerances) -> None:
+        self.tol = tol
+        # place -> (best score per unit, witnesses)
+        self._markets: dict[str, tuple[dict[tuple[int, int], float], set[str]]] = {}
+        self._units: set[tuple[int, int]] = set()
+        self._far = 0.0
+
+    def add(self, o: Observation) -> None:
+        s = o.score(self.tol)
         if s <= 0:
-            continue
-        best, witnesses = markets.setdefault(o.place, ({}, set()))
+            return
+        best, witnesses = self._markets.setdefault(o.place, ({}, set()))
         best[o.unit] = max(best.get(o.unit, 0.0), s)
         witnesses.add(o.witness)
-        units.add(o.unit)
-        far = max(far, o.km_outside)
-    level: Level | None = None
-    score, seen_by = 0.0, 0
-    for best, witnesses in markets.values():
-        market = sum(best.values())
-        if len(witnesses) >= tol.min_devices:
-            score = max(score, market)
-        seen_by = max(seen_by, len(witnesses))
-    if score > 0:
-        if score >= tol.strong_score - 1e-9:
-            level = Level.STRONG
-        elif score >= tol.suspect_score - 1e-9:
-            level = Level.SUSPECTED
-    return Assessment(level, score, len(units), seen_by, far)
+        self._units.add(o.unit)
+        self._far = max(self._far, o.km_outside)
+
+    def add_all(self, observations: Iterable[Observation]) -> Tally:
+        for o in observations:
+            self.add(o)
+        return self
+
+    def result(self) -> Assessment:
+        """The assessment of what was added (each market summed afresh, in the order
+        its units were first seen: the same floating-point sum as one pass)."""
+        tol = self.tol
+        level: Level | None = None
+        score, seen_by = 0.0, 0
+        for best, witnesses in self._markets.values():
+            market = sum(best.values())
+            if len(witnesses) >= tol.min_devices:
+                score = max(score, market)
+            seen_by = max(seen_by, len(witnesses))
+        if score > 0:
+            if score >= tol.strong_score - 1e-9:
+                level = Level.STRONG
+            elif score >= tol.suspect_score - 1e-9:
+                level = Level.SUSPECTED
+        return Assessment(level, score, len(self._units), seen_by, self._far)
 
 
 def classify(role: str, channel: str, scanner_path: str | None, holder_path: str) -> ScanClass:

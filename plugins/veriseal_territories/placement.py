@@ -65,10 +65,11 @@ def stand(
     if gaps is None or (places and region is not None and _in_places(places, region)):
         return Standing(Verdict.INSIDE)
     if admin:
-        relation, signed = default_boundaries().relation(lat, lon, radius_km, admin)
+        boundaries = default_boundaries()
+        relation = boundaries.relate(lat, lon, radius_km, admin)
         if relation is not Relation.OUTSIDE:
-            return Standing(Verdict(str(relation)))
-        gaps.append(signed - radius_km)
+            return Standing(Verdict(str(relation)))  # measured only when it matters
+        gaps.append(boundaries.signed_km(lat, lon, admin) - radius_km)
     elif not default_boundaries().locate(lat, lon).chain:
         return Standing(Verdict.UNKNOWN)  # nowhere known: open sea, a hole in the data
     if places or any(g < 0 for g in gaps):

@@ -403,6 +403,19 @@ async def _append(tx: Any, request: _Request, move: _Movement) -> int:
     return movement_id
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """Units ``first``..``last`` of a batch, held by one dealer since one movement."""
+
+    batch_id: int
+    first: int
+    last: int
+    holder: tuple[int, int, str, dt.datetime]  # as ShipmentService.holder returns it
+
+    def __contains__(self, unit: tuple[int, int]) -> bool:
+        return unit[0] == self.batch_id and self.first <= unit[1] <= self.last
+
+
 class ShipmentService:
     def __init__(self, ctx: PluginContext, dealers: DealerService) -> None:
         self.ctx = ctx
@@ -598,9 +611,15 @@ class ShipmentService:
     async def holder(self, batch_id: int, index: int) -> tuple[int, int, str, dt.datetime] | None:
         """(holder org id, movement id, "out" in transit / "in" received, when that
         movement happened) or None when the brand holds the unit."""
+        found = await self.holding(batch_id, index)
+        return None if found is None else found.holder
+
+    async def holding(self, batch_id: int, index: int) -> Holding | None:
+        """The held range containing unit ``index`` of the batch, None when the brand
+        holds the unit."""
         async with self.ctx.db.read() as tx:
             row = await tx.fetchrow(
-                "SELECT h.last_index, h.org_id, h.movement_id, m.kind, m.at"
+                "SELECT h.first_index, h.last_index, h.org_id, h.movement_id, m.kind, m.at"
                 " FROM territories_holdings h"
                 " JOIN territories_movements m ON m.id = h.movement_id"
                 " WHERE h.batch_id = ? AND h.first_index <= ? ORDER BY h.first_index DESC LIMIT 1",
@@ -609,7 +628,12 @@ class ShipmentService:
             )
         if row is None or int(row["last_index"]) < index:
             return None
-        return int(row["org_id"]), int(row["movement_id"]), str(row["kind"]), row_time(row["at"])
+        return Holding(
+            batch_id,
+            int(row["first_index"]),
+            int(row["last_index"]),
+            (int(row["org_id"]), int(row["movement_id"]), str(row["kind"]), row_time(row["at"])),
+        )
 
     async def holdings(self, brand_id: int, org_id: int) -> list[dict[str, Any]]:
         """The ranges a dealer holds now."""

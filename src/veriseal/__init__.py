@@ -76,6 +76,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Region": ("veriseal.models", "Region"),
     "RegionResolver": ("veriseal.regions.resolver", "RegionResolver"),
     "Scan": ("veriseal.models", "Scan"),
+    "ScanBrief": ("veriseal.models", "ScanBrief"),
     "VerdictContribution": ("veriseal.scanning.hooks", "VerdictContribution"),
     "default_resolver": ("veriseal.regions.resolver", "default_resolver"),
     "hookimpl": ("veriseal.extend.hookspecs", "hookimpl"),
@@ -219,6 +220,7 @@ __all__ = [
     "Role",
     "RowError",
     "Scan",
+    "ScanBrief",
     "Short",
     "StorageError",
     "Unauthenticated",
@@ -336,6 +338,7 @@ if TYPE_CHECKING:  # static checkers see the real names
         Profile,
         Region,
         Scan,
+        ScanBrief,
         UnitKind,
     )
     from veriseal.notifications.models import MessageType

@@ -276,6 +276,26 @@ class Scan:
 
 
 @dataclass(frozen=True, slots=True)
+class ScanBrief:
+    """What a count of scans reads of one recorded scan (``Ledger.scan_briefs``): ten of
+    its columns, without the code, the actor, the device's report or the region's
+    names. ``province`` as :class:`Region` has it (None when no region was resolved);
+    ``lat``/``lon`` both set or both None."""
+
+    id: int
+    brand_id: int
+    at: dt.datetime
+    outcome: str
+    channel: str
+    gtin: str | None
+    batch_id: int | None
+    index: int | None
+    province: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScanQuery:
     """Which of a brand's scans ``Ledger.list_scans`` returns: those matching every
     field that is set, at most ``limit``, in the order recorded (by id), or with

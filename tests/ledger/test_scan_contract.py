@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+from typing import Any
 
 import pytest
 
 from veriseal.errors import NotFound
 from veriseal.ledger import Ledger
 from veriseal.ledger.migrate import migrations
-from veriseal.ledger.scan_store import _COUNT
-from veriseal.models import Location, LocationSource, NewScan, ScanChannel, ScanQuery
+from veriseal.ledger.scan_store import _COUNT, BRIEF_IDS
+from veriseal.models import Location, LocationSource, NewScan, Region, ScanChannel, ScanQuery
 from veriseal.scanning.service import GroupCommitter
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
@@ -193,3 +194,45 @@ async def test_first_and_last_ids_hold_when_commits_come_out_of_id_order(
         await tx.executemany(_COUNT, [(b, "C1", 20, 20), (b, "C1", 10, 10), (b, "C1", 15, 15)])
         row = await tx.fetchrow("SELECT n, first_id, last_id FROM scan_codes WHERE code = 'C1'")
     assert row is not None and (row["n"], row["first_id"], row["last_id"]) == (3, 10, 20)
+
+
+async def test_briefs_are_the_scans_columns_a_count_needs(ledger: Ledger) -> None:
+    """``scan_briefs`` by ids (over several statements: more ids than one names) and by
+    pages agrees with the full scans ``list_scans`` reads, field by field; other brands'
+    scans and ids that do not exist are left out."""
+    b, other = await brand_id(ledger), (await ledger.create_brand("b2", "B2", "b2.example")).id
+    rng = random.Random(20)
+    gd = Region("CN", "CN-GD", "Guangzhou", "440000")
+    mine: list[NewScan] = []
+    for i in range(BRIEF_IDS + 40):
+        mine.append(scan(
+            i, code=f"C{i:05d}", brand_id=b, outcome=rng.choice(["genuine", "suspected_clone"]),
+            channel=rng.choice([ScanChannel.WEB, ScanChannel.HANDHELD]),
+            gtin=rng.choice([None, "09506000134352"]),
+            index=rng.choice([None, i]), location=rng.choice([None, SHANGHAI]),
+            region=rng.choice([None, gd]),
+        ))  # fmt: skip
+    ids = await ledger.append_scans(mine)
+    theirs = await ledger.append_scans([scan(1, brand_id=other), scan(2, brand_id=other)])
+    full = {s.id: s.scan for s in await ledger.list_scans(b, ScanQuery(limit=1000))}
+
+    def expected(scan_id: int) -> tuple[object, ...]:
+        s = full[scan_id]
+        loc = s.location
+        return (scan_id, b, s.at, s.outcome, str(s.channel), s.gtin, s.batch_id, s.index,
+                s.region.province if s.region else None,
+                loc.lat if loc else None, loc.lon if loc else None)  # fmt: skip
+
+    def got(briefs: list[Any]) -> list[tuple[object, ...]]:
+        return [(x.id, x.brand_id, x.at, x.outcome, x.channel, x.gtin, x.batch_id, x.index,
+                 x.province, x.lat, x.lon) for x in briefs]  # fmt: skip
+
+    asked = rng.sample(ids, BRIEF_IDS + 7) + theirs + [max(ids) + 1000]
+    briefs = await ledger.scan_briefs(b, ids=asked)
+    assert got(briefs) == [expected(i) for i in sorted(set(asked) & set(ids))]
+    assert await ledger.scan_briefs(b, ids=[]) == []
+    paged, after = [], 0
+    while page := await ledger.scan_briefs(b, after_id=after, limit=100):
+        paged += page
+        after = page[-1].id
+    assert got(paged) == [expected(i) for i in ids]

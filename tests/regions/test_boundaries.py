@@ -238,3 +238,29 @@ def test_relation_inside_implies_the_chain_names_a_code(
         assert b.area(code).code not in chain and km > 0
     if b.area(code).code in chain:
         assert rel in (Relation.INSIDE, Relation.UNCERTAIN) and km <= 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=15, max_value=50),
+    st.floats(min_value=75, max_value=135),
+    st.sampled_from([["CN-GD"], ["CN-ZJ", "CN-JS"], ["CN-XJ"], ["CN"]]),
+)
+def test_distance_to_a_territory_is_the_nearest_point_of_its_whole_boundary(
+    b: Boundaries, lat: float, lon: float, codes: list[str]
+) -> None:
+    """``signed_km`` measures only the boundary near the point, in numpy; measured here
+    over the whole boundary with shapely, in the same local projection, it is the same.
+    ``relation`` is ``relate`` and ``signed_km`` together."""
+    import shapely  # noqa: PLC0415
+
+    from veriseal.regions.boundaries import KM_PER_DEGREE  # noqa: PLC0415
+
+    union = shapely.union_all([b.geometry(c) for c in codes])
+    c = math.cos(math.radians(lat))
+    local = shapely.transform(shapely.boundary(union), lambda xy: (xy - (lon, lat)) * (c, 1.0))
+    km = shapely.distance(local, shapely.Point(0.0, 0.0)) * KM_PER_DEGREE
+    inside = shapely.contains_xy(union, lon, lat)
+    got = b.signed_km(lat, lon, codes)
+    assert got == pytest.approx(-km if inside else km, rel=1e-9, abs=1e-6)
+    assert b.relation(lat, lon, 3.0, codes) == (b.relate(lat, lon, 3.0, codes), got)

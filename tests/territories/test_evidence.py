@@ -11,6 +11,7 @@ from veriseal_territories.evidence import (
     Level,
     Observation,
     ScanClass,
+    Tally,
     ToleranceInvalid,
     Tolerances,
     assess,
@@ -151,3 +152,28 @@ def test_assessment_matches_an_oracle(seen: list[Observation]) -> None:
     assert got.level == expected
     assert got.units == len({u for b in markets.values() for u in b})
     assert got.score == pytest.approx(score)
+
+
+@given(
+    st.lists(
+        st.builds(
+            Observation,
+            st.tuples(st.integers(1, 2), st.integers(0, 20)),
+            st.sampled_from([f"device:{c}" for c in "abcdef"]),
+            st.floats(0, 2),  # any weight: sums that are not exact in binary too
+            st.floats(0, 3000),
+            st.floats(0, 2000),
+            st.sampled_from(["", "CN-ZJ", "CN-BJ"]),
+        ),
+        max_size=40,
+    )
+)
+def test_a_tally_read_after_each_sighting_equals_weighing_them_all_again(
+    seen: list[Observation],
+) -> None:
+    """The consumer keeps a consignment's tally as its evidence grows; read after any
+    sighting it must say exactly what weighing every sighting so far says."""
+    tally = Tally(TOL)
+    for n, o in enumerate(seen, 1):
+        tally.add(o)
+        assert tally.result() == assess(seen[:n], TOL)

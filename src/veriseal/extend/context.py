@@ -39,7 +39,7 @@ from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.events import Where
 from veriseal.lifecycle.index_ranges import IndexRange
 from veriseal.lifecycle.service import Lifecycle
-from veriseal.models import Alert, Batch, Brand, Category, Product, Scan, ScanQuery
+from veriseal.models import Alert, Batch, Brand, Category, Product, Scan, ScanBrief, ScanQuery
 from veriseal.notifications import Accepted, Attachment, MessageType, Notifier
 from veriseal.scanning.hooks import LedgerEvent
 from veriseal.scanning.items import resolve_items
@@ -223,6 +223,21 @@ class PluginContext:
         """The brand's recorded scans in id order (``after_id``: the page after it)."""
         query = ScanQuery(since=since, until=until, after_id=after_id, limit=limit)
         return await self._core.ledger.list_scans(brand_id, query)
+
+    async def scan_briefs(
+        self,
+        brand_id: int,
+        *,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[ScanBrief]:
+        """The brand's scans ``ids`` (those that exist; a ``scan`` event's ``ref``), or
+        else at most ``limit`` after ``after_id``, by id, lean (:class:`ScanBrief`):
+        for consumers that count scans rather than judge them."""
+        return await self._core.ledger.scan_briefs(
+            brand_id, ids=ids, after_id=after_id, limit=limit
+        )
 
     async def verify(self, code: str) -> Verification:
         """The verdict of ``code`` without recording a scan."""

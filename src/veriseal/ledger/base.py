@@ -38,6 +38,7 @@ from veriseal.models import (
     NewScan,
     Product,
     Scan,
+    ScanBrief,
     ScanQuery,
     ScanSummary,
 )
@@ -314,6 +315,20 @@ class Ledger(abc.ABC):
         """The brand's scans matching ``query`` (:class:`veriseal.models.ScanQuery`), in
         the order recorded (by id; by time, newest first, with ``query.newest_first``).
         ``brand_id=None`` lists the scans no brand could be named for (fakes)."""
+
+    @abc.abstractmethod
+    async def scan_briefs(
+        self,
+        brand_id: int,
+        *,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[ScanBrief]:
+        """The brand's scans ``ids`` (those that exist), or else at most ``limit`` of
+        those after ``after_id``, by id, as :class:`veriseal.models.ScanBrief`: what a
+        count of scans needs, a third of a :class:`Scan`'s columns and none of its
+        nested records (the scan analytics' consumer reads every scan)."""
 
     @abc.abstractmethod
     async def count_received(

@@ -19,6 +19,7 @@ from veriseal.models import (
     Profile,
     Region,
     Scan,
+    ScanBrief,
     ScanChannel,
 )
 
@@ -102,6 +103,23 @@ def region(row: Row) -> Region | None:
     if row["country"] is None:
         return None
     return Region(row["country"], row["province"] or "", row["city"] or "", row["gb2260"])
+
+
+def scan_brief(row: Row) -> ScanBrief:
+    located = row["lat"] is not None and row["lon"] is not None
+    return ScanBrief(
+        int(row["id"]),
+        int(row["brand_id"]),
+        ts(row["at"]),
+        str(row["outcome"]),
+        str(row["channel"]),
+        row["gtin"],
+        row["batch_id"],
+        row["unit_index"],
+        row["province"],
+        float(row["lat"]) if located else None,
+        float(row["lon"]) if located else None,
+    )
 
 
 def scan(row: Row) -> Scan:

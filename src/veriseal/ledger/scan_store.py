@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
 from veriseal.ledger import alert_store, partition_store, rows, stream_store
-from veriseal.models import NO_SCAN_FILTER, NewAlert, NewScan, Scan, ScanQuery, ScanSummary
+from veriseal.models import (
+    NO_SCAN_FILTER,
+    NewAlert,
+    NewScan,
+    Scan,
+    ScanBrief,
+    ScanQuery,
+    ScanSummary,
+)
 
 if TYPE_CHECKING:
     from veriseal.ledger.base import AlertMaker, Row, Tx
@@ -52,6 +60,21 @@ def _codes_where(prefix: str, width: int) -> str:
     """The WHERE clause matching ``width`` (brand id, code) pairs: built once per width
     (a first scan's summary read is on the hot path)."""
     return " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
+
+
+#: What :meth:`ScanStore.scan_briefs` reads of a scan (``ScanBrief``), and the most ids
+#: one of its statements names: each list is padded to a power of two with its last id,
+#: so a handful of statements serve every size, each prepared once on PostgreSQL.
+_BRIEF = (
+    "SELECT id, brand_id, at, outcome, channel, gtin, batch_id, unit_index, province, lat, lon"
+    " FROM scans WHERE brand_id = ? AND "
+)
+BRIEF_IDS = 256
+
+
+@functools.lru_cache(maxsize=16)
+def _briefs_sql(width: int) -> str:
+    return f"{_BRIEF}id IN ({', '.join('?' * width)}) ORDER BY id"
 
 
 _ENDS = ("first_id", "last_id")
@@ -286,6 +309,30 @@ class ScanStore(abc.ABC):
         async with self.read() as tx:
             found = await tx.fetch(sql, *args, query.limit)
         return [rows.scan(r) for r in found]
+
+    async def scan_briefs(
+        self,
+        brand_id: int,
+        *,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[ScanBrief]:
+        if ids is None:
+            async with self.read() as tx:
+                found = await tx.fetch(
+                    f"{_BRIEF}id > ? ORDER BY id LIMIT ?", brand_id, after_id, limit
+                )
+            return [rows.scan_brief(r) for r in found]
+        wanted = sorted(set(ids))
+        found = []
+        async with self.read() as tx:
+            for start in range(0, len(wanted), BRIEF_IDS):
+                chunk = wanted[start : start + BRIEF_IDS]
+                width = 1 << (len(chunk) - 1).bit_length()
+                pad = [chunk[-1]] * (width - len(chunk))
+                found += await tx.fetch(_briefs_sql(width), brand_id, *chunk, *pad)
+        return [rows.scan_brief(r) for r in found]
 
     async def count_received(
         self, brand_id: int, code: str, reason: str, since: dt.datetime

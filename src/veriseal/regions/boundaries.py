@@ -101,18 +101,18 @@ class Outline:
 
     def __init__(self, area: shapely.Geometry, indexed: bool = True) -> None:
         self.line = shapely.boundary(area)
-        self.segments: npt.NDArray[np.object_] | None = None
+        self.ends: npt.NDArray[np.float64] | None = None  # (n, 4): x0, y0, x1, y1
         self.tree: shapely.STRtree | None = None
         if indexed and shapely.get_num_coordinates(area) > self.LARGE:
             xy, which = shapely.get_coordinates(shapely.get_parts(self.line), return_index=True)
             same = which[1:] == which[:-1]  # consecutive vertices of one line
-            self.segments = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
-            self.tree = shapely.STRtree(self.segments)
+            self.ends = np.ascontiguousarray(np.hstack([xy[:-1][same], xy[1:][same]]))
+            self.tree = shapely.STRtree(shapely.linestrings(self.ends.reshape(-1, 2, 2)))
 
     def km(self, lon: float, lat: float) -> float:
         point = shapely.Point(lon, lat)
         c = max(math.cos(math.radians(lat)), 1e-6)
-        if self.tree is None or self.segments is None:
+        if self.tree is None or self.ends is None:
             d = float(shapely.distance(point, self.line))
             if not math.isfinite(d):
                 return math.inf
@@ -120,17 +120,32 @@ class Outline:
             near = shapely.clip_by_rect(
                 self.line, lon - pad / c, lat - pad, lon + pad / c, lat + pad
             )
-        else:
-            d = float(
-                np.min(shapely.distance(self.segments[self.tree.query_nearest(point)], point))
-            )
-            pad = d + GRID
-            window = shapely.box(lon - pad / c, lat - pad, lon + pad / c, lat + pad)
-            near = self.segments[self.tree.query(window)]
-        if np.all(shapely.is_empty(near)):
-            return d * KM_PER_DEGREE * c  # cannot happen but for rounding: the lower bound
-        local = shapely.transform(near, lambda xy: (xy - (lon, lat)) * (c, 1.0))
-        return float(np.min(shapely.distance(local, shapely.Point(0.0, 0.0)))) * KM_PER_DEGREE
+            if np.all(shapely.is_empty(near)):
+                return d * KM_PER_DEGREE * c  # cannot happen but for rounding: the lower bound
+            local = shapely.transform(near, lambda xy: (xy - (lon, lat)) * (c, 1.0))
+            return float(np.min(shapely.distance(local, shapely.Point(0.0, 0.0)))) * KM_PER_DEGREE
+        _, dist = self.tree.query_nearest(point, return_distance=True)
+        pad = float(np.min(dist)) + GRID
+        window = shapely.box(lon - pad / c, lat - pad, lon + pad / c, lat + pad)
+        # The window's segments measured in numpy: a far point's window holds thousands
+        # of them, which shapely would copy into new projected geometries first.
+        return segments_km(self.ends[self.tree.query(window)], lon, lat, c)
+
+
+def segments_km(ends: npt.NDArray[np.float64], lon: float, lat: float, c: float) -> float:
+    """The distance in km from the point to the nearest of the segments ``ends`` (rows
+    x0, y0, x1, y1 in degrees) in the local projection (longitude scaled by ``c``);
+    ``inf`` for no segment."""
+    if not len(ends):
+        return math.inf
+    # a few whole-array steps: a window of a few dozen segments costs numpy's per-call
+    # overhead, not arithmetic
+    local = (ends - (lon, lat, lon, lat)) * (c, 1.0, c, 1.0)
+    a, v = local[:, :2], local[:, 2:] - local[:, :2]  # start, and start to end
+    # the nearest point's position along each segment; a zero-length one has a.v = 0
+    t = -np.einsum("ij,ij->i", a, v) / np.maximum(np.einsum("ij,ij->i", v, v), 1e-300)
+    near = a + np.minimum(np.maximum(t, 0.0), 1.0)[:, None] * v
+    return math.sqrt(float(np.min(np.einsum("ij,ij->i", near, near)))) * KM_PER_DEGREE
 
 
 _CIRCLE = np.exp(1j * np.linspace(0.0, 2.0 * math.pi, _DISC_SEGMENTS, endpoint=False))
@@ -376,17 +391,27 @@ class Boundaries:
     def relation(
         self, lat: float, lon: float, radius_km: float, codes: Iterable[str]
     ) -> tuple[Relation, float]:
+        """The disc (centre, ``radius_km``) against the union of the areas ``codes``
+        (:meth:`relate`), and the signed distance in km from the centre to the union's
+        boundary (:meth:`signed_km`)."""
+        codes = list(codes)
+        verdict = self.relate(lat, lon, radius_km, codes)  # checks the codes first
+        if not math.isfinite(radius_km):
+            return verdict, math.inf
+        return verdict, self.signed_km(lat, lon, codes)
+
+    def relate(self, lat: float, lon: float, radius_km: float, codes: Iterable[str]) -> Relation:
         """The disc (centre, ``radius_km``) against the union of the areas ``codes``.
 
         Judged on the known areas the disc touches (parts over no area, such as the
         sea, count for neither side: a shop on the coast is not "straddling"):
         INSIDE if every area it touches lies in ``codes``, OUTSIDE if none does,
-        UNCERTAIN if both kinds are touched, UNKNOWN if it touches no known area.
-        The second value is the signed distance in km from the centre to the union's
-        boundary (negative inside; ``inf`` for an empty ``codes``)."""
+        UNCERTAIN if both kinds are touched, UNKNOWN if it touches no known area (or a
+        coordinate is not finite). No distance is measured: a caller asking only
+        whether a disc is inside skips the boundary's geometry."""
         wanted = frozenset(self._code(c) for c in codes)
         if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(radius_km)):
-            return Relation.UNKNOWN, math.inf
+            return Relation.UNKNOWN
         shape = disc(lat, lon, radius_km)
         cand = self._tree.query(shape)
         with self._geos:
@@ -395,17 +420,19 @@ class Boundaries:
             bool(wanted.intersection(a.code for a in self._chain[int(self._leaf_area[j])]))
             for j in touched.tolist()
         }
-        distance = self._signed_km(wanted, lat, lon)
         if not inside:
-            return Relation.UNKNOWN, distance
+            return Relation.UNKNOWN
         if inside == {True}:
-            return Relation.INSIDE, distance
-        return (Relation.OUTSIDE if inside == {False} else Relation.UNCERTAIN), distance
+            return Relation.INSIDE
+        return Relation.OUTSIDE if inside == {False} else Relation.UNCERTAIN
 
-    def _signed_km(self, codes: frozenset[str], lat: float, lon: float) -> float:
-        if not codes:
+    def signed_km(self, lat: float, lon: float, codes: Iterable[str]) -> float:
+        """The signed distance in km from the point to the boundary of the union of the
+        areas ``codes`` (negative inside; ``inf`` for no codes or a point not finite)."""
+        wanted = frozenset(self._code(c) for c in codes)
+        if not wanted or not (math.isfinite(lat) and math.isfinite(lon)):
             return math.inf
-        union, outline = self._union(codes)
+        union, outline = self._union(wanted)
         km = outline.km(lon, lat)
         with self._geos:
             inside = bool(shapely.contains_xy(union, lon, lat))
