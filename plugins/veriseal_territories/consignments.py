@@ -2,8 +2,9 @@
 
 Weighing a consignment (:func:`.evidence.assess`) needs all of its evidence rows, and a
 consignment's evidence grows a scan at a time: reading and weighing every row again for
-each new scan made a batch cost the square of the consignment's size (a diverted
-container's 2,000th unit cost 10 ms inside the consumer's transaction). Here each
+each new scan made a batch cost the square of the consignment's size (each unit of a
+diverted container read and weighed all the units before it, inside the consumer's
+transaction). Here each
 consignment a transaction touches is read once: its rows are tallied
 (:class:`.evidence.Tally`) and new rows are added to the tally as they are inserted;
 only the units an alert lists (the first :data:`LISTED_UNITS`, and the latest) are
