@@ -54,8 +54,6 @@ class Consignment:
     """One consignment's kept evidence rows (oldest first, at most MAX_EVIDENCE_ROWS)
     and its alert."""
 
-    brand_id: int
-    key: str
     observations: list[Observation]
     tally: Tally
     listed: list[dict[str, Any]]  # the details of the first LISTED_UNITS rows
@@ -128,8 +126,6 @@ class Consignments:
                 int(alert["id"]), Level(str(alert["level"])), json.loads(alert["evidence"])
             )
         held = Consignment(
-            brand_id,
-            key,
             observations,
             Tally(tol).add_all(observations),
             [json.loads(r["detail"]) for r in rows[:LISTED_UNITS]],

@@ -277,7 +277,7 @@ class Scan:
 
 @dataclass(frozen=True, slots=True)
 class ScanBrief:
-    """What a count of scans reads of one recorded scan (``Ledger.scan_briefs``): ten of
+    """What a count of scans reads of one recorded scan (``Ledger.scan_briefs``): 11 of
     its columns, without the code, the actor, the device's report or the region's
     names. ``province`` as :class:`Region` has it (None when no region was resolved);
     ``lat``/``lon`` both set or both None."""

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from veriseal.errors import NotFound
 from veriseal.ledger import alert_store, partition_store, rows, stream_store
@@ -29,6 +29,8 @@ from veriseal.models import (
 
 if TYPE_CHECKING:
     from veriseal.ledger.base import AlertMaker, Row, Tx
+
+T = TypeVar("T")
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
@@ -75,6 +77,13 @@ BRIEF_IDS = 256
 @functools.lru_cache(maxsize=16)
 def _briefs_sql(width: int) -> str:
     return f"{_BRIEF}id IN ({', '.join('?' * width)}) ORDER BY id"
+
+
+def _padded(items: Sequence[T]) -> list[T]:
+    """``items`` (at least one) padded to a power of two with its last: a statement per
+    width, so a handful of statements serve every size (each prepared once on PostgreSQL)."""
+    width = 1 << (len(items) - 1).bit_length()
+    return [*items, *[items[-1]] * (width - len(items))]
 
 
 _ENDS = ("first_id", "last_id")
@@ -241,8 +250,8 @@ class ScanStore(abc.ABC):
         list padded to a power of two, as in :meth:`_by_codes`."""
         if not ids:
             return {}
-        width = 1 << (len(ids) - 1).bit_length()
-        padded = [*ids, *[ids[-1]] * (width - len(ids))]
+        padded = _padded(ids)
+        width = len(padded)
         async with self.hot_read() as tx:
             found = await tx.fetch(_ends_sql(width), *padded)
         return {int(r["id"]): r for r in found}
@@ -270,8 +279,8 @@ class ScanStore(abc.ABC):
             return []
         if len(keys) > MAX_HEADS:
             raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
-        width = 1 << (len(keys) - 1).bit_length()
-        padded = [*keys, *[keys[-1]] * (width - len(keys))]
+        padded = _padded(keys)
+        width = len(padded)
         args = [value for key in padded for value in key]
         async with self.hot_read() as tx:
             return await tx.fetch(select + _codes_where(prefix, width), *args)
@@ -328,10 +337,8 @@ class ScanStore(abc.ABC):
         found = []
         async with self.read() as tx:
             for start in range(0, len(wanted), BRIEF_IDS):
-                chunk = wanted[start : start + BRIEF_IDS]
-                width = 1 << (len(chunk) - 1).bit_length()
-                pad = [chunk[-1]] * (width - len(chunk))
-                found += await tx.fetch(_briefs_sql(width), brand_id, *chunk, *pad)
+                padded = _padded(wanted[start : start + BRIEF_IDS])
+                found += await tx.fetch(_briefs_sql(len(padded)), brand_id, *padded)
         return [rows.scan_brief(r) for r in found]
 
     async def count_received(
