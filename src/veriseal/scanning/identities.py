@@ -28,6 +28,7 @@ counts its device: the verdict is the same signed in or not.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Sequence
@@ -54,10 +55,21 @@ class ConsumerScan:
     province: str | None = None
 
 
+#: client addresses whose digest is kept (see :func:`client_key`)
+CLIENT_KEYS_KEPT = 4096
+
+
+# Memoised: every scan from a device without a cookie asks, a client that has none
+# (an app, a script, a browser refusing cookies) asks again with every scan, and parsing
+# the address and hashing it cost a few microseconds of the verify request each time
+# (issue 20). A pure function of its argument, so a kept answer is the answer; the
+# bound keeps a flood of distinct addresses from holding memory.
+@functools.lru_cache(maxsize=CLIENT_KEYS_KEPT)
 def client_key(address: str | None) -> str | None:
     """The digest kept for a cookie-less scan: its client's network (an IPv4 address, an
     IPv6 /64, which one household or phone keeps while its low bits rotate), hashed so
-    the ledger holds no address. ``None`` when there is no address."""
+    the ledger holds no address. ``None`` when there is no address. The last
+    :data:`CLIENT_KEYS_KEPT` addresses' digests are kept (thread-safe)."""
     if not address:
         return None
     try:
