@@ -29,8 +29,11 @@ facts = st.builds(
     # around two summer-time changes (Berlin: 2026-03-29, 2026-10-25) and a new year
     at=st.sampled_from(
         (dt.datetime(2026, 3, 28, 20), dt.datetime(2026, 10, 24, 20), dt.datetime(2025, 12, 31, 12))
-    ).flatmap(lambda base: st.integers(0, 40 * 3600).map(
-        lambda s: (base + dt.timedelta(seconds=s)).replace(tzinfo=dt.UTC))),
+    ).flatmap(
+        lambda base: st.integers(0, 40 * 3600).map(
+            lambda s: (base + dt.timedelta(seconds=s)).replace(tzinfo=dt.UTC)
+        )
+    ),
     outcome=st.sampled_from(OUTCOMES),
     gtin=st.sampled_from(("", "09506000134352", "09506000134369")),
     province=st.sampled_from(("", "CN-GD", "CN-ZJ")),
