@@ -84,17 +84,24 @@ scan_steps = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(
     groups=st.lists(scan_steps, min_size=1, max_size=6),
-    fills=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1), st.booleans()), max_size=6),
+    fills=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 4), st.booleans()),
+        max_size=6,
+    ),
 )
 def test_memory_counts_each_committed_scan_once(
     groups: list[list[tuple[str, str, ScanChannel]]],
-    fills: list[tuple[int, int, bool]],
+    fills: list[tuple[int, int, int, bool]],
 ) -> None:
     """Groups commit one after another; the memory is filled at random points from a
-    "ledger read" that may already see the group being committed (SQLite's reads see
-    a commit before the committer hears of it). Afterwards it agrees with a recount."""
+    "ledger read" that began ``lag`` groups earlier (PostgreSQL's reads wait while groups
+    commit) and saw a prefix of what committed since, possibly the group being committed
+    too (SQLite's reads see a commit before the committer hears of it). Afterwards it
+    agrees with a recount."""
     memory = CodeMemory()
     stored: list[tuple[int, NewScan]] = []
+    states = [stored]  # what was stored after each group
+    generations = [memory.generation]  # the memory's generation after each group
     next_id = 1
     for number, group in enumerate(groups):
         scans = [_scan(code, outcome, channel, next_id + k) for k, (code, outcome, channel) in
@@ -102,16 +109,20 @@ def test_memory_counts_each_committed_scan_once(
         ids = list(range(next_id, next_id + len(scans)))
         next_id += len(scans)
         committing = stored + list(zip(ids, scans, strict=True))
-        for at_group, sees_commit, span in fills:
+        for at_group, lag, saw, span in fills:
             if at_group != number:
                 continue
-            seen = committing if sees_commit else stored  # the read before or after
+            began = max(0, number - lag)  # the read began after group ``began`` - 1
+            upto = min(began + saw, number + 1)  # and saw the groups before ``upto``
+            seen = committing if upto == number + 1 else states[upto]
             for code in ("A", "B"):
-                memory.remember((1, code), _recount(seen, code), memory.generation)
+                memory.remember((1, code), _recount(seen, code), generations[began])
                 if span:
-                    memory.remember_span((1, code), _span(seen, code), memory.generation)
+                    memory.remember_span((1, code), _span(seen, code), generations[began])
         stored = committing
         memory.committed(ids, scans)
+        states.append(stored)
+        generations.append(memory.generation)
     for code in ("A", "B"):
         held = memory.summary((1, code))
         if held is not None:
@@ -123,6 +134,26 @@ def test_memory_counts_each_committed_scan_once(
                 (s.id, s.actor) for s in _span(stored, code)
             ]
             assert most == bound(scans)  # kept scan by scan, as a pass would find it
+
+
+def test_a_span_read_overtaken_by_commits_is_kept_with_them() -> None:
+    """A read of a much-scanned code's span that groups overtook is still kept (on
+    PostgreSQL under load every read is overtaken), with the groups it missed applied;
+    a read older than the log is not kept."""
+    memory = CodeMemory()
+    began = memory.generation
+    first = _scan("A", "genuine", ScanChannel.WEB, 1)
+    memory.committed([1], [first])  # the read saw this one ...
+    stale = memory.generation  # (a read beginning now misses the next group)
+    memory.committed([2], [_scan("A", "genuine", ScanChannel.API, 2)])  # ... not this one
+    memory.remember_span((1, "A"), [ConsumerScan(1, first.at, first.actor, None, None)], began)
+    held = memory.span((1, "A"))
+    assert held is not None and [s.id for s in held[0]] == [2, 1]
+    filler = [_scan("B", "genuine", ScanChannel.WEB, 3)] * 4096
+    memory.committed(list(range(3, 3 + len(filler))), filler)  # the log keeps this one
+    memory.committed([5000], [_scan("B", "genuine", ScanChannel.WEB, 4)])  # ... and this
+    memory.remember_span((1, "C"), [], stale)
+    assert memory.span((1, "C")) is None
 
 
 def test_a_read_spanning_a_commit_is_not_kept() -> None:

@@ -14,8 +14,15 @@ event loop's thread while its commit finishes in another). Each entry therefore 
 the newest scan id it accounts for, read from the data itself (the summary's last
 verification, the newest consumer scan), and a committed scan is applied only when its
 id is newer: ids grow in commit order, so nothing is counted twice or missed. A read
-that suspended while a group committed (PostgreSQL's reads do) is not remembered at all:
-:attr:`CodeMemory.generation` moved under it.
+that suspended while groups committed (PostgreSQL's reads do) sees a prefix of them,
+since one committer commits them one after another: a summary so read is kept only
+when checked (below); a consumer span so read is kept with the groups it may have
+missed applied from a short log of the last groups committed (:data:`LOGGED_SCANS`),
+each scan only when newer than the span's newest, as above. Before that log, a span read
+on PostgreSQL was never kept under load (a group always committed during the read), so
+every scan of a much-scanned code read up to :data:`identities.MAX_SPAN` rows again: the
+database's CPU per verification grew with the code's scans (issue 20, measured by
+``benchmarks/bench_http.py``).
 
 Freshness. Scans written by ANOTHER process (another worker or server on the same
 PostgreSQL database, a CLI command) do not pass through this memory. A *checked* memory
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -45,6 +53,11 @@ from veriseal.scanning.identities import CONSUMER_CHANNELS, MAX_SPAN, ConsumerSc
 _VERIFICATIONS = frozenset({"genuine", "suspected_clone"})
 
 Key = tuple[int, str]  # (brand id, code)
+
+#: Scans of the last groups committed kept for spans read while they committed (at least
+#: the last group, whatever its size): a read waits a loop round and a query, during
+#: which a few groups of at most a few hundred scans commit.
+LOGGED_SCANS = 4096
 
 
 @dataclass(slots=True)
@@ -80,7 +93,11 @@ class CodeMemory:
         self._codes: LruDict[Key, _Entry] = LruDict(max_codes)
         self._spans: LruDict[Key, _Span] = LruDict(max_spans)
         #: moves whenever a group was committed: a read that spans a move is not kept
+        #: as such (see :meth:`remember_span`)
         self.generation = 0
+        #: the last groups committed: (the generation they moved to, ids, scans)
+        self._log: deque[tuple[int, Sequence[int], Sequence[NewScan]]] = deque()
+        self._logged = 0
 
     # -- reads ---------------------------------------------------------------------------
     def summary(self, key: Key) -> ScanSummary | None:
@@ -109,16 +126,30 @@ class CodeMemory:
             self._codes[key] = _Entry(self._clock(), summary)
 
     def remember_span(self, key: Key, scans: Sequence[ConsumerScan], generation: int) -> None:
-        """Keep the consumer span read from the ledger (newest first; see :meth:`remember`)."""
-        if generation == self.generation:
-            kept = list(scans[:MAX_SPAN])
-            self._spans[key] = _Span(self._clock(), kept, Tally.of(kept))
+        """Keep the consumer span read from the ledger (newest first) by a read that began
+        at ``generation``. Groups committed since then are applied to it from the log
+        (the read saw a prefix of them: each scan counts when newer than the span's
+        newest); if the log no longer reaches back that far, nothing is kept."""
+        missed = [g for g in self._log if g[0] > generation]
+        if self.generation - generation != len(missed):
+            return  # the log does not reach back to the read's start
+        kept = list(scans[:MAX_SPAN])
+        span = _Span(self._clock(), kept, Tally.of(kept))
+        for _, ids, group in missed:
+            for scan_id, scan in zip(ids, group, strict=True):
+                if scan.brand_id is not None and (scan.brand_id, scan.code) == key:
+                    _extend(span, scan_id, scan)
+        self._spans[key] = span
 
     # -- the writer ---------------------------------------------------------------------------
     def committed(self, ids: Sequence[int], scans: Sequence[NewScan]) -> None:
         """Move the remembered codes on by a committed group (``ids`` and ``scans`` as
         stored, in commit order). Scans of codes not remembered cost a dict probe."""
         self.generation += 1
+        self._log.append((self.generation, ids, scans))
+        self._logged += len(ids)
+        while self._logged - len(self._log[0][1]) >= LOGGED_SCANS:
+            self._logged -= len(self._log.popleft()[1])
         for scan_id, scan in zip(ids, scans, strict=True):
             if scan.brand_id is None or scan.outcome not in _VERIFICATIONS:
                 continue
@@ -126,21 +157,31 @@ class CodeMemory:
             entry = self._codes.get(key)
             if entry is not None:
                 entry.summary = _counted(entry.summary, scan_id, scan)
-            if scan.channel in CONSUMER_CHANNELS:
-                span = self._spans.get(key)
-                if span is not None and (not span.scans or scan_id > (span.scans[0].id or 0)):
-                    province = scan.region.province if scan.region else None
-                    at = scan.at.astimezone(dt.UTC)
-                    new = ConsumerScan(scan_id, at, scan.actor, scan.client, province)
-                    span.scans.insert(0, new)
-                    span.tally.add(new)
-                    while len(span.scans) > MAX_SPAN:
-                        span.tally.remove(span.scans.pop())
+            span = self._spans.get(key)
+            if span is not None:
+                _extend(span, scan_id, scan)
 
     def drop(self, key: Key) -> None:
         """Forget one code (its summary and span): the ledger knows more than we do."""
         self._codes.pop(key)
         self._spans.pop(key)
+
+
+def _extend(span: _Span, scan_id: int, scan: NewScan) -> None:
+    """Put the committed scan ``scan_id`` on ``span`` when it is a consumer's
+    verification newer than the span's newest (else the read that filled it saw it)."""
+    if (
+        scan.outcome not in _VERIFICATIONS
+        or scan.channel not in CONSUMER_CHANNELS
+        or (span.scans and scan_id <= (span.scans[0].id or 0))
+    ):
+        return
+    province = scan.region.province if scan.region else None
+    new = ConsumerScan(scan_id, scan.at.astimezone(dt.UTC), scan.actor, scan.client, province)
+    span.scans.insert(0, new)
+    span.tally.add(new)
+    while len(span.scans) > MAX_SPAN:
+        span.tally.remove(span.scans.pop())
 
 
 def _counted(summary: ScanSummary, scan_id: int, scan: NewScan) -> ScanSummary:
