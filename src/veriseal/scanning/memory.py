@@ -18,11 +18,9 @@ that suspended while groups committed (PostgreSQL's reads do) sees a prefix of t
 since one committer commits them one after another: a summary so read is kept only
 when checked (below); a consumer span so read is kept with the groups it may have
 missed applied from a short log of the last groups committed (:data:`LOGGED_SCANS`),
-each scan only when newer than the span's newest, as above. Before that log, a span read
-on PostgreSQL was never kept under load (a group always committed during the read), so
-every scan of a much-scanned code read up to :data:`identities.MAX_SPAN` rows again: the
-database's CPU per verification grew with the code's scans (issue 20, measured by
-``benchmarks/bench_http.py``).
+each scan only when newer than the span's newest, as above. (Without the log, no span
+read on PostgreSQL would be kept under load, and every scan of a much-scanned code would
+read up to :data:`identities.MAX_SPAN` rows.)
 
 Freshness. Scans written by ANOTHER process (another worker or server on the same
 PostgreSQL database, a CLI command) do not pass through this memory. A *checked* memory
