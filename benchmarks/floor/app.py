@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import os
+import signal
 import sqlite3
 from collections.abc import Awaitable, Callable
 
@@ -202,8 +202,14 @@ async def serve(port: int, like: str, db: str | None) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    # SIGTERM and SIGINT stop it from inside the loop: a process started in the
+    # background by a non-interactive shell inherits SIGINT ignored, and Python then
+    # raises no KeyboardInterrupt for it
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         committing.cancel()
         await runner.cleanup()
@@ -216,8 +222,7 @@ def main() -> None:
     ap.add_argument("--db", help="the floor's own SQLite file")
     args = ap.parse_args()
     uvloop.install()
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C, or bench_http stopping it
-        asyncio.run(serve(args.port, args.like, args.db))
+    asyncio.run(serve(args.port, args.like, args.db))
 
 
 if __name__ == "__main__":

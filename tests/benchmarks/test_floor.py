@@ -87,9 +87,15 @@ async def test_the_floor_writes_every_scan_it_answers(engine: Engine, tmp_path: 
         await asyncio.to_thread(wait_port, port)
         bodies = await _ask(port)
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    assert all(b["outcome"] == "genuine" for b in bodies), err
+        proc.send_signal(signal.SIGTERM)  # as a service manager stops it
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            raise AssertionError(f"the floor did not stop on SIGTERM: {err!r}") from None
+    assert proc.returncode == 0, err
+    assert all(b["outcome"] == "genuine" for b in bodies)
     ids = [int(b["scan_id"]) for b in bodies]  # type: ignore[call-overload]
     assert len(set(ids)) == len(PATHS)
     if url.startswith("sqlite"):
