@@ -348,7 +348,8 @@ def bench_backend(
         if args.floor:
             fport = free_port()
             floor_cmd = [sys.executable, str(FLOOR_APP), "--port", str(fport), "--like", url]
-            floor_cmd += ["--db", str(tmp / f"{name}-floor.sqlite3")]
+            if name == "sqlite":  # on PostgreSQL its tables live in the ledger's database
+                floor_cmd += ["--db", str(tmp / "floor.sqlite3")]
             servers["floor"] = ([start(floor_cmd, env, fport)], f"http://127.0.0.1:{fport}", lua)
         if peer_url:
             peer_cmd = [str(python), "-m", "uvicorn", "app:app", "--app-dir", str(PEER_APP)]

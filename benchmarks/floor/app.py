@@ -105,11 +105,10 @@ async def sqlite_writer(ledger: str, db: str) -> Writer:
         _sql(_EVENT, "", 5, "qmark"),
     )
     loop = asyncio.get_running_loop()
-    # BEGIN and the inserts inline (no thread hop for a few microseconds of work), the
-    # COMMIT and its fsync in a thread, as Veriseal's SQLite ledger does
-    committer = loop.run_in_executor
 
     async def write(group: list[tuple[str, dt.datetime]]) -> list[int]:
+        # BEGIN and the inserts inline (no thread hop for a few microseconds of work), the
+        # COMMIT and its fsync in a thread, as Veriseal's SQLite ledger does
         conn.execute("BEGIN IMMEDIATE")
         first = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM scans").fetchone()[0])
         ids = list(range(first, first + len(group)))
@@ -118,7 +117,7 @@ async def sqlite_writer(ledger: str, db: str) -> Writer:
         conn.executemany(scan_sql, scans)
         conn.executemany(count_sql, counts)
         conn.executemany(event_sql, events)
-        await committer(None, conn.commit)
+        await loop.run_in_executor(None, conn.commit)
         return ids
 
     return write

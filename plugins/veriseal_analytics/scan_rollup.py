@@ -102,14 +102,13 @@ def deltas(
     # first, then each count goes to its six cube rows: a batch's scans share a handful
     # of those, and six row updates per scan were most of the consumer's time per event
     # (issue 20: it runs beside the verify server).
-    zone = ZoneInfo(tz)
-    alike: Counter[tuple[dt.date, int, str, str, str, str, bool | None]] = Counter()
+    alike: Counter[tuple[str, int, str, str, str, str, bool | None]] = Counter()
     for fact, first in facts:
-        t = fact.at.astimezone(zone)
-        alike[(t.date(), t.hour, fact.province, fact.city, fact.gtin, fact.outcome, first)] += 1
+        day, hour = local(fact.at, tz)
+        alike[(day, hour, fact.province, fact.city, fact.gtin, fact.outcome, first)] += 1
     out: dict[tuple[str, str, str], ScanMeasures] = {}
-    for (date, hour, province, city, gtin, outcome, first), n in alike.items():
-        day, g = date.isoformat(), group(outcome)
+    for (day, hour, province, city, gtin, outcome, first), n in alike.items():
+        g = group(outcome)
         for cube, key in (("all", ""), ("hour", f"{hour:02d}"), ("province", province),
                           ("city", city), ("product", gtin), ("outcome", outcome)):  # fmt: skip
             m = out.setdefault((cube, day, key), ScanMeasures())
