@@ -66,6 +66,10 @@ class LruDict(Generic[K, V]):
     def clear(self) -> None:
         self._data.clear()
 
+    def items(self) -> list[tuple[K, V]]:
+        """Every entry, least recently used first (a copy: the order is not touched)."""
+        return list(self._data.items())
+
     def __contains__(self, key: object) -> bool:
         return key in self._data
 

@@ -150,6 +150,7 @@ class Engine:
         """Stop background print runs, commit queued scans, then release the ledger."""
         await self.ops.close()
         await self.committer.stop()
+        await self.scans.close()
         await self.ledger.close()
 
     async def __aenter__(self) -> Engine:

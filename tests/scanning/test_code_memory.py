@@ -22,6 +22,8 @@ from veriseal.catalog.keys import KeySource
 from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import ConfigError
+from veriseal.ledger import archive as archiving
+from veriseal.ledger import open_ledger
 from veriseal.models import (
     Brand,
     Location,
@@ -31,6 +33,7 @@ from veriseal.models import (
     ScanQuery,
     ScanSummary,
 )
+from veriseal.scanning.archives import ArchiveWatch
 from veriseal.scanning.identities import ConsumerScan, bound
 from veriseal.scanning.memory import CodeMemory
 from veriseal.scanning.service import ScanContext
@@ -164,14 +167,75 @@ def test_a_read_spanning_a_commit_is_not_kept() -> None:
     assert memory.summary((1, "A")) is None
 
 
-def test_entries_expire_after_ttl() -> None:
+def test_unchecked_entries_expire_after_ttl_checked_ones_do_not() -> None:
+    """An unchecked memory (SQLite) forgets after ``ttl``; a checked one (PostgreSQL) is
+    confirmed at each use instead and keeps its entries (an expiry re-read every code
+    the benchmark scans at once: a burst of span reads)."""
     now = [0.0]
-    memory = CodeMemory(ttl=30.0, clock=lambda: now[0])
-    memory.remember((1, "A"), ScanSummary(count=0), memory.generation)
-    now[0] = 29.9
-    assert memory.summary((1, "A")) == ScanSummary(count=0)
-    now[0] = 30.0
-    assert memory.summary((1, "A")) is None
+    for checked in (False, True):
+        memory = CodeMemory(ttl=30.0, checked=checked, clock=lambda: now[0])
+        now[0] = 0.0
+        memory.remember((1, "A"), ScanSummary(count=0), memory.generation)
+        memory.remember_span((1, "A"), [], memory.generation)
+        now[0] = 29.9
+        assert memory.summary((1, "A")) == ScanSummary(count=0)
+        now[0] = 30.0
+        assert (memory.summary((1, "A")) is None) == (not checked)
+        assert (memory.span((1, "A")) is None) == (not checked)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    live=st.lists(st.booleans(), min_size=40, max_size=40),
+    summaries=st.lists(
+        st.tuples(st.integers(0, 39), st.integers(0, 39), st.booleans(), st.booleans()),
+        max_size=6,
+    ),
+    spans=st.lists(st.sets(st.integers(0, 39), min_size=1, max_size=8), max_size=6),
+)
+def test_forget_outside_forgets_exactly_what_shows_an_archived_scan(
+    live: list[bool],
+    summaries: list[tuple[int, int, bool, bool]],
+    spans: list[set[int]],
+) -> None:
+    """Given the id ranges the ledger still holds, the memory forgets a code when its
+    summary shows the time or place of a scan outside them (an id with its time unknown,
+    as a ledger read after an archive gives it, does not count) or its span holds one;
+    it keeps every other code. The truth here is a plain list of which ids are held."""
+    ranges, start = [], None
+    for i, held in enumerate([*live, False]):  # the runs of held ids, as [lo, hi)
+        if held and start is None:
+            start = i
+        elif not held and start is not None:
+            ranges.append((start, i))
+            start = None
+    memory = CodeMemory(checked=True)
+    doomed = set()
+    for n, (a, b, first_shown, last_shown) in enumerate(summaries):
+        first, last = min(a, b), max(a, b)
+        memory.remember(
+            (1, f"S{n}"),
+            ScanSummary(
+                count=2,
+                first_at=T0 if first_shown else None,
+                last_at=T0 if last_shown else None,
+                first_id=first,
+                last_id=last,
+            ),
+            memory.generation,
+        )
+        if (first_shown and not live[first]) or (last_shown and not live[last]):
+            doomed.add((1, f"S{n}"))
+    for n, ids in enumerate(spans):
+        scans = [ConsumerScan(i, T0, f"device:{i}", None) for i in sorted(ids, reverse=True)]
+        memory.remember_span((1, f"P{n}"), scans, memory.generation)
+        if not all(live[i] for i in ids):
+            doomed.add((1, f"P{n}"))
+    assert memory.forget_outside(ranges) == len(doomed)
+    for n in range(len(summaries)):
+        assert (memory.summary((1, f"S{n}")) is None) == ((1, f"S{n}") in doomed)
+    for n in range(len(spans)):
+        assert (memory.span((1, f"P{n}")) is None) == ((1, f"P{n}") in doomed)
 
 
 async def _verified_counts(engine: Engine, code: str, times: int) -> list[int]:
@@ -221,6 +285,97 @@ async def test_another_writer_is_seen_at_once_when_checked(
     if not memory.checked:
         memory.ttl = 0.0  # the TTL has passed
     assert await _verified_counts(engine, code, 1) == [3]
+
+
+def _month_after(when: dt.datetime, months: int) -> dt.datetime:
+    """The first instant of the calendar month ``months`` after ``when``'s (the test's own
+    calendar arithmetic)."""
+    index = when.year * 12 + when.month - 1 + months
+    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC)
+
+
+async def test_an_archived_month_leaves_a_checked_memory(
+    engine: Engine, brand: Brand, tmp_path: Path
+) -> None:
+    """PostgreSQL: ``veriseal ledger archive`` (another process) drops the month holding
+    a remembered code's first scans. Once the memory's ttl has passed, the server shows
+    what the ledger now holds (the count kept, the archived scans' time and place gone),
+    though a checked memory's entries do not expire."""
+    if not engine.ledger.dialect.partitioned:
+        pytest.skip("only PostgreSQL's ledger is partitioned, so only it is archived")
+    batch = await make_batch(engine, brand)
+    [code] = await first_codes(engine, brand, batch, 1)
+    now = dt.datetime.now(dt.UTC)
+    assert await _verified_counts(engine, code, 2) == [0, 1]
+    await engine.ledger.maintain(_month_after(now, 1) + dt.timedelta(minutes=1))
+    assert await _verified_counts(engine, code, 1) == [2]  # in next month's partition
+    serial = (await engine.verifier.verify(code)).info.serial  # type: ignore[union-attr]
+    memory = engine.committer.memory
+    assert memory is not None and memory.checked
+    held = memory.summary((brand.id, serial))
+    assert held is not None and held.count == 3 and held.first_at is not None
+    archiver = await open_ledger(engine.ledger.url)  # as the CLI's own connection
+    try:
+        month = f"scans_p{now:%Y%m}"
+        part = next(p for p in await archiver.partitions() if p.name == month)
+        assert (await archiving.archive(archiver, part, tmp_path)).rows == 2
+    finally:
+        await archiver.close()
+    memory.ttl = 0.0  # the ttl has passed: the next scan looks at the partitions
+    watch = engine.scans._archives  # the look runs beside the scan, not before it
+    assert watch is not None
+    await _verified_counts(engine, code, 1)
+    await watch.settled()
+    expected = await engine.ledger.scan_summary(brand.id, serial)
+    assert expected.count == 4 and expected.first_at is None  # the ledger's own word
+    [result] = [await engine.scans.scan(code, ScanContext(ScanChannel.API, actor="device:t"))]
+    assert result.previous == expected
+    assert watch.forgotten >= 1
+
+
+async def test_a_failed_look_at_the_partitions_fails_no_scan(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The watch's read failing (here: its ledger closed) is logged and tried again after
+    the ttl; the memory keeps what it holds. A ledger without partitions stops it."""
+    memory = CodeMemory(ttl=30.0, checked=True)
+    memory.remember((1, "A"), ScanSummary(count=1, first_at=T0, first_id=5), 0)
+    led = await open_ledger(pg_url)
+    await led.migrate()
+    await led.close()
+    now = [0.0]
+    watch = ArchiveWatch(led.partitions, memory, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="veriseal.scanning.archives"):
+        watch.look()
+        await watch.settled()
+
+    def warned() -> int:
+        return sum(r.name == "veriseal.scanning.archives" for r in caplog.records)
+
+    assert warned() == 1 and "could not read the scan partitions" in caplog.text
+    assert memory.summary((1, "A")) is not None and not watch.stopped
+    now[0] = 29.0
+    watch.look()  # not yet due
+    await watch.settled()
+    assert warned() == 1
+    now[0] = 30.0
+    watch.look()
+    await watch.settled()
+    assert warned() == 2
+
+
+async def test_a_ledger_without_partitions_stops_the_watch(tmp_path: Path) -> None:
+    led = await open_ledger(f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    await led.migrate()
+    try:
+        memory = CodeMemory(ttl=0.0, checked=True)
+        memory.remember((1, "A"), ScanSummary(count=1, first_at=T0, first_id=5), 0)
+        watch = ArchiveWatch(led.partitions, memory)
+        watch.look()
+        await watch.settled()
+        assert watch.stopped and memory.summary((1, "A")) is not None
+    finally:
+        await led.close()
 
 
 async def test_concurrent_scans_share_reads(engine: Engine, brand: Brand) -> None:

@@ -27,9 +27,15 @@ PostgreSQL database, a CLI command) do not pass through this memory. A *checked*
 (the default on PostgreSQL, see ``[server] code_memory``) confirms each entry against the
 ledger's count and newest id of the code before it is used (one primary-key probe,
 batched across the requests in flight: :mod:`veriseal.scanning.heads`) and drops it when
-they differ, so another writer's scans count at once. An unchecked memory (SQLite, which
-one server process serves) drops an entry ``ttl`` seconds after it was read, so a CLI
-command's scans count within ``ttl``.
+they differ, so another writer's scans count at once. That check cannot see a month
+archived by ``veriseal ledger archive`` (the count stays, the scans' time and place go),
+so the process tells the memory which ids the ledger still holds
+(:meth:`~CodeMemory.forget_outside`, from :mod:`veriseal.scanning.archives`, every
+``ttl`` seconds); a checked entry does not expire otherwise (an expiry re-read every
+code at once: a burst of span reads of up to :data:`identities.MAX_SPAN` rows each). An
+unchecked memory (SQLite, which one server process serves and which is never archived)
+drops an entry ``ttl`` seconds after it was read, so a CLI command's scans count within
+``ttl``.
 
 Bounds: at most ``max_codes`` summaries and ``max_spans`` consumer spans (each at most
 :data:`identities.MAX_SPAN` scans), least recently used forgotten first.
@@ -101,7 +107,7 @@ class CodeMemory:
     def summary(self, key: Key) -> ScanSummary | None:
         """The code's summary, or None when it must be read from the ledger."""
         entry = self._codes.get(key)
-        if entry is None or self._clock() - entry.born >= self.ttl:
+        if entry is None or self._expired(entry.born):
             return None
         return entry.summary
 
@@ -109,9 +115,14 @@ class CodeMemory:
         """The code's newest consumer verifications (newest first) and their
         :func:`identities.bound`, or None."""
         span = self._spans.get(key)
-        if span is None or self._clock() - span.born >= self.ttl:
+        if span is None or self._expired(span.born):
             return None
         return span.scans, span.tally.bound()
+
+    def _expired(self, born: float) -> bool:
+        """An unchecked entry read ``ttl`` seconds ago or more (a checked one is confirmed
+        at each use instead, and told of archives: :meth:`forget_outside`)."""
+        return not self.checked and self._clock() - born >= self.ttl
 
     # -- fills -----------------------------------------------------------------------------
     def remember(self, key: Key, summary: ScanSummary, generation: int) -> None:
@@ -163,6 +174,37 @@ class CodeMemory:
         """Forget one code (its summary and span): the ledger knows more than we do."""
         self._codes.pop(key)
         self._spans.pop(key)
+
+    def forget_outside(self, live: Sequence[tuple[int, int]]) -> int:
+        """Forget what the ledger no longer holds, given the scan id ranges ``[lo, hi)``
+        it still does (its partitions; the others were archived): every code whose
+        summary shows the time and place of a scan outside them, and every span that
+        reaches across ids outside them (it is read again, as the ledger now has it).
+        Returns how many codes were forgotten. Costs a pass over the memory: call it
+        when the ranges changed, not per scan."""
+        ranges = list(live)
+
+        def held(scan_id: int | None) -> bool:
+            return scan_id is None or any(lo <= scan_id < hi for lo, hi in ranges)
+
+        def reaches_out(scans: list[ConsumerScan]) -> bool:
+            newest, oldest = scans[0].id or 0, scans[-1].id or 0
+            if any(lo <= oldest and newest < hi for lo, hi in ranges):
+                return False  # the usual case: the whole span in one range, no pass over it
+            return not all(held(s.id) for s in scans)
+
+        gone = {
+            key
+            for key, entry in self._codes.items()
+            if (entry.summary.first_at is not None and not held(entry.summary.first_id))
+            or (entry.summary.last_at is not None and not held(entry.summary.last_id))
+        }
+        gone.update(
+            key for key, span in self._spans.items() if span.scans and reaches_out(span.scans)
+        )
+        for key in gone:
+            self.drop(key)
+        return len(gone)
 
 
 def _extend(span: _Span, scan_id: int, scan: NewScan) -> None:

@@ -46,6 +46,7 @@ from veriseal.models import (
 )
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
+from veriseal.scanning.archives import ArchiveWatch
 from veriseal.scanning.heads import BatchedReads
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.memory import CodeMemory
@@ -348,8 +349,16 @@ class ScanService:
         # a checked memory's reads, batched across the requests in flight (scanning.heads)
         self._heads = BatchedReads(ledger.scan_heads)
         self._summaries = BatchedReads(ledger.scan_summaries)
+        memory = committer.memory
+        #: tells a checked memory of archived months (scanning.archives), every ttl
+        self._archives = None if memory is None else ArchiveWatch(ledger.partitions, memory)
         # A plugin judging verdicts may look at the region: resolve before the commit then.
         self._eager_regions = plugins is not None and plugins.contributes
+
+    async def close(self) -> None:
+        """Wait for a look at the ledger's partitions in progress (before it closes)."""
+        if self._archives is not None:
+            await self._archives.settled()
 
     async def scan(self, text: str, ctx: ScanContext, pin: str | None = None) -> ScanResult:
         """Verify ``text``, record the scan durably, and return the verdict together with
@@ -524,6 +533,8 @@ class ScanService:
         memory, key = self._committer.memory, (brand_id, code)
         if memory is None:
             return await self._ledger.scan_summary(brand_id, code)
+        if memory.checked and self._archives is not None:
+            self._archives.look()  # a catalogue read every ttl, never waited for here
         found = memory.summary(key)
         if found is not None and memory.checked:
             head = await self._heads.get(key)  # batched with the other requests' (heads)
