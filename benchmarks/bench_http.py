@@ -5,7 +5,8 @@ Usage (needs ``wrk``: ``apt-get install wrk``)::
 
     PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py [--seconds 10]
         [--connections 32] [--rounds 3] [--backends sqlite,postgres] [--workers 1]
-        [--codes 1000] [--no-floor] [--no-peer] [--pg postgresql://postgres@127.0.0.1/postgres]
+        [--codes 1000] [--no-floor] [--no-peer] [--consumers-apart]
+        [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Four servers run on loopback, one process each (``--workers N``: N each on PostgreSQL,
 but the floor keeps one):
@@ -50,6 +51,13 @@ carries over to a larger machine (requests/s per core given to server and databa
 And the bytes written per request: on SQLite the server's own file writes (its WAL and
 database, the kernel's ``write_bytes``), on PostgreSQL the WAL the cluster wrote meanwhile
 (the other servers are idle: they take turns), which is what a disk and a replica get.
+
+The scans' reactions (the event stream's consumers: analytics, diversion checks) run in
+the verify server's first process, as ``veriseal serve`` runs them; each verify round's
+figures wait for them to catch up with its scans (up to 15 s), so their CPU is counted
+with the round. ``--consumers-apart`` serves verify with ``--no-consumers`` and runs them
+in their own process (``veriseal events consume --watch``), as a fleet of servers would:
+that process's CPU per request is then printed apart, and added to the PostgreSQL total.
 """
 
 from __future__ import annotations
@@ -78,6 +86,7 @@ from veriseal.catalog.minting import Minter
 from veriseal.catalog.products import make_product
 from veriseal.config import Config, sqlite_url
 from veriseal.engine import Engine
+from veriseal.ledger import open_ledger
 
 HELLO = """
 from aiohttp import web
@@ -291,6 +300,11 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[by
     return proc
 
 
+def start_plain(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A process that listens on no port (the event consumers)."""
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGINT)
     try:
@@ -300,8 +314,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 #: req/s, p50 ms, p99 ms, server CPU us/request, PostgreSQL's own CPU us/request (0 on
-#: SQLite), bytes written per request (SQLite: the server's file writes; PostgreSQL: WAL)
-Figures = tuple[float, float, float, float, float, float]
+#: SQLite), bytes written per request (SQLite: the server's file writes; PostgreSQL: WAL),
+#: the consumers' own process's CPU us/request (--consumers-apart; else 0)
+Figures = tuple[float, float, float, float, float, float, float]
+#: The longest wait for the event consumers to catch up after a verify round: a consumer
+#: that wants no scans writes its cursor past them every 5 s (docs/events.md, "Pacing").
+CATCH_UP = 15.0
+
+#: (the processes serving, URL, wrk's script or None, processes beside them whose CPU is
+#: reported apart: the event consumers of --consumers-apart)
+Served = tuple[list[subprocess.Popen[bytes]], str, Path | None, list[subprocess.Popen[bytes]]]
 
 TARGETS = {  # backend: (verify/hello, verify CPU us/request, verify/peer); p99 < 50 ms
     "sqlite": (0.25, 150.0, 10.0),
@@ -329,7 +351,7 @@ def bench_backend(
     if peer_url:
         python = peer_python()
         seed_peer(python, peer_url, paths, tmp)
-    servers: dict[str, tuple[list[subprocess.Popen[bytes]], str, Path | None]] = {}
+    servers: dict[str, Served] = {}
     try:
         servers["hello"] = (
             [
@@ -338,19 +360,31 @@ def bench_backend(
             ],
             f"http://127.0.0.1:{hport}/",
             None,
+            [],
         )
         verify_cmd = [veriseal, "serve", "--port", str(vport), "--rate-limit", "0"]
+        verify_cmd += ["--workers", str(workers)]
+        apart = []
+        if args.consumers_apart:  # the reactions in their own process, as a fleet runs them
+            verify_cmd.append("--no-consumers")
+            apart.append(start_plain([veriseal, "events", "consume", "--watch"], env))
         servers["verify"] = (
-            [start([*verify_cmd, "--workers", str(workers)], env, vport)],
+            [start(verify_cmd, env, vport)],
             f"http://127.0.0.1:{vport}",
             lua,
+            apart,
         )
         if args.floor:
             fport = free_port()
             floor_cmd = [sys.executable, str(FLOOR_APP), "--port", str(fport), "--like", url]
             if name == "sqlite":  # on PostgreSQL its tables live in the ledger's database
                 floor_cmd += ["--db", str(tmp / "floor.sqlite3")]
-            servers["floor"] = ([start(floor_cmd, env, fport)], f"http://127.0.0.1:{fport}", lua)
+            servers["floor"] = (
+                [start(floor_cmd, env, fport)],
+                f"http://127.0.0.1:{fport}",
+                lua,
+                [],
+            )
         if peer_url:
             peer_cmd = [str(python), "-m", "uvicorn", "app:app", "--app-dir", str(PEER_APP)]
             peer_cmd += ["--host", "127.0.0.1", "--port", str(pport), "--workers", str(workers)]
@@ -359,63 +393,93 @@ def bench_backend(
                 [start(peer_cmd, env | {"PEER_DB": peer_url}, pport)],
                 f"http://127.0.0.1:{pport}",
                 lua,
+                [],
             )
-        results = bench_rounds(servers, args, url if name == "postgres" else None)
+        results = bench_rounds(servers, args, url, wal=name == "postgres")
     finally:
-        for procs, _, _ in servers.values():
-            for proc in procs:
+        for procs, _, _, apart_procs in servers.values():
+            for proc in procs + apart_procs:
                 stop(proc)
     report(name, workers, results, args)
 
 
 def bench_rounds(
-    servers: dict[str, tuple[list[subprocess.Popen[bytes]], str, Path | None]],
-    args: argparse.Namespace,
-    wal_url: str | None = None,
+    servers: dict[str, Served], args: argparse.Namespace, ledger_url: str, wal: bool
 ) -> dict[str, Figures]:
     """Each server's median figures over ``args.rounds`` rounds, the servers taking turns
-    within a round and the order rotating by one from round to round. ``wal_url``: a
-    PostgreSQL ledger, whose WAL counts as written (else the servers' file writes)."""
+    within a round and the order rotating by one from round to round. ``wal``: the
+    ledger is PostgreSQL's, whose WAL counts as written (else the servers' file writes).
+    After a verify round the figures wait for the ledger's event consumers to catch up
+    (at most :data:`CATCH_UP` s), so the reactions to that round's scans are counted
+    with it, wherever they run."""
 
-    def measured(procs: list[subprocess.Popen[bytes]], url: str, script: Path | None) -> Figures:
+    def measured(
+        name: str,
+        procs: list[subprocess.Popen[bytes]],
+        url: str,
+        script: Path | None,
+        apart: list[subprocess.Popen[bytes]],
+    ) -> Figures:
         """wrk's figures, the servers' CPU microseconds and bytes written per request."""
 
         def written() -> int:
-            if wal_url:
-                return wal_position(wal_url)
-            return sum(written_bytes(p.pid) for p in procs)
+            if wal:
+                return wal_position(ledger_url)
+            return sum(written_bytes(p.pid) for p in procs + apart)
 
-        before, db_before, w_before = (
-            sum(cpu_seconds(p.pid) for p in procs),
+        def cpu(group: list[subprocess.Popen[bytes]]) -> float:
+            return sum(cpu_seconds(p.pid) for p in group)
+
+        before, apart_before, db_before, w_before = (
+            cpu(procs),
+            cpu(apart),
             postgres_cpu(),
             written(),
         )
         rps, p50, p99 = run_wrk(url, args.seconds, args.connections, script)
-        used = sum(cpu_seconds(p.pid) for p in procs) - before
+        if name == "verify":
+            asyncio.run(caught_up(ledger_url, CATCH_UP))
+        used, used_apart = cpu(procs) - before, cpu(apart) - apart_before
         db = postgres_cpu() - db_before
         w = written() - w_before
         per = 1e6 / (rps * args.seconds)
-        return rps, p50, p99, used * per, db * per, w * per / 1e6
+        return rps, p50, p99, used * per, db * per, w * per / 1e6, used_apart * per
 
-    for _, url, script in servers.values():
+    for _, url, script, _ in servers.values():
         if script:  # warm-up: imports, caches, connection pools
             run_wrk(url, 2, args.connections, script)
+    asyncio.run(caught_up(ledger_url, CATCH_UP))
     names = list(servers)
     results: dict[str, list[Figures]] = {n: [] for n in names}
     for r in range(args.rounds):
         for n in names[r % len(names) :] + names[: r % len(names)]:
-            results[n].append(measured(*servers[n]))
+            results[n].append(measured(n, *servers[n]))
     return {
-        n: (
-            statistics.median(f[0] for f in v),
-            statistics.median(f[1] for f in v),
-            statistics.median(f[2] for f in v),
-            statistics.median(f[3] for f in v),
-            statistics.median(f[4] for f in v),
-            statistics.median(f[5] for f in v),
-        )
+        n: tuple(statistics.median(f[i] for f in v) for i in range(len(v[0])))  # type: ignore[misc]
         for n, v in results.items()
     }
+
+
+async def caught_up(url: str, within: float) -> float:
+    """Wait until every event consumer's cursor of the ledger at ``url`` reached the
+    stream's head as it is now, at most ``within`` seconds; the seconds waited."""
+    started = time.monotonic()
+    ledger = await open_ledger(url)
+    try:
+        async with ledger.read() as tx:
+            row = await tx.fetchrow("SELECT COALESCE(MAX(position), 0) AS head FROM stream_events")
+        head = 0 if row is None else int(row["head"])
+        while time.monotonic() - started < within:
+            async with ledger.read() as tx:
+                row = await tx.fetchrow(
+                    "SELECT COUNT(*) AS behind FROM stream_cursors WHERE position < ?", head
+                )
+            if row is not None and int(row["behind"]) == 0:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await ledger.close()
+    return time.monotonic() - started
 
 
 def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Namespace) -> None:
@@ -430,7 +494,7 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
         "floor": "floor: the durable record alone",
         "peer": "peer (FastAPI+SQLAlchemy)",
     }
-    for key, (rps, p50, p99, cpu, db, wrote) in med.items():
+    for key, (rps, p50, p99, cpu, db, wrote, _) in med.items():
         print(
             f"  {labels[key]:<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
             f"   server CPU {cpu:6.0f} us/request"
@@ -439,7 +503,13 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
         )
     written = "WAL" if name == "postgres" else "the server's file writes"
     print(f"  written: {written}")
-    (h_rps, _, _, h_cpu, _, _), (v_rps, _, v99, v_cpu, v_db, _) = med["hello"], med["verify"]
+    h_rps, _, _, h_cpu, _, _, _ = med["hello"]
+    v_rps, _, v99, v_cpu, v_db, _, v_apart = med["verify"]
+    if args.consumers_apart:
+        print(
+            f"  event consumers in their own process (veriseal events consume --watch):"
+            f" {v_apart:.0f} us/request; verify server + consumers {v_cpu + v_apart:.0f} us"
+        )
     min_hello, max_cpu, min_peer = TARGETS[name]
     ratio = v_rps / h_rps
     print(f"  ratio verify/hello {ratio:.3f}")
@@ -467,13 +537,15 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
         )
     if name == "postgres":
         # what carries over to a larger machine: the CPU a verification costs in all
-        total = v_cpu + v_db
+        total = v_cpu + v_db + v_apart
         print(
-            f"  a verification costs {total:.0f} us of CPU in all (server + PostgreSQL):"
+            f"  a verification costs {total:.0f} us of CPU in all (server + PostgreSQL"
+            + (" + consumers" if args.consumers_apart else "")
+            + "):"
             f" about {1e6 / total:,.0f} req/s per core a machine gives them, wrk apart"
         )
     if "peer" in med:
-        p_rps, _, _, p_cpu, _, _ = med["peer"]
+        p_rps, _, _, p_cpu, _, _, _ = med["peer"]
         print(f"  ratio verify/peer {v_rps / p_rps:.2f}")
         print(
             f"  server CPU per request, peer/verify {p_cpu / v_cpu:.2f}"
@@ -510,6 +582,12 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="also measure the floor: the durable record alone (benchmarks/floor/app.py)",
+    )
+    ap.add_argument(
+        "--consumers-apart",
+        action="store_true",
+        help="serve verify with --no-consumers and run the event consumers in their own"
+        " process (veriseal events consume --watch); their CPU is printed apart",
     )
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()

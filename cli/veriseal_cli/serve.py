@@ -122,8 +122,14 @@ def _prepare_demo_config(opts: Options, directory: Path, keep: bool) -> None:
     default=None,
     help="Server processes sharing the port (PostgreSQL only: SQLite has one writer).",
 )
+@click.option(
+    "--consumers/--no-consumers",
+    default=None,
+    help="Run the event stream's consumers in this server (default; or [server] consumers"
+    " in the config). --no-consumers: run `veriseal events consume --watch` elsewhere.",
+)
 @pass_opts
-def serve(
+def serve(  # noqa: PLR0913 - one parameter per option
     opts: Options,
     host: str | None,
     port: int | None,
@@ -132,12 +138,13 @@ def serve(
     public_host: str | None,
     rate_limit: float | None,
     workers: int | None,
+    consumers: bool | None,
 ) -> None:
     """Run the scan-to-verify server (GS1 Digital Link resolver + verdict page)."""
     if with_demo:
         _prepare_demo_config(opts, Path(DEMO_DIR), keep_demo)
 
-    async def prepare() -> tuple[Config, str, int, Limits, int]:
+    async def prepare() -> tuple[Config, str, int, Limits, int, bool]:
         cfg = opts.load()
         bind = host or str(cfg.server.get("host", "127.0.0.1"))
         listen_port = port if port is not None else _config_port(cfg)
@@ -146,6 +153,9 @@ def serve(
         )
         limits = Limits(per_minute=float(per_minute), burst=int(cfg.server.get("burst", 60)))
         n = workers if workers is not None else int(cfg.server.get("workers", 1))
+        consuming = consumers if consumers is not None else cfg.server.get("consumers", True)
+        if not isinstance(consuming, bool):
+            raise ConfigError(f"[server] consumers must be true or false, not {consuming!r}")
         if n > 1 and not cfg.db_url.startswith(("postgresql:", "postgres:")):
             raise ConfigError(
                 "SQLite has a single writer: serve it with --workers 1, or use PostgreSQL"
@@ -158,9 +168,9 @@ def serve(
                 )
                 await _print_demo(engine, resolver)
             cfg = _demo_config(cfg, resolver)
-        return cfg, bind, listen_port, limits, n
+        return cfg, bind, listen_port, limits, n, consuming
 
-    cfg, bind, listen_port, limits, n = run(opts, prepare)
+    cfg, bind, listen_port, limits, n, consuming = run(opts, prepare)
     children = [
         multiprocessing.get_context("fork").Process(
             target=_serve_forever, args=(opts, cfg, bind, listen_port, limits, True), daemon=True
@@ -178,7 +188,7 @@ def serve(
     try:
         # returns when SIGTERM / Ctrl+C arrive while serving; a signal during start-up
         # (before the loop handles them) is the handler's KeyboardInterrupt
-        _serve_forever(opts, cfg, bind, listen_port, limits, n > 1, announce=n)
+        _serve_forever(opts, cfg, bind, listen_port, limits, n > 1, announce=n, consume=consuming)
         click.echo("stopped / 已停止")
     except KeyboardInterrupt:
         click.echo("stopped / 已停止")
@@ -281,9 +291,11 @@ def _serve_forever(
     limits: Limits,
     reuse_port: bool,
     announce: int = 0,
+    consume: bool = True,
 ) -> None:
     """One server process: its own engine, group committer and connections. The first
-    process (``announce`` = the worker count) says so once it is listening."""
+    process (``announce`` = the worker count) says so once it is listening and, unless
+    ``consume`` is false, runs the event stream's consumers."""
 
     async def go() -> None:
         engine = await Engine.open(cfg)
@@ -300,8 +312,11 @@ def _serve_forever(
         delivery = asyncio.create_task(_deliver_until(stop, engine, cfg))
         # The event stream's consumers (diversion checks, ...) in the first process only:
         # off the request path, in their own tasks; more processes would only queue on
-        # the consumers' cursor locks.
-        consuming = asyncio.create_task(worker_for(engine).run(stop)) if announce else None
+        # the consumers' cursor locks. --no-consumers: another process runs them (`veriseal
+        # events consume --watch`), so a fleet of servers answers scans and one box reacts.
+        consuming = (
+            asyncio.create_task(worker_for(engine).run(stop)) if announce and consume else None
+        )
         # plugins' periodic work (expiring unpaid orders, ...), in the first process too
         periodic = (
             asyncio.create_task(run_periodic(engine.plugins.periodic(), stop)) if announce else None
@@ -333,6 +348,12 @@ def _serve_forever(
                     f"Serving on http://{bind}:{port}/ with {announce} worker(s)"
                     "  (Ctrl+C to stop / 按 Ctrl+C 停止)"
                 )
+                if not consume:
+                    click.echo(
+                        "Event consumers are not run here: run `veriseal events consume"
+                        " --watch` / 本服务不运行事件消费者：请另行运行"
+                        " `veriseal events consume --watch`"
+                    )
             await stopping.wait()
         finally:
             stop.set()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import sh
 from tests.conftest import veriseal_exe as _exe
 from veriseal.accounts.errors import Forbidden
 from veriseal.accounts.models import Principal, Role, User
@@ -20,14 +21,6 @@ from veriseal.config import load
 from veriseal.engine import Engine
 
 GTIN = "9506000134352"
-
-
-def _sh(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
-    env["LANG"] = "C"
-    return subprocess.run(
-        [_exe(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def _free_port() -> int:
@@ -65,30 +58,23 @@ def _flood(tmp_path: Path, tries: int) -> None:
         server.wait(timeout=30)
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    done = _sh(tmp_path, "init", "--brand", "acme", "--name", "Acme", "--resolver", "x.example")
-    assert done.returncode == 0, done.stderr
-    return tmp_path
-
-
-def test_invalid_flood_is_listed_for_the_platform(ledger: Path) -> None:
-    _flood(ledger, 20)  # the server's default: 20 invalid verdicts in 10 minutes
-    platform = _sh(ledger, "alerts", "list", "--platform", "--json")
+def test_invalid_flood_is_listed_for_the_platform(acme_dir: Path) -> None:
+    _flood(acme_dir, 20)  # the server's default: 20 invalid verdicts in 10 minutes
+    platform = sh(acme_dir, "alerts", "list", "--platform", "--json")
     assert platform.returncode == 0, platform.stderr
     found = json.loads(platform.stdout)
     assert [a["kind"] for a in found] == ["invalid_flood"]
     assert found[0]["details"] == {"client": "127.0.0.1", "invalid_scans": 20}
     assert len(found[0]["evidence_scans"]) == 20
-    table = _sh(ledger, "alerts", "list", "--platform").stdout.splitlines()
+    table = sh(acme_dir, "alerts", "list", "--platform").stdout.splitlines()
     assert table[0].split()[:2] == ["ID", "AT"] and "invalid_flood" in table[1]
     assert "client=127.0.0.1" in table[1] and "{" not in table[1]  # not a Python dict
     # a brand's list stays the brand's
-    assert json.loads(_sh(ledger, "alerts", "list", "--json").stdout) == []
+    assert json.loads(sh(acme_dir, "alerts", "list", "--json").stdout) == []
 
 
-async def test_platform_alerts_are_the_platform_admins(ledger: Path) -> None:
-    engine = await Engine.open(load(str(ledger / "veriseal.toml")))
+async def test_platform_alerts_are_the_platform_admins(acme_dir: Path) -> None:
+    engine = await Engine.open(load(str(acme_dir / "veriseal.toml")))
     try:
         brand = await engine.brand(None)
         org = await engine.accounts.brand_org(brand)
