@@ -55,6 +55,10 @@ def _checked(args: Sequence[Any]) -> Sequence[Any]:
     for value in args:
         if type(value) is str and not storable(value):
             check(value)
+        elif type(value) is list:  # an array parameter (Dialect.any_of, pairs_of)
+            for item in value:
+                if type(item) is str and not storable(item):
+                    check(item)
     return args
 
 

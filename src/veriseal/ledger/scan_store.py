@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
 from veriseal.ledger import alert_store, partition_store, rows, stream_store
@@ -30,7 +29,6 @@ from veriseal.models import (
 if TYPE_CHECKING:
     from veriseal.ledger.base import AlertMaker, Row, Tx
 
-T = TypeVar("T")
 
 _COLS = (
     "at, brand_id, code, gtin, batch_id, unit_index, outcome, reason, channel, actor,"
@@ -57,42 +55,18 @@ _COUNT = (
 )
 
 
-@functools.lru_cache(maxsize=32)
-def _codes_where(prefix: str, width: int) -> str:
-    """The WHERE clause matching ``width`` (brand id, code) pairs: built once per width
-    (a first scan's summary read is on the hot path)."""
-    return " OR ".join([f"({prefix}brand_id = ? AND {prefix}code = ?)"] * width)
-
+#: A code's row in ``scan_codes``: its key columns and their SQL types.
+_CODE_KEY = (("brand_id", "BIGINT"), ("code", "TEXT"))
 
 #: What :meth:`ScanStore.scan_briefs` reads of a scan (``ScanBrief``), and the most ids
-#: one of its statements names: each list is padded to a power of two with its last id,
-#: so a handful of statements serve every size, each prepared once on PostgreSQL.
+#: one of its statements names (:meth:`Dialect.any_of`: one statement per size class).
 _BRIEF = (
     "SELECT id, brand_id, at, outcome, channel, gtin, batch_id, unit_index, province, lat, lon"
     " FROM scans WHERE brand_id = ? AND "
 )
 BRIEF_IDS = 256
 
-
-@functools.lru_cache(maxsize=16)
-def _briefs_sql(width: int) -> str:
-    return f"{_BRIEF}id IN ({', '.join('?' * width)}) ORDER BY id"
-
-
-def _padded(items: Sequence[T]) -> list[T]:
-    """``items`` (at least one) padded to a power of two with its last: a statement per
-    width, so a handful of statements serve every size (each prepared once on PostgreSQL)."""
-    width = 1 << (len(items) - 1).bit_length()
-    return [*items, *[items[-1]] * (width - len(items))]
-
-
 _ENDS = ("first_id", "last_id")
-
-
-@functools.lru_cache(maxsize=16)
-def _ends_sql(width: int) -> str:
-    marks = ", ".join("?" * width)
-    return f"SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans WHERE id IN ({marks})"
 
 
 def _values(s: NewScan) -> tuple[Any, ...]:
@@ -227,7 +201,7 @@ class ScanStore(abc.ABC):
         found = [
             r
             for r in await self._by_codes(
-                "SELECT brand_id, code, n, first_id, last_id FROM scan_codes WHERE ", "", keys
+                "SELECT brand_id, code, n, first_id, last_id FROM scan_codes WHERE ", keys
             )
             if r["n"]
         ]
@@ -246,21 +220,21 @@ class ScanStore(abc.ABC):
         return out
 
     async def _scan_ends(self, ids: Sequence[int]) -> dict[int, Row]:
-        """The time and place of the scans ``ids`` (at most 2 * MAX_HEADS), by id; the
-        list padded to a power of two, as in :meth:`_by_codes`."""
+        """The time and place of the scans ``ids`` (at most 2 * MAX_HEADS), by id."""
         if not ids:
             return {}
-        padded = _padded(ids)
-        width = len(padded)
         async with self.hot_read() as tx:
-            found = await tx.fetch(_ends_sql(width), *padded)
+            where, args = tx.dialect.any_of("id", "BIGINT", ids)
+            found = await tx.fetch(
+                f"SELECT id, at, lat, lon, accuracy_m, loc_source FROM scans WHERE {where}", *args
+            )
         return {int(r["id"]): r for r in found}
 
     async def scan_heads(
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], tuple[int, int]]:
         found = await self._by_codes(
-            "SELECT brand_id, code, n, last_id FROM scan_codes WHERE ", "", keys
+            "SELECT brand_id, code, n, last_id FROM scan_codes WHERE ", keys
         )
         return {
             (int(r["brand_id"]), str(r["code"])): (int(r["n"]), int(r["last_id"]))
@@ -268,22 +242,17 @@ class ScanStore(abc.ABC):
             if r["n"]
         }
 
-    async def _by_codes(
-        self, select: str, prefix: str, keys: Sequence[tuple[int, str]]
-    ) -> list[Row]:
+    async def _by_codes(self, select: str, keys: Sequence[tuple[int, str]]) -> list[Row]:
         """``select`` (ending in WHERE) for the ``scan_codes`` rows of ``keys`` (at most
-        MAX_HEADS), on the hot read connection. The key list is padded to a power of two
-        with its last key: a handful of distinct statements, so PostgreSQL keeps each
-        one prepared."""
+        MAX_HEADS), on the hot read connection, in one statement per size class
+        (:meth:`Dialect.pairs_of`), so PostgreSQL keeps each one prepared."""
         if not keys:
             return []
         if len(keys) > MAX_HEADS:
             raise ValueError(f"at most {MAX_HEADS} codes per read, not {len(keys)}")
-        padded = _padded(keys)
-        width = len(padded)
-        args = [value for key in padded for value in key]
         async with self.hot_read() as tx:
-            return await tx.fetch(select + _codes_where(prefix, width), *args)
+            where, args = tx.dialect.pairs_of(_CODE_KEY, keys)
+            return await tx.fetch(select + where, *args)
 
     async def list_scans(
         self, brand_id: int | None, query: ScanQuery = NO_SCAN_FILTER
@@ -337,8 +306,8 @@ class ScanStore(abc.ABC):
         found = []
         async with self.read() as tx:
             for start in range(0, len(wanted), BRIEF_IDS):
-                padded = _padded(wanted[start : start + BRIEF_IDS])
-                found += await tx.fetch(_briefs_sql(len(padded)), brand_id, *padded)
+                where, args = tx.dialect.any_of("id", "BIGINT", wanted[start : start + BRIEF_IDS])
+                found += await tx.fetch(f"{_BRIEF}{where} ORDER BY id", brand_id, *args)
         return [rows.scan_brief(r) for r in found]
 
     async def count_received(

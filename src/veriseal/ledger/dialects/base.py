@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from veriseal.ledger.dialects.search import SearchTerm, document_tokens
 
@@ -50,6 +51,26 @@ if TYPE_CHECKING:
 LockKey = int | str | tuple[int, int]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+T = TypeVar("T")
+
+
+def padded_to_power(items: Sequence[T]) -> list[T]:
+    """``items`` (at least one) padded to a power of two with its last: a statement per
+    width, so a handful of statements serve every size (each prepared once)."""
+    width = 1 << (len(items) - 1).bit_length()
+    return [*items, *[items[-1]] * (width - len(items))]
+
+
+@functools.lru_cache(maxsize=64)
+def _in_list(column: str, width: int) -> str:
+    return f"{column} IN ({', '.join('?' * width)})"
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs_or(first: str, second: str, width: int) -> str:
+    return "(" + " OR ".join([f"({first} = ? AND {second} = ?)"] * width) + ")"
 
 
 def identifier(name: str) -> str:
@@ -148,6 +169,27 @@ class Dialect(abc.ABC):
         if tokens:
             await self._index_search(tx, table, row_id, tokens)
         return row_id
+
+    # -- many keys in one statement ------------------------------------------------------
+    def any_of(self, column: str, sql_type: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition (and its arguments) true for the rows whose ``column`` (of SQL type
+        ``sql_type``: BIGINT, TEXT) equals one of ``values`` (at least one). Here: an IN
+        list padded to a power of two with its last value, so a handful of statements
+        serve every size."""
+        padded = padded_to_power(values)
+        return _in_list(identifier(column), len(padded)), padded
+
+    def pairs_of(
+        self, columns: tuple[tuple[str, str], tuple[str, str]], pairs: Sequence[tuple[Any, Any]]
+    ) -> tuple[str, list[Any]]:
+        """A condition (and its arguments) true for the rows whose two ``columns`` (each a
+        (name, SQL type) pair) equal one of ``pairs`` (at least one). Here: an OR of
+        equalities, padded to a power of two as in :meth:`any_of` (SQLite answers each
+        with its primary key)."""
+        (first, _), (second, _) = columns
+        padded = padded_to_power(pairs)
+        where = _pairs_or(identifier(first), identifier(second), len(padded))
+        return where, [value for pair in padded for value in pair]
 
     # -- upserts ---------------------------------------------------------------------------
     def upsert_sql(

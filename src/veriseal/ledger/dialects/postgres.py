@@ -40,6 +40,17 @@ def tsquery_literal(terms: Sequence[SearchTerm]) -> str:
     return " & ".join("(" + " <-> ".join(f"'{t}'" for t in g.tokens) + ")" for g in terms)
 
 
+_ARRAYS = {"BIGINT": "BIGINT[]", "TEXT": "TEXT[]", "INTEGER": "INTEGER[]"}
+
+
+def _array_type(sql_type: str) -> str:
+    """The array type of ``sql_type`` (one of a known few: it is written into SQL)."""
+    try:
+        return _ARRAYS[sql_type.upper()]
+    except KeyError:
+        raise ValueError(f"no array type for {sql_type!r}") from None
+
+
 class PostgresDialect(Dialect):
     """PostgreSQL 12+."""
 
@@ -72,12 +83,32 @@ class PostgresDialect(Dialect):
     async def reserve_ids(self, tx: Tx, table: str, n: int) -> list[int]:
         if n <= 0:
             return []
+        # the sequence's name looked up once per statement (a scalar subquery), not per
+        # id: in the select list it was evaluated for every row (measured 8x the cost)
         found = await tx.fetch(
-            f"SELECT nextval(pg_get_serial_sequence('{identifier(table)}', 'id')) AS id"
+            "SELECT nextval(CAST((SELECT pg_get_serial_sequence("
+            f"'{identifier(table)}', 'id')) AS REGCLASS)) AS id"
             " FROM generate_series(1, CAST(? AS INTEGER))",
             n,
         )
         return sorted(int(r["id"]) for r in found)
+
+    # One array per column instead of a parameter per value: one statement for every
+    # size, and PostgreSQL plans it in a fraction of an OR chain's time (a 64-pair OR
+    # chain re-planned per call cost 1.25 ms, the unnest 0.53 ms; measured with
+    # asyncpg on a 200,000-row primary key, issue 20).
+    def any_of(self, column: str, sql_type: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{identifier(column)} = ANY(CAST(? AS {_array_type(sql_type)}))", [list(values)]
+
+    def pairs_of(
+        self, columns: tuple[tuple[str, str], tuple[str, str]], pairs: Sequence[tuple[Any, Any]]
+    ) -> tuple[str, list[Any]]:
+        (first, first_type), (second, second_type) = columns
+        where = (
+            f"({identifier(first)}, {identifier(second)}) IN (SELECT * FROM unnest("
+            f"CAST(? AS {_array_type(first_type)}), CAST(? AS {_array_type(second_type)})))"
+        )
+        return where, [[p[0] for p in pairs], [p[1] for p in pairs]]
 
     def search_match(
         self, table: str, alias: str, terms: Sequence[SearchTerm]
