@@ -5,7 +5,7 @@ Usage (needs ``wrk``: ``apt-get install wrk``)::
 
     PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py [--seconds 10]
         [--connections 32] [--rounds 3] [--backends sqlite,postgres] [--workers 1]
-        [--codes 1000] [--no-floor] [--no-peer] [--consumers-apart]
+        [--codes 1000] [--no-floor] [--no-peer] [--consumers-apart] [--located]
         [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Four servers run on loopback, one process each (``--workers N``: N each on PostgreSQL,
@@ -58,6 +58,11 @@ figures wait for them to catch up with its scans (up to 15 s), so their CPU is c
 with the round. ``--consumers-apart`` serves verify with ``--no-consumers`` and runs them
 in their own process (``veriseal events consume --watch``), as a fleet of servers would:
 that process's CPU per request is then printed apart, and added to the PostgreSQL total.
+
+By default the requests carry no location. ``--located`` gives each code a GPS fix at one
+of ten Chinese cities, as the verdict page sends it once the consumer allows it: the
+server resolves the region of every scan, and the consumers count cities and check
+diversion (the benchmark's codes are held by no dealer, so no territory is compared).
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ import argparse
 import asyncio
 import hashlib
 import os
+import random
 import re
 import secrets
 import shutil
@@ -186,6 +192,28 @@ async def prepare(url: str, key: Path, host: str, codes: int) -> list[str]:
     width = uris.shape[1]
     raw = uris.tobytes().decode()
     return ["/01/" + raw[i * width : (i + 1) * width].split("/01/", 1)[1] for i in range(codes)]
+
+
+#: Where --located scans are made: city centres (public coordinates, WGS 84), each code
+#: at one of them, a few kilometres off. Only a load's shape: nothing here is checked.
+CITIES = (
+    (31.23, 121.47), (39.90, 116.40), (23.13, 113.26), (22.54, 114.06), (30.57, 104.07),
+    (30.59, 114.31), (34.34, 108.94), (29.56, 106.55), (32.06, 118.80), (36.07, 120.38),
+)  # fmt: skip
+
+
+def located(paths: list[str]) -> list[str]:
+    """``paths`` with a phone's GPS fix each (``lat``, ``lon``, ``acc``), as the verdict
+    page sends once the consumer allows it: the same place for a code on every request,
+    so the travel rule sees no jump, at one of :data:`CITIES` (seeded: runs compare)."""
+    rng = random.Random(20)
+    out = []
+    for path in paths:
+        lat, lon = rng.choice(CITIES)
+        lat, lon = lat + rng.uniform(-0.05, 0.05), lon + rng.uniform(-0.05, 0.05)
+        sep = "&" if "?" in path else "?"
+        out.append(f"{path}{sep}lat={lat:.5f}&lon={lon:.5f}&acc=20")
+    return out
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -340,6 +368,8 @@ def bench_backend(
     create_key_file(key)
     vport, hport, pport = free_port(), free_port(), free_port()
     paths = asyncio.run(prepare(url, key, f"127.0.0.1:{vport}", args.codes))
+    if args.located:
+        paths = located(paths)
     listing = tmp / f"{name}-paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     lua = tmp / f"{name}.lua"
@@ -487,6 +517,7 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
     print(
         f"\n{name}: medians of {args.rounds} rounds of {args.seconds} s,"
         f" {args.connections} connections, {workers} server process(es) each"
+        + (", located scans" if args.located else "")
     )
     labels = {
         "hello": "hello endpoint",
@@ -568,6 +599,13 @@ def main() -> None:
         help="distinct codes the requests rotate over (default 1,000: each is scanned"
         " many times, the clone rules' worst case; 100,000: mostly first scans, as a"
         " brand's consumers scan)",
+    )
+    ap.add_argument(
+        "--located",
+        action="store_true",
+        help="every request carries a GPS fix (lat, lon, acc) at one of ten cities, as the"
+        " verdict page sends it: the region is resolved and the scan's consumers (the"
+        " diversion check, the cities' counts) have a place to work with",
     )
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
