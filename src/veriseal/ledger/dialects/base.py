@@ -56,7 +56,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 T = TypeVar("T")
 
 
-def padded_to_power(items: Sequence[T]) -> list[T]:
+def _padded(items: Sequence[T]) -> list[T]:
     """``items`` (at least one) padded to a power of two with its last: a statement per
     width, so a handful of statements serve every size (each prepared once)."""
     width = 1 << (len(items) - 1).bit_length()
@@ -176,7 +176,7 @@ class Dialect(abc.ABC):
         ``sql_type``: BIGINT, TEXT) equals one of ``values`` (at least one). Here: an IN
         list padded to a power of two with its last value, so a handful of statements
         serve every size."""
-        padded = padded_to_power(values)
+        padded = _padded(values)
         return _in_list(identifier(column), len(padded)), padded
 
     def pairs_of(
@@ -187,7 +187,7 @@ class Dialect(abc.ABC):
         equalities, padded to a power of two as in :meth:`any_of` (SQLite answers each
         with its primary key)."""
         (first, _), (second, _) = columns
-        padded = padded_to_power(pairs)
+        padded = _padded(pairs)
         where = _pairs_or(identifier(first), identifier(second), len(padded))
         return where, [value for pair in padded for value in pair]
 
