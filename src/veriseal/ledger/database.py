@@ -19,8 +19,9 @@ Contract:
   placeholders, ``fetch`` / ``fetchrow`` / ``execute`` / ``executemany``, driver errors
   as ``Conflict`` / ``IntegrityViolation`` / ``StorageError``, and the dialect helpers
   (``insert_returning_id``, ``upsert``, ``advisory_lock``, ``reserve_ids``;
-  ``tx.dialect.search_match`` / ``skip_locked`` / ``for_update`` / ``timestamp`` /
-  ``epoch_seconds`` / ``encode_json`` / ``decode_json``). Because it is the same object,
+  ``tx.dialect.search_match`` / ``any_of`` / ``pairs_of`` / ``skip_locked`` /
+  ``for_update`` / ``timestamp`` / ``epoch_seconds`` / ``encode_json`` /
+  ``decode_json``). Because it is the same object,
   a core service may record its own rows (a notification, a stream event) inside a
   plugin's transaction and the other way round.
 - Rule 4 of ARCHITECTURE.md: a plugin writes only tables named ``<prefix>_...``, which
