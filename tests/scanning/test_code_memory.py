@@ -294,6 +294,8 @@ def _month_after(when: dt.datetime, months: int) -> dt.datetime:
     return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("ledger_url", ["postgres"], indirect=True)  # only it is archived
 async def test_an_archived_month_leaves_a_checked_memory(
     engine: Engine, brand: Brand, tmp_path: Path
 ) -> None:
@@ -301,8 +303,6 @@ async def test_an_archived_month_leaves_a_checked_memory(
     a remembered code's first scans. Once the memory's ttl has passed, the server shows
     what the ledger now holds (the count kept, the archived scans' time and place gone),
     though a checked memory's entries do not expire."""
-    if not engine.ledger.dialect.partitioned:
-        pytest.skip("only PostgreSQL's ledger is partitioned, so only it is archived")
     batch = await make_batch(engine, brand)
     [code] = await first_codes(engine, brand, batch, 1)
     now = dt.datetime.now(dt.UTC)
