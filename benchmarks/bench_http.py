@@ -322,15 +322,13 @@ def run_wrk(
     return rps, pct("50"), pct("99")
 
 
-def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start(cmd: list[str], env: dict[str, str], port: int | None) -> subprocess.Popen[bytes]:
+    """``cmd`` started quietly; once it listens on ``port`` (None: it listens on none,
+    as the event consumers)."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port)
+    if port is not None:
+        wait_port(port)
     return proc
-
-
-def start_plain(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A process that listens on no port (the event consumers)."""
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -397,7 +395,7 @@ def bench_backend(
         apart = []
         if args.consumers_apart:  # the reactions in their own process, as a fleet runs them
             verify_cmd.append("--no-consumers")
-            apart.append(start_plain([veriseal, "events", "consume", "--watch"], env))
+            apart.append(start([veriseal, "events", "consume", "--watch"], env, None))
         servers["verify"] = (
             [start(verify_cmd, env, vport)],
             f"http://127.0.0.1:{vport}",
