@@ -3,11 +3,15 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_regions.py [--n 20000] [--repeat 5] [--scans 2000]
+        [--memo-scans 50000]
 
 Speed (MEDIAN of ``--repeat`` runs, each beside its baseline measured in the same run):
 
 - ``resolve()`` one point at a time (what a scan costs) vs the raw k-d tree query of one
-  point, and ``resolve_many()`` in bulk vs the raw vectorised query;
+  point, and ``resolve_many()`` in bulk vs the raw vectorised query (the exact path,
+  without the cell memo);
+- the cell memo (:mod:`veriseal.regions.cells`): ``--memo-scans`` fixes scattered around
+  1,000 / 10,000 / 100,000 shops, resolved one at a time with the memo vs exactly;
 - recording scans on a real SQLite ledger through ``ScanService.scan`` (group commit,
   ``--concurrency`` at a time) WITH region resolution vs the same scans with the resolver
   switched off: the ratio is what resolution costs the verify path.
@@ -65,7 +69,9 @@ def sample_points(r: RegionResolver, n: int, rng: np.random.Generator) -> tuple[
 
 
 def speed(r: RegionResolver, n: int, repeat: int) -> float:
-    """Prints the lookup rates; returns the seconds of one single-point lookup."""
+    """Prints the lookup rates of the exact path (no cell memo: the points are distinct
+    and asked again ``repeat`` times); returns the seconds of one single-point lookup."""
+    r = r.with_cells(0)
     rng = np.random.default_rng(1)
     lat, lon = sample_points(r, n, rng)
     pts = list(zip(lat.tolist(), lon.tolist(), strict=True))
@@ -91,6 +97,41 @@ def speed(r: RegionResolver, n: int, repeat: int) -> float:
     return 1 / ours1
 
 
+def resolve_all(r: RegionResolver, pts: list[tuple[float, float]]) -> None:
+    for la, lo in pts:
+        r.resolve(la, lo)
+
+
+def memo_speed(r: RegionResolver, n: int, repeat: int) -> None:
+    """Scans made at shops: ``n`` fixes, each at one of K shops (near populated places)
+    with a phone's GPS scatter of about 30 m, resolved one at a time by a resolver with
+    the default cell memo (fresh for each run) against the exact path (no memo), in the
+    same run, for K from a few shops to more shops than the memo holds."""
+    exact = r.with_cells(0)
+    rng = np.random.default_rng(4)
+    for shops in (1_000, 10_000, 100_000):
+        lat, lon = shop_points(r, shops, n, rng)
+        memo_run(r, exact, shops, list(zip(lat, lon, strict=True)), repeat)
+
+
+def memo_run(
+    r: RegionResolver, exact: RegionResolver, shops: int, pts: list[tuple[float, float]],
+    repeat: int,
+) -> None:  # fmt: skip
+    n = len(pts)
+    fresh = [r.with_cells(32_768) for _ in range(repeat)]  # built outside the timing
+    runs = iter(fresh)
+    ours = median_rate(n, lambda: resolve_all(next(runs), pts), repeat)
+    base = median_rate(n, lambda: resolve_all(exact, pts), repeat)
+    cells = fresh[-1].cells
+    assert cells is not None
+    hits = sum(cells.peek(la, lo) is not None for la, lo in pts) / n
+    print(f"{n:,} scans at {shops:,} shops (30 m GPS scatter), one at a time: with the"
+          f" cell memo {ours:,.0f} lookups/s, exact {base:,.0f}/s, ratio"
+          f" {ours / base:.2f}; {cells.certified:,} cells certified, {cells.mixed:,}"
+          f" mixed; {hits:.0%} of the points now in a certified cell")  # fmt: skip
+
+
 def precision(r: RegionResolver, n: int) -> None:
     rng = np.random.default_rng(2026)
     countries = np.array([d.country for d in r.divisions])
@@ -114,15 +155,32 @@ def precision(r: RegionResolver, n: int) -> None:
               f" {np.median(km):.1f} km (misses: median {np.median(km[miss]):.1f} km)")  # fmt: skip
 
 
-MODES = ("off", "bulk", "eager")
+MODES = ("off", "bulk", "eager", "eager-exact")
 
 
-async def scan_rates(n: int, concurrency: int, repeat: int) -> dict[str, float]:
-    """Scans/s on ONE ledger in three modes, alternated (ABCCBA...) so that the growing
+def shop_points(
+    r: RegionResolver, shops: int, n: int, rng: np.random.Generator
+) -> tuple[list[float], list[float]]:
+    """``n`` fixes, each at one of ``shops`` shops near populated places, with a phone's
+    GPS scatter of about 30 m."""
+    slat, slon = sample_points(r, shops, rng)
+    pick = rng.integers(0, shops, n)
+    scatter = 30.0 / 111_195.0  # 30 m in degrees of latitude
+    lat = np.clip(slat[pick] + rng.normal(0, scatter, n), -90, 90)
+    lon = np.clip(slon[pick] + rng.normal(0, scatter, n), -180, 180)
+    return lat.tolist(), lon.tolist()
+
+
+async def scan_rates(n: int, concurrency: int, repeat: int, shops: int) -> dict[str, float]:
+    """Scans/s on ONE ledger in four modes, alternated (ABCDDCBA...) so that the growing
     ledger and noisy neighbours weigh on all alike: ``off`` (no region resolution),
     ``bulk`` (the default: the group committer resolves each group at once), ``eager``
     (a ``max_regions`` policy in force: each scan resolved before its clone rules, plus
-    the rule's query of the code's regions)."""
+    the rule's query of the code's regions), and ``eager`` again with a resolver without
+    the cell memo (``eager-exact``; ``bulk`` never asks the memo). ``shops``: the scans
+    are made at that many shops (:func:`shop_points`), the memo warmed first by every
+    fix once (with the defaults, 40 sightings of each shop: its cells proved, as a busy
+    server's memo holds them); 0: each at a new place."""
     with tempfile.TemporaryDirectory() as tmp:
         key = Path(tmp) / "k.key"
         create_key_file(key)
@@ -130,7 +188,7 @@ async def scan_rates(n: int, concurrency: int, repeat: int) -> dict[str, float]:
         async with await Engine.open(cfg) as engine:
             brand = await engine.brands.create("acme", "Acme", "id.acme.example")
             await engine.catalogue.add(make_product(brand, "09506000134352", "Tea"))
-            total = n * repeat * 3
+            total = n * repeat * len(MODES)
             batch = await engine.batches.create(
                 brand, BatchRequest(gtin="09506000134352", lot="L1", size=total)
             )
@@ -140,16 +198,25 @@ async def scan_rates(n: int, concurrency: int, repeat: int) -> dict[str, float]:
             width = chunk.uris.shape[1]
             raw = chunk.uris.tobytes().decode()
             uris = [raw[i * width : (i + 1) * width] for i in range(total)]
-            lat, lon = sample_points(_r(), total, np.random.default_rng(3))
+            rng = np.random.default_rng(3)
+            lat, lon = (
+                shop_points(_r(), shops, total, rng) if shops else sample_points(_r(), total, rng)
+            )
             where = [Location(float(a), float(b), 20.0, LocationSource.GPS)
                      for a, b in zip(lat, lon, strict=True)]  # fmt: skip
             resolver = engine.committer.resolver
+            exact = _r().with_cells(0)
+            if shops:  # the memo as a brand's busy server holds it: its shops' cells proved
+                for la, lo in zip(lat, lon, strict=True):
+                    _r().resolve(la, lo)
             times: dict[str, list[float]] = {m: [] for m in MODES}
             cycle = (*MODES, *reversed(MODES))
-            order = [cycle[i % len(cycle)] for i in range(3 * repeat)]
+            order = [cycle[i % len(cycle)] for i in range(len(MODES) * repeat)]
             for rep, mode in enumerate(order):
-                engine.committer.resolver = None if mode == "off" else resolver
-                regions = 1000 if mode == "eager" else None
+                engine.committer.resolver = (
+                    None if mode == "off" else (lambda: exact) if "exact" in mode else resolver
+                )
+                regions = 1000 if mode.startswith("eager") else None
                 await engine.ledger.set_clone_policy(
                     brand.id, None, ClonePolicy(max_regions=regions)
                 )
@@ -174,20 +241,28 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--scans", type=int, default=2_000)
+    ap.add_argument("--memo-scans", type=int, default=50_000)
     ap.add_argument("--concurrency", type=int, default=64)
     args = ap.parse_args()
     t = time.perf_counter()
     r = _r()
     print(f"load: {time.perf_counter() - t:.2f} s (scipy import, data, k-d tree build)")
     single = speed(r, args.n, args.repeat)
+    memo_speed(r, args.memo_scans, args.repeat)
     precision(r, args.n)
-    rates = asyncio.run(scan_rates(args.scans, args.concurrency, args.repeat))
-    print(f"ScanService.scan on SQLite, {args.concurrency} concurrent, genuine codes with GPS:"
-          f" without regions {rates['off']:,.0f} scans/s; with regions (bulk, the default)"
-          f" {rates['bulk']:,.0f} scans/s, ratio {rates['bulk'] / rates['off']:.2f};"
-          f" with a max_regions rule (eager) {rates['eager']:,.0f} scans/s, ratio"
-          f" {rates['eager'] / rates['off']:.2f}; one lookup alone is"
-          f" {single * 100 * rates['bulk']:.1f}% of a recorded scan's time")  # fmt: skip
+    for shops in (0, 1_000):
+        rates = asyncio.run(scan_rates(args.scans, args.concurrency, args.repeat, shops))
+        where = f"at {shops:,} shops" if shops else "each at a new place"
+        off = rates["off"]
+        # fmt: off
+        print(f"ScanService.scan on SQLite, {args.concurrency} concurrent, genuine codes with GPS"
+              f" ({where}): without regions {off:,.0f} scans/s; with regions (bulk, the"
+              f" default) {rates['bulk']:,.0f} scans/s, ratio {rates['bulk'] / off:.2f};"
+              f" with a max_regions"
+              f" rule (eager) {rates['eager']:,.0f} scans/s, ratio {rates['eager'] / off:.2f}"
+              f" ({rates['eager-exact'] / off:.2f} without the cell memo); one exact lookup"
+              f" alone is {single * 100 * rates['bulk']:.1f}% of a recorded scan's time")
+        # fmt: on
 
 
 if __name__ == "__main__":

@@ -341,6 +341,22 @@ class Boundaries:
                     return int(j)
         return -1
 
+    def leaf_of_box(self, west: float, south: float, east: float, north: float) -> int | None:
+        """The leaf containing EVERY point of the closed box, -1 when no leaf touches
+        it, None when neither is certain (a border crosses it, or two leaves overlap
+        there). Exact for the data: a box leaf_of_box answers for gives each of its
+        points the answer :meth:`leaf_at` and :meth:`leaf_many` give."""
+        box = shapely.box(west, south, east, north)
+        inside = -1
+        with self._geos:
+            for j in self._tree.query(box).tolist():
+                leaf = self._leaves[j]
+                if inside < 0 and shapely.contains_properly(leaf, box):
+                    inside = int(j)
+                elif shapely.intersects(leaf, box):
+                    return None  # a border runs through the box, or leaves overlap
+        return inside
+
     def chain_of_leaf(self, leaf: int) -> tuple[AdminArea, ...]:
         return self._chain[int(self._leaf_area[leaf])] if leaf >= 0 else ()
 

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from veriseal.models import Region
+from veriseal.regions.cells import CellMemo
 from veriseal.regions.china import gb2260_for
 from veriseal.regions.geo import EARTH_RADIUS_KM
 
@@ -84,6 +85,14 @@ def unit_vectors(lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.float
     return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
 
 
+def _unit(lat: float, lon: float) -> tuple[float, float, float]:
+    """:func:`unit_vectors` of one point in scalar math: numpy's per-call overhead would
+    triple the cost of one lookup."""
+    la, lo = math.radians(lat), math.radians(lon)
+    c = math.cos(la)
+    return c * math.cos(lo), c * math.sin(lo), math.sin(la)
+
+
 def chord_to_km(chord: npt.ArrayLike) -> npt.NDArray[np.float64]:
     half = np.clip(np.asarray(chord, dtype=np.float64) / 2.0, 0.0, 1.0)
     return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(half))
@@ -101,9 +110,12 @@ class RegionResolver:
         divisions: Sequence[Division],
         max_km: float = DEFAULT_MAX_KM,
         boundaries: Boundaries | None = None,
+        cells: int = 32_768,
     ) -> None:
         """``boundaries``: where given, country and province come from the polygon that
-        contains the point; without it, from the nearest place alone."""
+        contains the point; without it, from the nearest place alone. ``cells``: how
+        many certified grid cells to remember (:mod:`veriseal.regions.cells`; 0: none,
+        every point resolved from scratch)."""
         if not (len(lat) == len(lon) == len(division) == len(names)):
             raise ValueError("place columns differ in length")
         self.lat, self.lon, self.division = lat, lon, division
@@ -122,6 +134,7 @@ class RegionResolver:
         self._div_of = division.tolist()
         # chord length equivalent to max_km, for the tree's distance_upper_bound
         self._max_chord = 2.0 * math.sin(min(max_km / EARTH_RADIUS_KM, math.pi) / 2.0)
+        self.cells = CellMemo(self._certify, cells) if cells > 0 else None
 
     @classmethod
     def load(cls, max_km: float = DEFAULT_MAX_KM) -> RegionResolver:
@@ -139,6 +152,14 @@ class RegionResolver:
     def __len__(self) -> int:
         return len(self.names)
 
+    def with_cells(self, cells: int) -> RegionResolver:
+        """A resolver over the same data (shared, not copied; its k-d tree rebuilt) with
+        a memo of ``cells`` cells (0: none): for comparing the two paths."""
+        return RegionResolver(
+            self.lat, self.lon, self.division, self.names, self.divisions, self.max_km,
+            self.boundaries, cells,
+        )  # fmt: skip
+
     def _region(self, index: int) -> Region:
         country, key, gb = self._div_codes[self._div_of[index]]
         return Region(country, key, self.names[index], gb)
@@ -146,10 +167,7 @@ class RegionResolver:
     def _query(self, lat: float, lon: float) -> tuple[float, int] | None:
         if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
             return None
-        # scalar math: numpy's per-call overhead would triple the cost of one lookup
-        la, lo = math.radians(lat), math.radians(lon)
-        c = math.cos(la)
-        chord, index = self._tree.query((c * math.cos(lo), c * math.sin(lo), math.sin(la)))
+        chord, index = self._tree.query(_unit(lat, lon))
         return (float(chord), int(index)) if chord <= self._max_chord else None
 
     def nearest(self, lat: float, lon: float) -> Resolved | None:
@@ -174,11 +192,56 @@ class RegionResolver:
             chain[3].code if len(chain) > 3 else None,
         )
 
+    def _certify(self, west: float, south: float, east: float, north: float) -> Region | None:
+        """The region every point of the box resolves to, or None when the data cannot
+        prove one (:class:`CellMemo`'s ``certify``).
+
+        The nearest place: with ``c`` the box centre's unit vector, ``r`` a bound on the
+        chord from ``c`` to any point of the box, and ``d1 <= d2`` the chords from ``c``
+        to its two nearest places, every point ``p`` of the box has chord(p, first) <=
+        d1 + r and chord(p, other) >= d2 - r (the triangle inequality), so the first
+        place is every point's nearest when d2 - d1 > 2r, and within range when
+        d1 + r <= the range's chord. The containing leaf: :meth:`Boundaries.leaf_of_box`.
+        """
+        centre = _unit((south + north) / 2.0, (west + east) / 2.0)
+        # the farthest point of a lat/lon box from its centre is a corner (along a
+        # meridian or a parallel the chord grows with the angle); 1% more for rounding
+        corners = (_unit(y, x) for y in (south, north) for x in (west, east))
+        r = 1.01 * max(math.dist(centre, corner) for corner in corners)
+        chords, index = self._tree.query(centre, k=2)
+        d1, d2 = float(chords[0]), float(chords[1])
+        if not (d2 - d1 > 2.0 * r and d1 + r <= self._max_chord):
+            return None
+        place = int(index[0])
+        if self.boundaries is None:
+            return self._region(place)
+        leaf = self.boundaries.leaf_of_box(west, south, east, north)
+        if leaf is None:
+            return None
+        if leaf < 0:
+            return self._region(place)
+        return self._contained(self.boundaries.chain_of_leaf(leaf), place)
+
+    def cached(self, lat: float, lon: float) -> Region | None:
+        """The point's region when its cell is certified, else None (which says nothing
+        about the point). No geometry, no tree query: cheap enough for an event loop."""
+        return self.cells.peek(lat, lon) if self.cells is not None else None
+
     def resolve(self, lat: float, lon: float) -> Region | None:
         """The region of a point: country and province of the polygons containing it,
         city the nearest place's name. Where no polygon contains it, the nearest place's
         country and province (within ~10-30 km of a border they may be the neighbour's:
-        see the module docstring); None out of range or far from everything."""
+        see the module docstring); None out of range or far from everything.
+
+        A point of a certified cell (:mod:`veriseal.regions.cells`) is answered from
+        the memo: the same answer, without the queries."""
+        if self.cells is not None:
+            known = self.cells.lookup(lat, lon)
+            if known is not None:
+                return known
+        return self._resolve(lat, lon)
+
+    def _resolve(self, lat: float, lon: float) -> Region | None:
         found = self._query(lat, lon)
         if self.boundaries is not None:
             leaf = self.boundaries.leaf_at(lat, lon)
@@ -188,7 +251,10 @@ class RegionResolver:
         return self._region(found[1]) if found else None
 
     def resolve_many(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> list[Region | None]:
-        """:meth:`resolve` for many points with one vectorised tree query."""
+        """:meth:`resolve` for many points with one vectorised tree query. The cell memo
+        is neither asked nor told: in bulk the vectorised queries cost about what its
+        per-point probes would, and those hold the GIL (measured: scans/s fell by 5-14%
+        with them in benchmarks/bench_regions.py's "bulk" rows)."""
         la, lo = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
         ok = np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180)
         out: list[Region | None] = [None] * len(la)
