@@ -135,8 +135,13 @@ Frame = Callable[[], npt.NDArray[np.uint8]]
     ("frame", "expected", "serial", "setup", "button"),
     [
         (qr_frame, URI, SERIAL.decode(), Setup(lang="zh-CN"), "用相机扫描"),
-        (datamatrix_frame, SCANNED_ELEMENT, SERIAL.decode(), Setup(lang="en", preload=True),
-         "Scan with camera"),
+        (
+            datamatrix_frame,
+            SCANNED_ELEMENT,
+            SERIAL.decode(),
+            Setup(lang="en", preload=True),
+            "Scan with camera",
+        ),
         (hard_qr_frame, HARD_URI, HARD_SERIAL, Setup(lang="en"), "Scan with camera"),
     ],
     ids=["qr", "datamatrix", "qr-zxing-js-missed"],
