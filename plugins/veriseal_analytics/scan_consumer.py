@@ -2,8 +2,9 @@
 the scan cubes) and ``analytics.shipped`` (territories' shipments, for the first-scan
 delay).
 
-``prepare`` reads outside the transaction what the batch needs (the scans through
-``ctx.scan_briefs``, their city from the location; a shipment's ranges through
+``prepare`` gathers outside the transaction what the batch needs (the scans' briefs
+through ``ctx.event_briefs``, carried by the events themselves, read only for events
+appended before they carried them; their city from the location; a shipment's ranges through
 ``territories.movement_ranges``); ``handle`` books it in the transaction that moves the
 cursor. Each consumer also keeps the highest stream position it booked
 (``analytics_marks``) in that transaction and skips events at or below it, so a
@@ -85,7 +86,7 @@ async def _prepare_scans(ctx: PluginContext, events: Sequence[StreamEvent]) -> S
     out = ScanBatch()
     for brand_id, evs in sorted(by_brand.items()):
         position = {e.ref: e.position for e in evs}
-        scans = await ctx.scan_briefs(brand_id, ids=list(position))
+        scans = await ctx.event_briefs(brand_id, evs)  # from the events: no read
         out.facts.extend((position[f.id], f) for f in facts_of(scans))
     out.facts.sort(key=lambda pf: pf[0])
     return out

@@ -50,7 +50,10 @@ async def test_scans_and_alerts_are_announced(engine: Engine) -> None:
         ("scan", fake.scan_id, None),
         ("alert", alert_id, brand.id),
     ]
+    brief = found[0].payload.pop("brief")  # its scan's, as tests/ledger/test_event_briefs.py checks
     assert found[0].payload == {"outcome": "genuine", "located": False}
+    assert brief[1:5] == ["web", GTIN, batch.id, 0]  # channel, gtin, batch, unit
+    assert "brief" not in found[1].payload  # a fake names no brand: nothing to count
     assert found[2].payload == {"kind": "clone_count", "code": "X1"}
     assert [e.position for e in found] == sorted({e.position for e in found})
 

@@ -35,6 +35,7 @@ from veriseal.extend.database import Database, Tx
 from veriseal.extend.services import ServiceKey, ServiceRegistry, Unavailable
 from veriseal.extend.stream.consumer import publish
 from veriseal.ledger.base import Ledger
+from veriseal.ledger.stream_store import StreamEvent
 from veriseal.lifecycle.aggregation import Children
 from veriseal.lifecycle.events import Where
 from veriseal.lifecycle.index_ranges import IndexRange
@@ -238,6 +239,12 @@ class PluginContext:
         return await self._core.ledger.scan_briefs(
             brand_id, ids=ids, after_id=after_id, limit=limit
         )
+
+    async def event_briefs(self, brand_id: int, events: Sequence[StreamEvent]) -> list[ScanBrief]:
+        """The briefs of the brand's ``scan`` events among ``events``, by id, as
+        :meth:`scan_briefs` gives them: from the events themselves where they carry one
+        (no read), the others read."""
+        return await self._core.ledger.event_briefs(brand_id, events)
 
     async def verify(self, code: str) -> Verification:
         """The verdict of ``code`` without recording a scan."""

@@ -46,6 +46,7 @@ from veriseal.models import (
 if TYPE_CHECKING:
     from veriseal.ledger.migrate import PluginMigrations
     from veriseal.ledger.partition_store import Partition
+    from veriseal.ledger.stream_store import StreamEvent
 
 Row = Mapping[str, Any]
 
@@ -329,6 +330,12 @@ class Ledger(abc.ABC):
         those after ``after_id``, by id, as :class:`veriseal.models.ScanBrief`: what a
         count of scans needs, a third of a :class:`Scan`'s columns and none of its
         nested records (the scan analytics' consumer reads every scan)."""
+
+    @abc.abstractmethod
+    async def event_briefs(self, brand_id: int, events: Sequence[StreamEvent]) -> list[ScanBrief]:
+        """The briefs of the brand's ``scan`` events among ``events``, by id: as
+        :meth:`scan_briefs` reads them, taken from the events themselves where they carry
+        one (events appended since they do), the others read."""
 
     @abc.abstractmethod
     async def count_received(

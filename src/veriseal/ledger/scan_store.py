@@ -84,11 +84,38 @@ def _values(s: NewScan) -> tuple[Any, ...]:
 
 
 def _announce(scan_id: int | None, s: NewScan) -> stream_store.NewStreamEvent:
-    """The stream event of a new scan: consumers read the scan row for the rest."""
+    """The stream event of a new scan, carrying its brief (:func:`event_brief`): a
+    consumer that counts scans then reads no row (the scan consumer's briefs read was
+    most of its database time on PostgreSQL), for about 100 bytes more per event."""
     assert scan_id is not None
-    return stream_store.NewStreamEvent(
-        "scan", s.brand_id, scan_id, {"outcome": s.outcome, "located": s.location is not None}
-    )
+    payload: dict[str, Any] = {"outcome": s.outcome, "located": s.location is not None}
+    if s.brand_id is not None:
+        loc = s.location
+        payload["brief"] = [
+            s.at.astimezone(dt.UTC).isoformat(), str(s.channel), s.gtin, s.batch_id, s.index,
+            s.region.province if s.region else None,
+            loc.lat if loc else None, loc.lon if loc else None,
+        ]  # fmt: skip
+    return stream_store.NewStreamEvent("scan", s.brand_id, scan_id, payload)
+
+
+def event_brief(event: stream_store.StreamEvent) -> ScanBrief | None:
+    """The brief a ``scan`` event carries: what :meth:`ScanStore.scan_briefs` reads of
+    its scan as stored. None when the event carries none (appended before briefs were,
+    or not a scan's) or one of another shape: read the row instead."""
+    brief = event.payload.get("brief")
+    if event.kind != "scan" or event.brand_id is None or not isinstance(brief, list):
+        return None
+    try:
+        at, channel, gtin, batch_id, index, province, lat, lon = brief
+        return ScanBrief(
+            event.ref, event.brand_id, rows.ts(at), str(event.payload["outcome"]),
+            str(channel), gtin, batch_id, index, province,
+            None if lat is None or lon is None else float(lat),
+            None if lat is None or lon is None else float(lon),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def _raised(
@@ -309,6 +336,19 @@ class ScanStore(abc.ABC):
                 where, args = tx.dialect.any_of("id", "BIGINT", wanted[start : start + BRIEF_IDS])
                 found += await tx.fetch(f"{_BRIEF}{where} ORDER BY id", brand_id, *args)
         return [rows.scan_brief(r) for r in found]
+
+    async def event_briefs(
+        self, brand_id: int, events: Sequence[stream_store.StreamEvent]
+    ) -> list[ScanBrief]:
+        """The briefs of the brand's ``scan`` events, by id: from the events where they
+        carry one (:func:`event_brief`), the others read as :meth:`scan_briefs` reads
+        them (those whose scan exists)."""
+        mine = [e for e in events if e.kind == "scan" and e.brand_id == brand_id]
+        carried = [b for b in map(event_brief, mine) if b is not None]
+        held = {b.id for b in carried}
+        missing = [e.ref for e in mine if e.ref not in held]
+        read = await self.scan_briefs(brand_id, ids=missing) if missing else []
+        return sorted({b.id: b for b in carried + read}.values(), key=lambda b: b.id)
 
     async def count_received(
         self, brand_id: int, code: str, reason: str, since: dt.datetime
