@@ -243,8 +243,13 @@ def _children(pid: int) -> list[str]:
 def postgres_cpu(database: str | None = None) -> float:
     """User + system CPU seconds of every PostgreSQL server process on this machine
     (the postmaster's backends serving the benchmark; idle ones add nothing), or only of
-    the backends connected to ``database`` (their process titles name it)."""
-    total = 0.0
+    the backends connected to ``database`` (their process titles name it).
+
+    Without ``database``, a backend that exited (a server of the previous round closing
+    its pool) still counts: the postmaster reaped it, so its CPU is in the postmaster's
+    ``cutime``/``cstime``, added here. Summing live processes alone made a round's
+    figure negative when backends ended during it (the floor's -13 and -15 µs)."""
+    total = 0.0 if database is not None else _postgres_reaped()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -258,6 +263,23 @@ def postgres_cpu(database: str | None = None) -> float:
         except OSError:
             continue
         total += _proc_cpu(entry.name)
+    return total
+
+
+def _postgres_reaped() -> float:
+    """CPU seconds of the exited PostgreSQL processes their parents (the postmasters)
+    have reaped: ``cutime`` + ``cstime`` of every ``postgres`` process."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[13]) + int(fields[14])) / _TICK
     return total
 
 
