@@ -249,38 +249,49 @@ def postgres_cpu(database: str | None = None) -> float:
     its pool) still counts: the postmaster reaped it, so its CPU is in the postmaster's
     ``cutime``/``cstime``, added here. Summing live processes alone made a round's
     figure negative when backends ended during it (the floor's -13 and -15 µs)."""
-    total = 0.0 if database is not None else _postgres_reaped()
+    total = 0.0
+    for proc in _postgres_processes():
+        if database is not None:
+            try:
+                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if f" {database} " not in title:
+                continue
+            total += _ticks(proc, 11, 12)  # utime + stime
+        else:  # and its reaped children's: cutime + cstime
+            total += _ticks(proc, 11, 12, 13, 14)
+    return total
+
+
+def _postgres_processes() -> list[Path]:
+    """The ``/proc`` entries of the running ``postgres`` processes."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if (entry / "comm").read_text().strip() != "postgres":
-                continue
-            if database is not None:
-                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                if f" {database} " not in title:
-                    continue
+            if (entry / "comm").read_text().strip() == "postgres":
+                found.append(entry)
         except OSError:
             continue
-        total += _proc_cpu(entry.name)
-    return total
+    return found
+
+
+def _ticks(proc: Path, *fields: int) -> float:
+    """The seconds in ``fields`` of ``proc``'s stat line (counted after the command
+    name); 0 once the process is gone."""
+    try:
+        stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(stat[f]) for f in fields) / _TICK
 
 
 def _postgres_reaped() -> float:
     """CPU seconds of the exited PostgreSQL processes their parents (the postmasters)
     have reaped: ``cutime`` + ``cstime`` of every ``postgres`` process."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "postgres":
-                continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[13]) + int(fields[14])) / _TICK
-    return total
+    return sum(_ticks(proc, 13, 14) for proc in _postgres_processes())
 
 
 def written_bytes(pid: int) -> int:
@@ -316,11 +327,7 @@ def wal_position(url: str) -> int:
 
 def _proc_cpu(pid: str) -> float:
     """User + system CPU seconds of process ``pid`` (all its threads); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    return _ticks(Path(f"/proc/{pid}"), 11, 12)
 
 
 def run_wrk(
