@@ -6,7 +6,7 @@ Usage (needs ``wrk``: ``apt-get install wrk``)::
     PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py [--seconds 10]
         [--connections 32] [--rounds 3] [--backends sqlite,postgres] [--workers 1]
         [--codes 1000] [--no-floor] [--no-peer] [--consumers-apart] [--located]
-        [--pg postgresql://postgres@127.0.0.1/postgres]
+        [--commit-depth N] [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Four servers run on loopback, one process each (``--workers N``: N each on PostgreSQL,
 but the floor keeps one):
@@ -403,6 +403,10 @@ def bench_backend(
     lua.write_text(LUA.format(paths=listing))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
     env |= {"VERISEAL_DB": url, "VERISEAL_KEY_FILE": str(key)}
+    if args.commit_depth is not None:  # the verify server's [server] commit_depth
+        config = tmp / f"{name}-veriseal.toml"
+        config.write_text(f"[server]\ncommit_depth = {args.commit_depth}\n")
+        env["VERISEAL_CONFIG"] = str(config)
     veriseal = str(Path(sys.executable).with_name("veriseal"))
     workers = args.workers if name == "postgres" else 1  # SQLite: one writer, one process
     if peer_url:
@@ -636,6 +640,12 @@ def main() -> None:
     )
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    ap.add_argument(
+        "--commit-depth",
+        type=int,
+        default=None,
+        help='the verify server\'s [server] commit_depth (default: its own, "auto")',
+    )
     ap.add_argument(
         "--peer",
         action=argparse.BooleanOptionalAction,

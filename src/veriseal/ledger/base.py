@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from veriseal.ledger.migrate import PluginMigrations
     from veriseal.ledger.partition_store import Partition
     from veriseal.ledger.stream_store import StreamEvent
+    from veriseal.ledger.turns import Turn
 
 Row = Mapping[str, Any]
 
@@ -280,12 +281,19 @@ class Ledger(abc.ABC):
 
     @abc.abstractmethod
     async def append_group(
-        self, scans: Sequence[NewScan], alerts: Sequence[AlertMaker | None]
+        self,
+        scans: Sequence[NewScan],
+        alerts: Sequence[AlertMaker | None],
+        turn: Turn | None = None,
     ) -> tuple[list[int], list[list[tuple[int, NewAlert]]]]:
         """:meth:`append_scans`, and in the same transaction the alerts each scan raised:
         ``alerts[i]`` (None: none) is called with scan i's id and gives its alerts. Returns
         the scan ids and, per scan, the (id, alert) pairs stored. A scan and the alerts
-        it raised are durable together or not at all, at the cost of one commit."""
+        it raised are durable together or not at all, at the cost of one commit.
+
+        ``turn``: this transaction's place among overlapping ones (:mod:`veriseal.ledger.turns`):
+        its ids are reserved, its rows and counts written, and its commit made only after
+        the turn before's; the caller ends the turn. None: it waits for nobody."""
 
     @abc.abstractmethod
     async def scan_summary(self, brand_id: int, code: str) -> ScanSummary:

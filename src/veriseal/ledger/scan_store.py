@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from veriseal.errors import NotFound
 from veriseal.ledger import alert_store, partition_store, rows, stream_store
+from veriseal.ledger.turns import Step, Turn
 from veriseal.models import (
     NO_SCAN_FILTER,
     NewAlert,
@@ -164,12 +165,20 @@ class ScanStore(abc.ABC):
         return (await self.append_group(scans, ()))[0]
 
     async def append_group(
-        self, scans: Sequence[NewScan], alerts: Sequence[AlertMaker | None]
+        self,
+        scans: Sequence[NewScan],
+        alerts: Sequence[AlertMaker | None],
+        turn: Turn | None = None,
     ) -> tuple[list[int], list[list[tuple[int, NewAlert]]]]:
         # Ids are allocated first, then all new rows go in with ONE executemany: a group
-        # of hundreds of scans costs two round trips, not hundreds.
+        # of hundreds of scans costs two round trips, not hundreds. Each step that hands
+        # out or locks something waits for the transaction before (ledger.turns).
+        turn = turn or Turn()
         ids: list[int | None] = [None] * len(scans)
         async with self.hot_write() as tx:
+            if any(s.client_scan_id is not None for s in scans):
+                # a client id the group before stores must be seen, not stored again
+                await turn.wait(Step.ENDED)
             fresh: dict[tuple[str, str], int] = {}  # client ids new in this very group
             for pos, s in enumerate(scans):
                 if s.client_scan_id is None:
@@ -186,7 +195,9 @@ class ScanStore(abc.ABC):
                 else:
                     fresh[key] = pos
             new = [pos for pos, i in enumerate(ids) if i is None]
+            await turn.wait(Step.RESERVED)
             allocated = await tx.reserve_ids("scans", len(new)) if new else []
+            turn.took(Step.RESERVED)
             for pos, scan_id in zip(new, allocated, strict=True):
                 ids[pos] = scan_id
             if new:
@@ -198,15 +209,18 @@ class ScanStore(abc.ABC):
                         " VALUES (?, ?, ?)",
                         [(actor, client_id, ids[pos]) for (actor, client_id), pos in fresh.items()],
                     )
-                counted = [
-                    (scans[pos].brand_id, scans[pos].code, ids[pos], ids[pos])
-                    for pos in new
-                    if scans[pos].brand_id is not None and scans[pos].outcome in VERIFICATIONS
-                ]
-                if counted:
-                    await tx.executemany(_COUNT, counted)
-                # announced on the event stream in the same transaction
-                await stream_store.append(tx, [_announce(ids[pos], scans[pos]) for pos in new])
+            counted = [
+                (scans[pos].brand_id, scans[pos].code, ids[pos], ids[pos])
+                for pos in new
+                if scans[pos].brand_id is not None and scans[pos].outcome in VERIFICATIONS
+            ]
+            await turn.wait(Step.COUNTED)
+            if counted:
+                await tx.executemany(_COUNT, counted)
+            turn.took(Step.COUNTED)
+            await turn.wait(Step.ENDED)
+            # announced on the event stream in the same transaction
+            await stream_store.append(tx, [_announce(ids[pos], scans[pos]) for pos in new])
             out = [i for i in ids if i is not None]
             resolved = [out[-1 - i] if i < 0 else i for i in out]
             stored = await _raised(tx, alerts, resolved)  # last: they name their scans

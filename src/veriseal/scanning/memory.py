@@ -102,6 +102,7 @@ class CodeMemory:
         #: the last groups committed: (the generation they moved to, ids, scans)
         self._log: deque[tuple[int, Sequence[int], Sequence[NewScan]]] = deque()
         self._logged = 0
+        self._newest = 0  # the highest scan id told by committed(): see there
 
     # -- reads ---------------------------------------------------------------------------
     def summary(self, key: Key) -> ScanSummary | None:
@@ -153,7 +154,20 @@ class CodeMemory:
     # -- the writer ---------------------------------------------------------------------------
     def committed(self, ids: Sequence[int], scans: Sequence[NewScan]) -> None:
         """Move the remembered codes on by a committed group (``ids`` and ``scans`` as
-        stored, in commit order). Scans of codes not remembered cost a dict probe."""
+        stored, in commit order). Scans of codes not remembered cost a dict probe.
+
+        Only scans newer than every one told before count: ids grow in commit order, so
+        an id not above them is a retried upload's client id answered with the scan
+        already stored (:meth:`Ledger.append_scans`), which may even be another code's
+        if the client reused the id for a different scan."""
+        newest, fresh = self._newest, []
+        for scan_id, scan in zip(ids, scans, strict=True):
+            if scan_id > newest:  # a repeat within the group names an id told just before
+                newest = scan_id
+                fresh.append((scan_id, scan))
+        self._newest = newest
+        if len(fresh) != len(ids):
+            ids, scans = [i for i, _ in fresh], [s for _, s in fresh]
         self.generation += 1
         self._log.append((self.generation, ids, scans))
         self._logged += len(ids)

@@ -32,6 +32,7 @@ from veriseal.errors import StorageError
 from veriseal.ledger import rows
 from veriseal.ledger.base import AlertMaker, Ledger
 from veriseal.ledger.text import escape
+from veriseal.ledger.turns import Step, Turn
 from veriseal.models import (
     Alert,
     AlertKind,
@@ -92,7 +93,14 @@ class _Budget:
 class GroupCommitter:
     """Appends scans in groups, one transaction per group, answering each caller after
     its group committed. At most ``max_group`` scans per transaction. A scan that cannot
-    be stored fails only its own caller: see :meth:`_commit`."""
+    be stored fails only its own caller: see :meth:`_commit`.
+
+    ``depth``: groups in flight at once. With 2, the next group is gathered once the one
+    in flight has its ids, and its transaction runs while that one commits, each step
+    that must keep ids in commit order after the one before's (:mod:`veriseal.ledger.turns`).
+    It pays where the commit's round trips are most of its time (a database on another
+    host); where they cost microseconds it splits the requests into more, smaller groups
+    (``[server] commit_depth``, :func:`veriseal.engine.commit_depth`)."""
 
     def __init__(
         self,
@@ -100,8 +108,14 @@ class GroupCommitter:
         max_group: int = 512,
         resolver: Callable[[], RegionResolver] | None = default_resolver,
         memory: CodeMemory | None = None,
+        depth: int = 1,
     ) -> None:
         self._ledger = ledger
+        #: groups in flight at once (ledger.turns: each waits for the one before at every
+        #: step that must keep the commit order); 1 where one writer is all there is
+        self.depth = depth
+        self._slots = asyncio.Semaphore(depth)
+        self._tail: Turn | None = None  # the turn of the last transaction begun
         #: the codes' histories as committed here (scanning.memory); None: read each time
         self.memory = memory
         self._max = max_group
@@ -110,7 +124,8 @@ class GroupCommitter:
         self._loaded: tuple[object, RegionResolver | None] = (None, None)
         self._queue: asyncio.Queue[_Waiter] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._busy = False  # a group is being committed
+        self._flying: set[asyncio.Task[None]] = set()  # groups being committed
+        self._forming = False  # a group is being gathered
         self.groups = 0  # transactions committed, for tests and metrics
         self.committed = 0
 
@@ -181,16 +196,33 @@ class GroupCommitter:
 
     async def _run(self) -> None:
         while True:
+            await self._slots.acquire()
             group = [await self._queue.get()]
-            self._busy = True
+            self._forming = True  # a waiter is out of the queue, not yet in flight
+            tail = self._tail
+            if tail is not None and not tail.ended:
+                # gathered once the group before has its ids: the members that arrive
+                # meanwhile join this group, which could not take its ids any sooner
+                await tail.taken(Step.RESERVED)
             while len(group) < self._max and not self._queue.empty():
                 group.append(self._queue.get_nowait())
-            try:
-                await self._commit(group, _Budget(group))
-            finally:
-                self._busy = False
+            flight = asyncio.get_running_loop().create_task(self._fly(group, self._turn()))
+            self._flying.add(flight)
+            flight.add_done_callback(self._flying.discard)
+            self._forming = False
 
-    async def _commit(self, group: list[_Waiter], budget: _Budget) -> None:
+    async def _fly(self, group: list[_Waiter], turn: Turn) -> None:
+        try:
+            await self._commit(group, _Budget(group), turn)
+        finally:
+            self._slots.release()
+
+    def _turn(self) -> Turn:
+        """The next transaction's turn, after the last one begun (ledger.turns)."""
+        self._tail = Turn(self._tail)
+        return self._tail
+
+    async def _commit(self, group: list[_Waiter], budget: _Budget, turn: Turn) -> None:
         """Commit ``group`` in one transaction and answer each waiter.
 
         If the transaction fails, its halves are committed apart, recursively, so a scan
@@ -198,12 +230,16 @@ class GroupCommitter:
         transaction (one client's bad input must not fail another's scan). The bisection
         stops early, failing every waiter left, when the ledger itself is down (it then
         does not answer a plain read either) or after ``budget`` failed transactions
-        (a fault no member caused, which every retry would only repeat).
+        (a fault no member caused, which every retry would only repeat). ``turn``: the
+        transaction's place in the commit order, ended here; each half takes a new one.
         """
         try:
             stored = await self._with_regions([s for s, _, _ in group])
-            ids, alerts = await self._ledger.append_group(stored, [a for _, a, _ in group])
-        except Exception as exc:
+            ids, alerts = await self._ledger.append_group(stored, [a for _, a, _ in group], turn)
+        except BaseException as exc:
+            turn.end(committed=False)
+            if not isinstance(exc, Exception):
+                raise
             budget.failures += 1
             if len(group) == 1 or budget.spent() or not await self._ledger_answers(exc):
                 if len(group) == 1:
@@ -213,11 +249,14 @@ class GroupCommitter:
                         future.set_exception(exc)
                 return
             middle = len(group) // 2
-            await self._commit(group[:middle], budget)  # in order: ids keep queue order
-            await self._commit(group[middle:], budget)
+            await self._commit(group[:middle], budget, self._turn())  # in order
+            await self._commit(group[middle:], budget, self._turn())
             return
-        if self.memory is not None:
-            self.memory.committed(ids, stored)
+        try:
+            if self.memory is not None:
+                self.memory.committed(ids, stored)
+        finally:
+            turn.end(committed=True)  # after the memory moved on: it sees commits in order
         self.groups += 1
         self.committed += len(group)
         for (_, _, future), scan_id, scan, raised in zip(group, ids, stored, alerts, strict=True):
@@ -240,7 +279,7 @@ class GroupCommitter:
         """Commit what is queued and what is being committed, then stop."""
         if self._task is None:
             return
-        while not self._queue.empty() or self._busy:
+        while not self._queue.empty() or self._forming or self._flying:
             await asyncio.sleep(0.001)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,85 @@
+"""A TCP proxy that delays every byte by a fixed time each way: a database "further away".
+
+On this machine PostgreSQL answers over loopback in microseconds; a production ledger's
+server is usually on another host, a few hundred microseconds away per round trip, and
+then a group commit's seven round trips, not its CPU, bound what one writer commits.
+Put this proxy between a benchmark and PostgreSQL to measure that case::
+
+    python benchmarks/delay_proxy.py --listen 5433 --to 127.0.0.1:5432 --delay-ms 0.25 &
+    PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py --backends postgres \\
+        --pg postgresql://postgres@127.0.0.1:5433/postgres
+
+Each direction of each connection forwards its chunks in order, each ``--delay-ms``
+after it arrived (so a round trip costs twice that, plus the proxy's own time: it runs
+on the same cores as everything else, which the figures it is used for must say).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Forward ``reader`` to ``writer``, each chunk ``delay`` seconds after it arrived."""
+    loop = asyncio.get_running_loop()
+    due: collections.deque[tuple[float, bytes]] = collections.deque()
+    arrived = asyncio.Event()
+    done = False
+
+    async def send() -> None:
+        while not done or due:
+            if not due:
+                arrived.clear()
+                await arrived.wait()
+                continue
+            when, data = due[0]
+            wait = when - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            due.popleft()
+            writer.write(data)
+            await writer.drain()
+
+    sender = asyncio.create_task(send())
+    try:
+        while data := await reader.read(65536):
+            due.append((loop.time() + delay, data))
+            arrived.set()
+    finally:
+        done = True
+        arrived.set()
+        with contextlib.suppress(ConnectionError):
+            await sender
+            writer.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listen", type=int, default=5433, help="port on 127.0.0.1")
+    parser.add_argument("--to", default="127.0.0.1:5432", help="host:port to forward to")
+    parser.add_argument("--delay-ms", type=float, default=0.25, help="each way")
+    args = parser.parse_args()
+    host, port = args.to.rsplit(":", 1)
+    delay = args.delay_ms / 1000
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(
+            _pipe(reader, up_writer, delay), _pipe(up_reader, writer, delay), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(serve, "127.0.0.1", args.listen)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
