@@ -159,6 +159,24 @@ def test_a_span_read_overtaken_by_commits_is_kept_with_them() -> None:
     assert memory.span((1, "C")) is None
 
 
+def test_a_client_id_reused_for_another_code_counts_nothing() -> None:
+    """A retried upload is answered with the scan already stored: its id comes back with
+    the new request's scan. When the client reused the id for a different code, that
+    old id must not count as a verification of the new code (nor twice within a group)."""
+    memory = CodeMemory()
+    for code in ("A", "B"):
+        memory.remember((1, code), ScanSummary(count=0), memory.generation)
+    memory.committed([7], [_scan("A", "genuine", ScanChannel.WEB, 1)])
+    # the next group: scan 7's client id again, now on code B, then a new scan of B,
+    # then the new scan's client id repeated within the group
+    second_b = _scan("B", "genuine", ScanChannel.WEB, 3)
+    memory.committed([7, 9, 9], [_scan("B", "genuine", ScanChannel.WEB, 2), second_b, second_b])
+    b = memory.summary((1, "B"))
+    assert b is not None and (b.count, b.first_id, b.last_id) == (1, 9, 9)
+    a = memory.summary((1, "A"))
+    assert a is not None and (a.count, a.last_id) == (1, 7)
+
+
 def test_a_read_spanning_a_commit_is_not_kept() -> None:
     memory = CodeMemory()
     generation = memory.generation
