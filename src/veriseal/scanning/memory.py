@@ -13,9 +13,10 @@ group whose :meth:`~CodeMemory.committed` call has not run yet (SQLite's reads r
 event loop's thread while its commit finishes in another). Each entry therefore carries
 the newest scan id it accounts for, read from the data itself (the summary's last
 verification, the newest consumer scan), and a committed scan is applied only when its
-id is newer: ids grow in commit order, so nothing is counted twice or missed. A read
+id is newer: ids grow in commit order (also with groups in flight together, which take
+turns: :mod:`veriseal.ledger.turns`), so nothing is counted twice or missed. A read
 that suspended while groups committed (PostgreSQL's reads do) sees a prefix of them,
-since one committer commits them one after another: a summary so read is kept only
+since one committer commits them in that order: a summary so read is kept only
 when checked (below); a consumer span so read is kept with the groups it may have
 missed applied from a short log of the last groups committed (:data:`LOGGED_SCANS`),
 each scan only when newer than the span's newest, as above. (Without the log, no span
