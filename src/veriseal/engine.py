@@ -6,6 +6,7 @@ one and call its services; nothing else names a backend (rule 2 of ARCHITECTURE.
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -195,8 +196,12 @@ def _remote_depth(url: str) -> int:
     groups only costs CPU (groups of 10.6 scans instead of 16, about 9% fewer req/s on
     a 2-core machine). Figures: docs/scanning.md, "Groups in flight"."""
     host = urllib.parse.urlsplit(url).hostname
-    local = host is None or host in {"localhost", "127.0.0.1", "::1"} or host.startswith("/")
-    return 1 if local else 2
+    if host is None or host == "localhost" or host.startswith("/"):  # or a Unix socket
+        return 1
+    try:
+        return 1 if ipaddress.ip_address(host).is_loopback else 2
+    except ValueError:  # a name: another host
+        return 2
 
 
 def code_memory(config: Config) -> bool:

@@ -45,6 +45,7 @@ async def test_a_bad_depth_fails_before_the_ledger_opens(key_file: Path, bad: ob
         ("postgresql://postgres@127.0.0.1:5432/veriseal", 1),
         ("postgresql://postgres@localhost/veriseal", 1),
         ("postgresql://postgres@[::1]:5432/veriseal", 1),
+        ("postgresql://postgres@127.0.0.2/veriseal", 1),
         ("postgresql:///veriseal?host=/var/run/postgresql", 1),
         ("postgresql://veriseal@db.internal:5432/veriseal", 2),
         ("postgresql://veriseal@10.0.3.7/veriseal", 2),
