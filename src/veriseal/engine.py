@@ -191,10 +191,10 @@ def commit_depth(config: Config) -> int | None:
 def _remote_depth(url: str) -> int:
     """``"auto"``'s depth on PostgreSQL: 2 when the server is on another host, 1 on this
     one. A group's commit takes seven round trips: far away, they are most of its time,
-    and the next group's statements fill it (+43% req/s with the server 2.4 ms away);
-    on this host they cost microseconds, and splitting the requests into more, smaller
-    groups only costs CPU (groups of 10.6 scans instead of 16, about 9% fewer req/s on
-    a 2-core machine). Figures: docs/scanning.md, "Groups in flight"."""
+    and the next group's statements fill it (+19% to +46% req/s with the server 2.4 ms
+    away, 4 pairs); on this host they cost microseconds, and splitting the requests into
+    more, smaller groups only costs CPU (groups of 10.6 scans instead of 16, about 9%
+    fewer req/s on a 2-core machine). Figures: docs/scanning.md, "Groups in flight"."""
     host = urllib.parse.urlsplit(url).hostname
     if host is None or host == "localhost" or host.startswith("/"):  # or a Unix socket
         return 1
