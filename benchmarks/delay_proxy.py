@@ -20,39 +20,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
     """Forward ``reader`` to ``writer``, each chunk ``delay`` seconds after it arrived."""
     loop = asyncio.get_running_loop()
-    due: collections.deque[tuple[float, bytes]] = collections.deque()
-    arrived = asyncio.Event()
-    done = False
+    due: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()  # None: the end
 
     async def send() -> None:
-        while not done or due:
-            if not due:
-                arrived.clear()
-                await arrived.wait()
-                continue
-            when, data = due[0]
-            wait = when - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            due.popleft()
+        while (item := await due.get()) is not None:
+            when, data = item
+            await asyncio.sleep(max(0.0, when - loop.time()))
             writer.write(data)
             await writer.drain()
 
     sender = asyncio.create_task(send())
     try:
         while data := await reader.read(65536):
-            due.append((loop.time() + delay, data))
-            arrived.set()
+            due.put_nowait((loop.time() + delay, data))
     finally:
-        done = True
-        arrived.set()
+        due.put_nowait(None)
         with contextlib.suppress(ConnectionError):
             await sender
             writer.close()

@@ -119,6 +119,6 @@ def test_a_committed_turn_lets_go_of_the_chain_behind_it() -> None:
         await second.wait(Step.ENDED)
         second.end(committed=True)
         assert second._before is None  # only turns in flight are kept alive
-        assert second.ended
+        await asyncio.wait_for(second.taken(Step.ENDED), timeout=1)  # every step taken
 
     asyncio.run(main())

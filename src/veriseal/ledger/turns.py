@@ -86,8 +86,3 @@ class Turn:
             self._before = None  # only turns still in flight are kept alive
         for event in self._taken:
             event.set()
-
-    @property
-    def ended(self) -> bool:
-        """Whether :meth:`end` was called."""
-        return self._taken[Step.ENDED].is_set()

@@ -161,20 +161,15 @@ class CodeMemory:
         an id not above them is a retried upload's client id answered with the scan
         already stored (:meth:`Ledger.append_scans`), which may even be another code's
         if the client reused the id for a different scan."""
-        newest, fresh = self._newest, []
+        newest = self._newest
+        told: list[int] = []  # the group's new scans, for the log
+        new: list[NewScan] = []
         for scan_id, scan in zip(ids, scans, strict=True):
-            if scan_id > newest:  # a repeat within the group names an id told just before
-                newest = scan_id
-                fresh.append((scan_id, scan))
-        self._newest = newest
-        if len(fresh) != len(ids):
-            ids, scans = [i for i, _ in fresh], [s for _, s in fresh]
-        self.generation += 1
-        self._log.append((self.generation, ids, scans))
-        self._logged += len(ids)
-        while self._logged - len(self._log[0][1]) >= LOGGED_SCANS:
-            self._logged -= len(self._log.popleft()[1])
-        for scan_id, scan in zip(ids, scans, strict=True):
+            if scan_id <= newest:  # a repeat within the group names an id told just before
+                continue
+            newest = scan_id
+            told.append(scan_id)
+            new.append(scan)
             if scan.brand_id is None or scan.outcome not in _VERIFICATIONS:
                 continue
             key = (scan.brand_id, scan.code)
@@ -184,6 +179,12 @@ class CodeMemory:
             span = self._spans.get(key)
             if span is not None:
                 _extend(span, scan_id, scan)
+        self._newest = newest
+        self.generation += 1
+        self._log.append((self.generation, told, new))
+        self._logged += len(told)
+        while self._logged - len(self._log[0][1]) >= LOGGED_SCANS:
+            self._logged -= len(self._log.popleft()[1])
 
     def drop(self, key: Key) -> None:
         """Forget one code (its summary and span): the ledger knows more than we do."""

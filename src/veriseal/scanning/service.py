@@ -199,11 +199,10 @@ class GroupCommitter:
             await self._slots.acquire()
             group = [await self._queue.get()]
             self._forming = True  # a waiter is out of the queue, not yet in flight
-            tail = self._tail
-            if tail is not None and not tail.ended:
+            if self._tail is not None:  # (at once when it ended: depth 1)
                 # gathered once the group before has its ids: the members that arrive
                 # meanwhile join this group, which could not take its ids any sooner
-                await tail.taken(Step.RESERVED)
+                await self._tail.taken(Step.RESERVED)
             while len(group) < self._max and not self._queue.empty():
                 group.append(self._queue.get_nowait())
             flight = asyncio.get_running_loop().create_task(self._fly(group, self._turn()))
