@@ -6,7 +6,7 @@ Usage (needs ``wrk``: ``apt-get install wrk``)::
     PYTHONPATH=src:cli:plugins python benchmarks/bench_http.py [--seconds 10]
         [--connections 32] [--rounds 3] [--backends sqlite,postgres] [--workers 1]
         [--codes 1000] [--no-floor] [--no-peer] [--consumers-apart] [--located]
-        [--commit-depth N] [--pg postgresql://postgres@127.0.0.1/postgres]
+        [--commit-depth N[,N...]] [--pg postgresql://postgres@127.0.0.1/postgres]
 
 Four servers run on loopback, one process each (``--workers N``: N each on PostgreSQL,
 but the floor keeps one):
@@ -59,6 +59,12 @@ with the round. ``--consumers-apart`` serves verify with ``--no-consumers`` and 
 in their own process (``veriseal events consume --watch``), as a fleet of servers would:
 that process's CPU per request is then printed apart, and added to the PostgreSQL total.
 
+``--commit-depth 1,2`` (several depths, comma-separated) serves one verify server per
+depth, each on a ledger of its own with the same codes, and measures them in the same
+rounds as the others: besides each one's figures and targets it prints each depth's
+requests/s against the first depth's, round by round, and their median. On this noisy
+machine that ratio, measured minutes apart, is the one to quote, not two runs' medians.
+
 By default the requests carry no location. ``--located`` gives each code a GPS fix at one
 of ten Chinese cities, as the verdict page sends it once the consumer allows it: the
 server resolves the region of every scan, and the consumers count cities and check
@@ -83,6 +89,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 
@@ -376,9 +383,45 @@ Figures = tuple[float, float, float, float, float, float, float]
 #: that wants no scans writes its cursor past them every 5 s (docs/events.md, "Pacing").
 CATCH_UP = 15.0
 
-#: (the processes serving, URL, wrk's script or None, processes beside them whose CPU is
-#: reported apart: the event consumers of --consumers-apart)
-Served = tuple[list[subprocess.Popen[bytes]], str, Path | None, list[subprocess.Popen[bytes]]]
+
+class Served(NamedTuple):
+    """One server under measurement."""
+
+    procs: list[subprocess.Popen[bytes]]
+    url: str
+    script: Path | None  #: wrk's Lua script (the verify paths); None: GET /
+    #: processes beside it whose CPU is reported apart (--consumers-apart's consumers)
+    apart: list[subprocess.Popen[bytes]]
+    ledger: str | None = None  #: a verify server's ledger, whose consumers a round awaits
+
+
+class Verifier(NamedTuple):
+    """A verify server to serve: its name in the report, its ledger, its commit depth."""
+
+    name: str
+    ledger: str
+    depth: int | None  #: its [server] commit_depth; None: the server's own default
+
+
+def verifiers(ledgers: list[str], depths: list[int] | None) -> list[Verifier]:
+    """One verify server per ledger: ``verify`` alone, or ``verify@D`` for each depth D
+    of ``--commit-depth D1,D2,...`` (each on a ledger of its own, so neither's scans,
+    consumers or memory touch the other's)."""
+    if depths is None:
+        return [Verifier("verify", ledgers[0], None)]
+    return [Verifier(f"verify@{d}", url, d) for d, url in zip(depths, ledgers, strict=True)]
+
+
+def depth_list(text: str) -> list[int]:
+    """``--commit-depth``'s value: one depth or several, comma-separated, all different."""
+    try:
+        depths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of depths: {text!r}") from None
+    if len(set(depths)) != len(depths):
+        raise argparse.ArgumentTypeError(f"a depth is named twice: {text!r}")
+    return depths
+
 
 TARGETS = {  # backend: (verify/hello, verify CPU us/request, verify/peer); p99 < 50 ms
     "sqlite": (0.25, 150.0, 10.0),
@@ -387,138 +430,142 @@ TARGETS = {  # backend: (verify/hello, verify CPU us/request, verify/peer); p99 
 
 
 def bench_backend(
-    name: str, url: str, peer_url: str | None, args: argparse.Namespace, tmp: Path
+    name: str, ledgers: list[str], peer_url: str | None, args: argparse.Namespace, tmp: Path
 ) -> None:
-    """Serve hello, verify and (with ``peer_url``) the peer on backend ``name``, measure
+    """Serve hello, verify (one server per ``--commit-depth``, each on its own ledger of
+    ``ledgers``), the floor and (with ``peer_url``) the peer on backend ``name``, measure
     each ``args.rounds`` times in rotated order, print the medians and the targets."""
     key = tmp / f"{name}.key"
     create_key_file(key)
-    vport, hport, pport = free_port(), free_port(), free_port()
-    paths = asyncio.run(prepare(url, key, f"127.0.0.1:{vport}", args.codes))
-    if args.located:
-        paths = located(paths)
-    listing = tmp / f"{name}-paths.txt"
-    listing.write_text("\n".join(paths) + "\n")
-    lua = tmp / f"{name}.lua"
-    lua.write_text(LUA.format(paths=listing))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERISEAL_")}
-    env |= {"VERISEAL_DB": url, "VERISEAL_KEY_FILE": str(key)}
-    if args.commit_depth is not None:  # the verify server's [server] commit_depth
-        config = tmp / f"{name}-veriseal.toml"
-        config.write_text(f"[server]\ncommit_depth = {args.commit_depth}\n")
-        env["VERISEAL_CONFIG"] = str(config)
+    env |= {"VERISEAL_DB": ledgers[0], "VERISEAL_KEY_FILE": str(key)}
     veriseal = str(Path(sys.executable).with_name("veriseal"))
     workers = args.workers if name == "postgres" else 1  # SQLite: one writer, one process
-    if peer_url:
-        python = peer_python()
-        seed_peer(python, peer_url, paths, tmp)
     servers: dict[str, Served] = {}
     try:
-        servers["hello"] = (
-            [
-                start([sys.executable, "-c", HELLO.format(port=hport)], env, hport)
-                for _ in range(workers)
-            ],
+        hport = free_port()
+        hello_cmd = [sys.executable, "-c", HELLO.format(port=hport)]
+        servers["hello"] = Served(
+            [start(hello_cmd, env, hport) for _ in range(workers)],
             f"http://127.0.0.1:{hport}/",
             None,
             [],
         )
-        verify_cmd = [veriseal, "serve", "--port", str(vport), "--rate-limit", "0"]
-        verify_cmd += ["--workers", str(workers)]
-        apart = []
-        if args.consumers_apart:  # the reactions in their own process, as a fleet runs them
-            verify_cmd.append("--no-consumers")
-            apart.append(start([veriseal, "events", "consume", "--watch"], env, None))
-        servers["verify"] = (
-            [start(verify_cmd, env, vport)],
-            f"http://127.0.0.1:{vport}",
-            lua,
-            apart,
-        )
+        first: tuple[list[str], Path] | None = None  # the first verify's paths and script
+        for verifier in verifiers(ledgers, args.commit_depth):
+            vport = free_port()
+            paths = asyncio.run(prepare(verifier.ledger, key, f"127.0.0.1:{vport}", args.codes))
+            if args.located:
+                paths = located(paths)
+            listing = tmp / f"{name}-{verifier.name}-paths.txt"
+            listing.write_text("\n".join(paths) + "\n")
+            lua = tmp / f"{name}-{verifier.name}.lua"
+            lua.write_text(LUA.format(paths=listing))
+            first = first or (paths, lua)
+            venv = env | {"VERISEAL_DB": verifier.ledger}
+            if verifier.depth is not None:  # the verify server's [server] commit_depth
+                config = tmp / f"{name}-{verifier.name}.toml"
+                config.write_text(f"[server]\ncommit_depth = {verifier.depth}\n")
+                venv["VERISEAL_CONFIG"] = str(config)
+            verify_cmd = [veriseal, "serve", "--port", str(vport), "--rate-limit", "0"]
+            verify_cmd += ["--workers", str(workers)]
+            apart = []
+            if args.consumers_apart:  # the reactions in their own process, as a fleet runs
+                verify_cmd.append("--no-consumers")
+                apart.append(start([veriseal, "events", "consume", "--watch"], venv, None))
+            servers[verifier.name] = Served(
+                [start(verify_cmd, venv, vport)],
+                f"http://127.0.0.1:{vport}",
+                lua,
+                apart,
+                verifier.ledger,
+            )
+        assert first is not None
+        paths, lua = first
         if args.floor:
             fport = free_port()
-            floor_cmd = [sys.executable, str(FLOOR_APP), "--port", str(fport), "--like", url]
+            floor_cmd = [sys.executable, str(FLOOR_APP), "--port", str(fport)]
+            floor_cmd += ["--like", ledgers[0]]
             if name == "sqlite":  # on PostgreSQL its tables live in the ledger's database
                 floor_cmd += ["--db", str(tmp / "floor.sqlite3")]
-            servers["floor"] = (
-                [start(floor_cmd, env, fport)],
-                f"http://127.0.0.1:{fport}",
-                lua,
-                [],
+            servers["floor"] = Served(
+                [start(floor_cmd, env, fport)], f"http://127.0.0.1:{fport}", lua, []
             )
         if peer_url:
+            python = peer_python()
+            seed_peer(python, peer_url, paths, tmp)
+            pport = free_port()
             peer_cmd = [str(python), "-m", "uvicorn", "app:app", "--app-dir", str(PEER_APP)]
             peer_cmd += ["--host", "127.0.0.1", "--port", str(pport), "--workers", str(workers)]
             peer_cmd += ["--no-access-log", "--log-level", "warning"]
-            servers["peer"] = (
+            servers["peer"] = Served(
                 [start(peer_cmd, env | {"PEER_DB": peer_url}, pport)],
                 f"http://127.0.0.1:{pport}",
                 lua,
                 [],
             )
-        results = bench_rounds(servers, args, url, wal=name == "postgres")
+        rounds = bench_rounds(servers, args, ledgers[0], wal=name == "postgres")
     finally:
-        for procs, _, _, apart_procs in servers.values():
-            for proc in procs + apart_procs:
+        for served in servers.values():
+            for proc in served.procs + served.apart:
                 stop(proc)
-    report(name, workers, results, args)
+    report(name, workers, rounds, args)
+
+
+def measured(served: Served, args: argparse.Namespace, any_ledger: str, wal: bool) -> Figures:
+    """wrk's figures for ``served``, its CPU microseconds and bytes written per request
+    (see :func:`bench_rounds`)."""
+
+    def written() -> int:
+        if wal:
+            return wal_position(any_ledger)
+        return sum(written_bytes(p.pid) for p in served.procs + served.apart)
+
+    def cpu(group: list[subprocess.Popen[bytes]]) -> float:
+        return sum(cpu_seconds(p.pid) for p in group)
+
+    before, apart_before, db_before, w_before = (
+        cpu(served.procs),
+        cpu(served.apart),
+        postgres_cpu(),
+        written(),
+    )
+    rps, p50, p99 = run_wrk(served.url, args.seconds, args.connections, served.script)
+    if served.ledger is not None:
+        asyncio.run(caught_up(served.ledger, CATCH_UP))
+    used, used_apart = cpu(served.procs) - before, cpu(served.apart) - apart_before
+    db = postgres_cpu() - db_before
+    w = written() - w_before
+    per = 1e6 / (rps * args.seconds)
+    return rps, p50, p99, used * per, db * per, w * per / 1e6, used_apart * per
 
 
 def bench_rounds(
-    servers: dict[str, Served], args: argparse.Namespace, ledger_url: str, wal: bool
-) -> dict[str, Figures]:
-    """Each server's median figures over ``args.rounds`` rounds, the servers taking turns
+    servers: dict[str, Served], args: argparse.Namespace, any_ledger: str, wal: bool
+) -> dict[str, list[Figures]]:
+    """Each server's figures in each of ``args.rounds`` rounds, the servers taking turns
     within a round and the order rotating by one from round to round. ``wal``: the
-    ledger is PostgreSQL's, whose WAL counts as written (else the servers' file writes).
-    After a verify round the figures wait for the ledger's event consumers to catch up
-    (at most :data:`CATCH_UP` s), so the reactions to that round's scans are counted
-    with it, wherever they run."""
-
-    def measured(
-        name: str,
-        procs: list[subprocess.Popen[bytes]],
-        url: str,
-        script: Path | None,
-        apart: list[subprocess.Popen[bytes]],
-    ) -> Figures:
-        """wrk's figures, the servers' CPU microseconds and bytes written per request."""
-
-        def written() -> int:
-            if wal:
-                return wal_position(ledger_url)
-            return sum(written_bytes(p.pid) for p in procs + apart)
-
-        def cpu(group: list[subprocess.Popen[bytes]]) -> float:
-            return sum(cpu_seconds(p.pid) for p in group)
-
-        before, apart_before, db_before, w_before = (
-            cpu(procs),
-            cpu(apart),
-            postgres_cpu(),
-            written(),
-        )
-        rps, p50, p99 = run_wrk(url, args.seconds, args.connections, script)
-        if name == "verify":
-            asyncio.run(caught_up(ledger_url, CATCH_UP))
-        used, used_apart = cpu(procs) - before, cpu(apart) - apart_before
-        db = postgres_cpu() - db_before
-        w = written() - w_before
-        per = 1e6 / (rps * args.seconds)
-        return rps, p50, p99, used * per, db * per, w * per / 1e6, used_apart * per
-
-    for _, url, script, _ in servers.values():
-        if script:  # warm-up: imports, caches, connection pools
-            run_wrk(url, 2, args.connections, script)
-    asyncio.run(caught_up(ledger_url, CATCH_UP))
+    ledgers are PostgreSQL's, whose WAL (``any_ledger``'s cluster's) counts as written
+    (else the servers' file writes). After a verify round the figures wait for its
+    ledger's event consumers to catch up (at most :data:`CATCH_UP` s), so the reactions
+    to that round's scans are counted with it, wherever they run."""
+    for served in servers.values():
+        if served.script:  # warm-up: imports, caches, connection pools
+            run_wrk(served.url, 2, args.connections, served.script)
+    for served in servers.values():
+        if served.ledger is not None:
+            asyncio.run(caught_up(served.ledger, CATCH_UP))
     names = list(servers)
     results: dict[str, list[Figures]] = {n: [] for n in names}
     for r in range(args.rounds):
         for n in names[r % len(names) :] + names[: r % len(names)]:
-            results[n].append(measured(n, *servers[n]))
-    return {
-        n: tuple(statistics.median(f[i] for f in v) for i in range(len(v[0])))  # type: ignore[misc]
-        for n, v in results.items()
-    }
+            results[n].append(measured(servers[n], args, any_ledger, wal))
+    return results
+
+
+def medians(rounds: list[Figures]) -> Figures:
+    """Each figure's median over the rounds."""
+    return tuple(statistics.median(f[i] for f in rounds) for i in range(len(rounds[0])))  # type: ignore[return-value]
 
 
 async def caught_up(url: str, within: float) -> float:
@@ -543,45 +590,78 @@ async def caught_up(url: str, within: float) -> float:
     return time.monotonic() - started
 
 
-def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Namespace) -> None:
-    """The medians, the ratios and the targets of backend ``name``."""
+LABELS = {
+    "hello": "hello endpoint",
+    "verify": "verify + durable scan record",
+    "floor": "floor: the durable record alone",
+    "peer": "peer (FastAPI+SQLAlchemy)",
+}
+
+
+def label(key: str) -> str:
+    """A server's name in the report; ``verify@D`` is verify at commit depth D."""
+    if key.startswith("verify@"):
+        return f"verify, commit_depth {key.split('@', 1)[1]}"
+    return LABELS[key]
+
+
+def report(
+    name: str, workers: int, rounds: dict[str, list[Figures]], args: argparse.Namespace
+) -> None:
+    """The medians, the ratios and the targets of backend ``name``; with several commit
+    depths, each depth's against the first's, round by round (the same round's figures
+    were measured minutes apart, not hours: on a noisy machine their ratio is the figure
+    to read) and the median of those ratios."""
+    med = {key: medians(figures) for key, figures in rounds.items()}
     print(
         f"\n{name}: medians of {args.rounds} rounds of {args.seconds} s,"
         f" {args.connections} connections, {workers} server process(es) each"
         + (", located scans" if args.located else "")
     )
-    labels = {
-        "hello": "hello endpoint",
-        "verify": "verify + durable scan record",
-        "floor": "floor: the durable record alone",
-        "peer": "peer (FastAPI+SQLAlchemy)",
-    }
     for key, (rps, p50, p99, cpu, db, wrote, _) in med.items():
         print(
-            f"  {labels[key]:<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+            f"  {label(key):<30} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
             f"   server CPU {cpu:6.0f} us/request"
             + (f"   PostgreSQL CPU {db:5.0f} us/request" if name == "postgres" else "")
             + f"   written {wrote / 1000:5.1f} kB/request"
         )
     written = "WAL" if name == "postgres" else "the server's file writes"
     print(f"  written: {written}")
+    verify_keys = [key for key in med if key.split("@", 1)[0] == "verify"]
+    for key in verify_keys:
+        report_verify(name, key, med, args)
+    base = verify_keys[0]
+    for key in verify_keys[1:]:
+        rps_ratios = [v[0] / b[0] for v, b in zip(rounds[key], rounds[base], strict=True)]
+        cpu_ratios = [v[3] / b[3] for v, b in zip(rounds[key], rounds[base], strict=True)]
+        print(
+            f"  {key}/{base} req/s by round "
+            + ", ".join(f"{r:.3f}" for r in rps_ratios)
+            + f"; median {statistics.median(rps_ratios):.3f}"
+            f"   server CPU per request, median {statistics.median(cpu_ratios):.3f}"
+        )
+
+
+def report_verify(name: str, key: str, med: dict[str, Figures], args: argparse.Namespace) -> None:
+    """The ratios and targets of the verify server ``key`` against hello, floor and peer."""
     h_rps, _, _, h_cpu, _, _, _ = med["hello"]
-    v_rps, _, v99, v_cpu, v_db, _, v_apart = med["verify"]
+    v_rps, _, v99, v_cpu, v_db, _, v_apart = med[key]
+    tag = "" if key == "verify" else f" ({key})"
     if args.consumers_apart:
         print(
-            f"  event consumers in their own process (veriseal events consume --watch):"
+            f"  event consumers in their own process (veriseal events consume --watch){tag}:"
             f" {v_apart:.0f} us/request; verify server + consumers {v_cpu + v_apart:.0f} us"
         )
     min_hello, max_cpu, min_peer = TARGETS[name]
     ratio = v_rps / h_rps
-    print(f"  ratio verify/hello {ratio:.3f}")
+    print(f"  ratio verify/hello{tag} {ratio:.3f}")
     print(
-        f"  server CPU per request, hello/verify {h_cpu / v_cpu:.3f}"
+        f"  server CPU per request, hello/verify{tag} {h_cpu / v_cpu:.3f}"
         " (the ratio's ceiling while the server is CPU-bound)"
     )
 
     def target(met: bool, text: str) -> None:
-        print(f"TARGET {'met   ' if met else 'missed'} {name}: {text}")
+        print(f"TARGET {'met   ' if met else 'missed'} {name}: {text}{tag}")
 
     target(ratio >= min_hello, f"verify/hello >= {min_hello:.2f}")
     target(v_cpu <= max_cpu, f"server CPU per verify request <= {max_cpu:.0f} us")
@@ -593,24 +673,24 @@ def report(name: str, workers: int, med: dict[str, Figures], args: argparse.Name
             " endpoint doing this durable work reaches in this stack)"
         )
         print(
-            f"  verify's CPU above the floor {v_cpu - f_cpu:.0f} us/request (parsing, checks,"
-            " clone rules, verdict, request ids and cookies, in-process consumers);"
+            f"  verify's CPU above the floor{tag} {v_cpu - f_cpu:.0f} us/request (parsing,"
+            " checks, clone rules, verdict, request ids and cookies, in-process consumers);"
             f" the verify/hello target leaves {h_cpu / min_hello - f_cpu:.0f} us for all of it"
         )
     if name == "postgres":
         # what carries over to a larger machine: the CPU a verification costs in all
         total = v_cpu + v_db + v_apart
         print(
-            f"  a verification costs {total:.0f} us of CPU in all (server + PostgreSQL"
+            f"  a verification{tag} costs {total:.0f} us of CPU in all (server + PostgreSQL"
             + (" + consumers" if args.consumers_apart else "")
             + "):"
             f" about {1e6 / total:,.0f} req/s per core a machine gives them, wrk apart"
         )
     if "peer" in med:
         p_rps, _, _, p_cpu, _, _, _ = med["peer"]
-        print(f"  ratio verify/peer {v_rps / p_rps:.2f}")
+        print(f"  ratio verify/peer{tag} {v_rps / p_rps:.2f}")
         print(
-            f"  server CPU per request, peer/verify {p_cpu / v_cpu:.2f}"
+            f"  server CPU per request, peer/verify{tag} {p_cpu / v_cpu:.2f}"
             " (the ratio's ceiling while both servers are CPU-bound)"
         )
         target(v_rps >= min_peer * p_rps, f"verify >= {min_peer:.0f}x peer (req/s)")
@@ -642,9 +722,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     ap.add_argument(
         "--commit-depth",
-        type=int,
+        type=depth_list,
         default=None,
-        help='the verify server\'s [server] commit_depth (default: its own, "auto")',
+        help='the verify server\'s [server] commit_depth (default: its own, "auto");'
+        " several, comma-separated (1,2): one verify server each, on a ledger of its own,"
+        " measured in the same rounds, and each one's req/s against the first's",
     )
     ap.add_argument(
         "--peer",
@@ -674,15 +756,17 @@ def main() -> None:
             [str(peer_python()), "-c", STACK], capture_output=True, text=True, check=True
         )
         print(f"peer: {stack.stdout.strip()}")
+    verify_count = len(args.commit_depth or [None])
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 peer_url = f"sqlite+aiosqlite:///{tmp / 'peer.sqlite3'}" if args.peer else None
-                bench_backend("sqlite", sqlite_url(tmp / "bench.sqlite3"), peer_url, args, tmp)
+                ledgers = [sqlite_url(tmp / f"bench-{i}.sqlite3") for i in range(verify_count)]
+                bench_backend("sqlite", ledgers, peer_url, args, tmp)
             elif backend == "postgres":
                 token = secrets.token_hex(4)
-                dbs = [f"veriseal_bench_{token}"]
+                dbs = [f"veriseal_bench_{token}_{i}" for i in range(verify_count)]
                 if args.peer:
                     dbs.append(f"veriseal_bench_peer_{token}")
                 server = args.pg.rsplit("/", 1)[0]
@@ -693,8 +777,9 @@ def main() -> None:
                     if args.peer:
                         scheme, rest = server.split("://", 1)
                         assert scheme in ("postgres", "postgresql"), args.pg
-                        peer_url = f"postgresql+asyncpg://{rest}/{dbs[1]}"
-                    bench_backend("postgres", f"{server}/{dbs[0]}", peer_url, args, tmp)
+                        peer_url = f"postgresql+asyncpg://{rest}/{dbs[-1]}"
+                    ledgers = [f"{server}/{db}" for db in dbs[:verify_count]]
+                    bench_backend("postgres", ledgers, peer_url, args, tmp)
                 finally:
                     for db in dbs:
                         asyncio.run(_admin(args.pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
