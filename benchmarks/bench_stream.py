@@ -21,7 +21,12 @@ Then, ``--rounds`` times, in the same run:
   and raising the alerts in the consumer's transaction;
 - **analytics consumer**: ``analytics.scans`` (its cursor, mark and rollups reset each
   round): reading each scan's facts, locating its city and booking it into the scan
-  cubes, the units seen and the first-scan delays in the consumer's transaction.
+  cubes, the units seen and the first-scan delays in the consumer's transaction;
+- **three scan consumers, one worker** against **a worker each**: three consumers of
+  scans that do nothing, delivered in turns of one batch each, as a server's consumers
+  follow the head together. One worker reads each stretch of the stream once for all
+  three (``veriseal.extend.stream.window``); a worker each reads it three times. The
+  ratio of the two is what the shared read saves the consumers' runtime.
 
 It prints the medians in events/s and their ratios to the bare read. On PostgreSQL it
 also prints what the append lock (the trigger that keeps positions commit-ordered)
@@ -176,6 +181,39 @@ async def _consume(engine: Engine, consumer: str, batch: int) -> tuple[float, in
     return time.perf_counter() - start, n
 
 
+#: the consumers of the shared-read measurement: three that want scans and do nothing
+READERS = tuple(f"bench.reader{i}" for i in range(3))
+
+
+def _readers(batch: int) -> list[Consumer]:
+    async def handle(ctx: Any, batch: Batch, tx: Tx) -> None:
+        return None
+
+    return [Consumer(name, frozenset({"scan"}), handle, batch_size=batch) for name in READERS]
+
+
+async def _in_turns(engine: Engine, batch: int, shared: bool) -> tuple[float, int]:
+    """Seconds and events for the :data:`READERS` to reach the head from the start,
+    delivered a batch each in turn; ``shared``: by one worker, else by a worker each."""
+    for name in READERS:
+        await _reset(engine, name)
+    consumers = _readers(batch)
+    options = WorkerOptions(max_tries=1)
+    if shared:
+        workers = [worker_for(engine, options, consumers)] * len(consumers)
+    else:
+        workers = [worker_for(engine, options, [c]) for c in consumers]
+    n = 0
+    start = time.perf_counter()
+    while True:
+        moved = 0
+        for worker, consumer in zip(workers, consumers, strict=True):
+            done = await worker.deliver(consumer)
+            n, moved = n + done.handled, moved + done.moved
+        if not moved:
+            return time.perf_counter() - start, n
+
+
 async def _alerts(engine: Engine) -> int:
     async with engine.ledger.read() as tx:
         row = await tx.fetchrow("SELECT COUNT(*) AS n FROM territories_alerts")
@@ -219,7 +257,7 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
         await _scan_all(engine, codes)
         setup = time.perf_counter() - t0
         results: dict[str, list[float]] = {"bare": [], "noop": [], "territories": [],
-                                           "analytics": []}  # fmt: skip
+                                           "analytics": [], "shared": [], "apart": []}  # fmt: skip
         for _ in range(args.rounds):
             seconds, n = await _bare(engine, args.batch)
             results["bare"].append(n / seconds)
@@ -229,6 +267,9 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
             results["territories"].append(n / seconds)
             seconds, n = await _consume(engine, SCANS_NAME, args.batch)
             results["analytics"].append(n / seconds)
+            for shared, key_ in ((True, "shared"), (False, "apart")):
+                seconds, n = await _in_turns(engine, args.batch, shared)
+                results[key_].append(n / seconds)
         alerts = await _alerts(engine)
         name = url.split(":", 1)[0]
         print(
@@ -241,9 +282,16 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
             ("no-op consumer (worker, cursor in tx)", "noop"),
             ("territories.diversion consumer", "territories"),
             ("analytics.scans consumer", "analytics"),
+            ("3 scan consumers, one worker (shared read)", "shared"),
+            ("3 scan consumers, a worker each", "apart"),
         ):
             med = statistics.median(results[key_])
             print(f"  {label:<45} {med:>10,.0f} events/s   ratio to bare {med / bare:6.3f}")
+        ratios = [a / b for a, b in zip(results["shared"], results["apart"], strict=True)]
+        print(
+            "  3 scan consumers, one worker against a worker each (events/s, same round):"
+            f" median {statistics.median(ratios):.2f}x"
+        )
         print(f"  diversion alerts raised per territories round: {alerts}")
         if engine.ledger.url.startswith("postgres"):
             with_lock, plain = await _append_cost(engine, 64, args.rounds)

@@ -1,12 +1,14 @@
 """Delivering the event stream to its consumers: in order, at least once.
 
 For each consumer, one delivery (:meth:`StreamWorker.deliver`) reads the committed
-cursor and the next batch of wanted events (after the cursor, up to the head seen
-first), runs the consumer's ``prepare`` outside any transaction, then opens a write
-transaction, locks the cursor (a second worker of the same consumer waits there and
-then finds the cursor moved: it delivers nothing), calls ``handle`` and moves the cursor
-past the batch, all in that one transaction. A crash anywhere before the commit leaves
-effects and cursor as they were: the batch is delivered again.
+cursor and the next batch of wanted events (after the cursor, up to the head seen first;
+from the stretch of the stream the worker holds for all its consumers,
+:mod:`veriseal.extend.stream.window`), runs the consumer's ``prepare`` outside any
+transaction, then opens a write transaction, locks the cursor (a second worker of the
+same consumer waits there and then finds the cursor moved: it delivers nothing), calls
+``handle`` and moves the cursor past the batch, all in that one transaction. A crash
+anywhere before the commit leaves effects and cursor as they were: the batch is
+delivered again.
 
 Failures: a failing batch of several events is delivered again one event at a time,
 so the event at fault is found; a failing single event is retried with exponential
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veriseal.extend.stream.consumer import Batch, Consumer, ConsumerInvalid
+from veriseal.extend.stream.window import StreamWindow
 from veriseal.ledger import stream_store
 from veriseal.ledger.base import Ledger
 from veriseal.ledger.stream_store import StreamEvent
@@ -124,6 +127,8 @@ class StreamWorker:
         self.contexts = dict(contexts or {})
         self.options = options or WorkerOptions()
         self._state = {c.name: _State() for c in consumers}
+        #: the newest events, read once for all these consumers (stream.window)
+        self._window = StreamWindow()
 
     # -- one delivery ----------------------------------------------------------------------
     async def deliver(self, consumer: Consumer, *, settle: bool = True) -> Delivery:
@@ -133,19 +138,21 @@ class StreamWorker:
         written once ``options.settle`` seconds old (see :class:`WorkerOptions`)."""
         state = self._state[consumer.name]
         try:
-            handled, moved, full = await self._step(consumer, state, settle)
+            handled, moved, more = await self._step(consumer, state, settle)
         except _Failed as failed:
             return await self._failed(consumer, state, failed)
         if state.failing and moved:
             state.failing = state.tries = 0
-        return Delivery(handled, moved, again=full)
+        return Delivery(handled, moved, again=more)
 
     def context(self, consumer: Consumer) -> Any:
         """The ``ctx`` the consumer's functions get."""
         return self.contexts.get(consumer.name)
 
     async def _step(self, consumer: Consumer, state: _State, settle: bool) -> tuple[int, int, bool]:
-        """(events handled, positions moved, whether the batch was full)."""
+        """(events handled, positions moved, whether more is waiting: the batch was
+        full, or it ended before the head, where a read of the shared window was cut
+        short or the window begins)."""
         ctx = self.context(consumer)
         async with self.ledger.read() as tx:
             after = await stream_store.cursor(tx, consumer.name)
@@ -154,13 +161,14 @@ class StreamWorker:
             start = state.passed if after == state.passed_from else after
             top = await stream_store.head(tx, start)
             limit = 1 if start < state.single_until else consumer.batch_size
-            events = (
-                await stream_store.read_after(tx, start, top, consumer.kinds, limit)
+            events, seen = (
+                await self._window.read(tx, start, top, consumer.kinds, limit)
                 if top > start
-                else []
+                else ([], top)
             )
         full = len(events) == limit
-        upto = events[-1].position if full else top
+        upto = events[-1].position if full else seen
+        more = full or seen < top  # stopped short of the head (stream.window): go on
         if upto <= after:
             return 0, 0, False
         if not events and not settle:
@@ -169,7 +177,7 @@ class StreamWorker:
                 state.passed_from, state.passed_at = after, now  # a new stretch begins
             state.passed = upto
             if now - state.passed_at < self.options.settle:
-                return 0, upto - start, False
+                return 0, upto - start, more
         try:
             prepared = await consumer.prepare(ctx, events) if consumer.prepare and events else None
             async with self.ledger.write() as tx:
@@ -180,7 +188,7 @@ class StreamWorker:
                 await stream_store.set_cursor(tx, consumer.name, upto)
         except Exception as exc:
             raise _Failed(events, exc) from exc
-        return len(events), upto - after, full
+        return len(events), upto - after, more
 
     async def _failed(self, consumer: Consumer, state: _State, failed: _Failed) -> Delivery:
         events = failed.events
