@@ -171,13 +171,9 @@ def test_a_read_larger_than_the_window_is_refused() -> None:
         StreamWindow(keep=2, read=3)
 
 
-async def test_consumers_at_the_same_place_share_one_read(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The point of the window: the other consumers' batches come from memory."""
-    async with ledger.write() as tx:
-        for ref in range(5):
-            await publish(tx, "probe.a", None, ref)
+def _counted_reads(monkeypatch: pytest.MonkeyPatch, pause: float = 0.0) -> list[int]:
+    """The ``after`` of every read of the ledger's stream from now on (each ``pause``
+    seconds slow), in order."""
     reads: list[int] = []
     original = stream_store.read_after
 
@@ -185,9 +181,22 @@ async def test_consumers_at_the_same_place_share_one_read(
         tx: Tx, after: int, upto: int, kinds: Collection[str] | None, limit: int
     ) -> list[stream_store.StreamEvent]:
         reads.append(after)
+        if pause:
+            await asyncio.sleep(pause)
         return await original(tx, after, upto, kinds, limit)
 
     monkeypatch.setattr(stream_store, "read_after", counted)
+    return reads
+
+
+async def test_consumers_at_the_same_place_share_one_read(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of the window: the other consumers' batches come from memory."""
+    async with ledger.write() as tx:
+        for ref in range(5):
+            await publish(tx, "probe.a", None, ref)
+    reads = _counted_reads(monkeypatch)
     window = StreamWindow()
     for kinds in (frozenset({"probe.a"}), None, frozenset({"probe.b"})):
         async with ledger.read() as tx:
@@ -207,17 +216,7 @@ async def test_consumers_reaching_the_end_together_read_it_once(
     async with ledger.write() as tx:
         for ref in range(5):
             await publish(tx, "probe.a", None, ref)
-    reads: list[int] = []
-    original = stream_store.read_after
-
-    async def slow(
-        tx: Tx, after: int, upto: int, kinds: Collection[str] | None, limit: int
-    ) -> list[stream_store.StreamEvent]:
-        reads.append(after)
-        await asyncio.sleep(0.02)  # the others arrive meanwhile
-        return await original(tx, after, upto, kinds, limit)
-
-    monkeypatch.setattr(stream_store, "read_after", slow)
+    reads = _counted_reads(monkeypatch, pause=0.02)  # the others arrive meanwhile
     window = StreamWindow()
 
     async def consumer() -> list[int]:
@@ -267,16 +266,7 @@ async def test_a_reader_inside_reads_on_from_the_windows_end(
     async with ledger.read() as tx:
         head = await stream_store.head(tx, 0)
         positions = [e.position for e in await stream_store.read_after(tx, 0, head, None, 100)]
-    reads: list[int] = []
-    original = stream_store.read_after
-
-    async def counted(
-        tx: Tx, after: int, upto: int, kinds: Collection[str] | None, limit: int
-    ) -> list[stream_store.StreamEvent]:
-        reads.append(after)
-        return await original(tx, after, upto, kinds, limit)
-
-    monkeypatch.setattr(stream_store, "read_after", counted)
+    reads = _counted_reads(monkeypatch)
     window = StreamWindow()
     async with ledger.read() as tx:
         await window.read(tx, 0, positions[4], None, 100)  # the head was then the 5th
