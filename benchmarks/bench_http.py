@@ -64,6 +64,8 @@ depth, each on a ledger of its own with the same codes, and measures them in the
 rounds as the others: besides each one's figures and targets it prints each depth's
 requests/s against the first depth's, round by round, and their median. On this noisy
 machine that ratio, measured minutes apart, is the one to quote, not two runs' medians.
+On SQLite every depth commits one group at a time: there the servers are identical, and
+their ratio shows the machine's noise between identical servers.
 
 By default the requests carry no location. ``--located`` gives each code a GPS fix at one
 of ten Chinese cities, as the verdict page sends it once the consumer allows it: the
@@ -462,19 +464,19 @@ def bench_backend(
             lua = tmp / f"{name}-{verifier.name}.lua"
             lua.write_text(LUA.format(paths=listing))
             first = first or (paths, lua)
-            venv = env | {"VERISEAL_DB": verifier.ledger}
+            verifier_env = env | {"VERISEAL_DB": verifier.ledger}
             if verifier.depth is not None:  # the verify server's [server] commit_depth
                 config = tmp / f"{name}-{verifier.name}.toml"
                 config.write_text(f"[server]\ncommit_depth = {verifier.depth}\n")
-                venv["VERISEAL_CONFIG"] = str(config)
+                verifier_env["VERISEAL_CONFIG"] = str(config)
             verify_cmd = [veriseal, "serve", "--port", str(vport), "--rate-limit", "0"]
             verify_cmd += ["--workers", str(workers)]
             apart = []
             if args.consumers_apart:  # the reactions in their own process, as a fleet runs
                 verify_cmd.append("--no-consumers")
-                apart.append(start([veriseal, "events", "consume", "--watch"], venv, None))
+                apart.append(start([veriseal, "events", "consume", "--watch"], verifier_env, None))
             servers[verifier.name] = Served(
-                [start(verify_cmd, venv, vport)],
+                [start(verify_cmd, verifier_env, vport)],
                 f"http://127.0.0.1:{vport}",
                 lua,
                 apart,
