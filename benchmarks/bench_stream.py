@@ -16,6 +16,8 @@ Then, ``--rounds`` times, in the same run:
 - **no-op consumer**: the stream worker delivering every event to a consumer whose
   ``handle`` does nothing (its cursor reset each round): what the runtime costs (cursor
   read, head, batch read, write transaction with the cursor lock and move);
+- **dashboard consumer**: ``veriseal.dashboard`` (its cursor and ``scan_daily`` reset
+  each round): the day's counts per brand, outcome and province, from the scans' briefs;
 - **territories consumer**: ``territories.diversion`` (its cursor and its alerts reset
   each round): judging every located genuine scan (holder, grants, territory geometry)
   and raising the alerts in the consumer's transaction;
@@ -52,6 +54,7 @@ from PIL import Image
 
 from veriseal.accounts.identity import uscc_check
 from veriseal.accounts.models import SYSTEM, Role
+from veriseal.brandops.dashboard import CONSUMER as DASHBOARD
 from veriseal.catalog.batches import BatchRequest
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.catalog.minting import Minter
@@ -167,6 +170,8 @@ async def _reset(engine: Engine, consumer: str) -> None:
             for table in ("territories_alert_events", "territories_evidence"):
                 await tx.execute(f"DELETE FROM {table}")
             await tx.execute("DELETE FROM territories_alerts")
+        elif consumer == DASHBOARD:
+            await tx.execute("DELETE FROM scan_daily")
         elif consumer == SCANS_NAME:
             await tx.execute("DELETE FROM analytics_marks WHERE consumer = ?", consumer)
             for brand in await engine.brands.list():
@@ -256,13 +261,15 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
         codes = await _world(engine, args.events)
         await _scan_all(engine, codes)
         setup = time.perf_counter() - t0
-        results: dict[str, list[float]] = {"bare": [], "noop": [], "territories": [],
-                                           "analytics": [], "shared": [], "apart": []}  # fmt: skip
+        names = ("bare", "noop", "dashboard", "territories", "analytics", "shared", "apart")
+        results: dict[str, list[float]] = {name: [] for name in names}
         for _ in range(args.rounds):
             seconds, n = await _bare(engine, args.batch)
             results["bare"].append(n / seconds)
             seconds, n = await _consume(engine, NOOP, args.batch)
             results["noop"].append(n / seconds)
+            seconds, n = await _consume(engine, DASHBOARD, args.batch)
+            results["dashboard"].append(n / seconds)
             seconds, n = await _consume(engine, DIVERSION_CONSUMER, args.batch)
             results["territories"].append(n / seconds)
             seconds, n = await _consume(engine, SCANS_NAME, args.batch)
@@ -280,6 +287,7 @@ async def bench(url: str, args: argparse.Namespace, key: Path) -> None:
         for label, key_ in (
             ("bare SELECT ... WHERE position > ? LIMIT n", "bare"),
             ("no-op consumer (worker, cursor in tx)", "noop"),
+            ("veriseal.dashboard consumer", "dashboard"),
             ("territories.diversion consumer", "territories"),
             ("analytics.scans consumer", "analytics"),
             ("3 scan consumers, one worker (shared read)", "shared"),

@@ -22,7 +22,8 @@ def test_a_tiny_stream_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> Non
     asyncio.run(bench.main(args))
     out = capsys.readouterr().out
     assert "sqlite: 60 scans on the stream" in out
-    for label in ("bare SELECT", "no-op consumer", "territories.diversion consumer",
+    for label in ("bare SELECT", "no-op consumer", "veriseal.dashboard consumer",
+                  "territories.diversion consumer",
                   "analytics.scans consumer", "3 scan consumers, one worker (shared read)",
                   "3 scan consumers, a worker each"):  # fmt: skip
         assert re.search(re.escape(label) + r".*events/s\s+ratio to bare", out), label

@@ -5,6 +5,7 @@ figures read from it are the scans' own."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections import Counter
 
@@ -21,6 +22,7 @@ from veriseal.models import AlertKind, NewAlert, ScanChannel
 from .conftest import World, drain, record, scan
 
 NOW = dt.datetime(2025, 3, 10, 17, 30, tzinfo=dt.UTC)  # 2025-03-11 01:30 in UTC+8
+MIDNIGHT = dt.datetime(2025, 3, 10, 16, 0, tzinfo=dt.UTC)  # 2025-03-11 00:00 in UTC+8
 OUTCOMES = ["genuine", "genuine", "genuine", "suspected_clone", "invalid", "expired"]
 PROVINCES = ["CN-GD", "CN-ZJ", "CN-BJ", "HK", "US:California", None]
 
@@ -50,7 +52,12 @@ async def random_scans(w: World, n: int, seed: int) -> list[tuple[dt.datetime, i
     group = []
     for i in range(n):
         brand = rng.choice([w.brand, w.brand, w.other, None])
-        at = NOW - dt.timedelta(seconds=rng.randrange(40 * 86400))
+        at = NOW - dt.timedelta(
+            seconds=rng.randrange(40 * 86400), microseconds=rng.randrange(10**6)
+        )
+        if i % 10 == 0:  # within a second before a day ends (UTC+8): it stays in that day
+            before = dt.timedelta(days=rng.randrange(40), microseconds=rng.randrange(1, 10**6))
+            at = MIDNIGHT - before
         group.append(scan(brand, at, rng.choice(OUTCOMES), rng.choice(PROVINCES), code=f"C{i}"))
         made.append((at, None if brand is None else brand.id))
         if len(group) == 17 or i == n - 1:
@@ -73,6 +80,27 @@ async def test_the_consumer_keeps_the_rollup_equal_to_the_scans(world: World) ->
     # delivered again (nothing new): nothing counted twice
     assert await drain(world.engine) == 0
     assert await rollup(world.engine) == raw
+
+
+async def test_events_without_a_brief_are_counted_from_their_rows(world: World) -> None:
+    """The consumer takes its facts from the briefs the scan events carry; events
+    appended before they carried one (here: every other one, its brief removed) are
+    read from their scans' rows, and the rollup still equals the scans."""
+    await random_scans(world, 200, seed=4)
+    async with world.engine.ledger.write() as tx:
+        found = await tx.fetch(
+            "SELECT position, payload FROM stream_events WHERE kind = 'scan' ORDER BY position"
+        )
+        for row in found[::2]:
+            payload = json.loads(row["payload"])
+            payload.pop("brief", None)
+            await tx.execute(
+                "UPDATE stream_events SET payload = ? WHERE position = ?",
+                json.dumps(payload),
+                row["position"],
+            )
+    assert await drain(world.engine) >= 200
+    assert await rollup(world.engine) == await raw_counts(world.engine)
 
 
 async def test_rebuild_agrees_with_the_cursor(world: World) -> None:

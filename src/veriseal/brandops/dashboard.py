@@ -129,6 +129,10 @@ def province_count(province: str, n: int) -> ProvinceCount:
     return ProvinceCount(province, None, name, name, n)
 
 
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_SECOND = dt.timedelta(seconds=1)
+
+
 class Dashboard:
     """The figures (``scans.read``), the consumer that keeps them, and their rebuild."""
 
@@ -142,8 +146,21 @@ class Dashboard:
                         prepare=self._read)  # fmt: skip
 
     async def _read(self, _ctx: Any, events: Sequence[StreamEvent]) -> list[store.ScanFact]:
-        async with self._ledger.read() as tx:
-            return await store.scan_facts(tx, [e.ref for e in events])
+        """The rollup's facts of the scans announced: from the briefs their events carry
+        (``Ledger.event_briefs``: no read; events appended before briefs were are read
+        from their rows). Scans without a brand are never counted (:func:`count`), so
+        their events are passed over unread."""
+        brands = sorted({e.brand_id for e in events if e.brand_id is not None})
+        facts = []
+        for brand_id in brands:
+            for brief in await self._ledger.event_briefs(brand_id, events):
+                seconds = (brief.at - _UNIX_EPOCH) // _SECOND  # whole seconds: SQL floors too
+                facts.append(
+                    store.ScanFact(
+                        brief.id, brief.brand_id, seconds, brief.outcome, brief.province or ""
+                    )
+                )
+        return facts
 
     async def _apply(self, _ctx: Any, batch: Batch, tx: Tx) -> None:
         facts: list[store.ScanFact] = batch.prepared or []

@@ -6,7 +6,7 @@ and when the rollup is written (the stream consumer's transaction, or a rebuild)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from veriseal.ledger.base import Tx
@@ -33,28 +33,6 @@ class ScanFact:
     at_seconds: int  # whole seconds since 1970 (UTC)
     outcome: str
     province: str  # '' without one
-
-
-async def scan_facts(tx: Tx, ids: Sequence[int]) -> list[ScanFact]:
-    """The rollup's columns of the scans ``ids`` (those that exist)."""
-    if not ids:
-        return []
-    epoch = tx.dialect.epoch_seconds("at")
-    found = await tx.fetch(
-        f"SELECT id, brand_id, {epoch} AS s, outcome, province FROM scans"
-        f" WHERE id IN ({', '.join('?' * len(ids))})",
-        *ids,
-    )
-    return [
-        ScanFact(
-            int(r["id"]),
-            None if r["brand_id"] is None else int(r["brand_id"]),
-            int(r["s"]),
-            str(r["outcome"]),
-            str(r["province"] or ""),
-        )
-        for r in found
-    ]
 
 
 async def add(tx: Tx, counts: Mapping[Cell, int]) -> None:
