@@ -129,10 +129,6 @@ def province_count(province: str, n: int) -> ProvinceCount:
     return ProvinceCount(province, None, name, name, n)
 
 
-_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_SECOND = dt.timedelta(seconds=1)
-
-
 class Dashboard:
     """The figures (``scans.read``), the consumer that keeps them, and their rebuild."""
 
@@ -154,7 +150,7 @@ class Dashboard:
         facts = []
         for brand_id in brands:
             for brief in await self._ledger.event_briefs(brand_id, events):
-                seconds = (brief.at - _UNIX_EPOCH) // _SECOND  # whole seconds: SQL floors too
+                seconds = int(brief.at.timestamp())  # whole seconds, as day_number takes them
                 facts.append(
                     store.ScanFact(
                         brief.id, brief.brand_id, seconds, brief.outcome, brief.province or ""
