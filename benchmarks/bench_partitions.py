@@ -4,14 +4,16 @@ Usage::
 
     PYTHONPATH=src:cli:plugins python benchmarks/bench_partitions.py
         [--sizes 1000000,10000000,100000000] [--months 12] [--scans 4000] [--rounds 3]
-        [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
 
 Two databases are built side by side with the same data:
 
 - ``partitioned``: the ledger as migrated (``scans`` and ``stream_events`` partitioned by
   month, migration 0020);
 - ``flat``: the same ledger with both tables turned back into one plain table each
-  (same columns, indexes, ids): the unpartitioned baseline.
+  (same columns, indexes, ids): the unpartitioned baseline;
+
+and, for each, a twin that stays at the smallest size (the reference: see below).
 
 History is generated directly into the tables (``INSERT ... SELECT generate_series``),
 spread evenly over the ``--months`` months before this one, one stream event per scan,
@@ -21,15 +23,26 @@ measured code: one in the oldest month, one in the newest, so every verification
 first and a last scan months apart. The ledger grows to each of ``--sizes`` scans in
 turn; at each size, both databases get the same rows, are vacuumed and analysed, and
 then a fresh engine (cold caches, as after a restart) verifies the 1,000 measured codes
-``--scans`` times with 32 in flight, ``--rounds`` times, alternating the two databases.
+``--scans`` times with 32 in flight, ``--rounds`` times, the four databases in an order
+that rotates from round to round.
 
-Printed per size and layout: verifications/s, latency p50/p99 per verification,
-this process's CPU and PostgreSQL's own CPU per verification (from /proc), the database
-size, and partitioned/flat ratios from the same run. Flat is what "stays flat" means:
-the ratios of a size's figures to the smallest size's.
+Printed per size and database: verifications/s, latency p50/p99 per verification, this
+process's CPU and PostgreSQL's own CPU per verification (from /proc), the database size
+and where its bytes go; partitioned/flat ratios; and "stays flat" measured: each layout's
+CPU (this process + PostgreSQL) and p99 against its twin at the smallest size, as the
+median of the rounds' ratios. The twins are measured in the same rounds, so the ratio
+does not take the machine's drift between sizes (tens of minutes apart, and this
+project's machines swing by a third from one hour to the next) for the ledger's growth.
+At the smallest size the twins hold the same rows: their ratio there is the noise.
 
-Disk: about 500 bytes per scan per database with its stream event and indexes (both
-databases are kept until the end): 100 million scans need about 100 GB free.
+Disk: about 780 bytes per scan per database with its stream event and indexes (measured
+at 10 million), both databases side by side: 100 million scans need about 160 GB free
+(the twins, about 1.6 GB at one million).
+Before growing to a size, the run compares what that growth needs (at the bytes per scan
+measured so far, 10% spare) with the free space of PostgreSQL's data directory, when the
+server is on this machine; a size that does not fit is not grown to, the larger ones
+neither, and the sizes measured until then are reported. The databases are dropped at
+the end (``--keep`` keeps them).
 """
 
 from __future__ import annotations
@@ -38,11 +51,14 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import secrets
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -58,6 +74,9 @@ from veriseal.scanning.service import ScanContext
 LAYOUTS = ("partitioned", "flat")
 CHUNK = 1_000_000  # rows per generating statement
 IN_FLIGHT = 32
+BYTES_PER_SCAN = 780  # per database, stream event and indexes included (10 M, measured)
+SPARE = 1.1  # WAL, VACUUM and the measured rounds' own rows on top of the generated ones
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "")
 PROVINCES = ["CN-GD", "CN-ZJ", "CN-JS", "CN-SH", "CN-BJ", "CN-SC", "CN-HB", "CN-FJ"]
 
 
@@ -66,10 +85,15 @@ class Db:
     layout: str
     url: str
     paths: list[str]
+    reference: bool = False  # the twin that stays at the smallest size
     brand_id: int = 0
     gtin: str = ""
     serials: list[str] = dataclasses.field(default_factory=list)
     filled: dict[int, int] = dataclasses.field(default_factory=dict)  # month -> rows
+
+    @property
+    def label(self) -> str:
+        return f"{self.layout} twin" if self.reference else self.layout
 
 
 def _url(base: str, name: str) -> str:
@@ -97,10 +121,12 @@ async def _flatten(conn: asyncpg.Connection) -> None:
     )
 
 
-async def setup(base: str, key: Path, months: list[int]) -> list[Db]:
-    dbs = []
-    for layout in LAYOUTS:
-        name = f"veriseal_bench_{layout}"
+async def setup(base: str, key: Path, months: list[int], dbs: list[Db]) -> None:
+    """Make the four databases (each layout and its twin), appending each to ``dbs`` as
+    soon as it exists (so the caller drops whatever was made, should a later step fail)."""
+    token = secrets.token_hex(4)  # runs side by side never share (or drop) a database
+    for reference, layout in ((r, layout) for r in (False, True) for layout in LAYOUTS):
+        name = f"veriseal_bench_{layout}_{'ref_' if reference else ''}{token}"
         admin = await asyncpg.connect(base)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -108,11 +134,12 @@ async def setup(base: str, key: Path, months: list[int]) -> list[Db]:
         finally:
             await admin.close()
         url = _url(base, name)
-        paths = await prepare(url, key, "bench.example", 1000)
-        db = Db(layout, url, paths)
+        db = Db(layout, url, [], reference)
+        dbs.append(db)
+        db.paths = await prepare(url, key, "bench.example", 1000)
         cfg = Config(path=None, db_url=url, key_source=KeySource(key_file=key))
         async with await Engine.open(cfg) as engine:
-            infos = [(await engine.verifier.verify(p)).info for p in paths]
+            infos = [(await engine.verifier.verify(p)).info for p in db.paths]
             db.serials = [i.serial for i in infos]  # type: ignore[union-attr]
             db.brand_id = infos[0].brand_id  # type: ignore[union-attr,assignment]
             db.gtin = infos[0].gtin  # type: ignore[union-attr]
@@ -145,8 +172,6 @@ async def setup(base: str, key: Path, months: list[int]) -> list[Db]:
                 await conn.execute("SELECT setval($1, $2, false)", sequence, lo)
         finally:
             await conn.close()
-        dbs.append(db)
-    return dbs
 
 
 _SCANS = (
@@ -209,7 +234,7 @@ async def grow(db: Db, months: list[int], target: int, codes_per: int) -> float:
                     await conn.execute(_COUNT, first, first + n)
                 have += n
                 if sys.stderr.isatty():
-                    print(f"  {db.layout}: {ps.partition_name('scans', month)} {have:,}",
+                    print(f"  {db.label}: {ps.partition_name('scans', month)} {have:,}",
                           end="\r", file=sys.stderr)  # fmt: skip
             db.filled[month] = have
         await _measured_history(conn, db, months)
@@ -289,12 +314,52 @@ async def _analyze(url: str) -> None:
         await conn.close()
 
 
-async def _size(url: str) -> int:
+def room_for(scans: int, layouts: int, per_scan: float, free: int) -> bool:
+    """Whether adding ``scans`` generated scans to each of ``layouts`` databases, at
+    ``per_scan`` bytes each (with :data:`SPARE`), fits in ``free`` bytes."""
+    return scans * layouts * per_scan * SPARE <= free
+
+
+async def data_free(url: str) -> int | None:
+    """Free bytes where PostgreSQL keeps its data, when the server is on this machine
+    (the benchmark cannot see a remote server's disk: None)."""
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if host not in LOCAL_HOSTS:
+        return None
     conn = await asyncpg.connect(url)
     try:
-        return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+        directory = str(await conn.fetchval("SHOW data_directory"))
     finally:
         await conn.close()
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:  # another machine's path after all (a container, a socket alias)
+        return None
+
+
+GROWN = ("scans", "stream_events", "scan_codes")  # the tables a scan adds to
+
+
+async def _size(url: str) -> tuple[int, dict[str, int]]:
+    """The database's size and the bytes of each table in :data:`GROWN`, partitions and
+    indexes included (where the bytes per scan go)."""
+    conn = await asyncpg.connect(url)
+    try:
+        total = int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+        tables = {
+            table: int(
+                await conn.fetchval(
+                    # a plain table has no partition tree: its own size then
+                    "SELECT COALESCE((SELECT SUM(pg_total_relation_size(relid))"
+                    " FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass))",
+                    table,
+                )
+            )
+            for table in GROWN
+        }
+    finally:
+        await conn.close()
+    return total, tables
 
 
 def _median(figures: list[Figures]) -> Figures:
@@ -310,47 +375,127 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         key = Path(tmp) / "bench.key"
         create_key_file(key)
-        dbs = await setup(args.pg, key, months)
-        results: dict[tuple[int, str], Figures] = {}
-        for size in args.sizes:
-            print(f"\ngrowing to {size:,} scans over {len(months)} months ...")
-            for db in dbs:
-                took = await grow(db, months, size, args.codes_per)
-                print(f"  {db.layout}: {took:,.0f} s")
-            for db in dbs:
-                # a warm-up round, then the statistics autovacuum would have gathered a
-                # minute later: a partition made empty, or a table just vacuumed empty of
-                # this month's rows, would otherwise be planned as if it had none
-                await measure(db, key, args.scans)
-                await _analyze(db.url)
-            rounds: dict[str, list[Figures]] = {db.layout: [] for db in dbs}
-            for r in range(args.rounds):
-                for db in dbs if r % 2 == 0 else dbs[::-1]:
-                    rounds[db.layout].append(await measure(db, key, args.scans))
-            for db in dbs:
-                results[(size, db.layout)] = _median(rounds[db.layout])
-                f = results[(size, db.layout)]
-                print(
-                    f"  {db.layout:<12} {f.rate:7,.0f} verif/s  p50 {f.p50_ms:6.1f} ms"
-                    f"  p99 {f.p99_ms:6.1f} ms  CPU {f.cpu_us:5.0f} us + PostgreSQL"
-                    f" {f.pg_us:5.0f} us  db {await _size(db.url) / 1e9:6.1f} GB"
-                )
-            part, flat = results[(size, "partitioned")], results[(size, "flat")]
+        dbs: list[Db] = []
+        try:
+            await setup(args.pg, key, months, dbs)
+            results = await _grow_and_measure(args, dbs, months, key)
+        finally:
+            if not args.keep:
+                await _drop(args.pg, dbs)
+    _summary(args.sizes[0], results, args.rounds, args.scans)
+
+
+async def _drop(base: str, dbs: list[Db]) -> None:
+    admin = await asyncpg.connect(base)
+    try:
+        for db in dbs:
+            name = db.url.rsplit("/", 1)[1]
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@dataclasses.dataclass
+class Measured:
+    """One size: each database's medians (by label) and each layout's growth against
+    its twin, the median of the rounds' ratios: (CPU + PostgreSQL, p99)."""
+
+    medians: dict[str, Figures]
+    growth: dict[str, tuple[float, float]]
+
+
+def against_twins(rounds: dict[str, list[Figures]]) -> dict[str, tuple[float, float]]:
+    """Each layout's (CPU + PostgreSQL CPU, p99) against its twin's, as the median of
+    the ratios of the same rounds (never the ratio of the medians: the machine's speed
+    changes from round to round, and a round's two figures share it)."""
+    out = {}
+    for layout in LAYOUTS:
+        grown, twin = rounds[layout], rounds[f"{layout} twin"]
+        cpu = [
+            (g.cpu_us + g.pg_us) / (t.cpu_us + t.pg_us) for g, t in zip(grown, twin, strict=True)
+        ]
+        p99 = [g.p99_ms / t.p99_ms for g, t in zip(grown, twin, strict=True)]
+        out[layout] = (statistics.median(cpu), statistics.median(p99))
+    return out
+
+
+async def _grow_and_measure(
+    args: argparse.Namespace, dbs: list[Db], months: list[int], key: Path
+) -> dict[int, Measured]:
+    """Grow to each size that fits the disk (the twins: to the first only) and measure
+    the four databases there, in rounds whose order rotates."""
+    results: dict[int, Measured] = {}
+    per_scan, grown = float(BYTES_PER_SCAN), 0
+    empty = {db.label: (await _size(db.url))[0] for db in dbs}  # the schema, the codes
+    for size in args.sizes:
+        growing = [db for db in dbs if not db.reference or not grown]
+        free = await data_free(args.pg)
+        if free is not None and not room_for(size - grown, len(growing), per_scan, free):
+            need = (size - grown) * len(growing) * per_scan * SPARE
             print(
-                f"  partitioned/flat: CPU {part.cpu_us / flat.cpu_us:.2f}"
-                f"  PostgreSQL {part.pg_us / flat.pg_us:.2f}  p50 {part.p50_ms / flat.p50_ms:.2f}"
-                f"  p99 {part.p99_ms / flat.p99_ms:.2f}"
+                f"\nnot growing to {size:,} scans: that needs about {need / 1e9:,.0f} GB and"
+                f" PostgreSQL's disk has {free / 1e9:,.0f} GB free; larger sizes are skipped"
+                f" too / 磁盘空间不足，未扩展到 {size:,} 条扫描记录"
+                f"（约需 {need / 1e9:,.0f} GB，可用 {free / 1e9:,.0f} GB），更大的规模一并跳过"
             )
-    smallest = args.sizes[0]
-    print(f"\nmedians of {args.rounds} rounds of {args.scans} verifications, {IN_FLIGHT} in flight")
-    print("size          layout       CPU us  PG us   p50 ms  p99 ms   vs smallest (CPU+PG, p99)")
-    for (size, layout), f in results.items():
-        base = results[(smallest, layout)]
-        growth = (f.cpu_us + f.pg_us) / (base.cpu_us + base.pg_us)
+            break
+        print(f"\ngrowing to {size:,} scans over {len(months)} months ...")
+        for db in growing:
+            took = await grow(db, months, size, args.codes_per)
+            print(f"  {db.label}: {took:,.0f} s")
+        grown = size
+        for db in dbs:
+            # a warm-up round, then the statistics autovacuum would have gathered a
+            # minute later: a partition made empty, or a table just vacuumed empty of
+            # this month's rows, would otherwise be planned as if it had none
+            await measure(db, key, args.scans)
+            await _analyze(db.url)
+        rounds: dict[str, list[Figures]] = {db.label: [] for db in dbs}
+        for r in range(args.rounds):
+            for db in dbs[r % len(dbs) :] + dbs[: r % len(dbs)]:
+                rounds[db.label].append(await measure(db, key, args.scans))
+        sizes = {db.label: await _size(db.url) for db in dbs}
+        # the next size's need: the bytes a generated scan took here (the empty ledger's
+        # own few megabytes left out, which would inflate a small size's share)
+        per_scan = max(sizes[db.label][0] - empty[db.label] for db in dbs if not db.reference)
+        per_scan /= size
+        measured = Measured({k: _median(v) for k, v in rounds.items()}, against_twins(rounds))
+        results[size] = measured
+        for db in dbs:
+            f, (total, tables) = measured.medians[db.label], sizes[db.label]
+            held = args.sizes[0] if db.reference else size
+            print(
+                f"  {db.label:<17} {f.rate:7,.0f} verif/s  p50 {f.p50_ms:6.1f} ms"
+                f"  p99 {f.p99_ms:6.1f} ms  CPU {f.cpu_us:5.0f} us + PostgreSQL"
+                f" {f.pg_us:5.0f} us  db {total / 1e9:6.1f} GB"
+            )
+            shares = ", ".join(f"{t} {n / held:,.0f}" for t, n in tables.items())
+            print(f"  {'':<17} bytes per scan {(total - empty[db.label]) / held:,.0f} ({shares})")
+        part, flat = measured.medians["partitioned"], measured.medians["flat"]
         print(
-            f"{size:>12,}  {layout:<12} {f.cpu_us:6.0f} {f.pg_us:6.0f} {f.p50_ms:8.1f}"
-            f" {f.p99_ms:7.1f}   {growth:5.2f}  {f.p99_ms / base.p99_ms:5.2f}"
+            f"  partitioned/flat: CPU {part.cpu_us / flat.cpu_us:.2f}"
+            f"  PostgreSQL {part.pg_us / flat.pg_us:.2f}  p50 {part.p50_ms / flat.p50_ms:.2f}"
+            f"  p99 {part.p99_ms / flat.p99_ms:.2f}"
         )
+        for layout, (cpu, p99) in measured.growth.items():
+            print(
+                f"  {layout} against its twin at {args.sizes[0]:,} scans, same rounds:"
+                f" CPU + PostgreSQL {cpu:.2f}, p99 {p99:.2f}"
+            )
+    return results
+
+
+def _summary(smallest: int, results: dict[int, Measured], rounds: int, scans: int) -> None:
+    print(f"\nmedians of {rounds} rounds of {scans} verifications, {IN_FLIGHT} in flight;")
+    print(f"growth: against the layout's twin at {smallest:,} scans, in the same rounds")
+    print("size          layout       CPU us  PG us   p50 ms  p99 ms   growth: CPU+PG    p99")
+    for size, measured in results.items():
+        for layout in LAYOUTS:
+            f, (cpu, p99) = measured.medians[layout], measured.growth[layout]
+            print(
+                f"{size:>12,}  {layout:<12} {f.cpu_us:6.0f} {f.pg_us:6.0f} {f.p50_ms:8.1f}"
+                f" {f.p99_ms:7.1f}           {cpu:5.2f}  {p99:5.2f}"
+            )
 
 
 def main() -> None:
@@ -367,6 +512,7 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=4000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--keep", action="store_true", help="keep the two databases at the end")
     args = ap.parse_args()
     if sorted(args.sizes) != args.sizes:
         ap.error("--sizes must grow")
