@@ -53,6 +53,7 @@ import dataclasses
 import datetime as dt
 import secrets
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -370,6 +371,10 @@ def _median(figures: list[Figures]) -> Figures:
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    # a SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so the databases are dropped
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     now = ps.period_of(dt.datetime.now(dt.UTC))
     months = list(range(now - args.months, now))
     with tempfile.TemporaryDirectory() as tmp:
@@ -516,7 +521,12 @@ def main() -> None:
     args = ap.parse_args()
     if sorted(args.sizes) != args.sizes:
         ap.error("--sizes must grow")
-    asyncio.run(main_async(args))
+    try:
+        asyncio.run(main_async(args))
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        if args.keep:
+            sys.exit("interrupted; the databases were kept / 已中断，数据库已保留")
+        sys.exit("interrupted; the databases were dropped / 已中断，数据库已删除")
 
 
 if __name__ == "__main__":

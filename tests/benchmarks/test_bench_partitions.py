@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
@@ -136,3 +140,33 @@ def test_growth_cancels_a_machine_that_slows_down() -> None:
     growth = bench.against_twins(by_label)
     assert growth["partitioned"] == pytest.approx((1.2, 1.2))
     assert growth["flat"] == pytest.approx((1.0, 1.0))
+
+
+def test_a_run_stopped_by_sigterm_drops_its_databases() -> None:
+    """``kill`` (or a CI job's timeout) in the middle of a run: the run unwinds and
+    drops what it made, as it does at its end."""
+    before = asyncio.run(_bench_databases())
+    root = Path(__file__).resolve().parents[2]
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join(str(root / d) for d in ("src", "cli", "plugins"))
+    }
+    # sizes that take minutes to grow: the run is stopped while it grows
+    run = subprocess.Popen(
+        [sys.executable, str(root / "benchmarks" / "bench_partitions.py"), "--sizes",
+         "50000000", "--months", "2", "--pg", PG_ADMIN],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(asyncio.run(_bench_databases()) - before) < 4:  # all four made
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(1)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 1
+    assert "the databases were dropped" in err
+    assert asyncio.run(_bench_databases()) == before
