@@ -2,10 +2,11 @@
 
 A page view must not aggregate a million scan rows. The rollup ``scan_daily`` (brand,
 day, outcome, province -> count) is kept by the event-stream consumer
-``veriseal.dashboard``: the stream announces every recorded scan; the consumer reads the
-batch's scan rows before its transaction (``prepare``) and adds their counts in the
-transaction that moves its cursor, so each scan is counted exactly once however often a
-batch is delivered again. The verify path is not touched: it already appends the stream
+``veriseal.dashboard``: the stream announces every recorded scan; the consumer takes
+each scan's brand, day, outcome and province from the brief its event carries (reading
+the row only for an event appended before briefs were) before its transaction
+(``prepare``), and adds their counts in the transaction that moves its cursor, so each
+scan is counted exactly once however often a batch is delivered again. The verify path is not touched: it already appends the stream
 event in its own transaction.
 
 The rollup trails the scans by the consumer's lag (``veriseal serve`` runs the consumer;
