@@ -6,8 +6,8 @@ day, outcome, province -> count) is kept by the event-stream consumer
 each scan's brand, day, outcome and province from the brief its event carries (reading
 the row only for an event appended before briefs were) before its transaction
 (``prepare``), and adds their counts in the transaction that moves its cursor, so each
-scan is counted exactly once however often a batch is delivered again. The verify path is not touched: it already appends the stream
-event in its own transaction.
+scan is counted exactly once however often a batch is delivered again. The verify path is
+not touched: it already appends the stream event in its own transaction.
 
 The rollup trails the scans by the consumer's lag (``veriseal serve`` runs the consumer;
 so does ``veriseal events consume``): the dashboard says how many events it has not
