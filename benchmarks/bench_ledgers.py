@@ -14,17 +14,22 @@ from veriseal.ledger import Ledger, open_ledger
 PG_ADMIN = os.environ.get("VERISEAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-async def fresh_url(backend: str, tmp: Path, name: str) -> tuple[str, str | None]:
+async def fresh_url(
+    backend: str, tmp: Path, name: str, admin: str = PG_ADMIN
+) -> tuple[str, str | None]:
     """The URL of an empty ledger (not migrated): ``tmp/<name>.sqlite3`` or the database
-    ``name`` (made anew), for an :class:`~veriseal.engine.Engine` that migrates its
-    plugins' tables too; with the database's name to :func:`drop` (``None`` for SQLite)."""
+    ``name`` (made anew on the server ``admin`` reaches), for an
+    :class:`~veriseal.engine.Engine` that migrates its plugins' tables too; with the
+    database's name to :func:`drop` (``None`` for SQLite)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp / f'{name}.sqlite3'}", None
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return admin.rsplit("/", 1)[0] + f"/{name}", name
 
 
 async def fresh_ledger(backend: str, tmp: Path, name: str) -> tuple[Ledger, str | None]:
@@ -36,9 +41,13 @@ async def fresh_ledger(backend: str, tmp: Path, name: str) -> tuple[Ledger, str 
     return led, dropped
 
 
-async def drop(name: str | None) -> None:
-    """Drop the database :func:`fresh_ledger` made (nothing for SQLite)."""
-    if name:
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def drop(*names: str | None, admin: str = PG_ADMIN) -> None:
+    """Drop the databases :func:`fresh_url` made (``None``: SQLite, nothing to drop)."""
+    if not any(names):
+        return
+    conn = await asyncpg.connect(admin)
+    try:
+        for name in filter(None, names):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
         await conn.close()

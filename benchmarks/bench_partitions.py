@@ -65,6 +65,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_http: a sibling script
 from bench_http import postgres_cpu, prepare
+from bench_ledgers import drop, fresh_url
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
@@ -97,10 +98,6 @@ class Db:
         return f"{self.layout} twin" if self.reference else self.layout
 
 
-def _url(base: str, name: str) -> str:
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
 async def _flatten(conn: asyncpg.Connection) -> None:
     """Turn the partitioned tables back into plain ones: same columns, defaults,
     indexes, foreign keys and ids (the baseline)."""
@@ -128,13 +125,7 @@ async def setup(base: str, key: Path, months: list[int], dbs: list[Db]) -> None:
     token = secrets.token_hex(4)  # runs side by side never share (or drop) a database
     for reference, layout in ((r, layout) for r in (False, True) for layout in LAYOUTS):
         name = f"veriseal_bench_{layout}_{'ref_' if reference else ''}{token}"
-        admin = await asyncpg.connect(base)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        url = _url(base, name)
+        url, _ = await fresh_url("postgres", Path(), name, admin=base)
         db = Db(layout, url, [], reference)
         dbs.append(db)
         db.paths = await prepare(url, key, "bench.example", 1000)
@@ -386,18 +377,8 @@ async def main_async(args: argparse.Namespace) -> None:
             results = await _grow_and_measure(args, dbs, months, key)
         finally:
             if not args.keep:
-                await _drop(args.pg, dbs)
+                await drop(*(db.url.rsplit("/", 1)[1] for db in dbs), admin=args.pg)
     _summary(args.sizes[0], results, args.rounds, args.scans)
-
-
-async def _drop(base: str, dbs: list[Db]) -> None:
-    admin = await asyncpg.connect(base)
-    try:
-        for db in dbs:
-            name = db.url.rsplit("/", 1)[1]
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @dataclasses.dataclass

@@ -37,17 +37,22 @@ def test_room_keeps_a_tenth_spare() -> None:
 
 
 @given(
-    scans=st.integers(1, 10**12),
+    scans=st.integers(0, 10**12),
+    fewer=st.integers(0, 10**12),
     layouts=st.integers(1, 3),
     per_scan=st.floats(1, 5000),
-    share=st.floats(0.5, 2.0),
+    free=st.integers(0, 10**16),
+    more=st.integers(0, 10**16),
 )
-def test_room_is_the_growth_at_the_measured_rate_with_spare(
-    scans: int, layouts: int, per_scan: float, share: float
+def test_room_never_refuses_less_growth_or_more_space(
+    scans: int, fewer: int, layouts: int, per_scan: float, free: int, more: int
 ) -> None:
-    need = scans * layouts * per_scan * 1.1
-    free = int(need * share)  # free space around the need, both sides of it
-    assert bench.room_for(scans, layouts, per_scan, free) == (need <= free)
+    """Whatever the formula: growth that fits still fits with more free space, and
+    less growth fits wherever more did."""
+    if bench.room_for(scans, layouts, per_scan, free):
+        assert bench.room_for(scans, layouts, per_scan, free + more)
+        assert bench.room_for(max(0, scans - fewer), layouts, per_scan, free)
+        assert bench.room_for(scans, max(1, layouts - 1), per_scan, free)
 
 
 async def test_free_space_is_read_where_postgres_keeps_its_data() -> None:
