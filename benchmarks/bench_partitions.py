@@ -119,12 +119,20 @@ async def _flatten(conn: asyncpg.Connection) -> None:
     )
 
 
-async def setup(base: str, key: Path, months: list[int], dbs: list[Db]) -> None:
-    """Make the four databases (each layout and its twin), appending each to ``dbs`` as
-    soon as it exists (so the caller drops whatever was made, should a later step fail)."""
-    token = secrets.token_hex(4)  # runs side by side never share (or drop) a database
-    for reference, layout in ((r, layout) for r in (False, True) for layout in LAYOUTS):
-        name = f"veriseal_bench_{layout}_{'ref_' if reference else ''}{token}"
+def names(token: str) -> dict[tuple[bool, str], str]:
+    """The four databases' names of the run ``token`` (by twin or not, layout): known
+    before any is made, so the run drops all four whatever step it stopped at."""
+    return {
+        (reference, layout): f"veriseal_bench_{layout}_{'ref_' if reference else ''}{token}"
+        for reference in (False, True)
+        for layout in LAYOUTS
+    }
+
+
+async def setup(base: str, key: Path, months: list[int], token: str, dbs: list[Db]) -> None:
+    """Make the four databases :func:`names` gives (each layout and its twin), appending
+    each to ``dbs`` as it is made."""
+    for (reference, layout), name in names(token).items():
         url, _ = await fresh_url("postgres", Path(), name, admin=base)
         db = Db(layout, url, [], reference)
         dbs.append(db)
@@ -365,19 +373,23 @@ async def main_async(args: argparse.Namespace) -> None:
     # a SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so the databases are dropped
     task = asyncio.current_task()
     assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
     now = ps.period_of(dt.datetime.now(dt.UTC))
     months = list(range(now - args.months, now))
     with tempfile.TemporaryDirectory() as tmp:
         key = Path(tmp) / "bench.key"
         create_key_file(key)
         dbs: list[Db] = []
+        token = secrets.token_hex(4)  # runs side by side never share (or drop) a database
         try:
-            await setup(args.pg, key, months, dbs)
+            await setup(args.pg, key, months, token, dbs)
             results = await _grow_and_measure(args, dbs, months, key)
         finally:
+            # a SIGTERM now must not cancel the drop itself: it is seconds, let it end
+            loop.add_signal_handler(signal.SIGTERM, lambda: None)
             if not args.keep:
-                await drop(*(db.url.rsplit("/", 1)[1] for db in dbs), admin=args.pg)
+                await drop(*names(token).values(), admin=args.pg)
     _summary(args.sizes[0], results, args.rounds, args.scans)
 
 
