@@ -4,6 +4,8 @@
 ``max_entries`` it forgets the least recently used entry, so memory stays bounded
 whatever the key space (brands, batches, clients, users) grows to.
 
+:class:`SingleFlight` shares one read among the callers that want it at the same time.
+
 :class:`TtlCache` is a small time-bounded cache for ledger metadata read on every scan.
 
 Brands, products, keys, batches and policies change rarely but are read by every
@@ -12,10 +14,10 @@ recall from the CLI while the server runs) is seen within ``ttl``. A change made
 this process's ledger object clears the cache at once: ``version`` is that ledger's
 ``metadata_version``, and the cache starts afresh whenever it moves.
 
-Loads are single-flight: when an entry expires under load, the first caller reads the
-ledger and every other caller for that key awaits the same read. Without this, all the
-requests in flight at the moment of expiry (dozens) each made the same reads, a stall
-measured as the verify endpoint's p99.
+Loads are single-flight (:class:`SingleFlight`): when an entry expires under load, the
+first caller reads the ledger and every other caller for that key awaits the same read.
+Without this, all the requests in flight at the moment of expiry (dozens) each made the
+same reads, a stall measured as the verify endpoint's p99.
 """
 
 from __future__ import annotations
@@ -77,6 +79,40 @@ class LruDict(Generic[K, V]):
         return len(self._data)
 
 
+class SingleFlight(Generic[K, V]):
+    """At most one read per key under way: a caller arriving while ``key``'s read runs
+    awaits that read instead of starting its own, and gets its value or its exception
+    (exceptions are not kept: the next caller reads again). A caller that gives up
+    (cancelled) does not cancel the read the others await. :meth:`forget` makes later
+    callers start a fresh read (a write made meanwhile must be seen by them); callers
+    already waiting keep the read they joined. One event loop per instance."""
+
+    def __init__(self) -> None:
+        self._running: dict[K, asyncio.Future[V]] = {}
+
+    async def run(self, key: K, read: Callable[[], Awaitable[V]]) -> V:
+        task = self._running.get(key)
+        if task is None:  # the first caller starts the read; later ones share it
+            task = asyncio.ensure_future(read())
+            self._running[key] = task
+            task.add_done_callback(lambda done: self._done(key, done))
+        # shield: a caller that gives up does not cancel the read the others await
+        return await asyncio.shield(task)
+
+    def forget(self, key: K | None = None) -> None:
+        """Later calls for ``key`` (every key: ``None``) start a read of their own."""
+        if key is None:
+            self._running.clear()
+        else:
+            self._running.pop(key, None)
+
+    def _done(self, key: K, task: asyncio.Future[V]) -> None:
+        if self._running.get(key) is task:  # not a newer read started after forget()
+            del self._running[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here too: no warning when every caller gave up
+
+
 class TtlCache:
     """Values loaded once per ``ttl`` seconds per key, at most ``max_entries`` of them
     (least recently used forgotten first); see the module docstring."""
@@ -93,7 +129,7 @@ class TtlCache:
         self._version = version
         self._seen_version = version()
         self._data: LruDict[Hashable, tuple[float, Any]] = LruDict(max_entries)
-        self._loading: dict[Hashable, asyncio.Future[Any]] = {}  # reads under way
+        self._flights: SingleFlight[Hashable, Any] = SingleFlight()
         self.hits = 0
         self.misses = 0
 
@@ -110,13 +146,9 @@ class TtlCache:
             self.hits += 1
             return found[1]  # type: ignore[no-any-return]
         self.misses += 1
-        task = self._loading.get(key)
-        if task is None:  # the first caller starts the read; later ones share it
-            task = asyncio.ensure_future(self._load(key, load, now, version))
-            self._loading[key] = task
-            task.add_done_callback(lambda done: self._loaded(key, done))
-        # shield: a caller that gives up does not cancel the read the others await
-        return await asyncio.shield(task)
+        return await self._flights.run(  # type: ignore[no-any-return]
+            key, lambda: self._load(key, load, now, version)
+        )
 
     async def _load(
         self, key: Hashable, load: Callable[[], Awaitable[T]], now: float, version: int
@@ -125,11 +157,6 @@ class TtlCache:
         if self._version() == version:  # not read across a change made meanwhile
             self._data[key] = (now, value)  # loaded at: a changed ttl applies at once
         return value
-
-    def _loaded(self, key: Hashable, task: asyncio.Future[Any]) -> None:
-        self._loading.pop(key, None)
-        if not task.cancelled():
-            task.exception()  # retrieved here too: no warning when every caller gave up
 
     def clear(self) -> None:
         self._data.clear()
