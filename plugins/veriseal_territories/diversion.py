@@ -772,20 +772,16 @@ class DiversionService:
             async with self.ctx.db.write() as own:
                 return await self.on_core_alert(brand_id, alert_id, details, own)
         code = str(details["code"])
-        groups = [
-            str(r["group_key"])
-            for r in await tx.fetch(
-                "SELECT DISTINCT group_key FROM territories_evidence WHERE brand_id = ?"
-                " AND code = ? AND excluded = 0",
-                brand_id,
-                code,
-            )
-        ]
-        await tx.execute(
-            "UPDATE territories_evidence SET excluded = 1 WHERE brand_id = ? AND code = ?",
+        # one statement, and only rows not yet set aside: a code's later clone alerts
+        # rewrote every one of its evidence rows again (a new row version each on
+        # PostgreSQL), for nothing
+        set_aside = await tx.fetch(
+            "UPDATE territories_evidence SET excluded = 1 WHERE brand_id = ? AND code = ?"
+            " AND excluded = 0 RETURNING group_key",
             brand_id,
             code,
         )
+        groups = sorted({str(r["group_key"]) for r in set_aside})
         note = (
             f"superseded by clone alert {alert_id} ({details['kind']}): the label is"
             " copied, not diverted"

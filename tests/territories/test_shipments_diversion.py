@@ -21,9 +21,10 @@ from tests.territories.conftest import (
 )
 from veriseal.accounts.models import SYSTEM, Role
 from veriseal.codes.gtin import gs1_check_digit
+from veriseal.ledger.dialects import POSTGRES
 from veriseal.lifecycle.aggregation import Children, PackRequest
 from veriseal.lifecycle.events import BatchRange, Where
-from veriseal.models import ClonePolicy, Location, LocationSource, ScanChannel
+from veriseal.models import AlertKind, ClonePolicy, Location, LocationSource, ScanChannel
 from veriseal.notifications.inbox import Inbox
 from veriseal.scanning.service import ScanContext
 from veriseal_territories import diversion
@@ -330,6 +331,27 @@ async def test_clone_alert_dismisses_the_diversion_alert(network: World) -> None
     # without the copied code one unit is left: no longer an alert
     assert again.state == "dismissed" and "clone alert" in again.history[-1]["note"]
     assert again.evidence["assessment"]["units"] == 1
+    # the same clone alert again (a redelivery) sets nothing aside and rewrites no
+    # evidence row (on PostgreSQL an UPDATE makes a new row version: xmin moves)
+    [clone] = await w.engine.ledger.list_alerts(w.brand.id, kind=AlertKind.CLONE_COUNT)
+    code = clone.alert.code
+    before = await _evidence_versions(w, code)
+    assert before and all(excluded for excluded, _ in before)
+    details = {"kind": "clone_count", "code": code}
+    assert await t.diversion.on_core_alert(w.brand.id, clone.id, details) == 0
+    assert await _evidence_versions(w, code) == before
+
+
+async def _evidence_versions(w: World, code: str) -> list[tuple[int, str]]:
+    """The code's evidence rows: (excluded, row version), in id order. The version is
+    PostgreSQL's ``xmin``; SQLite keeps none, so there only ``excluded`` is compared."""
+    version = "xmin::text" if w.engine.ledger.dialect is POSTGRES else "''"
+    async with w.engine.ledger.read() as tx:
+        rows = await tx.fetch(
+            f"SELECT excluded, {version} AS v FROM territories_evidence WHERE code = ? ORDER BY id",
+            code,
+        )
+    return [(int(r["excluded"]), str(r["v"])) for r in rows]
 
 
 async def test_history_analysis_ranks_dealers(network: World) -> None:
