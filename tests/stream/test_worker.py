@@ -148,3 +148,31 @@ async def test_a_looping_consumer_passes_unwanted_events_in_memory(engine: Engin
     eager = worker_for(engine, WorkerOptions(settle=0))
     assert (await eager.deliver(eager.consumers["probe.poison"], settle=False)).moved == head - was
     assert await _cursor(engine, "probe.poison") == head
+
+
+@pytest.mark.parametrize("at", [None, 0, 1, 3, 5, 9])
+async def test_cursor_and_head_is_the_cursor_and_the_head_after_it(
+    engine: Engine, at: int | None
+) -> None:
+    """One statement for a poll's two questions; the truth is the positions the test
+    appended (read back by ref), the cursor where the test set it (``None``: never set,
+    as for a new consumer; an index into those positions, past the last too)."""
+    async with engine.ledger.write() as tx:
+        for ref in range(8):
+            await publish(tx, "probe.other", None, ref, {})
+    async with engine.ledger.read() as tx:
+        events = await stream_store.read_after(tx, 0, 2**62, {"probe.other"}, 100)
+    positions = [e.position for e in sorted(events, key=lambda e: e.ref)]
+    cursor = 0
+    if at is not None:
+        cursor = positions[at] if at < len(positions) else positions[-1] + 7
+        async with engine.ledger.write() as tx:
+            await stream_store.lock_cursor(tx, "probe.poll")
+            await stream_store.set_cursor(tx, "probe.poll", cursor)
+    newer = [p for p in positions if p > cursor]
+    expected = (cursor, max(newer) if newer else cursor)
+    async with engine.ledger.read() as tx:
+        assert await stream_store.cursor_and_head(tx, "probe.poll") == expected
+        # what it replaces, on the same ledger
+        assert await stream_store.cursor(tx, "probe.poll") == cursor
+        assert await stream_store.head(tx, cursor) == expected[1]

@@ -174,6 +174,22 @@ async def cursor(tx: Tx, consumer: str) -> int:
     return 0 if row is None else int(row["position"])
 
 
+async def cursor_and_head(tx: Tx, consumer: str) -> tuple[int, int]:
+    """``(cursor(tx, consumer), head(tx, that cursor))`` in one statement: a consumer's
+    every poll asks both, and a round trip each was 2.8% of the verify server's loop on
+    PostgreSQL (issue 20). The head's bound is the cursor read in the same statement,
+    which PostgreSQL prunes the partitions by at run time, as it does a parameter."""
+    row = await tx.fetchrow(
+        "SELECT c.position AS cursor, (SELECT MAX(position) FROM stream_events"
+        " WHERE position > c.position) AS head FROM (SELECT COALESCE((SELECT position"
+        " FROM stream_cursors WHERE consumer = ?), 0) AS position) AS c",
+        consumer,
+    )
+    assert row is not None  # one row, whatever the tables hold
+    after = int(row["cursor"])
+    return after, after if row["head"] is None else int(row["head"])
+
+
 # -- parked events ---------------------------------------------------------------------
 async def park(tx: Tx, consumer: str, event: StreamEvent, error: str, tries: int) -> None:
     """Record that ``consumer`` gave up on ``event`` (again, after a failed retry)."""

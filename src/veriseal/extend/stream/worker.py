@@ -155,11 +155,11 @@ class StreamWorker:
         short or the window begins)."""
         ctx = self.context(consumer)
         async with self.ledger.read() as tx:
-            after = await stream_store.cursor(tx, consumer.name)
+            after, newest = await stream_store.cursor_and_head(tx, consumer.name)
             # positions up to ``passed`` were read and held nothing wanted (events are
             # never inserted below the head: positions follow commit order)
             start = state.passed if after == state.passed_from else after
-            top = await stream_store.head(tx, start)
+            top = max(newest, start)  # head(tx, start): newest, as passed <= a head seen
             limit = 1 if start < state.single_until else consumer.batch_size
             events, seen = (
                 await self._window.read(tx, start, top, consumer.kinds, limit)
