@@ -23,13 +23,19 @@ async def fresh_url(
     database's name to :func:`drop` (``None`` for SQLite)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp / f'{name}.sqlite3'}", None
+    return await fresh_database(name, admin), name
+
+
+async def fresh_database(name: str, admin: str = PG_ADMIN) -> str:
+    """The URL of the PostgreSQL database ``name``, made anew (empty) on the server
+    ``admin`` reaches; :func:`drop` drops it."""
     conn = await asyncpg.connect(admin)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return admin.rsplit("/", 1)[0] + f"/{name}", name
+    return admin.rsplit("/", 1)[0] + f"/{name}"
 
 
 async def fresh_ledger(backend: str, tmp: Path, name: str) -> tuple[Ledger, str | None]:

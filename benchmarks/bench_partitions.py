@@ -65,7 +65,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_http: a sibling script
 from bench_http import postgres_cpu, prepare
-from bench_ledgers import drop, fresh_url
+from bench_ledgers import drop, fresh_database
 from veriseal.catalog.keys import KeySource, create_key_file
 from veriseal.config import Config
 from veriseal.engine import Engine
@@ -133,7 +133,7 @@ async def setup(base: str, key: Path, months: list[int], token: str, dbs: list[D
     """Make the four databases :func:`names` gives (each layout and its twin), appending
     each to ``dbs`` as it is made."""
     for (reference, layout), name in names(token).items():
-        url, _ = await fresh_url("postgres", Path(), name, admin=base)
+        url = await fresh_database(name, admin=base)
         db = Db(layout, url, [], reference)
         dbs.append(db)
         db.paths = await prepare(url, key, "bench.example", 1000)
