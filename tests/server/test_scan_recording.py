@@ -51,20 +51,27 @@ async def test_fakes_are_recorded_as_evidence_but_not_counted(live: Live) -> Non
 
 
 async def test_concurrent_scans_share_commits_and_lose_nothing(live: Live) -> None:
-    uri = live.local(live.codes[0].uri)
+    uris = [live.local(c.uri) for c in live.codes if c.pin is None]
+    assert len(uris) >= 2
     groups_before = live.engine.committer.groups
 
-    async def one() -> int:
+    async def one(uri: str) -> tuple[str, int, int]:
         async with live.session.get(uri, headers=JSON) as r:
-            return int((await r.json())["scan"]["id"])
+            scan = (await r.json())["scan"]
+        return uri, int(scan["id"]), int(scan["previous_verifications"])
 
-    ids = await asyncio.gather(*(one() for _ in range(200)))
+    answers = await asyncio.gather(*(one(uris[i % len(uris)]) for i in range(200)))
+    ids = [scan_id for _, scan_id, _ in answers]
     assert len(set(ids)) == 200
     brand = await live.engine.brands.get("demo")
     stored = {s.id for s in await live.engine.ledger.list_scans(brand.id, ScanQuery(limit=10_000))}
     assert set(ids) <= stored
     groups = live.engine.committer.groups - groups_before
     assert groups < 200, groups  # group commit: fewer transactions than requests
+    for uri in uris:  # and each code's scans judged in order, each with those before it
+        mine = sorted((seen, scan_id) for u, scan_id, seen in answers if u == uri)
+        assert [seen for seen, _ in mine] == list(range(len(mine)))
+        assert [scan_id for _, scan_id in mine] == sorted(scan_id for _, scan_id in mine)
 
 
 async def test_page_parameters_are_not_stored_as_part_of_the_code(live: Live) -> None:

@@ -48,6 +48,7 @@ from veriseal.models import (
 from veriseal.regions.resolver import RegionResolver, default_resolver
 from veriseal.scanning import clones, identities, rolls, store
 from veriseal.scanning.archives import ArchiveWatch
+from veriseal.scanning.code_turns import CodeTurns
 from veriseal.scanning.heads import BatchedReads
 from veriseal.scanning.hooks import LedgerEvent, ScanHooks, apply
 from veriseal.scanning.memory import CodeMemory
@@ -423,6 +424,8 @@ class ScanService:
         self._archives = None if memory is None else ArchiveWatch(ledger.partitions, memory)
         # A plugin judging verdicts may look at the region: resolve before the commit then.
         self._eager_regions = plugins is not None and plugins.contributes
+        #: one scan of a code judged at a time, each after the ones before it committed
+        self.turns = CodeTurns()
 
     async def close(self) -> None:
         """Wait for a look at the ledger's partitions in progress (before it closes)."""
@@ -435,11 +438,39 @@ class ScanService:
 
         The scan is stored and judged by the clone rules at ``ctx.observed_at`` when
         given (with the server's time as ``received_at``), else at the server's time.
-        The PIN throttle always counts by the server's clock."""
+        The PIN throttle always counts by the server's clock.
+
+        Scans of one code in flight together are judged one after the other, each with
+        the ones before it in its history (:mod:`veriseal.scanning.code_turns`)."""
         now = dt.datetime.now(dt.UTC)
         at = now if ctx.observed_at is None else ctx.observed_at
         result = await self._verdict(text, pin, now)
         info = result.info  # the code's, whatever the clone rules or plugins say of it
+        key = None if info is None or info.brand_id is None else (info.brand_id, info.serial)
+        if key is not None:
+            await self.turns.take(key)
+        try:
+            done, scan, raised = await self._judge_and_store(text, ctx, result, now, at)
+        finally:
+            if key is not None:  # committed (or failed): the next scan of the code sees it
+                self.turns.give(key)
+        for alert_id, alert in raised:
+            await self._announce(alert_id, alert)
+        if self._plugins is not None:
+            for alert in await self._plugins.after_scan(
+                Scan(done.scan_id, scan), done.verification
+            ):
+                await self._store_alert(alert)
+        if done.verification.outcome in _WITHDRAWN and ctx.channel in identities.CONSUMER_CHANNELS:
+            await self._roll_alert(info, now)
+        return done
+
+    async def _judge_and_store(
+        self, text: str, ctx: ScanContext, result: Verification, now: dt.datetime, at: dt.datetime
+    ) -> tuple[ScanResult, NewScan, list[tuple[int, NewAlert]]]:
+        """``result`` as the clone rules and the plugins judge it, the scan committed:
+        the answer, the scan as stored and the alerts stored with it."""
+        info = result.info
         check = await self._check_clones(result, at, ctx)
         if check.findings:
             kind = str(check.findings[0].kind)
@@ -452,14 +483,7 @@ class ScanService:
         raises = any(f.raise_alert for f in check.findings)  # _clone_alerts picks them
         maker = functools.partial(_clone_alerts, check.findings, info, now=now) if raises else None
         scan_id, scan, raised = await self._committer.append_stored(scan, maker)
-        for alert_id, alert in raised:
-            await self._announce(alert_id, alert)
-        if self._plugins is not None:
-            for alert in await self._plugins.after_scan(Scan(scan_id, scan), result):
-                await self._store_alert(alert)
-        if result.outcome in _WITHDRAWN and ctx.channel in identities.CONSUMER_CHANNELS:
-            await self._roll_alert(info, now)
-        return ScanResult(result, scan_id, check.previous, scan.region, facts)
+        return ScanResult(result, scan_id, check.previous, scan.region, facts), scan, raised
 
     async def scan_as(
         self,
