@@ -12,7 +12,10 @@ with every earlier one, in the order they arrived here.
 Scans of different codes never wait for each other, and a code scanned by one request
 at a time (nearly every code) pays one dictionary lookup and no suspension. The order
 holds within one process: scans of one code served by two processes at the same moment
-are each judged against what the ledger had committed (PostgreSQL's ``--workers``).
+are each judged against what the ledger had committed (PostgreSQL's ``--workers``). A
+scan whose request is cancelled while it is being committed hands the turn on at once
+(its caller is gone): the scan may still be stored, after the next one was judged
+without it.
 """
 
 from __future__ import annotations
