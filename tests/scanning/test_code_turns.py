@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.catalog.test_lifecycle import first_codes, make_batch
-from veriseal.catalog.keys import KeySource
-from veriseal.config import Config
 from veriseal.engine import Engine
 from veriseal.errors import VerisealError
 from veriseal.models import Brand, ScanChannel
@@ -60,7 +57,8 @@ def test_turns_are_exclusive_first_come_and_forgotten(
         tasks = []
         for me, (key, hold, _cancel) in enumerate(waiters):
             tasks.append(asyncio.create_task(waiter(me, key, hold)))
-            await asyncio.sleep(0) if me % 2 else None  # some arrive a round apart
+            if me % 2:
+                await asyncio.sleep(0)  # some arrive a round apart
         for me, (_key, _hold, cancel) in enumerate(waiters):
             if cancel is not None:
                 tasks[me].get_loop().call_later(0, _cancel_after, tasks[me], cancel)
@@ -98,10 +96,6 @@ async def test_a_waiter_handed_the_turn_and_cancelled_before_it_ran_hands_it_on(
 
 
 # -- scans of one code in flight together --------------------------------------------------
-
-
-def _config(engine: Engine, key_file: Path) -> Config:
-    return Config(path=None, db_url=engine.ledger.url, key_source=KeySource(key_file=key_file))
 
 
 async def test_concurrent_scans_of_a_code_are_each_judged_with_every_earlier_one(
@@ -148,27 +142,24 @@ async def test_a_scan_that_fails_to_store_does_not_hold_the_code_back(
     assert len(engine.scans.turns) == 0
 
 
-async def test_abandoned_scans_do_not_hold_the_code_back(
-    engine: Engine, brand: Brand, key_file: Path
-) -> None:
+async def test_abandoned_scans_do_not_hold_the_code_back(engine: Engine, brand: Brand) -> None:
     batch = await make_batch(engine, brand)
     warm, code = await first_codes(engine, brand, batch, 2)
     ctx = ScanContext(ScanChannel.API, actor="device:x")
-    async with await Engine.open(_config(engine, key_file)) as server:
-        await server.scans.scan(warm, ctx)  # the batch's metadata cached: no read below
-        holder = asyncio.create_task(server.scans.scan(code, ctx))
-        waiting = [asyncio.create_task(server.scans.scan(code, ctx)) for _ in range(3)]
-        for _ in range(20):  # until the holder waits for its commit, the others in line
-            await asyncio.sleep(0)
-        assert len(server.scans.turns) == 1
-        holder.cancel()  # its client gone while its scan was being committed
-        waiting[0].cancel()  # and one gone while its scan waited for the code's turn
-        await asyncio.wait_for(asyncio.gather(*waiting[1:]), 10)
-        assert len(server.scans.turns) == 0
-        # whatever of the abandoned ones was stored, the next scan is judged with it all
-        stored = await server.ledger.scan_summary(brand.id, _serial(code))
-        again = await server.scans.scan(code, ctx)
-        assert again.previous.count == stored.count >= 2
+    await engine.scans.scan(warm, ctx)  # the batch's metadata cached: no read below
+    holder = asyncio.create_task(engine.scans.scan(code, ctx))
+    waiting = [asyncio.create_task(engine.scans.scan(code, ctx)) for _ in range(3)]
+    for _ in range(20):  # until the holder waits for its commit, the others in line
+        await asyncio.sleep(0)
+    assert len(engine.scans.turns) == 1
+    holder.cancel()  # its client gone while its scan was being committed
+    waiting[0].cancel()  # and one gone while its scan waited for the code's turn
+    await asyncio.wait_for(asyncio.gather(*waiting[1:]), 10)
+    assert len(engine.scans.turns) == 0
+    # whatever of the abandoned ones was stored, the next scan is judged with it all
+    stored = await engine.ledger.scan_summary(brand.id, _serial(code))
+    again = await engine.scans.scan(code, ctx)
+    assert again.previous.count == stored.count >= 2
 
 
 def _serial(code: str) -> str:

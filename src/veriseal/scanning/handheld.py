@@ -116,8 +116,10 @@ class HandheldUploads:
 
         New scans are recorded in *waves* of concurrent scans that share group commits
         (an offline batch of 500 is a few transactions, not 500). A wave holds at most
-        one scan of each code, so scans of one code are still judged in upload order
-        (each sees the ones before it in its history).
+        one scan of each code, so scans of one code are judged in upload order (each
+        sees the ones before it in its history): the scan service's turns
+        (:mod:`veriseal.scanning.code_turns`) would judge them in the order their
+        verdicts arrived, which need not be the upload's.
         """
         require(principal, Action.SCANS_RECORD)
         actor = self.actor(principal)
